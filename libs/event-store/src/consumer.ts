@@ -1,0 +1,148 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { deadLetterSubject, type EventEnvelope } from '#libs/contracts';
+import { sqlIdentifier, withTransaction, type Sql } from './database.js';
+import { ensureDeadLetterStream } from './jetstream.js';
+import { consoleLogger, type Logger } from './logger.js';
+
+export interface ConsumerOptions {
+  pool: pg.Pool;
+  /** The consuming service's schema, which holds its inbox and the read models it keeps. */
+  schema: string;
+  /** The consuming service: names its dead-letter subject. */
+  service: string;
+  nats: NatsConnection;
+  /** Durable consumer name, unique within the stream; replicas using it share the work. */
+  name: string;
+  /** JetStream stream to read, e.g. `COMPUTE`. */
+  stream: string;
+  /** e.g. `events.compute.instance.>` */
+  filterSubject: string;
+  /** The effect, in the same transaction as the inbox record: it commits once per event. */
+  handle(event: EventEnvelope, tx: Sql): Promise<void>;
+  /** Deliveries before an event goes to the dead-letter subject. */
+  maxDeliver?: number;
+  /** Delay before the n-th redelivery after a failure; the last value repeats. */
+  backoffMs?: number[];
+  /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered. */
+  ackWaitMs?: number;
+  /** Called after the effect committed and before the ack. */
+  onHandled?: (event: EventEnvelope) => void | Promise<void>;
+  logger?: Logger;
+}
+
+/**
+ * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
+ * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
+ */
+export class EventConsumer {
+  private readonly inbox: string;
+  private readonly logger: Logger;
+  private messages: ConsumerMessages | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.inbox = `${sqlIdentifier(options.schema)}.inbox`;
+    this.logger = options.logger ?? consoleLogger(`consumer ${options.name}`);
+  }
+
+  get maxDeliver(): number {
+    return this.options.maxDeliver ?? 5;
+  }
+
+  /** Creates the durable consumer when missing and starts handling its events. */
+  async start(): Promise<void> {
+    const { nats, stream, name } = this.options;
+    await ensureDeadLetterStream(nats, this.options.service);
+    const jsm = await jetstreamManager(nats);
+    const config = {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.options.filterSubject,
+      ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
+      // The bound is enforced here, not by the server, so an event is dead-lettered rather than
+      // silently parked when its last delivery fails or the dead-letter publish itself fails.
+      max_deliver: -1,
+    };
+    try {
+      await jsm.consumers.info(stream, name);
+      await jsm.consumers.update(stream, name, config);
+    } catch {
+      await jsm.consumers.add(stream, config);
+    }
+    const consumer = await jetstream(nats).consumers.get(stream, name);
+    this.stopped = false;
+    this.messages = await consumer.consume({ max_messages: 64 });
+    this.running = this.loop(this.messages);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+    await this.running;
+    this.running = null;
+  }
+
+  private async loop(messages: ConsumerMessages): Promise<void> {
+    for await (const msg of messages) {
+      if (this.stopped) {
+        msg.nak();
+        continue;
+      }
+      await this.process(msg);
+    }
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    const delivery = msg.info.deliveryCount;
+    let event: EventEnvelope;
+    try {
+      event = msg.json<EventEnvelope>();
+      if (!event?.eventId) throw new Error('message has no eventId');
+    } catch (error) {
+      return this.deadLetter(msg, error as Error);
+    }
+    // Only reached when an earlier dead-letter attempt failed.
+    if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
+    try {
+      await withTransaction(this.options.pool, async (tx) => {
+        const { rowCount } = await tx.query(
+          `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+          [this.options.name, event.eventId],
+        );
+        if (rowCount === 0) return; // handled before: a redelivery
+        await this.options.handle(event, tx);
+      });
+    } catch (error) {
+      if (delivery >= this.maxDeliver) return this.deadLetter(msg, error as Error);
+      const backoff = this.options.backoffMs ?? [1000, 5000, 15000, 60000];
+      this.logger.warn(`event ${event.eventId} (${event.type}) failed on delivery ${delivery}: ${(error as Error).message}`);
+      msg.nak(backoff[Math.min(delivery, backoff.length) - 1]);
+      return;
+    }
+    await this.options.onHandled?.(event);
+    await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));
+  }
+
+  private async deadLetter(msg: JsMsg, error: Error): Promise<void> {
+    const h = headers();
+    h.set('Awan-Error', error.message.slice(0, 1000));
+    h.set('Awan-Original-Subject', msg.subject);
+    h.set('Awan-Original-Sequence', String(msg.seq));
+    h.set('Awan-Deliveries', String(msg.info.deliveryCount));
+    try {
+      await jetstream(this.options.nats).publish(deadLetterSubject(this.options.service, this.options.name), msg.data, {
+        headers: h,
+        msgID: `${this.options.name}:${msg.seq}`,
+      });
+      this.logger.error(`dead-lettered ${msg.subject} #${msg.seq} after ${msg.info.deliveryCount} deliveries: ${error.message}`);
+      msg.term(error.message.slice(0, 200));
+    } catch (publishError) {
+      this.logger.error(`cannot dead-letter ${msg.subject} #${msg.seq}, will retry: ${(publishError as Error).message}`);
+      msg.nak(60_000);
+    }
+  }
+}

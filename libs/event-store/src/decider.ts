@@ -1,0 +1,61 @@
+import type { EventMetadata } from '#libs/contracts';
+import { ConcurrencyError } from './errors.js';
+import type { DomainEvent, EventStore, RecordedEvent } from './event-store.js';
+
+/**
+ * The write model of one aggregate, in plain TypeScript (Emmett's decider):
+ * `decide` turns a command into new facts or throws a domain error; `evolve` folds a fact into state.
+ */
+export interface Decider<Command, State, Event extends DomainEvent> {
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+  initialState(): State;
+}
+
+export function fold<State, Event extends DomainEvent>(
+  decider: Pick<Decider<unknown, State, Event>, 'evolve' | 'initialState'>,
+  events: readonly Event[],
+): State {
+  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
+}
+
+export interface CommandResult<State, Event extends DomainEvent> {
+  /** The events this command appended (none when the decider decided nothing changes). */
+  events: RecordedEvent<Event>[];
+  state: State;
+  version: number;
+}
+
+/**
+ * Loads a stream's state, decides, and appends with the version it decided on. When another
+ * writer got there first it re-reads and decides again on the new state, so the domain's
+ * rules judge every command against the facts as they are.
+ */
+export async function handleCommand<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  metadata: EventMetadata,
+  maxAttempts = 10,
+): Promise<CommandResult<State, Event>> {
+  for (let attempt = 1; ; attempt++) {
+    const history = (await store.readStream(streamId)) as unknown as RecordedEvent<Event>[];
+    // A recorded event is its domain event plus the envelope, so evolve may read either.
+    const state = fold(decider, history as unknown as Event[]);
+    const version = history.at(-1)?.version ?? 0;
+    const decided = decider.decide(command, state);
+    if (decided.length === 0) return { events: [], state, version };
+    try {
+      const events = (await store.append(streamId, decided, {
+        expectedVersion: version,
+        metadata,
+      })) as unknown as RecordedEvent<Event>[];
+      return { events, state: decided.reduce(decider.evolve, state), version: version + events.length };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+      // A short random pause keeps competing writers from colliding in lock-step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { SYSTEM_ACTOR, type EventMetadata } from '#libs/contracts';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import {
+  capacityDecider,
+  CapacityExceeded,
+  capacityMigrations,
+  capacityTotalsProjection,
+} from '../test/capacity.decider.js';
+import { ConcurrencyError } from './errors.js';
+import { handleCommand } from './decider.js';
+import { EventStore } from './event-store.js';
+import { eventStoreMigrations, migrate } from './migrations.js';
+import { rebuildProjection } from './projection.js';
+
+const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
+
+describe('event store on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('es');
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, ...capacityMigrations]);
+    store = new EventStore(db.pool, db.schema, [capacityTotalsProjection]);
+  });
+  afterEach(() => db.close());
+
+  it('stores events in their envelope and reads a stream back in version order', async () => {
+    await store.append('pool-a', [{ type: 'CapacityOpened', data: { poolId: 'a', capacity: 5 } }], {
+      expectedVersion: 0,
+      metadata: { correlationId: 'req-9', causationId: 'cmd-1', actor: { kind: 'account', accountId: 'acc-1', role: 'ADMIN' } },
+    });
+    await store.append('pool-a', [{ type: 'CapacityReserved', data: { poolId: 'a', amount: 2 } }], { expectedVersion: 1, metadata });
+
+    const events = await store.readStream('pool-a');
+    expect(events.map((e) => [e.type, e.version])).toEqual([
+      ['CapacityOpened', 1],
+      ['CapacityReserved', 2],
+    ]);
+    expect(events[0]).toMatchObject({
+      streamId: 'pool-a',
+      data: { poolId: 'a', capacity: 5 },
+      metadata: { correlationId: 'req-9', causationId: 'cmd-1', actor: { kind: 'account', accountId: 'acc-1', role: 'ADMIN' } },
+    });
+    expect(events[0].eventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Date(events[0].occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('refuses an append whose expected version is not the stream version', async () => {
+    await store.append('pool-b', [{ type: 'CapacityOpened', data: { poolId: 'b', capacity: 1 } }], { expectedVersion: 0, metadata });
+    const stale = store.append('pool-b', [{ type: 'CapacityReserved', data: { poolId: 'b', amount: 1 } }], { expectedVersion: 0, metadata });
+    await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(stale).rejects.toMatchObject({ actualVersion: 1 });
+    expect(await store.streamVersion('pool-b')).toBe(1);
+  });
+
+  it('lets exactly one of two concurrent appends with the same expected version succeed', async () => {
+    await store.append('pool-c', [{ type: 'CapacityOpened', data: { poolId: 'c', capacity: 10 } }], { expectedVersion: 0, metadata });
+    for (let round = 0; round < 20; round++) {
+      const version = await store.streamVersion('pool-c');
+      const results = await Promise.allSettled(
+        [1, 2].map(() =>
+          store.append('pool-c', [{ type: 'CapacityReserved', data: { poolId: 'c', amount: 0 } }], { expectedVersion: version, metadata }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(ConcurrencyError);
+    }
+    const versions = (await store.readStream('pool-c')).map((e) => e.version);
+    expect(versions).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  it('retries a conflicting command on the new state, where the domain rule decides its fate', async () => {
+    const open = (poolId: string, capacity: number) =>
+      handleCommand(store, `pool-${poolId}`, capacityDecider, { type: 'OpenCapacity', poolId, capacity }, metadata);
+    const reserve = (poolId: string, amount: number) =>
+      handleCommand(store, `pool-${poolId}`, capacityDecider, { type: 'ReserveCapacity', poolId, amount }, metadata);
+
+    // Room for both: the loser of the race is retried and succeeds.
+    await open('d', 4);
+    const both = await Promise.allSettled([reserve('d', 2), reserve('d', 2)]);
+    expect(both.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+
+    // Room for one: the retried command sees the other's reservation and is refused by the rule.
+    await open('e', 3);
+    const one = await Promise.allSettled([reserve('e', 2), reserve('e', 2)]);
+    expect(one.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect((one.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(CapacityExceeded);
+
+    const { rows } = await db.pool.query('SELECT pool_id, reserved FROM capacity_totals ORDER BY pool_id');
+    expect(rows).toEqual([
+      { pool_id: 'd', reserved: 4 },
+      { pool_id: 'e', reserved: 2 },
+    ]);
+  });
+
+  it('rebuilds a projection from the events into exactly the live read model', async () => {
+    const reserve = (poolId: string, amount: number) =>
+      handleCommand(store, `pool-${poolId}`, capacityDecider, { type: 'ReserveCapacity', poolId, amount }, metadata);
+    for (const poolId of ['f', 'g', 'h']) {
+      await handleCommand(store, `pool-${poolId}`, capacityDecider, { type: 'OpenCapacity', poolId, capacity: 1000 }, metadata);
+    }
+    await Promise.all(Array.from({ length: 30 }, (_, i) => reserve(['f', 'g', 'h'][i % 3], i)));
+    const live = (await db.pool.query('SELECT * FROM capacity_totals ORDER BY pool_id')).rows;
+
+    await db.pool.query('UPDATE capacity_totals SET reserved = -1'); // a damaged read model
+    const applied = await rebuildProjection(store, 'capacity_totals');
+
+    expect(applied).toBe(33);
+    expect((await db.pool.query('SELECT * FROM capacity_totals ORDER BY pool_id')).rows).toEqual(live);
+    expect(live.map((r) => r.reserved)).toEqual([135, 145, 155]);
+  });
+
+  it('names an unknown projection instead of rebuilding nothing', async () => {
+    await expect(rebuildProjection(store, 'nope')).rejects.toThrow('no projection "nope"');
+  });
+
+  it('applies migrations once, however many replicas run them at the same time', async () => {
+    const runs = await Promise.all([1, 2, 3].map(() => migrate(db.pool, db.schema, [...eventStoreMigrations, ...capacityMigrations])));
+    expect(runs.flat()).toEqual([]);
+    const { rows } = await db.pool.query('SELECT id FROM schema_migrations ORDER BY id');
+    expect(rows.map((r) => r.id)).toEqual(['0001-event-store', '1000-capacity-totals']);
+  });
+});

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { EventEnvelope, EventMetadata } from '#libs/contracts';
+import { isUniqueViolation, sqlIdentifier, withTransaction, type Sql } from './database.js';
+import { ConcurrencyError } from './errors.js';
+import type { Projection } from './projection.js';
+
+/** An event as a decider produces it: a fact without its envelope. */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+}
+
+/** An event as stored: the envelope plus its place in the service's log. */
+export type RecordedEvent<E extends DomainEvent = DomainEvent> = EventEnvelope<E['type'], E['data']> & {
+  globalPosition: number;
+};
+
+export interface AppendOptions {
+  /** The stream's version the events were decided on (0: the stream must not exist), or 'any'. */
+  expectedVersion: number | 'any';
+  metadata: EventMetadata;
+  /** When the facts happened; now by default. */
+  occurredAt?: Date;
+  /** Append inside the caller's open transaction instead of one of its own. */
+  tx?: Sql;
+}
+
+interface EventRow {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: unknown;
+  metadata: EventMetadata;
+  occurred_at: Date;
+}
+
+const EVENT_COLUMNS = 'global_position, event_id, stream_id, version, type, data, metadata, occurred_at';
+
+export function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    eventId: row.event_id,
+    type: row.type,
+    streamId: row.stream_id,
+    version: row.version,
+    occurredAt: row.occurred_at.toISOString(),
+    data: row.data,
+    metadata: row.metadata,
+  };
+}
+
+/**
+ * A service's event store: append-only streams in its own PostgreSQL schema, with the
+ * inline projections it queries updated in the same transaction as each append.
+ */
+export class EventStore {
+  readonly table: string;
+  private readonly appendSql: string;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly schema: string,
+    readonly projections: readonly Projection[] = [],
+  ) {
+    this.table = `${sqlIdentifier(schema)}.events`;
+    // One statement: the version check and the insert see the same snapshot, and a concurrent
+    // append of the same version waits on the unique index and then fails, never overwrites.
+    this.appendSql = `
+      INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
+      SELECT (e.doc->>'eventId')::uuid, $1, head.version + e.n, e.doc->>'type', e.doc->'data', $4::jsonb, $5::timestamptz
+      FROM (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1) head,
+           jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(doc, n)
+      WHERE $2::integer IS NULL OR head.version = $2::integer
+      RETURNING ${EVENT_COLUMNS}`;
+  }
+
+  /** Appends `events` to the end of a stream in one transaction, or throws ConcurrencyError. */
+  async append(streamId: string, events: readonly DomainEvent[], options: AppendOptions): Promise<RecordedEvent[]> {
+    if (events.length === 0) return [];
+    const projections = this.projections.filter((p) => events.some((e) => p.eventTypes.includes(e.type)));
+    const appendAndProject = async (sql: Sql) => {
+      const written = await this.insert(sql, streamId, events, options);
+      for (const event of written) {
+        for (const projection of projections) {
+          if (projection.eventTypes.includes(event.type)) await projection.apply(sql, event);
+        }
+      }
+      return written;
+    };
+    const recorded = options.tx
+      ? await appendAndProject(options.tx)
+      : projections.length === 0
+        ? await this.insert(this.pool, streamId, events, options) // one statement is its own transaction
+        : await withTransaction(this.pool, appendAndProject);
+    for (const listener of this.listeners) listener();
+    return recorded;
+  }
+
+  private async insert(sql: Sql, streamId: string, events: readonly DomainEvent[], options: AppendOptions) {
+    const expected = options.expectedVersion === 'any' ? null : options.expectedVersion;
+    const docs = events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data ?? {} }));
+    let rows: EventRow[];
+    try {
+      ({ rows } = await sql.query<EventRow>(this.appendSql, [
+        streamId,
+        expected,
+        JSON.stringify(docs),
+        JSON.stringify(options.metadata),
+        (options.occurredAt ?? new Date()).toISOString(),
+      ]));
+    } catch (error) {
+      if (isUniqueViolation(error, 'events_stream_version')) {
+        throw new ConcurrencyError(streamId, expected ?? -1, null);
+      }
+      throw error;
+    }
+    if (rows.length === 0) {
+      throw new ConcurrencyError(streamId, expected ?? -1, await this.streamVersion(streamId));
+    }
+    return rows.map(toRecordedEvent).sort((a, b) => a.version - b.version);
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: number }>(
+      `SELECT coalesce(max(version), 0)::integer AS version FROM ${this.table} WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows[0].version;
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`,
+      [streamId],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /** Events in log order after `afterPosition`, optionally of some types only. */
+  async readAll(
+    sql: Sql,
+    options: { afterPosition: number; limit: number; types?: readonly string[] },
+  ): Promise<RecordedEvent[]> {
+    const { rows } = await sql.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table}
+       WHERE global_position > $1 AND ($3::text[] IS NULL OR type = ANY($3::text[]))
+       ORDER BY global_position LIMIT $2`,
+      [options.afterPosition, options.limit, options.types ?? null],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /** Called after every committed append; the relay uses it to publish without waiting for its poll. */
+  onAppended(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

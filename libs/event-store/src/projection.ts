@@ -1,0 +1,44 @@
+import type { Sql } from './database.js';
+import { withTransaction } from './database.js';
+import type { EventStore, RecordedEvent } from './event-store.js';
+
+/**
+ * A read model the owning service queries, kept in the same transaction as the append
+ * that changes it, and rebuildable from the events at any time.
+ */
+export interface Projection {
+  readonly name: string;
+  /** The event types it folds; no other event reaches `apply`. */
+  readonly eventTypes: readonly string[];
+  apply(tx: Sql, event: RecordedEvent): Promise<void>;
+  /** Empties the read model before a rebuild. */
+  clear(tx: Sql): Promise<void>;
+}
+
+const REBUILD_BATCH = 1000;
+
+/**
+ * Empties a projection and folds every event of its types into it again, in one
+ * transaction that holds appends back, so the rebuilt model is never missing a fact.
+ */
+export async function rebuildProjection(store: EventStore, projectionName: string): Promise<number> {
+  const projection = store.projections.find((p) => p.name === projectionName);
+  if (!projection) {
+    const known = store.projections.map((p) => p.name).join(', ') || 'none';
+    throw new Error(`no projection "${projectionName}" in schema ${store.schema} (known: ${known})`);
+  }
+  return withTransaction(store.pool, async (tx) => {
+    // SHARE mode lets readers on but makes appends wait until the rebuild commits.
+    await tx.query(`LOCK TABLE ${store.table} IN SHARE MODE`);
+    await projection.clear(tx);
+    let applied = 0;
+    let after = 0;
+    for (;;) {
+      const batch = await store.readAll(tx, { afterPosition: after, limit: REBUILD_BATCH, types: projection.eventTypes });
+      for (const event of batch) await projection.apply(tx, event);
+      applied += batch.length;
+      if (batch.length < REBUILD_BATCH) return applied;
+      after = batch[batch.length - 1].globalPosition;
+    }
+  });
+}

@@ -1,0 +1,189 @@
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
+import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { effectsMigration, recordEffect } from '../test/effects.js';
+import { EventConsumer } from './consumer.js';
+import { EventStore, type RecordedEvent } from './event-store.js';
+import { ensureStream } from './jetstream.js';
+import { eventStoreMigrations, migrate } from './migrations.js';
+import { EventRelay } from './relay.js';
+
+const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
+const opened = (poolId: string) => ({ type: 'CapacityOpened', data: { poolId, capacity: 1 } });
+
+describe('event relay to JetStream', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let jsm: JetStreamManager;
+  let store: EventStore;
+  let service: string;
+  const running: { stop(): Promise<void> }[] = [];
+
+  beforeEach(async () => {
+    db = await createTestDatabase('relay');
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, effectsMigration]);
+    nats = await connectTestNats();
+    jsm = await jetstreamManager(nats.nats);
+    store = new EventStore(db.pool, db.schema);
+    service = uniqueName('svc');
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((r) => r.stop()));
+    await nats.close(eventStreamName(service), `${eventStreamName(service)}_DEADLETTER`);
+    await db.close();
+  });
+
+  function startRelay(): EventRelay {
+    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100 });
+    relay.start();
+    running.push(relay);
+    return relay;
+  }
+
+  /** Every message in the service's stream, in stream order. */
+  async function published(): Promise<{ subject: string; msgId: string | undefined; event: EventEnvelope }[]> {
+    const name = eventStreamName(service);
+    const info = await jsm.streams.info(name).catch(() => null);
+    const out = [];
+    for (let seq = 1; seq <= (info?.state.last_seq ?? 0); seq++) {
+      const msg = await jsm.streams.getMessage(name, { seq });
+      out.push({ subject: msg!.subject, msgId: msg!.header.get('Nats-Msg-Id'), event: msg!.json<EventEnvelope>() });
+    }
+    return out;
+  }
+
+  async function waitForPublished(count: number) {
+    return waitFor(async () => {
+      const messages = await published();
+      return messages.length >= count && messages;
+    }, 15_000, `${count} published events`);
+  }
+
+  it('publishes each event on its subject with its event id as Nats-Msg-Id', async () => {
+    startRelay();
+    const [event] = await store.append('pool-a1', [opened('a1')], { expectedVersion: 0, metadata });
+
+    const [message] = await waitForPublished(1);
+    expect(message.subject).toBe(`events.${service}.pool.CapacityOpened`);
+    expect(message.msgId).toBe(event.eventId);
+    const { globalPosition: _position, ...envelope } = event;
+    expect(message.event).toEqual(envelope);
+  });
+
+  it('publishes a transaction that appended first but committed last, and before what came after it', async () => {
+    startRelay();
+    const early = await db.pool.connect();
+    try {
+      await early.query('BEGIN');
+      const [first] = await store.append('pool-early', [opened('early')], { expectedVersion: 0, metadata, tx: early });
+      const [second] = await store.append('pool-late', [opened('late')], { expectedVersion: 0, metadata });
+      expect(second.globalPosition).toBeGreaterThan(first.globalPosition);
+
+      // The later event is committed, but publishing it now would move the cursor past the open one.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await published()).toEqual([]);
+
+      await early.query('COMMIT');
+      const messages = await waitForPublished(2);
+      expect(messages.map((m) => m.event.eventId)).toEqual([first.eventId, second.eventId]);
+    } finally {
+      early.release();
+    }
+  });
+
+  it('never skips or repeats an event while many writers commit out of order', async () => {
+    startRelay();
+    const writers = 8;
+    const appendsPerWriter = 25;
+    const appended: RecordedEvent[] = [];
+    await Promise.all(
+      Array.from({ length: writers }, async (_, w) => {
+        for (let i = 0; i < appendsPerWriter; i++) {
+          const client = await db.pool.connect();
+          try {
+            await client.query('BEGIN');
+            const events = await store.append(`pool-w${w}`, [opened(`w${w}`)], { expectedVersion: i, metadata, tx: client });
+            // Hold some transactions open so that later positions commit first.
+            if (i % 2 === 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20));
+            await client.query('COMMIT');
+            appended.push(...events);
+          } finally {
+            client.release();
+          }
+        }
+      }),
+    );
+
+    const messages = await waitForPublished(writers * appendsPerWriter);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
+    const ids = (await published()).map((m) => m.event.eventId);
+    expect(ids).toHaveLength(appended.length);
+    expect(new Set(ids)).toEqual(new Set(appended.map((e) => e.eventId)));
+    for (let w = 0; w < writers; w++) {
+      const versions = messages.filter((m) => m.event.streamId === `pool-w${w}`).map((m) => m.event.version);
+      expect(versions).toEqual(Array.from({ length: appendsPerWriter }, (_, i) => i + 1));
+    }
+  });
+
+  it('keeps one relay active per service and lets a standby take over when it stops', async () => {
+    const first = startRelay();
+    const second = startRelay();
+    await waitFor(() => first.active || second.active, 5000, 'an active relay');
+    expect(first.active && second.active).toBe(false);
+
+    await store.append('pool-b1', [opened('b1')], { expectedVersion: 0, metadata });
+    await waitForPublished(1);
+    const [active, standby] = first.active ? [first, second] : [second, first];
+    await active.stop();
+    await waitFor(() => standby.active, 5000, 'the standby to take over');
+
+    await store.append('pool-b2', [opened('b2')], { expectedVersion: 0, metadata });
+    const messages = await waitForPublished(2);
+    expect(messages.map((m) => m.event.streamId)).toEqual(['pool-b1', 'pool-b2']);
+  });
+
+  it('after a relay is killed between publish and checkpoint, the consumer applies each event once', async () => {
+    // A short duplicate window, so JetStream keeps the republished copies and only the inbox can drop them.
+    await ensureStream(nats.nats, {
+      name: eventStreamName(service),
+      subjects: [`events.${service}.>`],
+      duplicate_window: nanos(100),
+    });
+    const appended = [];
+    for (let i = 0; i < 10; i++) {
+      appended.push(...(await store.append(`pool-k${i}`, [opened(`k${i}`)], { expectedVersion: 0, metadata })));
+    }
+
+    const fixture = runFixture('libs/event-store/test/relay-crash.fixture.ts', { FIXTURE_SCHEMA: db.schema, FIXTURE_SERVICE: service });
+    expect(await fixture.exited).toBe('SIGKILL');
+    expect(await published()).toHaveLength(10);
+    expect((await db.pool.query('SELECT * FROM relay_checkpoints')).rows).toEqual([]);
+
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the duplicate window
+    startRelay();
+    await waitForPublished(20); // the whole batch went out again
+
+    const consumer = new EventConsumer({
+      pool: db.pool,
+      schema: db.schema,
+      service,
+      nats: nats.nats,
+      name: 'effects',
+      stream: eventStreamName(service),
+      filterSubject: `events.${service}.>`,
+      handle: recordEffect,
+    });
+    await consumer.start();
+    running.push(consumer);
+    await waitFor(async () => {
+      const info = await jsm.consumers.info(eventStreamName(service), 'effects');
+      return info.delivered.stream_seq === 20 && info.num_ack_pending === 0;
+    }, 15_000, 'the consumer to handle all 20 deliveries');
+
+    const { rows } = await db.pool.query('SELECT event_id, count(*)::int AS times FROM effects GROUP BY event_id');
+    expect(rows).toHaveLength(10);
+    expect(rows.every((r) => r.times === 1)).toBe(true);
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(appended.map((e) => e.eventId)));
+  });
+});

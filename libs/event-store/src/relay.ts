@@ -1,0 +1,200 @@
+import { jetstream } from '@nats-io/jetstream';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { aggregateOf, eventSubject, type EventEnvelope } from '#libs/contracts';
+import { sqlIdentifier } from './database.js';
+import { toRecordedEvent, type EventStore, type RecordedEvent } from './event-store.js';
+import { ensureEventStream } from './jetstream.js';
+import { consoleLogger, type Logger } from './logger.js';
+
+export interface RelayOptions {
+  store: EventStore;
+  /** Names the JetStream stream and subjects: `events.<service>.<aggregate>.<EventType>`. */
+  service: string;
+  nats: NatsConnection;
+  batchSize?: number;
+  /** How often to look for events appended by other replicas; appends in this process wake it at once. */
+  pollIntervalMs?: number;
+  /** How often a standby relay tries to become the active one. */
+  standbyRetryMs?: number;
+  /** Called once a batch is acknowledged by JetStream, before the checkpoint moves. */
+  onPublished?: (events: RecordedEvent[]) => void | Promise<void>;
+  logger?: Logger;
+}
+
+interface Checkpoint {
+  transactionId: string;
+  position: number;
+}
+
+/**
+ * Publishes a service's committed events to its JetStream stream, in order, each once per
+ * checkpoint (republished after a crash, deduplicated by Nats-Msg-Id = eventId and by consumers' inboxes).
+ *
+ * Global positions become visible out of order (transactions commit out of order), so the cursor
+ * is (transaction id, position) and only transactions older than every running one are read:
+ * nothing can later appear behind the cursor. One relay per service is active, by advisory lock;
+ * others wait in standby and take over when its session ends.
+ */
+export class EventRelay {
+  readonly name: string;
+  private readonly checkpoints: string;
+  private readonly batchSql: string;
+  private readonly lockKey: string;
+  private readonly logger: Logger;
+  private stopped = false;
+  private running: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private nudged = false;
+  private unsubscribe: (() => void) | null = null;
+  active = false;
+
+  constructor(private readonly options: RelayOptions) {
+    const { store } = options;
+    this.name = `${options.service}-relay`;
+    this.lockKey = `awan.relay.${store.schema}`;
+    this.checkpoints = `${sqlIdentifier(store.schema)}.relay_checkpoints`;
+    this.batchSql = `
+      SELECT transaction_id::text, global_position, event_id, stream_id, version, type, data, metadata, occurred_at
+      FROM ${store.table}
+      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY transaction_id, global_position
+      LIMIT $3`;
+    this.logger = options.logger ?? consoleLogger(this.name);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopped = false;
+    this.unsubscribe = this.options.store.onAppended(() => this.nudge());
+    this.running = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.nudge();
+    await this.running;
+    this.running = null;
+  }
+
+  /** Look for new events now rather than at the next poll. */
+  nudge(): void {
+    this.nudged = true;
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const client = await this.tryLock();
+      if (!client) {
+        await this.sleep(this.options.standbyRetryMs ?? 1000);
+        continue;
+      }
+      let failure: Error | undefined;
+      try {
+        this.active = true;
+        this.logger.log('active: publishing events');
+        await this.publishUntilStopped(client);
+      } catch (error) {
+        failure = error as Error;
+        this.logger.error(`publishing failed, retrying: ${failure.message}`);
+      } finally {
+        this.active = false;
+        if (!failure) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.lockKey]).catch(() => undefined);
+        // A failed session is discarded: its lock goes with it, so a standby may take over.
+        client.release(failure);
+      }
+      if (failure) await this.sleep(1000);
+    }
+  }
+
+  private async tryLock(): Promise<pg.PoolClient | null> {
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.options.store.pool.connect();
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+        [this.lockKey],
+      );
+      if (rows[0].locked) return client;
+      client.release();
+    } catch (error) {
+      client?.release(error as Error);
+      this.logger.error(`cannot reach PostgreSQL: ${(error as Error).message}`);
+    }
+    return null;
+  }
+
+  /** Reads and checkpoints on the lock's own session: a relay that lost its lock cannot move the checkpoint. */
+  private async publishUntilStopped(client: pg.PoolClient): Promise<void> {
+    await ensureEventStream(this.options.nats, this.options.service);
+    let checkpoint = await this.readCheckpoint(client);
+    const batchSize = this.options.batchSize ?? 500;
+    while (!this.stopped) {
+      this.nudged = false;
+      const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, batchSize]);
+      if (rows.length === 0) {
+        await this.sleep(this.options.pollIntervalMs ?? 250);
+        continue;
+      }
+      const events = rows.map(toRecordedEvent);
+      await this.publish(events);
+      await this.options.onPublished?.(events);
+      const last = rows[rows.length - 1];
+      checkpoint = { transactionId: last.transaction_id, position: Number(last.global_position) };
+      await client.query(
+        `INSERT INTO ${this.checkpoints} (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+         ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id,
+           global_position = excluded.global_position, updated_at = now()`,
+        [this.name, checkpoint.transactionId, checkpoint.position],
+      );
+    }
+  }
+
+  private async readCheckpoint(client: pg.PoolClient): Promise<Checkpoint> {
+    const { rows } = await client.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position FROM ${this.checkpoints} WHERE relay = $1`,
+      [this.name],
+    );
+    return rows[0]
+      ? { transactionId: rows[0].transaction_id, position: Number(rows[0].global_position) }
+      : { transactionId: '0', position: 0 };
+  }
+
+  /**
+   * Publishes a batch pipelined on one connection, so JetStream stores it in order; the batch
+   * counts only when every PubAck is in, otherwise all of it is sent again (duplicates are dropped).
+   */
+  private async publish(events: RecordedEvent[]): Promise<void> {
+    const js = jetstream(this.options.nats);
+    await Promise.all(
+      events.map((event) => {
+        const { globalPosition: _position, ...envelope } = event;
+        const h = headers();
+        h.set('Awan-Event-Type', event.type);
+        return js.publish(
+          eventSubject(this.options.service, aggregateOf(event.streamId), event.type),
+          JSON.stringify(envelope satisfies EventEnvelope),
+          { msgID: event.eventId, headers: h },
+        );
+      }),
+    );
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped || this.nudged) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type pg from 'pg';
+import { createPool, sqlIdentifier } from '#libs/event-store';
+
+/** Tests use the servers the environment names, else the machine's own PostgreSQL and NATS. */
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** A lower-case name no other test run uses: isolates schemas, streams and subjects. */
+export function uniqueName(prefix = 't'): string {
+  return `${prefix}${randomBytes(5).toString('hex')}`;
+}
+
+export interface TestDatabase {
+  pool: pg.Pool;
+  schema: string;
+  /** Drops the schema and closes the pool. */
+  close(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const schema = uniqueName(prefix);
+  const pool = createPool(TEST_DATABASE_URL, { schema, max: 20 });
+  return {
+    pool,
+    schema,
+    async close() {
+      await pool.query(`DROP SCHEMA IF EXISTS ${sqlIdentifier(schema)} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+export interface TestNats {
+  nats: NatsConnection;
+  /** Deletes the named streams (and their consumers) and closes the connection. */
+  close(...streams: string[]): Promise<void>;
+}
+
+export async function connectTestNats(): Promise<TestNats> {
+  const nats = await connect({ servers: TEST_NATS_URL, name: 'awan-test' });
+  return {
+    nats,
+    async close(...streams: string[]) {
+      const jsm = await jetstreamManager(nats);
+      for (const stream of streams) await jsm.streams.delete(stream).catch(() => undefined);
+      await nats.drain();
+    },
+  };
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
