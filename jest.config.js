@@ -13,9 +13,10 @@ const common = {
 };
 
 export default {
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'] },
-    { ...common, displayName: 'int', testMatch: ['**/*.int-spec.ts'], testTimeout: 60000 },
-    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'], testTimeout: 120000 },
+    { ...common, displayName: 'int', testMatch: ['**/*.int-spec.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['**/*.e2e-spec.ts'] },
   ],
 };

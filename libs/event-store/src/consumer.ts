@@ -139,7 +139,7 @@ export class EventConsumer {
         msgID: `${this.options.name}:${msg.seq}`,
       });
       this.logger.error(`dead-lettered ${msg.subject} #${msg.seq} after ${msg.info.deliveryCount} deliveries: ${error.message}`);
-      msg.term(error.message.slice(0, 200));
+      msg.term(); // no reason text: nats-server 2.9 does not parse one
     } catch (publishError) {
       this.logger.error(`cannot dead-letter ${msg.subject} #${msg.seq}, will retry: ${(publishError as Error).message}`);
       msg.nak(60_000);

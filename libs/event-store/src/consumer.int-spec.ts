@@ -1,0 +1,150 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { randomUUID } from 'node:crypto';
+import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
+import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { effectsMigration, recordEffect } from '../test/effects.js';
+import { EventConsumer, type ConsumerOptions } from './consumer.js';
+import { ensureEventStream } from './jetstream.js';
+import { eventStoreMigrations, migrate } from './migrations.js';
+
+describe('durable event consumer with an inbox', () => {
+  let db: TestDatabase;
+  let nats: TestNats;
+  let jsm: JetStreamManager;
+  let service: string;
+  const consumers: EventConsumer[] = [];
+
+  beforeEach(async () => {
+    db = await createTestDatabase('cons');
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, effectsMigration]);
+    nats = await connectTestNats();
+    jsm = await jetstreamManager(nats.nats);
+    service = uniqueName('svc');
+    await ensureEventStream(nats.nats, service);
+  });
+  afterEach(async () => {
+    await Promise.all(consumers.splice(0).map((c) => c.stop()));
+    await nats.close(eventStreamName(service), `${eventStreamName(service)}_DEADLETTER`);
+    await db.close();
+  });
+
+  async function publishEvent(): Promise<EventEnvelope> {
+    const event: EventEnvelope = {
+      eventId: randomUUID(),
+      type: 'CapacityOpened',
+      streamId: `pool-${randomUUID()}`,
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      data: { capacity: 1 },
+      metadata: { correlationId: 'c', causationId: null, actor: SYSTEM_ACTOR },
+    };
+    await jetstream(nats.nats).publish(`events.${service}.pool.CapacityOpened`, JSON.stringify(event), { msgID: event.eventId });
+    return event;
+  }
+
+  async function startConsumer(options: Partial<ConsumerOptions> = {}): Promise<EventConsumer> {
+    const consumer = new EventConsumer({
+      pool: db.pool,
+      schema: db.schema,
+      service,
+      nats: nats.nats,
+      name: 'effects',
+      stream: eventStreamName(service),
+      filterSubject: `events.${service}.>`,
+      handle: recordEffect,
+      ...options,
+    });
+    await consumer.start();
+    consumers.push(consumer);
+    return consumer;
+  }
+
+  async function effectCounts(): Promise<Map<string, number>> {
+    const { rows } = await db.pool.query('SELECT event_id, count(*)::int AS times FROM effects GROUP BY event_id');
+    return new Map(rows.map((r) => [r.event_id, r.times]));
+  }
+
+  async function settled(deliveries: number) {
+    await waitFor(async () => {
+      const info = await jsm.consumers.info(eventStreamName(service), 'effects');
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.consumer_seq >= deliveries && info;
+    }, 20_000, `the consumer to settle after ${deliveries} deliveries`);
+  }
+
+  it('does not apply an effect twice when the consumer was killed after the effect and before its ack', async () => {
+    const event = await publishEvent();
+    const fixture = runFixture('libs/event-store/test/consumer-crash.fixture.ts', {
+      FIXTURE_SCHEMA: db.schema,
+      FIXTURE_SERVICE: service,
+      FIXTURE_CONSUMER: 'effects',
+      FIXTURE_STREAM: eventStreamName(service),
+      FIXTURE_ACK_WAIT_MS: '1000',
+    });
+    expect(await fixture.exited).toBe('SIGKILL');
+    expect(await effectCounts()).toEqual(new Map([[event.eventId, 1]]));
+
+    const redelivered: string[] = [];
+    await startConsumer({ ackWaitMs: 1000, onHandled: (e) => void redelivered.push(e.eventId) });
+    await settled(2);
+
+    expect(redelivered).toEqual([event.eventId]); // it did come again…
+    expect(await effectCounts()).toEqual(new Map([[event.eventId, 1]])); // …and changed nothing
+  });
+
+  it('retries a failing event with backoff, then dead-letters it with the error', async () => {
+    const attempts: number[] = [];
+    await startConsumer({
+      maxDeliver: 3,
+      backoffMs: [100, 300],
+      handle: async () => {
+        attempts.push(Date.now());
+        throw new Error('downstream refused');
+      },
+    });
+    const event = await publishEvent();
+
+    const deadLetters = `${eventStreamName(service)}_DEADLETTER`;
+    const letter = await waitFor(
+      async () => (await jsm.streams.getMessage(deadLetters, { seq: 1 }).catch(() => null)) ?? undefined,
+      10_000,
+      'a dead letter',
+    );
+    expect(letter!.subject).toBe(`deadletter.${service}.effects`);
+    expect(letter!.header.get('Awan-Error')).toBe('downstream refused');
+    expect(letter!.header.get('Awan-Deliveries')).toBe('3');
+    expect(letter!.json<EventEnvelope>().eventId).toBe(event.eventId);
+    expect(attempts).toHaveLength(3);
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(90);
+    expect(attempts[2] - attempts[1]).toBeGreaterThanOrEqual(290);
+    await settled(3);
+    expect(await effectCounts()).toEqual(new Map());
+  });
+
+  it('recovers from a passing failure: the effect commits once, on a later delivery', async () => {
+    let failures = 1;
+    await startConsumer({
+      backoffMs: [50],
+      handle: async (event, tx) => {
+        await recordEffect(event, tx); // rolled back with the failure
+        if (failures-- > 0) throw new Error('transient');
+      },
+    });
+    const event = await publishEvent();
+    await settled(2);
+    expect(await effectCounts()).toEqual(new Map([[event.eventId, 1]]));
+  });
+
+  it('shares one durable consumer between replicas, each event applied once', async () => {
+    const handledBy = new Map<string, number>();
+    for (const replica of [1, 2]) {
+      await startConsumer({ onHandled: () => void handledBy.set(String(replica), (handledBy.get(String(replica)) ?? 0) + 1) });
+    }
+    const events = await Promise.all(Array.from({ length: 40 }, publishEvent));
+    await settled(40);
+    const counts = await effectCounts();
+    expect(counts.size).toBe(40);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(new Set(counts.keys())).toEqual(new Set(events.map((e) => e.eventId)));
+    expect((handledBy.get('1') ?? 0) + (handledBy.get('2') ?? 0)).toBe(40);
+  });
+});
