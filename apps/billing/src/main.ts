@@ -1,0 +1,5 @@
+import { readServiceConfig, runService } from '#libs/platform';
+import { BillingModule } from './billing.module.js';
+
+const config = readServiceConfig('billing', { variable: 'PORT', default: 4003 });
+await runService(BillingModule.forRoot(config), config);

@@ -1,0 +1,11 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { platformImports, type ServiceConfig } from '#libs/platform';
+import { computeEventStore } from './compute.event-store.js';
+
+/** The compute service: instances, hosts, scheduler, high availability. */
+@Module({})
+export class ComputeModule {
+  static forRoot(config: ServiceConfig): DynamicModule {
+    return { module: ComputeModule, imports: platformImports(config, computeEventStore) };
+  }
+}

@@ -1,0 +1,5 @@
+import { readServiceConfig, runService } from '#libs/platform';
+import { ComputeModule } from './compute.module.js';
+
+const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 });
+await runService(ComputeModule.forRoot(config), config);

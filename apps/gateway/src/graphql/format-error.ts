@@ -1,0 +1,18 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { AppError } from '#libs/messaging';
+
+/**
+ * Every error leaves with a contract code in extensions.code (api/contract.graphql). Faults
+ * the caller cannot act on leave as INTERNAL_SERVER_ERROR without their details.
+ */
+export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = (error as { originalError?: unknown })?.originalError;
+  if (original instanceof AppError && original.code !== 'INTERNAL') {
+    const extensions: Record<string, unknown> = { code: original.code };
+    if (original.field) extensions.field = original.field;
+    return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
+  }
+  // GraphQL's own errors (a bad query, a wrong variable) already carry a code and a safe message.
+  if (!original && formatted.extensions?.code) return formatted;
+  return { message: 'internal error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}

@@ -1,0 +1,29 @@
+import { Query, Resolver } from '@nestjs/graphql';
+import { healthSubject } from '#libs/contracts';
+import { AppError, ServiceClient } from '#libs/messaging';
+import type { Health } from '#libs/platform';
+import { ServiceStatus } from './service-status.model.js';
+
+const BACKING_SERVICES = ['compute', 'network', 'billing', 'host-agent'];
+const STATUS_TIMEOUT_MS = 2000;
+
+@Resolver(() => ServiceStatus)
+export class ServiceStatusResolver {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Query(() => [ServiceStatus], { description: 'the backing services and their dependencies, asked over NATS now' })
+  async services(): Promise<ServiceStatus[]> {
+    return Promise.all(
+      BACKING_SERVICES.map(async (service) => {
+        try {
+          const health = await this.client.request<Health>(healthSubject(service), {}, STATUS_TIMEOUT_MS);
+          const dependencies = Object.entries(health.checks).map(([name, status]) => ({ name, status }));
+          return { service, status: health.status, dependencies };
+        } catch (error) {
+          if (error instanceof AppError && error.code === 'UNAVAILABLE') return { service, status: 'unavailable', dependencies: [] };
+          throw error;
+        }
+      }),
+    );
+  }
+}

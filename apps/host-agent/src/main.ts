@@ -1,0 +1,5 @@
+import { readServiceConfig, runService } from '#libs/platform';
+import { HostAgentModule } from './host-agent.module.js';
+
+const config = readServiceConfig('host-agent', { variable: 'PORT', default: 4004 });
+await runService(HostAgentModule.forRoot(config), config);

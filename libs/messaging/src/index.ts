@@ -1,0 +1,4 @@
+export * from './app-error.js';
+export * from './messaging.module.js';
+export * from './rpc-error.filter.js';
+export * from './service-client.js';

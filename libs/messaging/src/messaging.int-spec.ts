@@ -1,0 +1,111 @@
+import { Controller, Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Test } from '@nestjs/testing';
+import { TEST_NATS_URL, uniqueName } from '#libs/testing';
+import { AppError } from './app-error.js';
+import { MessagingModule, natsListenerOptions } from './messaging.module.js';
+import { RpcErrorFilter } from './rpc-error.filter.js';
+import { ServiceClient } from './service-client.js';
+
+const service = uniqueName('svc');
+const handled: string[] = [];
+
+function replicaModule(replica: string) {
+  @Controller()
+  class ReplicaController {
+    @MessagePattern(`${service}.echo`)
+    echo(@Payload() payload: { text: string }) {
+      handled.push(replica);
+      return { text: payload.text, replica };
+    }
+
+    @MessagePattern(`${service}.refuse`)
+    refuse() {
+      throw AppError.badInput('input.name', 'must be an RFC 1123 label');
+    }
+
+    @MessagePattern(`${service}.crash`)
+    crash() {
+      throw new TypeError('cannot read properties of undefined (reading "secret")');
+    }
+
+    @MessagePattern(`${service}.slow`)
+    async slow() {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      return 'late';
+    }
+  }
+  @Module({ controllers: [ReplicaController] })
+  class ReplicaModule {}
+  return ReplicaModule;
+}
+
+async function startReplica(replica: string): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice(replicaModule(replica), { ...natsListenerOptions(service, TEST_NATS_URL), logger: false });
+  app.useGlobalFilters(new RpcErrorFilter());
+  await app.listen();
+  return app;
+}
+
+describe('request-reply between services over NATS', () => {
+  let replicas: INestMicroservice[];
+  let caller: INestApplication;
+  let client: ServiceClient;
+
+  beforeAll(async () => {
+    replicas = [await startReplica('r1'), await startReplica('r2')];
+    const moduleRef = await Test.createTestingModule({
+      imports: [MessagingModule.forRoot({ service: 'caller', natsUrl: TEST_NATS_URL })],
+    }).compile();
+    caller = moduleRef.createNestApplication({ logger: false });
+    await caller.init();
+    client = caller.get(ServiceClient);
+  });
+  afterAll(async () => {
+    await caller.close();
+    await Promise.all(replicas.map((r) => r.close()));
+  });
+
+  it('answers a request', async () => {
+    const reply = await client.request<{ text: string }>(`${service}.echo`, { text: 'hello' });
+    expect(reply.text).toBe('hello');
+  });
+
+  it('shares requests between replicas in one queue group, each answered once', async () => {
+    handled.length = 0;
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.request<{ text: string; replica: string }>(`${service}.echo`, { text: `m${i}` })),
+    );
+    expect(replies.map((r) => r.text)).toEqual(Array.from({ length: 40 }, (_, i) => `m${i}`));
+    expect(handled).toHaveLength(40);
+    expect(new Set(handled)).toEqual(new Set(['r1', 'r2']));
+  });
+
+  it('carries a refusal across the wire with its contract code and field', async () => {
+    const error = await client.request(`${service}.refuse`, {}).catch((e) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name', message: 'input.name: must be an RFC 1123 label' });
+  });
+
+  it('answers an unexpected fault as INTERNAL without its message or stack', async () => {
+    const error = await client.request(`${service}.crash`, {}).catch((e) => e);
+    expect(error).toMatchObject({ code: 'INTERNAL', message: 'internal error' });
+    expect(JSON.stringify(error)).not.toContain('secret');
+  });
+
+  it('fails with UNAVAILABLE, not a hang, when no replica of the service is up', async () => {
+    const started = Date.now();
+    const error = await client.request(`${uniqueName('down')}.instance.get`, { id: 'x' }, 800).catch((e) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(900); // NATS reports "no responders" at once
+  });
+
+  it('fails with UNAVAILABLE after the timeout when the service is up but does not answer in time', async () => {
+    const started = Date.now();
+    const error = await client.request(`${service}.slow`, {}, 300).catch((e) => e);
+    expect(error).toMatchObject({ code: 'UNAVAILABLE', message: `${service}.slow did not answer within 300 ms` });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(295);
+  });
+});

