@@ -83,14 +83,14 @@ try {
     const postgres = await startEmbeddedPostgres(path.join(dir, 'postgres'), logFile('postgres'));
     servers.push(postgres);
     databaseUrl = postgres.url;
-    say(`PostgreSQL (embedded) at ${databaseUrl}, data in ${path.join(dir, 'postgres')}`);
+    say(`PostgreSQL (embedded) at ${databaseUrl} (data in ${path.join(dir, 'postgres')})`);
   }
   let natsUrl = process.env.NATS_URL;
   if (!natsUrl) {
     const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'));
     servers.push(nats);
     natsUrl = nats.url;
-    say(`NATS with JetStream at ${natsUrl}, data in ${path.join(dir, 'nats')}`);
+    say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')})`);
   }
 
   const pool = createPool(databaseUrl);

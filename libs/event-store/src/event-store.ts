@@ -59,6 +59,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
 export class EventStore {
   readonly table: string;
   private readonly appendSql: string;
+  private readonly appendStatement: string;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -75,7 +76,8 @@ export class EventStore {
       FROM (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1) head,
            jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(doc, n)
       WHERE $2::integer IS NULL OR head.version = $2::integer
-      RETURNING ${EVENT_COLUMNS}`;
+      RETURNING global_position, version`;
+    this.appendStatement = `awan_append_${schema}`;
   }
 
   /** Appends `events` to the end of a stream in one transaction, or throws ConcurrencyError. */
@@ -102,16 +104,16 @@ export class EventStore {
 
   private async insert(sql: Sql, streamId: string, events: readonly DomainEvent[], options: AppendOptions) {
     const expected = options.expectedVersion === 'any' ? null : options.expectedVersion;
+    const occurredAt = (options.occurredAt ?? new Date()).toISOString();
     const docs = events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data ?? {} }));
-    let rows: EventRow[];
+    let rows: { global_position: string; version: number }[];
     try {
-      ({ rows } = await sql.query<EventRow>(this.appendSql, [
-        streamId,
-        expected,
-        JSON.stringify(docs),
-        JSON.stringify(options.metadata),
-        (options.occurredAt ?? new Date()).toISOString(),
-      ]));
+      ({ rows } = await sql.query({
+        // Named: each connection parses and plans it once, not on every append.
+        name: this.appendStatement,
+        text: this.appendSql,
+        values: [streamId, expected, JSON.stringify(docs), JSON.stringify(options.metadata), occurredAt],
+      }));
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version')) {
         throw new ConcurrencyError(streamId, expected ?? -1, null);
@@ -121,7 +123,20 @@ export class EventStore {
     if (rows.length === 0) {
       throw new ConcurrencyError(streamId, expected ?? -1, await this.streamVersion(streamId));
     }
-    return rows.map(toRecordedEvent).sort((a, b) => a.version - b.version);
+    // The n-th event took version head + n, so version order is input order.
+    rows.sort((a, b) => a.version - b.version);
+    return docs.map(
+      (doc, i): RecordedEvent => ({
+        globalPosition: Number(rows[i].global_position),
+        eventId: doc.eventId,
+        type: doc.type,
+        streamId,
+        version: rows[i].version,
+        occurredAt,
+        data: doc.data,
+        metadata: options.metadata,
+      }),
+    );
   }
 
   async streamVersion(streamId: string): Promise<number> {

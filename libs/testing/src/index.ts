@@ -1,2 +1,3 @@
 export * from './child-process.js';
 export * from './environment.js';
+export * from './decider-spec.js';

@@ -1,0 +1,155 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import pg from 'pg';
+import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SERVICES = ['gateway', 'compute', 'network', 'billing', 'host-agent'];
+
+function portIsOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A base port with the five after it free, away from the defaults a developer's Awan may hold. */
+async function freePortRange(): Promise<number> {
+  for (;;) {
+    const base = 20000 + Math.floor(Math.random() * 20000);
+    const open = await Promise.all(SERVICES.map((_, i) => portIsOpen(base + i)));
+    if (!open.some(Boolean)) return base;
+  }
+}
+
+interface Launcher {
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** `npm start` as a user runs it, after the build: `node dist/scripts/awan.js`. */
+async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
+  const child = spawn(process.execPath, ['dist/scripts/awan.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
+    return output.includes('Awan is running.');
+  }, 150_000, 'Awan to start');
+  return {
+    output: () => output,
+    async stop() {
+      child.kill('SIGINT'); // what Ctrl-C sends
+      return exited;
+    },
+  };
+}
+
+async function graphql(port: number, query: string) {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return response.json() as Promise<{ data?: Record<string, unknown>; errors?: unknown[] }>;
+}
+
+async function expectAllHealthy(base: number) {
+  for (const [i, service] of SERVICES.entries()) {
+    const response = await fetch(`http://127.0.0.1:${base + i}/health`);
+    expect(response.status).toBe(200);
+    const health = (await response.json()) as { checks: Record<string, string> };
+    expect(health).toMatchObject({ service, status: 'ok', checks: { nats: 'up' } });
+    if (service !== 'host-agent') expect(health.checks.postgres).toBe('up');
+  }
+  const { data } = await graphql(base, '{ services { service status } }');
+  expect(data?.services).toEqual([
+    { service: 'compute', status: 'ok' },
+    { service: 'network', status: 'ok' },
+    { service: 'billing', status: 'ok' },
+    { service: 'host-agent', status: 'ok' },
+  ]);
+}
+
+describe('one command runs Awan', () => {
+  const { DATABASE_URL: _db, NATS_URL: _nats, ...cleanEnv } = process.env;
+
+  it('with nothing configured: starts its own PostgreSQL and NATS beside the ones already running, keeps data across restarts, stops cleanly', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
+    chmodSync(dataDir, 0o755);
+    const base = await freePortRange();
+    const env = { ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base) };
+    try {
+      const first = await startAwan(env);
+      const databaseUrl = first.output().match(/PostgreSQL \(embedded\) at (\S+)/)?.[1];
+      const natsUrl = first.output().match(/NATS with JetStream at (\S+)/)?.[1];
+      expect(databaseUrl).toBeDefined();
+      expect(natsUrl).toBeDefined();
+      // The machine's own servers already answer on the standard ports: those are left alone.
+      expect(new URL(databaseUrl!).port).not.toBe('5432');
+      expect(new URL(natsUrl!).port).not.toBe('4222');
+      await expectAllHealthy(base);
+
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      const schemas = await db.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('identity', 'compute', 'network', 'billing') ORDER BY 1");
+      expect(schemas.rows.map((r) => r.schema_name)).toEqual(['billing', 'compute', 'identity', 'network']);
+      await db.query('CREATE TABLE public.survives (note text)');
+      await db.query("INSERT INTO public.survives VALUES ('still here')");
+      await db.end();
+
+      expect(await first.stop()).toBe(0);
+      expect(first.output()).toContain('[awan] stopped');
+      for (const [i] of SERVICES.entries()) expect(await portIsOpen(base + i)).toBe(false);
+      expect(await portIsOpen(Number(new URL(databaseUrl!).port))).toBe(false);
+      expect(await portIsOpen(Number(new URL(natsUrl!).port))).toBe(false);
+      expect(spawnSync('pgrep', ['-f', dataDir]).status).toBe(1); // no process of this Awan is left
+
+      const second = await startAwan(env);
+      const secondUrl = second.output().match(/PostgreSQL \(embedded\) at (\S+)/)![1];
+      const again = new pg.Client({ connectionString: secondUrl });
+      await again.connect();
+      expect((await again.query('SELECT note FROM public.survives')).rows).toEqual([{ note: 'still here' }]);
+      await again.end();
+      expect(await second.stop()).toBe(0);
+    } finally {
+      spawnSync('pkill', ['-KILL', '-f', dataDir]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('with DATABASE_URL and NATS_URL set: uses those servers and starts neither', async () => {
+    const database = uniqueName('awan_e2e_');
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
+    const base = await freePortRange();
+    const databaseUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${database}` }).toString();
+    try {
+      const awan = await startAwan({ ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: databaseUrl, NATS_URL: TEST_NATS_URL });
+      expect(awan.output()).not.toContain('PostgreSQL (embedded)');
+      expect(awan.output()).not.toContain('NATS with JetStream at');
+      expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+      await expectAllHealthy(base);
+      expect(await awan.stop()).toBe(0);
+      expect(await portIsOpen(Number(new URL(TEST_NATS_URL).port || 4222))).toBe(true); // not ours to stop
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+      rmSync(dataDir, { recursive: true, force: true });
+      const nats = await connect({ servers: TEST_NATS_URL });
+      const jsm = await jetstreamManager(nats);
+      for (const stream of ['IDENTITY', 'COMPUTE', 'NETWORK', 'BILLING']) await jsm.streams.delete(stream).catch(() => undefined);
+      await nats.close();
+    }
+  });
+});
