@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
-import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
 import { effectsMigration, recordEffect } from '../test/effects.js';
 import { EventConsumer, type ConsumerOptions } from './consumer.js';
 import { ensureEventStream } from './jetstream.js';
@@ -20,7 +20,7 @@ describe('durable event consumer with an inbox', () => {
     nats = await connectTestNats();
     jsm = await jetstreamManager(nats.nats);
     service = uniqueName('svc');
-    await ensureEventStream(nats.nats, service);
+    await ensureEventStream(nats.nats, service); // the producer's stream, which these tests publish to
   });
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
@@ -49,9 +49,9 @@ describe('durable event consumer with an inbox', () => {
       service,
       nats: nats.nats,
       name: 'effects',
-      stream: eventStreamName(service),
-      filterSubject: `events.${service}.>`,
+      source: service,
       handle: recordEffect,
+      logger: quietLogger,
       ...options,
     });
     await consumer.start();
@@ -77,7 +77,6 @@ describe('durable event consumer with an inbox', () => {
       FIXTURE_SCHEMA: db.schema,
       FIXTURE_SERVICE: service,
       FIXTURE_CONSUMER: 'effects',
-      FIXTURE_STREAM: eventStreamName(service),
       FIXTURE_ACK_WAIT_MS: '1000',
     });
     expect(await fixture.exited).toBe('SIGKILL');

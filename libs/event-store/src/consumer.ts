@@ -1,9 +1,9 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { deadLetterSubject, type EventEnvelope } from '#libs/contracts';
+import { deadLetterSubject, eventStreamName, type EventEnvelope } from '#libs/contracts';
 import { sqlIdentifier, withTransaction, type Sql } from './database.js';
-import { ensureDeadLetterStream } from './jetstream.js';
+import { ensureDeadLetterStream, ensureEventStream } from './jetstream.js';
 import { consoleLogger, type Logger } from './logger.js';
 
 export interface ConsumerOptions {
@@ -13,12 +13,12 @@ export interface ConsumerOptions {
   /** The consuming service: names its dead-letter subject. */
   service: string;
   nats: NatsConnection;
-  /** Durable consumer name, unique within the stream; replicas using it share the work. */
+  /** Durable consumer name, unique within the source's stream; replicas using it share the work. */
   name: string;
-  /** JetStream stream to read, e.g. `COMPUTE`. */
-  stream: string;
-  /** e.g. `events.compute.instance.>` */
-  filterSubject: string;
+  /** The service whose events it reads, e.g. `compute` (stream COMPUTE). */
+  source: string;
+  /** Narrows the events, e.g. `events.compute.instance.>`; all of the source's by default. */
+  filterSubject?: string;
   /** The effect, in the same transaction as the inbox record: it commits once per event. */
   handle(event: EventEnvelope, tx: Sql): Promise<void>;
   /** Deliveries before an event goes to the dead-letter subject. */
@@ -54,14 +54,17 @@ export class EventConsumer {
 
   /** Creates the durable consumer when missing and starts handling its events. */
   async start(): Promise<void> {
-    const { nats, stream, name } = this.options;
+    const { nats, name, source } = this.options;
+    const stream = eventStreamName(source);
+    // The consumer may start before the producer ever did; the stream it reads is made the same way either does.
+    await ensureEventStream(nats, source);
     await ensureDeadLetterStream(nats, this.options.service);
     const jsm = await jetstreamManager(nats);
     const config = {
       durable_name: name,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subject: this.options.filterSubject,
+      filter_subject: this.options.filterSubject ?? `events.${source}.>`,
       ack_wait: nanos(this.options.ackWaitMs ?? 30_000),
       // The bound is enforced here, not by the server, so an event is dead-lettered rather than
       // silently parked when its last delivery fails or the dead-letter publish itself fails.

@@ -1,7 +1,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
-import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
 import { effectsMigration, recordEffect } from '../test/effects.js';
 import { EventConsumer } from './consumer.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
@@ -35,7 +35,7 @@ describe('event relay to JetStream', () => {
   });
 
   function startRelay(): EventRelay {
-    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100 });
+    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger: quietLogger });
     relay.start();
     running.push(relay);
     return relay;
@@ -170,9 +170,9 @@ describe('event relay to JetStream', () => {
       service,
       nats: nats.nats,
       name: 'effects',
-      stream: eventStreamName(service),
-      filterSubject: `events.${service}.>`,
+      source: service,
       handle: recordEffect,
+      logger: quietLogger,
     });
     await consumer.start();
     running.push(consumer);

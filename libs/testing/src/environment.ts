@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { createPool, sqlIdentifier } from '#libs/event-store';
+import { createPool, sqlIdentifier, type Logger } from '#libs/event-store';
 
 /** Tests use the servers the environment names, else the machine's own PostgreSQL and NATS. */
 export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -61,3 +61,6 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Keeps the library's expected warnings (retries, dead letters) out of the test report. */
+export const quietLogger: Logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
