@@ -1,9 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
-import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
-import { effectsMigration, recordEffect } from '../test/effects.js';
-import { EventConsumer, type ConsumerOptions } from './consumer.js';
+import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { effectsMigration, recordEffect, startEffectsConsumer } from '../test/effects.js';
+import type { ConsumerOptions, EventConsumer } from './consumer.js';
 import { ensureEventStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
 
@@ -43,18 +43,7 @@ describe('durable event consumer with an inbox', () => {
   }
 
   async function startConsumer(options: Partial<ConsumerOptions> = {}): Promise<EventConsumer> {
-    const consumer = new EventConsumer({
-      pool: db.pool,
-      schema: db.schema,
-      service,
-      nats: nats.nats,
-      name: 'effects',
-      source: service,
-      handle: recordEffect,
-      logger: quietLogger,
-      ...options,
-    });
-    await consumer.start();
+    const consumer = await startEffectsConsumer(db, nats.nats, service, options);
     consumers.push(consumer);
     return consumer;
   }

@@ -2,8 +2,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
 import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
-import { effectsMigration, recordEffect } from '../test/effects.js';
-import { EventConsumer } from './consumer.js';
+import { effectsMigration, startEffectsConsumer } from '../test/effects.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
 import { ensureStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
@@ -164,18 +163,7 @@ describe('event relay to JetStream', () => {
     startRelay();
     await waitForPublished(20); // the whole batch went out again
 
-    const consumer = new EventConsumer({
-      pool: db.pool,
-      schema: db.schema,
-      service,
-      nats: nats.nats,
-      name: 'effects',
-      source: service,
-      handle: recordEffect,
-      logger: quietLogger,
-    });
-    await consumer.start();
-    running.push(consumer);
+    running.push(await startEffectsConsumer(db, nats.nats, service));
     await waitFor(async () => {
       const info = await jsm.consumers.info(eventStreamName(service), 'effects');
       return info.delivered.stream_seq === 20 && info.num_ack_pending === 0;
