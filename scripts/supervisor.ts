@@ -109,7 +109,14 @@ try {
   }
   for (const app of APPS) {
     const port = String(gatewayPort + app.portOffset);
-    startApp(app, { ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port });
+    startApp(app, {
+      AGENT_DATA_DIR: path.join(dir, 'agent'),
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NATS_URL: natsUrl,
+      GATEWAY_PORT: String(gatewayPort),
+      PORT: port,
+    });
   }
   await Promise.all(
     ports.map((port, i) =>

@@ -1,3 +1,4 @@
+export * from './agent.js';
 export * from './envelope.js';
 export * from './errors.js';
 export * from './events.js';

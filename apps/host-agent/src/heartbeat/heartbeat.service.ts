@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
+import { NATS_CONNECTION } from '#libs/platform';
+import type { AgentConfig } from '../host/agent-config.js';
+import type { HostAbilities } from '../host/host-probe.js';
+import { AGENT_CONFIG, HOST_ABILITIES } from '../host/tokens.js';
+import { InstanceManager } from '../instances/instance-manager.js';
+
+/** Tells compute, every few seconds, that this host is alive, what it can run and what runs on it. */
+@Injectable()
+export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('heartbeat');
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(HOST_ABILITIES) private readonly abilities: HostAbilities,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    private readonly instances: InstanceManager,
+  ) {}
+
+  async heartbeat(): Promise<HostHeartbeat> {
+    const instances = await this.instances.list();
+    const allocated = { vcpus: 0, memoryMb: 0, diskGb: 0 };
+    for (const instance of instances) {
+      allocated.vcpus += instance.vcpus;
+      allocated.memoryMb += instance.memoryMb;
+      allocated.diskGb += instance.diskGb;
+    }
+    return {
+      hostId: this.config.hostId,
+      name: this.config.hostName,
+      regionId: this.config.regionId,
+      kinds: this.abilities.kinds,
+      capacity: this.abilities.capacity,
+      allocated,
+      instances,
+      sentAt: new Date().toISOString(),
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    for (const note of this.abilities.notes) this.logger.warn(note);
+    const beat = () =>
+      this.heartbeat()
+        .then((message) => this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(message)))
+        .catch((error: Error) => this.logger.error(`heartbeat failed: ${error.message}`));
+    void beat();
+    this.timer = setInterval(beat, this.config.heartbeatIntervalMs);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+}

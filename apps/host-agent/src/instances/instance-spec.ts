@@ -1,0 +1,88 @@
+import { isIP } from 'node:net';
+import path from 'node:path';
+import type { InstanceNetwork, InstanceSpec } from '#libs/contracts';
+import { AppError } from '#libs/messaging';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const RFC1123_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const TEMPLATE = /^template:[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** The instance id names folders, processes and containers: only a UUID may. */
+export function assertInstanceId(value: unknown, field = 'instanceId'): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw AppError.badInput(field, 'must be a lower-case UUID');
+  return value;
+}
+
+function positiveInteger(value: unknown, field: string, max: number): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > max) {
+    throw AppError.badInput(field, `must be a whole number from 1 to ${max}`);
+  }
+  return value as number;
+}
+
+function address(value: unknown, field: string, family: 4 | 6, withPrefix: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  const [ip, prefix, extra] = String(value).split('/');
+  const maxPrefix = family === 4 ? 32 : 128;
+  const prefixOk = withPrefix ? /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= maxPrefix : prefix === undefined;
+  if (typeof value !== 'string' || isIP(ip) !== family || !prefixOk || extra !== undefined) {
+    throw AppError.badInput(field, `must be an IPv${family} address${withPrefix ? ' with its prefix length, e.g. 192.0.2.10/24' : ''}`);
+  }
+  return value;
+}
+
+function validNetwork(network: InstanceNetwork): InstanceNetwork {
+  if (!BRIDGE.test(network.bridge ?? '')) throw AppError.badInput('spec.network.bridge', 'must be an interface name');
+  if (network.mac !== undefined && !MAC.test(network.mac)) throw AppError.badInput('spec.network.mac', 'must be a lower-case MAC address');
+  return {
+    bridge: network.bridge,
+    ipv4: address(network.ipv4, 'spec.network.ipv4', 4, true),
+    gateway4: address(network.gateway4, 'spec.network.gateway4', 4, false),
+    ipv6: address(network.ipv6, 'spec.network.ipv6', 6, true),
+    gateway6: address(network.gateway6, 'spec.network.gateway6', 6, false),
+    mac: network.mac,
+  };
+}
+
+/**
+ * Checks everything in a spec that reaches a path, an argument or a configuration file.
+ * User data and SSH keys go to the guest as file contents only, so any text is fine there.
+ */
+export function validateSpec(spec: InstanceSpec): InstanceSpec {
+  assertInstanceId(spec?.instanceId, 'spec.instanceId');
+  if (typeof spec.name !== 'string' || !RFC1123_LABEL.test(spec.name)) {
+    throw AppError.badInput('spec.name', 'must be an RFC 1123 label: a-z, 0-9 and -, at most 63, not starting or ending with -');
+  }
+  if (spec.kind !== 'VM' && spec.kind !== 'CONTAINER') throw AppError.badInput('spec.kind', 'must be VM or CONTAINER');
+  const location = spec.image?.location;
+  const isTemplate = typeof location === 'string' && TEMPLATE.test(location);
+  if (spec.image?.kind !== spec.kind) throw AppError.badInput('spec.image.kind', `must be ${spec.kind}`);
+  if (!isTemplate && (typeof location !== 'string' || !path.isAbsolute(location) || path.normalize(location) !== location || location.includes('\0'))) {
+    throw AppError.badInput('spec.image.location', 'must be a normalised absolute path on the host, or template:<name> for a container');
+  }
+  if (isTemplate && spec.kind !== 'CONTAINER') throw AppError.badInput('spec.image.location', 'a template makes containers only');
+  if (spec.sshKeys !== undefined && (!Array.isArray(spec.sshKeys) || spec.sshKeys.some((k) => typeof k !== 'string'))) {
+    throw AppError.badInput('spec.sshKeys', 'must be a list of strings');
+  }
+  if (spec.userData !== undefined && typeof spec.userData !== 'string') throw AppError.badInput('spec.userData', 'must be a string');
+  return {
+    instanceId: spec.instanceId,
+    name: spec.name,
+    kind: spec.kind,
+    vcpus: positiveInteger(spec.vcpus, 'spec.vcpus', 256),
+    memoryMb: positiveInteger(spec.memoryMb, 'spec.memoryMb', 4 * 1024 * 1024),
+    diskGb: positiveInteger(spec.diskGb, 'spec.diskGb', 64 * 1024),
+    image: { kind: spec.image.kind, location },
+    network: spec.network ? validNetwork(spec.network) : undefined,
+    sshKeys: spec.sshKeys,
+    userData: spec.userData,
+  };
+}
+
+/** A stable, locally administered MAC from the instance id (52:54:00 is QEMU's prefix). */
+export function macFor(instanceId: string): string {
+  const hex = instanceId.replace(/-/g, '');
+  return `52:54:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:${hex.slice(4, 6)}`;
+}

@@ -1,0 +1,142 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { InstanceSpec } from '#libs/contracts';
+import { AppError } from '#libs/messaging';
+import { runProgram } from '../host/program.js';
+import type { InstanceDriver, Resize } from './instance-driver.js';
+import type { InstanceFolders } from './instance-folder.js';
+import { macFor } from './instance-spec.js';
+
+const CPU_PERIOD_US = 100_000;
+
+/** cgroup v2 (unified) or v1 keys for the limits LXC applies. */
+function limitKeys(unified: boolean) {
+  return unified
+    ? {
+        memory: (mb: number) => ['memory.max', String(mb * 1024 * 1024)] as const,
+        cpu: (vcpus: number) => ['cpu.max', `${vcpus * CPU_PERIOD_US} ${CPU_PERIOD_US}`] as const,
+        prefix: 'lxc.cgroup2',
+      }
+    : {
+        memory: (mb: number) => ['memory.limit_in_bytes', String(mb * 1024 * 1024)] as const,
+        cpu: (vcpus: number) => ['cpu.cfs_quota_us', String(vcpus * CPU_PERIOD_US)] as const,
+        prefix: 'lxc.cgroup',
+      };
+}
+
+/**
+ * LXC containers through the lxc-* tools. The agent's instances folder is the LXC path, so
+ * a container's config and rootfs sit beside its spec. Memory and CPU are cgroup limits,
+ * changed live on resize. The rootfs is a plain folder: its disk size is not enforced.
+ */
+export class LxcDriver implements InstanceDriver {
+  private readonly keys = limitKeys(existsSync('/sys/fs/cgroup/cgroup.controllers'));
+
+  constructor(private readonly folders: InstanceFolders) {}
+
+  private lxc(spec: InstanceSpec): string[] {
+    return ['-P', this.folders.root, '-n', spec.instanceId];
+  }
+
+  private config(spec: InstanceSpec): string {
+    const dir = this.folders.dir(spec.instanceId);
+    const [memoryKey, memory] = this.keys.memory(spec.memoryMb);
+    const cpuLines = this.keys.prefix === 'lxc.cgroup'
+      ? [`lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`, `lxc.cgroup.${this.keys.cpu(spec.vcpus).join(' = ')}`]
+      : [`lxc.cgroup2.${this.keys.cpu(spec.vcpus).join(' = ')}`];
+    const net = spec.network;
+    const network = net
+      ? [
+          'lxc.net.0.type = veth',
+          `lxc.net.0.link = ${net.bridge}`,
+          'lxc.net.0.flags = up',
+          `lxc.net.0.hwaddr = ${net.mac ?? macFor(spec.instanceId)}`,
+          ...(net.ipv4 ? [`lxc.net.0.ipv4.address = ${net.ipv4}`] : []),
+          ...(net.gateway4 ? [`lxc.net.0.ipv4.gateway = ${net.gateway4}`] : []),
+          ...(net.ipv6 ? [`lxc.net.0.ipv6.address = ${net.ipv6}`] : []),
+          ...(net.gateway6 ? [`lxc.net.0.ipv6.gateway = ${net.gateway6}`] : []),
+        ]
+      : ['lxc.net.0.type = empty'];
+    // Every value here was validated (validateSpec): no line can smuggle in another.
+    return [
+      `lxc.uts.name = ${spec.name}`,
+      `lxc.rootfs.path = dir:${dir}/rootfs`,
+      'lxc.autodev = 1',
+      'lxc.mount.auto = cgroup:mixed proc:mixed sys:mixed',
+      'lxc.tty.max = 1',
+      'lxc.pty.max = 16',
+      `lxc.console.logfile = ${dir}/console.log`,
+      'lxc.cap.drop = sys_module mac_admin mac_override sys_time',
+      'lxc.apparmor.profile = generated',
+      'lxc.apparmor.allow_nesting = 0',
+      `${this.keys.prefix}.${memoryKey} = ${memory}`,
+      ...cpuLines,
+      ...network,
+      '',
+    ].join('\n');
+  }
+
+  async create(spec: InstanceSpec): Promise<void> {
+    const dir = this.folders.dir(spec.instanceId);
+    if (existsSync(`${dir}/config`)) return;
+    const template = spec.image.location.startsWith('template:') ? spec.image.location.slice('template:'.length) : null;
+    if (!template && !existsSync(spec.image.location)) {
+      throw AppError.badInput('spec.image.location', `no image at ${spec.image.location} on this host`);
+    }
+    const configFile = `${dir}/lxc-create.conf`;
+    await writeFile(configFile, this.config(spec), { mode: 0o600 });
+    try {
+      if (!template) {
+        // A rootfs from a tarball is in place before lxc-create, which then only records it.
+        await mkdir(`${dir}/rootfs`, { recursive: true });
+        await runProgram('tar', ['-xpf', spec.image.location, '-C', `${dir}/rootfs`, '--numeric-owner'], { timeoutMs: 600_000 });
+      }
+      await runProgram('lxc-create', [...this.lxc(spec), '-t', template ?? 'none', '-f', configFile], { timeoutMs: 300_000 });
+      // lxc-create merges its defaults in; ours is the configuration that counts.
+      await writeFile(`${dir}/config`, this.config(spec), { mode: 0o600 });
+    } finally {
+      await rm(configFile, { force: true });
+    }
+  }
+
+  async state(spec: InstanceSpec): Promise<'RUNNING' | 'STOPPED'> {
+    if (!existsSync(`${this.folders.dir(spec.instanceId)}/config`)) return 'STOPPED';
+    const state = (await runProgram('lxc-info', [...this.lxc(spec), '-s', '-H'])).trim();
+    return state === 'RUNNING' || state === 'STARTING' ? 'RUNNING' : 'STOPPED';
+  }
+
+  async start(spec: InstanceSpec): Promise<void> {
+    if ((await this.state(spec)) === 'RUNNING') return;
+    await runProgram('lxc-start', this.lxc(spec), { timeoutMs: 60_000 });
+    await runProgram('lxc-wait', [...this.lxc(spec), '-s', 'RUNNING', '-t', '30']);
+  }
+
+  async stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void> {
+    if ((await this.state(spec)) === 'STOPPED') return;
+    const args = options.force ? ['-k'] : ['-t', String(Math.max(1, Math.ceil(options.timeoutMs / 1000)))];
+    // lxc-stop sends the halt signal, waits, then kills: the graceful-then-forced stop in one call.
+    await runProgram('lxc-stop', [...this.lxc(spec), ...args], { timeoutMs: options.timeoutMs + 30_000 });
+  }
+
+  async reboot(spec: InstanceSpec): Promise<void> {
+    await this.stop(spec, { force: false, timeoutMs: 30_000 });
+    await this.start(spec);
+  }
+
+  async resize(spec: InstanceSpec, to: Resize): Promise<void> {
+    const next = { ...spec, ...to };
+    await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(next), { mode: 0o600 });
+    if ((await this.state(spec)) !== 'RUNNING') return;
+    const memory = this.keys.memory(to.memoryMb);
+    const cpu = this.keys.cpu(to.vcpus);
+    // cgroup v1 refuses a memory limit below current usage; the error reaches the caller.
+    await runProgram('lxc-cgroup', [...this.lxc(spec), memory[0], memory[1]]);
+    await runProgram('lxc-cgroup', [...this.lxc(spec), cpu[0], cpu[1]]);
+  }
+
+  async destroy(spec: InstanceSpec): Promise<void> {
+    if (!existsSync(`${this.folders.dir(spec.instanceId)}/config`)) return;
+    await this.stop(spec, { force: true, timeoutMs: 0 });
+    await runProgram('lxc-destroy', this.lxc(spec), { timeoutMs: 120_000 });
+  }
+}

@@ -1,0 +1,160 @@
+import { existsSync } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { InstanceSpec } from '#libs/contracts';
+import { AppError } from '#libs/messaging';
+import { processGone, runProgram } from '../host/program.js';
+import { buildNoCloudSeed } from './cloud-init-seed.js';
+import type { InstanceDriver, Resize } from './instance-driver.js';
+import { waitUntil } from './instance-driver.js';
+import type { InstanceFolders } from './instance-folder.js';
+import { macFor } from './instance-spec.js';
+import { qmp } from './qmp-client.js';
+import { ensureTap, removeTap, tapName } from './tap-device.js';
+
+export interface QemuOptions {
+  folders: InstanceFolders;
+  /** `kvm` where /dev/kvm works; `tcg` boots any guest, slowly (and is the only one that boots Linux under nested KVM here). */
+  accelerator: 'kvm' | 'tcg';
+  binary?: string;
+}
+
+const GiB = 1024 ** 3;
+
+/**
+ * One `qemu-system-x86_64` per VM, daemonized so it outlives the agent, driven over QMP.
+ * An image is a qcow2 (the VM boots from an overlay on it) or a folder with `vmlinuz` and
+ * `initrd.img` (direct kernel boot onto a blank disk).
+ */
+export class QemuDriver implements InstanceDriver {
+  constructor(private readonly options: QemuOptions) {}
+
+  private file(spec: InstanceSpec, name: string) {
+    return this.options.folders.file(spec.instanceId, name);
+  }
+
+  private async kernelBoot(spec: InstanceSpec): Promise<boolean> {
+    return (await stat(spec.image.location)).isDirectory();
+  }
+
+  async create(spec: InstanceSpec): Promise<void> {
+    const image = await stat(spec.image.location).catch(() => null);
+    if (!image) throw AppError.badInput('spec.image.location', `no image at ${spec.image.location} on this host`);
+    const disk = this.file(spec, 'disk.qcow2');
+    if (!existsSync(disk)) {
+      const size = `${spec.diskGb}G`;
+      const args = image.isDirectory()
+        ? ['create', '-q', '-f', 'qcow2', disk, size]
+        : ['create', '-q', '-f', 'qcow2', '-b', spec.image.location, '-F', 'qcow2', disk, size];
+      await runProgram('qemu-img', args);
+    }
+    await buildNoCloudSeed(spec, this.file(spec, 'seed.iso'));
+  }
+
+  /** The pid of this VM's QEMU, if it runs: the pidfile's process must name that pidfile (pids get reused). */
+  async pid(spec: InstanceSpec): Promise<number | null> {
+    const pidFile = this.file(spec, 'qemu.pid');
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+    if (!pid) return null;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return cmdline.split('\0').includes(pidFile) ? pid : null;
+  }
+
+  async state(spec: InstanceSpec): Promise<'RUNNING' | 'STOPPED'> {
+    if (!(await this.pid(spec))) return 'STOPPED';
+    // -no-shutdown keeps QEMU alive after the guest powers off: that is a stopped VM.
+    const status = await qmp<{ status: string }>(this.file(spec, 'qmp.sock'), 'query-status').catch(() => null);
+    if (status?.status === 'shutdown') {
+      await this.quit(spec);
+      return 'STOPPED';
+    }
+    return 'RUNNING';
+  }
+
+  async start(spec: InstanceSpec): Promise<void> {
+    if (await this.pid(spec)) return;
+    await this.growDisk(spec);
+    const socket = this.file(spec, 'qmp.sock');
+    await rm(socket, { force: true });
+    const args = [
+      '-name', `guest=${spec.name},process=awan-${spec.instanceId}`,
+      '-accel', this.options.accelerator,
+      '-cpu', 'qemu64',
+      '-m', String(spec.memoryMb),
+      '-smp', String(spec.vcpus),
+      '-display', 'none',
+      '-serial', `file:${this.file(spec, 'console.log')}`,
+      '-no-shutdown',
+      '-daemonize',
+      '-pidfile', this.file(spec, 'qemu.pid'),
+      '-qmp', `unix:${socket},server=on,wait=off`,
+      '-drive', `id=disk0,file=${this.file(spec, 'disk.qcow2')},if=virtio,format=qcow2`,
+      '-drive', `id=seed0,file=${this.file(spec, 'seed.iso')},if=virtio,format=raw,readonly=on`,
+      '-device', 'virtio-balloon-pci,id=balloon0',
+    ];
+    if (await this.kernelBoot(spec)) {
+      const dir = spec.image.location;
+      args.push('-kernel', path.join(dir, 'vmlinuz'), '-initrd', path.join(dir, 'initrd.img'), '-append', 'console=ttyS0 panic=-1');
+    }
+    if (spec.network) {
+      const tap = tapName(spec.instanceId);
+      await ensureTap(tap, spec.network.bridge);
+      args.push('-netdev', `tap,id=net0,ifname=${tap},script=no,downscript=no`);
+      args.push('-device', `virtio-net-pci,netdev=net0,mac=${spec.network.mac ?? macFor(spec.instanceId)}`);
+    } else {
+      args.push('-nic', 'none');
+    }
+    await runProgram(this.options.binary ?? 'qemu-system-x86_64', args, { timeoutMs: 30_000 });
+    if (!(await waitUntil(async () => (await qmp(socket, 'query-status').then(() => true, () => false)), 10_000))) {
+      throw new Error(`QEMU for ${spec.instanceId} started but its QMP socket does not answer`);
+    }
+  }
+
+  /** Disks only grow, and only while the VM is off: a resize takes effect at the next start. */
+  private async growDisk(spec: InstanceSpec): Promise<void> {
+    const disk = this.file(spec, 'disk.qcow2');
+    const info = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', disk])) as { 'virtual-size': number };
+    if (info['virtual-size'] < spec.diskGb * GiB) await runProgram('qemu-img', ['resize', '-q', disk, `${spec.diskGb}G`]);
+  }
+
+  async stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void> {
+    const socket = this.file(spec, 'qmp.sock');
+    if (await this.pid(spec)) {
+      if (!options.force) {
+        await qmp(socket, 'system_powerdown').catch(() => undefined);
+        await waitUntil(async () => (await this.state(spec)) === 'STOPPED', options.timeoutMs, 250);
+      }
+      await this.quit(spec);
+    }
+    if (spec.network) await removeTap(tapName(spec.instanceId));
+  }
+
+  /** Ends QEMU: `quit` over QMP, SIGKILL if QMP does not answer; returns once the process is gone. */
+  private async quit(spec: InstanceSpec): Promise<void> {
+    const pid = await this.pid(spec);
+    if (!pid) return;
+    await qmp(this.file(spec, 'qmp.sock'), 'quit').catch(() => process.kill(pid, 'SIGKILL'));
+    // QEMU removes its pidfile before it has finished exiting: watch the process itself.
+    if (!(await waitUntil(() => processGone(pid), 10_000))) process.kill(pid, 'SIGKILL');
+    await waitUntil(() => processGone(pid), 5_000);
+  }
+
+  async reboot(spec: InstanceSpec): Promise<void> {
+    if (!(await this.pid(spec))) return this.start(spec);
+    await qmp(this.file(spec, 'qmp.sock'), 'system_reset');
+  }
+
+  async resize(spec: InstanceSpec, to: Resize): Promise<void> {
+    // The balloon can give back memory up to what the VM booted with; more needs a restart.
+    if (to.memoryMb <= spec.memoryMb && (await this.pid(spec))) {
+      await qmp(this.file(spec, 'qmp.sock'), 'balloon', { value: to.memoryMb * 1024 * 1024 }).catch(() => undefined);
+    }
+    if (!(await this.pid(spec))) {
+      await this.growDisk({ ...spec, diskGb: to.diskGb });
+    }
+  }
+
+  async destroy(spec: InstanceSpec): Promise<void> {
+    await this.stop(spec, { force: true, timeoutMs: 0 });
+  }
+}

@@ -1,0 +1,82 @@
+import type { InstanceKind } from './events.js';
+
+/**
+ * What compute asks a host agent over `agent.<hostId>.<command>`, and what the agent reports
+ * on `agent.heartbeat`. Every command is idempotent: compute retries while an agent is away.
+ */
+
+/** Where a host finds an image: a qcow2 for VMs; a rootfs tarball or an LXC template for containers. */
+export interface ImageLocation {
+  kind: InstanceKind;
+  /** An absolute path on the host (`/var/lib/awan/images/debian-12.qcow2`), or `template:<name>` for containers. */
+  location: string;
+}
+
+export interface InstanceNetwork {
+  /** The host bridge the instance's interface joins; its host side holds the gateway. */
+  bridge: string;
+  /** e.g. `192.0.2.10/24` */
+  ipv4?: string;
+  gateway4?: string;
+  /** e.g. `2001:db8::10/64` */
+  ipv6?: string;
+  gateway6?: string;
+  /** Locally administered, e.g. `52:54:00:12:34:56`; derived from the instance id when absent. */
+  mac?: string;
+}
+
+export interface InstanceSpec {
+  /** A UUID: it names the instance's folder, process and container on the host. */
+  instanceId: string;
+  /** An RFC 1123 label: the guest's hostname. */
+  name: string;
+  kind: InstanceKind;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  image: ImageLocation;
+  network?: InstanceNetwork;
+  sshKeys?: string[];
+  /** Handed to the guest verbatim (cloud-init user-data); never interpreted by the host. */
+  userData?: string;
+}
+
+export type AgentInstanceState = 'RUNNING' | 'STOPPED' | 'MISSING';
+
+export interface AgentInstanceStatus {
+  instanceId: string;
+  kind: InstanceKind;
+  state: AgentInstanceState;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+/** Payloads of `agent.<hostId>.instance.<command>`. */
+export interface AgentCommands {
+  'instance.create': { request: { spec: InstanceSpec; start: boolean }; reply: AgentInstanceStatus };
+  'instance.start': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  'instance.stop': { request: { instanceId: string; force?: boolean; timeoutMs?: number }; reply: AgentInstanceStatus };
+  'instance.reboot': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  'instance.resize': { request: { instanceId: string; vcpus: number; memoryMb: number; diskGb: number }; reply: AgentInstanceStatus };
+  'instance.delete': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  'instance.status': { request: { instanceId: string }; reply: AgentInstanceStatus };
+}
+
+export interface HostCapacity {
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+}
+
+/** What an agent publishes on `agent.heartbeat` every few seconds. */
+export interface HostHeartbeat {
+  hostId: string;
+  name: string;
+  regionId: string;
+  kinds: InstanceKind[];
+  capacity: HostCapacity;
+  allocated: HostCapacity;
+  instances: AgentInstanceStatus[];
+  sentAt: string;
+}
