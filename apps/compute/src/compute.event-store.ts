@@ -1,7 +1,10 @@
 import type { EventStoreDefinition } from '#libs/platform';
+import { catalogMigrations } from './catalog/catalog.migrations.js';
+import { hostsMigrations } from './hosts/hosts.migrations.js';
+import { hostsProjection } from './hosts/hosts.projection.js';
 
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
-  migrations: [],
-  projections: [],
+  migrations: [...catalogMigrations, ...hostsMigrations],
+  projections: [hostsProjection],
 };

@@ -1,11 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { platformImports, type ServiceConfig } from '#libs/platform';
+import { CatalogController } from './catalog/catalog.controller.js';
 import { computeEventStore } from './compute.event-store.js';
+import { HostsController } from './hosts/hosts.controller.js';
 
 /** The compute service: instances, hosts, scheduler, high availability. */
 @Module({})
 export class ComputeModule {
   static forRoot(config: ServiceConfig): DynamicModule {
-    return { module: ComputeModule, imports: platformImports(config, computeEventStore) };
+    return {
+      module: ComputeModule,
+      imports: platformImports(config, computeEventStore),
+      controllers: [CatalogController, HostsController],
+    };
   }
 }

@@ -1,0 +1,36 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type pg from 'pg';
+import type { InstanceKind } from '#libs/contracts';
+import { PG_POOL } from '#libs/platform';
+import { Catalog, type RegisterImage } from './catalog.js';
+
+/** `compute.catalog.*`: what the gateway lists and ADMIN edits. */
+@Controller()
+export class CatalogController {
+  private readonly catalog: Catalog;
+
+  constructor(@Inject(PG_POOL) pool: pg.Pool) {
+    this.catalog = new Catalog(pool);
+  }
+
+  @MessagePattern('compute.catalog.regions')
+  regions() {
+    return this.catalog.regions();
+  }
+
+  @MessagePattern('compute.catalog.plans')
+  plans(@Payload() payload: { kind?: InstanceKind }) {
+    return this.catalog.plans(payload?.kind);
+  }
+
+  @MessagePattern('compute.catalog.images')
+  images(@Payload() payload: { kind?: InstanceKind }) {
+    return this.catalog.images(payload?.kind);
+  }
+
+  @MessagePattern('compute.catalog.image.register')
+  registerImage(@Payload() payload: { input: RegisterImage }) {
+    return this.catalog.registerImage(payload?.input);
+  }
+}

@@ -1,0 +1,39 @@
+import { migrateEventStore } from '#libs/platform';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { computeEventStore } from '../compute.event-store.js';
+import { Catalog } from './catalog.js';
+
+describe('the catalog', () => {
+  let db: TestDatabase;
+  let catalog: Catalog;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('catalog');
+    await migrateEventStore(db.pool, { ...computeEventStore, service: db.schema });
+    catalog = new Catalog(db.pool);
+  });
+  afterAll(() => db.close());
+
+  it('is seeded with a region, plans from 512 MB to 8 GB for both kinds, and the locally built images', async () => {
+    expect(await catalog.regions()).toEqual([{ id: 'local', name: 'Local', dnsZone: 'local.awan.test' }]);
+    for (const kind of ['VM', 'CONTAINER'] as const) {
+      const plans = await catalog.plans(kind);
+      expect(plans.map((p) => p.memoryMb)).toEqual([512, 1024, 2048, 4096, 8192]);
+      expect(plans.every((p) => p.kind === kind && p.vcpus >= 1 && p.diskGb >= 10)).toBe(true);
+    }
+    expect((await catalog.images()).map((i) => [i.id, i.kind, i.location])).toEqual([
+      ['dev-blank-disk', 'VM', 'dev:blank-disk'],
+      ['dev-busybox-rootfs', 'CONTAINER', 'dev:busybox-rootfs'],
+    ]);
+  });
+
+  it('registers a real image, and refuses a bad one naming the field', async () => {
+    const image = { id: 'debian-12', name: 'Debian 12', os: 'debian', version: '12', kind: 'VM' as const, location: '/srv/images/debian-12-genericcloud-amd64.qcow2' };
+    expect(await catalog.registerImage(image)).toEqual(image);
+    expect(await catalog.images('VM')).toContainEqual(image);
+    await expect(catalog.registerImage(image)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(catalog.registerImage({ ...image, id: 'x', location: '/srv/images/../../etc/shadow' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.location' });
+    await expect(catalog.registerImage({ ...image, id: '../x' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+    await expect(catalog.plans('TOASTER' as never)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'kind' });
+  });
+});

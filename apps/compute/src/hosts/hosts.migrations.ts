@@ -1,0 +1,45 @@
+import type { Migration } from '#libs/event-store';
+
+export const hostsMigrations: Migration[] = [
+  {
+    id: '0200-hosts',
+    sql: `
+      -- The hosts projection: what the host events say.
+      CREATE TABLE hosts (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        region_id text NOT NULL,
+        status text NOT NULL CHECK (status IN ('UP', 'DOWN', 'MAINTENANCE')),
+        maintenance boolean NOT NULL DEFAULT false,
+        down boolean NOT NULL DEFAULT false,
+        registered_at timestamptz NOT NULL
+      );
+      -- What the agents' heartbeats say and what the scheduler reserved: not events, so a
+      -- rebuild of the projection leaves it alone.
+      CREATE TABLE host_resources (
+        host_id text PRIMARY KEY,
+        kinds text[] NOT NULL,
+        vcpus integer NOT NULL,
+        memory_mb integer NOT NULL,
+        disk_gb integer NOT NULL,
+        cpu_ratio numeric(6, 2) NOT NULL DEFAULT 4.0,
+        memory_ratio numeric(6, 2) NOT NULL DEFAULT 1.0,
+        disk_ratio numeric(6, 2) NOT NULL DEFAULT 1.0,
+        reserved_vcpus integer NOT NULL DEFAULT 0,
+        reserved_memory_mb integer NOT NULL DEFAULT 0,
+        reserved_disk_gb integer NOT NULL DEFAULT 0,
+        agent_allocated jsonb NOT NULL DEFAULT '{}',
+        last_heartbeat_at timestamptz NOT NULL
+      );
+      CREATE TABLE host_reservations (
+        instance_id uuid PRIMARY KEY,
+        host_id text NOT NULL,
+        vcpus integer NOT NULL,
+        memory_mb integer NOT NULL,
+        disk_gb integer NOT NULL,
+        reserved_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX host_reservations_host ON host_reservations (host_id);
+    `,
+  },
+];

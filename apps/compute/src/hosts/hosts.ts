@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import { SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat, type InstanceKind } from '#libs/contracts';
+import { handleCommand, type EventStore } from '#libs/event-store';
+import { AppError } from '#libs/messaging';
+import { hostDecider, hostStreamId, type HostStatus } from './host.decider.js';
+
+/** A host as the API shows it (the contract's Host). */
+export interface HostView {
+  id: string;
+  name: string;
+  regionId: string;
+  status: HostStatus;
+  kinds: InstanceKind[];
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  allocatedVcpus: number;
+  allocatedMemoryMb: number;
+  allocatedDiskGb: number;
+  lastHeartbeatAt: string | null;
+}
+
+const HOST_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function systemMetadata(cause: string): EventMetadata {
+  return { correlationId: cause, causationId: null, actor: SYSTEM_ACTOR };
+}
+
+function isValidHeartbeat(beat: HostHeartbeat): boolean {
+  const whole = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+  return (
+    HOST_ID.test(beat?.hostId ?? '') &&
+    HOST_ID.test(beat?.regionId ?? '') &&
+    typeof beat.name === 'string' &&
+    Array.isArray(beat.kinds) &&
+    beat.kinds.every((k) => k === 'VM' || k === 'CONTAINER') &&
+    whole(beat.capacity?.vcpus) &&
+    whole(beat.capacity?.memoryMb) &&
+    whole(beat.capacity?.diskGb)
+  );
+}
+
+/** Hosts kept current by their agents' heartbeats; DOWN when those stop for the down-timeout. */
+export class Hosts {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+  ) {}
+
+  async recordHeartbeat(beat: HostHeartbeat): Promise<void> {
+    if (!isValidHeartbeat(beat)) throw AppError.badInput('heartbeat', 'malformed heartbeat');
+    await this.pool.query(
+      `INSERT INTO host_resources (host_id, kinds, vcpus, memory_mb, disk_gb, agent_allocated, last_heartbeat_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now())
+       ON CONFLICT (host_id) DO UPDATE SET kinds = excluded.kinds, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb,
+         disk_gb = excluded.disk_gb, agent_allocated = excluded.agent_allocated, last_heartbeat_at = now()`,
+      [beat.hostId, beat.kinds, beat.capacity.vcpus, beat.capacity.memoryMb, beat.capacity.diskGb, JSON.stringify(beat.allocated ?? {})],
+    );
+    // Only a new host, or one coming back, has anything to record.
+    const { rows } = await this.pool.query<{ down: boolean }>('SELECT down FROM hosts WHERE id = $1', [beat.hostId]);
+    if (rows.length === 0 || rows[0].down) {
+      await handleCommand(
+        this.store,
+        hostStreamId(beat.hostId),
+        hostDecider,
+        { type: 'RecordHeartbeat', hostId: beat.hostId, name: beat.name, regionId: beat.regionId },
+        systemMetadata(`heartbeat-${beat.hostId}`),
+      );
+    }
+  }
+
+  /** Marks DOWN every host whose last heartbeat is older than `timeoutMs`; returns their ids. */
+  async markSilentHostsDown(timeoutMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT h.id FROM hosts h JOIN host_resources r ON r.host_id = h.id
+       WHERE NOT h.down AND r.last_heartbeat_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [timeoutMs],
+    );
+    for (const { id } of rows) {
+      await handleCommand(this.store, hostStreamId(id), hostDecider, { type: 'MarkHostDown', hostId: id }, systemMetadata(`down-${id}`));
+    }
+    return rows.map((r) => r.id);
+  }
+
+  async setMaintenance(hostId: string, maintenance: boolean, metadata: EventMetadata): Promise<HostView> {
+    if (typeof hostId !== 'string' || !HOST_ID.test(hostId)) throw AppError.notFound(`host ${hostId}`);
+    if (typeof maintenance !== 'boolean') throw AppError.badInput('maintenance', 'must be true or false');
+    await handleCommand(this.store, hostStreamId(hostId), hostDecider, { type: 'SetMaintenance', hostId, maintenance }, metadata);
+    return (await this.list()).find((h) => h.id === hostId)!;
+  }
+
+  async list(): Promise<HostView[]> {
+    const { rows } = await this.pool.query<HostView>(
+      `SELECT h.id, h.name, h.region_id AS "regionId", h.status,
+              coalesce(r.kinds, '{}') AS kinds, coalesce(r.vcpus, 0) AS vcpus, coalesce(r.memory_mb, 0) AS "memoryMb",
+              coalesce(r.disk_gb, 0) AS "diskGb", coalesce(r.reserved_vcpus, 0) AS "allocatedVcpus",
+              coalesce(r.reserved_memory_mb, 0) AS "allocatedMemoryMb", coalesce(r.reserved_disk_gb, 0) AS "allocatedDiskGb",
+              to_char(r.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastHeartbeatAt"
+       FROM hosts h LEFT JOIN host_resources r ON r.host_id = h.id ORDER BY h.region_id, h.name, h.id`,
+    );
+    return rows;
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { HostHeartbeat } from '#libs/contracts';
+import { EventStore } from '#libs/event-store';
+import { migrateEventStore } from '#libs/platform';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { computeEventStore } from '../compute.event-store.js';
+import { Hosts } from '../hosts/hosts.js';
+import { Scheduler } from './scheduler.js';
+
+function heartbeat(hostId: string, overrides: Partial<HostHeartbeat> = {}): HostHeartbeat {
+  return {
+    hostId,
+    name: hostId,
+    regionId: 'local',
+    kinds: ['VM', 'CONTAINER'],
+    capacity: { vcpus: 4, memoryMb: 4096, diskGb: 200 },
+    allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 },
+    instances: [],
+    sentAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+const system = { correlationId: 'test', causationId: null, actor: { kind: 'system' as const } };
+const container1g = { regionId: 'local', kind: 'CONTAINER' as const, vcpus: 1, memoryMb: 1024, diskGb: 25 };
+
+describe('hosts and the scheduler on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+  let hosts: Hosts;
+  let scheduler: Scheduler;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('compute');
+    await migrateEventStore(db.pool, { ...computeEventStore, service: db.schema });
+    store = new EventStore(db.pool, db.schema, computeEventStore.projections);
+    hosts = new Hosts(db.pool, store);
+    scheduler = new Scheduler(db.pool);
+  });
+  afterEach(() => db.close());
+
+  it('registers a host from its first heartbeat, marks it DOWN when heartbeats stop and UP when they return', async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1'));
+    await hosts.recordHeartbeat(heartbeat('node-1'));
+    expect(await hosts.list()).toEqual([
+      expect.objectContaining({ id: 'node-1', status: 'UP', kinds: ['VM', 'CONTAINER'], vcpus: 4, memoryMb: 4096, allocatedVcpus: 0 }),
+    ]);
+    expect((await store.readStream('host-node-1')).map((e) => e.type)).toEqual(['HostRegistered']);
+
+    expect(await hosts.markSilentHostsDown(60_000)).toEqual([]);
+    expect(await hosts.markSilentHostsDown(0)).toEqual(['node-1']);
+    expect((await hosts.list())[0].status).toBe('DOWN');
+    await hosts.recordHeartbeat(heartbeat('node-1'));
+    expect((await hosts.list())[0].status).toBe('UP');
+    expect((await store.readStream('host-node-1')).map((e) => e.type)).toEqual(['HostRegistered', 'HostDown', 'HostUp']);
+  });
+
+  it('never overbooks: 50 concurrent creates against room for 8 reserve exactly 8, spread over both hosts', async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1'));
+    await hosts.recordHeartbeat(heartbeat('node-2'));
+    await hosts.recordHeartbeat(heartbeat('node-3'));
+    await hosts.setMaintenance('node-3', true, system);
+    await hosts.recordHeartbeat(heartbeat('node-4', { regionId: 'elsewhere' }));
+    await hosts.recordHeartbeat(heartbeat('node-5', { kinds: ['VM'] }));
+
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => scheduler.reserve(randomUUID(), container1g)));
+    const placed = results.filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled').map((r) => r.value);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+
+    expect(placed).toHaveLength(8); // 4096 MB each, memory is not overcommitted
+    expect(placed.filter((h) => h === 'node-1')).toHaveLength(4);
+    expect(placed.filter((h) => h === 'node-2')).toHaveLength(4);
+    expect(refused).toHaveLength(42);
+    expect(refused.every((e) => e.code === 'INSUFFICIENT_CAPACITY')).toBe(true);
+
+    const { rows } = await db.pool.query(
+      `SELECT r.host_id, r.reserved_memory_mb, r.reserved_vcpus, coalesce(sum(x.memory_mb), 0)::int AS booked
+       FROM host_resources r LEFT JOIN host_reservations x ON x.host_id = r.host_id GROUP BY r.host_id ORDER BY r.host_id`,
+    );
+    for (const row of rows) {
+      expect(row.reserved_memory_mb).toBeLessThanOrEqual(4096);
+      expect(row.reserved_memory_mb).toBe(row.booked);
+    }
+    expect((await hosts.list()).find((h) => h.id === 'node-1')).toMatchObject({ allocatedMemoryMb: 4096, allocatedVcpus: 4 });
+  });
+
+  it('lets CPU overcommit four to one', async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1', { capacity: { vcpus: 2, memoryMb: 65536, diskGb: 2000 } }));
+    const tiny = { ...container1g, memoryMb: 512, diskGb: 1 };
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => scheduler.reserve(randomUUID(), tiny)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
+  });
+
+  it('answers a repeated reservation with the same host, and a release frees the room', async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1', { capacity: { vcpus: 4, memoryMb: 1024, diskGb: 200 } }));
+    const instanceId = randomUUID();
+    expect(await scheduler.reserve(instanceId, container1g)).toBe('node-1');
+    expect(await scheduler.reserve(instanceId, container1g)).toBe('node-1');
+    await expect(scheduler.reserve(randomUUID(), container1g)).rejects.toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
+
+    await scheduler.release(instanceId);
+    await scheduler.release(instanceId);
+    expect((await hosts.list())[0]).toMatchObject({ allocatedMemoryMb: 0, allocatedVcpus: 0, allocatedDiskGb: 0 });
+    expect(await scheduler.reserve(randomUUID(), container1g)).toBe('node-1');
+  });
+
+  it('refuses when no host of the region runs the kind', async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1', { kinds: ['CONTAINER'] }));
+    await expect(scheduler.reserve(randomUUID(), { ...container1g, kind: 'VM' })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_CAPACITY',
+      message: expect.stringContaining('region local'),
+    });
+  });
+});
