@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Test } from '@nestjs/testing';
 import pg from 'pg';
+import { MessagingModule, ServiceClient } from '#libs/messaging';
 import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -134,12 +136,32 @@ describe('one command runs Awan', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
     const base = await freePortRange();
     const databaseUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${database}` }).toString();
+    const hostId = uniqueName('e2e-host-');
     try {
-      const awan = await startAwan({ ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: databaseUrl, NATS_URL: TEST_NATS_URL });
+      const awan = await startAwan({
+        ...cleanEnv,
+        AWAN_DATA_DIR: dataDir,
+        GATEWAY_PORT: String(base),
+        DATABASE_URL: databaseUrl,
+        NATS_URL: TEST_NATS_URL,
+        HOST_ID: hostId,
+      });
       expect(awan.output()).not.toContain('PostgreSQL (embedded)');
       expect(awan.output()).not.toContain('NATS with JetStream at');
       expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
       await expectAllHealthy(base);
+
+      // This machine's host agent registers it with compute through its heartbeats.
+      const moduleRef = await Test.createTestingModule({ imports: [MessagingModule.forRoot({ service: 'e2e', natsUrl: TEST_NATS_URL })] }).compile();
+      const caller = moduleRef.createNestApplication({ logger: false });
+      await caller.init();
+      const host = await waitFor(async () => {
+        const hosts = await caller.get(ServiceClient).request<{ id: string; status: string; regionId: string; vcpus: number }[]>('compute.host.list', {});
+        return hosts.find((h) => h.id === hostId);
+      }, 30_000, 'this machine to register as a host');
+      expect(host).toMatchObject({ status: 'UP', regionId: 'local', vcpus: os.cpus().length });
+      await caller.close();
+
       expect(await awan.stop()).toBe(0);
       expect(await portIsOpen(Number(new URL(TEST_NATS_URL).port || 4222))).toBe(true); // not ours to stop
     } finally {

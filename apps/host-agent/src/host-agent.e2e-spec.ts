@@ -9,13 +9,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, AGENT_HEARTBEAT_SUBJECT, type AgentInstanceStatus, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
 import { TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
-import { buildBlankQcow2, buildBusyboxRootfs } from './images/dev-images.js';
 import { probeHost } from './host/host-probe.js';
 import { processGone, runProgram } from './host/program.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-e2e-'));
-const imagesDir = path.join(os.tmpdir(), 'awan-test-images');
 const abilities = await probeHost(dataDir);
 const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
 if (!canRun) console.warn(`skipping the agent restart test: it needs root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
@@ -64,15 +62,13 @@ function startAgent(): ChildProcess {
   }
 
   it('leaves instances running when the agent is killed with -9, and the restarted agent reports them as they are', async () => {
-    const rootfs = await buildBusyboxRootfs(path.join(imagesDir, 'busybox-rootfs.tar.gz'));
-    const blank = await buildBlankQcow2(path.join(imagesDir, 'blank.qcow2'));
     const container: InstanceSpec = {
       instanceId: randomUUID(), name: 'ct-restart', kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
-      image: { kind: 'CONTAINER', location: rootfs },
+      image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' }, // built by the agent on first use
     };
     const vm: InstanceSpec = {
       instanceId: randomUUID(), name: 'vm-restart', kind: 'VM', vcpus: 1, memoryMb: 128, diskGb: 1,
-      image: { kind: 'VM', location: blank },
+      image: { kind: 'VM', location: 'dev:blank-disk' },
     };
 
     agent = startAgent();

@@ -10,9 +10,12 @@ import { assertInstanceId } from './instance-spec.js';
  */
 export class InstanceFolders {
   readonly root: string;
+  /** Images the agent builds itself (dev:<name>). */
+  readonly images: string;
 
   constructor(dataDir: string) {
     this.root = path.join(path.resolve(dataDir), 'instances');
+    this.images = path.join(path.resolve(dataDir), 'images');
   }
 
   dir(instanceId: string): string {

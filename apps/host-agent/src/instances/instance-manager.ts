@@ -1,6 +1,7 @@
 import type { AgentInstanceStatus, InstanceKind, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 import { ProgramError } from '../host/program.js';
+import { resolveDevImage } from '../images/dev-image-resolver.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
@@ -22,11 +23,12 @@ export class InstanceManager {
   ) {}
 
   create(input: InstanceSpec, start: boolean): Promise<AgentInstanceStatus> {
-    const spec = validateSpec(input);
-    return this.serialized(spec.instanceId, async () => {
-      const existing = await this.folders.readSpec(spec.instanceId);
-      const driver = this.drivers[spec.kind];
-      if (!existing) {
+    const valid = validateSpec(input);
+    return this.serialized(valid.instanceId, async () => {
+      let spec = await this.folders.readSpec(valid.instanceId);
+      if (!spec) {
+        spec = await resolveDevImage(valid, this.folders.images);
+        const driver = this.drivers[spec.kind];
         await this.folders.writeSpec(spec);
         try {
           await driver.create(spec);
@@ -37,9 +39,9 @@ export class InstanceManager {
           throw asAppError(error);
         }
       }
-      const current = existing ?? spec;
-      if (start) await this.run(() => this.drivers[current.kind].start(current));
-      return this.statusOf(current);
+      const created = spec;
+      if (start) await this.run(() => this.drivers[created.kind].start(created));
+      return this.statusOf(created);
     });
   }
 

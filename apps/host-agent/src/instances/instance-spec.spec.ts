@@ -38,6 +38,7 @@ describe('instance specs reaching the host', () => {
     ['image location', { image: { kind: 'CONTAINER', location: '/var/lib/awan/images/../../../etc/shadow' } }, 'spec.image.location'],
     ['image location', { image: { kind: 'CONTAINER', location: 'images/alpine.tar' } }, 'spec.image.location'],
     ['image location', { image: { kind: 'CONTAINER', location: 'template:busybox; reboot' } }, 'spec.image.location'],
+    ['image location', { image: { kind: 'CONTAINER', location: 'dev:../../etc' } }, 'spec.image.location'],
     ['image kind', { image: { kind: 'VM', location: '/i.qcow2' } }, 'spec.image.kind'],
     ['bridge', { network: { bridge: 'br0\nlxc.hook.pre-start = /bin/sh' } }, 'spec.network.bridge'],
     ['address', { network: { bridge: 'br0', ipv4: '192.0.2.10/24\nlxc.hook.start = x' } }, 'spec.network.ipv4'],
@@ -54,6 +55,10 @@ describe('instance specs reaching the host', () => {
   it('lets user data and SSH keys be any text: they are file contents for the guest, never a command', () => {
     const spec = validateSpec({ ...valid, userData: '#!/bin/sh\necho $(rm -rf /) `reboot` ../../etc', sshKeys: ['ssh-ed25519 AAAA; reboot'] });
     expect(spec.userData).toBe('#!/bin/sh\necho $(rm -rf /) `reboot` ../../etc');
+  });
+
+  it('takes the development images each agent builds itself, by name', () => {
+    expect(validateSpec({ ...valid, image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' } }).image.location).toBe('dev:busybox-rootfs');
   });
 
   it('only takes a UUID as an instance id', () => {

@@ -8,6 +8,7 @@ const RFC1123_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const TEMPLATE = /^template:[a-z0-9][a-z0-9_-]{0,31}$/;
+const DEV_IMAGE = /^dev:[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** The instance id names folders, processes and containers: only a UUID may. */
 export function assertInstanceId(value: unknown, field = 'instanceId'): string {
@@ -58,9 +59,10 @@ export function validateSpec(spec: InstanceSpec): InstanceSpec {
   if (spec.kind !== 'VM' && spec.kind !== 'CONTAINER') throw AppError.badInput('spec.kind', 'must be VM or CONTAINER');
   const location = spec.image?.location;
   const isTemplate = typeof location === 'string' && TEMPLATE.test(location);
+  const isDevImage = typeof location === 'string' && DEV_IMAGE.test(location);
   if (spec.image?.kind !== spec.kind) throw AppError.badInput('spec.image.kind', `must be ${spec.kind}`);
-  if (!isTemplate && (typeof location !== 'string' || !path.isAbsolute(location) || path.normalize(location) !== location || location.includes('\0'))) {
-    throw AppError.badInput('spec.image.location', 'must be a normalised absolute path on the host, or template:<name> for a container');
+  if (!isTemplate && !isDevImage && (typeof location !== 'string' || !path.isAbsolute(location) || path.normalize(location) !== location || location.includes('\0'))) {
+    throw AppError.badInput('spec.image.location', 'must be a normalised absolute path on the host, dev:<name>, or template:<name> for a container');
   }
   if (isTemplate && spec.kind !== 'CONTAINER') throw AppError.badInput('spec.image.location', 'a template makes containers only');
   if (spec.sshKeys !== undefined && (!Array.isArray(spec.sshKeys) || spec.sshKeys.some((k) => typeof k !== 'string'))) {
