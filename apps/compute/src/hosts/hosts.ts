@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat, type InstanceKind } from '#libs/contracts';
+import { isRfc1123Label, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat, type InstanceKind } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 import { hostDecider, hostStreamId, type HostStatus } from './host.decider.js';
@@ -20,8 +20,6 @@ export interface HostView {
   lastHeartbeatAt: string | null;
 }
 
-const HOST_ID = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 function systemMetadata(cause: string): EventMetadata {
   return { correlationId: cause, causationId: null, actor: SYSTEM_ACTOR };
 }
@@ -29,8 +27,8 @@ function systemMetadata(cause: string): EventMetadata {
 function isValidHeartbeat(beat: HostHeartbeat): boolean {
   const whole = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
   return (
-    HOST_ID.test(beat?.hostId ?? '') &&
-    HOST_ID.test(beat?.regionId ?? '') &&
+    isRfc1123Label(beat?.hostId) &&
+    isRfc1123Label(beat?.regionId) &&
     typeof beat.name === 'string' &&
     Array.isArray(beat.kinds) &&
     beat.kinds.every((k) => k === 'VM' || k === 'CONTAINER') &&
@@ -83,7 +81,7 @@ export class Hosts {
   }
 
   async setMaintenance(hostId: string, maintenance: boolean, metadata: EventMetadata): Promise<HostView> {
-    if (typeof hostId !== 'string' || !HOST_ID.test(hostId)) throw AppError.notFound(`host ${hostId}`);
+    if (!isRfc1123Label(hostId)) throw AppError.notFound(`host ${hostId}`);
     if (typeof maintenance !== 'boolean') throw AppError.badInput('maintenance', 'must be true or false');
     await handleCommand(this.store, hostStreamId(hostId), hostDecider, { type: 'SetMaintenance', hostId, maintenance }, metadata);
     return (await this.list()).find((h) => h.id === hostId)!;

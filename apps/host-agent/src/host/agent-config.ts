@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { isRfc1123Label } from '#libs/contracts';
 
 export interface AgentConfig {
   /** Names this host in subjects (`agent.<hostId>.…`) and to compute. */
@@ -14,10 +15,8 @@ export interface AgentConfig {
   stopTimeoutMs: number;
 }
 
-const TOKEN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
 function token(value: string, variable: string): string {
-  if (!TOKEN.test(value)) throw new Error(`${variable} must be lower-case letters, digits and -, got "${value}"`);
+  if (!isRfc1123Label(value)) throw new Error(`${variable} must be lower-case letters, digits and -, got "${value}"`);
   return value;
 }
 

@@ -1,10 +1,9 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import type { InstanceNetwork, InstanceSpec } from '#libs/contracts';
+import { isRfc1123Label, RFC1123_LABEL_RULE, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const RFC1123_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const TEMPLATE = /^template:[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -53,9 +52,7 @@ function validNetwork(network: InstanceNetwork): InstanceNetwork {
  */
 export function validateSpec(spec: InstanceSpec): InstanceSpec {
   assertInstanceId(spec?.instanceId, 'spec.instanceId');
-  if (typeof spec.name !== 'string' || !RFC1123_LABEL.test(spec.name)) {
-    throw AppError.badInput('spec.name', 'must be an RFC 1123 label: a-z, 0-9 and -, at most 63, not starting or ending with -');
-  }
+  if (!isRfc1123Label(spec.name)) throw AppError.badInput('spec.name', RFC1123_LABEL_RULE);
   if (spec.kind !== 'VM' && spec.kind !== 'CONTAINER') throw AppError.badInput('spec.kind', 'must be VM or CONTAINER');
   const location = spec.image?.location;
   const isTemplate = typeof location === 'string' && TEMPLATE.test(location);
