@@ -1,0 +1,125 @@
+// Create → RUNNING through the host agent for a container and a VM (QMP running), beside the raw
+// tools doing the same in the same run. Prints JSON. Needs root, LXC and QEMU.
+// Usage: npm run bench:provision   (BENCH_RUNS, default 20)
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { probeHost } from '../../apps/host-agent/src/host/host-probe.js';
+import { runProgram } from '../../apps/host-agent/src/host/program.js';
+import { buildBlankQcow2, buildBusyboxRootfs } from '../../apps/host-agent/src/images/dev-images.js';
+import { waitUntil } from '../../apps/host-agent/src/instances/instance-driver.js';
+import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-folder.js';
+import { InstanceManager } from '../../apps/host-agent/src/instances/instance-manager.js';
+import { LxcDriver } from '../../apps/host-agent/src/instances/lxc.driver.js';
+import { QemuDriver } from '../../apps/host-agent/src/instances/qemu.driver.js';
+import { qmp } from '../../apps/host-agent/src/instances/qmp-client.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-bench-'));
+const abilities = await probeHost(dataDir);
+if (process.getuid?.() !== 0 || !abilities.kinds.includes('CONTAINER') || !abilities.kinds.includes('VM')) {
+  console.error(`bench/provision needs root, LXC and QEMU: ${abilities.notes.join('; ') || 'not root'}`);
+  process.exit(1);
+}
+const accelerator = abilities.accelerator!;
+const folders = new InstanceFolders(dataDir);
+const manager = new InstanceManager(folders, { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) });
+const rootfs = await buildBusyboxRootfs(path.join(folders.images, 'busybox-rootfs.tar.gz'));
+const blank = await buildBlankQcow2(path.join(folders.images, 'blank.qcow2'));
+const rawDir = path.join(dataDir, 'raw');
+
+async function time(work: () => Promise<void>): Promise<number> {
+  const started = process.hrtime.bigint();
+  await work();
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+function summary(ms: number[]) {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  return { p50Ms: Math.round(at(0.5)), p95Ms: Math.round(at(0.95)) };
+}
+
+/** The agent: validate, lay down the instance folder and config, start, confirm RUNNING. */
+async function agentCreate(kind: 'VM' | 'CONTAINER'): Promise<number> {
+  const instanceId = randomUUID();
+  const ms = await time(async () => {
+    const status = await manager.create(
+      { instanceId, name: 'bench', kind, vcpus: 1, memoryMb: 128, diskGb: 1, image: { kind, location: kind === 'VM' ? blank : rootfs } },
+      true,
+    );
+    if (status.state !== 'RUNNING') throw new Error(`${kind} ended ${status.state}`);
+  });
+  await manager.delete(instanceId);
+  return ms;
+}
+
+/** The raw tools: lxc-copy of a prepared container, lxc-start, wait for RUNNING. */
+async function rawContainer(): Promise<number> {
+  const name = `raw-${randomUUID().slice(0, 8)}`;
+  const ms = await time(async () => {
+    await runProgram('lxc-copy', ['-P', rawDir, '-n', 'base', '-N', name]);
+    await runProgram('lxc-start', ['-P', rawDir, '-n', name]);
+    await runProgram('lxc-wait', ['-P', rawDir, '-n', name, '-s', 'RUNNING', '-t', '30']);
+  });
+  await runProgram('lxc-stop', ['-P', rawDir, '-n', name, '-k']);
+  await runProgram('lxc-destroy', ['-P', rawDir, '-n', name]);
+  return ms;
+}
+
+/** The raw tools: qemu-img overlay, qemu-system daemonized, wait until QMP says running. */
+async function rawVm(): Promise<number> {
+  const dir = path.join(rawDir, `vm-${randomUUID().slice(0, 8)}`);
+  await mkdir(dir, { recursive: true });
+  const socket = path.join(dir, 'qmp.sock');
+  const ms = await time(async () => {
+    await runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', blank, '-F', 'qcow2', path.join(dir, 'disk.qcow2'), '1G']);
+    await runProgram('qemu-system-x86_64', [
+      '-accel', accelerator, '-cpu', 'qemu64', '-m', '128', '-smp', '1', '-display', 'none', '-nic', 'none',
+      '-daemonize', '-pidfile', path.join(dir, 'pid'), '-qmp', `unix:${socket},server=on,wait=off`,
+      '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2`,
+    ]);
+    await waitUntil(async () => (await qmp<{ status: string }>(socket, 'query-status').catch(() => null))?.status === 'running', 10_000, 10);
+  });
+  await qmp(socket, 'quit').catch(() => undefined);
+  await waitUntil(async () => !(await runProgram('cat', [path.join(dir, 'pid')]).then(() => true, () => false)), 5000);
+  await rm(dir, { recursive: true, force: true });
+  return ms;
+}
+
+try {
+  // The raw container path copies a container prepared once from the same rootfs.
+  await mkdir(path.join(rawDir, 'base', 'rootfs'), { recursive: true });
+  await runProgram('tar', ['-xpf', rootfs, '-C', path.join(rawDir, 'base', 'rootfs'), '--numeric-owner']);
+  const baseConfig = path.join(dataDir, 'base.conf');
+  await writeFile(baseConfig, `lxc.rootfs.path = dir:${path.join(rawDir, 'base', 'rootfs')}\nlxc.net.0.type = empty\nlxc.uts.name = base\n`);
+  await runProgram('lxc-create', ['-P', rawDir, '-n', 'base', '-t', 'none', '-f', baseConfig]);
+
+  const samples = { agentContainer: [] as number[], rawContainer: [] as number[], agentVm: [] as number[], rawVm: [] as number[] };
+  // Interleaved, so both paths see the same machine.
+  for (let i = 0; i < RUNS; i++) {
+    samples.agentContainer.push(await agentCreate('CONTAINER'));
+    samples.rawContainer.push(await rawContainer());
+    samples.agentVm.push(await agentCreate('VM'));
+    samples.rawVm.push(await rawVm());
+  }
+  const ratio = (a: number[], b: number[]) => Math.round((summary(a).p50Ms / summary(b).p50Ms) * 100) / 100;
+  console.log(
+    JSON.stringify(
+      {
+        scope: 'host agent create → RUNNING (compute provisioning is not built yet)',
+        runs: RUNS,
+        accelerator,
+        container: { agent: summary(samples.agentContainer), raw: summary(samples.rawContainer), p50Ratio: ratio(samples.agentContainer, samples.rawContainer) },
+        vm: { agent: summary(samples.agentVm), raw: summary(samples.rawVm), p50Ratio: ratio(samples.agentVm, samples.rawVm) },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await runProgram('lxc-destroy', ['-P', rawDir, '-n', 'base']).catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+}
