@@ -8,7 +8,11 @@ import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
 import { Hosts } from './hosts.js';
 
 /** A host that has not been heard from for this long is DOWN (HOST_DOWN_TIMEOUT_MS). */
-const DOWN_TIMEOUT_MS = Number(process.env.HOST_DOWN_TIMEOUT_MS ?? 30_000);
+function downTimeoutMs(value = process.env.HOST_DOWN_TIMEOUT_MS ?? '30000'): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new Error(`HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "${value}"`);
+  return Number(value);
+}
+const DOWN_TIMEOUT_MS = downTimeoutMs();
 
 /**
  * `compute.host.*` for the gateway, and the agents' heartbeats: each heartbeat is taken by
