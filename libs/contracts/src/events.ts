@@ -70,6 +70,3 @@ export interface BillingEvents {
   AccountSuspended: Record<string, never>;
   AccountReinstated: Record<string, never>;
 }
-
-export type ContractEvents = IdentityEvents & ComputeEvents & NetworkEvents & BillingEvents;
-export type ContractEventType = keyof ContractEvents;

@@ -1,7 +1,3 @@
-/** The services that own an event store and a JetStream stream (ARCHITECTURE.md, Subjects). */
-export const EVENT_SERVICES = ['compute', 'network', 'billing', 'identity'] as const;
-export type EventService = (typeof EVENT_SERVICES)[number];
-
 /** JetStream stream that holds a service's events: `COMPUTE`, `NETWORK`, … */
 export function eventStreamName(service: string): string {
   return service.toUpperCase();

@@ -1,4 +1,3 @@
-export const SERVICE_CONFIG = Symbol('SERVICE_CONFIG');
 /** The raw NATS connection, for JetStream (Nest's NATS transport is core NATS only). */
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 /** A pg.Pool bound to the service's own schema. */
