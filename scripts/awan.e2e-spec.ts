@@ -5,10 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { Test } from '@nestjs/testing';
 import pg from 'pg';
-import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import { connectServiceClient, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SERVICES = ['gateway', 'compute', 'network', 'billing', 'host-agent'];
@@ -152,11 +150,9 @@ describe('one command runs Awan', () => {
       await expectAllHealthy(base);
 
       // This machine's host agent registers it with compute through its heartbeats.
-      const moduleRef = await Test.createTestingModule({ imports: [MessagingModule.forRoot({ service: 'e2e', natsUrl: TEST_NATS_URL })] }).compile();
-      const caller = moduleRef.createNestApplication({ logger: false });
-      await caller.init();
+      const caller = await connectServiceClient('e2e');
       const host = await waitFor(async () => {
-        const hosts = await caller.get(ServiceClient).request<{ id: string; status: string; regionId: string; vcpus: number }[]>('compute.host.list', {});
+        const hosts = await caller.client.request<{ id: string; status: string; regionId: string; vcpus: number }[]>('compute.host.list', {});
         return hosts.find((h) => h.id === hostId);
       }, 30_000, 'this machine to register as a host');
       expect(host).toMatchObject({ status: 'UP', regionId: 'local', vcpus: os.cpus().length });

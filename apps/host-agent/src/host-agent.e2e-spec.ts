@@ -3,12 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, AGENT_HEARTBEAT_SUBJECT, type AgentInstanceStatus, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
-import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import type { ServiceClient } from '#libs/messaging';
+import { connectServiceClient, TEST_NATS_URL, uniqueName, waitFor, type TestServiceClient } from '#libs/testing';
 import { probeHost } from './host/host-probe.js';
 import { processGone, runProgram } from './host/program.js';
 
@@ -29,17 +27,15 @@ function startAgent(): ChildProcess {
 }
 
 (canRun ? describe : describe.skip)('host agent restarts', () => {
-  let caller: INestApplication;
+  let caller: TestServiceClient;
   let client: ServiceClient;
   let nats: NatsConnection;
   let agent: ChildProcess;
   const heartbeats: HostHeartbeat[] = [];
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [MessagingModule.forRoot({ service: 'compute', natsUrl: TEST_NATS_URL })] }).compile();
-    caller = moduleRef.createNestApplication({ logger: false });
-    await caller.init();
-    client = caller.get(ServiceClient);
+    caller = await connectServiceClient('compute');
+    client = caller.client;
     nats = await connect({ servers: TEST_NATS_URL });
     nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
       callback: (_error, message) => {

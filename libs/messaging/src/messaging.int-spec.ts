@@ -1,12 +1,11 @@
-import { Controller, Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Test } from '@nestjs/testing';
-import { TEST_NATS_URL, uniqueName } from '#libs/testing';
+import { connectServiceClient, TEST_NATS_URL, uniqueName, type TestServiceClient } from '#libs/testing';
 import { AppError } from './app-error.js';
-import { MessagingModule, natsListenerOptions } from './messaging.module.js';
+import { natsListenerOptions } from './messaging.module.js';
 import { RpcErrorFilter } from './rpc-error.filter.js';
-import { ServiceClient } from './service-client.js';
+import type { ServiceClient } from './service-client.js';
 
 const service = uniqueName('svc');
 const handled: string[] = [];
@@ -50,17 +49,13 @@ async function startReplica(replica: string): Promise<INestMicroservice> {
 
 describe('request-reply between services over NATS', () => {
   let replicas: INestMicroservice[];
-  let caller: INestApplication;
+  let caller: TestServiceClient;
   let client: ServiceClient;
 
   beforeAll(async () => {
     replicas = [await startReplica('r1'), await startReplica('r2')];
-    const moduleRef = await Test.createTestingModule({
-      imports: [MessagingModule.forRoot({ service: 'caller', natsUrl: TEST_NATS_URL })],
-    }).compile();
-    caller = moduleRef.createNestApplication({ logger: false });
-    await caller.init();
-    client = caller.get(ServiceClient);
+    caller = await connectServiceClient('caller');
+    client = caller.client;
   });
   afterAll(async () => {
     await caller.close();

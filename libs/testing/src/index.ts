@@ -1,3 +1,4 @@
 export * from './child-process.js';
 export * from './environment.js';
 export * from './decider-spec.js';
+export * from './service-client.js';
