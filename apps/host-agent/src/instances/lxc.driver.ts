@@ -9,19 +9,13 @@ import { macFor } from './instance-spec.js';
 
 const CPU_PERIOD_US = 100_000;
 
-/** cgroup v2 (unified) or v1 keys for the limits LXC applies. */
-function limitKeys(unified: boolean) {
+/** The plan's memory and CPU as cgroup settings: v2 (unified) or v1 names. */
+function cgroupLimits(unified: boolean, plan: { memoryMb: number; vcpus: number }): [string, string][] {
+  const bytes = String(plan.memoryMb * 1024 * 1024);
+  const quota = plan.vcpus * CPU_PERIOD_US;
   return unified
-    ? {
-        memory: (mb: number) => ['memory.max', String(mb * 1024 * 1024)] as const,
-        cpu: (vcpus: number) => ['cpu.max', `${vcpus * CPU_PERIOD_US} ${CPU_PERIOD_US}`] as const,
-        prefix: 'lxc.cgroup2',
-      }
-    : {
-        memory: (mb: number) => ['memory.limit_in_bytes', String(mb * 1024 * 1024)] as const,
-        cpu: (vcpus: number) => ['cpu.cfs_quota_us', String(vcpus * CPU_PERIOD_US)] as const,
-        prefix: 'lxc.cgroup',
-      };
+    ? [['memory.max', bytes], ['cpu.max', `${quota} ${CPU_PERIOD_US}`]]
+    : [['memory.limit_in_bytes', bytes], ['cpu.cfs_period_us', String(CPU_PERIOD_US)], ['cpu.cfs_quota_us', String(quota)]];
 }
 
 /**
@@ -30,7 +24,7 @@ function limitKeys(unified: boolean) {
  * changed live on resize. The rootfs is a plain folder: its disk size is not enforced.
  */
 export class LxcDriver implements InstanceDriver {
-  private readonly keys = limitKeys(existsSync('/sys/fs/cgroup/cgroup.controllers'));
+  private readonly unified = existsSync('/sys/fs/cgroup/cgroup.controllers');
 
   constructor(private readonly folders: InstanceFolders) {}
 
@@ -40,10 +34,7 @@ export class LxcDriver implements InstanceDriver {
 
   private config(spec: InstanceSpec): string {
     const dir = this.folders.dir(spec.instanceId);
-    const [memoryKey, memory] = this.keys.memory(spec.memoryMb);
-    const cpuLines = this.keys.prefix === 'lxc.cgroup'
-      ? [`lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`, `lxc.cgroup.${this.keys.cpu(spec.vcpus).join(' = ')}`]
-      : [`lxc.cgroup2.${this.keys.cpu(spec.vcpus).join(' = ')}`];
+    const prefix = this.unified ? 'lxc.cgroup2' : 'lxc.cgroup';
     const net = spec.network;
     const network = net
       ? [
@@ -69,8 +60,7 @@ export class LxcDriver implements InstanceDriver {
       'lxc.cap.drop = sys_module mac_admin mac_override sys_time',
       'lxc.apparmor.profile = generated',
       'lxc.apparmor.allow_nesting = 0',
-      `${this.keys.prefix}.${memoryKey} = ${memory}`,
-      ...cpuLines,
+      ...cgroupLimits(this.unified, spec).map(([key, value]) => `${prefix}.${key} = ${value}`),
       ...network,
       '',
     ].join('\n');
@@ -127,11 +117,8 @@ export class LxcDriver implements InstanceDriver {
     const next = { ...spec, ...to };
     await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(next), { mode: 0o600 });
     if ((await this.state(spec)) !== 'RUNNING') return;
-    const memory = this.keys.memory(to.memoryMb);
-    const cpu = this.keys.cpu(to.vcpus);
     // cgroup v1 refuses a memory limit below current usage; the error reaches the caller.
-    await runProgram('lxc-cgroup', [...this.lxc(spec), memory[0], memory[1]]);
-    await runProgram('lxc-cgroup', [...this.lxc(spec), cpu[0], cpu[1]]);
+    for (const [key, value] of cgroupLimits(this.unified, to)) await runProgram('lxc-cgroup', [...this.lxc(spec), key, value]);
   }
 
   async destroy(spec: InstanceSpec): Promise<void> {

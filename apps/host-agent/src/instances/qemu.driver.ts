@@ -145,12 +145,10 @@ export class QemuDriver implements InstanceDriver {
   }
 
   async resize(spec: InstanceSpec, to: Resize): Promise<void> {
+    if (!(await this.pid(spec))) return this.growDisk({ ...spec, diskGb: to.diskGb });
     // The balloon can give back memory up to what the VM booted with; more needs a restart.
-    if (to.memoryMb <= spec.memoryMb && (await this.pid(spec))) {
+    if (to.memoryMb <= spec.memoryMb) {
       await qmp(this.file(spec, 'qmp.sock'), 'balloon', { value: to.memoryMb * 1024 * 1024 }).catch(() => undefined);
-    }
-    if (!(await this.pid(spec))) {
-      await this.growDisk({ ...spec, diskGb: to.diskGb });
     }
   }
 
