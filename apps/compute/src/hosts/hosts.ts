@@ -84,17 +84,20 @@ export class Hosts {
     if (!isRfc1123Label(hostId)) throw AppError.notFound(`host ${hostId}`);
     if (typeof maintenance !== 'boolean') throw AppError.badInput('maintenance', 'must be true or false');
     await handleCommand(this.store, hostStreamId(hostId), hostDecider, { type: 'SetMaintenance', hostId, maintenance }, metadata);
-    return (await this.list()).find((h) => h.id === hostId)!;
+    return (await this.list(hostId))[0];
   }
 
-  async list(): Promise<HostView[]> {
+  /** Every host, or the one named. */
+  async list(hostId?: string): Promise<HostView[]> {
     const { rows } = await this.pool.query<HostView>(
       `SELECT h.id, h.name, h.region_id AS "regionId", h.status,
               coalesce(r.kinds, '{}') AS kinds, coalesce(r.vcpus, 0) AS vcpus, coalesce(r.memory_mb, 0) AS "memoryMb",
               coalesce(r.disk_gb, 0) AS "diskGb", coalesce(r.reserved_vcpus, 0) AS "allocatedVcpus",
               coalesce(r.reserved_memory_mb, 0) AS "allocatedMemoryMb", coalesce(r.reserved_disk_gb, 0) AS "allocatedDiskGb",
               to_char(r.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastHeartbeatAt"
-       FROM hosts h LEFT JOIN host_resources r ON r.host_id = h.id ORDER BY h.region_id, h.name, h.id`,
+       FROM hosts h LEFT JOIN host_resources r ON r.host_id = h.id
+       WHERE $1::text IS NULL OR h.id = $1 ORDER BY h.region_id, h.name, h.id`,
+      [hostId ?? null],
     );
     return rows;
   }
