@@ -13,19 +13,22 @@ const request = {
   regionId: 'local',
   billingCycle: 'HOURLY' as const,
 };
-const requested: InstanceEvent = { type: 'InstanceRequested', data: request };
-const scheduled: InstanceEvent = { type: 'InstanceScheduled', data: { hostId: 'node-1' } };
-const started: InstanceEvent = { type: 'InstanceStarted', data: {} };
+const requested: InstanceEvent = { type: 'InstanceRequested', data: request }; // version 1
+const scheduled: InstanceEvent = { type: 'InstanceScheduled', data: { hostId: 'node-1' } }; // version 2
+const started: InstanceEvent = { type: 'InstanceStarted', data: {} }; // version 3
+const stopRequested = (force: boolean): InstanceEvent => ({ type: 'InstanceStopRequested', data: { force } });
 const stopped: InstanceEvent = { type: 'InstanceStopped', data: {} };
+const failed = (reason: string): InstanceEvent => ({ type: 'InstanceFailed', data: { reason } });
 const running = [requested, scheduled, started];
+const stoppedHistory = [...running, stopRequested(false), stopped]; // version 5
 const status = (events: InstanceEvent[]) => fold(instanceDecider, events).status;
 
 describe('an instance', () => {
   describe('being created', () => {
     it('is requested, then scheduled on a host, then running', () => {
       spec.given([]).when({ type: 'RequestInstance', request }).then([requested]);
-      spec.given([requested]).when({ type: 'ScheduleInstance', hostId: 'node-1' }).then([scheduled]);
-      spec.given([requested, scheduled]).when({ type: 'RecordStarted' }).then([started]);
+      spec.given([requested]).when({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }).then([scheduled]);
+      spec.given([requested, scheduled]).when({ type: 'CompleteOperation', requestVersion: 2 }).then([started]);
       expect([status([requested]), status([requested, scheduled]), status(running)]).toEqual(['PENDING', 'PROVISIONING', 'RUNNING']);
     });
 
@@ -35,45 +38,72 @@ describe('an instance', () => {
       );
     });
 
-    it('creates nothing for a repeated request', () => {
+    it('creates nothing for a repeated request, and schedules once', () => {
       spec.given([requested]).when({ type: 'RequestInstance', request }).then([]);
+      spec.given([requested, scheduled]).when({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-2' }).then([]);
     });
 
     it('fails when provisioning fails, and when it outlives its timeout', () => {
-      spec.given([requested, scheduled]).when({ type: 'RecordFailed', reason: 'lxc-start failed' })
-        .then([{ type: 'InstanceFailed', data: { reason: 'lxc-start failed' } }]);
-      spec.given([requested, scheduled]).when({ type: 'TimeOut', status: 'PROVISIONING' })
-        .then([{ type: 'InstanceFailed', data: { reason: 'timed out while PROVISIONING' } }]);
-      spec.given(running).when({ type: 'TimeOut', status: 'PROVISIONING' }).then([]); // it made it in time
+      spec.given([requested, scheduled]).when({ type: 'FailOperation', requestVersion: 2, reason: 'lxc-start failed' })
+        .then([failed('lxc-start failed')]);
+      spec.given([requested, scheduled]).when({ type: 'TimeOut', status: 'PROVISIONING', statusVersion: 2 })
+        .then([failed('timed out while PROVISIONING')]);
+      spec.given(running).when({ type: 'TimeOut', status: 'PROVISIONING', statusVersion: 2 }).then([]); // it made it in time
+      expect(fold(instanceDecider, [requested, scheduled, failed('x')]).provisioned).toBe(false);
+    });
+
+    it('ignores an agent that answers after the create timed out', () => {
+      spec.given([requested, scheduled, failed('timed out while PROVISIONING')]).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
     });
   });
 
   describe('running', () => {
     it('stops, and starts again', () => {
-      spec.given(running).when({ type: 'StopInstance', force: true }).then([{ type: 'InstanceStopRequested', data: { force: true } }]);
-      spec.given([...running, stopped]).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
-      expect(status([...running, stopped, started])).toBe('RUNNING');
+      spec.given(running).when({ type: 'StopInstance', force: false }).then([stopRequested(false)]);
+      spec.given([...running, stopRequested(false)]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([stopped]);
+      spec.given(stoppedHistory).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
+      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 6 }).then([started]);
     });
 
     it('treats a start of a running instance and a stop of a stopped one as done', () => {
       spec.given(running).when({ type: 'StartInstance' }).then([]);
-      spec.given([...running, stopped]).when({ type: 'StopInstance', force: false }).then([]);
+      spec.given(stoppedHistory).when({ type: 'StopInstance', force: false }).then([]);
+    });
+
+    it('runs one operation at a time, but a forced stop takes over a graceful one', () => {
+      const stopping = [...running, stopRequested(false)];
+      spec.given(stopping).when({ type: 'RebootInstance' }).thenThrows('cannot reboot an instance that is RUNNING (stop in progress)');
+      spec.given(stopping).when({ type: 'StopInstance', force: false }).thenThrows(/stop in progress/);
+      spec.given(stopping).when({ type: 'StopInstance', force: true }).then([stopRequested(true)]);
+      // the graceful stop's late answer no longer counts; the forced one's does
+      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([]);
+      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([stopped]);
     });
 
     it('reboots through REBOOTING', () => {
+      const rebooting: InstanceEvent[] = [...running, { type: 'InstanceRebootRequested', data: {} }];
       spec.given(running).when({ type: 'RebootInstance' }).then([{ type: 'InstanceRebootRequested', data: {} }]);
-      expect(status([...running, { type: 'InstanceRebootRequested', data: {} }])).toBe('REBOOTING');
-      expect(status([...running, { type: 'InstanceRebootRequested', data: {} }, started])).toBe('RUNNING');
+      expect(status(rebooting)).toBe('REBOOTING');
+      spec.given(rebooting).when({ type: 'CompleteOperation', requestVersion: 4 }).then([started]);
+      spec.given(rebooting).when({ type: 'TimeOut', status: 'REBOOTING', statusVersion: 4 }).then([failed('timed out while REBOOTING')]);
     });
 
     it('resizes through RESIZING back to where it was, onto a plan of its own kind', () => {
       const resizing: InstanceEvent = { type: 'InstanceResizeRequested', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } };
+      const resized: InstanceEvent = { type: 'InstanceResized', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } };
       spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'vm-2g', toKind: 'VM' }).then([resizing]);
-      spec.given([...running, resizing]).when({ type: 'RecordResized' }).then([{ type: 'InstanceResized', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } }]);
-      const after = fold(instanceDecider, [...running, resizing, { type: 'InstanceResized', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } }]);
-      expect(after).toMatchObject({ status: 'RUNNING', planId: 'vm-2g' });
-      spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'ct-2g', toKind: 'CONTAINER' })
-        .thenThrows('planId: a VM takes a VM plan');
+      spec.given([...running, resizing]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([resized]);
+      expect(fold(instanceDecider, [...running, resizing, resized])).toMatchObject({ status: 'RUNNING', planId: 'vm-2g' });
+      expect(fold(instanceDecider, [...stoppedHistory, resizing, resized])).toMatchObject({ status: 'STOPPED', planId: 'vm-2g' });
+      spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'ct-2g', toKind: 'CONTAINER' }).thenThrows('planId: a VM takes a VM plan');
+    });
+
+    it('can be started or stopped again after a failed operation, to recover it', () => {
+      const broken = [...running, { type: 'InstanceRebootRequested', data: {} } as InstanceEvent, failed('reboot failed')];
+      spec.given(broken).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
+      spec.given(broken).when({ type: 'StopInstance', force: true }).then([stopRequested(true)]);
+      // one that never ran has nothing on a host to start
+      spec.given([requested, scheduled, failed('x')]).when({ type: 'StartInstance' }).thenThrows('cannot start an instance that is ERROR');
     });
   });
 
@@ -82,10 +112,17 @@ describe('an instance', () => {
 
     it('goes through DELETING to DELETED from any state, and a second delete is done already', () => {
       spec.given(running).when({ type: 'DeleteInstance' }).then([{ type: 'InstanceDeletionRequested', data: {} }]);
-      spec.given([requested, scheduled, { type: 'InstanceFailed', data: { reason: 'x' } }]).when({ type: 'DeleteInstance' })
-        .then([{ type: 'InstanceDeletionRequested', data: {} }]);
+      spec.given([requested]).when({ type: 'DeleteInstance' }).then([{ type: 'InstanceDeletionRequested', data: {} }]);
+      spec.given([...running, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 4 })
+        .then([{ type: 'InstanceDeleted', data: {} }]);
       expect(status(deleted)).toBe('DELETED');
       spec.given(deleted).when({ type: 'DeleteInstance' }).then([]);
+    });
+
+    it('supersedes a create under way: the create\'s answer no longer counts', () => {
+      const deleting: InstanceEvent[] = [requested, scheduled, { type: 'InstanceDeletionRequested', data: {} }];
+      spec.given(deleting).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
+      spec.given([requested, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }).then([]);
     });
 
     it('cannot be started, stopped, rebooted or resized: CONFLICT', () => {
@@ -96,8 +133,8 @@ describe('an instance', () => {
     });
 
     it('ignores a late report from its agent', () => {
-      spec.given(deleted).when({ type: 'RecordStarted' }).then([]);
-      spec.given(deleted).when({ type: 'RecordFailed', reason: 'late' }).then([]);
+      spec.given(deleted).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
+      spec.given(deleted).when({ type: 'FailOperation', requestVersion: 4, reason: 'late' }).then([]);
     });
   });
 

@@ -5,6 +5,8 @@ import { AppError } from '#libs/messaging';
 export type InstanceStatus =
   | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'STOPPED' | 'REBOOTING' | 'RESIZING' | 'MIGRATING' | 'DELETING' | 'DELETED' | 'ERROR';
 
+export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = ['PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
+
 /** Contract events (ARCHITECTURE.md) plus compute's own requests, which keep who asked for what in the history. */
 export type InstanceEvent =
   | DomainEvent<'InstanceRequested', ComputeEvents['InstanceRequested']>
@@ -20,22 +22,25 @@ export type InstanceEvent =
   | DomainEvent<'InstanceResizeRequested', { fromPlanId: string; toPlanId: string }>
   | DomainEvent<'InstanceDeletionRequested', Record<string, never>>;
 
+/** What the host agent is being asked to do for the instance right now. */
+export type InstanceOperation = 'schedule' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
+
 export type InstanceCommand =
   | { type: 'RequestInstance'; request: ComputeEvents['InstanceRequested'] }
-  | { type: 'ScheduleInstance'; hostId: string }
   | { type: 'StartInstance' }
   | { type: 'StopInstance'; force: boolean }
   | { type: 'RebootInstance' }
   | { type: 'ResizeInstance'; toPlanId: string; toKind: InstanceKind }
   | { type: 'DeleteInstance' }
-  /** The host agent reports the outcome of what was asked of it. */
-  | { type: 'RecordStarted' }
-  | { type: 'RecordStopped' }
-  | { type: 'RecordResized' }
-  | { type: 'RecordDeleted' }
-  | { type: 'RecordFailed'; reason: string }
-  /** An instance found still in `status` past its timeout fails rather than hang there. */
-  | { type: 'TimeOut'; status: InstanceStatus };
+  /**
+   * The provisioner's answers. Each names the version of the event that asked (`requestVersion`),
+   * so a late answer to a request that was superseded or timed out changes nothing.
+   */
+  | { type: 'ScheduleInstance'; requestVersion: number; hostId: string }
+  | { type: 'CompleteOperation'; requestVersion: number }
+  | { type: 'FailOperation'; requestVersion: number; reason: string }
+  /** The timeout watcher saw the instance in `status` since `statusVersion` for too long. */
+  | { type: 'TimeOut'; status: InstanceStatus; statusVersion: number };
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -43,17 +48,23 @@ export interface InstanceState {
   planId: string | null;
   hostId: string | null;
   billingCycle: BillingCycle | null;
+  /** Whether the host ever ran it: a failure before that leaves nothing on the host to keep. */
+  provisioned: boolean;
+  /** Events folded so far: the stream's version. */
+  version: number;
+  /** The version of the event that put the instance in its current status. */
+  statusVersion: number;
+  /** The operation under way and the version of the event that asked for it. */
+  operation: { kind: InstanceOperation; version: number; force?: boolean; resize?: { fromPlanId: string; toPlanId: string } } | null;
   /** Where a resize returns to once it is done. */
   statusBeforeResize: InstanceStatus | null;
-  pendingResize: { fromPlanId: string; toPlanId: string } | null;
 }
-
-const TRANSITIONAL: InstanceStatus[] = ['PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
 
 function refuse(state: InstanceState, action: string): never {
-  throw AppError.conflict(`cannot ${action} an instance that is ${state.status}`);
+  const busy = state.operation && state.operation.kind !== 'schedule' ? ` (${state.operation.kind} in progress)` : '';
+  throw AppError.conflict(`cannot ${action} an instance that is ${state.status}${busy}`);
 }
 
 function validateRequest(request: ComputeEvents['InstanceRequested']): void {
@@ -64,16 +75,44 @@ function validateRequest(request: ComputeEvents['InstanceRequested']): void {
   }
 }
 
+/** An instance the host has, with no operation under way or one it may take over. */
+const idle = (state: InstanceState) => state.operation === null;
+/** A failed instance the host ran can be started or stopped again to recover it. */
+const recoverable = (state: InstanceState) => state.status === 'ERROR' && state.provisioned;
+
+function completion(state: InstanceState): InstanceEvent[] {
+  const operation = state.operation!;
+  switch (operation.kind) {
+    case 'schedule':
+      return []; // answered by ScheduleInstance
+    case 'create':
+    case 'start':
+    case 'reboot':
+      return [{ type: 'InstanceStarted', data: {} }];
+    case 'stop':
+      return [{ type: 'InstanceStopped', data: {} }];
+    case 'resize':
+      return [{ type: 'InstanceResized', data: operation.resize! }];
+    case 'delete':
+      return [{ type: 'InstanceDeleted', data: {} }];
+  }
+}
+
 /**
  * An instance's life: PENDING until a host is reserved, PROVISIONING until the agent reports
  * it running, then RUNNING / STOPPED with REBOOTING, RESIZING and DELETING in between; ERROR
  * when a step fails or times out; DELETED at the end, kept readable with its history.
+ * One operation at a time: a user command while another runs is a CONFLICT, except delete,
+ * which supersedes anything, and a forced stop, which takes over a graceful one or a reboot.
  */
 export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEvent> = {
-  initialState: () => ({ status: null, kind: null, planId: null, hostId: null, billingCycle: null, statusBeforeResize: null, pendingResize: null }),
+  initialState: () => ({
+    status: null, kind: null, planId: null, hostId: null, billingCycle: null, provisioned: false,
+    version: 0, statusVersion: 0, operation: null, statusBeforeResize: null,
+  }),
 
   decide(command, state) {
-    const { status } = state;
+    const { status, operation } = state;
     if (command.type === 'RequestInstance') {
       if (status !== null) return []; // a repeated request (idempotency key) creates nothing
       validateRequest(command.request);
@@ -81,74 +120,79 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
     }
     if (status === null) throw AppError.notFound('instance');
     switch (command.type) {
-      case 'ScheduleInstance':
-        if (status !== 'PENDING') return [];
-        return [{ type: 'InstanceScheduled', data: { hostId: command.hostId } }];
       case 'StartInstance':
-        if (status === 'RUNNING') return [];
-        if (status !== 'STOPPED') refuse(state, 'start');
+        if (status === 'RUNNING' && idle(state)) return [];
+        if (!((status === 'STOPPED' || recoverable(state)) && idle(state))) refuse(state, 'start');
         return [{ type: 'InstanceStartRequested', data: {} }];
-      case 'StopInstance':
-        if (status === 'STOPPED') return [];
-        if (status !== 'RUNNING' && !(command.force && status === 'REBOOTING')) refuse(state, 'stop');
+      case 'StopInstance': {
+        if (status === 'STOPPED' && idle(state)) return [];
+        const takesOver = command.force && (operation?.kind === 'reboot' || (operation?.kind === 'stop' && !operation.force));
+        if (!(((status === 'RUNNING' || recoverable(state)) && idle(state)) || takesOver)) refuse(state, 'stop');
         return [{ type: 'InstanceStopRequested', data: { force: command.force } }];
+      }
       case 'RebootInstance':
-        if (status !== 'RUNNING') refuse(state, 'reboot');
+        if (!(status === 'RUNNING' && idle(state))) refuse(state, 'reboot');
         return [{ type: 'InstanceRebootRequested', data: {} }];
       case 'ResizeInstance':
-        if (status !== 'RUNNING' && status !== 'STOPPED') refuse(state, 'resize');
+        if (!((status === 'RUNNING' || status === 'STOPPED') && idle(state))) refuse(state, 'resize');
         if (command.toKind !== state.kind) throw AppError.badInput('planId', `a ${state.kind} takes a ${state.kind} plan`);
         if (command.toPlanId === state.planId) return [];
         return [{ type: 'InstanceResizeRequested', data: { fromPlanId: state.planId!, toPlanId: command.toPlanId } }];
       case 'DeleteInstance':
         if (status === 'DELETING' || status === 'DELETED') return [];
         return [{ type: 'InstanceDeletionRequested', data: {} }];
-      case 'RecordStarted':
-        if (status === 'RUNNING' || status === 'DELETING' || status === 'DELETED') return [];
-        return [{ type: 'InstanceStarted', data: {} }];
-      case 'RecordStopped':
-        if (status === 'STOPPED' || status === 'DELETING' || status === 'DELETED') return [];
-        return [{ type: 'InstanceStopped', data: {} }];
-      case 'RecordResized':
-        if (status !== 'RESIZING' || !state.pendingResize) return [];
-        return [{ type: 'InstanceResized', data: state.pendingResize }];
-      case 'RecordDeleted':
-        if (status === 'DELETED') return [];
-        return [{ type: 'InstanceDeleted', data: {} }];
-      case 'RecordFailed':
-        if (status === 'DELETED' || status === 'ERROR') return [];
+      case 'ScheduleInstance':
+        if (operation?.kind !== 'schedule' || operation.version !== command.requestVersion) return [];
+        return [{ type: 'InstanceScheduled', data: { hostId: command.hostId } }];
+      case 'CompleteOperation':
+        if (operation?.version !== command.requestVersion) return [];
+        return completion(state);
+      case 'FailOperation':
+        if (operation?.version !== command.requestVersion) return [];
         return [{ type: 'InstanceFailed', data: { reason: command.reason } }];
       case 'TimeOut':
-        if (status !== command.status || !TRANSITIONAL.includes(status)) return [];
+        if (status !== command.status || state.statusVersion !== command.statusVersion || !TRANSITIONAL_STATUSES.includes(status)) return [];
         return [{ type: 'InstanceFailed', data: { reason: `timed out while ${status}` } }];
     }
   },
 
-  evolve(state, event) {
+  evolve(previous, event) {
+    const version = previous.version + 1;
+    const state = { ...previous, version };
+    const enter = (status: InstanceStatus, operation: InstanceState['operation']): InstanceState => ({
+      ...state,
+      status,
+      statusVersion: status === previous.status ? previous.statusVersion : version,
+      operation,
+    });
     switch (event.type) {
       case 'InstanceRequested':
-        return { ...state, status: 'PENDING', kind: event.data.kind, planId: event.data.planId, billingCycle: event.data.billingCycle };
+        return {
+          ...enter('PENDING', { kind: 'schedule', version }),
+          kind: event.data.kind, planId: event.data.planId, billingCycle: event.data.billingCycle,
+        };
       case 'InstanceScheduled':
-        return { ...state, status: 'PROVISIONING', hostId: event.data.hostId };
-      case 'InstanceStarted':
-        return { ...state, status: 'RUNNING' };
-      case 'InstanceStopped':
-        return { ...state, status: 'STOPPED' };
-      case 'InstanceRebootRequested':
-        return { ...state, status: 'REBOOTING' };
-      case 'InstanceResizeRequested':
-        return { ...state, status: 'RESIZING', statusBeforeResize: state.status, pendingResize: event.data };
-      case 'InstanceResized':
-        return { ...state, status: state.statusBeforeResize ?? 'STOPPED', planId: event.data.toPlanId, statusBeforeResize: null, pendingResize: null };
-      case 'InstanceDeletionRequested':
-        return { ...state, status: 'DELETING' };
-      case 'InstanceDeleted':
-        return { ...state, status: 'DELETED' };
-      case 'InstanceFailed':
-        return { ...state, status: 'ERROR', statusBeforeResize: null, pendingResize: null };
+        return { ...enter('PROVISIONING', { kind: 'create', version }), hostId: event.data.hostId };
       case 'InstanceStartRequested':
+        return enter(previous.status!, { kind: 'start', version });
       case 'InstanceStopRequested':
-        return state; // the status changes when the agent reports back
+        return enter(previous.status!, { kind: 'stop', version, force: event.data.force });
+      case 'InstanceRebootRequested':
+        return enter('REBOOTING', { kind: 'reboot', version });
+      case 'InstanceResizeRequested':
+        return { ...enter('RESIZING', { kind: 'resize', version, resize: event.data }), statusBeforeResize: previous.status };
+      case 'InstanceDeletionRequested':
+        return enter('DELETING', { kind: 'delete', version });
+      case 'InstanceStarted':
+        return { ...enter('RUNNING', null), provisioned: true };
+      case 'InstanceStopped':
+        return enter('STOPPED', null);
+      case 'InstanceResized':
+        return { ...enter(previous.statusBeforeResize ?? 'STOPPED', null), planId: event.data.toPlanId, statusBeforeResize: null };
+      case 'InstanceDeleted':
+        return enter('DELETED', null);
+      case 'InstanceFailed':
+        return { ...enter('ERROR', null), statusBeforeResize: null };
     }
   },
 };
