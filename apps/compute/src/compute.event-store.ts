@@ -2,9 +2,11 @@ import type { EventStoreDefinition } from '#libs/platform';
 import { catalogMigrations } from './catalog/catalog.migrations.js';
 import { hostsMigrations } from './hosts/hosts.migrations.js';
 import { hostsProjection } from './hosts/hosts.projection.js';
+import { instancesMigrations } from './instances/instances.migrations.js';
+import { instancesProjection } from './instances/instances.projection.js';
 
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
-  migrations: [...catalogMigrations, ...hostsMigrations],
-  projections: [hostsProjection],
+  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations],
+  projections: [hostsProjection, instancesProjection],
 };

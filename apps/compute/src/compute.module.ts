@@ -3,6 +3,7 @@ import { platformImports, type ServiceConfig } from '#libs/platform';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { computeEventStore } from './compute.event-store.js';
 import { HostsController } from './hosts/hosts.controller.js';
+import { InstancesController } from './instances/instances.controller.js';
 
 /** The compute service: instances, hosts, scheduler, high availability. */
 @Module({})
@@ -11,7 +12,7 @@ export class ComputeModule {
     return {
       module: ComputeModule,
       imports: platformImports(config, computeEventStore),
-      controllers: [CatalogController, HostsController],
+      controllers: [CatalogController, HostsController, InstancesController],
     };
   }
 }

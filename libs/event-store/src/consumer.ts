@@ -25,11 +25,22 @@ export interface ConsumerOptions {
   maxDeliver?: number;
   /** Delay before the n-th redelivery after a failure; the last value repeats. */
   backoffMs?: number[];
-  /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered. */
+  /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered; a running effect keeps extending it. */
   ackWaitMs?: number;
+  /** Events handled at once; events of one stream are always handled one after another, in order. */
+  concurrency?: number;
   /** Called after the effect committed and before the ack. */
   onHandled?: (event: EventEnvelope) => void | Promise<void>;
   logger?: Logger;
+}
+
+/** The aggregate stream an event belongs to, or its sequence when the message cannot be read (it is dead-lettered alone). */
+function streamOf(msg: JsMsg): string {
+  try {
+    return String(msg.json<EventEnvelope>().streamId);
+  } catch {
+    return `unreadable-${msg.seq}`;
+  }
 }
 
 /**
@@ -90,13 +101,27 @@ export class EventConsumer {
   }
 
   private async loop(messages: ConsumerMessages): Promise<void> {
+    const concurrency = this.options.concurrency ?? 1;
+    const inFlight = new Set<Promise<void>>();
+    const lastOfStream = new Map<string, Promise<void>>();
     for await (const msg of messages) {
       if (this.stopped) {
         msg.nak();
         continue;
       }
-      await this.process(msg);
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      const stream = streamOf(msg);
+      const run = (lastOfStream.get(stream) ?? Promise.resolve())
+        .then(() => this.process(msg))
+        .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
+      lastOfStream.set(stream, run);
+      inFlight.add(run);
+      void run.finally(() => {
+        inFlight.delete(run);
+        if (lastOfStream.get(stream) === run) lastOfStream.delete(stream);
+      });
     }
+    await Promise.all(inFlight);
   }
 
   private async process(msg: JsMsg): Promise<void> {
@@ -110,6 +135,9 @@ export class EventConsumer {
     }
     // Only reached when an earlier dead-letter attempt failed.
     if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
+    // A long effect (a VM being created) tells the server it is still at work, so a short ack
+    // wait only redelivers the events of a consumer that died.
+    const keepAlive = setInterval(() => msg.working(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     try {
       await withTransaction(this.options.pool, async (tx) => {
         const { rowCount } = await tx.query(
@@ -125,6 +153,8 @@ export class EventConsumer {
       this.logger.warn(`event ${event.eventId} (${event.type}) failed on delivery ${delivery}: ${(error as Error).message}`);
       msg.nak(backoff[Math.min(delivery, backoff.length) - 1]);
       return;
+    } finally {
+      clearInterval(keepAlive);
     }
     await this.options.onHandled?.(event);
     await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));

@@ -17,7 +17,16 @@ export interface Fixture {
  * with SIGKILL at a chosen point and look at what survived.
  */
 export function runFixture(file: string, env: Record<string, string> = {}): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  return runNode(['--import', 'tsx', file], env);
+}
+
+/** Runs a built program of the project (`dist/apps/compute/src/main.js`) in its own Node process. */
+export function runBuilt(script: string, env: Record<string, string> = {}): Fixture {
+  return runNode([script], env);
+}
+
+function runNode(args: string[], env: Record<string, string>): Fixture {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -64,10 +64,23 @@ export class Catalog {
     return rows;
   }
 
-  async plan(id: string): Promise<Plan> {
-    const plan = (await this.plans()).find((p) => p.id === id);
-    if (!plan) throw AppError.notFound(`plan ${id}`);
-    return plan;
+  /** One region, plan or image by id, active or not (instances keep what they were made with); null when unknown. */
+  async region(id: string): Promise<Region | null> {
+    const { rows } = await this.pool.query('SELECT id, name, dns_zone AS "dnsZone" FROM regions WHERE id = $1', [id]);
+    return rows[0] ?? null;
+  }
+
+  async plan(id: string): Promise<(Plan & { active: boolean }) | null> {
+    const { rows } = await this.pool.query(
+      'SELECT id, name, kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb", active FROM plans WHERE id = $1',
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async image(id: string): Promise<(Image & { active: boolean }) | null> {
+    const { rows } = await this.pool.query('SELECT id, name, os, version, kind, location, active FROM images WHERE id = $1', [id]);
+    return rows[0] ?? null;
   }
 
   /** ADMIN adds a real image (a cloud image or rootfs on a path every host of the region can read). */

@@ -1,0 +1,134 @@
+import type pg from 'pg';
+import { agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceSpec } from '#libs/contracts';
+import { fold, handleCommand, type EventStore, type RecordedEvent, type Sql } from '#libs/event-store';
+import { AppError, type ServiceClient } from '#libs/messaging';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
+
+/** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
+const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = { 'instance.create': 300_000, 'instance.stop': 120_000 };
+const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
+
+/** The events the provisioner acts on. */
+export const PROVISIONED_EVENT_TYPES = [
+  'InstanceScheduled', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
+  'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
+] as const;
+
+interface InstanceRow {
+  account_id: string;
+  name: string;
+  kind: InstanceSpec['kind'];
+  image_id: string;
+  vcpus: number;
+  memory_mb: number;
+  disk_gb: number;
+  ssh_keys: string[] | null;
+  user_data: string | null;
+}
+
+/**
+ * Carries an instance's requested operations out on its host: reads each event once (durable
+ * consumer, inbox), asks the host agent, and records the answer through the decider. An agent
+ * that is away is asked again with backoff; a refusal fails the operation. Answers name the
+ * request they answer, so one that comes after a timeout or a newer request changes nothing.
+ */
+export class InstanceProvisioner {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly catalog: Catalog,
+    private readonly scheduler: Scheduler,
+    private readonly client: ServiceClient,
+  ) {}
+
+  async handle(event: EventEnvelope, tx: Sql): Promise<void> {
+    const instanceId = event.streamId.slice('instance-'.length);
+    const history = (await this.store.readStream(event.streamId)) as unknown as RecordedEvent<InstanceEvent>[];
+    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
+    const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
+    switch (event.type) {
+      case 'InstanceFailed':
+        // A create that never ran leaves nothing behind; an instance that ran keeps its host until deleted.
+        if (state.status === 'ERROR' && !state.provisioned) await this.removeFromHost(instanceId, state, tx);
+        return;
+      case 'InstanceDeleted':
+        await this.removeFromHost(instanceId, { ...state, hostId: null }, tx);
+        return;
+      default:
+        if (state.operation?.version !== event.version) return; // superseded, timed out, or answered already
+        await this.carryOut(instanceId, state, metadata, event.version);
+    }
+  }
+
+  private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number): Promise<void> {
+    const operation = state.operation!;
+    const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
+    try {
+      switch (operation.kind) {
+        case 'create':
+          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId), start: true });
+          break;
+        case 'start':
+          await this.ask(state.hostId!, 'instance.start', { instanceId });
+          break;
+        case 'stop':
+          await this.ask(state.hostId!, 'instance.stop', { instanceId, force: operation.force === true });
+          break;
+        case 'reboot':
+          await this.ask(state.hostId!, 'instance.reboot', { instanceId });
+          break;
+        case 'resize': {
+          const plan = (await this.catalog.plan(operation.resize!.toPlanId))!;
+          await this.ask(state.hostId!, 'instance.resize', { instanceId, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb });
+          break;
+        }
+        case 'delete':
+          if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
+          break;
+        case 'schedule':
+          return; // scheduled when created, by the create request itself
+      }
+    } catch (error) {
+      // Away or slow: this event is handled again after a backoff. Anything else is the agent's refusal.
+      if (!(error instanceof AppError) || error.code === 'UNAVAILABLE') throw error;
+      await answer({ type: 'FailOperation', requestVersion, reason: `${operation.kind} failed on host ${state.hostId}: ${error.message}` });
+      return;
+    }
+    await answer({ type: 'CompleteOperation', requestVersion });
+  }
+
+  /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */
+  private async removeFromHost(instanceId: string, state: InstanceState, tx: Sql): Promise<void> {
+    if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
+    await this.scheduler.release(instanceId);
+    await tx.query('DELETE FROM instance_boot_configs WHERE instance_id = $1', [instanceId]);
+  }
+
+  private async specOf(instanceId: string): Promise<InstanceSpec> {
+    const { rows } = await this.pool.query<InstanceRow>(
+      `SELECT i.account_id, i.name, i.kind, i.image_id, i.vcpus, i.memory_mb, i.disk_gb, b.ssh_keys, b.user_data
+       FROM instances i LEFT JOIN instance_boot_configs b ON b.instance_id = i.id WHERE i.id = $1`,
+      [instanceId],
+    );
+    const row = rows[0];
+    const image = await this.catalog.image(row.image_id);
+    if (!image) throw AppError.conflict(`image ${row.image_id} is gone from the catalog`);
+    return {
+      instanceId,
+      name: row.name,
+      kind: row.kind,
+      vcpus: row.vcpus,
+      memoryMb: row.memory_mb,
+      diskGb: row.disk_gb,
+      image: { kind: image.kind, location: image.location },
+      sshKeys: row.ssh_keys ?? [],
+      ...(row.user_data === null ? {} : { userData: row.user_data }),
+    };
+  }
+
+  private ask<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request']) {
+    return this.client.request<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, AGENT_TIMEOUT_MS[command] ?? DEFAULT_AGENT_TIMEOUT_MS);
+  }
+}

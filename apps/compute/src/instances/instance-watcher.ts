@@ -1,0 +1,64 @@
+import type pg from 'pg';
+import { SYSTEM_ACTOR } from '#libs/contracts';
+import { handleCommand, type EventStore } from '#libs/event-store';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceStatus } from './instance.decider.js';
+
+const MINUTE = 60_000;
+const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
+  PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, REBOOTING: 5 * MINUTE, RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
+};
+/** A reservation whose create never committed (a crash in between) is given back after this long. */
+const ORPHAN_RESERVATION_AGE = '5 minutes';
+
+/** How long an instance may stay in each transitional status; INSTANCE_TIMEOUT_MS sets one value for all. */
+export function transitionTimeouts(value = process.env.INSTANCE_TIMEOUT_MS): Record<string, number> {
+  if (value === undefined) return DEFAULT_TIMEOUTS_MS;
+  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new Error(`INSTANCE_TIMEOUT_MS must be at least 1000 milliseconds, got "${value}"`);
+  return Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, Number(value)]));
+}
+
+/**
+ * Keeps promises: an instance never stays in a transitional status past its timeout (it
+ * fails, with the status in the reason), and no reservation outlives its instance. Every
+ * replica may run it; the decider ignores a timeout that no longer applies.
+ */
+export class InstanceWatcher {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly scheduler: Scheduler,
+    private readonly timeoutsMs: Record<string, number>,
+  ) {}
+
+  /** Fails the instances stuck past their timeout; returns their ids. */
+  async timeOutStuck(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string; status: InstanceStatus; status_version: number }>(
+      `SELECT id, status, (state->>'statusVersion')::integer AS status_version FROM instances
+       WHERE status = ANY($2::text[]) AND status_since < now() - ($1::jsonb ->> status)::bigint * interval '1 millisecond'`,
+      [JSON.stringify(this.timeoutsMs), TRANSITIONAL_STATUSES],
+    );
+    const failed: string[] = [];
+    for (const row of rows) {
+      const { events } = await handleCommand(
+        this.store,
+        instanceStreamId(row.id),
+        instanceDecider,
+        { type: 'TimeOut', status: row.status, statusVersion: row.status_version },
+        { correlationId: `timeout-${row.id}`, causationId: null, actor: SYSTEM_ACTOR },
+      );
+      if (events.length > 0) failed.push(row.id);
+    }
+    return failed;
+  }
+
+  /** Releases reservations with no instance behind them, or only a deleted one. */
+  async sweepReservations(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ instance_id: string }>(
+      `SELECT r.instance_id FROM host_reservations r LEFT JOIN instances i ON i.id = r.instance_id
+       WHERE (i.id IS NULL AND r.reserved_at < now() - interval '${ORPHAN_RESERVATION_AGE}') OR i.status = 'DELETED'`,
+    );
+    for (const row of rows) await this.scheduler.release(row.instance_id);
+    return rows.map((r) => r.instance_id);
+  }
+}

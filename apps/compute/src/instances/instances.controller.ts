@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Controller, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { SYSTEM_ACTOR, type EventMetadata } from '#libs/contracts';
+import { EventConsumer, EventStore } from '#libs/event-store';
+import { ServiceClient } from '#libs/messaging';
+import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { Catalog } from '../catalog/catalog.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { InstanceProvisioner, PROVISIONED_EVENT_TYPES } from './instance-provisioner.js';
+import { InstanceWatcher, transitionTimeouts } from './instance-watcher.js';
+import { Instances, type CreateInstanceInput, type InstanceOperationRequest, type ListFilter, type Scope } from './instances.js';
+import { defaultQuota, Quotas, type QuotaLimits } from './quotas.js';
+
+const TIMEOUTS_MS = transitionTimeouts();
+const DEFAULT_QUOTA = defaultQuota();
+const WATCH_INTERVAL_MS = 2000;
+
+interface Caller extends Scope {
+  metadata?: EventMetadata;
+}
+type OperationPayload = Caller & { id: string; force?: boolean; planId?: string };
+
+/** A request's metadata as the gateway sends it; a request without any (an operator's tool) acts as the system. */
+const metadataOf = (payload: Caller | undefined): EventMetadata =>
+  payload?.metadata ?? { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
+const scopeOf = (payload: Caller | undefined): Scope => ({ accountIds: payload?.accountIds ?? null });
+
+/**
+ * `compute.instance.*` and `compute.quota.*` for the gateway; and, in the background, the
+ * provisioner (a durable consumer of compute's own instance events, shared by the replicas)
+ * and the timeout watcher.
+ */
+@Controller()
+export class InstancesController implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('instances');
+  private readonly instances: Instances;
+  private readonly quotas: Quotas;
+  private readonly consumer: EventConsumer;
+  private readonly watcher: InstanceWatcher;
+  private watching: NodeJS.Timeout | undefined;
+
+  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, client: ServiceClient, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+    const catalog = new Catalog(pool);
+    const scheduler = new Scheduler(pool);
+    this.quotas = new Quotas(pool, DEFAULT_QUOTA);
+    this.instances = new Instances(pool, store, catalog, this.quotas, scheduler);
+    this.watcher = new InstanceWatcher(pool, store, scheduler, TIMEOUTS_MS);
+    const provisioner = new InstanceProvisioner(pool, store, catalog, scheduler, client);
+    this.consumer = new EventConsumer({
+      pool,
+      schema: store.schema,
+      service: 'compute',
+      nats,
+      name: 'compute-provisioner',
+      source: 'compute',
+      filterSubject: 'events.compute.instance.>',
+      handle: (event, tx) => ((PROVISIONED_EVENT_TYPES as readonly string[]).includes(event.type) ? provisioner.handle(event, tx) : Promise.resolve()),
+      concurrency: 4,
+      ackWaitMs: 10_000,
+      maxDeliver: 30,
+      backoffMs: [1000, 2000, 5000, 10_000, 30_000],
+      logger: this.logger,
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.consumer.start();
+    this.watching = setInterval(() => void this.watch(), WATCH_INTERVAL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.watching);
+    await this.consumer.stop();
+  }
+
+  private async watch(): Promise<void> {
+    try {
+      for (const id of await this.watcher.timeOutStuck()) this.logger.warn(`instance ${id} failed: it outlived its transition timeout`);
+      for (const id of await this.watcher.sweepReservations()) this.logger.log(`released the reservation of instance ${id}`);
+    } catch (error) {
+      this.logger.error(`instance watch failed: ${(error as Error).message}`);
+    }
+  }
+
+  @MessagePattern('compute.instance.create')
+  create(@Payload() payload: Caller & { accountId: string; input: CreateInstanceInput }) {
+    return this.instances.create(payload?.accountId, payload?.input, metadataOf(payload));
+  }
+
+  @MessagePattern('compute.instance.get')
+  async get(@Payload() payload: Caller & { id: string }) {
+    return this.instances.get(payload?.id, scopeOf(payload));
+  }
+
+  @MessagePattern('compute.instance.list')
+  list(@Payload() payload: ListFilter) {
+    return this.instances.list({ ...payload, ...scopeOf(payload) });
+  }
+
+  @MessagePattern('compute.instance.history')
+  history(@Payload() payload: Caller & { id: string; first?: number; after?: string }) {
+    return this.instances.history(payload?.id, scopeOf(payload), payload?.first, payload?.after);
+  }
+
+  @MessagePattern('compute.instance.start')
+  start(@Payload() payload: OperationPayload) {
+    return this.operate(payload, { operation: 'start' });
+  }
+
+  @MessagePattern('compute.instance.stop')
+  stop(@Payload() payload: OperationPayload) {
+    return this.operate(payload, { operation: 'stop', force: payload?.force === true });
+  }
+
+  @MessagePattern('compute.instance.reboot')
+  reboot(@Payload() payload: OperationPayload) {
+    return this.operate(payload, { operation: 'reboot' });
+  }
+
+  @MessagePattern('compute.instance.resize')
+  resize(@Payload() payload: OperationPayload) {
+    return this.operate(payload, { operation: 'resize', planId: payload?.planId as string });
+  }
+
+  @MessagePattern('compute.instance.delete')
+  delete(@Payload() payload: OperationPayload) {
+    return this.operate(payload, { operation: 'delete' });
+  }
+
+  @MessagePattern('compute.quota.get')
+  async quota(@Payload() payload: { accountId: string }) {
+    const accountId = String(payload?.accountId);
+    const [limits, used] = await Promise.all([this.quotas.limitsOf(accountId), this.quotas.usageOf(accountId)]);
+    return { accountId, limits, used };
+  }
+
+  @MessagePattern('compute.quota.set')
+  setQuota(@Payload() payload: { accountId: string; limits: QuotaLimits }) {
+    return this.quotas.set(payload?.accountId, payload?.limits);
+  }
+
+  private operate(payload: OperationPayload, request: InstanceOperationRequest) {
+    return this.instances.operate(payload?.id, request, scopeOf(payload), metadataOf(payload));
+  }
+}

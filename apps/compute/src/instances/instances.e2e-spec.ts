@@ -1,0 +1,163 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { uniqueName, waitFor } from '#libs/testing';
+import { probeHost } from '../../../host-agent/src/host/host-probe.js';
+import { runProgram } from '../../../host-agent/src/host/program.js';
+import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
+import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
+import type { Page } from './pagination.js';
+
+const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
+const abilities = await probeHost(probeDir);
+rmSync(probeDir, { recursive: true, force: true });
+const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
+if (!canRun) console.warn(`skipping compute's whole-system instance tests: they need root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
+
+const container = (name: string): CreateInstanceInput => ({
+  name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
+});
+const vm = (name: string): CreateInstanceInput => ({
+  name, kind: 'VM', imageId: 'dev-blank-disk', planId: 'vm-512m', regionId: 'local', billingCycle: 'MONTHLY',
+});
+
+(canRun ? describe : describe.skip)('instances through compute and a real host agent', () => {
+  let system: ComputeSystem;
+  const accountId = uniqueName('acct-');
+  const request = <T>(subject: string, payload: unknown) => system.client.request<T>(`compute.instance.${subject}`, payload, 30_000);
+  const create = (input: CreateInstanceInput, account = accountId) => request<InstanceView>('create', { accountId: account, input });
+  const lxcState = (id: string) =>
+    runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, '-s', '-H']).then((s) => s.trim());
+  const memoryLimit = (id: string) =>
+    runProgram('lxc-cgroup', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, 'memory.limit_in_bytes']).then((s) => Number(s.trim()));
+  const hostAllocation = async () =>
+    (await system.client.request<{ id: string; allocatedMemoryMb: number }[]>('compute.host.list', {})).find((h) => h.id === system.hostId)!.allocatedMemoryMb;
+
+  beforeAll(async () => {
+    system = await startComputeSystem({ INSTANCE_TIMEOUT_MS: '120000' });
+  }, 120_000);
+  afterAll(() => system?.close(), 120_000);
+
+  it('runs a container through its life: create, stop, start, resize, delete, with nothing left behind', async () => {
+    const before = await hostAllocation();
+    const created = await create(container(uniqueName('web-')));
+    expect(created).toMatchObject({ status: 'PROVISIONING', hostId: system.hostId, accountId, fqdn: `${created.name}.local.local.awan.test` });
+    expect(await hostAllocation()).toBe(before + 512);
+
+    await system.waitForStatus(created.id, ['RUNNING']);
+    expect(await lxcState(created.id)).toBe('RUNNING');
+    expect(await memoryLimit(created.id)).toBe(512 * 1024 * 1024);
+
+    await request('stop', { id: created.id });
+    await system.waitForStatus(created.id, ['STOPPED']);
+    expect(await lxcState(created.id)).toBe('STOPPED');
+
+    await request('start', { id: created.id });
+    await system.waitForStatus(created.id, ['RUNNING']);
+
+    expect(await request('resize', { id: created.id, planId: 'ct-1g' })).toMatchObject({ status: 'RESIZING' });
+    expect(await system.waitForStatus(created.id, ['RUNNING'])).toMatchObject({ planId: 'ct-1g', memoryMb: 1024 });
+    expect(await memoryLimit(created.id)).toBe(1024 * 1024 * 1024); // live, without a restart
+
+    expect(await request('delete', { id: created.id })).toMatchObject({ status: 'DELETING' });
+    await system.waitForStatus(created.id, ['DELETED']);
+    expect(existsSync(path.join(system.agentDataDir, 'instances', created.id))).toBe(false);
+    await waitFor(async () => (await hostAllocation()) === before, 10_000, 'the reservation to be released');
+
+    const history = await request<Page<InstanceHistoryEntry>>('history', { id: created.id });
+    expect(history.edges.map((e) => e.node.type)).toEqual([
+      'InstanceRequested', 'InstanceScheduled', 'InstanceStarted',
+      'InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted',
+      'InstanceResizeRequested', 'InstanceResized', 'InstanceDeletionRequested', 'InstanceDeleted',
+    ]);
+    expect(JSON.parse(history.edges[8].node.data)).toEqual({ fromPlanId: 'ct-512m', toPlanId: 'ct-1g' });
+  });
+
+  it('runs a VM, force-stops it and deletes it', async () => {
+    const created = await create(vm(uniqueName('vm-')));
+    await system.waitForStatus(created.id, ['RUNNING']);
+    await request('stop', { id: created.id, force: true });
+    await system.waitForStatus(created.id, ['STOPPED']);
+    await request('delete', { id: created.id });
+    await system.waitForStatus(created.id, ['DELETED']);
+    expect(existsSync(path.join(system.agentDataDir, 'instances', created.id))).toBe(false);
+  });
+
+  it('refuses bad input with the field named, before anything is made', async () => {
+    const name = uniqueName('bad-');
+    await expect(create({ ...container('../etc') })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    await expect(create({ ...container('$(reboot)') })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    await expect(create({ ...container(name), planId: 'vm-512m' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.planId' });
+    await expect(create({ ...container(name), imageId: '../../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.imageId' });
+    await expect(create({ ...container(name), regionId: 'mars' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.regionId' });
+    await expect(create({ ...container(name), sshKeys: ['ssh-ed25519 AAAA; rm -rf /'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.sshKeys[0]' });
+    await expect(request('get', { id: '../../etc' })).resolves.toBeNull();
+    const page = await request<Page<InstanceView>>('list', { accountId });
+    expect(page.edges.map((e) => e.node.name)).not.toContain(name);
+  });
+
+  it('keeps to quotas, idempotency keys, tenancy and unique names', async () => {
+    const account = uniqueName('quota-');
+    await system.client.request('compute.quota.set', { accountId: account, limits: { instances: 1, vcpus: 4, memoryMb: 4096 } });
+    const input = { ...container(uniqueName('once-')), idempotencyKey: 'order-1' };
+    const first = await create(input, account);
+    expect(await create(input, account)).toMatchObject({ id: first.id }); // the same key: the same instance, nothing new
+    await expect(create(container(uniqueName('two-')), account)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    await expect(create(container(first.name))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+
+    // Another tenant's instance does not exist for the caller.
+    await expect(request('get', { id: first.id, accountIds: [accountId] })).resolves.toBeNull();
+    await expect(request('stop', { id: first.id, accountIds: [accountId] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const mine = await request<Page<InstanceView> & { totalCount: number }>('list', { accountIds: [account], first: 1 });
+    expect(mine).toMatchObject({ totalCount: 1, edges: [{ node: { id: first.id } }] });
+
+    await system.waitForStatus(first.id, ['RUNNING']);
+    await expect(request('reboot', { id: first.id, accountIds: [account] })).resolves.toMatchObject({ status: 'REBOOTING' });
+    await system.waitForStatus(first.id, ['RUNNING']);
+    await request('delete', { id: first.id });
+    await system.waitForStatus(first.id, ['DELETED']);
+    await expect(request('start', { id: first.id })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(create(container(uniqueName('after-')), account)).resolves.toMatchObject({ status: 'PROVISIONING' });
+  });
+
+  it('lists with a cursor, page by page', async () => {
+    const account = uniqueName('pages-');
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await create(container(uniqueName(`page${i}-`)), account));
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const page: Page<InstanceView> & { totalCount: number } = await request('list', { accountId: account, first: 2, ...(after ? { after } : {}) });
+      expect(page.totalCount).toBe(3);
+      seen.push(...page.edges.map((e) => e.node.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+    } while (after);
+    expect(seen).toEqual(made.map((m) => m.id));
+    await expect(request('list', { after: 'bogus' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    for (const m of made) await request('delete', { id: m.id });
+    for (const m of made) await system.waitForStatus(m.id, ['DELETED']);
+  });
+
+  it('waits for an agent that is briefly away, and finishes a create whose compute was killed mid-way', async () => {
+    await system.kill('agent');
+    const created = await create(container(uniqueName('away-')));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await system.get(created.id)).status).toBe('PROVISIONING'); // asked, unanswered, asked again
+
+    // compute dies with the create in flight; a new compute takes over; the agent comes back.
+    await system.kill('compute');
+    await system.startCompute();
+    await system.startAgent();
+    await system.waitForStatus(created.id, ['RUNNING'], 90_000);
+    expect(await lxcState(created.id)).toBe('RUNNING');
+
+    // And killed right after the request was accepted, before its outcome was recorded.
+    const second = await create(vm(uniqueName('killed-')));
+    await system.kill('compute');
+    await system.startCompute();
+    expect((await system.waitForStatus(second.id, ['RUNNING', 'ERROR'], 90_000)).status).toBe('RUNNING');
+
+    for (const id of [created.id, second.id]) await request('delete', { id });
+    for (const id of [created.id, second.id]) await system.waitForStatus(id, ['DELETED']);
+  }, 240_000);
+});

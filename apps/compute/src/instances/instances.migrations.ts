@@ -1,0 +1,64 @@
+import type { Migration } from '#libs/event-store';
+
+export const instancesMigrations: Migration[] = [
+  {
+    id: '0300-instances',
+    sql: `
+      -- The instances projection. state is the decider's state, so the projection folds with
+      -- the decider's own evolve and the two never disagree on a status.
+      CREATE TABLE instances (
+        id uuid PRIMARY KEY,
+        -- the InstanceRequested event's global position: list order and cursor, stable under inserts
+        position bigint NOT NULL UNIQUE,
+        account_id text NOT NULL,
+        name text NOT NULL,
+        kind text NOT NULL,
+        image_id text NOT NULL,
+        plan_id text NOT NULL,
+        region_id text NOT NULL,
+        billing_cycle text NOT NULL,
+        host_id text,
+        status text NOT NULL,
+        status_since timestamptz NOT NULL,
+        failure_reason text,
+        -- the plan's size, counted against the account's quota until the instance is deleted
+        vcpus integer NOT NULL,
+        memory_mb integer NOT NULL,
+        disk_gb integer NOT NULL,
+        state jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+      -- a live instance's name is its DNS name in the region: one of each
+      CREATE UNIQUE INDEX instances_live_name ON instances (region_id, name) WHERE status <> 'DELETED';
+      CREATE INDEX instances_account ON instances (account_id, position);
+      CREATE INDEX instances_status ON instances (status, position);
+      CREATE INDEX instances_transitional ON instances (status_since)
+        WHERE status IN ('PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING');
+
+      -- What the create request said beyond the contract event: not published, kept until deletion.
+      CREATE TABLE instance_boot_configs (
+        instance_id uuid PRIMARY KEY,
+        ssh_keys text[] NOT NULL,
+        user_data text
+      );
+
+      -- createInstance's idempotency keys, per account, honoured for 24 hours.
+      CREATE TABLE instance_idempotency_keys (
+        account_id text NOT NULL,
+        key text NOT NULL,
+        instance_id uuid NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (account_id, key)
+      );
+
+      -- Per-account quota overrides set by ADMIN; the service's defaults apply elsewhere.
+      CREATE TABLE account_quotas (
+        account_id text PRIMARY KEY,
+        instances integer NOT NULL CHECK (instances >= 0),
+        vcpus integer NOT NULL CHECK (vcpus >= 0),
+        memory_mb integer NOT NULL CHECK (memory_mb >= 0)
+      );
+    `,
+  },
+];

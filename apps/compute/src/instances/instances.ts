@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { BillingCycle, EventMetadata, InstanceKind } from '#libs/contracts';
+import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
+import { AppError } from '#libs/messaging';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
+import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination.js';
+import { Quotas } from './quotas.js';
+
+export interface CreateInstanceInput {
+  name: string;
+  kind: InstanceKind;
+  imageId: string;
+  planId: string;
+  regionId: string;
+  billingCycle: BillingCycle;
+  sshKeys?: string[] | null;
+  userData?: string | null;
+  idempotencyKey?: string | null;
+}
+
+export interface InstanceView {
+  id: string;
+  accountId: string;
+  name: string;
+  kind: InstanceKind;
+  status: InstanceStatus;
+  regionId: string;
+  planId: string;
+  imageId: string;
+  billingCycle: BillingCycle;
+  hostId: string | null;
+  fqdn: string;
+  failureReason: string | null;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InstanceHistoryEntry {
+  id: string;
+  type: string;
+  occurredAt: string;
+  /** The event's data as JSON text, as the contract's InstanceEvent carries it. */
+  data: string;
+}
+
+/** The accounts a caller may see (its own, or a reseller's tree); absent for ADMIN, who sees all. */
+export interface Scope {
+  accountIds?: string[] | null;
+}
+
+export interface ListFilter extends Scope {
+  first?: number;
+  after?: string;
+  status?: InstanceStatus;
+  accountId?: string;
+}
+
+/** User operations on an existing instance, as the gateway names them. */
+export type InstanceOperationRequest =
+  | { operation: 'start' }
+  | { operation: 'stop'; force?: boolean }
+  | { operation: 'reboot' }
+  | { operation: 'resize'; planId: string }
+  | { operation: 'delete' };
+
+const STATUSES: InstanceStatus[] = ['PENDING', 'PROVISIONING', 'RUNNING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR'];
+const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]{0,256})?$/;
+const MAX_USER_DATA_BYTES = 64 * 1024;
+const IDEMPOTENCY_WINDOW = '24 hours';
+
+const VIEW = `
+  SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
+         i.image_id AS "imageId", i.billing_cycle AS "billingCycle", i.host_id AS "hostId",
+         i.name || '.' || i.region_id || '.' || r.dns_zone AS fqdn, i.failure_reason AS "failureReason",
+         i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb", i.created_at AS "createdAt", i.updated_at AS "updatedAt",
+         i.position
+  FROM instances i JOIN regions r ON r.id = i.region_id`;
+
+type ViewRow = InstanceView & { position: string };
+const toView = ({ position: _, ...view }: ViewRow): InstanceView => view;
+
+function validateBootConfig(input: CreateInstanceInput): { sshKeys: string[]; userData: string | null } {
+  const sshKeys = input.sshKeys ?? [];
+  if (!Array.isArray(sshKeys) || sshKeys.length > 32) throw AppError.badInput('input.sshKeys', 'must be a list of at most 32 keys');
+  sshKeys.forEach((key, i) => {
+    if (typeof key !== 'string' || key.length > 16_384 || !SSH_KEY.test(key.trim())) {
+      throw AppError.badInput(`input.sshKeys[${i}]`, 'must be one OpenSSH public key line (ssh-ed25519 AAAA... comment)');
+    }
+  });
+  const userData = input.userData ?? null;
+  if (userData !== null && (typeof userData !== 'string' || Buffer.byteLength(userData) > MAX_USER_DATA_BYTES || userData.includes('\0'))) {
+    throw AppError.badInput('input.userData', `must be text of at most ${MAX_USER_DATA_BYTES} bytes`);
+  }
+  return { sshKeys: sshKeys.map((k) => k.trim()), userData };
+}
+
+function validateIdempotencyKey(key: unknown): string | null {
+  if (key === undefined || key === null) return null;
+  if (typeof key !== 'string' || key.length < 1 || key.length > 255) throw AppError.badInput('input.idempotencyKey', 'must be 1 to 255 characters');
+  return key;
+}
+
+/**
+ * The instances API of compute: create (quota, idempotency key), read, list, history, and the
+ * user operations. Each writes events through the instance decider; the provisioner carries
+ * them out on the hosts.
+ */
+export class Instances {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly catalog: Catalog,
+    private readonly quotas: Quotas,
+    private readonly scheduler: Scheduler,
+  ) {}
+
+  async create(accountId: unknown, input: CreateInstanceInput, metadata: EventMetadata): Promise<InstanceView> {
+    if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
+    if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
+    const instanceId = randomUUID();
+    // The decider checks the request's own fields before anything is looked up or written.
+    const requested = instanceDecider.decide(
+      {
+        type: 'RequestInstance',
+        request: {
+          instanceId, accountId, name: input.name, kind: input.kind, imageId: input.imageId, planId: input.planId,
+          regionId: input.regionId, billingCycle: input.billingCycle,
+        },
+      },
+      instanceDecider.initialState(),
+    );
+    const bootConfig = validateBootConfig(input);
+    const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
+    const plan = await this.assertChoices(input);
+
+    let id: string;
+    try {
+      id = await withTransaction(this.pool, async (tx) => {
+        await Quotas.lockAccount(tx, accountId);
+        if (idempotencyKey) {
+          const { rows } = await tx.query<{ instance_id: string }>(
+            `SELECT instance_id FROM instance_idempotency_keys
+             WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_WINDOW}'`,
+            [accountId, idempotencyKey],
+          );
+          if (rows[0]) return rows[0].instance_id;
+        }
+        await this.quotas.assertRoom(tx, accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb });
+        // Reserved before anything is written: no host fits → INSUFFICIENT_CAPACITY and no instance at all.
+        const hostId = await this.scheduler.reserve(instanceId, {
+          regionId: input.regionId, kind: input.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
+        });
+        const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId }, fold(instanceDecider, requested));
+        await this.store.append(instanceStreamId(instanceId), [...requested, ...scheduled], { expectedVersion: 0, metadata, tx });
+        await tx.query('INSERT INTO instance_boot_configs (instance_id, ssh_keys, user_data) VALUES ($1, $2, $3)', [
+          instanceId, bootConfig.sshKeys, bootConfig.userData,
+        ]);
+        if (idempotencyKey) {
+          await tx.query(
+            `INSERT INTO instance_idempotency_keys (account_id, key, instance_id) VALUES ($1, $2, $3)
+             ON CONFLICT (account_id, key) DO UPDATE SET instance_id = $3, created_at = now()`,
+            [accountId, idempotencyKey, instanceId],
+          );
+        }
+        return instanceId;
+      });
+    } catch (error) {
+      // Nothing was written: give the host's share back (a crash here leaves it to the reservation sweep).
+      await this.scheduler.release(instanceId);
+      if (isUniqueViolation(error, 'instances_live_name')) {
+        throw AppError.badInput('input.name', `an instance named ${input.name} exists in region ${input.regionId} already`);
+      }
+      throw error;
+    }
+    return (await this.find(id))!;
+  }
+
+  /** The plan, once region, plan and image are known, usable, and of the requested kind. */
+  private async assertChoices(input: CreateInstanceInput) {
+    const [region, plan, image] = await Promise.all([
+      this.catalog.region(String(input.regionId)),
+      this.catalog.plan(String(input.planId)),
+      this.catalog.image(String(input.imageId)),
+    ]);
+    if (!region) throw AppError.badInput('input.regionId', `no region ${input.regionId}`);
+    if (!plan?.active) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
+    if (plan.kind !== input.kind) throw AppError.badInput('input.planId', `${plan.id} is a ${plan.kind} plan, not ${input.kind}`);
+    if (!image?.active) throw AppError.badInput('input.imageId', `no image ${input.imageId}`);
+    if (image.kind !== input.kind) throw AppError.badInput('input.imageId', `${image.id} is a ${image.kind} image, not ${input.kind}`);
+    return plan;
+  }
+
+  async get(id: unknown, scope: Scope = {}): Promise<InstanceView | null> {
+    const view = typeof id === 'string' ? await this.find(id) : null;
+    return view && this.inScope(view.accountId, scope) ? view : null;
+  }
+
+  async list(filter: ListFilter = {}): Promise<Page<InstanceView> & { totalCount: number }> {
+    const size = pageSize(filter.first);
+    const after = decodeCursor('instance', filter.after);
+    if (filter.status !== undefined && filter.status !== null && !STATUSES.includes(filter.status)) {
+      throw AppError.badInput('status', `must be one of ${STATUSES.join(', ')}`);
+    }
+    const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
+                     AND ($3::text[] IS NULL OR i.account_id = ANY($3))`;
+    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null];
+    const [{ rows }, count] = await Promise.all([
+      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $4 ORDER BY i.position LIMIT $5`, [...params, after, size + 1]),
+      this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),
+    ]);
+    return { ...toPage(rows, size, (row) => encodeCursor('instance', row.position), toView), totalCount: count.rows[0].total };
+  }
+
+  /** The instance's events, oldest first; a deleted instance keeps its history. */
+  async history(id: unknown, scope: Scope, first?: number, after?: string): Promise<Page<InstanceHistoryEntry>> {
+    await this.require(id, scope);
+    const size = pageSize(first);
+    const fromVersion = decodeCursor('event', after);
+    const events = (await this.store.readStream(instanceStreamId(id as string))).filter((e) => e.version > fromVersion).slice(0, size + 1);
+    return toPage(
+      events,
+      size,
+      (e) => encodeCursor('event', e.version),
+      (e) => ({ id: e.eventId, type: e.type, occurredAt: new Date(e.occurredAt).toISOString(), data: JSON.stringify(e.data) }),
+    );
+  }
+
+  async operate(id: unknown, request: InstanceOperationRequest, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
+    const instance = await this.require(id, scope);
+    const command = await this.commandFor(instance, request);
+    if (command.type === 'ResizeInstance') {
+      // A larger plan counts against the quota; the lock keeps a concurrent create from taking the room meanwhile.
+      const plan = (await this.catalog.plan(command.toPlanId))!;
+      await withTransaction(this.pool, async (tx) => {
+        await Quotas.lockAccount(tx, instance.accountId);
+        await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
+        await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
+      });
+    } else {
+      await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
+    }
+    return (await this.find(instance.id))!;
+  }
+
+  private async commandFor(instance: InstanceView, request: InstanceOperationRequest): Promise<InstanceCommand> {
+    switch (request?.operation) {
+      case 'start':
+        return { type: 'StartInstance' };
+      case 'stop':
+        return { type: 'StopInstance', force: request.force === true };
+      case 'reboot':
+        return { type: 'RebootInstance' };
+      case 'delete':
+        return { type: 'DeleteInstance' };
+      case 'resize': {
+        const plan = typeof request.planId === 'string' ? await this.catalog.plan(request.planId) : null;
+        if (!plan?.active) throw AppError.badInput('planId', `no plan ${request.planId}`);
+        return { type: 'ResizeInstance', toPlanId: plan.id, toKind: plan.kind };
+      }
+      default:
+        throw AppError.badInput('operation', 'must be start, stop, reboot, resize or delete');
+    }
+  }
+
+  private async require(id: unknown, scope: Scope): Promise<InstanceView> {
+    const view = await this.get(id, scope);
+    if (!view) throw AppError.notFound(`instance ${String(id)}`);
+    return view;
+  }
+
+  private inScope(accountId: string, scope: Scope): boolean {
+    return !scope.accountIds || scope.accountIds.includes(accountId);
+  }
+
+  private async find(id: string): Promise<InstanceView | null> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE i.id = $1`, [id]);
+    return rows[0] ? toView(rows[0]) : null;
+  }
+}
