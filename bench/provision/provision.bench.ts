@@ -1,7 +1,11 @@
-// Create → RUNNING through the host agent for a container and a VM (QMP running), beside the raw
-// tools doing the same in the same run. Prints JSON. Needs root, LXC and QEMU.
+// Create request → RUNNING through compute and the host agent for a container and a VM (the agent
+// answers once QMP says running), beside the raw tools doing the same in the same run. Prints JSON.
+// Needs root, LXC, QEMU, PostgreSQL and NATS (DATABASE_URL, NATS_URL as for the tests).
 // Usage: npm run bench:provision   (BENCH_RUNS, default 20)
 import { randomUUID } from 'node:crypto';
+import { connect } from '@nats-io/transport-node';
+import type { EventEnvelope } from '#libs/contracts';
+import { TEST_NATS_URL, uniqueName } from '#libs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,10 +15,9 @@ import { runProgram } from '../../apps/host-agent/src/host/program.js';
 import { buildBlankQcow2, buildBusyboxRootfs } from '../../apps/host-agent/src/images/dev-images.js';
 import { waitUntil } from '../../apps/host-agent/src/instances/instance-driver.js';
 import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-folder.js';
-import { InstanceManager } from '../../apps/host-agent/src/instances/instance-manager.js';
-import { LxcDriver } from '../../apps/host-agent/src/instances/lxc.driver.js';
-import { QemuDriver } from '../../apps/host-agent/src/instances/qemu.driver.js';
 import { qmp } from '../../apps/host-agent/src/instances/qmp-client.js';
+import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
+import type { InstanceView } from '../../apps/compute/src/instances/instances.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-bench-'));
@@ -25,7 +28,8 @@ if (process.getuid?.() !== 0 || !abilities.kinds.includes('CONTAINER') || !abili
 }
 const accelerator = abilities.accelerator!;
 const folders = new InstanceFolders(dataDir);
-const manager = new InstanceManager(folders, { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) });
+const system = await startComputeSystem();
+const started = await connect({ servers: TEST_NATS_URL });
 const rootfs = await buildBusyboxRootfs(path.join(folders.images, 'busybox-rootfs.tar.gz'));
 const blank = await buildBlankQcow2(path.join(folders.images, 'blank.qcow2'));
 const rawDir = path.join(dataDir, 'raw');
@@ -42,17 +46,25 @@ function summary(ms: number[]) {
   return { p50Ms: Math.round(at(0.5)), p95Ms: Math.round(at(0.95)) };
 }
 
-/** The agent: validate, lay down the instance folder and config, start, confirm RUNNING. */
-async function agentCreate(kind: 'VM' | 'CONTAINER'): Promise<number> {
-  const instanceId = randomUUID();
+/** Through compute: the create request, its events, the provisioner, the agent, until InstanceStarted is published. */
+async function computeCreate(kind: 'VM' | 'CONTAINER'): Promise<number> {
+  const input = kind === 'VM'
+    ? { kind, planId: 'vm-512m', imageId: 'dev-blank-disk' }
+    : { kind, planId: 'ct-512m', imageId: 'dev-busybox-rootfs' };
+  let instanceId = '';
+  const subscription = started.subscribe('events.compute.instance.InstanceStarted');
   const ms = await time(async () => {
-    const status = await manager.create(
-      { instanceId, name: 'bench', kind, vcpus: 1, memoryMb: 128, diskGb: 1, image: { kind, location: kind === 'VM' ? blank : rootfs } },
-      true,
-    );
-    if (status.state !== 'RUNNING') throw new Error(`${kind} ended ${status.state}`);
+    const instance = await system.client.request<InstanceView>('compute.instance.create', {
+      accountId: 'bench', input: { ...input, name: uniqueName('bench-'), regionId: 'local', billingCycle: 'HOURLY' },
+    }, 60_000);
+    instanceId = instance.id;
+    for await (const message of subscription) {
+      if (message.json<EventEnvelope>().streamId === `instance-${instanceId}`) break;
+    }
   });
-  await manager.delete(instanceId);
+  subscription.unsubscribe();
+  await system.client.request('compute.instance.delete', { id: instanceId });
+  await system.waitForStatus(instanceId, ['DELETED']);
   return ms;
 }
 
@@ -75,9 +87,9 @@ async function rawVm(): Promise<number> {
   await mkdir(dir, { recursive: true });
   const socket = path.join(dir, 'qmp.sock');
   const ms = await time(async () => {
-    await runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', blank, '-F', 'qcow2', path.join(dir, 'disk.qcow2'), '1G']);
+    await runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', blank, '-F', 'qcow2', path.join(dir, 'disk.qcow2'), '10G']);
     await runProgram('qemu-system-x86_64', [
-      '-accel', accelerator, '-cpu', 'qemu64', '-m', '128', '-smp', '1', '-display', 'none', '-nic', 'none',
+      '-accel', accelerator, '-cpu', 'qemu64', '-m', '512', '-smp', '1', '-display', 'none', '-nic', 'none',
       '-daemonize', '-pidfile', path.join(dir, 'pid'), '-qmp', `unix:${socket},server=on,wait=off`,
       '-drive', `file=${path.join(dir, 'disk.qcow2')},if=virtio,format=qcow2`,
     ]);
@@ -97,29 +109,34 @@ try {
   await writeFile(baseConfig, `lxc.rootfs.path = dir:${path.join(rawDir, 'base', 'rootfs')}\nlxc.net.0.type = empty\nlxc.uts.name = base\n`);
   await runProgram('lxc-create', ['-P', rawDir, '-n', 'base', '-t', 'none', '-f', baseConfig]);
 
-  const samples = { agentContainer: [] as number[], rawContainer: [] as number[], agentVm: [] as number[], rawVm: [] as number[] };
+  const samples = { computeContainer: [] as number[], rawContainer: [] as number[], computeVm: [] as number[], rawVm: [] as number[] };
+  // The agent builds the development images on first use: once before timing.
+  await computeCreate('CONTAINER');
+  await computeCreate('VM');
   // Interleaved, so both paths see the same machine.
   for (let i = 0; i < RUNS; i++) {
-    samples.agentContainer.push(await agentCreate('CONTAINER'));
+    samples.computeContainer.push(await computeCreate('CONTAINER'));
     samples.rawContainer.push(await rawContainer());
-    samples.agentVm.push(await agentCreate('VM'));
+    samples.computeVm.push(await computeCreate('VM'));
     samples.rawVm.push(await rawVm());
   }
   const ratio = (a: number[], b: number[]) => Math.round((summary(a).p50Ms / summary(b).p50Ms) * 100) / 100;
   console.log(
     JSON.stringify(
       {
-        scope: 'host agent create → RUNNING (compute provisioning is not built yet)',
+        scope: 'compute.instance.create request → InstanceStarted published',
         runs: RUNS,
         accelerator,
-        container: { agent: summary(samples.agentContainer), raw: summary(samples.rawContainer), p50Ratio: ratio(samples.agentContainer, samples.rawContainer) },
-        vm: { agent: summary(samples.agentVm), raw: summary(samples.rawVm), p50Ratio: ratio(samples.agentVm, samples.rawVm) },
+        container: { awan: summary(samples.computeContainer), raw: summary(samples.rawContainer), p50Ratio: ratio(samples.computeContainer, samples.rawContainer) },
+        vm: { awan: summary(samples.computeVm), raw: summary(samples.rawVm), p50Ratio: ratio(samples.computeVm, samples.rawVm) },
       },
       null,
       2,
     ),
   );
 } finally {
+  await started.close();
+  await system.close();
   await runProgram('lxc-destroy', ['-P', rawDir, '-n', 'base']).catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
 }

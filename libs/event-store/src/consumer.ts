@@ -21,6 +21,12 @@ export interface ConsumerOptions {
   filterSubject?: string;
   /** The effect, in the same transaction as the inbox record: it commits once per event. */
   handle(event: EventEnvelope, tx: Sql): Promise<void>;
+  /**
+   * false for an effect that is idempotent by itself and slow (a call to a host agent): it runs
+   * outside any transaction, given the pool, because an open transaction would hold the relay
+   * back (it publishes only behind the oldest running transaction).
+   */
+  inbox?: boolean;
   /** Deliveries before an event goes to the dead-letter subject. */
   maxDeliver?: number;
   /** Delay before the n-th redelivery after a failure; the last value repeats. */
@@ -139,14 +145,18 @@ export class EventConsumer {
     // wait only redelivers the events of a consumer that died.
     const keepAlive = setInterval(() => msg.working(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     try {
-      await withTransaction(this.options.pool, async (tx) => {
-        const { rowCount } = await tx.query(
-          `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [this.options.name, event.eventId],
-        );
-        if (rowCount === 0) return; // handled before: a redelivery
-        await this.options.handle(event, tx);
-      });
+      if (this.options.inbox === false) {
+        await this.options.handle(event, this.options.pool);
+      } else {
+        await withTransaction(this.options.pool, async (tx) => {
+          const { rowCount } = await tx.query(
+            `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [this.options.name, event.eventId],
+          );
+          if (rowCount === 0) return; // handled before: a redelivery
+          await this.options.handle(event, tx);
+        });
+      }
     } catch (error) {
       if (delivery >= this.maxDeliver) return this.deadLetter(msg, error as Error);
       const backoff = this.options.backoffMs ?? [1000, 5000, 15000, 60000];

@@ -132,11 +132,17 @@ export class EventRelay {
     await ensureEventStream(this.options.nats, this.options.service);
     let checkpoint = await this.readCheckpoint(client);
     const batchSize = this.options.batchSize ?? 500;
+    const pollIntervalMs = this.options.pollIntervalMs ?? 250;
+    let retryMs = pollIntervalMs;
     while (!this.stopped) {
+      // A nudge may come before its events can be read (an append inside a caller's transaction
+      // not yet committed, or held behind an older open transaction): look again soon, then less often.
+      if (this.nudged) retryMs = 2;
       this.nudged = false;
       const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, batchSize]);
       if (rows.length === 0) {
-        await this.sleep(this.options.pollIntervalMs ?? 250);
+        await this.sleep(Math.min(retryMs, pollIntervalMs));
+        retryMs *= 2;
         continue;
       }
       const events = rows.map(toRecordedEvent);

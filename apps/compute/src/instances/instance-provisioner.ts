@@ -29,8 +29,8 @@ interface InstanceRow {
 }
 
 /**
- * Carries an instance's requested operations out on its host: reads each event once (durable
- * consumer, inbox), asks the host agent, and records the answer through the decider. An agent
+ * Carries an instance's requested operations out on its host: reads each event (durable
+ * consumer, at least once; handling one twice changes nothing), asks the host agent, and records the answer through the decider. An agent
  * that is away is asked again with backoff; a refusal fails the operation. Answers name the
  * request they answer, so one that comes after a timeout or a newer request changes nothing.
  */
@@ -43,7 +43,7 @@ export class InstanceProvisioner {
     private readonly client: ServiceClient,
   ) {}
 
-  async handle(event: EventEnvelope, tx: Sql): Promise<void> {
+  async handle(event: EventEnvelope, sql: Sql): Promise<void> {
     const instanceId = event.streamId.slice('instance-'.length);
     const history = (await this.store.readStream(event.streamId)) as unknown as RecordedEvent<InstanceEvent>[];
     const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
@@ -51,10 +51,10 @@ export class InstanceProvisioner {
     switch (event.type) {
       case 'InstanceFailed':
         // A create that never ran leaves nothing behind; an instance that ran keeps its host until deleted.
-        if (state.status === 'ERROR' && !state.provisioned) await this.removeFromHost(instanceId, state, tx);
+        if (state.status === 'ERROR' && !state.provisioned) await this.removeFromHost(instanceId, state, sql);
         return;
       case 'InstanceDeleted':
-        await this.removeFromHost(instanceId, { ...state, hostId: null }, tx);
+        await this.removeFromHost(instanceId, { ...state, hostId: null }, sql);
         return;
       default:
         if (state.operation?.version !== event.version) return; // superseded, timed out, or answered already
@@ -100,10 +100,10 @@ export class InstanceProvisioner {
   }
 
   /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */
-  private async removeFromHost(instanceId: string, state: InstanceState, tx: Sql): Promise<void> {
+  private async removeFromHost(instanceId: string, state: InstanceState, sql: Sql): Promise<void> {
     if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
     await this.scheduler.release(instanceId);
-    await tx.query('DELETE FROM instance_boot_configs WHERE instance_id = $1', [instanceId]);
+    await sql.query('DELETE FROM instance_boot_configs WHERE instance_id = $1', [instanceId]);
   }
 
   private async specOf(instanceId: string): Promise<InstanceSpec> {

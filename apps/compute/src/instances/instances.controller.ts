@@ -58,6 +58,7 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
       source: 'compute',
       filterSubject: 'events.compute.instance.>',
       handle: (event, tx) => ((PROVISIONED_EVENT_TYPES as readonly string[]).includes(event.type) ? provisioner.handle(event, tx) : Promise.resolve()),
+      inbox: false, // the provisioner is idempotent through the decider, and its agent calls are slow
       concurrency: 4,
       ackWaitMs: 10_000,
       maxDeliver: 30,
