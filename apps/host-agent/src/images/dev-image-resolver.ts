@@ -1,11 +1,12 @@
 import path from 'node:path';
 import type { InstanceKind, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
-import { buildBlankQcow2, buildBusyboxRootfs } from './dev-images.js';
+import { buildBlankQcow2, buildBusyboxKernel, buildBusyboxRootfs } from './dev-images.js';
 
 const DEV_IMAGES: Record<string, { kind: InstanceKind; file: string; build: (target: string) => Promise<string> }> = {
   'busybox-rootfs': { kind: 'CONTAINER', file: 'busybox-rootfs.tar.gz', build: buildBusyboxRootfs },
   'blank-disk': { kind: 'VM', file: 'blank.qcow2', build: (target) => buildBlankQcow2(target) },
+  'busybox-kernel': { kind: 'VM', file: 'busybox-kernel', build: buildBusyboxKernel },
 };
 
 /**

@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { AppError } from '#libs/messaging';
 import { runProgram } from '../host/program.js';
+import { findCloudKernel, moduleLoadOrder, readModule } from './cloud-kernel.js';
+import { newcArchive, type ArchiveEntry } from './newc-archive.js';
 
 /** The static busybox of Debian's busybox-static package. */
 const BUSYBOX = '/bin/busybox';
@@ -14,14 +18,33 @@ const INITTAB = [
   '',
 ].join('\n');
 
-/** Writes `target` atomically: a half-built image is never mistaken for a finished one. */
-async function buildOnce(target: string, build: (tmp: string) => Promise<void>): Promise<string> {
-  if (existsSync(target)) return target;
+const building = new Map<string, Promise<string>>();
+
+/**
+ * Writes `target` (a file or a folder) atomically: a half-built image is never mistaken for
+ * a finished one. Creates that want the same image at once share one build.
+ */
+function buildOnce(target: string, build: (partial: string) => Promise<void>): Promise<string> {
+  if (existsSync(target)) return Promise.resolve(target);
+  let pending = building.get(target);
+  if (!pending) {
+    pending = buildAtomically(target, build).finally(() => building.delete(target));
+    building.set(target, pending);
+  }
+  return pending;
+}
+
+async function buildAtomically(target: string, build: (partial: string) => Promise<void>): Promise<string> {
   await mkdir(path.dirname(target), { recursive: true });
   const partial = `${target}.partial-${process.pid}`;
-  await build(partial);
-  await rename(partial, target);
-  return target;
+  try {
+    await build(partial);
+    await rename(partial, target);
+    return target;
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /**
@@ -54,4 +77,67 @@ export function buildBusyboxRootfs(target: string): Promise<string> {
 /** An empty qcow2: enough for a VM's lifecycle (its firmware finds nothing to boot and waits). */
 export function buildBlankQcow2(target: string, sizeGb = 1): Promise<string> {
   return buildOnce(target, (partial) => runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', partial, `${sizeGb}G`]).then(() => undefined));
+}
+
+/** What the boot image's init needs: virtio disks (the seed is one), ISO 9660, the ACPI power button and its input events. */
+const BOOT_MODULES = ['virtio_pci', 'virtio_blk', 'isofs', 'button', 'evdev'];
+
+/**
+ * PID 1 of the boot image. It prints the hostname from the NoCloud seed (meta-data is JSON,
+ * see cloud-init-seed.ts) on the serial console, then powers off when the ACPI power button
+ * is pressed (QMP system_powerdown), as a graceful stop asks. It ends in poweroff, never in
+ * exit: PID 1 exiting panics the kernel, which panic=-1 turns into a reboot.
+ */
+const bootInit = (modules: readonly string[]) => `#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox --install -s /bin
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for module in ${modules.join(' ')}; do insmod "/lib/modules/$module"; done
+# Kernel messages go to dmesg only from here: on the serial console they could split the lines below.
+dmesg -n 1
+
+mount -t iso9660 -o ro "$(findfs LABEL=cidata)" /mnt
+hostname "$(sed -n 's/.*"local-hostname": *"\\([^"]*\\)".*/\\1/p' /mnt/meta-data)"
+echo "awan-guest: hostname $(hostname)"
+
+for input in /sys/class/input/event*; do
+  grep -qx 'Power Button' "$input/device/name" && button="/dev/input/\${input##*/}"
+done
+# Open before saying so: a press is queued from here on, not lost.
+exec 3<"$button"
+echo "awan-guest: waiting for the power button on $button"
+head -c 1 <&3 >/dev/null
+echo 'awan-guest: power button pressed, powering off'
+poweroff -f
+`;
+
+/**
+ * A VM image that boots, as a folder with `vmlinuz` and `initrd.img` (QemuDriver boots such
+ * a folder directly): Debian's cloud kernel from this machine, and an initramfs of the
+ * static busybox, the modules init needs and init itself. No download.
+ */
+export function buildBusyboxKernel(target: string): Promise<string> {
+  return buildOnce(target, async (partial) => {
+    const kernel = await findCloudKernel();
+    if (!kernel) throw new AppError('INTERNAL', 'dev:busybox-kernel needs a Debian cloud kernel on this host (apt-get install --no-install-recommends linux-image-cloud-amd64)');
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'awan-initramfs-'));
+    try {
+      const modules = await moduleLoadOrder(kernel.modulesDir, BOOT_MODULES);
+      const entries: ArchiveEntry[] = ['bin', 'dev', 'proc', 'sys', 'mnt', 'lib', 'lib/modules'].map((dir) => ({ path: dir, mode: 0o755 }));
+      entries.push({ path: 'bin/busybox', mode: 0o755, data: await readFile(BUSYBOX) });
+      const names: string[] = [];
+      for (const module of modules) {
+        const { name, data } = await readModule(path.join(kernel.modulesDir, module), scratch);
+        entries.push({ path: `lib/modules/${name}`, mode: 0o644, data });
+        names.push(name);
+      }
+      entries.push({ path: 'init', mode: 0o755, data: Buffer.from(bootInit(names)) });
+      await mkdir(partial, { recursive: true });
+      await copyFile(kernel.vmlinuz, path.join(partial, 'vmlinuz'));
+      await writeFile(path.join(partial, 'initrd.img'), gzipSync(newcArchive(entries)));
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
 }
