@@ -22,6 +22,7 @@ describe('the catalog', () => {
       expect(plans.every((p) => p.kind === kind && p.vcpus >= 1 && p.diskGb >= 10)).toBe(true);
     }
     expect((await catalog.images()).map((i) => [i.id, i.kind, i.location])).toEqual([
+      ['dev-busybox-kernel', 'VM', 'dev:busybox-kernel'],
       ['dev-blank-disk', 'VM', 'dev:blank-disk'],
       ['dev-busybox-rootfs', 'CONTAINER', 'dev:busybox-rootfs'],
     ]);

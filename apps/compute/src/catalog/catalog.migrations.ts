@@ -62,4 +62,14 @@ export const catalogMigrations: Migration[] = [
         ('dev-blank-disk', 'Blank disk (development, boots nothing)', 'none', '0', 'VM', 'dev:blank-disk');
     `,
   },
+  {
+    // A VM image that boots: the host's Debian cloud kernel with a busybox initramfs that reads
+    // the NoCloud seed. An operator may have registered this id already; theirs stays.
+    id: '0102-seed-boot-image',
+    sql: `
+      INSERT INTO images (id, name, os, version, kind, location) VALUES
+        ('dev-busybox-kernel', 'Debian cloud kernel with BusyBox initramfs (development)', 'busybox', 'host', 'VM', 'dev:busybox-kernel')
+      ON CONFLICT (id) DO NOTHING;
+    `,
+  },
 ];
