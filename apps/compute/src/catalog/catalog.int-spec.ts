@@ -15,7 +15,7 @@ describe('the catalog', () => {
   afterAll(() => db.close());
 
   it('is seeded with a region, plans from 512 MB to 8 GB for both kinds, and the locally built images', async () => {
-    expect(await catalog.regions()).toEqual([{ id: 'local', name: 'Local', dnsZone: 'local.awan.test' }]);
+    expect(await catalog.regions()).toEqual([{ id: 'local', name: 'Local', dnsZone: 'awan.test' }]);
     for (const kind of ['VM', 'CONTAINER'] as const) {
       const plans = await catalog.plans(kind);
       expect(plans.map((p) => p.memoryMb)).toEqual([512, 1024, 2048, 4096, 8192]);

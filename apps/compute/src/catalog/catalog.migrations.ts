@@ -72,4 +72,9 @@ export const catalogMigrations: Migration[] = [
       ON CONFLICT (id) DO NOTHING;
     `,
   },
+  {
+    // An instance's name is <name>.<region>.<dnsZone>: the seeded zone named the region twice (web.local.local.awan.test).
+    id: '0103-local-dns-zone',
+    sql: `UPDATE regions SET dns_zone = 'awan.test' WHERE id = 'local' AND dns_zone = 'local.awan.test';`,
+  },
 ];

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { SYSTEM_ACTOR } from '#libs/contracts';
+import { SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceStatus } from './instance.decider.js';
@@ -8,6 +8,9 @@ const MINUTE = 60_000;
 const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
   PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, REBOOTING: 5 * MINUTE, RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
 };
+/** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
+const REPORT_SETTLE = '5 seconds';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A reservation whose create never committed (a crash in between) is given back after this long. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
 
@@ -20,8 +23,9 @@ export function transitionTimeouts(value = process.env.INSTANCE_TIMEOUT_MS): Rec
 
 /**
  * Keeps promises: an instance never stays in a transitional status past its timeout (it
- * fails, with the status in the reason), and no reservation outlives its instance. Every
- * replica may run it; the decider ignores a timeout that no longer applies.
+ * fails, with the status in the reason), no reservation outlives its instance, and an
+ * instance whose guest powered itself off shows STOPPED. Every replica may run it; the
+ * decider ignores what no longer applies.
  */
 export class InstanceWatcher {
   constructor(
@@ -50,6 +54,29 @@ export class InstanceWatcher {
       if (events.length > 0) failed.push(row.id);
     }
     return failed;
+  }
+
+  /** Records as STOPPED the RUNNING instances that the host reports stopped; returns their ids. */
+  async reconcile(beat: HostHeartbeat): Promise<string[]> {
+    const stopped = (beat.instances ?? []).filter((i) => i.state === 'STOPPED' && UUID.test(i.instanceId)).map((i) => i.instanceId);
+    if (stopped.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string; status_version: number }>(
+      `SELECT id, (state->>'statusVersion')::integer AS status_version FROM instances
+       WHERE host_id = $1 AND id = ANY($2::uuid[]) AND status = 'RUNNING' AND status_since < now() - interval '${REPORT_SETTLE}'`,
+      [beat.hostId, stopped],
+    );
+    const changed: string[] = [];
+    for (const row of rows) {
+      const { events } = await handleCommand(
+        this.store,
+        instanceStreamId(row.id),
+        instanceDecider,
+        { type: 'ObserveStopped', statusVersion: row.status_version },
+        { correlationId: `heartbeat-${beat.hostId}-${beat.sentAt}`, causationId: null, actor: SYSTEM_ACTOR },
+      );
+      if (events.length > 0) changed.push(row.id);
+    }
+    return changed;
   }
 
   /** Releases reservations with no instance behind them, or only a deleted one. */

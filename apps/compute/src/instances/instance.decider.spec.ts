@@ -98,6 +98,12 @@ describe('an instance', () => {
       spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'ct-2g', toKind: 'CONTAINER' }).thenThrows('planId: a VM takes a VM plan');
     });
 
+    it('stops when its host reports the guest powered off, unless something changed since', () => {
+      spec.given(running).when({ type: 'ObserveStopped', statusVersion: 3 }).then([stopped]);
+      spec.given([...running, stopRequested(false)]).when({ type: 'ObserveStopped', statusVersion: 3 }).then([]); // a stop is under way
+      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }, started]).when({ type: 'ObserveStopped', statusVersion: 3 }).then([]);
+    });
+
     it('can be started or stopped again after a failed operation, to recover it', () => {
       const broken = [...running, { type: 'InstanceRebootRequested', data: {} } as InstanceEvent, failed('reboot failed')];
       spec.given(broken).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);

@@ -40,7 +40,9 @@ export type InstanceCommand =
   | { type: 'CompleteOperation'; requestVersion: number }
   | { type: 'FailOperation'; requestVersion: number; reason: string }
   /** The timeout watcher saw the instance in `status` since `statusVersion` for too long. */
-  | { type: 'TimeOut'; status: InstanceStatus; statusVersion: number };
+  | { type: 'TimeOut'; status: InstanceStatus; statusVersion: number }
+  /** The host reports the instance stopped while it was RUNNING since `statusVersion` (the guest powered off). */
+  | { type: 'ObserveStopped'; statusVersion: number };
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -153,6 +155,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'TimeOut':
         if (status !== command.status || state.statusVersion !== command.statusVersion || !TRANSITIONAL_STATUSES.includes(status)) return [];
         return [{ type: 'InstanceFailed', data: { reason: `timed out while ${status}` } }];
+      case 'ObserveStopped':
+        if (status !== 'RUNNING' || !idle(state) || state.statusVersion !== command.statusVersion) return [];
+        return [{ type: 'InstanceStopped', data: {} }];
     }
   },
 

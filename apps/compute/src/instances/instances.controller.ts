@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { SYSTEM_ACTOR, type EventMetadata } from '#libs/contracts';
+import { AGENT_HEARTBEAT_SUBJECT, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat } from '#libs/contracts';
 import { EventConsumer, EventStore } from '#libs/event-store';
 import { ServiceClient } from '#libs/messaging';
 import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
@@ -41,8 +41,14 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
   private readonly consumer: EventConsumer;
   private readonly watcher: InstanceWatcher;
   private watching: NodeJS.Timeout | undefined;
+  private heartbeats: Subscription | undefined;
 
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, client: ServiceClient, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+  constructor(
+    @Inject(PG_POOL) pool: pg.Pool,
+    store: EventStore,
+    client: ServiceClient,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+  ) {
     const catalog = new Catalog(pool);
     const scheduler = new Scheduler(pool);
     this.quotas = new Quotas(pool, DEFAULT_QUOTA);
@@ -70,9 +76,20 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     await this.consumer.start();
     this.watching = setInterval(() => void this.watch(), WATCH_INTERVAL_MS);
+    // Its own queue group: the hosts capability takes every heartbeat too.
+    this.heartbeats = this.nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
+      queue: 'compute-instances',
+      callback: (_error, message) => {
+        this.watcher
+          .reconcile(message.json<HostHeartbeat>())
+          .then((ids) => ids.forEach((id) => this.logger.log(`instance ${id} stopped: its host reports the guest powered off`)))
+          .catch((error: Error) => this.logger.warn(`heartbeat not reconciled: ${error.message}`));
+      },
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.heartbeats?.unsubscribe();
     clearInterval(this.watching);
     await this.consumer.stop();
   }

@@ -41,7 +41,7 @@ const vm = (name: string): CreateInstanceInput => ({
   it('runs a container through its life: create, stop, start, resize, delete, with nothing left behind', async () => {
     const before = await hostAllocation();
     const created = await create(container(uniqueName('web-')));
-    expect(created).toMatchObject({ status: 'PROVISIONING', hostId: system.hostId, accountId, fqdn: `${created.name}.local.local.awan.test` });
+    expect(created).toMatchObject({ status: 'PROVISIONING', hostId: system.hostId, accountId, fqdn: `${created.name}.local.awan.test` });
     expect(await hostAllocation()).toBe(before + 512);
 
     await system.waitForStatus(created.id, ['RUNNING']);
@@ -71,6 +71,18 @@ const vm = (name: string): CreateInstanceInput => ({
       'InstanceResizeRequested', 'InstanceResized', 'InstanceDeletionRequested', 'InstanceDeleted',
     ]);
     expect(JSON.parse(history.edges[8].node.data)).toEqual({ fromPlanId: 'ct-512m', toPlanId: 'ct-1g' });
+  });
+
+  it('shows STOPPED when the guest powers itself off', async () => {
+    const created = await create(container(uniqueName('self-')));
+    await system.waitForStatus(created.id, ['RUNNING']);
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // a report must be newer than the status it contradicts
+    await runProgram('lxc-attach', ['-P', path.join(system.agentDataDir, 'instances'), '-n', created.id, '--', '/bin/poweroff']);
+    await system.waitForStatus(created.id, ['STOPPED'], 30_000);
+    await request('start', { id: created.id });
+    await system.waitForStatus(created.id, ['RUNNING']);
+    await request('delete', { id: created.id });
+    await system.waitForStatus(created.id, ['DELETED']);
   });
 
   it('runs a VM, force-stops it and deletes it', async () => {
