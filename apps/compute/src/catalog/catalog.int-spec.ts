@@ -37,4 +37,24 @@ describe('the catalog', () => {
     await expect(catalog.registerImage({ ...image, id: '../x' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
     await expect(catalog.plans('TOASTER' as never)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'kind' });
   });
+
+  it('lets ADMIN add and rename plans but never resize one, retire plans and images, and add regions', async () => {
+    const plan = { id: 'vm-16g', name: 'VM 16 GB', kind: 'VM' as const, vcpus: 8, memoryMb: 16384, diskGb: 320 };
+    expect(await catalog.savePlan(plan)).toEqual(plan);
+    expect(await catalog.savePlan({ ...plan, name: 'VM 16 GB (large)' })).toMatchObject({ name: 'VM 16 GB (large)' });
+    await expect(catalog.savePlan({ ...plan, memoryMb: 32768 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(catalog.savePlan({ ...plan, id: 'x', vcpus: 0 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.vcpus' });
+
+    await catalog.setOffered('plan', 'vm-16g', false);
+    expect((await catalog.plans('VM')).map((p) => p.id)).not.toContain('vm-16g');
+    expect(await catalog.plan('vm-16g')).toMatchObject({ active: false }); // instances made with it still find it
+    await catalog.setOffered('image', 'dev-blank-disk', false);
+    expect((await catalog.images('VM')).map((i) => i.id)).not.toContain('dev-blank-disk');
+    await catalog.setOffered('image', 'dev-blank-disk', true);
+    await expect(catalog.setOffered('plan', 'nope', false)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    expect(await catalog.saveRegion({ id: 'fra1', name: 'Frankfurt 1', dnsZone: 'Cloud.Example.com.' })).toEqual({ id: 'fra1', name: 'Frankfurt 1', dnsZone: 'cloud.example.com' });
+    await expect(catalog.saveRegion({ id: 'fra2', name: 'x', dnsZone: 'bad_zone..com' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.dnsZone' });
+    await expect(catalog.saveRegion({ id: 'fra.2', name: 'x', dnsZone: 'example.com' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.id' });
+  });
 });

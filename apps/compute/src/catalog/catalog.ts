@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
-import type { InstanceKind } from '#libs/contracts';
+import { isRfc1123Label, RFC1123_LABEL_RULE, type InstanceKind } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 
 export interface Region {
@@ -31,6 +31,24 @@ export interface RegisterImage extends Image {}
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const LOCATION = /^(template|dev):[a-z0-9][a-z0-9_-]{0,31}$/;
+
+const SIZE_LIMITS = { vcpus: 256, memoryMb: 4 * 1024 * 1024, diskGb: 64 * 1024 };
+
+function requireId(value: unknown): string {
+  if (typeof value !== 'string' || !ID.test(value)) throw AppError.badInput('input.id', 'must be a-z, 0-9, ., _ or -, at most 63');
+  return value;
+}
+
+function requireText(input: Record<string, unknown>, field: string): string {
+  const value = input[field];
+  if (typeof value !== 'string' || !value.trim() || value.length > 100) throw AppError.badInput(`input.${field}`, 'must be text of 1 to 100 characters');
+  return value.trim();
+}
+
+function requireKind(kind: unknown): InstanceKind {
+  if (kind !== 'VM' && kind !== 'CONTAINER') throw AppError.badInput('input.kind', 'must be VM or CONTAINER');
+  return kind;
+}
 
 function kindFilter(kind: unknown): InstanceKind | null {
   if (kind === undefined || kind === null) return null;
@@ -85,14 +103,9 @@ export class Catalog {
 
   /** ADMIN adds a real image (a cloud image or rootfs on a path every host of the region can read). */
   async registerImage(input: RegisterImage): Promise<Image> {
-    if (typeof input?.id !== 'string' || !ID.test(input.id)) throw AppError.badInput('input.id', 'must be a-z, 0-9, ., _ or -, at most 63');
-    for (const field of ['name', 'os', 'version'] as const) {
-      if (typeof input[field] !== 'string' || !input[field].trim() || input[field].length > 100) {
-        throw AppError.badInput(`input.${field}`, 'must be text of 1 to 100 characters');
-      }
-    }
-    const kind = kindFilter(input.kind);
-    if (!kind) throw AppError.badInput('input.kind', 'must be VM or CONTAINER');
+    const id = requireId(input?.id);
+    const [name, os, version] = ['name', 'os', 'version'].map((field) => requireText(input as unknown as Record<string, unknown>, field));
+    const kind = requireKind(input.kind);
     const location = input.location;
     const isPath = typeof location === 'string' && path.isAbsolute(location) && path.normalize(location) === location && !location.includes('\0');
     if (!isPath && !(typeof location === 'string' && LOCATION.test(location))) {
@@ -101,9 +114,57 @@ export class Catalog {
     const { rows } = await this.pool.query(
       `INSERT INTO images (id, name, os, version, kind, location) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO NOTHING RETURNING id, name, os, version, kind, location`,
-      [input.id, input.name.trim(), input.os.trim(), input.version.trim(), kind, location],
+      [id, name, os, version, kind, location],
     );
-    if (rows.length === 0) throw AppError.conflict(`an image ${input.id} exists already`);
+    if (rows.length === 0) throw AppError.conflict(`an image ${id} exists already`);
     return rows[0];
+  }
+
+  /**
+   * ADMIN adds a plan or renames one. A plan's kind and size never change, because instances
+   * and prices refer to it: a different size is a new plan, and the old one is retired.
+   */
+  async savePlan(input: Plan): Promise<Plan> {
+    const id = requireId(input?.id);
+    const name = requireText(input as unknown as Record<string, unknown>, 'name');
+    const kind = requireKind(input.kind);
+    for (const field of ['vcpus', 'memoryMb', 'diskGb'] as const) {
+      if (!Number.isInteger(input[field]) || input[field] < 1 || input[field] > SIZE_LIMITS[field]) {
+        throw AppError.badInput(`input.${field}`, `must be a whole number from 1 to ${SIZE_LIMITS[field]}`);
+      }
+    }
+    const existing = await this.plan(id);
+    if (existing && (existing.kind !== kind || existing.vcpus !== input.vcpus || existing.memoryMb !== input.memoryMb || existing.diskGb !== input.diskGb)) {
+      throw AppError.conflict(`plan ${id} is ${existing.kind} ${existing.vcpus} vCPU, ${existing.memoryMb} MB, ${existing.diskGb} GB: a plan's size never changes, add a new plan`);
+    }
+    await this.pool.query(
+      `INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = true`,
+      [id, name, kind, input.vcpus, input.memoryMb, input.diskGb],
+    );
+    return { id, name, kind, vcpus: input.vcpus, memoryMb: input.memoryMb, diskGb: input.diskGb };
+  }
+
+  /** ADMIN stops offering a plan or image (false) or offers it again; instances made with it keep it. */
+  async setOffered(what: 'plan' | 'image', id: unknown, offered: unknown): Promise<void> {
+    if (typeof offered !== 'boolean') throw AppError.badInput('offered', 'must be true or false');
+    const { rowCount } = await this.pool.query(`UPDATE ${what === 'plan' ? 'plans' : 'images'} SET active = $2 WHERE id = $1`, [String(id), offered]);
+    if (rowCount === 0) throw AppError.notFound(`${what} ${String(id)}`);
+  }
+
+  /** ADMIN adds a region or changes its name or DNS zone (instances are <name>.<region>.<dnsZone>). */
+  async saveRegion(input: Region): Promise<Region> {
+    const id = requireId(input?.id);
+    if (!isRfc1123Label(id)) throw AppError.badInput('input.id', `a region id is a DNS label: ${RFC1123_LABEL_RULE}`);
+    const name = requireText(input as unknown as Record<string, unknown>, 'name');
+    const dnsZone = typeof input.dnsZone === 'string' ? input.dnsZone.toLowerCase().replace(/\.$/, '') : '';
+    if (dnsZone.length > 200 || !dnsZone.split('.').every(isRfc1123Label)) {
+      throw AppError.badInput('input.dnsZone', 'must be a DNS name of RFC 1123 labels, e.g. cloud.example.com');
+    }
+    await this.pool.query(
+      `INSERT INTO regions (id, name, dns_zone) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, dns_zone = excluded.dns_zone`,
+      [id, name, dnsZone],
+    );
+    return { id, name, dnsZone };
   }
 }
