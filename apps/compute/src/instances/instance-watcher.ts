@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceStatus } from './instance.decider.js';
+import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
 
 const MINUTE = 60_000;
 const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
@@ -42,18 +42,7 @@ export class InstanceWatcher {
        WHERE status = ANY($2::text[]) AND status_since < now() - ($1::jsonb ->> status)::bigint * interval '1 millisecond'`,
       [JSON.stringify(this.timeoutsMs), TRANSITIONAL_STATUSES],
     );
-    const failed: string[] = [];
-    for (const row of rows) {
-      const { events } = await handleCommand(
-        this.store,
-        instanceStreamId(row.id),
-        instanceDecider,
-        { type: 'TimeOut', status: row.status, statusVersion: row.status_version },
-        { correlationId: `timeout-${row.id}`, causationId: null, actor: SYSTEM_ACTOR },
-      );
-      if (events.length > 0) failed.push(row.id);
-    }
-    return failed;
+    return this.decideEach(rows, (row) => ({ type: 'TimeOut', status: row.status, statusVersion: row.status_version }), 'timeout');
   }
 
   /** Records as STOPPED the RUNNING instances that the host reports stopped; returns their ids. */
@@ -65,15 +54,15 @@ export class InstanceWatcher {
        WHERE host_id = $1 AND id = ANY($2::uuid[]) AND status = 'RUNNING' AND status_since < now() - interval '${REPORT_SETTLE}'`,
       [beat.hostId, stopped],
     );
+    return this.decideEach(rows, (row) => ({ type: 'ObserveStopped', statusVersion: row.status_version }), `heartbeat-${beat.hostId}`);
+  }
+
+  /** Gives each instance its command as the system; returns the ids of those it changed. */
+  private async decideEach<Row extends { id: string }>(rows: Row[], command: (row: Row) => InstanceCommand, cause: string): Promise<string[]> {
     const changed: string[] = [];
     for (const row of rows) {
-      const { events } = await handleCommand(
-        this.store,
-        instanceStreamId(row.id),
-        instanceDecider,
-        { type: 'ObserveStopped', statusVersion: row.status_version },
-        { correlationId: `heartbeat-${beat.hostId}-${beat.sentAt}`, causationId: null, actor: SYSTEM_ACTOR },
-      );
+      const metadata = { correlationId: `${cause}-${row.id}`, causationId: null, actor: SYSTEM_ACTOR };
+      const { events } = await handleCommand(this.store, instanceStreamId(row.id), instanceDecider, command(row), metadata);
       if (events.length > 0) changed.push(row.id);
     }
     return changed;

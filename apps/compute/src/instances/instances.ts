@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { BillingCycle, EventMetadata, InstanceKind } from '#libs/contracts';
+import type { BillingCycle, ComputeEvents, EventMetadata, InstanceKind } from '#libs/contracts';
 import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
@@ -9,13 +9,8 @@ import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceS
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination.js';
 import { Quotas } from './quotas.js';
 
-export interface CreateInstanceInput {
-  name: string;
-  kind: InstanceKind;
-  imageId: string;
-  planId: string;
-  regionId: string;
-  billingCycle: BillingCycle;
+/** What createInstance takes: the request's own fields, and what the guest gets at first boot. */
+export interface CreateInstanceInput extends Omit<ComputeEvents['InstanceRequested'], 'instanceId' | 'accountId'> {
   sshKeys?: string[] | null;
   userData?: string | null;
   idempotencyKey?: string | null;
