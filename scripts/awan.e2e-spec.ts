@@ -10,6 +10,7 @@ import { connectServiceClient, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, wai
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SERVICES = ['gateway', 'compute', 'network', 'billing', 'host-agent'];
+const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
 
 function portIsOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -156,6 +157,17 @@ describe('one command runs Awan', () => {
         return hosts.find((h) => h.id === hostId);
       }, 30_000, 'this machine to register as a host');
       expect(host).toMatchObject({ status: 'UP', regionId: 'local', vcpus: os.cpus().length });
+      if (canRunContainers) {
+        // And runs a container on it, started the README's way.
+        const ask = <T>(subject: string, payload: unknown) => caller.client.request<T & { status: string }>(`compute.instance.${subject}`, payload, 30_000);
+        const input = { name: uniqueName('quick-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' };
+        const { id } = await ask<{ id: string }>('create', { accountId: 'e2e', input });
+        await waitFor(async () => (await ask('get', { id })).status === 'RUNNING', 60_000, 'the container to run');
+        await ask('delete', { id });
+        await waitFor(async () => (await ask('get', { id })).status === 'DELETED', 60_000, 'the container to be deleted');
+      } else {
+        console.warn('skipping the container part of the npm start test: it needs root and LXC');
+      }
       await caller.close();
 
       expect(await awan.stop()).toBe(0);
