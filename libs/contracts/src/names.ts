@@ -10,3 +10,10 @@ export const RFC1123_LABEL_RULE = 'must be an RFC 1123 label: a-z, 0-9 and -, at
 export function isRfc1123Label(value: unknown): value is string {
   return typeof value === 'string' && RFC1123_LABEL.test(value);
 }
+
+/** An instance id: a lower-case UUID, the form it takes in folders, processes and containers on a host. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

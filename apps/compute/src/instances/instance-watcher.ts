@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
+import { isUuid, SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
@@ -10,7 +10,6 @@ const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
 };
 /** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
 const REPORT_SETTLE = '5 seconds';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A reservation whose create never committed (a crash in between) is given back after this long. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
 
@@ -47,7 +46,7 @@ export class InstanceWatcher {
 
   /** Records as STOPPED the RUNNING instances that the host reports stopped; returns their ids. */
   async reconcile(beat: HostHeartbeat): Promise<string[]> {
-    const stopped = (beat.instances ?? []).filter((i) => i.state === 'STOPPED' && UUID.test(i.instanceId)).map((i) => i.instanceId);
+    const stopped = (beat.instances ?? []).filter((i) => i.state === 'STOPPED' && isUuid(i.instanceId)).map((i) => i.instanceId);
     if (stopped.length === 0) return [];
     const { rows } = await this.pool.query<{ id: string; status_version: number }>(
       `SELECT id, (state->>'statusVersion')::integer AS status_version FROM instances

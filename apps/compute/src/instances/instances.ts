@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { BillingCycle, ComputeEvents, EventMetadata, InstanceKind } from '#libs/contracts';
+import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind } from '#libs/contracts';
 import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
@@ -274,8 +274,9 @@ export class Instances {
   }
 
   private async find(id: string): Promise<InstanceView | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
-    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE i.id = $1`, [id]);
+    const uuid = id.toLowerCase(); // PostgreSQL reads a uuid in either case
+    if (!isUuid(uuid)) return null;
+    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE i.id = $1`, [uuid]);
     return rows[0] ? toView(rows[0]) : null;
   }
 }

@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { isRfc1123Label, RFC1123_LABEL_RULE, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
+import { isRfc1123Label, isUuid, RFC1123_LABEL_RULE, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const TEMPLATE = /^template:[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -11,7 +10,7 @@ const DEV_IMAGE = /^dev:[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** The instance id names folders, processes and containers: only a UUID may. */
 export function assertInstanceId(value: unknown, field = 'instanceId'): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw AppError.badInput(field, 'must be a lower-case UUID');
+  if (!isUuid(value)) throw AppError.badInput(field, 'must be a lower-case UUID');
   return value;
 }
 
