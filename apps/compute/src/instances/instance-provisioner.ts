@@ -4,7 +4,7 @@ import { fold, handleCommand, type EventStore, type RecordedEvent, type Sql } fr
 import { AppError, type ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
+import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
 /** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
 const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = { 'instance.create': 300_000, 'instance.stop': 120_000 };
@@ -17,7 +17,6 @@ export const PROVISIONED_EVENT_TYPES = [
 ] as const;
 
 interface InstanceRow {
-  account_id: string;
   name: string;
   kind: InstanceSpec['kind'];
   image_id: string;
@@ -44,7 +43,7 @@ export class InstanceProvisioner {
   ) {}
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
-    const instanceId = event.streamId.slice('instance-'.length);
+    const instanceId = instanceIdOf(event.streamId);
     const history = (await this.store.readStream(event.streamId)) as unknown as RecordedEvent<InstanceEvent>[];
     const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
@@ -108,7 +107,7 @@ export class InstanceProvisioner {
 
   private async specOf(instanceId: string): Promise<InstanceSpec> {
     const { rows } = await this.pool.query<InstanceRow>(
-      `SELECT i.account_id, i.name, i.kind, i.image_id, i.vcpus, i.memory_mb, i.disk_gb, b.ssh_keys, b.user_data
+      `SELECT i.name, i.kind, i.image_id, i.vcpus, i.memory_mb, i.disk_gb, b.ssh_keys, b.user_data
        FROM instances i LEFT JOIN instance_boot_configs b ON b.instance_id = i.id WHERE i.id = $1`,
       [instanceId],
     );

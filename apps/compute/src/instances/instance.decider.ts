@@ -2,8 +2,10 @@ import { isRfc1123Label, RFC1123_LABEL_RULE, type BillingCycle, type ComputeEven
 import type { Decider, DomainEvent } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 
-export type InstanceStatus =
-  | 'PENDING' | 'PROVISIONING' | 'RUNNING' | 'STOPPED' | 'REBOOTING' | 'RESIZING' | 'MIGRATING' | 'DELETING' | 'DELETED' | 'ERROR';
+export const INSTANCE_STATUSES = [
+  'PENDING', 'PROVISIONING', 'RUNNING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',
+] as const;
+export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
 export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = ['PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
 
@@ -63,6 +65,7 @@ export interface InstanceState {
 }
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
+export const instanceIdOf = (streamId: string) => streamId.slice('instance-'.length);
 
 function refuse(state: InstanceState, action: string): never {
   const busy = state.operation && state.operation.kind !== 'schedule' ? ` (${state.operation.kind} in progress)` : '';

@@ -1,13 +1,11 @@
 import type { Projection } from '#libs/event-store';
-import { instanceDecider, type InstanceEvent, type InstanceState } from './instance.decider.js';
+import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
 export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   'InstanceRequested', 'InstanceScheduled', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
   'InstanceDeleted', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceDeletionRequested',
 ];
-
-const instanceIdOf = (streamId: string) => streamId.slice('instance-'.length);
 
 /** `instances`: each instance as its events say, with the plan's size for quotas. */
 export const instancesProjection: Projection = {

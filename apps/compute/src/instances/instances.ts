@@ -3,9 +3,9 @@ import type pg from 'pg';
 import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind } from '#libs/contracts';
 import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, Plan } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
+import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
 import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination.js';
 import { Quotas } from './quotas.js';
 
@@ -64,7 +64,6 @@ export type InstanceOperationRequest =
   | { operation: 'resize'; planId: string }
   | { operation: 'delete' };
 
-const STATUSES: InstanceStatus[] = ['PENDING', 'PROVISIONING', 'RUNNING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR'];
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]{0,256})?$/;
 const MAX_USER_DATA_BYTES = 64 * 1024;
 const IDEMPOTENCY_WINDOW = '24 hours';
@@ -199,8 +198,8 @@ export class Instances {
   async list(filter: ListFilter = {}): Promise<Page<InstanceView> & { totalCount: number }> {
     const size = pageSize(filter.first);
     const after = decodeCursor('instance', filter.after);
-    if (filter.status !== undefined && filter.status !== null && !STATUSES.includes(filter.status)) {
-      throw AppError.badInput('status', `must be one of ${STATUSES.join(', ')}`);
+    if (filter.status !== undefined && filter.status !== null && !INSTANCE_STATUSES.includes(filter.status)) {
+      throw AppError.badInput('status', `must be one of ${INSTANCE_STATUSES.join(', ')}`);
     }
     const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
                      AND ($3::text[] IS NULL OR i.account_id = ANY($3))`;
@@ -228,10 +227,9 @@ export class Instances {
 
   async operate(id: unknown, request: InstanceOperationRequest, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
     const instance = await this.require(id, scope);
-    const command = await this.commandFor(instance, request);
-    if (command.type === 'ResizeInstance') {
+    const { command, plan } = await this.commandFor(request);
+    if (plan) {
       // A larger plan counts against the quota; the lock keeps a concurrent create from taking the room meanwhile.
-      const plan = (await this.catalog.plan(command.toPlanId))!;
       await withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, instance.accountId);
         await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
@@ -243,20 +241,21 @@ export class Instances {
     return (await this.find(instance.id))!;
   }
 
-  private async commandFor(instance: InstanceView, request: InstanceOperationRequest): Promise<InstanceCommand> {
+  /** The decider's command for a user operation, and for a resize the plan it goes to. */
+  private async commandFor(request: InstanceOperationRequest): Promise<{ command: InstanceCommand; plan?: Plan }> {
     switch (request?.operation) {
       case 'start':
-        return { type: 'StartInstance' };
+        return { command: { type: 'StartInstance' } };
       case 'stop':
-        return { type: 'StopInstance', force: request.force === true };
+        return { command: { type: 'StopInstance', force: request.force === true } };
       case 'reboot':
-        return { type: 'RebootInstance' };
+        return { command: { type: 'RebootInstance' } };
       case 'delete':
-        return { type: 'DeleteInstance' };
+        return { command: { type: 'DeleteInstance' } };
       case 'resize': {
         const plan = typeof request.planId === 'string' ? await this.catalog.plan(request.planId) : null;
         if (!plan?.active) throw AppError.badInput('planId', `no plan ${request.planId}`);
-        return { type: 'ResizeInstance', toPlanId: plan.id, toKind: plan.kind };
+        return { command: { type: 'ResizeInstance', toPlanId: plan.id, toKind: plan.kind }, plan };
       }
       default:
         throw AppError.badInput('operation', 'must be start, stop, reboot, resize or delete');
