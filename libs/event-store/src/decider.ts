@@ -19,6 +19,17 @@ export function fold<State, Event extends DomainEvent>(
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
 }
 
+/** A stream's current state and version, folded from its events. */
+export async function readState<State, Event extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, State, Event>, 'evolve' | 'initialState'>,
+): Promise<{ state: State; version: number }> {
+  const history = await store.readStream(streamId);
+  // A recorded event is its domain event plus the envelope, so evolve may read either.
+  return { state: fold(decider, history as unknown as Event[]), version: history.at(-1)?.version ?? 0 };
+}
+
 export interface CommandResult<State, Event extends DomainEvent> {
   /** The events this command appended (none when the decider decided nothing changes). */
   events: RecordedEvent<Event>[];
@@ -40,10 +51,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   maxAttempts = 10,
 ): Promise<CommandResult<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    const history = (await store.readStream(streamId)) as unknown as RecordedEvent<Event>[];
-    // A recorded event is its domain event plus the envelope, so evolve may read either.
-    const state = fold(decider, history as unknown as Event[]);
-    const version = history.at(-1)?.version ?? 0;
+    const { state, version } = await readState(store, streamId, decider);
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { events: [], state, version };
     try {

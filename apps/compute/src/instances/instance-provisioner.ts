@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceSpec } from '#libs/contracts';
-import { fold, handleCommand, type EventStore, type RecordedEvent, type Sql } from '#libs/event-store';
+import { handleCommand, readState, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, type ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
+import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 
 /** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
 const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = { 'instance.create': 300_000, 'instance.stop': 120_000 };
@@ -44,8 +44,7 @@ export class InstanceProvisioner {
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
     const instanceId = instanceIdOf(event.streamId);
-    const history = (await this.store.readStream(event.streamId)) as unknown as RecordedEvent<InstanceEvent>[];
-    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
+    const { state } = await readState(this.store, event.streamId, instanceDecider);
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceFailed':
