@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -6,11 +5,10 @@ import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, AGENT_HEARTBEAT_SUBJECT, type AgentInstanceStatus, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { connectServiceClient, TEST_NATS_URL, uniqueName, waitFor, type TestServiceClient } from '#libs/testing';
+import { connectServiceClient, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type TestServiceClient } from '#libs/testing';
 import { probeHost } from './host/host-probe.js';
 import { processGone, runProgram } from './host/program.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-e2e-'));
 const abilities = await probeHost(dataDir);
 const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
@@ -18,11 +16,9 @@ if (!canRun) console.warn(`skipping the agent restart test: it needs root, LXC a
 
 const hostId = uniqueName('host');
 
-function startAgent(): ChildProcess {
-  return spawn(process.execPath, ['dist/apps/host-agent/src/main.js'], {
-    cwd: ROOT,
-    env: { ...process.env, NATS_URL: TEST_NATS_URL, PORT: '0', HOST_ID: hostId, AGENT_DATA_DIR: dataDir, HEARTBEAT_INTERVAL_MS: '300' },
-    stdio: 'ignore',
+function startAgent(): Fixture {
+  return runBuilt('dist/apps/host-agent/src/main.js', {
+    NATS_URL: TEST_NATS_URL, PORT: '0', HOST_ID: hostId, AGENT_DATA_DIR: dataDir, HEARTBEAT_INTERVAL_MS: '300',
   });
 }
 
@@ -30,7 +26,7 @@ function startAgent(): ChildProcess {
   let caller: TestServiceClient;
   let client: ServiceClient;
   let nats: NatsConnection;
-  let agent: ChildProcess;
+  let agent: Fixture;
   const heartbeats: HostHeartbeat[] = [];
 
   beforeAll(async () => {
@@ -45,7 +41,7 @@ function startAgent(): ChildProcess {
     });
   });
   afterAll(async () => {
-    agent?.kill('SIGKILL');
+    agent?.child.kill('SIGKILL');
     await caller?.close();
     await nats?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -76,8 +72,8 @@ function startAgent(): ChildProcess {
     expect(await request<AgentInstanceStatus>('instance.create', { spec: vm, start: true })).toMatchObject({ state: 'RUNNING' });
     const qemuPid = Number((await runProgram('cat', [path.join(dataDir, 'instances', vm.instanceId, 'qemu.pid')])).trim());
 
-    agent.kill('SIGKILL');
-    await new Promise((resolve) => agent.once('exit', resolve));
+    agent.child.kill('SIGKILL');
+    await agent.exited;
     expect((await runProgram('lxc-info', ['-P', path.join(dataDir, 'instances'), '-n', container.instanceId, '-s', '-H'])).trim()).toBe('RUNNING');
     expect(await processGone(qemuPid)).toBe(false);
 
