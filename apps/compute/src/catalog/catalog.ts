@@ -32,6 +32,11 @@ export interface RegisterImage extends Image {}
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const LOCATION = /^(template|dev):[a-z0-9][a-z0-9_-]{0,31}$/;
 
+// What each read returns, listed once per table.
+const REGION_COLUMNS = 'id, name, dns_zone AS "dnsZone"';
+const PLAN_COLUMNS = 'id, name, kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb"';
+const IMAGE_COLUMNS = 'id, name, os, version, kind, location';
+
 const SIZE_LIMITS = { vcpus: 256, memoryMb: 4 * 1024 * 1024, diskGb: 64 * 1024 };
 
 function requireId(value: unknown): string {
@@ -61,13 +66,13 @@ export class Catalog {
   constructor(private readonly pool: pg.Pool) {}
 
   async regions(): Promise<Region[]> {
-    const { rows } = await this.pool.query('SELECT id, name, dns_zone AS "dnsZone" FROM regions ORDER BY id');
+    const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions ORDER BY id`);
     return rows;
   }
 
   async plans(kind?: InstanceKind): Promise<Plan[]> {
     const { rows } = await this.pool.query(
-      `SELECT id, name, kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb" FROM plans
+      `SELECT ${PLAN_COLUMNS} FROM plans
        WHERE active AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, memory_mb, id`,
       [kindFilter(kind)],
     );
@@ -76,7 +81,7 @@ export class Catalog {
 
   async images(kind?: InstanceKind): Promise<Image[]> {
     const { rows } = await this.pool.query(
-      `SELECT id, name, os, version, kind, location FROM images WHERE active AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE active AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
       [kindFilter(kind)],
     );
     return rows;
@@ -84,20 +89,20 @@ export class Catalog {
 
   /** One region, plan or image by id, active or not (instances keep what they were made with); null when unknown. */
   async region(id: string): Promise<Region | null> {
-    const { rows } = await this.pool.query('SELECT id, name, dns_zone AS "dnsZone" FROM regions WHERE id = $1', [id]);
+    const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
   async plan(id: string): Promise<(Plan & { active: boolean }) | null> {
     const { rows } = await this.pool.query(
-      'SELECT id, name, kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb", active FROM plans WHERE id = $1',
+      `SELECT ${PLAN_COLUMNS}, active FROM plans WHERE id = $1`,
       [id],
     );
     return rows[0] ?? null;
   }
 
   async image(id: string): Promise<(Image & { active: boolean }) | null> {
-    const { rows } = await this.pool.query('SELECT id, name, os, version, kind, location, active FROM images WHERE id = $1', [id]);
+    const { rows } = await this.pool.query(`SELECT ${IMAGE_COLUMNS}, active FROM images WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
@@ -113,7 +118,7 @@ export class Catalog {
     }
     const { rows } = await this.pool.query(
       `INSERT INTO images (id, name, os, version, kind, location) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO NOTHING RETURNING id, name, os, version, kind, location`,
+       ON CONFLICT (id) DO NOTHING RETURNING ${IMAGE_COLUMNS}`,
       [id, name, os, version, kind, location],
     );
     if (rows.length === 0) throw AppError.conflict(`an image ${id} exists already`);
