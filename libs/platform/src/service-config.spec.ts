@@ -1,4 +1,4 @@
-import { readServiceConfig, requireDatabaseUrl } from './service-config.js';
+import { readServiceConfig, readWholeNumber, requireDatabaseUrl } from './service-config.js';
 
 describe('service configuration from the environment', () => {
   it('uses the defaults of a local machine', () => {
@@ -22,5 +22,15 @@ describe('service configuration from the environment', () => {
   it('says how to get a database when a data-keeping service has none', () => {
     const config = readServiceConfig('billing', { variable: 'PORT', default: 4003 }, {});
     expect(() => requireDatabaseUrl(config)).toThrow('billing keeps data in PostgreSQL: set DATABASE_URL');
+  });
+
+  it('reads a whole number with its bounds, naming the variable and the rule', () => {
+    const rule = { expected: 'at least 1000 milliseconds', min: 1000 };
+    expect(readWholeNumber('HOST_DOWN_TIMEOUT_MS', 30_000, rule, {})).toBe(30_000);
+    expect(readWholeNumber('HOST_DOWN_TIMEOUT_MS', 30_000, rule, { HOST_DOWN_TIMEOUT_MS: '2000' })).toBe(2000);
+    expect(() => readWholeNumber('HOST_DOWN_TIMEOUT_MS', 30_000, rule, { HOST_DOWN_TIMEOUT_MS: '999' })).toThrow(
+      'HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "999"',
+    );
+    expect(() => readWholeNumber('QUOTA_VCPUS', 40, { expected: 'a whole number' }, { QUOTA_VCPUS: '4.5' })).toThrow(/^QUOTA_VCPUS must be a whole number/);
   });
 });

@@ -4,15 +4,11 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { AGENT_HEARTBEAT_SUBJECT, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat } from '#libs/contracts';
 import { EventStore } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { NATS_CONNECTION, PG_POOL, readWholeNumber } from '#libs/platform';
 import { Hosts } from './hosts.js';
 
 /** A host that has not been heard from for this long is DOWN (HOST_DOWN_TIMEOUT_MS). */
-function downTimeoutMs(value = process.env.HOST_DOWN_TIMEOUT_MS ?? '30000'): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new Error(`HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "${value}"`);
-  return Number(value);
-}
-const DOWN_TIMEOUT_MS = downTimeoutMs();
+const DOWN_TIMEOUT_MS = readWholeNumber('HOST_DOWN_TIMEOUT_MS', 30_000, { expected: 'at least 1000 milliseconds', min: 1000 });
 
 /**
  * `compute.host.*` for the gateway, and the agents' heartbeats: each heartbeat is taken by

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { isUuid, SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
+import { readWholeNumber } from '#libs/platform';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
 
@@ -14,10 +15,10 @@ const REPORT_SETTLE = '5 seconds';
 const ORPHAN_RESERVATION_AGE = '5 minutes';
 
 /** How long an instance may stay in each transitional status; INSTANCE_TIMEOUT_MS sets one value for all. */
-export function transitionTimeouts(value = process.env.INSTANCE_TIMEOUT_MS): Record<string, number> {
-  if (value === undefined) return DEFAULT_TIMEOUTS_MS;
-  if (!/^\d+$/.test(value) || Number(value) < 1000) throw new Error(`INSTANCE_TIMEOUT_MS must be at least 1000 milliseconds, got "${value}"`);
-  return Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, Number(value)]));
+export function transitionTimeouts(env = process.env): Record<string, number> {
+  if (env.INSTANCE_TIMEOUT_MS === undefined) return DEFAULT_TIMEOUTS_MS;
+  const timeoutMs = readWholeNumber('INSTANCE_TIMEOUT_MS', 0, { expected: 'at least 1000 milliseconds', min: 1000 }, env);
+  return Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, timeoutMs]));
 }
 
 /**

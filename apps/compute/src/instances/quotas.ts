@@ -1,17 +1,14 @@
 import type pg from 'pg';
 import { AppError } from '#libs/messaging';
 import type { Sql } from '#libs/event-store';
+import { readWholeNumber } from '#libs/platform';
+
+const readLimit = (variable: string, fallback: number) => readWholeNumber(variable, fallback, { expected: 'a whole number' });
 
 export interface QuotaLimits {
   instances: number;
   vcpus: number;
   memoryMb: number;
-}
-
-function readLimit(variable: string, fallback: number): number {
-  const value = process.env[variable] ?? String(fallback);
-  if (!/^\d+$/.test(value)) throw new Error(`${variable} must be a whole number, got "${value}"`);
-  return Number(value);
 }
 
 /** What an account may hold unless ADMIN set its own limits (QUOTA_INSTANCES, QUOTA_VCPUS, QUOTA_MEMORY_MB). */

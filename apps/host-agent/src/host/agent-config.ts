@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { isRfc1123Label } from '#libs/contracts';
+import { readWholeNumber } from '#libs/platform';
 
 export interface AgentConfig {
   /** Names this host in subjects (`agent.<hostId>.…`) and to compute. */
@@ -20,11 +21,6 @@ function token(value: string, variable: string): string {
   return value;
 }
 
-function milliseconds(value: string | undefined, variable: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new Error(`${variable} must be a number of milliseconds, got "${value}"`);
-  return Number(value);
-}
 
 export function readAgentConfig(env = process.env): AgentConfig {
   const hostName = env.HOST_NAME ?? os.hostname();
@@ -38,7 +34,7 @@ export function readAgentConfig(env = process.env): AgentConfig {
     regionId: token(env.REGION_ID ?? 'local', 'REGION_ID'),
     dataDir: path.resolve(env.AGENT_DATA_DIR ?? '/var/lib/awan/agent'),
     accelerator,
-    heartbeatIntervalMs: milliseconds(env.HEARTBEAT_INTERVAL_MS, 'HEARTBEAT_INTERVAL_MS', 5000),
-    stopTimeoutMs: milliseconds(env.STOP_TIMEOUT_MS, 'STOP_TIMEOUT_MS', 30_000),
+    heartbeatIntervalMs: readWholeNumber('HEARTBEAT_INTERVAL_MS', 5000, { expected: 'a number of milliseconds' }, env),
+    stopTimeoutMs: readWholeNumber('STOP_TIMEOUT_MS', 30_000, { expected: 'a number of milliseconds' }, env),
   };
 }
