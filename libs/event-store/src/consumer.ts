@@ -40,12 +40,13 @@ export interface ConsumerOptions {
   logger?: Logger;
 }
 
-/** The aggregate stream an event belongs to, or its sequence when the message cannot be read (it is dead-lettered alone). */
-function streamOf(msg: JsMsg): string {
+/** The event a message carries, or why it carries none (such a message is dead-lettered). */
+function readEvent(msg: JsMsg): EventEnvelope | Error {
   try {
-    return String(msg.json<EventEnvelope>().streamId);
-  } catch {
-    return `unreadable-${msg.seq}`;
+    const event = msg.json<EventEnvelope>();
+    return event?.eventId ? event : new Error('message has no eventId');
+  } catch (error) {
+    return error as Error;
   }
 }
 
@@ -116,9 +117,10 @@ export class EventConsumer {
         continue;
       }
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
-      const stream = streamOf(msg);
+      const event = readEvent(msg);
+      const stream = event instanceof Error ? `unreadable-${msg.seq}` : event.streamId;
       const run = (lastOfStream.get(stream) ?? Promise.resolve())
-        .then(() => this.process(msg))
+        .then(() => this.process(msg, event))
         .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
       lastOfStream.set(stream, run);
       inFlight.add(run);
@@ -130,15 +132,9 @@ export class EventConsumer {
     await Promise.all(inFlight);
   }
 
-  private async process(msg: JsMsg): Promise<void> {
+  private async process(msg: JsMsg, event: EventEnvelope | Error): Promise<void> {
     const delivery = msg.info.deliveryCount;
-    let event: EventEnvelope;
-    try {
-      event = msg.json<EventEnvelope>();
-      if (!event?.eventId) throw new Error('message has no eventId');
-    } catch (error) {
-      return this.deadLetter(msg, error as Error);
-    }
+    if (event instanceof Error) return this.deadLetter(msg, event);
     // Only reached when an earlier dead-letter attempt failed.
     if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
     // A long effect (a VM being created) tells the server it is still at work, so a short ack
