@@ -1,7 +1,11 @@
 import type { EventStoreDefinition } from '#libs/platform';
+import { instanceAddressingMigrations } from './instance-addressing/instance-addressing.migrations.js';
+import { ipsMigrations } from './ips/ips.migrations.js';
+import { ipsProjection } from './ips/ips.projection.js';
+import { poolsMigrations } from './pools/pools.migrations.js';
 
 export const networkEventStore: EventStoreDefinition = {
   service: 'network',
-  migrations: [],
-  projections: [],
+  migrations: [...poolsMigrations, ...ipsMigrations, ...instanceAddressingMigrations],
+  projections: [ipsProjection],
 };

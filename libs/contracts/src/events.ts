@@ -45,6 +45,18 @@ export interface ComputeEvents {
   HostUp: { hostId: string };
 }
 
+/** One address of an instance as network allocated it, with what its host needs to configure it. */
+export interface InstanceAddress {
+  ipId: string;
+  family: IpFamily;
+  address: string;
+  /** The on-link prefix length: the pool's for a shared subnet, 64 for a /64 of its own. */
+  prefixLength: number;
+  gateway: string;
+  /** The host bridge the region's pool maps to. */
+  bridge: string;
+}
+
 export interface NetworkEvents {
   IpAllocated: {
     ipId: string;
@@ -54,11 +66,21 @@ export interface NetworkEvents {
     accountId: string;
     instanceId?: string;
     floating: boolean;
+    /** Beyond the contract's fields: where the address came from and how it is configured. */
+    poolId: string;
+    prefixLength: number;
+    gateway: string;
   };
   IpAssigned: { ipId: string; instanceId: string };
   IpUnassigned: { ipId: string };
   IpReleased: { ipId: string };
   ReverseDnsSet: { ipId: string; hostname: string };
+  /** Network's own: the PTR record goes back to the default (the instance's name, or none). */
+  ReverseDnsCleared: { ipId: string };
+  /** Network's own, on the instance's stream: its one IPv4 and one IPv6 are allocated. */
+  InstanceAddressesAllocated: { instanceId: string; addresses: InstanceAddress[] };
+  /** Network's own: the instance's region could not give it its addresses. */
+  InstanceAddressingFailed: { instanceId: string; reason: string };
 }
 
 export interface BillingEvents {

@@ -45,6 +45,15 @@ export function sqlIdentifier(name: string): string {
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return hasSqlState(error, '23505', constraint);
+}
+
+/** An EXCLUDE constraint refused the row (e.g. two overlapping ranges). */
+export function isExclusionViolation(error: unknown, constraint?: string): boolean {
+  return hasSqlState(error, '23P01', constraint);
+}
+
+function hasSqlState(error: unknown, code: string, constraint: string | undefined): boolean {
   const e = error as { code?: string; constraint?: string };
-  return e?.code === '23505' && (constraint === undefined || e.constraint === constraint);
+  return e?.code === code && (constraint === undefined || e.constraint === constraint);
 }

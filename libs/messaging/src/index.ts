@@ -2,3 +2,5 @@ export * from './app-error.js';
 export * from './messaging.module.js';
 export * from './rpc-error.filter.js';
 export * from './service-client.js';
+export * from './caller.js';
+export * from './pagination.js';

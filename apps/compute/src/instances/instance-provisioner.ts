@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceSpec } from '#libs/contracts';
+import {
+  agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec,
+} from '#libs/contracts';
 import { handleCommand, readState, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, type ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
@@ -12,9 +14,21 @@ const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
 /** The events the provisioner acts on. */
 export const PROVISIONED_EVENT_TYPES = [
-  'InstanceScheduled', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
+  'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
 ] as const;
+
+/** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */
+function networkOf(addresses: InstanceAddress[]): InstanceNetwork {
+  const v4 = addresses.find((a) => a.family === 'IPV4')!;
+  const v6 = addresses.find((a) => a.family === 'IPV6');
+  return {
+    bridge: v4.bridge,
+    ipv4: `${v4.address}/${v4.prefixLength}`,
+    gateway4: v4.gateway,
+    ...(v6 ? { ipv6: `${v6.address}/${v6.prefixLength}`, gateway6: v6.gateway } : {}),
+  };
+}
 
 interface InstanceRow {
   name: string;
@@ -66,7 +80,7 @@ export class InstanceProvisioner {
     try {
       switch (operation.kind) {
         case 'create':
-          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId), start: true });
+          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: true });
           break;
         case 'start':
           await this.ask(state.hostId!, 'instance.start', { instanceId });
@@ -86,7 +100,8 @@ export class InstanceProvisioner {
           if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
           break;
         case 'schedule':
-          return; // scheduled when created, by the create request itself
+        case 'address':
+          return; // scheduled by the create request itself; addressed by network
       }
     } catch (error) {
       // Away or slow: this event is handled again after a backoff. Anything else is the agent's refusal.
@@ -104,7 +119,7 @@ export class InstanceProvisioner {
     await sql.query('DELETE FROM instance_boot_configs WHERE instance_id = $1', [instanceId]);
   }
 
-  private async specOf(instanceId: string): Promise<InstanceSpec> {
+  private async specOf(instanceId: string, state: InstanceState): Promise<InstanceSpec> {
     const { rows } = await this.pool.query<InstanceRow>(
       `SELECT i.name, i.kind, i.image_id, i.vcpus, i.memory_mb, i.disk_gb, b.ssh_keys, b.user_data
        FROM instances i LEFT JOIN instance_boot_configs b ON b.instance_id = i.id WHERE i.id = $1`,
@@ -121,6 +136,7 @@ export class InstanceProvisioner {
       memoryMb: row.memory_mb,
       diskGb: row.disk_gb,
       image: { kind: image.kind, location: image.location },
+      network: networkOf(state.addresses),
       sshKeys: row.ssh_keys ?? [],
       ...(row.user_data === null ? {} : { userData: row.user_data }),
     };

@@ -15,21 +15,40 @@ const request = {
 };
 const requested: InstanceEvent = { type: 'InstanceRequested', data: request }; // version 1
 const scheduled: InstanceEvent = { type: 'InstanceScheduled', data: { hostId: 'node-1' } }; // version 2
-const started: InstanceEvent = { type: 'InstanceStarted', data: {} }; // version 3
+const addresses = [
+  { ipId: 'a4', family: 'IPV4' as const, address: '192.0.2.10', prefixLength: 24, gateway: '192.0.2.1', bridge: 'awanbr0' },
+  { ipId: 'a6', family: 'IPV6' as const, address: '2001:db8::10', prefixLength: 64, gateway: '2001:db8::1', bridge: 'awanbr0' },
+];
+const addressed: InstanceEvent = { type: 'InstanceAddressed', data: { addresses } }; // version 3
+const started: InstanceEvent = { type: 'InstanceStarted', data: {} }; // version 4
 const stopRequested = (force: boolean): InstanceEvent => ({ type: 'InstanceStopRequested', data: { force } });
 const stopped: InstanceEvent = { type: 'InstanceStopped', data: {} };
 const failed = (reason: string): InstanceEvent => ({ type: 'InstanceFailed', data: { reason } });
-const running = [requested, scheduled, started];
-const stoppedHistory = [...running, stopRequested(false), stopped]; // version 5
+const running = [requested, scheduled, addressed, started];
+const stoppedHistory = [...running, stopRequested(false), stopped]; // version 6
 const status = (events: InstanceEvent[]) => fold(instanceDecider, events).status;
 
 describe('an instance', () => {
   describe('being created', () => {
-    it('is requested, then scheduled on a host, then running', () => {
+    it('is requested, then scheduled on a host, then given its addresses, then running', () => {
       spec.given([]).when({ type: 'RequestInstance', request }).then([requested]);
       spec.given([requested]).when({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }).then([scheduled]);
-      spec.given([requested, scheduled]).when({ type: 'CompleteOperation', requestVersion: 2 }).then([started]);
-      expect([status([requested]), status([requested, scheduled]), status(running)]).toEqual(['PENDING', 'PROVISIONING', 'RUNNING']);
+      spec.given([requested, scheduled]).when({ type: 'AssignAddresses', addresses }).then([addressed]);
+      spec.given([requested, scheduled, addressed]).when({ type: 'CompleteOperation', requestVersion: 3 }).then([started]);
+      expect([status([requested]), status([requested, scheduled]), status([requested, scheduled, addressed]), status(running)])
+        .toEqual(['PENDING', 'PROVISIONING', 'PROVISIONING', 'RUNNING']);
+      expect(fold(instanceDecider, running).addresses).toEqual(addresses);
+    });
+
+    it('is not created on its host before network gave it its addresses, and takes them once', () => {
+      spec.given([requested, scheduled]).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
+      spec.given([requested, scheduled, addressed]).when({ type: 'AssignAddresses', addresses }).then([]);
+    });
+
+    it('fails when its region has no address for it', () => {
+      spec.given([requested, scheduled]).when({ type: 'FailAddressing', reason: 'pool local-ipv4 is exhausted' })
+        .then([failed('no addresses: pool local-ipv4 is exhausted')]);
+      spec.given(running).when({ type: 'FailAddressing', reason: 'late' }).then([]);
     });
 
     it.each(['web_1', 'Web', '-web', 'web.example', 'a'.repeat(64), '', '$(reboot)'])('refuses the name %j as BAD_USER_INPUT on input.name', (name) => {
@@ -44,7 +63,7 @@ describe('an instance', () => {
     });
 
     it('fails when provisioning fails, and when it outlives its timeout', () => {
-      spec.given([requested, scheduled]).when({ type: 'FailOperation', requestVersion: 2, reason: 'lxc-start failed' })
+      spec.given([requested, scheduled, addressed]).when({ type: 'FailOperation', requestVersion: 3, reason: 'lxc-start failed' })
         .then([failed('lxc-start failed')]);
       spec.given([requested, scheduled]).when({ type: 'TimeOut', status: 'PROVISIONING', statusVersion: 2 })
         .then([failed('timed out while PROVISIONING')]);
@@ -53,16 +72,16 @@ describe('an instance', () => {
     });
 
     it('ignores an agent that answers after the create timed out', () => {
-      spec.given([requested, scheduled, failed('timed out while PROVISIONING')]).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
+      spec.given([requested, scheduled, addressed, failed('timed out while PROVISIONING')]).when({ type: 'CompleteOperation', requestVersion: 3 }).then([]);
     });
   });
 
   describe('running', () => {
     it('stops, and starts again', () => {
       spec.given(running).when({ type: 'StopInstance', force: false }).then([stopRequested(false)]);
-      spec.given([...running, stopRequested(false)]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([stopped]);
+      spec.given([...running, stopRequested(false)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([stopped]);
       spec.given(stoppedHistory).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
-      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 6 }).then([started]);
+      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 7 }).then([started]);
     });
 
     it('treats a start of a running instance and a stop of a stopped one as done', () => {
@@ -76,32 +95,32 @@ describe('an instance', () => {
       spec.given(stopping).when({ type: 'StopInstance', force: false }).thenThrows(/stop in progress/);
       spec.given(stopping).when({ type: 'StopInstance', force: true }).then([stopRequested(true)]);
       // the graceful stop's late answer no longer counts; the forced one's does
-      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([]);
-      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([stopped]);
+      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([]);
+      spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 6 }).then([stopped]);
     });
 
     it('reboots through REBOOTING', () => {
       const rebooting: InstanceEvent[] = [...running, { type: 'InstanceRebootRequested', data: {} }];
       spec.given(running).when({ type: 'RebootInstance' }).then([{ type: 'InstanceRebootRequested', data: {} }]);
       expect(status(rebooting)).toBe('REBOOTING');
-      spec.given(rebooting).when({ type: 'CompleteOperation', requestVersion: 4 }).then([started]);
-      spec.given(rebooting).when({ type: 'TimeOut', status: 'REBOOTING', statusVersion: 4 }).then([failed('timed out while REBOOTING')]);
+      spec.given(rebooting).when({ type: 'CompleteOperation', requestVersion: 5 }).then([started]);
+      spec.given(rebooting).when({ type: 'TimeOut', status: 'REBOOTING', statusVersion: 5 }).then([failed('timed out while REBOOTING')]);
     });
 
     it('resizes through RESIZING back to where it was, onto a plan of its own kind', () => {
       const resizing: InstanceEvent = { type: 'InstanceResizeRequested', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } };
       const resized: InstanceEvent = { type: 'InstanceResized', data: { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' } };
       spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'vm-2g', toKind: 'VM' }).then([resizing]);
-      spec.given([...running, resizing]).when({ type: 'CompleteOperation', requestVersion: 4 }).then([resized]);
+      spec.given([...running, resizing]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([resized]);
       expect(fold(instanceDecider, [...running, resizing, resized])).toMatchObject({ status: 'RUNNING', planId: 'vm-2g' });
       expect(fold(instanceDecider, [...stoppedHistory, resizing, resized])).toMatchObject({ status: 'STOPPED', planId: 'vm-2g' });
       spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'ct-2g', toKind: 'CONTAINER' }).thenThrows('planId: a VM takes a VM plan');
     });
 
     it('stops when its host reports the guest powered off, unless something changed since', () => {
-      spec.given(running).when({ type: 'ObserveStopped', statusVersion: 3 }).then([stopped]);
-      spec.given([...running, stopRequested(false)]).when({ type: 'ObserveStopped', statusVersion: 3 }).then([]); // a stop is under way
-      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }, started]).when({ type: 'ObserveStopped', statusVersion: 3 }).then([]);
+      spec.given(running).when({ type: 'ObserveStopped', statusVersion: 4 }).then([stopped]);
+      spec.given([...running, stopRequested(false)]).when({ type: 'ObserveStopped', statusVersion: 4 }).then([]); // a stop is under way
+      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }, started]).when({ type: 'ObserveStopped', statusVersion: 4 }).then([]);
     });
 
     it('can be started or stopped again after a failed operation, to recover it', () => {
@@ -109,7 +128,7 @@ describe('an instance', () => {
       spec.given(broken).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
       spec.given(broken).when({ type: 'StopInstance', force: true }).then([stopRequested(true)]);
       // one that never ran has nothing on a host to start
-      spec.given([requested, scheduled, failed('x')]).when({ type: 'StartInstance' }).thenThrows('cannot start an instance that is ERROR');
+      spec.given([requested, scheduled, addressed, failed('x')]).when({ type: 'StartInstance' }).thenThrows('cannot start an instance that is ERROR');
     });
   });
 
@@ -119,15 +138,16 @@ describe('an instance', () => {
     it('goes through DELETING to DELETED from any state, and a second delete is done already', () => {
       spec.given(running).when({ type: 'DeleteInstance' }).then([{ type: 'InstanceDeletionRequested', data: {} }]);
       spec.given([requested]).when({ type: 'DeleteInstance' }).then([{ type: 'InstanceDeletionRequested', data: {} }]);
-      spec.given([...running, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 4 })
+      spec.given([...running, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 5 })
         .then([{ type: 'InstanceDeleted', data: {} }]);
       expect(status(deleted)).toBe('DELETED');
       spec.given(deleted).when({ type: 'DeleteInstance' }).then([]);
     });
 
     it('supersedes a create under way: the create\'s answer no longer counts', () => {
-      const deleting: InstanceEvent[] = [requested, scheduled, { type: 'InstanceDeletionRequested', data: {} }];
-      spec.given(deleting).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
+      const deleting: InstanceEvent[] = [requested, scheduled, addressed, { type: 'InstanceDeletionRequested', data: {} }];
+      spec.given(deleting).when({ type: 'CompleteOperation', requestVersion: 3 }).then([]);
+      spec.given([requested, scheduled, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'AssignAddresses', addresses }).then([]);
       spec.given([requested, { type: 'InstanceDeletionRequested', data: {} }]).when({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }).then([]);
     });
 
@@ -140,7 +160,7 @@ describe('an instance', () => {
 
     it('ignores a late report from its agent', () => {
       spec.given(deleted).when({ type: 'CompleteOperation', requestVersion: 2 }).then([]);
-      spec.given(deleted).when({ type: 'FailOperation', requestVersion: 4, reason: 'late' }).then([]);
+      spec.given(deleted).when({ type: 'FailOperation', requestVersion: 5, reason: 'late' }).then([]);
     });
   });
 

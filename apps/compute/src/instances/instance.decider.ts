@@ -1,4 +1,4 @@
-import { isRfc1123Label, RFC1123_LABEL_RULE, type BillingCycle, type ComputeEvents, type InstanceKind } from '#libs/contracts';
+import { isRfc1123Label, RFC1123_LABEL_RULE, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 
@@ -13,6 +13,7 @@ export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = ['PENDING', 'PRO
 export type InstanceEvent =
   | DomainEvent<'InstanceRequested', ComputeEvents['InstanceRequested']>
   | DomainEvent<'InstanceScheduled', ComputeEvents['InstanceScheduled']>
+  | DomainEvent<'InstanceAddressed', { addresses: InstanceAddress[] }>
   | DomainEvent<'InstanceStarted', ComputeEvents['InstanceStarted']>
   | DomainEvent<'InstanceStopped', ComputeEvents['InstanceStopped']>
   | DomainEvent<'InstanceResized', ComputeEvents['InstanceResized']>
@@ -24,8 +25,11 @@ export type InstanceEvent =
   | DomainEvent<'InstanceResizeRequested', { fromPlanId: string; toPlanId: string }>
   | DomainEvent<'InstanceDeletionRequested', Record<string, never>>;
 
-/** What the host agent is being asked to do for the instance right now. */
-export type InstanceOperation = 'schedule' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
+/**
+ * What the instance is waiting for: a host (`schedule`), its addresses from network (`address`),
+ * or the host agent to carry out the rest.
+ */
+export type InstanceOperation = 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
 
 export type InstanceCommand =
   | { type: 'RequestInstance'; request: ComputeEvents['InstanceRequested'] }
@@ -39,6 +43,9 @@ export type InstanceCommand =
    * so a late answer to a request that was superseded or timed out changes nothing.
    */
   | { type: 'ScheduleInstance'; requestVersion: number; hostId: string }
+  /** Network's answer to the instance's request for addresses. */
+  | { type: 'AssignAddresses'; addresses: InstanceAddress[] }
+  | { type: 'FailAddressing'; reason: string }
   | { type: 'CompleteOperation'; requestVersion: number }
   | { type: 'FailOperation'; requestVersion: number; reason: string }
   /** The timeout watcher saw the instance in `status` since `statusVersion` for too long. */
@@ -52,6 +59,8 @@ export interface InstanceState {
   planId: string | null;
   hostId: string | null;
   billingCycle: BillingCycle | null;
+  /** Its IPv4 and IPv6, which it keeps wherever it runs. */
+  addresses: InstanceAddress[];
   /** Whether the host ever ran it: a failure before that leaves nothing on the host to keep. */
   provisioned: boolean;
   /** Events folded so far: the stream's version. */
@@ -68,7 +77,7 @@ export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`
 export const instanceIdOf = (streamId: string) => streamId.slice('instance-'.length);
 
 function refuse(state: InstanceState, action: string): never {
-  const busy = state.operation && state.operation.kind !== 'schedule' ? ` (${state.operation.kind} in progress)` : '';
+  const busy = state.operation && !awaitsPlacement(state) ? ` (${state.operation.kind} in progress)` : '';
   throw AppError.conflict(`cannot ${action} an instance that is ${state.status}${busy}`);
 }
 
@@ -80,6 +89,8 @@ function validateRequest(request: ComputeEvents['InstanceRequested']): void {
   }
 }
 
+/** Not yet on its host: waiting for a host or for its addresses. */
+const awaitsPlacement = (state: InstanceState) => state.operation?.kind === 'schedule' || state.operation?.kind === 'address';
 /** An instance the host has, with no operation under way or one it may take over. */
 const idle = (state: InstanceState) => state.operation === null;
 /** A failed instance the host ran can be started or stopped again to recover it. */
@@ -89,7 +100,8 @@ function completion(state: InstanceState): InstanceEvent[] {
   const operation = state.operation!;
   switch (operation.kind) {
     case 'schedule':
-      return []; // answered by ScheduleInstance
+    case 'address':
+      return []; // answered by ScheduleInstance, and by network through AssignAddresses
     case 'create':
     case 'start':
     case 'reboot':
@@ -104,15 +116,15 @@ function completion(state: InstanceState): InstanceEvent[] {
 }
 
 /**
- * An instance's life: PENDING until a host is reserved, PROVISIONING until the agent reports
- * it running, then RUNNING / STOPPED with REBOOTING, RESIZING and DELETING in between; ERROR
+ * An instance's life: PENDING until a host is reserved, PROVISIONING while network gives it its
+ * addresses and until the agent reports it running, then RUNNING / STOPPED with REBOOTING, RESIZING and DELETING in between; ERROR
  * when a step fails or times out; DELETED at the end, kept readable with its history.
  * One operation at a time: a user command while another runs is a CONFLICT, except delete,
  * which supersedes anything, and a forced stop, which takes over a graceful one or a reboot.
  */
 export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEvent> = {
   initialState: () => ({
-    status: null, kind: null, planId: null, hostId: null, billingCycle: null, provisioned: false,
+    status: null, kind: null, planId: null, hostId: null, billingCycle: null, addresses: [], provisioned: false,
     version: 0, statusVersion: 0, operation: null, statusBeforeResize: null,
   }),
 
@@ -149,6 +161,12 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'ScheduleInstance':
         if (operation?.kind !== 'schedule' || operation.version !== command.requestVersion) return [];
         return [{ type: 'InstanceScheduled', data: { hostId: command.hostId } }];
+      case 'AssignAddresses':
+        if (operation?.kind !== 'address') return []; // deleted or timed out meanwhile, or answered already
+        return [{ type: 'InstanceAddressed', data: { addresses: command.addresses } }];
+      case 'FailAddressing':
+        if (operation?.kind !== 'address') return [];
+        return [{ type: 'InstanceFailed', data: { reason: `no addresses: ${command.reason}` } }];
       case 'CompleteOperation':
         if (operation?.version !== command.requestVersion) return [];
         return completion(state);
@@ -180,7 +198,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
           kind: event.data.kind, planId: event.data.planId, billingCycle: event.data.billingCycle,
         };
       case 'InstanceScheduled':
-        return { ...enter('PROVISIONING', { kind: 'create', version }), hostId: event.data.hostId };
+        return { ...enter('PROVISIONING', { kind: 'address', version }), hostId: event.data.hostId };
+      case 'InstanceAddressed':
+        return { ...enter('PROVISIONING', { kind: 'create', version }), addresses: event.data.addresses };
       case 'InstanceStartRequested':
         return enter(previous.status!, { kind: 'start', version });
       case 'InstanceStopRequested':

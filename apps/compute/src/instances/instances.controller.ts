@@ -1,37 +1,30 @@
-import { randomUUID } from 'node:crypto';
 import { Controller, Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { AGENT_HEARTBEAT_SUBJECT, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat } from '#libs/contracts';
+import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
 import { EventConsumer, EventStore } from '#libs/event-store';
-import { ServiceClient } from '#libs/messaging';
+import { metadataOf, scopeOf, ServiceClient, type Caller } from '#libs/messaging';
 import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
 import { Catalog } from '../catalog/catalog.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { ADDRESSING_EVENT_TYPES, recordInstanceAddresses } from './instance-addresses.js';
 import { InstanceProvisioner, PROVISIONED_EVENT_TYPES } from './instance-provisioner.js';
 import { InstanceWatcher, transitionTimeouts } from './instance-watcher.js';
-import { Instances, type CreateInstanceInput, type InstanceOperationRequest, type ListFilter, type Scope } from './instances.js';
+import { Instances, type CreateInstanceInput, type InstanceOperationRequest, type ListFilter } from './instances.js';
 import { defaultQuota, Quotas, type QuotaLimits } from './quotas.js';
 
 const TIMEOUTS_MS = transitionTimeouts();
 const DEFAULT_QUOTA = defaultQuota();
 const WATCH_INTERVAL_MS = 2000;
 
-interface Caller extends Scope {
-  metadata?: EventMetadata;
-}
 type OperationPayload = Caller & { id: string; force?: boolean; planId?: string };
 
-/** A request's metadata as the gateway sends it; a request without any (an operator's tool) acts as the system. */
-const metadataOf = (payload: Caller | undefined): EventMetadata =>
-  payload?.metadata ?? { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
-const scopeOf = (payload: Caller | undefined): Scope => ({ accountIds: payload?.accountIds ?? null });
 
 /**
  * `compute.instance.*` and `compute.quota.*` for the gateway; and, in the background, the
- * provisioner (a durable consumer of compute's own instance events, shared by the replicas)
- * and the timeout watcher.
+ * provisioner (a durable consumer of compute's own instance events, shared by the replicas),
+ * the consumer of network's answers with each instance's addresses, and the timeout watcher.
  */
 @Controller()
 export class InstancesController implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,6 +32,7 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
   private readonly instances: Instances;
   private readonly quotas: Quotas;
   private readonly consumer: EventConsumer;
+  private readonly addressing: EventConsumer;
   private readonly watcher: InstanceWatcher;
   private watching: NodeJS.Timeout | undefined;
   private heartbeats: Subscription | undefined;
@@ -71,10 +65,24 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
       backoffMs: [1000, 2000, 5000, 10_000, 30_000],
       logger: this.logger,
     });
+    this.addressing = new EventConsumer({
+      pool,
+      schema: store.schema,
+      service: 'compute',
+      nats,
+      name: 'compute-addressing',
+      source: 'network',
+      filterSubject: 'events.network.instance.>',
+      handle: (event) => ((ADDRESSING_EVENT_TYPES as readonly string[]).includes(event.type) ? recordInstanceAddresses(store, event) : Promise.resolve()),
+      inbox: false, // idempotent through the decider
+      concurrency: 4,
+      logger: this.logger,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.consumer.start();
+    await this.addressing.start();
     this.watching = setInterval(() => void this.watch(), WATCH_INTERVAL_MS);
     // Its own queue group: the hosts capability takes every heartbeat too.
     this.heartbeats = this.nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
@@ -92,6 +100,7 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
     this.heartbeats?.unsubscribe();
     clearInterval(this.watching);
     await this.consumer.stop();
+    await this.addressing.stop();
   }
 
   private async watch(): Promise<void> {

@@ -6,7 +6,7 @@ import { probeHost } from '../../../host-agent/src/host/host-probe.js';
 import { runProgram } from '../../../host-agent/src/host/program.js';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
-import type { Page } from './pagination.js';
+import type { Page } from '#libs/messaging';
 
 const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
 const abilities = await probeHost(probeDir);

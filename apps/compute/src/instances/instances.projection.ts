@@ -2,7 +2,7 @@ import type { Projection } from '#libs/event-store';
 import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
 export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
-  'InstanceRequested', 'InstanceScheduled', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
+  'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
   'InstanceDeleted', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceDeletionRequested',
 ];

@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind } from '#libs/contracts';
 import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
+import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import type { Catalog, Plan } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
-import { decodeCursor, encodeCursor, pageSize, toPage, type Page } from './pagination.js';
 import { Quotas } from './quotas.js';
 
 /** What createInstance takes: the request's own fields, and what the guest gets at first boot. */
@@ -42,11 +41,6 @@ export interface InstanceHistoryEntry {
   occurredAt: string;
   /** The event's data as JSON text, as the contract's InstanceEvent carries it. */
   data: string;
-}
-
-/** The accounts a caller may see (its own, or a reseller's tree); absent for ADMIN, who sees all. */
-export interface Scope {
-  accountIds?: string[] | null;
 }
 
 export interface ListFilter extends Scope {
@@ -192,7 +186,7 @@ export class Instances {
 
   async get(id: unknown, scope: Scope = {}): Promise<InstanceView | null> {
     const view = typeof id === 'string' ? await this.find(id) : null;
-    return view && this.inScope(view.accountId, scope) ? view : null;
+    return view && inScope(view.accountId, scope) ? view : null;
   }
 
   async list(filter: ListFilter = {}): Promise<Page<InstanceView> & { totalCount: number }> {
@@ -266,10 +260,6 @@ export class Instances {
     const view = await this.get(id, scope);
     if (!view) throw AppError.notFound(`instance ${String(id)}`);
     return view;
-  }
-
-  private inScope(accountId: string, scope: Scope): boolean {
-    return !scope.accountIds || scope.accountIds.includes(accountId);
   }
 
   private async find(id: string): Promise<InstanceView | null> {

@@ -1,4 +1,4 @@
-import { AppError } from '#libs/messaging';
+import { AppError } from './app-error.js';
 
 export interface Page<T> {
   edges: { cursor: string; node: T }[];

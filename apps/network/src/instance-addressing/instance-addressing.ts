@@ -1,0 +1,88 @@
+import type pg from 'pg';
+import { isUuid, SYSTEM_ACTOR, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily } from '#libs/contracts';
+import { readState, type EventStore, type Sql } from '#libs/event-store';
+import { AppError, inScope, type Scope } from '#libs/messaging';
+import type { TargetInstance } from '../ips/ip.decider.js';
+import type { InstanceDirectory, Ips } from '../ips/ips.js';
+import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';
+
+/** Compute's events this consumer acts on. */
+export const ADDRESSED_EVENT_TYPES = ['InstanceRequested', 'InstanceStarted', 'InstanceFailed', 'InstanceDeleted'] as const;
+
+const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
+
+/**
+ * Gives every instance compute creates its IPv4 and IPv6 and takes them back when the instance
+ * is deleted or fails before it ever ran. Reads compute's instance events (durable consumer,
+ * inbox), and keeps the little it needs to know of instances for floating IPs and DNS.
+ */
+export class InstanceAddressing implements InstanceDirectory {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly ips: Ips,
+  ) {}
+
+  async handle(event: EventEnvelope, tx: Sql): Promise<void> {
+    const instanceId = event.streamId.slice('instance-'.length);
+    const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
+    switch (event.type) {
+      case 'InstanceRequested':
+        await this.address(event.data as ComputeEvents['InstanceRequested'], tx, metadata);
+        return;
+      case 'InstanceStarted':
+        await tx.query('UPDATE instances SET started = true WHERE id = $1', [instanceId]);
+        return;
+      case 'InstanceFailed':
+      case 'InstanceDeleted': {
+        const { rows } = await tx.query<{ started: boolean }>('SELECT started FROM instances WHERE id = $1', [instanceId]);
+        // An instance that ran and then failed is still on its host with its addresses, until it is deleted.
+        if (event.type === 'InstanceFailed' && rows[0]?.started) return;
+        await tx.query('UPDATE instances SET ended_at = coalesce(ended_at, $2) WHERE id = $1', [instanceId, event.occurredAt]);
+        await this.ips.releaseInstance(instanceId, metadata);
+      }
+    }
+  }
+
+  /**
+   * Both addresses or neither, in the consumer's transaction: a pool that has run out rolls back
+   * what the other family took, and the instance gets the reason instead.
+   */
+  private async address(request: ComputeEvents['InstanceRequested'], tx: Sql, metadata: EventMetadata): Promise<void> {
+    await tx.query(
+      'INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
+      [request.instanceId, request.accountId, request.regionId, request.name],
+    );
+    const streamId = instanceAddressingStreamId(request.instanceId);
+    const { state } = await readState(this.store, streamId, instanceAddressingDecider);
+    if (state.outcome !== null) return; // answered before this delivery
+    let events: InstanceAddressingEvent[];
+    await tx.query('SAVEPOINT addressing');
+    try {
+      const addresses: InstanceAddress[] = [];
+      for (const family of FAMILIES) {
+        const ip = await this.ips.allocateIn(tx, { regionId: request.regionId, family, accountId: request.accountId, instanceId: request.instanceId, floating: false }, metadata);
+        addresses.push({ ipId: ip.ipId, family, address: ip.address, prefixLength: ip.prefixLength, gateway: ip.gateway, bridge: ip.bridge });
+      }
+      events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: request.instanceId, addresses }, state);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      await tx.query('ROLLBACK TO SAVEPOINT addressing');
+      events = instanceAddressingDecider.decide({ type: 'RecordFailure', instanceId: request.instanceId, reason: error.message }, state);
+    }
+    // Version 0: should another delivery answer first, this transaction fails and gives back what it claimed.
+    await this.store.append(streamId, events, { expectedVersion: 0, metadata, tx });
+  }
+
+  async require(instanceId: unknown, scope: Scope): Promise<TargetInstance> {
+    const id = typeof instanceId === 'string' ? instanceId.toLowerCase() : '';
+    const { rows } = isUuid(id)
+      ? await this.pool.query<{ account_id: string; region_id: string; ended: boolean }>(
+          'SELECT account_id, region_id, ended_at IS NOT NULL AS ended FROM instances WHERE id = $1',
+          [id],
+        )
+      : { rows: [] };
+    if (!rows[0] || !inScope(rows[0].account_id, scope)) throw AppError.notFound(`instance ${String(instanceId)}`);
+    return { instanceId: id, accountId: rows[0].account_id, regionId: rows[0].region_id, ended: rows[0].ended };
+  }
+}
