@@ -4,6 +4,7 @@ import { ProgramError } from '../host/program.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
+import { ensureBridge } from './host-network.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
@@ -40,13 +41,13 @@ export class InstanceManager {
         }
       }
       const created = spec;
-      if (start) await this.run(() => this.drivers[created.kind].start(created));
+      if (start) await this.run(() => this.startOn(created, this.drivers[created.kind]));
       return this.statusOf(created);
     });
   }
 
   start(instanceId: string) {
-    return this.withSpec(instanceId, (spec, driver) => driver.start(spec));
+    return this.withSpec(instanceId, (spec, driver) => this.startOn(spec, driver));
   }
 
   stop(instanceId: string, force = false, timeoutMs = this.stopTimeoutMs) {
@@ -65,6 +66,11 @@ export class InstanceManager {
       await this.folders.writeSpec(next);
       return next;
     });
+  }
+
+  private async startOn(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
+    if (spec.network) await ensureBridge(spec.network);
+    await driver.start(spec);
   }
 
   delete(instanceId: string): Promise<AgentInstanceStatus> {

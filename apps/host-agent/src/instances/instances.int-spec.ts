@@ -11,7 +11,7 @@ import { InstanceManager } from './instance-manager.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
 import { qmp } from './qmp-client.js';
-import { tapName } from './tap-device.js';
+import { tapName } from './host-network.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-'));
 const imagesDir = path.join(os.tmpdir(), 'awan-test-images');

@@ -10,7 +10,7 @@ import { waitUntil } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
 import { macFor } from './instance-spec.js';
 import { qmp } from './qmp-client.js';
-import { ensureTap, removeTap, tapName } from './tap-device.js';
+import { ensureTap, removeTap, tapName } from './host-network.js';
 
 export interface QemuOptions {
   folders: InstanceFolders;

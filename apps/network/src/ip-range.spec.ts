@@ -1,0 +1,48 @@
+import { formatAddress, formatPrefix, normalizeHostname, overlaps, parseAddress, parsePrefix, reverseName, reverseZone, type IpPrefix } from './ip-range.js';
+
+const prefix = (text: string) => parsePrefix(text) as IpPrefix;
+
+describe('IP addresses and prefixes', () => {
+  it.each([
+    ['192.0.2.10', '192.0.2.10'],
+    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // the first of two equal zero runs is the one compressed
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], // a single zero group is not compressed
+    ['::', '::'],
+    ['::ffff:192.0.2.1', '::ffff:c000:201'],
+  ])('reads %s and writes it as %s (RFC 5952)', (text, canonical) => {
+    expect(formatAddress(parseAddress(text)!)).toBe(canonical);
+  });
+
+  it.each(['192.0.2', '192.0.2.256', '2001:db8::1::1', 'fe80::1%eth0', 'web', ''])('refuses %j as an address', (text) => {
+    expect(parseAddress(text)).toBeNull();
+  });
+
+  it('reads prefixes, and names the network of one whose host bits are set', () => {
+    expect(formatPrefix(prefix('2001:db8:113::/64'))).toBe('2001:db8:113::/64');
+    expect(parsePrefix('192.0.2.5/24')).toEqual({ error: 'is not a network address: the host bits are set (the network is 192.0.2.0/24)' });
+    expect(parsePrefix('192.0.2.0/33')).toEqual({ error: 'a prefix length is at most 32 for IPV4' });
+    expect(parsePrefix('192.0.2.0')).toHaveProperty('error');
+  });
+
+  it('sees overlaps within a family only', () => {
+    expect(overlaps(prefix('192.0.2.0/24'), prefix('192.0.2.128/25'))).toBe(true);
+    expect(overlaps(prefix('192.0.2.0/25'), prefix('192.0.2.128/25'))).toBe(false);
+    expect(overlaps(prefix('::/0'), prefix('192.0.2.0/24'))).toBe(false);
+  });
+
+  it('names PTR owners and reverse zones at the label boundary', () => {
+    expect(reverseName(parseAddress('203.0.113.7')!)).toBe('7.113.0.203.in-addr.arpa');
+    expect(reverseZone(prefix('203.0.113.0/24'))).toBe('113.0.203.in-addr.arpa');
+    expect(reverseZone(prefix('203.0.113.64/26'))).toBe('113.0.203.in-addr.arpa');
+    expect(reverseName(parseAddress('2001:db8::1')!)).toBe(`1.${'0.'.repeat(23)}8.b.d.0.1.0.0.2.ip6.arpa`);
+    expect(reverseZone(prefix('2001:db8:113::/64'))).toBe('0.0.0.0.3.1.1.0.8.b.d.0.1.0.0.2.ip6.arpa');
+  });
+
+  it('takes host names for PTR records, lower-cased, and refuses anything else', () => {
+    expect(normalizeHostname('Mail.Example.COM.')).toBe('mail.example.com');
+    for (const bad of ['localhost', 'mail..example.com', '-a.example.com', 'a_b.example.com', 'x.$(reboot)', `${'a'.repeat(64)}.com`, 42]) {
+      expect(normalizeHostname(bad)).toBeNull();
+    }
+  });
+});
