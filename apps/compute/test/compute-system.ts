@@ -3,10 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import pg from 'pg';
 import { agentSubject } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { connectServiceClient, runBuilt, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import type { InstanceView } from '../src/instances/instances.js';
 import type { InstanceStatus } from '../src/instances/instance.decider.js';
 
@@ -31,11 +30,8 @@ export interface ComputeSystem {
 }
 
 export async function startComputeSystem(env: Record<string, string> = {}): Promise<ComputeSystem> {
-  const database = uniqueName('awan_compute_');
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const databaseUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${database}` }).toString();
+  const database = await createServiceDatabase('awan_compute_');
+  const databaseUrl = database.url;
   // Another run's events would reach this compute's consumer: start from an empty stream.
   const nats = await connect({ servers: TEST_NATS_URL });
   await (await jetstreamManager(nats)).streams.delete('COMPUTE').catch(() => undefined);
@@ -95,8 +91,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
         }
       }
       await caller.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-      await admin.end();
+      await database.drop();
       rmSync(agentDataDir, { recursive: true, force: true });
     },
   };

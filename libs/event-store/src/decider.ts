@@ -1,5 +1,6 @@
 import type { EventMetadata } from '#libs/contracts';
 import { ConcurrencyError } from './errors.js';
+import type { Sql } from './database.js';
 import type { DomainEvent, EventStore, RecordedEvent } from './event-store.js';
 
 /**
@@ -19,13 +20,14 @@ export function fold<State, Event extends DomainEvent>(
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
 }
 
-/** A stream's current state and version, folded from its events. */
+/** A stream's current state and version, folded from its events; `sql` reads inside a caller's transaction. */
 export async function readState<State, Event extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, State, Event>, 'evolve' | 'initialState'>,
+  sql?: Sql,
 ): Promise<{ state: State; version: number }> {
-  const history = await store.readStream(streamId);
+  const history = await store.readStream(streamId, sql);
   // A recorded event is its domain event plus the envelope, so evolve may read either.
   return { state: fold(decider, history as unknown as Event[]), version: history.at(-1)?.version ?? 0 };
 }

@@ -147,8 +147,9 @@ export class EventStore {
     return rows[0].version;
   }
 
-  async readStream(streamId: string): Promise<RecordedEvent[]> {
-    const { rows } = await this.pool.query<EventRow>(
+  /** A stream's events; `sql` reads inside a caller's transaction. */
+  async readStream(streamId: string, sql: Sql = this.pool): Promise<RecordedEvent[]> {
+    const { rows } = await sql.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`,
       [streamId],
     );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type pg from 'pg';
+import pg from 'pg';
 import { createPool, sqlIdentifier, type Logger } from '#libs/event-store';
 
 /** Tests use the servers the environment names, else the machine's own PostgreSQL and NATS. */
@@ -29,6 +29,28 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
     async close() {
       await pool.query(`DROP SCHEMA IF EXISTS ${sqlIdentifier(schema)} CASCADE`);
       await pool.end();
+    },
+  };
+}
+
+export interface ServiceDatabase {
+  /** A DATABASE_URL for service processes: each keeps its schema there, as in production. */
+  url: string;
+  /** Drops the database, whoever is still connected. */
+  drop(): Promise<void>;
+}
+
+/** A database of its own, for tests that run service processes. */
+export async function createServiceDatabase(prefix = 'awan_'): Promise<ServiceDatabase> {
+  const name = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${sqlIdentifier(name)}`);
+  return {
+    url: Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${name}` }).toString(),
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${sqlIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
     },
   };
 }

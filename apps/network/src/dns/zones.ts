@@ -7,6 +7,8 @@ export interface DnsZone {
   name: string;
   kind: 'FORWARD' | 'REVERSE';
   regionId: string;
+  /** For a reverse zone: the pools whose addresses it names. */
+  poolIds?: string[];
 }
 
 export interface DnsRecord {
@@ -36,20 +38,25 @@ export class Zones {
   ) {}
 
   async zones(): Promise<DnsZone[]> {
-    const regions = await this.regions();
-    const { rows } = await this.pool.query<{ region_id: string; prefix: string }>('SELECT region_id, prefix::text FROM pools ORDER BY position');
+    const forward = (await this.regions()).map((region): DnsZone => ({ name: forwardZone(region), kind: 'FORWARD', regionId: region.id }));
+    return [...forward, ...(await this.reverseZones())];
+  }
+
+  /** One per pool's prefix, cut at the label boundary; pools that share a zone share it. */
+  private async reverseZones(): Promise<DnsZone[]> {
+    const { rows } = await this.pool.query<{ id: string; region_id: string; prefix: string }>('SELECT id, region_id, prefix::text FROM pools ORDER BY position');
     const zones = new Map<string, DnsZone>();
-    for (const region of regions) zones.set(forwardZone(region), { name: forwardZone(region), kind: 'FORWARD', regionId: region.id });
     for (const row of rows) {
       const name = reverseZone(parsePrefix(row.prefix) as IpPrefix);
-      if (!zones.has(name)) zones.set(name, { name, kind: 'REVERSE', regionId: row.region_id });
+      const zone = zones.get(name) ?? { name, kind: 'REVERSE', regionId: row.region_id, poolIds: [] };
+      zone.poolIds!.push(row.id);
+      zones.set(name, zone);
     }
     return [...zones.values()];
   }
 
   async records(zoneName: unknown): Promise<DnsRecord[]> {
     const zone = await this.zone(zoneName);
-    const regions = new Map((await this.regions()).map((r) => [r.id, r]));
     if (zone.kind === 'FORWARD') {
       const { rows } = await this.pool.query<{ name: string; address: string; family: string }>(
         `SELECT i.name, host(a.address) AS address, a.family FROM instances i
@@ -62,13 +69,16 @@ export class Zones {
     const { rows } = await this.pool.query<{ address: string; reverse_dns: string | null; name: string | null; region_id: string | null }>(
       `SELECT host(a.address) AS address, a.reverse_dns, i.name, i.region_id FROM ip_addresses a
        LEFT JOIN instances i ON i.id = a.instance_id AND i.ended_at IS NULL
-       WHERE a.released_at IS NULL ORDER BY a.address`,
+       WHERE a.released_at IS NULL AND a.pool_id = ANY($1) ORDER BY a.address`,
+      [zone.poolIds],
     );
+    // Only an address of an instance needs compute's regions, for the instance's name.
+    const regions = new Map(rows.some((row) => row.name) ? (await this.regions()).map((r) => [r.id, r]) : []);
     return rows.flatMap((row) => {
       const owner = reverseName(parseAddress(row.address)!);
       const region = row.region_id ? regions.get(row.region_id) : undefined;
       const target = row.reverse_dns ?? (row.name && region ? `${row.name}.${forwardZone(region)}` : null);
-      return owner.endsWith(`.${zone.name}`) && target ? [{ name: owner, type: 'PTR' as const, value: target, ttl: TTL }] : [];
+      return target ? [{ name: owner, type: 'PTR' as const, value: target, ttl: TTL }] : [];
     });
   }
 
@@ -76,6 +86,7 @@ export class Zones {
   async zoneFile(zoneName: unknown): Promise<{ zone: string; serial: number; text: string }> {
     const zone = await this.zone(zoneName);
     const region = (await this.regions()).find((r) => r.id === zone.regionId);
+    // The region's own zone names the nameserver; a region compute does not know uses the zone itself.
     const nameserver = `ns1.${region?.dnsZone ?? zone.name}.`;
     const serial = await this.serial();
     const lines = [
@@ -98,7 +109,8 @@ export class Zones {
 
   private async zone(zoneName: unknown): Promise<DnsZone> {
     const name = typeof zoneName === 'string' ? zoneName.toLowerCase().replace(/\.$/, '') : '';
-    const zone = (await this.zones()).find((z) => z.name === name);
+    const candidates = name.endsWith('.arpa') ? await this.reverseZones() : await this.zones();
+    const zone = candidates.find((z) => z.name === name);
     if (!zone) throw AppError.notFound(`zone ${String(zoneName)}`);
     return zone;
   }

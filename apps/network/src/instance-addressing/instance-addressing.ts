@@ -54,7 +54,7 @@ export class InstanceAddressing implements InstanceDirectory {
       [request.instanceId, request.accountId, request.regionId, request.name],
     );
     const streamId = instanceAddressingStreamId(request.instanceId);
-    const { state } = await readState(this.store, streamId, instanceAddressingDecider);
+    const { state } = await readState(this.store, streamId, instanceAddressingDecider, tx);
     if (state.outcome !== null) return; // answered before this delivery
     let events: InstanceAddressingEvent[];
     await tx.query('SAVEPOINT addressing');

@@ -5,13 +5,13 @@ import { unitCount, type Pool } from '../pools/pool.js';
 /** Pools up to this many units are searched for their free units; larger ones (IPv6) are probed at random. */
 const SCAN_UNITS = 1n << 16n;
 const CANDIDATES = 16;
-const ROUNDS = 8;
+const RANDOM_ROUNDS = 8;
 
 /**
- * Claims a free unit of a pool for an address. The lease table's primary key decides: a claim
- * is an INSERT that either creates the unit's row, or takes over a released row whose quarantine
- * is over, in one statement. Two allocators offered the same unit get it once; the other moves
- * on to its next candidate. Nothing is read and then written on the strength of that read.
+ * Claims a free unit of a pool for an address. The lease table decides: its primary key lets one
+ * INSERT of a unit succeed, and a released unit is taken over by one conditional UPDATE. Two
+ * allocators offered the same unit get it once; the other moves on to its next candidate. The
+ * search for candidates only suggests; nothing is written on the strength of what it read.
  */
 export class AddressAllocator {
   constructor(private readonly quarantineSeconds: number) {}
@@ -19,21 +19,32 @@ export class AddressAllocator {
   /** The unit claimed for `ipId` inside the caller's transaction, or null when the pool has none free. */
   async claim(tx: Sql, pool: Pool, ipId: string): Promise<bigint | null> {
     const count = unitCount(pool);
-    for (let round = 0; round < ROUNDS; round++) {
+    // A small pool is searched until it has nothing free: each lost round means others took units, so it ends.
+    // A large one is probed at random, where losing every probe of several rounds means it is as good as full.
+    for (let round = 0; count <= SCAN_UNITS || round < RANDOM_ROUNDS; round++) {
       const candidates = count <= SCAN_UNITS ? await this.freeUnits(tx, pool, count) : randomUnits(count);
       if (candidates.length === 0) return null;
       for (const unit of candidates) {
-        const { rowCount } = await tx.query(
-          `INSERT INTO ip_leases (pool_id, unit, ip_id) VALUES ($1, $2, $3)
-           ON CONFLICT (pool_id, unit) DO UPDATE SET ip_id = excluded.ip_id, released_at = NULL
-             WHERE ip_leases.ip_id IS NOT NULL AND ip_leases.released_at <= now() - make_interval(secs => $4)`,
-          [pool.id, String(unit), ipId, this.quarantineSeconds],
-        );
-        if (rowCount === 1) return unit;
+        if (await this.take(tx, pool, unit, ipId)) return unit;
       }
     }
-    // Every candidate of every round went to someone else: as good as full for this caller.
     return null;
+  }
+
+  /**
+   * A unit nobody ever held is inserted; one whose quarantine is over is taken over by an UPDATE
+   * that re-checks its row. Neither locks a unit it does not get, so two allocators never wait on each other in a cycle.
+   */
+  private async take(tx: Sql, pool: Pool, unit: bigint, ipId: string): Promise<boolean> {
+    const params = [pool.id, String(unit), ipId];
+    const inserted = await tx.query('INSERT INTO ip_leases (pool_id, unit, ip_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', params);
+    if (inserted.rowCount === 1) return true;
+    const reused = await tx.query(
+      `UPDATE ip_leases SET ip_id = $3, released_at = NULL
+       WHERE pool_id = $1 AND unit = $2 AND ip_id IS NOT NULL AND released_at <= now() - make_interval(secs => $4)`,
+      [...params, this.quarantineSeconds],
+    );
+    return reused.rowCount === 1;
   }
 
   /** A random sample of the units nobody holds and whose quarantine, if any, is over. */

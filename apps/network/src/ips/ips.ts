@@ -74,7 +74,7 @@ export class Ips {
     request: { regionId: string; family: IpFamily; accountId: string; instanceId?: string; floating: boolean },
     metadata: EventMetadata,
   ): Promise<NetworkEvents['IpAllocated'] & { bridge: string }> {
-    const pools = await this.pools.activeIn(request.regionId, request.family);
+    const pools = await this.pools.activeIn(tx, request.regionId, request.family);
     if (pools.length === 0) throw new AppError('INSUFFICIENT_CAPACITY', `region ${request.regionId} has no ${request.family} pool`);
     for (const pool of pools) {
       const ipId = randomUUID();

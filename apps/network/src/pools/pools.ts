@@ -97,9 +97,9 @@ export class Pools {
     return (await this.list({ includeRetired: true, id }))[0];
   }
 
-  /** A region's active pools of a family, oldest first: the order allocation tries them in. */
-  async activeIn(regionId: string, family: IpFamily): Promise<Pool[]> {
-    const { rows } = await this.pool.query<PoolRow>(
+  /** A region's active pools of a family, oldest first: the order allocation tries them in. Read in the allocating transaction. */
+  async activeIn(tx: Sql, regionId: string, family: IpFamily): Promise<Pool[]> {
+    const { rows } = await tx.query<PoolRow>(
       `SELECT ${POOL_COLUMNS} FROM pools WHERE region_id = $1 AND family = $2 AND active ORDER BY position`,
       [regionId, family],
     );

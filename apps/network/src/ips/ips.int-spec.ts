@@ -1,0 +1,122 @@
+import { AppError, type ServiceClient } from '#libs/messaging';
+import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
+import type { DnsRecord } from '../dns/zones.js';
+import type { PoolView } from '../pools/pools.js';
+import type { IpView } from './ips.js';
+
+const QUARANTINE_SECONDS = 3;
+
+/** The error a request was answered with. */
+const failureOf = (request: Promise<unknown>) => request.then(
+  () => { throw new Error('the request succeeded'); },
+  (error: AppError) => error,
+);
+
+describe('IP address management across three network service processes', () => {
+  let database: ServiceDatabase;
+  let caller: TestServiceClient;
+  let client: ServiceClient;
+  const services: Fixture[] = [];
+  const regionId = uniqueName('ipam-');
+  const accountId = uniqueName('acct-');
+  const request = <T>(subject: string, payload: unknown) => client.request<T>(`network.${subject}`, payload, 30_000);
+  const allocate = (account = accountId, region = regionId) =>
+    request<IpView>('ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } });
+
+  beforeAll(async () => {
+    database = await createServiceDatabase('awan_network_');
+    caller = await connectServiceClient('network-test');
+    client = caller.client;
+    // One after another: the first migrates the schema, the others find it done.
+    for (let i = 0; i < 3; i++) {
+      services.push(runBuilt('dist/apps/network/src/main.js', {
+        DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+      }));
+      await waitFor(() => client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services[i].output()}`);
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const service of services) {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+    await caller?.close();
+    await database?.drop();
+  }, 60_000);
+
+  it('never hands out an address twice to 200 concurrent callers, and says when the /24 is full', async () => {
+    const pool = await request<PoolView>('pool.create', { input: { id: `${regionId}-v4`, regionId, prefix: '198.51.100.0/24', gateway: '198.51.100.1' } });
+    expect(pool).toMatchObject({ family: 'IPV4', usable: '253', allocated: 0 });
+
+    const first = await Promise.all(Array.from({ length: 200 }, () => allocate()));
+    const addresses = first.map((ip) => ip.address);
+    expect(new Set(addresses).size).toBe(200);
+    for (const address of addresses) {
+      expect(address).toMatch(/^198\.51\.100\.\d+$/);
+      expect(['198.51.100.0', '198.51.100.1', '198.51.100.255']).not.toContain(address);
+    }
+
+    const rest = await Promise.allSettled(Array.from({ length: 60 }, () => allocate()));
+    const won = rest.flatMap((r) => (r.status === 'fulfilled' ? [r.value.address] : []));
+    const refused = rest.flatMap((r) => (r.status === 'rejected' ? [r.reason as AppError] : []));
+    expect(won).toHaveLength(53);
+    expect(new Set([...addresses, ...won]).size).toBe(253);
+    expect(refused).toHaveLength(7);
+    for (const error of refused) {
+      expect(error).toMatchObject({ code: 'INSUFFICIENT_CAPACITY', message: expect.stringContaining(`pool ${regionId}-v4 (198.51.100.0/24)`) });
+    }
+    expect(await request<PoolView[]>('pool.list', { regionId })).toEqual([expect.objectContaining({ allocated: 253 })]);
+  }, 120_000);
+
+  it('keeps a released address out of use for its quarantine, then hands it out again', async () => {
+    const region = uniqueName('quar-');
+    await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.248/29', gateway: '192.0.2.249' } });
+    const held = await Promise.all(Array.from({ length: 5 }, () => allocate(accountId, region)));
+    expect(held.map((ip) => ip.address).sort()).toEqual(['192.0.2.250', '192.0.2.251', '192.0.2.252', '192.0.2.253', '192.0.2.254']);
+
+    const released = await request<IpView>('ip.release', { id: held[0].id, accountIds: [accountId] });
+    expect(released.releasedAt).not.toBeNull();
+    const releasedAt = Date.now();
+    expect(await failureOf(allocate(accountId, region))).toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
+
+    const again = await waitFor(() => allocate(accountId, region).catch(() => undefined), 15_000, 'the quarantine to end');
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(QUARANTINE_SECONDS * 1000 - 500);
+    expect(again.address).toBe(held[0].address);
+    expect(again.id).not.toBe(held[0].id);
+    // The address's history stays with its old id.
+    expect(await request<IpView>('ip.get', { id: held[0].id })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
+  }, 60_000);
+
+  it('refuses bad pools, each with a BAD_USER_INPUT naming the field', async () => {
+    const region = uniqueName('bad-');
+    await request('pool.create', { input: { id: `${region}-v6`, regionId: region, prefix: '2001:db8:bad::/64', gateway: '2001:db8:bad::1' } });
+    const create = (input: object) => failureOf(request('pool.create', { input: { id: uniqueName('p-'), regionId: region, ...input } }));
+    expect(await create({ prefix: '2001:db8:bad::/48', gateway: '2001:db8:bad::1' }))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.prefix', message: expect.stringContaining(`overlaps pool ${region}-v6`) });
+    expect(await create({ prefix: '203.0.113.9/24', gateway: '203.0.113.1' }))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.prefix', message: expect.stringContaining('not a network address') });
+    expect(await create({ prefix: '2001:db8:beef::/64', gateway: '203.0.113.1' }))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.gateway', message: expect.stringContaining('IPV6 address for an IPV6 pool') });
+    expect(await request<PoolView[]>('pool.list', { regionId: region })).toHaveLength(1);
+  });
+
+  it('serves a PTR name set on an address in its reverse zone, and refuses one that is not a host name', async () => {
+    const region = uniqueName('ptr-');
+    await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
+    const ip = await allocate(accountId, region);
+    expect(await failureOf(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail..example.com', accountIds: [accountId] })))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
+    expect(await failureOf(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
+      .toMatchObject({ code: 'NOT_FOUND' });
+
+    const set = await request<IpView>('ip.reverseDns.set', { id: ip.id, hostname: 'Mail.Example.com.', accountIds: [accountId] });
+    expect(set.reverseDns).toBe('mail.example.com');
+    const owner = `${ip.address.split('.').reverse().join('.')}.in-addr.arpa`;
+    expect(await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' }))
+      .toContainEqual({ name: owner, type: 'PTR', value: 'mail.example.com', ttl: 300 });
+
+    await request('ip.reverseDns.set', { id: ip.id, hostname: null, accountIds: [accountId] });
+    expect((await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' })).map((r) => r.name)).not.toContain(owner);
+  });
+});
