@@ -136,6 +136,7 @@ describe('one command runs Awan', () => {
     const base = await freePortRange();
     const databaseUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${database}` }).toString();
     const hostId = uniqueName('e2e-host-');
+    const hadBridge = spawnSync('ip', ['link', 'show', 'dev', 'awanbr0']).status === 0;
     try {
       const awan = await startAwan({
         ...cleanEnv,
@@ -163,6 +164,11 @@ describe('one command runs Awan', () => {
         const input = { name: uniqueName('quick-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' };
         const { id } = await ask<{ id: string }>('create', { accountId: 'e2e', input });
         await waitFor(async () => (await ask('get', { id })).status === 'RUNNING', 60_000, 'the container to run');
+        // On the development pools' bridge, which the agent made, reachable from this machine.
+        const ips = await caller.client.request<{ edges: { node: { address: string; family: string } }[] }>('network.ip.list', { instanceId: id });
+        const v4 = ips.edges.find((e) => e.node.family === 'IPV4')!.node.address;
+        expect(v4).toMatch(/^203\.0\.113\.\d+$/);
+        expect(spawnSync('ping', ['-c', '1', '-W', '5', v4]).status).toBe(0);
         await ask('delete', { id });
         await waitFor(async () => (await ask('get', { id })).status === 'DELETED', 60_000, 'the container to be deleted');
       } else {
@@ -180,6 +186,7 @@ describe('one command runs Awan', () => {
       const jsm = await jetstreamManager(nats);
       for (const stream of ['IDENTITY', 'COMPUTE', 'NETWORK', 'BILLING']) await jsm.streams.delete(stream).catch(() => undefined);
       await nats.close();
+      if (!hadBridge) spawnSync('ip', ['link', 'delete', 'dev', 'awanbr0']);
     }
   });
 });

@@ -5,25 +5,31 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { agentSubject } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
+import { runProgram } from '../../host-agent/src/host/program.js';
 import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import type { InstanceView } from '../src/instances/instances.js';
 import type { InstanceStatus } from '../src/instances/instance.decider.js';
 
 /**
- * A real compute service and a real host agent for this machine, as built processes, on a
- * database of their own and the test NATS. Whole-system tests and the provision benchmark run
- * on it; they run one at a time, because every compute shares the COMPUTE stream's consumer.
+ * Real compute and network services and a real host agent for this machine, as built processes,
+ * on a database of their own and the test NATS. The region `local` has the test's own pools, on
+ * a bridge the test names and removes. Whole-system tests and the provision benchmark run on it;
+ * they run one at a time, because every system shares the COMPUTE and NETWORK streams' consumers.
  */
 export interface ComputeSystem {
   client: ServiceClient;
   hostId: string;
   agentDataDir: string;
+  /** The bridge of the test's pools: 198.51.100.0/24 and 2001:db8:51::/64, gateways .1 and ::1. */
+  bridge: string;
   compute: Fixture;
+  network: Fixture;
   agent: Fixture;
   startCompute(): Promise<void>;
+  startNetwork(): Promise<void>;
   startAgent(): Promise<void>;
   /** kill -9, and wait until the process is gone. */
-  kill(which: 'compute' | 'agent'): Promise<void>;
+  kill(which: 'compute' | 'network' | 'agent'): Promise<void>;
   get(id: string): Promise<InstanceView>;
   waitForStatus(id: string, statuses: InstanceStatus[], timeoutMs?: number): Promise<InstanceView>;
   close(): Promise<void>;
@@ -32,10 +38,12 @@ export interface ComputeSystem {
 export async function startComputeSystem(env: Record<string, string> = {}): Promise<ComputeSystem> {
   const database = await createServiceDatabase('awan_compute_');
   const databaseUrl = database.url;
-  // Another run's events would reach this compute's consumer: start from an empty stream.
+  // Another run's events would reach this system's consumers: start from empty streams.
   const nats = await connect({ servers: TEST_NATS_URL });
-  await (await jetstreamManager(nats)).streams.delete('COMPUTE').catch(() => undefined);
+  const jsm = await jetstreamManager(nats);
+  for (const stream of ['COMPUTE', 'NETWORK']) await jsm.streams.delete(stream).catch(() => undefined);
   await nats.close();
+  const bridge = uniqueName('awbr');
 
   const hostId = uniqueName('host-');
   // Short: QMP socket paths must stay under 108 characters.
@@ -47,11 +55,17 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
     client: caller.client,
     hostId,
     agentDataDir,
+    bridge,
     compute: undefined as unknown as Fixture,
+    network: undefined as unknown as Fixture,
     agent: undefined as unknown as Fixture,
     async startCompute() {
       system.compute = runBuilt('dist/apps/compute/src/main.js', { ...common, DATABASE_URL: databaseUrl });
       await waitFor(() => system.client.request('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${system.compute.output()}`);
+    },
+    async startNetwork() {
+      system.network = runBuilt('dist/apps/network/src/main.js', { ...common, DATABASE_URL: databaseUrl });
+      await waitFor(() => system.client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${system.network.output()}`);
     },
     async startAgent() {
       system.agent = runBuilt('dist/apps/host-agent/src/main.js', {
@@ -84,7 +98,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
           await system.client.request(agentSubject(hostId, 'instance.delete'), { instanceId: instanceId.name }, 60_000).catch(() => undefined);
         }
       }
-      for (const fixture of [system.compute, system.agent]) {
+      for (const fixture of [system.compute, system.network, system.agent]) {
         if (fixture && fixture.child.exitCode === null && fixture.child.signalCode === null) {
           fixture.child.kill('SIGTERM');
           await fixture.exited;
@@ -92,9 +106,15 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       }
       await caller.close();
       await database.drop();
+      await runProgram('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
       rmSync(agentDataDir, { recursive: true, force: true });
     },
   };
+  await system.startNetwork();
+  // The seeded development pools make way for the test's own, on its own bridge.
+  for (const id of ['local-ipv4', 'local-ipv6']) await system.client.request('network.pool.retire', { id });
+  await system.client.request('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge } });
+  await system.client.request('network.pool.create', { input: { id: 'test-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge } });
   await system.startCompute();
   await system.startAgent();
   return system;

@@ -7,6 +7,8 @@ import { runProgram } from '../../../host-agent/src/host/program.js';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
 import type { Page } from '#libs/messaging';
+import type { IpView } from '../../../network/src/ips/ips.js';
+import type { PoolView } from '../../../network/src/pools/pools.js';
 
 const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
 const abilities = await probeHost(probeDir);
@@ -30,6 +32,8 @@ const vm = (name: string): CreateInstanceInput => ({
     runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, '-s', '-H']).then((s) => s.trim());
   const memoryLimit = (id: string) =>
     runProgram('lxc-cgroup', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, 'memory.limit_in_bytes']).then((s) => Number(s.trim()));
+  const addressesOf = (instanceId: string, includeReleased = false) =>
+    system.client.request<Page<IpView> & { totalCount: number }>('network.ip.list', { instanceId, includeReleased });
   const hostAllocation = async () =>
     (await system.client.request<{ id: string; allocatedMemoryMb: number }[]>('compute.host.list', {})).find((h) => h.id === system.hostId)!.allocatedMemoryMb;
 
@@ -66,11 +70,67 @@ const vm = (name: string): CreateInstanceInput => ({
 
     const history = await request<Page<InstanceHistoryEntry>>('history', { id: created.id });
     expect(history.edges.map((e) => e.node.type)).toEqual([
-      'InstanceRequested', 'InstanceScheduled', 'InstanceStarted',
+      'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted',
       'InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted',
       'InstanceResizeRequested', 'InstanceResized', 'InstanceDeletionRequested', 'InstanceDeleted',
     ]);
-    expect(JSON.parse(history.edges[8].node.data)).toEqual({ fromPlanId: 'ct-512m', toPlanId: 'ct-1g' });
+    expect(JSON.parse(history.edges[9].node.data)).toEqual({ fromPlanId: 'ct-512m', toPlanId: 'ct-1g' });
+  });
+
+  it('gives a container its IPv4 and IPv6 on the bridge, names it in DNS, and takes the addresses back when it is deleted', async () => {
+    const [v4Pool] = await system.client.request<PoolView[]>('network.pool.list', { regionId: 'local' });
+    const created = await create(container(uniqueName('net-')));
+    await system.waitForStatus(created.id, ['RUNNING']);
+    const ips = (await addressesOf(created.id)).edges.map((e) => e.node);
+    expect(ips).toEqual([
+      expect.objectContaining({ family: 'IPV4', address: expect.stringMatching(/^198\.51\.100\.\d+$/), prefixLength: 24, gateway: '198.51.100.1', floating: false }),
+      expect.objectContaining({ family: 'IPV6', address: expect.stringMatching(/^2001:db8:51:/), prefixLength: 64, floating: false }),
+    ]);
+    const [v4, v6] = ips.map((ip) => ip.address);
+    expect((await runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', created.id, '-i', '-H'])).split('\n')).toContain(v4);
+    await runProgram('ping', ['-c', '1', '-W', '5', v4]); // from the host, over the bridge
+    expect(await system.client.request('network.dns.records', { zone: 'local.awan.test' })).toEqual(expect.arrayContaining([
+      { name: created.fqdn, type: 'A', value: v4, ttl: 300 },
+      { name: created.fqdn, type: 'AAAA', value: v6, ttl: 300 },
+    ]));
+
+    await request('delete', { id: created.id });
+    await system.waitForStatus(created.id, ['DELETED']);
+    await waitFor(async () => (await addressesOf(created.id)).edges.length === 0, 10_000, 'the addresses to be released');
+    const released = await addressesOf(created.id, true);
+    expect(released.edges.map((e) => e.node)).toEqual([
+      expect.objectContaining({ address: v4, releasedAt: expect.any(String) }), expect.objectContaining({ address: v6, releasedAt: expect.any(String) }),
+    ]);
+    // Back in the pool, resting in quarantine before anyone gets them again.
+    expect((await system.client.request<PoolView[]>('network.pool.list', { regionId: 'local' }))[0].allocated).toBe(v4Pool.allocated);
+  });
+
+  it('leaves no address behind when a create fails', async () => {
+    const imageId = uniqueName('missing-');
+    await system.client.request('compute.catalog.image.register', {
+      input: { id: imageId, name: 'Not on any host', os: 'none', version: '0', kind: 'CONTAINER', location: `/nonexistent/${imageId}.tar` },
+    });
+    const created = await create({ ...container(uniqueName('fail-')), imageId });
+    const failed = await system.waitForStatus(created.id, ['ERROR']);
+    expect(failed.failureReason).toContain('no image at');
+    await waitFor(async () => (await addressesOf(created.id)).totalCount === 0, 10_000, 'the failed instance\'s addresses to be released');
+    expect((await addressesOf(created.id, true)).totalCount).toBe(2); // it had them, and gave them back
+  });
+
+  it('moves a floating IP between an account\'s instances, never to another account\'s', async () => {
+    const other = await create(container(uniqueName('other-')), uniqueName('acct-'));
+    const mine = await create(container(uniqueName('mine-')));
+    await system.waitForStatus(mine.id, ['RUNNING']);
+    const network = <T>(subject: string, payload: object) => system.client.request<T>(`network.ip.${subject}`, { accountIds: [accountId], ...payload });
+    const floating = await network<IpView>('allocate', { accountId, input: { regionId: 'local', family: 'IPV4', instanceId: mine.id } });
+    expect(floating).toMatchObject({ floating: true, instanceId: mine.id });
+    await expect(network('assign', { id: floating.id, instanceId: other.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(network('allocate', { accountId, input: { regionId: 'local', family: 'IPV4', instanceId: other.id } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await network('unassign', { id: floating.id })).toMatchObject({ instanceId: null });
+    await request('delete', { id: mine.id });
+    await request('delete', { id: other.id });
+    expect(await network('release', { id: floating.id })).toMatchObject({ releasedAt: expect.any(String) });
+    for (const id of [mine.id, other.id]) await system.waitForStatus(id, ['DELETED']);
   });
 
   it('shows STOPPED when the guest powers itself off', async () => {

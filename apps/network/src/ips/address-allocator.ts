@@ -3,7 +3,9 @@ import type { Sql } from '#libs/event-store';
 import { unitCount, type Pool } from '../pools/pool.js';
 
 /** Pools up to this many units are searched for their free units; larger ones (IPv6) are probed at random. */
-const SCAN_UNITS = 1n << 16n;
+const SCAN_UNITS = 1n << 20n;
+/** How many units one search query looks at. */
+const SCAN_WINDOW = 1024n;
 const CANDIDATES = 16;
 const RANDOM_ROUNDS = 8;
 
@@ -47,21 +49,29 @@ export class AddressAllocator {
     return reused.rowCount === 1;
   }
 
-  /** A random sample of the units nobody holds and whose quarantine, if any, is over. */
+  /**
+   * A random sample of the units nobody holds and whose quarantine, if any, is over. It looks
+   * through windows of the pool from a random start, so a large pool costs a window, not a scan.
+   */
   private async freeUnits(tx: Sql, pool: Pool, count: bigint): Promise<bigint[]> {
-    const { rows } = await tx.query<{ unit: string }>(
-      `SELECT u::text AS unit FROM generate_series(0::numeric, $2::numeric - 1) u
-       WHERE NOT EXISTS (
-         SELECT 1 FROM ip_leases l WHERE l.pool_id = $1 AND l.unit = u
-           AND (l.ip_id IS NULL OR l.released_at IS NULL OR l.released_at > now() - make_interval(secs => $3)))
-       ORDER BY random() LIMIT $4`,
-      [pool.id, String(count), this.quarantineSeconds, CANDIDATES],
-    );
-    return rows.map((r) => BigInt(r.unit));
+    const window = count < SCAN_WINDOW ? count : SCAN_WINDOW;
+    const start = randomUnit(count);
+    for (let offset = 0n; offset < count; offset += window) {
+      const { rows } = await tx.query<{ unit: string }>(
+        `SELECT u::text AS unit FROM (SELECT ($2::numeric + g) % $3::numeric AS u FROM generate_series(0, $4::integer - 1) g) units
+         WHERE NOT EXISTS (
+           SELECT 1 FROM ip_leases l WHERE l.pool_id = $1 AND l.unit = units.u
+             AND (l.ip_id IS NULL OR l.released_at IS NULL OR l.released_at > now() - make_interval(secs => $5)))
+         ORDER BY random() LIMIT $6`,
+        [pool.id, String((start + offset) % count), String(count), Number(window), this.quarantineSeconds, CANDIDATES],
+      );
+      if (rows.length > 0) return rows.map((r) => BigInt(r.unit));
+    }
+    return [];
   }
 }
 
-/** Units drawn uniformly from a space too large to list; the lease table still decides each one. */
-function randomUnits(count: bigint): bigint[] {
-  return Array.from({ length: CANDIDATES }, () => BigInt(`0x${randomBytes(16).toString('hex')}`) % count);
-}
+const randomUnit = (count: bigint): bigint => BigInt(`0x${randomBytes(16).toString('hex')}`) % count;
+
+/** Units drawn uniformly from a space too large to search; the lease table still decides each one. */
+const randomUnits = (count: bigint): bigint[] => Array.from({ length: CANDIDATES }, () => randomUnit(count));
