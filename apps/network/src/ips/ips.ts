@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { isRfc1123Label, isUuid, type EventMetadata, type IpFamily, type NetworkEvents } from '#libs/contracts';
-import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
@@ -98,15 +98,20 @@ export class Ips {
     if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
     if (!isRfc1123Label(input?.regionId)) throw AppError.badInput('input.regionId', 'must be a region id');
     if (!FAMILIES.includes(input.family)) throw AppError.badInput('input.family', 'must be IPV4 or IPV6');
-    // Checked before anything is claimed, so a refused assignment leaves no address behind.
     const target = input.instanceId ? await instances.require(input.instanceId, { accountIds: [accountId] }) : null;
     if (target && target.regionId !== input.regionId) {
       throw AppError.badInput('input.instanceId', `the instance is in region ${target.regionId}, not ${input.regionId}`);
     }
-    const ip = await withTransaction(this.pool, (tx) =>
-      this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata),
-    );
-    if (target) return this.assign(ip.ipId, target.instanceId, { accountIds: [accountId] }, instances, metadata);
+    // Allocated and assigned in one transaction: a refused assignment leaves no address behind.
+    const ip = await withTransaction(this.pool, async (tx) => {
+      const allocated = await this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata);
+      if (target) {
+        const state = fold(ipDecider, [{ type: 'IpAllocated', data: allocated }]);
+        const assigned = ipDecider.decide({ type: 'AssignIp', instance: target }, state);
+        await this.store.append(ipStreamId(allocated.ipId), assigned, { expectedVersion: 1, metadata, tx });
+      }
+      return allocated;
+    });
     return (await this.find(ip.ipId))!;
   }
 
