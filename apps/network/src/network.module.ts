@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { EventStore } from '#libs/event-store';
 import { ServiceClient } from '#libs/messaging';
 import { PG_POOL, platformImports, readWholeNumber, type ServiceConfig } from '#libs/platform';
-import { DnsController } from './dns/dns.controller.js';
+import { DNS_LISTEN, DnsController, type DnsListen } from './dns/dns.controller.js';
 import { Zones } from './dns/zones.js';
 import { InstanceAddressing } from './instance-addressing/instance-addressing.js';
 import { InstanceAddressingConsumer } from './instance-addressing/instance-addressing.consumer.js';
@@ -16,6 +16,8 @@ import { PoolsController } from './pools/pools.controller.js';
 
 /** How long a released address rests before it is handed out again. */
 const quarantineSeconds = () => readWholeNumber('IP_QUARANTINE_SECONDS', 3600, { expected: 'a number of seconds' });
+/** The DNS responder's UDP port; 0 (the default) runs none. */
+const dnsPort = () => readWholeNumber('DNS_PORT', 0, { expected: 'a UDP port number', max: 65535 }) || null;
 
 /** The network service: IP pools, addresses, floating IPs, reverse DNS and zone data. */
 @Module({})
@@ -30,8 +32,9 @@ export class NetworkModule {
         { provide: Pools, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Pools(pool) },
         { provide: Ips, inject: [PG_POOL, EventStore, Pools], useFactory: (pool: pg.Pool, store: EventStore, pools: Pools) => new Ips(pool, store, pools, allocator) },
         { provide: InstanceAddressing, inject: [PG_POOL, EventStore, Ips], useFactory: (pool: pg.Pool, store: EventStore, ips: Ips) => new InstanceAddressing(pool, store, ips) },
-        { provide: Zones, inject: [PG_POOL, ServiceClient], useFactory: (pool: pg.Pool, client: ServiceClient) => new Zones(pool, client) },
+        { provide: Zones, inject: [PG_POOL, ServiceClient], useFactory: (pool: pg.Pool, client: ServiceClient) => new Zones(pool, client, process.env.DNS_NAMESERVER ?? 'ns1.awan.test') },
         InstanceAddressingConsumer,
+        { provide: DNS_LISTEN, useValue: { port: dnsPort(), host: config.host } satisfies DnsListen },
       ],
     };
   }

@@ -35,6 +35,8 @@ export class Zones {
   constructor(
     private readonly pool: pg.Pool,
     private readonly client: ServiceClient,
+    /** The name of the server authoritative for the zones, in their SOA and NS records. */
+    private readonly nameserver: string,
   ) {}
 
   async zones(): Promise<DnsZone[]> {
@@ -56,7 +58,18 @@ export class Zones {
   }
 
   async records(zoneName: unknown): Promise<DnsRecord[]> {
-    const zone = await this.zone(zoneName);
+    return this.recordsOf(await this.zone(zoneName));
+  }
+
+  /** The records of the zone that holds `name` (the longest that does), or null when none of ours does. */
+  async recordsFor(name: string): Promise<DnsRecord[] | null> {
+    const candidates = name.endsWith('.arpa') ? await this.reverseZones() : await this.zones();
+    const holding = candidates.filter((z) => name === z.name || name.endsWith(`.${z.name}`));
+    const zone = holding.sort((a, b) => b.name.length - a.name.length)[0];
+    return zone ? this.recordsOf(zone) : null;
+  }
+
+  private async recordsOf(zone: DnsZone): Promise<DnsRecord[]> {
     if (zone.kind === 'FORWARD') {
       const { rows } = await this.pool.query<{ name: string; address: string; family: string }>(
         `SELECT i.name, host(a.address) AS address, a.family FROM instances i
@@ -85,15 +98,13 @@ export class Zones {
   /** The zone in the master-file format of RFC 1035, ready for an authoritative server to load. */
   async zoneFile(zoneName: unknown): Promise<{ zone: string; serial: number; text: string }> {
     const zone = await this.zone(zoneName);
-    const region = (await this.regions()).find((r) => r.id === zone.regionId);
-    // The region's own zone names the nameserver; a region compute does not know uses the zone itself.
-    const nameserver = `ns1.${region?.dnsZone ?? zone.name}.`;
+    const hostmaster = `hostmaster.${this.nameserver.split('.').slice(1).join('.')}`;
     const serial = await this.serial();
     const lines = [
       `$ORIGIN ${zone.name}.`,
       `$TTL ${TTL}`,
-      `@ IN SOA ${nameserver} hostmaster.${region?.dnsZone ?? zone.name}. ( ${serial} 3600 600 1209600 ${TTL} )`,
-      `@ IN NS ${nameserver}`,
+      `@ IN SOA ${this.nameserver}. ${hostmaster}. ( ${serial} 3600 600 1209600 ${TTL} )`,
+      `@ IN NS ${this.nameserver}.`,
       ...(await this.records(zone.name)).map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'PTR' ? `${r.value}.` : r.value}`),
     ];
     return { zone: zone.name, serial, text: `${lines.join('\n')}\n` };

@@ -1,3 +1,5 @@
+import dgram from 'node:dgram';
+import { Resolver } from 'node:dns/promises';
 import { AppError, type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import type { DnsRecord } from '../dns/zones.js';
@@ -5,6 +7,15 @@ import type { PoolView } from '../pools/pools.js';
 import type { IpView } from './ips.js';
 
 const QUARANTINE_SECONDS = 3;
+
+/** A UDP port nothing listens on right now. */
+async function freeUdpPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  socket.close();
+  return port;
+}
 
 /** The error a request was answered with. */
 const failureOf = (request: Promise<unknown>) => request.then(
@@ -19,6 +30,7 @@ describe('IP address management across three network service processes', () => {
   const services: Fixture[] = [];
   const regionId = uniqueName('ipam-');
   const accountId = uniqueName('acct-');
+  let dnsPort: number;
   const request = <T>(subject: string, payload: unknown) => client.request<T>(`network.${subject}`, payload, 30_000);
   const allocate = (account = accountId, region = regionId) =>
     request<IpView>('ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } });
@@ -27,10 +39,12 @@ describe('IP address management across three network service processes', () => {
     database = await createServiceDatabase('awan_network_');
     caller = await connectServiceClient('network-test');
     client = caller.client;
+    dnsPort = await freeUdpPort();
     // One after another: the first migrates the schema, the others find it done.
     for (let i = 0; i < 3; i++) {
       services.push(runBuilt('dist/apps/network/src/main.js', {
         DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+        ...(i === 0 ? { DNS_PORT: String(dnsPort) } : {}), // one of them answers DNS too
       }));
       await waitFor(() => client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services[i].output()}`);
     }
@@ -115,6 +129,14 @@ describe('IP address management across three network service processes', () => {
     const owner = `${ip.address.split('.').reverse().join('.')}.in-addr.arpa`;
     expect(await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' }))
       .toContainEqual({ name: owner, type: 'PTR', value: 'mail.example.com', ttl: 300 });
+    // And over DNS itself, asked by Node's resolver.
+    const resolver = new Resolver({ timeout: 2000, tries: 1 });
+    resolver.setServers([`127.0.0.1:${dnsPort}`]);
+    expect(await resolver.reverse(ip.address)).toEqual(['mail.example.com']);
+    await expect(resolver.reverse('192.0.2.190')).rejects.toMatchObject({ code: 'ENOTFOUND' }); // ours, but nobody's
+    const zoneFile = await request<{ text: string }>('dns.zoneFile', { zone: '2.0.192.in-addr.arpa' });
+    expect(zoneFile.text).toContain(`${owner}. 300 IN PTR mail.example.com.`);
+    expect(zoneFile.text).toMatch(/^\$ORIGIN 2\.0\.192\.in-addr\.arpa\.$/m);
 
     await request('ip.reverseDns.set', { id: ip.id, hostname: null, accountIds: [accountId] });
     expect((await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' })).map((r) => r.name)).not.toContain(owner);

@@ -1,0 +1,44 @@
+import { DnsResponder } from './dns-responder.js';
+import type { DnsRecord } from './zones.js';
+
+const ZONE = 'local.awan.test';
+const records: DnsRecord[] = [
+  { name: `web.${ZONE}`, type: 'A', value: '198.51.100.7', ttl: 300 },
+  { name: `web.${ZONE}`, type: 'AAAA', value: '2001:db8:51::7', ttl: 300 },
+];
+const responder = new DnsResponder(async (name) => (name === ZONE || name.endsWith(`.${ZONE}`) ? records : null));
+
+/** A standard query with one question, as a resolver sends it. */
+function query(name: string, type: number, id = 0x1234): Buffer {
+  const header = Buffer.from([id >> 8, id & 0xff, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0]); // RD set
+  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  return Buffer.concat([header, ...labels, Buffer.from([0, type >> 8, type & 0xff, 0, 1])]);
+}
+
+async function ask(name: string, type: number) {
+  const reply = (await responder.resolve(query(name, type)))!;
+  const flags = reply.readUInt16BE(2);
+  return { id: reply.readUInt16BE(0), authoritative: (flags & 0x0400) !== 0, rcode: flags & 0xf, answers: reply.readUInt16BE(6), reply };
+}
+
+describe('the DNS responder', () => {
+  it('answers A and AAAA with authority, the address in the record data', async () => {
+    const a = await ask(`WEB.${ZONE}`, 1);
+    expect(a).toMatchObject({ id: 0x1234, authoritative: true, rcode: 0, answers: 1 });
+    expect([...a.reply.subarray(-4)]).toEqual([198, 51, 100, 7]);
+    const aaaa = await ask(`web.${ZONE}`, 28);
+    expect(aaaa.answers).toBe(1);
+    expect(aaaa.reply.subarray(-16).toString('hex')).toBe('20010db8005100000000000000000007');
+    expect((await ask(`web.${ZONE}`, 255)).answers).toBe(2);
+  });
+
+  it('says NXDOMAIN for a name its zone lacks, NOERROR with nothing for a type the name lacks, REFUSED outside its zones', async () => {
+    expect(await ask(`db.${ZONE}`, 1)).toMatchObject({ rcode: 3, answers: 0 });
+    expect(await ask(`web.${ZONE}`, 12)).toMatchObject({ rcode: 0, answers: 0 });
+    expect(await ask('example.invalid', 1)).toMatchObject({ rcode: 5, answers: 0 });
+  });
+
+  it('ignores what is not a query it can read', async () => {
+    expect(await responder.resolve(Buffer.from([1, 2, 3]))).toBeNull();
+  });
+});

@@ -1,0 +1,116 @@
+import dgram from 'node:dgram';
+import { parseAddress } from '../ip-range.js';
+import type { DnsRecord } from './zones.js';
+
+const TYPES = { A: 1, PTR: 12, AAAA: 28 } as const;
+const ANY = 255;
+const CLASS_IN = 1;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+/** What the responder knows: for a name, its zone's records, or null when no zone of ours holds it. */
+export type RecordSource = (name: string) => Promise<DnsRecord[] | null>;
+
+interface Question {
+  id: number;
+  flags: number;
+  name: string;
+  type: number;
+  /** The question section as received, echoed in the answer. */
+  section: Buffer;
+}
+
+/** Reads a query's header and its one question; null when the packet is not one we can read. */
+function readQuestion(packet: Buffer): Question | null {
+  if (packet.length < 12 || packet.readUInt16BE(4) !== 1) return null;
+  const labels: string[] = [];
+  let offset = 12;
+  for (;;) {
+    const length = packet[offset];
+    if (length === undefined || length > 63) return null; // compression is not used in questions
+    offset++;
+    if (length === 0) break;
+    labels.push(packet.toString('latin1', offset, offset + length));
+    offset += length;
+  }
+  if (offset + 4 > packet.length) return null;
+  return {
+    id: packet.readUInt16BE(0), flags: packet.readUInt16BE(2), name: labels.join('.').toLowerCase(),
+    type: packet.readUInt16BE(offset), section: packet.subarray(12, offset + 4),
+  };
+}
+
+function encodeName(name: string): Buffer {
+  return Buffer.concat([...name.split('.').map((label) => Buffer.concat([Buffer.from([label.length]), Buffer.from(label, 'latin1')])), Buffer.from([0])]);
+}
+
+function rdata(record: DnsRecord): Buffer {
+  if (record.type === 'PTR') return encodeName(record.value);
+  const { value } = parseAddress(record.value)!;
+  const bytes = record.type === 'A' ? 4 : 16;
+  return Buffer.from(value.toString(16).padStart(bytes * 2, '0'), 'hex');
+}
+
+/** An answer: our header, the question echoed, and each record owned by the question's name (a pointer to it). */
+function answer(question: Question, rcode: number, records: DnsRecord[]): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(question.id, 0);
+  // QR, the query's opcode and RD, AA: this server is the authority for its zones.
+  header.writeUInt16BE(0x8000 | (question.flags & 0x7900) | 0x0400 | rcode, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(records.length, 6);
+  const answers = records.map((record) => {
+    const data = rdata(record);
+    const fixed = Buffer.alloc(12);
+    fixed.writeUInt16BE(0xc00c, 0); // the owner is the question's name, at offset 12
+    fixed.writeUInt16BE(TYPES[record.type], 2);
+    fixed.writeUInt16BE(CLASS_IN, 4);
+    fixed.writeUInt32BE(record.ttl, 6);
+    fixed.writeUInt16BE(data.length, 10);
+    return Buffer.concat([fixed, data]);
+  });
+  return Buffer.concat([header, question.section, ...answers]);
+}
+
+/**
+ * A small authoritative DNS server over UDP for network's zones: A, AAAA and PTR (and ANY),
+ * NXDOMAIN for a name our zone does not hold, REFUSED for one outside our zones.
+ */
+export class DnsResponder {
+  private socket: dgram.Socket | null = null;
+
+  constructor(private readonly records: RecordSource) {}
+
+  async resolve(packet: Buffer): Promise<Buffer | null> {
+    const question = readQuestion(packet);
+    if (!question) return null;
+    if ((question.flags & 0x7800) !== 0) return answer(question, RCODE.NOTIMP, []); // only QUERY
+    try {
+      const zoneRecords = await this.records(question.name);
+      if (zoneRecords === null) return answer(question, RCODE.REFUSED, []);
+      const named = zoneRecords.filter((r) => r.name === question.name);
+      if (named.length === 0) return answer(question, RCODE.NXDOMAIN, []);
+      return answer(question, RCODE.NOERROR, named.filter((r) => question.type === ANY || TYPES[r.type] === question.type));
+    } catch {
+      return answer(question, RCODE.SERVFAIL, []); // compute did not answer for the regions, say
+    }
+  }
+
+  listen(port: number, host: string): Promise<void> {
+    const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    this.socket = socket;
+    socket.on('message', (packet, peer) => {
+      void this.resolve(packet).then((reply) => {
+        if (reply) socket.send(reply, peer.port, peer.address);
+      });
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => resolve());
+    });
+  }
+
+  close(): void {
+    this.socket?.close();
+    this.socket = null;
+  }
+}
