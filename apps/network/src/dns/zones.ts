@@ -63,8 +63,7 @@ export class Zones {
 
   /** The records of the zone that holds `name` (the longest that does), or null when none of ours does. */
   async recordsFor(name: string): Promise<DnsRecord[] | null> {
-    const candidates = name.endsWith('.arpa') ? await this.reverseZones() : await this.zones();
-    const holding = candidates.filter((z) => name === z.name || name.endsWith(`.${z.name}`));
+    const holding = (await this.zonesFor(name)).filter((z) => name === z.name || name.endsWith(`.${z.name}`));
     const zone = holding.sort((a, b) => b.name.length - a.name.length)[0];
     return zone ? this.recordsOf(zone) : null;
   }
@@ -105,7 +104,7 @@ export class Zones {
       `$TTL ${TTL}`,
       `@ IN SOA ${this.nameserver}. ${hostmaster}. ( ${serial} 3600 600 1209600 ${TTL} )`,
       `@ IN NS ${this.nameserver}.`,
-      ...(await this.records(zone.name)).map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'PTR' ? `${r.value}.` : r.value}`),
+      ...(await this.recordsOf(zone)).map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'PTR' ? `${r.value}.` : r.value}`),
     ];
     return { zone: zone.name, serial, text: `${lines.join('\n')}\n` };
   }
@@ -120,10 +119,14 @@ export class Zones {
 
   private async zone(zoneName: unknown): Promise<DnsZone> {
     const name = typeof zoneName === 'string' ? zoneName.toLowerCase().replace(/\.$/, '') : '';
-    const candidates = name.endsWith('.arpa') ? await this.reverseZones() : await this.zones();
-    const zone = candidates.find((z) => z.name === name);
+    const zone = (await this.zonesFor(name)).find((z) => z.name === name);
     if (!zone) throw AppError.notFound(`zone ${String(zoneName)}`);
     return zone;
+  }
+
+  /** The zones a name may be in: a reverse name needs only network's pools, not compute's regions. */
+  private zonesFor(name: string): Promise<DnsZone[]> {
+    return name.endsWith('.arpa') ? this.reverseZones() : this.zones();
   }
 
   /** Regions and their DNS zones belong to compute's catalog. */
