@@ -35,12 +35,12 @@ interface PoolRow {
   created_at: Date;
 }
 
-const POOL_COLUMNS = 'id, region_id, family, prefix::text, gateway::text, assignment_length, reserved, bridge, active, created_at';
+const POOL_COLUMNS = 'id, region_id, family, prefix::text, host(gateway) AS gateway, assignment_length, reserved, bridge, active, created_at';
 
 function toPool(row: PoolRow): Pool {
   return {
     id: row.id, regionId: row.region_id, family: row.family, prefix: parsePrefix(row.prefix) as IpPrefix,
-    gateway: parseAddress(row.gateway.replace(/\/\d+$/, ''))!, assignmentLength: row.assignment_length,
+    gateway: parseAddress(row.gateway)!, assignmentLength: row.assignment_length,
     reserved: row.reserved, bridge: row.bridge, active: row.active,
   };
 }
