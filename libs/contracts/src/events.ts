@@ -83,12 +83,28 @@ export interface NetworkEvents {
   InstanceAddressingFailed: { instanceId: string; reason: string };
 }
 
+/**
+ * Billing's events. The contract names the types; the fields beyond `number` and `total` say
+ * which invoice and account each is about, so a consumer needs no read-back.
+ * Invoices are on `invoice-<id>` streams, an account's dunning on `account-<accountId>`.
+ */
 export interface BillingEvents {
-  InvoiceFinalized: { number: string; total: string };
-  InvoicePaid: Record<string, never>;
-  InvoiceVoided: Record<string, never>;
-  CreditNoteIssued: Record<string, never>;
-  AccountPastDue: Record<string, never>;
-  AccountSuspended: Record<string, never>;
-  AccountReinstated: Record<string, never>;
+  InvoiceFinalized: {
+    invoiceId: string;
+    accountId: string;
+    /** The account that issues it: the platform, or the customer's reseller. */
+    issuerId: string;
+    number: string;
+    currency: string;
+    /** Exact decimals in the currency's minor unit, e.g. "12.34". */
+    subtotal: string;
+    tax: string;
+    total: string;
+  };
+  InvoicePaid: { invoiceId: string; accountId: string; reference: string };
+  InvoiceVoided: { invoiceId: string; accountId: string; reason: string };
+  CreditNoteIssued: { invoiceId: string; accountId: string; creditNoteId: string; number: string; amount: string; reason: string };
+  AccountPastDue: { accountId: string; invoiceId: string };
+  AccountSuspended: { accountId: string };
+  AccountReinstated: { accountId: string };
 }
