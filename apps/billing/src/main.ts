@@ -2,4 +2,4 @@ import { readServiceConfig, runService } from '#libs/platform';
 import { BillingModule } from './billing.module.js';
 
 const config = readServiceConfig('billing', { variable: 'PORT', default: 4003 });
-await runService(BillingModule.forRoot(config), config);
+await runService(BillingModule.forRoot(config), config, { rawBody: true });

@@ -4,9 +4,10 @@ import { hostsMigrations } from './hosts/hosts.migrations.js';
 import { hostsProjection } from './hosts/hosts.projection.js';
 import { instancesMigrations } from './instances/instances.migrations.js';
 import { instancesProjection } from './instances/instances.projection.js';
+import { suspensionsMigrations } from './suspensions/account-suspensions.migrations.js';
 
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
-  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations],
+  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations],
   projections: [hostsProjection, instancesProjection],
 };

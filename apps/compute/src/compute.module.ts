@@ -4,8 +4,9 @@ import { CatalogController } from './catalog/catalog.controller.js';
 import { computeEventStore } from './compute.event-store.js';
 import { HostsController } from './hosts/hosts.controller.js';
 import { InstancesController } from './instances/instances.controller.js';
+import { AccountSuspensionsConsumer } from './suspensions/account-suspensions.consumer.js';
 
-/** The compute service: instances, hosts, scheduler, high availability. */
+/** The compute service: instances, hosts, scheduler, high availability, and billing's suspensions. */
 @Module({})
 export class ComputeModule {
   static forRoot(config: ServiceConfig): DynamicModule {
@@ -13,6 +14,7 @@ export class ComputeModule {
       module: ComputeModule,
       imports: platformImports(config, computeEventStore),
       controllers: [CatalogController, HostsController, InstancesController],
+      providers: [AccountSuspensionsConsumer],
     };
   }
 }

@@ -9,9 +9,14 @@ import type { ServiceConfig } from './service-config.js';
  * Starts a service as one process: HTTP (health, and the API for the gateway) plus its NATS
  * request listener in the service's queue group. SIGTERM and SIGINT close it cleanly.
  */
-export async function runService(module: Type | DynamicModule, config: ServiceConfig): Promise<INestApplication> {
+export async function runService(
+  module: Type | DynamicModule,
+  config: ServiceConfig,
+  options: { rawBody?: boolean } = {},
+): Promise<INestApplication> {
   const logger = new Logger(config.service);
-  const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'] });
+  // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
+  const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
   // Deferred, so the filter is in place before the listeners are set up; the application's own
   // init runs the modules' hooks, so the listener must not run them a second time.
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {

@@ -2,3 +2,4 @@ export * from './child-process.js';
 export * from './environment.js';
 export * from './decider-spec.js';
 export * from './service-client.js';
+export * from './events.js';

@@ -8,6 +8,7 @@ import { metadataOf, scopeOf, ServiceClient, type Caller } from '#libs/messaging
 import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
 import { Catalog } from '../catalog/catalog.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { ADDRESSING_EVENT_TYPES, recordInstanceAddresses } from './instance-addresses.js';
 import { InstanceProvisioner, PROVISIONED_EVENT_TYPES } from './instance-provisioner.js';
 import { InstanceWatcher, transitionTimeouts } from './instance-watcher.js';
@@ -46,7 +47,7 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
     const catalog = new Catalog(pool);
     const scheduler = new Scheduler(pool);
     this.quotas = new Quotas(pool, DEFAULT_QUOTA);
-    this.instances = new Instances(pool, store, catalog, this.quotas, scheduler);
+    this.instances = new Instances(pool, store, catalog, this.quotas, scheduler, new AccountSuspensions(pool, store));
     this.watcher = new InstanceWatcher(pool, store, scheduler, TIMEOUTS_MS);
     const provisioner = new InstanceProvisioner(pool, store, catalog, scheduler, client);
     this.consumer = new EventConsumer({

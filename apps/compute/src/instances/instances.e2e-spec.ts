@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { uniqueName, waitFor } from '#libs/testing';
+import { connectTestNats, uniqueName, waitFor } from '#libs/testing';
 import { probeHost } from '../../../host-agent/src/host/host-probe.js';
 import { runProgram } from '../../../host-agent/src/host/program.js';
+import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
 import type { Page } from '#libs/messaging';
@@ -144,6 +145,43 @@ const vm = (name: string): CreateInstanceInput => ({
     await request('delete', { id: created.id });
     await system.waitForStatus(created.id, ['DELETED']);
   });
+
+  it('stops an account\'s instances, never deletes them, while billing has it suspended, and lets its customer start them again once reinstated', async () => {
+    const account = uniqueName('dunning-');
+    const suspendedFor = { code: 'CONFLICT', message: `account ${account} is suspended for non-payment` };
+    const billing = await connectTestNats();
+    try {
+      const running = await create(container(uniqueName('paid-')), account);
+      await system.waitForStatus(running.id, ['RUNNING']);
+      const late = await create(container(uniqueName('late-')), account); // most likely still PROVISIONING when suspended
+
+      await publishBillingEvent(billing.nats, dunningEvent(account, 'AccountSuspended', 1));
+      for (const id of [running.id, late.id]) await system.waitForStatus(id, ['STOPPED']);
+      expect(await lxcState(running.id)).toBe('STOPPED'); // kept on its host
+      await expect(request('start', { id: running.id })).rejects.toMatchObject(suspendedFor);
+      await expect(create(container(uniqueName('more-')), account)).rejects.toMatchObject(suspendedFor);
+      await expect(request('delete', { id: late.id })).resolves.toMatchObject({ status: 'DELETING' });
+      await system.waitForStatus(late.id, ['DELETED']);
+
+      const { seq } = await publishBillingEvent(billing.nats, dunningEvent(account, 'AccountReinstated', 2));
+      await suspensionsHandled(billing.nats, seq);
+      expect((await system.get(running.id)).status).toBe('STOPPED'); // reinstatement starts nothing
+      await request('start', { id: running.id });
+      await system.waitForStatus(running.id, ['RUNNING']);
+      expect(await lxcState(running.id)).toBe('RUNNING');
+
+      const history = await request<Page<InstanceHistoryEntry>>('history', { id: running.id });
+      expect(history.edges.map((e) => e.node.type)).toEqual([
+        'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted',
+        'InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted',
+      ]);
+      expect(JSON.parse(history.edges[4].node.data)).toEqual({ force: false });
+      await request('delete', { id: running.id });
+      await system.waitForStatus(running.id, ['DELETED']);
+    } finally {
+      await billing.close();
+    }
+  }, 180_000);
 
   it('runs a VM, force-stops it and deletes it', async () => {
     const created = await create(vm(uniqueName('vm-')));

@@ -5,6 +5,7 @@ import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStor
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import type { Catalog, Plan } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
 import { Quotas } from './quotas.js';
 
@@ -61,6 +62,8 @@ export type InstanceOperationRequest =
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]{0,256})?$/;
 const MAX_USER_DATA_BYTES = 64 * 1024;
 const IDEMPOTENCY_WINDOW = '24 hours';
+/** What a suspended account may not do to its instances: anything that runs them. Stop and delete stay allowed. */
+const REFUSED_WHILE_SUSPENDED: readonly InstanceCommand['type'][] = ['StartInstance', 'RebootInstance', 'ResizeInstance'];
 
 const VIEW = `
   SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
@@ -95,9 +98,9 @@ function validateIdempotencyKey(key: unknown): string | null {
 }
 
 /**
- * The instances API of compute: create (quota, idempotency key), read, list, history, and the
- * user operations. Each writes events through the instance decider; the provisioner carries
- * them out on the hosts.
+ * The instances API of compute: create (quota, idempotency key, billing's suspension), read,
+ * list, history, and the user operations. Each writes events through the instance decider; the
+ * provisioner carries them out on the hosts.
  */
 export class Instances {
   constructor(
@@ -106,6 +109,7 @@ export class Instances {
     private readonly catalog: Catalog,
     private readonly quotas: Quotas,
     private readonly scheduler: Scheduler,
+    private readonly suspensions: AccountSuspensions,
   ) {}
 
   async create(accountId: unknown, input: CreateInstanceInput, metadata: EventMetadata): Promise<InstanceView> {
@@ -139,6 +143,8 @@ export class Instances {
           );
           if (rows[0]) return rows[0].instance_id;
         }
+        // After the key: a repeat of a create accepted before the suspension still gets its instance.
+        await this.suspensions.assertNotSuspended(tx, accountId);
         await this.quotas.assertRoom(tx, accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb });
         // Reserved before anything is written: no host fits → INSUFFICIENT_CAPACITY and no instance at all.
         const hostId = await this.scheduler.reserve(instanceId, {
@@ -222,11 +228,15 @@ export class Instances {
   async operate(id: unknown, request: InstanceOperationRequest, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
     const instance = await this.require(id, scope);
     const { command, plan } = await this.commandFor(request);
-    if (plan) {
-      // A larger plan counts against the quota; the lock keeps a concurrent create from taking the room meanwhile.
+    if (REFUSED_WHILE_SUSPENDED.includes(command.type)) {
+      // The lock keeps a concurrent create from taking the room a larger plan needs, and a suspension
+      // from being recorded between its check and the command (it would not see this instance start).
       await withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, instance.accountId);
-        await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
+        await this.suspensions.assertNotSuspended(tx, instance.accountId);
+        if (plan) {
+          await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
+        }
         await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
       });
     } else {

@@ -1,0 +1,51 @@
+import type { AccountKind, EventEnvelope, IdentityEvents } from '#libs/contracts';
+import type { Sql } from '#libs/event-store';
+import { AppError, inScope, type Scope } from '#libs/messaging';
+import { PLATFORM } from '../prices/price-list.decider.js';
+
+export interface BillingAccount {
+  id: string;
+  name: string;
+  kind: AccountKind;
+  parentId: string | null;
+  currency: string;
+  taxRate: string;
+  /** The platform, or the account's reseller: who invoices it, at whose prices. */
+  issuerId: string;
+}
+
+const ACCOUNT_COLUMNS = `a.id, a.name, a.kind, a.parent_id AS "parentId", a.currency, a.tax_rate::text AS "taxRate",
+  CASE WHEN p.kind = 'RESELLER' THEN p.id ELSE '${PLATFORM}' END AS "issuerId"`;
+
+/** Billing's copy of identity's accounts, kept by a durable consumer of the IDENTITY stream. */
+export class Accounts {
+  static async record(event: EventEnvelope, tx: Sql): Promise<void> {
+    if (event.type !== 'AccountCreated') return;
+    const a = event.data as IdentityEvents['AccountCreated'];
+    await tx.query(
+      `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO NOTHING`,
+      [a.accountId, a.name, a.kind, a.parentId, a.currency, a.taxRate, event.occurredAt],
+    );
+  }
+
+  static async find(sql: Sql, accountId: string): Promise<BillingAccount | null> {
+    const { rows } = await sql.query<BillingAccount>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`, [accountId]);
+    return rows[0] ?? null;
+  }
+
+  /** The account, or NOT_FOUND when billing does not know it or the caller may not see it. */
+  static async get(sql: Sql, accountId: unknown, scope: Scope, field = 'accountId'): Promise<BillingAccount> {
+    if (typeof accountId !== 'string' || !accountId) throw AppError.badInput(field, 'is required');
+    const account = inScope(accountId, scope) ? await Accounts.find(sql, accountId) : null;
+    if (!account) throw AppError.notFound(`account ${accountId}`);
+    return account;
+  }
+
+  /** An account and the customers it invoices: what a reseller's platform invoice covers. */
+  static async invoicedUsageOwners(sql: Sql, account: BillingAccount): Promise<string[]> {
+    if (account.kind !== 'RESELLER') return [account.id];
+    const { rows } = await sql.query<{ id: string }>('SELECT id FROM accounts WHERE parent_id = $1', [account.id]);
+    return [account.id, ...rows.map((r) => r.id)];
+  }
+}

@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { EventEnvelope } from '#libs/contracts';
+import { AppError, type Page, type ServiceClient } from '#libs/messaging';
+import {
+  connectServiceClient, connectTestNats, createServiceDatabase, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
+  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient,
+} from '#libs/testing';
+import { createStripeClient } from '../stripe/stripe-client.js';
+import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
+import type { CreditNoteView, InvoiceView } from './invoices.js';
+import { numberPrefix } from './invoices.js';
+
+const WEBHOOK_SECRET = 'whsec_awan_test';
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const failureOf = (request: Promise<unknown>) => request.then(
+  () => { throw new Error('the request succeeded'); },
+  (error: AppError) => error,
+);
+
+/** Shuffles deterministically, so a failure replays the same order. */
+function shuffled<T>(items: T[], seed = 7): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 16_807) % 2_147_483_647;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** An instance's events as compute's relay publishes them, compute's own requests in between (billing skips them). */
+function instanceHistory(accountId: string, planId: string, billingCycle: 'HOURLY' | 'MONTHLY', steps: [string, string][]): EventEnvelope[] {
+  const instanceId = randomUUID();
+  const streamId = `instance-${instanceId}`;
+  const [requestedAt] = steps[0];
+  const request = { instanceId, accountId, name: uniqueName('web-'), kind: 'CONTAINER', imageId: 'img', planId, regionId: 'local', billingCycle };
+  return [
+    eventEnvelope(streamId, 'InstanceRequested', 1, request, requestedAt),
+    ...steps.map(([at, type], i) => eventEnvelope(streamId, type, i + 2, type === 'InstanceScheduled' ? { hostId: 'h1' } : {}, at)),
+  ];
+}
+
+/**
+ * The billing service as a built process on its own database, fed the events identity, compute
+ * and network would publish (this test stands in for them), and a fake of Stripe's API.
+ */
+describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
+  let database: ServiceDatabase;
+  let caller: TestServiceClient;
+  let client: ServiceClient;
+  let nats: TestNats;
+  let stripe: FakeStripe;
+  let billing: Fixture;
+  let port: number;
+  const reseller = { id: randomUUID(), name: 'Acme Hosting' };
+  const customer = { id: randomUUID(), name: 'Cafe Blue' };
+  const direct = { id: randomUUID(), name: 'Direct Ltd' };
+  const admin = {};
+  const tree = { accountIds: [reseller.id, customer.id] };
+  const request = <T>(subject: string, payload: unknown) => client.request<T>(`billing.${subject}`, payload, 30_000);
+  const invoicesOf = (accountId: string) => request<Page<InvoiceView> & { totalCount: number }>('invoice.list', { ...admin, accountId }).then((p) => p.edges.map((e) => e.node));
+  const septemberInvoice = async (accountId: string) => (await invoicesOf(accountId)).find((i) => i.periodStart === '2026-09-01T00:00:00.000Z')!;
+  const publishAll = async (service: string, events: EventEnvelope[]) => {
+    for (const event of events) await publishEvent(nats.nats, service, event);
+  };
+
+  beforeAll(async () => {
+    database = await createServiceDatabase('awan_billing_');
+    caller = await connectServiceClient('billing-test');
+    client = caller.client;
+    nats = await connectTestNats();
+    stripe = await startFakeStripeServer();
+    port = await freePort();
+    billing = runBuilt('dist/apps/billing/src/main.js', {
+      DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: String(port),
+      STRIPE_SECRET_KEY: 'sk_test_awan', STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      DUNNING_GRACE_SECONDS: '2', BILLING_JOB_INTERVAL_MS: '500',
+    });
+    await waitFor(() => client.request('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
+    const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string) =>
+      eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate });
+    await publishAll('identity', [
+      account(reseller, 'RESELLER', null, 'EUR', '0.19'),
+      account(customer, 'CUSTOMER', reseller.id, 'EUR', '0.19'),
+      account(direct, 'CUSTOMER', null, 'USD', '0'),
+    ]);
+    await waitFor(() => request('price.list', { accountId: direct.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
+  }, 120_000);
+
+  afterAll(async () => {
+    billing?.child.kill('SIGTERM');
+    await billing?.exited;
+    await stripe?.close();
+    await nats?.close();
+    await caller?.close();
+    await database?.drop();
+  }, 60_000);
+
+  it('invoices a month of usage at the reseller\'s and the platform\'s prices, however the events arrive', async () => {
+    const price = await request<{ hourlyPrice: string }>('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0100', monthlyPrice: '5.00' } });
+    expect(price).toMatchObject({ hourlyPrice: '0.01', ownerId: reseller.id, currency: 'EUR' });
+    expect(await failureOf(request('price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await failureOf(request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
+      code: 'BAD_USER_INPUT', message: expect.stringContaining('input.hourlyPrice'),
+    });
+
+    // 48 hours, 24 of them stopped (billed in full by default): 48 h × 0.01 EUR at the reseller's price.
+    const container = instanceHistory(customer.id, 'ct-512m', 'HOURLY', [
+      ['2026-09-10T10:00:00Z', 'InstanceScheduled'], ['2026-09-10T10:00:05Z', 'InstanceStarted'], ['2026-09-10T20:00:05Z', 'InstanceStopRequested'],
+      ['2026-09-10T20:00:05Z', 'InstanceStopped'], ['2026-09-11T20:00:05Z', 'InstanceStarted'], ['2026-09-12T10:00:00Z', 'InstanceDeleted'],
+    ]);
+    // Half of September on a MONTHLY plan (6.00 USD a month), still running.
+    const vm = instanceHistory(direct.id, 'vm-1g', 'MONTHLY', [['2026-09-16T00:00:00Z', 'InstanceScheduled'], ['2026-09-16T00:01:00Z', 'InstanceStarted']]);
+    // A floating IPv4 for 15 days (360 h × 0.0015, under the 1.00 cap) and an instance's own address (in its plan).
+    const floatingId = randomUUID();
+    const ipEvent = (ipId: string, floating: boolean, version: number, type: string, at: string) =>
+      eventEnvelope(`ip-${ipId}`, type, version, type === 'IpAllocated'
+        ? { ipId, address: '198.51.100.7', family: 'IPV4', regionId: 'local', accountId: direct.id, floating, poolId: 'p', prefixLength: 24, gateway: '198.51.100.1' }
+        : { ipId }, at);
+    const ownId = randomUUID();
+    const ips = [
+      ipEvent(floatingId, true, 1, 'IpAllocated', '2026-09-01T00:00:00Z'), ipEvent(floatingId, true, 2, 'IpReleased', '2026-09-16T00:00:00Z'),
+      ipEvent(ownId, false, 1, 'IpAllocated', '2026-09-16T00:00:00Z'),
+    ];
+    // Out of order, and each event twice (the repeat past JetStream's duplicate window, as after a relay's crash).
+    for (const event of shuffled([...container, ...vm])) {
+      await publishEvent(nats.nats, 'compute', event);
+      await publishEvent(nats.nats, 'compute', event, randomUUID());
+    }
+    for (const event of shuffled(ips)) {
+      await publishEvent(nats.nats, 'network', event);
+      await publishEvent(nats.nats, 'network', event, randomUUID());
+    }
+
+    const closed = await waitFor(async () => {
+      await request('invoice.closeMonth', { ...admin, month: '2026-09' });
+      const drafts = await Promise.all([customer.id, reseller.id, direct.id].map(septemberInvoice));
+      return drafts.every((d) => d) && drafts[0].total === '0.57' && drafts[2].total === '3.54' ? drafts : undefined;
+    }, 60_000, `the September drafts\n${billing.output().slice(-3000)}`);
+    const [ofCustomer, ofReseller, ofDirect] = closed;
+
+    expect(ofCustomer).toMatchObject({ status: 'DRAFT', number: null, issuerId: reseller.id, currency: 'EUR', subtotal: '0.48', tax: '0.09', total: '0.57' });
+    expect(ofCustomer.lines).toHaveLength(1);
+    const line = ofCustomer.lines[0];
+    expect(line).toMatchObject({ resourceId: container[0].streamId.slice(9), sku: 'ct-512m', quantity: '48.000000', unit: 'hour', unitPrice: '0.01', amount: '0.48' });
+    // Every segment names the events that opened and closed it.
+    const byType = new Map(container.map((e) => [e.eventId, e.type]));
+    expect(line.usage.map((u) => [u.state, u.seconds, byType.get(u.openedBy), byType.get(u.closedBy!)])).toEqual([
+      ['RUNNING', 36_005, 'InstanceScheduled', 'InstanceStopped'],
+      ['STOPPED', 86_400, 'InstanceStopped', 'InstanceStarted'],
+      ['RUNNING', 50_395, 'InstanceStarted', 'InstanceDeleted'],
+    ]);
+
+    // The reseller pays the platform's price (2.00/672 → 0.0030 an hour) for its customer's container, on a line of its own.
+    expect(ofReseller).toMatchObject({ issuerId: 'platform', currency: 'EUR', subtotal: '0.14', tax: '0.03', total: '0.17' });
+    expect(ofReseller.lines).toEqual([expect.objectContaining({ accountId: customer.id, amount: '0.14', description: expect.stringContaining('Cafe Blue: ') })]);
+
+    expect(ofDirect).toMatchObject({ issuerId: 'platform', currency: 'USD', subtotal: '3.54', tax: '0.00', total: '3.54' });
+    expect(ofDirect.lines.map((l) => [l.resourceType, l.unit, l.amount]).sort()).toEqual([['INSTANCE', 'month', '3.00'], ['IPV4', 'hour', '0.54']]);
+
+    // Another tenant's invoice does not exist for it.
+    expect(await failureOf(request('invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    // Closing the month again drafts nothing more.
+    expect(await request('invoice.closeMonth', { ...admin, month: '2026-09' })).toMatchObject({ drafted: 0 });
+  });
+
+  it('finalizes with gapless numbers per issuer, never changes a finalized invoice, and bills late usage as an adjustment', async () => {
+    const [ofCustomer, ofReseller, ofDirect] = await Promise.all([customer.id, reseller.id, direct.id].map(septemberInvoice));
+    const finalized = await request<InvoiceView>('invoice.finalize', { ...tree, id: ofCustomer.id });
+    expect(finalized).toMatchObject({ status: 'FINALIZED', number: `${numberPrefix(reseller)}-2026-000001`, total: '0.57', issuedAt: expect.any(String) });
+    const platformNumbers = [
+      (await request<InvoiceView>('invoice.finalize', { ...admin, id: ofReseller.id })).number!,
+      (await request<InvoiceView>('invoice.finalize', { ...admin, id: ofDirect.id })).number!,
+    ];
+    expect(platformNumbers[0]).toMatch(/^AWN-2026-\d{6}$/);
+    expect(Number(platformNumbers[1].slice(-6))).toBe(Number(platformNumbers[0].slice(-6)) + 1);
+    expect(await failureOf(request('invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
+
+    // Two hours of September usage arrive after the invoice was finalized.
+    await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [['2026-09-20T08:00:00Z', 'InstanceScheduled'], ['2026-09-20T10:00:00Z', 'InstanceDeleted']]));
+    const upcoming = await waitFor(async () => {
+      const invoice = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+      // Until the deletion arrives too, the late instance is still running in September.
+      return invoice.lines.some((l) => l.description.startsWith('Adjustment for September 2026') && l.amount === '0.02') ? invoice : undefined;
+    }, 30_000, 'the late usage on the upcoming invoice');
+    expect(upcoming.lines.find((l) => l.description.startsWith('Adjustment'))).toMatchObject({ amount: '0.02', periodStart: '2026-09-01T00:00:00.000Z' });
+    expect(await request('invoice.get', { ...tree, id: ofCustomer.id })).toEqual(finalized);
+    const resellerUpcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
+    expect(resellerUpcoming.lines.find((l) => l.description.startsWith('Adjustment'))).toMatchObject({ amount: '0.01' });
+  });
+
+  it('issues credit notes up to what is left, marks paid, refuses to void a paid invoice, and exports CSV', async () => {
+    const invoice = await septemberInvoice(customer.id);
+    expect(await failureOf(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.58', reason: 'goodwill' } }))).toMatchObject({
+      code: 'BAD_USER_INPUT', message: expect.stringContaining('input.amount'),
+    });
+    const note = await request<CreditNoteView>('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.50', reason: 'goodwill' } });
+    expect(note).toMatchObject({ number: `${numberPrefix(reseller)}-CN-2026-000001`, amount: '0.50', currency: 'EUR' });
+    expect(await failureOf(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.08', reason: 'more' } }))).toMatchObject({
+      code: 'BAD_USER_INPUT', message: expect.stringContaining('0.07 EUR left'),
+    });
+
+    const paid = await request<InvoiceView>('invoice.markPaid', { ...tree, id: invoice.id, reference: 'bank-2026-10-04-17' });
+    expect(paid).toMatchObject({ status: 'PAID', paymentReference: 'bank-2026-10-04-17', paidAt: expect.any(String), creditNotes: [expect.objectContaining({ id: note.id })] });
+    expect(await failureOf(request('invoice.void', { ...tree, id: invoice.id, reason: 'oops' }))).toMatchObject({ code: 'CONFLICT' });
+
+    const { csv } = await request<{ csv: string }>('invoice.csv', { ...tree, id: invoice.id });
+    const [header, row] = csv.trim().split('\r\n');
+    expect(header.split(',')).toEqual(expect.arrayContaining(['invoice_number', 'line_id', 'description', 'amount', 'invoice_total']));
+    expect(row).toContain(paid.number!);
+    expect(row).toContain(',0.48,');
+    const { csv: month } = await request<{ csv: string }>('invoice.csvOfMonth', { ...tree, month: '2026-09' });
+    expect(month).toContain(paid.number!);
+    expect(month).not.toContain(direct.id); // the reseller's tree only
+  });
+
+  it('pushes platform invoices to Stripe once, verifies webhooks, suspends an unpaid account and reinstates it once paid', async () => {
+    const invoice = await septemberInvoice(direct.id);
+    const pushed = await waitFor(() => stripe.objects('invoices').find((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoice.id && i.status !== 'draft'), 60_000, `the push of ${invoice.number}\n${billing.output().slice(-2000)}`);
+    expect(stripe.objects('invoiceitems').filter((i) => i.invoice === pushed.id).map((i) => i.amount).sort()).toEqual([300, 54]);
+    expect(stripe.objects('invoices').filter((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoice.id)).toHaveLength(1);
+
+    const sdk = createStripeClient('sk_test_awan', stripe.url);
+    const webhook = (payload: string, signature: string) =>
+      fetch(`http://127.0.0.1:${port}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
+    const event = (type: string) => JSON.stringify({ id: `evt_${randomUUID()}`, object: 'event', type, data: { object: { ...pushed, object: 'invoice' } } });
+    expect((await webhook(event('invoice.paid'), 't=1,v1=forged')).status).toBe(400);
+    expect((await request<InvoiceView>('invoice.get', { ...admin, id: invoice.id })).status).toBe('FINALIZED');
+
+    const jsm = await jetstreamManager(nats.nats);
+    const standing = async () => {
+      const consumer = await jsm.consumers.add('BILLING', { filter_subject: 'events.billing.account.>', deliver_policy: DeliverPolicy.All, inactive_threshold: 30_000_000_000 });
+      const messages = await jetstream(nats.nats).consumers.get('BILLING', consumer.name);
+      const types: string[] = [];
+      const batch = await messages.fetch({ max_messages: 10_000, expires: 1000 });
+      for await (const message of batch) {
+        const e = message.json<EventEnvelope<string, { accountId: string }>>();
+        if (e.data.accountId === direct.id && e.type.startsWith('Account')) types.push(e.type);
+        if (message.info.pending === 0) break;
+      }
+      await jsm.consumers.delete('BILLING', consumer.name);
+      return types;
+    };
+    const failed = event('invoice.payment_failed');
+    expect((await webhook(failed, signStripeWebhook(sdk, failed, WEBHOOK_SECRET))).status).toBe(200);
+    // PAST_DUE at once; SUSPENDED after the 2-second grace period (compute stops the instances on that event).
+    const statusOf = async () => (await request<{ status: string }[]>('account.standing', { ids: [direct.id] }))[0].status;
+    await waitFor(async () => (await statusOf()) === 'SUSPENDED', 30_000, 'the suspension');
+    expect(await standing()).toEqual(['AccountPastDue', 'AccountSuspended']);
+
+    const paid = event('invoice.paid');
+    expect((await webhook(paid, signStripeWebhook(sdk, paid, WEBHOOK_SECRET))).status).toBe(200);
+    expect((await webhook(paid, signStripeWebhook(sdk, paid, WEBHOOK_SECRET))).status).toBe(200); // Stripe delivers at least once
+    await waitFor(async () => (await statusOf()) === 'ACTIVE', 30_000, 'the reinstatement');
+    await waitFor(async () => ((await standing()).join() === 'AccountPastDue,AccountSuspended,AccountReinstated' ? true : undefined), 30_000, 'AccountReinstated published');
+    expect(await request('invoice.get', { ...admin, id: invoice.id })).toMatchObject({ status: 'PAID', paymentReference: `stripe:${pushed.id}` });
+  });
+});

@@ -1,0 +1,76 @@
+import type { Migration } from '#libs/event-store';
+
+export const invoicesMigrations: Migration[] = [
+  {
+    id: '0330-invoices',
+    sql: `
+      -- The invoices projection.
+      CREATE TABLE invoices (
+        id uuid PRIMARY KEY,
+        position bigint NOT NULL,
+        account_id text NOT NULL,
+        issuer_id text NOT NULL,
+        currency text NOT NULL,
+        period_start timestamptz NOT NULL,
+        period_end timestamptz NOT NULL,
+        status text NOT NULL CHECK (status IN ('DRAFT', 'FINALIZED', 'PAID', 'VOID')),
+        number text UNIQUE,
+        subtotal numeric,
+        tax numeric,
+        total numeric,
+        credited numeric NOT NULL DEFAULT 0,
+        issued_at timestamptz,
+        paid_at timestamptz,
+        payment_reference text,
+        void_reason text,
+        UNIQUE (account_id, period_start)
+      );
+      CREATE INDEX invoices_period ON invoices (period_start);
+      CREATE INDEX invoices_issuer ON invoices (issuer_id, position);
+      CREATE TABLE credit_notes (
+        id uuid PRIMARY KEY,
+        invoice_id uuid NOT NULL REFERENCES invoices (id),
+        number text NOT NULL UNIQUE,
+        amount numeric NOT NULL,
+        reason text NOT NULL,
+        issued_at timestamptz NOT NULL
+      );
+      CREATE INDEX credit_notes_invoice ON credit_notes (invoice_id);
+      -- A finalized invoice's lines, written once in the transaction that finalizes it (too many
+      -- for an event that NATS carries) and never changed: the trigger refuses it.
+      CREATE TABLE invoice_lines (
+        id uuid PRIMARY KEY,
+        invoice_id uuid NOT NULL,
+        line_no integer NOT NULL,
+        description text NOT NULL,
+        resource_id text,
+        resource_type text NOT NULL,
+        account_id text NOT NULL,
+        sku text NOT NULL,
+        quantity numeric NOT NULL,
+        unit text NOT NULL,
+        unit_price numeric NOT NULL,
+        amount numeric NOT NULL,
+        period_start timestamptz NOT NULL,
+        period_end timestamptz NOT NULL,
+        usage jsonb NOT NULL,
+        UNIQUE (invoice_id, line_no)
+      );
+      CREATE INDEX invoice_lines_resource_period ON invoice_lines (resource_id, period_start);
+      CREATE FUNCTION invoice_lines_are_final() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'a finalized invoice''s lines never change'; END $$;
+      CREATE TRIGGER invoice_lines_final BEFORE UPDATE OR DELETE ON invoice_lines
+        FOR EACH ROW EXECUTE FUNCTION invoice_lines_are_final();
+      -- Gapless numbers: the counter moves in the transaction that uses the number.
+      CREATE TABLE document_numbers (
+        issuer_id text NOT NULL,
+        series text NOT NULL,
+        year integer NOT NULL,
+        last integer NOT NULL,
+        PRIMARY KEY (issuer_id, series, year)
+      );
+      -- Months the close job has drafted.
+      CREATE TABLE closed_months (month date PRIMARY KEY, closed_at timestamptz NOT NULL DEFAULT now());
+    `,
+  },
+];

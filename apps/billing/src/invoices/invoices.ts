@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { EventMetadata } from '#libs/contracts';
+import { ConcurrencyError, readState, withTransaction, type Decider, type DomainEvent, type EventStore, type Sql } from '#libs/event-store';
+import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
+import { accountStandingDecider, accountStreamId } from '../accounts/account-standing.decider.js';
+import { Accounts, type BillingAccount } from '../accounts/accounts.js';
+import { PLATFORM } from '../prices/price-list.decider.js';
+import { monthOf, type Period } from '../rating/rating.js';
+import { invoiceCsv } from './invoice-csv.js';
+import { invoiceDecider, invoiceStreamId, type InvoiceCommand, type InvoiceStatus } from './invoice.decider.js';
+import { invoiceIdOf, type InvoiceLineView, type InvoiceRating } from './invoice-rating.js';
+
+export interface CreditNoteView {
+  id: string;
+  number: string;
+  invoiceId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  issuedAt: string;
+}
+
+export interface InvoiceView {
+  id: string;
+  /** Null until finalized. */
+  number: string | null;
+  accountId: string;
+  issuerId: string;
+  status: InvoiceStatus;
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  lines: InvoiceLineView[];
+  subtotal: string;
+  tax: string;
+  total: string;
+  issuedAt: string | null;
+  paidAt: string | null;
+  paymentReference: string | null;
+  creditNotes: CreditNoteView[];
+}
+
+export interface InvoiceListFilter extends Scope {
+  accountId?: string;
+  status?: InvoiceStatus;
+  first?: number;
+  after?: string;
+}
+
+interface InvoiceRow {
+  id: string;
+  position: string;
+  accountId: string;
+  issuerId: string;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+  status: InvoiceStatus;
+  number: string | null;
+  subtotal: string | null;
+  tax: string | null;
+  total: string | null;
+  issuedAt: Date | null;
+  paidAt: Date | null;
+  paymentReference: string | null;
+}
+
+const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
+  status, number, subtotal::text, tax::text, total::text, issued_at AS "issuedAt", paid_at AS "paidAt", payment_reference AS "paymentReference"`;
+
+const STATUSES: readonly InvoiceStatus[] = ['DRAFT', 'FINALIZED', 'PAID', 'VOID'];
+const MONTH = /^(\d{4})-(\d{2})$/;
+const iso = (second: number) => new Date(second * 1000).toISOString();
+const nowSecond = () => Math.floor(Date.now() / 1000);
+
+/** `2026-10` as its calendar month in UTC. */
+export function parseMonth(value: unknown, field: string): Period {
+  const match = typeof value === 'string' ? MONTH.exec(value) : null;
+  const month = match ? Number(match[2]) : 0;
+  if (!match || month < 1 || month > 12) throw AppError.badInput(field, 'must be a month as YYYY-MM');
+  return monthOf(Date.UTC(Number(match[1]), month - 1, 1) / 1000);
+}
+
+/** The prefix of an issuer's numbers: AWN for the platform, a reseller's from its name and id, so no two issuers share one. */
+export function numberPrefix(issuer: Pick<BillingAccount, 'id' | 'name'> | null): string {
+  if (!issuer) return 'AWN';
+  const letters = issuer.name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 4) || 'RS';
+  return `${letters}-${issuer.id.replace(/[^a-zA-Z0-9]/g, '').slice(0, 4).toUpperCase()}`;
+}
+
+/** Appends what a decider decides inside the caller's transaction; a concurrent writer makes the whole transaction retry. */
+async function decideIn<C, S, E extends DomainEvent>(
+  store: EventStore, tx: Sql, streamId: string, decider: Decider<C, S, E>, command: C, metadata: EventMetadata,
+): Promise<E[]> {
+  const { state, version } = await readState(store, streamId, decider, tx);
+  const events = decider.decide(command, state);
+  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx });
+  return events;
+}
+
+/**
+ * Invoices: the live upcoming one, drafts made when a month closes, and what finance does with
+ * them. Whatever touches two streams or takes a number does it in one transaction.
+ */
+export class Invoices {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly rating: InvoiceRating,
+  ) {}
+
+  /** This month's invoice as it stands: rated from usage to date, with late usage of finalized months unless a draft carries it. */
+  async upcoming(accountId: unknown, scope: Scope): Promise<InvoiceView> {
+    const account = await Accounts.get(this.pool, accountId, scope);
+    const now = nowSecond();
+    const period = monthOf(now);
+    const id = invoiceIdOf(account.id, period);
+    const { rows } = await this.pool.query(`SELECT 1 FROM invoices WHERE account_id = $1 AND status = 'DRAFT'`, [account.id]);
+    const { lines, subtotal, tax, total } = await this.rating.rate(this.pool, account, id, period, now, rows.length === 0);
+    return {
+      id, number: null, accountId: account.id, issuerId: account.issuerId, status: 'DRAFT', currency: account.currency,
+      periodStart: iso(period.start), periodEnd: iso(period.end), lines, subtotal, tax, total,
+      issuedAt: null, paidAt: null, paymentReference: null, creditNotes: [],
+    };
+  }
+
+  async get(id: unknown, scope: Scope): Promise<InvoiceView> {
+    const row = await this.find(this.pool, id, scope);
+    return this.view(this.pool, row);
+  }
+
+  async list(filter: InvoiceListFilter = {}): Promise<Page<InvoiceView> & { totalCount: number }> {
+    if (filter.status !== undefined && filter.status !== null && !STATUSES.includes(filter.status)) throw AppError.badInput('status', `must be one of ${STATUSES.join(', ')}`);
+    const first = pageSize(filter.first);
+    const after = decodeCursor('invoice', filter.after);
+    const where = `($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::text IS NULL OR account_id = $2) AND ($3::text IS NULL OR status = $3)`;
+    const args = [filter.accountIds ?? null, filter.accountId ?? null, filter.status ?? null];
+    const [{ rows }, { rows: count }] = await Promise.all([
+      this.pool.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ${where} AND position > $4 ORDER BY position LIMIT $5`, [...args, after, first + 1]),
+      this.pool.query<{ n: number }>(`SELECT count(*)::integer AS n FROM invoices WHERE ${where}`, args),
+    ]);
+    const views = await Promise.all(rows.slice(0, first).map((row) => this.view(this.pool, row)));
+    const page = toPage(rows, first, (row) => encodeCursor('invoice', row.position), (row) => views[rows.indexOf(row)]);
+    return { ...page, totalCount: count[0].n };
+  }
+
+  /** Freezes the lines as rated now, takes the issuer's next number and appends InvoiceFinalized, in one transaction. */
+  async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.find(this.pool, id, scope);
+    await this.retrying(async (tx) => {
+      const account = (await Accounts.find(tx, invoice.accountId))!;
+      const period = { start: invoice.periodStart.getTime() / 1000, end: invoice.periodEnd.getTime() / 1000 };
+      const rated = await this.rating.rate(tx, account, invoice.id, period, nowSecond(), true);
+      const command: InvoiceCommand = {
+        type: 'FinalizeInvoice', now: new Date(), number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
+        subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length,
+      };
+      const events = await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      if (events.length === 0) return;
+      await this.freezeLines(tx, invoice.id, rated.lines);
+      // Their differences are on this invoice now; a later change marks the month again.
+      await tx.query(`DELETE FROM late_usage WHERE account_id = $1 AND month = ANY($2::timestamptz[]::date[])`, [account.id, rated.adjustedMonths]);
+    });
+    return this.get(invoice.id, scope);
+  }
+
+  async markPaid(id: unknown, reference: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.find(this.pool, id, scope);
+    await this.settling(invoice, { type: 'MarkInvoicePaid', reference: reference as string }, metadata);
+    return this.get(invoice.id, scope);
+  }
+
+  async void(id: unknown, reason: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.find(this.pool, id, scope);
+    await this.settling(invoice, { type: 'VoidInvoice', reason: reason as string }, metadata);
+    return this.get(invoice.id, scope);
+  }
+
+  async issueCreditNote(input: { invoiceId?: unknown; amount?: unknown; reason?: unknown } | undefined, scope: Scope, metadata: EventMetadata): Promise<CreditNoteView> {
+    const invoice = await this.find(this.pool, input?.invoiceId, scope, 'input.invoiceId');
+    const creditNoteId = randomUUID();
+    await this.retrying(async (tx) => {
+      const command: InvoiceCommand = {
+        type: 'IssueCreditNote', creditNoteId, number: await this.nextNumber(tx, invoice.issuerId, 'CN'),
+        amount: input?.amount as string, reason: input?.reason as string,
+      };
+      await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+    });
+    return (await this.creditNotes(this.pool, [invoice.id])).find((note) => note.id === creditNoteId)!;
+  }
+
+  /** A Stripe payment failed: the account goes PAST_DUE, unless the invoice is settled already. */
+  async recordPaymentFailure(invoiceId: string, reason: string, metadata: EventMetadata): Promise<void> {
+    const invoice = await this.find(this.pool, invoiceId, {});
+    if (invoice.status !== 'FINALIZED') return;
+    await this.retrying((tx) =>
+      decideIn(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
+    );
+  }
+
+  /** Suspends every PAST_DUE account still unpaid after the grace period; returns their ids. */
+  async suspendOverdue(now: Date, graceSeconds: number, metadata: EventMetadata): Promise<string[]> {
+    const { rows } = await this.pool.query<{ accountId: string }>(
+      `SELECT account_id AS "accountId" FROM account_standing WHERE status = 'PAST_DUE' AND past_due_since <= $1`,
+      [new Date(now.getTime() - graceSeconds * 1000)],
+    );
+    const suspended: string[] = [];
+    for (const { accountId } of rows) {
+      const events = await this.retrying((tx) =>
+        decideIn(this.store, tx, accountStreamId(accountId), accountStandingDecider, { type: 'SuspendIfOverdue', accountId, now, graceSeconds }, metadata),
+      );
+      if (events.length > 0) suspended.push(accountId);
+    }
+    return suspended;
+  }
+
+  /**
+   * Drafts the month's invoice of every account with billable usage in it, every reseller whose
+   * customers had some, and every account whose late usage waits for an invoice. Idempotent:
+   * an invoice's id comes from its account and month.
+   */
+  async closeMonth(period: Period, metadata: EventMetadata): Promise<{ drafted: number; unknownAccounts: string[] }> {
+    if (period.end > nowSecond()) throw AppError.conflict(`the month ${iso(period.start).slice(0, 7)} has not ended`);
+    const { rows } = await this.pool.query<{ accountId: string; known: boolean }>(
+      `WITH used AS (
+         SELECT DISTINCT s.account_id FROM usage_segments s JOIN resources r ON r.id = s.resource_id
+         WHERE r.billable AND s.started_at < to_timestamp($2) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($1))
+       ), invoiced AS (
+         SELECT account_id FROM used
+         UNION SELECT p.id FROM used JOIN accounts a ON a.id = used.account_id JOIN accounts p ON p.id = a.parent_id AND p.kind = 'RESELLER'
+         UNION SELECT account_id FROM late_usage WHERE month < to_timestamp($1)::date
+       )
+       SELECT i.account_id AS "accountId", a.id IS NOT NULL AS known FROM invoiced i LEFT JOIN accounts a ON a.id = i.account_id
+       WHERE NOT EXISTS (SELECT 1 FROM invoices v WHERE v.account_id = i.account_id AND v.period_start = to_timestamp($1))`,
+      [period.start, period.end],
+    );
+    let drafted = 0;
+    for (const { accountId } of rows.filter((r) => r.known)) {
+      const account = (await Accounts.find(this.pool, accountId))!;
+      const invoiceId = invoiceIdOf(accountId, period);
+      const header = { invoiceId, accountId, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
+      const events = await this.retrying((tx) => decideIn(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
+      drafted += events.length;
+    }
+    await this.pool.query('INSERT INTO closed_months (month) VALUES (to_timestamp($1)::date) ON CONFLICT DO NOTHING', [period.start]);
+    return { drafted, unknownAccounts: rows.filter((r) => !r.known).map((r) => r.accountId) };
+  }
+
+  /** Ended months not yet closed, oldest first: the last one closed is where the job goes on from. */
+  async monthsToClose(closeAfterSeconds: number): Promise<Period[]> {
+    const latest = monthOf(nowSecond() - closeAfterSeconds).start - 1; // a second of the last month that may close
+    const { rows } = await this.pool.query<{ last: string | null }>(`SELECT extract(epoch FROM max(month)::timestamp AT TIME ZONE 'UTC')::bigint AS last FROM closed_months`);
+    const months: Period[] = [];
+    for (let month = monthOf(rows[0].last === null ? latest : Number(rows[0].last)); month.end <= latest + 1; month = monthOf(month.end)) {
+      if (rows[0].last === null || month.start > Number(rows[0].last)) months.push(month);
+    }
+    return months;
+  }
+
+  async csv(id: unknown, scope: Scope): Promise<string> {
+    return invoiceCsv([await this.get(id, scope)]);
+  }
+
+  /** Every invoice of a month the caller may see, drafts included, as one CSV. */
+  async csvOfMonth(month: unknown, scope: Scope): Promise<string> {
+    const period = parseMonth(month, 'month');
+    const { rows } = await this.pool.query<InvoiceRow>(
+      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE period_start = to_timestamp($1) AND ($2::text[] IS NULL OR account_id = ANY($2)) ORDER BY number NULLS LAST, id`,
+      [period.start, scope.accountIds ?? null],
+    );
+    const views: InvoiceView[] = [];
+    for (const row of rows) views.push(await this.view(this.pool, row));
+    return invoiceCsv(views);
+  }
+
+  private async settling(invoice: InvoiceRow, command: InvoiceCommand, metadata: EventMetadata): Promise<void> {
+    await this.retrying(async (tx) => {
+      const events = await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      if (events.length === 0) return;
+      // A paid or voided invoice no longer holds its account PAST_DUE or SUSPENDED.
+      await decideIn(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'SettleInvoice', accountId: invoice.accountId, invoiceId: invoice.id }, metadata);
+    });
+  }
+
+  private async retrying<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await withTransaction(this.pool, work);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
+      }
+    }
+  }
+
+  private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
+    const year = new Date().getUTCFullYear();
+    const { rows } = await tx.query<{ last: number }>(
+      `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
+       ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1 RETURNING last`,
+      [issuerId, series, year],
+    );
+    const issuer = issuerId === PLATFORM ? null : await Accounts.find(tx, issuerId);
+    return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(rows[0].last).padStart(6, '0')}`;
+  }
+
+  private async freezeLines(tx: Sql, invoiceId: string, lines: InvoiceLineView[]): Promise<void> {
+    if (lines.length === 0) return;
+    await tx.query(
+      `INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
+       SELECT l.id, $1, l.n, l.description, l.resource_id, l.resource_type, l.account_id, l.sku, l.quantity, l.unit, l.unit_price, l.amount, l.period_start, l.period_end, l.usage
+       FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[], $11::numeric[], $12::numeric[], $13::timestamptz[], $14::timestamptz[], $15::jsonb[])
+         AS l (id, n, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)`,
+      [
+        invoiceId, lines.map((l) => l.id), lines.map((_, i) => i + 1), lines.map((l) => l.description), lines.map((l) => l.resourceId),
+        lines.map((l) => l.resourceType), lines.map((l) => l.accountId), lines.map((l) => l.sku), lines.map((l) => l.quantity), lines.map((l) => l.unit),
+        lines.map((l) => l.unitPrice), lines.map((l) => l.amount), lines.map((l) => l.periodStart), lines.map((l) => l.periodEnd),
+        lines.map((l) => JSON.stringify(l.usage)),
+      ],
+    );
+  }
+
+  private async find(sql: Sql, id: unknown, scope: Scope, field = 'id'): Promise<InvoiceRow> {
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw AppError.badInput(field, 'must be an invoice id');
+    const { rows } = await sql.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1`, [id.toLowerCase()]);
+    if (!rows[0] || !inScope(rows[0].accountId, scope)) throw AppError.notFound(`invoice ${id}`);
+    return rows[0];
+  }
+
+  private async view(sql: Sql, row: InvoiceRow): Promise<InvoiceView> {
+    let totals: Pick<InvoiceView, 'lines' | 'subtotal' | 'tax' | 'total'>;
+    if (row.status === 'DRAFT' || (row.status === 'VOID' && row.number === null)) {
+      const account = (await Accounts.find(sql, row.accountId))!;
+      const { lines, subtotal, tax, total } = await this.rating.rate(sql, account, row.id, { start: row.periodStart.getTime() / 1000, end: row.periodEnd.getTime() / 1000 }, nowSecond(), true);
+      totals = { lines, subtotal, tax, total };
+    } else {
+      totals = { lines: await this.frozenLines(sql, row.id), subtotal: row.subtotal!, tax: row.tax!, total: row.total! };
+    }
+    return {
+      id: row.id, number: row.number, accountId: row.accountId, issuerId: row.issuerId, status: row.status, currency: row.currency,
+      periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString(), ...totals,
+      issuedAt: row.issuedAt?.toISOString() ?? null, paidAt: row.paidAt?.toISOString() ?? null, paymentReference: row.paymentReference,
+      creditNotes: await this.creditNotes(sql, [row.id]),
+    };
+  }
+
+  private async frozenLines(sql: Sql, invoiceId: string): Promise<InvoiceLineView[]> {
+    const { rows } = await sql.query<InvoiceLineView & { periodStart: Date; periodEnd: Date }>(
+      `SELECT id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku, quantity::text, unit,
+              unit_price::text AS "unitPrice", amount::text, period_start AS "periodStart", period_end AS "periodEnd", usage
+       FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no`,
+      [invoiceId],
+    );
+    return rows.map((row) => ({ ...row, periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString() }));
+  }
+
+  private async creditNotes(sql: Sql, invoiceIds: string[]): Promise<CreditNoteView[]> {
+    const { rows } = await sql.query<CreditNoteView & { issuedAt: Date }>(
+      `SELECT c.id, c.number, c.invoice_id AS "invoiceId", c.amount::text, i.currency, c.reason, c.issued_at AS "issuedAt"
+       FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id WHERE c.invoice_id = ANY($1) ORDER BY c.issued_at, c.number`,
+      [invoiceIds],
+    );
+    return rows.map((row) => ({ ...row, issuedAt: row.issuedAt.toISOString() }));
+  }
+}

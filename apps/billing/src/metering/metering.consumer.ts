@@ -1,0 +1,39 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { EventConsumer, EventStore, type ConsumerOptions } from '#libs/event-store';
+import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { Accounts } from '../accounts/accounts.js';
+import { Metering } from './metering.js';
+
+/**
+ * What billing learns from the other services, each through its own durable consumer with an
+ * inbox: identity's accounts, compute's instances and network's addresses.
+ */
+@Injectable()
+export class MeteringConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumers: EventConsumer[];
+
+  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+    const logger = new Logger('metering');
+    const metering = new Metering();
+    const feed = (name: string, source: string, filterSubject: string, handle: ConsumerOptions['handle']) =>
+      new EventConsumer({
+        pool, schema: store.schema, service: 'billing', nats, name, source, filterSubject, handle,
+        concurrency: 8, maxDeliver: 50, backoffMs: [500, 1000, 5000, 10_000, 30_000], logger,
+      });
+    this.consumers = [
+      feed('billing-accounts', 'identity', 'events.identity.account.>', (event, tx) => Accounts.record(event, tx)),
+      feed('billing-instances', 'compute', 'events.compute.instance.>', (event, tx) => metering.record(event, tx)),
+      feed('billing-ips', 'network', 'events.network.ip.>', (event, tx) => metering.record(event, tx)),
+    ];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.stop();
+  }
+}

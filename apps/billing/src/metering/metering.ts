@@ -1,0 +1,111 @@
+import type { EventEnvelope } from '#libs/contracts';
+import type { Sql } from '#libs/event-store';
+import { meterInstance, meterIp, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
+
+/** The events the meter reads, by the aggregate whose stream they are on. */
+export const METERED_EVENT_TYPES: Record<string, readonly string[]> = {
+  instance: ['InstanceRequested', 'InstanceScheduled', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed', 'InstanceDeleted'],
+  ip: ['IpAllocated', 'IpReleased'],
+};
+
+export const SEGMENT_COLUMNS = `id, resource_id AS "resourceId", sku, state, extract(epoch FROM started_at)::bigint AS "startedAt",
+  extract(epoch FROM ended_at)::bigint AS "endedAt", opened_by AS "openedBy", closed_by AS "closedBy"`;
+
+/** Segment rows with their seconds as numbers (PostgreSQL's bigint arrives as text). */
+export function segmentOf(row: Record<string, unknown>): UsageSegment {
+  return {
+    id: row.id as string, resourceId: row.resourceId as string, sku: row.sku as string, state: row.state as UsageSegment['state'],
+    startedAt: Number(row.startedAt), endedAt: row.endedAt === null ? null : Number(row.endedAt),
+    openedBy: row.openedBy as string, closedBy: (row.closedBy as string | null) ?? null,
+  };
+}
+
+const toTime = (second: number | null) => (second === null ? null : new Date(second * 1000).toISOString());
+
+/**
+ * The earliest second at which two versions of a resource's segments differ, or null when they
+ * are the same: usage before it was billed right, usage from it on may have been billed wrong.
+ */
+export function changedFrom(before: readonly UsageSegment[], after: readonly UsageSegment[]): number | null {
+  const old = new Map(before.map((s) => [s.id, s]));
+  const now = new Map(after.map((s) => [s.id, s]));
+  let earliest: number | null = null;
+  const note = (second: number) => (earliest = earliest === null ? second : Math.min(earliest, second));
+  for (const id of new Set([...old.keys(), ...now.keys()])) {
+    const a = old.get(id);
+    const b = now.get(id);
+    if (!a || !b || a.sku !== b.sku || a.state !== b.state || a.startedAt !== b.startedAt) note(Math.min(a?.startedAt ?? Infinity, b?.startedAt ?? Infinity));
+    else if (a.endedAt !== b.endedAt) note(Math.min(a.endedAt ?? Infinity, b.endedAt ?? Infinity));
+  }
+  return earliest;
+}
+
+/**
+ * Turns compute's and network's events into usage segments. Each event is kept once
+ * (`meter_events`), and the resource's segments are folded again from all of its events in
+ * version order, so a redelivered, duplicated or reordered event leaves the same segments.
+ */
+export class Metering {
+  async record(event: EventEnvelope, tx: Sql): Promise<void> {
+    const dash = event.streamId.indexOf('-');
+    const aggregate = event.streamId.slice(0, dash);
+    if (!METERED_EVENT_TYPES[aggregate]?.includes(event.type)) return;
+    const resourceId = event.streamId.slice(dash + 1);
+    const inserted = await tx.query(
+      `INSERT INTO meter_events (event_id, resource_id, version, type, occurred_at, data) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [event.eventId, resourceId, event.version, event.type, event.occurredAt, JSON.stringify(event.data)],
+    );
+    if (inserted.rowCount === 0) return;
+    // One resource's events fold one at a time; other resources go on in parallel.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
+    const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(
+      `SELECT event_id AS "eventId", type, version, occurred_at AS "occurredAt", data FROM meter_events WHERE resource_id = $1`,
+      [resourceId],
+    );
+    const events = rows.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() }));
+    const metered = aggregate === 'instance' ? meterInstance(resourceId, events) : meterIp(resourceId, events);
+    if (metered) await this.save(tx, metered);
+  }
+
+  private async save(tx: Sql, metered: Metered): Promise<void> {
+    const { info, segments, billable } = metered;
+    const { rows: previous } = await tx.query(`SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = $1`, [info.resourceId]);
+    const { rows: was } = await tx.query<{ billable: boolean }>('SELECT billable FROM resources WHERE id = $1', [info.resourceId]);
+    const open = segments.find((s) => s.endedAt === null);
+    const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
+    await tx.query(
+      `INSERT INTO resources (id, type, account_id, name, billing_cycle, billable, closed_seconds, open_since, ended_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET billable = $6, closed_seconds = $7, open_since = $8, ended_at = $9`,
+      [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, billable, closedSeconds,
+        toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt)],
+    );
+    await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
+    if (segments.length > 0) {
+      await tx.query(
+        `INSERT INTO usage_segments (id, resource_id, account_id, sku, state, started_at, ended_at, opened_by, closed_by)
+         SELECT s.id, $1, $2, s.sku, s.state, to_timestamp(s.started_at), to_timestamp(s.ended_at), s.opened_by, s.closed_by
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[], $9::uuid[])
+           AS s (id, sku, state, started_at, ended_at, opened_by, closed_by)`,
+        [info.resourceId, info.accountId, segments.map((s) => s.id), segments.map((s) => s.sku), segments.map((s) => s.state),
+          segments.map((s) => s.startedAt), segments.map((s) => s.endedAt), segments.map((s) => s.openedBy), segments.map((s) => s.closedBy)],
+      );
+    }
+    const before = was[0]?.billable === false ? [] : previous.map(segmentOf);
+    const from = changedFrom(before, billable ? segments : []);
+    if (from !== null) await this.markLate(tx, info.accountId, from);
+  }
+
+  /** Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage just changed. */
+  private async markLate(tx: Sql, accountId: string, from: number): Promise<void> {
+    await tx.query(
+      `INSERT INTO late_usage (account_id, month)
+       SELECT i.account_id, (i.period_start AT TIME ZONE 'UTC')::date FROM invoices i
+       WHERE i.account_id IN (SELECT $1 UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
+         AND i.status <> 'DRAFT' AND i.period_end > to_timestamp($2)
+       ON CONFLICT DO NOTHING`,
+      [accountId, from],
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import type { Decider, DomainEvent } from '#libs/event-store';
+import { AppError } from '#libs/messaging';
+import type { Granularity, StoppedBilling } from '../rating/rating.js';
+
+/** A price as it is set: exact decimal strings, validated before they reach the decider. */
+export interface PriceEntry {
+  hourly: string;
+  monthly: string;
+  stoppedHourly: string | null;
+  stoppedMonthly: string | null;
+}
+
+/**
+ * A price list: the platform's, or a reseller's for its customers, in one currency, on the
+ * stream `pricelist-<owner>-<currency>`. Every change is an event, so finance can see which
+ * price was set when and by whom.
+ */
+export type PriceListEvent =
+  | DomainEvent<'PriceSet', { ownerId: string; currency: string; sku: string } & PriceEntry>
+  | DomainEvent<'PriceListOptionsSet', { ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling }>;
+
+export type PriceListCommand =
+  | { type: 'SetPrice'; ownerId: string; currency: string; sku: string; price: PriceEntry }
+  | { type: 'SetOptions'; ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling };
+
+export interface PriceListState {
+  granularity: Granularity;
+  stoppedBilling: StoppedBilling;
+  prices: Record<string, PriceEntry>;
+}
+
+export const PLATFORM = 'platform';
+export const priceListStreamId = (ownerId: string, currency: string) => `pricelist-${ownerId}-${currency}`;
+
+const same = (a: PriceEntry | undefined, b: PriceEntry) =>
+  !!a && a.hourly === b.hourly && a.monthly === b.monthly && a.stoppedHourly === b.stoppedHourly && a.stoppedMonthly === b.stoppedMonthly;
+
+export const priceListDecider: Decider<PriceListCommand, PriceListState, PriceListEvent> = {
+  initialState: () => ({ granularity: 'PER_SECOND', stoppedBilling: 'FULL', prices: {} }),
+
+  decide(command, state) {
+    const { ownerId, currency } = command;
+    if (command.type === 'SetPrice') {
+      if (same(state.prices[command.sku], command.price)) return [];
+      return [{ type: 'PriceSet', data: { ownerId, currency, sku: command.sku, ...command.price } }];
+    }
+    if (command.granularity !== 'PER_SECOND' && command.granularity !== 'PER_HOUR') throw AppError.badInput('input.granularity', 'must be PER_SECOND or PER_HOUR');
+    if (command.stoppedBilling !== 'FULL' && command.stoppedBilling !== 'STOPPED_PRICE') throw AppError.badInput('input.stoppedBilling', 'must be FULL or STOPPED_PRICE');
+    if (command.granularity === state.granularity && command.stoppedBilling === state.stoppedBilling) return [];
+    return [{ type: 'PriceListOptionsSet', data: { ownerId, currency, granularity: command.granularity, stoppedBilling: command.stoppedBilling } }];
+  },
+
+  evolve(state, event) {
+    if (event.type === 'PriceListOptionsSet') return { ...state, granularity: event.data.granularity, stoppedBilling: event.data.stoppedBilling };
+    const { hourly, monthly, stoppedHourly, stoppedMonthly } = event.data;
+    return { ...state, prices: { ...state.prices, [event.data.sku]: { hourly, monthly, stoppedHourly, stoppedMonthly } } };
+  },
+};

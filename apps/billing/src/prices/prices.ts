@@ -1,0 +1,182 @@
+import type pg from 'pg';
+import { SYSTEM_ACTOR, type EventMetadata } from '#libs/contracts';
+import { ConcurrencyError, handleCommand, type EventStore, type Sql } from '#libs/event-store';
+import { AppError, type Scope } from '#libs/messaging';
+import { Accounts } from '../accounts/accounts.js';
+import { IPV4_SKU } from '../metering/meter.js';
+import { divideHalfEven, formatScaled, parseDecimal, requireCurrency, UNIT } from '../money/money.js';
+import type { Granularity, Price, PriceList, StoppedBilling } from '../rating/rating.js';
+import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
+
+export interface PriceView {
+  sku: string;
+  currency: string;
+  /** The platform, or the reseller whose list it comes from. */
+  ownerId: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+  stoppedHourlyPrice: string | null;
+  stoppedMonthlyPrice: string | null;
+}
+
+export interface SetPriceInput {
+  /** The reseller whose customers pay it; absent or "platform" for the platform's list (ADMIN). */
+  accountId?: string | null;
+  /** Only for the platform's list: a reseller's list is in the reseller's currency. */
+  currency?: string;
+  planId: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+  stoppedHourlyPrice?: string | null;
+  stoppedMonthlyPrice?: string | null;
+}
+
+const SKU = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** The platform's first prices, per month, for the plans compute seeds and an extra IPv4. */
+const SEED_MONTHLY: Record<string, string> = {
+  'ct-512m': '2.00', 'ct-1g': '4.00', 'ct-2g': '8.00', 'ct-4g': '16.00', 'ct-8g': '32.00',
+  'vm-512m': '3.00', 'vm-1g': '6.00', 'vm-2g': '12.00', 'vm-4g': '24.00', 'vm-8g': '48.00',
+  [IPV4_SKU]: '1.00',
+};
+const SEED_CURRENCIES = ['EUR', 'USD'];
+const FOUR_DECIMALS = UNIT / 10_000n;
+
+interface PriceRow {
+  ownerId: string;
+  sku: string;
+  hourly: string;
+  monthly: string;
+  stoppedHourly: string | null;
+  stoppedMonthly: string | null;
+}
+
+const scaled = (row: PriceRow): Price => ({
+  hourly: parseDecimal(row.hourly, 'hourly'),
+  monthly: parseDecimal(row.monthly, 'monthly'),
+  stoppedHourly: row.stoppedHourly === null ? null : parseDecimal(row.stoppedHourly, 'stoppedHourly'),
+  stoppedMonthly: row.stoppedMonthly === null ? null : parseDecimal(row.stoppedMonthly, 'stoppedMonthly'),
+});
+
+const viewOf = (row: PriceRow, currency: string): PriceView => {
+  const p = scaled(row);
+  return {
+    sku: row.sku, currency, ownerId: row.ownerId, hourlyPrice: formatScaled(p.hourly), monthlyPrice: formatScaled(p.monthly),
+    stoppedHourlyPrice: p.stoppedHourly === null ? null : formatScaled(p.stoppedHourly),
+    stoppedMonthlyPrice: p.stoppedMonthly === null ? null : formatScaled(p.stoppedMonthly),
+  };
+};
+
+function validPrice(input: SetPriceInput): PriceEntry {
+  const optional = (value: string | null | undefined, field: string) =>
+    value === undefined || value === null ? null : formatScaled(parseDecimal(value, field));
+  return {
+    hourly: formatScaled(parseDecimal(input.hourlyPrice, 'input.hourlyPrice')),
+    monthly: formatScaled(parseDecimal(input.monthlyPrice, 'input.monthlyPrice')),
+    stoppedHourly: optional(input.stoppedHourlyPrice, 'input.stoppedHourlyPrice'),
+    stoppedMonthly: optional(input.stoppedMonthlyPrice, 'input.stoppedMonthlyPrice'),
+  };
+}
+
+/**
+ * Price lists: the platform's per currency, and each reseller's for its customers. A reseller's
+ * list lacking a plan falls back to the platform's price, and so do its options.
+ */
+export class Prices {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+  ) {}
+
+  /** A first start has prices to rate with: the platform's seed lists, appended once. */
+  async seed(): Promise<void> {
+    for (const currency of SEED_CURRENCIES) {
+      const events: PriceListEvent[] = Object.entries(SEED_MONTHLY).map(([sku, monthly]) => ({
+        type: 'PriceSet',
+        // A 672nd of the month (28 days) to four decimals: a whole month of hourly use reaches the cap.
+        data: { ownerId: PLATFORM, currency, sku, monthly, hourly: formatScaled(divideHalfEven(parseDecimal(monthly, 'm'), 672n * FOUR_DECIMALS) * FOUR_DECIMALS), stoppedHourly: null, stoppedMonthly: null },
+      }));
+      try {
+        await this.store.append(priceListStreamId(PLATFORM, currency), events, {
+          expectedVersion: 0,
+          metadata: { correlationId: `seed-${currency}`, causationId: null, actor: SYSTEM_ACTOR },
+        });
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error; // seeded before
+      }
+    }
+  }
+
+  /** The list an issuer rates with in a currency, each sku falling back to the platform's. */
+  async listFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceList> {
+    const [options, rows] = await Promise.all([
+      sql.query<{ granularity: Granularity; stoppedBilling: StoppedBilling }>(
+        `SELECT granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}')
+         ORDER BY owner_id = '${PLATFORM}' LIMIT 1`,
+        [issuerId, currency],
+      ),
+      this.rows(sql, issuerId, currency),
+    ]);
+    const prices = new Map(rows.map((row) => [row.sku, scaled(row)]));
+    return {
+      granularity: options.rows[0]?.granularity ?? 'PER_SECOND',
+      stoppedBilling: options.rows[0]?.stoppedBilling ?? 'FULL',
+      priceOf(sku) {
+        const price = prices.get(sku);
+        if (!price) throw AppError.conflict(`no price for ${sku} in ${currency}: set one with setPrice`);
+        return price;
+      },
+    };
+  }
+
+  /** The prices an account pays, per sku: its reseller's where it has one and set them, the platform's otherwise. */
+  async forAccount(accountId: unknown, scope: Scope): Promise<PriceView[]> {
+    const account = await Accounts.get(this.pool, accountId, scope);
+    return (await this.rows(this.pool, account.issuerId, account.currency)).map((row) => viewOf(row, account.currency));
+  }
+
+  async set(input: SetPriceInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceView> {
+    if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
+    if (typeof input.planId !== 'string' || !SKU.test(input.planId)) throw AppError.badInput('input.planId', 'must name a plan (a-z, 0-9, ., _ or -)');
+    const price = validPrice(input);
+    const { ownerId, currency } = await this.ownerOf(input, scope);
+    await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, { type: 'SetPrice', ownerId, currency, sku: input.planId, price }, metadata);
+    return { sku: input.planId, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
+  }
+
+  async setOptions(
+    input: { accountId?: string | null; currency?: string; granularity: Granularity; stoppedBilling: StoppedBilling } | undefined,
+    scope: Scope,
+    metadata: EventMetadata,
+  ): Promise<{ ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling }> {
+    if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
+    const { ownerId, currency } = await this.ownerOf(input, scope);
+    const { state } = await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, {
+      type: 'SetOptions', ownerId, currency, granularity: input.granularity, stoppedBilling: input.stoppedBilling,
+    }, metadata);
+    return { ownerId, currency, granularity: state.granularity, stoppedBilling: state.stoppedBilling };
+  }
+
+  private async ownerOf(input: { accountId?: string | null; currency?: string }, scope: Scope): Promise<{ ownerId: string; currency: string }> {
+    if (!input.accountId || input.accountId === PLATFORM) {
+      if (scope.accountIds) throw new AppError('FORBIDDEN', 'only ADMIN sets the platform\'s prices');
+      return { ownerId: PLATFORM, currency: requireCurrency(input.currency, 'input.currency') };
+    }
+    const owner = await Accounts.get(this.pool, input.accountId, scope, 'input.accountId');
+    if (owner.kind !== 'RESELLER') throw AppError.badInput('input.accountId', `must be a reseller; ${owner.id} is a ${owner.kind}`);
+    if (input.currency !== undefined && input.currency !== owner.currency) {
+      throw AppError.badInput('input.currency', `a reseller's prices are in its own currency, ${owner.currency}`);
+    }
+    return { ownerId: owner.id, currency: owner.currency };
+  }
+
+  private async rows(sql: Sql, ownerId: string, currency: string): Promise<PriceRow[]> {
+    const { rows } = await sql.query<PriceRow>(
+      `SELECT DISTINCT ON (sku) owner_id AS "ownerId", sku, hourly::text, monthly::text, stopped_hourly::text AS "stoppedHourly", stopped_monthly::text AS "stoppedMonthly"
+       FROM prices WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}')
+       ORDER BY sku, owner_id = '${PLATFORM}'`,
+      [ownerId, currency],
+    );
+    return rows;
+  }
+}

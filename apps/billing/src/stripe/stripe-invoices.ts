@@ -1,0 +1,248 @@
+import type pg from 'pg';
+import type Stripe from 'stripe';
+import type { Migration } from '#libs/event-store';
+
+/** A finalized Awan invoice, as much of it as Stripe needs to collect it. */
+export interface StripeInvoiceDocument {
+  /** Awan's uuid. */
+  invoiceId: string;
+  /** Awan's gapless number, e.g. AWN-2026-000123. */
+  number: string;
+  accountId: string;
+  accountName: string;
+  email: string | null;
+  /** ISO 4217, upper case, e.g. EUR. */
+  currency: string;
+  /** `amountMinor`: an integer string in the currency's minor unit, possibly "0". */
+  lines: { id: string; description: string; amountMinor: string }[];
+  /** The invoice's tax in minor units, an integer string. */
+  taxMinor: string;
+  /** e.g. "Tax 19%". */
+  taxDescription: string;
+}
+
+/** What has been pushed so far, so a retry after a crash skips the steps already done. */
+export interface StripeProgress {
+  customerFor(accountId: string): Promise<string | null>;
+  saveCustomer(accountId: string, stripeCustomerId: string): Promise<void>;
+  invoiceFor(invoiceId: string): Promise<{ stripeInvoiceId: string; finalized: boolean } | null>;
+  saveInvoice(invoiceId: string, stripeInvoiceId: string, finalized: boolean): Promise<void>;
+}
+
+export interface StripeInvoicesOptions {
+  /** Days the customer has to pay the invoice Stripe emails (default 14). */
+  daysUntilDue?: number;
+}
+
+/** The Stripe invoice item for our tax; line ids are uuids, so it cannot collide with one. */
+const TAX_LINE_ID = 'tax';
+
+interface ItemToPush {
+  lineId: string;
+  description: string;
+  amount: number;
+}
+
+/**
+ * Pushes finalized platform invoices to Stripe: the account's customer once, then a draft
+ * invoice, an item per line with an amount (and one for the tax), then finalization.
+ *
+ * Each create carries an idempotency key made of our ids, so a retry after a lost response
+ * gets Stripe's first answer back instead of a second object. Stripe keeps keys for 24 hours
+ * only, so each step is also recorded in `StripeProgress`, and a push that finds its draft
+ * already made asks Stripe what is on it rather than trusting the keys alone.
+ *
+ * Invoices are `send_invoice`: Stripe emails the invoice with a link to its payment page,
+ * where the customer pays by any method the Stripe account offers. We never collect a card
+ * into Stripe, so `charge_automatically` would fail at once for every customer without a
+ * default payment method; what is unpaid past its due date is Awan's to act on (suspension).
+ */
+export class StripeInvoices {
+  private readonly daysUntilDue: number;
+
+  constructor(
+    private readonly stripe: Stripe,
+    private readonly progress: StripeProgress,
+    options: StripeInvoicesOptions = {},
+  ) {
+    this.daysUntilDue = options.daysUntilDue ?? 14;
+  }
+
+  /** Customer once per account, then the invoice, its items, and finalization. Returns the Stripe invoice id. */
+  async push(document: StripeInvoiceDocument): Promise<string> {
+    // Checked before anything is sent: a bad amount must not leave half an invoice in Stripe.
+    const items = itemsOf(document);
+    const recorded = await this.progress.invoiceFor(document.invoiceId);
+    if (recorded?.finalized) return recorded.stripeInvoiceId;
+
+    const customerId = await this.customerOf(document);
+    let stripeInvoiceId: string;
+    let alreadyOn = new Set<string>();
+    if (recorded) {
+      stripeInvoiceId = recorded.stripeInvoiceId;
+      const invoice = await this.stripe.invoices.retrieve(stripeInvoiceId);
+      if (invoice.status !== 'draft') {
+        // Finalized by an earlier attempt whose answer never reached us.
+        await this.progress.saveInvoice(document.invoiceId, stripeInvoiceId, true);
+        return stripeInvoiceId;
+      }
+      alreadyOn = await this.linesOn(stripeInvoiceId);
+    } else {
+      stripeInvoiceId = await this.createDraft(document, customerId);
+      await this.progress.saveInvoice(document.invoiceId, stripeInvoiceId, false);
+    }
+
+    const currency = document.currency.toLowerCase();
+    // One after another: Stripe shows an invoice's items in the order they were created.
+    for (const item of items) {
+      if (alreadyOn.has(item.lineId)) continue;
+      await this.stripe.invoiceItems.create(
+        {
+          customer: customerId,
+          invoice: stripeInvoiceId,
+          currency,
+          amount: item.amount,
+          description: item.description,
+          metadata: { awan_invoice_id: document.invoiceId, awan_line_id: item.lineId },
+        },
+        { idempotencyKey: `awan-invoice-item-${document.invoiceId}-${item.lineId}` },
+      );
+    }
+
+    // auto_advance from here on lets Stripe send the invoice and follow up on it.
+    await this.stripe.invoices.finalizeInvoice(
+      stripeInvoiceId,
+      { auto_advance: true },
+      { idempotencyKey: `awan-finalize-${document.invoiceId}` },
+    );
+    await this.progress.saveInvoice(document.invoiceId, stripeInvoiceId, true);
+    return stripeInvoiceId;
+  }
+
+  private async customerOf(document: StripeInvoiceDocument): Promise<string> {
+    const known = await this.progress.customerFor(document.accountId);
+    if (known) return known;
+    const customer = await this.stripe.customers.create(
+      {
+        name: document.accountName,
+        ...(document.email ? { email: document.email } : {}),
+        metadata: { awan_account_id: document.accountId },
+      },
+      { idempotencyKey: `awan-customer-${document.accountId}` },
+    );
+    await this.progress.saveCustomer(document.accountId, customer.id);
+    return customer.id;
+  }
+
+  private async createDraft(document: StripeInvoiceDocument, customerId: string): Promise<string> {
+    const invoice = await this.stripe.invoices.create(
+      {
+        customer: customerId,
+        currency: document.currency.toLowerCase(),
+        collection_method: 'send_invoice',
+        days_until_due: this.daysUntilDue,
+        // Not until we finalize it: a draft left by a crash must not be finalized by Stripe
+        // (an hour later, by default) with only some of its items.
+        auto_advance: false,
+        // Only the items we attach: never an invoice item the account has pending elsewhere.
+        pending_invoice_items_behavior: 'exclude',
+        // Our number is the invoice's legal one; Stripe numbers its own, so ours is shown beside it.
+        custom_fields: [{ name: 'Awan invoice', value: document.number }],
+        metadata: {
+          awan_invoice_id: document.invoiceId,
+          awan_account_id: document.accountId,
+          awan_number: document.number,
+        },
+      },
+      { idempotencyKey: `awan-invoice-${document.invoiceId}` },
+    );
+    return invoice.id;
+  }
+
+  /** The Awan lines a draft already has an item for. */
+  private async linesOn(stripeInvoiceId: string): Promise<Set<string>> {
+    const lines = new Set<string>();
+    for await (const item of this.stripe.invoiceItems.list({ invoice: stripeInvoiceId, limit: 100 })) {
+      const lineId = item.metadata?.awan_line_id;
+      if (lineId) lines.add(lineId);
+    }
+    return lines;
+  }
+}
+
+/** The items to create: lines with an amount, and the tax when there is some. */
+function itemsOf(document: StripeInvoiceDocument): ItemToPush[] {
+  const items = document.lines.map((line) => ({
+    lineId: line.id,
+    description: line.description,
+    amount: minorUnits(line.amountMinor, `invoice ${document.invoiceId} line ${line.id}`),
+  }));
+  items.push({ lineId: TAX_LINE_ID, description: document.taxDescription, amount: minorUnits(document.taxMinor, `invoice ${document.invoiceId} tax`) });
+  return items.filter((item) => item.amount !== 0);
+}
+
+function minorUnits(text: string, what: string): number {
+  const value = Number(text);
+  // Stripe takes amounts as JSON-safe integers; anything else here is a bug upstream, not a rounding choice.
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new Error(`${what}: ${JSON.stringify(text)} is not a whole number of minor units`);
+  }
+  return value;
+}
+
+export const stripeMigrations: Migration[] = [
+  {
+    id: '0390-stripe',
+    sql: `
+      CREATE TABLE stripe_customers (
+        account_id text PRIMARY KEY,
+        stripe_customer_id text NOT NULL
+      );
+      CREATE TABLE stripe_invoices (
+        invoice_id uuid PRIMARY KEY,
+        stripe_invoice_id text NOT NULL,
+        finalized boolean NOT NULL,
+        pushed_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
+];
+
+/** `StripeProgress` in the billing schema. */
+export class PgStripeProgress implements StripeProgress {
+  constructor(private readonly sql: pg.Pool) {}
+
+  async customerFor(accountId: string): Promise<string | null> {
+    const { rows } = await this.sql.query<{ id: string }>(
+      'SELECT stripe_customer_id AS id FROM stripe_customers WHERE account_id = $1',
+      [accountId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
+  async saveCustomer(accountId: string, stripeCustomerId: string): Promise<void> {
+    // Two pushes for one account at once both get the same customer back (same key): the first row stands.
+    await this.sql.query(
+      'INSERT INTO stripe_customers (account_id, stripe_customer_id) VALUES ($1, $2) ON CONFLICT (account_id) DO NOTHING',
+      [accountId, stripeCustomerId],
+    );
+  }
+
+  async invoiceFor(invoiceId: string): Promise<{ stripeInvoiceId: string; finalized: boolean } | null> {
+    const { rows } = await this.sql.query<{ stripeInvoiceId: string; finalized: boolean }>(
+      'SELECT stripe_invoice_id AS "stripeInvoiceId", finalized FROM stripe_invoices WHERE invoice_id = $1',
+      [invoiceId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async saveInvoice(invoiceId: string, stripeInvoiceId: string, finalized: boolean): Promise<void> {
+    // The first Stripe id recorded stands, and a late, slower attempt cannot unmark a finalized invoice.
+    await this.sql.query(
+      `INSERT INTO stripe_invoices (invoice_id, stripe_invoice_id, finalized) VALUES ($1, $2, $3)
+       ON CONFLICT (invoice_id) DO UPDATE
+       SET finalized = stripe_invoices.finalized OR excluded.finalized, pushed_at = now()`,
+      [invoiceId, stripeInvoiceId, finalized],
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { EventConsumer, EventStore } from '#libs/event-store';
+import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { AccountSuspensions, SUSPENSION_EVENT_TYPES } from './account-suspensions.js';
+
+/** The durable consumer of billing's account events that the replicas share. */
+@Injectable()
+export class AccountSuspensionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumer: EventConsumer;
+
+  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+    const suspensions = new AccountSuspensions(pool, store);
+    this.consumer = new EventConsumer({
+      pool,
+      schema: store.schema,
+      service: 'compute',
+      nats,
+      name: 'compute-suspensions',
+      source: 'billing',
+      filterSubject: 'events.billing.account.>',
+      handle: (event) => ((SUSPENSION_EVENT_TYPES as readonly string[]).includes(event.type) ? suspensions.handle(event) : Promise.resolve()),
+      // No inbox: the suspension must commit before the stops (so creates are refused from then on),
+      // each stop is an append of its own, and a delivery that waits for an instance to settle runs
+      // again in full. The recorded version per account and the decider make every step idempotent.
+      inbox: false,
+      concurrency: 4,
+      // An instance may take up to its longest transition timeout (30 minutes) to become stoppable.
+      maxDeliver: 80,
+      backoffMs: [1000, 2000, 5000, 10_000, 30_000],
+      logger: new Logger('suspensions'),
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
+  }
+}
