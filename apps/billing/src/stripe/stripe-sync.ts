@@ -53,7 +53,12 @@ export class StripeSync implements OnApplicationBootstrap, OnApplicationShutdown
       handle: async (event) => {
         const finalized = event.data as BillingEvents['InvoiceFinalized'];
         if (event.type !== 'InvoiceFinalized' || finalized.issuerId !== PLATFORM) return;
-        await push.push(await this.documentOf(pool, finalized.invoiceId));
+        const document = await this.documentOf(pool, finalized.invoiceId).catch((error: unknown) => {
+          // Only another billing's event on a shared stream names an invoice this database lacks: nothing to push.
+          if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
+          throw error;
+        });
+        if (document) await push.push(document);
       },
       inbox: false, // the push is idempotent by itself, and slow
       maxDeliver: 500,
