@@ -69,3 +69,22 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
     }
   }
 }
+
+/**
+ * `handleCommand` inside the caller's transaction, for a command that must commit together with
+ * other writes (a number taken, a second stream). A concurrent append throws ConcurrencyError:
+ * the caller retries its whole transaction.
+ */
+export async function decideInTransaction<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  tx: Sql,
+  streamId: string,
+  decider: Decider<Command, State, Event>,
+  command: Command,
+  metadata: EventMetadata,
+): Promise<Event[]> {
+  const { state, version } = await readState(store, streamId, decider, tx);
+  const events = decider.decide(command, state);
+  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx });
+  return events;
+}

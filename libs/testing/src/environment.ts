@@ -86,3 +86,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
 
 /** Keeps the library's expected warnings (retries, dead letters) out of the test report. */
 export const quietLogger: Logger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** The error a request was answered with; fails the test if the request succeeded. */
+export const failureOf = <E = Error>(request: Promise<unknown>): Promise<E> =>
+  request.then(
+    () => {
+      throw new Error('the request succeeded');
+    },
+    (error: E) => error,
+  );

@@ -1,31 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { EventEnvelope } from '#libs/contracts';
 import { AppError, type Page, type ServiceClient } from '#libs/messaging';
 import {
-  connectServiceClient, connectTestNats, createServiceDatabase, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
-  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient,
-} from '#libs/testing';
+  connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
+  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
+import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
 import type { CreditNoteView, InvoiceView } from './invoices.js';
 import { numberPrefix } from './invoices.js';
 
 const WEBHOOK_SECRET = 'whsec_awan_test';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const failureOf = (request: Promise<unknown>) => request.then(
-  () => { throw new Error('the request succeeded'); },
-  (error: AppError) => error,
-);
 
 /** Shuffles deterministically, so a failure replays the same order. */
 function shuffled<T>(items: T[], seed = 7): T[] {
@@ -109,8 +95,8 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
   it('invoices a month of usage at the reseller\'s and the platform\'s prices, however the events arrive', async () => {
     const price = await request<{ hourlyPrice: string }>('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0100', monthlyPrice: '5.00' } });
     expect(price).toMatchObject({ hourlyPrice: '0.01', ownerId: reseller.id, currency: 'EUR' });
-    expect(await failureOf(request('price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await failureOf(request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
+    expect(await failureOf<AppError>(request('price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await failureOf<AppError>(request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.hourlyPrice'),
     });
 
@@ -169,7 +155,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(ofDirect.lines.map((l) => [l.resourceType, l.unit, l.amount]).sort()).toEqual([['INSTANCE', 'month', '3.00'], ['IPV4', 'hour', '0.54']]);
 
     // Another tenant's invoice does not exist for it.
-    expect(await failureOf(request('invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failureOf<AppError>(request('invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
     // Closing the month again drafts nothing more.
     expect(await request('invoice.closeMonth', { ...admin, month: '2026-09' })).toMatchObject({ drafted: 0 });
   });
@@ -184,7 +170,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     ];
     expect(platformNumbers[0]).toMatch(/^AWN-2026-\d{6}$/);
     expect(Number(platformNumbers[1].slice(-6))).toBe(Number(platformNumbers[0].slice(-6)) + 1);
-    expect(await failureOf(request('invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
+    expect(await failureOf<AppError>(request('invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
 
     // Two hours of September usage arrive after the invoice was finalized.
     await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [['2026-09-20T08:00:00Z', 'InstanceScheduled'], ['2026-09-20T10:00:00Z', 'InstanceDeleted']]));
@@ -201,18 +187,18 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
 
   it('issues credit notes up to what is left, marks paid, refuses to void a paid invoice, and exports CSV', async () => {
     const invoice = await septemberInvoice(customer.id);
-    expect(await failureOf(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.58', reason: 'goodwill' } }))).toMatchObject({
+    expect(await failureOf<AppError>(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.58', reason: 'goodwill' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.amount'),
     });
     const note = await request<CreditNoteView>('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.50', reason: 'goodwill' } });
     expect(note).toMatchObject({ number: `${numberPrefix(reseller)}-CN-2026-000001`, amount: '0.50', currency: 'EUR' });
-    expect(await failureOf(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.08', reason: 'more' } }))).toMatchObject({
+    expect(await failureOf<AppError>(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.08', reason: 'more' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('0.07 EUR left'),
     });
 
     const paid = await request<InvoiceView>('invoice.markPaid', { ...tree, id: invoice.id, reference: 'bank-2026-10-04-17' });
     expect(paid).toMatchObject({ status: 'PAID', paymentReference: 'bank-2026-10-04-17', paidAt: expect.any(String), creditNotes: [expect.objectContaining({ id: note.id })] });
-    expect(await failureOf(request('invoice.void', { ...tree, id: invoice.id, reason: 'oops' }))).toMatchObject({ code: 'CONFLICT' });
+    expect(await failureOf<AppError>(request('invoice.void', { ...tree, id: invoice.id, reason: 'oops' }))).toMatchObject({ code: 'CONFLICT' });
 
     const { csv } = await request<{ csv: string }>('invoice.csv', { ...tree, id: invoice.id });
     const [header, row] = csv.trim().split('\r\n');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { EventMetadata } from '#libs/contracts';
-import { ConcurrencyError, readState, withTransaction, type Decider, type DomainEvent, type EventStore, type Sql } from '#libs/event-store';
+import { ConcurrencyError, decideInTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import { accountStandingDecider, accountStreamId } from '../accounts/account-standing.decider.js';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
@@ -89,16 +89,6 @@ export function numberPrefix(issuer: Pick<BillingAccount, 'id' | 'name'> | null)
   return `${letters}-${issuer.id.replace(/[^a-zA-Z0-9]/g, '').slice(0, 4).toUpperCase()}`;
 }
 
-/** Appends what a decider decides inside the caller's transaction; a concurrent writer makes the whole transaction retry. */
-async function decideIn<C, S, E extends DomainEvent>(
-  store: EventStore, tx: Sql, streamId: string, decider: Decider<C, S, E>, command: C, metadata: EventMetadata,
-): Promise<E[]> {
-  const { state, version } = await readState(store, streamId, decider, tx);
-  const events = decider.decide(command, state);
-  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx });
-  return events;
-}
-
 /**
  * Invoices: the live upcoming one, drafts made when a month closes, and what finance does with
  * them. Whatever touches two streams or takes a number does it in one transaction.
@@ -156,7 +146,7 @@ export class Invoices {
         type: 'FinalizeInvoice', now: new Date(), number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
         subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length,
       };
-      const events = await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
       if (events.length === 0) return;
       await this.freezeLines(tx, invoice.id, rated.lines);
       // Their differences are on this invoice now; a later change marks the month again.
@@ -185,7 +175,7 @@ export class Invoices {
         type: 'IssueCreditNote', creditNoteId, number: await this.nextNumber(tx, invoice.issuerId, 'CN'),
         amount: input?.amount as string, reason: input?.reason as string,
       };
-      await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
     });
     return (await this.creditNotes(this.pool, [invoice.id])).find((note) => note.id === creditNoteId)!;
   }
@@ -195,7 +185,7 @@ export class Invoices {
     const invoice = await this.find(this.pool, invoiceId, {});
     if (invoice.status !== 'FINALIZED') return;
     await this.retrying((tx) =>
-      decideIn(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
+      decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
     );
   }
 
@@ -208,7 +198,7 @@ export class Invoices {
     const suspended: string[] = [];
     for (const { accountId } of rows) {
       const events = await this.retrying((tx) =>
-        decideIn(this.store, tx, accountStreamId(accountId), accountStandingDecider, { type: 'SuspendIfOverdue', accountId, now, graceSeconds }, metadata),
+        decideInTransaction(this.store, tx, accountStreamId(accountId), accountStandingDecider, { type: 'SuspendIfOverdue', accountId, now, graceSeconds }, metadata),
       );
       if (events.length > 0) suspended.push(accountId);
     }
@@ -240,7 +230,7 @@ export class Invoices {
       const account = (await Accounts.find(this.pool, accountId))!;
       const invoiceId = invoiceIdOf(accountId, period);
       const header = { invoiceId, accountId, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
-      const events = await this.retrying((tx) => decideIn(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
+      const events = await this.retrying((tx) => decideInTransaction(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
       drafted += events.length;
     }
     await this.pool.query('INSERT INTO closed_months (month) VALUES (to_timestamp($1)::date) ON CONFLICT DO NOTHING', [period.start]);
@@ -276,10 +266,10 @@ export class Invoices {
 
   private async settling(invoice: InvoiceRow, command: InvoiceCommand, metadata: EventMetadata): Promise<void> {
     await this.retrying(async (tx) => {
-      const events = await decideIn(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
       if (events.length === 0) return;
       // A paid or voided invoice no longer holds its account PAST_DUE or SUSPENDED.
-      await decideIn(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'SettleInvoice', accountId: invoice.accountId, invoiceId: invoice.id }, metadata);
+      await decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'SettleInvoice', accountId: invoice.accountId, invoiceId: invoice.id }, metadata);
     });
   }
 

@@ -1,17 +1,10 @@
 import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
 import type { AppError, ServiceClient } from '#libs/messaging';
 import {
-  connectServiceClient, connectTestNats, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
-  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient,
-} from '#libs/testing';
+  connectServiceClient, connectTestNats, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
+  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import type { CreateInstanceInput, InstanceView } from '../instances/instances.js';
-
-/** The error a request was answered with. */
-const failureOf = (request: Promise<unknown>) => request.then(
-  () => { throw new Error('the request succeeded'); },
-  (error: AppError) => error,
-);
 
 /**
  * A built compute process, billing's events published to JetStream as billing publishes them, and
@@ -75,9 +68,9 @@ describe('billing\'s suspensions in a compute service process', () => {
     const refusal = await waitFor(() => create(accountId).then(() => undefined, (error: AppError) => error), 30_000, 'creates to be refused');
     expect(refusal).toMatchObject(suspendedFor(accountId));
     for (const operation of ['start', 'reboot']) {
-      expect(await failureOf(request(operation, { id: provisioning.id }))).toMatchObject(suspendedFor(accountId));
+      expect(await failureOf<AppError>(request(operation, { id: provisioning.id }))).toMatchObject(suspendedFor(accountId));
     }
-    expect(await failureOf(request('resize', { id: provisioning.id, planId: 'ct-1g' }))).toMatchObject(suspendedFor(accountId));
+    expect(await failureOf<AppError>(request('resize', { id: provisioning.id, planId: 'ct-1g' }))).toMatchObject(suspendedFor(accountId));
     // Another account is not touched.
     await expect(create(uniqueName('acct-'))).resolves.toMatchObject({ status: 'PROVISIONING' });
 
@@ -98,7 +91,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     // A quota of nothing: a create answers whether the account is suspended (CONFLICT) or not
     // (QUOTA_EXCEEDED), and makes no instance that a suspension would wait for.
     await client.request('compute.quota.set', { accountId, limits: { instances: 0, vcpus: 0, memoryMb: 0 } });
-    const refusalOfCreate = () => failureOf(create(accountId));
+    const refusalOfCreate = () => failureOf<AppError>(create(accountId));
     const suspended = dunningEvent(accountId, 'AccountSuspended', 1);
     const reinstated = dunningEvent(accountId, 'AccountReinstated', 2);
 

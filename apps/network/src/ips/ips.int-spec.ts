@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { AppError, type ServiceClient } from '#libs/messaging';
-import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import type { DnsRecord } from '../dns/zones.js';
 import type { PoolView } from '../pools/pools.js';
 import type { IpView } from './ips.js';
@@ -16,12 +16,6 @@ async function freeUdpPort(): Promise<number> {
   socket.close();
   return port;
 }
-
-/** The error a request was answered with. */
-const failureOf = (request: Promise<unknown>) => request.then(
-  () => { throw new Error('the request succeeded'); },
-  (error: AppError) => error,
-);
 
 describe('IP address management across three network service processes', () => {
   let database: ServiceDatabase;
@@ -92,7 +86,7 @@ describe('IP address management across three network service processes', () => {
     const released = await request<IpView>('ip.release', { id: held[0].id, accountIds: [accountId] });
     expect(released.releasedAt).not.toBeNull();
     const releasedAt = Date.now();
-    expect(await failureOf(allocate(accountId, region))).toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
+    expect(await failureOf<AppError>(allocate(accountId, region))).toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
 
     const again = await waitFor(() => allocate(accountId, region).catch(() => undefined), 15_000, 'the quarantine to end');
     expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(QUARANTINE_SECONDS * 1000 - 500);
@@ -105,7 +99,7 @@ describe('IP address management across three network service processes', () => {
   it('refuses bad pools, each with a BAD_USER_INPUT naming the field', async () => {
     const region = uniqueName('bad-');
     await request('pool.create', { input: { id: `${region}-v6`, regionId: region, prefix: '2001:db8:bad::/64', gateway: '2001:db8:bad::1' } });
-    const create = (input: object) => failureOf(request('pool.create', { input: { id: uniqueName('p-'), regionId: region, ...input } }));
+    const create = (input: object) => failureOf<AppError>(request('pool.create', { input: { id: uniqueName('p-'), regionId: region, ...input } }));
     expect(await create({ prefix: '2001:db8:bad::/48', gateway: '2001:db8:bad::1' }))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.prefix', message: expect.stringContaining(`overlaps pool ${region}-v6`) });
     expect(await create({ prefix: '203.0.113.9/24', gateway: '203.0.113.1' }))
@@ -119,9 +113,9 @@ describe('IP address management across three network service processes', () => {
     const region = uniqueName('ptr-');
     await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
     const ip = await allocate(accountId, region);
-    expect(await failureOf(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail..example.com', accountIds: [accountId] })))
+    expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail..example.com', accountIds: [accountId] })))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
-    expect(await failureOf(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
+    expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
       .toMatchObject({ code: 'NOT_FOUND' });
 
     const set = await request<IpView>('ip.reverseDns.set', { id: ip.id, hostname: 'Mail.Example.com.', accountIds: [accountId] });
