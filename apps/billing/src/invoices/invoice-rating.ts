@@ -5,7 +5,7 @@ import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
 import { SEGMENT_COLUMNS, segmentOf } from '../metering/metering.js';
 import { formatMinor, formatScaled, parseDecimal, parseMinor } from '../money/money.js';
 import type { Prices } from '../prices/prices.js';
-import { monthOf, rateResource, taxOf, type Period, type RatedLine } from '../rating/rating.js';
+import { monthOf, rateResource, taxOf, type Period, type PriceList, type RatedLine } from '../rating/rating.js';
 
 export interface UsageView {
   segmentId: string;
@@ -59,6 +59,9 @@ export function lineId(...parts: string[]): string {
 /** The invoice of an account for a month has one id, before and after it is drafted. */
 export const invoiceIdOf = (accountId: string, period: Period) => lineId('invoice', accountId, iso(period.start));
 
+/** A rated line and the name of the account whose resource it is (a reseller's customer, on the reseller's invoice). */
+type OwnedLine = RatedLine & { ownerName: string };
+
 interface ResourceRow {
   id: string;
   type: ResourceInfo['type'];
@@ -103,7 +106,7 @@ export class InvoiceRating {
     };
   }
 
-  private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, prices: Awaited<ReturnType<Prices['listFor']>>, currency: string): Promise<RatedLine[]> {
+  private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, prices: PriceList, currency: string): Promise<OwnedLine[]> {
     const { rows: resources } = await sql.query<ResourceRow>(
       `SELECT r.id, r.type, r.account_id AS "accountId", coalesce(a.name, r.account_id) AS "accountName", r.name, r.billing_cycle AS "billingCycle",
               r.closed_seconds::text AS "closedSeconds", extract(epoch FROM r.open_since)::bigint AS "openSince", extract(epoch FROM r.ended_at)::bigint AS "endedAt"
@@ -131,17 +134,17 @@ export class InvoiceRating {
         seconds: Number(r.closedSeconds) + (openSince === null ? 0 : Math.max(0, asOf - openSince)),
         endsAt: openSince === null ? Math.min(Number(r.endedAt ?? asOf), asOf) : asOf,
       };
-      const info: ResourceInfo = { resourceId: r.id, type: r.type, accountId: r.accountId, name: `${r.name}\u0000${r.accountName}`, billingCycle: r.billingCycle };
-      return rateResource({ info, segments: byResource.get(r.id) ?? [], life }, period, asOf, prices, currency);
+      const info: ResourceInfo = { resourceId: r.id, type: r.type, accountId: r.accountId, name: r.name, billingCycle: r.billingCycle };
+      return { ...rateResource({ info, segments: byResource.get(r.id) ?? [], life }, period, asOf, prices, currency), ownerName: r.accountName };
     });
   }
 
-  private lineView(invoiceId: string, line: RatedLine, period: Period, account: BillingAccount, adjustment: boolean, amountMinor: bigint): InvoiceLineView {
-    const [name, owner] = line.info.name.split('\u0000');
+  private lineView(invoiceId: string, line: OwnedLine, period: Period, account: BillingAccount, adjustment: boolean, amountMinor: bigint): InvoiceLineView {
+    const name = line.info.name;
     const what = line.info.type === 'IPV4' ? `Floating IPv4 ${name}` : `${name} (${line.sku}, ${line.billingCycle.toLowerCase()})`;
-    const whose = line.info.accountId === account.id ? '' : `${owner}: `;
+    const whose = line.info.accountId === account.id ? '' : `${line.ownerName}: `;
     const month = MONTH_NAME.format(new Date(period.start * 1000));
-    const minimum = line.paddedSeconds > 0 ? `, ${line.paddedSeconds} s minimum charge` : '';
+    const minimum = line.paddedSeconds > 0 ? `, ${line.paddedSeconds} s added (the minimum or the started hour)` : '';
     return {
       id: lineId(invoiceId, line.info.resourceId, iso(period.start), adjustment ? 'adjustment' : 'usage'),
       description: adjustment ? `Adjustment for ${month}: ${whose}${what}` : `${whose}${what}, ${month}${line.capped ? ' (monthly cap)' : ''}${minimum}`,
@@ -175,7 +178,7 @@ export class InvoiceRating {
   }
 
   /** Per resource, the month rated now less what finalized invoices already billed for it. */
-  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, owners: string[], month: Period, asOf: number, prices: Awaited<ReturnType<Prices['listFor']>>): Promise<InvoiceLineView[]> {
+  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, owners: string[], month: Period, asOf: number, prices: PriceList): Promise<InvoiceLineView[]> {
     const now = await this.rateMonth(sql, owners, month, asOf, prices, account.currency);
     const { rows } = await sql.query<{ resourceId: string; resourceType: string; billed: string }>(
       `SELECT l.resource_id AS "resourceId", min(l.resource_type) AS "resourceType", sum(l.amount)::text AS billed FROM invoice_lines l
