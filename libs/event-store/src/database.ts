@@ -11,7 +11,8 @@ export function createPool(connectionString: string, options: { schema?: string;
   const pool = new pg.Pool({
     connectionString,
     max: options.max ?? 10,
-    options: options.schema ? `-c search_path=${sqlIdentifier(options.schema)}` : undefined,
+    // UTC sessions: a timestamptz cast to a date (a billing month, say) must not follow the server's zone.
+    options: ['-c TimeZone=UTC', ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : [])].join(' '),
   });
   // An idle client losing its server must not crash the process; the next checkout reconnects.
   pool.on('error', () => undefined);
