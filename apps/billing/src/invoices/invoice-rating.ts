@@ -126,7 +126,9 @@ export class InvoiceRating {
     const byResource = new Map<string, UsageSegment[]>();
     for (const row of segmentRows) {
       const segment = segmentOf(row);
-      byResource.set(segment.resourceId, [...(byResource.get(segment.resourceId) ?? []), segment]);
+      const list = byResource.get(segment.resourceId);
+      if (list) list.push(segment);
+      else byResource.set(segment.resourceId, [segment]);
     }
     return resources.map((r) => {
       const openSince = r.openSince === null ? null : Number(r.openSince);
