@@ -1,58 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { connectServiceClient, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import { AWAN_SERVICES, connectServiceClient, freePortRange, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const SERVICES = ['gateway', 'compute', 'network', 'billing', 'host-agent'];
+const SERVICES = AWAN_SERVICES;
 const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
-
-function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
-
-/** A base port with the five after it free, away from the defaults a developer's Awan may hold. */
-async function freePortRange(): Promise<number> {
-  for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
-    const open = await Promise.all(SERVICES.map((_, i) => portIsOpen(base + i)));
-    if (!open.some(Boolean)) return base;
-  }
-}
-
-interface Launcher {
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-/** `npm start` as a user runs it, after the build: `node dist/scripts/awan.js`. */
-async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
-  const child = spawn(process.execPath, ['dist/scripts/awan.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
-    return output.includes('Awan is running.');
-  }, 150_000, 'Awan to start');
-  return {
-    output: () => output,
-    async stop() {
-      child.kill('SIGINT'); // what Ctrl-C sends
-      return exited;
-    },
-  };
-}
 
 async function graphql(port: number, query: string) {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {

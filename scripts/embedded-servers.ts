@@ -105,14 +105,14 @@ async function stopLeftoverPostgres(dir: string, log: (line: string) => void): P
   }
 }
 
-/** `nats-server -js` from PATH, with its JetStream store in `dir`. */
-export async function startNatsServer(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
+/** `nats-server -js` from PATH, with its JetStream store in `dir`; on 4222 where free, unless `preferredPort` is null (any port). */
+export async function startNatsServer(dir: string, log: (line: string) => void, preferredPort: number | null = 4222): Promise<EmbeddedServer> {
   const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
     throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS server with JetStream');
   }
   mkdirSync(dir, { recursive: true });
-  const port = await freePort(4222);
+  const port = await freePort(preferredPort ?? undefined);
   const child: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { natsListenerOptions, RpcErrorFilter } from '#libs/messaging';
 import type { ServiceConfig } from './service-config.js';
 
@@ -12,11 +13,13 @@ import type { ServiceConfig } from './service-config.js';
 export async function runService(
   module: Type | DynamicModule,
   config: ServiceConfig,
-  options: { rawBody?: boolean } = {},
+  options: { rawBody?: boolean; maxBodyBytes?: number } = {},
 ): Promise<INestApplication> {
   const logger = new Logger(config.service);
   // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
-  const app = await NestFactory.create(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
+  // A larger JSON body is refused (413) before it is parsed.
+  if (options.maxBodyBytes) app.useBodyParser('json', { limit: options.maxBodyBytes });
   // Deferred, so the filter is in place before the listeners are set up; the application's own
   // init runs the modules' hooks, so the listener must not run them a second time.
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {

@@ -3,3 +3,4 @@ export * from './environment.js';
 export * from './decider-spec.js';
 export * from './service-client.js';
 export * from './events.js';
+export * from './awan-launcher.js';

@@ -8,7 +8,7 @@ import {
 import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
-import type { CreditNoteView, InvoiceView } from './invoices.js';
+import type { CreditNoteView, InvoiceView } from '#libs/contracts';
 import { numberPrefix } from './invoices.js';
 
 const WEBHOOK_SECRET = 'whsec_awan_test';
@@ -71,6 +71,10 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: String(port),
       STRIPE_SECRET_KEY: 'sk_test_awan', STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       DUNNING_GRACE_SECONDS: '2', BILLING_JOB_INTERVAL_MS: '500',
+      // The job's dunning clock runs every 500 ms, but it closes no month the test works in: the test
+      // closes September itself, and a job closing October after the late usage below would move
+      // that usage's adjustments from the upcoming invoices to October's drafts, at a moment of its choosing.
+      INVOICE_CLOSE_AFTER_MINUTES: String(120 * 24 * 60),
     });
     await waitFor(() => client.request('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
     const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string) =>

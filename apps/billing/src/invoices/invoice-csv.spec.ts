@@ -1,5 +1,5 @@
 import { invoiceCsv } from './invoice-csv.js';
-import type { InvoiceView } from './invoices.js';
+import type { InvoiceView } from '#libs/contracts';
 
 const invoice: InvoiceView = {
   id: 'inv-1', number: 'AWN-2026-000007', accountId: 'acct-1', issuerId: 'platform', status: 'FINALIZED', currency: 'EUR',

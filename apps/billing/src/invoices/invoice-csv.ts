@@ -1,5 +1,5 @@
 import { formatMinor, parseMinor } from '../money/money.js';
-import type { InvoiceView } from './invoices.js';
+import type { InvoiceView } from '#libs/contracts';
 
 const HEADER = [
   'invoice_number', 'invoice_id', 'status', 'account_id', 'issuer_id', 'currency', 'period_start', 'period_end', 'issued_at', 'paid_at',

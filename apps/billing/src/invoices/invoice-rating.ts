@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { InvoiceLineView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
@@ -7,36 +8,7 @@ import { formatMinor, formatScaled, parseDecimal, parseMinor } from '../money/mo
 import type { Prices } from '../prices/prices.js';
 import { monthOf, rateResource, taxOf, type Period, type PriceList, type RatedLine } from '../rating/rating.js';
 
-export interface UsageView {
-  segmentId: string;
-  resourceId: string;
-  sku: string;
-  state: string;
-  startedAt: string;
-  endedAt: string | null;
-  /** Seconds of the segment inside the line's period. */
-  seconds: number;
-  /** The events that opened and closed it. */
-  openedBy: string;
-  closedBy: string | null;
-}
 
-export interface InvoiceLineView {
-  id: string;
-  description: string;
-  resourceId: string | null;
-  resourceType: string;
-  /** Whose resource it is: on a reseller's invoice, one of its customers. */
-  accountId: string;
-  sku: string;
-  quantity: string;
-  unit: string;
-  unitPrice: string;
-  amount: string;
-  periodStart: string;
-  periodEnd: string;
-  usage: UsageView[];
-}
 
 export interface RatedInvoice {
   lines: InvoiceLineView[];

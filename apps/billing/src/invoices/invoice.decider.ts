@@ -25,7 +25,8 @@ export type InvoiceEvent =
 export type InvoiceCommand =
   | { type: 'DraftInvoice'; header: InvoiceHeader }
   /** Totals rated and the number taken in the same transaction as the append. */
-  | { type: 'FinalizeInvoice'; now: Date; number: string; subtotal: string; tax: string; total: string; lineCount: number }
+  /** Also before its month ends: finance may close an account's running month early (Invoices.finalize). */
+  | { type: 'FinalizeInvoice'; number: string; subtotal: string; tax: string; total: string; lineCount: number }
   | { type: 'MarkInvoicePaid'; reference: string }
   | { type: 'VoidInvoice'; reason: string }
   | { type: 'IssueCreditNote'; creditNoteId: string; number: string; amount: string; reason: string };
@@ -61,7 +62,6 @@ export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent>
     switch (command.type) {
       case 'FinalizeInvoice':
         if (state.status !== 'DRAFT') throw AppError.conflict(`cannot finalize an invoice that is ${state.status}`);
-        if (command.now.getTime() < Date.parse(state.header.periodEnd)) throw AppError.conflict(`the invoice's period ends at ${state.header.periodEnd}`);
         return [{
           type: 'InvoiceFinalized',
           data: { invoiceId, accountId, issuerId: state.header.issuerId, number: command.number, currency, subtotal: command.subtotal, tax: command.tax, total: command.total, lineCount: command.lineCount },

@@ -15,6 +15,11 @@ export class InvoicesController {
     return this.invoices.upcoming(payload?.accountId, scopeOf(payload));
   }
 
+  @MessagePattern('billing.resource.costsToDate')
+  costsToDate(@Payload() payload: Caller & { resourceIds: string[] }) {
+    return this.invoices.costsToDate(payload?.resourceIds, scopeOf(payload));
+  }
+
   @MessagePattern('billing.invoice.get')
   get(@Payload() payload: ById) {
     return this.invoices.get(payload?.id, scopeOf(payload));

@@ -1,45 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { EventMetadata } from '#libs/contracts';
+import type { CreditNoteView, EventMetadata, InvoiceLineView, InvoiceView } from '#libs/contracts';
 import { ConcurrencyError, decideInTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import { accountStandingDecider, accountStreamId } from '../accounts/account-standing.decider.js';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
+import { formatMinor, parseMinor } from '../money/money.js';
 import { monthOf, type Period } from '../rating/rating.js';
 import { invoiceCsv } from './invoice-csv.js';
 import { invoiceDecider, invoiceStreamId, type InvoiceCommand, type InvoiceStatus } from './invoice.decider.js';
-import { invoiceIdOf, type InvoiceLineView, type InvoiceRating } from './invoice-rating.js';
-
-export interface CreditNoteView {
-  id: string;
-  number: string;
-  invoiceId: string;
-  amount: string;
-  currency: string;
-  reason: string;
-  issuedAt: string;
-}
-
-export interface InvoiceView {
-  id: string;
-  /** Null until finalized. */
-  number: string | null;
-  accountId: string;
-  issuerId: string;
-  status: InvoiceStatus;
-  currency: string;
-  periodStart: string;
-  periodEnd: string;
-  lines: InvoiceLineView[];
-  subtotal: string;
-  tax: string;
-  total: string;
-  issuedAt: string | null;
-  paidAt: string | null;
-  paymentReference: string | null;
-  creditNotes: CreditNoteView[];
-}
+import { invoiceIdOf, type InvoiceRating } from './invoice-rating.js';
 
 export interface InvoiceListFilter extends Scope {
   accountId?: string;
@@ -115,9 +86,43 @@ export class Invoices {
     };
   }
 
+  /**
+   * What each resource has cost so far this month, as its own account's upcoming invoice rates it
+   * (the gateway's Instance.costToDate): one rating per account, however many resources it has.
+   * A resource billing has not metered yet is left out.
+   */
+  async costsToDate(resourceIds: unknown, scope: Scope): Promise<{ resourceId: string; amount: string; currency: string }[]> {
+    if (!Array.isArray(resourceIds) || resourceIds.length > 500 || resourceIds.some((id) => typeof id !== 'string')) {
+      throw AppError.badInput('resourceIds', 'must be a list of at most 500 resource ids');
+    }
+    const { rows } = await this.pool.query<{ id: string; accountId: string }>(
+      'SELECT id, account_id AS "accountId" FROM resources WHERE id = ANY($1)',
+      [resourceIds],
+    );
+    const byAccount = new Map<string, string[]>();
+    for (const { id, accountId } of rows.filter((row) => inScope(row.accountId, scope))) {
+      const ids = byAccount.get(accountId) ?? [];
+      ids.push(id);
+      byAccount.set(accountId, ids);
+    }
+    const now = nowSecond();
+    const period = monthOf(now);
+    const costs = await Promise.all([...byAccount].map(async ([accountId, resources]) => {
+      const account = await Accounts.find(this.pool, accountId);
+      if (!account) return [];
+      const { lines } = await this.rating.rate(this.pool, account, invoiceIdOf(account.id, period), period, now, false);
+      return resources.map((id) => {
+        const minor = lines.filter((line) => line.resourceId === id).reduce((sum, line) => sum + parseMinor(line.amount, 'amount', account.currency), 0n);
+        return { resourceId: id, amount: formatMinor(minor, account.currency), currency: account.currency };
+      });
+    }));
+    return costs.flat();
+  }
+
+  /** An invoice by id; the running month's, not drafted yet, is the upcoming one (it keeps its id when drafted). */
   async get(id: unknown, scope: Scope): Promise<InvoiceView> {
-    const row = await this.find(this.pool, id, scope);
-    return this.view(this.pool, row);
+    const found = await this.findOrRunningMonth(id, scope);
+    return 'row' in found ? this.view(this.pool, found.row) : this.upcoming(found.accountId, scope);
   }
 
   async list(filter: InvoiceListFilter = {}): Promise<Page<InvoiceView> & { totalCount: number }> {
@@ -135,15 +140,23 @@ export class Invoices {
     return { ...page, totalCount: count[0].n };
   }
 
-  /** Freezes the lines as rated now, takes the issuer's next number and appends InvoiceFinalized, in one transaction. */
+  /**
+   * Rates the draft for the last time, numbers it and freezes its lines, in one transaction. The invoice of the month
+   * still running may be finalized early (an account that leaves, finance closing its books): it
+   * is drafted then, rated to this second, and its month is marked so that the rest of the
+   * month's usage goes on the next invoice as an adjustment.
+   */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
-    const invoice = await this.find(this.pool, id, scope);
+    const found = await this.findOrRunningMonth(id, scope);
+    if ('accountId' in found) await this.draft((await Accounts.find(this.pool, found.accountId))!, monthOf(nowSecond()), metadata);
+    const invoice = 'row' in found ? found.row : await this.find(this.pool, id, scope);
     await this.retrying(async (tx) => {
       const account = (await Accounts.find(tx, invoice.accountId))!;
       const period = { start: invoice.periodStart.getTime() / 1000, end: invoice.periodEnd.getTime() / 1000 };
-      const rated = await this.rating.rate(tx, account, invoice.id, period, nowSecond(), true);
+      const now = nowSecond();
+      const rated = await this.rating.rate(tx, account, invoice.id, period, now, true);
       const command: InvoiceCommand = {
-        type: 'FinalizeInvoice', now: new Date(), number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
+        type: 'FinalizeInvoice', number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
         subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length,
       };
       const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
@@ -151,8 +164,33 @@ export class Invoices {
       await this.freezeLines(tx, invoice.id, rated.lines);
       // Their differences are on this invoice now; a later change marks the month again.
       await tx.query(`DELETE FROM late_usage WHERE account_id = $1 AND month = ANY($2::timestamptz[]::date[])`, [account.id, rated.adjustedMonths]);
+      if (period.end > now) await tx.query('INSERT INTO late_usage (account_id, month) VALUES ($1, to_timestamp($2)::date) ON CONFLICT DO NOTHING', [account.id, period.start]);
     });
     return this.get(invoice.id, scope);
+  }
+
+  /**
+   * The invoice, or, for an id no invoice has yet, the account in scope whose running month's
+   * invoice it names (ids come from account and month: upcomingInvoice gave it); else NOT_FOUND.
+   */
+  private async findOrRunningMonth(id: unknown, scope: Scope): Promise<{ row: InvoiceRow } | { accountId: string }> {
+    try {
+      return { row: await this.find(this.pool, id, scope) };
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+      const period = monthOf(nowSecond());
+      const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE $1::text[] IS NULL OR id = ANY($1)', [scope.accountIds ?? null]);
+      const account = rows.find((row) => invoiceIdOf(row.id, period) === (id as string).toLowerCase());
+      if (!account) throw error;
+      return { accountId: account.id };
+    }
+  }
+
+  private async draft(account: BillingAccount, period: Period, metadata: EventMetadata): Promise<number> {
+    const invoiceId = invoiceIdOf(account.id, period);
+    const header = { invoiceId, accountId: account.id, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
+    const events = await this.retrying((tx) => decideInTransaction(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
+    return events.length;
   }
 
   async markPaid(id: unknown, reference: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
@@ -226,13 +264,7 @@ export class Invoices {
       [period.start, period.end],
     );
     let drafted = 0;
-    for (const { accountId } of rows.filter((r) => r.known)) {
-      const account = (await Accounts.find(this.pool, accountId))!;
-      const invoiceId = invoiceIdOf(accountId, period);
-      const header = { invoiceId, accountId, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
-      const events = await this.retrying((tx) => decideInTransaction(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
-      drafted += events.length;
-    }
+    for (const { accountId } of rows.filter((r) => r.known)) drafted += await this.draft((await Accounts.find(this.pool, accountId))!, period, metadata);
     await this.pool.query('INSERT INTO closed_months (month) VALUES (to_timestamp($1)::date) ON CONFLICT DO NOTHING', [period.start]);
     return { drafted, unknownAccounts: rows.filter((r) => !r.known).map((r) => r.accountId) };
   }

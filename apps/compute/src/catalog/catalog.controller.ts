@@ -20,13 +20,13 @@ export class CatalogController {
   }
 
   @MessagePattern('compute.catalog.plans')
-  plans(@Payload() payload: { kind?: InstanceKind }) {
-    return this.catalog.plans(payload?.kind);
+  plans(@Payload() payload: { kind?: InstanceKind; retired?: boolean }) {
+    return this.catalog.plans(payload?.kind, payload?.retired);
   }
 
   @MessagePattern('compute.catalog.images')
-  images(@Payload() payload: { kind?: InstanceKind }) {
-    return this.catalog.images(payload?.kind);
+  images(@Payload() payload: { kind?: InstanceKind; retired?: boolean }) {
+    return this.catalog.images(payload?.kind, payload?.retired);
   }
 
   @MessagePattern('compute.catalog.image.register')

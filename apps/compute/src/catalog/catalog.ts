@@ -70,19 +70,20 @@ export class Catalog {
     return rows;
   }
 
-  async plans(kind?: InstanceKind): Promise<Plan[]> {
+  /** The plans on offer; with `retired`, also those only existing instances still have (the gateway resolves an instance's plan). */
+  async plans(kind?: InstanceKind, retired = false): Promise<Plan[]> {
     const { rows } = await this.pool.query(
       `SELECT ${PLAN_COLUMNS} FROM plans
-       WHERE active AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, memory_mb, id`,
-      [kindFilter(kind)],
+       WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, memory_mb, id`,
+      [kindFilter(kind), retired === true],
     );
     return rows;
   }
 
-  async images(kind?: InstanceKind): Promise<Image[]> {
+  async images(kind?: InstanceKind, retired = false): Promise<Image[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${IMAGE_COLUMNS} FROM images WHERE active AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
-      [kindFilter(kind)],
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
+      [kindFilter(kind), retired === true],
     );
     return rows;
   }

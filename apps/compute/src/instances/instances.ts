@@ -49,6 +49,8 @@ export interface ListFilter extends Scope {
   after?: string;
   status?: InstanceStatus;
   accountId?: string;
+  /** Several instances by id in one request: the gateway's batched lookup. */
+  ids?: string[];
 }
 
 /** User operations on an existing instance, as the gateway names them. */
@@ -201,11 +203,14 @@ export class Instances {
     if (filter.status !== undefined && filter.status !== null && !INSTANCE_STATUSES.includes(filter.status)) {
       throw AppError.badInput('status', `must be one of ${INSTANCE_STATUSES.join(', ')}`);
     }
+    if (filter.ids !== undefined && filter.ids !== null && !(Array.isArray(filter.ids) && filter.ids.every(isUuid))) {
+      throw AppError.badInput('ids', 'must be a list of instance ids');
+    }
     const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
-                     AND ($3::text[] IS NULL OR i.account_id = ANY($3))`;
-    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null];
+                     AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))`;
+    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null, filter.ids ?? null];
     const [{ rows }, count] = await Promise.all([
-      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $4 ORDER BY i.position LIMIT $5`, [...params, after, size + 1]),
+      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $5 ORDER BY i.position LIMIT $6`, [...params, after, size + 1]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),
     ]);
     return { ...toPage(rows, size, (row) => encodeCursor('instance', row.position), toView), totalCount: count.rows[0].total };

@@ -1,0 +1,64 @@
+/**
+ * What billing answers the gateway with: an invoice as its API shows it. Both sides use these
+ * shapes, so they are the contract of `billing.invoice.*`, like the events.
+ */
+export interface UsageView {
+  segmentId: string;
+  resourceId: string;
+  sku: string;
+  state: string;
+  startedAt: string;
+  endedAt: string | null;
+  /** Seconds of the segment inside the line's period. */
+  seconds: number;
+  /** The events that opened and closed it. */
+  openedBy: string;
+  closedBy: string | null;
+}
+
+export interface InvoiceLineView {
+  id: string;
+  description: string;
+  resourceId: string | null;
+  resourceType: string;
+  /** Whose resource it is: on a reseller's invoice, one of its customers. */
+  accountId: string;
+  sku: string;
+  quantity: string;
+  unit: string;
+  unitPrice: string;
+  amount: string;
+  periodStart: string;
+  periodEnd: string;
+  usage: UsageView[];
+}
+
+export interface CreditNoteView {
+  id: string;
+  number: string;
+  invoiceId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  issuedAt: string;
+}
+
+export interface InvoiceView {
+  id: string;
+  /** Null until finalized. */
+  number: string | null;
+  accountId: string;
+  issuerId: string;
+  status: 'DRAFT' | 'FINALIZED' | 'PAID' | 'VOID';
+  currency: string;
+  periodStart: string;
+  periodEnd: string;
+  lines: InvoiceLineView[];
+  subtotal: string;
+  tax: string;
+  total: string;
+  issuedAt: string | null;
+  paidAt: string | null;
+  paymentReference: string | null;
+  creditNotes: CreditNoteView[];
+}
