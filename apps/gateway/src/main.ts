@@ -1,5 +1,6 @@
-import { readServiceConfig, runService } from '#libs/platform';
+import { readServiceConfig, readWholeNumber, runService } from '#libs/platform';
 import { GatewayModule } from './gateway.module.js';
 
 const config = readServiceConfig('gateway', { variable: 'GATEWAY_PORT', default: 4000 });
-await runService(GatewayModule.forRoot(config), config);
+const maxBodyBytes = readWholeNumber('GATEWAY_MAX_REQUEST_BYTES', 102_400, { expected: 'bytes, at least 1024', min: 1024 });
+await runService(GatewayModule.forRoot(config), config, { maxBodyBytes });

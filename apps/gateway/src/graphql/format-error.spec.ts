@@ -28,4 +28,9 @@ describe('GraphQL errors', () => {
     const formatted = format(undefined, { code: 'GRAPHQL_VALIDATION_FAILED' });
     expect(formatted).toMatchObject({ message: 'Cannot query field "x"', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
   });
+
+  it("carry a scalar's own code where it refuses a literal", () => {
+    const formatted = format(new GraphQLError('Decimal must be a decimal string', { extensions: { code: 'BAD_USER_INPUT' } }), { code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(formatted).toMatchObject({ message: 'Decimal must be a decimal string', extensions: { code: 'BAD_USER_INPUT' } });
+  });
 });

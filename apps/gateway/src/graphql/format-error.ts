@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '#libs/messaging';
 
 /**
@@ -12,7 +12,9 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     if (original.field) extensions.field = original.field;
     return { message: original.message, locations: formatted.locations, path: formatted.path, extensions };
   }
-  // GraphQL's own errors (a bad query, a wrong variable) already carry a code and a safe message.
+  // GraphQL's own errors (a bad query, a wrong variable) already carry a code and a safe message;
+  // a scalar that refuses a literal says so with its own code (BAD_USER_INPUT) inside a validation error.
+  if (original instanceof GraphQLError) return { ...formatted, extensions: { ...formatted.extensions, code: original.extensions.code ?? formatted.extensions?.code } };
   if (!original && formatted.extensions?.code) return formatted;
   return { message: 'internal error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -1,8 +1,10 @@
 import type { EventStoreDefinition } from '#libs/platform';
+import { identityMigrations } from './identity.migrations.js';
+import { identityProjection } from './identity.projection.js';
 
 /** The gateway owns identity (accounts, API keys): its schema and stream go by that name. */
 export const identityEventStore: EventStoreDefinition = {
   service: 'identity',
-  migrations: [],
-  projections: [],
+  migrations: identityMigrations,
+  projections: [identityProjection],
 };

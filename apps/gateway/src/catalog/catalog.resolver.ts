@@ -1,0 +1,100 @@
+import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { AppError, ServiceClient } from '#libs/messaging';
+import { callerOf, metadataOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
+import { InstanceKind } from '../graphql/enums.js';
+import { Money } from '../graphql/common.model.js';
+import type { HostView, ImageView, PlanView, PriceView, RegionView } from '../graphql/service-views.js';
+import { Identity } from '../identity/identity.js';
+import { Host, Image, Plan, Region, SetPriceInput } from './catalog.model.js';
+
+/** A plan with the price it is shown at, when that is not the caller's own (setPrice shows the reseller's customers' price). */
+type PricedPlan = PlanView & { price?: PriceView };
+
+@Resolver(() => Plan)
+export class CatalogResolver {
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly identity: Identity,
+  ) {}
+
+  @Query(() => [Region])
+  regions(@Context() context: GatewayContext): Promise<RegionView[]> {
+    viewerOf(context);
+    return this.client.request('compute.catalog.regions', {});
+  }
+
+  @Query(() => [Plan])
+  plans(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: string): Promise<PlanView[]> {
+    viewerOf(context);
+    return this.client.request('compute.catalog.plans', { kind });
+  }
+
+  @Query(() => [Image])
+  images(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: string): Promise<ImageView[]> {
+    viewerOf(context);
+    return this.client.request('compute.catalog.images', { kind });
+  }
+
+  @ResolveField(() => Money, { description: "price per hour as the caller's account is charged (its reseller's prices where it has one)" })
+  async hourlyPrice(@Parent() plan: PricedPlan, @Context() context: GatewayContext): Promise<Money> {
+    const price = await this.priceOf(plan, context);
+    return { amount: price.hourlyPrice, currency: price.currency };
+  }
+
+  @ResolveField(() => Money, { description: 'monthly price; for HOURLY billing it is also the monthly cap per instance' })
+  async monthlyPrice(@Parent() plan: PricedPlan, @Context() context: GatewayContext): Promise<Money> {
+    const price = await this.priceOf(plan, context);
+    return { amount: price.monthlyPrice, currency: price.currency };
+  }
+
+  /** ADMIN sets the platform's prices (or a reseller's); a reseller its customers'. Returns the plan at the new price. */
+  @Mutation(() => Plan, { description: "returns the plan priced as the reseller's customers now see it" })
+  async setPrice(@Args('input') input: SetPriceInput, @Context() context: GatewayContext): Promise<PricedPlan> {
+    const viewer = requireRole(context, ['ADMIN', 'RESELLER'], 'set prices');
+    const plan = (await context.loaders.catalog()).plans.get(input.planId);
+    if (!plan) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
+    const target = await this.identity.account(input.accountId ?? viewer.accountId, viewer);
+    if (!target) throw AppError.notFound(`account ${input.accountId}`);
+    // The platform's own list goes by the platform's currency; billing names it "platform".
+    const owner = target.kind === 'PLATFORM' ? { accountId: null, currency: target.currency } : { accountId: target.id };
+    const price = await this.client.request<PriceView>('billing.price.set', {
+      ...callerOf(context),
+      input: { ...owner, planId: plan.id, hourlyPrice: input.hourlyPrice, monthlyPrice: input.monthlyPrice },
+    });
+    return { ...plan, price };
+  }
+
+  private async priceOf(plan: PricedPlan, context: GatewayContext): Promise<PriceView> {
+    if (plan.price) return plan.price;
+    const prices = await context.loaders.prices.load(viewerOf(context).accountId);
+    const price = prices.get(plan.id);
+    if (!price) throw AppError.conflict(`plan ${plan.id} has no price for this account yet`);
+    return price;
+  }
+}
+
+@Resolver(() => Host)
+export class HostsResolver {
+  constructor(private readonly client: ServiceClient) {}
+
+  @Query(() => [Host])
+  hosts(@Context() context: GatewayContext): Promise<HostView[]> {
+    requireRole(context, ['ADMIN'], 'see hosts');
+    return this.client.request('compute.host.list', {});
+  }
+
+  @Mutation(() => Host)
+  setHostMaintenance(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('maintenance') maintenance: boolean,
+    @Context() context: GatewayContext,
+  ): Promise<HostView> {
+    requireRole(context, ['ADMIN'], 'put hosts in maintenance');
+    return this.client.request('compute.host.setMaintenance', { id, maintenance, metadata: metadataOf(context) });
+  }
+
+  @ResolveField(() => Region)
+  region(@Parent() host: HostView, @Context() context: GatewayContext): Promise<RegionView> {
+    return context.loaders.region(host.regionId);
+  }
+}

@@ -1,0 +1,285 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createServiceDatabase, freePortRange, startAwan, uniqueName, waitFor, type Launcher, type ServiceDatabase } from '#libs/testing';
+import { probeHost } from '../../host-agent/src/host/host-probe.js';
+import { GraphqlClient, type GraphqlResponse } from '../test/graphql-client.js';
+
+const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
+const abilities = await probeHost(probeDir);
+rmSync(probeDir, { recursive: true, force: true });
+const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
+if (!canRun) console.warn(`skipping the gateway's whole-system tests: they need root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
+
+const ADMIN_KEY = `awan_e2e_${uniqueName('admin_')}_0123456789`;
+const INSTANCE_FIELDS = 'id name status fqdn kind plan { id } ipAddresses { address family } host { id }';
+
+interface Instance {
+  id: string;
+  name: string;
+  status: string;
+  fqdn: string;
+  kind: string;
+  plan: { id: string };
+  ipAddresses: { address: string; family: string }[];
+  host: { id: string } | null;
+}
+
+/**
+ * The whole system started the README's way (`npm start`'s launcher, with DATABASE_URL set and its
+ * own NATS), with this machine's host agent, used through the GraphQL API alone.
+ */
+(canRun ? describe : describe.skip)('Awan through its GraphQL API', () => {
+  let database: ServiceDatabase;
+  let awan: Launcher;
+  let dataDir: string;
+  let api: GraphqlClient;
+  let admin: GraphqlClient;
+  const hostId = uniqueName('gw-host-');
+
+  beforeAll(async () => {
+    database = await createServiceDatabase('awan_gw_e2e_');
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-gw-e2e-'));
+    const base = await freePortRange();
+    const { NATS_URL: _nats, ...env } = process.env;
+    awan = await startAwan({
+      ...env, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
+      AWAN_ADMIN_API_KEY: ADMIN_KEY, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000',
+    });
+    api = new GraphqlClient(`http://127.0.0.1:${base}/graphql`);
+    admin = api.as(ADMIN_KEY);
+    await waitFor(async () => (await admin.data<{ hosts: { id: string; status: string }[] }>('{ hosts { id status } }')).hosts.some((h) => h.id === hostId && h.status === 'UP'), 60_000, 'this machine to be an UP host');
+  }, 240_000);
+
+  afterAll(async () => {
+    await awan?.stop();
+    spawnSync('pkill', ['-KILL', '-f', dataDir]);
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 120_000);
+
+  /** A reseller and its customer, each with its key. */
+  async function tenant(label: string) {
+    const reseller = await admin.data(`mutation { createAccount(input: { name: "${label} Hosting", kind: RESELLER }) { account { id } apiKey { secret } } }`);
+    const resellerApi = api.as(reseller.createAccount.apiKey.secret);
+    const customer = await resellerApi.data(`mutation { createAccount(input: { name: "${label} Customer", kind: CUSTOMER, taxRate: "0.20" }) { account { id } apiKey { secret } } }`);
+    const finance = await resellerApi.data(`mutation { createApiKey(input: { accountId: "${reseller.createAccount.account.id}", name: "books", role: FINANCE }) { secret } }`);
+    return {
+      resellerId: reseller.createAccount.account.id as string,
+      customerId: customer.createAccount.account.id as string,
+      reseller: resellerApi,
+      customer: api.as(customer.createAccount.apiKey.secret),
+      finance: api.as(finance.createApiKey.secret),
+    };
+  }
+
+  const instanceOf = (client: GraphqlClient, id: string) => client.data<{ instance: Instance | null }>(`{ instance(id: "${id}") { ${INSTANCE_FIELDS} } }`).then((d) => d.instance);
+  const waitForStatus = (client: GraphqlClient, id: string, status: string) =>
+    waitFor(async () => {
+      const instance = await instanceOf(client, id);
+      if (instance?.status === 'ERROR') throw new Error(`instance ${id} failed`);
+      return instance?.status === status ? instance : undefined;
+    }, 120_000, `instance ${id} to be ${status}`);
+  const createInstance = async (client: GraphqlClient, kind: 'CONTAINER' | 'VM', name: string, extra = '') => {
+    const input = kind === 'CONTAINER'
+      ? `{ name: "${name}", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "ct-512m", regionId: "local", billingCycle: HOURLY ${extra} }`
+      : `{ name: "${name}", kind: VM, imageId: "dev-blank-disk", planId: "vm-512m", regionId: "local", billingCycle: HOURLY ${extra} }`;
+    return (await client.data<{ createInstance: Instance }>(`mutation { createInstance(input: ${input}) { ${INSTANCE_FIELDS} } }`)).createInstance;
+  };
+
+  it('a reseller sells, its customer runs a container and a VM, finance invoices them, and another customer sees none of it', async () => {
+    const acme = await tenant('Acme');
+    const other = await acme.reseller.data(`mutation { createAccount(input: { name: "Other Customer", kind: CUSTOMER }) { apiKey { secret } } }`);
+    const stranger = api.as(other.createAccount.apiKey.secret);
+
+    // The reseller's price is what its customers see.
+    const priced = await acme.reseller.data(`mutation { setPrice(input: { planId: "ct-512m", hourlyPrice: "0.0200", monthlyPrice: "12.00" }) { id hourlyPrice { amount currency } monthlyPrice { amount } } }`);
+    expect(priced.setPrice).toEqual({ id: 'ct-512m', hourlyPrice: { amount: '0.02', currency: 'EUR' }, monthlyPrice: { amount: '12.00' } });
+    await waitFor(async () => {
+      const { plans } = await acme.customer.data<{ plans: { id: string; hourlyPrice: { amount: string } }[] }>('{ plans(kind: CONTAINER) { id hourlyPrice { amount } } }').catch(() => ({ plans: [] }));
+      return plans.find((p) => p.id === 'ct-512m')?.hourlyPrice.amount === '0.02';
+    }, 20_000, "the customer's plans at the reseller's price");
+
+    // Both customers listen to status changes; the stranger must hear nothing of Acme's.
+    const heard: { name: string; status: string; at: number }[] = [];
+    const strangerHeard: unknown[] = [];
+    const listen = (client: GraphqlClient, sink: (value: any) => void) => {
+      const socket = client.subscriptions();
+      socket.subscribe({ query: 'subscription { instanceUpdated { id name status } }' }, { next: (value) => sink(value.data?.instanceUpdated), error: (e) => sink({ error: e }), complete: () => undefined });
+      return socket;
+    };
+    const sockets = [listen(acme.customer, (i) => heard.push({ ...i, at: Date.now() })), listen(stranger, (i) => strangerHeard.push(i))];
+
+    try {
+      const key = `idempotencyKey: "${uniqueName('create-')}"`;
+      const container = await createInstance(acme.customer, 'CONTAINER', uniqueName('web-'), key);
+      // A retried create with the same key (another name even) is the first call's instance; nothing more is made.
+      expect((await createInstance(acme.customer, 'CONTAINER', uniqueName('web-'), key)).id).toBe(container.id);
+      const vm = await createInstance(acme.customer, 'VM', uniqueName('db-'));
+      expect((await acme.customer.data('{ instances { totalCount } }')).instances.totalCount).toBe(2);
+      const running = await Promise.all([waitForStatus(acme.customer, container.id, 'RUNNING'), waitForStatus(acme.customer, vm.id, 'RUNNING')]);
+      for (const instance of running) {
+        expect(instance.fqdn).toBe(`${instance.name}.local.awan.test`);
+        expect(instance.host).toBeNull(); // hosts are ADMIN's
+        expect(instance.ipAddresses.map((ip) => ip.family).sort()).toEqual(['IPV4', 'IPV6']);
+        expect(instance.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(/^203\.0\.113\.\d+$/);
+      }
+      expect((await instanceOf(admin, container.id))!.host).toEqual({ id: hostId });
+
+      // The subscription told of RUNNING within a second of the event that made it so.
+      const started = await acme.customer.data(`{ instance(id: "${container.id}") { history(first: 20) { edges { node { type occurredAt } } } } }`);
+      const startedAt = Date.parse(started.instance.history.edges.find((e: any) => e.node.type === 'InstanceStarted').node.occurredAt);
+      const told = await waitFor(() => heard.find((h) => h.name === container.name && h.status === 'RUNNING'), 5000, 'the RUNNING update');
+      expect(told.at - startedAt).toBeLessThan(1000);
+
+      // Stop, start, resize, delete: the container gracefully, the VM (a blank disk that boots nothing) by force.
+      await acme.customer.data(`mutation { stopInstance(id: "${container.id}") { id } }`);
+      await acme.customer.data(`mutation { stopInstance(id: "${vm.id}", force: true) { id } }`);
+      await Promise.all([waitForStatus(acme.customer, container.id, 'STOPPED'), waitForStatus(acme.customer, vm.id, 'STOPPED')]);
+      for (const id of [container.id, vm.id]) await acme.customer.data(`mutation { startInstance(id: "${id}") { id } }`);
+      await Promise.all([waitForStatus(acme.customer, container.id, 'RUNNING'), waitForStatus(acme.customer, vm.id, 'RUNNING')]);
+      await acme.customer.data(`mutation { resizeInstance(id: "${container.id}", planId: "ct-1g") { id } }`);
+      await acme.customer.data(`mutation { resizeInstance(id: "${vm.id}", planId: "vm-1g") { id } }`);
+      const resized = await Promise.all([waitForStatus(acme.customer, container.id, 'RUNNING'), waitForStatus(acme.customer, vm.id, 'RUNNING')]);
+      expect(resized.map((i) => i.plan.id)).toEqual(['ct-1g', 'vm-1g']);
+      for (const id of [container.id, vm.id]) await acme.customer.data(`mutation { deleteInstance(id: "${id}") { id } }`);
+      await Promise.all([waitForStatus(acme.customer, container.id, 'DELETED'), waitForStatus(acme.customer, vm.id, 'DELETED')]);
+
+      // The upcoming invoice shows the container at the reseller's price, and both instances.
+      const upcoming = await waitFor(async () => {
+        const { upcomingInvoice } = await acme.customer.data(`{ upcomingInvoice { id status currency total { amount } lines { resourceId sku unitPrice { amount currency } amount { amount } } } }`);
+        const ids = new Set(upcomingInvoice.lines.map((l: any) => l.resourceId));
+        return ids.has(container.id) && ids.has(vm.id) ? upcomingInvoice : undefined;
+      }, 30_000, 'the usage on the upcoming invoice');
+      expect(upcoming.status).toBe('DRAFT');
+      expect(upcoming.lines.find((l: any) => l.resourceId === container.id && l.sku === 'ct-512m').unitPrice).toEqual({ amount: '0.02', currency: 'EUR' });
+
+      // The reseller's finance finalizes it and gets its number.
+      const { finalizeInvoice } = await acme.finance.data(`mutation { finalizeInvoice(id: "${upcoming.id}") { number status account { id } total { amount } } }`);
+      expect(finalizeInvoice).toMatchObject({ status: 'FINALIZED', account: { id: acme.customerId } });
+      expect(finalizeInvoice.number).toMatch(/^[A-Z0-9]{1,4}-[A-Z0-9]{4}-\d{4}-000001$/);
+
+      // The other customer sees none of it.
+      const seen = await stranger.data(`{ instances { totalCount } invoices { totalCount } ipAddresses { totalCount } instance(id: "${container.id}") { id } invoice(id: "${upcoming.id}") { id } }`);
+      expect(seen).toEqual({ instances: { totalCount: 0 }, invoices: { totalCount: 0 }, ipAddresses: { totalCount: 0 }, instance: null, invoice: null });
+      const foreign = await stranger.request(`{ upcomingInvoice(accountId: "${acme.customerId}") { id } }`);
+      expect(foreign.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      expect(strangerHeard).toEqual([]);
+    } finally {
+      await Promise.all(sockets.map((s) => s.dispose()));
+    }
+  }, 600_000);
+
+  describe('who may do what: every operation by every role, in its own tenant and in a foreign one', () => {
+    /** What a call came to: allowed (whatever the state made of it), or refused, or out of sight. */
+    type Outcome = 'ok' | 'FORBIDDEN' | 'NOT_FOUND' | 'null' | 'empty';
+    const ROLES = ['ADMIN', 'RESELLER', 'CUSTOMER', 'FINANCE'] as const;
+    type Role = (typeof ROLES)[number];
+    /** Per role: [in its own tenant, in the foreign one]. */
+    type Expected = Record<Role, [Outcome, Outcome]>;
+    const all = (outcome: Outcome): Expected => ({ ADMIN: [outcome, outcome], RESELLER: [outcome, outcome], CUSTOMER: [outcome, outcome], FINANCE: [outcome, outcome] });
+    const adminOnly: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['FORBIDDEN', 'FORBIDDEN'], CUSTOMER: ['FORBIDDEN', 'FORBIDDEN'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
+    const seesOwnTree = (foreign: Outcome): Expected => ({ ADMIN: ['ok', 'ok'], RESELLER: ['ok', foreign], CUSTOMER: ['ok', foreign], FINANCE: ['ok', foreign] });
+    const accountLists: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['ok', 'NOT_FOUND'], CUSTOMER: ['NOT_FOUND', 'NOT_FOUND'], FINANCE: ['ok', 'NOT_FOUND'] };
+    const resellerManages: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['ok', 'NOT_FOUND'], CUSTOMER: ['FORBIDDEN', 'FORBIDDEN'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
+    /** Keys: ADMIN anyone's, a reseller its own and its customers', a customer its own; FINANCE none. */
+    const keyHolders: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['ok', 'NOT_FOUND'], CUSTOMER: ['ok', 'NOT_FOUND'], FINANCE: ['FORBIDDEN', 'NOT_FOUND'] };
+    const ownersRun: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['FORBIDDEN', 'NOT_FOUND'], CUSTOMER: ['ok', 'NOT_FOUND'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
+    const anyoneButFinance: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['ok', 'ok'], CUSTOMER: ['ok', 'ok'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
+    const financeOfIssuer: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['FORBIDDEN', 'FORBIDDEN'], CUSTOMER: ['FORBIDDEN', 'FORBIDDEN'], FINANCE: ['ok', 'NOT_FOUND'] };
+
+    /** The things of one tenant the operations are tried on. */
+    interface Things {
+      resellerId: string;
+      customerId: string;
+      instanceId: string;
+      ipId: string;
+      invoiceId: string;
+      spareKeyId: () => Promise<string>;
+    }
+    type Operation = [name: string, expected: Expected, query: (t: Things) => string | Promise<string>];
+
+    // In order: what deletes or releases comes last, so that every other operation finds its target.
+    const OPERATIONS: Operation[] = [
+      ['me', all('ok'), () => '{ me { id } }'],
+      ['regions', all('ok'), () => '{ regions { id } }'],
+      ['plans', all('ok'), () => '{ plans { id hourlyPrice { amount } } }'],
+      ['images', all('ok'), () => '{ images { id } }'],
+      ['hosts', adminOnly, () => '{ hosts { id } }'],
+      ['account', seesOwnTree('null'), (t) => `{ account(id: "${t.customerId}") { id } }`],
+      ['accounts', accountLists, (t) => `{ accounts(parentId: "${t.resellerId}") { totalCount } }`],
+      ['instance', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { id account { id } ipAddresses { id } costToDate { amount } } }`],
+      ['instances', seesOwnTree('NOT_FOUND'), (t) => `{ instances(accountId: "${t.customerId}") { totalCount edges { node { id } } } }`],
+      ['ipAddresses', seesOwnTree('empty'), (t) => `{ ipAddresses(instanceId: "${t.instanceId}") { totalCount edges { node { id instance { id } } } } }`],
+      ['invoice', seesOwnTree('null'), (t) => `{ invoice(id: "${t.invoiceId}") { id } }`],
+      ['invoices', seesOwnTree('NOT_FOUND'), (t) => `{ invoices(accountId: "${t.customerId}") { totalCount } }`],
+      ['upcomingInvoice', seesOwnTree('NOT_FOUND'), (t) => `{ upcomingInvoice(accountId: "${t.customerId}") { id } }`],
+      ['createAccount', resellerManages, (t) => `mutation { createAccount(input: { name: "m", kind: CUSTOMER, parentId: "${t.resellerId}" }) { account { id } } }`],
+      ['createApiKey', keyHolders, (t) => `mutation { createApiKey(input: { accountId: "${t.customerId}", name: "m", role: CUSTOMER }) { secret } }`],
+      ['revokeApiKey', keyHolders, async (t) => `mutation { revokeApiKey(id: "${await t.spareKeyId()}") { id } }`],
+      ['setPrice', resellerManages, (t) => `mutation { setPrice(input: { accountId: "${t.resellerId}", planId: "ct-1g", hourlyPrice: "0.03", monthlyPrice: "20" }) { id } }`],
+      // An unknown plan: an allowed caller gets BAD_USER_INPUT, and nothing is made.
+      ['createInstance', anyoneButFinance, () => 'mutation { createInstance(input: { name: "m", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "no-such-plan", regionId: "local", billingCycle: HOURLY }) { id } }'],
+      ['allocateIp', anyoneButFinance, () => 'mutation { allocateIp(input: { regionId: "local", family: IPV6 }) { id } }'],
+      ['stopInstance', ownersRun, (t) => `mutation { stopInstance(id: "${t.instanceId}", force: true) { id } }`],
+      ['startInstance', ownersRun, (t) => `mutation { startInstance(id: "${t.instanceId}") { id } }`],
+      ['rebootInstance', ownersRun, (t) => `mutation { rebootInstance(id: "${t.instanceId}") { id } }`],
+      ['resizeInstance', ownersRun, (t) => `mutation { resizeInstance(id: "${t.instanceId}", planId: "ct-1g") { id } }`],
+      ['assignIp', ownersRun, (t) => `mutation { assignIp(ipId: "${t.ipId}", instanceId: "${t.instanceId}") { id } }`],
+      ['unassignIp', ownersRun, (t) => `mutation { unassignIp(ipId: "${t.ipId}") { id } }`],
+      ['setReverseDns', ownersRun, (t) => `mutation { setReverseDns(ipId: "${t.ipId}", hostname: "mail.example.test") { id } }`],
+      ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
+      ['finalizeInvoice', financeOfIssuer, (t) => `mutation { finalizeInvoice(id: "${t.invoiceId}") { id } }`],
+      ['issueCreditNote', financeOfIssuer, (t) => `mutation { issueCreditNote(input: { invoiceId: "${t.invoiceId}", amount: "0.01", reason: "m" }) { id } }`],
+      ['markInvoicePaid', financeOfIssuer, (t) => `mutation { markInvoicePaid(id: "${t.invoiceId}", reference: "bank-1") { id } }`],
+      ['voidInvoice', financeOfIssuer, (t) => `mutation { voidInvoice(id: "${t.invoiceId}", reason: "m") { id } }`],
+      ['releaseIp', ownersRun, (t) => `mutation { releaseIp(ipId: "${t.ipId}") { id } }`],
+      ['deleteInstance', ownersRun, (t) => `mutation { deleteInstance(id: "${t.instanceId}") { id } }`],
+    ];
+
+    function outcomeOf(response: GraphqlResponse): Outcome {
+      const code = response.errors?.[0]?.extensions?.code;
+      if (code === 'FORBIDDEN' || code === 'NOT_FOUND') return code;
+      if (code === 'UNAUTHENTICATED' || code === 'INTERNAL_SERVER_ERROR' || code === 'UNAVAILABLE') throw new Error(`unexpected ${code}: ${response.errors![0].message}`);
+      const value = response.data ? Object.values(response.data)[0] : undefined;
+      if (value === null && !response.errors) return 'null';
+      if (value && typeof value === 'object' && 'totalCount' in value && (value as { totalCount: number }).totalCount === 0) return 'empty';
+      return 'ok'; // data, or an error the state gave (CONFLICT, BAD_USER_INPUT…): the caller was let through
+    }
+
+    /** A tenant with a RUNNING container, a floating address, and a finalized invoice for its customer. */
+    async function tenantWithThings(label: string): Promise<Things & { keys: Record<Exclude<Role, 'ADMIN'>, GraphqlClient> }> {
+      const t = await tenant(label);
+      const instance = await createInstance(t.customer, 'CONTAINER', uniqueName('m-'));
+      await waitForStatus(t.customer, instance.id, 'RUNNING');
+      const { allocateIp } = await t.customer.data('mutation { allocateIp(input: { regionId: "local", family: IPV4 }) { id } }');
+      const { upcomingInvoice } = await waitFor(() => t.customer.data('{ upcomingInvoice { id } }').catch(() => undefined), 20_000, 'billing to know the customer');
+      await admin.data(`mutation { finalizeInvoice(id: "${upcomingInvoice.id}") { id } }`);
+      return {
+        resellerId: t.resellerId, customerId: t.customerId, instanceId: instance.id, ipId: allocateIp.id, invoiceId: upcomingInvoice.id,
+        spareKeyId: async () => (await admin.data(`mutation { createApiKey(input: { accountId: "${t.customerId}", name: "spare", role: CUSTOMER }) { apiKey { id } } }`)).createApiKey.apiKey.id,
+        keys: { RESELLER: t.reseller, CUSTOMER: t.customer, FINANCE: t.finance },
+      };
+    }
+
+    it('matches the specification, cell by cell', async () => {
+      const own = await tenantWithThings('Own');
+      const foreign = await tenantWithThings('Foreign');
+      const clientOf = (role: Role) => (role === 'ADMIN' ? admin : own.keys[role]);
+      const mismatches: string[] = [];
+      let cells = 0;
+      for (const [name, expected, query] of OPERATIONS) {
+        for (const role of ROLES) {
+          for (const [i, target] of [own, foreign].entries()) {
+            const outcome = outcomeOf(await clientOf(role).request(await query(target)));
+            cells++;
+            if (outcome !== expected[role][i]) mismatches.push(`${name} by ${role} in ${i === 0 ? 'its own' : 'a foreign'} tenant: ${outcome}, expected ${expected[role][i]}`);
+          }
+        }
+      }
+      expect(mismatches).toEqual([]);
+      expect(cells).toBe(OPERATIONS.length * ROLES.length * 2);
+    }, 600_000);
+  });
+});

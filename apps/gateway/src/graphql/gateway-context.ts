@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { EventMetadata } from '#libs/contracts';
+import { AppError, type Caller } from '#libs/messaging';
+import type { Viewer } from '../identity/identity.js';
+import type { Loaders } from './loaders.js';
+
+/** Per request (or per subscription): who calls, and the batched lookups its fields share. */
+export interface GatewayContext {
+  /** undefined: no credentials were sent; null: they name no live key. */
+  viewer: Viewer | null | undefined;
+  correlationId: string;
+  loaders: Loaders;
+  /** The client's address, for the rate limit of requests without a key. */
+  remoteAddress?: string;
+}
+
+export function newCorrelationId(): string {
+  return randomUUID();
+}
+
+/** The caller, or UNAUTHENTICATED. */
+export function viewerOf(context: GatewayContext): Viewer {
+  if (context.viewer === undefined) throw new AppError('UNAUTHENTICATED', 'no API key: send Authorization: Bearer <secret>');
+  if (context.viewer === null) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
+  return context.viewer;
+}
+
+/** The metadata the events of this request carry: it is the viewer's doing, in its role. */
+export function metadataOf(context: GatewayContext): EventMetadata {
+  const viewer = viewerOf(context);
+  return { correlationId: context.correlationId, causationId: null, actor: { kind: 'account', accountId: viewer.accountId, role: viewer.role } };
+}
+
+/** What a request to a service carries: the accounts the caller may see, and the metadata of what it causes. */
+export function callerOf(context: GatewayContext): Caller {
+  return { accountIds: viewerOf(context).accountIds, metadata: metadataOf(context) };
+}
+
+/** FORBIDDEN unless the caller has one of `roles`. */
+export function requireRole(context: GatewayContext, roles: readonly Viewer['role'][], what: string): Viewer {
+  const viewer = viewerOf(context);
+  if (!roles.includes(viewer.role)) throw new AppError('FORBIDDEN', `a ${viewer.role} key cannot ${what}`);
+  return viewer;
+}
+
+/**
+ * A reseller sees its customers' things but changes only its own: FORBIDDEN for theirs (NOT_FOUND
+ * beyond its tree). Other roles are left to the service's scope check; `find` runs for resellers only.
+ */
+export async function requireResellersOwn(viewer: Viewer, find: () => Promise<{ accountId: string } | null>, what: string): Promise<void> {
+  if (viewer.role !== 'RESELLER') return;
+  const thing = await find();
+  if (!thing) throw AppError.notFound(what);
+  if (thing.accountId !== viewer.accountId) throw new AppError('FORBIDDEN', `${what} is a customer's: a reseller sees its customers' things but changes only its own`);
+}

@@ -1,0 +1,103 @@
+import DataLoader from 'dataloader';
+import { AppError, type Scope, type ServiceClient } from '#libs/messaging';
+import type { AccountView, Identity } from '../identity/identity.js';
+import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, PriceView, RegionView } from './service-views.js';
+
+const BATCH = 100;
+
+export interface Catalog {
+  regions: Map<string, RegionView>;
+  plans: Map<string, PlanView>;
+  images: Map<string, ImageView>;
+}
+
+/** One value per key, in the keys' order, from rows that may lack some keys. */
+function inOrder<K, V, R>(keys: readonly K[], rows: R[], keyOf: (row: R) => K, valueOf: (rows: R[]) => V): V[] {
+  const grouped = new Map<K, R[]>();
+  for (const row of rows) {
+    const group = grouped.get(keyOf(row)) ?? [];
+    group.push(row);
+    grouped.set(keyOf(row), group);
+  }
+  return keys.map((key) => valueOf(grouped.get(key) ?? []));
+}
+
+/**
+ * The lookups a request's fields share, batched: however many rows a query returns, each kind
+ * of related thing costs one request to its service (DataLoader), and the catalog one per request.
+ */
+export class Loaders {
+  constructor(
+    private readonly client: ServiceClient,
+    private readonly identity: Identity,
+    private readonly scope: Scope,
+  ) {}
+
+  /** Accounts by id, whatever the scope: a relation the caller reaches (an instance's account) is checked where it starts. */
+  readonly accounts = new DataLoader<string, AccountView | null>(async (ids) => {
+    const rows = await this.identity.accounts(ids);
+    return inOrder(ids, rows, (row) => row.id, (found) => found[0] ?? null);
+  }, { maxBatchSize: BATCH });
+
+  readonly instances = new DataLoader<string, InstanceView | null>(async (ids) => {
+    const page = await this.client.request<Page<InstanceView>>('compute.instance.list', { ids, first: BATCH, accountIds: this.scope.accountIds });
+    return inOrder(ids, page.edges.map((e) => e.node), (row) => row.id, (found) => found[0] ?? null);
+  }, { maxBatchSize: BATCH });
+
+  /** Each instance's live addresses: one request for many instances, paged through when they have more than a page. */
+  readonly instanceAddresses = new DataLoader<string, IpView[]>(async (instanceIds) => {
+    const rows: IpView[] = [];
+    for (let after: string | null = null; ;) {
+      const page: Page<IpView> = await this.client.request('network.ip.list', { instanceIds, first: BATCH, after, accountIds: this.scope.accountIds });
+      rows.push(...page.edges.map((e) => e.node));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    return inOrder(instanceIds, rows, (row) => row.instanceId!, (found) => found);
+  }, { maxBatchSize: BATCH / 4 });
+
+  /** What each instance has cost this month so far; null where billing has not metered it yet. */
+  readonly costsToDate = new DataLoader<string, { amount: string; currency: string } | null>(async (resourceIds) => {
+    const rows = await this.client.request<{ resourceId: string; amount: string; currency: string }[]>(
+      'billing.resource.costsToDate', { resourceIds, accountIds: this.scope.accountIds },
+    );
+    return inOrder(resourceIds, rows, (row) => row.resourceId, (found) => found[0] ?? null);
+  }, { maxBatchSize: BATCH });
+
+  /** An account's prices, as billing charges it (its reseller's where it has one). */
+  readonly prices = new DataLoader<string, Map<string, PriceView>>(async (accountIds) =>
+    Promise.all(accountIds.map(async (accountId) => {
+      const prices = await this.client.request<PriceView[]>('billing.price.list', { accountId });
+      return new Map(prices.map((price) => [price.sku, price]));
+    })),
+  );
+
+  private catalogRequest: Promise<Catalog> | undefined;
+
+  /** Regions, plans and images, retired ones included (instances keep theirs): once per request. */
+  catalog(): Promise<Catalog> {
+    this.catalogRequest ??= Promise.all([
+      this.client.request<RegionView[]>('compute.catalog.regions', {}),
+      this.client.request<PlanView[]>('compute.catalog.plans', { retired: true }),
+      this.client.request<ImageView[]>('compute.catalog.images', { retired: true }),
+    ]).then(([regions, plans, images]) => ({
+      regions: new Map(regions.map((r) => [r.id, r])),
+      plans: new Map(plans.map((p) => [p.id, p])),
+      images: new Map(images.map((i) => [i.id, i])),
+    }));
+    return this.catalogRequest;
+  }
+
+  async region(id: string): Promise<RegionView> {
+    const region = (await this.catalog()).regions.get(id);
+    if (!region) throw new AppError('INTERNAL', `compute knows no region ${id}`);
+    return region;
+  }
+
+  private hostsRequest: Promise<Map<string, HostView>> | undefined;
+
+  hosts(): Promise<Map<string, HostView>> {
+    this.hostsRequest ??= this.client.request<HostView[]>('compute.host.list', {}).then((hosts) => new Map(hosts.map((h) => [h.id, h])));
+    return this.hostsRequest;
+  }
+}
