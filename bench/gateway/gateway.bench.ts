@@ -1,0 +1,348 @@
+// The GraphQL API's own cost: requests/s and latency (p50, p99) at 50 concurrent keep-alive
+// connections for two queries a customer makes, through the built gateway, beside a bare Apollo
+// Server answering a constant in the same run, and the ratios between them:
+//   me         `{ me { id name } }`: the gateway's API key check and its own identity tables
+//   instances  `{ instances(first: 20) { edges { node { id name status } } } }`: gateway → NATS →
+//              compute, over 20 RUNNING containers made through the API on a real host agent
+//   bareApollo `{ hello }` → "world": @apollo/server's standalone server, in a process of its own
+// Each case: 3 s of warm-up, then 10 s measured; a reply that is not 200, or has errors, is a failure.
+// Everything runs on its own: a nats-server on a free port, a fresh database (dropped at the end),
+// the five built services, LXC containers on a bridge of its own. Prints JSON.
+// Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; the instances case
+// needs root and LXC and is skipped, with the reason, without them.
+// Usage: npm run bench:gateway
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { NestFactory } from '@nestjs/core';
+import pg from 'pg';
+import { agentSubject } from '#libs/contracts';
+import { MessagingModule, ServiceClient } from '#libs/messaging';
+import { createServiceDatabase, runBuilt, runFixture, uniqueName, waitFor, type Fixture } from '#libs/testing';
+import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
+import { runProgram } from '../../apps/host-agent/src/host/program.js';
+
+const CONCURRENCY = 50;
+const WARMUP_MS = 3000;
+const MEASURE_MS = 10_000;
+const INSTANCES = 20;
+const STOP_GRACE_MS = 10_000;
+const ME = '{ me { id name } }';
+const INSTANCES_PAGE = `{ instances(first: ${INSTANCES}) { edges { node { id name status } } } }`;
+/** Set in the child process that serves the bare Apollo Server: this same file. */
+const BARE_APOLLO_ROLE = 'BENCH_GATEWAY_BARE_APOLLO';
+
+interface Target {
+  url: string;
+  query: string;
+  apiKey?: string;
+}
+
+interface CaseResult {
+  requests: number;
+  failures: number;
+  firstFailure?: string;
+  seconds: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const round = (n: number, places = 0) => Math.round(n * 10 ** places) / 10 ** places;
+const log = (line: string) => console.error(`bench/gateway: ${line}`);
+
+// ---- the load generator ----
+
+function post(agent: http.Agent, target: Target, body: string): Promise<{ status: number; text: string }> {
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  return new Promise((resolve, reject) => {
+    const request = http.request(target.url, { method: 'POST', agent, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Why a reply is a failure (not 200, or errors in the body), or undefined for a good one. */
+function failureOf(reply: { status: number; text: string }): string | undefined {
+  let errors: unknown;
+  try {
+    errors = (JSON.parse(reply.text) as { errors?: unknown }).errors;
+  } catch {
+    return `${reply.status} ${reply.text.slice(0, 300)}`;
+  }
+  return reply.status === 200 && errors === undefined ? undefined : `${reply.status} ${reply.text.slice(0, 300)}`;
+}
+
+/** CONCURRENCY loops sending the query back to back for `durationMs`; every request's latency. */
+async function drive(agent: http.Agent, target: Target, durationMs: number) {
+  const body = JSON.stringify({ query: target.query });
+  const latencies: number[] = [];
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const started = performance.now();
+  const end = started + durationMs;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (performance.now() < end) {
+      const sent = performance.now();
+      const failure = await post(agent, target, body).then(failureOf, (error: Error) => `no reply: ${error.message}`);
+      latencies.push(performance.now() - sent);
+      if (failure !== undefined) {
+        failures++;
+        firstFailure ??= failure;
+      }
+    }
+  }));
+  return { latencies, failures, firstFailure, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Warm-up, then the measured run, on the same keep-alive connections. */
+async function measure(target: Target): Promise<CaseResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    await drive(agent, target, WARMUP_MS);
+    const { latencies, failures, firstFailure, seconds } = await drive(agent, target, MEASURE_MS);
+    const sorted = latencies.sort((a, b) => a - b);
+    const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2);
+    return {
+      requests: latencies.length,
+      failures,
+      ...(firstFailure === undefined ? {} : { firstFailure }),
+      seconds: round(seconds, 2),
+      requestsPerSecond: round(latencies.length / seconds),
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
+    };
+  } finally {
+    agent.destroy();
+  }
+}
+
+// ---- the processes ----
+
+/** The bare Apollo Server the gateway is compared with; its URL on stdout. */
+async function serveBareApollo(): Promise<void> {
+  const server = new ApolloServer({ typeDefs: 'type Query { hello: String! }', resolvers: { Query: { hello: () => 'world' } } });
+  const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
+  console.log(`listening at ${url}`);
+}
+
+/** Waits for `ready`; on a timeout the error carries the end of the process's output. */
+async function ready(name: string, fixture: Fixture, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  await waitFor(check, timeoutMs, name).catch((error: Error) => {
+    throw new Error(`${error.message}\n${fixture.output().slice(-3000)}`);
+  });
+}
+
+/** SIGTERM, then SIGKILL when it has not exited within STOP_GRACE_MS. */
+async function stop(fixture: Fixture): Promise<void> {
+  if (fixture.child.exitCode !== null || fixture.child.signalCode !== null) return;
+  fixture.child.kill('SIGTERM');
+  const kill = setTimeout(() => fixture.child.kill('SIGKILL'), STOP_GRACE_MS);
+  await fixture.exited;
+  clearTimeout(kill);
+}
+
+/** Why this machine cannot run the instances case, or undefined when it can. */
+function withoutContainers(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the host agent needs root';
+  const lxc = spawnSync('lxc-start', ['--version']);
+  if (lxc.error || lxc.status !== 0) return `lxc-start --version failed: ${lxc.error?.message ?? lxc.stderr}`;
+  return undefined;
+}
+
+// ---- the API ----
+
+async function graphql<T>(url: string, apiKey: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  const body = (() => {
+    try {
+      return JSON.parse(text) as { data?: T; errors?: unknown };
+    } catch {
+      return {};
+    }
+  })();
+  if (response.status !== 200 || body.errors !== undefined || !body.data) {
+    throw new Error(`GraphQL ${query} ${JSON.stringify(variables ?? {})} answered ${response.status}: ${text}`);
+  }
+  return body.data;
+}
+
+type InstanceStatus = { id: string; status: string };
+
+async function createInstances(url: string, apiKey: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < INSTANCES; i++) {
+    const { createInstance } = await graphql<{ createInstance: InstanceStatus }>(url, apiKey,
+      'mutation ($input: CreateInstanceInput!) { createInstance(input: $input) { id status } }',
+      { input: { name: `bench-${i}`, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' } });
+    ids.push(createInstance.id);
+  }
+  return ids;
+}
+
+/** Polls the instances' statuses until every one is `status`; an ERROR fails at once. */
+async function waitForStatus(url: string, apiKey: string, ids: string[], status: string, timeoutMs: number): Promise<void> {
+  let last: InstanceStatus[] = [];
+  await waitFor(async () => {
+    last = await Promise.all(ids.map(async (id) =>
+      (await graphql<{ instance: InstanceStatus }>(url, apiKey, 'query ($id: ID!) { instance(id: $id) { id status } }', { id })).instance));
+    const failed = last.find((instance) => instance.status === 'ERROR');
+    if (failed) throw new Error(`instance ${failed.id} went to ERROR while waiting for ${status}`);
+    if (last.every((instance) => instance.status === status)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return false;
+  }, timeoutMs, `${ids.length} instances to be ${status}`).catch((error: Error) => {
+    throw new Error(`${error.message}; last seen: ${JSON.stringify(last)}`);
+  });
+}
+
+// ---- the run ----
+
+async function runBench(): Promise<void> {
+  const tempDir = mkdtempSync(path.join(os.tmpdir(), 'awan-gw-'));
+  const agentDataDir = path.join(tempDir, 'agent'); // short: QMP socket paths stay under 108 characters
+  // A nats-server of our own, on a port the kernel picks: no queue group is shared with anything else.
+  const nats = await startNatsServer(path.join(tempDir, 'nats'), () => undefined, null);
+  const database = await createServiceDatabase('awan_bench_gw_');
+  const adminKey = randomBytes(20).toString('hex');
+  const gatewayPort = await freePort();
+  const api = `http://127.0.0.1:${gatewayPort}/graphql`;
+  const bridge = uniqueName('awbr'); // 14 characters, under Linux's 15
+  const hostId = uniqueName('bench-');
+  const skipInstances = withoutContainers();
+  const common = { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' };
+  const services = new Map<string, Fixture>();
+  const caller = await NestFactory.createApplicationContext(MessagingModule.forRoot({ service: 'gateway-bench', natsUrl: nats.url }), { logger: false });
+  const client = caller.get(ServiceClient);
+  let instanceIds: string[] = [];
+  let customerKey = '';
+
+  try {
+    services.set('bare Apollo', runFixture(fileURLToPath(import.meta.url), { [BARE_APOLLO_ROLE]: '1' }));
+    for (const name of ['compute', 'network', 'billing']) services.set(name, runBuilt(`dist/apps/${name}/src/main.js`, common));
+    services.set('gateway', runBuilt('dist/apps/gateway/src/main.js', {
+      ...common, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
+    }));
+    for (const name of ['compute', 'network', 'billing']) {
+      await ready(name, services.get(name)!, () => client.request(`${name}.health`, {}, 1000).then(() => true, () => false));
+    }
+    await ready('the gateway', services.get('gateway')!, async () =>
+      (await fetch(`http://127.0.0.1:${gatewayPort}/health`).then((r) => r.status === 200, () => false)) &&
+      graphql(api, adminKey, '{ me { id } }').then(() => true, () => false));
+    const bareUrl = await waitFor(() => /listening at (\S+)/.exec(services.get('bare Apollo')!.output())?.[1], 30_000, 'the bare Apollo Server');
+
+    const { createAccount } = await graphql<{ createAccount: { account: { id: string }; apiKey: { secret: string } } }>(api, adminKey,
+      'mutation { createAccount(input: { name: "bench", kind: CUSTOMER }) { account { id } apiKey { secret } } }');
+    customerKey = createAccount.apiKey.secret;
+
+    if (skipInstances) {
+      log(`skipping the instances case: ${skipInstances}`);
+    } else {
+      // The seeded development pools (bridge awanbr0) make way for pools on a bridge of this run's own.
+      for (const id of ['local-ipv4', 'local-ipv6']) await client.request('network.pool.retire', { id });
+      await client.request('network.pool.create', { input: { id: 'bench-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge } });
+      await client.request('network.pool.create', { input: { id: 'bench-ipv6', regionId: 'local', prefix: '2001:db8:9a7e::/64', gateway: '2001:db8:9a7e::1', bridge } });
+      services.set('host agent', runBuilt('dist/apps/host-agent/src/main.js', { ...common, HOST_ID: hostId, REGION_ID: 'local', AGENT_DATA_DIR: agentDataDir }));
+      await ready('the host agent to be UP', services.get('host agent')!, async () =>
+        (await graphql<{ hosts: { id: string; status: string }[] }>(api, adminKey, '{ hosts { id status } }')).hosts
+          .some((host) => host.id === hostId && host.status === 'UP'));
+      await allowContainersOnAllCores(database.url, hostId);
+      const creating = performance.now();
+      instanceIds = await createInstances(api, customerKey);
+      await waitForStatus(api, customerKey, instanceIds, 'RUNNING', 10 * 60_000);
+      log(`${INSTANCES} containers RUNNING after ${round((performance.now() - creating) / 1000, 1)} s`);
+      const page = await graphql<{ instances: { edges: unknown[] } }>(api, customerKey, INSTANCES_PAGE);
+      if (page.instances.edges.length !== INSTANCES) throw new Error(`instances(first: ${INSTANCES}) returned ${page.instances.edges.length} instances`);
+    }
+
+    log('measuring');
+    const bareApollo = await measure({ url: bareUrl, query: '{ hello }' });
+    const me = await measure({ url: api, query: ME, apiKey: customerKey });
+    const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey });
+    const ratios = (gateway: CaseResult) => ({
+      requestsPerSecond: round(gateway.requestsPerSecond / bareApollo.requestsPerSecond, 3),
+      p99: round(gateway.p99Ms / bareApollo.p99Ms, 2),
+    });
+    const failures = bareApollo.failures + me.failures + (instances?.failures ?? 0);
+    console.log(JSON.stringify({
+      scope: 'POST /graphql, HTTP/1.1 keep-alive, from this process; ratios are gateway / bare Apollo',
+      concurrency: CONCURRENCY,
+      warmupSeconds: WARMUP_MS / 1000,
+      measuredSeconds: MEASURE_MS / 1000,
+      cases: { bareApollo, me, instances: instances ?? { skipped: skipInstances } },
+      ratios: { me: ratios(me), ...(instances ? { instances: ratios(instances) } : {}) },
+      failures,
+      ok: failures === 0,
+      cores: os.cpus().length,
+      node: process.version,
+    }, null, 2));
+    if (failures > 0) log(`${failures} requests failed: see firstFailure in each case`);
+  } finally {
+    await deleteInstances(api, customerKey, instanceIds).catch((error: Error) => log(`deleting the instances: ${error.message}`));
+    await deleteLeftovers(client, hostId, agentDataDir, services.get('host agent'));
+    await Promise.all([...services.values()].map(stop));
+    await caller.close();
+    await database.drop();
+    if (!skipInstances) await runProgram('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
+    await nats.stop();
+    rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The scheduler promises at most 4 vCPUs per core (a ct-512m has 1): on a small machine this
+ * run's host may promise enough for its containers. A setting of the run's own database.
+ */
+async function allowContainersOnAllCores(databaseUrl: string, hostId: string): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query('UPDATE compute.host_resources SET cpu_ratio = greatest(cpu_ratio, ceil($2::numeric / vcpus)) WHERE host_id = $1', [hostId, INSTANCES]);
+  } finally {
+    await db.end();
+  }
+}
+
+async function deleteInstances(url: string, apiKey: string, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  for (const id of ids) await graphql(url, apiKey, 'mutation ($id: ID!) { deleteInstance(id: $id) { id status } }', { id });
+  await waitForStatus(url, apiKey, ids, 'DELETED', 5 * 60_000);
+}
+
+/** Whatever the API did not delete goes through the agent itself: containers outlive it. */
+async function deleteLeftovers(client: ServiceClient, hostId: string, agentDataDir: string, agent: Fixture | undefined): Promise<void> {
+  if (!agent || agent.child.exitCode !== null || agent.child.signalCode !== null) return;
+  const folders = (() => {
+    try {
+      return readdirSync(path.join(agentDataDir, 'instances'), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    } catch {
+      return [];
+    }
+  })();
+  for (const folder of folders) {
+    await client.request(agentSubject(hostId, 'instance.delete'), { instanceId: folder.name }, 60_000)
+      .catch((error: Error) => log(`the agent did not delete ${folder.name}: ${error.message}`));
+  }
+}
+
+if (process.env[BARE_APOLLO_ROLE]) await serveBareApollo();
+else await runBench();
