@@ -27,7 +27,7 @@ if (process.getuid?.() !== 0 || !abilities.kinds.includes('CONTAINER') || !abili
   process.exit(1);
 }
 const accelerator = abilities.accelerator!;
-const folders = new InstanceFolders(dataDir);
+const folders = new InstanceFolders('bench', dataDir);
 const system = await startComputeSystem();
 const started = await connect({ servers: TEST_NATS_URL });
 const rootfs = await buildBusyboxRootfs(path.join(folders.images, 'busybox-rootfs.tar.gz'));

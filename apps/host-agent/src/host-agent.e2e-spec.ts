@@ -19,6 +19,8 @@ const hostId = uniqueName('host');
 function startAgent(): Fixture {
   return runBuilt('dist/apps/host-agent/src/main.js', {
     NATS_URL: TEST_NATS_URL, PORT: '0', HOST_ID: hostId, AGENT_DATA_DIR: dataDir, HEARTBEAT_INTERVAL_MS: '300',
+    // This test is about restarts: the fencing watchdog must not stop the instances meanwhile.
+    FENCE_TIMEOUT_MS: '30000',
   });
 }
 
@@ -70,7 +72,7 @@ function startAgent(): Fixture {
 
     expect(await request<AgentInstanceStatus>('instance.create', { spec: container, start: true })).toMatchObject({ state: 'RUNNING' });
     expect(await request<AgentInstanceStatus>('instance.create', { spec: vm, start: true })).toMatchObject({ state: 'RUNNING' });
-    const qemuPid = Number((await runProgram('cat', [path.join(dataDir, 'instances', vm.instanceId, 'qemu.pid')])).trim());
+    const qemuPid = Number((await runProgram('cat', [path.join(dataDir, 'run', vm.instanceId, 'qemu.pid')])).trim());
 
     agent.child.kill('SIGKILL');
     await agent.exited;

@@ -4,11 +4,9 @@ import { HeartbeatService } from './heartbeat/heartbeat.service.js';
 import type { AgentConfig } from './host/agent-config.js';
 import { probeHost, type HostAbilities } from './host/host-probe.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
-import { InstanceFolders } from './instances/instance-folder.js';
-import { InstanceManager } from './instances/instance-manager.js';
+import { FencingService } from './fencing/fencing.service.js';
+import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
 import { instancesController } from './instances/instances.controller.js';
-import { LxcDriver } from './instances/lxc.driver.js';
-import { QemuDriver } from './instances/qemu.driver.js';
 
 /**
  * The node control on one hypervisor host. It keeps no database: the host's own
@@ -17,7 +15,6 @@ import { QemuDriver } from './instances/qemu.driver.js';
 @Module({})
 export class HostAgentModule {
   static forRoot(config: ServiceConfig, agent: AgentConfig): DynamicModule {
-    const folders = new InstanceFolders(agent.dataDir);
     return {
       module: HostAgentModule,
       imports: platformImports(config),
@@ -28,13 +25,9 @@ export class HostAgentModule {
         {
           provide: InstanceManager,
           inject: [HOST_ABILITIES],
-          useFactory: (abilities: HostAbilities) =>
-            new InstanceManager(
-              folders,
-              { VM: new QemuDriver({ folders, accelerator: abilities.accelerator ?? 'tcg' }), CONTAINER: new LxcDriver(folders) },
-              agent.stopTimeoutMs,
-            ),
+          useFactory: (abilities: HostAbilities) => instanceManagerFor(agent, abilities.accelerator ?? 'tcg'),
         },
+        FencingService,
         HeartbeatService,
       ],
     };

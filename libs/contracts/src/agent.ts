@@ -50,6 +50,8 @@ export interface AgentInstanceStatus {
   vcpus: number;
   memoryMb: number;
   diskGb: number;
+  /** Stopped by this host's fencing (it lost the control plane), not by anyone's command. */
+  fenced?: boolean;
 }
 
 /** Payloads of `agent.<hostId>.instance.<command>`. */
@@ -61,6 +63,17 @@ export interface AgentCommands {
   'instance.resize': { request: { instanceId: string; vcpus: number; memoryMb: number; diskGb: number }; reply: AgentInstanceStatus };
   'instance.delete': { request: { instanceId: string }; reply: AgentInstanceStatus };
   'instance.status': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  /**
+   * Takes over an instance whose folder another host made on the shared storage (evacuation,
+   * cold migration): this host holds it from now on, and starts it when asked.
+   */
+  'instance.adopt': { request: { instanceId: string; start: boolean }; reply: AgentInstanceStatus };
+  /** Live migration, on the target: a QEMU waiting for the VM's state; answers where to send it. */
+  'instance.migrate.receive': { request: { instanceId: string }; reply: { uri: string } };
+  /** Live migration, on the source: sends the running VM's state to `uri`, then ends its own QEMU. */
+  'instance.migrate.send': { request: { instanceId: string; uri: string }; reply: AgentInstanceStatus };
+  /** Ends a receiving QEMU of a migration that failed; the instance's storage is left as it is. */
+  'instance.migrate.abort': { request: { instanceId: string }; reply: AgentInstanceStatus };
 }
 
 export interface HostCapacity {
@@ -78,5 +91,7 @@ export interface HostHeartbeat {
   capacity: HostCapacity;
   allocated: HostCapacity;
   instances: AgentInstanceStatus[];
+  /** How long the agent goes without the control plane before it stops its instances itself. */
+  fenceTimeoutMs: number;
   sentAt: string;
 }

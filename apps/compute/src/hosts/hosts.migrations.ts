@@ -42,4 +42,12 @@ export const hostsMigrations: Migration[] = [
       CREATE INDEX host_reservations_host ON host_reservations (host_id);
     `,
   },
+  {
+    id: '0201-host-fencing',
+    sql: `
+      -- How long the host's agent goes without the control plane before it fences itself, as its
+      -- heartbeats say: only a host that fences before it is marked DOWN has its instances restarted elsewhere.
+      ALTER TABLE host_resources ADD COLUMN fence_timeout_ms integer;
+    `,
+  },
 ];

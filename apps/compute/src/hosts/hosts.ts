@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { isRfc1123Label, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat, type InstanceKind } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
+import { readWholeNumber } from '#libs/platform';
 import { hostDecider, hostStreamId, type HostStatus } from './host.decider.js';
 
 /** A host as the API shows it (the contract's Host). */
@@ -20,6 +21,11 @@ export interface HostView {
   lastHeartbeatAt: string | null;
 }
 
+/** A host that has not been heard from for this long is DOWN (HOST_DOWN_TIMEOUT_MS). */
+export function hostDownTimeoutMs(env = process.env): number {
+  return readWholeNumber('HOST_DOWN_TIMEOUT_MS', 10_000, { expected: 'at least 1000 milliseconds', min: 1000 }, env);
+}
+
 function systemMetadata(cause: string): EventMetadata {
   return { correlationId: cause, causationId: null, actor: SYSTEM_ACTOR };
 }
@@ -34,7 +40,8 @@ function isValidHeartbeat(beat: HostHeartbeat): boolean {
     beat.kinds.every((k) => k === 'VM' || k === 'CONTAINER') &&
     whole(beat.capacity?.vcpus) &&
     whole(beat.capacity?.memoryMb) &&
-    whole(beat.capacity?.diskGb)
+    whole(beat.capacity?.diskGb) &&
+    (beat.fenceTimeoutMs === undefined || whole(beat.fenceTimeoutMs))
   );
 }
 
@@ -48,11 +55,13 @@ export class Hosts {
   async recordHeartbeat(beat: HostHeartbeat): Promise<void> {
     if (!isValidHeartbeat(beat)) throw AppError.badInput('heartbeat', 'malformed heartbeat');
     await this.pool.query(
-      `INSERT INTO host_resources (host_id, kinds, vcpus, memory_mb, disk_gb, agent_allocated, last_heartbeat_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
+      `INSERT INTO host_resources (host_id, kinds, vcpus, memory_mb, disk_gb, agent_allocated, fence_timeout_ms, last_heartbeat_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
        ON CONFLICT (host_id) DO UPDATE SET kinds = excluded.kinds, vcpus = excluded.vcpus, memory_mb = excluded.memory_mb,
-         disk_gb = excluded.disk_gb, agent_allocated = excluded.agent_allocated, last_heartbeat_at = now()`,
-      [beat.hostId, beat.kinds, beat.capacity.vcpus, beat.capacity.memoryMb, beat.capacity.diskGb, JSON.stringify(beat.allocated ?? {})],
+         disk_gb = excluded.disk_gb, agent_allocated = excluded.agent_allocated, fence_timeout_ms = excluded.fence_timeout_ms,
+         last_heartbeat_at = now()`,
+      [beat.hostId, beat.kinds, beat.capacity.vcpus, beat.capacity.memoryMb, beat.capacity.diskGb, JSON.stringify(beat.allocated ?? {}),
+        beat.fenceTimeoutMs ?? null],
     );
     // Only a new host, or one coming back, has anything to record.
     const { rows } = await this.pool.query<{ down: boolean }>('SELECT down FROM hosts WHERE id = $1', [beat.hostId]);
@@ -67,17 +76,20 @@ export class Hosts {
     }
   }
 
-  /** Marks DOWN every host whose last heartbeat is older than `timeoutMs`; returns their ids. */
-  async markSilentHostsDown(timeoutMs: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT h.id FROM hosts h JOIN host_resources r ON r.host_id = h.id
+  /**
+   * Marks DOWN every host whose last heartbeat is older than `timeoutMs`; returns them, each
+   * with whether it fences itself in time for its instances to be restarted elsewhere.
+   */
+  async markSilentHostsDown(timeoutMs: number): Promise<{ id: string; fencesInTime: boolean }[]> {
+    const { rows } = await this.pool.query<{ id: string; fencesInTime: boolean }>(
+      `SELECT h.id, coalesce(r.fence_timeout_ms < $1, false) AS "fencesInTime" FROM hosts h JOIN host_resources r ON r.host_id = h.id
        WHERE NOT h.down AND r.last_heartbeat_at < now() - make_interval(secs => $1::double precision / 1000)`,
       [timeoutMs],
     );
     for (const { id } of rows) {
       await handleCommand(this.store, hostStreamId(id), hostDecider, { type: 'MarkHostDown', hostId: id }, systemMetadata(`down-${id}`));
     }
-    return rows.map((r) => r.id);
+    return rows;
   }
 
   async setMaintenance(hostId: string, maintenance: boolean, metadata: EventMetadata): Promise<HostView> {

@@ -15,7 +15,7 @@ const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 /** The events the provisioner acts on. */
 export const PROVISIONED_EVENT_TYPES = [
   'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
-  'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
+  'InstanceMigrationRequested', 'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
 ] as const;
 
 /** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */
@@ -96,6 +96,9 @@ export class InstanceProvisioner {
           await this.ask(state.hostId!, 'instance.resize', { instanceId, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb });
           break;
         }
+        case 'migrate':
+          await answer({ type: 'CompleteMigration', requestVersion, toHostId: await this.migrate(instanceId, state) });
+          return;
         case 'delete':
           if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
           break;
@@ -110,6 +113,45 @@ export class InstanceProvisioner {
       return;
     }
     await answer({ type: 'CompleteOperation', requestVersion });
+  }
+
+  /**
+   * Moves the instance to the host the scheduler (or the ADMIN) chose, and answers that host:
+   * after a host loss the new host adopts it from the shared storage and starts it; a running
+   * VM goes live (the target waits for it, the source sends it); anything else stops, moves and
+   * starts again. Each step is idempotent, so a retry after a crash goes on where it stopped.
+   * A refusal undoes what it can, so the instance stays where it was.
+   */
+  private async migrate(instanceId: string, state: InstanceState): Promise<string> {
+    const move = state.operation!.migration!;
+    const placement = await this.placementOf(instanceId);
+    const target = await this.scheduler.move(instanceId, placement, { from: move.fromHostId, to: move.toHostId });
+    const running = move.returnTo === 'RUNNING';
+    try {
+      if (move.live) {
+        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId });
+        await this.ask(move.fromHostId, 'instance.migrate.send', { instanceId, uri });
+      } else if (running && move.reason !== 'evacuation') {
+        await this.ask(move.fromHostId, 'instance.stop', { instanceId });
+      }
+      await this.ask(target, 'instance.adopt', { instanceId, start: running });
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'UNAVAILABLE') {
+        if (move.live) await this.ask(target, 'instance.migrate.abort', { instanceId }).catch(() => undefined);
+        else if (running && move.reason !== 'evacuation') await this.ask(move.fromHostId, 'instance.start', { instanceId }).catch(() => undefined);
+        await this.scheduler.restore(instanceId, move.fromHostId, placement);
+      }
+      throw error;
+    }
+    return target;
+  }
+
+  private async placementOf(instanceId: string) {
+    const { rows } = await this.pool.query<{ regionId: string; kind: InstanceSpec['kind']; vcpus: number; memoryMb: number; diskGb: number }>(
+      'SELECT region_id AS "regionId", kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb" FROM instances WHERE id = $1',
+      [instanceId],
+    );
+    return rows[0];
   }
 
   /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */

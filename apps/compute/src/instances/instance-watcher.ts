@@ -11,6 +11,8 @@ const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
 };
 /** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
 const REPORT_SETTLE = '5 seconds';
+/** A drain that failed (no room elsewhere) is tried again after this long. */
+const DRAIN_RETRY_MS = 60_000;
 /** A reservation whose create never committed (a crash in between) is given back after this long. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
 
@@ -23,11 +25,15 @@ export function transitionTimeouts(env = process.env): Record<string, number> {
 
 /**
  * Keeps promises: an instance never stays in a transitional status past its timeout (it
- * fails, with the status in the reason), no reservation outlives its instance, and an
- * instance whose guest powered itself off shows STOPPED. Every replica may run it; the
- * decider ignores what no longer applies.
+ * fails, with the status in the reason), no reservation outlives its instance, an instance
+ * whose guest powered itself off shows STOPPED, a DOWN host's instances restart elsewhere,
+ * and a host in maintenance is emptied. Every replica may run it; the decider ignores what
+ * no longer applies.
  */
 export class InstanceWatcher {
+  /** When this replica last asked each instance to leave a host in maintenance. */
+  private readonly drainAttempts = new Map<string, number>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
@@ -45,16 +51,50 @@ export class InstanceWatcher {
     return this.decideEach(rows, (row) => ({ type: 'TimeOut', status: row.status, statusVersion: row.status_version }), 'timeout');
   }
 
-  /** Records as STOPPED the RUNNING instances that the host reports stopped; returns their ids. */
+  /**
+   * Records as STOPPED the RUNNING instances that the host reports stopped, and starts again
+   * those its fencing stopped while it stayed UP; returns their ids.
+   */
   async reconcile(beat: HostHeartbeat): Promise<string[]> {
-    const stopped = (beat.instances ?? []).filter((i) => i.state === 'STOPPED' && isUuid(i.instanceId)).map((i) => i.instanceId);
+    const stopped = (beat.instances ?? []).filter((i) => i.state === 'STOPPED' && isUuid(i.instanceId));
     if (stopped.length === 0) return [];
+    const fenced = new Set(stopped.filter((i) => i.fenced === true).map((i) => i.instanceId));
     const { rows } = await this.pool.query<{ id: string; status_version: number }>(
       `SELECT id, (state->>'statusVersion')::integer AS status_version FROM instances
        WHERE host_id = $1 AND id = ANY($2::uuid[]) AND status = 'RUNNING' AND status_since < now() - interval '${REPORT_SETTLE}'`,
-      [beat.hostId, stopped],
+      [beat.hostId, stopped.map((i) => i.instanceId)],
     );
-    return this.decideEach(rows, (row) => ({ type: 'ObserveStopped', statusVersion: row.status_version }), `heartbeat-${beat.hostId}`);
+    return this.decideEach(
+      rows,
+      (row) => ({ type: 'ObserveStopped', statusVersion: row.status_version, fenced: fenced.has(row.id) }),
+      `heartbeat-${beat.hostId}`,
+    );
+  }
+
+  /**
+   * Asks for the RUNNING instances of DOWN hosts to be restarted elsewhere: only of hosts that
+   * fence themselves before they are DOWN (`downTimeoutMs`), so none runs twice. Returns their ids.
+   */
+  async evacuateDownHosts(downTimeoutMs: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT i.id FROM instances i JOIN hosts h ON h.id = i.host_id JOIN host_resources r ON r.host_id = h.id
+       WHERE h.down AND i.status = 'RUNNING' AND r.fence_timeout_ms < $1`,
+      [downTimeoutMs],
+    );
+    return this.decideEach(rows, () => ({ type: 'MigrateInstance', toHostId: null, reason: 'evacuation' }), 'evacuation');
+  }
+
+  /** Moves the instances off hosts in maintenance (those that found no room are tried again later); returns their ids. */
+  async drainMaintenanceHosts(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT i.id FROM instances i JOIN hosts h ON h.id = i.host_id
+       WHERE h.maintenance AND NOT h.down AND i.status IN ('RUNNING', 'STOPPED') AND i.state->'operation' = 'null'::jsonb`,
+    );
+    const now = Date.now();
+    const due = rows.filter((row) => now - (this.drainAttempts.get(row.id) ?? 0) > DRAIN_RETRY_MS);
+    due.forEach((row) => this.drainAttempts.set(row.id, now));
+    for (const [id, at] of this.drainAttempts) if (now - at > DRAIN_RETRY_MS) this.drainAttempts.delete(id);
+    return this.decideEach(due, () => ({ type: 'MigrateInstance', toHostId: null, reason: 'drain' }), 'drain');
   }
 
   /** Gives each instance its command as the system; returns the ids of those it changed. */

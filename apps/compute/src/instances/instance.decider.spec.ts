@@ -164,6 +164,68 @@ describe('an instance', () => {
     });
   });
 
+  describe('moving between hosts', () => {
+    const migrationRequested = (toHostId: string | null, live: boolean, reason: 'admin' | 'drain' | 'evacuation'): InstanceEvent => ({
+      type: 'InstanceMigrationRequested', data: { fromHostId: 'node-1', toHostId, live, reason },
+    });
+    const migrated: InstanceEvent = { type: 'InstanceMigrated', data: { fromHostId: 'node-1', toHostId: 'node-2' } };
+
+    it('is evacuated from a DOWN host when RUNNING: MIGRATING, then RUNNING on the new host', () => {
+      const evacuating = [...running, migrationRequested(null, false, 'evacuation')]; // version 5
+      spec.given(running).when({ type: 'MigrateInstance', toHostId: null, reason: 'evacuation' }).then([migrationRequested(null, false, 'evacuation')]);
+      expect(status(evacuating)).toBe('MIGRATING');
+      spec.given(evacuating).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([migrated]);
+      expect(fold(instanceDecider, [...evacuating, migrated])).toMatchObject({ status: 'RUNNING', hostId: 'node-2', operation: null });
+    });
+
+    it('is not evacuated unless RUNNING and idle, and once only', () => {
+      const evacuate = { type: 'MigrateInstance', toHostId: null, reason: 'evacuation' } as const;
+      spec.given(stoppedHistory).when(evacuate).then([]);
+      spec.given([...running, stopRequested(false)]).when(evacuate).then([]);
+      spec.given([...running, migrationRequested(null, false, 'evacuation')]).when(evacuate).then([]);
+    });
+
+    it('fails when no host can take it after its host was lost', () => {
+      spec.given([...running, migrationRequested(null, false, 'evacuation')]).when({ type: 'FailOperation', requestVersion: 5, reason: 'no room' })
+        .then([failed('no room')]);
+    });
+
+    it('moves live when a RUNNING VM is migrated by an ADMIN, stopped when it is STOPPED, and returns to its status', () => {
+      spec.given(running).when({ type: 'MigrateInstance', toHostId: 'node-2', reason: 'admin' }).then([migrationRequested('node-2', true, 'admin')]);
+      spec.given(stoppedHistory).when({ type: 'MigrateInstance', toHostId: null, reason: 'drain' }).then([migrationRequested(null, false, 'drain')]);
+      const moved = [...stoppedHistory, migrationRequested(null, false, 'drain'), migrated];
+      expect(fold(instanceDecider, moved)).toMatchObject({ status: 'STOPPED', hostId: 'node-2' });
+    });
+
+    it('stays where it was, as it was, when a migration fails', () => {
+      const migrating = [...running, migrationRequested('node-2', true, 'admin')];
+      const aborted: InstanceEvent = { type: 'InstanceMigrationAborted', data: { reason: 'QMP migrate: failed' } };
+      spec.given(migrating).when({ type: 'FailOperation', requestVersion: 5, reason: 'QMP migrate: failed' }).then([aborted]);
+      expect(fold(instanceDecider, [...migrating, aborted])).toMatchObject({ status: 'RUNNING', hostId: 'node-1', operation: null });
+    });
+
+    it('refuses an ADMIN\'s migration it cannot do, and a delete while it moves', () => {
+      spec.given([...running, { type: 'InstanceRebootRequested', data: {} }]).when({ type: 'MigrateInstance', toHostId: null, reason: 'admin' })
+        .thenThrows('cannot migrate an instance that is REBOOTING');
+      spec.given(running).when({ type: 'MigrateInstance', toHostId: 'node-1', reason: 'admin' }).thenThrows('the instance is on host node-1 already');
+      spec.given([...running, migrationRequested(null, true, 'admin')]).when({ type: 'DeleteInstance' }).thenThrows('cannot delete an instance that is MIGRATING');
+      spec.given([...running, { type: 'InstanceRebootRequested', data: {} }]).when({ type: 'MigrateInstance', toHostId: null, reason: 'drain' }).then([]);
+    });
+
+    it('ignores a late answer to a migration that timed out', () => {
+      const timedOut = [...running, migrationRequested(null, true, 'admin'), failed('timed out while MIGRATING')];
+      spec.given(timedOut).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([]);
+    });
+  });
+
+  describe('fenced by its host', () => {
+    it('starts again where it is when the host fenced it during a short loss of the control plane', () => {
+      spec.given(running).when({ type: 'ObserveStopped', statusVersion: 4, fenced: true })
+        .then([stopped, { type: 'InstanceStartRequested', data: {} }]);
+      spec.given(running).when({ type: 'ObserveStopped', statusVersion: 4 }).then([stopped]);
+    });
+  });
+
   it('is NOT_FOUND before it was requested', () => {
     spec.given([]).when({ type: 'StartInstance' }).thenThrows('instance not found');
   });

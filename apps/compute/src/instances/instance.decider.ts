@@ -17,19 +17,38 @@ export type InstanceEvent =
   | DomainEvent<'InstanceStarted', ComputeEvents['InstanceStarted']>
   | DomainEvent<'InstanceStopped', ComputeEvents['InstanceStopped']>
   | DomainEvent<'InstanceResized', ComputeEvents['InstanceResized']>
+  | DomainEvent<'InstanceMigrated', ComputeEvents['InstanceMigrated']>
   | DomainEvent<'InstanceFailed', ComputeEvents['InstanceFailed']>
   | DomainEvent<'InstanceDeleted', ComputeEvents['InstanceDeleted']>
   | DomainEvent<'InstanceStartRequested', Record<string, never>>
   | DomainEvent<'InstanceStopRequested', { force: boolean }>
   | DomainEvent<'InstanceRebootRequested', Record<string, never>>
   | DomainEvent<'InstanceResizeRequested', { fromPlanId: string; toPlanId: string }>
-  | DomainEvent<'InstanceDeletionRequested', Record<string, never>>;
+  | DomainEvent<'InstanceDeletionRequested', Record<string, never>>
+  | DomainEvent<'InstanceMigrationRequested', MigrationRequest>
+  /** A migration that could not finish: the instance stays where it was, as it was. */
+  | DomainEvent<'InstanceMigrationAborted', { reason: string }>;
+
+/**
+ * Why an instance moves: an ADMIN asked (`admin`), its host is in maintenance (`drain`), or its
+ * host is DOWN (`evacuation`: restarted from its disk on another host).
+ */
+export type MigrationReason = 'admin' | 'drain' | 'evacuation';
+
+export interface MigrationRequest {
+  fromHostId: string;
+  /** The host asked for; null lets the scheduler choose. */
+  toHostId: string | null;
+  /** A running VM moves live (QMP migrate); anything else moves stopped, or restarts after a host loss. */
+  live: boolean;
+  reason: MigrationReason;
+}
 
 /**
  * What the instance is waiting for: a host (`schedule`), its addresses from network (`address`),
  * or the host agent to carry out the rest.
  */
-export type InstanceOperation = 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
+export type InstanceOperation = 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'migrate' | 'delete';
 
 export type InstanceCommand =
   | { type: 'RequestInstance'; request: ComputeEvents['InstanceRequested'] }
@@ -38,6 +57,8 @@ export type InstanceCommand =
   | { type: 'RebootInstance' }
   | { type: 'ResizeInstance'; toPlanId: string; toKind: InstanceKind }
   | { type: 'DeleteInstance' }
+  /** An ADMIN's migration refuses what cannot move; a drain's or an evacuation's passes over it. */
+  | { type: 'MigrateInstance'; toHostId: string | null; reason: MigrationReason }
   /**
    * The provisioner's answers. Each names the version of the event that asked (`requestVersion`),
    * so a late answer to a request that was superseded or timed out changes nothing.
@@ -47,11 +68,16 @@ export type InstanceCommand =
   | { type: 'AssignAddresses'; addresses: InstanceAddress[] }
   | { type: 'FailAddressing'; reason: string }
   | { type: 'CompleteOperation'; requestVersion: number }
+  /** The instance now runs on (or, stopped, belongs to) `toHostId`. */
+  | { type: 'CompleteMigration'; requestVersion: number; toHostId: string }
   | { type: 'FailOperation'; requestVersion: number; reason: string }
   /** The timeout watcher saw the instance in `status` since `statusVersion` for too long. */
   | { type: 'TimeOut'; status: InstanceStatus; statusVersion: number }
-  /** The host reports the instance stopped while it was RUNNING since `statusVersion` (the guest powered off). */
-  | { type: 'ObserveStopped'; statusVersion: number };
+  /**
+   * The host reports the instance stopped while it was RUNNING since `statusVersion`: the guest
+   * powered off, or (`fenced`) the host fenced itself during a short loss of the control plane.
+   */
+  | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean };
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -68,7 +94,14 @@ export interface InstanceState {
   /** The version of the event that put the instance in its current status. */
   statusVersion: number;
   /** The operation under way and the version of the event that asked for it. */
-  operation: { kind: InstanceOperation; version: number; force?: boolean; resize?: { fromPlanId: string; toPlanId: string } } | null;
+  operation: {
+    kind: InstanceOperation;
+    version: number;
+    force?: boolean;
+    resize?: { fromPlanId: string; toPlanId: string };
+    /** With the status it returns to once it has moved, or failed to. */
+    migration?: MigrationRequest & { returnTo: InstanceStatus };
+  } | null;
   /** Where a resize returns to once it is done. */
   statusBeforeResize: InstanceStatus | null;
 }
@@ -110,17 +143,35 @@ function completion(state: InstanceState): InstanceEvent[] {
       return [{ type: 'InstanceStopped', data: {} }];
     case 'resize':
       return [{ type: 'InstanceResized', data: operation.resize! }];
+    case 'migrate':
+      return []; // answered by CompleteMigration, which names the host
     case 'delete':
       return [{ type: 'InstanceDeleted', data: {} }];
   }
+}
+
+function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }>, state: InstanceState): InstanceEvent[] {
+  const movable = command.reason === 'evacuation' ? state.status === 'RUNNING' : state.status === 'RUNNING' || state.status === 'STOPPED';
+  if (!(movable && idle(state))) {
+    if (command.reason === 'admin') refuse(state, 'migrate');
+    return [];
+  }
+  if (command.toHostId === state.hostId) {
+    if (command.reason === 'admin') throw AppError.badInput('hostId', `the instance is on host ${state.hostId} already`);
+    return [];
+  }
+  const live = command.reason !== 'evacuation' && state.kind === 'VM' && state.status === 'RUNNING';
+  return [{ type: 'InstanceMigrationRequested', data: { fromHostId: state.hostId!, toHostId: command.toHostId, live, reason: command.reason } }];
 }
 
 /**
  * An instance's life: PENDING until a host is reserved, PROVISIONING while network gives it its
  * addresses and until the agent reports it running, then RUNNING / STOPPED with REBOOTING, RESIZING and DELETING in between; ERROR
  * when a step fails or times out; DELETED at the end, kept readable with its history.
- * One operation at a time: a user command while another runs is a CONFLICT, except delete,
- * which supersedes anything, and a forced stop, which takes over a graceful one or a reboot.
+ * MIGRATING while it moves to another host, after which it is as it was (RUNNING again after
+ * an evacuation). One operation at a time: a user command while another runs is a CONFLICT,
+ * except delete, which supersedes anything but a migration, and a forced stop, which takes over
+ * a graceful one or a reboot.
  */
 export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEvent> = {
   initialState: () => ({
@@ -157,7 +208,11 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return [{ type: 'InstanceResizeRequested', data: { fromPlanId: state.planId!, toPlanId: command.toPlanId } }];
       case 'DeleteInstance':
         if (status === 'DELETING' || status === 'DELETED') return [];
+        // Mid-move the instance may be on either host: it is deleted once it has landed.
+        if (status === 'MIGRATING') refuse(state, 'delete');
         return [{ type: 'InstanceDeletionRequested', data: {} }];
+      case 'MigrateInstance':
+        return migration(command, state);
       case 'ScheduleInstance':
         if (operation?.kind !== 'schedule' || operation.version !== command.requestVersion) return [];
         return [{ type: 'InstanceScheduled', data: { hostId: command.hostId } }];
@@ -170,15 +225,25 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'CompleteOperation':
         if (operation?.version !== command.requestVersion) return [];
         return completion(state);
+      case 'CompleteMigration':
+        if (operation?.kind !== 'migrate' || operation.version !== command.requestVersion) return [];
+        return [{ type: 'InstanceMigrated', data: { fromHostId: state.hostId!, toHostId: command.toHostId } }];
       case 'FailOperation':
         if (operation?.version !== command.requestVersion) return [];
+        // A move that failed leaves the instance where it ran; a host loss that could not be recovered is a failure.
+        if (operation.kind === 'migrate' && operation.migration!.reason !== 'evacuation') {
+          return [{ type: 'InstanceMigrationAborted', data: { reason: command.reason } }];
+        }
         return [{ type: 'InstanceFailed', data: { reason: command.reason } }];
       case 'TimeOut':
         if (status !== command.status || state.statusVersion !== command.statusVersion || !TRANSITIONAL_STATUSES.includes(status)) return [];
         return [{ type: 'InstanceFailed', data: { reason: `timed out while ${status}` } }];
       case 'ObserveStopped':
         if (status !== 'RUNNING' || !idle(state) || state.statusVersion !== command.statusVersion) return [];
-        return [{ type: 'InstanceStopped', data: {} }];
+        // Fenced on a host that is back before anyone restarted it elsewhere: it starts again there.
+        return command.fenced
+          ? [{ type: 'InstanceStopped', data: {} }, { type: 'InstanceStartRequested', data: {} }]
+          : [{ type: 'InstanceStopped', data: {} }];
     }
   },
 
@@ -211,6 +276,12 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return { ...enter('RESIZING', { kind: 'resize', version, resize: event.data }), statusBeforeResize: previous.status };
       case 'InstanceDeletionRequested':
         return enter('DELETING', { kind: 'delete', version });
+      case 'InstanceMigrationRequested':
+        return enter('MIGRATING', { kind: 'migrate', version, migration: { ...event.data, returnTo: previous.status! } });
+      case 'InstanceMigrated':
+        return { ...enter(previous.operation?.migration?.returnTo ?? 'RUNNING', null), hostId: event.data.toHostId };
+      case 'InstanceMigrationAborted':
+        return enter(previous.operation?.migration?.returnTo ?? 'RUNNING', null);
       case 'InstanceStarted':
         return { ...enter('RUNNING', null), provisioned: true };
       case 'InstanceStopped':

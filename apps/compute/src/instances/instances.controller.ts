@@ -7,6 +7,7 @@ import { EventConsumer, EventStore } from '#libs/event-store';
 import { metadataOf, scopeOf, ServiceClient, type Caller } from '#libs/messaging';
 import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
 import { Catalog } from '../catalog/catalog.js';
+import { hostDownTimeoutMs } from '../hosts/hosts.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { ADDRESSING_EVENT_TYPES, recordInstanceAddresses } from './instance-addresses.js';
@@ -17,10 +18,10 @@ import { defaultQuota, Quotas, type QuotaLimits } from './quotas.js';
 
 const TIMEOUTS_MS = transitionTimeouts();
 const DEFAULT_QUOTA = defaultQuota();
-const WATCH_INTERVAL_MS = 2000;
+const WATCH_INTERVAL_MS = 1000;
+const DOWN_TIMEOUT_MS = hostDownTimeoutMs();
 
 type OperationPayload = Caller & { id: string; force?: boolean; planId?: string };
-
 
 /**
  * `compute.instance.*` and `compute.quota.*` for the gateway; and, in the background, the
@@ -108,6 +109,8 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
     try {
       for (const id of await this.watcher.timeOutStuck()) this.logger.warn(`instance ${id} failed: it outlived its transition timeout`);
       for (const id of await this.watcher.sweepReservations()) this.logger.log(`released the reservation of instance ${id}`);
+      for (const id of await this.watcher.evacuateDownHosts(DOWN_TIMEOUT_MS)) this.logger.warn(`instance ${id} restarts on another host: its host is DOWN`);
+      for (const id of await this.watcher.drainMaintenanceHosts()) this.logger.log(`instance ${id} moves off its host, which is in maintenance`);
     } catch (error) {
       this.logger.error(`instance watch failed: ${(error as Error).message}`);
     }
@@ -156,6 +159,12 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
   @MessagePattern('compute.instance.delete')
   delete(@Payload() payload: OperationPayload) {
     return this.operate(payload, { operation: 'delete' });
+  }
+
+  /** ADMIN only (the gateway checks): moves the instance to `hostId`, or where the scheduler chooses. */
+  @MessagePattern('compute.instance.migrate')
+  migrate(@Payload() payload: Caller & { id: string; hostId?: string | null }) {
+    return this.instances.migrate(payload?.id, payload?.hostId ?? null, scopeOf(payload), metadataOf(payload));
   }
 
   @MessagePattern('compute.quota.get')

@@ -4,7 +4,7 @@ import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState }
 export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
   'InstanceDeleted', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
-  'InstanceDeletionRequested',
+  'InstanceDeletionRequested', 'InstanceMigrationRequested', 'InstanceMigrated', 'InstanceMigrationAborted',
 ];
 
 /** `instances`: each instance as its events say, with the plan's size for quotas. */

@@ -250,6 +250,20 @@ export class Instances {
     return (await this.find(instance.id))!;
   }
 
+  /** An ADMIN's migration: to `hostId` (an UP host of the instance's region), or where the scheduler chooses. */
+  async migrate(id: unknown, hostId: unknown, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
+    const instance = await this.require(id, scope);
+    if (hostId !== null && typeof hostId !== 'string') throw AppError.badInput('hostId', 'must be a host id');
+    if (hostId !== null) {
+      const { rows } = await this.pool.query<{ region_id: string; status: string }>('SELECT region_id, status FROM hosts WHERE id = $1', [hostId]);
+      if (!rows[0]) throw AppError.badInput('hostId', `no host ${hostId}`);
+      if (rows[0].region_id !== instance.regionId) throw AppError.badInput('hostId', `host ${hostId} is not in region ${instance.regionId}`);
+      if (rows[0].status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${rows[0].status}`);
+    }
+    await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, { type: 'MigrateInstance', toHostId: hostId, reason: 'admin' }, metadata);
+    return (await this.find(instance.id))!;
+  }
+
   /** The decider's command for a user operation, and for a resize the plan it goes to. */
   private async commandFor(request: InstanceOperationRequest): Promise<{ command: InstanceCommand; plan?: Plan }> {
     switch (request?.operation) {

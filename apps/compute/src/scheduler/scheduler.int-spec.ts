@@ -16,6 +16,7 @@ function heartbeat(hostId: string, overrides: Partial<HostHeartbeat> = {}): Host
     capacity: { vcpus: 4, memoryMb: 4096, diskGb: 200 },
     allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 },
     instances: [],
+    fenceTimeoutMs: 6000,
     sentAt: new Date().toISOString(),
     ...overrides,
   };

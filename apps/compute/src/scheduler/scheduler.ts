@@ -33,21 +33,8 @@ export class Scheduler {
     if (existing) return existing;
     for (const host of rankHosts(await this.candidates(request.regionId), request)) {
       const reserved = await withTransaction(this.pool, async (tx) => {
-        const { rowCount } = await tx.query(
-          `UPDATE host_resources r
-           SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3, reserved_disk_gb = reserved_disk_gb + $4
-           FROM hosts h
-           WHERE r.host_id = $1 AND h.id = r.host_id AND h.status = 'UP' AND $5 = ANY(r.kinds)
-             AND r.reserved_vcpus + $2 <= floor(r.vcpus * r.cpu_ratio)
-             AND r.reserved_memory_mb + $3 <= floor(r.memory_mb * r.memory_ratio)
-             AND r.reserved_disk_gb + $4 <= floor(r.disk_gb * r.disk_ratio)`,
-          [host.hostId, request.vcpus, request.memoryMb, request.diskGb, request.kind],
-        );
-        if (rowCount === 0) return false; // taken meanwhile: try the next host
-        await tx.query(
-          'INSERT INTO host_reservations (instance_id, host_id, vcpus, memory_mb, disk_gb) VALUES ($1, $2, $3, $4, $5)',
-          [instanceId, host.hostId, request.vcpus, request.memoryMb, request.diskGb],
-        );
+        if (!(await this.take(tx, host.hostId, request))) return false; // taken meanwhile: try the next host
+        await this.record(tx, instanceId, host.hostId, request);
         return true;
       }).catch(async (error: { code?: string }) => {
         if (error.code === '23505') return false; // the same instance reserved concurrently
@@ -60,21 +47,78 @@ export class Scheduler {
     throw new AppError('INSUFFICIENT_CAPACITY', `no host in region ${request.regionId} can take ${request.vcpus} vCPU, ${request.memoryMb} MB, ${request.diskGb} GB (${request.kind})`);
   }
 
+  /**
+   * Moves an instance's reservation off `from`: to `to`, or to the best UP host the scheduler
+   * finds. Asked again once it has moved, it answers the host it moved to.
+   */
+  async move(instanceId: string, request: PlacementRequest, { from, to }: { from: string; to: string | null }): Promise<string> {
+    const current = await this.reservationOf(instanceId);
+    if (current !== null && current !== from) return current;
+    const hosts = to ? [to] : rankHosts(await this.candidates(request.regionId), request).map((h) => h.hostId).filter((id) => id !== from);
+    for (const hostId of hosts) {
+      const moved = await withTransaction(this.pool, async (tx) => {
+        if (!(await this.take(tx, hostId, request))) return false;
+        await this.giveBack(tx, instanceId);
+        await this.record(tx, instanceId, hostId, request);
+        return true;
+      });
+      if (moved) return hostId;
+    }
+    if (to) throw AppError.badInput('hostId', `host ${to} cannot take it: it must be UP in region ${request.regionId}, run ${request.kind}, and have room`);
+    throw new AppError('INSUFFICIENT_CAPACITY', `no other host in region ${request.regionId} can take ${request.vcpus} vCPU, ${request.memoryMb} MB, ${request.diskGb} GB (${request.kind})`);
+  }
+
+  /** Puts an instance's reservation back on the host it runs on, whatever that host's state (a migration failed). */
+  async restore(instanceId: string, hostId: string, request: PlacementRequest): Promise<void> {
+    await withTransaction(this.pool, async (tx) => {
+      await this.giveBack(tx, instanceId);
+      await tx.query(
+        `UPDATE host_resources SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3,
+           reserved_disk_gb = reserved_disk_gb + $4 WHERE host_id = $1`,
+        [hostId, request.vcpus, request.memoryMb, request.diskGb],
+      );
+      await this.record(tx, instanceId, hostId, request);
+    });
+  }
+
   /** Gives an instance's share back; a second release finds nothing to give. */
   async release(instanceId: string): Promise<void> {
-    await withTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ host_id: string; vcpus: number; memory_mb: number; disk_gb: number }>(
-        'DELETE FROM host_reservations WHERE instance_id = $1 RETURNING host_id, vcpus, memory_mb, disk_gb',
-        [instanceId],
+    await withTransaction(this.pool, (tx) => this.giveBack(tx, instanceId));
+  }
+
+  /** Takes the share on the host if it is UP, runs the kind and has room; one conditional UPDATE under the row's lock. */
+  private async take(tx: pg.PoolClient, hostId: string, request: PlacementRequest): Promise<boolean> {
+    const { rowCount } = await tx.query(
+      `UPDATE host_resources r
+       SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3, reserved_disk_gb = reserved_disk_gb + $4
+       FROM hosts h
+       WHERE r.host_id = $1 AND h.id = r.host_id AND h.status = 'UP' AND h.region_id = $6 AND $5 = ANY(r.kinds)
+         AND r.reserved_vcpus + $2 <= floor(r.vcpus * r.cpu_ratio)
+         AND r.reserved_memory_mb + $3 <= floor(r.memory_mb * r.memory_ratio)
+         AND r.reserved_disk_gb + $4 <= floor(r.disk_gb * r.disk_ratio)`,
+      [hostId, request.vcpus, request.memoryMb, request.diskGb, request.kind, request.regionId],
+    );
+    return rowCount === 1;
+  }
+
+  private async record(tx: pg.PoolClient, instanceId: string, hostId: string, request: PlacementRequest): Promise<void> {
+    await tx.query('INSERT INTO host_reservations (instance_id, host_id, vcpus, memory_mb, disk_gb) VALUES ($1, $2, $3, $4, $5)', [
+      instanceId, hostId, request.vcpus, request.memoryMb, request.diskGb,
+    ]);
+  }
+
+  private async giveBack(tx: pg.PoolClient, instanceId: string): Promise<void> {
+    const { rows } = await tx.query<{ host_id: string; vcpus: number; memory_mb: number; disk_gb: number }>(
+      'DELETE FROM host_reservations WHERE instance_id = $1 RETURNING host_id, vcpus, memory_mb, disk_gb',
+      [instanceId],
+    );
+    for (const r of rows) {
+      await tx.query(
+        `UPDATE host_resources SET reserved_vcpus = reserved_vcpus - $2, reserved_memory_mb = reserved_memory_mb - $3,
+           reserved_disk_gb = reserved_disk_gb - $4 WHERE host_id = $1`,
+        [r.host_id, r.vcpus, r.memory_mb, r.disk_gb],
       );
-      for (const r of rows) {
-        await tx.query(
-          `UPDATE host_resources SET reserved_vcpus = reserved_vcpus - $2, reserved_memory_mb = reserved_memory_mb - $3,
-             reserved_disk_gb = reserved_disk_gb - $4 WHERE host_id = $1`,
-          [r.host_id, r.vcpus, r.memory_mb, r.disk_gb],
-        );
-      }
-    });
+    }
   }
 
   private async reservationOf(instanceId: string): Promise<string | null> {

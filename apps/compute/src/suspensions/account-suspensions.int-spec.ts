@@ -38,7 +38,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     await client.request('compute.catalog.region.save', { input: { id: regionId, name: 'Suspensions test', dnsZone: 'awan.test' } });
     const beat = (): HostHeartbeat => ({
       hostId, name: hostId, regionId, kinds: ['CONTAINER'], capacity: { vcpus: 64, memoryMb: 65_536, diskGb: 2000 },
-      allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], sentAt: new Date().toISOString(),
+      allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
     });
     heartbeats = setInterval(() => testNats.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(beat())), 1000);
     await waitFor(async () => {

@@ -74,6 +74,18 @@ export class InstancesResolver {
     return this.operate('delete', { id }, context);
   }
 
+  @Mutation(() => Instance, {
+    description: 'ADMIN: moves the instance to hostId, or to a host the scheduler chooses; a running VM moves live (beyond the contract)',
+  })
+  migrateInstance(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('hostId', { type: () => ID, nullable: true }) hostId: string | null,
+    @Context() context: GatewayContext,
+  ) {
+    requireRole(context, ['ADMIN'], 'migrate instances');
+    return this.client.request('compute.instance.migrate', { ...callerOf(context), id, hostId: hostId ?? null }, 15_000);
+  }
+
   @Subscription(() => Instance, {
     description: "status changes of the caller's instances; of one instance where id is given",
   })

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isRfc1123Label } from '#libs/contracts';
@@ -8,11 +9,20 @@ export interface AgentConfig {
   hostId: string;
   hostName: string;
   regionId: string;
-  /** Instance folders and images; the agent's only state. */
+  /** This host's own state: each instance's runtime files (pidfile, QMP socket, fencing mark). */
   dataDir: string;
+  /**
+   * Instance folders (spec, disks, rootfs) and images: a path every host of the region can
+   * share, so that another host can restart or receive an instance. Defaults to `dataDir`.
+   */
+  storageDir: string;
+  /** Where this host receives live migrations (an address the region's other hosts reach). */
+  migrationAddress: string;
   /** Force an accelerator; otherwise KVM where /dev/kvm works, else TCG. */
   accelerator?: 'kvm' | 'tcg';
   heartbeatIntervalMs: number;
+  /** Without the control plane for this long, the host force-stops its instances (self-fencing). */
+  fenceTimeoutMs: number;
   stopTimeoutMs: number;
 }
 
@@ -21,20 +31,34 @@ function token(value: string, variable: string): string {
   return value;
 }
 
-
 export function readAgentConfig(env = process.env): AgentConfig {
   const hostName = env.HOST_NAME ?? os.hostname();
   const accelerator = env.AGENT_ACCELERATOR;
   if (accelerator !== undefined && accelerator !== 'kvm' && accelerator !== 'tcg') {
     throw new Error(`AGENT_ACCELERATOR must be kvm or tcg, got "${accelerator}"`);
   }
+  const heartbeatIntervalMs = readWholeNumber('HEARTBEAT_INTERVAL_MS', 2000, { expected: 'a number of milliseconds', min: 100 }, env);
+  const fenceTimeoutMs = readWholeNumber('FENCE_TIMEOUT_MS', 6000, { expected: 'a number of milliseconds', min: 1000 }, env);
+  if (fenceTimeoutMs <= heartbeatIntervalMs) {
+    throw new Error(`FENCE_TIMEOUT_MS (${fenceTimeoutMs}) must be longer than HEARTBEAT_INTERVAL_MS (${heartbeatIntervalMs})`);
+  }
+  // Where compute's setting is known here too (one machine, one environment), the promise is checked at once.
+  if (env.HOST_DOWN_TIMEOUT_MS !== undefined && fenceTimeoutMs >= Number(env.HOST_DOWN_TIMEOUT_MS)) {
+    throw new Error(`FENCE_TIMEOUT_MS (${fenceTimeoutMs}) must be shorter than HOST_DOWN_TIMEOUT_MS (${env.HOST_DOWN_TIMEOUT_MS})`);
+  }
+  const dataDir = path.resolve(env.AGENT_DATA_DIR ?? '/var/lib/awan/agent');
+  const migrationAddress = env.AGENT_MIGRATION_ADDRESS ?? '127.0.0.1';
+  if (isIP(migrationAddress) === 0) throw new Error(`AGENT_MIGRATION_ADDRESS must be an IP address, got "${migrationAddress}"`);
   return {
     hostId: token(env.HOST_ID ?? hostName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, ''), 'HOST_ID'),
     hostName,
     regionId: token(env.REGION_ID ?? 'local', 'REGION_ID'),
-    dataDir: path.resolve(env.AGENT_DATA_DIR ?? '/var/lib/awan/agent'),
+    dataDir,
+    storageDir: env.AGENT_STORAGE_DIR ? path.resolve(env.AGENT_STORAGE_DIR) : dataDir,
+    migrationAddress,
     accelerator,
-    heartbeatIntervalMs: readWholeNumber('HEARTBEAT_INTERVAL_MS', 5000, { expected: 'a number of milliseconds' }, env),
+    heartbeatIntervalMs,
+    fenceTimeoutMs,
     stopTimeoutMs: readWholeNumber('STOP_TIMEOUT_MS', 30_000, { expected: 'a number of milliseconds' }, env),
   };
 }

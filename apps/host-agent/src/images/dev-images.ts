@@ -39,11 +39,13 @@ async function buildAtomically(target: string, build: (partial: string) => Promi
   const partial = `${target}.partial-${process.pid}`;
   try {
     await build(partial);
-    await rename(partial, target);
+    // Another host on the same storage may have finished the same image first: theirs counts.
+    await rename(partial, target).catch((error: Error) => {
+      if (!existsSync(target)) throw error;
+    });
     return target;
-  } catch (error) {
+  } finally {
     await rm(partial, { recursive: true, force: true });
-    throw error;
   }
 }
 

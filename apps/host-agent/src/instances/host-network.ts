@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { InstanceNetwork } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
@@ -7,9 +8,13 @@ import { runProgram } from '../host/program.js';
  * and a VM's tap on it. Containers join the bridge through the veth LXC makes.
  */
 
-/** The VM's tap interface: `awt` + 12 hex digits of its id, within Linux's 15-character limit. */
-export function tapName(instanceId: string): string {
-  return `awt${instanceId.replace(/-/g, '').slice(0, 12)}`;
+/**
+ * A VM's tap interface on this host: `awt` + 12 hex digits, within Linux's 15-character limit.
+ * The host is part of the name: during a live migration between two hosts of one machine, both
+ * QEMUs hold a tap for the VM at once.
+ */
+export function tapName(hostId: string, instanceId: string): string {
+  return `awt${createHash('sha256').update(`${hostId}/${instanceId}`).digest('hex').slice(0, 12)}`;
 }
 
 async function exists(name: string): Promise<boolean> {

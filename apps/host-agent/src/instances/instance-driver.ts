@@ -21,6 +21,16 @@ export interface InstanceDriver {
   state(spec: InstanceSpec): Promise<Exclude<AgentInstanceState, 'MISSING'>>;
 }
 
+/** A driver that can move a running instance to another host without stopping it (QEMU). */
+export interface LiveMigratingDriver extends InstanceDriver {
+  /** Target: waits for the instance's state on a free port of `address`; answers the URI to send it to. */
+  receive(spec: InstanceSpec, address: string): Promise<string>;
+  /** Source: sends the running instance to `uri`, then ends it here. */
+  send(spec: InstanceSpec, uri: string): Promise<void>;
+  /** Target: the received instance is this host's for good. */
+  settle(spec: InstanceSpec): Promise<void>;
+}
+
 export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,21 +1,31 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
 import { assertInstanceId } from './instance-spec.js';
 
 /**
- * Each instance lives in `<dataDir>/instances/<instanceId>/`: its spec, and for a VM its disk,
- * seed, QMP socket, pidfile and console log; for a container LXC's config and rootfs
- * (the folder is the LXC path's container folder). The folder is the agent's only state.
+ * Where an instance lives on a host. Its folder, `<storageDir>/instances/<instanceId>/`, holds
+ * what any host may need to run it: its spec, a VM's disk, seed and console log, a container's
+ * LXC config and rootfs (the folder is the LXC path's container folder), and `owner`, the host
+ * that holds it now. The storage may be shared by the region's hosts; each host lists only the
+ * folders it owns. What belongs to one host's run of it (pidfile, QMP socket, fencing mark)
+ * lives in `<dataDir>/run/<instanceId>/`, never shared.
  */
 export class InstanceFolders {
   readonly root: string;
-  /** Images the agent builds itself (dev:<name>). */
+  /** Images the agent builds itself (dev:<name>), on the storage: a disk's backing file must be where every host looks. */
   readonly images: string;
+  private readonly runtimeRoot: string;
 
-  constructor(dataDir: string) {
-    this.root = path.join(path.resolve(dataDir), 'instances');
-    this.images = path.join(path.resolve(dataDir), 'images');
+  constructor(
+    readonly hostId: string,
+    storageDir: string,
+    dataDir: string = storageDir,
+  ) {
+    this.root = path.join(path.resolve(storageDir), 'instances');
+    this.images = path.join(path.resolve(storageDir), 'images');
+    this.runtimeRoot = path.join(path.resolve(dataDir), 'run');
   }
 
   dir(instanceId: string): string {
@@ -26,30 +36,69 @@ export class InstanceFolders {
     return path.join(this.dir(instanceId), name);
   }
 
-  async readSpec(instanceId: string): Promise<InstanceSpec | null> {
-    try {
-      return JSON.parse(await readFile(this.file(instanceId, 'spec.json'), 'utf8')) as InstanceSpec;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+  /** This host's file for its run of the instance (the folder is made on first use). */
+  async runtimeFile(instanceId: string, name: string): Promise<string> {
+    const dir = path.join(this.runtimeRoot, assertInstanceId(instanceId));
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return path.join(dir, name);
   }
 
+  async readSpec(instanceId: string): Promise<InstanceSpec | null> {
+    return JSON.parse((await readIfThere(this.file(instanceId, 'spec.json'))) ?? 'null') as InstanceSpec | null;
+  }
+
+  /** Writes the spec of an instance this host holds. */
   async writeSpec(spec: InstanceSpec): Promise<void> {
     await mkdir(this.dir(spec.instanceId), { recursive: true, mode: 0o700 });
-    const target = this.file(spec.instanceId, 'spec.json');
-    await writeFile(`${target}.new`, JSON.stringify(spec, null, 2), { mode: 0o600 });
-    await rename(`${target}.new`, target); // a crash never leaves half a spec
+    await writeAtomically(this.file(spec.instanceId, 'spec.json'), JSON.stringify(spec, null, 2));
+    await this.claim(spec.instanceId);
+  }
+
+  /** The host that holds the instance, or null where its folder has no owner. */
+  async owner(instanceId: string): Promise<string | null> {
+    return (await readIfThere(this.file(instanceId, 'owner')))?.trim() || null;
+  }
+
+  /** Makes this host the instance's holder: from now on no other host lists it as its own. */
+  async claim(instanceId: string): Promise<void> {
+    await writeAtomically(this.file(instanceId, 'owner'), `${this.hostId}\n`);
+  }
+
+  /** The spec of an instance this host holds; null for one it does not (absent, or another host's). */
+  async readOwnSpec(instanceId: string): Promise<InstanceSpec | null> {
+    return (await this.owner(instanceId)) === this.hostId ? this.readSpec(instanceId) : null;
   }
 
   /** Every instance this host holds, as its folders say. */
   async list(): Promise<InstanceSpec[]> {
     const entries = await readdir(this.root).catch(() => [] as string[]);
-    const specs = await Promise.all(entries.map((id) => this.readSpec(id).catch(() => null)));
+    const specs = await Promise.all(entries.map((id) => this.readOwnSpec(id).catch(() => null)));
     return specs.filter((s): s is InstanceSpec => s !== null);
   }
 
   async remove(instanceId: string): Promise<void> {
     await rm(this.dir(instanceId), { recursive: true, force: true });
+    await this.forget(instanceId);
   }
+
+  /** Drops this host's runtime files of an instance it no longer runs. */
+  async forget(instanceId: string): Promise<void> {
+    await rm(path.join(this.runtimeRoot, assertInstanceId(instanceId)), { recursive: true, force: true });
+  }
+}
+
+async function readIfThere(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** A crash never leaves half a file; the temporary name is unique, as two hosts may write at once. */
+async function writeAtomically(target: string, text: string): Promise<void> {
+  const partial = `${target}.new-${randomUUID()}`;
+  await writeFile(partial, text, { mode: 0o600 });
+  await rename(partial, target);
 }

@@ -1,32 +1,55 @@
-import type { AgentInstanceStatus, InstanceKind, InstanceSpec } from '#libs/contracts';
+import type { AgentInstanceStatus, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 import { ProgramError } from '../host/program.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
-import type { InstanceDriver, Resize } from './instance-driver.js';
-import type { InstanceFolders } from './instance-folder.js';
+import { rm, stat, writeFile } from 'node:fs/promises';
+import type { InstanceDriver, LiveMigratingDriver, Resize } from './instance-driver.js';
+import type { AgentConfig } from '../host/agent-config.js';
+import { InstanceFolders } from './instance-folder.js';
+import { LxcDriver } from './lxc.driver.js';
+import { QemuDriver } from './qemu.driver.js';
 import { ensureBridge } from './host-network.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+/** This host's mark on an instance its fencing stopped. */
+const FENCED = 'fenced';
+
+export interface InstanceManagerOptions {
+  stopTimeoutMs?: number;
+  /** Where this host receives live migrations. */
+  migrationAddress?: string;
+}
 
 /**
  * The agent's instances: each command is idempotent (compute retries while the agent is
  * away) and commands for one instance run one at a time. State lives in the instance
  * folders and the host's processes, so a restarted agent finds every instance as it was.
+ * Only the instances this host holds (their folder's owner) are its to run; another host's
+ * folder on shared storage becomes its own when compute hands it over (adopt, migrate).
  */
 export class InstanceManager {
   private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly stopTimeoutMs: number;
+  private readonly migrationAddress: string;
 
   constructor(
     private readonly folders: InstanceFolders,
-    private readonly drivers: Record<InstanceKind, InstanceDriver>,
-    private readonly stopTimeoutMs = DEFAULT_STOP_TIMEOUT_MS,
-  ) {}
+    private readonly drivers: { VM: LiveMigratingDriver; CONTAINER: InstanceDriver },
+    options: InstanceManagerOptions = {},
+  ) {
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.migrationAddress = options.migrationAddress ?? '127.0.0.1';
+  }
 
   create(input: InstanceSpec, start: boolean): Promise<AgentInstanceStatus> {
     const valid = validateSpec(input);
     return this.serialized(valid.instanceId, async () => {
       let spec = await this.folders.readSpec(valid.instanceId);
+      const owner = spec && (await this.folders.owner(valid.instanceId));
+      if (spec && owner !== this.folders.hostId) {
+        throw AppError.conflict(`instance ${valid.instanceId} is held by host ${owner ?? 'unknown'}; adopt it to take it over`);
+      }
       if (!spec) {
         spec = await resolveDevImage(valid, this.folders.images);
         const driver = this.drivers[spec.kind];
@@ -71,18 +94,93 @@ export class InstanceManager {
   private async startOn(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
     if (spec.network) await ensureBridge(spec.network);
     await driver.start(spec);
+    await rm(await this.folders.runtimeFile(spec.instanceId, FENCED), { force: true });
   }
 
+  /** Removes the instance, or, where another host holds it now, only what this host kept of it. */
   delete(instanceId: string): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
       const spec = await this.folders.readSpec(instanceId);
-      if (spec) {
+      if (spec && (await this.folders.owner(instanceId)) === this.folders.hostId) {
         await this.run(() => this.drivers[spec.kind].destroy(spec));
         await this.folders.remove(instanceId);
+      } else {
+        await this.folders.forget(instanceId);
       }
       return { instanceId, kind: spec?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
     });
+  }
+
+  /**
+   * Takes over an instance another host made on the shared storage, and starts it when asked.
+   * The folder must be here: a host that does not share the storage cannot take it.
+   */
+  adopt(instanceId: string, start: boolean): Promise<AgentInstanceStatus> {
+    assertInstanceId(instanceId);
+    return this.serialized(instanceId, async () => {
+      const spec = await this.folders.readSpec(instanceId);
+      if (!spec) {
+        throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root}): hosts must share AGENT_STORAGE_DIR to take over each other's instances`);
+      }
+      await this.folders.claim(instanceId);
+      if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
+      if (start) await this.run(() => this.startOn(spec, this.drivers[spec.kind]));
+      return this.statusOf(spec);
+    });
+  }
+
+  /** Live migration, target side: a QEMU waiting for the VM; answers where to send it. */
+  receive(instanceId: string): Promise<{ uri: string }> {
+    assertInstanceId(instanceId);
+    return this.serialized(instanceId, async () => {
+      const spec = await this.folders.readSpec(instanceId);
+      if (!spec) throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root})`);
+      if (spec.kind !== 'VM') throw AppError.badInput('instanceId', 'only a VM migrates live; a container moves stopped');
+      if (spec.network) await ensureBridge(spec.network);
+      return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
+    });
+  }
+
+  /** Live migration, source side: the VM goes to `uri` and ends here. */
+  send(instanceId: string, uri: string): Promise<AgentInstanceStatus> {
+    if (typeof uri !== 'string' || !/^tcp:(\[[0-9a-f:.]+\]|[0-9.]+):\d{1,5}$/i.test(uri)) {
+      throw AppError.badInput('uri', 'must be tcp:<address>:<port>');
+    }
+    return this.withSpec(instanceId, async (spec) => {
+      if (spec.kind !== 'VM') throw AppError.badInput('instanceId', 'only a VM migrates live; a container moves stopped');
+      await this.drivers.VM.send(spec, uri);
+    });
+  }
+
+  /** Ends the receiving QEMU of a failed migration; an instance this host holds is left alone. */
+  abortReceive(instanceId: string): Promise<AgentInstanceStatus> {
+    assertInstanceId(instanceId);
+    return this.serialized(instanceId, async () => {
+      const spec = await this.folders.readSpec(instanceId);
+      if (!spec) throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root})`);
+      if ((await this.folders.owner(instanceId)) !== this.folders.hostId) {
+        await this.run(() => this.drivers[spec.kind].stop(spec, { force: true, timeoutMs: 0 }));
+        await this.folders.forget(instanceId);
+      }
+      return this.statusOf(spec);
+    });
+  }
+
+  /**
+   * Self-fencing: force-stops every instance this host runs and marks it, so that compute can
+   * restart it elsewhere without it ever running twice. Nothing here starts them again.
+   */
+  async fence(): Promise<string[]> {
+    const fenced: string[] = [];
+    for (const spec of await this.folders.list()) {
+      const driver = this.drivers[spec.kind];
+      if ((await driver.state(spec).catch(() => 'RUNNING')) !== 'RUNNING') continue;
+      await writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString());
+      await driver.stop(spec, { force: true, timeoutMs: 0 });
+      fenced.push(spec.instanceId);
+    }
+    return fenced;
   }
 
   status(instanceId: string): Promise<AgentInstanceStatus> {
@@ -101,7 +199,7 @@ export class InstanceManager {
   ): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
-      const spec = await this.folders.readSpec(instanceId);
+      const spec = await this.folders.readOwnSpec(instanceId);
       if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);
       const updated = await this.run(() => action(spec, this.drivers[spec.kind]));
       return this.statusOf(updated ?? spec);
@@ -110,7 +208,11 @@ export class InstanceManager {
 
   private async statusOf(spec: InstanceSpec): Promise<AgentInstanceStatus> {
     const state = await this.run(() => this.drivers[spec.kind].state(spec));
-    return { instanceId: spec.instanceId, kind: spec.kind, state, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskGb: spec.diskGb };
+    const fenced = state === 'STOPPED' && (await stat(await this.folders.runtimeFile(spec.instanceId, FENCED)).then(() => true, () => false));
+    return {
+      instanceId: spec.instanceId, kind: spec.kind, state, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskGb: spec.diskGb,
+      ...(fenced ? { fenced } : {}),
+    };
   }
 
   private async run<T>(work: () => Promise<T>): Promise<T> {
@@ -128,6 +230,16 @@ export class InstanceManager {
     void next.finally(() => this.queues.get(instanceId) === next && this.queues.delete(instanceId)).catch(() => undefined);
     return next;
   }
+}
+
+/** The instance manager of the host `agent` configures: its folders, QEMU and LXC. */
+export function instanceManagerFor(agent: AgentConfig, accelerator: 'kvm' | 'tcg'): InstanceManager {
+  const folders = new InstanceFolders(agent.hostId, agent.storageDir, agent.dataDir);
+  return new InstanceManager(
+    folders,
+    { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) },
+    { stopTimeoutMs: agent.stopTimeoutMs, migrationAddress: agent.migrationAddress },
+  );
 }
 
 /** A host tool's failure reaches compute with what the tool said, as an internal error. */

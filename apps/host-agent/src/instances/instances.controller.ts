@@ -50,6 +50,26 @@ export function instancesController(hostId: string) {
       return this.instances.delete(instanceId);
     }
 
+    @MessagePattern(agentSubject(hostId, 'instance.adopt'))
+    adopt(@Payload() { instanceId, start }: Request<'instance.adopt'>) {
+      return this.instances.adopt(instanceId, start === true);
+    }
+
+    @MessagePattern(agentSubject(hostId, 'instance.migrate.receive'))
+    receive(@Payload() { instanceId }: Request<'instance.migrate.receive'>) {
+      return this.instances.receive(instanceId);
+    }
+
+    @MessagePattern(agentSubject(hostId, 'instance.migrate.send'))
+    send(@Payload() { instanceId, uri }: Request<'instance.migrate.send'>) {
+      return this.instances.send(instanceId, uri);
+    }
+
+    @MessagePattern(agentSubject(hostId, 'instance.migrate.abort'))
+    abort(@Payload() { instanceId }: Request<'instance.migrate.abort'>) {
+      return this.instances.abortReceive(instanceId);
+    }
+
     @MessagePattern(agentSubject(hostId, 'instance.status'))
     status(@Payload() { instanceId }: Request<'instance.status'>) {
       return this.instances.status(instanceId);

@@ -22,7 +22,7 @@ const canVms = abilities.kinds.includes('VM') && root;
 if (!canContainers) console.warn(`skipping the LXC container tests: ${abilities.notes.join('; ')}`);
 if (!canVms) console.warn(`skipping the QEMU VM tests: ${root ? abilities.notes.join('; ') : 'not root (tap devices need it)'}`);
 
-const folders = new InstanceFolders(dataDir);
+const folders = new InstanceFolders('test-host', dataDir);
 const manager = new InstanceManager(folders, {
   VM: new QemuDriver({ folders, accelerator: abilities.accelerator ?? 'tcg' }),
   CONTAINER: new LxcDriver(folders),
@@ -122,13 +122,13 @@ async function bridgePorts(): Promise<string[]> {
   it('runs a VM with the plan’s memory and vCPUs, forces it off when the guest ignores powerdown, and deletes it without a trace', async () => {
     const vm = spec('VM', blank, { vcpus: 2, memoryMb: 256, diskGb: 2 });
     const id = vm.instanceId;
-    const socket = folders.file(id, 'qmp.sock');
+    const socket = await folders.runtimeFile(id, 'qmp.sock');
 
     expect(await manager.create(vm, true)).toMatchObject({ state: 'RUNNING' });
     expect(await qmp(socket, 'query-status')).toMatchObject({ status: 'running' });
     expect(await qmp(socket, 'query-memory-size-summary')).toMatchObject({ 'base-memory': 256 * 1024 * 1024 });
     expect(await qmp<unknown[]>(socket, 'query-cpus-fast')).toHaveLength(2);
-    expect(await bridgePorts()).toEqual([tapName(id)]);
+    expect(await bridgePorts()).toEqual([tapName('test-host', id)]);
     const disk = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', folders.file(id, 'disk.qcow2')]));
     expect(disk).toMatchObject({ 'virtual-size': 2 * 1024 ** 3, 'backing-filename': blank });
 
@@ -139,7 +139,7 @@ async function bridgePorts(): Promise<string[]> {
     expect(await bridgePorts()).toEqual([]);
 
     expect(await manager.start(id)).toMatchObject({ state: 'RUNNING' });
-    const pid = Number((await runProgram('cat', [folders.file(id, 'qemu.pid')])).trim());
+    const pid = Number((await runProgram('cat', [await folders.runtimeFile(id, 'qemu.pid')])).trim());
     expect(await manager.delete(id)).toMatchObject({ state: 'MISSING' });
     expect(await processGone(pid)).toBe(true);
     expect(existsSync(folders.dir(id))).toBe(false);
@@ -152,7 +152,7 @@ async function bridgePorts(): Promise<string[]> {
     await expect(manager.resize(vm.instanceId, { vcpus: 1, memoryMb: 128, diskGb: 1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'diskGb' });
     expect(await manager.resize(vm.instanceId, { vcpus: 2, memoryMb: 256, diskGb: 3 })).toMatchObject({ state: 'STOPPED', vcpus: 2, diskGb: 3 });
     await manager.start(vm.instanceId);
-    const socket = folders.file(vm.instanceId, 'qmp.sock');
+    const socket = await folders.runtimeFile(vm.instanceId, 'qmp.sock');
     expect(await qmp<unknown[]>(socket, 'query-cpus-fast')).toHaveLength(2);
     const disk = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', folders.file(vm.instanceId, 'disk.qcow2')]));
     expect(disk['virtual-size']).toBe(3 * 1024 ** 3);

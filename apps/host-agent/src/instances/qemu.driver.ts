@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, isIP } from 'node:net';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
@@ -51,9 +52,18 @@ export class QemuDriver implements InstanceDriver {
     await buildNoCloudSeed(spec, this.file(spec, 'seed.iso'));
   }
 
-  /** The pid of this VM's QEMU, if it runs: the pidfile's process must name that pidfile (pids get reused). */
+  /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
+  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri'): Promise<string> {
+    return this.options.folders.runtimeFile(spec.instanceId, name);
+  }
+
+  private tap(spec: InstanceSpec): string {
+    return tapName(this.options.folders.hostId, spec.instanceId);
+  }
+
+  /** The pid of this VM's QEMU on this host, if it runs: the pidfile's process must name that pidfile (pids get reused). */
   async pid(spec: InstanceSpec): Promise<number | null> {
-    const pidFile = this.file(spec, 'qemu.pid');
+    const pidFile = await this.runtime(spec, 'qemu.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
     if (!pid) return null;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
@@ -63,7 +73,7 @@ export class QemuDriver implements InstanceDriver {
   async state(spec: InstanceSpec): Promise<'RUNNING' | 'STOPPED'> {
     if (!(await this.pid(spec))) return 'STOPPED';
     // -no-shutdown keeps QEMU alive after the guest powers off: that is a stopped VM.
-    const status = await qmp<{ status: string }>(this.file(spec, 'qmp.sock'), 'query-status').catch(() => null);
+    const status = await qmp<{ status: string }>(await this.runtime(spec, 'qmp.sock'), 'query-status').catch(() => null);
     if (status?.status === 'shutdown') {
       await this.quit(spec);
       return 'STOPPED';
@@ -74,7 +84,12 @@ export class QemuDriver implements InstanceDriver {
   async start(spec: InstanceSpec): Promise<void> {
     if (await this.pid(spec)) return;
     await this.growDisk(spec);
-    const socket = this.file(spec, 'qmp.sock');
+    await this.launch(spec);
+  }
+
+  /** Starts QEMU for the VM; with `incoming`, one that waits for a live migration's state at that URI. */
+  private async launch(spec: InstanceSpec, incoming?: string): Promise<void> {
+    const socket = await this.runtime(spec, 'qmp.sock');
     await rm(socket, { force: true });
     const args = [
       '-name', `guest=${spec.name},process=awan-${spec.instanceId}`,
@@ -83,10 +98,12 @@ export class QemuDriver implements InstanceDriver {
       '-m', String(spec.memoryMb),
       '-smp', String(spec.vcpus),
       '-display', 'none',
-      '-serial', `file:${this.file(spec, 'console.log')}`,
+      // Appended: a VM's two QEMUs of a live migration write one console log.
+      '-chardev', `file,id=console0,path=${this.file(spec, 'console.log')},append=on`,
+      '-serial', 'chardev:console0',
       '-no-shutdown',
       '-daemonize',
-      '-pidfile', this.file(spec, 'qemu.pid'),
+      '-pidfile', await this.runtime(spec, 'qemu.pid'),
       '-qmp', `unix:${socket},server=on,wait=off`,
       '-drive', `id=disk0,file=${this.file(spec, 'disk.qcow2')},if=virtio,format=qcow2`,
       '-drive', `id=seed0,file=${this.file(spec, 'seed.iso')},if=virtio,format=raw,readonly=on`,
@@ -97,17 +114,63 @@ export class QemuDriver implements InstanceDriver {
       args.push('-kernel', path.join(dir, 'vmlinuz'), '-initrd', path.join(dir, 'initrd.img'), '-append', 'console=ttyS0 panic=-1');
     }
     if (spec.network) {
-      const tap = tapName(spec.instanceId);
-      await ensureTap(tap, spec.network.bridge);
-      args.push('-netdev', `tap,id=net0,ifname=${tap},script=no,downscript=no`);
+      await ensureTap(this.tap(spec), spec.network.bridge);
+      args.push('-netdev', `tap,id=net0,ifname=${this.tap(spec)},script=no,downscript=no`);
       args.push('-device', `virtio-net-pci,netdev=net0,mac=${spec.network.mac ?? macFor(spec.instanceId)}`);
     } else {
       args.push('-nic', 'none');
     }
+    if (incoming) args.push('-incoming', incoming);
     await runProgram(this.options.binary ?? 'qemu-system-x86_64', args, { timeoutMs: 30_000 });
     if (!(await waitUntil(async () => (await qmp(socket, 'query-status').then(() => true, () => false)), 10_000))) {
       throw new Error(`QEMU for ${spec.instanceId} started but its QMP socket does not answer`);
     }
+  }
+
+  /**
+   * Live migration, target side: a QEMU with the VM's devices on the shared disk, waiting on a
+   * free port of `address` for its state. Asked again, it answers the same URI.
+   */
+  async receive(spec: InstanceSpec, address: string): Promise<string> {
+    const uriFile = await this.runtime(spec, 'incoming.uri');
+    if (await this.pid(spec)) {
+      const uri = (await readFile(uriFile, 'utf8').catch(() => '')).trim();
+      if (uri) return uri;
+      throw AppError.conflict(`instance ${spec.instanceId} runs on this host already`);
+    }
+    const uri = `tcp:${isIP(address) === 6 ? `[${address}]` : address}:${await freePort(address)}`;
+    await this.launch(spec, uri);
+    await writeFile(uriFile, uri);
+    return uri;
+  }
+
+  /**
+   * Live migration, source side: sends the running VM to `uri` and waits until the target has
+   * it, then ends this QEMU. Without a QEMU here it was sent already.
+   */
+  async send(spec: InstanceSpec, uri: string, timeoutMs = 600_000): Promise<void> {
+    if (!(await this.pid(spec))) return;
+    const socket = await this.runtime(spec, 'qmp.sock');
+    const progress = () => qmp<{ status?: string; 'error-desc'?: string }>(socket, 'query-migrate');
+    // Asked again (compute retries), a migration under way or done is not started twice.
+    const status = (await progress()).status;
+    if (status !== 'active' && status !== 'completed') await qmp(socket, 'migrate', { uri });
+    let last: { status?: string; 'error-desc'?: string } = {};
+    const settled = await waitUntil(async () => {
+      last = await progress();
+      return last.status === 'completed' || last.status === 'failed' || last.status === 'cancelled';
+    }, timeoutMs, 200);
+    if (last.status !== 'completed') {
+      await qmp(socket, 'migrate_cancel').catch(() => undefined);
+      throw new Error(`live migration of ${spec.instanceId} ${settled ? last.status : 'timed out'}${last['error-desc'] ? `: ${last['error-desc']}` : ''}`);
+    }
+    await this.quit(spec);
+    if (spec.network) await removeTap(this.tap(spec));
+  }
+
+  /** The VM now runs here for good: a finished migration's URI is no longer an answer. */
+  async settle(spec: InstanceSpec): Promise<void> {
+    await rm(await this.runtime(spec, 'incoming.uri'), { force: true });
   }
 
   /** Disks only grow, and only while the VM is off: a resize takes effect at the next start. */
@@ -118,7 +181,7 @@ export class QemuDriver implements InstanceDriver {
   }
 
   async stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void> {
-    const socket = this.file(spec, 'qmp.sock');
+    const socket = await this.runtime(spec, 'qmp.sock');
     if (await this.pid(spec)) {
       if (!options.force) {
         await qmp(socket, 'system_powerdown').catch(() => undefined);
@@ -126,14 +189,14 @@ export class QemuDriver implements InstanceDriver {
       }
       await this.quit(spec);
     }
-    if (spec.network) await removeTap(tapName(spec.instanceId));
+    if (spec.network) await removeTap(this.tap(spec));
   }
 
   /** Ends QEMU: `quit` over QMP, SIGKILL if QMP does not answer; returns once the process is gone. */
   private async quit(spec: InstanceSpec): Promise<void> {
     const pid = await this.pid(spec);
     if (!pid) return;
-    await qmp(this.file(spec, 'qmp.sock'), 'quit').catch(() => process.kill(pid, 'SIGKILL'));
+    await qmp(await this.runtime(spec, 'qmp.sock'), 'quit').catch(() => process.kill(pid, 'SIGKILL'));
     // QEMU removes its pidfile before it has finished exiting: watch the process itself.
     if (!(await waitUntil(() => processGone(pid), 10_000))) process.kill(pid, 'SIGKILL');
     await waitUntil(() => processGone(pid), 5_000);
@@ -141,18 +204,30 @@ export class QemuDriver implements InstanceDriver {
 
   async reboot(spec: InstanceSpec): Promise<void> {
     if (!(await this.pid(spec))) return this.start(spec);
-    await qmp(this.file(spec, 'qmp.sock'), 'system_reset');
+    await qmp(await this.runtime(spec, 'qmp.sock'), 'system_reset');
   }
 
   async resize(spec: InstanceSpec, to: Resize): Promise<void> {
     if (!(await this.pid(spec))) return this.growDisk({ ...spec, diskGb: to.diskGb });
     // The balloon can give back memory up to what the VM booted with; more needs a restart.
     if (to.memoryMb <= spec.memoryMb) {
-      await qmp(this.file(spec, 'qmp.sock'), 'balloon', { value: to.memoryMb * 1024 * 1024 }).catch(() => undefined);
+      await qmp(await this.runtime(spec, 'qmp.sock'), 'balloon', { value: to.memoryMb * 1024 * 1024 }).catch(() => undefined);
     }
   }
 
   async destroy(spec: InstanceSpec): Promise<void> {
     await this.stop(spec, { force: true, timeoutMs: 0 });
   }
+}
+
+/** A TCP port free on `address` now (the kernel's choice), for a QEMU to listen on. */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

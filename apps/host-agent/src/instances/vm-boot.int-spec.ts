@@ -22,7 +22,7 @@ const skipReason = !abilities.kinds.includes('VM')
     : null;
 if (skipReason) console.warn(`skipping the VM boot tests: ${skipReason}`);
 
-const folders = new InstanceFolders(dataDir);
+const folders = new InstanceFolders('test-host', dataDir);
 // TCG boots Linux on any host, nested KVM included (where KVM does not), in a few seconds.
 const manager = new InstanceManager(folders, { VM: new QemuDriver({ folders, accelerator: 'tcg' }), CONTAINER: new LxcDriver(folders) });
 
@@ -53,7 +53,7 @@ afterAll(async () => {
     await waitFor(async () => (await serialConsole()).includes('awan-guest: waiting for the power button'), 10_000, 'init to wait for the power button');
 
     // The guest hears the ACPI button and powers off by itself: the stop ends long before its forced quit.
-    const pid = Number((await readFile(folders.file(id, 'qemu.pid'), 'utf8')).trim());
+    const pid = Number((await readFile(await folders.runtimeFile(id, 'qemu.pid'), 'utf8')).trim());
     const stopping = Date.now();
     expect(await manager.stop(id, false, STOP_TIMEOUT_MS)).toMatchObject({ state: 'STOPPED' });
     expect(Date.now() - stopping).toBeLessThan(STOP_TIMEOUT_MS);

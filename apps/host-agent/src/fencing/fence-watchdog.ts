@@ -1,0 +1,35 @@
+// The fencing watchdog: a process of its own beside the host agent, told by the agent each time
+// it has reached the control plane. An agent that is frozen (SIGSTOP), stuck, dead or cut off
+// stops telling it; after FENCE_TIMEOUT_MS the watchdog force-stops every instance this host
+// runs, before compute (HOST_DOWN_TIMEOUT_MS, longer) restarts them elsewhere. As Proxmox VE's
+// watchdog does for its HA manager, without the reboot.
+import { performance } from 'node:perf_hooks';
+import { readAgentConfig } from '../host/agent-config.js';
+import { instanceManagerFor } from '../instances/instance-manager.js';
+import { FenceTimer, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
+
+const agent = readAgentConfig();
+// Stopping needs no accelerator.
+const instances = instanceManagerFor(agent, 'tcg');
+const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
+let agentGone = false;
+const say = (line: string) => console.log(`[fence-watchdog ${agent.hostId}] ${line}`);
+
+process.on('message', (message) => {
+  if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
+  if (message === WATCHDOG_STOP) process.exit(0);
+});
+// The agent is gone: the deadline stands, unless a new agent replaces this watchdog first.
+process.on('disconnect', () => {
+  agentGone = true;
+});
+
+setInterval(() => {
+  if (!timer.due(performance.now())) return;
+  say(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
+  instances
+    .fence()
+    .then((ids) => say(`fenced ${ids.length} instance(s)${ids.length ? `: ${ids.join(', ')}` : ''}`))
+    .catch((error: Error) => say(`fencing failed: ${error.message}`))
+    .finally(() => agentGone && process.exit(0));
+}, 200);

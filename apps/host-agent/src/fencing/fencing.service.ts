@@ -1,0 +1,68 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { AgentConfig } from '../host/agent-config.js';
+import { processGone } from '../host/program.js';
+import { AGENT_CONFIG } from '../host/tokens.js';
+import { InstanceManager } from '../instances/instance-manager.js';
+import { WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
+
+const WATCHDOG_ENTRY = new URL('./fence-watchdog.js', import.meta.url).pathname;
+
+/**
+ * Runs this host's fencing watchdog (fence-watchdog.ts) and tells it of each contact with the
+ * control plane. A restarted agent replaces the watchdog a previous agent left, so a quick
+ * restart fences nothing. The watchdog outlives an agent that stops while instances run:
+ * they are fenced unless another agent for this host takes over within the fence timeout.
+ */
+@Injectable()
+export class FencingService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('fencing');
+  private watchdog: ChildProcess | undefined;
+
+  constructor(
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    private readonly instances: InstanceManager,
+  ) {}
+
+  private get pidFile(): string {
+    return path.join(this.config.dataDir, 'run', 'fence-watchdog.pid');
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await mkdir(path.dirname(this.pidFile), { recursive: true });
+    await this.stopPrevious();
+    // Its own process group: a Ctrl-C meant for the agent's terminal does not end it.
+    this.watchdog = fork(WATCHDOG_ENTRY, [this.config.dataDir], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.watchdog.on('exit', (code, signal) => this.watchdog && this.logger.error(`fence watchdog exited (${signal ?? code})`));
+    await writeFile(this.pidFile, String(this.watchdog.pid));
+    this.logger.log(`fence watchdog ${this.watchdog.pid}: instances stop after ${this.config.fenceTimeoutMs} ms without the control plane`);
+  }
+
+  /** The control plane answered just now. */
+  contact(): void {
+    if (this.watchdog?.connected) this.watchdog.send(WATCHDOG_CONTACT);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const watchdog = this.watchdog;
+    this.watchdog = undefined;
+    if (!watchdog?.connected) return;
+    // With nothing running there is nothing to fence; otherwise the watchdog stands guard.
+    if ((await this.instances.list()).every((i) => i.state !== 'RUNNING')) watchdog.send(WATCHDOG_STOP);
+    watchdog.disconnect();
+    watchdog.unref();
+  }
+
+  /** Ends the watchdog a previous agent of this host left (its pidfile's process, if it is one). */
+  private async stopPrevious(): Promise<void> {
+    const pid = Number((await readFile(this.pidFile, 'utf8').catch(() => '')).trim());
+    if (!pid) return;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(WATCHDOG_ENTRY) || !cmdline.split('\0').includes(this.config.dataDir)) return;
+    process.kill(pid, 'SIGKILL');
+    while (!(await processGone(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+    this.logger.log(`replaced the fence watchdog ${pid} a previous agent left`);
+  }
+}
