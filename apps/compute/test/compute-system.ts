@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -13,7 +13,8 @@ import type { InstanceStatus } from '../src/instances/instance.decider.js';
 /**
  * Real compute and network services and a real host agent for this machine, as built processes,
  * on a database of their own and the test NATS. The region `local` has the test's own pools, on
- * a bridge the test names and removes. Whole-system tests and the provision benchmark run on it;
+ * a bridge the test names and removes. More hosts' agents share the first one's instance
+ * storage, as the hosts of a region share a storage path. Whole-system tests and the provision benchmark run on it;
  * they run one at a time, because every system shares the COMPUTE and NETWORK streams' consumers.
  */
 export interface ComputeSystem {
@@ -25,9 +26,13 @@ export interface ComputeSystem {
   compute: Fixture;
   network: Fixture;
   agent: Fixture;
+  /** Every host agent started, by host id: the first one's, and those of other hosts. */
+  agents: Map<string, { fixture: Fixture; dataDir: string }>;
   startCompute(): Promise<void>;
   startNetwork(): Promise<void>;
   startAgent(): Promise<void>;
+  /** Another host of the region on this machine, sharing the first agent's instance storage. */
+  startOtherAgent(hostId: string, dataDir?: string): Promise<Fixture>;
   /** kill -9, and wait until the process is gone. */
   kill(which: 'compute' | 'network' | 'agent'): Promise<void>;
   get(id: string): Promise<InstanceView>;
@@ -59,6 +64,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
     compute: undefined as unknown as Fixture,
     network: undefined as unknown as Fixture,
     agent: undefined as unknown as Fixture,
+    agents: new Map(),
     async startCompute() {
       system.compute = runBuilt('dist/apps/compute/src/main.js', { ...common, DATABASE_URL: databaseUrl });
       await waitFor(() => system.client.request('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${system.compute.output()}`);
@@ -68,13 +74,10 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       await waitFor(() => system.client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${system.network.output()}`);
     },
     async startAgent() {
-      system.agent = runBuilt('dist/apps/host-agent/src/main.js', {
-        ...common, HOST_ID: hostId, AGENT_DATA_DIR: agentDataDir, HEARTBEAT_INTERVAL_MS: '300',
-      });
-      await waitFor(async () => {
-        const hosts = await system.client.request<{ id: string; status: string }[]>('compute.host.list', {}).catch(() => []);
-        return hosts.some((h) => h.id === hostId && h.status === 'UP');
-      }, 30_000, `host ${hostId} to be UP in compute\n${system.agent.output()}`);
+      system.agent = await launchAgent(hostId, agentDataDir);
+    },
+    startOtherAgent(otherHostId, dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-ca-'))) {
+      return launchAgent(otherHostId, dataDir);
     },
     async kill(which) {
       const fixture = system[which];
@@ -92,13 +95,14 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       }, timeoutMs, `instance ${id} to be ${statuses.join(' or ')} (last seen ${JSON.stringify(last)})\n${system.compute.output().slice(-3000)}`);
     },
     async close() {
-      // Whatever a failed test left on the host goes, through the agent (instances outlive it).
-      if (system.agent?.child.exitCode === null && system.agent.child.signalCode === null && existsSync(path.join(agentDataDir, 'instances'))) {
-        for (const instanceId of readdirSync(path.join(agentDataDir, 'instances'), { withFileTypes: true }).filter((e) => e.isDirectory())) {
-          await system.client.request(agentSubject(hostId, 'instance.delete'), { instanceId: instanceId.name }, 60_000).catch(() => undefined);
-        }
+      // Whatever a failed test left on the hosts goes, through the agent holding it (instances outlive agents).
+      const storage = path.join(agentDataDir, 'instances');
+      for (const entry of existsSync(storage) ? readdirSync(storage, { withFileTypes: true }).filter((e) => e.isDirectory()) : []) {
+        const ownerFile = path.join(storage, entry.name, 'owner');
+        const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : hostId;
+        await system.client.request(agentSubject(owner, 'instance.delete'), { instanceId: entry.name }, 60_000).catch(() => undefined);
       }
-      for (const fixture of [system.compute, system.network, system.agent]) {
+      for (const fixture of [system.compute, system.network, ...[...system.agents.values()].map((a) => a.fixture)]) {
         if (fixture && fixture.child.exitCode === null && fixture.child.signalCode === null) {
           fixture.child.kill('SIGTERM');
           await fixture.exited;
@@ -107,9 +111,21 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       await caller.close();
       await database.drop();
       await runProgram('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
-      rmSync(agentDataDir, { recursive: true, force: true });
+      for (const { dataDir } of system.agents.values()) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+
+  async function launchAgent(agentHostId: string, dataDir: string): Promise<Fixture> {
+    const fixture = runBuilt('dist/apps/host-agent/src/main.js', {
+      ...common, HOST_ID: agentHostId, AGENT_DATA_DIR: dataDir, AGENT_STORAGE_DIR: agentDataDir, HEARTBEAT_INTERVAL_MS: '300',
+    });
+    system.agents.set(agentHostId, { fixture, dataDir });
+    await waitFor(async () => {
+      const hosts = await system.client.request<{ id: string; status: string }[]>('compute.host.list', {}).catch(() => []);
+      return hosts.some((h) => h.id === agentHostId && h.status === 'UP');
+    }, 30_000, `host ${agentHostId} to be UP in compute\n${fixture.output()}`);
+    return fixture;
+  }
   await system.startNetwork();
   // The seeded development pools make way for the test's own, on its own bridge.
   for (const id of ['local-ipv4', 'local-ipv6']) await system.client.request('network.pool.retire', { id });
