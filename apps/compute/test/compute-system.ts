@@ -35,6 +35,8 @@ export interface ComputeSystem {
   startOtherAgent(hostId: string, dataDir?: string): Promise<Fixture>;
   /** kill -9, and wait until the process is gone. */
   kill(which: 'compute' | 'network' | 'agent'): Promise<void>;
+  /** A host lost outright: kill -9 of its agent, its fencing watchdog and the processes of the instances it runs. */
+  killHost(hostId: string): Promise<void>;
   get(id: string): Promise<InstanceView>;
   waitForStatus(id: string, statuses: InstanceStatus[], timeoutMs?: number): Promise<InstanceView>;
   close(): Promise<void>;
@@ -84,6 +86,21 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       fixture.child.kill('SIGKILL');
       await fixture.exited;
     },
+    async killHost(lostHostId) {
+      const { fixture, dataDir } = system.agents.get(lostHostId)!;
+      const pids = [fixture.child.pid!, Number(readFileSync(path.join(dataDir, 'run', 'fence-watchdog.pid'), 'utf8'))];
+      const storage = path.join(agentDataDir, 'instances');
+      for (const entry of readdirSync(storage)) {
+        if (readFileSync(path.join(storage, entry, 'owner'), 'utf8').trim() !== lostHostId) continue;
+        const pidFile = path.join(dataDir, 'run', entry, 'qemu.pid');
+        const qemuPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
+        // Only a QEMU that still runs from that pidfile: the pid may have been reused since.
+        if (qemuPid && existsSync(`/proc/${qemuPid}`) && readFileSync(`/proc/${qemuPid}/cmdline`, 'utf8').includes(pidFile)) pids.push(qemuPid);
+        else pids.push(Number((await runProgram('lxc-info', ['-P', storage, '-n', entry, '-p', '-H']).catch(() => '0')).trim()));
+      }
+      for (const pid of pids.filter(Boolean)) process.kill(pid, 'SIGKILL');
+      await fixture.exited;
+    },
     async get(id) {
       return system.client.request<InstanceView>('compute.instance.get', { id });
     },
@@ -117,7 +134,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
 
   async function launchAgent(agentHostId: string, dataDir: string): Promise<Fixture> {
     const fixture = runBuilt('dist/apps/host-agent/src/main.js', {
-      ...common, HOST_ID: agentHostId, AGENT_DATA_DIR: dataDir, AGENT_STORAGE_DIR: agentDataDir, HEARTBEAT_INTERVAL_MS: '300',
+      HEARTBEAT_INTERVAL_MS: '300', ...common, HOST_ID: agentHostId, AGENT_DATA_DIR: dataDir, AGENT_STORAGE_DIR: agentDataDir,
     });
     system.agents.set(agentHostId, { fixture, dataDir });
     await waitFor(async () => {

@@ -90,21 +90,6 @@ const RECOVERY_MS = 20_000;
     expect(segments.at(-1)!.endedAt).toBeNull();
   }
 
-  /** Kills a host outright: its agent, its fencing watchdog and its instances' processes. */
-  async function killHost(hostId: string, instances: InstanceView[]) {
-    const { fixture, dataDir } = system.agents.get(hostId)!;
-    fixture.child.kill('SIGKILL');
-    const watchdog = Number(readFileSync(path.join(dataDir, 'run', 'fence-watchdog.pid'), 'utf8'));
-    process.kill(watchdog, 'SIGKILL');
-    for (const instance of instances) {
-      const pid = instance.kind === 'VM'
-        ? Number(readFileSync(path.join(dataDir, 'run', instance.id, 'qemu.pid'), 'utf8'))
-        : Number((await runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', instance.id, '-p', '-H'])).trim());
-      process.kill(pid, 'SIGKILL');
-    }
-    await fixture.exited;
-  }
-
   async function createOn(hostId: string, inputs: CreateInstanceInput[]): Promise<InstanceView[]> {
     // The other host is in maintenance meanwhile, so the scheduler can only choose this one.
     const other = hostId === hostA ? hostB : hostA;
@@ -149,7 +134,7 @@ const RECOVERY_MS = 20_000;
     await runProgram('lxc-attach', ['-P', path.join(system.agentDataDir, 'instances'), '-n', ct.id, '--', '/bin/sh', '-c', 'echo kept > /root/mark']);
 
     const killedAt = Date.now();
-    await killHost(hostA, instances);
+    await system.killHost(hostA);
     const moved = await waitUntilOn(hostB, instances.map((i) => i.id), RECOVERY_MS + 5000);
     const recoveredAfterMs = Date.now() - killedAt;
     expect(recoveredAfterMs).toBeLessThan(RECOVERY_MS);
