@@ -49,7 +49,8 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     expect((await store.readStream('host-node-1')).map((e) => e.type)).toEqual(['HostRegistered']);
 
     expect(await hosts.markSilentHostsDown(60_000)).toEqual([]);
-    expect(await hosts.markSilentHostsDown(0)).toEqual(['node-1']);
+    // Its agent fences after 6 s: in time for a down-timeout of 10 s, not for one of 0.
+    expect(await hosts.markSilentHostsDown(0)).toEqual([{ id: 'node-1', fencesInTime: false }]);
     expect((await hosts.list())[0].status).toBe('DOWN');
     await hosts.recordHeartbeat(heartbeat('node-1'));
     expect((await hosts.list())[0].status).toBe('UP');
