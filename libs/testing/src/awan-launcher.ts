@@ -26,6 +26,8 @@ export async function freePortRange(): Promise<number> {
 }
 
 export interface Launcher {
+  /** The launcher's own process: the supervisor is its child, the services the supervisor's. */
+  pid: number;
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -42,6 +44,7 @@ export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
     return output.includes('Awan is running.');
   }, 150_000, 'Awan to start');
   return {
+    pid: child.pid!,
     output: () => output,
     async stop() {
       child.kill('SIGINT'); // what Ctrl-C sends

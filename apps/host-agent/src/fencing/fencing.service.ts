@@ -12,7 +12,8 @@ const WATCHDOG_ENTRY = new URL('./fence-watchdog.js', import.meta.url).pathname;
 
 /**
  * Runs this host's fencing watchdog (fence-watchdog.ts) and tells it of each contact with the
- * control plane. A restarted agent replaces the watchdog a previous agent left, so a quick
+ * control plane; at start, clears what a lost earlier life of this host left of instances
+ * that other hosts took over. A restarted agent replaces the watchdog a previous agent left, so a quick
  * restart fences nothing. The watchdog outlives an agent that stops while instances run:
  * they are fenced unless another agent for this host takes over within the fence timeout.
  */
@@ -33,6 +34,8 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await mkdir(path.dirname(this.pidFile), { recursive: true });
     await this.stopPrevious();
+    const swept = await this.instances.sweepReleased();
+    if (swept.length) this.logger.log(`cleared what this host kept of ${swept.length} instance(s) now held by other hosts`);
     // Its own process group: a Ctrl-C meant for the agent's terminal does not end it.
     this.watchdog = fork(WATCHDOG_ENTRY, [this.config.dataDir], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.watchdog.on('exit', (code, signal) => this.watchdog && this.logger.error(`fence watchdog exited (${signal ?? code})`));

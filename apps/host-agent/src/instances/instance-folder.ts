@@ -81,6 +81,11 @@ export class InstanceFolders {
     await this.forget(instanceId);
   }
 
+  /** The instances this host has runtime files of: those it runs or ran. */
+  async runtimeIds(): Promise<string[]> {
+    return (await readdir(this.runtimeRoot).catch(() => [] as string[])).filter((entry) => entry !== 'fence-watchdog.pid');
+  }
+
   /** Drops this host's runtime files of an instance it no longer runs. */
   async forget(instanceId: string): Promise<void> {
     await rm(path.join(this.runtimeRoot, assertInstanceId(instanceId)), { recursive: true, force: true });

@@ -168,6 +168,25 @@ export class InstanceManager {
   }
 
   /**
+   * Clears what this host kept of instances another host holds now (it was lost, and they were
+   * restarted elsewhere): a VM's tap and runtime files. A VM's QEMU that still ran here would be
+   * ended, as it must not run twice; a container's interface went with its processes.
+   */
+  async sweepReleased(): Promise<string[]> {
+    const swept: string[] = [];
+    for (const instanceId of await this.folders.runtimeIds()) {
+      if ((await this.folders.owner(instanceId).catch(() => null)) === this.folders.hostId) continue;
+      const spec = await this.folders.readSpec(instanceId).catch(() => null);
+      await this.serialized(instanceId, async () => {
+        if (spec?.kind === 'VM') await this.drivers.VM.stop(spec, { force: true, timeoutMs: 0 });
+        await this.folders.forget(instanceId);
+      });
+      swept.push(instanceId);
+    }
+    return swept;
+  }
+
+  /**
    * Self-fencing: force-stops every instance this host runs and marks it, so that compute can
    * restart it elsewhere without it ever running twice. Nothing here starts them again.
    */
