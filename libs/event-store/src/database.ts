@@ -14,8 +14,12 @@ export function createPool(connectionString: string, options: { schema?: string;
     // UTC sessions: a timestamptz cast to a date (a billing month, say) must not follow the server's zone.
     options: ['-c TimeZone=UTC', ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : [])].join(' '),
   });
-  // An idle client losing its server must not crash the process; the next checkout reconnects.
+  // A client losing its server (PostgreSQL restarted) must not crash the process. The pool reports
+  // it for idle clients; a checked-out client reports it itself, when it is between queries (the
+  // relay's long-held session, a transaction awaiting other work). Its next query fails instead,
+  // and the pool discards it on release; the next checkout connects again.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
