@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
-import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
+import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
 import { AppError } from './app-error.js';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
@@ -9,7 +9,9 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 /**
  * Request-reply to another service over NATS. Every request has a deadline: a service that
  * is down, slow or absent yields UNAVAILABLE (safe to retry), and a refusal arrives as the
- * AppError the service threw, with its contract code.
+ * AppError the service threw, with its contract code. A request in flight when the connection to
+ * NATS drops fails at once as UNAVAILABLE: it may have been lost with the connection, and waiting
+ * out its deadline (minutes for a host agent's create) would hold the caller's retry back.
  */
 @Injectable()
 export class ServiceClient implements OnApplicationShutdown {
@@ -17,13 +19,19 @@ export class ServiceClient implements OnApplicationShutdown {
 
   async request<Result>(subject: string, payload: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<Result> {
     try {
-      return await firstValueFrom(this.client.send<Result>(subject, payload ?? {}).pipe(timeout(timeoutMs)));
+      const dropped = this.client.status.pipe(
+        first((status) => status === 'disconnected'),
+        mergeMap(() => throwError(() => new Error('the connection to NATS dropped before an answer came'))),
+      );
+      return await firstValueFrom(race(this.client.send<Result>(subject, payload ?? {}).pipe(timeout(timeoutMs)), dropped));
     } catch (error) {
       if (error instanceof TimeoutError) {
         throw AppError.unavailable(`${subject} did not answer within ${timeoutMs} ms`);
       }
-      // A reply's error arrives as a plain object; an Error instance is the transport failing.
+      // A reply's error arrives as a plain object. An Error is the transport failing, and so is a
+      // string: Nest's NATS client rejects with one while it reconnects to a restarted server.
       if (error instanceof Error) throw AppError.unavailable(`${subject}: ${error.message}`);
+      if (typeof error === 'string') throw AppError.unavailable(`${subject}: ${error}`);
       throw AppError.fromWire(error);
     }
   }

@@ -1,0 +1,29 @@
+import type { ClientProxy } from '@nestjs/microservices';
+import { NEVER, Subject, throwError, type Observable } from 'rxjs';
+import { ServiceClient } from './service-client.js';
+
+/** A ServiceClient over a fake transport: `send` is what every request gets, `status` the connection's changes. */
+const clientOver = (send: () => Observable<unknown>, status: Observable<string> = NEVER) => new ServiceClient({ send, status } as unknown as ClientProxy);
+const failingWith = (failure: unknown) => clientOver(() => throwError(() => failure));
+
+describe('ServiceClient failures', () => {
+  it.each([
+    ['an Error from the transport', new Error('CONNECTION_REFUSED')],
+    // What Nest's NATS client rejects with between a disconnect and the reconnect to a restarted server.
+    ['the string Nest rejects with while NATS reconnects', 'Error: Connection lost. Trying to reconnect...'],
+  ])('reports %s as UNAVAILABLE, safe to retry', async (_case, failure) => {
+    await expect(failingWith(failure).request('compute.instance.get', {})).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('compute.instance.get') });
+  });
+
+  it("raises a service's refusal with its code", async () => {
+    await expect(failingWith({ code: 'NOT_FOUND', message: 'instance i-1 not found' }).request('compute.instance.get', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('fails a request in flight as UNAVAILABLE when the connection drops, long before its deadline', async () => {
+    const status = new Subject<string>();
+    const request = clientOver(() => NEVER, status).request('agent.h1.instance.create', {}, 300_000);
+    status.next('connected');
+    status.next('disconnected');
+    await expect(request).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'agent.h1.instance.create: the connection to NATS dropped before an answer came' });
+  });
+});
