@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { NATS_RECONNECT } from '#libs/messaging';
 import { NATS_CONNECTION } from './tokens.js';
 
 @Global()
@@ -13,8 +14,7 @@ export class NatsConnectionModule implements OnApplicationShutdown {
       providers: [
         {
           provide: NATS_CONNECTION,
-          // Reconnects for ever: a NATS restart must not take the service down with it.
-          useFactory: () => connect({ servers: natsUrl, name: `awan-${service}-events`, maxReconnectAttempts: -1 }),
+          useFactory: () => connect({ servers: natsUrl, name: `awan-${service}-events`, ...NATS_RECONNECT }),
         },
       ],
       exports: [NATS_CONNECTION],
