@@ -6,7 +6,7 @@ import pg from 'pg';
 import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
 import { meterInstance } from '../apps/billing/src/metering/meter.js';
 import { probeHost } from '../apps/host-agent/src/host/host-probe.js';
-import { AWAN_SERVICES, createServiceDatabase, freePortRange, startAwan, uniqueName, waitFor, type Launcher, type ServiceDatabase } from '#libs/testing';
+import { AWAN_SERVICES, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
 
 const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
 const abilities = await probeHost(probeDir);
@@ -14,7 +14,6 @@ rmSync(probeDir, { recursive: true, force: true });
 const canRun = abilities.kinds.includes('CONTAINER') && process.getuid?.() === 0;
 if (!canRun) console.warn(`skipping the service crash test: it needs root and LXC (${abilities.notes.join('; ') || 'not root'})`);
 
-const ADMIN_KEY = `awan_e2e_${uniqueName('admin_')}_0123456789`;
 const INSTANCES = 100;
 const CONCURRENCY = 5;
 const INSTANCE_TIMEOUT_MS = 60_000;
@@ -46,34 +45,19 @@ function servicePids(launcherPid: number): Map<string, number> {
  * effect happened exactly once.
  */
 (canRun ? describe : describe.skip)('Awan with its services killed at random', () => {
-  let database: ServiceDatabase;
-  let awan: Launcher;
-  let dataDir: string;
+  let awan: TestAwan;
   let api: GraphqlClient;
-  const hostId = uniqueName('crash-host-');
 
   beforeAll(async () => {
-    database = await createServiceDatabase('awan_crash_e2e_');
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-crash-e2e-'));
-    const base = await freePortRange();
-    const { NATS_URL: _nats, ...env } = process.env;
-    awan = await startAwan({
-      ...env, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
-      AWAN_ADMIN_API_KEY: ADMIN_KEY, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000',
+    awan = await startTestAwan('crash_e2e', {
       INSTANCE_TIMEOUT_MS: String(INSTANCE_TIMEOUT_MS), QUOTA_INSTANCES: '1000', QUOTA_VCPUS: '1000', QUOTA_MEMORY_MB: '10000000',
     });
-    const admin = new GraphqlClient(`http://127.0.0.1:${base}/graphql`, ADMIN_KEY);
-    await waitFor(async () => (await admin.data<{ hosts: { id: string; status: string }[] }>('{ hosts { id status } }')).hosts.some((h) => h.id === hostId && h.status === 'UP'), 60_000, 'this machine to be an UP host');
+    const admin = new GraphqlClient(awan.url, awan.adminKey);
     const customer = await admin.data(`mutation { createAccount(input: { name: "Crash Customer", kind: CUSTOMER }) { apiKey { secret } } }`);
     api = admin.as(customer.createAccount.apiKey.secret);
   }, 240_000);
 
-  afterAll(async () => {
-    await awan?.stop();
-    spawnSync('pkill', ['-KILL', '-f', dataDir]);
-    await database?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => awan?.stop(), 120_000);
 
   /** A request repeated until a gateway answers it without a transient error: what a careful client does. */
   async function persist<T>(query: string): Promise<T> {
@@ -118,16 +102,17 @@ function servicePids(launcherPid: number): Map<string, number> {
   it('creates and deletes 100 containers while services are killed with -9: nothing stuck, lost or done twice', async () => {
     const kills: string[] = [];
     let working = true;
+    // One kill at a random moment, then the next once the supervisor has every service back:
+    // each crash lands on a working system, as crashes in production do.
     const chaos = (async () => {
       while (working) {
-        await new Promise((resolve) => setTimeout(resolve, 2000 + Math.random() * 4000));
-        if (!working) break;
-        const pids = servicePids(awan.pid);
+        await new Promise((resolve) => setTimeout(resolve, 1000 + Math.random() * 5000));
+        const pids = servicePids(awan.launcher.pid);
         const name = AWAN_SERVICES[Math.floor(Math.random() * AWAN_SERVICES.length)];
-        const pid = pids.get(name);
-        if (!pid) continue; // being restarted
-        process.kill(pid, 'SIGKILL');
+        if (!working || !pids.has(name)) continue;
+        process.kill(pids.get(name)!, 'SIGKILL');
         kills.push(name);
+        await waitFor(() => servicePids(awan.launcher.pid).size === AWAN_SERVICES.length && servicePids(awan.launcher.pid).get(name) !== pids.get(name), 60_000, `${name} to be restarted`);
       }
     })();
 
@@ -144,7 +129,7 @@ function servicePids(launcherPid: number): Map<string, number> {
     console.log(`killed while 100 containers came and went: ${kills.join(', ')}`);
     expect(new Set(kills).size).toBe(AWAN_SERVICES.length); // each service died at least once
 
-    const db = new pg.Client({ connectionString: database.url });
+    const db = new pg.Client({ connectionString: awan.databaseUrl });
     await db.connect();
     try {
       // One instance per create, however often its request was sent; none left in a transitional status.
@@ -164,7 +149,7 @@ function servicePids(launcherPid: number): Map<string, number> {
       // The host: nothing reserved, nothing left on disk.
       const { rows: reserved } = await db.query('SELECT instance_id FROM compute.host_reservations');
       expect(reserved).toEqual([]);
-      const storage = path.join(dataDir, 'agent', 'instances');
+      const storage = path.join(awan.dataDir, 'agent', 'instances');
       expect(existsSync(storage) ? readdirSync(storage) : []).toEqual([]);
 
       // Billing: each instance's segments are what its events say (each event metered once, none

@@ -44,8 +44,9 @@ function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, attempt = 
   const startedAt = Date.now();
   child.on('exit', (code, signal) => {
     if (stopping) return;
-    // A crash loop backs off; a process that ran a while starts again at once.
-    const next = Date.now() - startedAt > 60_000 ? 0 : attempt + 1;
+    // A crash loop (exits within seconds of its start, as systemd counts one) backs off; a process
+    // that had started and then died starts again at once.
+    const next = Date.now() - startedAt > 10_000 ? 0 : attempt + 1;
     const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, next - 1));
     say(`${app.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
     setTimeout(() => !stopping && startApp(app, env, next), delay);

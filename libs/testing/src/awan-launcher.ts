@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './environment.js';
+import { createServiceDatabase, uniqueName, waitFor } from './environment.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The processes `npm start` runs, one port each from the gateway's. */
@@ -51,4 +53,55 @@ export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
       return exited;
     },
   };
+}
+
+/** A whole Awan of one test file: `npm start`'s launcher on a database and a NATS of its own, with this machine's agent. */
+export interface TestAwan {
+  launcher: Launcher;
+  /** The GraphQL endpoint. */
+  url: string;
+  /** AWAN_DATA_DIR: the embedded NATS, logs, and the agent's folders. */
+  dataDir: string;
+  databaseUrl: string;
+  hostId: string;
+  /** The platform's ADMIN key (AWAN_ADMIN_API_KEY). */
+  adminKey: string;
+  /** Stops it and removes everything it made. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Awan the README's way for a whole-system test, with `env` on top (rate limits out of
+ * the way), and waits until this machine is an UP host.
+ */
+export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}): Promise<TestAwan> {
+  const database = await createServiceDatabase(`awan_${label}_`);
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `awan-${label}-`));
+  const base = await freePortRange();
+  const hostId = uniqueName(`${label}-host-`.replace(/_/g, '-'));
+  const adminKey = `awan_e2e_${uniqueName('admin_')}_0123456789`;
+  const { NATS_URL: _nats, ...inherited } = process.env;
+  const launcher = await startAwan({
+    ...inherited, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
+    AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000', ...env,
+  });
+  const stop = async () => {
+    await launcher.stop();
+    spawnSync('pkill', ['-KILL', '-f', dataDir]);
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${base}/graphql`;
+  await waitFor(async () => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+      body: JSON.stringify({ query: '{ hosts { id status } }' }),
+    }).then((r) => r.json() as Promise<{ data?: { hosts: { id: string; status: string }[] } }>, () => null);
+    return response?.data?.hosts.some((h) => h.id === hostId && h.status === 'UP');
+  }, 60_000, 'this machine to be an UP host').catch(async (error: Error) => {
+    await stop();
+    throw error;
+  });
+  return { launcher, url, dataDir, databaseUrl: database.url, hostId, adminKey, stop };
 }
