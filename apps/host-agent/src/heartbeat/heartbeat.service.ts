@@ -4,15 +4,15 @@ import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
 import { NATS_CONNECTION } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
 import type { HostAbilities } from '../host/host-probe.js';
-import { AGENT_CONFIG, HOST_ABILITIES } from '../host/tokens.js';
 import { FencingService } from '../fencing/fencing.service.js';
+import { AGENT_CONFIG, HOST_ABILITIES } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 
 /** Tells compute, every few seconds, that this host is alive, what it can run and what runs on it. */
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('heartbeat');
-  private timer: NodeJS.Timeout | undefined;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -44,11 +44,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Publishes a heartbeat, then makes sure the NATS server has it (a round trip within one
-   * interval): that is contact with the control plane, which keeps the fencing watchdog quiet.
+   * A round trip to the NATS server within one interval: contact with the control plane, which
+   * keeps the fencing watchdog quiet. Apart from the heartbeat, so that a slow look at many
+   * instances never passes for a lost control plane.
    */
-  private async beat(): Promise<void> {
-    this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(await this.heartbeat()));
+  private async checkContact(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('no answer from NATS')), this.config.heartbeatIntervalMs);
@@ -63,19 +63,27 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
+    this.timers = [
+      this.every(async () => this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(await this.heartbeat())), 'heartbeat failed'),
+      this.every(() => this.checkContact(), 'no contact with the control plane'),
+    ];
+  }
+
+  /** Runs `task` now and at every interval, skipping a turn while the previous one still runs. */
+  private every(task: () => Promise<void>, failure: string): NodeJS.Timeout {
     let running = false;
-    const beat = () => {
-      if (running) return; // the previous one still waits for NATS
+    const run = () => {
+      if (running) return;
       running = true;
-      this.beat()
-        .catch((error: Error) => this.logger.error(`heartbeat failed: ${error.message}`))
+      task()
+        .catch((error: Error) => this.logger.error(`${failure}: ${error.message}`))
         .finally(() => (running = false));
     };
-    beat();
-    this.timer = setInterval(beat, this.config.heartbeatIntervalMs);
+    run();
+    return setInterval(run, this.config.heartbeatIntervalMs);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.timers.forEach(clearInterval);
   }
 }

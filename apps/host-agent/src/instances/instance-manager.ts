@@ -1,10 +1,10 @@
+import { rm, stat, writeFile } from 'node:fs/promises';
 import type { AgentInstanceStatus, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
+import type { AgentConfig } from '../host/agent-config.js';
 import { ProgramError } from '../host/program.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
-import { rm, stat, writeFile } from 'node:fs/promises';
 import type { InstanceDriver, LiveMigratingDriver, Resize } from './instance-driver.js';
-import type { AgentConfig } from '../host/agent-config.js';
 import { InstanceFolders } from './instance-folder.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
