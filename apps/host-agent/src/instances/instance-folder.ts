@@ -17,6 +17,8 @@ export class InstanceFolders {
   /** Images the agent builds itself (dev:<name>), on the storage: a disk's backing file must be where every host looks. */
   readonly images: string;
   private readonly runtimeRoot: string;
+  /** Whether the storage is apart from this host's own data folder, so other hosts may use it too. */
+  private readonly shared: boolean;
 
   constructor(
     readonly hostId: string,
@@ -26,6 +28,7 @@ export class InstanceFolders {
     this.root = path.join(path.resolve(storageDir), 'instances');
     this.images = path.join(path.resolve(storageDir), 'images');
     this.runtimeRoot = path.join(path.resolve(dataDir), 'run');
+    this.shared = path.resolve(storageDir) !== path.resolve(dataDir);
   }
 
   dir(instanceId: string): string {
@@ -66,7 +69,11 @@ export class InstanceFolders {
 
   /** The spec of an instance this host holds; null for one it does not (absent, or another host's). */
   async readOwnSpec(instanceId: string): Promise<InstanceSpec | null> {
-    return (await this.owner(instanceId)) === this.hostId ? this.readSpec(instanceId) : null;
+    const owner = await this.owner(instanceId);
+    // A folder from before owners were recorded, on storage no other host shares, is this host's.
+    if (owner === null && !this.shared && (await this.readSpec(instanceId))) await this.claim(instanceId);
+    else if (owner !== this.hostId) return null;
+    return this.readSpec(instanceId);
   }
 
   /** Every instance this host holds, as its folders say. */
