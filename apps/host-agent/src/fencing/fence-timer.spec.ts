@@ -5,6 +5,7 @@ describe('the fence timer', () => {
     const timer = new FenceTimer(6000, 0);
     expect(timer.due(6000)).toBe(false);
     expect(timer.due(6001)).toBe(true);
+    expect(timer.fenced).toBe(true);
     expect(timer.due(9000)).toBe(false);
   });
 

@@ -8,7 +8,7 @@ export const WATCHDOG_STOP = 'stop';
  */
 export class FenceTimer {
   private lastContact: number;
-  private fenced = false;
+  private fencedSinceContact = false;
 
   constructor(
     private readonly timeoutMs: number,
@@ -19,13 +19,18 @@ export class FenceTimer {
 
   contact(now: number): void {
     this.lastContact = now;
-    this.fenced = false;
+    this.fencedSinceContact = false;
+  }
+
+  /** Whether the host has been fenced since its last contact. */
+  get fenced(): boolean {
+    return this.fencedSinceContact;
   }
 
   /** True exactly once after each loss of contact longer than the timeout. */
   due(now: number): boolean {
-    if (this.fenced || now - this.lastContact <= this.timeoutMs) return false;
-    this.fenced = true;
+    if (this.fencedSinceContact || now - this.lastContact <= this.timeoutMs) return false;
+    this.fencedSinceContact = true;
     return true;
   }
 }

@@ -22,6 +22,7 @@ process.on('message', (message) => {
 // The agent is gone: the deadline stands, unless a new agent replaces this watchdog first.
 process.on('disconnect', () => {
   agentGone = true;
+  if (timer.fenced) process.exit(0); // fenced already: nothing is left to guard
 });
 
 setInterval(() => {
