@@ -5,7 +5,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { AWAN_SERVICES, connectServiceClient, freePortRange, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import { AWAN_SERVICES, connectServiceClient, freePortRange, keepDevBridgeAsFound, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 
 const SERVICES = AWAN_SERVICES;
 const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
@@ -92,7 +92,7 @@ describe('one command runs Awan', () => {
     const base = await freePortRange();
     const databaseUrl = Object.assign(new URL(TEST_DATABASE_URL), { pathname: `/${database}` }).toString();
     const hostId = uniqueName('e2e-host-');
-    const hadBridge = spawnSync('ip', ['link', 'show', 'dev', 'awanbr0']).status === 0;
+    const restoreDevBridge = keepDevBridgeAsFound();
     try {
       const awan = await startAwan({
         ...cleanEnv,
@@ -142,7 +142,7 @@ describe('one command runs Awan', () => {
       const jsm = await jetstreamManager(nats);
       for (const stream of ['IDENTITY', 'COMPUTE', 'NETWORK', 'BILLING']) await jsm.streams.delete(stream).catch(() => undefined);
       await nats.close();
-      if (!hadBridge) spawnSync('ip', ['link', 'delete', 'dev', 'awanbr0']);
+      restoreDevBridge();
     }
   });
 });

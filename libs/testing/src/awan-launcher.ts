@@ -27,6 +27,20 @@ export async function freePortRange(): Promise<number> {
   }
 }
 
+/** The seeded development pools' bridge (203.0.113.0/24), which the agent makes on first use. */
+const DEV_BRIDGE = 'awanbr0';
+
+/**
+ * What puts the development bridge back as it is now: a test that made it takes it away, as its
+ * documentation range may hide a real address of this machine's (here, the npm registry's mirror).
+ */
+export function keepDevBridgeAsFound(): () => void {
+  const existed = spawnSync('ip', ['link', 'show', 'dev', DEV_BRIDGE]).status === 0;
+  return () => {
+    if (!existed) spawnSync('ip', ['link', 'delete', 'dev', DEV_BRIDGE]);
+  };
+}
+
 export interface Launcher {
   /** The launcher's own process: the supervisor is its child, the services the supervisor's. */
   pid: number;
@@ -81,6 +95,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}):
   const hostId = uniqueName(`${label}-host-`.replace(/_/g, '-'));
   const adminKey = `awan_e2e_${uniqueName('admin_')}_0123456789`;
   const { NATS_URL: _nats, ...inherited } = process.env;
+  const restoreDevBridge = keepDevBridgeAsFound();
   const launcher = await startAwan({
     ...inherited, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
     AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000', ...env,
@@ -90,6 +105,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}):
     spawnSync('pkill', ['-KILL', '-f', dataDir]);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    restoreDevBridge();
   };
   const url = `http://127.0.0.1:${base}/graphql`;
   await waitFor(async () => {
