@@ -6,6 +6,8 @@ import { connect } from '@nats-io/transport-node';
 import { agentSubject } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
 import { runProgram } from '../../host-agent/src/host/program.js';
+import { InstanceFolders } from '../../host-agent/src/instances/instance-folder.js';
+import { QemuDriver } from '../../host-agent/src/instances/qemu.driver.js';
 import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import type { InstanceView } from '../src/instances/instances.js';
 import type { InstanceStatus } from '../src/instances/instance.decider.js';
@@ -89,14 +91,12 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
     async killHost(lostHostId) {
       const { fixture, dataDir } = system.agents.get(lostHostId)!;
       const pids = [fixture.child.pid!, Number(readFileSync(path.join(dataDir, 'run', 'fence-watchdog.pid'), 'utf8'))];
-      const storage = path.join(agentDataDir, 'instances');
-      for (const entry of readdirSync(storage)) {
-        if (readFileSync(path.join(storage, entry, 'owner'), 'utf8').trim() !== lostHostId) continue;
-        const pidFile = path.join(dataDir, 'run', entry, 'qemu.pid');
-        const qemuPid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) : 0;
-        // Only a QEMU that still runs from that pidfile: the pid may have been reused since.
-        if (qemuPid && existsSync(`/proc/${qemuPid}`) && readFileSync(`/proc/${qemuPid}/cmdline`, 'utf8').includes(pidFile)) pids.push(qemuPid);
-        else pids.push(Number((await runProgram('lxc-info', ['-P', storage, '-n', entry, '-p', '-H']).catch(() => '0')).trim()));
+      const folders = new InstanceFolders(lostHostId, agentDataDir, dataDir);
+      const qemu = new QemuDriver({ folders, accelerator: 'tcg' });
+      for (const spec of await folders.list()) {
+        pids.push(spec.kind === 'VM'
+          ? (await qemu.pid(spec)) ?? 0
+          : Number((await runProgram('lxc-info', ['-P', folders.root, '-n', spec.instanceId, '-p', '-H']).catch(() => '0')).trim()));
       }
       for (const pid of pids.filter(Boolean)) process.kill(pid, 'SIGKILL');
       await fixture.exited;
@@ -113,10 +113,9 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
     },
     async close() {
       // Whatever a failed test left on the hosts goes, through the agent holding it (instances outlive agents).
-      const storage = path.join(agentDataDir, 'instances');
-      for (const entry of existsSync(storage) ? readdirSync(storage, { withFileTypes: true }).filter((e) => e.isDirectory()) : []) {
-        const ownerFile = path.join(storage, entry.name, 'owner');
-        const owner = existsSync(ownerFile) ? readFileSync(ownerFile, 'utf8').trim() : hostId;
+      const storage = new InstanceFolders(hostId, agentDataDir);
+      for (const entry of existsSync(storage.root) ? readdirSync(storage.root, { withFileTypes: true }).filter((e) => e.isDirectory()) : []) {
+        const owner = (await storage.owner(entry.name).catch(() => null)) ?? hostId;
         await system.client.request(agentSubject(owner, 'instance.delete'), { instanceId: entry.name }, 60_000).catch(() => undefined);
       }
       for (const fixture of [system.compute, system.network, ...[...system.agents.values()].map((a) => a.fixture)]) {

@@ -9,7 +9,12 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 
 /** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
-const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = { 'instance.create': 300_000, 'instance.stop': 120_000 };
+const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
+  'instance.create': 300_000,
+  'instance.stop': 120_000,
+  // As long as the source agent waits for a live migration to complete.
+  'instance.migrate.send': 600_000,
+};
 const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
 /** The events the provisioner acts on. */

@@ -119,10 +119,7 @@ export class InstanceManager {
   adopt(instanceId: string, start: boolean): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
-      const spec = await this.folders.readSpec(instanceId);
-      if (!spec) {
-        throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root}): hosts must share AGENT_STORAGE_DIR to take over each other's instances`);
-      }
+      const spec = await this.storedSpec(instanceId);
       await this.folders.claim(instanceId);
       if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
       if (start) await this.run(() => this.startOn(spec, this.drivers[spec.kind]));
@@ -134,9 +131,7 @@ export class InstanceManager {
   receive(instanceId: string): Promise<{ uri: string }> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
-      const spec = await this.folders.readSpec(instanceId);
-      if (!spec) throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root})`);
-      if (spec.kind !== 'VM') throw AppError.badInput('instanceId', 'only a VM migrates live; a container moves stopped');
+      const spec = liveMigrating(await this.storedSpec(instanceId));
       if (spec.network) await ensureBridge(spec.network);
       return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
     });
@@ -147,18 +142,14 @@ export class InstanceManager {
     if (typeof uri !== 'string' || !/^tcp:(\[[0-9a-f:.]+\]|[0-9.]+):\d{1,5}$/i.test(uri)) {
       throw AppError.badInput('uri', 'must be tcp:<address>:<port>');
     }
-    return this.withSpec(instanceId, async (spec) => {
-      if (spec.kind !== 'VM') throw AppError.badInput('instanceId', 'only a VM migrates live; a container moves stopped');
-      await this.drivers.VM.send(spec, uri);
-    });
+    return this.withSpec(instanceId, (spec) => this.drivers.VM.send(liveMigrating(spec), uri));
   }
 
   /** Ends the receiving QEMU of a failed migration; an instance this host holds is left alone. */
   abortReceive(instanceId: string): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
-      const spec = await this.folders.readSpec(instanceId);
-      if (!spec) throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root})`);
+      const spec = await this.storedSpec(instanceId);
       if ((await this.folders.owner(instanceId)) !== this.folders.hostId) {
         await this.run(() => this.drivers[spec.kind].stop(spec, { force: true, timeoutMs: 0 }));
         await this.folders.forget(instanceId);
@@ -212,6 +203,15 @@ export class InstanceManager {
     return Promise.all(specs.map((spec) => this.statusOf(spec)));
   }
 
+  /** The spec of an instance in the storage, whichever host holds it: what adopting and migrating start from. */
+  private async storedSpec(instanceId: string): Promise<InstanceSpec> {
+    const spec = await this.folders.readSpec(instanceId);
+    if (!spec) {
+      throw AppError.notFound(`instance ${instanceId} in this host's storage (${this.folders.root}): hosts must share AGENT_STORAGE_DIR to take over each other's instances`);
+    }
+    return spec;
+  }
+
   private withSpec(
     instanceId: string,
     action: (spec: InstanceSpec, driver: InstanceDriver) => Promise<InstanceSpec | void>,
@@ -259,6 +259,11 @@ export function instanceManagerFor(agent: AgentConfig, accelerator: 'kvm' | 'tcg
     { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) },
     { stopTimeoutMs: agent.stopTimeoutMs, migrationAddress: agent.migrationAddress },
   );
+}
+
+function liveMigrating(spec: InstanceSpec): InstanceSpec {
+  if (spec.kind !== 'VM') throw AppError.badInput('instanceId', 'only a VM migrates live; a container moves stopped');
+  return spec;
 }
 
 /** A host tool's failure reaches compute with what the tool said, as an internal error. */
