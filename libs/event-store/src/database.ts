@@ -1,18 +1,75 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { ConcurrencyError } from './errors.js';
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
 export type Sql = Pick<pg.PoolClient, 'query'>;
 
 /**
- * A pool bound to one service's schema: unqualified names in its queries (read models,
- * projections) resolve there.
+ * Every wait a service's session can make has a bound, so one tenant's pile-up answers
+ * UNAVAILABLE (safe to retry) instead of holding connections for ever.
  */
-export function createPool(connectionString: string, options: { schema?: string; max?: number } = {}): pg.Pool {
-  const pool = new pg.Pool({
+export interface PoolLimits {
+  /** Connections the pool keeps open at most. */
+  max: number;
+  /** How long a request waits for a free connection of the pool. */
+  acquireTimeoutMs: number;
+  /** How long a statement waits for a lock (a row, an advisory lock) before it fails. */
+  lockTimeoutMs: number;
+  /** How long one statement may run. */
+  statementTimeoutMs: number;
+  /** How long a session may sit idle inside a transaction before PostgreSQL ends it (it holds locks, and holds the relay back). */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_POOL_LIMITS: PoolLimits = {
+  max: 10,
+  acquireTimeoutMs: 5000,
+  lockTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 10_000,
+};
+
+/** The pools whose connection the running code holds (inside `withTransaction`). */
+const heldPools = new AsyncLocalStorage<ReadonlySet<pg.Pool>>();
+
+/**
+ * A pool that refuses to hand a second connection to code already holding one of it: such code
+ * waits for a connection its own kind may be holding, and ten of them wait for ever on a pool of
+ * ten. The refusal is a programming error, found by the first test that takes the path.
+ */
+class ServicePool extends pg.Pool {
+  // pg's own query() takes its client through connect() too, so both are guarded here.
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void) {
+    if (heldPools.getStore()?.has(this)) {
+      const error = new Error('this code holds a connection of the pool already (a transaction): run its queries on that client, not on the pool');
+      if (callback) return void callback(error, undefined, () => undefined);
+      return Promise.reject(error);
+    }
+    return callback ? super.connect(callback) : super.connect();
+  }
+}
+
+/**
+ * A pool bound to one service's schema: unqualified names in its queries (read models,
+ * projections) resolve there. Its sessions talk UTC and carry the limits' timeouts.
+ */
+export function createPool(connectionString: string, options: { schema?: string } & Partial<PoolLimits> = {}): pg.Pool {
+  const limits = { ...DEFAULT_POOL_LIMITS, ...options };
+  const pool = new ServicePool({
     connectionString,
-    max: options.max ?? 10,
-    // UTC sessions: a timestamptz cast to a date (a billing month, say) must not follow the server's zone.
-    options: ['-c TimeZone=UTC', ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : [])].join(' '),
+    max: limits.max,
+    connectionTimeoutMillis: limits.acquireTimeoutMs,
+    options: [
+      // UTC sessions: a timestamptz cast to a date (a billing month, say) must not follow the server's zone.
+      '-c TimeZone=UTC',
+      `-c lock_timeout=${limits.lockTimeoutMs}`,
+      `-c statement_timeout=${limits.statementTimeoutMs}`,
+      `-c idle_in_transaction_session_timeout=${limits.idleInTransactionTimeoutMs}`,
+      ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : []),
+    ].join(' '),
   });
   // A client losing its server (PostgreSQL restarted) must not crash the process. The pool reports
   // it for idle clients; a checked-out client reports it itself, when it is between queries (the
@@ -23,12 +80,16 @@ export function createPool(connectionString: string, options: { schema?: string;
   return pool;
 }
 
-/** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+/**
+ * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. While
+ * it runs, the same pool refuses `work` a second connection (see ServicePool).
+ */
 export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const result = await work(client);
+    const held = new Set(heldPools.getStore() ?? []).add(pool);
+    const result = await heldPools.run(held, () => work(client));
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -37,6 +98,23 @@ export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient
   } finally {
     client.release();
   }
+}
+
+/**
+ * Whether an error is PostgreSQL (or the pool) being busy or away rather than the request being
+ * wrong: a lock or a connection not had in time, a statement cancelled by its timeout, a session
+ * ended, a stream that kept moving under every retry. The request may be retried as it is.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (error instanceof ConcurrencyError) return true;
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return (
+    ['55P03', '57014', '25P03', '40001', '40P01', '53300', '57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code) ||
+    (typeof e?.message === 'string' && /^(timeout exceeded when trying to connect|Connection terminated)/.test(e.message))
+  );
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -1,6 +1,7 @@
+import type pg from 'pg';
 import type { EventMetadata } from '#libs/contracts';
 import { ConcurrencyError } from './errors.js';
-import type { Sql } from './database.js';
+import { withTransaction, type Sql } from './database.js';
 import type { DomainEvent, EventStore, RecordedEvent } from './event-store.js';
 
 /**
@@ -64,8 +65,25 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
       return { events, state: decided.reduce(decider.evolve, state), version: version + events.length };
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
-      // A short random pause keeps competing writers from colliding in lock-step.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      await pauseBeforeRetry(attempt);
+    }
+  }
+}
+
+/** A short random pause keeps competing writers from colliding in lock-step. */
+const pauseBeforeRetry = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+
+/**
+ * `work` in one transaction, run again from the start when one of its decisions lost to a
+ * concurrent append: each attempt judges the command against the facts as they are then.
+ */
+export async function withRetriedTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>, maxAttempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await withTransaction(pool, work);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+      await pauseBeforeRetry(attempt);
     }
   }
 }

@@ -121,7 +121,7 @@ export class EventStore {
       throw error;
     }
     if (rows.length === 0) {
-      throw new ConcurrencyError(streamId, expected ?? -1, await this.streamVersion(streamId));
+      throw new ConcurrencyError(streamId, expected ?? -1, await this.streamVersion(streamId, sql));
     }
     // The n-th event took version head + n, so version order is input order.
     rows.sort((a, b) => a.version - b.version);
@@ -139,8 +139,8 @@ export class EventStore {
     );
   }
 
-  async streamVersion(streamId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ version: number }>(
+  async streamVersion(streamId: string, sql: Sql = this.pool): Promise<number> {
+    const { rows } = await sql.query<{ version: number }>(
       `SELECT coalesce(max(version), 0)::integer AS version FROM ${this.table} WHERE stream_id = $1`,
       [streamId],
     );

@@ -57,6 +57,9 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
   const applied: string[] = [];
   const client = await pool.connect();
   try {
+    // A migration may rewrite a large table, and replicas starting together wait here for the first
+    // one's: this session alone goes without the pool's lock and statement timeouts.
+    await client.query('SET lock_timeout = 0; SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`awan.migrate.${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoted}`);
     await client.query(
@@ -80,6 +83,7 @@ export async function migrate(pool: pg.Pool, schema: string, migrations: readonl
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`awan.migrate.${schema}`]).catch(() => undefined);
+    await client.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
     client.release();
   }
   return applied;

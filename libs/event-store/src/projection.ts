@@ -28,6 +28,8 @@ export async function rebuildProjection(store: EventStore, projectionName: strin
     throw new Error(`no projection "${projectionName}" in schema ${store.schema} (known: ${known})`);
   }
   return withTransaction(store.pool, async (tx) => {
+    // An operator's rebuild may take long over a large log: its transaction alone goes without the timeouts.
+    await tx.query("SET LOCAL lock_timeout = 0; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0");
     // SHARE mode lets readers on but makes appends wait until the rebuild commits.
     await tx.query(`LOCK TABLE ${store.table} IN SHARE MODE`);
     await projection.clear(tx);

@@ -9,12 +9,13 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { createPool, EventRelay, EventStore } from '#libs/event-store';
+import { createPool, EventRelay, EventStore, type PoolLimits } from '#libs/event-store';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
 import { NATS_CONNECTION, PG_POOL } from './tokens.js';
 
 export interface EventSourcingOptions extends EventStoreDefinition {
   databaseUrl: string;
+  limits: PoolLimits;
 }
 
 /** Starts the service's relay once the application is up, and stops it before the pool closes. */
@@ -46,7 +47,7 @@ export class EventSourcingModule implements OnApplicationShutdown {
         {
           provide: PG_POOL,
           useFactory: async () => {
-            const pool = createPool(options.databaseUrl, { schema: options.service });
+            const pool = createPool(options.databaseUrl, { schema: options.service, ...options.limits });
             await migrateEventStore(pool, options);
             return pool;
           },

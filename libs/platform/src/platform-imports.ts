@@ -20,7 +20,7 @@ export function platformImports(
     HealthModule.forService(config.service),
   ];
   if (eventStore) {
-    imports.push(EventSourcingModule.forService({ ...eventStore, databaseUrl: requireDatabaseUrl(config) }));
+    imports.push(EventSourcingModule.forService({ ...eventStore, databaseUrl: requireDatabaseUrl(config), limits: config.database }));
   }
   return imports;
 }

@@ -3,6 +3,7 @@ import { Logger, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { isTransientDatabaseError } from '#libs/event-store';
 import { natsListenerOptions, RpcErrorFilter } from '#libs/messaging';
 import type { ServiceConfig } from './service-config.js';
 
@@ -25,7 +26,7 @@ export async function runService(
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {
     deferInitialization: true,
   }) as NestMicroservice;
-  listener.useGlobalFilters(new RpcErrorFilter());
+  listener.useGlobalFilters(new RpcErrorFilter(isTransientDatabaseError));
   listener.setIsInitHookCalled(true);
   app.enableShutdownHooks();
   await app.startAllMicroservices();
