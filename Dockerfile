@@ -1,5 +1,5 @@
 # One image for every Awan service; docker-compose.yml picks the app with the command.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /awan
 COPY package.json package-lock.json .npmrc ./
 RUN npm install --no-audit --no-fund
@@ -9,7 +9,7 @@ COPY libs libs
 COPY scripts scripts
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /awan
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=build /awan/package.json ./

@@ -1,4 +1,4 @@
-// Jest runs in ESM mode: NestJS 12 ships ESM only, which Node 20's Jest cannot require().
+// Jest runs in ESM mode: NestJS 12 ships ESM only, and Jest loads modules through its own loader, not Node's require().
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
