@@ -54,13 +54,19 @@ export interface AgentInstanceStatus {
   fenced?: boolean;
 }
 
+/** A resize's answer: the instance at its new size, and whether its guest was restarted to get there. */
+export interface AgentResizeStatus extends AgentInstanceStatus {
+  /** A running VM that could not grow in place (shrinking, past the room it started with) was stopped and started. */
+  restarted: boolean;
+}
+
 /** Payloads of `agent.<hostId>.instance.<command>`. */
 export interface AgentCommands {
   'instance.create': { request: { spec: InstanceSpec; start: boolean }; reply: AgentInstanceStatus };
   'instance.start': { request: { instanceId: string }; reply: AgentInstanceStatus };
   'instance.stop': { request: { instanceId: string; force?: boolean; timeoutMs?: number }; reply: AgentInstanceStatus };
   'instance.reboot': { request: { instanceId: string }; reply: AgentInstanceStatus };
-  'instance.resize': { request: { instanceId: string; vcpus: number; memoryMb: number; diskGb: number }; reply: AgentInstanceStatus };
+  'instance.resize': { request: { instanceId: string; vcpus: number; memoryMb: number; diskGb: number }; reply: AgentResizeStatus };
   'instance.delete': { request: { instanceId: string }; reply: AgentInstanceStatus };
   'instance.status': { request: { instanceId: string }; reply: AgentInstanceStatus };
   /**

@@ -15,6 +15,11 @@ export interface HostAbilities {
 
 const works = (program: string, args: string[]) => runProgram(program, args, { timeoutMs: 10_000 }).then(() => true, () => false);
 
+/** This machine's processors and memory: the most its instances can have. */
+export function machineSize(): { vcpus: number; memoryMb: number } {
+  return { vcpus: os.cpus().length, memoryMb: Math.floor(os.totalmem() / 1024 / 1024) };
+}
+
 /** What this host can run: QEMU (with or without KVM), LXC (as root), and how much of it. */
 export async function probeHost(dataDir: string, preferred?: 'kvm' | 'tcg'): Promise<HostAbilities> {
   const notes: string[] = [];
@@ -40,8 +45,7 @@ export async function probeHost(dataDir: string, preferred?: 'kvm' | 'tcg'): Pro
     kinds,
     accelerator,
     capacity: {
-      vcpus: os.cpus().length,
-      memoryMb: Math.floor(os.totalmem() / 1024 / 1024),
+      ...machineSize(),
       diskGb: Math.floor((disk.blocks * disk.bsize) / 1024 ** 3),
     },
     notes,

@@ -14,8 +14,11 @@ export interface InstanceDriver {
   /** Asks the guest to shut down and waits up to `timeoutMs`; then, or when `force`, ends it. */
   stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void>;
   reboot(spec: InstanceSpec): Promise<void>;
-  /** Applies what can change while it runs; the rest applies at its next start. */
-  resize(spec: InstanceSpec, to: Resize): Promise<void>;
+  /**
+   * Applies what can change while it runs; the rest applies at its next start. Answers whether
+   * a running instance must restart to take its new size (the caller restarts it).
+   */
+  resize(spec: InstanceSpec, to: Resize): Promise<{ restart: boolean }>;
   /** Ends it and removes every process, interface and file it had outside its folder. */
   destroy(spec: InstanceSpec): Promise<void>;
   state(spec: InstanceSpec): Promise<Exclude<AgentInstanceState, 'MISSING'>>;

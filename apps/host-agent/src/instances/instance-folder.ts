@@ -109,7 +109,7 @@ async function readIfThere(file: string): Promise<string | null> {
 }
 
 /** A crash never leaves half a file; the temporary name is unique, as two hosts may write at once. */
-async function writeAtomically(target: string, text: string): Promise<void> {
+export async function writeAtomically(target: string, text: string): Promise<void> {
   const partial = `${target}.new-${randomUUID()}`;
   await writeFile(partial, text, { mode: 0o600 });
   await rename(partial, target);

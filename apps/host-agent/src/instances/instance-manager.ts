@@ -1,5 +1,5 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
-import type { AgentInstanceStatus, InstanceSpec } from '#libs/contracts';
+import type { AgentInstanceStatus, AgentResizeStatus, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 import type { AgentConfig } from '../host/agent-config.js';
 import { ProgramError } from '../host/program.js';
@@ -81,14 +81,26 @@ export class InstanceManager {
     return this.withSpec(instanceId, (spec, driver) => driver.reboot(spec));
   }
 
-  resize(instanceId: string, to: Resize) {
-    return this.withSpec(instanceId, async (spec, driver) => {
+  /**
+   * Gives the instance its new size: live where its driver can; a running instance that cannot
+   * take it in place restarts (a graceful stop, then a start), and the answer says so. The spec is
+   * written before the restart, so whatever starts the instance next starts it at its new size.
+   */
+  async resize(instanceId: string, to: Resize): Promise<AgentResizeStatus> {
+    let restarted = false;
+    const status = await this.withSpec(instanceId, async (spec, driver) => {
       const next = validateSpec({ ...spec, ...to });
       if (next.diskGb < spec.diskGb) throw AppError.badInput('diskGb', `a disk only grows: it has ${spec.diskGb} GB`);
-      await driver.resize(spec, { vcpus: next.vcpus, memoryMb: next.memoryMb, diskGb: next.diskGb });
+      const { restart } = await driver.resize(spec, { vcpus: next.vcpus, memoryMb: next.memoryMb, diskGb: next.diskGb });
       await this.folders.writeSpec(next);
+      if (restart) {
+        await driver.stop(spec, { force: false, timeoutMs: this.stopTimeoutMs });
+        await this.startOn(next, driver);
+        restarted = true;
+      }
       return next;
     });
+    return { ...status, restarted };
   }
 
   private async startOn(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {

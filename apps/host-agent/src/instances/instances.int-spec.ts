@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -22,11 +22,15 @@ const canVms = abilities.kinds.includes('VM') && root;
 if (!canContainers) console.warn(`skipping the LXC container tests: ${abilities.notes.join('; ')}`);
 if (!canVms) console.warn(`skipping the QEMU VM tests: ${root ? abilities.notes.join('; ') : 'not root (tap devices need it)'}`);
 
+/** A host's agent: its instance manager over its folders; the storage is `dataDir`, shared by the test's hosts. */
+function agentOn(hostFolders: InstanceFolders): InstanceManager {
+  // The room a VM starts with depends on its host: the test's hosts have one size, whatever machine runs the test.
+  const vms = new QemuDriver({ folders: hostFolders, accelerator: abilities.accelerator ?? 'tcg', host: { vcpus: 8, memoryMb: 16 * 1024 } });
+  // The blank disk's firmware never hears an ACPI powerdown: a stop, and a resize's restart, is forced after this.
+  return new InstanceManager(hostFolders, { VM: vms, CONTAINER: new LxcDriver(hostFolders) }, { stopTimeoutMs: 3000 });
+}
 const folders = new InstanceFolders('test-host', dataDir);
-const manager = new InstanceManager(folders, {
-  VM: new QemuDriver({ folders, accelerator: abilities.accelerator ?? 'tcg' }),
-  CONTAINER: new LxcDriver(folders),
-});
+const manager = agentOn(folders);
 const bridge = `awtb${randomUUID().slice(0, 6)}`;
 const lxc = (id: string) => ['-P', folders.root, '-n', id];
 
@@ -158,6 +162,101 @@ async function bridgePorts(): Promise<string[]> {
     expect(disk['virtual-size']).toBe(3 * 1024 ** 3);
     await manager.delete(vm.instanceId);
   });
+
+  const MiB = 1024 ** 2;
+  /** What the VM's running QEMU gives its guest, as QMP reports it: memory booted with and plugged, vCPUs, disk size. */
+  async function guestSize(socket: string) {
+    const memory = await qmp<{ 'base-memory': number; 'plugged-memory'?: number }>(socket, 'query-memory-size-summary');
+    const vcpus = (await qmp<unknown[]>(socket, 'query-cpus-fast')).length;
+    const blocks = await qmp<{ device: string; inserted: { image: { 'virtual-size': number } } }[]>(socket, 'query-block');
+    const disk = blocks.find((block) => block.device === 'disk0')!.inserted.image['virtual-size'];
+    return { memoryMb: (memory['base-memory'] + (memory['plugged-memory'] ?? 0)) / MiB, vcpus, diskGb: disk / 1024 ** 3 };
+  }
+  const qemuPid = async (hostFolders: InstanceFolders, id: string) => Number(readFileSync(await hostFolders.runtimeFile(id, 'qemu.pid'), 'utf8'));
+
+  it('resizes a running VM in place, in the same QEMU, and restarts it to shrink it or to grow past its room', async () => {
+    const vm = spec('VM', blank, { memoryMb: 512, vcpus: 1, diskGb: 1, network: undefined });
+    const id = vm.instanceId;
+    await manager.create(vm, true);
+    const socket = await folders.runtimeFile(id, 'qmp.sock');
+    const pid = await qemuPid(folders, id);
+    expect(await guestSize(socket)).toEqual({ memoryMb: 512, vcpus: 1, diskGb: 1 });
+
+    const grown = { vcpus: 2, memoryMb: 1024, diskGb: 2 };
+    expect(await manager.resize(id, grown)).toMatchObject({ state: 'RUNNING', ...grown, restarted: false });
+    expect(await guestSize(socket)).toEqual(grown);
+    expect(await qemuPid(folders, id)).toBe(pid);
+    // Asked again, as compute does when an answer is late: nothing more is plugged.
+    expect(await manager.resize(id, grown)).toMatchObject({ state: 'RUNNING', restarted: false });
+    expect(await guestSize(socket)).toEqual(grown);
+
+    expect(await manager.resize(id, { vcpus: 1, memoryMb: 512, diskGb: 2 })).toMatchObject({ state: 'RUNNING', memoryMb: 512, vcpus: 1, restarted: true });
+    const restartedPid = await qemuPid(folders, id);
+    expect(restartedPid).not.toBe(pid);
+    expect(await processGone(pid)).toBe(true);
+    expect(await guestSize(socket)).toEqual({ memoryMb: 512, vcpus: 1, diskGb: 2 });
+
+    // Room is four times what it started with: 2560 MB is past it.
+    expect(await manager.resize(id, { vcpus: 1, memoryMb: 2560, diskGb: 2 })).toMatchObject({ state: 'RUNNING', memoryMb: 2560, restarted: true });
+    expect(await qemuPid(folders, id)).not.toBe(restartedPid);
+    expect(await guestSize(socket)).toEqual({ memoryMb: 2560, vcpus: 1, diskGb: 2 });
+    await manager.delete(id);
+  }, 120_000);
+
+  it('keeps a grown VM’s size through an agent restart, a live migration to another host and a cold start', async () => {
+    const vm = spec('VM', blank, { memoryMb: 512, vcpus: 1, diskGb: 1, network: undefined });
+    const id = vm.instanceId;
+    await manager.create(vm, true);
+    await manager.resize(id, { vcpus: 2, memoryMb: 1024, diskGb: 1 });
+    const pid = await qemuPid(folders, id);
+
+    // A restarted agent knows the VM's room and what was plugged into it, and grows it further in place.
+    const restartedAgent = agentOn(new InstanceFolders('test-host', dataDir));
+    expect(await restartedAgent.status(id)).toMatchObject({ state: 'RUNNING', memoryMb: 1024, vcpus: 2 });
+    expect(await restartedAgent.resize(id, { vcpus: 3, memoryMb: 1536, diskGb: 1 })).toMatchObject({ restarted: false });
+    expect(await guestSize(await folders.runtimeFile(id, 'qmp.sock'))).toEqual({ memoryMb: 1536, vcpus: 3, diskGb: 1 });
+    expect(await qemuPid(folders, id)).toBe(pid);
+
+    // Another host on the same storage receives it live: its QEMU must have the same DIMMs and vCPUs, or the migration fails.
+    const otherDataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-b-'));
+    const otherFolders = new InstanceFolders('other-host', dataDir, otherDataDir);
+    const other = agentOn(otherFolders);
+    try {
+      const { uri } = await other.receive(id);
+      await restartedAgent.send(id, uri);
+      expect(await other.adopt(id, true)).toMatchObject({ state: 'RUNNING', memoryMb: 1536, vcpus: 3 });
+      expect(await processGone(pid)).toBe(true);
+      const otherSocket = await otherFolders.runtimeFile(id, 'qmp.sock');
+      expect(await qmp(otherSocket, 'query-status')).toMatchObject({ status: 'running' });
+      expect(await guestSize(otherSocket)).toEqual({ memoryMb: 1536, vcpus: 3, diskGb: 1 });
+      // And there it still grows in place.
+      expect(await other.resize(id, { vcpus: 4, memoryMb: 2048, diskGb: 1 })).toMatchObject({ restarted: false });
+      expect(await guestSize(otherSocket)).toEqual({ memoryMb: 2048, vcpus: 4, diskGb: 1 });
+
+      // Started cold, QEMU boots with the new size and nothing plugged.
+      await other.stop(id, true);
+      expect(await other.start(id)).toMatchObject({ state: 'RUNNING', memoryMb: 2048, vcpus: 4 });
+      expect(await qmp(otherSocket, 'query-memory-size-summary')).toEqual({ 'base-memory': 2048 * MiB, 'plugged-memory': 0 });
+      expect(await guestSize(otherSocket)).toEqual({ memoryMb: 2048, vcpus: 4, diskGb: 1 });
+    } finally {
+      await other.delete(id);
+      rmSync(otherDataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('restarts a VM an older agent started, which has no record of room, for any growth', async () => {
+    const vm = spec('VM', blank, { memoryMb: 512, vcpus: 1, diskGb: 1, network: undefined });
+    const id = vm.instanceId;
+    await manager.create(vm, true);
+    rmSync(folders.file(id, 'qemu-machine.json')); // as an agent before room left it
+    const pid = await qemuPid(folders, id);
+    expect(await manager.resize(id, { vcpus: 1, memoryMb: 1024, diskGb: 1 })).toMatchObject({ memoryMb: 1024, restarted: true });
+    expect(await qemuPid(folders, id)).not.toBe(pid);
+    expect(await guestSize(await folders.runtimeFile(id, 'qmp.sock'))).toEqual({ memoryMb: 1024, vcpus: 1, diskGb: 1 });
+    // Restarted by this agent, it has room now.
+    expect(await manager.resize(id, { vcpus: 2, memoryMb: 2048, diskGb: 1 })).toMatchObject({ restarted: false });
+    await manager.delete(id);
+  }, 60_000);
 
   it('hands user data with shell metacharacters to the guest verbatim and writes nothing outside the instance folder', async () => {
     const userData = '#!/bin/sh\necho $(touch /tmp/awan-pwned) `reboot`; cat ../../../etc/shadow > /tmp/awan-pwned\n';

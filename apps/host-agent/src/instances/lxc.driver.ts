@@ -113,12 +113,15 @@ export class LxcDriver implements InstanceDriver {
     await this.start(spec);
   }
 
-  async resize(spec: InstanceSpec, to: Resize): Promise<void> {
+  /** Limits change live, either way: a container never restarts for a resize. */
+  async resize(spec: InstanceSpec, to: Resize): Promise<{ restart: boolean }> {
     const next = { ...spec, ...to };
     await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(next), { mode: 0o600 });
-    if ((await this.state(spec)) !== 'RUNNING') return;
-    // cgroup v1 refuses a memory limit below current usage; the error reaches the caller.
-    for (const [key, value] of cgroupLimits(this.unified, to)) await runProgram('lxc-cgroup', [...this.lxc(spec), key, value]);
+    if ((await this.state(spec)) === 'RUNNING') {
+      // cgroup v1 refuses a memory limit below current usage; the error reaches the caller.
+      for (const [key, value] of cgroupLimits(this.unified, to)) await runProgram('lxc-cgroup', [...this.lxc(spec), key, value]);
+    }
+    return { restart: false };
   }
 
   async destroy(spec: InstanceSpec): Promise<void> {

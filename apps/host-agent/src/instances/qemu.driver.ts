@@ -4,12 +4,14 @@ import { createServer, isIP } from 'node:net';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
+import { machineSize } from '../host/host-probe.js';
 import { processGone, runProgram } from '../host/program.js';
 import { buildNoCloudSeed } from './cloud-init-seed.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import { waitUntil } from './instance-driver.js';
-import type { InstanceFolders } from './instance-folder.js';
+import { writeAtomically, type InstanceFolders } from './instance-folder.js';
 import { macFor } from './instance-spec.js';
+import { growthTo, machineArgs, machineFor, machineWithoutRoom, parseMachine, type Dimm, type HotPluggedCpu, type QemuMachine } from './qemu-machine.js';
 import { qmp } from './qmp-client.js';
 import { ensureTap, removeTap, tapName } from './host-network.js';
 
@@ -18,17 +20,37 @@ export interface QemuOptions {
   /** `kvm` where /dev/kvm works; `tcg` boots any guest, slowly (and is the only one that boots Linux under nested KVM here). */
   accelerator: 'kvm' | 'tcg';
   binary?: string;
+  /** What bounds a VM's room to grow in place; this machine's processors and memory by default. */
+  host?: { vcpus: number; memoryMb: number };
 }
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+/** The VM's record of its QEMU machine (qemu-machine.ts), in its folder: a migration's target reads it. */
+const MACHINE_FILE = 'qemu-machine.json';
+
+interface MemoryDevice {
+  type: string;
+  data: { id?: string; memdev: string; size: number; slot: number; addr: number };
+}
+interface HotpluggableCpu {
+  type: string;
+  props: Record<string, number>;
+  'qom-path'?: string;
+}
 
 /**
  * One `qemu-system-x86_64` per VM, daemonized so it outlives the agent, driven over QMP.
  * An image is a qcow2 (the VM boots from an overlay on it) or a folder with `vmlinuz` and
- * `initrd.img` (direct kernel boot onto a blank disk).
+ * `initrd.img` (direct kernel boot onto a blank disk). A VM starts with room to grow (see
+ * `machineFor`): a resize hot-plugs DIMMs and vCPUs into the running QEMU and grows its disk.
  */
 export class QemuDriver implements InstanceDriver {
-  constructor(private readonly options: QemuOptions) {}
+  private readonly host: { vcpus: number; memoryMb: number };
+
+  constructor(private readonly options: QemuOptions) {
+    this.host = options.host ?? machineSize();
+  }
 
   private file(spec: InstanceSpec, name: string) {
     return this.options.folders.file(spec.instanceId, name);
@@ -84,19 +106,34 @@ export class QemuDriver implements InstanceDriver {
   async start(spec: InstanceSpec): Promise<void> {
     if (await this.pid(spec)) return;
     await this.growDisk(spec);
-    await this.launch(spec);
+    // Recorded before QEMU starts, so that no QEMU runs with a machine other than its record.
+    const machine = machineFor(spec, this.host);
+    await this.recordMachine(spec, machine);
+    await this.launch(spec, machine);
   }
 
-  /** Starts QEMU for the VM; with `incoming`, one that waits for a live migration's state at that URI. */
-  private async launch(spec: InstanceSpec, incoming?: string): Promise<void> {
+  /** The machine the VM's QEMU runs as; one an older agent started has no record, and no room. */
+  private async machine(spec: InstanceSpec): Promise<QemuMachine> {
+    const text = await readFile(this.file(spec, MACHINE_FILE), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    return text === null ? machineWithoutRoom(spec) : parseMachine(text);
+  }
+
+  private async recordMachine(spec: InstanceSpec, machine: QemuMachine): Promise<void> {
+    await writeAtomically(this.file(spec, MACHINE_FILE), JSON.stringify(machine, null, 2));
+  }
+
+  /** Starts QEMU for the VM as `machine`; with `incoming`, one that waits for a live migration's state at that URI. */
+  private async launch(spec: InstanceSpec, machine: QemuMachine, incoming?: string): Promise<void> {
     const socket = await this.runtime(spec, 'qmp.sock');
     await rm(socket, { force: true });
     const args = [
       '-name', `guest=${spec.name},process=awan-${spec.instanceId}`,
       '-accel', this.options.accelerator,
       '-cpu', 'qemu64',
-      '-m', String(spec.memoryMb),
-      '-smp', String(spec.vcpus),
+      ...machineArgs(machine),
       '-display', 'none',
       // Appended: a VM's two QEMUs of a live migration write one console log.
       '-chardev', `file,id=console0,path=${this.file(spec, 'console.log')},append=on`,
@@ -128,8 +165,9 @@ export class QemuDriver implements InstanceDriver {
   }
 
   /**
-   * Live migration, target side: a QEMU with the VM's devices on the shared disk, waiting on a
-   * free port of `address` for its state. Asked again, it answers the same URI.
+   * Live migration, target side: a QEMU with the VM's devices (its recorded machine, with what
+   * was hot-plugged) on the shared disk, waiting on a free port of `address` for its state.
+   * Asked again, it answers the same URI.
    */
   async receive(spec: InstanceSpec, address: string): Promise<string> {
     const uriFile = await this.runtime(spec, 'incoming.uri');
@@ -139,7 +177,7 @@ export class QemuDriver implements InstanceDriver {
       throw AppError.conflict(`instance ${spec.instanceId} runs on this host already`);
     }
     const uri = `tcp:${isIP(address) === 6 ? `[${address}]` : address}:${await freePort(address)}`;
-    await this.launch(spec, uri);
+    await this.launch(spec, await this.machine(spec), uri);
     await writeFile(uriFile, uri);
     return uri;
   }
@@ -173,7 +211,7 @@ export class QemuDriver implements InstanceDriver {
     await rm(await this.runtime(spec, 'incoming.uri'), { force: true });
   }
 
-  /** Disks only grow, and only while the VM is off: a resize takes effect at the next start. */
+  /** Grows the disk of a VM that is off (disks only grow); a running one's grows over QMP. */
   private async growDisk(spec: InstanceSpec): Promise<void> {
     const disk = this.file(spec, 'disk.qcow2');
     const info = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', disk])) as { 'virtual-size': number };
@@ -207,11 +245,76 @@ export class QemuDriver implements InstanceDriver {
     await qmp(await this.runtime(spec, 'qmp.sock'), 'system_reset');
   }
 
-  async resize(spec: InstanceSpec, to: Resize): Promise<void> {
-    if (!(await this.pid(spec))) return this.growDisk({ ...spec, diskGb: to.diskGb });
-    // The balloon can give back memory up to what the VM booted with; more needs a restart.
-    if (to.memoryMb <= spec.memoryMb) {
-      await qmp(await this.runtime(spec, 'qmp.sock'), 'balloon', { value: to.memoryMb * 1024 * 1024 }).catch(() => undefined);
+  /**
+   * A VM that is off takes its new size at its next start. A running one's disk grows now
+   * (`block_resize`: the guest sees a bigger disk); its memory and vCPUs grow by hot-plugging
+   * DIMMs and vCPUs within its room. Shrinking, or growing past the room, needs a restart.
+   * Asked again, it plugs only what the running QEMU lacks.
+   */
+  async resize(spec: InstanceSpec, to: Resize): Promise<{ restart: boolean }> {
+    if ((await this.state(spec)) !== 'RUNNING') {
+      await this.growDisk({ ...spec, diskGb: to.diskGb });
+      return { restart: false };
+    }
+    const socket = await this.runtime(spec, 'qmp.sock');
+    await this.growRunningDisk(socket, to.diskGb);
+    const recorded = await this.machine(spec);
+    // What QEMU has plugged counts, not the record: an agent that died mid-resize may have plugged more than it wrote down.
+    const machine = { ...recorded, ...(await this.plugged(socket)) };
+    const growth = growthTo(machine, to);
+    if (!growth) return { restart: true };
+    if (growth.memoryMb > 0) await this.plugDimm(socket, machine, growth.memoryMb);
+    if (growth.vcpus > 0) await this.plugCpus(socket, growth.vcpus);
+    // Written even when nothing was plugged now: a retry may follow a first try that died before writing.
+    if (machine.slots > 0 || machine.maxVcpus > machine.vcpus) await this.recordMachine(spec, { ...recorded, ...(await this.plugged(socket)) });
+    return { restart: false };
+  }
+
+  private async growRunningDisk(socket: string, diskGb: number): Promise<void> {
+    const devices = await qmp<{ device: string; inserted?: { image: { 'virtual-size': number } } }[]>(socket, 'query-block');
+    const size = devices.find((d) => d.device === 'disk0')?.inserted?.image['virtual-size'] ?? 0;
+    if (size < diskGb * GiB) await qmp(socket, 'block_resize', { device: 'disk0', size: diskGb * GiB });
+  }
+
+  /** The DIMMs and vCPUs plugged into the running QEMU after it started. */
+  private async plugged(socket: string): Promise<{ dimms: Dimm[]; cpus: HotPluggedCpu[] }> {
+    const memory = await qmp<MemoryDevice[]>(socket, 'query-memory-devices');
+    const dimms = memory.filter((device) => device.type === 'dimm').map(({ data }) => ({
+      id: data.id!, memdev: data.memdev.replace(/^\/objects\//, ''), sizeMb: data.size / MiB, slot: data.slot, addr: data.addr,
+    }));
+    const cpus = (await qmp<HotpluggableCpu[]>(socket, 'query-hotpluggable-cpus'))
+      .filter((cpu) => cpu['qom-path']?.startsWith('/machine/peripheral/'))
+      .map((cpu) => ({ id: cpu['qom-path']!.slice('/machine/peripheral/'.length), driver: cpu.type, props: cpu.props }));
+    return { dimms: dimms.sort((a, b) => a.slot - b.slot), cpus: cpus.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true })) };
+  }
+
+  /** One DIMM of `sizeMb` in the first free slot: a RAM backend, then the device using it. */
+  private async plugDimm(socket: string, machine: QemuMachine, sizeMb: number): Promise<void> {
+    let slot = 0;
+    while (machine.dimms.some((dimm) => dimm.slot === slot)) slot++;
+    const memdev = `mem${slot}`;
+    // A backend without its DIMM, left by an agent that died between the two steps, goes first (unknown ids fail: ignored).
+    await qmp(socket, 'object-del', { id: memdev }).catch(() => undefined);
+    await qmp(socket, 'object-add', { 'qom-type': 'memory-backend-ram', id: memdev, size: sizeMb * MiB });
+    try {
+      await qmp(socket, 'device_add', { driver: 'pc-dimm', id: `dimm${slot}`, memdev, slot });
+    } catch (error) {
+      await qmp(socket, 'object-del', { id: memdev }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `count` more vCPUs, in the free places QEMU lists for them, lowest first. */
+  private async plugCpus(socket: string, count: number): Promise<void> {
+    const order = (props: Record<string, number>) => ['socket-id', 'die-id', 'core-id', 'thread-id'].map((key) => props[key] ?? 0);
+    const free = (await qmp<HotpluggableCpu[]>(socket, 'query-hotpluggable-cpus'))
+      .filter((cpu) => !cpu['qom-path'])
+      .sort((a, b) => {
+        const [x, y] = [order(a.props), order(b.props)];
+        return x.reduce((result, value, i) => result || value - y[i], 0);
+      });
+    for (const cpu of free.slice(0, count)) {
+      await qmp(socket, 'device_add', { driver: cpu.type, id: `cpu-${order(cpu.props).join('-')}`, ...cpu.props });
     }
   }
 
