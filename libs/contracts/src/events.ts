@@ -36,7 +36,8 @@ export interface ComputeEvents {
   InstanceScheduled: { hostId: string };
   InstanceStarted: Record<string, never>;
   InstanceStopped: Record<string, never>;
-  InstanceResized: { fromPlanId: string; toPlanId: string };
+  /** `restarted` (true, or absent): the guest was restarted to take its new size, as it could not grow or shrink in place. */
+  InstanceResized: { fromPlanId: string; toPlanId: string; restarted?: boolean };
   InstanceMigrated: { fromHostId: string; toHostId: string };
   InstanceFailed: { reason: string };
   InstanceDeleted: Record<string, never>;

@@ -12,6 +12,8 @@ import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, 
 const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
   'instance.create': 300_000,
   'instance.stop': 120_000,
+  // A resize may restart the guest: a graceful stop, then a start.
+  'instance.resize': 120_000,
   // As long as the source agent waits for a live migration to complete.
   'instance.migrate.send': 600_000,
 };
@@ -82,6 +84,7 @@ export class InstanceProvisioner {
   private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number): Promise<void> {
     const operation = state.operation!;
     const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
+    let restarted = false;
     try {
       switch (operation.kind) {
         case 'create':
@@ -98,7 +101,8 @@ export class InstanceProvisioner {
           break;
         case 'resize': {
           const plan = (await this.catalog.plan(operation.resize!.toPlanId))!;
-          await this.ask(state.hostId!, 'instance.resize', { instanceId, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb });
+          const reply = await this.ask(state.hostId!, 'instance.resize', { instanceId, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb });
+          restarted = reply.restarted === true; // an agent from before restarts were reported says nothing
           break;
         }
         case 'migrate':
@@ -117,7 +121,7 @@ export class InstanceProvisioner {
       await answer({ type: 'FailOperation', requestVersion, reason: `${operation.kind} failed on host ${state.hostId}: ${error.message}` });
       return;
     }
-    await answer({ type: 'CompleteOperation', requestVersion });
+    await answer({ type: 'CompleteOperation', requestVersion, restarted });
   }
 
   /**

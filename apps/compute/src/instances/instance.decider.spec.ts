@@ -117,6 +117,16 @@ describe('an instance', () => {
       spec.given(running).when({ type: 'ResizeInstance', toPlanId: 'ct-2g', toKind: 'CONTAINER' }).thenThrows('planId: a VM takes a VM plan');
     });
 
+    it('records in its history that a resize restarted the guest, when the host had to', () => {
+      const resizing: InstanceEvent = { type: 'InstanceResizeRequested', data: { fromPlanId: 'vm-2g', toPlanId: 'vm-1g' } };
+      const restartedResize: InstanceEvent = { type: 'InstanceResized', data: { fromPlanId: 'vm-2g', toPlanId: 'vm-1g', restarted: true } };
+      spec.given([...running, resizing]).when({ type: 'CompleteOperation', requestVersion: 5, restarted: true }).then([restartedResize]);
+      // A resize done in place, or by an agent that does not say, records no restart.
+      spec.given([...running, resizing]).when({ type: 'CompleteOperation', requestVersion: 5, restarted: false })
+        .then([{ type: 'InstanceResized', data: { fromPlanId: 'vm-2g', toPlanId: 'vm-1g' } }]);
+      expect(fold(instanceDecider, [...running, resizing, restartedResize])).toMatchObject({ status: 'RUNNING', planId: 'vm-1g' });
+    });
+
     it('stops when its host reports the guest powered off, unless something changed since', () => {
       spec.given(running).when({ type: 'ObserveStopped', statusVersion: 4 }).then([stopped]);
       spec.given([...running, stopRequested(false)]).when({ type: 'ObserveStopped', statusVersion: 4 }).then([]); // a stop is under way

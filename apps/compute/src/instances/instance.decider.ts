@@ -67,7 +67,8 @@ export type InstanceCommand =
   /** Network's answer to the instance's request for addresses. */
   | { type: 'AssignAddresses'; addresses: InstanceAddress[] }
   | { type: 'FailAddressing'; reason: string }
-  | { type: 'CompleteOperation'; requestVersion: number }
+  /** `restarted`: the host restarted the guest to give it a resize's new size. */
+  | { type: 'CompleteOperation'; requestVersion: number; restarted?: boolean }
   /** The instance now runs on (or, stopped, belongs to) `toHostId`. */
   | { type: 'CompleteMigration'; requestVersion: number; toHostId: string }
   | { type: 'FailOperation'; requestVersion: number; reason: string }
@@ -129,7 +130,7 @@ const idle = (state: InstanceState) => state.operation === null;
 /** A failed instance the host ran can be started or stopped again to recover it. */
 const recoverable = (state: InstanceState) => state.status === 'ERROR' && state.provisioned;
 
-function completion(state: InstanceState): InstanceEvent[] {
+function completion(state: InstanceState, restarted: boolean): InstanceEvent[] {
   const operation = state.operation!;
   switch (operation.kind) {
     case 'schedule':
@@ -142,7 +143,7 @@ function completion(state: InstanceState): InstanceEvent[] {
     case 'stop':
       return [{ type: 'InstanceStopped', data: {} }];
     case 'resize':
-      return [{ type: 'InstanceResized', data: operation.resize! }];
+      return [{ type: 'InstanceResized', data: { ...operation.resize!, ...(restarted ? { restarted } : {}) } }];
     case 'migrate':
       return []; // answered by CompleteMigration, which names the host
     case 'delete':
@@ -224,7 +225,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return [{ type: 'InstanceFailed', data: { reason: `no addresses: ${command.reason}` } }];
       case 'CompleteOperation':
         if (operation?.version !== command.requestVersion) return [];
-        return completion(state);
+        return completion(state, command.restarted === true);
       case 'CompleteMigration':
         if (operation?.kind !== 'migrate' || operation.version !== command.requestVersion) return [];
         return [{ type: 'InstanceMigrated', data: { fromHostId: state.hostId!, toHostId: command.toHostId } }];

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { connectTestNats, uniqueName, waitFor } from '#libs/testing';
 import { probeHost } from '../../../host-agent/src/host/host-probe.js';
 import { runProgram } from '../../../host-agent/src/host/program.js';
+import { qmp } from '../../../host-agent/src/instances/qmp-client.js';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
@@ -270,4 +271,26 @@ const vm = (name: string): CreateInstanceInput => ({
     for (const id of [created.id, second.id]) await request('delete', { id });
     for (const id of [created.id, second.id]) await system.waitForStatus(id, ['DELETED']);
   }, 240_000);
+
+  it('gives a running VM resized to vm-1g its 1024 MiB and bigger disk in place, as its QEMU reports them', async () => {
+    const created = await create(vm(uniqueName('grow-')));
+    await system.waitForStatus(created.id, ['RUNNING']);
+    const socket = path.join(system.agentDataDir, 'run', created.id, 'qmp.sock');
+    const qemuPid = () => runProgram('pgrep', ['-f', `process=awan-${created.id}`]).then((out) => out.trim());
+    const pid = await qemuPid();
+
+    expect(await request('resize', { id: created.id, planId: 'vm-1g' })).toMatchObject({ status: 'RESIZING' });
+    expect(await system.waitForStatus(created.id, ['RUNNING'])).toMatchObject({ planId: 'vm-1g', memoryMb: 1024 });
+    const memory = await qmp<{ 'base-memory': number; 'plugged-memory': number }>(socket, 'query-memory-size-summary');
+    expect((memory['base-memory'] + memory['plugged-memory']) / 1024 ** 2).toBe(1024);
+    const blocks = await qmp<{ device: string; inserted: { image: { 'virtual-size': number } } }[]>(socket, 'query-block');
+    expect(blocks.find((block) => block.device === 'disk0')!.inserted.image['virtual-size']).toBe(25 * 1024 ** 3);
+    // Grown in place: the same QEMU, and no restart in the history.
+    expect(await qemuPid()).toBe(pid);
+    const history = await request<Page<InstanceHistoryEntry>>('history', { id: created.id });
+    expect(JSON.parse(history.edges.at(-1)!.node.data)).toEqual({ fromPlanId: 'vm-512m', toPlanId: 'vm-1g' });
+
+    await request('delete', { id: created.id });
+    await system.waitForStatus(created.id, ['DELETED']);
+  });
 });
