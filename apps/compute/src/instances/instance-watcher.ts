@@ -7,7 +7,8 @@ import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type Instance
 
 const MINUTE = 60_000;
 const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
-  PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, REBOOTING: 5 * MINUTE, RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
+  PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, STARTING: 10 * MINUTE, STOPPING: 5 * MINUTE, REBOOTING: 5 * MINUTE,
+  RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
 };
 /** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
 const REPORT_SETTLE = '5 seconds';

@@ -77,23 +77,30 @@ describe('an instance', () => {
   });
 
   describe('running', () => {
-    it('stops, and starts again', () => {
+    it('stops through STOPPING, and starts again through STARTING', () => {
+      const startRequested: InstanceEvent = { type: 'InstanceStartRequested', data: {} };
       spec.given(running).when({ type: 'StopInstance', force: false }).then([stopRequested(false)]);
+      expect(status([...running, stopRequested(false)])).toBe('STOPPING');
       spec.given([...running, stopRequested(false)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([stopped]);
-      spec.given(stoppedHistory).when({ type: 'StartInstance' }).then([{ type: 'InstanceStartRequested', data: {} }]);
-      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }]).when({ type: 'CompleteOperation', requestVersion: 7 }).then([started]);
+      spec.given(stoppedHistory).when({ type: 'StartInstance' }).then([startRequested]);
+      expect(status([...stoppedHistory, startRequested])).toBe('STARTING');
+      spec.given([...stoppedHistory, startRequested]).when({ type: 'CompleteOperation', requestVersion: 7 }).then([started]);
+      spec.given([...stoppedHistory, startRequested]).when({ type: 'TimeOut', status: 'STARTING', statusVersion: 7 }).then([failed('timed out while STARTING')]);
     });
 
-    it('treats a start of a running instance and a stop of a stopped one as done', () => {
+    it('treats a start of a running or starting instance, and a stop of a stopped or stopping one, as done', () => {
       spec.given(running).when({ type: 'StartInstance' }).then([]);
+      spec.given([...stoppedHistory, { type: 'InstanceStartRequested', data: {} }]).when({ type: 'StartInstance' }).then([]);
       spec.given(stoppedHistory).when({ type: 'StopInstance', force: false }).then([]);
+      spec.given([...running, stopRequested(false)]).when({ type: 'StopInstance', force: false }).then([]);
     });
 
     it('runs one operation at a time, but a forced stop takes over a graceful one', () => {
       const stopping = [...running, stopRequested(false)];
-      spec.given(stopping).when({ type: 'RebootInstance' }).thenThrows('cannot reboot an instance that is RUNNING (stop in progress)');
-      spec.given(stopping).when({ type: 'StopInstance', force: false }).thenThrows(/stop in progress/);
+      spec.given(stopping).when({ type: 'RebootInstance' }).thenThrows('cannot reboot an instance that is STOPPING (stop in progress)');
+      spec.given(stopping).when({ type: 'StartInstance' }).thenThrows('cannot start an instance that is STOPPING (stop in progress)');
       spec.given(stopping).when({ type: 'StopInstance', force: true }).then([stopRequested(true)]);
+      spec.given([...stopping, stopRequested(true)]).when({ type: 'StopInstance', force: true }).then([]);
       // the graceful stop's late answer no longer counts; the forced one's does
       spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 5 }).then([]);
       spec.given([...stopping, stopRequested(true)]).when({ type: 'CompleteOperation', requestVersion: 6 }).then([stopped]);

@@ -3,11 +3,13 @@ import type { Decider, DomainEvent } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 
 export const INSTANCE_STATUSES = [
-  'PENDING', 'PROVISIONING', 'RUNNING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',
+  'PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
-export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = ['PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
+export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = [
+  'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING',
+];
 
 /** Contract events (ARCHITECTURE.md) plus compute's own requests, which keep who asked for what in the history. */
 export type InstanceEvent =
@@ -167,7 +169,8 @@ function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }
 
 /**
  * An instance's life: PENDING until a host is reserved, PROVISIONING while network gives it its
- * addresses and until the agent reports it running, then RUNNING / STOPPED with REBOOTING, RESIZING and DELETING in between; ERROR
+ * addresses and until the agent reports it running, then RUNNING / STOPPED with STARTING, STOPPING,
+ * REBOOTING, RESIZING and DELETING in between; ERROR
  * when a step fails or times out; DELETED at the end, kept readable with its history.
  * MIGRATING while it moves to another host, after which it is as it was (RUNNING again after
  * an evacuation). One operation at a time: a user command while another runs is a CONFLICT,
@@ -190,12 +193,14 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
     if (status === null) throw AppError.notFound('instance');
     switch (command.type) {
       case 'StartInstance':
-        if (status === 'RUNNING' && idle(state)) return [];
+        // Running, or on its way there already: asked again, nothing more to do.
+        if ((status === 'RUNNING' && idle(state)) || status === 'STARTING') return [];
         if (!((status === 'STOPPED' || recoverable(state)) && idle(state))) refuse(state, 'start');
         return [{ type: 'InstanceStartRequested', data: {} }];
       case 'StopInstance': {
         if (status === 'STOPPED' && idle(state)) return [];
         const takesOver = command.force && (operation?.kind === 'reboot' || (operation?.kind === 'stop' && !operation.force));
+        if (status === 'STOPPING' && !takesOver) return [];
         if (!(((status === 'RUNNING' || recoverable(state)) && idle(state)) || takesOver)) refuse(state, 'stop');
         return [{ type: 'InstanceStopRequested', data: { force: command.force } }];
       }
@@ -268,9 +273,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'InstanceAddressed':
         return { ...enter('PROVISIONING', { kind: 'create', version }), addresses: event.data.addresses };
       case 'InstanceStartRequested':
-        return enter(previous.status!, { kind: 'start', version });
+        return enter('STARTING', { kind: 'start', version });
       case 'InstanceStopRequested':
-        return enter(previous.status!, { kind: 'stop', version, force: event.data.force });
+        return enter('STOPPING', { kind: 'stop', version, force: event.data.force });
       case 'InstanceRebootRequested':
         return enter('REBOOTING', { kind: 'reboot', version });
       case 'InstanceResizeRequested':

@@ -13,6 +13,7 @@ import { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { ADDRESSING_EVENT_TYPES, recordInstanceAddresses } from './instance-addresses.js';
 import { InstanceProvisioner, PROVISIONED_EVENT_TYPES } from './instance-provisioner.js';
 import { InstanceWatcher, transitionTimeouts } from './instance-watcher.js';
+import { AccountQueue } from './account-queue.js';
 import { Instances, type CreateInstanceInput, type InstanceOperationRequest, type ListFilter } from './instances.js';
 import { defaultQuota, Quotas, type QuotaLimits } from './quotas.js';
 
@@ -20,6 +21,8 @@ const TIMEOUTS_MS = transitionTimeouts();
 const DEFAULT_QUOTA = defaultQuota();
 const WATCH_INTERVAL_MS = 1000;
 const DOWN_TIMEOUT_MS = hostDownTimeoutMs();
+/** How long an account's write may queue behind its others: an answer well inside the gateway's 15 s. */
+const ACCOUNT_QUEUE_WAIT_MS = 10_000;
 
 type OperationPayload = Caller & { id: string; force?: boolean; planId?: string };
 
@@ -48,7 +51,7 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
     const catalog = new Catalog(pool);
     const scheduler = new Scheduler(pool);
     this.quotas = new Quotas(pool, DEFAULT_QUOTA);
-    this.instances = new Instances(pool, store, catalog, this.quotas, scheduler, new AccountSuspensions(pool, store));
+    this.instances = new Instances(pool, store, catalog, this.quotas, scheduler, new AccountSuspensions(pool, store), new AccountQueue(ACCOUNT_QUEUE_WAIT_MS));
     this.watcher = new InstanceWatcher(pool, store, scheduler, TIMEOUTS_MS);
     const provisioner = new InstanceProvisioner(pool, store, catalog, scheduler, client);
     this.consumer = new EventConsumer({

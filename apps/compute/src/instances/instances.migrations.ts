@@ -61,4 +61,16 @@ export const instancesMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '0301-idempotency-fingerprints-and-transitions',
+    sql: `
+      -- What the request with the key asked for: the same key with other parameters is refused.
+      -- Keys recorded before this have none, and match any request.
+      ALTER TABLE instance_idempotency_keys ADD COLUMN fingerprint text;
+      -- STARTING and STOPPING are transitional statuses too.
+      DROP INDEX instances_transitional;
+      CREATE INDEX instances_transitional ON instances (status_since)
+        WHERE status IN ('PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING');
+    `,
+  },
 ];

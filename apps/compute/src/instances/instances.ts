@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind } from '#libs/contracts';
-import { fold, handleCommand, isUniqueViolation, withTransaction, type EventStore } from '#libs/event-store';
+import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import type { Catalog, Plan } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
+import { AccountQueue } from './account-queue.js';
 import { Quotas } from './quotas.js';
 
 /** What createInstance takes: the request's own fields, and what the guest gets at first boot. */
@@ -49,8 +50,10 @@ export interface ListFilter extends Scope {
   after?: string;
   status?: InstanceStatus;
   accountId?: string;
-  /** Several instances by id in one request: the gateway's batched lookup. */
+  /** Several instances by id in one request: the gateway's batched lookup (deleted ones included). */
   ids?: string[];
+  /** Without a status or ids, DELETED instances are left out unless this is true. */
+  includeDeleted?: boolean;
 }
 
 /** User operations on an existing instance, as the gateway names them. */
@@ -93,6 +96,12 @@ function validateBootConfig(input: CreateInstanceInput): { sshKeys: string[]; us
   return { sshKeys: sshKeys.map((k) => k.trim()), userData };
 }
 
+/** What a create asked for, as one digest: a repeated key must come with the same. */
+function fingerprintOf(request: ComputeEvents['InstanceRequested'], boot: { sshKeys: string[]; userData: string | null }): string {
+  const { instanceId: _id, ...asked } = request;
+  return createHash('sha256').update(JSON.stringify([asked, boot.sshKeys, boot.userData])).digest('hex');
+}
+
 function validateIdempotencyKey(key: unknown): string | null {
   if (key === undefined || key === null) return null;
   if (typeof key !== 'string' || key.length < 1 || key.length > 255) throw AppError.badInput('input.idempotencyKey', 'must be 1 to 255 characters');
@@ -112,69 +121,76 @@ export class Instances {
     private readonly quotas: Quotas,
     private readonly scheduler: Scheduler,
     private readonly suspensions: AccountSuspensions,
+    /** Each account's writes, one at a time, queued without holding a connection. */
+    private readonly accounts: AccountQueue,
   ) {}
 
   async create(accountId: unknown, input: CreateInstanceInput, metadata: EventMetadata): Promise<InstanceView> {
     if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     const instanceId = randomUUID();
+    const request: ComputeEvents['InstanceRequested'] = {
+      instanceId, accountId, name: input.name, kind: input.kind, imageId: input.imageId, planId: input.planId,
+      regionId: input.regionId, billingCycle: input.billingCycle,
+    };
     // The decider checks the request's own fields before anything is looked up or written.
-    const requested = instanceDecider.decide(
-      {
-        type: 'RequestInstance',
-        request: {
-          instanceId, accountId, name: input.name, kind: input.kind, imageId: input.imageId, planId: input.planId,
-          regionId: input.regionId, billingCycle: input.billingCycle,
-        },
-      },
-      instanceDecider.initialState(),
-    );
+    const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
     const bootConfig = validateBootConfig(input);
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
     const plan = await this.assertChoices(input);
+    const fingerprint = idempotencyKey ? fingerprintOf(request, bootConfig) : null;
 
-    let id: string;
-    try {
-      id = await withTransaction(this.pool, async (tx) => {
+    const id = await this.accounts.run(accountId, () =>
+      withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, accountId);
         if (idempotencyKey) {
-          const { rows } = await tx.query<{ instance_id: string }>(
-            `SELECT instance_id FROM instance_idempotency_keys
-             WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_WINDOW}'`,
-            [accountId, idempotencyKey],
-          );
-          if (rows[0]) return rows[0].instance_id;
+          const earlier = await this.earlierCreate(tx, accountId, idempotencyKey);
+          if (earlier && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
+            throw AppError.conflict(`idempotency key ${idempotencyKey} was used with other parameters within ${IDEMPOTENCY_WINDOW}: use a new key`);
+          }
+          if (earlier) return earlier.instanceId;
         }
         // After the key: a repeat of a create accepted before the suspension still gets its instance.
         await this.suspensions.assertNotSuspended(tx, accountId);
         await this.quotas.assertRoom(tx, accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb });
-        // Reserved before anything is written: no host fits → INSUFFICIENT_CAPACITY and no instance at all.
-        const hostId = await this.scheduler.reserve(instanceId, {
-          regionId: input.regionId, kind: input.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
-        });
-        const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId }, fold(instanceDecider, requested));
-        await this.store.append(instanceStreamId(instanceId), [...requested, ...scheduled], { expectedVersion: 0, metadata, tx });
         await tx.query('INSERT INTO instance_boot_configs (instance_id, ssh_keys, user_data) VALUES ($1, $2, $3)', [
           instanceId, bootConfig.sshKeys, bootConfig.userData,
         ]);
         if (idempotencyKey) {
           await tx.query(
-            `INSERT INTO instance_idempotency_keys (account_id, key, instance_id) VALUES ($1, $2, $3)
-             ON CONFLICT (account_id, key) DO UPDATE SET instance_id = $3, created_at = now()`,
-            [accountId, idempotencyKey, instanceId],
+            `INSERT INTO instance_idempotency_keys (account_id, key, instance_id, fingerprint) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (account_id, key) DO UPDATE SET instance_id = $3, fingerprint = $4, created_at = now()`,
+            [accountId, idempotencyKey, instanceId, fingerprint],
           );
         }
+        // Last, as the host's row stays locked until commit. No host fits: INSUFFICIENT_CAPACITY, nothing written.
+        const hostId = await this.scheduler.reserve(tx, instanceId, {
+          regionId: input.regionId, kind: input.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
+        });
+        const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId }, fold(instanceDecider, requested));
+        try {
+          await this.store.append(instanceStreamId(instanceId), [...requested, ...scheduled], { expectedVersion: 0, metadata, tx });
+        } catch (error) {
+          // Another tenant's instance may hold the name: say no more than that it is taken.
+          if (isUniqueViolation(error, 'instances_live_name')) {
+            throw AppError.badInput('input.name', `the name ${input.name} is not available in region ${input.regionId}: choose another`);
+          }
+          throw error;
+        }
         return instanceId;
-      });
-    } catch (error) {
-      // Nothing was written: give the host's share back (a crash here leaves it to the reservation sweep).
-      await this.scheduler.release(instanceId);
-      if (isUniqueViolation(error, 'instances_live_name')) {
-        throw AppError.badInput('input.name', `an instance named ${input.name} exists in region ${input.regionId} already`);
-      }
-      throw error;
-    }
+      }),
+    );
     return (await this.find(id))!;
+  }
+
+  /** The instance an idempotency key made within the window, and what its request asked for. */
+  private async earlierCreate(tx: Sql, accountId: string, key: string): Promise<{ instanceId: string; fingerprint: string | null } | null> {
+    const { rows } = await tx.query<{ instanceId: string; fingerprint: string | null }>(
+      `SELECT instance_id AS "instanceId", fingerprint FROM instance_idempotency_keys
+       WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_WINDOW}'`,
+      [accountId, key],
+    );
+    return rows[0] ?? null;
   }
 
   /** The plan, once region, plan and image are known, usable, and of the requested kind. */
@@ -206,11 +222,13 @@ export class Instances {
     if (filter.ids !== undefined && filter.ids !== null && !(Array.isArray(filter.ids) && filter.ids.every(isUuid))) {
       throw AppError.badInput('ids', 'must be a list of instance ids');
     }
+    const withDeleted = filter.includeDeleted === true || Boolean(filter.status) || Boolean(filter.ids);
     const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
-                     AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))`;
-    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null, filter.ids ?? null];
+                     AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))
+                     AND ($5 OR i.status <> 'DELETED')`;
+    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null, filter.ids ?? null, withDeleted];
     const [{ rows }, count] = await Promise.all([
-      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $5 ORDER BY i.position LIMIT $6`, [...params, after, size + 1]),
+      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $6 ORDER BY i.position LIMIT $7`, [...params, after, size + 1]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),
     ]);
     return { ...toPage(rows, size, (row) => encodeCursor('instance', row.position), toView), totalCount: count.rows[0].total };
@@ -233,20 +251,20 @@ export class Instances {
   async operate(id: unknown, request: InstanceOperationRequest, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
     const instance = await this.require(id, scope);
     const { command, plan } = await this.commandFor(request);
-    if (REFUSED_WHILE_SUSPENDED.includes(command.type)) {
-      // The lock keeps a concurrent create from taking the room a larger plan needs, and a suspension
-      // from being recorded between its check and the command (it would not see this instance start).
-      await withTransaction(this.pool, async (tx) => {
-        await Quotas.lockAccount(tx, instance.accountId);
-        await this.suspensions.assertNotSuspended(tx, instance.accountId);
-        if (plan) {
-          await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
+    await this.accounts.run(instance.accountId, () =>
+      withRetriedTransaction(this.pool, async (tx) => {
+        if (REFUSED_WHILE_SUSPENDED.includes(command.type)) {
+          // The lock keeps a concurrent create from taking the room a larger plan needs, and a suspension
+          // from being recorded between its check and the command (it would not see this instance start).
+          await Quotas.lockAccount(tx, instance.accountId);
+          await this.suspensions.assertNotSuspended(tx, instance.accountId);
+          if (plan) {
+            await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
+          }
         }
-        await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
-      });
-    } else {
-      await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
-    }
+        await decideInTransaction(this.store, tx, instanceStreamId(instance.id), instanceDecider, command, metadata);
+      }),
+    );
     return (await this.find(instance.id))!;
   }
 
@@ -260,7 +278,8 @@ export class Instances {
       if (rows[0].region_id !== instance.regionId) throw AppError.badInput('hostId', `host ${hostId} is not in region ${instance.regionId}`);
       if (rows[0].status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${rows[0].status}`);
     }
-    await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, { type: 'MigrateInstance', toHostId: hostId, reason: 'admin' }, metadata);
+    const command: InstanceCommand = { type: 'MigrateInstance', toHostId: hostId, reason: 'admin' };
+    await this.accounts.run(instance.accountId, () => handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata));
     return (await this.find(instance.id))!;
   }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { HostHeartbeat } from '#libs/contracts';
-import { EventStore } from '#libs/event-store';
+import { EventStore, withTransaction } from '#libs/event-store';
 import { migrateEventStore } from '#libs/platform';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Hosts } from '../hosts/hosts.js';
+import type { PlacementRequest } from './placement.js';
 import { Scheduler } from './scheduler.js';
 
 function heartbeat(hostId: string, overrides: Partial<HostHeartbeat> = {}): HostHeartbeat {
@@ -30,6 +31,9 @@ describe('hosts and the scheduler on PostgreSQL', () => {
   let store: EventStore;
   let hosts: Hosts;
   let scheduler: Scheduler;
+
+  /** A create's transaction that only reserves. */
+  const reserve = (instanceId: string, request: PlacementRequest) => withTransaction(db.pool, (tx) => scheduler.reserve(tx, instanceId, request));
 
   beforeEach(async () => {
     db = await createTestDatabase('compute');
@@ -65,7 +69,7 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     await hosts.recordHeartbeat(heartbeat('node-4', { regionId: 'elsewhere' }));
     await hosts.recordHeartbeat(heartbeat('node-5', { kinds: ['VM'] }));
 
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => scheduler.reserve(randomUUID(), container1g)));
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => reserve(randomUUID(), container1g)));
     const placed = results.filter((r): r is PromiseFulfilledResult<string> => r.status === 'fulfilled').map((r) => r.value);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
 
@@ -89,26 +93,31 @@ describe('hosts and the scheduler on PostgreSQL', () => {
   it('lets CPU overcommit four to one', async () => {
     await hosts.recordHeartbeat(heartbeat('node-1', { capacity: { vcpus: 2, memoryMb: 65536, diskGb: 2000 } }));
     const tiny = { ...container1g, memoryMb: 512, diskGb: 1 };
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => scheduler.reserve(randomUUID(), tiny)));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => reserve(randomUUID(), tiny)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(8);
   });
 
-  it('answers a repeated reservation with the same host, and a release frees the room', async () => {
+  it('reserves with the create: a create that fails after reserving holds nothing, and a release frees the room', async () => {
     await hosts.recordHeartbeat(heartbeat('node-1', { capacity: { vcpus: 4, memoryMb: 1024, diskGb: 200 } }));
-    const instanceId = randomUUID();
-    expect(await scheduler.reserve(instanceId, container1g)).toBe('node-1');
-    expect(await scheduler.reserve(instanceId, container1g)).toBe('node-1');
-    await expect(scheduler.reserve(randomUUID(), container1g)).rejects.toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
+    const refused = withTransaction(db.pool, async (tx) => {
+      expect(await scheduler.reserve(tx, randomUUID(), container1g)).toBe('node-1');
+      throw new Error('the create failed after its reservation');
+    });
+    await expect(refused).rejects.toThrow('the create failed after its reservation');
+    expect((await hosts.list())[0]).toMatchObject({ allocatedMemoryMb: 0, allocatedVcpus: 0, allocatedDiskGb: 0 });
 
+    const instanceId = randomUUID();
+    expect(await reserve(instanceId, container1g)).toBe('node-1');
+    await expect(reserve(randomUUID(), container1g)).rejects.toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
     await scheduler.release(instanceId);
     await scheduler.release(instanceId);
     expect((await hosts.list())[0]).toMatchObject({ allocatedMemoryMb: 0, allocatedVcpus: 0, allocatedDiskGb: 0 });
-    expect(await scheduler.reserve(randomUUID(), container1g)).toBe('node-1');
+    expect(await reserve(randomUUID(), container1g)).toBe('node-1');
   });
 
   it('refuses when no host of the region runs the kind', async () => {
     await hosts.recordHeartbeat(heartbeat('node-1', { kinds: ['CONTAINER'] }));
-    await expect(scheduler.reserve(randomUUID(), { ...container1g, kind: 'VM' })).rejects.toMatchObject({
+    await expect(reserve(randomUUID(), { ...container1g, kind: 'VM' })).rejects.toMatchObject({
       code: 'INSUFFICIENT_CAPACITY',
       message: expect.stringContaining('region local'),
     });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { withTransaction } from '#libs/event-store';
+import { withTransaction, type Sql } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 import { rankHosts, type HostCandidate, type PlacementRequest } from './placement.js';
 
@@ -27,22 +27,16 @@ interface CandidateRow {
 export class Scheduler {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** The host the instance is reserved on; the same answer for a repeated request. */
-  async reserve(instanceId: string, request: PlacementRequest): Promise<string> {
-    const existing = await this.reservationOf(instanceId);
-    if (existing) return existing;
-    for (const host of rankHosts(await this.candidates(request.regionId), request)) {
-      const reserved = await withTransaction(this.pool, async (tx) => {
-        if (!(await this.take(tx, host.hostId, request))) return false; // taken meanwhile: try the next host
-        await this.record(tx, instanceId, host.hostId, request);
-        return true;
-      }).catch(async (error: { code?: string }) => {
-        if (error.code === '23505') return false; // the same instance reserved concurrently
-        throw error;
-      });
-      if (reserved) return host.hostId;
-      const concurrent = await this.reservationOf(instanceId);
-      if (concurrent) return concurrent;
+  /**
+   * Reserves the new instance's share on the best host that has room, inside the caller's
+   * transaction (the create's), so the reservation commits or rolls back with the instance: a
+   * refused create holds nothing. The host row stays locked until that transaction ends.
+   */
+  async reserve(tx: pg.PoolClient, instanceId: string, request: PlacementRequest): Promise<string> {
+    for (const host of rankHosts(await this.candidates(request.regionId, tx), request)) {
+      if (!(await this.take(tx, host.hostId, request))) continue; // taken meanwhile: try the next host
+      await this.record(tx, instanceId, host.hostId, request);
+      return host.hostId;
     }
     throw new AppError('INSUFFICIENT_CAPACITY', `no host in region ${request.regionId} can take ${request.vcpus} vCPU, ${request.memoryMb} MB, ${request.diskGb} GB (${request.kind})`);
   }
@@ -126,8 +120,8 @@ export class Scheduler {
     return rows[0]?.host_id ?? null;
   }
 
-  private async candidates(regionId: string): Promise<HostCandidate[]> {
-    const { rows } = await this.pool.query<CandidateRow>(
+  private async candidates(regionId: string, sql: Sql = this.pool): Promise<HostCandidate[]> {
+    const { rows } = await sql.query<CandidateRow>(
       `SELECT h.id AS host_id, h.region_id, h.status, r.kinds, r.vcpus, r.memory_mb, r.disk_gb, r.cpu_ratio, r.memory_ratio,
               r.disk_ratio, r.reserved_vcpus, r.reserved_memory_mb, r.reserved_disk_gb
        FROM hosts h JOIN host_resources r ON r.host_id = h.id WHERE h.region_id = $1 AND h.status = 'UP'`,

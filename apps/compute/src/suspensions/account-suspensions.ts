@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { SYSTEM_ACTOR, type BillingEvents, type EventEnvelope, type EventMetadata } from '#libs/contracts';
-import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
 import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
 import { Quotas } from '../instances/quotas.js';
@@ -67,7 +67,8 @@ export class AccountSuspensions {
   /** Gracefully stops each running instance of the account, as `compute.instance.stop` does, on the system's behalf. */
   private async stopInstances(accountId: string, event: EventEnvelope): Promise<void> {
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
-    const waiting = await withTransaction(this.pool, async (tx) => {
+    // Retried whole when an instance's stream moved on meanwhile (its provisioner answered).
+    const waiting = await withRetriedTransaction(this.pool, async (tx) => {
       // Under the account's lock: a reinstatement applied meanwhile (by another replica) lets everything be.
       await Quotas.lockAccount(tx, accountId);
       if (!(await this.isSuspended(tx, accountId))) return [];
@@ -81,7 +82,7 @@ export class AccountSuspensions {
         if (step === 'wait') notYet.push(`${id} (${status})`);
         if (step !== 'stop') continue;
         try {
-          await handleCommand(this.store, instanceStreamId(id), instanceDecider, { type: 'StopInstance', force: false }, metadata);
+          await decideInTransaction(this.store, tx, instanceStreamId(id), instanceDecider, { type: 'StopInstance', force: false }, metadata);
         } catch (error) {
           // Its user stopped or deleted it since it was read: judged again on the next delivery.
           if (!(error instanceof AppError && error.code === 'CONFLICT')) throw error;
