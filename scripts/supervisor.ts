@@ -104,11 +104,13 @@ try {
   writeFileSync(path.join(dir, RUNNING_ENV_FILE), `DATABASE_URL=${databaseUrl}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
-  const ports = APPS.map((app) => gatewayPort + app.portOffset);
+  // AWAN_LOCAL_AGENT=off: the control plane only, for a machine that is not a hypervisor itself.
+  const apps = APPS.filter((app) => app.name !== 'host-agent' || process.env.AWAN_LOCAL_AGENT !== 'off');
+  const ports = apps.map((app) => gatewayPort + app.portOffset);
   for (const port of ports) {
     if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${APPS.length} ports`);
   }
-  for (const app of APPS) {
+  for (const app of apps) {
     const port = String(gatewayPort + app.portOffset);
     startApp(app, {
       AGENT_DATA_DIR: path.join(dir, 'agent'),
@@ -124,14 +126,14 @@ try {
       waitUntil(
         async () => (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)),
         90_000,
-        APPS[i].name,
+        apps[i].name,
       ),
     ),
   );
   say('');
   say('Awan is running.');
   say(`  GraphQL API  http://127.0.0.1:${gatewayPort}/graphql`);
-  say(`  services     ${APPS.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
+  say(`  services     ${apps.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
   say('Press Ctrl-C to stop.');
 } catch (error) {
   say(`cannot start: ${(error as Error).message}`);

@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServiceDatabase, uniqueName, waitFor } from './environment.js';
+import { SimulatedHost, type SimulatedHostOptions } from './simulated-host.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The processes `npm start` runs, one port each from the gateway's. */
@@ -77,6 +78,9 @@ export interface TestAwan {
   /** AWAN_DATA_DIR: the embedded NATS, logs, and the agent's folders. */
   dataDir: string;
   databaseUrl: string;
+  /** Its embedded NATS. */
+  natsUrl: string;
+  /** This machine's agent, or the simulated host of a control plane started without one. */
   hostId: string;
   /** The platform's ADMIN key (AWAN_ADMIN_API_KEY). */
   adminKey: string;
@@ -84,11 +88,22 @@ export interface TestAwan {
   stop(): Promise<void>;
 }
 
+export interface TestAwanOptions {
+  /**
+   * false: the control plane only (AWAN_LOCAL_AGENT=off), with a simulated host (SimulatedHost)
+   * in place of this machine's agent, for tests that need no hypervisor and so run everywhere.
+   */
+  localAgent?: boolean;
+  /** The simulated host's capacity and answers, when there is no local agent. */
+  simulatedHost?: Partial<SimulatedHostOptions>;
+}
+
 /**
  * Starts Awan the README's way for a whole-system test, with `env` on top (rate limits out of
- * the way), and waits until this machine is an UP host.
+ * the way), and waits until its host (this machine, or the simulated one) is UP.
  */
-export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}): Promise<TestAwan> {
+export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, options: TestAwanOptions = {}): Promise<TestAwan> {
+  const localAgent = options.localAgent ?? true;
   const database = await createServiceDatabase(`awan_${label}_`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `awan-${label}-`));
   const base = await freePortRange();
@@ -98,9 +113,13 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}):
   const restoreDevBridge = keepDevBridgeAsFound();
   const launcher = await startAwan({
     ...inherited, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
-    AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000', ...env,
+    AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000',
+    ...(localAgent ? {} : { AWAN_LOCAL_AGENT: 'off' }), ...env,
   });
+  const natsUrl = /^NATS_URL=(.*)$/m.exec(readFileSync(path.join(dataDir, 'running.env'), 'utf8'))![1];
+  const simulated = localAgent ? null : await SimulatedHost.start({ ...options.simulatedHost, hostId, natsUrl });
   const stop = async () => {
+    await simulated?.stop();
     await launcher.stop();
     spawnSync('pkill', ['-KILL', '-f', dataDir]);
     await database.drop();
@@ -115,9 +134,9 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}):
       body: JSON.stringify({ query: '{ hosts { id status } }' }),
     }).then((r) => r.json() as Promise<{ data?: { hosts: { id: string; status: string }[] } }>, () => null);
     return response?.data?.hosts.some((h) => h.id === hostId && h.status === 'UP');
-  }, 60_000, 'this machine to be an UP host').catch(async (error: Error) => {
+  }, 60_000, `host ${hostId} to be UP`).catch(async (error: Error) => {
     await stop();
     throw error;
   });
-  return { launcher, url, dataDir, databaseUrl: database.url, hostId, adminKey, stop };
+  return { launcher, url, dataDir, databaseUrl: database.url, natsUrl, hostId, adminKey, stop };
 }

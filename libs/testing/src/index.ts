@@ -4,3 +4,4 @@ export * from './decider-spec.js';
 export * from './service-client.js';
 export * from './events.js';
 export * from './awan-launcher.js';
+export * from './simulated-host.js';

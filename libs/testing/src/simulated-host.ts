@@ -1,0 +1,143 @@
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AGENT_HEARTBEAT_SUBJECT,
+  agentSubject,
+  type AgentCommands,
+  type AgentInstanceStatus,
+  type HostCapacity,
+  type HostHeartbeat,
+  type InstanceKind,
+  type InstanceSpec,
+  type WireError,
+} from '#libs/contracts';
+
+export interface SimulatedHostOptions {
+  hostId: string;
+  natsUrl: string;
+  regionId?: string;
+  kinds?: InstanceKind[];
+  capacity?: HostCapacity;
+  heartbeatIntervalMs?: number;
+  /** How long each command takes before it is answered, as a real host's would. */
+  commandDelayMs?: number;
+}
+
+/**
+ * A SIMULATED hypervisor host, for tests of the control plane only: no QEMU, no LXC, nothing on
+ * this machine. It heartbeats on `agent.heartbeat` as an agent does and answers compute's
+ * `agent.<hostId>.instance.*` requests with the agent protocol (libs/contracts/agent.ts), keeping
+ * its instances in memory. What it checks is compute's side: placement, states, tenancy, input.
+ * The real agent is tested for real in apps/host-agent.
+ */
+export class SimulatedHost {
+  readonly hostId: string;
+  private readonly instances = new Map<string, AgentInstanceStatus>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Commands answered so far, by command name: what compute asked of this host. */
+  readonly answered = new Map<string, number>();
+
+  private constructor(
+    private readonly nats: NatsConnection,
+    private readonly options: Required<SimulatedHostOptions>,
+  ) {
+    this.hostId = options.hostId;
+  }
+
+  static async start(options: SimulatedHostOptions): Promise<SimulatedHost> {
+    const nats = await connect({ servers: options.natsUrl, name: `simulated-host-${options.hostId}` });
+    const host = new SimulatedHost(nats, {
+      regionId: 'local',
+      kinds: ['VM', 'CONTAINER'],
+      capacity: { vcpus: 64, memoryMb: 262_144, diskGb: 10_000 },
+      heartbeatIntervalMs: 500,
+      commandDelayMs: 0,
+      ...options,
+    });
+    nats.subscribe(agentSubject(options.hostId, '>'), { callback: (_error, message) => void host.answer(message) });
+    await nats.flush();
+    host.beat();
+    host.timer = setInterval(() => host.beat(), host.options.heartbeatIntervalMs);
+    return host;
+  }
+
+  /** What the host holds now: its instances as its heartbeat reports them. */
+  list(): AgentInstanceStatus[] {
+    return [...this.instances.values()];
+  }
+
+  /** Stops heartbeating and answering: the host is gone, as after a kill -9. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.nats.close();
+  }
+
+  private beat(): void {
+    const allocated = { vcpus: 0, memoryMb: 0, diskGb: 0 };
+    for (const i of this.instances.values()) {
+      allocated.vcpus += i.vcpus;
+      allocated.memoryMb += i.memoryMb;
+      allocated.diskGb += i.diskGb;
+    }
+    const heartbeat: HostHeartbeat = {
+      hostId: this.hostId, name: `${this.hostId} (simulated)`, regionId: this.options.regionId, kinds: this.options.kinds,
+      capacity: this.options.capacity, allocated, instances: this.list(), fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
+    };
+    this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(heartbeat));
+  }
+
+  /** Nest's NATS request format: `{ pattern, data, id }` in, `{ id, response | err, isDisposed }` out. */
+  private async answer(message: Msg): Promise<void> {
+    const { data, id } = message.json<{ data: unknown; id: string }>();
+    const command = message.subject.slice(`agent.${this.hostId}.`.length) as keyof AgentCommands;
+    if (this.options.commandDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.commandDelayMs));
+    this.answered.set(command, (this.answered.get(command) ?? 0) + 1);
+    try {
+      message.respond(JSON.stringify({ id, response: this.carryOut(command, data as never), isDisposed: true }));
+    } catch (error) {
+      const err: WireError = { code: 'NOT_FOUND', message: (error as Error).message };
+      message.respond(JSON.stringify({ id, err, isDisposed: true }));
+    }
+  }
+
+  private carryOut<C extends keyof AgentCommands>(command: C, request: AgentCommands[C]['request']): AgentCommands[C]['reply'] {
+    const instanceId = 'spec' in request ? (request.spec as InstanceSpec).instanceId : (request as { instanceId: string }).instanceId;
+    const known = this.instances.get(instanceId);
+    const set = (changes: Partial<AgentInstanceStatus>) => {
+      const next = { ...this.require(known, instanceId), ...changes };
+      this.instances.set(instanceId, next);
+      return next;
+    };
+    switch (command) {
+      case 'instance.create': {
+        const { spec, start } = request as AgentCommands['instance.create']['request'];
+        const status: AgentInstanceStatus = {
+          instanceId, kind: spec.kind, state: start ? 'RUNNING' : 'STOPPED', vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskGb: spec.diskGb,
+        };
+        if (!known) this.instances.set(instanceId, status);
+        return this.instances.get(instanceId)!;
+      }
+      case 'instance.start':
+      case 'instance.reboot':
+        return set({ state: 'RUNNING', fenced: false });
+      case 'instance.stop':
+        return set({ state: 'STOPPED' });
+      case 'instance.resize': {
+        const { vcpus, memoryMb, diskGb } = request as AgentCommands['instance.resize']['request'];
+        return set({ vcpus, memoryMb, diskGb });
+      }
+      case 'instance.delete':
+        this.instances.delete(instanceId);
+        return { instanceId, kind: known?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
+      case 'instance.status':
+        return known ?? { instanceId, kind: 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
+      default:
+        // Migration needs a second host sharing storage: simulated hosts share none.
+        throw new Error(`simulated host ${this.hostId} does not ${command}`);
+    }
+  }
+
+  private require(known: AgentInstanceStatus | undefined, instanceId: string): AgentInstanceStatus {
+    if (!known) throw new Error(`instance ${instanceId} is not on simulated host ${this.hostId}`);
+    return known;
+  }
+}
