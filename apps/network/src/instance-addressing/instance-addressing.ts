@@ -39,7 +39,7 @@ export class InstanceAddressing implements InstanceDirectory {
         // An instance that ran and then failed is still on its host with its addresses, until it is deleted.
         if (event.type === 'InstanceFailed' && rows[0]?.started) return;
         await tx.query('UPDATE instances SET ended_at = coalesce(ended_at, $2) WHERE id = $1', [instanceId, event.occurredAt]);
-        await this.ips.releaseInstance(instanceId, metadata);
+        await this.ips.releaseInstance(tx, instanceId, metadata);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { isRfc1123Label, isUuid, type EventMetadata, type IpFamily, type NetworkEvents } from '#libs/contracts';
-import { fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
@@ -138,15 +138,15 @@ export class Ips {
     return this.decide(ip, { type: 'SetReverseDns', hostname: name }, metadata);
   }
 
-  /** What an ended instance held: its own addresses are released, floating ones unassigned. */
-  async releaseInstance(instanceId: string, metadata: EventMetadata): Promise<void> {
-    const { rows } = await this.pool.query<{ id: string; floating: boolean }>(
+  /** What an ended instance held, in the caller's transaction: its own addresses are released, floating ones unassigned. */
+  async releaseInstance(tx: Sql, instanceId: string, metadata: EventMetadata): Promise<void> {
+    const { rows } = await tx.query<{ id: string; floating: boolean }>(
       'SELECT id, floating FROM ip_addresses WHERE instance_id = $1 AND released_at IS NULL',
       [instanceId],
     );
     for (const { id, floating } of rows) {
       const command: IpCommand = floating ? { type: 'UnassignIp' } : { type: 'ReleaseIp', bySystem: true };
-      await handleCommand(this.store, ipStreamId(id), ipDecider, command, metadata);
+      await decideInTransaction(this.store, tx, ipStreamId(id), ipDecider, command, metadata);
     }
   }
 
