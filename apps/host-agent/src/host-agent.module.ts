@@ -5,6 +5,7 @@ import type { AgentConfig } from './host/agent-config.js';
 import { probeHost, type HostAbilities } from './host/host-probe.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
 import { FencingService } from './fencing/fencing.service.js';
+import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
 import { instancesController } from './instances/instances.controller.js';
 
@@ -29,6 +30,7 @@ export class HostAgentModule {
         },
         FencingService,
         HeartbeatService,
+        BridgesLifecycle,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Module, Optional, Res, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Optional, Res, type DynamicModule } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -11,6 +11,22 @@ export interface Health {
   service: string;
   status: 'ok' | 'degraded';
   checks: Record<string, CheckStatus>;
+  /** What the service knows is wrong beyond its connections, each in a sentence (a bridge it refused). */
+  problems?: string[];
+}
+
+/** Where a service's capabilities report problems for its health: each source is asked at every check. */
+@Injectable()
+export class HealthReports {
+  private readonly sources = new Set<() => string[]>();
+
+  add(source: () => string[]): void {
+    this.sources.add(source);
+  }
+
+  problems(): string[] {
+    return [...this.sources].flatMap((source) => source());
+  }
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -36,14 +52,16 @@ function healthController(service: string) {
   class HealthController {
     constructor(
       @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+      private readonly reports: HealthReports,
       @Optional() @Inject(PG_POOL) private readonly pool?: pg.Pool,
     ) {}
 
     async check(): Promise<Health> {
       const checks: Record<string, CheckStatus> = { nats: await probe(() => this.nats.flush()) };
       if (this.pool) checks.postgres = await probe(() => this.pool!.query('SELECT 1'));
-      const status = Object.values(checks).every((c) => c === 'up') ? 'ok' : 'degraded';
-      return { service, status, checks };
+      const problems = this.reports.problems();
+      const status = Object.values(checks).every((c) => c === 'up') && problems.length === 0 ? 'ok' : 'degraded';
+      return { service, status, checks, ...(problems.length > 0 ? { problems } : {}) };
     }
 
     @Get('health')
@@ -64,6 +82,6 @@ function healthController(service: string) {
 @Module({})
 export class HealthModule {
   static forService(service: string): DynamicModule {
-    return { module: HealthModule, controllers: [healthController(service)] };
+    return { module: HealthModule, global: true, controllers: [healthController(service)], providers: [HealthReports], exports: [HealthReports] };
   }
 }

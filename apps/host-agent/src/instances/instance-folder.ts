@@ -19,12 +19,15 @@ export class InstanceFolders {
   private readonly runtimeRoot: string;
   /** Whether the storage is apart from this host's own data folder, so other hosts may use it too. */
   private readonly shared: boolean;
+  /** This host's own data folder: never shared. */
+  readonly dataDir: string;
 
   constructor(
     readonly hostId: string,
     storageDir: string,
     dataDir: string = storageDir,
   ) {
+    this.dataDir = path.resolve(dataDir);
     this.root = path.join(path.resolve(storageDir), 'instances');
     this.images = path.join(path.resolve(storageDir), 'images');
     this.runtimeRoot = path.join(path.resolve(dataDir), 'run');

@@ -1,4 +1,6 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { AgentInstanceStatus, AgentResizeStatus, InstanceSpec } from '#libs/contracts';
 import { AppError } from '#libs/messaging';
 import type { AgentConfig } from '../host/agent-config.js';
@@ -8,7 +10,7 @@ import type { InstanceDriver, LiveMigratingDriver, Resize } from './instance-dri
 import { InstanceFolders } from './instance-folder.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
-import { ensureBridge } from './host-network.js';
+import { HostBridges, readHostNetworkUse } from './host-network.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
@@ -19,6 +21,8 @@ export interface InstanceManagerOptions {
   stopTimeoutMs?: number;
   /** Where this host receives live migrations. */
   migrationAddress?: string;
+  /** The bridges instances join; those this host made are recorded in its data folder. */
+  bridges?: HostBridges;
 }
 
 /**
@@ -32,6 +36,7 @@ export class InstanceManager {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly stopTimeoutMs: number;
   private readonly migrationAddress: string;
+  readonly bridges: HostBridges;
 
   constructor(
     private readonly folders: InstanceFolders,
@@ -40,6 +45,7 @@ export class InstanceManager {
   ) {
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.migrationAddress = options.migrationAddress ?? '127.0.0.1';
+    this.bridges = options.bridges ?? new HostBridges(path.join(folders.dataDir, 'bridges'));
   }
 
   create(input: InstanceSpec, start: boolean): Promise<AgentInstanceStatus> {
@@ -104,7 +110,7 @@ export class InstanceManager {
   }
 
   private async startOn(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
-    if (spec.network) await ensureBridge(spec.network);
+    if (spec.network) await this.bridges.ensure(spec.network);
     await driver.start(spec);
     await rm(await this.folders.runtimeFile(spec.instanceId, FENCED), { force: true });
   }
@@ -144,7 +150,7 @@ export class InstanceManager {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
       const spec = liveMigrating(await this.storedSpec(instanceId));
-      if (spec.network) await ensureBridge(spec.network);
+      if (spec.network) await this.bridges.ensure(spec.network);
       return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
     });
   }
@@ -266,10 +272,11 @@ export class InstanceManager {
 /** The instance manager of the host `agent` configures: its folders, QEMU and LXC. */
 export function instanceManagerFor(agent: AgentConfig, accelerator: 'kvm' | 'tcg'): InstanceManager {
   const folders = new InstanceFolders(agent.hostId, agent.storageDir, agent.dataDir);
+  const bridges = new HostBridges(path.join(agent.dataDir, 'bridges'), readHostNetworkUse, new Logger('network'));
   return new InstanceManager(
     folders,
     { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) },
-    { stopTimeoutMs: agent.stopTimeoutMs, migrationAddress: agent.migrationAddress },
+    { stopTimeoutMs: agent.stopTimeoutMs, migrationAddress: agent.migrationAddress, bridges },
   );
 }
 

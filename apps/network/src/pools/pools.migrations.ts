@@ -43,4 +43,26 @@ export const poolsMigrations: Migration[] = [
         ('local-ipv4', 0), ('local-ipv4', 1), ('local-ipv4', 255), ('local-ipv6', 0), ('local-ipv6', 1);
     `,
   },
+  {
+    // The seeded IPv4 pool had 203.0.113.0/24, and its gateway on awanbr0 took this range from the
+    // host: where the host reaches something in 203.0.113.0/25 (a package mirror, say), it could
+    // not while Awan ran. It moves to 203.0.113.128/25 in place, its leases renumbered (a unit is
+    // an offset from the pool's first address), when it holds no live address in the lower half or
+    // at the new network and gateway addresses; otherwise it stays until those are released, and
+    // the agent refuses a gateway whose prefix covers what its host uses.
+    id: '0202-local-ipv4-pool-upper-half',
+    sql: `
+      DO $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM pools WHERE id = 'local-ipv4' AND prefix = '203.0.113.0/24' AND gateway = '203.0.113.1')
+           AND NOT EXISTS (SELECT 1 FROM ip_leases WHERE pool_id = 'local-ipv4' AND ip_id IS NOT NULL AND released_at IS NULL AND unit <= 129) THEN
+          DELETE FROM ip_leases WHERE pool_id = 'local-ipv4' AND unit <= 129;
+          UPDATE ip_leases SET unit = unit - 128 WHERE pool_id = 'local-ipv4';
+          UPDATE pools SET prefix = '203.0.113.128/25', gateway = '203.0.113.129' WHERE id = 'local-ipv4';
+          -- the network (.128) and gateway (.129) addresses; the broadcast (.255) was unit 255 and is 127 now
+          INSERT INTO ip_leases (pool_id, unit) VALUES ('local-ipv4', 0), ('local-ipv4', 1) ON CONFLICT DO NOTHING;
+        END IF;
+      END $$;
+    `,
+  },
 ];
