@@ -5,19 +5,17 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { AWAN_SERVICES, freePortRange, startAwan, uniqueName, waitFor, type Launcher } from '#libs/testing';
+import { AWAN_SERVICES, describeWithHardware, freePortRange, missingHardware, startAwan, uniqueName, waitFor, type Launcher } from '#libs/testing';
 import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
 import { startEmbeddedPostgres, startNatsServer, type EmbeddedServer } from './embedded-servers.js';
 
-const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
-if (!canRunContainers) console.warn('skipping the infrastructure restart tests: they need root and LXC (lxc-start)');
 
 const ADMIN_KEY = `awan_e2e_${uniqueName('admin_')}_0123456789`;
-// Every IPv4 documentation range is on some test's bridge (the seeded pools' 203.0.113.0/24, the
-// agent's 192.0.2.0/24, compute's and bench:gateway's 198.51.100.0/24): this one takes the upper
-// half of the last, a more specific route with a gateway address none of them uses.
+// The test bridges share 198.51.100.0/24 without overlapping (compute's and bench:gateway's /25 below,
+// the agent's .192/26 above): this one takes 198.51.100.128/26. 192.0.2.0/24 and 203.0.113.0/25 may be
+// this machine's own networks, and the seeded pools have 203.0.113.128/25.
 const POOLS = [
-  { id: 'restarts-ipv4', prefix: '198.51.100.128/25', gateway: '198.51.100.129' },
+  { id: 'restarts-ipv4', prefix: '198.51.100.128/26', gateway: '198.51.100.129' },
   { id: 'restarts-ipv6', prefix: '2001:db8:7e57::/64', gateway: '2001:db8:7e57::1' },
 ];
 const OUR_IPV4 = /^198\.51\.100\.(1[3-9]\d|2[0-5]\d)$/;
@@ -36,7 +34,7 @@ const serviceExits = (awan: Launcher) => awan.output().match(/^\[awan\] \S+ exit
  * The whole system (`npm start`'s launcher) on a PostgreSQL and a nats-server of the test's own,
  * which it restarts under the running services: none of them may need a restart to carry on.
  */
-(canRunContainers ? describe : describe.skip)('Awan across restarts of PostgreSQL and NATS', () => {
+describeWithHardware('Awan across restarts of PostgreSQL and NATS', missingHardware({ root: true, lxc: true }), () => {
   let dataDir: string;
   let postgres: EmbeddedServer;
   let nats: EmbeddedServer;

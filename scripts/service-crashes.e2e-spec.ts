@@ -1,18 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
 import { meterInstance } from '../apps/billing/src/metering/meter.js';
-import { probeHost } from '../apps/host-agent/src/host/host-probe.js';
-import { AWAN_SERVICES, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
+import { AWAN_SERVICES, describeWithHardware, missingHardware, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
 
-const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
-const abilities = await probeHost(probeDir);
-rmSync(probeDir, { recursive: true, force: true });
-const canRun = abilities.kinds.includes('CONTAINER') && process.getuid?.() === 0;
-if (!canRun) console.warn(`skipping the service crash test: it needs root and LXC (${abilities.notes.join('; ') || 'not root'})`);
 
 const INSTANCES = 100;
 const CONCURRENCY = 5;
@@ -44,7 +37,7 @@ function servicePids(launcherPid: number): Map<string, number> {
  * agent) is killed with -9 at random moments and restarted by the supervisor. Afterwards every
  * effect happened exactly once.
  */
-(canRun ? describe : describe.skip)('Awan with its services killed at random', () => {
+describeWithHardware('Awan with its services killed at random', missingHardware({ root: true, lxc: true }), () => {
   let awan: TestAwan;
   let api: GraphqlClient;
 

@@ -259,7 +259,7 @@ async function runBench(): Promise<void> {
     } else {
       // The seeded development pools (bridge awanbr0) make way for pools on a bridge of this run's own.
       for (const id of ['local-ipv4', 'local-ipv6']) await client.request('network.pool.retire', { id });
-      await client.request('network.pool.create', { input: { id: 'bench-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge } });
+      await client.request('network.pool.create', { input: { id: 'bench-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
       await client.request('network.pool.create', { input: { id: 'bench-ipv6', regionId: 'local', prefix: '2001:db8:9a7e::/64', gateway: '2001:db8:9a7e::1', bridge } });
       services.set('host agent', runBuilt('dist/apps/host-agent/src/main.js', { ...common, HOST_ID: hostId, REGION_ID: 'local', AGENT_DATA_DIR: agentDataDir }));
       await ready('the host agent to be UP', services.get('host agent')!, async () =>

@@ -8,7 +8,7 @@ import type { ServiceClient } from '#libs/messaging';
 import { runProgram } from '../../host-agent/src/host/program.js';
 import { InstanceFolders } from '../../host-agent/src/instances/instance-folder.js';
 import { QemuDriver } from '../../host-agent/src/instances/qemu.driver.js';
-import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, runBuilt, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import type { InstanceView } from '../src/instances/instances.js';
 import type { InstanceStatus } from '../src/instances/instance.decider.js';
 
@@ -23,13 +23,15 @@ export interface ComputeSystem {
   client: ServiceClient;
   hostId: string;
   agentDataDir: string;
-  /** The bridge of the test's pools: 198.51.100.0/24 and 2001:db8:51::/64, gateways .1 and ::1. */
+  /** The bridge of the test's pools: 198.51.100.0/25 and 2001:db8:51::/64, gateways .1 and ::1. */
   bridge: string;
   compute: Fixture;
   network: Fixture;
   agent: Fixture;
   /** Every host agent started, by host id: the first one's, and those of other hosts. */
   agents: Map<string, { fixture: Fixture; dataDir: string }>;
+  /** In place of the agent, where the system was started with a simulated host. */
+  simulatedHost: SimulatedHost | null;
   startCompute(): Promise<void>;
   startNetwork(): Promise<void>;
   startAgent(): Promise<void>;
@@ -44,7 +46,11 @@ export interface ComputeSystem {
   close(): Promise<void>;
 }
 
-export async function startComputeSystem(env: Record<string, string> = {}): Promise<ComputeSystem> {
+/**
+ * `host: 'simulated'` runs a SimulatedHost in place of this machine's agent: compute's side of
+ * everything (placement, states, tenancy, input) on any machine, with no hypervisor.
+ */
+export async function startComputeSystem(env: Record<string, string> = {}, options: { host?: 'agent' | 'simulated' } = {}): Promise<ComputeSystem> {
   const database = await createServiceDatabase('awan_compute_');
   const databaseUrl = database.url;
   // Another run's events would reach this system's consumers: start from empty streams.
@@ -69,6 +75,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
     network: undefined as unknown as Fixture,
     agent: undefined as unknown as Fixture,
     agents: new Map(),
+    simulatedHost: null,
     async startCompute() {
       system.compute = runBuilt('dist/apps/compute/src/main.js', { ...common, DATABASE_URL: databaseUrl });
       await waitFor(() => system.client.request('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${system.compute.output()}`);
@@ -118,6 +125,7 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
         const owner = (await storage.owner(entry.name).catch(() => null)) ?? hostId;
         await system.client.request(agentSubject(owner, 'instance.delete'), { instanceId: entry.name }, 60_000).catch(() => undefined);
       }
+      await system.simulatedHost?.stop();
       for (const fixture of [system.compute, system.network, ...[...system.agents.values()].map((a) => a.fixture)]) {
         if (fixture && fixture.child.exitCode === null && fixture.child.signalCode === null) {
           fixture.child.kill('SIGTERM');
@@ -136,18 +144,27 @@ export async function startComputeSystem(env: Record<string, string> = {}): Prom
       HEARTBEAT_INTERVAL_MS: '300', ...common, HOST_ID: agentHostId, AGENT_DATA_DIR: dataDir, AGENT_STORAGE_DIR: agentDataDir,
     });
     system.agents.set(agentHostId, { fixture, dataDir });
-    await waitFor(async () => {
-      const hosts = await system.client.request<{ id: string; status: string }[]>('compute.host.list', {}).catch(() => []);
-      return hosts.some((h) => h.id === agentHostId && h.status === 'UP');
-    }, 30_000, `host ${agentHostId} to be UP in compute\n${fixture.output()}`);
+    await hostUp(agentHostId, () => fixture.output());
     return fixture;
+  }
+
+  function hostUp(upHostId: string, output: () => string): Promise<boolean> {
+    return waitFor(async () => {
+      const hosts = await system.client.request<{ id: string; status: string }[]>('compute.host.list', {}).catch(() => []);
+      return hosts.some((h) => h.id === upHostId && h.status === 'UP');
+    }, 30_000, `host ${upHostId} to be UP in compute\n${output()}`);
   }
   await system.startNetwork();
   // The seeded development pools make way for the test's own, on its own bridge.
   for (const id of ['local-ipv4', 'local-ipv6']) await system.client.request('network.pool.retire', { id });
-  await system.client.request('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge } });
+  await system.client.request('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
   await system.client.request('network.pool.create', { input: { id: 'test-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge } });
   await system.startCompute();
-  await system.startAgent();
+  if (options.host === 'simulated') {
+    system.simulatedHost = await SimulatedHost.start({ hostId, natsUrl: TEST_NATS_URL, heartbeatIntervalMs: 300 });
+    await hostUp(hostId, () => system.compute.output());
+  } else {
+    await system.startAgent();
+  }
   return system;
 }

@@ -5,14 +5,13 @@ import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { agentSubject, AGENT_HEARTBEAT_SUBJECT, type AgentInstanceStatus, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { connectServiceClient, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type TestServiceClient } from '#libs/testing';
+import { connectServiceClient, describeWithHardware, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type TestServiceClient } from '#libs/testing';
 import { probeHost } from './host/host-probe.js';
 import { processGone, runProgram } from './host/program.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-e2e-'));
 const abilities = await probeHost(dataDir);
 const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
-if (!canRun) console.warn(`skipping the agent restart test: it needs root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
 
 const hostId = uniqueName('host');
 
@@ -24,7 +23,7 @@ function startAgent(): Fixture {
   });
 }
 
-(canRun ? describe : describe.skip)('host agent restarts', () => {
+describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`, () => {
   let caller: TestServiceClient;
   let client: ServiceClient;
   let nats: NatsConnection;

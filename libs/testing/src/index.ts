@@ -5,3 +5,4 @@ export * from './service-client.js';
 export * from './events.js';
 export * from './awan-launcher.js';
 export * from './simulated-host.js';
+export * from './hardware.js';

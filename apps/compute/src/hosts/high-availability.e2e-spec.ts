@@ -1,21 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
 import type { Page } from '#libs/messaging';
-import { connectTestNats, uniqueName, waitFor, type TestNats } from '#libs/testing';
+import { connectTestNats, describeWithHardware, missingHardware, uniqueName, waitFor, type TestNats } from '#libs/testing';
 import { meterInstance } from '../../../billing/src/metering/meter.js';
-import { probeHost } from '../../../host-agent/src/host/host-probe.js';
 import { processGone, runProgram } from '../../../host-agent/src/host/program.js';
 import type { IpView } from '../../../network/src/ips/ips.js';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from '../instances/instances.js';
 
-const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
-const abilities = await probeHost(probeDir);
-rmSync(probeDir, { recursive: true, force: true });
-const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
-if (!canRun) console.warn(`skipping the high-availability tests: they need root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
 
 const container = (name: string): CreateInstanceInput => ({
   name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
@@ -31,7 +24,7 @@ const RECOVERY_MS = 20_000;
  * Two hosts of one region on this machine, sharing one instance storage folder, with the
  * defaults of a real deployment: heartbeats every 2 s, fencing after 6 s, DOWN after 10 s.
  */
-(canRun ? describe : describe.skip)('high availability across two hosts sharing storage', () => {
+describeWithHardware('high availability across two hosts sharing storage', missingHardware({ root: true, lxc: true, qemu: true }), () => {
   let system: ComputeSystem;
   let hostA: string;
   const hostB = uniqueName('hostb-');

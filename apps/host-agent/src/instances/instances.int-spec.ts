@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
+import { describeWithHardware } from '#libs/testing';
 import { buildBlankQcow2, buildBusyboxRootfs } from '../images/dev-images.js';
 import { probeHost } from '../host/host-probe.js';
 import { processGone, runProgram } from '../host/program.js';
@@ -17,10 +18,8 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-'));
 const imagesDir = path.join(os.tmpdir(), 'awan-test-images');
 const abilities = await probeHost(dataDir);
 const root = process.getuid?.() === 0;
-const canContainers = abilities.kinds.includes('CONTAINER');
-const canVms = abilities.kinds.includes('VM') && root;
-if (!canContainers) console.warn(`skipping the LXC container tests: ${abilities.notes.join('; ')}`);
-if (!canVms) console.warn(`skipping the QEMU VM tests: ${root ? abilities.notes.join('; ') : 'not root (tap devices need it)'}`);
+const containersMissing = abilities.kinds.includes('CONTAINER') ? null : abilities.notes.join('; ');
+const vmsMissing = !root ? 'needs root (tap devices)' : abilities.kinds.includes('VM') ? null : abilities.notes.join('; ');
 
 /** A host's agent: its instance manager over its folders; the storage is `dataDir`, shared by the test's hosts. */
 function agentOn(hostFolders: InstanceFolders): InstanceManager {
@@ -36,9 +35,9 @@ const lxc = (id: string) => ['-P', folders.root, '-n', id];
 
 beforeAll(async () => {
   if (!root) return;
-  // The test's own bridge in a documentation range; the host side holds the gateway.
+  // The test's own bridge in a documentation range no other test's bridge uses; the host side holds the gateway.
   await runProgram('ip', ['link', 'add', bridge, 'type', 'bridge']);
-  await runProgram('ip', ['address', 'add', '192.0.2.1/24', 'dev', bridge]);
+  await runProgram('ip', ['address', 'add', '198.51.100.193/26', 'dev', bridge]);
   await runProgram('ip', ['link', 'set', bridge, 'up']);
 });
 afterAll(async () => {
@@ -48,7 +47,7 @@ afterAll(async () => {
 });
 
 function spec(kind: InstanceSpec['kind'], location: string, overrides: Partial<InstanceSpec> = {}): InstanceSpec {
-  const host = 10 + Math.floor(Math.random() * 200);
+  const host = 194 + Math.floor(Math.random() * 60);
   return {
     instanceId: randomUUID(),
     name: `${kind === 'VM' ? 'vm' : 'ct'}-${host}`,
@@ -57,7 +56,7 @@ function spec(kind: InstanceSpec['kind'], location: string, overrides: Partial<I
     memoryMb: 128,
     diskGb: 1,
     image: { kind, location },
-    network: { bridge, ipv4: `192.0.2.${host}/24`, gateway4: '192.0.2.1' },
+    network: { bridge, ipv4: `198.51.100.${host}/26`, gateway4: '198.51.100.193' },
     ...overrides,
   };
 }
@@ -68,7 +67,7 @@ async function bridgePorts(): Promise<string[]> {
   return out.split('\n').filter(Boolean).map((line) => line.split(': ')[1].split('@')[0]);
 }
 
-(canContainers ? describe : describe.skip)('LXC containers, for real', () => {
+describeWithHardware('LXC containers, for real', containersMissing, () => {
   let rootfs: string;
   beforeAll(async () => {
     rootfs = await buildBusyboxRootfs(path.join(imagesDir, 'busybox-rootfs.tar.gz'));
@@ -117,7 +116,7 @@ async function bridgePorts(): Promise<string[]> {
   });
 });
 
-(canVms ? describe : describe.skip)('QEMU virtual machines, for real', () => {
+describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
   let blank: string;
   beforeAll(async () => {
     blank = await buildBlankQcow2(path.join(imagesDir, 'blank.qcow2'));

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
-import { waitFor } from '#libs/testing';
+import { describeWithHardware, waitFor } from '#libs/testing';
 import { probeHost } from '../host/host-probe.js';
 import { processGone } from '../host/program.js';
 import { findCloudKernel } from '../images/cloud-kernel.js';
@@ -20,7 +20,6 @@ const skipReason = !abilities.kinds.includes('VM')
   : !(await findCloudKernel())
     ? 'no Debian cloud kernel (apt-get install --no-install-recommends linux-image-cloud-amd64)'
     : null;
-if (skipReason) console.warn(`skipping the VM boot tests: ${skipReason}`);
 
 const folders = new InstanceFolders('test-host', dataDir);
 // TCG boots Linux on any host, nested KVM included (where KVM does not), in a few seconds.
@@ -31,7 +30,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-(skipReason ? describe.skip : describe)('a VM booting Debian’s cloud kernel with a busybox initramfs, for real under TCG', () => {
+describeWithHardware('a VM booting Debian’s cloud kernel with a busybox initramfs, for real under TCG', skipReason, () => {
   const STOP_TIMEOUT_MS = 30_000;
 
   it('prints the hostname from its NoCloud seed, powers itself off on a graceful stop, and deletes without a trace', async () => {
