@@ -41,7 +41,7 @@ describe('IP addresses and prefixes', () => {
 
   it('takes host names for PTR records, lower-cased, and refuses anything else', () => {
     expect(normalizeHostname('Mail.Example.COM.')).toBe('mail.example.com');
-    for (const bad of ['localhost', 'mail..example.com', '-a.example.com', 'a_b.example.com', 'x.$(reboot)', `${'a'.repeat(64)}.com`, 42]) {
+    for (const bad of ['1.2.3.4', '192.0.2.10.', 'mail.example.123', 'localhost', 'mail..example.com', '-a.example.com', 'a_b.example.com', 'x.$(reboot)', `${'a'.repeat(64)}.com`, 42]) {
       expect(normalizeHostname(bad)).toBeNull();
     }
   });

@@ -126,13 +126,14 @@ function reverseLabels(address: IpAddress, significantBits: number): string[] {
 
 /**
  * A DNS host name for a PTR record: dot-separated RFC 1123 labels (letters, digits and -),
- * at most 253 characters, at least two labels; a trailing dot is allowed and dropped.
+ * at most 253 characters, at least two labels, the last not all digits (so never an address
+ * such as 1.2.3.4: RFC 1123 2.1); a trailing dot is allowed and dropped.
  * Returns the lower-case name, or null.
  */
 export function normalizeHostname(text: unknown): string | null {
   if (typeof text !== 'string') return null;
   const name = text.toLowerCase().replace(/\.$/, '');
   const labels = name.split('.');
-  if (name.length > 253 || labels.length < 2) return null;
+  if (name.length > 253 || labels.length < 2 || /^\d+$/.test(labels.at(-1)!)) return null;
   return labels.every(isRfc1123Label) ? name : null;
 }

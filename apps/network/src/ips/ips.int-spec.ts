@@ -113,8 +113,10 @@ describe('IP address management across three network service processes', () => {
     const region = uniqueName('ptr-');
     await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
     const ip = await allocate(accountId, region);
-    expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail..example.com', accountIds: [accountId] })))
-      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
+    for (const hostname of ['mail..example.com', '1.2.3.4']) {
+      expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname, accountIds: [accountId] })))
+        .toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
+    }
     expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
       .toMatchObject({ code: 'NOT_FOUND' });
 

@@ -133,7 +133,7 @@ export class Ips {
     const ip = await this.require(ipId, scope);
     const name = hostname === null || hostname === '' ? null : normalizeHostname(hostname);
     if (name === null && hostname !== null && hostname !== '') {
-      throw AppError.badInput('hostname', 'must be a host name: dot-separated labels of a-z, 0-9 and -, e.g. mail.example.com');
+      throw AppError.badInput('hostname', 'must be a host name, not an address: dot-separated labels of a-z, 0-9 and -, e.g. mail.example.com');
     }
     return this.decide(ip, { type: 'SetReverseDns', hostname: name }, metadata);
   }
