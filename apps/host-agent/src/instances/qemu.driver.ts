@@ -148,7 +148,8 @@ export class QemuDriver implements InstanceDriver {
     ];
     if (await this.kernelBoot(spec)) {
       const dir = spec.image.location;
-      args.push('-kernel', path.join(dir, 'vmlinuz'), '-initrd', path.join(dir, 'initrd.img'), '-append', 'console=ttyS0 panic=-1');
+      // memhp_default_state=online: memory a resize plugs in is the guest's at once (Debian's kernel leaves it offline).
+      args.push('-kernel', path.join(dir, 'vmlinuz'), '-initrd', path.join(dir, 'initrd.img'), '-append', 'console=ttyS0 panic=-1 memhp_default_state=online');
     }
     if (spec.network) {
       await ensureTap(this.tap(spec), spec.network.bridge);
