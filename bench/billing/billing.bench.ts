@@ -108,8 +108,8 @@ async function generate(): Promise<void> {
     // As Metering.save: closed_seconds the sum of the closed segments, open_since the open one's
     // start, ended_at the last one's end when none is open.
     await client.query(
-      `INSERT INTO resources (id, type, account_id, name, billing_cycle, billable, closed_seconds, open_since, ended_at)
-       SELECT id, 'INSTANCE', account_id, name, billing_cycle, true,
+      `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at)
+       SELECT id, 'INSTANCE', account_id, name, billing_cycle,
               CASE WHEN open THEN t3 - t0 ELSE t4 - t0 END,
               CASE WHEN open THEN to_timestamp(t3) END,
               CASE WHEN open THEN NULL ELSE to_timestamp(t4) END

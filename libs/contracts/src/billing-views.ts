@@ -5,17 +5,22 @@
 export interface UsageView {
   segmentId: string;
   resourceId: string;
+  /** The plan (or other priced item) the resource had during the segment. */
   sku: string;
   state: string;
   startedAt: string;
   endedAt: string | null;
-  /** Seconds of the segment inside the line's period. */
+  /** Seconds of the segment rated on the line: inside its period, at its unit price. */
   seconds: number;
   /** The events that opened and closed it. */
   openedBy: string;
   closedBy: string | null;
 }
 
+/**
+ * One line per resource, sku and unit price in the period, and one for a monthly cap: quantity ×
+ * unitPrice, rounded half-even to the currency's minor unit, is the amount on every line.
+ */
 export interface InvoiceLineView {
   id: string;
   description: string;
@@ -24,6 +29,7 @@ export interface InvoiceLineView {
   /** Whose resource it is: on a reseller's invoice, one of its customers. */
   accountId: string;
   sku: string;
+  /** Hours or months of use ('hour', 'month'), 1 for a cap ('cap'); negative where an adjustment takes a line back. */
   quantity: string;
   unit: string;
   unitPrice: string;

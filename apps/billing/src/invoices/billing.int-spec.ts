@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { EventEnvelope } from '#libs/contracts';
+import { SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
+import { createPool, EventStore } from '#libs/event-store';
 import { AppError, type Page, type ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
@@ -8,7 +9,10 @@ import {
 import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
-import type { CreditNoteView, InvoiceView } from '#libs/contracts';
+import type { CreditNoteView, InvoiceLineView, InvoiceView } from '#libs/contracts';
+import { billingEventStore } from '../billing.event-store.js';
+import { productMinor } from '../money/money.js';
+import { priceListStreamId } from '../prices/price-list.decider.js';
 import { numberPrefix } from './invoices.js';
 
 const WEBHOOK_SECRET = 'whsec_awan_test';
@@ -25,16 +29,20 @@ function shuffled<T>(items: T[], seed = 7): T[] {
 }
 
 /** An instance's events as compute's relay publishes them, compute's own requests in between (billing skips them). */
-function instanceHistory(accountId: string, planId: string, billingCycle: 'HOURLY' | 'MONTHLY', steps: [string, string][]): EventEnvelope[] {
+function instanceHistory(accountId: string, planId: string, billingCycle: 'HOURLY' | 'MONTHLY', steps: [string, string, unknown?][]): EventEnvelope[] {
   const instanceId = randomUUID();
   const streamId = `instance-${instanceId}`;
   const [requestedAt] = steps[0];
   const request = { instanceId, accountId, name: uniqueName('web-'), kind: 'CONTAINER', imageId: 'img', planId, regionId: 'local', billingCycle };
   return [
     eventEnvelope(streamId, 'InstanceRequested', 1, request, requestedAt),
-    ...steps.map(([at, type], i) => eventEnvelope(streamId, type, i + 2, type === 'InstanceScheduled' ? { hostId: 'h1' } : {}, at)),
+    ...steps.map(([at, type, data], i) => eventEnvelope(streamId, type, i + 2, data ?? (type === 'InstanceScheduled' ? { hostId: 'h1' } : {}), at)),
   ];
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The line adds up as the contract says: quantity × unitPrice, rounded half-even to the minor unit, is its amount. */
+const addsUp = (line: InvoiceLineView, currency: string) => productMinor(line.quantity, line.unitPrice, currency) === productMinor('1', line.amount, currency);
 
 /**
  * The billing service as a built process on its own database, fed the events identity, compute
@@ -53,6 +61,8 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
   const direct = { id: randomUUID(), name: 'Direct Ltd' };
   const admin = {};
   const tree = { accountIds: [reseller.id, customer.id] };
+  /** The direct customer's VM, MONTHLY from 16 September. */
+  let vm: EventEnvelope[];
   const request = <T>(subject: string, payload: unknown) => client.request<T>(`billing.${subject}`, payload, 30_000);
   const invoicesOf = (accountId: string) => request<Page<InvoiceView> & { totalCount: number }>('invoice.list', { ...admin, accountId }).then((p) => p.edges.map((e) => e.node));
   const septemberInvoice = async (accountId: string) => (await invoicesOf(accountId)).find((i) => i.periodStart === '2026-09-01T00:00:00.000Z')!;
@@ -84,7 +94,15 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       account(customer, 'CUSTOMER', reseller.id, 'EUR', '0.19'),
       account(direct, 'CUSTOMER', null, 'USD', '0'),
     ]);
-    await waitFor(() => request('price.list', { accountId: direct.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
+    await waitFor(() => request('price.list', { accountId: customer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
+    // The reseller's price list as it was before this test: ct-512m at 0.01 an hour since August.
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
+    await new EventStore(pool, billingEventStore.service, billingEventStore.projections).append(
+      priceListStreamId(reseller.id, 'EUR'),
+      [{ type: 'PriceSet', data: { ownerId: reseller.id, currency: 'EUR', sku: 'ct-512m', hourly: '0.01', monthly: '5.00', stoppedHourly: null, stoppedMonthly: null } }],
+      { expectedVersion: 0, occurredAt: new Date('2026-08-01T00:00:00Z'), metadata: { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR } },
+    );
+    await pool.end();
   }, 120_000);
 
   afterAll(async () => {
@@ -96,21 +114,24 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     await database?.drop();
   }, 60_000);
 
-  it('invoices a month of usage at the reseller\'s and the platform\'s prices, however the events arrive', async () => {
-    const price = await request<{ hourlyPrice: string }>('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0100', monthlyPrice: '5.00' } });
-    expect(price).toMatchObject({ hourlyPrice: '0.01', ownerId: reseller.id, currency: 'EUR' });
+  it('invoices a month of usage at the reseller\'s and the platform\'s prices in force then, however the events arrive', async () => {
+    // The reseller raises its price today: September stays at the 0.01 in force then.
+    const price = await request<{ hourlyPrice: string }>('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0200', monthlyPrice: '12.00' } });
+    expect(price).toMatchObject({ hourlyPrice: '0.02', ownerId: reseller.id, currency: 'EUR' });
     expect(await failureOf<AppError>(request('price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
     expect(await failureOf<AppError>(request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.hourlyPrice'),
     });
 
-    // 48 hours, 24 of them stopped (billed in full by default): 48 h × 0.01 EUR at the reseller's price.
+    // From its start, 48 hours less 5 s, 24 of them stopped (billed in full by default): 47.998611 h × 0.01 EUR at the reseller's price then.
     const container = instanceHistory(customer.id, 'ct-512m', 'HOURLY', [
       ['2026-09-10T10:00:00Z', 'InstanceScheduled'], ['2026-09-10T10:00:05Z', 'InstanceStarted'], ['2026-09-10T20:00:05Z', 'InstanceStopRequested'],
       ['2026-09-10T20:00:05Z', 'InstanceStopped'], ['2026-09-11T20:00:05Z', 'InstanceStarted'], ['2026-09-12T10:00:00Z', 'InstanceDeleted'],
     ]);
+    // Deleted before it ever ran: it costs nothing, not even the minimum.
+    const neverRan = instanceHistory(customer.id, 'ct-512m', 'HOURLY', [['2026-09-05T10:00:00Z', 'InstanceScheduled'], ['2026-09-05T10:00:30Z', 'InstanceDeleted']]);
     // Half of September on a MONTHLY plan (6.00 USD a month), still running.
-    const vm = instanceHistory(direct.id, 'vm-1g', 'MONTHLY', [['2026-09-16T00:00:00Z', 'InstanceScheduled'], ['2026-09-16T00:01:00Z', 'InstanceStarted']]);
+    vm = instanceHistory(direct.id, 'vm-1g', 'MONTHLY', [['2026-09-16T00:00:00Z', 'InstanceScheduled'], ['2026-09-16T00:01:00Z', 'InstanceStarted']]);
     // A floating IPv4 for 15 days (360 h × 0.0015, under the 1.00 cap) and an instance's own address (in its plan).
     const floatingId = randomUUID();
     const ipEvent = (ipId: string, floating: boolean, version: number, type: string, at: string) =>
@@ -123,7 +144,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       ipEvent(ownId, false, 1, 'IpAllocated', '2026-09-16T00:00:00Z'),
     ];
     // Out of order, and each event twice (the repeat past JetStream's duplicate window, as after a relay's crash).
-    for (const event of shuffled([...container, ...vm])) {
+    for (const event of shuffled([...container, ...neverRan, ...vm])) {
       await publishEvent(nats.nats, 'compute', event);
       await publishEvent(nats.nats, 'compute', event, randomUUID());
     }
@@ -142,13 +163,13 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(ofCustomer).toMatchObject({ status: 'DRAFT', number: null, issuerId: reseller.id, currency: 'EUR', subtotal: '0.48', tax: '0.09', total: '0.57' });
     expect(ofCustomer.lines).toHaveLength(1);
     const line = ofCustomer.lines[0];
-    expect(line).toMatchObject({ resourceId: container[0].streamId.slice(9), sku: 'ct-512m', quantity: '48.000000', unit: 'hour', unitPrice: '0.01', amount: '0.48' });
-    // Every segment names the events that opened and closed it.
+    expect(line).toMatchObject({ resourceId: container[0].streamId.slice(9), sku: 'ct-512m', quantity: '47.998611', unit: 'hour', unitPrice: '0.01', amount: '0.48' });
+    // Every segment names its plan and the events that opened and closed it: billing starts at the first start.
     const byType = new Map(container.map((e) => [e.eventId, e.type]));
-    expect(line.usage.map((u) => [u.state, u.seconds, byType.get(u.openedBy), byType.get(u.closedBy!)])).toEqual([
-      ['RUNNING', 36_005, 'InstanceScheduled', 'InstanceStopped'],
-      ['STOPPED', 86_400, 'InstanceStopped', 'InstanceStarted'],
-      ['RUNNING', 50_395, 'InstanceStarted', 'InstanceDeleted'],
+    expect(line.usage.map((u) => [u.sku, u.state, u.seconds, byType.get(u.openedBy), byType.get(u.closedBy!)])).toEqual([
+      ['ct-512m', 'RUNNING', 36_000, 'InstanceStarted', 'InstanceStopped'],
+      ['ct-512m', 'STOPPED', 86_400, 'InstanceStopped', 'InstanceStarted'],
+      ['ct-512m', 'RUNNING', 50_395, 'InstanceStarted', 'InstanceDeleted'],
     ]);
 
     // The reseller pays the platform's price (2.00/672 → 0.0030 an hour) for its customer's container, on a line of its own.
@@ -157,6 +178,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
 
     expect(ofDirect).toMatchObject({ issuerId: 'platform', currency: 'USD', subtotal: '3.54', tax: '0.00', total: '3.54' });
     expect(ofDirect.lines.map((l) => [l.resourceType, l.unit, l.amount]).sort()).toEqual([['INSTANCE', 'month', '3.00'], ['IPV4', 'hour', '0.54']]);
+    for (const invoice of closed) for (const l of invoice.lines) expect([l.description, addsUp(l, invoice.currency)]).toEqual([l.description, true]);
 
     // Another tenant's invoice does not exist for it.
     expect(await failureOf<AppError>(request('invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
@@ -177,7 +199,9 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(await failureOf<AppError>(request('invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
 
     // Two hours of September usage arrive after the invoice was finalized.
-    await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [['2026-09-20T08:00:00Z', 'InstanceScheduled'], ['2026-09-20T10:00:00Z', 'InstanceDeleted']]));
+    await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [
+      ['2026-09-20T07:59:58Z', 'InstanceScheduled'], ['2026-09-20T08:00:00Z', 'InstanceStarted'], ['2026-09-20T10:00:00Z', 'InstanceDeleted'],
+    ]));
     const upcoming = await waitFor(async () => {
       const invoice = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
       // Until the deletion arrives too, the late instance is still running in September.
@@ -187,6 +211,22 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(await request('invoice.get', { ...tree, id: ofCustomer.id })).toEqual(finalized);
     const resellerUpcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
     expect(resellerUpcoming.lines.find((l) => l.description.startsWith('Adjustment'))).toMatchObject({ amount: '0.01' });
+
+    // The direct customer's VM was resized on 23 September, and the event comes late: 7 days less a minute of vm-1g
+    // (6.00 USD a month: 1.40) and 8 of vm-2g (12.00: 3.20) instead of the 3.00 invoiced. The invoiced line is taken
+    // back and the month billed again, each line adding up.
+    await publishEvent(nats.nats, 'compute', eventEnvelope(vm[0].streamId, 'InstanceResized', 4, { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' }, '2026-09-23T00:00:00Z'));
+    const adjusted = await waitFor(async () => {
+      const invoice = await request<InvoiceView>('invoice.upcoming', { ...admin, accountId: direct.id });
+      const lines = invoice.lines.filter((l) => l.description.startsWith('Adjustment for September 2026'));
+      return lines.length === 3 ? lines : undefined;
+    }, 30_000, 'the resize as an adjustment');
+    expect(adjusted.map((l) => [l.sku, l.quantity, l.unit, l.unitPrice, l.amount])).toEqual([
+      ['vm-1g', '-0.499977', 'month', '6.00', '-3.00'],
+      ['vm-1g', '0.233310', 'month', '6.00', '1.40'],
+      ['vm-2g', '0.266667', 'month', '12.00', '3.20'],
+    ]);
+    for (const line of adjusted) expect(addsUp(line, 'USD')).toBe(true);
   });
 
   it('issues credit notes up to what is left, marks paid, refuses to void a paid invoice, and exports CSV', async () => {
@@ -254,5 +294,51 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     await waitFor(async () => (await statusOf()) === 'ACTIVE', 30_000, 'the reinstatement');
     await waitFor(async () => ((await standing()).join() === 'AccountPastDue,AccountSuspended,AccountReinstated' ? true : undefined), 30_000, 'AccountReinstated published');
     expect(await request('invoice.get', { ...admin, id: invoice.id })).toMatchObject({ status: 'PAID', paymentReference: `stripe:${pushed.id}` });
+  });
+  it('rates each second at the price in force then: a line per plan and price, each adding up, the platform\'s price before the reseller set one', async () => {
+    const setPrice = async (hourlyPrice: string) => {
+      const before = Date.now();
+      await request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-2g', hourlyPrice, monthlyPrice: '20000' } });
+      return { before, after: Date.now() };
+    };
+    const at = (ms: number) => new Date(ms).toISOString();
+    const startedAt = Date.now() - 100_000;
+    // Started on ct-2g 100 s ago, when the reseller had no price for it: its customers paid the platform's.
+    const first = await setPrice('36.00');
+    await sleep(2500);
+    const raise = await setPrice('72.00');
+    await sleep(2500);
+    const resizedAt = Date.now() - 1000;
+    const events = instanceHistory(customer.id, 'ct-2g', 'HOURLY', [
+      [at(startedAt - 5000), 'InstanceScheduled'], [at(startedAt), 'InstanceStarted'],
+      [at(resizedAt), 'InstanceResized', { fromPlanId: 'ct-2g', toPlanId: 'ct-4g' }], [at(Date.now()), 'InstanceDeleted'],
+    ]);
+    const instanceId = events[0].streamId.slice(9);
+    await publishAll('compute', events);
+
+    const linesOf = (invoice: InvoiceView) => invoice.lines.filter((l) => l.resourceId === instanceId);
+    const upcoming = await waitFor(async () => {
+      const invoice = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+      return linesOf(invoice).some((l) => l.sku === 'ct-4g') ? invoice : undefined;
+    }, 30_000, 'the resized instance on the upcoming invoice');
+    const lines = linesOf(upcoming);
+    // 8.00 / 672 and 16.00 / 672 a month are the platform's 0.0119 and 0.0238 an hour.
+    expect(lines.map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-2g', '36.00'], ['ct-2g', '72.00'], ['ct-4g', '0.0238']]);
+    for (const line of lines) {
+      expect([line.unit, addsUp(line, 'EUR')]).toEqual(['hour', true]);
+      expect(line.usage.every((u) => u.sku === line.sku)).toBe(true);
+    }
+    const seconds = lines.map((l) => l.usage.reduce((sum, u) => sum + u.seconds, 0));
+    // The 36.00 an hour held from the second after it was set to the second after the raise: what was used then stays at it.
+    expect(seconds[1]).toBeGreaterThanOrEqual(Math.floor((raise.before - first.after) / 1000));
+    expect(seconds[1]).toBeLessThanOrEqual(Math.ceil((raise.after - first.before) / 1000) + 1);
+    expect(seconds.reduce((a, b) => a + b, 0)).toBe(Math.floor(Date.parse(events.at(-1)!.occurredAt) / 1000) - Math.floor(startedAt / 1000));
+    // Its cost to date is what its lines add up to.
+    const [cost] = await request<{ amount: string }[]>('resource.costsToDate', { ...tree, resourceIds: [instanceId] });
+    expect(productMinor('1', cost.amount, 'EUR')).toBe(lines.reduce((sum, l) => sum + productMinor('1', l.amount, 'EUR'), 0n));
+
+    // The platform bills the reseller for it at the platform's prices, whatever the reseller charges.
+    const ofReseller = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
+    expect(linesOf(ofReseller).map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-4g', '0.0238']]);
   });
 });

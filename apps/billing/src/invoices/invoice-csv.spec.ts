@@ -27,6 +27,17 @@ describe('invoice CSV', () => {
     expect(end).toBe('');
   });
 
+  it('follows the lines: a cap line and a reversal are rows whose quantity, unit price and amount stay numbers', () => {
+    const line = invoice.lines[0];
+    const rows = invoiceCsv([{ ...invoice, lines: [
+      { ...line, id: 'l3', description: 'web, monthly cap of 4.00 (ct-512m)', quantity: '1', unit: 'cap', unitPrice: '-0.46', amount: '-0.46' },
+      { ...line, id: 'l4', description: 'Adjustment for August 2026, as invoiced, taken back: web (ct-512m, hourly)', quantity: '-48.000000', unitPrice: '0.01', amount: '-0.48' },
+    ] }]).trim().split('\r\n');
+    expect(rows).toHaveLength(3);
+    expect(rows[1]).toContain(',ct-512m,1,cap,-0.46,-0.46,');
+    expect(rows[2]).toContain(',ct-512m,-48.000000,hour,0.01,-0.48,');
+  });
+
   it('keeps a row for an invoice without lines', () => {
     const rows = invoiceCsv([{ ...invoice, lines: [], creditNotes: [] }]).trim().split('\r\n');
     expect(rows).toHaveLength(2);

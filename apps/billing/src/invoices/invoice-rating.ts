@@ -4,11 +4,9 @@ import type { Sql } from '#libs/event-store';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
 import { SEGMENT_COLUMNS, segmentOf } from '../metering/metering.js';
-import { formatMinor, formatScaled, parseDecimal, parseMinor } from '../money/money.js';
+import { formatMinor, formatScaled, fractionOf, parseDecimal, parseMinor, productMinor, scaledOfMinor } from '../money/money.js';
 import type { Prices } from '../prices/prices.js';
-import { monthOf, rateResource, taxOf, type Period, type PriceList, type RatedLine } from '../rating/rating.js';
-
-
+import { monthOf, rateResource, taxOf, type Period, type PriceBook, type RatedLine, type RatedResource } from '../rating/rating.js';
 
 export interface RatedInvoice {
   lines: InvoiceLineView[];
@@ -31,8 +29,8 @@ export function lineId(...parts: string[]): string {
 /** The invoice of an account for a month has one id, before and after it is drafted. */
 export const invoiceIdOf = (accountId: string, period: Period) => lineId('invoice', accountId, iso(period.start));
 
-/** A rated line and the name of the account whose resource it is (a reseller's customer, on the reseller's invoice). */
-type OwnedLine = RatedLine & { ownerName: string };
+/** A resource's rated month and the name of the account whose resource it is (a reseller's customer, on the reseller's invoice). */
+type OwnedResource = RatedResource & { ownerName: string };
 
 interface ResourceRow {
   id: string;
@@ -46,24 +44,43 @@ interface ResourceRow {
   endedAt: number | null;
 }
 
+/** What finalized invoices billed for a resource's month, per line key: the net of its lines, reversals and re-billings included. */
+interface BilledLine {
+  resourceId: string;
+  resourceType: string;
+  accountId: string;
+  sku: string;
+  unit: string;
+  unitPrice: string | null;
+  quantity: string;
+  amount: string;
+}
+
+const RESOURCE_COLUMNS = `r.id, r.type, r.account_id AS "accountId", coalesce(a.name, r.account_id) AS "accountName", r.name, r.billing_cycle AS "billingCycle",
+  r.closed_seconds::text AS "closedSeconds", extract(epoch FROM r.open_since)::bigint AS "openSince", extract(epoch FROM r.ended_at)::bigint AS "endedAt"`;
+
+/** Lines of one resource in one month are the same line when they have the same key: a cap line has one key whatever its amount. */
+const keyOf = (line: { sku: string; unit: string; unitPrice: string | null }) => (line.unit === 'cap' ? 'cap' : `${line.sku}\u0000${line.unit}\u0000${line.unitPrice}`);
+
+const infoOf = (r: ResourceRow): ResourceInfo => ({ resourceId: r.id, type: r.type, accountId: r.accountId, name: r.name, billingCycle: r.billingCycle });
+
 /**
- * Rates an account's invoice for a month from the usage segments as they are now: one line per
- * resource (on a reseller's platform invoice, its customers' resources too, each its own
- * line), then adjustment lines for earlier months whose finalized invoices are now wrong.
+ * Rates an account's invoice for a month from the usage segments as they are now: lines per
+ * resource and sku at each unit price, and cap lines (on a reseller's platform invoice, its
+ * customers' resources too), then adjustments for earlier months whose finalized invoices are now wrong.
  */
 export class InvoiceRating {
   constructor(private readonly prices: Prices) {}
 
   async rate(sql: Sql, account: BillingAccount, invoiceId: string, period: Period, asOf: number, withAdjustments: boolean): Promise<RatedInvoice> {
     const owners = await Accounts.invoicedUsageOwners(sql, account);
-    const prices = await this.prices.listFor(account.issuerId, account.currency, sql);
-    const rated = await this.rateMonth(sql, owners, period, asOf, prices, account.currency);
-    const lines = rated.map((line) => this.lineView(invoiceId, line, period, account, false, line.amountMinor));
+    const book = await this.prices.bookFor(account.issuerId, account.currency, sql);
+    const rated = await this.rateMonth(sql, owners, period, asOf, book, account.currency);
+    const lines = rated.flatMap((resource) => resource.lines.map((line) => this.lineView(invoiceId, account, period, resource, line)));
     const adjustedMonths: string[] = [];
     if (withAdjustments) {
       for (const month of await this.lateMonths(sql, account.id, period)) {
-        const lateLines = await this.adjustments(sql, account, invoiceId, owners, month, asOf, prices);
-        lines.push(...lateLines);
+        lines.push(...(await this.adjustments(sql, account, invoiceId, owners, month, asOf, book)));
         adjustedMonths.push(iso(month.start));
       }
     }
@@ -78,12 +95,10 @@ export class InvoiceRating {
     };
   }
 
-  private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, prices: PriceList, currency: string): Promise<OwnedLine[]> {
+  private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, book: PriceBook, currency: string): Promise<OwnedResource[]> {
     const { rows: resources } = await sql.query<ResourceRow>(
-      `SELECT r.id, r.type, r.account_id AS "accountId", coalesce(a.name, r.account_id) AS "accountName", r.name, r.billing_cycle AS "billingCycle",
-              r.closed_seconds::text AS "closedSeconds", extract(epoch FROM r.open_since)::bigint AS "openSince", extract(epoch FROM r.ended_at)::bigint AS "endedAt"
-       FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
-       WHERE r.account_id = ANY($1) AND r.billable
+      `SELECT ${RESOURCE_COLUMNS} FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
+       WHERE r.account_id = ANY($1)
          AND EXISTS (SELECT 1 FROM usage_segments s WHERE s.resource_id = r.id AND s.started_at < to_timestamp($3) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($2)))
        ORDER BY r.account_id, r.id`,
       [owners, period.start, Math.min(period.end, asOf)],
@@ -108,28 +123,39 @@ export class InvoiceRating {
         seconds: Number(r.closedSeconds) + (openSince === null ? 0 : Math.max(0, asOf - openSince)),
         endsAt: openSince === null ? Math.min(Number(r.endedAt ?? asOf), asOf) : asOf,
       };
-      const info: ResourceInfo = { resourceId: r.id, type: r.type, accountId: r.accountId, name: r.name, billingCycle: r.billingCycle };
-      return { ...rateResource({ info, segments: byResource.get(r.id) ?? [], life }, period, asOf, prices, currency), ownerName: r.accountName };
+      return { ...rateResource({ info: infoOf(r), segments: byResource.get(r.id) ?? [], life }, period, asOf, book, currency), ownerName: r.accountName };
     });
   }
 
-  private lineView(invoiceId: string, line: OwnedLine, period: Period, account: BillingAccount, adjustment: boolean, amountMinor: bigint): InvoiceLineView {
-    const name = line.info.name;
-    const what = line.info.type === 'IPV4' ? `Floating IPv4 ${name}` : `${name} (${line.sku}, ${line.billingCycle.toLowerCase()})`;
-    const whose = line.info.accountId === account.id ? '' : `${line.ownerName}: `;
+  /** What a line is about: whose resource, which, in which plan and cycle. */
+  private subject(account: BillingAccount, info: ResourceInfo, ownerName: string, sku: string): string {
+    const whose = info.accountId === account.id ? '' : `${ownerName}: `;
+    return info.type === 'IPV4' ? `${whose}Floating IPv4 ${info.name}` : `${whose}${info.name} (${sku}, ${info.billingCycle.toLowerCase()})`;
+  }
+
+  private lineView(invoiceId: string, account: BillingAccount, period: Period, resource: OwnedResource, line: RatedLine, adjustment = false): InvoiceLineView {
     const month = MONTH_NAME.format(new Date(period.start * 1000));
-    const minimum = line.paddedSeconds > 0 ? `, ${line.paddedSeconds} s added (the minimum or the started hour)` : '';
+    const unitPrice = formatScaled(line.unitPrice);
+    let what: string;
+    if (line.kind === 'cap') {
+      const whose = resource.info.accountId === account.id ? '' : `${resource.ownerName}: `;
+      what = `${whose}${resource.info.type === 'IPV4' ? `Floating IPv4 ${resource.info.name}` : resource.info.name}, monthly cap of ${formatScaled(line.capMonthly!)} (${line.sku})`;
+    } else {
+      const stopped = line.stoppedPrice ? ' stopped' : '';
+      const padded = line.paddedSeconds > 0 ? `, ${line.paddedSeconds} s added (the minimum or the started hour)` : '';
+      what = `${this.subject(account, resource.info, resource.ownerName, line.sku)} at ${unitPrice}${stopped} a${line.unit === 'hour' ? 'n' : ''} ${line.unit}${padded}`;
+    }
     return {
-      id: lineId(invoiceId, line.info.resourceId, iso(period.start), adjustment ? 'adjustment' : 'usage'),
-      description: adjustment ? `Adjustment for ${month}: ${whose}${what}` : `${whose}${what}, ${month}${line.capped ? ' (monthly cap)' : ''}${minimum}`,
-      resourceId: line.info.resourceId,
-      resourceType: line.info.type,
-      accountId: line.info.accountId,
+      id: lineId(invoiceId, resource.info.resourceId, iso(period.start), adjustment ? 'adjustment' : 'usage', keyOf({ sku: line.sku, unit: line.unit, unitPrice })),
+      description: adjustment ? `Adjustment for ${month}, as rated now: ${what}` : `${what}, ${month}`,
+      resourceId: resource.info.resourceId,
+      resourceType: resource.info.type,
+      accountId: resource.info.accountId,
       sku: line.sku,
       quantity: line.quantity,
       unit: line.unit,
-      unitPrice: formatScaled(line.unitPrice),
-      amount: formatMinor(amountMinor, account.currency),
+      unitPrice,
+      amount: formatMinor(line.amountMinor, account.currency),
       periodStart: iso(period.start),
       periodEnd: iso(period.end),
       usage: line.usage.map(({ segment, seconds }) => ({
@@ -151,34 +177,84 @@ export class InvoiceRating {
     return rows.map((row) => monthOf(Number(row.start)));
   }
 
-  /** Per resource, the month rated now less what finalized invoices already billed for it. */
-  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, owners: string[], month: Period, asOf: number, prices: PriceList): Promise<InvoiceLineView[]> {
-    const now = await this.rateMonth(sql, owners, month, asOf, prices, account.currency);
-    const { rows } = await sql.query<{ resourceId: string; resourceType: string; billed: string }>(
-      `SELECT l.resource_id AS "resourceId", min(l.resource_type) AS "resourceType", sum(l.amount)::text AS billed FROM invoice_lines l
-       JOIN invoices i ON i.id = l.invoice_id AND i.account_id = $1 AND i.status <> 'DRAFT'
-       WHERE l.period_start = to_timestamp($2) GROUP BY l.resource_id`,
+  /**
+   * A resource whose month now rates to another amount than finalized invoices billed for it: each
+   * of its lines that changed is reversed as invoiced and billed again as rated now, so every
+   * adjustment line adds up as any line does.
+   */
+  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, owners: string[], month: Period, asOf: number, book: PriceBook): Promise<InvoiceLineView[]> {
+    const now = await this.rateMonth(sql, owners, month, asOf, book, account.currency);
+    const { rows: billed } = await sql.query<BilledLine>(
+      `SELECT l.resource_id AS "resourceId", min(l.resource_type) AS "resourceType", min(l.account_id) AS "accountId", min(l.sku) AS sku, l.unit,
+              CASE WHEN l.unit = 'cap' THEN NULL ELSE l.unit_price::text END AS "unitPrice", sum(l.quantity)::text AS quantity, sum(l.amount)::text AS amount
+       FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id AND i.account_id = $1 AND i.status <> 'DRAFT'
+       WHERE l.period_start = to_timestamp($2) AND l.resource_id IS NOT NULL
+       GROUP BY l.resource_id, l.unit, CASE WHEN l.unit = 'cap' THEN NULL ELSE l.sku END, 6
+       ORDER BY min(l.line_no)`,
       [account.id, month.start],
     );
-    const billed = new Map(rows.map((r) => [r.resourceId, signedMinor(r.billed, account.currency)]));
-    const typeOf = new Map(rows.map((r) => [r.resourceId, r.resourceType]));
-    const lines: InvoiceLineView[] = [];
-    for (const line of now) {
-      const difference = line.amountMinor - (billed.get(line.info.resourceId) ?? 0n);
-      billed.delete(line.info.resourceId);
-      if (difference !== 0n) lines.push(this.lineView(invoiceId, line, month, account, true, difference));
+    const billedOf = new Map<string, BilledLine[]>();
+    for (const line of billed) billedOf.set(line.resourceId, [...(billedOf.get(line.resourceId) ?? []), line]);
+    const ratedOf = new Map(now.map((resource) => [resource.info.resourceId, resource]));
+    const gone = [...billedOf.keys()].filter((id) => !ratedOf.has(id));
+    if (gone.length > 0) {
+      const { rows } = await sql.query<ResourceRow>(`SELECT ${RESOURCE_COLUMNS} FROM resources r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ANY($1)`, [gone]);
+      for (const r of rows) ratedOf.set(r.id, { info: infoOf(r), lines: [], amountMinor: 0n, ownerName: r.accountName });
     }
-    // A resource billed then that has no usage in the month any more is credited in full.
-    for (const [resourceId, amount] of billed) {
-      if (amount === 0n) continue;
-      lines.push({
-        id: lineId(invoiceId, resourceId, iso(month.start), 'adjustment'), description: `Adjustment for ${MONTH_NAME.format(new Date(month.start * 1000))}: ${resourceId} has no usage in it`,
-        resourceId, resourceType: typeOf.get(resourceId)!, accountId: account.id, sku: '-', quantity: '0', unit: 'month', unitPrice: '0.00',
-        amount: formatMinor(-amount, account.currency), periodStart: iso(month.start), periodEnd: iso(month.end), usage: [],
-      });
+
+    const lines: InvoiceLineView[] = [];
+    for (const [resourceId, resource] of ratedOf) {
+      const was = billedOf.get(resourceId) ?? [];
+      if (was.reduce((sum, line) => sum + signedMinor(line.amount, account.currency), 0n) === resource.amountMinor) continue;
+      const rated = new Map(resource.lines.map((line) => [keyOf({ sku: line.sku, unit: line.unit, unitPrice: formatScaled(line.unitPrice) }), line]));
+      const unchanged = new Set<string>();
+      for (const line of was) {
+        const key = keyOf(line);
+        const same = rated.get(key);
+        if (same && same.amountMinor === signedMinor(line.amount, account.currency) && (line.unit === 'cap' || sameDecimal(same.quantity, line.quantity))) {
+          unchanged.add(key);
+          continue;
+        }
+        if (signedMinor(line.amount, account.currency) === 0n && sameDecimal(line.quantity, '0')) continue;
+        lines.push(this.reversal(invoiceId, account, month, resource, line));
+      }
+      for (const [key, line] of rated) {
+        if (!unchanged.has(key)) lines.push(this.lineView(invoiceId, account, month, resource, line, true));
+      }
     }
     return lines;
+  }
+
+  /** A line that takes back what finalized invoices billed under one key: the same quantity and unit price, negated. */
+  private reversal(invoiceId: string, account: BillingAccount, month: Period, resource: OwnedResource, billed: BilledLine): InvoiceLineView {
+    const amount = signedMinor(billed.amount, account.currency);
+    const negated = (text: string) => (text.startsWith('-') ? text.slice(1) : `-${text}`);
+    // A cap's, or a line from before lines added up, is taken back as one unit of its amount.
+    const asBilled = billed.unitPrice !== null && productMinor(billed.quantity, billed.unitPrice, account.currency) === amount;
+    const unitPrice = asBilled ? formatScaled(parseSigned(billed.unitPrice!)) : formatScaled(scaledOfMinor(amount, account.currency));
+    const subject = this.subject(account, resource.info, resource.ownerName, billed.sku);
+    return {
+      id: lineId(invoiceId, resource.info.resourceId, iso(month.start), 'reversal', keyOf(billed)),
+      description: `Adjustment for ${MONTH_NAME.format(new Date(month.start * 1000))}, as invoiced, taken back: ${subject}${billed.unit === 'cap' ? ', monthly cap' : ''}`,
+      resourceId: resource.info.resourceId,
+      resourceType: billed.resourceType,
+      accountId: billed.accountId,
+      sku: billed.sku,
+      quantity: asBilled ? negated(billed.quantity) : '-1',
+      unit: asBilled || billed.unit === 'cap' ? billed.unit : 'line',
+      unitPrice,
+      amount: formatMinor(-amount, account.currency),
+      periodStart: iso(month.start),
+      periodEnd: iso(month.end),
+      usage: [],
+    };
   }
 }
 
 const signedMinor = (text: string, currency: string) => (text.startsWith('-') ? -parseMinor(text.slice(1), 'amount', currency) : parseMinor(text, 'amount', currency));
+const parseSigned = (text: string) => (text.startsWith('-') ? -parseDecimal(text.slice(1), 'unitPrice') : parseDecimal(text, 'unitPrice'));
+const sameDecimal = (a: string, b: string) => {
+  const x = fractionOf(a);
+  const y = fractionOf(b);
+  return x.numerator * y.denominator === y.numerator * x.denominator;
+};

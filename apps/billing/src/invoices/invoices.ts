@@ -244,7 +244,7 @@ export class Invoices {
   }
 
   /**
-   * Drafts the month's invoice of every account with billable usage in it, every reseller whose
+   * Drafts the month's invoice of every account with usage in it, every reseller whose
    * customers had some, and every account whose late usage waits for an invoice. Idempotent:
    * an invoice's id comes from its account and month.
    */
@@ -252,8 +252,8 @@ export class Invoices {
     if (period.end > nowSecond()) throw AppError.conflict(`the month ${iso(period.start).slice(0, 7)} has not ended`);
     const { rows } = await this.pool.query<{ accountId: string; known: boolean }>(
       `WITH used AS (
-         SELECT DISTINCT s.account_id FROM usage_segments s JOIN resources r ON r.id = s.resource_id
-         WHERE r.billable AND s.started_at < to_timestamp($2) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($1))
+         SELECT DISTINCT s.account_id FROM usage_segments s
+         WHERE s.started_at < to_timestamp($2) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($1))
        ), invoiced AS (
          SELECT account_id FROM used
          UNION SELECT p.id FROM used JOIN accounts a ON a.id = used.account_id JOIN accounts p ON p.id = a.parent_id AND p.kind = 'RESELLER'

@@ -40,9 +40,8 @@ export interface UsageSegment {
 
 export interface Metered {
   info: ResourceInfo;
+  /** Empty for an instance that never ran: it costs nothing. */
   segments: UsageSegment[];
-  /** False for an instance whose create failed before it ever ran: it is not billed. */
-  billable: boolean;
 }
 
 /** The SKU of an extra or floating IPv4; an instance's own IPv4 and its IPv6 are in its plan. */
@@ -84,8 +83,10 @@ class SegmentLog {
 const byVersion = (events: readonly MeterEvent[]) => [...events].sort((a, b) => a.version - b.version);
 
 /**
- * An instance is billed from InstanceScheduled to InstanceDeleted, RUNNING or STOPPED, in the
- * plan it has at each moment. Null while its InstanceRequested has not arrived.
+ * An instance is billed from its first InstanceStarted to InstanceDeleted, RUNNING or STOPPED, in
+ * the plan it has at each moment; one that never ran has no segment. Requests (a stop asked for,
+ * a start under way) change nothing: only the facts InstanceStarted and InstanceStopped switch the
+ * state, and a migration does not split a segment. Null while its InstanceRequested has not arrived.
  */
 export function meterInstance(instanceId: string, events: readonly MeterEvent[]): Metered | null {
   const sorted = byVersion(events);
@@ -94,45 +95,26 @@ export function meterInstance(instanceId: string, events: readonly MeterEvent[])
   const request = requested.data as ComputeEvents['InstanceRequested'];
   const log = new SegmentLog(instanceId);
   let sku = request.planId;
-  let started = false;
-  let deleted = false;
-  let failedBeforeRunning = false;
   for (const event of sorted) {
-    if (deleted) break;
     const open = log.open;
-    switch (event.type) {
-      case 'InstanceScheduled':
-        if (!open && log.segments.length === 0) log.switchTo(event, sku, 'RUNNING');
-        break;
-      case 'InstanceStarted':
-        started = true;
-        if (open && open.state !== 'RUNNING') log.switchTo(event, sku, 'RUNNING');
-        break;
-      case 'InstanceStopped':
-        if (open && open.state !== 'STOPPED') log.switchTo(event, sku, 'STOPPED');
-        break;
-      case 'InstanceResized': {
-        sku = (event.data as ComputeEvents['InstanceResized']).toPlanId;
-        if (open && open.sku !== sku) log.switchTo(event, sku, open.state);
-        break;
-      }
-      case 'InstanceFailed':
-        // A create that failed released everything it held; a running instance that failed still holds its host and disk.
-        if (!started) {
-          failedBeforeRunning = true;
-          log.close(event);
-        }
-        break;
-      case 'InstanceDeleted':
-        log.close(event);
-        deleted = true;
-        break;
+    if (event.type === 'InstanceDeleted') {
+      log.close(event);
+      break;
     }
+    if (event.type === 'InstanceResized') {
+      sku = (event.data as ComputeEvents['InstanceResized']).toPlanId;
+      if (open && open.sku !== sku) log.switchTo(event, sku, open.state);
+    } else if (event.type === 'InstanceStarted') {
+      // The first start opens the instance's billed life; before it nothing ran.
+      if (log.segments.length === 0 || (open && open.state !== 'RUNNING')) log.switchTo(event, sku, 'RUNNING');
+    } else if (event.type === 'InstanceStopped') {
+      if (open && open.state !== 'STOPPED') log.switchTo(event, sku, 'STOPPED');
+    }
+    // InstanceFailed changes nothing: a failed instance that ran still holds its host and disk until it is deleted.
   }
   return {
     info: { resourceId: instanceId, type: 'INSTANCE', accountId: request.accountId, name: request.name, billingCycle: request.billingCycle },
     segments: log.segments,
-    billable: !failedBeforeRunning,
   };
 }
 
@@ -149,6 +131,5 @@ export function meterIp(ipId: string, events: readonly MeterEvent[]): Metered | 
   return {
     info: { resourceId: ipId, type: 'IPV4', accountId: ip.accountId, name: ip.address, billingCycle: 'HOURLY' },
     segments: log.segments,
-    billable: true,
   };
 }

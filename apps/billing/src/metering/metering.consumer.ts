@@ -13,10 +13,11 @@ import { Metering } from './metering.js';
 @Injectable()
 export class MeteringConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumers: EventConsumer[];
+  private readonly logger = new Logger('metering');
+  private readonly metering = new Metering();
 
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
-    const logger = new Logger('metering');
-    const metering = new Metering();
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+    const { logger, metering } = this;
     const feed = (name: string, source: string, filterSubject: string, handle: ConsumerOptions['handle']) =>
       new EventConsumer({
         pool, schema: store.schema, service: 'billing', nats, name, source, filterSubject, handle,
@@ -30,6 +31,8 @@ export class MeteringConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const refolded = await this.metering.refoldQueued(this.pool);
+    if (refolded > 0) this.logger.log(`folded ${refolded} instances again under the meter's current rule`);
     for (const consumer of this.consumers) await consumer.start();
   }
 

@@ -59,4 +59,16 @@ export const meteringMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '0311-metering-from-first-start',
+    sql: `
+      -- An instance is billed from its first InstanceStarted (no longer from InstanceScheduled), and
+      -- one that never ran has no segment at all (it had some, with billable = false). Every instance
+      -- is folded again under the rule when billing starts (Metering.refoldQueued).
+      DELETE FROM usage_segments WHERE resource_id IN (SELECT id FROM resources WHERE NOT billable);
+      ALTER TABLE resources DROP COLUMN billable;
+      CREATE TABLE meter_refolds (resource_id text PRIMARY KEY);
+      INSERT INTO meter_refolds (resource_id) SELECT id FROM resources WHERE type = 'INSTANCE';
+    `,
+  },
 ];

@@ -1,10 +1,11 @@
+import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
-import type { Sql } from '#libs/event-store';
+import { withTransaction, type Sql } from '#libs/event-store';
 import { meterInstance, meterIp, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
 export const METERED_EVENT_TYPES: Record<string, readonly string[]> = {
-  instance: ['InstanceRequested', 'InstanceScheduled', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed', 'InstanceDeleted'],
+  instance: ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted'],
   ip: ['IpAllocated', 'IpReleased'],
 };
 
@@ -57,6 +58,30 @@ export class Metering {
       [event.eventId, resourceId, event.version, event.type, event.occurredAt, JSON.stringify(event.data)],
     );
     if (inserted.rowCount === 0) return;
+    await this.fold(tx, aggregate, resourceId);
+  }
+
+  /**
+   * Folds again the instances a change of the meter's rule left queued (`meter_refolds`), a batch
+   * per transaction; replicas starting together share the queue.
+   */
+  async refoldQueued(pool: pg.Pool): Promise<number> {
+    let folded = 0;
+    for (;;) {
+      const batch = await withTransaction(pool, async (tx) => {
+        const { rows } = await tx.query<{ resourceId: string }>(
+          `DELETE FROM meter_refolds WHERE resource_id IN (SELECT resource_id FROM meter_refolds LIMIT 100 FOR UPDATE SKIP LOCKED)
+           RETURNING resource_id AS "resourceId"`,
+        );
+        for (const { resourceId } of rows) await this.fold(tx, 'instance', resourceId);
+        return rows.length;
+      });
+      if (batch === 0) return folded;
+      folded += batch;
+    }
+  }
+
+  private async fold(tx: Sql, aggregate: string, resourceId: string): Promise<void> {
     // One resource's events fold one at a time; other resources go on in parallel.
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
     const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(
@@ -69,16 +94,15 @@ export class Metering {
   }
 
   private async save(tx: Sql, metered: Metered): Promise<void> {
-    const { info, segments, billable } = metered;
+    const { info, segments } = metered;
     const { rows: previous } = await tx.query(`SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = $1`, [info.resourceId]);
-    const { rows: was } = await tx.query<{ billable: boolean }>('SELECT billable FROM resources WHERE id = $1', [info.resourceId]);
     const open = segments.find((s) => s.endedAt === null);
     const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
     await tx.query(
-      `INSERT INTO resources (id, type, account_id, name, billing_cycle, billable, closed_seconds, open_since, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO UPDATE SET billable = $6, closed_seconds = $7, open_since = $8, ended_at = $9`,
-      [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, billable, closedSeconds,
+      `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET closed_seconds = $6, open_since = $7, ended_at = $8`,
+      [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, closedSeconds,
         toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt)],
     );
     await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
@@ -92,8 +116,7 @@ export class Metering {
           segments.map((s) => s.startedAt), segments.map((s) => s.endedAt), segments.map((s) => s.openedBy), segments.map((s) => s.closedBy)],
       );
     }
-    const before = was[0]?.billable === false ? [] : previous.map(segmentOf);
-    const from = changedFrom(before, billable ? segments : []);
+    const from = changedFrom(previous.map(segmentOf), segments);
     if (from !== null) await this.markLate(tx, info.accountId, from);
   }
 

@@ -49,6 +49,24 @@ export function toMinor(numerator: bigint, denominator: bigint, currency: string
   return divideHalfEven(numerator * 10n ** BigInt(minorUnitsOf(currency)), denominator);
 }
 
+/** An amount in the currency's minor unit as units of 10^-SCALE, as a price is: a line's unit price of one unit of its amount. */
+export const scaledOfMinor = (minor: bigint, currency: string): bigint => minor * (UNIT / 10n ** BigInt(minorUnitsOf(currency)));
+
+/** Any decimal string ("-48.000000", "0.0060") as an exact fraction: digits over a power of ten. */
+export function fractionOf(text: string): { numerator: bigint; denominator: bigint } {
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) throw new Error(`${JSON.stringify(text)} is not a decimal`);
+  const digits = BigInt(`${match[2]}${match[3] ?? ''}`);
+  return { numerator: match[1] ? -digits : digits, denominator: 10n ** BigInt((match[3] ?? '').length) };
+}
+
+/** quantity × unitPrice (decimal strings) rounded once, half-even, to the currency's minor unit: what a line that adds up shows as its amount. */
+export function productMinor(quantity: string, unitPrice: string, currency: string): bigint {
+  const q = fractionOf(quantity);
+  const p = fractionOf(unitPrice);
+  return toMinor(q.numerator * p.numerator, q.denominator * p.denominator, currency);
+}
+
 /** A whole number of `places`-decimal units as text: 1234n, 2 → "12.34". */
 export function formatUnits(units: bigint, places: number): string {
   const negative = units < 0n;

@@ -5,7 +5,7 @@ import { AppError, type Scope } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { IPV4_SKU } from '../metering/meter.js';
 import { divideHalfEven, formatScaled, parseDecimal, requireCurrency, UNIT } from '../money/money.js';
-import type { Granularity, Price, PriceList, StoppedBilling } from '../rating/rating.js';
+import { priceBook, type Granularity, type Price, type PriceBook, type PriceHistory, type StoppedBilling } from '../rating/rating.js';
 import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
 
 export interface PriceView {
@@ -50,6 +50,10 @@ interface PriceRow {
   stoppedHourly: string | null;
   stoppedMonthly: string | null;
 }
+
+const PRICE_COLUMNS = `owner_id AS "ownerId", sku, hourly::text, monthly::text, stopped_hourly::text AS "stoppedHourly", stopped_monthly::text AS "stoppedMonthly"`;
+/** A change is in force from the first whole second at or after it was set: the second it was set in keeps the price before it. */
+const SINCE = (column: string) => `ceil(extract(epoch FROM ${column}))::bigint`;
 
 const scaled = (row: PriceRow): Price => ({
   hourly: parseDecimal(row.hourly, 'hourly'),
@@ -107,32 +111,27 @@ export class Prices {
     }
   }
 
-  /** The list an issuer rates with in a currency, each sku falling back to the platform's. */
-  async listFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceList> {
-    const [options, rows] = await Promise.all([
-      sql.query<{ granularity: Granularity; stoppedBilling: StoppedBilling }>(
-        `SELECT granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}')
-         ORDER BY owner_id = '${PLATFORM}' LIMIT 1`,
-        [issuerId, currency],
+  /** What an issuer rates with in a currency: its list's history, each sku falling back to the platform's. */
+  async bookFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceBook> {
+    const owners = issuerId === PLATFORM ? [PLATFORM] : [issuerId, PLATFORM];
+    const [prices, options] = await Promise.all([
+      sql.query<PriceRow & { since: string }>(`SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)`, [owners, currency]),
+      sql.query<{ ownerId: string; since: string; granularity: Granularity; stoppedBilling: StoppedBilling }>(
+        `SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)`,
+        [owners, currency],
       ),
-      this.rows(sql, issuerId, currency),
     ]);
-    const prices = new Map(rows.map((row) => [row.sku, scaled(row)]));
-    return {
-      granularity: options.rows[0]?.granularity ?? 'PER_SECOND',
-      stoppedBilling: options.rows[0]?.stoppedBilling ?? 'FULL',
-      priceOf(sku) {
-        const price = prices.get(sku);
-        if (!price) throw AppError.conflict(`no price for ${sku} in ${currency}: set one with setPrice`);
-        return price;
-      },
-    };
+    const lists: PriceHistory[] = owners.map((owner) => ({
+      prices: prices.rows.filter((row) => row.ownerId === owner).map((row) => ({ sku: row.sku, since: Number(row.since), price: scaled(row) })),
+      options: options.rows.filter((row) => row.ownerId === owner).map(({ since, granularity, stoppedBilling }) => ({ since: Number(since), granularity, stoppedBilling })),
+    }));
+    return priceBook(lists, currency);
   }
 
-  /** The prices an account pays, per sku: its reseller's where it has one and set them, the platform's otherwise. */
+  /** The prices an account pays now, per sku: its reseller's where it has one and set them, the platform's otherwise. */
   async forAccount(accountId: unknown, scope: Scope): Promise<PriceView[]> {
     const account = await Accounts.get(this.pool, accountId, scope);
-    return (await this.rows(this.pool, account.issuerId, account.currency)).map((row) => viewOf(row, account.currency));
+    return (await this.current(account.issuerId, account.currency)).map((row) => viewOf(row, account.currency));
   }
 
   async set(input: SetPriceInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceView> {
@@ -170,12 +169,15 @@ export class Prices {
     return { ownerId: owner.id, currency: owner.currency };
   }
 
-  private async rows(sql: Sql, ownerId: string, currency: string): Promise<PriceRow[]> {
-    const { rows } = await sql.query<PriceRow>(
-      `SELECT DISTINCT ON (sku) owner_id AS "ownerId", sku, hourly::text, monthly::text, stopped_hourly::text AS "stoppedHourly", stopped_monthly::text AS "stoppedMonthly"
-       FROM prices WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}')
+  /** The prices in force now for an issuer's accounts, each sku the issuer's or else the platform's. */
+  private async current(issuerId: string, currency: string): Promise<PriceRow[]> {
+    const { rows } = await this.pool.query<PriceRow>(
+      `WITH latest AS (
+         SELECT DISTINCT ON (owner_id, sku) * FROM prices WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}') ORDER BY owner_id, sku, set_at DESC
+       )
+       SELECT DISTINCT ON (sku) ${PRICE_COLUMNS} FROM latest
        ORDER BY sku, owner_id = '${PLATFORM}'`,
-      [ownerId, currency],
+      [issuerId, currency],
     );
     return rows;
   }

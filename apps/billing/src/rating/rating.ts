@@ -1,6 +1,7 @@
 import type { BillingCycle } from '#libs/contracts';
+import { AppError } from '#libs/messaging';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
-import { divideHalfEven, formatUnits, toMinor, UNIT } from '../money/money.js';
+import { divideHalfEven, formatUnits, scaledOfMinor, toMinor, UNIT } from '../money/money.js';
 
 /** Prices in units of 10^-SCALE (money.ts). */
 export interface Price {
@@ -16,11 +17,90 @@ export type Granularity = 'PER_SECOND' | 'PER_HOUR';
 /** FULL: a stopped instance costs what a running one does; STOPPED_PRICE: its plan's stopped price. */
 export type StoppedBilling = 'FULL' | 'STOPPED_PRICE';
 
-export interface PriceList {
+export interface ListOptions {
   granularity: Granularity;
   stoppedBilling: StoppedBilling;
-  /** The price of a sku; throws when the list has none. */
-  priceOf(sku: string): Price;
+}
+
+const DEFAULT_OPTIONS: ListOptions = { granularity: 'PER_SECOND', stoppedBilling: 'FULL' };
+
+/**
+ * A price list's history in one currency: every price and options change with the whole second
+ * it is in force from. A list has its default options from its first event on.
+ */
+export interface PriceHistory {
+  prices: { sku: string; since: number; price: Price }[];
+  options: ({ since: number } & ListOptions)[];
+}
+
+/** What usage is rated with: at each second, the prices and options then in force. */
+export interface PriceBook {
+  optionsAt(second: number): ListOptions;
+  /** The sku's price in force at the second; CONFLICT when the sku never had one. */
+  priceAt(sku: string, second: number): Price;
+  /** The seconds strictly inside (from, to) at which what priceAt(sku) or optionsAt answers may change. */
+  changesWithin(sku: string, from: number, to: number): number[];
+}
+
+/** The change in force at `second`: the last one since at or before it. */
+function inForce<T extends { since: number }>(changes: readonly T[] | undefined, second: number): T | undefined {
+  let found: T | undefined;
+  for (const change of changes ?? []) {
+    if (change.since > second) break;
+    found = change;
+  }
+  return found;
+}
+
+/**
+ * Price lists in the order they are looked in (a reseller's, then the platform's), as one book. At
+ * each second a sku costs the first list's price then in force; the options are those of the first
+ * list that existed then. Usage from before a sku had any price (there was none to be in force) is
+ * rated at its first price.
+ */
+export function priceBook(lists: readonly PriceHistory[], currency: string): PriceBook {
+  const books = lists.map((list) => {
+    const prices = new Map<string, { since: number; price: Price }[]>();
+    for (const { sku, since, price } of [...list.prices].sort((a, b) => a.since - b.since)) {
+      const changes = prices.get(sku) ?? [];
+      changes.push({ since, price });
+      prices.set(sku, changes);
+    }
+    const options = [...list.options].sort((a, b) => a.since - b.since);
+    const startsAt = Math.min(...list.prices.map((p) => p.since), ...options.map((o) => o.since));
+    return { prices, options, startsAt };
+  });
+  const earliest = [...books].sort((a, b) => a.startsAt - b.startsAt)[0];
+  return {
+    optionsAt(second) {
+      const book = books.find((b) => b.startsAt <= second) ?? earliest;
+      if (!book) return DEFAULT_OPTIONS;
+      const options = inForce(book.options, second) ?? book.options[0];
+      return options ? { granularity: options.granularity, stoppedBilling: options.stoppedBilling } : DEFAULT_OPTIONS;
+    },
+    priceAt(sku, second) {
+      for (const book of books) {
+        const change = inForce(book.prices.get(sku), second);
+        if (change) return change.price;
+      }
+      let first: { since: number; price: Price } | undefined;
+      for (const book of books) {
+        const change = book.prices.get(sku)?.[0];
+        if (change && (!first || change.since < first.since)) first = change;
+      }
+      if (!first) throw AppError.conflict(`no price for ${sku} in ${currency}: set one with setPrice`);
+      return first.price;
+    },
+    changesWithin(sku, from, to) {
+      const seconds = new Set<number>();
+      for (const book of books) {
+        seconds.add(book.startsAt);
+        for (const change of book.prices.get(sku) ?? []) seconds.add(change.since);
+        for (const change of book.options) seconds.add(change.since);
+      }
+      return [...seconds].filter((s) => s > from && s < to).sort((a, b) => a - b);
+    },
+  };
 }
 
 /** A calendar month in UTC, [start, end) in seconds since the epoch. */
@@ -44,24 +124,37 @@ export interface ResourceUsage {
 
 export interface RatedSegment {
   segment: UsageSegment;
-  /** Seconds of the segment inside the period (and before `asOf`). */
+  /** Seconds of the segment rated on the line: inside the period, before `asOf`, at the line's unit price. */
   seconds: number;
 }
 
+/**
+ * One invoice line: a resource's usage in one sku at one unit price (a price change within the
+ * month makes a line per price), or the adjustment that brings an HOURLY resource to its cap.
+ * round(quantity × unitPrice) = amount, half-even to the currency's minor unit (quantityOf).
+ */
 export interface RatedLine {
-  info: ResourceInfo;
+  kind: 'usage' | 'cap';
   sku: string;
-  billingCycle: BillingCycle;
-  /** In `unit`s, six decimals: shown on the invoice; the amount is rated from the seconds, not from it. */
-  quantity: string;
-  unit: 'hour' | 'month';
+  /** A usage line's quantity is in hours (HOURLY) or months (MONTHLY); a cap line's is 1. */
+  unit: 'hour' | 'month' | 'cap';
   unitPrice: bigint;
+  quantity: string;
   amountMinor: bigint;
-  /** An HOURLY line that reached the monthly price of the largest plan it had. */
-  capped: boolean;
   /** Seconds added to the last segment by the list's minimum (PER_SECOND) or started hour (PER_HOUR). */
   paddedSeconds: number;
+  /** Every second of the line is at a plan's stopped price. */
+  stoppedPrice: boolean;
+  /** A cap line's cap: the monthly price it brings the resource to. */
+  capMonthly: bigint | null;
   usage: RatedSegment[];
+}
+
+export interface RatedResource {
+  info: ResourceInfo;
+  lines: RatedLine[];
+  /** The lines' sum. */
+  amountMinor: bigint;
 }
 
 const HOUR = 3600;
@@ -95,63 +188,130 @@ export function paddedLife(seconds: number, granularity: Granularity): number {
   return granularity === 'PER_HOUR' ? Math.max(1, Math.ceil(seconds / HOUR)) * HOUR : Math.max(seconds, MINIMUM_SECONDS);
 }
 
-const inPeriod = (second: number, period: Period) => second > period.start && second <= period.end;
-
-function effectivePrice(prices: PriceList, segment: UsageSegment): { hourly: bigint; monthly: bigint } {
-  const price = prices.priceOf(segment.sku);
-  if (segment.state === 'STOPPED' && prices.stoppedBilling === 'STOPPED_PRICE') {
-    return { hourly: price.stoppedHourly ?? price.hourly, monthly: price.stoppedMonthly ?? price.monthly };
+/**
+ * The quantity shown for `seconds` of usage in units of `per` seconds, so that quantity × unitPrice
+ * rounded half-even to the currency's minor unit is the amount: the exact quantity where it has at
+ * most six decimals; otherwise, of the two six-decimal numbers around it, the nearer one whose
+ * product rounds to the amount (one of them always does while a unit price is under a million
+ * minor units, 10,000.00 EUR, an hour or a month; dearer ones get more decimals, as many as they need).
+ */
+export function quantityOf(seconds: bigint, per: bigint, unitPrice: bigint, amountMinor: bigint, currency: string): string {
+  for (let places = 6; places <= 40; places++) {
+    const scale = 10n ** BigInt(places);
+    const below = (seconds * scale) / per;
+    const nearest = divideHalfEven(seconds * scale, per);
+    const candidates = below * per === seconds * scale ? [below] : nearest === below ? [below, below + 1n] : [below + 1n, below];
+    const found = candidates.find((q) => toMinor(q * unitPrice, scale * UNIT, currency) === amountMinor);
+    if (found !== undefined) return formatUnits(found, places);
   }
-  return { hourly: price.hourly, monthly: price.monthly };
+  throw new Error(`no quantity of ${seconds}/${per} gives ${amountMinor} at ${unitPrice}`);
 }
 
-const sixDecimals = (numerator: bigint, denominator: bigint) => formatUnits(divideHalfEven(numerator * 1_000_000n, denominator), 6);
+interface Piece {
+  segment: UsageSegment;
+  seconds: number;
+  sku: string;
+  unitPrice: bigint;
+  stoppedPrice: boolean;
+  /** The sku's full monthly price in force: what an HOURLY resource is capped at. */
+  monthly: bigint;
+}
+
+/** The seconds of one line being gathered: a sku at one unit price, and the segments they are of. */
+interface LineGroup {
+  sku: string;
+  unitPrice: bigint;
+  seconds: number;
+  paddedSeconds: number;
+  stoppedPrice: boolean;
+  usage: Map<UsageSegment, number>;
+}
+
+/** The price of a second of a segment under the book: its sku's, at the stopped price where the list says so. */
+function priced(book: PriceBook, segment: UsageSegment, second: number, cycle: BillingCycle) {
+  const price = book.priceAt(segment.sku, second);
+  const stopped = segment.state === 'STOPPED' && book.optionsAt(second).stoppedBilling === 'STOPPED_PRICE';
+  const stoppedPrice = cycle === 'MONTHLY' ? price.stoppedMonthly : price.stoppedHourly;
+  const unitPrice = stopped && stoppedPrice !== null ? stoppedPrice : cycle === 'MONTHLY' ? price.monthly : price.hourly;
+  return { unitPrice, stoppedPrice: stopped && stoppedPrice !== null, monthly: price.monthly };
+}
 
 /**
- * One invoice line: a resource's usage in one calendar month, as ARCHITECTURE.md rates it.
- * HOURLY: min(Σ seconds_i × hourly_i / 3600, max_i monthly_i), the list's minimum or started
- * hour padding the resource's last segment in the period its life ends in.
- * MONTHLY: Σ seconds_i / seconds_in_month × monthly_i.
- * Rounded once, half-even, to the currency's minor unit.
+ * A resource's usage in one calendar month, as ARCHITECTURE.md rates it, each second at the price
+ * in force at that second. HOURLY: Σ seconds_i × hourly_i / 3600, the list's minimum or started
+ * hour padding the resource's last segment (at its price when the life ends) in the period its life
+ * ends in, and capped at the largest full monthly price in force during any of its billed seconds
+ * in the month. MONTHLY: Σ seconds_i / seconds_in_month × monthly_i.
+ * A line per (sku, unit price), each rounded once, half-even, to the currency's minor unit; where
+ * an HOURLY resource's lines add up to more than its cap (rounded the same way), a cap line of the
+ * difference brings it to the cap.
  */
-export function rateResource(usage: ResourceUsage, period: Period, asOf: number, prices: PriceList, currency: string): RatedLine {
-  const rated = usage.segments.map((segment) => ({ segment, seconds: secondsIn(segment, period, asOf) }));
-  const last = rated.at(-1)!;
-  const lastPrice = effectivePrice(prices, last.segment);
-  if (usage.info.billingCycle === 'MONTHLY') {
-    const monthSeconds = BigInt(period.end - period.start);
-    let numerator = 0n;
-    let seconds = 0n;
-    for (const { segment, seconds: s } of rated) {
-      numerator += BigInt(s) * effectivePrice(prices, segment).monthly;
-      seconds += BigInt(s);
+export function rateResource(usage: ResourceUsage, period: Period, asOf: number, book: PriceBook, currency: string): RatedResource {
+  const cycle = usage.info.billingCycle;
+  const pieces: Piece[] = [];
+  for (const segment of usage.segments) {
+    const from = Math.max(segment.startedAt, period.start);
+    const to = Math.min(segment.endedAt ?? asOf, period.end, asOf);
+    if (to <= from) continue;
+    const bounds = [from, ...book.changesWithin(segment.sku, from, to), to];
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      pieces.push({ segment, seconds: bounds[i + 1] - bounds[i], sku: segment.sku, ...priced(book, segment, bounds[i], cycle) });
     }
-    return {
-      info: usage.info, sku: last.segment.sku, billingCycle: 'MONTHLY', capped: false, paddedSeconds: 0, usage: rated,
-      quantity: sixDecimals(seconds, monthSeconds), unit: 'month', unitPrice: lastPrice.monthly,
-      amountMinor: toMinor(numerator, monthSeconds * UNIT, currency),
-    };
+  }
+  const last = usage.segments.at(-1);
+  let padding: Piece | null = null;
+  if (cycle === 'HOURLY' && last && usage.life.endsAt > period.start && usage.life.endsAt <= period.end) {
+    const lastSecond = Math.max(last.startedAt, usage.life.endsAt - 1);
+    const seconds = paddedLife(usage.life.seconds, book.optionsAt(lastSecond).granularity) - usage.life.seconds;
+    if (seconds > 0) padding = { segment: last, seconds, sku: last.sku, ...priced(book, last, lastSecond, cycle) };
   }
 
-  const padded = inPeriod(usage.life.endsAt, period) ? paddedLife(usage.life.seconds, prices.granularity) - usage.life.seconds : 0;
-  let numerator = BigInt(padded) * lastPrice.hourly;
-  let seconds = BigInt(padded);
-  let cap = 0n;
-  for (const { segment, seconds: s } of rated) {
-    numerator += BigInt(s) * effectivePrice(prices, segment).hourly;
-    seconds += BigInt(s);
-    const monthly = prices.priceOf(segment.sku).monthly;
-    if (monthly > cap) cap = monthly;
-  }
-  const denominator = BigInt(HOUR) * UNIT;
-  const capped = numerator > cap * BigInt(HOUR);
-  return {
-    info: usage.info, sku: last.segment.sku, billingCycle: 'HOURLY', capped, paddedSeconds: padded, usage: rated,
-    quantity: capped ? '1.000000' : sixDecimals(seconds, BigInt(HOUR)),
-    unit: capped ? 'month' : 'hour',
-    unitPrice: capped ? cap : lastPrice.hourly,
-    amountMinor: toMinor(capped ? cap * BigInt(HOUR) : numerator, denominator, currency),
+  const groups = new Map<string, LineGroup>();
+  const groupOf = (piece: Piece) => {
+    const key = `${piece.sku}\u0000${piece.unitPrice}`;
+    const group = groups.get(key) ?? { sku: piece.sku, unitPrice: piece.unitPrice, seconds: 0, paddedSeconds: 0, stoppedPrice: true, usage: new Map() };
+    group.seconds += piece.seconds;
+    group.stoppedPrice &&= piece.stoppedPrice;
+    groups.set(key, group);
+    return group;
   };
+  for (const piece of pieces) {
+    const { usage: segments } = groupOf(piece);
+    segments.set(piece.segment, (segments.get(piece.segment) ?? 0) + piece.seconds);
+  }
+  if (padding) {
+    const group = groupOf(padding);
+    group.paddedSeconds = padding.seconds;
+    // Padding is no segment's own time, but the line names the segment it pads.
+    if (!group.usage.has(padding.segment)) group.usage.set(padding.segment, 0);
+  }
+
+  const per = BigInt(cycle === 'MONTHLY' ? period.end - period.start : HOUR);
+  const lines: RatedLine[] = [...groups.values()].map((group) => {
+    const amountMinor = toMinor(BigInt(group.seconds) * group.unitPrice, per * UNIT, currency);
+    return {
+      kind: 'usage', sku: group.sku, unit: cycle === 'MONTHLY' ? 'month' : 'hour', unitPrice: group.unitPrice,
+      quantity: quantityOf(BigInt(group.seconds), per, group.unitPrice, amountMinor, currency), amountMinor,
+      paddedSeconds: group.paddedSeconds, stoppedPrice: group.stoppedPrice, capMonthly: null,
+      usage: [...group.usage].map(([segment, seconds]) => ({ segment, seconds })),
+    };
+  });
+  let amountMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0n);
+
+  const billed = padding ? [...pieces, padding] : pieces;
+  if (cycle === 'HOURLY' && billed.length > 0) {
+    const capping = billed.reduce((max, piece) => (piece.monthly > max.monthly ? piece : max));
+    const capMinor = toMinor(capping.monthly, UNIT, currency);
+    if (amountMinor > capMinor) {
+      const adjustment = capMinor - amountMinor;
+      lines.push({
+        kind: 'cap', sku: capping.sku, unit: 'cap', unitPrice: scaledOfMinor(adjustment, currency), quantity: '1',
+        amountMinor: adjustment, paddedSeconds: 0, stoppedPrice: false, capMonthly: capping.monthly, usage: [],
+      });
+      amountMinor = capMinor;
+    }
+  }
+  return { info: usage.info, lines, amountMinor };
 }
 
 /** Tax on an invoice's subtotal at the account's rate (units of 10^-SCALE), rounded once, half-even. */

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR } from '#libs/contracts';
+import { EventStore, eventStoreMigrations, migrate, rebuildProjection } from '#libs/event-store';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { billingEventStore } from '../billing.event-store.js';
+import { formatScaled } from '../money/money.js';
+import { PLATFORM, priceListStreamId, type PriceListEvent } from './price-list.decider.js';
+import { Prices } from './prices.js';
+
+/** The migrations an installation had before price lists kept their history. */
+const before = [...eventStoreMigrations, ...billingEventStore.migrations.filter((m) => m.id !== '0321-price-history')];
+const at = (iso: string) => Date.parse(iso) / 1000;
+const metadata = () => ({ correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR });
+const set = (sku: string, hourly: string, monthly: string): PriceListEvent => ({
+  type: 'PriceSet', data: { ownerId: PLATFORM, currency: 'EUR', sku, hourly, monthly, stoppedHourly: null, stoppedMonthly: null },
+});
+
+describe('prices: an installation whose read model kept only the latest price, upgraded', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('billing_prices_');
+  });
+
+  afterAll(() => db?.close());
+
+  it('rebuilds every price and option change from the price-list streams, and rates each second at the one in force then', async () => {
+    await migrate(db.pool, db.schema, before);
+    // The streams as they were written, and the read model as it was: the latest price and options only.
+    const bare = new EventStore(db.pool, db.schema);
+    const stream = priceListStreamId(PLATFORM, 'EUR');
+    const history: [PriceListEvent, string][] = [
+      [set('ct-512m', '0.01', '5.00'), '2026-08-01T00:00:00Z'],
+      [set('ct-512m', '0.02', '12.00'), '2026-09-15T12:00:00.300Z'],
+      [{ type: 'PriceListOptionsSet', data: { ownerId: PLATFORM, currency: 'EUR', granularity: 'PER_HOUR', stoppedBilling: 'FULL' } }, '2026-09-20T00:00:00Z'],
+    ];
+    for (const [event, occurredAt] of history) await bare.append(stream, [event], { expectedVersion: 'any', occurredAt: new Date(occurredAt), metadata: metadata() });
+    await db.pool.query(`INSERT INTO prices (owner_id, currency, sku, hourly, monthly) VALUES ('${PLATFORM}', 'EUR', 'ct-512m', 0.02, 12.00)`);
+    await db.pool.query(`INSERT INTO price_lists (owner_id, currency, granularity, stopped_billing) VALUES ('${PLATFORM}', 'EUR', 'PER_HOUR', 'FULL')`);
+
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, ...billingEventStore.migrations]);
+    const store = new EventStore(db.pool, db.schema, billingEventStore.projections);
+    const prices = new Prices(db.pool, store);
+    const check = async () => {
+      const book = await prices.bookFor(PLATFORM, 'EUR');
+      // Set at 12:00:00.300, the raise is in force from 12:00:01: the second it was set in keeps the price before it.
+      expect([at('2026-08-01T00:00:00Z'), at('2026-09-15T12:00:00Z'), at('2026-09-15T12:00:01Z')].map((s) => formatScaled(book.priceAt('ct-512m', s).hourly))).toEqual(['0.01', '0.01', '0.02']);
+      expect([at('2026-09-19T00:00:00Z'), at('2026-09-20T00:00:00Z')].map((s) => book.optionsAt(s).granularity)).toEqual(['PER_SECOND', 'PER_HOUR']);
+    };
+    await check();
+
+    // From now on the projection keeps each change beside the earlier ones.
+    await store.append(stream, [set('ct-512m', '0.03', '15.00')], { expectedVersion: 'any', metadata: metadata() });
+    expect((await db.pool.query(`SELECT hourly::text FROM prices ORDER BY set_at`)).rows.map((r) => r.hourly)).toEqual(['0.01', '0.02', '0.03']);
+    // And a rebuild from the events gives the same history.
+    expect(await rebuildProjection(store, 'price-lists')).toBe(4);
+    expect((await db.pool.query(`SELECT hourly::text FROM prices ORDER BY set_at`)).rows.map((r) => r.hourly)).toEqual(['0.01', '0.02', '0.03']);
+    await check();
+  });
+});
