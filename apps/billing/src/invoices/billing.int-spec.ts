@@ -341,4 +341,19 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const ofReseller = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
     expect(linesOf(ofReseller).map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-4g', '0.0238']]);
   });
+
+  it('refuses to finalize, pay, void or credit the running month\'s invoice before the month ends, naming when it ends', async () => {
+    const upcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+    const ends = upcoming.periodEnd;
+    expect(await failureOf<AppError>(request('invoice.finalize', { ...tree, id: upcoming.id }))).toMatchObject({
+      code: 'CONFLICT', message: `cannot finalize the invoice of ${upcoming.periodStart.slice(0, 7)} before its month ends, at ${ends}`,
+    });
+    for (const [subject, payload] of [['invoice.markPaid', { id: upcoming.id, reference: 'r' }], ['invoice.void', { id: upcoming.id, reason: 'r' }],
+      ['creditNote.issue', { input: { invoiceId: upcoming.id, amount: '0.01', reason: 'r' } }]] as const) {
+      expect(await failureOf<AppError>(request(subject, { ...tree, ...payload }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(ends) });
+    }
+    // Nothing was invoiced: the month's usage is still the upcoming invoice's, under the same id.
+    expect(await request<InvoiceView>('invoice.get', { ...tree, id: upcoming.id })).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null });
+    expect((await invoicesOf(customer.id)).map((i) => i.periodStart)).toEqual(['2026-09-01T00:00:00.000Z']);
+  });
 });

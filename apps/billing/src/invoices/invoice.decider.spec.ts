@@ -12,7 +12,7 @@ const finalized: InvoiceEvent = {
 const credited = (amount: string): InvoiceEvent => ({
   type: 'CreditNoteIssued', data: { invoiceId: 'inv-1', accountId: 'acct-1', creditNoteId: `cn-${amount}`, number: 'AWN-CN-2026-000001', amount, reason: 'r' },
 });
-const finalize = { type: 'FinalizeInvoice' as const, number: 'AWN-2026-000001', subtotal: '10.00', tax: '1.90', total: '11.90', lineCount: 2 };
+const finalize = { type: 'FinalizeInvoice' as const, number: 'AWN-2026-000001', subtotal: '10.00', tax: '1.90', total: '11.90', lineCount: 2, at: Date.parse('2026-10-01T00:00:00Z') };
 const spec = deciderSpec(invoiceDecider);
 
 describe('invoice decider', () => {
@@ -24,6 +24,11 @@ describe('invoice decider', () => {
   it('finalizes a draft, and only a draft', () => {
     spec.given([drafted]).when(finalize).then([finalized]);
     spec.given([drafted, finalized]).when(finalize).thenThrows(/cannot finalize an invoice that is FINALIZED/);
+  });
+
+  it('finalizes a month only once it has ended, naming when it ends', () => {
+    spec.given([drafted]).when({ ...finalize, at: Date.parse('2026-09-30T23:59:59.999Z') })
+      .thenThrows(/cannot finalize the invoice of 2026-09 before its month ends, at 2026-10-01T00:00:00.000Z/);
   });
 
   it('marks a finalized invoice paid with a reference, again with the same one changing nothing', () => {

@@ -24,9 +24,8 @@ export type InvoiceEvent =
 
 export type InvoiceCommand =
   | { type: 'DraftInvoice'; header: InvoiceHeader }
-  /** Totals rated and the number taken in the same transaction as the append. */
-  /** Also before its month ends: finance may close an account's running month early (Invoices.finalize). */
-  | { type: 'FinalizeInvoice'; number: string; subtotal: string; tax: string; total: string; lineCount: number }
+  /** Totals rated and the number taken in the same transaction as the append, `at` (ms since the epoch) the moment it is asked. */
+  | { type: 'FinalizeInvoice'; number: string; subtotal: string; tax: string; total: string; lineCount: number; at: number }
   | { type: 'MarkInvoicePaid'; reference: string }
   | { type: 'VoidInvoice'; reason: string }
   | { type: 'IssueCreditNote'; creditNoteId: string; number: string; amount: string; reason: string };
@@ -42,6 +41,10 @@ export interface InvoiceState {
 
 export const invoiceStreamId = (invoiceId: string) => `invoice-${invoiceId}`;
 
+/** Why a month's invoice cannot be finalized (paid, voided, credited) yet, and when it can. */
+export const monthNotEnded = (action: string, periodStart: string, periodEnd: string) =>
+  `cannot ${action} the invoice of ${periodStart.slice(0, 7)} before its month ends, at ${periodEnd}`;
+
 function requireText(value: unknown, field: string, max = 500): string {
   if (typeof value !== 'string' || !value.trim() || value.length > max) throw AppError.badInput(field, `must be text of 1 to ${max} characters`);
   return value.trim();
@@ -49,7 +52,7 @@ function requireText(value: unknown, field: string, max = 500): string {
 
 /**
  * An invoice: DRAFT after its month closes (its lines are rated live until then), FINALIZED with
- * a number (it never changes again), then PAID or VOID. Credit notes on a finalized or paid
+ * a number once its month has ended (it never changes again), then PAID or VOID. Credit notes on a finalized or paid
  * invoice never add up to more than its total.
  */
 export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent> = {
@@ -62,6 +65,8 @@ export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent>
     switch (command.type) {
       case 'FinalizeInvoice':
         if (state.status !== 'DRAFT') throw AppError.conflict(`cannot finalize an invoice that is ${state.status}`);
+        // Its month's usage is not all known before the month ends.
+        if (Date.parse(state.header.periodEnd) > command.at) throw AppError.conflict(monthNotEnded('finalize', state.header.periodStart, state.header.periodEnd));
         return [{
           type: 'InvoiceFinalized',
           data: { invoiceId, accountId, issuerId: state.header.issuerId, number: command.number, currency, subtotal: command.subtotal, tax: command.tax, total: command.total, lineCount: command.lineCount },

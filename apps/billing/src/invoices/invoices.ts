@@ -9,7 +9,7 @@ import { PLATFORM } from '../prices/price-list.decider.js';
 import { formatMinor, parseMinor } from '../money/money.js';
 import { monthOf, type Period } from '../rating/rating.js';
 import { invoiceCsv } from './invoice-csv.js';
-import { invoiceDecider, invoiceStreamId, type InvoiceCommand, type InvoiceStatus } from './invoice.decider.js';
+import { invoiceDecider, invoiceStreamId, monthNotEnded, type InvoiceCommand, type InvoiceStatus } from './invoice.decider.js';
 import { invoiceIdOf, type InvoiceRating } from './invoice-rating.js';
 
 export interface InvoiceListFilter extends Scope {
@@ -141,30 +141,25 @@ export class Invoices {
   }
 
   /**
-   * Rates the draft for the last time, numbers it and freezes its lines, in one transaction. The invoice of the month
-   * still running may be finalized early (an account that leaves, finance closing its books): it
-   * is drafted then, rated to this second, and its month is marked so that the rest of the
-   * month's usage goes on the next invoice as an adjustment.
+   * Rates the draft for the last time, numbers it and freezes its lines, in one transaction. Only
+   * once its month has ended (CONFLICT before, naming when it ends): the month's usage is known then.
    */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
-    const found = await this.findOrRunningMonth(id, scope);
-    if ('accountId' in found) await this.draft((await Accounts.find(this.pool, found.accountId))!, monthOf(nowSecond()), metadata);
-    const invoice = 'row' in found ? found.row : await this.find(this.pool, id, scope);
+    const invoice = await this.existing(id, scope, 'finalize');
     await this.retrying(async (tx) => {
       const account = (await Accounts.find(tx, invoice.accountId))!;
       const period = { start: invoice.periodStart.getTime() / 1000, end: invoice.periodEnd.getTime() / 1000 };
-      const now = nowSecond();
-      const rated = await this.rating.rate(tx, account, invoice.id, period, now, true);
+      const at = Date.now();
+      const rated = await this.rating.rate(tx, account, invoice.id, period, Math.floor(at / 1000), true);
       const command: InvoiceCommand = {
         type: 'FinalizeInvoice', number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
-        subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length,
+        subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length, at,
       };
       const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
       if (events.length === 0) return;
       await this.freezeLines(tx, invoice.id, rated.lines);
       // Their differences are on this invoice now; a later change marks the month again.
       await tx.query(`DELETE FROM late_usage WHERE account_id = $1 AND month = ANY($2::timestamptz[]::date[])`, [account.id, rated.adjustedMonths]);
-      if (period.end > now) await tx.query('INSERT INTO late_usage (account_id, month) VALUES ($1, to_timestamp($2)::date) ON CONFLICT DO NOTHING', [account.id, period.start]);
     });
     return this.get(invoice.id, scope);
   }
@@ -173,9 +168,9 @@ export class Invoices {
    * The invoice, or, for an id no invoice has yet, the account in scope whose running month's
    * invoice it names (ids come from account and month: upcomingInvoice gave it); else NOT_FOUND.
    */
-  private async findOrRunningMonth(id: unknown, scope: Scope): Promise<{ row: InvoiceRow } | { accountId: string }> {
+  private async findOrRunningMonth(id: unknown, scope: Scope, field = 'id'): Promise<{ row: InvoiceRow } | { accountId: string }> {
     try {
-      return { row: await this.find(this.pool, id, scope) };
+      return { row: await this.find(this.pool, id, scope, field) };
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
       const period = monthOf(nowSecond());
@@ -186,6 +181,14 @@ export class Invoices {
     }
   }
 
+  /** An invoice to act on: the running month's (not drafted before it ends) is CONFLICT naming when it ends. */
+  private async existing(id: unknown, scope: Scope, action: string, field = 'id'): Promise<InvoiceRow> {
+    const found = await this.findOrRunningMonth(id, scope, field);
+    if ('row' in found) return found.row;
+    const period = monthOf(nowSecond());
+    throw AppError.conflict(monthNotEnded(action, iso(period.start), iso(period.end)));
+  }
+
   private async draft(account: BillingAccount, period: Period, metadata: EventMetadata): Promise<number> {
     const invoiceId = invoiceIdOf(account.id, period);
     const header = { invoiceId, accountId: account.id, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
@@ -194,19 +197,19 @@ export class Invoices {
   }
 
   async markPaid(id: unknown, reference: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
-    const invoice = await this.find(this.pool, id, scope);
+    const invoice = await this.existing(id, scope, 'mark paid');
     await this.settling(invoice, { type: 'MarkInvoicePaid', reference: reference as string }, metadata);
     return this.get(invoice.id, scope);
   }
 
   async void(id: unknown, reason: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
-    const invoice = await this.find(this.pool, id, scope);
+    const invoice = await this.existing(id, scope, 'void');
     await this.settling(invoice, { type: 'VoidInvoice', reason: reason as string }, metadata);
     return this.get(invoice.id, scope);
   }
 
   async issueCreditNote(input: { invoiceId?: unknown; amount?: unknown; reason?: unknown } | undefined, scope: Scope, metadata: EventMetadata): Promise<CreditNoteView> {
-    const invoice = await this.find(this.pool, input?.invoiceId, scope, 'input.invoiceId');
+    const invoice = await this.existing(input?.invoiceId, scope, 'credit', 'input.invoiceId');
     const creditNoteId = randomUUID();
     await this.retrying(async (tx) => {
       const command: InvoiceCommand = {
