@@ -342,6 +342,27 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(linesOf(ofReseller).map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-4g', '0.0238']]);
   });
 
+  it('lists the plans an account can be billed for: its reseller\'s price, else the platform\'s, and only what the platform prices in its currency', async () => {
+    await request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'custom-1', hourlyPrice: '1.00', monthlyPrice: '100.00' } });
+    const list = await request<{ sku: string; ownerId: string; hourlyPrice: string }[]>('price.list', { ...tree, accountId: customer.id });
+    const bySku = new Map(list.map((p) => [p.sku, p]));
+    expect(bySku.get('ct-2g')).toMatchObject({ ownerId: reseller.id, hourlyPrice: '72.00' });
+    // A plan the reseller set no price for: its customers pay the platform's.
+    expect(bySku.get('vm-1g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0089' });
+    // A plan the platform has no price for in EUR cannot be billed to the reseller, so its customers cannot have it.
+    expect(bySku.has('custom-1')).toBe(false);
+    const platform = await request<{ sku: string; ownerId: string; hourlyPrice: string; currency: string }[]>('price.platform', { currency: 'EUR' });
+    expect(platform.find((p) => p.sku === 'ct-2g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0119', currency: 'EUR' });
+    expect(await failureOf<AppError>(request('price.platform', { currency: 'euro' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('currency') });
+
+    expect(await request('price.currencies', {})).toEqual(['EUR', 'USD']);
+    await request('price.set', { ...admin, input: { planId: 'ct-512m', currency: 'GBP', hourlyPrice: '0.0025', monthlyPrice: '1.70' } });
+    expect(await request('price.currencies', {})).toEqual(['EUR', 'GBP', 'USD']);
+    expect(await failureOf<AppError>(request('price.set', { ...admin, input: { planId: 'ct-1g', currency: 'GBP', hourlyPrice: '2.00', monthlyPrice: '1.99' } }))).toMatchObject({
+      code: 'BAD_USER_INPUT', message: expect.stringContaining('input.monthlyPrice'),
+    });
+  });
+
   it('refuses to finalize, pay, void or credit the running month\'s invoice before the month ends, naming when it ends', async () => {
     const upcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
     const ends = upcoming.periodEnd;

@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
+import { parseDecimal } from '../money/money.js';
 import type { Granularity, StoppedBilling } from '../rating/rating.js';
 
 /** A price as it is set: exact decimal strings, validated before they reach the decider. */
@@ -32,6 +33,24 @@ export interface PriceListState {
 export const PLATFORM = 'platform';
 export const priceListStreamId = (ownerId: string, currency: string) => `pricelist-${ownerId}-${currency}`;
 
+/**
+ * A month never costs less than an hour: the monthly price (an HOURLY instance's cap) is at least
+ * the hourly one, and so is the stopped monthly price (or the monthly one it falls back to) against
+ * the stopped hourly one (or the hourly one).
+ */
+function requireMonthAtLeastHour(price: PriceEntry): void {
+  const amount = (text: string, field: string) => parseDecimal(text, field);
+  const hourly = amount(price.hourly, 'input.hourlyPrice');
+  const monthly = amount(price.monthly, 'input.monthlyPrice');
+  if (monthly < hourly) throw AppError.badInput('input.monthlyPrice', `must be at least one hour's price (${price.hourly}): a month never costs less than an hour`);
+  const stoppedHourly = price.stoppedHourly === null ? hourly : amount(price.stoppedHourly, 'input.stoppedHourlyPrice');
+  const stoppedMonthly = price.stoppedMonthly === null ? monthly : amount(price.stoppedMonthly, 'input.stoppedMonthlyPrice');
+  if (stoppedMonthly < stoppedHourly) {
+    const field = price.stoppedMonthly === null ? 'input.stoppedHourlyPrice' : 'input.stoppedMonthlyPrice';
+    throw AppError.badInput(field, `a stopped month (${price.stoppedMonthly ?? price.monthly}) must cost at least a stopped hour (${price.stoppedHourly ?? price.hourly})`);
+  }
+}
+
 const same = (a: PriceEntry | undefined, b: PriceEntry) =>
   !!a && a.hourly === b.hourly && a.monthly === b.monthly && a.stoppedHourly === b.stoppedHourly && a.stoppedMonthly === b.stoppedMonthly;
 
@@ -41,6 +60,7 @@ export const priceListDecider: Decider<PriceListCommand, PriceListState, PriceLi
   decide(command, state) {
     const { ownerId, currency } = command;
     if (command.type === 'SetPrice') {
+      requireMonthAtLeastHour(command.price);
       if (same(state.prices[command.sku], command.price)) return [];
       return [{ type: 'PriceSet', data: { ownerId, currency, sku: command.sku, ...command.price } }];
     }

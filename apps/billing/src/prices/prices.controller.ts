@@ -4,7 +4,7 @@ import { metadataOf, scopeOf, type Caller } from '#libs/messaging';
 import type { Granularity, StoppedBilling } from '../rating/rating.js';
 import { Prices, type SetPriceInput } from './prices.js';
 
-/** `billing.price.*`: what an account pays per plan, and setting prices (ADMIN for the platform, a reseller for its customers). */
+/** `billing.price.*`: what an account pays per plan, the platform's lists, and setting prices (ADMIN for the platform, a reseller for its customers). */
 @Controller()
 export class PricesController {
   constructor(private readonly prices: Prices) {}
@@ -12,6 +12,18 @@ export class PricesController {
   @MessagePattern('billing.price.list')
   list(@Payload() payload: Caller & { accountId: string }) {
     return this.prices.forAccount(payload?.accountId, scopeOf(payload));
+  }
+
+  /** The currencies with a platform price list: the ones an account may be opened in. */
+  @MessagePattern('billing.price.currencies')
+  currencies() {
+    return this.prices.currencies();
+  }
+
+  /** The platform's prices in a currency (what it charges a reseller in that currency). */
+  @MessagePattern('billing.price.platform')
+  platform(@Payload() payload: { currency: string }) {
+    return this.prices.platformList(payload?.currency);
   }
 
   @MessagePattern('billing.price.set')

@@ -52,6 +52,8 @@ describe('prices: an installation whose read model kept only the latest price, u
     // From now on the projection keeps each change beside the earlier ones.
     await store.append(stream, [set('ct-512m', '0.03', '15.00')], { expectedVersion: 'any', metadata: metadata() });
     expect((await db.pool.query(`SELECT hourly::text FROM prices ORDER BY set_at`)).rows.map((r) => r.hourly)).toEqual(['0.01', '0.02', '0.03']);
+    expect((await prices.platformList('EUR')).map((p) => [p.sku, p.hourlyPrice])).toEqual([['ct-512m', '0.03']]);
+    expect(await prices.currencies()).toEqual(['EUR']);
     // And a rebuild from the events gives the same history.
     expect(await rebuildProjection(store, 'price-lists')).toBe(4);
     expect((await db.pool.query(`SELECT hourly::text FROM prices ORDER BY set_at`)).rows.map((r) => r.hourly)).toEqual(['0.01', '0.02', '0.03']);

@@ -128,10 +128,26 @@ export class Prices {
     return priceBook(lists, currency);
   }
 
-  /** The prices an account pays now, per sku: its reseller's where it has one and set them, the platform's otherwise. */
+  /**
+   * The prices an account pays now, per sku it can be billed for in its currency: the platform must
+   * have a price for it there (it bills the account, or the account's reseller, at that price). A
+   * reseller's customer pays the reseller's price where the reseller set one, the platform's otherwise.
+   */
   async forAccount(accountId: unknown, scope: Scope): Promise<PriceView[]> {
     const account = await Accounts.get(this.pool, accountId, scope);
     return (await this.current(account.issuerId, account.currency)).map((row) => viewOf(row, account.currency));
+  }
+
+  /** The platform's prices now in a currency: what it charges its direct customers and its resellers. */
+  async platformList(currency: unknown): Promise<PriceView[]> {
+    const code = requireCurrency(currency, 'currency');
+    return (await this.current(PLATFORM, code)).map((row) => viewOf(row, code));
+  }
+
+  /** The currencies the platform has a price list in (at least one price): the ones an account can be billed in. */
+  async currencies(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ currency: string }>(`SELECT DISTINCT currency FROM prices WHERE owner_id = '${PLATFORM}' ORDER BY currency`);
+    return rows.map((row) => row.currency);
   }
 
   async set(input: SetPriceInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceView> {
@@ -169,13 +185,14 @@ export class Prices {
     return { ownerId: owner.id, currency: owner.currency };
   }
 
-  /** The prices in force now for an issuer's accounts, each sku the issuer's or else the platform's. */
+  /** The prices in force now for an issuer's accounts, each sku the issuer's or else the platform's, and only skus the platform prices. */
   private async current(issuerId: string, currency: string): Promise<PriceRow[]> {
     const { rows } = await this.pool.query<PriceRow>(
       `WITH latest AS (
          SELECT DISTINCT ON (owner_id, sku) * FROM prices WHERE currency = $2 AND owner_id IN ($1, '${PLATFORM}') ORDER BY owner_id, sku, set_at DESC
        )
        SELECT DISTINCT ON (sku) ${PRICE_COLUMNS} FROM latest
+       WHERE sku IN (SELECT sku FROM latest WHERE owner_id = '${PLATFORM}')
        ORDER BY sku, owner_id = '${PLATFORM}'`,
       [issuerId, currency],
     );
