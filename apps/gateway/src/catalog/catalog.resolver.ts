@@ -47,6 +47,24 @@ export class CatalogResolver {
     return { amount: price.monthlyPrice, currency: price.currency };
   }
 
+  /**
+   * What the platform charges a reseller for the plan: its price in the reseller's currency, which a
+   * reseller sells above. The one request is shared by every plan of the operation (ServiceCalls).
+   */
+  @ResolveField(() => Money, {
+    nullable: true,
+    description: "for a RESELLER caller: what the platform charges the reseller per hour for this plan, in the reseller's currency; null for other roles",
+  })
+  async cost(@Parent() plan: PricedPlan, @Context() context: GatewayContext): Promise<Money | null> {
+    const viewer = viewerOf(context);
+    if (viewer.role !== 'RESELLER') return null;
+    const reseller = await context.loaders.accounts.load(viewer.accountId);
+    if (!reseller) return null;
+    const prices = await this.client.request<PriceView[]>('billing.price.platform', { currency: reseller.currency });
+    const price = prices.find((p) => p.sku === plan.id);
+    return price ? { amount: price.hourlyPrice, currency: price.currency } : null;
+  }
+
   /** ADMIN sets the platform's prices (or a reseller's); a reseller its customers'. Returns the plan at the new price. */
   @Mutation(() => Plan, { description: "returns the plan priced as the reseller's customers now see it" })
   async setPrice(@Args('input') input: SetPriceInput, @Context() context: GatewayContext): Promise<PricedPlan> {

@@ -7,13 +7,16 @@ import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 @ObjectType()
 export class UsageSegment {
   @Field(() => ID) resourceId!: string;
+  @Field({ description: 'the plan (or other priced item) the resource had during this segment' }) sku!: string;
   @Field() state!: string;
   @Field(() => DateTimeScalar) startedAt!: string;
   @Field(() => DateTimeScalar, { nullable: true }) endedAt!: string | null;
   @Field(() => Int) seconds!: number;
 }
 
-@ObjectType()
+@ObjectType({
+  description: 'One line per resource and priced item (sku) in the period: quantity × unitPrice = amount on every line; a monthly cap, or a late-usage adjustment, is a line of its own.',
+})
 export class InvoiceLine {
   @Field(() => ID) id!: string;
   @Field() description!: string;
