@@ -188,23 +188,34 @@ try {
   const finalizeMemory = stopFinalizing();
   const finalizeSeconds = secondsSince(finalizing);
 
-  // Checks: one line per resource on its owner's invoice, and one more per reseller customer's
-  // resource on the reseller's platform invoice; every segment once per line it is on.
-  const expectedLines = RESOURCES + RESELLER_CUSTOMERS * RESOURCES_PER_ACCOUNT;
+  // Checks: a line per resource and plan (one price each here) on its owner's invoice, and again on
+  // the reseller's platform invoice for a reseller customer's resource, plus the cap lines; every
+  // segment once per invoice it is on; quantity × unit price rounded half-even to the cent is the
+  // amount on every line.
+  const { rows: [pairs] } = await pool.query<{ all: number; resellers: number }>(
+    `SELECT count(DISTINCT (s.resource_id, s.sku))::integer AS all,
+            count(DISTINCT (s.resource_id, s.sku)) FILTER (WHERE a.parent_id IS NOT NULL)::integer AS resellers
+     FROM usage_segments s JOIN accounts a ON a.id = s.account_id`,
+  );
+  const expectedUsageLines = pairs.all + pairs.resellers;
   const expectedUsage = SEGMENTS + RESELLER_CUSTOMERS * RESOURCES_PER_ACCOUNT * SEGMENTS_PER_RESOURCE;
   const { rows: [check] } = await pool.query<{
-    lines: number; usage: number; finalized: number; numbers: number; total: string; mismatched: number;
+    lines: number; capLines: number; usage: number; finalized: number; numbers: number; total: string; mismatched: number; notAddingUp: number;
   }>(
     `SELECT (SELECT count(*)::integer FROM invoice_lines) AS lines,
+            (SELECT count(*)::integer FROM invoice_lines WHERE unit = 'cap') AS "capLines",
             (SELECT sum(jsonb_array_length(usage))::integer FROM invoice_lines) AS usage,
+            (SELECT count(*)::integer FROM (SELECT amount, quantity * unit_price * 100 AS cents FROM invoice_lines) l
+              WHERE amount * 100 <> CASE WHEN abs(cents - trunc(cents)) = 0.5 THEN 2 * round(cents / 2) ELSE round(cents) END) AS "notAddingUp",
             (SELECT count(*)::integer FROM invoices WHERE status = 'FINALIZED') AS finalized,
             (SELECT count(DISTINCT number)::integer FROM invoices) AS numbers,
             (SELECT coalesce(sum(total), 0)::text FROM invoices) AS total,
             (SELECT count(*)::integer FROM invoices i
               WHERE i.subtotal <> (SELECT coalesce(sum(amount), 0) FROM invoice_lines l WHERE l.invoice_id = i.id)) AS mismatched`,
   );
-  if (check.lines !== expectedLines) fail(`invoice_lines has ${check.lines} rows, expected ${expectedLines}`);
-  if (linesReturned !== expectedLines) fail(`the finalized invoices show ${linesReturned} lines, expected ${expectedLines}`);
+  if (check.lines - check.capLines !== expectedUsageLines) fail(`invoice_lines has ${check.lines - check.capLines} usage lines, expected ${expectedUsageLines}`);
+  if (linesReturned !== check.lines) fail(`the finalized invoices show ${linesReturned} lines, invoice_lines has ${check.lines}`);
+  if (check.notAddingUp !== 0) fail(`${check.notAddingUp} lines whose quantity × unit price does not round to their amount`);
   if (check.usage !== expectedUsage) fail(`the lines rate ${check.usage} segments, expected ${expectedUsage}`);
   if (check.finalized !== ACCOUNTS || check.numbers !== ACCOUNTS) fail(`${check.finalized} invoices finalized with ${check.numbers} distinct numbers, expected ${ACCOUNTS}`);
   if (check.mismatched !== 0) fail(`${check.mismatched} invoices whose subtotal is not the sum of their lines`);
@@ -228,6 +239,7 @@ try {
       invoicesPerSecond: round(drafts.length / finalizeSeconds, 1),
       segmentsPerSecond: round(SEGMENTS / finalizeSeconds),
       linesWritten: check.lines,
+      capLines: check.capLines,
       segmentUsagesWritten: check.usage,
       rssBeforeMb: rssBefore,
       ...finalizeMemory,
