@@ -1,9 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { serverAudits } from 'graphql-http';
+import { createClient } from 'graphql-ws';
+import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import WebSocket from 'ws';
 import { createServiceDatabase, runBuilt, waitFor, type Fixture, type ServiceDatabase } from '#libs/testing';
 import { freePort, startNatsServer, type EmbeddedServer } from '../../../scripts/embedded-servers.js';
 import { schemaDifferences } from './graphql/schema-differences.js';
@@ -14,7 +18,7 @@ const ADMIN_KEY = 'awan_test_admin_key_0123456789abcdef';
 interface GraphqlResponse<T = Record<string, any>> {
   status: number;
   data?: T;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
 }
 
 /**
@@ -95,13 +99,14 @@ describe('the gateway', () => {
     const published: string[] = [];
     subscriber.subscribe('events.identity.account.AccountCreated', { callback: (_e, m) => void published.push(m.json<{ data: { name: string } }>().data.name) });
     try {
-      const reseller = await graphql(`mutation { createAccount(input: { name: "Acme Hosting", kind: RESELLER, currency: "USD" }) { account { id } apiKey { secret apiKey { role } } } }`, ADMIN_KEY);
+      // In the platform's currency: another one would need billing's word that the platform has a price list in it.
+      const reseller = await graphql(`mutation { createAccount(input: { name: "Acme Hosting", kind: RESELLER }) { account { id } apiKey { secret apiKey { role } } } }`, ADMIN_KEY);
       const resellerKey = reseller.data!.createAccount.apiKey.secret;
       expect(reseller.data!.createAccount.apiKey.apiKey.role).toBe('RESELLER');
       const customer = await graphql(`mutation { createAccount(input: { name: "Ada", kind: CUSTOMER, email: "ada@example.test", taxRate: "0.19" }) {
         account { id currency taxRate email parent { name } } apiKey { apiKey { role account { name } } } } }`, resellerKey);
       const account = customer.data!.createAccount.account;
-      expect(account).toMatchObject({ currency: 'USD', taxRate: '0.19', email: 'ada@example.test', parent: { name: 'Acme Hosting' } });
+      expect(account).toMatchObject({ currency: 'EUR', taxRate: '0.19', email: 'ada@example.test', parent: { name: 'Acme Hosting' } });
       expect(customer.data!.createAccount.apiKey.apiKey).toEqual({ role: 'CUSTOMER', account: { name: 'Ada' } });
       // The reseller sees its customer at once, and the customer can get a FINANCE key from it.
       const listed = await graphql('{ me { customers { totalCount edges { node { name } } } } }', resellerKey);
@@ -159,5 +164,173 @@ describe('the gateway', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
     expect(answers[3].errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 }); // and no stack trace
     expect((await graphql('{ me { name } }', ADMIN_KEY, undefined, limited)).data).toEqual({ me: { name: 'Platform' } });
+  });
+
+  /** A new customer of the platform and its key. */
+  async function customer(name: string): Promise<{ id: string; key: string; keyId: string }> {
+    const made = await graphql(`mutation { createAccount(input: { name: "${name}", kind: CUSTOMER }) { account { id } apiKey { secret apiKey { id } } } }`, ADMIN_KEY);
+    const { account, apiKey } = made.data!.createAccount;
+    return { id: account.id, key: apiKey.secret, keyId: apiKey.apiKey.id };
+  }
+
+  it('weighs a field that asks a service at what the service does: 2,400 aliases of upcomingInvoice are refused before billing is asked', async () => {
+    const { key } = await customer('Aliases');
+    const query = `{ ${Array.from({ length: 2400 }, (_, i) => `a${i}: upcomingInvoice { id }`).join(' ')} }`;
+    expect(query.length).toBeGreaterThan(60_000);
+    const refused = await graphql(query, key);
+    expect(refused.status).toBe(400);
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/complexity \d+ is over the limit of 5000/) });
+  });
+
+  it('makes identical requests to a service once per operation, and no more than 100 of them', async () => {
+    // Without compute every request fails at once (UNAVAILABLE); the complexity limit is raised so that only the cap refuses.
+    const roomy = await startGateway({ RATE_LIMIT_BURST: '1000', GRAPHQL_MAX_COMPLEXITY: '1000000' });
+    const aliases = (ids: string[]) => `{ ${ids.map((id, i) => `a${i}: instance(id: "${id}") { id }`).join(' ')} }`;
+    const same = randomUUID();
+    const repeated = await graphql(aliases(Array.from({ length: 150 }, () => same)), ADMIN_KEY, undefined, roomy);
+    expect(codesOf(repeated)).toEqual(Array.from({ length: 150 }, () => 'UNAVAILABLE')); // one request, its answer shared
+    const distinct = await graphql(aliases(Array.from({ length: 101 }, () => randomUUID())), ADMIN_KEY, undefined, roomy);
+    const codes = codesOf(distinct)!;
+    expect(codes.filter((code) => code === 'UNAVAILABLE')).toHaveLength(100);
+    const beyond = distinct.errors!.filter((e) => e.extensions?.code === 'BAD_USER_INPUT');
+    expect(beyond).toHaveLength(1);
+    expect(beyond[0].message).toMatch(/more than 100 requests to services/);
+  });
+
+  it('refuses NUL characters in any string input as BAD_USER_INPUT naming the field', async () => {
+    const byVariable = await graphql('query($id: ID!) { account(id: $id) { id } }', ADMIN_KEY, { id: 'a\u0000b' });
+    expect(byVariable.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' }, message: expect.stringContaining('id: ') });
+    const nested = await graphql('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', ADMIN_KEY, {
+      input: { accountId: 'x\u0000', name: 'k', role: 'CUSTOMER' },
+    });
+    expect(nested.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.accountId' });
+    const literal = await graphql('mutation { createAccount(input: { name: "Nul", kind: CUSTOMER, email: "a\\u0000@example.test" }) { account { id } } }', ADMIN_KEY);
+    expect(literal.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.email' });
+  });
+
+  it('refuses a currency that is not ISO 4217, and asks billing whether the platform has a price list in another one', async () => {
+    const made = await graphql('mutation { createAccount(input: { name: "Q", kind: CUSTOMER, currency: "QQQ" }) { account { id } } }', ADMIN_KEY);
+    expect(made.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.currency' }, message: expect.stringContaining('ISO 4217') });
+    const unknown = await graphql('mutation { createAccount(input: { name: "U", kind: CUSTOMER, currency: "USD" }) { account { id } } }', ADMIN_KEY);
+    expect(unknown.errors![0]).toMatchObject({ extensions: { code: 'UNAVAILABLE' }, message: expect.stringContaining('billing.price.currencies') });
+  });
+
+  it('shows the services to ADMIN keys only', async () => {
+    const { key } = await customer('Curious');
+    expect(codesOf(await graphql('{ services { service status } }', key))).toEqual(['FORBIDDEN']);
+    const seen = await graphql<{ services: { service: string; status: string }[] }>('{ services { service status } }', ADMIN_KEY);
+    expect(seen.data!.services.map((s) => s.status)).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
+  });
+
+  it('answers a body that is not JSON with 400 and a coded error', async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` }, body: '{ "query": "{ me { id } }"' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as GraphqlResponse;
+    expect(body.errors).toEqual([{ message: expect.stringContaining('JSON'), extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
+  it('executes only application/json POSTs (415 for a form or plain text)', async () => {
+    const post = (contentType: string, body: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${ADMIN_KEY}` }, body });
+    for (const [contentType, body] of [
+      ['application/x-www-form-urlencoded', new URLSearchParams({ query: '{ me { id } }' }).toString()],
+      ['text/plain', JSON.stringify({ query: '{ me { id } }' })],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{ me { id } }\r\n--x--\r\n'],
+    ]) {
+      const response = await post(contentType, body);
+      expect([contentType, response.status]).toEqual([contentType, 415]);
+      expect(((await response.json()) as GraphqlResponse).errors![0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    }
+    const json = await post('application/json; charset=utf-8', JSON.stringify({ query: '{ me { name } }' }));
+    expect([json.status, await json.json()]).toEqual([200, { data: { me: { name: 'Platform' } } }]);
+  });
+
+  it('measures a subscription as it does a query', async () => {
+    const { key } = await customer('Listener');
+    const socket = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+    try {
+      const histories = Array.from({ length: 20 }, (_, i) => `h${i}: history(first: 100) { edges { node { id data } } }`).join(' ');
+      const error = await new Promise<unknown>((resolve) => {
+        socket.subscribe({ query: `subscription { instanceUpdated { id ${histories} } }` }, { next: () => undefined, error: resolve, complete: () => resolve(null) });
+        setTimeout(() => resolve('accepted'), 5000).unref();
+      });
+      expect(error).toEqual([expect.objectContaining({ message: expect.stringMatching(/complexity \d+ is over the limit of 5000/), extensions: { code: 'BAD_USER_INPUT' } })]);
+    } finally {
+      await socket.dispose();
+    }
+  });
+
+  describe("closes graphql-ws sockets within API_KEY_CACHE_MS of the key's revocation, or of its account's suspension, on every replica", () => {
+    const CACHE_MS = 1000;
+    let replica: string;
+
+    beforeAll(async () => {
+      replica = await startGateway({ RATE_LIMIT_BURST: '1000', API_KEY_CACHE_MS: String(CACHE_MS) });
+    });
+
+    /** A socket on the other replica with a live subscription; `closed` resolves with its close event and when it came. */
+    async function listen(key: string) {
+      let closedWith: (event: { code: number; reason: string; at: number }) => void = () => undefined;
+      const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => (closedWith = resolve));
+      let opened: (value: boolean) => void = () => undefined;
+      const open = new Promise<boolean>((resolve) => (opened = resolve));
+      const socket = createClient({
+        url: replica.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false,
+        onNonLazyError: () => undefined, // a refusal is what one of the tests waits for
+        on: {
+          connected: () => opened(true),
+          closed: (event) => {
+            const { code, reason } = event as { code: number; reason: string };
+            closedWith({ code, reason, at: Date.now() });
+            opened(false);
+          },
+        },
+      });
+      socket.subscribe({ query: 'subscription { instanceUpdated { id status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+      if (!(await open)) throw new Error('the socket was refused');
+      return { socket, closed };
+    }
+
+    it('when its key is revoked on another replica', async () => {
+      const { key, keyId } = await customer('Revoked');
+      const { socket, closed } = await listen(key);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, CACHE_MS)); // the replica has checked the key and cached it
+        const revokedAt = Date.now();
+        expect((await graphql(`mutation { revokeApiKey(id: "${keyId}") { id } }`, ADMIN_KEY)).errors).toBeUndefined();
+        const event = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 3 * CACHE_MS).unref())]);
+        expect(event).toMatchObject({ code: 4401, reason: expect.stringContaining('revoked') });
+        expect(event!.at - revokedAt).toBeLessThanOrEqual(CACHE_MS);
+      } finally {
+        await socket.dispose();
+      }
+    });
+
+    it("when billing suspends its account, and a suspended account's key opens none", async () => {
+      const { id, key } = await customer('Suspended');
+      const { socket, closed } = await listen(key);
+      const subscriber = await connect({ servers: nats.url });
+      try {
+        // What billing publishes when dunning suspends an account.
+        await jetstream(subscriber).publish('events.billing.account.AccountSuspended', JSON.stringify({
+          eventId: randomUUID(), type: 'AccountSuspended', streamId: `account-${id}`, version: 1, occurredAt: new Date().toISOString(),
+          data: { accountId: id }, metadata: { correlationId: randomUUID(), causationId: null, actor: { kind: 'system' } },
+        }));
+        const suspendedAt = await waitFor(async () => {
+          const { data } = await graphql(`{ account(id: "${id}") { status } }`, ADMIN_KEY);
+          return data?.account.status === 'SUSPENDED' ? Date.now() : undefined;
+        }, 15_000, 'identity to record the suspension');
+        const event = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), 3 * CACHE_MS).unref())]);
+        expect(event).toMatchObject({ code: 4403, reason: expect.stringContaining('SUSPENDED') });
+        expect(event!.at - suspendedAt).toBeLessThanOrEqual(CACHE_MS);
+        await new Promise((resolve) => setTimeout(resolve, CACHE_MS)); // past the replica's cache of the key
+        const again = await listen(key).then(() => 'opened', () => 'refused');
+        expect(again).toBe('refused');
+      } finally {
+        await socket.dispose();
+        await subscriber.close();
+      }
+    });
   });
 });

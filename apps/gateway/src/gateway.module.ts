@@ -1,26 +1,30 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
+import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { WebSocket } from 'ws';
 import { ServiceClient } from '#libs/messaging';
 import { platformImports, readWholeNumber, type ServiceConfig } from '#libs/platform';
-import { AccountsResolver, ApiKeysResolver } from './accounts/accounts.resolver.js';
 import { Authenticator } from './auth/authenticator.js';
+import { ConcurrencyLimiter } from './auth/concurrency-limiter.js';
 import { RateLimiter } from './auth/rate-limiter.js';
-import { CatalogResolver, HostsResolver } from './catalog/catalog.resolver.js';
+import { closingOf, SubscriberSockets } from './auth/subscriber-sockets.js';
 import './graphql/enums.js';
 import { formatGraphqlError } from './graphql/format-error.js';
+import { GRAPHQL_PATH, GraphqlRequestErrors, requireJsonPosts } from './graphql/http-requests.js';
 import { graphqlOverHttpPlugin } from './graphql/graphql-over-http.plugin.js';
 import { newCorrelationId, type GatewayContext } from './graphql/gateway-context.js';
 import { Loaders } from './graphql/loaders.js';
-import { protectionPlugin } from './graphql/protection.plugin.js';
+import { EXPENSIVE_PER_ACCOUNT, protectionPlugin, refusalOf, type ProtectionLimits } from './graphql/protection.plugin.js';
+import { measureQuery } from './graphql/query-cost.js';
+import { guardResolvers } from './graphql/resolver-guard.js';
+import { RESOLVERS } from './graphql/resolvers.js';
+import { GatewayServiceClient, ServiceCalls } from './graphql/service-calls.js';
 import { identityEventStore } from './identity/identity.event-store.js';
 import { Identity, type Viewer } from './identity/identity.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { InstanceUpdates } from './instances/instance-updates.js';
-import { InstancesResolver } from './instances/instances.resolver.js';
-import { CreditNotesResolver, InvoicesResolver } from './invoices/invoices.resolver.js';
-import { IpAddressesResolver } from './ips/ip-addresses.resolver.js';
-import { ServiceStatusResolver } from './status/service-status.resolver.js';
 
 /** The limits of what one request may ask, and how often a key may ask (README, configuration). */
 function limitsFromEnvironment() {
@@ -43,9 +47,33 @@ function authorizationOf(source: ContextSource): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A subscription is measured as a query is: refused (BAD_USER_INPUT) when too deep or too costly. */
+function refuseCostlySubscription(schema: GraphQLSchema | undefined, limits: ProtectionLimits, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch {
+    return undefined; // graphql-ws answers a query that does not parse
+  }
+  const operation = getOperationAST(document, payload.operationName);
+  if (!schema || !operation) return undefined;
+  const refusal = refusalOf(measureQuery(schema, document, operation, payload.variables ?? {}), limits);
+  return refusal ? [new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT' } })] : undefined;
+}
+
+/**
+ * The gateway's ServiceClient, which counts and shares the requests of each GraphQL operation
+ * (ServiceCalls), over the messaging module's: its resolvers get it in place of that one.
+ */
+@Module({
+  providers: [{ provide: GatewayServiceClient, inject: [ServiceClient], useFactory: (direct: ServiceClient) => new GatewayServiceClient(direct) }],
+  exports: [GatewayServiceClient],
+})
+class GatewayServiceClientModule {}
+
 /** The public GraphQL API (api/contract.graphql); it owns identity: accounts and API keys. */
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
   static forRoot(config: ServiceConfig): DynamicModule {
     const limits = limitsFromEnvironment();
     return {
@@ -53,32 +81,50 @@ export class GatewayModule {
       imports: [
         ...platformImports(config, identityEventStore),
         IdentityModule,
+        GatewayServiceClientModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          imports: [IdentityModule],
-          inject: [Identity, Authenticator, ServiceClient],
-          useFactory: (identity: Identity, authenticator: Authenticator, client: ServiceClient): ApolloDriverConfig => {
+          imports: [IdentityModule, GatewayServiceClientModule],
+          inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets],
+          useFactory: (identity: Identity, authenticator: Authenticator, client: ServiceClient, sockets: SubscriberSockets): ApolloDriverConfig => {
             const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
+            let served: GraphQLSchema | undefined;
             return {
-              path: '/graphql',
+              path: GRAPHQL_PATH,
               autoSchemaFile: true,
               sortSchema: true,
+              transformSchema: (schema) => (served = guardResolvers(schema)),
               formatError: formatGraphqlError,
               // Whatever NODE_ENV says: a stack trace tells a caller nothing it can act on.
               includeStacktraceInErrorResponses: false,
-              // Keys travel in an Authorization header, never a cookie: a page on another site cannot act as a user.
+              // Keys travel in an Authorization header, never a cookie, and only JSON POSTs execute (requireJsonPosts).
               csrfPrevention: false,
-              plugins: [protectionPlugin(limits, new RateLimiter(limits.perSecond, limits.burst)), graphqlOverHttpPlugin],
+              plugins: [
+                protectionPlugin(limits, new RateLimiter(limits.perSecond, limits.burst), new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT)),
+                graphqlOverHttpPlugin,
+              ],
               context: async (source: ContextSource): Promise<GatewayContext> => {
                 const viewer = await authenticator.viewerOf(authorizationOf(source));
-                if (source.req) return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip };
+                if (source.req) {
+                  return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls() };
+                }
                 // A subscription's context lives as long as it does: each update gets fresh lookups, not the first one's.
                 return { viewer, correlationId: newCorrelationId(), get loaders() { return loadersFor(viewer); } };
               },
               subscriptions: {
                 'graphql-ws': {
-                  // A socket without a live key is closed at once (4403 Forbidden).
-                  onConnect: async (context: ContextSource) => Boolean(await authenticator.viewerOf(authorizationOf(context))),
+                  // A socket needs a live key of an account that is neither SUSPENDED nor CLOSED, else it is closed at once
+                  // (4403 Forbidden); SubscriberSockets closes it later if either changes.
+                  onConnect: async (context) => {
+                    const viewer = await authenticator.viewerOf(authorizationOf(context));
+                    if (!viewer || closingOf({ revoked: false, accountStatus: viewer.accountStatus })) return false;
+                    sockets.add((context.extra as { socket: WebSocket }).socket, viewer.apiKeyId);
+                    return true;
+                  },
+                  onSubscribe: (_context, _id, payload) => refuseCostlySubscription(served, limits, payload),
+                  // graphql-ws sends a subscription's errors as GraphQL made them: they leave with their codes, as over HTTP.
+                  onNext: (_context, _id, _payload, _args, result) =>
+                    result.errors ? { ...result, errors: result.errors.map((error) => formatGraphqlError(error.toJSON(), error)) } : undefined,
                 },
               },
             };
@@ -86,17 +132,16 @@ export class GatewayModule {
         }),
       ],
       providers: [
+        // Every resolver's requests to services go through its operation's ServiceCalls.
+        { provide: ServiceClient, useExisting: GatewayServiceClient },
+        { provide: APP_FILTER, useClass: GraphqlRequestErrors },
         InstanceUpdates,
-        ServiceStatusResolver,
-        AccountsResolver,
-        ApiKeysResolver,
-        CatalogResolver,
-        HostsResolver,
-        InstancesResolver,
-        IpAddressesResolver,
-        InvoicesResolver,
-        CreditNotesResolver,
+        ...RESOLVERS,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requireJsonPosts).forRoutes({ path: GRAPHQL_PATH, method: RequestMethod.POST });
   }
 }

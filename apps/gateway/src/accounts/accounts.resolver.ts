@@ -1,6 +1,7 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AppError, inScope } from '#libs/messaging';
 import { Authenticator } from '../auth/authenticator.js';
+import { SubscriberSockets } from '../auth/subscriber-sockets.js';
 import { metadataOf, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
 import { Identity, type AccountView, type ApiKeyView } from '../identity/identity.js';
 import { Account, AccountConnection, ApiKey, ApiKeyWithSecret, CreateAccountInput, CreateAccountPayload, CreateApiKeyInput } from './account.model.js';
@@ -11,6 +12,7 @@ export class AccountsResolver {
   constructor(
     private readonly identity: Identity,
     private readonly authenticator: Authenticator,
+    private readonly sockets: SubscriberSockets,
   ) {}
 
   @Query(() => Account)
@@ -70,6 +72,7 @@ export class AccountsResolver {
   async revokeApiKey(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext): Promise<ApiKeyView> {
     const key = await this.identity.revokeApiKey(viewerOf(context), id, metadataOf(context));
     this.authenticator.forget();
+    void this.sockets.check(); // this replica's sockets of the key close now; the others' within API_KEY_CACHE_MS
     return key;
   }
 }

@@ -3,6 +3,7 @@ import type { EventMetadata } from '#libs/contracts';
 import { AppError, type Caller } from '#libs/messaging';
 import type { Viewer } from '../identity/identity.js';
 import type { Loaders } from './loaders.js';
+import type { ServiceCalls } from './service-calls.js';
 
 /** Per request (or per subscription): who calls, and the batched lookups its fields share. */
 export interface GatewayContext {
@@ -12,6 +13,8 @@ export interface GatewayContext {
   loaders: Loaders;
   /** The client's address, for the rate limit of requests without a key. */
   remoteAddress?: string;
+  /** The requests to services this HTTP request made, shared and counted; none for a subscription's updates. */
+  serviceCalls?: ServiceCalls;
 }
 
 export function newCorrelationId(): string {

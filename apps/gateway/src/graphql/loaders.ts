@@ -40,7 +40,8 @@ export class Loaders {
   }, { maxBatchSize: BATCH });
 
   readonly instances = new DataLoader<string, InstanceView | null>(async (ids) => {
-    const page = await this.client.request<Page<InstanceView>>('compute.instance.list', { ids, first: BATCH, accountIds: this.scope.accountIds });
+    // By id, as instance(id) does: a deleted instance is still found.
+    const page = await this.client.request<Page<InstanceView>>('compute.instance.list', { ids, first: BATCH, accountIds: this.scope.accountIds, includeDeleted: true });
     return inOrder(ids, page.edges.map((e) => e.node), (row) => row.id, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 

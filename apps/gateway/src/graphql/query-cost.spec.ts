@@ -1,34 +1,72 @@
-import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import { measureQuery } from './query-cost.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildSchema, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { RESOLVER_NAME_METADATA, RESOLVER_PROPERTY_METADATA } from '@nestjs/graphql';
+import { COST, FIELD_COSTS, measureQuery } from './query-cost.js';
+import { RESOLVERS } from './resolvers.js';
 
-const measure = (query: string, variables?: Record<string, unknown>) => {
+const contract = buildSchema(readFileSync(path.resolve(import.meta.dirname, '../../../../api/contract.graphql'), 'utf8'));
+
+const measure = (query: string, variables?: Record<string, unknown>, schema = contract) => {
   const document = parse(query);
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
-  return measureQuery(document, operation, variables);
+  return measureQuery(schema, document, operation, variables);
 };
 
 describe('measureQuery', () => {
-  it('counts each field once and each field inside a page once per row', () => {
-    expect(measure('{ me { id name } }')).toEqual({ depth: 2, complexity: 3 });
-    // instances(first: 10) { edges { node { id name } } } = 1 + 10 × (edges 1 + node 1 + 2)
-    expect(measure('{ instances(first: 10) { edges { node { id name } } } }')).toEqual({ depth: 4, complexity: 41 });
+  it('counts a plain field once, and a field inside a page once per row', () => {
+    // me (a batched lookup, 2) { id 1 name 1 }
+    expect(measure('{ me { id name } }')).toEqual({ depth: 2, complexity: 4 });
+    // instances (a request, 50) + 10 × (edges 1 + node 1 + id 1 + name 1)
+    expect(measure('{ instances(first: 10) { edges { node { id name } } } }')).toEqual({ depth: 4, complexity: 90 });
+  });
+
+  it('weighs a field that asks a service at what it asks: 2,400 aliases of upcomingInvoice cost 2,400 ratings', () => {
+    const aliases = `{ ${Array.from({ length: 2400 }, (_, i) => `a${i}: upcomingInvoice { id }`).join(' ')} }`;
+    expect(measure(aliases).complexity).toBe(2400 * (COST.RATING + 1));
+    // A page's batched fields cost a share of one request per row; its histories a request each.
+    expect(measure('{ instances(first: 100) { edges { node { costToDate { amount } ipAddresses { address } } } } }').complexity).toBe(50 + 100 * (2 + 10 + 1 + 2 + 1));
+    expect(measure('{ instances(first: 100) { edges { node { history(first: 1) { edges { node { id } } } } } } }').complexity).toBe(50 + 100 * (2 + 50 + 3));
+  });
+
+  it('counts a query, a mutation or a subscription not listed as a request to a service, and any other field not listed as 1', () => {
+    expect(measure('{ regions { id name } }').complexity).toBe(COST.REQUEST + 2);
+    expect(measure('mutation { revokeApiKey(id: "k") { id } }').complexity).toBe(COST.REQUEST + 1);
+  });
+
+  it('lists the cost of every field a resolver method answers', () => {
+    const resolved = RESOLVERS.flatMap((resolver) => {
+      const type = Reflect.getMetadata(RESOLVER_NAME_METADATA, resolver) as string;
+      const methods = resolver.prototype as unknown as Record<string, object>;
+      return Object.getOwnPropertyNames(methods)
+        .filter((method) => Reflect.getMetadata(RESOLVER_PROPERTY_METADATA, methods[method]))
+        .map((method) => `${type}.${(Reflect.getMetadata(RESOLVER_NAME_METADATA, methods[method]) as string | undefined) ?? method}`);
+    });
+    expect(resolved).toEqual(expect.arrayContaining(['Instance.costToDate', 'Instance.history', 'Account.customers', 'Plan.hourlyPrice']));
+    expect(resolved.filter((coordinate) => !(coordinate in FIELD_COSTS))).toEqual([]);
   });
 
   it('takes the page size from a variable, and 20 where none is given', () => {
-    expect(measure('query($n: Int) { instances(first: $n) { totalCount } }', { n: 50 }).complexity).toBe(51);
-    expect(measure('{ instances { edges { node { id } } } }').complexity).toBe(1 + 20 * 3);
-    expect(measure('{ instances { totalCount } }').complexity).toBe(2);
+    expect(measure('query($n: Int) { instances(first: $n) { totalCount } }', { n: 50 }).complexity).toBe(50 + 50);
+    expect(measure('{ instances { edges { node { id } } } }').complexity).toBe(50 + 20 * 3);
+    expect(measure('{ instances { totalCount } }').complexity).toBe(51);
   });
 
   it('multiplies nested pages, so a page of histories costs what it may return', () => {
     const query = '{ instances(first: 100) { edges { node { history(first: 100) { edges { node { id } } } } } } }';
-    expect(measure(query).complexity).toBe(1 + 100 * (1 + 1 + (1 + 100 * 3)));
+    expect(measure(query).complexity).toBe(50 + 100 * (1 + 1 + (50 + 100 * 3)));
   });
 
-  it('follows fragments, named and inline, for depth and cost', () => {
+  it('follows fragments, named and inline, for depth and cost, with the types they name', () => {
     const query = `{ me { ...who customers { edges { node { ... on Account { parent { id } } } } } } }
       fragment who on Account { id parent { parent { id } } }`;
-    expect(measure(query)).toEqual({ depth: 6, complexity: 1 + 1 + 2 + 1 + 1 + 20 * (1 + 1 + 2) });
+    // me 2 + (id 1 + parent 2 + parent 2 + id 1) + customers 10 + 20 × (edges 1 + node 1 + parent 2 + id 1)
+    expect(measure(query)).toEqual({ depth: 6, complexity: 2 + 6 + 10 + 20 * 5 });
+  });
+
+  it('measures mutations and subscriptions from their own root types', () => {
+    expect(measure('subscription { instanceUpdated { history(first: 10) { edges { node { id } } } } }').complexity).toBe(50 + 50 + 10 * 3);
+    expect(measure('mutation { deleteInstance(id: "x") { id costToDate { amount } } }').complexity).toBe(50 + 1 + 10 + 1);
   });
 
   it('leaves introspection out, however deep its type references go', () => {

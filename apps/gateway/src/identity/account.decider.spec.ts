@@ -35,6 +35,9 @@ describe('account decider', () => {
     expect(field({ kind: 'PLATFORM' })).toBe('input.kind');
     expect(field({ kind: 'RESELLER' }, reseller)).toBe('input.parentId');
     expect(field({ currency: 'euro' })).toBe('input.currency');
+    expect(field({ currency: 'QQQ' })).toBe('input.currency'); // three letters, but no ISO 4217 code
+    expect(field({ currency: 'XAF', pricedCurrencies: ['EUR', 'USD'] })).toBe('input.currency');
+    expect(field({ currency: 'USD', pricedCurrencies: ['EUR', 'USD'] })).toBe('accepted');
     expect(field({ currency: 'EUR' }, reseller)).toBe('input.currency');
     expect(field({ email: 'not-an-address' })).toBe('input.email');
     expect(field({ taxRate: '1.5' })).toBe('input.taxRate');

@@ -34,6 +34,8 @@ export type AccountCommand =
       taxRate?: unknown;
       /** Null only for the PLATFORM root, made once on the first start. */
       parent: ParentAccount | null;
+      /** The currencies with a platform price list, where the caller asked billing (a currency not the parent's); else unchecked. */
+      pricedCurrencies?: readonly string[] | null;
     }
   | { type: 'FollowBillingStanding'; status: Exclude<AccountStatus, 'CLOSED'>; billingVersion: number };
 
@@ -69,12 +71,23 @@ function validKind(value: unknown, parent: ParentAccount | null): AccountKind {
   return kind;
 }
 
-/** A reseller invoices its customers in its own currency, at its own prices: they share it. */
-function validCurrency(value: unknown, parent: ParentAccount | null): string {
+const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+
+/** Whether `value` is an ISO 4217 currency code, such as EUR. */
+export const isIsoCurrency = (value: unknown): value is string => typeof value === 'string' && /^[A-Z]{3}$/.test(value) && ISO_4217.has(value);
+
+/**
+ * A reseller invoices its customers in its own currency, at its own prices: they share it. Any
+ * other currency needs a platform price list, or the account's usage could never be rated.
+ */
+function validCurrency(value: unknown, parent: ParentAccount | null, pricedCurrencies: readonly string[] | null | undefined): string {
   if (value === undefined || value === null) return parent?.currency ?? 'EUR';
-  if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value)) throw AppError.badInput('input.currency', 'must be an ISO 4217 code such as EUR');
+  if (!isIsoCurrency(value)) throw AppError.badInput('input.currency', 'must be an ISO 4217 code such as EUR');
   if (parent?.kind === 'RESELLER' && value !== parent.currency) {
     throw AppError.badInput('input.currency', `a reseller's customers pay in the reseller's currency, ${parent.currency}`);
+  }
+  if (pricedCurrencies && !pricedCurrencies.includes(value)) {
+    throw AppError.badInput('input.currency', `the platform has no price list in ${value} (it has ${pricedCurrencies.join(', ') || 'none'})`);
   }
   return value;
 }
@@ -105,7 +118,7 @@ export const accountDecider: Decider<AccountCommand, AccountState, AccountEvent>
         return [{
           type: 'AccountCreated',
           data: {
-            accountId: command.accountId, name, kind, parentId: parent?.id ?? null, currency: validCurrency(command.currency, parent),
+            accountId: command.accountId, name, kind, parentId: parent?.id ?? null, currency: validCurrency(command.currency, parent, command.pricedCurrencies),
             taxRate: validTaxRate(command.taxRate), email: validEmail(command.email),
           },
         }];

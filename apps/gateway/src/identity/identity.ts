@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { AccountKind, AccountStatus, EventMetadata } from '#libs/contracts';
 import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
-import { accountDecider, accountStreamId, type AccountCommand, type ParentAccount } from './account.decider.js';
+import { accountDecider, accountStreamId, isIsoCurrency, type AccountCommand, type ParentAccount } from './account.decider.js';
 import { apiKeyDecider, apiKeyStreamId, type Role } from './api-key.decider.js';
 
 export interface AccountView {
@@ -32,8 +32,15 @@ export interface Viewer {
   apiKeyId: string;
   accountId: string;
   accountKind: AccountKind;
+  accountStatus: AccountStatus;
   role: Role;
   accountIds: string[] | null;
+}
+
+/** Whether a key still stands: revoked or not, and its account's status. */
+export interface KeyStanding {
+  revoked: boolean;
+  accountStatus: AccountStatus;
 }
 
 export interface CreateAccountInput {
@@ -75,6 +82,8 @@ export class Identity {
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    /** The currencies billing has a platform price list in (`billing.price.currencies`). */
+    private readonly pricedCurrencies: () => Promise<readonly string[]>,
   ) {}
 
   /**
@@ -90,16 +99,19 @@ export class Identity {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const { rows } = await tx.query("SELECT id FROM accounts WHERE kind = 'PLATFORM'");
       if (rows[0]) return null;
-      const { secret } = await this.open(tx, { name: options.name, kind: 'PLATFORM', currency: options.currency }, null, metadata, options.adminSecret);
+      const { secret } = await this.open(tx, { name: options.name, kind: 'PLATFORM', currency: options.currency }, null, metadata, { secret: options.adminSecret });
       return { generatedSecret: options.adminSecret === undefined ? secret : null };
     });
   }
 
   /** A new account and its first key (ADMIN for the platform, else its kind's role), in one transaction. */
-  private async open(tx: Sql, input: CreateAccountInput, parent: ParentAccount | null, metadata: EventMetadata, secret = newSecret()) {
+  private async open(
+    tx: Sql, input: CreateAccountInput, parent: ParentAccount | null, metadata: EventMetadata,
+    { secret = newSecret(), pricedCurrencies = null }: { secret?: string; pricedCurrencies?: readonly string[] | null } = {},
+  ) {
     const accountId = randomUUID();
     const command: AccountCommand = {
-      type: 'CreateAccount', accountId, parent, name: input.name, kind: input.kind, email: input.email, currency: input.currency, taxRate: input.taxRate,
+      type: 'CreateAccount', accountId, parent, name: input.name, kind: input.kind, email: input.email, currency: input.currency, taxRate: input.taxRate, pricedCurrencies,
     };
     const created = accountDecider.decide(command, accountDecider.initialState());
     await this.store.append(accountStreamId(accountId), created, { expectedVersion: 0, metadata, tx });
@@ -115,8 +127,8 @@ export class Identity {
 
   /** The viewer a Bearer secret stands for; null for an unknown or revoked key. */
   async authenticate(secret: string): Promise<Viewer | null> {
-    const { rows } = await this.pool.query<{ apiKeyId: string; accountId: string; role: Role; accountKind: AccountKind; children: string[] }>(
-      `SELECT k.id AS "apiKeyId", k.account_id AS "accountId", k.role, a.kind AS "accountKind",
+    const { rows } = await this.pool.query<{ apiKeyId: string; accountId: string; role: Role; accountKind: AccountKind; accountStatus: AccountStatus; children: string[] }>(
+      `SELECT k.id AS "apiKeyId", k.account_id AS "accountId", k.role, a.kind AS "accountKind", a.status AS "accountStatus",
               ARRAY(SELECT c.id FROM accounts c WHERE c.parent_id = a.id ORDER BY c.position) AS children
        FROM api_keys k JOIN accounts a ON a.id = k.account_id
        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL`,
@@ -127,9 +139,18 @@ export class Identity {
     // ADMIN, and FINANCE of the platform, see every account; anyone else their own and their customers.
     const everything = key.role === 'ADMIN' || (key.role === 'FINANCE' && key.accountKind === 'PLATFORM');
     return {
-      apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, role: key.role,
+      apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, accountStatus: key.accountStatus, role: key.role,
       accountIds: everything ? null : [key.accountId, ...key.children],
     };
+  }
+
+  /** The standing of each key of `apiKeyIds` identity knows, in one query. */
+  async keyStandings(apiKeyIds: string[]): Promise<Map<string, KeyStanding>> {
+    const { rows } = await this.pool.query<KeyStanding & { id: string }>(
+      `SELECT k.id, k.revoked_at IS NOT NULL AS revoked, a.status AS "accountStatus" FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ANY($1)`,
+      [apiKeyIds],
+    );
+    return new Map(rows.map(({ id, ...standing }) => [id, standing]));
   }
 
   async touch(apiKeyIds: string[]): Promise<void> {
@@ -147,7 +168,11 @@ export class Identity {
     }
     const parent = await this.account(parentId);
     if (!parent) throw AppError.notFound(`account ${parentId}`);
-    const { accountId, apiKeyId, secret } = await withTransaction(this.pool, (tx) => this.open(tx, input, parent, metadata));
+    // A currency not the parent's must have a platform price list (the parent's was checked when it was made,
+    // or is the platform's own). Billing is asked before the transaction, which holds a connection.
+    const currency = input.currency;
+    const priced = parent.kind !== 'RESELLER' && isIsoCurrency(currency) && currency !== parent.currency ? await this.pricedCurrencies() : null;
+    const { accountId, apiKeyId, secret } = await withTransaction(this.pool, (tx) => this.open(tx, input, parent, metadata, { pricedCurrencies: priced }));
     return { account: (await this.account(accountId))!, apiKey: (await this.apiKey(apiKeyId))!, secret };
   }
 

@@ -5,14 +5,17 @@ import { Host, Image, Plan, Region } from '../catalog/catalog.model.js';
 import { Money } from '../graphql/common.model.js';
 import { InstanceStatus } from '../graphql/enums.js';
 import { callerOf, requireResellersOwn, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
-import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, RegionView } from '../graphql/service-views.js';
+import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, PriceView, RegionView } from '../graphql/service-views.js';
 import type { AccountView } from '../identity/identity.js';
 import { IpAddress } from '../ips/ip-address.model.js';
+import { mentionsHosts, tenantHistory, type InstanceEventView } from './instance-history.js';
 import { CreateInstanceInput, Instance, InstanceConnection, InstanceEventConnection } from './instance.model.js';
 import { InstanceUpdates } from './instance-updates.js';
 
 /** Who changes instances: their own account's (ADMIN anyone's). FINANCE reads only; a reseller sees its customers' but does not run them. */
 const OPERATORS = ['ADMIN', 'RESELLER', 'CUSTOMER'] as const;
+/** How long a create waits for billing to learn of an account made a moment ago (it follows identity's events). */
+const NEW_ACCOUNT_WAIT_MS = 5000;
 
 @Resolver(() => Instance)
 export class InstancesResolver {
@@ -26,22 +29,30 @@ export class InstancesResolver {
     return this.client.request('compute.instance.get', { ...callerOf(context), id });
   }
 
-  @Query(() => InstanceConnection, { description: "without accountId: everything the caller may see (a reseller's list includes its customers')" })
+  @Query(() => InstanceConnection, {
+    description: "without accountId: everything the caller may see (a reseller's list includes its customers'); without status, every status but DELETED unless includeDeleted",
+  })
   instances(
     @Context() context: GatewayContext,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
     @Args('status', { type: () => InstanceStatus, nullable: true }) status?: string,
     @Args('accountId', { type: () => ID, nullable: true }) accountId?: string,
+    @Args('includeDeleted', { type: () => Boolean, nullable: true }) includeDeleted?: boolean,
   ): Promise<Page<InstanceView>> {
     const caller = callerOf(context);
     if (accountId && !inScope(accountId, caller)) throw AppError.notFound(`account ${accountId}`);
-    return this.client.request('compute.instance.list', { ...caller, first, after, status, accountId });
+    return this.client.request('compute.instance.list', { ...caller, first, after, status, accountId, includeDeleted: includeDeleted ?? false });
   }
 
+  /** Refused (BAD_USER_INPUT on input.planId) where the plan has no price for the caller's account: its usage could never be rated. */
   @Mutation(() => Instance)
-  createInstance(@Args('input') input: CreateInstanceInput, @Context() context: GatewayContext): Promise<InstanceView> {
+  async createInstance(@Args('input') input: CreateInstanceInput, @Context() context: GatewayContext): Promise<InstanceView> {
     const viewer = requireRole(context, OPERATORS, 'create instances');
+    const prices = await this.pricesOf(viewer.accountId);
+    if (!prices.some((price) => price.sku === input.planId)) {
+      throw AppError.badInput('input.planId', `plan ${input.planId} has no price for this account: choose a plan that plans { hourlyPrice } shows`);
+    }
     return this.client.request('compute.instance.create', { ...callerOf(context), accountId: viewer.accountId, input }, 15_000);
   }
 
@@ -89,8 +100,10 @@ export class InstancesResolver {
   @Subscription(() => Instance, {
     description: "status changes of the caller's instances; of one instance where id is given",
   })
-  instanceUpdated(@Context() context: GatewayContext, @Args('id', { type: () => ID, nullable: true }) id?: string) {
-    return this.updates.subscribe(viewerOf(context), id ?? null);
+  async instanceUpdated(@Context() context: GatewayContext, @Args('id', { type: () => ID, nullable: true }) id?: string) {
+    const viewer = viewerOf(context);
+    if (id && !(await this.client.request<InstanceView | null>('compute.instance.get', { ...callerOf(context), id }))) throw AppError.notFound(`instance ${id}`);
+    return this.updates.subscribe(viewer, id ?? null);
   }
 
   @ResolveField(() => Account)
@@ -137,14 +150,33 @@ export class InstancesResolver {
     return { amount: '0.00', currency: account?.currency ?? 'EUR' };
   }
 
-  @ResolveField(() => InstanceEventConnection, { description: "the instance's own history, oldest first" })
-  history(
+  @ResolveField(() => InstanceEventConnection, { description: "the instance's own history, oldest first; host facts (its host, bridge, gateway) for ADMIN only" })
+  async history(
     @Parent() instance: InstanceView,
     @Context() context: GatewayContext,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
-  ) {
-    return this.client.request('compute.instance.history', { ...callerOf(context), id: instance.id, first, after });
+  ): Promise<Page<InstanceEventView>> {
+    const page = await this.client.request<Page<InstanceEventView>>('compute.instance.history', { ...callerOf(context), id: instance.id, first, after });
+    if (viewerOf(context).role === 'ADMIN') return page;
+    return tenantHistory(page, mentionsHosts(page) ? [...(await context.loaders.hosts()).values()] : []);
+  }
+
+  /**
+   * The prices an account pays. Billing learns of a new account from identity's events a moment
+   * after it is made: until then it does not know it (NOT_FOUND), and a create waits a little.
+   */
+  private async pricesOf(accountId: string): Promise<PriceView[]> {
+    const deadline = Date.now() + NEW_ACCOUNT_WAIT_MS;
+    for (let pause = 100; ; pause *= 2) {
+      try {
+        return await this.client.request<PriceView[]>('billing.price.list', { accountId });
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+        if (Date.now() + pause > deadline) throw AppError.unavailable(`billing does not know account ${accountId} yet: try again in a moment`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
   }
 
   /** An operation on an existing instance; a reseller runs its own, and only sees its customers'. */

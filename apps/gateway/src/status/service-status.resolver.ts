@@ -1,7 +1,8 @@
-import { Query, Resolver } from '@nestjs/graphql';
+import { Context, Query, Resolver } from '@nestjs/graphql';
 import { healthSubject } from '#libs/contracts';
 import { AppError, ServiceClient } from '#libs/messaging';
 import type { Health } from '#libs/platform';
+import { requireRole, type GatewayContext } from '../graphql/gateway-context.js';
 import { ServiceStatus } from './service-status.model.js';
 
 const BACKING_SERVICES = ['compute', 'network', 'billing', 'host-agent'];
@@ -11,8 +12,9 @@ const STATUS_TIMEOUT_MS = 2000;
 export class ServiceStatusResolver {
   constructor(private readonly client: ServiceClient) {}
 
-  @Query(() => [ServiceStatus], { description: 'the backing services and their dependencies, asked over NATS now' })
-  async services(): Promise<ServiceStatus[]> {
+  @Query(() => [ServiceStatus], { description: 'ADMIN: the backing services and their dependencies, asked over NATS now' })
+  async services(@Context() context: GatewayContext): Promise<ServiceStatus[]> {
+    requireRole(context, ['ADMIN'], 'see the services');
     return Promise.all(
       BACKING_SERVICES.map(async (service) => {
         try {

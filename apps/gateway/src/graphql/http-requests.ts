@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Catch, HttpException, type ArgumentsHost } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** A request the GraphQL endpoint cannot read, answered as GraphQL answers errors: in `errors`, with a code. */
+function sendRequestError(response: ServerResponse, status: number, message: string): void {
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+}
+
+const isJson = (contentType: string | undefined) => contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+
+/**
+ * Only a POST of `application/json` is executed: a form or plain text is what a page on another
+ * site can make a browser send without asking, and no client of this API sends one (415).
+ */
+export function requireJsonPosts(request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  if (request.method !== 'POST' || isJson(request.headers['content-type'])) return next();
+  sendRequestError(response, 415, 'content-type: a GraphQL request is a POST of application/json');
+}
+
+/**
+ * What goes wrong before GraphQL reads a request to its endpoint (a body that is not JSON, one
+ * over the size limit) is answered with its HTTP status and a coded error; elsewhere, as Nest does.
+ */
+@Catch(HttpException)
+export class GraphqlRequestErrors extends BaseExceptionFilter {
+  override catch(exception: HttpException, host: ArgumentsHost): unknown {
+    if (host.getType() !== 'http') return exception;
+    const request = host.switchToHttp().getRequest<IncomingMessage>();
+    if (new URL(request.url ?? '/', 'http://gateway').pathname !== GRAPHQL_PATH) return super.catch(exception, host);
+    sendRequestError(host.switchToHttp().getResponse<ServerResponse>(), exception.getStatus(), `body: ${exception.message}`);
+    return undefined;
+  }
+}

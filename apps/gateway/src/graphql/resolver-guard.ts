@@ -1,0 +1,45 @@
+import { isObjectType, type GraphQLSchema } from 'graphql';
+import { AppError } from '#libs/messaging';
+import type { GatewayContext } from './gateway-context.js';
+import { currentServiceCalls } from './service-calls.js';
+
+/** NUL (U+0000) in a string input: no name, id or text has one, and PostgreSQL cannot store it. */
+export function refuseNulCharacters(value: unknown, field: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw AppError.badInput(field, 'must not contain NUL characters (U+0000)');
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => refuseNulCharacters(item, `${field}[${i}]`));
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) refuseNulCharacters(item, `${field}.${key}`);
+  }
+}
+
+/**
+ * Wraps every field the schema resolves with code of its own: its arguments are refused with
+ * BAD_USER_INPUT naming the field where a string holds NUL, and the requests to services it makes
+ * go through its operation's ServiceCalls (shared among reads; a mutation's own are sent each time).
+ */
+export function guardResolvers(schema: GraphQLSchema): GraphQLSchema {
+  const mutation = schema.getMutationType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const shared = type !== mutation;
+    for (const field of Object.values(type.getFields())) {
+      const { resolve, subscribe } = field;
+      if (resolve) {
+        field.resolve = (source, args: Record<string, unknown>, context: GatewayContext, info) => {
+          for (const [name, value] of Object.entries(args)) refuseNulCharacters(value, name);
+          if (!context.serviceCalls) return resolve(source, args, context, info);
+          return currentServiceCalls.run({ calls: context.serviceCalls, shared }, () => resolve(source, args, context, info));
+        };
+      }
+      if (subscribe) {
+        field.subscribe = (source, args: Record<string, unknown>, context: GatewayContext, info) => {
+          for (const [name, value] of Object.entries(args)) refuseNulCharacters(value, name);
+          return subscribe(source, args, context, info);
+        };
+      }
+    }
+  }
+  return schema;
+}

@@ -1,0 +1,19 @@
+import { AccountsResolver, ApiKeysResolver } from '../accounts/accounts.resolver.js';
+import { CatalogResolver, HostsResolver } from '../catalog/catalog.resolver.js';
+import { InstancesResolver } from '../instances/instances.resolver.js';
+import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
+import { IpAddressesResolver } from '../ips/ip-addresses.resolver.js';
+import { ServiceStatusResolver } from '../status/service-status.resolver.js';
+
+/** Every resolver class of the API. */
+export const RESOLVERS = [
+  ServiceStatusResolver,
+  AccountsResolver,
+  ApiKeysResolver,
+  CatalogResolver,
+  HostsResolver,
+  InstancesResolver,
+  IpAddressesResolver,
+  InvoicesResolver,
+  CreditNotesResolver,
+];
