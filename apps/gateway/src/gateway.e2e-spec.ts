@@ -246,6 +246,7 @@ interface Instance {
       ['plans', all('ok'), () => '{ plans { id hourlyPrice { amount } } }'],
       ['images', all('ok'), () => '{ images { id } }'],
       ['hosts', adminOnly, () => '{ hosts { id } }'],
+      ['services', adminOnly, () => '{ services { service status } }'],
       ['account', seesOwnTree('null'), (t) => `{ account(id: "${t.customerId}") { id } }`],
       ['accounts', accountLists, (t) => `{ accounts(parentId: "${t.resellerId}") { totalCount } }`],
       ['instance', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { id account { id } ipAddresses { id } costToDate { amount } } }`],
