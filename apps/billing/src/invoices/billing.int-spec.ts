@@ -302,12 +302,15 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       return { before, after: Date.now() };
     };
     const at = (ms: number) => new Date(ms).toISOString();
-    const startedAt = Date.now() - 100_000;
-    // Started on ct-2g 100 s ago, when the reseller had no price for it: its customers paid the platform's.
+    // Started on ct-2g while the reseller had no price for it: its customers paid the platform's (in force since
+    // billing started, a second or more before). Each price holds for whole seconds before the next change.
+    await sleep(1500);
+    const startedAt = Date.now();
+    await sleep(2000);
     const first = await setPrice('36.00');
-    await sleep(2500);
+    await sleep(3000);
     const raise = await setPrice('72.00');
-    await sleep(2500);
+    await sleep(4000);
     const resizedAt = Date.now() - 1000;
     const events = instanceHistory(customer.id, 'ct-2g', 'HOURLY', [
       [at(startedAt - 5000), 'InstanceScheduled'], [at(startedAt), 'InstanceStarted'],
