@@ -43,8 +43,8 @@ describe('prices: an installation whose read model kept only the latest price, u
     const prices = new Prices(db.pool, store);
     const check = async () => {
       const book = await prices.bookFor(PLATFORM, 'EUR');
-      // Set at 12:00:00.300, the raise is in force from 12:00:01: the second it was set in keeps the price before it.
-      expect([at('2026-08-01T00:00:00Z'), at('2026-09-15T12:00:00Z'), at('2026-09-15T12:00:01Z')].map((s) => formatScaled(book.priceAt('ct-512m', s).hourly))).toEqual(['0.01', '0.01', '0.02']);
+      // Set at 12:00:00.300, the raise is in force from 12:00:00, the second it was set in, as usage begun then would be counted.
+      expect([at('2026-08-01T00:00:00Z'), at('2026-09-15T11:59:59Z'), at('2026-09-15T12:00:00Z')].map((s) => formatScaled(book.priceAt('ct-512m', s).hourly))).toEqual(['0.01', '0.01', '0.02']);
       expect([at('2026-09-19T00:00:00Z'), at('2026-09-20T00:00:00Z')].map((s) => book.optionsAt(s).granularity)).toEqual(['PER_SECOND', 'PER_HOUR']);
     };
     await check();

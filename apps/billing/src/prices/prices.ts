@@ -52,8 +52,11 @@ interface PriceRow {
 }
 
 const PRICE_COLUMNS = `owner_id AS "ownerId", sku, hourly::text, monthly::text, stopped_hourly::text AS "stoppedHourly", stopped_monthly::text AS "stoppedMonthly"`;
-/** A change is in force from the first whole second at or after it was set: the second it was set in keeps the price before it. */
-const SINCE = (column: string) => `ceil(extract(epoch FROM ${column}))::bigint`;
+/**
+ * A change is in force from the whole second it was set in, as usage counts from the whole second
+ * of the event that began it: what began after a price was set is never rated at the price before.
+ */
+const SINCE = (column: string) => `floor(extract(epoch FROM ${column}))::bigint`;
 
 const scaled = (row: PriceRow): Price => ({
   hourly: parseDecimal(row.hourly, 'hourly'),
