@@ -1,6 +1,7 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ClientErrors } from './graphql/client-errors.filter.js';
 import { GraphQLModule } from '@nestjs/graphql';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
@@ -33,7 +34,26 @@ function limitsFromEnvironment() {
     maxComplexity: readWholeNumber('GRAPHQL_MAX_COMPLEXITY', 5000, { expected: 'a whole number from 10', min: 10 }),
     perSecond: readWholeNumber('RATE_LIMIT_PER_SECOND', 20, { expected: 'requests a second, at least 1', min: 1 }),
     burst: readWholeNumber('RATE_LIMIT_BURST', 100, { expected: 'requests, at least 1', min: 1 }),
+    perAccount: readWholeNumber('GATEWAY_REQUESTS_PER_ACCOUNT', 10, { expected: 'requests, at least 1', min: 1 }),
   };
+}
+
+/** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
+const ACCOUNT_SLOT_WAIT_MS = 10_000;
+
+/**
+ * A slot among its account's (or, without a key, its address's) requests running at once: one
+ * tenant's burst is worked through a few at a time, so the gateway's one thread serves the other
+ * tenants between them instead of after all of it.
+ */
+async function requestSlot(slots: ConcurrencyLimiter, key: string): Promise<() => void> {
+  const release = await slots.acquire(key, ACCOUNT_SLOT_WAIT_MS);
+  if (!release) {
+    throw new GraphQLError(`the account has had ${slots.limit} requests under way for ${ACCOUNT_SLOT_WAIT_MS / 1000} s: retry`, {
+      extensions: { code: 'UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', '1']]) } },
+    });
+  }
+  return release;
 }
 
 /** The Authorization header of an HTTP request, or the `authorization` connection parameter of a graphql-ws socket. */
@@ -88,6 +108,7 @@ export class GatewayModule implements NestModule {
           inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets],
           useFactory: (identity: Identity, authenticator: Authenticator, client: ServiceClient, sockets: SubscriberSockets): ApolloDriverConfig => {
             const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
+            const accountSlots = new ConcurrencyLimiter(limits.perAccount);
             let served: GraphQLSchema | undefined;
             return {
               path: GRAPHQL_PATH,
@@ -106,7 +127,10 @@ export class GatewayModule implements NestModule {
               context: async (source: ContextSource): Promise<GatewayContext> => {
                 const viewer = await authenticator.viewerOf(authorizationOf(source));
                 if (source.req) {
-                  return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls() };
+                  const releaseSlot = await requestSlot(accountSlots, viewer ? `account:${viewer.accountId}` : `address:${source.req.ip}`);
+                  return {
+                    viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls(), releaseSlot,
+                  };
                 }
                 // A subscription's context lives as long as it does: each update gets fresh lookups, not the first one's.
                 return { viewer, correlationId: newCorrelationId(), get loaders() { return loadersFor(viewer); } };
@@ -135,6 +159,7 @@ export class GatewayModule implements NestModule {
         // Every resolver's requests to services go through its operation's ServiceCalls.
         { provide: ServiceClient, useExisting: GatewayServiceClient },
         { provide: APP_FILTER, useClass: GraphqlRequestErrors },
+        { provide: APP_FILTER, useClass: ClientErrors },
         InstanceUpdates,
         ...RESOLVERS,
       ],

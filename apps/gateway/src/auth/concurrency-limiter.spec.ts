@@ -20,3 +20,20 @@ describe('ConcurrencyLimiter', () => {
     expect(limiter.take('a')).toBeNull();
   });
 });
+
+describe('ConcurrencyLimiter, waiting its turn', () => {
+  it('hands a freed slot to the longest waiting request, and answers null to one that waited too long', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const first = (await limiter.acquire('a', 50))!;
+    const order: string[] = [];
+    const second = limiter.acquire('a', 1000).then((release) => (order.push('second'), release));
+    const third = limiter.acquire('a', 1000).then((release) => (order.push('third'), release));
+    expect(limiter.take('a')).toBeNull(); // no jumping the queue
+    await expect(limiter.acquire('a', 10)).resolves.toBeNull();
+    first();
+    (await second)!();
+    (await third)!();
+    expect(order).toEqual(['second', 'third']);
+    expect(limiter.take('a')).not.toBeNull(); // every slot given back
+  });
+});
