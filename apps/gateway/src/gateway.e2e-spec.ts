@@ -97,9 +97,14 @@ interface Instance {
 
     try {
       const key = `idempotencyKey: "${uniqueName('create-')}"`;
-      const container = await createInstance(acme.customer, 'CONTAINER', uniqueName('web-'), key);
-      // A retried create with the same key (another name even) is the first call's instance; nothing more is made.
-      expect((await createInstance(acme.customer, 'CONTAINER', uniqueName('web-'), key)).id).toBe(container.id);
+      const name = uniqueName('web-');
+      const container = await createInstance(acme.customer, 'CONTAINER', name, key);
+      // A retried create with the same key is the first call's instance; nothing more is made.
+      expect((await createInstance(acme.customer, 'CONTAINER', name, key)).id).toBe(container.id);
+      // The same key with other parameters is a mistake the caller hears of, as Stripe's API does.
+      const reused = await acme.customer.request(`mutation { createInstance(input: { name: "${uniqueName('web-')}", kind: CONTAINER, imageId: "dev-busybox-rootfs",
+        planId: "ct-512m", regionId: "local", billingCycle: HOURLY ${key} }) { id } }`);
+      expect(reused.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' } });
       const vm = await createInstance(acme.customer, 'VM', uniqueName('db-'));
       expect((await acme.customer.data('{ instances { totalCount } }')).instances.totalCount).toBe(2);
       const running = await Promise.all([waitForStatus(acme.customer, container.id, 'RUNNING'), waitForStatus(acme.customer, vm.id, 'RUNNING')]);
@@ -107,7 +112,7 @@ interface Instance {
         expect(instance.fqdn).toBe(`${instance.name}.local.awan.test`);
         expect(instance.host).toBeNull(); // hosts are ADMIN's
         expect(instance.ipAddresses.map((ip) => ip.family).sort()).toEqual(['IPV4', 'IPV6']);
-        expect(instance.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(/^203\.0\.113\.\d+$/);
+        expect(instance.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(/^203\.0\.113\.(1[3-9][0-9]|2[0-5][0-9])$/); // the seeded pool's upper half
       }
       expect((await instanceOf(admin, container.id))!.host).toEqual({ id: hostId });
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import {
   agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec,
 } from '#libs/contracts';
-import { handleCommand, readState, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, handleCommand, readState, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, type ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -69,8 +69,10 @@ export class InstanceProvisioner {
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceFailed':
-        // A create that never ran leaves nothing behind; an instance that ran keeps its host until deleted.
+        // A create that never ran leaves nothing behind; an instance that ran keeps its host until deleted,
+        // holding its plan's share there (no more, should it have failed while resizing).
         if (state.status === 'ERROR' && !state.provisioned) await this.removeFromHost(instanceId, state, sql);
+        else await withTransaction(this.pool, (tx) => this.holdItsPlan(tx, instanceId));
         return;
       case 'InstanceDeleted':
         await this.removeFromHost(instanceId, { ...state, hostId: null }, sql);
@@ -121,7 +123,25 @@ export class InstanceProvisioner {
       await answer({ type: 'FailOperation', requestVersion, reason: `${operation.kind} failed on host ${state.hostId}: ${error.message}` });
       return;
     }
-    await answer({ type: 'CompleteOperation', requestVersion, restarted });
+    const complete: InstanceCommand = { type: 'CompleteOperation', requestVersion, restarted };
+    if (operation.kind !== 'resize') {
+      await answer(complete);
+      return;
+    }
+    // A resize is over: its answer and the share of the host it needs from now on commit together.
+    await withRetriedTransaction(this.pool, async (tx) => {
+      await decideInTransaction(this.store, tx, instanceStreamId(instanceId), instanceDecider, complete, metadata);
+      await this.holdItsPlan(tx, instanceId);
+    });
+  }
+
+  /** Sets the instance's share of its host to what its plan holds now, in `tx` (it only ever shrinks here). */
+  private async holdItsPlan(tx: Sql, instanceId: string): Promise<void> {
+    const { rows } = await tx.query<{ vcpus: number; memoryMb: number; diskGb: number }>(
+      'SELECT vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb" FROM instances WHERE id = $1',
+      [instanceId],
+    );
+    if (rows[0]) await this.scheduler.resize(tx, instanceId, rows[0]);
   }
 
   /**

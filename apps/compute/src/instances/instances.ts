@@ -4,6 +4,7 @@ import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import type { Catalog, Plan } from '../catalog/catalog.js';
+import type { Resources } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
@@ -96,6 +97,16 @@ function validateBootConfig(input: CreateInstanceInput): { sshKeys: string[]; us
   return { sshKeys: sshKeys.map((k) => k.trim()), userData };
 }
 
+/**
+ * Whose queue a write waits in: the calling account's (one tenant's parallel calls wait behind each
+ * other, not in front of everyone's), or, without one, the system's or the instance owner's.
+ */
+const callerOf = (metadata: EventMetadata, fallback = 'system') => (metadata.actor.kind === 'account' ? metadata.actor.accountId : fallback);
+
+const largerOf = (a: Resources, b: Resources): Resources => ({
+  vcpus: Math.max(a.vcpus, b.vcpus), memoryMb: Math.max(a.memoryMb, b.memoryMb), diskGb: Math.max(a.diskGb, b.diskGb),
+});
+
 /** What a create asked for, as one digest: a repeated key must come with the same. */
 function fingerprintOf(request: ComputeEvents['InstanceRequested'], boot: { sshKeys: string[]; userData: string | null }): string {
   const { instanceId: _id, ...asked } = request;
@@ -137,11 +148,11 @@ export class Instances {
     const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
     const bootConfig = validateBootConfig(input);
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    const plan = await this.assertChoices(input);
     const fingerprint = idempotencyKey ? fingerprintOf(request, bootConfig) : null;
 
-    const id = await this.accounts.run(accountId, () =>
-      withTransaction(this.pool, async (tx) => {
+    return this.accounts.run(callerOf(metadata, accountId), async () => {
+      const plan = await this.assertChoices(input);
+      const id = await withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, accountId);
         if (idempotencyKey) {
           const earlier = await this.earlierCreate(tx, accountId, idempotencyKey);
@@ -178,9 +189,9 @@ export class Instances {
           throw error;
         }
         return instanceId;
-      }),
-    );
-    return (await this.find(id))!;
+      });
+      return (await this.find(id))!;
+    });
   }
 
   /** The instance an idempotency key made within the window, and what its request asked for. */
@@ -249,10 +260,10 @@ export class Instances {
   }
 
   async operate(id: unknown, request: InstanceOperationRequest, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
-    const instance = await this.require(id, scope);
-    const { command, plan } = await this.commandFor(request);
-    await this.accounts.run(instance.accountId, () =>
-      withRetriedTransaction(this.pool, async (tx) => {
+    return this.accounts.run(callerOf(metadata), async () => {
+      const instance = await this.require(id, scope);
+      const { command, plan } = await this.commandFor(request);
+      await withRetriedTransaction(this.pool, async (tx) => {
         if (REFUSED_WHILE_SUSPENDED.includes(command.type)) {
           // The lock keeps a concurrent create from taking the room a larger plan needs, and a suspension
           // from being recorded between its check and the command (it would not see this instance start).
@@ -262,14 +273,22 @@ export class Instances {
             await this.quotas.assertRoom(tx, instance.accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb }, instance.id);
           }
         }
-        await decideInTransaction(this.store, tx, instanceStreamId(instance.id), instanceDecider, command, metadata);
-      }),
-    );
-    return (await this.find(instance.id))!;
+        const decided = await decideInTransaction(this.store, tx, instanceStreamId(instance.id), instanceDecider, command, metadata);
+        // Until the resize is over the instance holds the larger of its two plans on its host.
+        if (plan && decided.length > 0 && !(await this.scheduler.resize(tx, instance.id, largerOf(instance, plan)))) {
+          throw new AppError('INSUFFICIENT_CAPACITY', `host ${instance.hostId} has no room to grow instance ${instance.id} to plan ${plan.id}`);
+        }
+      });
+      return (await this.find(instance.id))!;
+    });
   }
 
   /** An ADMIN's migration: to `hostId` (an UP host of the instance's region), or where the scheduler chooses. */
   async migrate(id: unknown, hostId: unknown, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
+    return this.accounts.run(callerOf(metadata), () => this.migrateQueued(id, hostId, scope, metadata));
+  }
+
+  private async migrateQueued(id: unknown, hostId: unknown, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
     const instance = await this.require(id, scope);
     if (hostId !== null && typeof hostId !== 'string') throw AppError.badInput('hostId', 'must be a host id');
     if (hostId !== null) {
@@ -279,7 +298,7 @@ export class Instances {
       if (rows[0].status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${rows[0].status}`);
     }
     const command: InstanceCommand = { type: 'MigrateInstance', toHostId: hostId, reason: 'admin' };
-    await this.accounts.run(instance.accountId, () => handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata));
+    await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
     return (await this.find(instance.id))!;
   }
 

@@ -1,4 +1,4 @@
-import { startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+import { connectServiceClient, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
 import { GraphqlClient, type GraphqlResponse } from '../../../gateway/test/graphql-client.js';
 
 /** What every call must answer with, when it does not answer with an instance: a code of the contract. */
@@ -40,6 +40,12 @@ describe('one tenant calling in parallel', () => {
       simulatedHost: { capacity: { vcpus: 4000, memoryMb: 4_000_000, diskGb: 1_000_000 }, commandDelayMs: 20 },
     });
     admin = new GraphqlClient(awan.url, awan.adminKey);
+    // More instances than the seeded /25 has addresses for: pools of their own (no bridge is made for a simulated host).
+    const operator = await connectServiceClient('parallel-test', awan.natsUrl);
+    for (const id of ['local-ipv4', 'local-ipv6']) await operator.client.request('network.pool.retire', { id });
+    await operator.client.request('network.pool.create', { input: { id: 'load-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge: 'awbrload' } });
+    await operator.client.request('network.pool.create', { input: { id: 'load-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge: 'awbrload' } });
+    await operator.close();
     const customer = async (name: string) => {
       const made = await admin.data(`mutation { createAccount(input: { name: "${name}", kind: CUSTOMER }) { apiKey { secret } } }`);
       return admin.as(made.createAccount.apiKey.secret);

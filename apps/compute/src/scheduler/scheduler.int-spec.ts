@@ -115,6 +115,20 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     expect(await reserve(randomUUID(), container1g)).toBe('node-1');
   });
 
+  it("resizes an instance's share: larger only into the host's room, smaller always", async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1', { capacity: { vcpus: 4, memoryMb: 3072, diskGb: 200 } }));
+    const instanceId = randomUUID();
+    await reserve(instanceId, container1g);
+    await reserve(randomUUID(), container1g);
+    const resize = (size: { vcpus: number; memoryMb: number; diskGb: number }) => withTransaction(db.pool, (tx) => scheduler.resize(tx, instanceId, size));
+    expect(await resize({ vcpus: 2, memoryMb: 2048, diskGb: 50 })).toBe(true);
+    expect((await hosts.list())[0]).toMatchObject({ allocatedVcpus: 3, allocatedMemoryMb: 3072, allocatedDiskGb: 75 });
+    expect(await resize({ vcpus: 2, memoryMb: 4096, diskGb: 50 })).toBe(false); // 1 GB more than the host has
+    expect((await hosts.list())[0]).toMatchObject({ allocatedMemoryMb: 3072 });
+    expect(await resize({ vcpus: 1, memoryMb: 512, diskGb: 25 })).toBe(true);
+    expect((await hosts.list())[0]).toMatchObject({ allocatedVcpus: 2, allocatedMemoryMb: 1536, allocatedDiskGb: 50 });
+  });
+
   it('refuses when no host of the region runs the kind', async () => {
     await hosts.recordHeartbeat(heartbeat('node-1', { kinds: ['CONTAINER'] }));
     await expect(reserve(randomUUID(), { ...container1g, kind: 'VM' })).rejects.toMatchObject({

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { withTransaction, type Sql } from '#libs/event-store';
 import { AppError } from '#libs/messaging';
-import { rankHosts, type HostCandidate, type PlacementRequest } from './placement.js';
+import { rankHosts, type HostCandidate, type PlacementRequest, type Resources } from './placement.js';
 
 interface CandidateRow {
   host_id: string;
@@ -73,6 +73,29 @@ export class Scheduler {
       );
       await this.record(tx, instanceId, hostId, request);
     });
+  }
+
+  /**
+   * Sets the instance's share of its host to `size`, in the caller's transaction: a smaller share
+   * always, a larger one only where the host has the room for the difference (false when it has not).
+   * A resize holds the larger of its two plans until it is over, then its new plan's.
+   */
+  async resize(tx: Sql, instanceId: string, size: Resources): Promise<boolean> {
+    const { rows } = await tx.query<{ resized: boolean }>(
+      `WITH held AS (SELECT host_id, vcpus, memory_mb, disk_gb FROM host_reservations WHERE instance_id = $1 FOR UPDATE),
+       grown AS (
+         UPDATE host_resources r SET reserved_vcpus = r.reserved_vcpus - held.vcpus + $2,
+           reserved_memory_mb = r.reserved_memory_mb - held.memory_mb + $3, reserved_disk_gb = r.reserved_disk_gb - held.disk_gb + $4
+         FROM held WHERE r.host_id = held.host_id
+           AND ($2 <= held.vcpus OR r.reserved_vcpus - held.vcpus + $2 <= floor(r.vcpus * r.cpu_ratio))
+           AND ($3 <= held.memory_mb OR r.reserved_memory_mb - held.memory_mb + $3 <= floor(r.memory_mb * r.memory_ratio))
+           AND ($4 <= held.disk_gb OR r.reserved_disk_gb - held.disk_gb + $4 <= floor(r.disk_gb * r.disk_ratio))
+         RETURNING r.host_id),
+       recorded AS (UPDATE host_reservations SET vcpus = $2, memory_mb = $3, disk_gb = $4 WHERE instance_id = $1 AND EXISTS (SELECT 1 FROM grown) RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM recorded) OR NOT EXISTS (SELECT 1 FROM held) AS resized`,
+      [instanceId, size.vcpus, size.memoryMb, size.diskGb],
+    );
+    return rows[0].resized;
   }
 
   /** Gives an instance's share back; a second release finds nothing to give. */
