@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { CreditNoteView, EventMetadata, InvoiceLineView, InvoiceView } from '#libs/contracts';
-import { ConcurrencyError, decideInTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
 import { accountStandingDecider, accountStreamId } from '../accounts/account-standing.decider.js';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
@@ -146,7 +146,7 @@ export class Invoices {
    */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
     const invoice = await this.existing(id, scope, 'finalize');
-    await this.retrying(async (tx) => {
+    await withRetriedTransaction(this.pool, async (tx) => {
       const account = (await Accounts.find(tx, invoice.accountId))!;
       const period = { start: invoice.periodStart.getTime() / 1000, end: invoice.periodEnd.getTime() / 1000 };
       const at = Date.now();
@@ -192,7 +192,7 @@ export class Invoices {
   private async draft(account: BillingAccount, period: Period, metadata: EventMetadata): Promise<number> {
     const invoiceId = invoiceIdOf(account.id, period);
     const header = { invoiceId, accountId: account.id, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
-    const events = await this.retrying((tx) => decideInTransaction(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
+    const events = await withRetriedTransaction(this.pool, (tx) => decideInTransaction(this.store, tx, invoiceStreamId(invoiceId), invoiceDecider, { type: 'DraftInvoice', header }, metadata));
     return events.length;
   }
 
@@ -211,7 +211,7 @@ export class Invoices {
   async issueCreditNote(input: { invoiceId?: unknown; amount?: unknown; reason?: unknown } | undefined, scope: Scope, metadata: EventMetadata): Promise<CreditNoteView> {
     const invoice = await this.existing(input?.invoiceId, scope, 'credit', 'input.invoiceId');
     const creditNoteId = randomUUID();
-    await this.retrying(async (tx) => {
+    await withRetriedTransaction(this.pool, async (tx) => {
       const command: InvoiceCommand = {
         type: 'IssueCreditNote', creditNoteId, number: await this.nextNumber(tx, invoice.issuerId, 'CN'),
         amount: input?.amount as string, reason: input?.reason as string,
@@ -225,7 +225,7 @@ export class Invoices {
   async recordPaymentFailure(invoiceId: string, reason: string, metadata: EventMetadata): Promise<void> {
     const invoice = await this.find(this.pool, invoiceId, {});
     if (invoice.status !== 'FINALIZED') return;
-    await this.retrying((tx) =>
+    await withRetriedTransaction(this.pool, (tx) =>
       decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
     );
   }
@@ -238,7 +238,7 @@ export class Invoices {
     );
     const suspended: string[] = [];
     for (const { accountId } of rows) {
-      const events = await this.retrying((tx) =>
+      const events = await withRetriedTransaction(this.pool, (tx) =>
         decideInTransaction(this.store, tx, accountStreamId(accountId), accountStandingDecider, { type: 'SuspendIfOverdue', accountId, now, graceSeconds }, metadata),
       );
       if (events.length > 0) suspended.push(accountId);
@@ -300,22 +300,12 @@ export class Invoices {
   }
 
   private async settling(invoice: InvoiceRow, command: InvoiceCommand, metadata: EventMetadata): Promise<void> {
-    await this.retrying(async (tx) => {
+    await withRetriedTransaction(this.pool, async (tx) => {
       const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
       if (events.length === 0) return;
       // A paid or voided invoice no longer holds its account PAST_DUE or SUSPENDED.
       await decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'SettleInvoice', accountId: invoice.accountId, invoiceId: invoice.id }, metadata);
     });
-  }
-
-  private async retrying<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await withTransaction(this.pool, work);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= 10) throw error;
-      }
-    }
   }
 
   private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
