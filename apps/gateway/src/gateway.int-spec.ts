@@ -7,7 +7,6 @@ import { serverAudits } from 'graphql-http';
 import { createClient } from 'graphql-ws';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import WebSocket from 'ws';
 import { createServiceDatabase, runBuilt, waitFor, type Fixture, type ServiceDatabase } from '#libs/testing';
 import { freePort, startNatsServer, type EmbeddedServer } from '../../../scripts/embedded-servers.js';
 import { schemaDifferences } from './graphql/schema-differences.js';
@@ -248,7 +247,7 @@ describe('the gateway', () => {
 
   it('measures a subscription as it does a query', async () => {
     const { key } = await customer('Listener');
-    const socket = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+    const socket = createClient({ url: url.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
     try {
       const histories = Array.from({ length: 20 }, (_, i) => `h${i}: history(first: 100) { edges { node { id data } } }`).join(' ');
       const error = await new Promise<unknown>((resolve) => {
@@ -276,7 +275,7 @@ describe('the gateway', () => {
       let opened: (value: boolean) => void = () => undefined;
       const open = new Promise<boolean>((resolve) => (opened = resolve));
       const socket = createClient({
-        url: replica.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false,
+        url: replica.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false,
         onNonLazyError: () => undefined, // a refusal is what one of the tests waits for
         on: {
           connected: () => opened(true),

@@ -59,6 +59,7 @@ async function requestSlot(slots: ConcurrencyLimiter, key: string): Promise<() =
 /** The Authorization header of an HTTP request, or the `authorization` connection parameter of a graphql-ws socket. */
 interface ContextSource {
   req?: { headers: Record<string, string | string[] | undefined>; ip?: string };
+  res?: { once(event: 'close', listener: () => void): unknown };
   connectionParams?: Record<string, unknown>;
 }
 
@@ -128,9 +129,9 @@ export class GatewayModule implements NestModule {
                 const viewer = await authenticator.viewerOf(authorizationOf(source));
                 if (source.req) {
                   const releaseSlot = await requestSlot(accountSlots, viewer ? `account:${viewer.accountId}` : `address:${source.req.ip}`);
-                  return {
-                    viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls(), releaseSlot,
-                  };
+                  // However the request ends (answered, refused before it ran, or its client gone), its slot is given back.
+                  source.res!.once('close', releaseSlot);
+                  return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls() };
                 }
                 // A subscription's context lives as long as it does: each update gets fresh lookups, not the first one's.
                 return { viewer, correlationId: newCorrelationId(), get loaders() { return loadersFor(viewer); } };

@@ -1,5 +1,4 @@
 import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 
 export interface GraphqlError {
   message: string;
@@ -38,8 +37,8 @@ export class GraphqlClient {
     return data!;
   }
 
-  /** A graphql-ws connection with this client's key; `close()` it when done. */
+  /** A graphql-ws connection with this client's key, on Node's own WebSocket; `close()` it when done. */
   subscriptions(): Client {
-    return createClient({ url: this.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${this.key}` }, lazy: false, retryAttempts: 0 });
+    return createClient({ url: this.url.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${this.key}` }, lazy: false, retryAttempts: 0 });
   }
 }

@@ -15,8 +15,6 @@ export interface GatewayContext {
   remoteAddress?: string;
   /** The requests to services this HTTP request made, shared and counted; none for a subscription's updates. */
   serviceCalls?: ServiceCalls;
-  /** Gives back the request's slot among its account's (an HTTP request's, once its response is sent). */
-  releaseSlot?: () => void;
 }
 
 export function newCorrelationId(): string {

@@ -74,9 +74,8 @@ export function protectionPlugin(limits: ProtectionLimits, limiter: RateLimiter,
             throw rateLimited(`the account has ${expensive.limit} expensive requests running (complexity ${EXPENSIVE_COMPLEXITY} or more): try again when one has ended`, 1);
           }
         },
-        async willSendResponse({ contextValue }) {
+        async willSendResponse() {
           release?.();
-          contextValue.releaseSlot?.();
         },
       };
     },
