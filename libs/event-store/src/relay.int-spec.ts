@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
 import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
@@ -125,6 +125,28 @@ describe('event relay to JetStream', () => {
     }
   });
 
+  it('after a relay died mid-batch, publishes the rest of the batch after what it stored: nothing twice, nothing out of order', async () => {
+    const events = await store.append('pool-half', Array.from({ length: 6 }, () => opened('half')), { expectedVersion: 0, metadata });
+    // What a relay killed after three PubAcks, before its checkpoint moved, left in the stream, longer
+    // ago than JetStream's duplicate window: only the relay itself can tell what is there already.
+    await ensureStream(nats.nats, { name: eventStreamName(service), subjects: [`events.${service}.>`], duplicate_window: nanos(100) });
+    const js = jetstream(nats.nats);
+    for (const { globalPosition: _position, ...envelope } of events.slice(0, 3)) {
+      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    startRelay();
+    await waitForPublished(6);
+    // Something else's message in the stream: the relay learns where the stream stands, and goes on.
+    await store.append('pool-half', [opened('half')], { expectedVersion: 6, metadata });
+    await js.publish(`events.${service}.pool.Foreign`, JSON.stringify({ eventId: 'not-ours' }), { msgID: 'not-ours' });
+    await store.append('pool-half', [opened('half')], { expectedVersion: 7, metadata });
+    const messages = await waitForPublished(9);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
+    expect((await published()).filter((m) => m.event.streamId === 'pool-half').map((m) => m.event.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(messages).toHaveLength(9);
+  });
+
   it('keeps one relay active per service and lets a standby take over when it stops', async () => {
     const first = startRelay();
     const second = startRelay();
@@ -142,8 +164,8 @@ describe('event relay to JetStream', () => {
     expect(messages.map((m) => m.event.streamId)).toEqual(['pool-b1', 'pool-b2']);
   });
 
-  it('after a relay is killed between publish and checkpoint, the consumer applies each event once', async () => {
-    // A short duplicate window, so JetStream keeps the republished copies and only the inbox can drop them.
+  it('after a relay is killed between publish and checkpoint, the next publishes nothing twice, and the consumer applies each event once', async () => {
+    // A short duplicate window, so JetStream would keep republished copies and only the inbox could drop them.
     await ensureStream(nats.nats, {
       name: eventStreamName(service),
       subjects: [`events.${service}.>`],
@@ -161,7 +183,14 @@ describe('event relay to JetStream', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 300)); // past the duplicate window
     startRelay();
-    await waitForPublished(20); // the whole batch went out again
+    await waitFor(async () => (await db.pool.query('SELECT 1 FROM relay_checkpoints')).rowCount === 1, 15_000, 'the new relay\'s checkpoint');
+    expect(await published()).toHaveLength(10); // it found the batch in the stream, and moved on
+    // Copies as a relay that knew no better would send again: each reaches the consumer twice.
+    const js = jetstream(nats.nats);
+    for (const { globalPosition: _position, ...envelope } of appended) {
+      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    }
+    await waitForPublished(20);
 
     running.push(await startEffectsConsumer(db, nats.nats, service));
     await waitFor(async () => {

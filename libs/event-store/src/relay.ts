@@ -1,7 +1,7 @@
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { aggregateOf, eventSubject, type EventEnvelope } from '#libs/contracts';
+import { aggregateOf, eventStreamName, eventSubject, type EventEnvelope } from '#libs/contracts';
 import { sqlIdentifier } from './database.js';
 import { toRecordedEvent, type EventStore, type RecordedEvent } from './event-store.js';
 import { ensureEventStream } from './jetstream.js';
@@ -47,6 +47,8 @@ export class EventRelay {
   private wake: (() => void) | null = null;
   private nudged = false;
   private unsubscribe: (() => void) | null = null;
+  /** The stream's last sequence as this relay left it; null until read from the stream (on becoming active, after a failure). */
+  private lastSequence: number | null = null;
   active = false;
 
   constructor(private readonly options: RelayOptions) {
@@ -95,6 +97,7 @@ export class EventRelay {
       let failure: Error | undefined;
       try {
         this.active = true;
+        this.lastSequence = null;
         this.logger.log('active: publishing events');
         await this.publishUntilStopped(client);
       } catch (error) {
@@ -170,23 +173,44 @@ export class EventRelay {
   }
 
   /**
-   * Publishes a batch pipelined on one connection, so JetStream stores it in order; the batch
-   * counts only when every PubAck is in, otherwise all of it is sent again (duplicates are dropped).
+   * Publishes a batch pipelined on one connection, in order, and keeps that order whatever fails:
+   * each message expects the stream's last sequence its predecessor leaves, so when one is lost
+   * none after it is stored. After a failure, or on becoming active, the relay first learns from
+   * the stream where it stands: the stream's last message, if it is one of the batch's, ends the
+   * part already stored (a previous attempt's, even past the duplicate window), and the rest
+   * follows it. The batch counts only when every PubAck is in.
    */
   private async publish(events: RecordedEvent[]): Promise<void> {
     const js = jetstream(this.options.nats);
-    await Promise.all(
-      events.map((event) => {
-        const { globalPosition: _position, ...envelope } = event;
-        const h = headers();
-        h.set('Awan-Event-Type', event.type);
-        return js.publish(
-          eventSubject(this.options.service, aggregateOf(event.streamId), event.type),
-          JSON.stringify(envelope satisfies EventEnvelope),
-          { msgID: event.eventId, headers: h },
-        );
-      }),
-    );
+    let pending = events;
+    if (this.lastSequence === null) {
+      const stream = eventStreamName(this.options.service);
+      const jsm = await jetstreamManager(this.options.nats);
+      const lastSequence = (await jsm.streams.info(stream)).state.last_seq;
+      const last = lastSequence > 0 ? await jsm.streams.getMessage(stream, { seq: lastSequence }).catch(() => null) : null;
+      const stored = events.findIndex((event) => event.eventId === last?.header.get('Nats-Msg-Id'));
+      pending = events.slice(stored + 1);
+      this.lastSequence = lastSequence;
+    }
+    const base = this.lastSequence;
+    try {
+      const acks = await Promise.all(
+        pending.map((event, i) => {
+          const { globalPosition: _position, ...envelope } = event;
+          const h = headers();
+          h.set('Awan-Event-Type', event.type);
+          return js.publish(
+            eventSubject(this.options.service, aggregateOf(event.streamId), event.type),
+            JSON.stringify(envelope satisfies EventEnvelope),
+            { msgID: event.eventId, headers: h, expect: { lastSequence: base + i } },
+          );
+        }),
+      );
+      if (acks.length > 0) this.lastSequence = acks.at(-1)!.seq;
+    } catch (error) {
+      this.lastSequence = null; // where the stream stands is read again before the next attempt
+      throw error;
+    }
   }
 
   private sleep(ms: number): Promise<void> {
