@@ -10,7 +10,7 @@ import { AWAN_SERVICES, describeWithHardware, missingHardware, startTestAwan, wa
 const INSTANCES = 100;
 const CONCURRENCY = 5;
 const INSTANCE_TIMEOUT_MS = 60_000;
-const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
+const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
 
 /** The pid of each service `npm start` runs, by name: the supervisor's children. */
 function servicePids(launcherPid: number): Map<string, number> {

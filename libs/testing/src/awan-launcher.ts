@@ -28,7 +28,7 @@ export async function freePortRange(): Promise<number> {
   }
 }
 
-/** The seeded development pools' bridge (203.0.113.0/24), which the agent makes on first use. */
+/** The seeded development pools' bridge (203.0.113.128/25), which the agent makes on first use. */
 const DEV_BRIDGE = 'awanbr0';
 
 /**
