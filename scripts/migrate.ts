@@ -1,6 +1,6 @@
 // npm run migrate: brings every service's schema up to date (services also do it when they start).
 import { createPool } from '#libs/event-store';
-import { migrateEventStore } from '#libs/platform';
+import { migrateEventStore } from '#libs/event-sourcing';
 import { connectionUrls } from './local-environment.js';
 import { EVENT_STORES } from './services.js';
 

@@ -2,7 +2,7 @@ import { billingEventStore } from '../apps/billing/src/billing.event-store.js';
 import { computeEventStore } from '../apps/compute/src/compute.event-store.js';
 import { identityEventStore } from '../apps/gateway/src/identity/identity.event-store.js';
 import { networkEventStore } from '../apps/network/src/network.event-store.js';
-import type { EventStoreDefinition } from '#libs/platform';
+import { type EventStoreDefinition } from '#libs/event-sourcing';
 
 /** The processes of one Awan, in start order; each listens on the gateway's port + offset. */
 export const APPS = [

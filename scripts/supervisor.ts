@@ -5,7 +5,7 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool } from '#libs/event-store';
-import { migrateEventStore } from '#libs/platform';
+import { migrateEventStore } from '#libs/event-sourcing';
 import { answers, startEmbeddedPostgres, startNatsServer, waitUntil, type EmbeddedServer } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
 import { APPS, EVENT_STORES } from './services.js';

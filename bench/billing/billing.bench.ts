@@ -7,9 +7,9 @@
 // Usage: npm run bench:billing   (BENCH_CONCURRENCY, default 8)
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { SYSTEM_ACTOR } from '#libs/contracts';
+import { PLATFORM_SCOPE, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
-import { migrateEventStore } from '#libs/platform';
+import { migrateEventStore } from '#libs/event-sourcing';
 import { createServiceDatabase } from '#libs/testing';
 import { billingEventStore } from '../../apps/billing/src/billing.event-store.js';
 import { InvoiceRating } from '../../apps/billing/src/invoices/invoice-rating.js';
@@ -180,7 +180,7 @@ try {
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < drafts.length) {
       const { id } = drafts[next++];
-      const invoice = await invoices.finalize(id, {}, metadata());
+      const invoice = await invoices.finalize(id, { accountIds: PLATFORM_SCOPE }, metadata());
       totalMinor += parseMinor(invoice.total, 'total', invoice.currency);
       linesReturned += invoice.lines.length;
     }

@@ -1,4 +1,4 @@
-import type { EventStoreDefinition } from '#libs/platform';
+import { type EventStoreDefinition } from '#libs/event-sourcing';
 import { accountStandingProjection } from './accounts/account-standing.projection.js';
 import { accountsMigrations } from './accounts/accounts.migrations.js';
 import { invoicesMigrations } from './invoices/invoices.migrations.js';

@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { EventStore } from '#libs/event-store';
-import { PG_POOL, platformImports, type ServiceConfig } from '#libs/platform';
+import { type DatabaseConfig, EventSourcingModule, PG_POOL } from '#libs/event-sourcing';
+import { platformImports, type ServiceConfig } from '#libs/platform';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { billingEventStore } from './billing.event-store.js';
 import { BillingJobs } from './invoices/billing-jobs.js';
@@ -16,10 +17,10 @@ import { STRIPE_SETTINGS, StripeSync, StripeWebhookController, stripeSettings } 
 /** The billing service: metering, rating, invoices, Stripe. */
 @Module({})
 export class BillingModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
     return {
       module: BillingModule,
-      imports: platformImports(config, billingEventStore),
+      imports: [...platformImports(config), EventSourcingModule.forService(billingEventStore, database)],
       controllers: [AccountsController, InvoicesController, PricesController, StripeWebhookController],
       providers: [
         {

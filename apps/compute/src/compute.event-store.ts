@@ -1,4 +1,4 @@
-import type { EventStoreDefinition } from '#libs/platform';
+import { type EventStoreDefinition } from '#libs/event-sourcing';
 import { catalogMigrations } from './catalog/catalog.migrations.js';
 import { hostsMigrations } from './hosts/hosts.migrations.js';
 import { hostsProjection } from './hosts/hosts.projection.js';

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventSourcingModule, type DatabaseConfig } from '#libs/event-sourcing';
 import { platformImports, type ServiceConfig } from '#libs/platform';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { computeEventStore } from './compute.event-store.js';
@@ -9,10 +10,10 @@ import { AccountSuspensionsConsumer } from './suspensions/account-suspensions.co
 /** The compute service: instances, hosts, scheduler, high availability, and billing's suspensions. */
 @Module({})
 export class ComputeModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
     return {
       module: ComputeModule,
-      imports: platformImports(config, computeEventStore),
+      imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
       controllers: [CatalogController, HostsController, InstancesController],
       providers: [AccountSuspensionsConsumer],
     };

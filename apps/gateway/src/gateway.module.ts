@@ -6,6 +6,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
 import { ServiceClient } from '#libs/messaging';
+import { EventSourcingModule, type DatabaseConfig } from '#libs/event-sourcing';
 import { platformImports, readWholeNumber, type ServiceConfig } from '#libs/platform';
 import { Authenticator } from './auth/authenticator.js';
 import { ConcurrencyLimiter } from './auth/concurrency-limiter.js';
@@ -95,12 +96,13 @@ class GatewayServiceClientModule {}
 /** The public GraphQL API (api/contract.graphql); it owns identity: accounts and API keys. */
 @Module({})
 export class GatewayModule implements NestModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
     const limits = limitsFromEnvironment();
     return {
       module: GatewayModule,
       imports: [
-        ...platformImports(config, identityEventStore),
+        ...platformImports(config),
+        EventSourcingModule.forService(identityEventStore, database),
         IdentityModule,
         GatewayServiceClientModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({

@@ -1,4 +1,4 @@
-import type { EventStoreDefinition } from '#libs/platform';
+import { type EventStoreDefinition } from '#libs/event-sourcing';
 import { instanceAddressingMigrations } from './instance-addressing/instance-addressing.migrations.js';
 import { ipsMigrations } from './ips/ips.migrations.js';
 import { ipsProjection } from './ips/ips.projection.js';

@@ -2,7 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { EventStore } from '#libs/event-store';
 import { ServiceClient } from '#libs/messaging';
-import { PG_POOL, platformImports, readWholeNumber, type ServiceConfig } from '#libs/platform';
+import { type DatabaseConfig, EventSourcingModule, PG_POOL } from '#libs/event-sourcing';
+import { platformImports, readWholeNumber, type ServiceConfig } from '#libs/platform';
 import { DNS_LISTEN, DnsController, type DnsListen } from './dns/dns.controller.js';
 import { Zones } from './dns/zones.js';
 import { InstanceAddressing } from './instance-addressing/instance-addressing.js';
@@ -22,11 +23,11 @@ const dnsPort = () => readWholeNumber('DNS_PORT', 0, { expected: 'a UDP port num
 /** The network service: IP pools, addresses, floating IPs, reverse DNS and zone data. */
 @Module({})
 export class NetworkModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
     const allocator = new AddressAllocator(quarantineSeconds());
     return {
       module: NetworkModule,
-      imports: platformImports(config, networkEventStore),
+      imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, database)],
       controllers: [PoolsController, IpsController, DnsController],
       providers: [
         { provide: Pools, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Pools(pool) },

@@ -5,3 +5,5 @@ export * from './errors.js';
 export * from './events.js';
 export * from './names.js';
 export * from './subjects.js';
+export * from './app-error.js';
+export * from './caller.js';

@@ -28,17 +28,17 @@ describe('durable event consumer with an inbox', () => {
     await db.close();
   });
 
-  async function publishEvent(): Promise<EventEnvelope> {
+  async function publishEvent(type = 'CapacityOpened'): Promise<EventEnvelope> {
     const event: EventEnvelope = {
       eventId: randomUUID(),
-      type: 'CapacityOpened',
+      type,
       streamId: `pool-${randomUUID()}`,
       version: 1,
       occurredAt: new Date().toISOString(),
       data: { capacity: 1 },
       metadata: { correlationId: 'c', causationId: null, actor: SYSTEM_ACTOR },
     };
-    await jetstream(nats.nats).publish(`events.${service}.pool.CapacityOpened`, JSON.stringify(event), { msgID: event.eventId });
+    await jetstream(nats.nats).publish(`events.${service}.pool.${type}`, JSON.stringify(event), { msgID: event.eventId });
     return event;
   }
 
@@ -59,6 +59,14 @@ describe('durable event consumer with an inbox', () => {
       return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.consumer_seq >= deliveries && info;
     }, 20_000, `the consumer to settle after ${deliveries} deliveries`);
   }
+
+  it('hands it only the event types it is for, and acknowledges the others', async () => {
+    await startConsumer({ eventTypes: ['CapacityOpened'] });
+    const wanted = await publishEvent();
+    await publishEvent('CapacityClosed');
+    await settled(2);
+    expect([...(await effectCounts()).entries()]).toEqual([[wanted.eventId, 1]]);
+  });
 
   it('does not apply an effect twice when the consumer was killed after the effect and before its ack', async () => {
     const event = await publishEvent();

@@ -19,6 +19,8 @@ export interface ConsumerOptions {
   source: string;
   /** Narrows the events, e.g. `events.compute.instance.>`; all of the source's by default. */
   filterSubject?: string;
+  /** The event types `handle` is for; others under the filter are acknowledged without it. All by default. */
+  eventTypes?: readonly string[];
   /** The effect, in the same transaction as the inbox record: it commits once per event. */
   handle(event: EventEnvelope, tx: Sql): Promise<void>;
   /**
@@ -135,6 +137,10 @@ export class EventConsumer {
   private async process(msg: JsMsg, event: EventEnvelope | Error): Promise<void> {
     const delivery = msg.info.deliveryCount;
     if (event instanceof Error) return this.deadLetter(msg, event);
+    if (this.options.eventTypes && !this.options.eventTypes.includes(event.type)) {
+      await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));
+      return;
+    }
     // Only reached when an earlier dead-letter attempt failed.
     if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
     // A long effect (a VM being created) tells the server it is still at work, so a short ack

@@ -1,4 +1,3 @@
-export * from './app-error.js';
 export * from './messaging.module.js';
 export * from './rpc-error.filter.js';
 export * from './service-client.js';

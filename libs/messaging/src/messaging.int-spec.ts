@@ -2,7 +2,7 @@ import { Controller, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connectServiceClient, TEST_NATS_URL, uniqueName, type TestServiceClient } from '#libs/testing';
-import { AppError } from './app-error.js';
+import { AppError } from '#libs/contracts';
 import { natsListenerOptions } from './messaging.module.js';
 import { RpcErrorFilter } from './rpc-error.filter.js';
 import type { ServiceClient } from './service-client.js';

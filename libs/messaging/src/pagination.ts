@@ -1,4 +1,4 @@
-import { AppError } from './app-error.js';
+import { AppError } from '#libs/contracts';
 
 export interface Page<T> {
   edges: { cursor: string; node: T }[];

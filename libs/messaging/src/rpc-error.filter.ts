@@ -1,7 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type RpcExceptionFilter } from '@nestjs/common';
 import { throwError, type Observable } from 'rxjs';
-import type { WireError } from '#libs/contracts';
-import { AppError } from './app-error.js';
+import { AppError, type WireError } from '#libs/contracts';
 
 /**
  * Turns whatever a message handler throws into a WireError reply. An AppError keeps its code

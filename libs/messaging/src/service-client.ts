@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
-import { AppError } from './app-error.js';
+import { AppError } from '#libs/contracts';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;

@@ -1,9 +1,8 @@
-import { Controller, Get, Inject, Injectable, Module, Optional, Res, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Res, type DynamicModule } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type pg from 'pg';
 import { healthSubject } from '#libs/contracts';
-import { NATS_CONNECTION, PG_POOL } from './tokens.js';
+import { NATS_CONNECTION } from './tokens.js';
 
 export type CheckStatus = 'up' | 'down';
 
@@ -15,13 +14,21 @@ export interface Health {
   problems?: string[];
 }
 
-/** Where a service's capabilities report problems for its health: each source is asked at every check. */
+/**
+ * What a service's health is made of beyond NATS: its other connections (`addCheck`, e.g. its
+ * PostgreSQL) and the problems its capabilities know of (`add`). Each is asked at every check.
+ */
 @Injectable()
 export class HealthReports {
   private readonly sources = new Set<() => string[]>();
+  readonly checks = new Map<string, () => Promise<unknown>>();
 
   add(source: () => string[]): void {
     this.sources.add(source);
+  }
+
+  addCheck(name: string, check: () => Promise<unknown>): void {
+    this.checks.set(name, check);
   }
 
   problems(): string[] {
@@ -53,12 +60,11 @@ function healthController(service: string) {
     constructor(
       @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
       private readonly reports: HealthReports,
-      @Optional() @Inject(PG_POOL) private readonly pool?: pg.Pool,
     ) {}
 
     async check(): Promise<Health> {
       const checks: Record<string, CheckStatus> = { nats: await probe(() => this.nats.flush()) };
-      if (this.pool) checks.postgres = await probe(() => this.pool!.query('SELECT 1'));
+      for (const [name, check] of this.reports.checks) checks[name] = await probe(check);
       const problems = this.reports.problems();
       const status = Object.values(checks).every((c) => c === 'up') && problems.length === 0 ? 'ok' : 'degraded';
       return { service, status, checks, ...(problems.length > 0 ? { problems } : {}) };

@@ -3,7 +3,6 @@ import { Logger, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { isTransientDatabaseError } from '#libs/event-store';
 import { natsListenerOptions, RpcErrorFilter } from '#libs/messaging';
 import type { ServiceConfig } from './service-config.js';
 
@@ -14,7 +13,12 @@ import type { ServiceConfig } from './service-config.js';
 export async function runService(
   module: Type | DynamicModule,
   config: ServiceConfig,
-  options: { rawBody?: boolean; maxBodyBytes?: number } = {},
+  options: {
+    rawBody?: boolean;
+    maxBodyBytes?: number;
+    /** Faults that answer UNAVAILABLE (safe to retry) rather than INTERNAL: a data-keeping service's busy database. */
+    transientErrors?: (error: unknown) => boolean;
+  } = {},
 ): Promise<INestApplication> {
   const logger = new Logger(config.service);
   // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
@@ -26,7 +30,7 @@ export async function runService(
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {
     deferInitialization: true,
   }) as NestMicroservice;
-  listener.useGlobalFilters(new RpcErrorFilter(isTransientDatabaseError));
+  listener.useGlobalFilters(new RpcErrorFilter(options.transientErrors));
   listener.setIsInitHookCalled(true);
   app.enableShutdownHooks();
   await app.startAllMicroservices();

@@ -1,11 +1,9 @@
-import { readServiceConfig, readWholeNumber, requireDatabaseUrl } from './service-config.js';
+import { readServiceConfig, readWholeNumber } from './service-config.js';
 
 describe('service configuration from the environment', () => {
   it('uses the defaults of a local machine', () => {
     expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, {})).toEqual({
       service: 'compute',
-      databaseUrl: undefined,
-      database: { max: 10, acquireTimeoutMs: 5000, lockTimeoutMs: 5000, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 10_000 },
       natsUrl: 'nats://127.0.0.1:4222',
       port: 4001,
       host: '127.0.0.1',
@@ -18,19 +16,6 @@ describe('service configuration from the environment', () => {
 
   it.each(['80a', '-1', '70000', ''])('names the variable when the port is %j', (value) => {
     expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { PORT: value })).toThrow(/^PORT must be a TCP port number/);
-  });
-
-  it('bounds every wait of a database session, each bound its own variable', () => {
-    const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { DATABASE_LOCK_TIMEOUT_MS: '2000', DATABASE_POOL_SIZE: '4' });
-    expect(config.database).toMatchObject({ lockTimeoutMs: 2000, max: 4 });
-    expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow(
-      'DATABASE_STATEMENT_TIMEOUT_MS must be milliseconds, at least 100, got "0"',
-    );
-  });
-
-  it('says how to get a database when a data-keeping service has none', () => {
-    const config = readServiceConfig('billing', { variable: 'PORT', default: 4003 }, {});
-    expect(() => requireDatabaseUrl(config)).toThrow('billing keeps data in PostgreSQL: set DATABASE_URL');
   });
 
   it('reads a whole number with its bounds, naming the variable and the rule', () => {

@@ -1,8 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type pg from 'pg';
-import { AppError, inScope, scopeOf, type Caller } from '#libs/messaging';
-import { PG_POOL } from '#libs/platform';
+import { AppError, type Caller } from '#libs/contracts';
+import { inScope, scopeOf } from '#libs/messaging';
+import { PG_POOL } from '#libs/event-sourcing';
 
 export interface AccountStandingView {
   accountId: string;

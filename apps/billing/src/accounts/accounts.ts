@@ -1,6 +1,6 @@
-import type { AccountKind, EventEnvelope, IdentityEvents } from '#libs/contracts';
+import { type AccountKind, AppError, type EventEnvelope, type IdentityEvents, type Scope } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
-import { AppError, inScope, type Scope } from '#libs/messaging';
+import { inScope } from '#libs/messaging';
 import { PLATFORM } from '../prices/price-list.decider.js';
 
 export interface BillingAccount {

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
+import { AppError, type CreditNoteView, type EventEnvelope, type InvoiceLineView, type InvoiceView, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
-import { AppError, type Page, type ServiceClient } from '#libs/messaging';
+import { type Page, type ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
   type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
 import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
-import type { CreditNoteView, InvoiceLineView, InvoiceView } from '#libs/contracts';
 import { billingEventStore } from '../billing.event-store.js';
 import { productMinor } from '../money/money.js';
 import { priceListStreamId } from '../prices/price-list.decider.js';

@@ -1,6 +1,5 @@
-import type { BillingEvents } from '#libs/contracts';
+import { AppError, type BillingEvents } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 import { formatMinor, parseMinor } from '../money/money.js';
 
 export type InvoiceStatus = 'DRAFT' | 'FINALIZED' | 'PAID' | 'VOID';

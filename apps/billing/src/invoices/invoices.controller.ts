@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AppError, metadataOf, scopeOf, type Caller } from '#libs/messaging';
+import { AppError, type Caller } from '#libs/contracts';
+import { isPlatformWide, metadataOf, scopeOf } from '#libs/messaging';
 import { Invoices, parseMonth, type InvoiceListFilter } from './invoices.js';
 
 type ById = Caller & { id: string };
@@ -63,7 +64,7 @@ export class InvoicesController {
   /** The month-close job on demand (an operator, or a test); the job runs it by itself once a month has ended. */
   @MessagePattern('billing.invoice.closeMonth')
   closeMonth(@Payload() payload: Caller & { month: string }) {
-    if (scopeOf(payload).accountIds) throw new AppError('FORBIDDEN', 'only ADMIN closes a month');
+    if (!isPlatformWide(scopeOf(payload))) throw new AppError('FORBIDDEN', 'only ADMIN closes a month');
     return this.invoices.closeMonth(parseMonth(payload?.month, 'month'), metadataOf(payload));
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { CreditNoteView, EventMetadata, InvoiceLineView, InvoiceView } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, type CreditNoteView, type EventMetadata, type InvoiceLineView, type InvoiceView, type Scope } from '#libs/contracts';
 import { decideInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
 import { accountStandingDecider, accountStreamId } from '../accounts/account-standing.decider.js';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
@@ -125,12 +125,12 @@ export class Invoices {
     return 'row' in found ? this.view(this.pool, found.row) : this.upcoming(found.accountId, scope);
   }
 
-  async list(filter: InvoiceListFilter = {}): Promise<Page<InvoiceView> & { totalCount: number }> {
+  async list(filter: InvoiceListFilter): Promise<Page<InvoiceView> & { totalCount: number }> {
     if (filter.status !== undefined && filter.status !== null && !STATUSES.includes(filter.status)) throw AppError.badInput('status', `must be one of ${STATUSES.join(', ')}`);
     const first = pageSize(filter.first);
     const after = decodeCursor('invoice', filter.after);
     const where = `($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::text IS NULL OR account_id = $2) AND ($3::text IS NULL OR status = $3)`;
-    const args = [filter.accountIds ?? null, filter.accountId ?? null, filter.status ?? null];
+    const args = [accountsOf(filter), filter.accountId ?? null, filter.status ?? null];
     const [{ rows }, { rows: count }] = await Promise.all([
       this.pool.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ${where} AND position > $4 ORDER BY position LIMIT $5`, [...args, after, first + 1]),
       this.pool.query<{ n: number }>(`SELECT count(*)::integer AS n FROM invoices WHERE ${where}`, args),
@@ -174,7 +174,7 @@ export class Invoices {
     } catch (error) {
       if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
       const period = monthOf(nowSecond());
-      const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE $1::text[] IS NULL OR id = ANY($1)', [scope.accountIds ?? null]);
+      const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM accounts WHERE $1::text[] IS NULL OR id = ANY($1)', [accountsOf(scope)]);
       const account = rows.find((row) => invoiceIdOf(row.id, period) === (id as string).toLowerCase());
       if (!account) throw error;
       return { accountId: account.id };
@@ -223,7 +223,7 @@ export class Invoices {
 
   /** A Stripe payment failed: the account goes PAST_DUE, unless the invoice is settled already. */
   async recordPaymentFailure(invoiceId: string, reason: string, metadata: EventMetadata): Promise<void> {
-    const invoice = await this.find(this.pool, invoiceId, {});
+    const invoice = await this.find(this.pool, invoiceId, { accountIds: PLATFORM_SCOPE });
     if (invoice.status !== 'FINALIZED') return;
     await withRetriedTransaction(this.pool, (tx) =>
       decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
@@ -292,7 +292,7 @@ export class Invoices {
     const period = parseMonth(month, 'month');
     const { rows } = await this.pool.query<InvoiceRow>(
       `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE period_start = to_timestamp($1) AND ($2::text[] IS NULL OR account_id = ANY($2)) ORDER BY number NULLS LAST, id`,
-      [period.start, scope.accountIds ?? null],
+      [period.start, accountsOf(scope)],
     );
     const views: InvoiceView[] = [];
     for (const row of rows) views.push(await this.view(this.pool, row));

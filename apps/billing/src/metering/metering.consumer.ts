@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { EventConsumer, EventStore, type ConsumerOptions } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { Accounts } from '../accounts/accounts.js';
 import { Metering } from './metering.js';
 

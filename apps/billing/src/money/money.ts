@@ -1,4 +1,4 @@
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 
 /**
  * Exact money: every price and rate is a BigInt of units of 10^-SCALE, every amount a BigInt of

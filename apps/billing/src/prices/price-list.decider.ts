@@ -1,5 +1,5 @@
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { parseDecimal } from '../money/money.js';
 import type { Granularity, StoppedBilling } from '../rating/rating.js';
 

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { metadataOf, scopeOf, type Caller } from '#libs/messaging';
+import { type Caller } from '#libs/contracts';
+import { metadataOf, scopeOf } from '#libs/messaging';
 import type { Granularity, StoppedBilling } from '../rating/rating.js';
 import { Prices, type SetPriceInput } from './prices.js';
 

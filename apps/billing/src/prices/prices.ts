@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { SYSTEM_ACTOR, type EventMetadata } from '#libs/contracts';
+import { AppError, type EventMetadata, type Scope, SYSTEM_ACTOR } from '#libs/contracts';
 import { ConcurrencyError, handleCommand, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, type Scope } from '#libs/messaging';
+import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { IPV4_SKU } from '../metering/meter.js';
 import { divideHalfEven, formatScaled, parseDecimal, requireCurrency, UNIT } from '../money/money.js';
@@ -177,7 +177,7 @@ export class Prices {
 
   private async ownerOf(input: { accountId?: string | null; currency?: string }, scope: Scope): Promise<{ ownerId: string; currency: string }> {
     if (!input.accountId || input.accountId === PLATFORM) {
-      if (scope.accountIds) throw new AppError('FORBIDDEN', 'only ADMIN sets the platform\'s prices');
+      if (!isPlatformWide(scope)) throw new AppError('FORBIDDEN', 'only ADMIN sets the platform\'s prices');
       return { ownerId: PLATFORM, currency: requireCurrency(input.currency, 'input.currency') };
     }
     const owner = await Accounts.get(this.pool, input.accountId, scope, 'input.accountId');

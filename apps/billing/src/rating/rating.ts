@@ -1,5 +1,4 @@
-import type { BillingCycle } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type BillingCycle } from '#libs/contracts';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
 import { divideHalfEven, formatUnits, scaledOfMinor, toMinor, UNIT } from '../money/money.js';
 

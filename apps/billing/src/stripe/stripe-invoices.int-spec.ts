@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { migrate } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { createTestDatabase, uniqueName, type TestDatabase } from '#libs/testing';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
 import { createStripeClient } from './stripe-client.js';

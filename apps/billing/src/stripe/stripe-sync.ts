@@ -3,10 +3,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type Stripe from 'stripe';
-import { SYSTEM_ACTOR, type BillingEvents, type EventMetadata } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BillingEvents, type EventMetadata } from '#libs/contracts';
 import { EventConsumer, EventStore } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { Accounts } from '../accounts/accounts.js';
 import { Invoices } from '../invoices/invoices.js';
 import { parseMinor } from '../money/money.js';
@@ -77,7 +77,7 @@ export class StripeSync implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async documentOf(pool: pg.Pool, invoiceId: string): Promise<StripeInvoiceDocument> {
-    const invoice = await this.invoices.get(invoiceId, {});
+    const invoice = await this.invoices.get(invoiceId, { accountIds: PLATFORM_SCOPE });
     const account = (await Accounts.find(pool, invoice.accountId))!;
     const minor = (amount: string) => String(amount.startsWith('-') ? -parseMinor(amount.slice(1), 'amount', invoice.currency) : parseMinor(amount, 'amount', invoice.currency));
     return {
@@ -114,7 +114,7 @@ export class StripeWebhookController {
     if (event.type === 'ignored' || !event.awanInvoiceId) return { received: true };
     try {
       if (event.type === 'invoice.paid') {
-        await this.invoices.markPaid(event.awanInvoiceId, `stripe:${event.stripeInvoiceId}`, {}, systemMetadata(event.id));
+        await this.invoices.markPaid(event.awanInvoiceId, `stripe:${event.stripeInvoiceId}`, { accountIds: PLATFORM_SCOPE }, systemMetadata(event.id));
       } else {
         await this.invoices.recordPaymentFailure(event.awanInvoiceId, event.reason ?? 'payment failed', systemMetadata(event.id));
       }

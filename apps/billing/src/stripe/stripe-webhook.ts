@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 
 /** What a Stripe webhook means to Awan. */
 export interface StripeWebhookEvent {

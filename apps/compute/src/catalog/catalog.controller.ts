@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type pg from 'pg';
 import type { InstanceKind } from '#libs/contracts';
-import { PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
 import { Catalog, type Plan, type Region, type RegisterImage } from './catalog.js';
 
 /** `compute.catalog.*`: what the gateway lists and ADMIN edits. */

@@ -1,4 +1,4 @@
-import { migrateEventStore } from '#libs/platform';
+import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Catalog } from './catalog.js';

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { isRfc1123Label, RFC1123_LABEL_RULE, type InstanceKind } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceKind, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
 
 export interface Region {
   id: string;

@@ -4,7 +4,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { AGENT_HEARTBEAT_SUBJECT, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat } from '#libs/contracts';
 import { EventStore } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { hostDownTimeoutMs, Hosts } from './hosts.js';
 
 const DOWN_TIMEOUT_MS = hostDownTimeoutMs();

@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { isRfc1123Label, SYSTEM_ACTOR, type EventMetadata, type HostHeartbeat, type InstanceKind } from '#libs/contracts';
+import { AppError, type EventMetadata, type HostHeartbeat, type InstanceKind, isRfc1123Label, SYSTEM_ACTOR } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 import { readWholeNumber } from '#libs/platform';
 import { hostDecider, hostStreamId, type HostStatus } from './host.decider.js';
 

@@ -1,4 +1,4 @@
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 
 /**
  * One request at a time per account in this process, in arrival order. An account's writes

@@ -1,9 +1,7 @@
 import type pg from 'pg';
-import {
-  agentSubject, SYSTEM_ACTOR, type AgentCommands, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec,
-} from '#libs/contracts';
+import { type AgentCommands, agentSubject, AppError, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec, SYSTEM_ACTOR } from '#libs/contracts';
 import { decideInTransaction, handleCommand, readState, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, type ServiceClient } from '#libs/messaging';
+import { type ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';

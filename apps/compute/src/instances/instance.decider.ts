@@ -1,6 +1,5 @@
-import { isRfc1123Label, RFC1123_LABEL_RULE, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind } from '#libs/contracts';
+import { AppError, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 
 export const INSTANCE_STATUSES = [
   'PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',

@@ -2,10 +2,11 @@ import { Controller, Inject, Logger, type OnApplicationBootstrap, type OnApplica
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
+import { AGENT_HEARTBEAT_SUBJECT, type Caller, type HostHeartbeat } from '#libs/contracts';
 import { EventConsumer, EventStore } from '#libs/event-store';
-import { metadataOf, scopeOf, ServiceClient, type Caller } from '#libs/messaging';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { metadataOf, scopeOf, ServiceClient } from '#libs/messaging';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { Catalog } from '../catalog/catalog.js';
 import { hostDownTimeoutMs } from '../hosts/hosts.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -62,7 +63,8 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
       name: 'compute-provisioner',
       source: 'compute',
       filterSubject: 'events.compute.instance.>',
-      handle: (event, tx) => ((PROVISIONED_EVENT_TYPES as readonly string[]).includes(event.type) ? provisioner.handle(event, tx) : Promise.resolve()),
+      eventTypes: PROVISIONED_EVENT_TYPES,
+      handle: (event, tx) => provisioner.handle(event, tx),
       inbox: false, // the provisioner is idempotent through the decider, and its agent calls are slow
       concurrency: 4,
       ackWaitMs: 10_000,
@@ -78,7 +80,8 @@ export class InstancesController implements OnApplicationBootstrap, OnApplicatio
       name: 'compute-addressing',
       source: 'network',
       filterSubject: 'events.network.instance.>',
-      handle: (event) => ((ADDRESSING_EVENT_TYPES as readonly string[]).includes(event.type) ? recordInstanceAddresses(store, event) : Promise.resolve()),
+      eventTypes: ADDRESSING_EVENT_TYPES,
+      handle: (event) => recordInstanceAddresses(store, event),
       inbox: false, // idempotent through the decider
       concurrency: 4,
       logger: this.logger,

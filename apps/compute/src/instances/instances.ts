@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { isUuid, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind } from '#libs/contracts';
+import { AppError, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind, isUuid, type Scope } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
 import type { Catalog, Plan } from '../catalog/catalog.js';
 import type { Resources } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -219,12 +219,12 @@ export class Instances {
     return plan;
   }
 
-  async get(id: unknown, scope: Scope = {}): Promise<InstanceView | null> {
+  async get(id: unknown, scope: Scope): Promise<InstanceView | null> {
     const view = typeof id === 'string' ? await this.find(id) : null;
     return view && inScope(view.accountId, scope) ? view : null;
   }
 
-  async list(filter: ListFilter = {}): Promise<Page<InstanceView> & { totalCount: number }> {
+  async list(filter: ListFilter): Promise<Page<InstanceView> & { totalCount: number }> {
     const size = pageSize(filter.first);
     const after = decodeCursor('instance', filter.after);
     if (filter.status !== undefined && filter.status !== null && !INSTANCE_STATUSES.includes(filter.status)) {
@@ -237,7 +237,7 @@ export class Instances {
     const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
                      AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))
                      AND ($5 OR i.status <> 'DELETED')`;
-    const params = [filter.status ?? null, filter.accountId ?? null, filter.accountIds ?? null, filter.ids ?? null, withDeleted];
+    const params = [filter.status ?? null, filter.accountId ?? null, accountsOf(filter), filter.ids ?? null, withDeleted];
     const [{ rows }, count] = await Promise.all([
       this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $6 ORDER BY i.position LIMIT $7`, [...params, after, size + 1]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),

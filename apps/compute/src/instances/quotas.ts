@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { readWholeNumber } from '#libs/platform';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HostHeartbeat } from '#libs/contracts';
 import { EventStore, withTransaction } from '#libs/event-store';
-import { migrateEventStore } from '#libs/platform';
+import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Hosts } from '../hosts/hosts.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { withTransaction, type Sql } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { rankHosts, type HostCandidate, type PlacementRequest, type Resources } from './placement.js';
 
 interface CandidateRow {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { EventConsumer, EventStore } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { AccountSuspensions, SUSPENSION_EVENT_TYPES } from './account-suspensions.js';
 
 /** The durable consumer of billing's account events that the replicas share. */
@@ -20,7 +21,8 @@ export class AccountSuspensionsConsumer implements OnApplicationBootstrap, OnApp
       name: 'compute-suspensions',
       source: 'billing',
       filterSubject: 'events.billing.account.>',
-      handle: (event) => ((SUSPENSION_EVENT_TYPES as readonly string[]).includes(event.type) ? suspensions.handle(event) : Promise.resolve()),
+      eventTypes: SUSPENSION_EVENT_TYPES,
+      handle: (event) => suspensions.handle(event),
       // No inbox: the suspension must commit before the stops (so creates are refused from then on),
       // each stop is an append of its own, and a delivery that waits for an instance to settle runs
       // again in full. The recorded version per account and the decider make every step idempotent.

@@ -1,5 +1,5 @@
-import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
-import type { AppError, ServiceClient } from '#libs/messaging';
+import { AGENT_HEARTBEAT_SUBJECT, type AppError, type HostHeartbeat } from '#libs/contracts';
+import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
   type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';

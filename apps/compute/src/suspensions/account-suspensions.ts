@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import { SYSTEM_ACTOR, type BillingEvents, type EventEnvelope, type EventMetadata } from '#libs/contracts';
+import { AppError, type BillingEvents, type EventEnvelope, type EventMetadata, SYSTEM_ACTOR } from '#libs/contracts';
 import { decideInTransaction, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
 import { Quotas } from '../instances/quotas.js';
 import { suspensionStep } from './suspension-step.js';

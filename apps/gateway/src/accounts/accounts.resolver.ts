@@ -1,5 +1,6 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, inScope } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { inScope } from '#libs/messaging';
 import { Authenticator } from '../auth/authenticator.js';
 import { SubscriberSockets } from '../auth/subscriber-sockets.js';
 import { metadataOf, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';

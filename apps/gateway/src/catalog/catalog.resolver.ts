@@ -1,5 +1,6 @@
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, ServiceClient } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { ServiceClient } from '#libs/messaging';
 import { callerOf, metadataOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
 import { InstanceKind } from '../graphql/enums.js';
 import { Money } from '../graphql/common.model.js';

@@ -1,5 +1,5 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 
 /**
  * An AppError a resolver throws is the caller's answer (NOT_FOUND, CONFLICT…), not the gateway's

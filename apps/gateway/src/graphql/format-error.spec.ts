@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { formatGraphqlError } from './format-error.js';
 
 function format(original?: Error, extensions?: Record<string, unknown>) {

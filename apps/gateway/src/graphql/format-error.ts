@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 
 /**
  * Every error leaves with a contract code in extensions.code (api/contract.graphql). Faults

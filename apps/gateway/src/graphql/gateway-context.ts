@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventMetadata } from '#libs/contracts';
-import { AppError, type Caller } from '#libs/messaging';
+import { AppError, type Caller, type EventMetadata } from '#libs/contracts';
 import type { Viewer } from '../identity/identity.js';
 import type { Loaders } from './loaders.js';
 import type { ServiceCalls } from './service-calls.js';

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { AppError, type Scope, type ServiceClient } from '#libs/messaging';
+import { AppError, PLATFORM_SCOPE, type Scope } from '#libs/contracts';
+import { type ServiceClient } from '#libs/messaging';
 import type { AccountView, Identity } from '../identity/identity.js';
 import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, PriceView, RegionView } from './service-views.js';
 
@@ -35,7 +36,7 @@ export class Loaders {
 
   /** Accounts by id, whatever the scope: a relation the caller reaches (an instance's account) is checked where it starts. */
   readonly accounts = new DataLoader<string, AccountView | null>(async (ids) => {
-    const rows = await this.identity.accounts(ids);
+    const rows = await this.identity.accounts(ids, { accountIds: PLATFORM_SCOPE });
     return inOrder(ids, rows, (row) => row.id, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 

@@ -1,5 +1,5 @@
 import { isObjectType, type GraphQLSchema } from 'graphql';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import type { GatewayContext } from './gateway-context.js';
 import { currentServiceCalls } from './service-calls.js';
 

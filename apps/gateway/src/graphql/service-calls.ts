@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AppError, ServiceClient } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { ServiceClient } from '#libs/messaging';
 
 /** Requests to services one GraphQL operation may make; its complexity limit admits at most this many at REQUEST's weight. */
 export const MAX_SERVICE_CALLS = 100;

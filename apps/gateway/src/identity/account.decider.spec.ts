@@ -1,5 +1,5 @@
 import { deciderSpec } from '#libs/testing';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { accountDecider, type AccountEvent, type ParentAccount } from './account.decider.js';
 
 const spec = deciderSpec(accountDecider);

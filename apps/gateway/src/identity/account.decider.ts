@@ -1,6 +1,5 @@
-import type { AccountKind, AccountStatus, IdentityEvents } from '#libs/contracts';
+import { type AccountKind, type AccountStatus, AppError, type IdentityEvents } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 
 /**
  * An account (`account-<id>`): the PLATFORM root, a RESELLER under it, or a CUSTOMER of either.

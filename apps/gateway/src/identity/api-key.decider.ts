@@ -1,6 +1,5 @@
-import type { AccountKind, AccountStatus } from '#libs/contracts';
+import { type AccountKind, type AccountStatus, AppError } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 
 export const ROLES = ['ADMIN', 'RESELLER', 'CUSTOMER', 'FINANCE'] as const;
 export type Role = (typeof ROLES)[number];

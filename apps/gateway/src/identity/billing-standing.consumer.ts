@@ -3,7 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { AccountStatus, EventEnvelope } from '#libs/contracts';
 import { EventConsumer, EventStore, handleCommand } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { accountDecider, accountStreamId } from './account.decider.js';
 
 /** Billing's dunning events and the account status each one means. */

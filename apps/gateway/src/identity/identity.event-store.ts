@@ -1,4 +1,4 @@
-import type { EventStoreDefinition } from '#libs/platform';
+import { type EventStoreDefinition } from '#libs/event-sourcing';
 import { identityMigrations } from './identity.migrations.js';
 import { identityProjection } from './identity.projection.js';
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { AccountKind, AccountStatus, EventMetadata } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, type AccountKind, type AccountScope, type AccountStatus, type EventMetadata, type Scope } from '#libs/contracts';
 import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
 import { accountDecider, accountStreamId, isIsoCurrency, type AccountCommand, type ParentAccount } from './account.decider.js';
 import { apiKeyDecider, apiKeyStreamId, type Role } from './api-key.decider.js';
 
@@ -27,14 +27,14 @@ export interface ApiKeyView {
   lastUsedAt: string | null;
 }
 
-/** Who is calling: an API key, its account and role, and the accounts it may see (null: all of them). */
+/** Who is calling: an API key, its account and role, and the accounts it may see (PLATFORM_SCOPE: all of them). */
 export interface Viewer {
   apiKeyId: string;
   accountId: string;
   accountKind: AccountKind;
   accountStatus: AccountStatus;
   role: Role;
-  accountIds: string[] | null;
+  accountIds: AccountScope;
 }
 
 /** Whether a key still stands: revoked or not, and its account's status. */
@@ -140,7 +140,7 @@ export class Identity {
     const everything = key.role === 'ADMIN' || (key.role === 'FINANCE' && key.accountKind === 'PLATFORM');
     return {
       apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, accountStatus: key.accountStatus, role: key.role,
-      accountIds: everything ? null : [key.accountId, ...key.children],
+      accountIds: everything ? PLATFORM_SCOPE : [key.accountId, ...key.children],
     };
   }
 
@@ -166,14 +166,15 @@ export class Identity {
       if (inScope(parentId, viewer)) throw new AppError('FORBIDDEN', 'a reseller creates accounts under itself only');
       throw AppError.notFound(`account ${parentId}`);
     }
-    const parent = await this.account(parentId);
+    // A reseller's parent is its own account, checked above; ADMIN's may be any.
+    const parent = await this.account(parentId, { accountIds: PLATFORM_SCOPE });
     if (!parent) throw AppError.notFound(`account ${parentId}`);
     // A currency not the parent's must have a platform price list (the parent's was checked when it was made,
     // or is the platform's own). Billing is asked before the transaction, which holds a connection.
     const currency = input.currency;
     const priced = parent.kind !== 'RESELLER' && isIsoCurrency(currency) && currency !== parent.currency ? await this.pricedCurrencies() : null;
     const { accountId, apiKeyId, secret } = await withTransaction(this.pool, (tx) => this.open(tx, input, parent, metadata, { pricedCurrencies: priced }));
-    return { account: (await this.account(accountId))!, apiKey: (await this.apiKey(apiKeyId))!, secret };
+    return { account: (await this.account(accountId, { accountIds: [accountId] }))!, apiKey: (await this.apiKey(apiKeyId))!, secret };
   }
 
   async createApiKey(viewer: Viewer, input: CreateApiKeyInput, metadata: EventMetadata): Promise<{ apiKey: ApiKeyView; secret: string }> {
@@ -196,14 +197,14 @@ export class Identity {
   }
 
   /** Accounts by id, in the caller's scope (others are left out). */
-  async accounts(ids: readonly string[], scope: Scope = {}): Promise<AccountView[]> {
+  async accounts(ids: readonly string[], scope: Scope): Promise<AccountView[]> {
     const visible = ids.filter((id) => inScope(id, scope));
     if (visible.length === 0) return [];
     const { rows } = await this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = ANY($1)`, [visible]);
     return rows.map(accountOf);
   }
 
-  async account(id: string, scope: Scope = {}): Promise<AccountView | null> {
+  async account(id: string, scope: Scope): Promise<AccountView | null> {
     return (await this.accounts([id], scope))[0] ?? null;
   }
 
@@ -212,7 +213,7 @@ export class Identity {
     const size = pageSize(filter.first);
     const after = decodeCursor('account', filter.after);
     const where = 'WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2::text IS NULL OR parent_id = $2)';
-    const params = [scope.accountIds ?? null, filter.parentId ?? null];
+    const params = [accountsOf(scope), filter.parentId ?? null];
     const [{ rows }, count] = await Promise.all([
       this.pool.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts ${where} AND position > $3 ORDER BY position LIMIT $4`, [...params, after, size + 1]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM accounts ${where}`, params),

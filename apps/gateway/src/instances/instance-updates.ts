@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { EventEnvelope } from '#libs/contracts';
-import { aggregateOf } from '#libs/contracts';
-import { inScope, ServiceClient, type Scope } from '#libs/messaging';
+import { aggregateOf, type EventEnvelope, type Scope } from '#libs/contracts';
+import { inScope, ServiceClient } from '#libs/messaging';
 import { NATS_CONNECTION } from '#libs/platform';
 import type { InstanceView } from '../graphql/service-views.js';
 

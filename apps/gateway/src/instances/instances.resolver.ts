@@ -1,5 +1,6 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
-import { AppError, inScope, ServiceClient } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { inScope, ServiceClient } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { Host, Image, Plan, Region } from '../catalog/catalog.model.js';
 import { Money } from '../graphql/common.model.js';

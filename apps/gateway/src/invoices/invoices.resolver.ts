@@ -1,9 +1,9 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, inScope, ServiceClient } from '#libs/messaging';
+import { AppError, type CreditNoteView, type InvoiceView } from '#libs/contracts';
+import { inScope, ServiceClient } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { InvoiceStatus } from '../graphql/enums.js';
 import { callerOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
-import type { CreditNoteView, InvoiceView } from '#libs/contracts';
 import type { Page } from '../graphql/service-views.js';
 import type { AccountView, Viewer } from '../identity/identity.js';
 import { CreditNote, Invoice, InvoiceConnection, IssueCreditNoteInput } from './invoice.model.js';

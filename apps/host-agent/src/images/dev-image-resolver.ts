@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { InstanceKind, InstanceSpec } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceKind, type InstanceSpec } from '#libs/contracts';
 import { buildBlankQcow2, buildBusyboxKernel, buildBusyboxRootfs } from './dev-images.js';
 
 const DEV_IMAGES: Record<string, { kind: InstanceKind; file: string; build: (target: string) => Promise<string> }> = {

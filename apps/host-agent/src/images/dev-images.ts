@@ -3,7 +3,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AppError } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 import { findCloudKernel, moduleLoadOrder, readModule } from './cloud-kernel.js';
 import { newcArchive, type ArchiveEntry } from './newc-archive.js';

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
-import type { InstanceNetwork } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceNetwork } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 
 /**

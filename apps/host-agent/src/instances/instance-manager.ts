@@ -1,8 +1,7 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import type { AgentInstanceStatus, AgentResizeStatus, InstanceSpec } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceSpec } from '#libs/contracts';
 import type { AgentConfig } from '../host/agent-config.js';
 import { ProgramError } from '../host/program.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';

@@ -1,5 +1,4 @@
-import type { InstanceSpec } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceSpec } from '#libs/contracts';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const valid: InstanceSpec = {

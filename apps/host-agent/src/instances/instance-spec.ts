@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { isRfc1123Label, isUuid, RFC1123_LABEL_RULE, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceNetwork, type InstanceSpec, isRfc1123Label, isUuid, RFC1123_LABEL_RULE } from '#libs/contracts';
 
 const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;

@@ -1,7 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { agentSubject, type AgentCommands } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { type AgentCommands, agentSubject, AppError } from '#libs/contracts';
 import { HOST_ABILITIES } from '../host/tokens.js';
 import type { HostAbilities } from '../host/host-probe.js';
 import { InstanceManager } from './instance-manager.js';

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import type { InstanceSpec } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';

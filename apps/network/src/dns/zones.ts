@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { AppError, type ServiceClient } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { type ServiceClient } from '#libs/messaging';
 import { parseAddress, parsePrefix, reverseName, reverseZone, type IpPrefix } from '../ip-range.js';
 
 export interface DnsZone {

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { EventConsumer, EventStore } from '#libs/event-store';
-import { NATS_CONNECTION, PG_POOL } from '#libs/platform';
+import { PG_POOL } from '#libs/event-sourcing';
+import { NATS_CONNECTION } from '#libs/platform';
 import { ADDRESSED_EVENT_TYPES, InstanceAddressing } from './instance-addressing.js';
 
 /** The durable consumer of compute's instance events that the replicas share. */
@@ -19,7 +20,8 @@ export class InstanceAddressingConsumer implements OnApplicationBootstrap, OnApp
       name: 'network-addressing',
       source: 'compute',
       filterSubject: 'events.compute.instance.>',
-      handle: (event, tx) => ((ADDRESSED_EVENT_TYPES as readonly string[]).includes(event.type) ? addressing.handle(event, tx) : Promise.resolve()),
+      eventTypes: ADDRESSED_EVENT_TYPES,
+      handle: (event, tx) => addressing.handle(event, tx),
       concurrency: 4,
       maxDeliver: 30,
       backoffMs: [500, 1000, 5000, 10_000, 30_000],

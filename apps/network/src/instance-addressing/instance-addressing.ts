@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { isUuid, SYSTEM_ACTOR, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily } from '#libs/contracts';
+import { AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, isUuid, type Scope, SYSTEM_ACTOR } from '#libs/contracts';
 import { readState, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, inScope, type Scope } from '#libs/messaging';
+import { inScope } from '#libs/messaging';
 import type { TargetInstance } from '../ips/ip.decider.js';
 import type { InstanceDirectory, Ips } from '../ips/ips.js';
 import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';

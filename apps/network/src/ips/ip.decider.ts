@@ -1,6 +1,5 @@
-import type { IpFamily, NetworkEvents } from '#libs/contracts';
+import { AppError, type IpFamily, type NetworkEvents } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 
 export type IpEvent =
   | DomainEvent<'IpAllocated', NetworkEvents['IpAllocated']>

@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { metadataOf, scopeOf, type Caller } from '#libs/messaging';
+import { type Caller } from '#libs/contracts';
+import { metadataOf, scopeOf } from '#libs/messaging';
 import { InstanceAddressing } from '../instance-addressing/instance-addressing.js';
 import { Ips, type AllocateIpInput, type IpListFilter } from './ips.js';
 

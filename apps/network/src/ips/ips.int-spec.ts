@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { AppError, type ServiceClient } from '#libs/messaging';
+import { AppError } from '#libs/contracts';
+import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import type { DnsRecord } from '../dns/zones.js';
 import type { PoolView } from '../pools/pools.js';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { isRfc1123Label, isUuid, type EventMetadata, type IpFamily, type NetworkEvents } from '#libs/contracts';
+import { AppError, type EventMetadata, type IpFamily, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { AppError, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page, type Scope } from '#libs/messaging';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
 import type { Pools } from '../pools/pools.js';
@@ -163,7 +163,7 @@ export class Ips {
     if (instanceIds && !instanceIds.every((id) => isUuid(String(id).toLowerCase()))) throw AppError.badInput('instanceId', 'must be an instance id');
     const where = `WHERE ($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::uuid[] IS NULL OR instance_id = ANY($2))
                      AND (released_at IS NULL OR $3)`;
-    const params = [filter.accountIds ?? null, instanceIds, filter.includeReleased === true];
+    const params = [accountsOf(filter), instanceIds, filter.includeReleased === true];
     const [{ rows }, count] = await Promise.all([
       this.pool.query<ViewRow>(`${VIEW} ${where} AND position > $4 ORDER BY position LIMIT $5`, [...params, after, size + 1]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM ip_addresses ${where}`, params),

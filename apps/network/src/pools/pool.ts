@@ -1,5 +1,4 @@
-import { isRfc1123Label, RFC1123_LABEL_RULE, type IpFamily } from '#libs/contracts';
-import { AppError } from '#libs/messaging';
+import { AppError, type IpFamily, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
 import {
   bitsOf, contains, formatPrefix, lastOf, overlaps, parseAddress, parsePrefix,
   type IpAddress, type IpPrefix,

@@ -1,7 +1,6 @@
 import type pg from 'pg';
-import type { IpFamily } from '#libs/contracts';
+import { AppError, type IpFamily } from '#libs/contracts';
 import { isExclusionViolation, withTransaction, type Sql } from '#libs/event-store';
-import { AppError } from '#libs/messaging';
 import { formatAddress, formatPrefix, parseAddress, parsePrefix, type IpPrefix } from '../ip-range.js';
 import { excludedUnits, usableUnits, validatePool, type Pool, type PoolInput } from './pool.js';
 

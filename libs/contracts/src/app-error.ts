@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, type WireError } from '#libs/contracts';
+import { ERROR_CODES, type ErrorCode, type WireError } from './errors.js';
 
 /**
  * An error a caller can act on, with its contract code. Thrown by domain code and

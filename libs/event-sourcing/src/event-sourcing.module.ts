@@ -9,14 +9,11 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { createPool, EventRelay, EventStore, type PoolLimits } from '#libs/event-store';
+import { createPool, EventRelay, EventStore } from '#libs/event-store';
+import { HealthReports, NATS_CONNECTION } from '#libs/platform';
+import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
-import { NATS_CONNECTION, PG_POOL } from './tokens.js';
-
-export interface EventSourcingOptions extends EventStoreDefinition {
-  databaseUrl: string;
-  limits: PoolLimits;
-}
+import { PG_POOL } from './tokens.js';
 
 /** Starts the service's relay once the application is up, and stops it before the pool closes. */
 export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -32,36 +29,38 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 }
 
 /**
- * A service's event store: its schema migrated at start, its pool, its EventStore with the
- * inline projections, and its relay publishing to JetStream.
+ * A service's event store: its schema migrated at start, its pool (checked by the service's
+ * health), its EventStore with the inline projections, and its relay publishing to JetStream.
  */
 @Global()
 @Module({})
 export class EventSourcingModule implements OnApplicationShutdown {
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
-  static forService(options: EventSourcingOptions): DynamicModule {
+  static forService(definition: EventStoreDefinition, database: DatabaseConfig): DynamicModule {
     return {
       module: EventSourcingModule,
       providers: [
         {
           provide: PG_POOL,
-          useFactory: async () => {
-            const pool = createPool(options.databaseUrl, { schema: options.service, ...options.limits });
-            await migrateEventStore(pool, options);
+          inject: [HealthReports],
+          useFactory: async (health: HealthReports) => {
+            const pool = createPool(database.url, { schema: definition.service, ...database.limits });
+            await migrateEventStore(pool, definition);
+            health.addCheck('postgres', () => pool.query('SELECT 1'));
             return pool;
           },
         },
         {
           provide: EventStore,
           inject: [PG_POOL],
-          useFactory: (pool: pg.Pool) => new EventStore(pool, options.service, options.projections),
+          useFactory: (pool: pg.Pool) => new EventStore(pool, definition.service, definition.projections),
         },
         {
           provide: RelayLifecycle,
           inject: [EventStore, NATS_CONNECTION],
           useFactory: (store: EventStore, nats: NatsConnection) =>
-            new RelayLifecycle(new EventRelay({ store, service: options.service, nats })),
+            new RelayLifecycle(new EventRelay({ store, service: definition.service, nats })),
         },
       ],
       exports: [PG_POOL, EventStore, RelayLifecycle],

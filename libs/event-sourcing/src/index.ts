@@ -1,0 +1,4 @@
+export * from './database-config.js';
+export * from './event-sourcing.module.js';
+export * from './event-store-definition.js';
+export * from './tokens.js';
