@@ -3,3 +3,4 @@ export * from './rpc-error.filter.js';
 export * from './service-client.js';
 export * from './caller.js';
 export * from './pagination.js';
+export * from './handles.js';

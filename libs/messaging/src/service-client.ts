@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy } from '@nestjs/microservices';
 import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
-import { AppError } from '#libs/contracts';
+import { agentSubject, AppError, type AgentCommands, type ReplyOf, type RequestOf, type Subject } from '#libs/contracts';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -16,6 +16,16 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 @Injectable()
 export class ServiceClient implements OnApplicationShutdown {
   constructor(@Inject(NATS_CLIENT) private readonly client: ClientProxy) {}
+
+  /** A request to a service, typed by its contract (libs/contracts): the subject names what is sent and what comes back. */
+  call<S extends Subject>(subject: S, request: RequestOf<S>, timeoutMs?: number): Promise<ReplyOf<S>> {
+    return this.request<ReplyOf<S>>(subject, request, timeoutMs);
+  }
+
+  /** A command to one host's agent (`agent.<hostId>.<command>`), typed by AgentCommands. */
+  callAgent<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request'], timeoutMs?: number): Promise<AgentCommands[C]['reply']> {
+    return this.request<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, timeoutMs);
+  }
 
   async request<Result>(subject: string, payload: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<Result> {
     try {

@@ -1,18 +1,8 @@
 import { Controller, Get, Inject, Injectable, Module, Res, type DynamicModule } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { healthSubject } from '#libs/contracts';
+import { healthSubject, type CheckStatus, type Health } from '#libs/contracts';
 import { NATS_CONNECTION } from './tokens.js';
-
-export type CheckStatus = 'up' | 'down';
-
-export interface Health {
-  service: string;
-  status: 'ok' | 'degraded';
-  checks: Record<string, CheckStatus>;
-  /** What the service knows is wrong beyond its connections, each in a sentence (a bridge it refused). */
-  problems?: string[];
-}
 
 /**
  * What a service's health is made of beyond NATS: its other connections (`addCheck`, e.g. its

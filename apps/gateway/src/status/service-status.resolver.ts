@@ -1,7 +1,6 @@
 import { Context, Query, Resolver } from '@nestjs/graphql';
-import { AppError, healthSubject } from '#libs/contracts';
+import { AppError, type Health, healthSubject } from '#libs/contracts';
 import { ServiceClient } from '#libs/messaging';
-import type { Health } from '#libs/platform';
 import { requireRole, type GatewayContext } from '../graphql/gateway-context.js';
 import { ServiceStatus } from './service-status.model.js';
 

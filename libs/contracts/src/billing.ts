@@ -68,3 +68,6 @@ export interface InvoiceView {
   paymentReference: string | null;
   creditNotes: CreditNoteView[];
 }
+
+/** billing's request-reply subjects (`billing.*`): what the gateway sends, and what comes back. */
+export interface BillingRequests {}
