@@ -5,8 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { AWAN_SERVICES, describeWithHardware, freePortRange, missingHardware, startAwan, uniqueName, waitFor, type Launcher } from '#libs/testing';
-import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
+import { AWAN_SERVICES, describeWithHardware, freePortRange, GraphqlClient, type Launcher, missingHardware, startAwan, uniqueName, waitFor } from '#libs/testing';
 import { startEmbeddedPostgres, startNatsServer, type EmbeddedServer } from './embedded-servers.js';
 
 

@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { GraphqlClient } from '../apps/gateway/test/graphql-client.js';
 import { meterInstance } from '../apps/billing/src/metering/meter.js';
-import { AWAN_SERVICES, describeWithHardware, missingHardware, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
+import { AWAN_SERVICES, describeWithHardware, GraphqlClient, missingHardware, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
 
 
 const INSTANCES = 100;

@@ -15,7 +15,7 @@ import { runProgram } from '../../apps/host-agent/src/host/program.js';
 import { buildBlankQcow2, buildBusyboxRootfs } from '../../apps/host-agent/src/images/dev-images.js';
 import { waitUntil } from '../../apps/host-agent/src/instances/instance-driver.js';
 import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-folder.js';
-import { qmp } from '../../apps/host-agent/src/instances/qmp-client.js';
+import { qmp } from '#libs/qmp';
 import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
 import type { InstanceView } from '../../apps/compute/src/instances/instances.js';
 

@@ -7,9 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+import { GraphqlClient, type GraphqlResponse, startTestAwan, type TestAwan, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../scripts/embedded-servers.js';
-import { GraphqlClient, type GraphqlResponse } from '../test/graphql-client.js';
 
 const canRunContainers = process.getuid?.() === 0 && spawnSync('lxc-start', ['--version']).status === 0;
 if (!canRunContainers) console.warn("skipping the gateway's protection tests: they run a container (root and LXC)");

@@ -1,15 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
-import { probeHost } from '../../host-agent/src/host/host-probe.js';
-import { GraphqlClient, type GraphqlResponse } from '../test/graphql-client.js';
-
-const probeDir = mkdtempSync(path.join(os.tmpdir(), 'awan-probe-'));
-const abilities = await probeHost(probeDir);
-rmSync(probeDir, { recursive: true, force: true });
-const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes('VM') && process.getuid?.() === 0;
-if (!canRun) console.warn(`skipping the gateway's whole-system tests: they need root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`);
+import { describeWithHardware, GraphqlClient, missingHardware, startTestAwan, uniqueName, waitFor, type GraphqlResponse, type TestAwan } from '#libs/testing';
 
 const INSTANCE_FIELDS = 'id name status fqdn kind plan { id } ipAddresses { address family } host { id }';
 
@@ -28,7 +17,7 @@ interface Instance {
  * The whole system started the README's way (`npm start`'s launcher, with DATABASE_URL set and its
  * own NATS), with this machine's host agent, used through the GraphQL API alone.
  */
-(canRun ? describe : describe.skip)('Awan through its GraphQL API', () => {
+describeWithHardware('Awan through its GraphQL API', missingHardware({ root: true, lxc: true, qemu: true }), () => {
   let awan: TestAwan;
   let api: GraphqlClient;
   let admin: GraphqlClient;

@@ -6,3 +6,5 @@ export * from './events.js';
 export * from './awan-launcher.js';
 export * from './simulated-host.js';
 export * from './hardware.js';
+export * from './graphql-client.js';
+export * from './command.js';

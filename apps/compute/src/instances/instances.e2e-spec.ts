@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describeWithHardware, missingHardware, uniqueName, waitFor } from '#libs/testing';
 import { runProgram } from '../../../host-agent/src/host/program.js';
-import { qmp } from '../../../host-agent/src/instances/qmp-client.js';
+import { qmp } from '#libs/qmp';
 import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
 import type { Page } from '#libs/messaging';

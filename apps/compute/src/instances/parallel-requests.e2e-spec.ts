@@ -1,5 +1,4 @@
-import { connectServiceClient, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
-import { GraphqlClient, type GraphqlResponse } from '../../../gateway/test/graphql-client.js';
+import { connectServiceClient, GraphqlClient, type GraphqlResponse, startTestAwan, type TestAwan, uniqueName, waitFor } from '#libs/testing';
 
 /** What every call must answer with, when it does not answer with an instance: a code of the contract. */
 const CONTRACT_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'INSUFFICIENT_CAPACITY', 'QUOTA_EXCEEDED', 'UNAVAILABLE'];

@@ -11,7 +11,7 @@ import { InstanceFolders } from './instance-folder.js';
 import { InstanceManager } from './instance-manager.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
-import { qmp } from './qmp-client.js';
+import { qmp } from '#libs/qmp';
 import { tapName } from './host-network.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-'));

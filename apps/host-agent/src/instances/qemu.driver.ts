@@ -11,7 +11,7 @@ import { waitUntil } from './instance-driver.js';
 import { writeAtomically, type InstanceFolders } from './instance-folder.js';
 import { macFor } from './instance-spec.js';
 import { growthTo, machineArgs, machineFor, machineWithoutRoom, parseMachine, type Dimm, type HotPluggedCpu, type QemuMachine } from './qemu-machine.js';
-import { qmp } from './qmp-client.js';
+import { qmp } from '#libs/qmp';
 import { ensureTap, removeTap, tapName } from './host-network.js';
 
 export interface QemuOptions {

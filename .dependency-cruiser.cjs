@@ -1,0 +1,45 @@
+/**
+ * The layers of the codebase, checked by `npm test` (npm run check:dependencies). An app talks to
+ * another over NATS, never by importing it; the host agent keeps no database; the contracts are
+ * plain types and functions; test helpers and scripts are never part of what runs in production.
+ */
+const TESTS = '(\\.spec|\\.int-spec|\\.e2e-spec)\\.ts$|/test/';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'app-imports-another-app',
+      comment: 'Apps talk over NATS with the contracts of libs/contracts; one never imports another, tests included.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'agent-imports-a-database',
+      comment: 'A host agent keeps no database: its host is its state.',
+      severity: 'error',
+      from: { path: '^apps/host-agent/' },
+      to: { path: '^(libs/(event-store|event-sourcing)/|node_modules/(pg|pg-pool)/)' },
+    },
+    {
+      name: 'contracts-import-something',
+      comment: 'libs/contracts is what crosses process boundaries, in plain TypeScript: nothing of ours, no framework.',
+      severity: 'error',
+      from: { path: '^libs/contracts/' },
+      to: { pathNot: '^libs/contracts/' },
+    },
+    {
+      name: 'production-imports-tests-or-scripts',
+      comment: 'What runs in production never loads test helpers (libs/testing) or the launcher scripts.',
+      severity: 'error',
+      from: { path: '^(apps|libs)/', pathNot: `${TESTS}|^libs/testing/` },
+      to: { path: '^(libs/testing|scripts)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+  },
+};
