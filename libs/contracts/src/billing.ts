@@ -1,7 +1,14 @@
+import type { Caller } from './caller.js';
+import type { CountedPage } from './requests.js';
+
 /**
- * What billing answers the gateway with: an invoice as its API shows it. Both sides use these
- * shapes, so they are the contract of `billing.invoice.*`, like the events.
+ * billing's request-reply contract: what the gateway (and an operator's tool) sends on
+ * `billing.*`, and the shapes that come back. Amounts and prices are exact decimal strings:
+ * amounts in the currency's minor unit ("12.34"), prices to ten decimals at most ("0.0119").
  */
+
+export type InvoiceStatus = 'DRAFT' | 'FINALIZED' | 'PAID' | 'VOID';
+
 export interface UsageView {
   segmentId: string;
   resourceId: string;
@@ -55,7 +62,7 @@ export interface InvoiceView {
   number: string | null;
   accountId: string;
   issuerId: string;
-  status: 'DRAFT' | 'FINALIZED' | 'PAID' | 'VOID';
+  status: InvoiceStatus;
   currency: string;
   periodStart: string;
   periodEnd: string;
@@ -69,5 +76,122 @@ export interface InvoiceView {
   creditNotes: CreditNoteView[];
 }
 
-/** billing's request-reply subjects (`billing.*`): what the gateway sends, and what comes back. */
-export interface BillingRequests {}
+/** A CSV export: a row per invoice line (RFC 4180, CRLF). */
+export interface InvoiceCsv {
+  csv: string;
+}
+
+/** What a month's close did: the drafts it made, and the accounts with usage billing has not heard of yet (drafted once it has). */
+export interface MonthClosed {
+  drafted: number;
+  unknownAccounts: string[];
+}
+
+export interface IssueCreditNoteInput {
+  invoiceId: string;
+  amount: string;
+  reason: string;
+}
+
+/** A plan's price in one list: the platform's, or a reseller's for its customers. */
+export interface PriceView {
+  sku: string;
+  currency: string;
+  /** The platform ('platform'), or the reseller whose list it comes from. */
+  ownerId: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+  stoppedHourlyPrice: string | null;
+  stoppedMonthlyPrice: string | null;
+}
+
+export interface SetPriceInput {
+  /** The reseller whose customers pay it; absent, null or 'platform' for the platform's list (ADMIN). */
+  accountId?: string | null;
+  /** Only for the platform's list: a reseller's list is in the reseller's currency. */
+  currency?: string;
+  planId: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+  stoppedHourlyPrice?: string | null;
+  stoppedMonthlyPrice?: string | null;
+}
+
+/** PER_SECOND: to the second, with a 60-second minimum per resource; PER_HOUR: every started hour. */
+export type PriceGranularity = 'PER_SECOND' | 'PER_HOUR';
+/** FULL: a stopped instance costs what a running one does; STOPPED_PRICE: its plan's stopped price. */
+export type StoppedBilling = 'FULL' | 'STOPPED_PRICE';
+
+export interface SetPriceListOptionsInput {
+  /** As in SetPriceInput: a reseller, or the platform's list in `currency`. */
+  accountId?: string | null;
+  currency?: string;
+  granularity: PriceGranularity;
+  stoppedBilling: StoppedBilling;
+}
+
+export interface PriceListOptionsView {
+  ownerId: string;
+  currency: string;
+  granularity: PriceGranularity;
+  stoppedBilling: StoppedBilling;
+}
+
+/** An account's standing in dunning: PAST_DUE since a payment failed, SUSPENDED once unpaid past the grace period. */
+export interface AccountStandingView {
+  accountId: string;
+  status: 'ACTIVE' | 'PAST_DUE' | 'SUSPENDED';
+  pastDueSince: string | null;
+}
+
+/** What a resource has cost so far this month, as its account's upcoming invoice rates it. */
+export interface ResourceCostView {
+  resourceId: string;
+  amount: string;
+  currency: string;
+}
+
+/** `billing.invoice.list`: a page of the invoices in the caller's scope, narrowed to one account or status. */
+export interface InvoiceListRequest extends Caller {
+  accountId?: string | null;
+  status?: InvoiceStatus | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+type ById = Caller & { id: string };
+
+/**
+ * billing's request-reply subjects (`billing.*`). A request of a tenant's data carries the caller's
+ * scope (Caller), and billing refuses one without it; the platform's price lists and currencies are
+ * for everyone.
+ */
+export interface BillingRequests {
+  /** The running month's invoice of an account, rated live; its id is the one the month's draft will have. */
+  'billing.invoice.upcoming': { request: Caller & { accountId: string }; reply: InvoiceView };
+  /** An invoice; the running month's (not drafted yet) is the upcoming one. */
+  'billing.invoice.get': { request: ById; reply: InvoiceView };
+  'billing.invoice.list': { request: InvoiceListRequest; reply: CountedPage<InvoiceView> };
+  /** Numbers a draft and freezes its lines, once its month has ended (CONFLICT before). */
+  'billing.invoice.finalize': { request: ById; reply: InvoiceView };
+  'billing.invoice.markPaid': { request: ById & { reference: string }; reply: InvoiceView };
+  'billing.invoice.void': { request: ById & { reason: string }; reply: InvoiceView };
+  'billing.invoice.csv': { request: ById; reply: InvoiceCsv };
+  /** Every invoice of a month (`YYYY-MM`) in the caller's scope, drafts included. */
+  'billing.invoice.csvOfMonth': { request: Caller & { month: string }; reply: InvoiceCsv };
+  /** The month-close job on demand: the platform's scope only (FORBIDDEN otherwise). */
+  'billing.invoice.closeMonth': { request: Caller & { month: string }; reply: MonthClosed };
+  'billing.creditNote.issue': { request: Caller & { input: IssueCreditNoteInput }; reply: CreditNoteView };
+  /** The prices an account pays now, per plan it can be billed for: its reseller's, else the platform's. */
+  'billing.price.list': { request: Caller & { accountId: string }; reply: PriceView[] };
+  'billing.price.set': { request: Caller & { input: SetPriceInput }; reply: PriceView };
+  'billing.price.setOptions': { request: Caller & { input: SetPriceListOptionsInput }; reply: PriceListOptionsView };
+  /** The currencies the platform has a price in: the ones an account may be opened in. */
+  'billing.price.currencies': { request: Record<string, never>; reply: string[] };
+  /** The platform's prices now in a currency (what it charges a reseller there). */
+  'billing.price.platform': { request: { currency: string }; reply: PriceView[] };
+  /** The dunning standing of several accounts at once; those outside the scope are left out. */
+  'billing.account.standing': { request: Caller & { ids: string[] }; reply: AccountStandingView[] };
+  /** Many resources' cost this month so far (at most 500); a resource not metered yet, or outside the scope, is left out. */
+  'billing.resource.costsToDate': { request: Caller & { resourceIds: string[] }; reply: ResourceCostView[] };
+}
