@@ -12,8 +12,12 @@ import { createPool, EventStore } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createServiceDatabase } from '#libs/testing';
 import { billingEventStore } from '../../apps/billing/src/billing.event-store.js';
+import { Dunning } from '../../apps/billing/src/accounts/dunning.js';
+import { InvoiceFinalization } from '../../apps/billing/src/invoices/invoice-finalization.js';
+import { InvoiceQueries } from '../../apps/billing/src/invoices/invoice-queries.js';
 import { InvoiceRating } from '../../apps/billing/src/invoices/invoice-rating.js';
-import { Invoices } from '../../apps/billing/src/invoices/invoices.js';
+import { InvoicesRepository } from '../../apps/billing/src/invoices/invoices.repository.js';
+import { MonthClose } from '../../apps/billing/src/invoices/month-close.js';
 import { parseMinor } from '../../apps/billing/src/money/money.js';
 import { Prices } from '../../apps/billing/src/prices/prices.js';
 import { monthOf } from '../../apps/billing/src/rating/rating.js';
@@ -146,7 +150,12 @@ try {
   const store = new EventStore(pool, billingEventStore.service, billingEventStore.projections);
   const prices = new Prices(pool, store);
   await prices.seed();
-  const invoices = new Invoices(pool, store, new InvoiceRating(prices));
+  // As billing.module.ts wires them.
+  const repository = new InvoicesRepository(pool);
+  const rating = new InvoiceRating(prices);
+  const queries = new InvoiceQueries(pool, repository, rating);
+  const monthClose = new MonthClose(pool, store, repository);
+  const finalization = new InvoiceFinalization(pool, store, repository, rating, queries, new Dunning(pool, store, repository));
 
   const generating = process.hrtime.bigint();
   await generate();
@@ -163,7 +172,7 @@ try {
   // (a) The month close: one draft per account with usage, reseller or not.
   const closing = process.hrtime.bigint();
   const stopClosing = memorySampler();
-  const closed = await invoices.closeMonth(period, metadata());
+  const closed = await monthClose.closeMonth(period, metadata());
   const closeMemory = stopClosing();
   const closeSeconds = secondsSince(closing);
   if (closed.drafted !== ACCOUNTS) fail(`closeMonth drafted ${closed.drafted} invoices, expected ${ACCOUNTS}`);
@@ -180,7 +189,7 @@ try {
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next < drafts.length) {
       const { id } = drafts[next++];
-      const invoice = await invoices.finalize(id, { accountIds: PLATFORM_SCOPE }, metadata());
+      const invoice = await finalization.finalize(id, { accountIds: PLATFORM_SCOPE }, metadata());
       totalMinor += parseMinor(invoice.total, 'total', invoice.currency);
       linesReturned += invoice.lines.length;
     }

@@ -4,36 +4,71 @@ import { EventStore } from '#libs/event-store';
 import { type DatabaseConfig, EventSourcingModule, PG_POOL } from '#libs/event-sourcing';
 import { platformImports, type ServiceConfig } from '#libs/platform';
 import { AccountsController } from './accounts/accounts.controller.js';
+import { Dunning } from './accounts/dunning.js';
+import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
 import { billingEventStore } from './billing.event-store.js';
-import { BillingJobs } from './invoices/billing-jobs.js';
+import { BillingJobs } from './billing-jobs.js';
+import { InvoiceFinalization } from './invoices/invoice-finalization.js';
+import { InvoiceQueries } from './invoices/invoice-queries.js';
 import { InvoiceRating } from './invoices/invoice-rating.js';
-import { Invoices } from './invoices/invoices.js';
 import { InvoicesController } from './invoices/invoices.controller.js';
+import { InvoicesRepository } from './invoices/invoices.repository.js';
+import { MonthClose } from './invoices/month-close.js';
 import { MeteringConsumer } from './metering/metering.consumer.js';
 import { Prices } from './prices/prices.js';
 import { PricesController } from './prices/prices.controller.js';
-import { STRIPE_SETTINGS, StripeSync, StripeWebhookController, stripeSettings } from './stripe/stripe-sync.js';
+import { createStripeClient, STRIPE } from './stripe/stripe-client.js';
+import { StripeSync } from './stripe/stripe-sync.js';
+import { StripeWebhookController } from './stripe/stripe-webhook.controller.js';
 
-/** The billing service: metering, rating, invoices, Stripe. */
+/**
+ * The billing service, wired here and nowhere else: its configuration, read once by main.ts; the
+ * capabilities (plain classes, made by the factories below); the controllers that answer for them;
+ * and the consumers and jobs, which start and stop with the application.
+ */
 @Module({})
 export class BillingModule {
-  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
+  static forRoot(service: ServiceConfig, database: DatabaseConfig, config: BillingConfig): DynamicModule {
     return {
       module: BillingModule,
-      imports: [...platformImports(config), EventSourcingModule.forService(billingEventStore, database)],
+      imports: [...platformImports(service), EventSourcingModule.forService(billingEventStore, database)],
       controllers: [AccountsController, InvoicesController, PricesController, StripeWebhookController],
       providers: [
+        { provide: BILLING_CONFIG, useValue: config },
+        { provide: STRIPE, useFactory: () => (config.stripe ? createStripeClient(config.stripe.secretKey, config.stripe.server) : null) },
         {
           provide: Prices,
           inject: [PG_POOL, EventStore],
+          // A first start has prices to rate with before anything asks.
           useFactory: async (pool: pg.Pool, store: EventStore) => {
             const prices = new Prices(pool, store);
             await prices.seed();
             return prices;
           },
         },
-        { provide: Invoices, inject: [PG_POOL, EventStore, Prices], useFactory: (pool: pg.Pool, store: EventStore, prices: Prices) => new Invoices(pool, store, new InvoiceRating(prices)) },
-        { provide: STRIPE_SETTINGS, useFactory: () => stripeSettings() },
+        { provide: InvoiceRating, inject: [Prices], useFactory: (prices: Prices) => new InvoiceRating(prices) },
+        { provide: InvoicesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InvoicesRepository(pool) },
+        {
+          provide: InvoiceQueries,
+          inject: [PG_POOL, InvoicesRepository, InvoiceRating],
+          useFactory: (pool: pg.Pool, invoices: InvoicesRepository, rating: InvoiceRating) => new InvoiceQueries(pool, invoices, rating),
+        },
+        {
+          provide: Dunning,
+          inject: [PG_POOL, EventStore, InvoicesRepository],
+          useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository) => new Dunning(pool, store, invoices),
+        },
+        {
+          provide: InvoiceFinalization,
+          inject: [PG_POOL, EventStore, InvoicesRepository, InvoiceRating, InvoiceQueries, Dunning],
+          useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository, rating: InvoiceRating, queries: InvoiceQueries, dunning: Dunning) =>
+            new InvoiceFinalization(pool, store, invoices, rating, queries, dunning),
+        },
+        {
+          provide: MonthClose,
+          inject: [PG_POOL, EventStore, InvoicesRepository],
+          useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository) => new MonthClose(pool, store, invoices),
+        },
         MeteringConsumer,
         BillingJobs,
         StripeSync,

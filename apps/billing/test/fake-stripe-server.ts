@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
+import type { StripeServer } from '../src/billing.config.js';
 
 export type FakeStripeFailure =
   /**
@@ -26,8 +27,10 @@ export interface FakeStripeRequest {
 
 /** A running fake of Stripe's HTTP API, for tests (see `startFakeStripeServer`). */
 export interface FakeStripe {
-  /** e.g. http://127.0.0.1:41234, for `createStripeClient(key, url)`. */
+  /** e.g. http://127.0.0.1:41234, for billing's STRIPE_API_BASE. */
   url: string;
+  /** The same, for `createStripeClient(key, server)`. */
+  server: StripeServer;
   requests: FakeStripeRequest[];
   created(kind: FakeStripeKind): number;
   /**
@@ -275,6 +278,7 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    server: { host: '127.0.0.1', port, protocol: 'http' },
     requests,
     created: (kind) => counts[kind],
     failNext(n, mode, matching) {

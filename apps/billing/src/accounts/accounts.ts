@@ -19,8 +19,8 @@ const ACCOUNT_COLUMNS = `a.id, a.name, a.kind, a.parent_id AS "parentId", a.curr
 
 /** Billing's copy of identity's accounts, kept by a durable consumer of the IDENTITY stream. */
 export class Accounts {
+  /** Records identity's AccountCreated (the consumer's only event type). */
   static async record(event: EventEnvelope, tx: Sql): Promise<void> {
-    if (event.type !== 'AccountCreated') return;
     const a = event.data as IdentityEvents['AccountCreated'];
     await tx.query(
       `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -32,6 +32,12 @@ export class Accounts {
   static async find(sql: Sql, accountId: string): Promise<BillingAccount | null> {
     const { rows } = await sql.query<BillingAccount>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`, [accountId]);
     return rows[0] ?? null;
+  }
+
+  /** The ids of the accounts billing knows, of those listed (null: every one). */
+  static async idsIn(sql: Sql, accounts: string[] | null): Promise<string[]> {
+    const { rows } = await sql.query<{ id: string }>('SELECT id FROM accounts WHERE $1::text[] IS NULL OR id = ANY($1)', [accounts]);
+    return rows.map((row) => row.id);
   }
 
   /** The account, or NOT_FOUND when billing does not know it or the caller may not see it. */

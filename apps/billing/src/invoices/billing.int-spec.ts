@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, type CreditNoteView, type EventEnvelope, type InvoiceLineView, type InvoiceView, SYSTEM_ACTOR } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BillingRequests, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
-import { type Page, type ServiceClient } from '#libs/messaging';
+import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
   type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
@@ -12,7 +12,7 @@ import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../..
 import { billingEventStore } from '../billing.event-store.js';
 import { productMinor } from '../money/money.js';
 import { priceListStreamId } from '../prices/price-list.decider.js';
-import { numberPrefix } from './invoices.js';
+import { numberPrefix } from './invoice-finalization.js';
 
 const WEBHOOK_SECRET = 'whsec_awan_test';
 
@@ -58,12 +58,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
   const reseller = { id: randomUUID(), name: 'Acme Hosting' };
   const customer = { id: randomUUID(), name: 'Cafe Blue' };
   const direct = { id: randomUUID(), name: 'Direct Ltd' };
-  const admin = {};
-  const tree = { accountIds: [reseller.id, customer.id] };
+  const admin: Scope = { accountIds: PLATFORM_SCOPE };
+  const tree: Scope = { accountIds: [reseller.id, customer.id] };
   /** The direct customer's VM, MONTHLY from 16 September. */
   let vm: EventEnvelope[];
-  const request = <T>(subject: string, payload: unknown) => client.request<T>(`billing.${subject}`, payload, 30_000);
-  const invoicesOf = (accountId: string) => request<Page<InvoiceView> & { totalCount: number }>('invoice.list', { ...admin, accountId }).then((p) => p.edges.map((e) => e.node));
+  const call = <S extends keyof BillingRequests>(subject: S, request: RequestOf<S>) => client.call(subject, request, 30_000);
+  const invoicesOf = (accountId: string) => call('billing.invoice.list', { ...admin, accountId }).then((p) => p.edges.map((e) => e.node));
   const septemberInvoice = async (accountId: string) => (await invoicesOf(accountId)).find((i) => i.periodStart === '2026-09-01T00:00:00.000Z')!;
   const publishAll = async (service: string, events: EventEnvelope[]) => {
     for (const event of events) await publishEvent(nats.nats, service, event);
@@ -85,7 +85,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       // that usage's adjustments from the upcoming invoices to October's drafts, at a moment of its choosing.
       INVOICE_CLOSE_AFTER_MINUTES: String(120 * 24 * 60),
     });
-    await waitFor(() => client.request('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
+    await waitFor(() => client.call('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
     const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string) =>
       eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate });
     await publishAll('identity', [
@@ -93,7 +93,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       account(customer, 'CUSTOMER', reseller.id, 'EUR', '0.19'),
       account(direct, 'CUSTOMER', null, 'USD', '0'),
     ]);
-    await waitFor(() => request('price.list', { accountId: customer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
+    await waitFor(() => call('billing.price.list', { ...tree, accountId: customer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
     // The reseller's price list as it was before this test: ct-512m at 0.01 an hour since August.
     const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
     await new EventStore(pool, billingEventStore.service, billingEventStore.projections).append(
@@ -115,10 +115,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
 
   it('invoices a month of usage at the reseller\'s and the platform\'s prices in force then, however the events arrive', async () => {
     // The reseller raises its price today: September stays at the 0.01 in force then.
-    const price = await request<{ hourlyPrice: string }>('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0200', monthlyPrice: '12.00' } });
+    const price = await call('billing.price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.0200', monthlyPrice: '12.00' } });
     expect(price).toMatchObject({ hourlyPrice: '0.02', ownerId: reseller.id, currency: 'EUR' });
-    expect(await failureOf<AppError>(request('price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
-    expect(await failureOf<AppError>(request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
+    // A request that does not say whose it is is refused, never answered with everyone's.
+    expect(await failureOf<AppError>(client.call('billing.invoice.list', {} as RequestOf<'billing.invoice.list'>))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await failureOf<AppError>(call('billing.price.set', { accountIds: [customer.id], input: { planId: 'ct-512m', hourlyPrice: '0', monthlyPrice: '0', currency: 'EUR' } }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await failureOf<AppError>(call('billing.price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-512m', hourlyPrice: '0.1.0', monthlyPrice: '5' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.hourlyPrice'),
     });
 
@@ -153,7 +155,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     }
 
     const closed = await waitFor(async () => {
-      await request('invoice.closeMonth', { ...admin, month: '2026-09' });
+      await call('billing.invoice.closeMonth', { ...admin, month: '2026-09' });
       const drafts = await Promise.all([customer.id, reseller.id, direct.id].map(septemberInvoice));
       return drafts.every((d) => d) && drafts[0].total === '0.57' && drafts[2].total === '3.54' ? drafts : undefined;
     }, 60_000, `the September drafts\n${billing.output().slice(-3000)}`);
@@ -180,35 +182,35 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     for (const invoice of closed) for (const l of invoice.lines) expect([l.description, addsUp(l, invoice.currency)]).toEqual([l.description, true]);
 
     // Another tenant's invoice does not exist for it.
-    expect(await failureOf<AppError>(request('invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await failureOf<AppError>(call('billing.invoice.get', { accountIds: [direct.id], id: ofCustomer.id }))).toMatchObject({ code: 'NOT_FOUND' });
     // Closing the month again drafts nothing more.
-    expect(await request('invoice.closeMonth', { ...admin, month: '2026-09' })).toMatchObject({ drafted: 0 });
+    expect(await call('billing.invoice.closeMonth', { ...admin, month: '2026-09' })).toMatchObject({ drafted: 0 });
   });
 
   it('finalizes with gapless numbers per issuer, never changes a finalized invoice, and bills late usage as an adjustment', async () => {
     const [ofCustomer, ofReseller, ofDirect] = await Promise.all([customer.id, reseller.id, direct.id].map(septemberInvoice));
-    const finalized = await request<InvoiceView>('invoice.finalize', { ...tree, id: ofCustomer.id });
+    const finalized = await call('billing.invoice.finalize', { ...tree, id: ofCustomer.id });
     expect(finalized).toMatchObject({ status: 'FINALIZED', number: `${numberPrefix(reseller)}-2026-000001`, total: '0.57', issuedAt: expect.any(String) });
     const platformNumbers = [
-      (await request<InvoiceView>('invoice.finalize', { ...admin, id: ofReseller.id })).number!,
-      (await request<InvoiceView>('invoice.finalize', { ...admin, id: ofDirect.id })).number!,
+      (await call('billing.invoice.finalize', { ...admin, id: ofReseller.id })).number!,
+      (await call('billing.invoice.finalize', { ...admin, id: ofDirect.id })).number!,
     ];
     expect(platformNumbers[0]).toMatch(/^AWN-2026-\d{6}$/);
     expect(Number(platformNumbers[1].slice(-6))).toBe(Number(platformNumbers[0].slice(-6)) + 1);
-    expect(await failureOf<AppError>(request('invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
+    expect(await failureOf<AppError>(call('billing.invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
 
     // Two hours of September usage arrive after the invoice was finalized.
     await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [
       ['2026-09-20T07:59:58Z', 'InstanceScheduled'], ['2026-09-20T08:00:00Z', 'InstanceStarted'], ['2026-09-20T10:00:00Z', 'InstanceDeleted'],
     ]));
     const upcoming = await waitFor(async () => {
-      const invoice = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+      const invoice = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
       // Until the deletion arrives too, the late instance is still running in September.
       return invoice.lines.some((l) => l.description.startsWith('Adjustment for September 2026') && l.amount === '0.02') ? invoice : undefined;
     }, 30_000, 'the late usage on the upcoming invoice');
     expect(upcoming.lines.find((l) => l.description.startsWith('Adjustment'))).toMatchObject({ amount: '0.02', periodStart: '2026-09-01T00:00:00.000Z' });
-    expect(await request('invoice.get', { ...tree, id: ofCustomer.id })).toEqual(finalized);
-    const resellerUpcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
+    expect(await call('billing.invoice.get', { ...tree, id: ofCustomer.id })).toEqual(finalized);
+    const resellerUpcoming = await call('billing.invoice.upcoming', { ...tree, accountId: reseller.id });
     expect(resellerUpcoming.lines.find((l) => l.description.startsWith('Adjustment'))).toMatchObject({ amount: '0.01' });
 
     // The direct customer's VM was resized on 23 September, and the event comes late: 7 days less a minute of vm-1g
@@ -216,7 +218,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     // back and the month billed again, each line adding up.
     await publishEvent(nats.nats, 'compute', eventEnvelope(vm[0].streamId, 'InstanceResized', 4, { fromPlanId: 'vm-1g', toPlanId: 'vm-2g' }, '2026-09-23T00:00:00Z'));
     const adjusted = await waitFor(async () => {
-      const invoice = await request<InvoiceView>('invoice.upcoming', { ...admin, accountId: direct.id });
+      const invoice = await call('billing.invoice.upcoming', { ...admin, accountId: direct.id });
       const lines = invoice.lines.filter((l) => l.description.startsWith('Adjustment for September 2026'));
       return lines.length === 3 ? lines : undefined;
     }, 30_000, 'the resize as an adjustment');
@@ -230,25 +232,25 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
 
   it('issues credit notes up to what is left, marks paid, refuses to void a paid invoice, and exports CSV', async () => {
     const invoice = await septemberInvoice(customer.id);
-    expect(await failureOf<AppError>(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.58', reason: 'goodwill' } }))).toMatchObject({
+    expect(await failureOf<AppError>(call('billing.creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.58', reason: 'goodwill' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.amount'),
     });
-    const note = await request<CreditNoteView>('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.50', reason: 'goodwill' } });
+    const note = await call('billing.creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.50', reason: 'goodwill' } });
     expect(note).toMatchObject({ number: `${numberPrefix(reseller)}-CN-2026-000001`, amount: '0.50', currency: 'EUR' });
-    expect(await failureOf<AppError>(request('creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.08', reason: 'more' } }))).toMatchObject({
+    expect(await failureOf<AppError>(call('billing.creditNote.issue', { ...tree, input: { invoiceId: invoice.id, amount: '0.08', reason: 'more' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('0.07 EUR left'),
     });
 
-    const paid = await request<InvoiceView>('invoice.markPaid', { ...tree, id: invoice.id, reference: 'bank-2026-10-04-17' });
+    const paid = await call('billing.invoice.markPaid', { ...tree, id: invoice.id, reference: 'bank-2026-10-04-17' });
     expect(paid).toMatchObject({ status: 'PAID', paymentReference: 'bank-2026-10-04-17', paidAt: expect.any(String), creditNotes: [expect.objectContaining({ id: note.id })] });
-    expect(await failureOf<AppError>(request('invoice.void', { ...tree, id: invoice.id, reason: 'oops' }))).toMatchObject({ code: 'CONFLICT' });
+    expect(await failureOf<AppError>(call('billing.invoice.void', { ...tree, id: invoice.id, reason: 'oops' }))).toMatchObject({ code: 'CONFLICT' });
 
-    const { csv } = await request<{ csv: string }>('invoice.csv', { ...tree, id: invoice.id });
+    const { csv } = await call('billing.invoice.csv', { ...tree, id: invoice.id });
     const [header, row] = csv.trim().split('\r\n');
     expect(header.split(',')).toEqual(expect.arrayContaining(['invoice_number', 'line_id', 'description', 'amount', 'invoice_total']));
     expect(row).toContain(paid.number!);
     expect(row).toContain(',0.48,');
-    const { csv: month } = await request<{ csv: string }>('invoice.csvOfMonth', { ...tree, month: '2026-09' });
+    const { csv: month } = await call('billing.invoice.csvOfMonth', { ...tree, month: '2026-09' });
     expect(month).toContain(paid.number!);
     expect(month).not.toContain(direct.id); // the reseller's tree only
   });
@@ -259,12 +261,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(stripe.objects('invoiceitems').filter((i) => i.invoice === pushed.id).map((i) => i.amount).sort()).toEqual([300, 54]);
     expect(stripe.objects('invoices').filter((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoice.id)).toHaveLength(1);
 
-    const sdk = createStripeClient('sk_test_awan', stripe.url);
+    const sdk = createStripeClient('sk_test_awan', stripe.server);
     const webhook = (payload: string, signature: string) =>
       fetch(`http://127.0.0.1:${port}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload });
     const event = (type: string) => JSON.stringify({ id: `evt_${randomUUID()}`, object: 'event', type, data: { object: { ...pushed, object: 'invoice' } } });
     expect((await webhook(event('invoice.paid'), 't=1,v1=forged')).status).toBe(400);
-    expect((await request<InvoiceView>('invoice.get', { ...admin, id: invoice.id })).status).toBe('FINALIZED');
+    expect((await call('billing.invoice.get', { ...admin, id: invoice.id })).status).toBe('FINALIZED');
 
     const jsm = await jetstreamManager(nats.nats);
     const standing = async () => {
@@ -283,7 +285,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const failed = event('invoice.payment_failed');
     expect((await webhook(failed, signStripeWebhook(sdk, failed, WEBHOOK_SECRET))).status).toBe(200);
     // PAST_DUE at once; SUSPENDED after the 2-second grace period (compute stops the instances on that event).
-    const statusOf = async () => (await request<{ status: string }[]>('account.standing', { ids: [direct.id] }))[0].status;
+    const statusOf = async () => (await call('billing.account.standing', { ...admin, ids: [direct.id] }))[0].status;
     await waitFor(async () => (await statusOf()) === 'SUSPENDED', 30_000, 'the suspension');
     expect(await standing()).toEqual(['AccountPastDue', 'AccountSuspended']);
 
@@ -292,12 +294,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect((await webhook(paid, signStripeWebhook(sdk, paid, WEBHOOK_SECRET))).status).toBe(200); // Stripe delivers at least once
     await waitFor(async () => (await statusOf()) === 'ACTIVE', 30_000, 'the reinstatement');
     await waitFor(async () => ((await standing()).join() === 'AccountPastDue,AccountSuspended,AccountReinstated' ? true : undefined), 30_000, 'AccountReinstated published');
-    expect(await request('invoice.get', { ...admin, id: invoice.id })).toMatchObject({ status: 'PAID', paymentReference: `stripe:${pushed.id}` });
+    expect(await call('billing.invoice.get', { ...admin, id: invoice.id })).toMatchObject({ status: 'PAID', paymentReference: `stripe:${pushed.id}` });
   });
   it('rates each second at the price in force then: a line per plan and price, each adding up, the platform\'s price before the reseller set one', async () => {
     const setPrice = async (hourlyPrice: string) => {
       const before = Date.now();
-      await request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-2g', hourlyPrice, monthlyPrice: '20000' } });
+      await call('billing.price.set', { ...tree, input: { accountId: reseller.id, planId: 'ct-2g', hourlyPrice, monthlyPrice: '20000' } });
       return { before, after: Date.now() };
     };
     const at = (ms: number) => new Date(ms).toISOString();
@@ -320,7 +322,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
 
     const linesOf = (invoice: InvoiceView) => invoice.lines.filter((l) => l.resourceId === instanceId);
     const upcoming = await waitFor(async () => {
-      const invoice = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+      const invoice = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
       return linesOf(invoice).some((l) => l.sku === 'ct-4g') ? invoice : undefined;
     }, 30_000, 'the resized instance on the upcoming invoice');
     const lines = linesOf(upcoming);
@@ -336,47 +338,51 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(seconds[1]).toBeLessThanOrEqual(Math.ceil((raise.after - first.before) / 1000) + 1);
     expect(seconds.reduce((a, b) => a + b, 0)).toBe(Math.floor(Date.parse(events.at(-1)!.occurredAt) / 1000) - Math.floor(startedAt / 1000));
     // Its cost to date is what its lines add up to.
-    const [cost] = await request<{ amount: string }[]>('resource.costsToDate', { ...tree, resourceIds: [instanceId] });
+    const [cost] = await call('billing.resource.costsToDate', { ...tree, resourceIds: [instanceId] });
     expect(productMinor('1', cost.amount, 'EUR')).toBe(lines.reduce((sum, l) => sum + productMinor('1', l.amount, 'EUR'), 0n));
 
     // The platform bills the reseller for it at the platform's prices, whatever the reseller charges.
-    const ofReseller = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: reseller.id });
+    const ofReseller = await call('billing.invoice.upcoming', { ...tree, accountId: reseller.id });
     expect(linesOf(ofReseller).map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-4g', '0.0238']]);
   });
 
   it('lists the plans an account can be billed for: its reseller\'s price, else the platform\'s, and only what the platform prices in its currency', async () => {
-    await request('price.set', { ...tree, input: { accountId: reseller.id, planId: 'custom-1', hourlyPrice: '1.00', monthlyPrice: '100.00' } });
-    const list = await request<{ sku: string; ownerId: string; hourlyPrice: string }[]>('price.list', { ...tree, accountId: customer.id });
+    await call('billing.price.set', { ...tree, input: { accountId: reseller.id, planId: 'custom-1', hourlyPrice: '1.00', monthlyPrice: '100.00' } });
+    const list = await call('billing.price.list', { ...tree, accountId: customer.id });
     const bySku = new Map(list.map((p) => [p.sku, p]));
     expect(bySku.get('ct-2g')).toMatchObject({ ownerId: reseller.id, hourlyPrice: '72.00' });
     // A plan the reseller set no price for: its customers pay the platform's.
     expect(bySku.get('vm-1g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0089' });
     // A plan the platform has no price for in EUR cannot be billed to the reseller, so its customers cannot have it.
     expect(bySku.has('custom-1')).toBe(false);
-    const platform = await request<{ sku: string; ownerId: string; hourlyPrice: string; currency: string }[]>('price.platform', { currency: 'EUR' });
+    const platform = await call('billing.price.platform', { currency: 'EUR' });
     expect(platform.find((p) => p.sku === 'ct-2g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0119', currency: 'EUR' });
-    expect(await failureOf<AppError>(request('price.platform', { currency: 'euro' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('currency') });
+    expect(await failureOf<AppError>(call('billing.price.platform', { currency: 'euro' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('currency') });
 
-    expect(await request('price.currencies', {})).toEqual(['EUR', 'USD']);
-    await request('price.set', { ...admin, input: { planId: 'ct-512m', currency: 'GBP', hourlyPrice: '0.0025', monthlyPrice: '1.70' } });
-    expect(await request('price.currencies', {})).toEqual(['EUR', 'GBP', 'USD']);
-    expect(await failureOf<AppError>(request('price.set', { ...admin, input: { planId: 'ct-1g', currency: 'GBP', hourlyPrice: '2.00', monthlyPrice: '1.99' } }))).toMatchObject({
+    expect(await call('billing.price.currencies', {})).toEqual(['EUR', 'USD']);
+    await call('billing.price.set', { ...admin, input: { planId: 'ct-512m', currency: 'GBP', hourlyPrice: '0.0025', monthlyPrice: '1.70' } });
+    expect(await call('billing.price.currencies', {})).toEqual(['EUR', 'GBP', 'USD']);
+    expect(await failureOf<AppError>(call('billing.price.set', { ...admin, input: { planId: 'ct-1g', currency: 'GBP', hourlyPrice: '2.00', monthlyPrice: '1.99' } }))).toMatchObject({
       code: 'BAD_USER_INPUT', message: expect.stringContaining('input.monthlyPrice'),
     });
   });
 
   it('refuses to finalize, pay, void or credit the running month\'s invoice before the month ends, naming when it ends', async () => {
-    const upcoming = await request<InvoiceView>('invoice.upcoming', { ...tree, accountId: customer.id });
+    const upcoming = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
     const ends = upcoming.periodEnd;
-    expect(await failureOf<AppError>(request('invoice.finalize', { ...tree, id: upcoming.id }))).toMatchObject({
+    expect(await failureOf<AppError>(call('billing.invoice.finalize', { ...tree, id: upcoming.id }))).toMatchObject({
       code: 'CONFLICT', message: `cannot finalize the invoice of ${upcoming.periodStart.slice(0, 7)} before its month ends, at ${ends}`,
     });
-    for (const [subject, payload] of [['invoice.markPaid', { id: upcoming.id, reference: 'r' }], ['invoice.void', { id: upcoming.id, reason: 'r' }],
-      ['creditNote.issue', { input: { invoiceId: upcoming.id, amount: '0.01', reason: 'r' } }]] as const) {
-      expect(await failureOf<AppError>(request(subject, { ...tree, ...payload }))).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(ends) });
+    const changes = [
+      () => call('billing.invoice.markPaid', { ...tree, id: upcoming.id, reference: 'r' }),
+      () => call('billing.invoice.void', { ...tree, id: upcoming.id, reason: 'r' }),
+      () => call('billing.creditNote.issue', { ...tree, input: { invoiceId: upcoming.id, amount: '0.01', reason: 'r' } }),
+    ];
+    for (const change of changes) {
+      expect(await failureOf<AppError>(change())).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining(ends) });
     }
     // Nothing was invoiced: the month's usage is still the upcoming invoice's, under the same id.
-    expect(await request<InvoiceView>('invoice.get', { ...tree, id: upcoming.id })).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null });
+    expect(await call('billing.invoice.get', { ...tree, id: upcoming.id })).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null });
     expect((await invoicesOf(customer.id)).map((i) => i.periodStart)).toEqual(['2026-09-01T00:00:00.000Z']);
   });
 });

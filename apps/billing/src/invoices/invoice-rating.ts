@@ -7,6 +7,7 @@ import { SEGMENT_COLUMNS, segmentOf } from '../metering/metering.js';
 import { formatMinor, formatScaled, fractionOf, parseDecimal, parseMinor, productMinor, scaledOfMinor } from '../money/money.js';
 import type { Prices } from '../prices/prices.js';
 import { monthOf, rateResource, taxOf, type Period, type PriceBook, type RatedLine, type RatedResource } from '../rating/rating.js';
+import { iso } from './calendar.js';
 
 export interface RatedInvoice {
   lines: InvoiceLineView[];
@@ -17,7 +18,6 @@ export interface RatedInvoice {
   adjustedMonths: string[];
 }
 
-const iso = (second: number) => new Date(second * 1000).toISOString();
 const MONTH_NAME = new Intl.DateTimeFormat('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
 /** A stable uuid for a line, from what it is: the same line rated twice has the same id. */

@@ -1,70 +1,75 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { AppError, type Caller } from '#libs/contracts';
-import { isPlatformWide, metadataOf, scopeOf } from '#libs/messaging';
-import { Invoices, parseMonth, type InvoiceListFilter } from './invoices.js';
-
-type ById = Caller & { id: string };
+import { Payload } from '@nestjs/microservices';
+import { AppError, type RequestOf } from '#libs/contracts';
+import { Handles, isPlatformWide, metadataOf, scopeOf } from '#libs/messaging';
+import { parseMonth } from './calendar.js';
+import { InvoiceFinalization } from './invoice-finalization.js';
+import { InvoiceQueries } from './invoice-queries.js';
+import { MonthClose } from './month-close.js';
 
 /** `billing.invoice.*` and `billing.creditNote.issue` for the gateway; the caller's scope is the accounts it may see. */
 @Controller()
 export class InvoicesController {
-  constructor(private readonly invoices: Invoices) {}
+  constructor(
+    private readonly queries: InvoiceQueries,
+    private readonly finalization: InvoiceFinalization,
+    private readonly monthClose: MonthClose,
+  ) {}
 
-  @MessagePattern('billing.invoice.upcoming')
-  upcoming(@Payload() payload: Caller & { accountId: string }) {
-    return this.invoices.upcoming(payload?.accountId, scopeOf(payload));
+  @Handles('billing.invoice.upcoming')
+  upcoming(@Payload() payload: RequestOf<'billing.invoice.upcoming'>) {
+    return this.queries.upcoming(payload?.accountId, scopeOf(payload));
   }
 
-  @MessagePattern('billing.resource.costsToDate')
-  costsToDate(@Payload() payload: Caller & { resourceIds: string[] }) {
-    return this.invoices.costsToDate(payload?.resourceIds, scopeOf(payload));
+  @Handles('billing.resource.costsToDate')
+  costsToDate(@Payload() payload: RequestOf<'billing.resource.costsToDate'>) {
+    return this.queries.costsToDate(payload?.resourceIds, scopeOf(payload));
   }
 
-  @MessagePattern('billing.invoice.get')
-  get(@Payload() payload: ById) {
-    return this.invoices.get(payload?.id, scopeOf(payload));
+  @Handles('billing.invoice.get')
+  get(@Payload() payload: RequestOf<'billing.invoice.get'>) {
+    return this.queries.get(payload?.id, scopeOf(payload));
   }
 
-  @MessagePattern('billing.invoice.list')
-  list(@Payload() payload: InvoiceListFilter) {
-    return this.invoices.list({ ...payload, ...scopeOf(payload) });
+  @Handles('billing.invoice.list')
+  list(@Payload() payload: RequestOf<'billing.invoice.list'>) {
+    return this.queries.list(payload, scopeOf(payload));
   }
 
-  @MessagePattern('billing.invoice.finalize')
-  finalize(@Payload() payload: ById) {
-    return this.invoices.finalize(payload?.id, scopeOf(payload), metadataOf(payload));
+  @Handles('billing.invoice.finalize')
+  finalize(@Payload() payload: RequestOf<'billing.invoice.finalize'>) {
+    return this.finalization.finalize(payload?.id, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('billing.invoice.markPaid')
-  markPaid(@Payload() payload: ById & { reference: string }) {
-    return this.invoices.markPaid(payload?.id, payload?.reference, scopeOf(payload), metadataOf(payload));
+  @Handles('billing.invoice.markPaid')
+  markPaid(@Payload() payload: RequestOf<'billing.invoice.markPaid'>) {
+    return this.finalization.markPaid(payload?.id, payload?.reference, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('billing.invoice.void')
-  void(@Payload() payload: ById & { reason: string }) {
-    return this.invoices.void(payload?.id, payload?.reason, scopeOf(payload), metadataOf(payload));
+  @Handles('billing.invoice.void')
+  void(@Payload() payload: RequestOf<'billing.invoice.void'>) {
+    return this.finalization.void(payload?.id, payload?.reason, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('billing.creditNote.issue')
-  issueCreditNote(@Payload() payload: Caller & { input: { invoiceId: string; amount: string; reason: string } }) {
-    return this.invoices.issueCreditNote(payload?.input, scopeOf(payload), metadataOf(payload));
+  @Handles('billing.creditNote.issue')
+  issueCreditNote(@Payload() payload: RequestOf<'billing.creditNote.issue'>) {
+    return this.finalization.issueCreditNote(payload?.input, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('billing.invoice.csv')
-  async csv(@Payload() payload: ById) {
-    return { csv: await this.invoices.csv(payload?.id, scopeOf(payload)) };
+  @Handles('billing.invoice.csv')
+  async csv(@Payload() payload: RequestOf<'billing.invoice.csv'>) {
+    return { csv: await this.queries.csv(payload?.id, scopeOf(payload)) };
   }
 
-  @MessagePattern('billing.invoice.csvOfMonth')
-  async csvOfMonth(@Payload() payload: Caller & { month: string }) {
-    return { csv: await this.invoices.csvOfMonth(payload?.month, scopeOf(payload)) };
+  @Handles('billing.invoice.csvOfMonth')
+  async csvOfMonth(@Payload() payload: RequestOf<'billing.invoice.csvOfMonth'>) {
+    return { csv: await this.queries.csvOfMonth(payload?.month, scopeOf(payload)) };
   }
 
   /** The month-close job on demand (an operator, or a test); the job runs it by itself once a month has ended. */
-  @MessagePattern('billing.invoice.closeMonth')
-  closeMonth(@Payload() payload: Caller & { month: string }) {
+  @Handles('billing.invoice.closeMonth')
+  closeMonth(@Payload() payload: RequestOf<'billing.invoice.closeMonth'>) {
     if (!isPlatformWide(scopeOf(payload))) throw new AppError('FORBIDDEN', 'only ADMIN closes a month');
-    return this.invoices.closeMonth(parseMonth(payload?.month, 'month'), metadataOf(payload));
+    return this.monthClose.closeMonth(parseMonth(payload?.month, 'month'), metadataOf(payload));
   }
 }

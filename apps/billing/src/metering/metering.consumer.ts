@@ -5,7 +5,7 @@ import { EventConsumer, EventStore, type ConsumerOptions } from '#libs/event-sto
 import { PG_POOL } from '#libs/event-sourcing';
 import { NATS_CONNECTION } from '#libs/platform';
 import { Accounts } from '../accounts/accounts.js';
-import { Metering } from './metering.js';
+import { METERED_EVENT_TYPES, Metering } from './metering.js';
 
 /**
  * What billing learns from the other services, each through its own durable consumer with an
@@ -19,15 +19,15 @@ export class MeteringConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
     const { logger, metering } = this;
-    const feed = (name: string, source: string, filterSubject: string, handle: ConsumerOptions['handle']) =>
+    const feed = (name: string, source: string, filterSubject: string, eventTypes: readonly string[], handle: ConsumerOptions['handle']) =>
       new EventConsumer({
-        pool, schema: store.schema, service: 'billing', nats, name, source, filterSubject, handle,
+        pool, schema: store.schema, service: 'billing', nats, name, source, filterSubject, eventTypes, handle,
         concurrency: 8, maxDeliver: 50, backoffMs: [500, 1000, 5000, 10_000, 30_000], logger,
       });
     this.consumers = [
-      feed('billing-accounts', 'identity', 'events.identity.account.>', (event, tx) => Accounts.record(event, tx)),
-      feed('billing-instances', 'compute', 'events.compute.instance.>', (event, tx) => metering.record(event, tx)),
-      feed('billing-ips', 'network', 'events.network.ip.>', (event, tx) => metering.record(event, tx)),
+      feed('billing-accounts', 'identity', 'events.identity.account.>', ['AccountCreated'], (event, tx) => Accounts.record(event, tx)),
+      feed('billing-instances', 'compute', 'events.compute.instance.>', METERED_EVENT_TYPES.instance, (event, tx) => metering.record(event, tx)),
+      feed('billing-ips', 'network', 'events.network.ip.>', METERED_EVENT_TYPES.ip, (event, tx) => metering.record(event, tx)),
     ];
   }
 

@@ -4,10 +4,10 @@ import { withTransaction, type Sql } from '#libs/event-store';
 import { meterInstance, meterIp, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
-export const METERED_EVENT_TYPES: Record<string, readonly string[]> = {
+export const METERED_EVENT_TYPES = {
   instance: ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted'],
   ip: ['IpAllocated', 'IpReleased'],
-};
+} as const;
 
 export const SEGMENT_COLUMNS = `id, resource_id AS "resourceId", sku, state, extract(epoch FROM started_at)::bigint AS "startedAt",
   extract(epoch FROM ended_at)::bigint AS "endedAt", opened_by AS "openedBy", closed_by AS "closedBy"`;
@@ -47,10 +47,10 @@ export function changedFrom(before: readonly UsageSegment[], after: readonly Usa
  * version order, so a redelivered, duplicated or reordered event leaves the same segments.
  */
 export class Metering {
+  /** Keeps one of the METERED_EVENT_TYPES (its consumer hands it no other) and folds its resource again. */
   async record(event: EventEnvelope, tx: Sql): Promise<void> {
     const dash = event.streamId.indexOf('-');
     const aggregate = event.streamId.slice(0, dash);
-    if (!METERED_EVENT_TYPES[aggregate]?.includes(event.type)) return;
     const resourceId = event.streamId.slice(dash + 1);
     const inserted = await tx.query(
       `INSERT INTO meter_events (event_id, resource_id, version, type, occurred_at, data) VALUES ($1, $2, $3, $4, $5, $6)

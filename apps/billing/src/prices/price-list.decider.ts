@@ -1,7 +1,6 @@
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/contracts';
+import { AppError, type PriceGranularity, type StoppedBilling } from '#libs/contracts';
 import { parseDecimal } from '../money/money.js';
-import type { Granularity, StoppedBilling } from '../rating/rating.js';
 
 /** A price as it is set: exact decimal strings, validated before they reach the decider. */
 export interface PriceEntry {
@@ -18,14 +17,14 @@ export interface PriceEntry {
  */
 export type PriceListEvent =
   | DomainEvent<'PriceSet', { ownerId: string; currency: string; sku: string } & PriceEntry>
-  | DomainEvent<'PriceListOptionsSet', { ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling }>;
+  | DomainEvent<'PriceListOptionsSet', { ownerId: string; currency: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling }>;
 
 export type PriceListCommand =
   | { type: 'SetPrice'; ownerId: string; currency: string; sku: string; price: PriceEntry }
-  | { type: 'SetOptions'; ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling };
+  | { type: 'SetOptions'; ownerId: string; currency: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling };
 
 export interface PriceListState {
-  granularity: Granularity;
+  granularity: PriceGranularity;
   stoppedBilling: StoppedBilling;
   prices: Record<string, PriceEntry>;
 }

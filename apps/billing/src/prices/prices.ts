@@ -1,35 +1,12 @@
 import type pg from 'pg';
-import { AppError, type EventMetadata, type Scope, SYSTEM_ACTOR } from '#libs/contracts';
+import { AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput, type StoppedBilling } from '#libs/contracts';
 import { ConcurrencyError, handleCommand, type EventStore, type Sql } from '#libs/event-store';
 import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { IPV4_SKU } from '../metering/meter.js';
 import { divideHalfEven, formatScaled, parseDecimal, requireCurrency, UNIT } from '../money/money.js';
-import { priceBook, type Granularity, type Price, type PriceBook, type PriceHistory, type StoppedBilling } from '../rating/rating.js';
+import { priceBook, type Price, type PriceBook, type PriceHistory } from '../rating/rating.js';
 import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
-
-export interface PriceView {
-  sku: string;
-  currency: string;
-  /** The platform, or the reseller whose list it comes from. */
-  ownerId: string;
-  hourlyPrice: string;
-  monthlyPrice: string;
-  stoppedHourlyPrice: string | null;
-  stoppedMonthlyPrice: string | null;
-}
-
-export interface SetPriceInput {
-  /** The reseller whose customers pay it; absent or "platform" for the platform's list (ADMIN). */
-  accountId?: string | null;
-  /** Only for the platform's list: a reseller's list is in the reseller's currency. */
-  currency?: string;
-  planId: string;
-  hourlyPrice: string;
-  monthlyPrice: string;
-  stoppedHourlyPrice?: string | null;
-  stoppedMonthlyPrice?: string | null;
-}
 
 const SKU = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -119,7 +96,7 @@ export class Prices {
     const owners = issuerId === PLATFORM ? [PLATFORM] : [issuerId, PLATFORM];
     const [prices, options] = await Promise.all([
       sql.query<PriceRow & { since: string }>(`SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)`, [owners, currency]),
-      sql.query<{ ownerId: string; since: string; granularity: Granularity; stoppedBilling: StoppedBilling }>(
+      sql.query<{ ownerId: string; since: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling }>(
         `SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)`,
         [owners, currency],
       ),
@@ -162,11 +139,7 @@ export class Prices {
     return { sku: input.planId, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
   }
 
-  async setOptions(
-    input: { accountId?: string | null; currency?: string; granularity: Granularity; stoppedBilling: StoppedBilling } | undefined,
-    scope: Scope,
-    metadata: EventMetadata,
-  ): Promise<{ ownerId: string; currency: string; granularity: Granularity; stoppedBilling: StoppedBilling }> {
+  async setOptions(input: SetPriceListOptionsInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceListOptionsView> {
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     const { ownerId, currency } = await this.ownerOf(input, scope);
     const { state } = await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, {

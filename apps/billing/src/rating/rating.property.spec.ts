@@ -1,7 +1,8 @@
 import type { BillingCycle } from '#libs/contracts';
 import { meterInstance, type MeterEvent } from '../metering/meter.js';
 import { formatMinor, parseDecimal } from '../money/money.js';
-import { lifeOf, monthOf, priceBook, quantityOf, rateResource, type Granularity, type PriceHistory, type StoppedBilling } from './rating.js';
+import type { PriceGranularity, StoppedBilling } from '#libs/contracts';
+import { lifeOf, monthOf, priceBook, quantityOf, rateResource, type PriceHistory } from './rating.js';
 
 /**
  * Random instance histories under random price histories, rated by the engine (events → meter →
@@ -36,7 +37,7 @@ interface Step {
 }
 
 interface Change { since: number; plan: string; price: PlanPrice }
-interface OptionsChange { since: number; granularity: Granularity; stopped: StoppedBilling }
+interface OptionsChange { since: number; granularity: PriceGranularity; stopped: StoppedBilling }
 interface List { prices: Change[]; options: OptionsChange[] }
 
 const DAY = 86_400;

@@ -1,4 +1,4 @@
-import { AppError, type BillingCycle } from '#libs/contracts';
+import { AppError, type BillingCycle, type PriceGranularity, type StoppedBilling } from '#libs/contracts';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
 import { divideHalfEven, formatUnits, scaledOfMinor, toMinor, UNIT } from '../money/money.js';
 
@@ -11,13 +11,8 @@ export interface Price {
   stoppedMonthly: bigint | null;
 }
 
-/** PER_SECOND: to the second, with a 60-second minimum per resource; PER_HOUR: every started hour. */
-export type Granularity = 'PER_SECOND' | 'PER_HOUR';
-/** FULL: a stopped instance costs what a running one does; STOPPED_PRICE: its plan's stopped price. */
-export type StoppedBilling = 'FULL' | 'STOPPED_PRICE';
-
 export interface ListOptions {
-  granularity: Granularity;
+  granularity: PriceGranularity;
   stoppedBilling: StoppedBilling;
 }
 
@@ -183,7 +178,7 @@ export function lifeOf(segments: readonly UsageSegment[], asOf: number): Life {
 }
 
 /** The seconds a life is billed for under the list's rule. */
-export function paddedLife(seconds: number, granularity: Granularity): number {
+export function paddedLife(seconds: number, granularity: PriceGranularity): number {
   return granularity === 'PER_HOUR' ? Math.max(1, Math.ceil(seconds / HOUR)) * HOUR : Math.max(seconds, MINIMUM_SECONDS);
 }
 

@@ -53,7 +53,7 @@ describe('pushing invoices to Stripe: the real SDK against a fake Stripe, progre
 
   beforeEach(async () => {
     fake = await startFakeStripeServer();
-    stripe = createStripeClient('sk_test_awan', fake.url);
+    stripe = createStripeClient('sk_test_awan', fake.server);
     invoices = new StripeInvoices(stripe, progress);
   });
 

@@ -19,8 +19,8 @@ export interface StripeWebhookEvent {
  * Throws BAD_USER_INPUT when the signature is missing, malformed, wrong or too old (Stripe's
  * tolerance, 5 minutes, against replays).
  */
-export function readStripeWebhook(stripe: Stripe, rawBody: Buffer, signature: string | undefined, secret: string): StripeWebhookEvent {
-  if (!secret.trim()) {
+export function readStripeWebhook(stripe: Stripe, rawBody: Buffer, signature: string | undefined, secret: string | null): StripeWebhookEvent {
+  if (!secret?.trim()) {
     // Ours to fix, not the sender's: no request can pass without a secret.
     throw new Error('no Stripe webhook signing secret is configured');
   }

@@ -1,0 +1,44 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR } from '#libs/contracts';
+import { Dunning } from './accounts/dunning.js';
+import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
+import { MonthClose } from './invoices/month-close.js';
+
+/** The month close and the dunning clock, every BILLING_JOB_INTERVAL_MS in every replica: both are idempotent. */
+@Injectable()
+export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('billing-jobs');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(BILLING_CONFIG) private readonly config: BillingConfig,
+    private readonly monthClose: MonthClose,
+    private readonly dunning: Dunning,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => (this.running ??= this.run().finally(() => (this.running = undefined))), this.config.jobIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const metadata = () => ({ correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR });
+    try {
+      for (const month of await this.monthClose.monthsToClose(this.config.invoiceCloseAfterSeconds)) {
+        const { drafted, unknownAccounts } = await this.monthClose.closeMonth(month, metadata());
+        this.logger.log(`closed ${new Date(month.start * 1000).toISOString().slice(0, 7)}: ${drafted} drafts`);
+        if (unknownAccounts.length > 0) this.logger.warn(`usage of accounts billing has not heard of, not drafted yet: ${unknownAccounts.join(', ')}`);
+      }
+      const suspended = await this.dunning.suspendOverdue(new Date(), this.config.dunningGraceSeconds, metadata());
+      for (const accountId of suspended) this.logger.warn(`account ${accountId} suspended: unpaid past the grace period`);
+    } catch (error) {
+      this.logger.error(`billing jobs failed: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { AppError, type CreditNoteView, type EventMetadata, type InvoiceView, type Scope } from '#libs/contracts';
+import { decideInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { Accounts, type BillingAccount } from '../accounts/accounts.js';
+import type { Dunning } from '../accounts/dunning.js';
+import { PLATFORM } from '../prices/price-list.decider.js';
+import { monthOf } from '../rating/rating.js';
+import { iso, nowSecond, periodOf } from './calendar.js';
+import { invoiceDecider, invoiceStreamId, monthNotEnded, type InvoiceCommand } from './invoice.decider.js';
+import type { InvoiceQueries } from './invoice-queries.js';
+import type { InvoiceRating } from './invoice-rating.js';
+import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
+
+/** The prefix of an issuer's numbers: AWN for the platform, a reseller's from its name and id, so no two issuers share one. */
+export function numberPrefix(issuer: Pick<BillingAccount, 'id' | 'name'> | null): string {
+  if (!issuer) return 'AWN';
+  const letters = issuer.name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 4) || 'RS';
+  return `${letters}-${issuer.id.replace(/[^a-zA-Z0-9]/g, '').slice(0, 4).toUpperCase()}`;
+}
+
+/**
+ * What finance does with a drafted invoice: finalizes it (rated a last time, numbered, its lines
+ * frozen), marks it paid or voids it (which settles its account's dunning), or credits it. Each
+ * change, with the number it takes, is one transaction.
+ */
+export class InvoiceFinalization {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly invoices: InvoicesRepository,
+    private readonly rating: InvoiceRating,
+    private readonly queries: InvoiceQueries,
+    private readonly dunning: Dunning,
+  ) {}
+
+  /**
+   * Rates the draft for the last time, numbers it and freezes its lines, in one transaction. Only
+   * once its month has ended (CONFLICT before, naming when it ends): the month's usage is known then.
+   */
+  async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.existing(id, scope, 'finalize');
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const account = (await Accounts.find(tx, invoice.accountId))!;
+      const at = Date.now();
+      const rated = await this.rating.rate(tx, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
+      const command: InvoiceCommand = {
+        type: 'FinalizeInvoice', number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
+        subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length, at,
+      };
+      const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      if (events.length === 0) return;
+      await this.invoices.freezeLines(tx, invoice.id, rated.lines);
+      // Their differences are on this invoice now.
+      await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
+    });
+    return this.queries.get(invoice.id, scope);
+  }
+
+  async markPaid(id: unknown, reference: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.existing(id, scope, 'mark paid');
+    await this.settling(invoice, { type: 'MarkInvoicePaid', reference: reference as string }, metadata);
+    return this.queries.get(invoice.id, scope);
+  }
+
+  async void(id: unknown, reason: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
+    const invoice = await this.existing(id, scope, 'void');
+    await this.settling(invoice, { type: 'VoidInvoice', reason: reason as string }, metadata);
+    return this.queries.get(invoice.id, scope);
+  }
+
+  async issueCreditNote(input: { invoiceId?: unknown; amount?: unknown; reason?: unknown } | undefined, scope: Scope, metadata: EventMetadata): Promise<CreditNoteView> {
+    const invoice = await this.existing(input?.invoiceId, scope, 'credit', 'input.invoiceId');
+    const creditNoteId = randomUUID();
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const command: InvoiceCommand = {
+        type: 'IssueCreditNote', creditNoteId, number: await this.nextNumber(tx, invoice.issuerId, 'CN'),
+        amount: input?.amount as string, reason: input?.reason as string,
+      };
+      await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+    });
+    return (await this.invoices.creditNotes([invoice.id])).find((note) => note.id === creditNoteId)!;
+  }
+
+  /** An invoice to act on: the running month's (not drafted before it ends) is CONFLICT naming when it ends. */
+  private async existing(id: unknown, scope: Scope, action: string, field = 'id'): Promise<InvoiceRow> {
+    const found = await this.queries.locate(id, scope, field);
+    if ('row' in found) return found.row;
+    const period = monthOf(nowSecond());
+    throw AppError.conflict(monthNotEnded(action, iso(period.start), iso(period.end)));
+  }
+
+  private async settling(invoice: InvoiceRow, command: InvoiceCommand, metadata: EventMetadata): Promise<void> {
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
+      if (events.length > 0) await this.dunning.settle(tx, invoice, metadata);
+    });
+  }
+
+  /** `AWN-2026-000123`, `ACME-1A2B-CN-2026-000007`: the issuer's next in the series this year, taken in the transaction that uses it. */
+  private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
+    const year = new Date().getUTCFullYear();
+    const last = await this.invoices.takeNumber(tx, issuerId, series, year);
+    const issuer = issuerId === PLATFORM ? null : await Accounts.find(tx, issuerId);
+    return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(last).padStart(6, '0')}`;
+  }
+}

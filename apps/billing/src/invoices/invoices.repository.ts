@@ -1,0 +1,161 @@
+import type pg from 'pg';
+import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contracts';
+import type { Sql } from '#libs/event-store';
+import type { Period } from '../rating/rating.js';
+
+/** An invoice as the `invoices` projection keeps it: totals and number once finalized. */
+export interface InvoiceRow {
+  id: string;
+  position: string;
+  accountId: string;
+  issuerId: string;
+  currency: string;
+  periodStart: Date;
+  periodEnd: Date;
+  status: InvoiceStatus;
+  number: string | null;
+  subtotal: string | null;
+  tax: string | null;
+  total: string | null;
+  issuedAt: Date | null;
+  paidAt: Date | null;
+  paymentReference: string | null;
+}
+
+export interface InvoicePageQuery {
+  /** The accounts in scope; null for every one. */
+  accounts: string[] | null;
+  accountId: string | null;
+  status: InvoiceStatus | null;
+  /** The position the page starts after. */
+  after: number;
+  limit: number;
+}
+
+const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
+  status, number, subtotal::text, tax::text, total::text, issued_at AS "issuedAt", paid_at AS "paidAt", payment_reference AS "paymentReference"`;
+
+/** The invoices' tables: the projection's rows, finalized lines, credit notes, document numbers and closed months. */
+export class InvoicesRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** `id` in lower case. */
+  async find(id: string, sql: Sql = this.pool): Promise<InvoiceRow | null> {
+    const { rows } = await sql.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async hasDraft(accountId: string): Promise<boolean> {
+    const { rows } = await this.pool.query(`SELECT 1 FROM invoices WHERE account_id = $1 AND status = 'DRAFT'`, [accountId]);
+    return rows.length > 0;
+  }
+
+  /** Up to `limit` invoices past the position, in the order they were drafted, and how many the filter holds. */
+  async page(query: InvoicePageQuery): Promise<{ rows: InvoiceRow[]; totalCount: number }> {
+    const where = `($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::text IS NULL OR account_id = $2) AND ($3::text IS NULL OR status = $3)`;
+    const args = [query.accounts, query.accountId, query.status];
+    const [{ rows }, { rows: count }] = await Promise.all([
+      this.pool.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE ${where} AND position > $4 ORDER BY position LIMIT $5`, [...args, query.after, query.limit]),
+      this.pool.query<{ n: number }>(`SELECT count(*)::integer AS n FROM invoices WHERE ${where}`, args),
+    ]);
+    return { rows, totalCount: count[0].n };
+  }
+
+  /** Whose each resource is, of those the meter knows. */
+  async resourceOwners(resourceIds: string[]): Promise<{ id: string; accountId: string }[]> {
+    const { rows } = await this.pool.query<{ id: string; accountId: string }>('SELECT id, account_id AS "accountId" FROM resources WHERE id = ANY($1)', [resourceIds]);
+    return rows;
+  }
+
+  /** A month's invoices of the accounts (null: every one), numbered ones first. */
+  async ofMonth(period: Period, accounts: string[] | null): Promise<InvoiceRow[]> {
+    const { rows } = await this.pool.query<InvoiceRow>(
+      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE period_start = to_timestamp($1) AND ($2::text[] IS NULL OR account_id = ANY($2)) ORDER BY number NULLS LAST, id`,
+      [period.start, accounts],
+    );
+    return rows;
+  }
+
+  async frozenLines(invoiceId: string, sql: Sql = this.pool): Promise<InvoiceLineView[]> {
+    const { rows } = await sql.query<InvoiceLineView & { periodStart: Date; periodEnd: Date }>(
+      `SELECT id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku, quantity::text, unit,
+              unit_price::text AS "unitPrice", amount::text, period_start AS "periodStart", period_end AS "periodEnd", usage
+       FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no`,
+      [invoiceId],
+    );
+    return rows.map((row) => ({ ...row, periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString() }));
+  }
+
+  async creditNotes(invoiceIds: string[], sql: Sql = this.pool): Promise<CreditNoteView[]> {
+    const { rows } = await sql.query<CreditNoteView & { issuedAt: Date }>(
+      `SELECT c.id, c.number, c.invoice_id AS "invoiceId", c.amount::text, i.currency, c.reason, c.issued_at AS "issuedAt"
+       FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id WHERE c.invoice_id = ANY($1) ORDER BY c.issued_at, c.number`,
+      [invoiceIds],
+    );
+    return rows.map((row) => ({ ...row, issuedAt: row.issuedAt.toISOString() }));
+  }
+
+  /** Writes a finalized invoice's lines, once: a trigger refuses any change to them. */
+  async freezeLines(tx: Sql, invoiceId: string, lines: InvoiceLineView[]): Promise<void> {
+    if (lines.length === 0) return;
+    await tx.query(
+      `INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
+       SELECT l.id, $1, l.n, l.description, l.resource_id, l.resource_type, l.account_id, l.sku, l.quantity, l.unit, l.unit_price, l.amount, l.period_start, l.period_end, l.usage
+       FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[], $11::numeric[], $12::numeric[], $13::timestamptz[], $14::timestamptz[], $15::jsonb[])
+         AS l (id, n, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)`,
+      [
+        invoiceId, lines.map((l) => l.id), lines.map((_, i) => i + 1), lines.map((l) => l.description), lines.map((l) => l.resourceId),
+        lines.map((l) => l.resourceType), lines.map((l) => l.accountId), lines.map((l) => l.sku), lines.map((l) => l.quantity), lines.map((l) => l.unit),
+        lines.map((l) => l.unitPrice), lines.map((l) => l.amount), lines.map((l) => l.periodStart), lines.map((l) => l.periodEnd),
+        lines.map((l) => JSON.stringify(l.usage)),
+      ],
+    );
+  }
+
+  /** The issuer's next number in a series and year: the counter moves in the caller's transaction, so numbers have no gaps. */
+  async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<number> {
+    const { rows } = await tx.query<{ last: number }>(
+      `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
+       ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1 RETURNING last`,
+      [issuerId, series, year],
+    );
+    return rows[0].last;
+  }
+
+  /** The late usage of these months (ISO starts) is on an invoice now; a later change marks a month again. */
+  async settleLateUsage(tx: Sql, accountId: string, months: string[]): Promise<void> {
+    await tx.query(`DELETE FROM late_usage WHERE account_id = $1 AND month = ANY($2::timestamptz[]::date[])`, [accountId, months]);
+  }
+
+  /**
+   * The accounts whose invoice for the month is still to draft: every account with usage in it,
+   * every reseller whose customers had some, and every account whose late usage waits for an
+   * invoice. `known`: billing has heard of the account (its AccountCreated).
+   */
+  async toDraft(period: Period): Promise<{ accountId: string; known: boolean }[]> {
+    const { rows } = await this.pool.query<{ accountId: string; known: boolean }>(
+      `WITH used AS (
+         SELECT DISTINCT s.account_id FROM usage_segments s
+         WHERE s.started_at < to_timestamp($2) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($1))
+       ), invoiced AS (
+         SELECT account_id FROM used
+         UNION SELECT p.id FROM used JOIN accounts a ON a.id = used.account_id JOIN accounts p ON p.id = a.parent_id AND p.kind = 'RESELLER'
+         UNION SELECT account_id FROM late_usage WHERE month < to_timestamp($1)::date
+       )
+       SELECT i.account_id AS "accountId", a.id IS NOT NULL AS known FROM invoiced i LEFT JOIN accounts a ON a.id = i.account_id
+       WHERE NOT EXISTS (SELECT 1 FROM invoices v WHERE v.account_id = i.account_id AND v.period_start = to_timestamp($1))`,
+      [period.start, period.end],
+    );
+    return rows;
+  }
+
+  async markClosed(period: Period): Promise<void> {
+    await this.pool.query('INSERT INTO closed_months (month) VALUES (to_timestamp($1)::date) ON CONFLICT DO NOTHING', [period.start]);
+  }
+
+  /** The start of the latest month closed, or null before the first close. */
+  async lastClosed(): Promise<number | null> {
+    const { rows } = await this.pool.query<{ last: string | null }>(`SELECT extract(epoch FROM max(month)::timestamp AT TIME ZONE 'UTC')::bigint AS last FROM closed_months`);
+    return rows[0].last === null ? null : Number(rows[0].last);
+  }
+}
