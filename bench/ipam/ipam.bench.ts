@@ -5,7 +5,6 @@
 // Usage: npm run bench:ipam   (BENCH_ALLOCATIONS, default 5000 per IPv6 pool)
 import os from 'node:os';
 import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
-import type { IpView } from '../../apps/network/src/ips/ips.js';
 
 const CONCURRENCY = 50;
 const ALLOCATIONS = Number(process.env.BENCH_ALLOCATIONS ?? 5000);
@@ -16,13 +15,13 @@ const caller = await connectServiceClient('ipam-bench');
 const services = [];
 for (let i = 0; i < PROCESSES; i++) {
   services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' }));
-  await waitFor(() => caller.client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');
+  await waitFor(() => caller.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');
 }
 
 /** `count` allocations from a new pool, `CONCURRENCY` in flight at any time. */
 async function run(label: string, pool: { prefix: string; gateway: string; assignmentLength?: number }, count: number) {
   const regionId = uniqueName('bench-');
-  await caller.client.request('network.pool.create', { input: { id: `${regionId}-pool`, regionId, ...pool } });
+  await caller.client.call('network.pool.create', { input: { id: `${regionId}-pool`, regionId, ...pool } });
   const family = pool.prefix.includes(':') ? 'IPV6' : 'IPV4';
   const latencies: number[] = [];
   const addresses: string[] = [];
@@ -32,7 +31,7 @@ async function run(label: string, pool: { prefix: string; gateway: string; assig
     while (next < count) {
       next++;
       const asked = process.hrtime.bigint();
-      const ip = await caller.client.request<IpView>('network.ip.allocate', { accountId: 'bench', input: { regionId, family } }, 30_000);
+      const ip = await caller.client.call('network.ip.allocate', { accountId: 'bench', accountIds: ['bench'], input: { regionId, family } }, 30_000);
       latencies.push(Number(process.hrtime.bigint() - asked) / 1e6);
       addresses.push(ip.address);
     }

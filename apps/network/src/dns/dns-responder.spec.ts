@@ -1,5 +1,5 @@
+import type { DnsRecord } from '#libs/contracts';
 import { DnsResponder } from './dns-responder.js';
-import type { DnsRecord } from './zones.js';
 
 const ZONE = 'local.awan.test';
 const records: DnsRecord[] = [

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
+import type { DnsRecord } from '#libs/contracts';
 import { parseAddress } from '../ip-range.js';
-import type { DnsRecord } from './zones.js';
 
 const TYPES = { A: 1, PTR: 12, AAAA: 28 } as const;
 const ANY = 255;

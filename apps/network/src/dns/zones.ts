@@ -1,29 +1,9 @@
-import type pg from 'pg';
-import { AppError } from '#libs/contracts';
-import { type ServiceClient } from '#libs/messaging';
+import { AppError, type DnsRecord, type DnsZone, type RegionView, type ZoneFile } from '#libs/contracts';
+import type { ServiceClient } from '#libs/messaging';
 import { parseAddress, parsePrefix, reverseName, reverseZone, type IpPrefix } from '../ip-range.js';
+import type { DnsRepository } from './dns.repository.js';
 
-export interface DnsZone {
-  /** Without the trailing dot, e.g. `local.awan.test` or `113.0.203.in-addr.arpa`. */
-  name: string;
-  kind: 'FORWARD' | 'REVERSE';
-  regionId: string;
-  /** For a reverse zone: the pools whose addresses it names. */
-  poolIds?: string[];
-}
-
-export interface DnsRecord {
-  /** The owner's full name, without the trailing dot. */
-  name: string;
-  type: 'A' | 'AAAA' | 'PTR';
-  value: string;
-  ttl: number;
-}
-
-interface Region {
-  id: string;
-  dnsZone: string;
-}
+type Region = Pick<RegionView, 'id' | 'dnsZone'>;
 
 const TTL = 300;
 
@@ -34,7 +14,7 @@ const TTL = 300;
  */
 export class Zones {
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly repository: DnsRepository,
     private readonly client: ServiceClient,
     /** The name of the server authoritative for the zones, in their SOA and NS records. */
     private readonly nameserver: string,
@@ -47,12 +27,11 @@ export class Zones {
 
   /** One per pool's prefix, cut at the label boundary; pools that share a zone share it. */
   private async reverseZones(): Promise<DnsZone[]> {
-    const { rows } = await this.pool.query<{ id: string; region_id: string; prefix: string }>('SELECT id, region_id, prefix::text FROM pools ORDER BY position');
     const zones = new Map<string, DnsZone>();
-    for (const row of rows) {
-      const name = reverseZone(parsePrefix(row.prefix) as IpPrefix);
-      const zone = zones.get(name) ?? { name, kind: 'REVERSE', regionId: row.region_id, poolIds: [] };
-      zone.poolIds!.push(row.id);
+    for (const pool of await this.repository.poolPrefixes()) {
+      const name = reverseZone(parsePrefix(pool.prefix) as IpPrefix);
+      const zone = zones.get(name) ?? { name, kind: 'REVERSE', regionId: pool.regionId, poolIds: [] };
+      zone.poolIds!.push(pool.id);
       zones.set(name, zone);
     }
     return [...zones.values()];
@@ -71,35 +50,26 @@ export class Zones {
 
   private async recordsOf(zone: DnsZone): Promise<DnsRecord[]> {
     if (zone.kind === 'FORWARD') {
-      const { rows } = await this.pool.query<{ name: string; address: string; family: string }>(
-        `SELECT i.name, host(a.address) AS address, a.family FROM instances i
-         JOIN ip_addresses a ON a.instance_id = i.id AND NOT a.floating AND a.released_at IS NULL
-         WHERE i.ended_at IS NULL AND i.region_id = $1 ORDER BY i.name, a.family`,
-        [zone.regionId],
-      );
-      return rows.map((r) => ({ name: `${r.name}.${zone.name}`, type: r.family === 'IPV4' ? 'A' : 'AAAA', value: r.address, ttl: TTL }));
+      return (await this.repository.instanceAddresses(zone.regionId)).map((r) => ({
+        name: `${r.name}.${zone.name}`, type: r.family === 'IPV4' ? 'A' : 'AAAA', value: r.address, ttl: TTL,
+      }));
     }
-    const { rows } = await this.pool.query<{ address: string; reverse_dns: string | null; name: string | null; region_id: string | null }>(
-      `SELECT host(a.address) AS address, a.reverse_dns, i.name, i.region_id FROM ip_addresses a
-       LEFT JOIN instances i ON i.id = a.instance_id AND i.ended_at IS NULL
-       WHERE a.released_at IS NULL AND a.pool_id = ANY($1) ORDER BY a.address`,
-      [zone.poolIds],
-    );
+    const addresses = await this.repository.poolAddresses(zone.poolIds ?? []);
     // Only an address of an instance needs compute's regions, for the instance's name.
-    const regions = new Map(rows.some((row) => row.name) ? (await this.regions()).map((r) => [r.id, r]) : []);
-    return rows.flatMap((row) => {
-      const owner = reverseName(parseAddress(row.address)!);
-      const region = row.region_id ? regions.get(row.region_id) : undefined;
-      const target = row.reverse_dns ?? (row.name && region ? `${row.name}.${forwardZone(region)}` : null);
+    const regions = new Map(addresses.some((a) => a.instanceName) ? (await this.regions()).map((r) => [r.id, r]) : []);
+    return addresses.flatMap((a) => {
+      const owner = reverseName(parseAddress(a.address)!);
+      const region = a.regionId ? regions.get(a.regionId) : undefined;
+      const target = a.reverseDns ?? (a.instanceName && region ? `${a.instanceName}.${forwardZone(region)}` : null);
       return target ? [{ name: owner, type: 'PTR' as const, value: target, ttl: TTL }] : [];
     });
   }
 
   /** The zone in the master-file format of RFC 1035, ready for an authoritative server to load. */
-  async zoneFile(zoneName: unknown): Promise<{ zone: string; serial: number; text: string }> {
+  async zoneFile(zoneName: unknown): Promise<ZoneFile> {
     const zone = await this.zone(zoneName);
     const hostmaster = `hostmaster.${this.nameserver.split('.').slice(1).join('.')}`;
-    const serial = await this.serial();
+    const serial = await this.repository.newestChange();
     const lines = [
       `$ORIGIN ${zone.name}.`,
       `$TTL ${TTL}`,
@@ -108,14 +78,6 @@ export class Zones {
       ...(await this.recordsOf(zone)).map((r) => `${r.name}. ${r.ttl} IN ${r.type} ${r.type === 'PTR' ? `${r.value}.` : r.value}`),
     ];
     return { zone: zone.name, serial, text: `${lines.join('\n')}\n` };
-  }
-
-  /** Seconds since the epoch of the newest change: grows with every change, as a zone serial must. */
-  private async serial(): Promise<number> {
-    const { rows } = await this.pool.query<{ serial: number }>(
-      'SELECT coalesce(extract(epoch FROM max(occurred_at)), 0)::bigint AS serial FROM (SELECT occurred_at FROM events ORDER BY global_position DESC LIMIT 1) newest',
-    );
-    return Number(rows[0].serial);
   }
 
   private async zone(zoneName: unknown): Promise<DnsZone> {
@@ -132,7 +94,7 @@ export class Zones {
 
   /** Regions and their DNS zones belong to compute's catalog. */
   private regions(): Promise<Region[]> {
-    return this.client.request<Region[]>('compute.catalog.regions', {}, 5000);
+    return this.client.call('compute.catalog.regions', {}, 5000);
   }
 }
 

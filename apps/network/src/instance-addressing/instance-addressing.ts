@@ -1,10 +1,8 @@
-import type pg from 'pg';
-import { AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, isUuid, type Scope, SYSTEM_ACTOR } from '#libs/contracts';
+import { AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, SYSTEM_ACTOR } from '#libs/contracts';
 import { readState, type EventStore, type Sql } from '#libs/event-store';
-import { inScope } from '#libs/messaging';
-import type { TargetInstance } from '../ips/ip.decider.js';
-import type { InstanceDirectory, Ips } from '../ips/ips.js';
+import type { Ips } from '../ips/ips.js';
 import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';
+import type { InstancesRepository } from './instances.repository.js';
 
 /** Compute's events this consumer acts on. */
 export const ADDRESSED_EVENT_TYPES = ['InstanceRequested', 'InstanceStarted', 'InstanceFailed', 'InstanceDeleted'] as const;
@@ -16,10 +14,10 @@ const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
  * is deleted or fails before it ever ran. Reads compute's instance events (durable consumer,
  * inbox), and keeps the little it needs to know of instances for floating IPs and DNS.
  */
-export class InstanceAddressing implements InstanceDirectory {
+export class InstanceAddressing {
   constructor(
-    private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    private readonly instances: InstancesRepository,
     private readonly ips: Ips,
   ) {}
 
@@ -31,16 +29,14 @@ export class InstanceAddressing implements InstanceDirectory {
         await this.address(event.data as ComputeEvents['InstanceRequested'], tx, metadata);
         return;
       case 'InstanceStarted':
-        await tx.query('UPDATE instances SET started = true WHERE id = $1', [instanceId]);
+        await this.instances.markStarted(tx, instanceId);
         return;
       case 'InstanceFailed':
-      case 'InstanceDeleted': {
-        const { rows } = await tx.query<{ started: boolean }>('SELECT started FROM instances WHERE id = $1', [instanceId]);
+      case 'InstanceDeleted':
         // An instance that ran and then failed is still on its host with its addresses, until it is deleted.
-        if (event.type === 'InstanceFailed' && rows[0]?.started) return;
-        await tx.query('UPDATE instances SET ended_at = coalesce(ended_at, $2) WHERE id = $1', [instanceId, event.occurredAt]);
+        if (event.type === 'InstanceFailed' && (await this.instances.hasStarted(tx, instanceId))) return;
+        await this.instances.markEnded(tx, instanceId, event.occurredAt);
         await this.ips.releaseInstance(tx, instanceId, metadata);
-      }
     }
   }
 
@@ -49,10 +45,7 @@ export class InstanceAddressing implements InstanceDirectory {
    * what the other family took, and the instance gets the reason instead.
    */
   private async address(request: ComputeEvents['InstanceRequested'], tx: Sql, metadata: EventMetadata): Promise<void> {
-    await tx.query(
-      'INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
-      [request.instanceId, request.accountId, request.regionId, request.name],
-    );
+    await this.instances.record(tx, request);
     const streamId = instanceAddressingStreamId(request.instanceId);
     const { state } = await readState(this.store, streamId, instanceAddressingDecider, tx);
     if (state.outcome !== null) return; // answered before this delivery
@@ -72,17 +65,5 @@ export class InstanceAddressing implements InstanceDirectory {
     }
     // Version 0: should another delivery answer first, this transaction fails and gives back what it claimed.
     await this.store.append(streamId, events, { expectedVersion: 0, metadata, tx });
-  }
-
-  async require(instanceId: unknown, scope: Scope): Promise<TargetInstance> {
-    const id = typeof instanceId === 'string' ? instanceId.toLowerCase() : '';
-    const { rows } = isUuid(id)
-      ? await this.pool.query<{ account_id: string; region_id: string; ended: boolean }>(
-          'SELECT account_id, region_id, ended_at IS NOT NULL AS ended FROM instances WHERE id = $1',
-          [id],
-        )
-      : { rows: [] };
-    if (!rows[0] || !inScope(rows[0].account_id, scope)) throw AppError.notFound(`instance ${String(instanceId)}`);
-    return { instanceId: id, accountId: rows[0].account_id, regionId: rows[0].region_id, ended: rows[0].ended };
   }
 }

@@ -1,52 +1,46 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type Caller } from '#libs/contracts';
-import { metadataOf, scopeOf } from '#libs/messaging';
-import { InstanceAddressing } from '../instance-addressing/instance-addressing.js';
-import { Ips, type AllocateIpInput, type IpListFilter } from './ips.js';
+import { Payload } from '@nestjs/microservices';
+import type { CountedPage, IpView, RequestOf } from '#libs/contracts';
+import { Handles, metadataOf, scopeOf } from '#libs/messaging';
+import { Ips } from './ips.js';
 
-type IpPayload = Caller & { id: string };
-
-/** `network.ip.*` for the gateway; `accountIds` limits each request to the caller's tenancy. */
+/** `network.ip.*` for the gateway; each request is limited to the caller's scope, and refused without one. */
 @Controller()
 export class IpsController {
-  constructor(
-    private readonly ips: Ips,
-    private readonly instances: InstanceAddressing,
-  ) {}
+  constructor(private readonly ips: Ips) {}
 
-  @MessagePattern('network.ip.allocate')
-  allocate(@Payload() payload: Caller & { accountId: string; input: AllocateIpInput }) {
-    return this.ips.allocateFloating(payload?.accountId, payload?.input, this.instances, metadataOf(payload));
+  @Handles('network.ip.allocate')
+  allocate(@Payload() payload: RequestOf<'network.ip.allocate'>): Promise<IpView> {
+    return this.ips.allocateFloating(payload?.accountId, payload?.input, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('network.ip.get')
-  get(@Payload() payload: IpPayload) {
+  @Handles('network.ip.get')
+  get(@Payload() payload: RequestOf<'network.ip.get'>): Promise<IpView | null> {
     return this.ips.get(payload?.id, scopeOf(payload));
   }
 
-  @MessagePattern('network.ip.list')
-  list(@Payload() payload: IpListFilter) {
-    return this.ips.list({ ...payload, ...scopeOf(payload) });
+  @Handles('network.ip.list')
+  list(@Payload() payload: RequestOf<'network.ip.list'>): Promise<CountedPage<IpView>> {
+    return this.ips.list(payload, scopeOf(payload));
   }
 
-  @MessagePattern('network.ip.assign')
-  assign(@Payload() payload: IpPayload & { instanceId: string }) {
-    return this.ips.assign(payload?.id, payload?.instanceId, scopeOf(payload), this.instances, metadataOf(payload));
+  @Handles('network.ip.assign')
+  assign(@Payload() payload: RequestOf<'network.ip.assign'>): Promise<IpView> {
+    return this.ips.assign(payload?.id, payload?.instanceId, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('network.ip.unassign')
-  unassign(@Payload() payload: IpPayload) {
+  @Handles('network.ip.unassign')
+  unassign(@Payload() payload: RequestOf<'network.ip.unassign'>): Promise<IpView> {
     return this.ips.unassign(payload?.id, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('network.ip.release')
-  release(@Payload() payload: IpPayload) {
+  @Handles('network.ip.release')
+  release(@Payload() payload: RequestOf<'network.ip.release'>): Promise<IpView> {
     return this.ips.release(payload?.id, scopeOf(payload), metadataOf(payload));
   }
 
-  @MessagePattern('network.ip.reverseDns.set')
-  setReverseDns(@Payload() payload: IpPayload & { hostname: string | null }) {
+  @Handles('network.ip.reverseDns.set')
+  setReverseDns(@Payload() payload: RequestOf<'network.ip.reverseDns.set'>): Promise<IpView> {
     return this.ips.setReverseDns(payload?.id, payload?.hostname, scopeOf(payload), metadataOf(payload));
   }
 }

@@ -1,11 +1,8 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
-import { AppError } from '#libs/contracts';
+import { PLATFORM_SCOPE, type AppError, type PoolInput, type RequestOf } from '#libs/contracts';
 import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
-import type { DnsRecord } from '../dns/zones.js';
-import type { PoolView } from '../pools/pools.js';
-import type { IpView } from './ips.js';
 
 const QUARANTINE_SECONDS = 3;
 
@@ -26,9 +23,8 @@ describe('IP address management across three network service processes', () => {
   const regionId = uniqueName('ipam-');
   const accountId = uniqueName('acct-');
   let dnsPort: number;
-  const request = <T>(subject: string, payload: unknown) => client.request<T>(`network.${subject}`, payload, 30_000);
   const allocate = (account = accountId, region = regionId) =>
-    request<IpView>('ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } });
+    client.call('network.ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } }, 30_000);
 
   beforeAll(async () => {
     database = await createServiceDatabase('awan_network_');
@@ -41,7 +37,7 @@ describe('IP address management across three network service processes', () => {
         DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
         ...(i === 0 ? { DNS_PORT: String(dnsPort) } : {}), // one of them answers DNS too
       }));
-      await waitFor(() => client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services[i].output()}`);
+      await waitFor(() => client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services[i].output()}`);
     }
   }, 120_000);
 
@@ -55,7 +51,7 @@ describe('IP address management across three network service processes', () => {
   }, 60_000);
 
   it('never hands out an address twice to 200 concurrent callers, and says when the /24 is full', async () => {
-    const pool = await request<PoolView>('pool.create', { input: { id: `${regionId}-v4`, regionId, prefix: '198.51.100.0/24', gateway: '198.51.100.1' } });
+    const pool = await client.call('network.pool.create', { input: { id: `${regionId}-v4`, regionId, prefix: '198.51.100.0/24', gateway: '198.51.100.1' } });
     expect(pool).toMatchObject({ family: 'IPV4', usable: '253', allocated: 0 });
 
     const first = await Promise.all(Array.from({ length: 200 }, () => allocate()));
@@ -75,16 +71,16 @@ describe('IP address management across three network service processes', () => {
     for (const error of refused) {
       expect(error).toMatchObject({ code: 'INSUFFICIENT_CAPACITY', message: expect.stringContaining(`pool ${regionId}-v4 (198.51.100.0/24)`) });
     }
-    expect(await request<PoolView[]>('pool.list', { regionId })).toEqual([expect.objectContaining({ allocated: 253 })]);
+    expect(await client.call('network.pool.list', { regionId })).toEqual([expect.objectContaining({ allocated: 253 })]);
   }, 120_000);
 
   it('keeps a released address out of use for its quarantine, then hands it out again', async () => {
     const region = uniqueName('quar-');
-    await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.248/29', gateway: '192.0.2.249' } });
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.248/29', gateway: '192.0.2.249' } });
     const held = await Promise.all(Array.from({ length: 5 }, () => allocate(accountId, region)));
     expect(held.map((ip) => ip.address).sort()).toEqual(['192.0.2.250', '192.0.2.251', '192.0.2.252', '192.0.2.253', '192.0.2.254']);
 
-    const released = await request<IpView>('ip.release', { id: held[0].id, accountIds: [accountId] });
+    const released = await client.call('network.ip.release', { id: held[0].id, accountIds: [accountId] });
     expect(released.releasedAt).not.toBeNull();
     const releasedAt = Date.now();
     expect(await failureOf<AppError>(allocate(accountId, region))).toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
@@ -94,48 +90,67 @@ describe('IP address management across three network service processes', () => {
     expect(again.address).toBe(held[0].address);
     expect(again.id).not.toBe(held[0].id);
     // The address's history stays with its old id.
-    expect(await request<IpView>('ip.get', { id: held[0].id })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
+    expect(await client.call('network.ip.get', { id: held[0].id, accountIds: [accountId] })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
   }, 60_000);
+
+  it('refuses a request for addresses that does not say whose it is, and an allocation for an account outside its scope', async () => {
+    const region = uniqueName('scope-');
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.240/29', gateway: '192.0.2.241' } });
+    const input = { regionId: region, family: 'IPV4' } as const;
+    // As a caller that forgot its scope would send them: nothing is assumed, so nothing is seen or taken.
+    const unscoped = <S extends 'network.ip.allocate' | 'network.ip.list'>(subject: S, request: object) =>
+      failureOf<AppError>(client.call(subject, request as RequestOf<S>));
+    expect(await unscoped('network.ip.allocate', { accountId, input })).toMatchObject({ code: 'FORBIDDEN', message: expect.stringContaining('accountIds') });
+    expect(await unscoped('network.ip.list', {})).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await failureOf<AppError>(client.call('network.ip.allocate', { accountId, accountIds: ['someone-else'], input })))
+      .toMatchObject({ code: 'FORBIDDEN', message: `account ${accountId} is not one the caller acts for` });
+    expect(await client.call('network.pool.list', { regionId: region })).toEqual([expect.objectContaining({ allocated: 0 })]);
+
+    // ADMIN's scope is every account.
+    const ip = await client.call('network.ip.allocate', { accountId, accountIds: PLATFORM_SCOPE, input });
+    expect(ip).toMatchObject({ accountId, regionId: region, floating: true });
+    expect(await client.call('network.ip.get', { id: ip.id, accountIds: ['someone-else'] })).toBeNull();
+  });
 
   it('refuses bad pools, each with a BAD_USER_INPUT naming the field', async () => {
     const region = uniqueName('bad-');
-    await request('pool.create', { input: { id: `${region}-v6`, regionId: region, prefix: '2001:db8:bad::/64', gateway: '2001:db8:bad::1' } });
-    const create = (input: object) => failureOf<AppError>(request('pool.create', { input: { id: uniqueName('p-'), regionId: region, ...input } }));
+    await client.call('network.pool.create', { input: { id: `${region}-v6`, regionId: region, prefix: '2001:db8:bad::/64', gateway: '2001:db8:bad::1' } });
+    const create = (input: Pick<PoolInput, 'prefix' | 'gateway'>) => failureOf<AppError>(client.call('network.pool.create', { input: { id: uniqueName('p-'), regionId: region, ...input } }));
     expect(await create({ prefix: '2001:db8:bad::/48', gateway: '2001:db8:bad::1' }))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.prefix', message: expect.stringContaining(`overlaps pool ${region}-v6`) });
     expect(await create({ prefix: '203.0.113.9/24', gateway: '203.0.113.1' }))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.prefix', message: expect.stringContaining('not a network address') });
     expect(await create({ prefix: '2001:db8:beef::/64', gateway: '203.0.113.1' }))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.gateway', message: expect.stringContaining('IPV6 address for an IPV6 pool') });
-    expect(await request<PoolView[]>('pool.list', { regionId: region })).toHaveLength(1);
+    expect(await client.call('network.pool.list', { regionId: region })).toHaveLength(1);
   });
 
   it('serves a PTR name set on an address in its reverse zone, and refuses one that is not a host name', async () => {
     const region = uniqueName('ptr-');
-    await request('pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
     const ip = await allocate(accountId, region);
     for (const hostname of ['mail..example.com', '1.2.3.4']) {
-      expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname, accountIds: [accountId] })))
+      expect(await failureOf<AppError>(client.call('network.ip.reverseDns.set', { id: ip.id, hostname, accountIds: [accountId] })))
         .toMatchObject({ code: 'BAD_USER_INPUT', field: 'hostname' });
     }
-    expect(await failureOf<AppError>(request('ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
+    expect(await failureOf<AppError>(client.call('network.ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
       .toMatchObject({ code: 'NOT_FOUND' });
 
-    const set = await request<IpView>('ip.reverseDns.set', { id: ip.id, hostname: 'Mail.Example.com.', accountIds: [accountId] });
+    const set = await client.call('network.ip.reverseDns.set', { id: ip.id, hostname: 'Mail.Example.com.', accountIds: [accountId] });
     expect(set.reverseDns).toBe('mail.example.com');
     const owner = `${ip.address.split('.').reverse().join('.')}.in-addr.arpa`;
-    expect(await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' }))
+    expect(await client.call('network.dns.records', { zone: '2.0.192.in-addr.arpa' }))
       .toContainEqual({ name: owner, type: 'PTR', value: 'mail.example.com', ttl: 300 });
     // And over DNS itself, asked by Node's resolver.
     const resolver = new Resolver({ timeout: 2000, tries: 1 });
     resolver.setServers([`127.0.0.1:${dnsPort}`]);
     expect(await resolver.reverse(ip.address)).toEqual(['mail.example.com']);
     await expect(resolver.reverse('192.0.2.190')).rejects.toMatchObject({ code: 'ENOTFOUND' }); // ours, but nobody's
-    const zoneFile = await request<{ text: string }>('dns.zoneFile', { zone: '2.0.192.in-addr.arpa' });
+    const zoneFile = await client.call('network.dns.zoneFile', { zone: '2.0.192.in-addr.arpa' });
     expect(zoneFile.text).toContain(`${owner}. 300 IN PTR mail.example.com.`);
     expect(zoneFile.text).toMatch(/^\$ORIGIN 2\.0\.192\.in-addr\.arpa\.$/m);
 
-    await request('ip.reverseDns.set', { id: ip.id, hostname: null, accountIds: [accountId] });
-    expect((await request<DnsRecord[]>('dns.records', { zone: '2.0.192.in-addr.arpa' })).map((r) => r.name)).not.toContain(owner);
+    await client.call('network.ip.reverseDns.set', { id: ip.id, hostname: null, accountIds: [accountId] });
+    expect((await client.call('network.dns.records', { zone: '2.0.192.in-addr.arpa' })).map((r) => r.name)).not.toContain(owner);
   });
 });

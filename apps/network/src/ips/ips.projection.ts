@@ -1,7 +1,7 @@
 import type { Projection } from '#libs/event-store';
 import { parseAddress } from '../ip-range.js';
 import { unitOf } from '../pools/pool.js';
-import { readPool } from '../pools/pools.js';
+import { readPool } from '../pools/pools.repository.js';
 import type { IpEvent } from './ip.decider.js';
 
 export const IP_EVENT_TYPES: readonly IpEvent['type'][] = [

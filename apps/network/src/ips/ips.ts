@@ -1,55 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { AppError, type EventMetadata, type IpFamily, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
+import {
+  AppError, type AllocateIpInput, type CountedPage, type EventMetadata, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid,
+  type NetworkEvents, type Scope,
+} from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
-import type { Pools } from '../pools/pools.js';
+import type { PoolsRepository } from '../pools/pools.repository.js';
 import type { AddressAllocator } from './address-allocator.js';
 import { ipDecider, ipStreamId, type IpCommand, type TargetInstance } from './ip.decider.js';
-
-/** An address as the API shows it (the contract's IpAddress, with ids for what it refers to). */
-export interface IpView {
-  id: string;
-  address: string;
-  family: IpFamily;
-  prefixLength: number;
-  gateway: string;
-  poolId: string;
-  regionId: string;
-  accountId: string;
-  instanceId: string | null;
-  floating: boolean;
-  reverseDns: string | null;
-  allocatedAt: string;
-  releasedAt: string | null;
-}
-
-export interface AllocateIpInput {
-  regionId: string;
-  family: IpFamily;
-  /** Assign the new floating address to this instance at once. */
-  instanceId?: string | null;
-}
-
-export interface IpListFilter extends Scope {
-  first?: number;
-  after?: string;
-  instanceId?: string;
-  /** Several instances' addresses in one request: the gateway's batched lookup. */
-  instanceIds?: string[];
-  includeReleased?: boolean;
-}
-
-const VIEW = `
-  SELECT id, host(address) AS address, family, prefix_length AS "prefixLength", host(gateway) AS gateway, pool_id AS "poolId",
-         region_id AS "regionId", account_id AS "accountId", instance_id AS "instanceId", floating, reverse_dns AS "reverseDns",
-         allocated_at AS "allocatedAt", released_at AS "releasedAt", position
-  FROM ip_addresses`;
-
-type ViewRow = IpView & { position: string };
-const toView = ({ position: _, ...view }: ViewRow): IpView => view;
+import type { IpsRepository } from './ips.repository.js';
 
 const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 
@@ -61,7 +24,9 @@ export class Ips {
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
-    private readonly pools: Pools,
+    private readonly ips: IpsRepository,
+    private readonly pools: PoolsRepository,
+    private readonly instances: InstancesRepository,
     private readonly allocator: AddressAllocator,
   ) {}
 
@@ -93,12 +58,13 @@ export class Ips {
     throw new AppError('INSUFFICIENT_CAPACITY', `no free ${request.family} address in region ${request.regionId}: pool ${pools.map(describePool).join(', pool ')} is exhausted`);
   }
 
-  /** A floating address for the account, assigned to one of its instances when `instanceId` is given. */
-  async allocateFloating(accountId: unknown, input: AllocateIpInput, instances: InstanceDirectory, metadata: EventMetadata): Promise<IpView> {
+  /** A floating address for the account (one of the caller's), assigned to one of its instances when `instanceId` is given. */
+  async allocateFloating(accountId: unknown, input: AllocateIpInput, scope: Scope, metadata: EventMetadata): Promise<IpView> {
     if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
+    if (!inScope(accountId, scope)) throw new AppError('FORBIDDEN', `account ${accountId} is not one the caller acts for`);
     if (!isRfc1123Label(input?.regionId)) throw AppError.badInput('input.regionId', 'must be a region id');
     if (!FAMILIES.includes(input.family)) throw AppError.badInput('input.family', 'must be IPV4 or IPV6');
-    const target = input.instanceId ? await instances.require(input.instanceId, { accountIds: [accountId] }) : null;
+    const target = input.instanceId ? await this.requireInstance(input.instanceId, { accountIds: [accountId] }) : null;
     if (target && target.regionId !== input.regionId) {
       throw AppError.badInput('input.instanceId', `the instance is in region ${target.regionId}, not ${input.regionId}`);
     }
@@ -112,12 +78,12 @@ export class Ips {
       }
       return allocated;
     });
-    return (await this.find(ip.ipId))!;
+    return (await this.ips.find(ip.ipId))!;
   }
 
-  async assign(ipId: unknown, instanceId: unknown, scope: Scope, instances: InstanceDirectory, metadata: EventMetadata): Promise<IpView> {
+  async assign(ipId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<IpView> {
     const ip = await this.require(ipId, scope);
-    const instance = await instances.require(instanceId, { accountIds: [ip.accountId] });
+    const instance = await this.requireInstance(instanceId, { accountIds: [ip.accountId] });
     return this.decide(ip, { type: 'AssignIp', instance }, metadata);
   }
 
@@ -140,40 +106,32 @@ export class Ips {
 
   /** What an ended instance held, in the caller's transaction: its own addresses are released, floating ones unassigned. */
   async releaseInstance(tx: Sql, instanceId: string, metadata: EventMetadata): Promise<void> {
-    const { rows } = await tx.query<{ id: string; floating: boolean }>(
-      'SELECT id, floating FROM ip_addresses WHERE instance_id = $1 AND released_at IS NULL',
-      [instanceId],
-    );
-    for (const { id, floating } of rows) {
+    for (const { id, floating } of await this.ips.heldBy(tx, instanceId)) {
       const command: IpCommand = floating ? { type: 'UnassignIp' } : { type: 'ReleaseIp', bySystem: true };
       await decideInTransaction(this.store, tx, ipStreamId(id), ipDecider, command, metadata);
     }
   }
 
   async get(ipId: unknown, scope: Scope): Promise<IpView | null> {
-    const view = typeof ipId === 'string' ? await this.find(ipId) : null;
+    const view = await this.find(ipId);
     return view && inScope(view.accountId, scope) ? view : null;
   }
 
   /** Live addresses, oldest first; an instance's or several instances' when asked. */
-  async list(filter: IpListFilter): Promise<Page<IpView> & { totalCount: number }> {
-    const size = pageSize(filter.first);
-    const after = decodeCursor('ip', filter.after);
-    const instanceIds = filter.instanceIds ?? (filter.instanceId ? [filter.instanceId] : null);
+  async list(request: IpListRequest, scope: Scope): Promise<CountedPage<IpView>> {
+    const size = pageSize(request.first);
+    const after = decodeCursor('ip', request.after);
+    const instanceIds = request.instanceIds ?? (request.instanceId ? [request.instanceId] : null);
     if (instanceIds && !instanceIds.every((id) => isUuid(String(id).toLowerCase()))) throw AppError.badInput('instanceId', 'must be an instance id');
-    const where = `WHERE ($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::uuid[] IS NULL OR instance_id = ANY($2))
-                     AND (released_at IS NULL OR $3)`;
-    const params = [accountsOf(filter), instanceIds, filter.includeReleased === true];
-    const [{ rows }, count] = await Promise.all([
-      this.pool.query<ViewRow>(`${VIEW} ${where} AND position > $4 ORDER BY position LIMIT $5`, [...params, after, size + 1]),
-      this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM ip_addresses ${where}`, params),
-    ]);
-    return { ...toPage(rows, size, (row) => encodeCursor('ip', row.position), toView), totalCount: count.rows[0].total };
+    const { ips, totalCount } = await this.ips.list({
+      accountIds: accountsOf(scope), instanceIds, includeReleased: request.includeReleased === true, after, limit: size + 1,
+    });
+    return { ...toPage(ips, size, (row) => encodeCursor('ip', row.position), (row) => row.ip), totalCount };
   }
 
   private async decide(ip: IpView, command: IpCommand, metadata: EventMetadata): Promise<IpView> {
     await handleCommand(this.store, ipStreamId(ip.id), ipDecider, command, metadata);
-    return (await this.find(ip.id))!;
+    return (await this.ips.find(ip.id))!;
   }
 
   private async require(ipId: unknown, scope: Scope): Promise<IpView> {
@@ -182,16 +140,15 @@ export class Ips {
     return view;
   }
 
-  private async find(ipId: string): Promise<IpView | null> {
-    const id = ipId.toLowerCase();
-    if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE id = $1`, [id]);
-    return rows[0] ? toView(rows[0]) : null;
+  private async find(ipId: unknown): Promise<IpView | null> {
+    const id = typeof ipId === 'string' ? ipId.toLowerCase() : '';
+    return isUuid(id) ? this.ips.find(id) : null;
   }
-}
 
-/** Network's read model of compute's instances, as far as addresses need it. */
-export interface InstanceDirectory {
   /** The instance if it is in scope; NOT_FOUND otherwise, as another tenant's instance must be. */
-  require(instanceId: unknown, scope: Scope): Promise<TargetInstance>;
+  private async requireInstance(instanceId: unknown, scope: Scope): Promise<TargetInstance> {
+    const instance = typeof instanceId === 'string' ? await this.instances.find(instanceId) : null;
+    if (!instance || !inScope(instance.accountId, scope)) throw AppError.notFound(`instance ${String(instanceId)}`);
+    return instance;
+  }
 }

@@ -1,5 +1,6 @@
+import type { PoolInput } from '#libs/contracts';
 import { formatAddress } from '../ip-range.js';
-import { addressOfUnit, excludedUnits, onLinkLength, usableUnits, validatePool, type Pool, type PoolInput } from './pool.js';
+import { addressOfUnit, excludedUnits, onLinkLength, usableUnits, validatePool, type Pool } from './pool.js';
 
 const v4: PoolInput = { id: 'r1-ipv4', regionId: 'r1', prefix: '198.51.100.0/24', gateway: '198.51.100.1' };
 const v6: PoolInput = { id: 'r1-ipv6', regionId: 'r1', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1' };

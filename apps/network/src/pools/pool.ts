@@ -1,4 +1,4 @@
-import { AppError, type IpFamily, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
+import { AppError, type IpFamily, isRfc1123Label, type PoolInput, RFC1123_LABEL_RULE } from '#libs/contracts';
 import {
   bitsOf, contains, formatPrefix, lastOf, overlaps, parseAddress, parsePrefix,
   type IpAddress, type IpPrefix,
@@ -22,17 +22,6 @@ export interface Pool {
   /** The bridge the region's hosts put its instances on; its host side holds the gateway. */
   bridge: string;
   active: boolean;
-}
-
-export interface PoolInput {
-  id: string;
-  regionId: string;
-  prefix: string;
-  gateway: string;
-  reserved?: string[];
-  /** IPv6 only: 128 (default) or 64. */
-  assignmentLength?: number;
-  bridge?: string;
 }
 
 export const DEFAULT_BRIDGE = 'awanbr0';

@@ -1,25 +1,26 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
+import type { PoolView, RequestOf } from '#libs/contracts';
+import { Handles } from '#libs/messaging';
 import { Pools } from './pools.js';
-import type { PoolInput } from './pool.js';
 
 /** `network.pool.*`: the admin's pools. The gateway lets only ADMIN through. */
 @Controller()
 export class PoolsController {
   constructor(private readonly pools: Pools) {}
 
-  @MessagePattern('network.pool.create')
-  create(@Payload() payload: { input: PoolInput }) {
+  @Handles('network.pool.create')
+  create(@Payload() payload: RequestOf<'network.pool.create'>): Promise<PoolView> {
     return this.pools.create(payload?.input);
   }
 
-  @MessagePattern('network.pool.list')
-  list(@Payload() payload: { regionId?: string; includeRetired?: boolean }) {
+  @Handles('network.pool.list')
+  list(@Payload() payload: RequestOf<'network.pool.list'>): Promise<PoolView[]> {
     return this.pools.list({ regionId: payload?.regionId, includeRetired: payload?.includeRetired });
   }
 
-  @MessagePattern('network.pool.retire')
-  retire(@Payload() payload: { id: string }) {
+  @Handles('network.pool.retire')
+  retire(@Payload() payload: RequestOf<'network.pool.retire'>): Promise<PoolView> {
     return this.pools.retire(payload?.id);
   }
 }

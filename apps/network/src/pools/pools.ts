@@ -1,112 +1,35 @@
-import type pg from 'pg';
-import { AppError, type IpFamily } from '#libs/contracts';
-import { isExclusionViolation, withTransaction, type Sql } from '#libs/event-store';
-import { formatAddress, formatPrefix, parseAddress, parsePrefix, type IpPrefix } from '../ip-range.js';
-import { excludedUnits, usableUnits, validatePool, type Pool, type PoolInput } from './pool.js';
-
-/** A pool as the admin API shows it, with how much of it is taken. */
-export interface PoolView {
-  id: string;
-  regionId: string;
-  family: IpFamily;
-  prefix: string;
-  gateway: string;
-  assignmentLength: number;
-  reserved: string[];
-  bridge: string;
-  active: boolean;
-  /** Decimal strings: an IPv6 pool can hold more than a JavaScript number counts exactly. */
-  usable: string;
-  allocated: number;
-  createdAt: string;
-}
-
-interface PoolRow {
-  id: string;
-  region_id: string;
-  family: IpFamily;
-  prefix: string;
-  gateway: string;
-  assignment_length: number;
-  reserved: string[];
-  bridge: string;
-  active: boolean;
-  created_at: Date;
-}
-
-const POOL_COLUMNS = 'id, region_id, family, prefix::text, host(gateway) AS gateway, assignment_length, reserved, bridge, active, created_at';
-
-function toPool(row: PoolRow): Pool {
-  return {
-    id: row.id, regionId: row.region_id, family: row.family, prefix: parsePrefix(row.prefix) as IpPrefix,
-    gateway: parseAddress(row.gateway)!, assignmentLength: row.assignment_length,
-    reserved: row.reserved, bridge: row.bridge, active: row.active,
-  };
-}
-
-export async function readPool(sql: Sql, id: string): Promise<Pool | undefined> {
-  const { rows } = await sql.query<PoolRow>(`SELECT ${POOL_COLUMNS} FROM pools WHERE id = $1`, [id]);
-  return rows[0] && toPool(rows[0]);
-}
+import { AppError, type PoolInput, type PoolView } from '#libs/contracts';
+import { isExclusionViolation } from '#libs/event-store';
+import { formatPrefix } from '../ip-range.js';
+import { validatePool } from './pool.js';
+import type { PoolsRepository } from './pools.repository.js';
 
 /** The admin's pools: create, list, retire. Retired pools hand out nothing new; their addresses stay until released. */
 export class Pools {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(private readonly repository: PoolsRepository) {}
 
   async create(input: PoolInput): Promise<PoolView> {
-    const pool = validatePool(input, await this.all());
+    const pool = validatePool(input, await this.repository.all());
     try {
-      await withTransaction(this.pool, async (tx) => {
-        await tx.query(
-          `INSERT INTO pools (id, region_id, family, prefix, gateway, assignment_length, reserved, bridge) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [pool.id, pool.regionId, pool.family, formatPrefix(pool.prefix), formatAddress(pool.gateway), pool.assignmentLength, pool.reserved, pool.bridge],
-        );
-        await tx.query('INSERT INTO ip_leases (pool_id, unit) SELECT $1, unnest($2::numeric[])', [pool.id, excludedUnits(pool).map(String)]);
-      });
+      await this.repository.insert(pool);
     } catch (error) {
+      // The table's exclusion constraint catches the overlap of two pools created at once, which validation could not see.
       if (isExclusionViolation(error)) throw AppError.badInput('input.prefix', `${formatPrefix(pool.prefix)} overlaps a pool created just now`);
       throw error;
     }
-    return (await this.view(pool.id))!;
+    return this.view(pool.id);
   }
 
   async retire(id: unknown): Promise<PoolView> {
-    const { rowCount } = await this.pool.query('UPDATE pools SET active = false WHERE id = $1', [String(id)]);
-    if (!rowCount) throw AppError.notFound(`pool ${String(id)}`);
-    return (await this.view(String(id)))!;
+    if (!(await this.repository.deactivate(String(id)))) throw AppError.notFound(`pool ${String(id)}`);
+    return this.view(String(id));
   }
 
-  async list(filter: { regionId?: string; includeRetired?: boolean; id?: string } = {}): Promise<PoolView[]> {
-    const { rows } = await this.pool.query<PoolRow & { allocated: number }>(
-      `SELECT ${POOL_COLUMNS}, (SELECT count(*)::integer FROM ip_leases l WHERE l.pool_id = p.id AND l.ip_id IS NOT NULL AND l.released_at IS NULL) AS allocated
-       FROM pools p WHERE ($1::text IS NULL OR region_id = $1) AND (active OR $2) AND ($3::text IS NULL OR id = $3) ORDER BY position`,
-      [filter.regionId ?? null, filter.includeRetired === true, filter.id ?? null],
-    );
-    return rows.map((row) => {
-      const pool = toPool(row);
-      return {
-        id: pool.id, regionId: pool.regionId, family: pool.family, prefix: formatPrefix(pool.prefix), gateway: formatAddress(pool.gateway),
-        assignmentLength: pool.assignmentLength, reserved: pool.reserved, bridge: pool.bridge, active: pool.active,
-        usable: String(usableUnits(pool)), allocated: row.allocated, createdAt: row.created_at.toISOString(),
-      };
-    });
+  list(filter: { regionId?: string; includeRetired?: boolean }): Promise<PoolView[]> {
+    return this.repository.views({ regionId: filter.regionId, includeRetired: filter.includeRetired });
   }
 
-  private async view(id: string): Promise<PoolView | undefined> {
-    return (await this.list({ includeRetired: true, id }))[0];
-  }
-
-  /** A region's active pools of a family, oldest first: the order allocation tries them in. Read in the allocating transaction. */
-  async activeIn(tx: Sql, regionId: string, family: IpFamily): Promise<Pool[]> {
-    const { rows } = await tx.query<PoolRow>(
-      `SELECT ${POOL_COLUMNS} FROM pools WHERE region_id = $1 AND family = $2 AND active ORDER BY position`,
-      [regionId, family],
-    );
-    return rows.map(toPool);
-  }
-
-  private async all(): Promise<Pool[]> {
-    const { rows } = await this.pool.query<PoolRow>(`SELECT ${POOL_COLUMNS} FROM pools ORDER BY position`);
-    return rows.map(toPool);
+  private async view(id: string): Promise<PoolView> {
+    return (await this.repository.views({ includeRetired: true, id }))[0];
   }
 }

@@ -1,0 +1,45 @@
+import type pg from 'pg';
+import { type ComputeEvents, isUuid } from '#libs/contracts';
+import type { Sql } from '#libs/event-store';
+import type { TargetInstance } from '../ips/ip.decider.js';
+
+/**
+ * `instances`: network's read model of compute's instances, kept from compute's events by the
+ * addressing consumer, as far as addresses and DNS need it.
+ */
+export class InstancesRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The instance as requested; a second delivery of its request changes nothing. */
+  async record(tx: Sql, request: ComputeEvents['InstanceRequested']): Promise<void> {
+    await tx.query(
+      'INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
+      [request.instanceId, request.accountId, request.regionId, request.name],
+    );
+  }
+
+  async markStarted(tx: Sql, instanceId: string): Promise<void> {
+    await tx.query('UPDATE instances SET started = true WHERE id = $1', [instanceId]);
+  }
+
+  async hasStarted(tx: Sql, instanceId: string): Promise<boolean> {
+    const { rows } = await tx.query<{ started: boolean }>('SELECT started FROM instances WHERE id = $1', [instanceId]);
+    return rows[0]?.started === true;
+  }
+
+  /** Ended when it was first deleted or failed for good; a later event keeps that time. */
+  async markEnded(tx: Sql, instanceId: string, at: string): Promise<void> {
+    await tx.query('UPDATE instances SET ended_at = coalesce(ended_at, $2) WHERE id = $1', [instanceId, at]);
+  }
+
+  /** The instance, whoever's it is; null for an id that is none of ours. */
+  async find(instanceId: string): Promise<TargetInstance | null> {
+    const id = instanceId.toLowerCase();
+    if (!isUuid(id)) return null;
+    const { rows } = await this.pool.query<{ account_id: string; region_id: string; ended: boolean }>(
+      'SELECT account_id, region_id, ended_at IS NOT NULL AS ended FROM instances WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? { instanceId: id, accountId: rows[0].account_id, regionId: rows[0].region_id, ended: rows[0].ended } : null;
+  }
+}

@@ -1,0 +1,25 @@
+import { readWholeNumber } from '#libs/platform';
+import { normalizeHostname } from './ip-range.js';
+
+/** What network reads from its environment beyond every service's (README, Configuration). */
+export interface NetworkConfig {
+  /** How long a released address rests before it is handed out again. */
+  quarantineSeconds: number;
+  /** The DNS responder's UDP port; null runs none. */
+  dnsPort: number | null;
+  /** The server authoritative for network's zones, named in their SOA and NS records. */
+  dnsNameserver: string;
+}
+
+/** Read once at start; a bad value stops the process with the variable named. */
+export function readNetworkConfig(env: NodeJS.ProcessEnv): NetworkConfig {
+  const nameserver = env.DNS_NAMESERVER ?? 'ns1.awan.test';
+  const dnsNameserver = normalizeHostname(nameserver);
+  // The SOA's mailbox is hostmaster at the nameserver's domain, so the name needs one beyond its own label.
+  if (dnsNameserver === null) throw new Error(`DNS_NAMESERVER must be a host name of two or more labels, e.g. ns1.example.com, got "${nameserver}"`);
+  return {
+    quarantineSeconds: readWholeNumber('IP_QUARANTINE_SECONDS', 3600, { expected: 'a number of seconds' }, env),
+    dnsPort: readWholeNumber('DNS_PORT', 0, { expected: 'a UDP port number', max: 65535 }, env) || null,
+    dnsNameserver,
+  };
+}
