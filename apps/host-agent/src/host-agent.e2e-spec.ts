@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { agentSubject, AGENT_HEARTBEAT_SUBJECT, type AgentInstanceStatus, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
+import { AGENT_HEARTBEAT_SUBJECT, type AgentCommand, type AgentRequestOf, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
 import { connectServiceClient, describeWithHardware, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type TestServiceClient } from '#libs/testing';
 import { probeHost } from './host/host-probe.js';
@@ -15,13 +15,15 @@ const canRun = abilities.kinds.includes('CONTAINER') && abilities.kinds.includes
 
 const hostId = uniqueName('host');
 
-function startAgent(): Fixture {
+function startAgent(host = hostId, dir = dataDir, fenceTimeoutMs = 30_000): Fixture {
   return runBuilt('dist/apps/host-agent/src/main.js', {
-    NATS_URL: TEST_NATS_URL, PORT: '0', HOST_ID: hostId, AGENT_DATA_DIR: dataDir, HEARTBEAT_INTERVAL_MS: '300',
-    // This test is about restarts: the fencing watchdog must not stop the instances meanwhile.
-    FENCE_TIMEOUT_MS: '30000',
+    NATS_URL: TEST_NATS_URL, PORT: '0', HOST_ID: host, AGENT_DATA_DIR: dir, HEARTBEAT_INTERVAL_MS: '300',
+    // Long by default: a test about restarts must not see the fencing watchdog stop its instances meanwhile.
+    FENCE_TIMEOUT_MS: String(fenceTimeoutMs),
   });
 }
+
+const lxcState = async (dir: string, instanceId: string) => (await runProgram('lxc-info', ['-P', path.join(dir, 'instances'), '-n', instanceId, '-s', '-H'])).trim();
 
 describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and QEMU (${abilities.notes.join('; ') || 'not root'})`, () => {
   let caller: TestServiceClient;
@@ -36,22 +38,23 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
     nats = await connect({ servers: TEST_NATS_URL });
     nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
       callback: (_error, message) => {
-        const beat = message.json<HostHeartbeat>();
-        if (beat.hostId === hostId) heartbeats.push(beat);
+        heartbeats.push(message.json<HostHeartbeat>());
       },
     });
   });
   afterAll(async () => {
-    agent?.child.kill('SIGKILL');
+    // Stopped, not killed: with nothing left running it stops its fencing watchdog too, which would otherwise outlive the test.
+    agent?.child.kill('SIGTERM');
+    await agent?.exited;
     await caller?.close();
     await nats?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const request = <T>(command: string, payload: unknown) => client.request<T>(agentSubject(hostId, command), payload, 60_000);
+  const call = <C extends AgentCommand>(command: C, payload: AgentRequestOf<C>, host = hostId) => client.callAgent(host, command, payload, 60_000);
 
-  async function heartbeatAfter(time: number): Promise<HostHeartbeat> {
-    return waitFor(() => heartbeats.find((beat) => Date.parse(beat.sentAt) > time), 20_000, 'a heartbeat from the agent');
+  async function heartbeatAfter(time: number, host = hostId): Promise<HostHeartbeat> {
+    return waitFor(() => heartbeats.find((beat) => beat.hostId === host && Date.parse(beat.sentAt) > time), 20_000, `a heartbeat from ${host}`);
   }
 
   it('leaves instances running when the agent is killed with -9, and the restarted agent reports them as they are', async () => {
@@ -69,13 +72,13 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
     expect(first).toMatchObject({ hostId, regionId: 'local', kinds: expect.arrayContaining(['VM', 'CONTAINER']), instances: [] });
     expect(first.capacity.vcpus).toBe(os.cpus().length);
 
-    expect(await request<AgentInstanceStatus>('instance.create', { spec: container, start: true })).toMatchObject({ state: 'RUNNING' });
-    expect(await request<AgentInstanceStatus>('instance.create', { spec: vm, start: true })).toMatchObject({ state: 'RUNNING' });
+    expect(await call('instance.create', { spec: container, start: true })).toMatchObject({ state: 'RUNNING' });
+    expect(await call('instance.create', { spec: vm, start: true })).toMatchObject({ state: 'RUNNING' });
     const qemuPid = Number((await runProgram('cat', [path.join(dataDir, 'run', vm.instanceId, 'qemu.pid')])).trim());
 
     agent.child.kill('SIGKILL');
     await agent.exited;
-    expect((await runProgram('lxc-info', ['-P', path.join(dataDir, 'instances'), '-n', container.instanceId, '-s', '-H'])).trim()).toBe('RUNNING');
+    expect(await lxcState(dataDir, container.instanceId)).toBe('RUNNING');
     expect(await processGone(qemuPid)).toBe(false);
 
     const restartedAt = Date.now();
@@ -85,22 +88,52 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
       [[container.instanceId, 'RUNNING'], [vm.instanceId, 'RUNNING']].sort(),
     );
     expect(beat.allocated).toEqual({ vcpus: 2, memoryMb: 256, diskGb: 2 });
-    expect(await request('instance.status', { instanceId: vm.instanceId })).toMatchObject({ state: 'RUNNING' });
+    expect(await call('instance.status', { instanceId: vm.instanceId })).toMatchObject({ state: 'RUNNING' });
 
     // The restarted agent still commands what the first one started.
-    expect(await request('instance.stop', { instanceId: container.instanceId })).toMatchObject({ state: 'STOPPED' });
-    expect(await request('instance.delete', { instanceId: container.instanceId })).toMatchObject({ state: 'MISSING' });
-    expect(await request('instance.delete', { instanceId: vm.instanceId })).toMatchObject({ state: 'MISSING' });
+    expect(await call('instance.stop', { instanceId: container.instanceId })).toMatchObject({ state: 'STOPPED' });
+    expect(await call('instance.delete', { instanceId: container.instanceId })).toMatchObject({ state: 'MISSING' });
+    expect(await call('instance.delete', { instanceId: vm.instanceId })).toMatchObject({ state: 'MISSING' });
     expect(await processGone(qemuPid)).toBe(true);
   });
 
   it('answers bad input with BAD_USER_INPUT naming the field, and an unknown instance with NOT_FOUND', async () => {
     agent ??= startAgent();
     await heartbeatAfter(0);
-    await expect(request('instance.status', { instanceId: '../../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'instanceId' });
-    await expect(request('instance.start', { instanceId: randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(call('instance.status', { instanceId: '../../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'instanceId' });
+    await expect(call('instance.start', { instanceId: randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(
-      request('instance.create', { spec: { instanceId: randomUUID(), name: 'x;reboot', kind: 'CONTAINER', vcpus: 1, memoryMb: 64, diskGb: 1, image: { kind: 'CONTAINER', location: '/x' } }, start: true }),
+      call('instance.create', { spec: { instanceId: randomUUID(), name: 'x;reboot', kind: 'CONTAINER', vcpus: 1, memoryMb: 64, diskGb: 1, image: { kind: 'CONTAINER', location: '/x' } }, start: true }),
     ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.name' });
+  });
+
+  it('stops its instances itself once frozen longer than FENCE_TIMEOUT_MS, and says so when it thaws', async () => {
+    const fencedHost = uniqueName('fence');
+    const fencedDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-fence-'));
+    const fencing = startAgent(fencedHost, fencedDir, 2000);
+    try {
+      await heartbeatAfter(0, fencedHost);
+      const container: InstanceSpec = {
+        instanceId: randomUUID(), name: 'ct-fenced', kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
+        image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' },
+      };
+      expect(await call('instance.create', { spec: container, start: true }, fencedHost)).toMatchObject({ state: 'RUNNING' });
+
+      // Frozen, the agent tells its watchdog nothing: the watchdog, with the agent's configuration, stops the container.
+      fencing.child.kill('SIGSTOP');
+      const frozenAt = Date.now();
+      await waitFor(async () => (await lxcState(fencedDir, container.instanceId)) === 'STOPPED', 15_000, 'the watchdog to fence the container');
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(2000 - 300);
+
+      fencing.child.kill('SIGCONT');
+      const thawed = await heartbeatAfter(Date.now(), fencedHost);
+      expect(thawed.instances).toEqual([expect.objectContaining({ instanceId: container.instanceId, state: 'STOPPED', fenced: true })]);
+      expect(await call('instance.delete', { instanceId: container.instanceId }, fencedHost)).toMatchObject({ state: 'MISSING' });
+    } finally {
+      fencing.child.kill('SIGCONT');
+      fencing.child.kill('SIGTERM');
+      await fencing.exited;
+      rmSync(fencedDir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,6 +82,10 @@ export interface AgentCommands {
   'instance.migrate.abort': { request: { instanceId: string }; reply: AgentInstanceStatus };
 }
 
+export type AgentCommand = keyof AgentCommands;
+export type AgentRequestOf<C extends AgentCommand> = AgentCommands[C]['request'];
+export type AgentReplyOf<C extends AgentCommand> = AgentCommands[C]['reply'];
+
 export interface HostCapacity {
   vcpus: number;
   memoryMb: number;

@@ -1,4 +1,5 @@
-import { FenceTimer } from './fence-timer.js';
+import { readAgentConfig } from '../host/agent-config.js';
+import { FenceTimer, readWatchdogArguments, watchdogArguments } from './fence-timer.js';
 
 describe('the fence timer', () => {
   it('fences once the control plane has been away longer than the timeout, and only once', () => {
@@ -17,5 +18,20 @@ describe('the fence timer', () => {
     timer.contact(12_000);
     expect(timer.due(18_000)).toBe(false);
     expect(timer.due(18_001)).toBe(true);
+  });
+});
+
+describe("the watchdog's arguments", () => {
+  const agent = readAgentConfig({ HOST_ID: 'h1', AGENT_DATA_DIR: '/var/lib/awan/agent', FENCE_TIMEOUT_MS: '4000' });
+
+  it("carry the agent's configuration whole, after its data folder on its own", () => {
+    const args = watchdogArguments(agent);
+    expect(args[0]).toBe('/var/lib/awan/agent');
+    expect(readWatchdogArguments(args)).toEqual(agent);
+  });
+
+  it('are refused when they are not what an agent gives', () => {
+    expect(() => readWatchdogArguments(['/var/lib/awan/agent'])).toThrow(/started by the host agent/);
+    expect(() => readWatchdogArguments(['/elsewhere', JSON.stringify(agent)])).toThrow(/started by the host agent/);
   });
 });

@@ -1,3 +1,5 @@
+import type { AgentConfig } from '../host/agent-config.js';
+
 /** What the agent tells its watchdog: it reached the control plane; or it stops, with nothing to guard. */
 export const WATCHDOG_CONTACT = 'contact';
 export const WATCHDOG_STOP = 'stop';
@@ -33,4 +35,16 @@ export class FenceTimer {
     this.fencedSinceContact = true;
     return true;
   }
+}
+
+/**
+ * How the agent starts its watchdog: its data folder on its own, by which a later agent knows the
+ * watchdog as this host's, then the agent's configuration, so the watchdog reads no environment of its own.
+ */
+export const watchdogArguments = (agent: AgentConfig): string[] => [agent.dataDir, JSON.stringify(agent)];
+
+export function readWatchdogArguments([dataDir, config]: string[]): AgentConfig {
+  const agent = JSON.parse(config ?? 'null') as AgentConfig | null;
+  if (!agent || agent.dataDir !== dataDir) throw new Error('the fence watchdog is started by the host agent, with its data folder and configuration');
+  return agent;
 }

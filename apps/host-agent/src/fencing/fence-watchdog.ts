@@ -4,11 +4,10 @@
 // runs, before compute (HOST_DOWN_TIMEOUT_MS, longer) restarts them elsewhere. As Proxmox VE's
 // watchdog does for its HA manager, without the reboot.
 import { performance } from 'node:perf_hooks';
-import { readAgentConfig } from '../host/agent-config.js';
 import { instanceManagerFor } from '../instances/instance-manager.js';
-import { FenceTimer, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
+import { FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
 
-const agent = readAgentConfig();
+const agent = readWatchdogArguments(process.argv.slice(2));
 // Stopping needs no accelerator.
 const instances = instanceManagerFor(agent, 'tcg');
 const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());

@@ -6,7 +6,7 @@ import type { AgentConfig } from '../host/agent-config.js';
 import { processGone } from '../host/program.js';
 import { AGENT_CONFIG } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
-import { WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
+import { WATCHDOG_CONTACT, WATCHDOG_STOP, watchdogArguments } from './fence-timer.js';
 
 const WATCHDOG_ENTRY = new URL('./fence-watchdog.js', import.meta.url).pathname;
 
@@ -37,7 +37,7 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
     const swept = await this.instances.sweepReleased();
     if (swept.length) this.logger.log(`cleared what this host kept of ${swept.length} instance(s) now held by other hosts`);
     // Its own process group: a Ctrl-C meant for the agent's terminal does not end it.
-    this.watchdog = fork(WATCHDOG_ENTRY, [this.config.dataDir], { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.watchdog = fork(WATCHDOG_ENTRY, watchdogArguments(this.config), { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.watchdog.on('exit', (code, signal) => this.watchdog && this.logger.error(`fence watchdog exited (${signal ?? code})`));
     await writeFile(this.pidFile, String(this.watchdog.pid));
     this.logger.log(`fence watchdog ${this.watchdog.pid}: instances stop after ${this.config.fenceTimeoutMs} ms without the control plane`);

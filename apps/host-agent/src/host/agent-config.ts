@@ -31,7 +31,8 @@ function token(value: string, variable: string): string {
   return value;
 }
 
-export function readAgentConfig(env = process.env): AgentConfig {
+/** The agent's configuration, read once at start (main.ts) and handed to whatever needs it, its fencing watchdog included. */
+export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const hostName = env.HOST_NAME ?? os.hostname();
   const accelerator = env.AGENT_ACCELERATOR;
   if (accelerator !== undefined && accelerator !== 'kvm' && accelerator !== 'tcg') {

@@ -1,11 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type AgentCommands, agentSubject, AppError } from '#libs/contracts';
+import { Payload } from '@nestjs/microservices';
+import { type AgentReplyOf, type AgentRequestOf, AppError } from '#libs/contracts';
+import { HandlesAgentCommand } from '#libs/messaging';
 import { HOST_ABILITIES } from '../host/tokens.js';
 import type { HostAbilities } from '../host/host-probe.js';
 import { InstanceManager } from './instance-manager.js';
-
-type Request<C extends keyof AgentCommands> = AgentCommands[C]['request'];
 
 /** `agent.<hostId>.instance.*`: compute's commands to this host, answered by the instance manager. */
 export function instancesController(hostId: string) {
@@ -16,61 +15,61 @@ export function instancesController(hostId: string) {
       @Inject(HOST_ABILITIES) private readonly abilities: HostAbilities,
     ) {}
 
-    @MessagePattern(agentSubject(hostId, 'instance.create'))
-    create(@Payload() { spec, start }: Request<'instance.create'>) {
+    @HandlesAgentCommand(hostId, 'instance.create')
+    create(@Payload() { spec, start }: AgentRequestOf<'instance.create'>): Promise<AgentReplyOf<'instance.create'>> {
       if (spec && !this.abilities.kinds.includes(spec.kind)) {
         throw AppError.conflict(`host ${hostId} cannot run ${spec.kind}: ${this.abilities.notes.join('; ')}`);
       }
       return this.instances.create(spec, start !== false);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.start'))
-    start(@Payload() { instanceId }: Request<'instance.start'>) {
+    @HandlesAgentCommand(hostId, 'instance.start')
+    start(@Payload() { instanceId }: AgentRequestOf<'instance.start'>): Promise<AgentReplyOf<'instance.start'>> {
       return this.instances.start(instanceId);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.stop'))
-    stop(@Payload() { instanceId, force, timeoutMs }: Request<'instance.stop'>) {
+    @HandlesAgentCommand(hostId, 'instance.stop')
+    stop(@Payload() { instanceId, force, timeoutMs }: AgentRequestOf<'instance.stop'>): Promise<AgentReplyOf<'instance.stop'>> {
       return this.instances.stop(instanceId, force === true, timeoutMs);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.reboot'))
-    reboot(@Payload() { instanceId }: Request<'instance.reboot'>) {
+    @HandlesAgentCommand(hostId, 'instance.reboot')
+    reboot(@Payload() { instanceId }: AgentRequestOf<'instance.reboot'>): Promise<AgentReplyOf<'instance.reboot'>> {
       return this.instances.reboot(instanceId);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.resize'))
-    resize(@Payload() { instanceId, vcpus, memoryMb, diskGb }: Request<'instance.resize'>) {
+    @HandlesAgentCommand(hostId, 'instance.resize')
+    resize(@Payload() { instanceId, vcpus, memoryMb, diskGb }: AgentRequestOf<'instance.resize'>): Promise<AgentReplyOf<'instance.resize'>> {
       return this.instances.resize(instanceId, { vcpus, memoryMb, diskGb });
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.delete'))
-    delete(@Payload() { instanceId }: Request<'instance.delete'>) {
+    @HandlesAgentCommand(hostId, 'instance.delete')
+    delete(@Payload() { instanceId }: AgentRequestOf<'instance.delete'>): Promise<AgentReplyOf<'instance.delete'>> {
       return this.instances.delete(instanceId);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.adopt'))
-    adopt(@Payload() { instanceId, start }: Request<'instance.adopt'>) {
+    @HandlesAgentCommand(hostId, 'instance.adopt')
+    adopt(@Payload() { instanceId, start }: AgentRequestOf<'instance.adopt'>): Promise<AgentReplyOf<'instance.adopt'>> {
       return this.instances.adopt(instanceId, start === true);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.migrate.receive'))
-    receive(@Payload() { instanceId }: Request<'instance.migrate.receive'>) {
+    @HandlesAgentCommand(hostId, 'instance.migrate.receive')
+    receive(@Payload() { instanceId }: AgentRequestOf<'instance.migrate.receive'>): Promise<AgentReplyOf<'instance.migrate.receive'>> {
       return this.instances.receive(instanceId);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.migrate.send'))
-    send(@Payload() { instanceId, uri }: Request<'instance.migrate.send'>) {
+    @HandlesAgentCommand(hostId, 'instance.migrate.send')
+    send(@Payload() { instanceId, uri }: AgentRequestOf<'instance.migrate.send'>): Promise<AgentReplyOf<'instance.migrate.send'>> {
       return this.instances.send(instanceId, uri);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.migrate.abort'))
-    abort(@Payload() { instanceId }: Request<'instance.migrate.abort'>) {
+    @HandlesAgentCommand(hostId, 'instance.migrate.abort')
+    abort(@Payload() { instanceId }: AgentRequestOf<'instance.migrate.abort'>): Promise<AgentReplyOf<'instance.migrate.abort'>> {
       return this.instances.abortReceive(instanceId);
     }
 
-    @MessagePattern(agentSubject(hostId, 'instance.status'))
-    status(@Payload() { instanceId }: Request<'instance.status'>) {
+    @HandlesAgentCommand(hostId, 'instance.status')
+    status(@Payload() { instanceId }: AgentRequestOf<'instance.status'>): Promise<AgentReplyOf<'instance.status'>> {
       return this.instances.status(instanceId);
     }
   }
