@@ -5,7 +5,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { AWAN_SERVICES, connectServiceClient, freePortRange, keepDevBridgeAsFound, missingHardware, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import { AWAN_SERVICES, connectServiceClient, freePortRange, keepDevBridgeAsFound, missingHardware, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor, type Launcher } from '#libs/testing';
 
 const SERVICES = AWAN_SERVICES;
 const containersMissing = missingHardware({ root: true, lxc: true });
@@ -40,6 +40,16 @@ async function expectAllHealthy(base: number) {
 
 describe('one command runs Awan', () => {
   const { DATABASE_URL: _db, NATS_URL: _nats, ...cleanEnv } = process.env;
+  /** Every Awan a test started: one a failed assertion left running is stopped, or Jest would wait on it for ever. */
+  const started: Launcher[] = [];
+  const start = async (env: NodeJS.ProcessEnv) => {
+    const launcher = await startAwan(env);
+    started.push(launcher);
+    return launcher;
+  };
+  afterEach(async () => {
+    for (const launcher of started.splice(0)) await launcher.stop();
+  });
 
   it('with nothing configured: starts its own PostgreSQL and NATS beside the ones already running, keeps data across restarts, stops cleanly', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
@@ -47,7 +57,7 @@ describe('one command runs Awan', () => {
     const base = await freePortRange();
     const env = { ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), AWAN_ADMIN_API_KEY: ADMIN_KEY };
     try {
-      const first = await startAwan(env);
+      const first = await start(env);
       const databaseUrl = first.output().match(/PostgreSQL \(embedded\) at (\S+)/)?.[1];
       const natsUrl = first.output().match(/NATS with JetStream at (\S+)/)?.[1];
       expect(databaseUrl).toBeDefined();
@@ -72,7 +82,7 @@ describe('one command runs Awan', () => {
       expect(await portIsOpen(Number(new URL(natsUrl!).port))).toBe(false);
       expect(spawnSync('pgrep', ['-f', dataDir]).status).toBe(1); // no process of this Awan is left
 
-      const second = await startAwan(env);
+      const second = await start(env);
       const secondUrl = second.output().match(/PostgreSQL \(embedded\) at (\S+)/)![1];
       const again = new pg.Client({ connectionString: secondUrl });
       await again.connect();
@@ -97,7 +107,7 @@ describe('one command runs Awan', () => {
     const restoreDevBridge = keepDevBridgeAsFound();
     const bridgeBefore = bridgeExists('awanbr0');
     try {
-      const awan = await startAwan({
+      const awan = await start({
         ...cleanEnv,
         AWAN_DATA_DIR: dataDir,
         GATEWAY_PORT: String(base),

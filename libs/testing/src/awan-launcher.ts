@@ -63,8 +63,9 @@ export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
   return {
     pid: child.pid!,
     output: () => output,
+    /** Ctrl-C, as a user stops it; once stopped, asking again changes nothing. */
     async stop() {
-      child.kill('SIGINT'); // what Ctrl-C sends
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
       return exited;
     },
   };
