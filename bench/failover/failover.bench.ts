@@ -8,10 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { EventEnvelope } from '#libs/contracts';
-import type { Page } from '#libs/messaging';
 import { connectTestNats, uniqueName, waitFor } from '#libs/testing';
 import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
-import type { InstanceHistoryEntry, InstanceView } from '../../apps/compute/src/instances/instances.js';
 import { probeHost } from '../../apps/host-agent/src/host/host-probe.js';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 8);
@@ -46,12 +44,11 @@ const detections: number[] = [];
 const recoveries: number[] = [];
 try {
   await system.startOtherAgent(hosts[1]);
-  const request = <T>(subject: string, payload: unknown) => system.client.request<T>(`compute.instance.${subject}`, payload, 30_000);
   // Both hosts take part; the instances start on the first (the other is in maintenance meanwhile).
-  await system.client.request('compute.host.setMaintenance', { id: hosts[1], maintenance: true });
+  await system.client.call('compute.host.setMaintenance', { id: hosts[1], maintenance: true });
   const created = await Promise.all(
     Array.from({ length: INSTANCES }, (_, i) =>
-      request<InstanceView>('create', {
+      system.instance('create', {
         accountId: 'bench-failover',
         input: i % 2 === 0
           ? { name: uniqueName('fo-ct-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' }
@@ -60,7 +57,7 @@ try {
     ),
   );
   for (const instance of created) await system.waitForStatus(instance.id, ['RUNNING'], 180_000);
-  await system.client.request('compute.host.setMaintenance', { id: hosts[1], maintenance: false });
+  await system.client.call('compute.host.setMaintenance', { id: hosts[1], maintenance: false });
 
   for (let round = 0; round < ROUNDS; round++) {
     const [lost, survivor] = round % 2 === 0 ? hosts : [hosts[1], hosts[0]];
@@ -74,15 +71,15 @@ try {
     const down = await waitFor(() => hostDowns.find((e) => e.hostId === lost && e.at >= killedAt), 10_000, `HostDown of ${lost}`);
     detections.push(down.at - killedAt);
     for (const instance of created) {
-      const history = (await request<Page<InstanceHistoryEntry>>('history', { id: instance.id, first: 100 })).edges.map((e) => e.node);
+      const history = (await system.instance('history', { id: instance.id, first: 100 })).edges.map((e) => e.node);
       recoveries.push(Date.parse(history.findLast((e) => e.type === 'InstanceMigrated')!.occurredAt) - killedAt);
     }
     // The lost host comes back, empty, ready to be the next round's survivor.
     await system.startOtherAgent(lost, system.agents.get(lost)!.dataDir);
   }
 } finally {
-  await Promise.all((await system.client.request<Page<InstanceView>>('compute.instance.list', { accountId: 'bench-failover', first: 100 })).edges
-    .map((e) => system.client.request('compute.instance.delete', { id: e.node.id }).catch(() => undefined)));
+  await Promise.all((await system.instance('list', { accountId: 'bench-failover', first: 100 })).edges
+    .map((e) => system.instance('delete', { id: e.node.id }).catch(() => undefined)));
   await system.close();
   await nats.close();
 }

@@ -17,7 +17,6 @@ import { waitUntil } from '../../apps/host-agent/src/instances/instance-driver.j
 import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-folder.js';
 import { qmp } from '#libs/qmp';
 import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
-import type { InstanceView } from '../../apps/compute/src/instances/instances.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-bench-'));
@@ -54,16 +53,16 @@ async function computeCreate(kind: 'VM' | 'CONTAINER'): Promise<number> {
   let instanceId = '';
   const subscription = started.subscribe('events.compute.instance.InstanceStarted');
   const ms = await time(async () => {
-    const instance = await system.client.request<InstanceView>('compute.instance.create', {
+    const instance = await system.instance('create', {
       accountId: 'bench', input: { ...input, name: uniqueName('bench-'), regionId: 'local', billingCycle: 'HOURLY' },
-    }, 60_000);
+    });
     instanceId = instance.id;
     for await (const message of subscription) {
       if (message.json<EventEnvelope>().streamId === `instance-${instanceId}`) break;
     }
   });
   subscription.unsubscribe();
-  await system.client.request('compute.instance.delete', { id: instanceId });
+  await system.instance('delete', { id: instanceId });
   await system.waitForStatus(instanceId, ['DELETED']);
   return ms;
 }

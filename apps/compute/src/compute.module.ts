@@ -1,21 +1,76 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventSourcingModule, type DatabaseConfig } from '#libs/event-sourcing';
+import type pg from 'pg';
+import { EventStore } from '#libs/event-store';
+import { EventSourcingModule, PG_POOL, type DatabaseConfig } from '#libs/event-sourcing';
+import { ServiceClient } from '#libs/messaging';
 import { platformImports, type ServiceConfig } from '#libs/platform';
+import { Catalog } from './catalog/catalog.js';
 import { CatalogController } from './catalog/catalog.controller.js';
+import { COMPUTE_CONFIG, type ComputeConfig } from './compute.config.js';
 import { computeEventStore } from './compute.event-store.js';
+import { HostDownCheckJob } from './hosts/host-down-check.job.js';
+import { HostHeartbeatsSubscriber } from './hosts/host-heartbeats.subscriber.js';
+import { Hosts } from './hosts/hosts.js';
 import { HostsController } from './hosts/hosts.controller.js';
+import { AccountQueue } from './instances/account-queue.js';
+import { InstanceAddressesConsumer } from './instances/instance-addresses.consumer.js';
+import { InstanceHeartbeatsSubscriber } from './instances/instance-heartbeats.subscriber.js';
+import { InstanceProvisioner } from './instances/instance-provisioner.js';
+import { InstanceProvisionerConsumer } from './instances/instance-provisioner.consumer.js';
+import { InstanceWatchJob } from './instances/instance-watch.job.js';
+import { InstanceWatcher } from './instances/instance-watcher.js';
+import { Instances } from './instances/instances.js';
 import { InstancesController } from './instances/instances.controller.js';
+import { InstancesRepository } from './instances/instances.repository.js';
+import { Quotas } from './instances/quotas.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { AccountSuspensions } from './suspensions/account-suspensions.js';
 import { AccountSuspensionsConsumer } from './suspensions/account-suspensions.consumer.js';
 
-/** The compute service: instances, hosts, scheduler, high availability, and billing's suspensions. */
+/**
+ * The compute service: instances, hosts, scheduler, high availability, and billing's suspensions.
+ * Its one composition root: controllers map subjects to the use cases below; the consumers,
+ * subscribers and jobs start with the application and stop with it.
+ */
 @Module({})
 export class ComputeModule {
-  static forRoot(config: ServiceConfig, database: DatabaseConfig): DynamicModule {
+  static forRoot(config: ServiceConfig, database: DatabaseConfig, compute: ComputeConfig): DynamicModule {
     return {
       module: ComputeModule,
       imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
       controllers: [CatalogController, HostsController, InstancesController],
-      providers: [AccountSuspensionsConsumer],
+      providers: [
+        { provide: COMPUTE_CONFIG, useValue: compute },
+        { provide: Catalog, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Catalog(pool) },
+        { provide: Scheduler, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Scheduler(pool) },
+        { provide: Hosts, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new Hosts(pool, store) },
+        { provide: Quotas, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Quotas(pool, compute.defaultQuota) },
+        { provide: AccountQueue, useFactory: () => new AccountQueue(compute.accountQueueWaitMs) },
+        { provide: AccountSuspensions, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new AccountSuspensions(pool, store) },
+        { provide: InstancesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesRepository(pool) },
+        {
+          provide: Instances,
+          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Hosts, Quotas, Scheduler, AccountSuspensions, AccountQueue],
+          useFactory: (...deps: ConstructorParameters<typeof Instances>) => new Instances(...deps),
+        },
+        {
+          provide: InstanceWatcher,
+          inject: [PG_POOL, EventStore, Scheduler],
+          useFactory: (pool: pg.Pool, store: EventStore, scheduler: Scheduler) => new InstanceWatcher(pool, store, scheduler, compute.transitionTimeoutsMs),
+        },
+        {
+          provide: InstanceProvisioner,
+          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient],
+          useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
+        },
+        InstanceProvisionerConsumer,
+        InstanceAddressesConsumer,
+        AccountSuspensionsConsumer,
+        InstanceWatchJob,
+        InstanceHeartbeatsSubscriber,
+        HostHeartbeatsSubscriber,
+        HostDownCheckJob,
+      ],
     };
   }
 }

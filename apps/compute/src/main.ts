@@ -1,7 +1,9 @@
 import { readDatabaseConfig } from '#libs/event-sourcing';
 import { isTransientDatabaseError } from '#libs/event-store';
 import { readServiceConfig, runService } from '#libs/platform';
+import { readComputeConfig } from './compute.config.js';
 import { ComputeModule } from './compute.module.js';
 
 const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 });
-await runService(ComputeModule.forRoot(config, readDatabaseConfig('compute')), config, { transientErrors: isTransientDatabaseError });
+const module = ComputeModule.forRoot(config, readDatabaseConfig('compute'), readComputeConfig(process.env));
+await runService(module, config, { transientErrors: isTransientDatabaseError });

@@ -1,16 +1,27 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { agentSubject } from '#libs/contracts';
+import { PLATFORM_SCOPE, type InstanceStatus, type InstanceView, type ReplyOf, type RequestOf, type Scope } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { runProgram } from '../../host-agent/src/host/program.js';
-import { InstanceFolders } from '../../host-agent/src/instances/instance-folder.js';
-import { QemuDriver } from '../../host-agent/src/instances/qemu.driver.js';
-import { connectServiceClient, createServiceDatabase, runBuilt, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
-import type { InstanceView } from '../src/instances/instances.js';
-import type { InstanceStatus } from '../src/instances/instance.decider.js';
+import { connectServiceClient, createServiceDatabase, runBuilt, runCommand, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
+import { containerPid, fenceWatchdogPid, instanceIds, instancesHeldBy, ownerOf, qemuPid } from './agent-files.js';
+
+/** The scope of an operator's request: every account's instances, as ADMIN's tools ask. */
+export const PLATFORM = { accountIds: PLATFORM_SCOPE } as const;
+
+export type InstanceOperation = 'create' | 'get' | 'list' | 'history' | 'start' | 'stop' | 'reboot' | 'resize' | 'delete' | 'migrate';
+type InstanceSubject<O extends InstanceOperation> = `compute.instance.${O}`;
+/** What `compute.instance.<operation>` takes, its scope PLATFORM unless the payload names another. */
+export type InstancePayload<O extends InstanceOperation> = Omit<RequestOf<InstanceSubject<O>>, 'accountIds'> & Partial<Scope>;
+
+/** `compute.instance.<operation>`, as the platform's operator asks it, or in the scope the payload names. */
+export function requestInstance<O extends InstanceOperation>(
+  client: ServiceClient, operation: O, payload: InstancePayload<O>, timeoutMs = 30_000,
+): Promise<ReplyOf<InstanceSubject<O>>> {
+  return client.call(`compute.instance.${operation}`, { ...PLATFORM, ...payload } as RequestOf<InstanceSubject<O>>, timeoutMs);
+}
 
 /**
  * Real compute and network services and a real host agent for this machine, as built processes,
@@ -41,6 +52,8 @@ export interface ComputeSystem {
   kill(which: 'compute' | 'network' | 'agent'): Promise<void>;
   /** A host lost outright: kill -9 of its agent, its fencing watchdog and the processes of the instances it runs. */
   killHost(hostId: string): Promise<void>;
+  /** `compute.instance.<operation>` (requestInstance) on this system. */
+  instance<O extends InstanceOperation>(operation: O, payload: InstancePayload<O>): Promise<ReplyOf<InstanceSubject<O>>>;
   get(id: string): Promise<InstanceView>;
   waitForStatus(id: string, statuses: InstanceStatus[], timeoutMs?: number): Promise<InstanceView>;
   close(): Promise<void>;
@@ -78,11 +91,11 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
     simulatedHost: null,
     async startCompute() {
       system.compute = runBuilt('dist/apps/compute/src/main.js', { ...common, DATABASE_URL: databaseUrl });
-      await waitFor(() => system.client.request('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${system.compute.output()}`);
+      await waitFor(() => system.client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${system.compute.output()}`);
     },
     async startNetwork() {
       system.network = runBuilt('dist/apps/network/src/main.js', { ...common, DATABASE_URL: databaseUrl });
-      await waitFor(() => system.client.request('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${system.network.output()}`);
+      await waitFor(() => system.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${system.network.output()}`);
     },
     async startAgent() {
       system.agent = await launchAgent(hostId, agentDataDir);
@@ -97,19 +110,20 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
     },
     async killHost(lostHostId) {
       const { fixture, dataDir } = system.agents.get(lostHostId)!;
-      const pids = [fixture.child.pid!, Number(readFileSync(path.join(dataDir, 'run', 'fence-watchdog.pid'), 'utf8'))];
-      const folders = new InstanceFolders(lostHostId, agentDataDir, dataDir);
-      const qemu = new QemuDriver({ folders, accelerator: 'tcg' });
-      for (const spec of await folders.list()) {
-        pids.push(spec.kind === 'VM'
-          ? (await qemu.pid(spec)) ?? 0
-          : Number((await runProgram('lxc-info', ['-P', folders.root, '-n', spec.instanceId, '-p', '-H']).catch(() => '0')).trim()));
+      const pids = [fixture.child.pid!, await fenceWatchdogPid(dataDir)];
+      for (const { instanceId, kind } of await instancesHeldBy(agentDataDir, lostHostId)) {
+        pids.push(kind === 'VM' ? await qemuPid(dataDir, instanceId) : await containerPid(agentDataDir, instanceId));
       }
-      for (const pid of pids.filter(Boolean)) process.kill(pid, 'SIGKILL');
+      for (const pid of pids) if (pid) process.kill(pid, 'SIGKILL');
       await fixture.exited;
     },
+    instance(operation, payload) {
+      return requestInstance(system.client, operation, payload);
+    },
     async get(id) {
-      return system.client.request<InstanceView>('compute.instance.get', { id });
+      const instance = await system.instance('get', { id });
+      if (!instance) throw new Error(`instance ${id} not found`);
+      return instance;
     },
     async waitForStatus(id, statuses, timeoutMs = 60_000) {
       let last: InstanceView | undefined;
@@ -120,10 +134,9 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
     },
     async close() {
       // Whatever a failed test left on the hosts goes, through the agent holding it (instances outlive agents).
-      const storage = new InstanceFolders(hostId, agentDataDir);
-      for (const entry of existsSync(storage.root) ? readdirSync(storage.root, { withFileTypes: true }).filter((e) => e.isDirectory()) : []) {
-        const owner = (await storage.owner(entry.name).catch(() => null)) ?? hostId;
-        await system.client.request(agentSubject(owner, 'instance.delete'), { instanceId: entry.name }, 60_000).catch(() => undefined);
+      for (const instanceId of await instanceIds(agentDataDir)) {
+        const owner = (await ownerOf(agentDataDir, instanceId)) ?? hostId;
+        await system.client.callAgent(owner, 'instance.delete', { instanceId }, 60_000).catch(() => undefined);
       }
       await system.simulatedHost?.stop();
       for (const fixture of [system.compute, system.network, ...[...system.agents.values()].map((a) => a.fixture)]) {
@@ -134,7 +147,7 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
       }
       await caller.close();
       await database.drop();
-      await runProgram('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
+      await runCommand('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
       for (const { dataDir } of system.agents.values()) rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -150,15 +163,15 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
 
   function hostUp(upHostId: string, output: () => string): Promise<boolean> {
     return waitFor(async () => {
-      const hosts = await system.client.request<{ id: string; status: string }[]>('compute.host.list', {}).catch(() => []);
+      const hosts = await system.client.call('compute.host.list', {}).catch(() => []);
       return hosts.some((h) => h.id === upHostId && h.status === 'UP');
     }, 30_000, `host ${upHostId} to be UP in compute\n${output()}`);
   }
   await system.startNetwork();
   // The seeded development pools make way for the test's own, on its own bridge.
-  for (const id of ['local-ipv4', 'local-ipv6']) await system.client.request('network.pool.retire', { id });
-  await system.client.request('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
-  await system.client.request('network.pool.create', { input: { id: 'test-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge } });
+  for (const id of ['local-ipv4', 'local-ipv6']) await system.client.call('network.pool.retire', { id });
+  await system.client.call('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
+  await system.client.call('network.pool.create', { input: { id: 'test-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge } });
   await system.startCompute();
   if (options.host === 'simulated') {
     system.simulatedHost = await SimulatedHost.start({ hostId, natsUrl: TEST_NATS_URL, heartbeatIntervalMs: 300 });

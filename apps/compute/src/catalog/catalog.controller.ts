@@ -1,56 +1,53 @@
-import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import type pg from 'pg';
-import type { InstanceKind } from '#libs/contracts';
-import { PG_POOL } from '#libs/event-sourcing';
-import { Catalog, type Plan, type Region, type RegisterImage } from './catalog.js';
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import type { CatalogFilter, ImageView, PlanView, RegionView } from '#libs/contracts';
+import { Handles } from '#libs/messaging';
+import { Catalog } from './catalog.js';
 
 /** `compute.catalog.*`: what the gateway lists and ADMIN edits. */
 @Controller()
 export class CatalogController {
-  private readonly catalog: Catalog;
+  constructor(private readonly catalog: Catalog) {}
 
-  constructor(@Inject(PG_POOL) pool: pg.Pool) {
-    this.catalog = new Catalog(pool);
-  }
-
-  @MessagePattern('compute.catalog.regions')
+  @Handles('compute.catalog.regions')
   regions() {
     return this.catalog.regions();
   }
 
-  @MessagePattern('compute.catalog.plans')
-  plans(@Payload() payload: { kind?: InstanceKind; retired?: boolean }) {
+  @Handles('compute.catalog.plans')
+  plans(@Payload() payload: CatalogFilter) {
     return this.catalog.plans(payload?.kind, payload?.retired);
   }
 
-  @MessagePattern('compute.catalog.images')
-  images(@Payload() payload: { kind?: InstanceKind; retired?: boolean }) {
+  @Handles('compute.catalog.images')
+  images(@Payload() payload: CatalogFilter) {
     return this.catalog.images(payload?.kind, payload?.retired);
   }
 
-  @MessagePattern('compute.catalog.image.register')
-  registerImage(@Payload() payload: { input: RegisterImage }) {
+  @Handles('compute.catalog.image.register')
+  registerImage(@Payload() payload: { input: ImageView }) {
     return this.catalog.registerImage(payload?.input);
   }
 
-  @MessagePattern('compute.catalog.plan.save')
-  savePlan(@Payload() payload: { input: Plan }) {
+  @Handles('compute.catalog.plan.save')
+  savePlan(@Payload() payload: { input: PlanView }) {
     return this.catalog.savePlan(payload?.input);
   }
 
-  @MessagePattern('compute.catalog.region.save')
-  saveRegion(@Payload() payload: { input: Region }) {
+  @Handles('compute.catalog.region.save')
+  saveRegion(@Payload() payload: { input: RegionView }) {
     return this.catalog.saveRegion(payload?.input);
   }
 
-  @MessagePattern('compute.catalog.plan.offer')
-  offerPlan(@Payload() payload: { id: string; offered: boolean }) {
-    return this.catalog.setOffered('plan', payload?.id, payload?.offered).then(() => this.catalog.plan(payload.id));
+  @Handles('compute.catalog.plan.offer')
+  async offerPlan(@Payload() payload: { id: string; offered: boolean }) {
+    await this.catalog.setOffered('plan', payload?.id, payload?.offered);
+    return (await this.catalog.plan(payload.id))!;
   }
 
-  @MessagePattern('compute.catalog.image.offer')
-  offerImage(@Payload() payload: { id: string; offered: boolean }) {
-    return this.catalog.setOffered('image', payload?.id, payload?.offered).then(() => this.catalog.image(payload.id));
+  @Handles('compute.catalog.image.offer')
+  async offerImage(@Payload() payload: { id: string; offered: boolean }) {
+    await this.catalog.setOffered('image', payload?.id, payload?.offered);
+    return (await this.catalog.image(payload.id))!;
   }
 }

@@ -1,32 +1,8 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { AppError, type InstanceKind, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
-
-export interface Region {
-  id: string;
-  name: string;
-  dnsZone: string;
-}
-
-export interface Plan {
-  id: string;
-  name: string;
-  kind: InstanceKind;
-  vcpus: number;
-  memoryMb: number;
-  diskGb: number;
-}
-
-export interface Image {
-  id: string;
-  name: string;
-  os: string;
-  version: string;
-  kind: InstanceKind;
-  location: string;
-}
-
-export interface RegisterImage extends Image {}
+import {
+  AppError, type ImageView, type InstanceKind, isRfc1123Label, type Offered, type PlanView, RFC1123_LABEL_RULE, type RegionView,
+} from '#libs/contracts';
 
 const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const LOCATION = /^(template|dev):[a-z0-9][a-z0-9_-]{0,31}$/;
@@ -64,13 +40,13 @@ function kindFilter(kind: unknown): InstanceKind | null {
 export class Catalog {
   constructor(private readonly pool: pg.Pool) {}
 
-  async regions(): Promise<Region[]> {
+  async regions(): Promise<RegionView[]> {
     const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions ORDER BY id`);
     return rows;
   }
 
   /** The plans on offer; with `retired`, also those only existing instances still have (the gateway resolves an instance's plan). */
-  async plans(kind?: InstanceKind, retired = false): Promise<Plan[]> {
+  async plans(kind?: InstanceKind, retired = false): Promise<PlanView[]> {
     const { rows } = await this.pool.query(
       `SELECT ${PLAN_COLUMNS} FROM plans
        WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, memory_mb, id`,
@@ -79,7 +55,7 @@ export class Catalog {
     return rows;
   }
 
-  async images(kind?: InstanceKind, retired = false): Promise<Image[]> {
+  async images(kind?: InstanceKind, retired = false): Promise<ImageView[]> {
     const { rows } = await this.pool.query(
       `SELECT ${IMAGE_COLUMNS} FROM images WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
       [kindFilter(kind), retired === true],
@@ -88,12 +64,12 @@ export class Catalog {
   }
 
   /** One region, plan or image by id, active or not (instances keep what they were made with); null when unknown. */
-  async region(id: string): Promise<Region | null> {
+  async region(id: string): Promise<RegionView | null> {
     const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
-  async plan(id: string): Promise<(Plan & { active: boolean }) | null> {
+  async plan(id: string): Promise<Offered<PlanView> | null> {
     const { rows } = await this.pool.query(
       `SELECT ${PLAN_COLUMNS}, active FROM plans WHERE id = $1`,
       [id],
@@ -101,13 +77,13 @@ export class Catalog {
     return rows[0] ?? null;
   }
 
-  async image(id: string): Promise<(Image & { active: boolean }) | null> {
+  async image(id: string): Promise<Offered<ImageView> | null> {
     const { rows } = await this.pool.query(`SELECT ${IMAGE_COLUMNS}, active FROM images WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
   /** ADMIN adds a real image (a cloud image or rootfs on a path every host of the region can read). */
-  async registerImage(input: RegisterImage): Promise<Image> {
+  async registerImage(input: ImageView): Promise<ImageView> {
     const id = requireId(input?.id);
     const [name, os, version] = ['name', 'os', 'version'].map((field) => requireText(input as unknown as Record<string, unknown>, field));
     const kind = requireKind(input.kind);
@@ -129,7 +105,7 @@ export class Catalog {
    * ADMIN adds a plan or renames one. A plan's kind and size never change, because instances
    * and prices refer to it: a different size is a new plan, and the old one is retired.
    */
-  async savePlan(input: Plan): Promise<Plan> {
+  async savePlan(input: PlanView): Promise<PlanView> {
     const id = requireId(input?.id);
     const name = requireText(input as unknown as Record<string, unknown>, 'name');
     const kind = requireKind(input.kind);
@@ -158,7 +134,7 @@ export class Catalog {
   }
 
   /** ADMIN adds a region or changes its name or DNS zone (instances are <name>.<region>.<dnsZone>). */
-  async saveRegion(input: Region): Promise<Region> {
+  async saveRegion(input: RegionView): Promise<RegionView> {
     const id = requireId(input?.id);
     if (!isRfc1123Label(id)) throw AppError.badInput('input.id', `a region id is a DNS label: ${RFC1123_LABEL_RULE}`);
     const name = requireText(input as unknown as Record<string, unknown>, 'name');

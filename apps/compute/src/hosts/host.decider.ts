@@ -1,7 +1,5 @@
 import type { Decider, DomainEvent } from '#libs/event-store';
-import { AppError } from '#libs/contracts';
-
-export type HostStatus = 'UP' | 'DOWN' | 'MAINTENANCE';
+import { AppError, type HostStatus } from '#libs/contracts';
 
 export type HostEvent =
   | DomainEvent<'HostRegistered', { hostId: string; name: string; regionId: string }>

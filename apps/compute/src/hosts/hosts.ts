@@ -1,29 +1,7 @@
 import type pg from 'pg';
-import { AppError, type EventMetadata, type HostHeartbeat, type InstanceKind, isRfc1123Label, SYSTEM_ACTOR } from '#libs/contracts';
+import { AppError, type EventMetadata, type HostHeartbeat, type HostView, isRfc1123Label, SYSTEM_ACTOR } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
-import { readWholeNumber } from '#libs/platform';
-import { hostDecider, hostStreamId, type HostStatus } from './host.decider.js';
-
-/** A host as the API shows it (the contract's Host). */
-export interface HostView {
-  id: string;
-  name: string;
-  regionId: string;
-  status: HostStatus;
-  kinds: InstanceKind[];
-  vcpus: number;
-  memoryMb: number;
-  diskGb: number;
-  allocatedVcpus: number;
-  allocatedMemoryMb: number;
-  allocatedDiskGb: number;
-  lastHeartbeatAt: string | null;
-}
-
-/** A host that has not been heard from for this long is DOWN (HOST_DOWN_TIMEOUT_MS). */
-export function hostDownTimeoutMs(env = process.env): number {
-  return readWholeNumber('HOST_DOWN_TIMEOUT_MS', 10_000, { expected: 'at least 1000 milliseconds', min: 1000 }, env);
-}
+import { hostDecider, hostStreamId } from './host.decider.js';
 
 function systemMetadata(cause: string): EventMetadata {
   return { correlationId: cause, causationId: null, actor: SYSTEM_ACTOR };

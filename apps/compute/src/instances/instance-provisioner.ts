@@ -1,10 +1,11 @@
 import type pg from 'pg';
-import { type AgentCommands, agentSubject, AppError, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec, SYSTEM_ACTOR } from '#libs/contracts';
+import { type AgentCommands, AppError, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec, SYSTEM_ACTOR } from '#libs/contracts';
 import { decideInTransaction, handleCommand, readState, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { type ServiceClient } from '#libs/messaging';
+import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
+import type { InstancesRepository } from './instances.repository.js';
 
 /** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
 const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
@@ -35,17 +36,6 @@ function networkOf(addresses: InstanceAddress[]): InstanceNetwork {
   };
 }
 
-interface InstanceRow {
-  name: string;
-  kind: InstanceSpec['kind'];
-  image_id: string;
-  vcpus: number;
-  memory_mb: number;
-  disk_gb: number;
-  ssh_keys: string[] | null;
-  user_data: string | null;
-}
-
 /**
  * Carries an instance's requested operations out on its host: reads each event (durable
  * consumer, at least once; handling one twice changes nothing), asks the host agent, and records the answer through the decider. An agent
@@ -54,8 +44,10 @@ interface InstanceRow {
  */
 export class InstanceProvisioner {
   constructor(
+    /** For the transactions an answer commits in; the rows are the repository's. */
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    private readonly instances: InstancesRepository,
     private readonly catalog: Catalog,
     private readonly scheduler: Scheduler,
     private readonly client: ServiceClient,
@@ -135,11 +127,8 @@ export class InstanceProvisioner {
 
   /** Sets the instance's share of its host to what its plan holds now, in `tx` (it only ever shrinks here). */
   private async holdItsPlan(tx: Sql, instanceId: string): Promise<void> {
-    const { rows } = await tx.query<{ vcpus: number; memoryMb: number; diskGb: number }>(
-      'SELECT vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb" FROM instances WHERE id = $1',
-      [instanceId],
-    );
-    if (rows[0]) await this.scheduler.resize(tx, instanceId, rows[0]);
+    const size = await this.instances.placementOf(instanceId, tx);
+    if (size) await this.scheduler.resize(tx, instanceId, size);
   }
 
   /**
@@ -151,7 +140,7 @@ export class InstanceProvisioner {
    */
   private async migrate(instanceId: string, state: InstanceState): Promise<string> {
     const move = state.operation!.migration!;
-    const placement = await this.placementOf(instanceId);
+    const placement = (await this.instances.placementOf(instanceId))!;
     const target = await this.scheduler.move(instanceId, placement, { from: move.fromHostId, to: move.toHostId });
     const running = move.returnTo === 'RUNNING';
     try {
@@ -173,45 +162,27 @@ export class InstanceProvisioner {
     return target;
   }
 
-  private async placementOf(instanceId: string) {
-    const { rows } = await this.pool.query<{ regionId: string; kind: InstanceSpec['kind']; vcpus: number; memoryMb: number; diskGb: number }>(
-      'SELECT region_id AS "regionId", kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb" FROM instances WHERE id = $1',
-      [instanceId],
-    );
-    return rows[0];
-  }
-
   /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */
   private async removeFromHost(instanceId: string, state: InstanceState, sql: Sql): Promise<void> {
     if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
     await this.scheduler.release(instanceId);
-    await sql.query('DELETE FROM instance_boot_configs WHERE instance_id = $1', [instanceId]);
+    await this.instances.deleteBootConfig(sql, instanceId);
   }
 
   private async specOf(instanceId: string, state: InstanceState): Promise<InstanceSpec> {
-    const { rows } = await this.pool.query<InstanceRow>(
-      `SELECT i.name, i.kind, i.image_id, i.vcpus, i.memory_mb, i.disk_gb, b.ssh_keys, b.user_data
-       FROM instances i LEFT JOIN instance_boot_configs b ON b.instance_id = i.id WHERE i.id = $1`,
-      [instanceId],
-    );
-    const row = rows[0];
-    const image = await this.catalog.image(row.image_id);
-    if (!image) throw AppError.conflict(`image ${row.image_id} is gone from the catalog`);
+    const { imageId, userData, ...spec } = await this.instances.creationOf(instanceId);
+    const image = await this.catalog.image(imageId);
+    if (!image) throw AppError.conflict(`image ${imageId} is gone from the catalog`);
     return {
       instanceId,
-      name: row.name,
-      kind: row.kind,
-      vcpus: row.vcpus,
-      memoryMb: row.memory_mb,
-      diskGb: row.disk_gb,
+      ...spec,
       image: { kind: image.kind, location: image.location },
       network: networkOf(state.addresses),
-      sshKeys: row.ssh_keys ?? [],
-      ...(row.user_data === null ? {} : { userData: row.user_data }),
+      ...(userData === null ? {} : { userData }),
     };
   }
 
   private ask<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request']) {
-    return this.client.request<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, AGENT_TIMEOUT_MS[command] ?? DEFAULT_AGENT_TIMEOUT_MS);
+    return this.client.callAgent(hostId, command, request, AGENT_TIMEOUT_MS[command] ?? DEFAULT_AGENT_TIMEOUT_MS);
   }
 }

@@ -1,28 +1,14 @@
 import type pg from 'pg';
-import { isUuid, SYSTEM_ACTOR, type HostHeartbeat } from '#libs/contracts';
+import { isUuid, SYSTEM_ACTOR, type HostHeartbeat, type InstanceStatus } from '#libs/contracts';
 import { handleCommand, type EventStore } from '#libs/event-store';
-import { readWholeNumber } from '#libs/platform';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
-
-const MINUTE = 60_000;
-const DEFAULT_TIMEOUTS_MS: Record<string, number> = {
-  PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, STARTING: 10 * MINUTE, STOPPING: 5 * MINUTE, REBOOTING: 5 * MINUTE,
-  RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
-};
+import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand } from './instance.decider.js';
 /** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
 const REPORT_SETTLE = '5 seconds';
 /** A drain that failed (no room elsewhere) is tried again after this long. */
 const DRAIN_RETRY_MS = 60_000;
 /** A reservation whose create never committed (a crash in between) is given back after this long. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
-
-/** How long an instance may stay in each transitional status; INSTANCE_TIMEOUT_MS sets one value for all. */
-export function transitionTimeouts(env = process.env): Record<string, number> {
-  if (env.INSTANCE_TIMEOUT_MS === undefined) return DEFAULT_TIMEOUTS_MS;
-  const timeoutMs = readWholeNumber('INSTANCE_TIMEOUT_MS', 0, { expected: 'at least 1000 milliseconds', min: 1000 }, env);
-  return Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, timeoutMs]));
-}
 
 /**
  * Keeps promises: an instance never stays in a transitional status past its timeout (it
@@ -39,7 +25,8 @@ export class InstanceWatcher {
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
     private readonly scheduler: Scheduler,
-    private readonly timeoutsMs: Record<string, number>,
+    /** How long an instance may stay in each transitional status. */
+    private readonly timeoutsMs: Partial<Record<InstanceStatus, number>>,
   ) {}
 
   /** Fails the instances stuck past their timeout; returns their ids. */

@@ -1,10 +1,7 @@
-import { AppError, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind, isRfc1123Label, RFC1123_LABEL_RULE } from '#libs/contracts';
+import {
+  AppError, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind, type InstanceStatus, isRfc1123Label, RFC1123_LABEL_RULE,
+} from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
-
-export const INSTANCE_STATUSES = [
-  'PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',
-] as const;
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
 export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = [
   'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING',

@@ -1,9 +1,7 @@
-import type { Page } from '#libs/messaging';
+import type { CountedPage, CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView } from '#libs/contracts';
 import { connectTestNats, uniqueName } from '#libs/testing';
-import type { IpView } from '../../../network/src/ips/ips.js';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
-import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
-import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
+import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
 const container = (name: string): CreateInstanceInput => ({
   name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
@@ -17,8 +15,8 @@ const container = (name: string): CreateInstanceInput => ({
 describe('instances through compute and network, on a simulated host', () => {
   let system: ComputeSystem;
   const accountId = uniqueName('acct-');
-  const request = <T>(subject: string, payload: unknown) => system.client.request<T>(`compute.instance.${subject}`, payload, 30_000);
-  const create = (input: CreateInstanceInput, account = accountId) => request<InstanceView>('create', { accountId: account, input });
+  const request: ComputeSystem['instance'] = (operation, payload) => system.instance(operation, payload);
+  const create = (input: CreateInstanceInput, account = accountId) => request('create', { accountId: account, input });
 
   beforeAll(async () => {
     system = await startComputeSystem({ INSTANCE_TIMEOUT_MS: '120000' }, { host: 'simulated' });
@@ -29,15 +27,17 @@ describe('instances through compute and network, on a simulated host', () => {
     const other = await create(container(uniqueName('other-')), uniqueName('acct-'));
     const mine = await create(container(uniqueName('mine-')));
     await system.waitForStatus(mine.id, ['RUNNING']);
-    const network = <T>(subject: string, payload: object) => system.client.request<T>(`network.ip.${subject}`, { accountIds: [accountId], ...payload });
-    const floating = await network<IpView>('allocate', { accountId, input: { regionId: 'local', family: 'IPV4', instanceId: mine.id } });
+    // As the account that owns `mine`, not `other`.
+    const scope = { accountIds: [accountId] };
+    const allocate = (instanceId: string) => system.client.call('network.ip.allocate', { ...scope, accountId, input: { regionId: 'local', family: 'IPV4', instanceId } });
+    const floating = await allocate(mine.id);
     expect(floating).toMatchObject({ floating: true, instanceId: mine.id });
-    await expect(network('assign', { id: floating.id, instanceId: other.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(network('allocate', { accountId, input: { regionId: 'local', family: 'IPV4', instanceId: other.id } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await network('unassign', { id: floating.id })).toMatchObject({ instanceId: null });
+    await expect(system.client.call('network.ip.assign', { ...scope, id: floating.id, instanceId: other.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(allocate(other.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await system.client.call('network.ip.unassign', { ...scope, id: floating.id })).toMatchObject({ instanceId: null });
     await request('delete', { id: mine.id });
     await request('delete', { id: other.id });
-    expect(await network('release', { id: floating.id })).toMatchObject({ releasedAt: expect.any(String) });
+    expect(await system.client.call('network.ip.release', { ...scope, id: floating.id })).toMatchObject({ releasedAt: expect.any(String) });
     for (const id of [mine.id, other.id]) await system.waitForStatus(id, ['DELETED']);
   });
 
@@ -65,7 +65,7 @@ describe('instances through compute and network, on a simulated host', () => {
       await system.waitForStatus(running.id, ['RUNNING']);
       expect(system.simulatedHost!.list().find((i) => i.instanceId === running.id)).toMatchObject({ state: 'RUNNING' });
 
-      const history = await request<Page<InstanceHistoryEntry>>('history', { id: running.id });
+      const history = await request('history', { id: running.id });
       expect(history.edges.map((e) => e.node.type)).toEqual([
         'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted',
         'InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted',
@@ -87,26 +87,34 @@ describe('instances through compute and network, on a simulated host', () => {
     await expect(create({ ...container(name), regionId: 'mars' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.regionId' });
     await expect(create({ ...container(name), sshKeys: ['ssh-ed25519 AAAA; rm -rf /'] })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.sshKeys[0]' });
     await expect(request('get', { id: '../../etc' })).resolves.toBeNull();
-    const page = await request<Page<InstanceView>>('list', { accountId });
+    const page = await request('list', { accountId });
     expect(page.edges.map((e) => e.node.name)).not.toContain(name);
   });
 
   it('keeps to quotas, idempotency keys, tenancy and unique names', async () => {
     const account = uniqueName('quota-');
-    await system.client.request('compute.quota.set', { accountId: account, limits: { instances: 1, vcpus: 4, memoryMb: 4096 } });
+    const limits = { instances: 1, vcpus: 4, memoryMb: 4096 };
+    await system.client.call('compute.quota.set', { ...PLATFORM, accountId: account, limits });
     const input = { ...container(uniqueName('once-')), idempotencyKey: 'order-1' };
     const first = await create(input, account);
     expect(await create(input, account)).toMatchObject({ id: first.id }); // the same key: the same instance, nothing new
     await expect(create(container(uniqueName('two-')), account)).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' });
+    expect(await system.client.call('compute.quota.get', { accountIds: [account], accountId: account })).toEqual({
+      accountId: account, limits, used: { instances: 1, vcpus: first.vcpus, memoryMb: first.memoryMb },
+    });
     // Another tenant holds the name: the caller learns it is taken, not whose it is.
     await expect(create(container(first.name))).rejects.toMatchObject({
       code: 'BAD_USER_INPUT', field: 'input.name', message: `input.name: the name ${first.name} is not available in region local: choose another`,
     });
 
-    // Another tenant's instance does not exist for the caller.
+    // Another tenant's instance and quota do not exist for the caller, nothing is made or set for its account, and a request that does not say whose it is is refused.
     await expect(request('get', { id: first.id, accountIds: [accountId] })).resolves.toBeNull();
     await expect(request('stop', { id: first.id, accountIds: [accountId] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const mine = await request<Page<InstanceView> & { totalCount: number }>('list', { accountIds: [account], first: 1 });
+    await expect(system.client.call('compute.quota.get', { accountIds: [accountId], accountId: account })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(request('create', { accountIds: [accountId], accountId: account, input: container(uniqueName('theirs-')) })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(system.client.call('compute.quota.set', { accountIds: [accountId], accountId: account, limits })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(system.client.call('compute.instance.get', { id: first.id } as InstanceRequest)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const mine = await request('list', { accountIds: [account], first: 1 });
     expect(mine).toMatchObject({ totalCount: 1, edges: [{ node: { id: first.id } }] });
 
     await system.waitForStatus(first.id, ['RUNNING']);
@@ -125,7 +133,7 @@ describe('instances through compute and network, on a simulated host', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const page: Page<InstanceView> & { totalCount: number } = await request('list', { accountId: account, first: 2, ...(after ? { after } : {}) });
+      const page: CountedPage<InstanceView> = await request('list', { accountId: account, first: 2, ...(after ? { after } : {}) });
       expect(page.totalCount).toBe(3);
       seen.push(...page.edges.map((e) => e.node.id));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
@@ -140,18 +148,18 @@ describe('instances through compute and network, on a simulated host', () => {
     const account = uniqueName('states-');
     const made = await create(container(uniqueName('st-')), account);
     await system.waitForStatus(made.id, ['RUNNING']);
-    const stopping = await request<InstanceView>('stop', { id: made.id });
+    const stopping = await request('stop', { id: made.id });
     expect(['STOPPING', 'STOPPED']).toContain(stopping.status); // never RUNNING once asked to stop
     await system.waitForStatus(made.id, ['STOPPED']);
-    expect(['STARTING', 'RUNNING']).toContain((await request<InstanceView>('start', { id: made.id })).status);
+    expect(['STARTING', 'RUNNING']).toContain((await request('start', { id: made.id })).status);
     await system.waitForStatus(made.id, ['RUNNING']);
-    const history = await request<Page<InstanceHistoryEntry>>('history', { id: made.id });
+    const history = await request('history', { id: made.id });
     expect(history.edges.map((e) => e.node.type).slice(-4)).toEqual(['InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted']);
 
     const gone = await create(container(uniqueName('gone-')), account);
     await request('delete', { id: gone.id });
     await system.waitForStatus(gone.id, ['DELETED']);
-    const ids = async (filter: object) => (await request<Page<InstanceView>>('list', { accountId: account, ...filter })).edges.map((e) => e.node.id);
+    const ids = async (filter: Omit<InstanceListRequest, 'accountIds'>) => (await request('list', { accountId: account, ...filter })).edges.map((e) => e.node.id);
     expect(await ids({})).toEqual([made.id]);
     expect(await ids({ includeDeleted: true })).toEqual([made.id, gone.id]);
     expect(await ids({ status: 'DELETED' })).toEqual([gone.id]);

@@ -1,13 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { describeWithHardware, missingHardware, uniqueName, waitFor } from '#libs/testing';
-import { runProgram } from '../../../host-agent/src/host/program.js';
+import type { CreateInstanceInput } from '#libs/contracts';
 import { qmp } from '#libs/qmp';
-import { startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
-import type { CreateInstanceInput, InstanceHistoryEntry, InstanceView } from './instances.js';
-import type { Page } from '#libs/messaging';
-import type { IpView } from '../../../network/src/ips/ips.js';
-import type { PoolView } from '../../../network/src/pools/pools.js';
+import { describeWithHardware, missingHardware, runCommand, uniqueName, waitFor } from '#libs/testing';
+import { instancesDir } from '../../test/agent-files.js';
+import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
 const container = (name: string): CreateInstanceInput => ({
   name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
@@ -19,16 +16,13 @@ const vm = (name: string): CreateInstanceInput => ({
 describeWithHardware('instances through compute and a real host agent', missingHardware({ root: true, lxc: true, qemu: true }), () => {
   let system: ComputeSystem;
   const accountId = uniqueName('acct-');
-  const request = <T>(subject: string, payload: unknown) => system.client.request<T>(`compute.instance.${subject}`, payload, 30_000);
-  const create = (input: CreateInstanceInput, account = accountId) => request<InstanceView>('create', { accountId: account, input });
-  const lxcState = (id: string) =>
-    runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, '-s', '-H']).then((s) => s.trim());
-  const memoryLimit = (id: string) =>
-    runProgram('lxc-cgroup', ['-P', path.join(system.agentDataDir, 'instances'), '-n', id, 'memory.limit_in_bytes']).then((s) => Number(s.trim()));
-  const addressesOf = (instanceId: string, includeReleased = false) =>
-    system.client.request<Page<IpView> & { totalCount: number }>('network.ip.list', { instanceId, includeReleased });
-  const hostAllocation = async () =>
-    (await system.client.request<{ id: string; allocatedMemoryMb: number }[]>('compute.host.list', {})).find((h) => h.id === system.hostId)!.allocatedMemoryMb;
+  const request: ComputeSystem['instance'] = (operation, payload) => system.instance(operation, payload);
+  const create = (input: CreateInstanceInput, account = accountId) => request('create', { accountId: account, input });
+  const lxc = (program: string, id: string, ...args: string[]) => runCommand(program, ['-P', instancesDir(system.agentDataDir), '-n', id, ...args]);
+  const lxcState = (id: string) => lxc('lxc-info', id, '-s', '-H').then((s) => s.trim());
+  const memoryLimit = (id: string) => lxc('lxc-cgroup', id, 'memory.limit_in_bytes').then((s) => Number(s.trim()));
+  const addressesOf = (instanceId: string, includeReleased = false) => system.client.call('network.ip.list', { ...PLATFORM, instanceId, includeReleased });
+  const hostAllocation = async () => (await system.client.call('compute.host.list', {})).find((h) => h.id === system.hostId)!.allocatedMemoryMb;
 
   beforeAll(async () => {
     system = await startComputeSystem({ INSTANCE_TIMEOUT_MS: '120000' });
@@ -58,10 +52,10 @@ describeWithHardware('instances through compute and a real host agent', missingH
 
     expect(await request('delete', { id: created.id })).toMatchObject({ status: 'DELETING' });
     await system.waitForStatus(created.id, ['DELETED']);
-    expect(existsSync(path.join(system.agentDataDir, 'instances', created.id))).toBe(false);
+    expect(existsSync(path.join(instancesDir(system.agentDataDir), created.id))).toBe(false);
     await waitFor(async () => (await hostAllocation()) === before, 10_000, 'the reservation to be released');
 
-    const history = await request<Page<InstanceHistoryEntry>>('history', { id: created.id });
+    const history = await request('history', { id: created.id });
     expect(history.edges.map((e) => e.node.type)).toEqual([
       'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted',
       'InstanceStopRequested', 'InstanceStopped', 'InstanceStartRequested', 'InstanceStarted',
@@ -71,7 +65,7 @@ describeWithHardware('instances through compute and a real host agent', missingH
   });
 
   it('gives a container its IPv4 and IPv6 on the bridge, names it in DNS, and takes the addresses back when it is deleted', async () => {
-    const [v4Pool] = await system.client.request<PoolView[]>('network.pool.list', { regionId: 'local' });
+    const [v4Pool] = await system.client.call('network.pool.list', { regionId: 'local' });
     const created = await create(container(uniqueName('net-')));
     await system.waitForStatus(created.id, ['RUNNING']);
     const ips = (await addressesOf(created.id)).edges.map((e) => e.node);
@@ -80,9 +74,9 @@ describeWithHardware('instances through compute and a real host agent', missingH
       expect.objectContaining({ family: 'IPV6', address: expect.stringMatching(/^2001:db8:51:/), prefixLength: 64, floating: false }),
     ]);
     const [v4, v6] = ips.map((ip) => ip.address);
-    expect((await runProgram('lxc-info', ['-P', path.join(system.agentDataDir, 'instances'), '-n', created.id, '-i', '-H'])).split('\n')).toContain(v4);
-    await runProgram('ping', ['-c', '1', '-W', '5', v4]); // from the host, over the bridge
-    expect(await system.client.request('network.dns.records', { zone: 'local.awan.test' })).toEqual(expect.arrayContaining([
+    expect((await lxc('lxc-info', created.id, '-i', '-H')).split('\n')).toContain(v4);
+    await runCommand('ping', ['-c', '1', '-W', '5', v4]); // from the host, over the bridge
+    expect(await system.client.call('network.dns.records', { zone: 'local.awan.test' })).toEqual(expect.arrayContaining([
       { name: created.fqdn, type: 'A', value: v4, ttl: 300 },
       { name: created.fqdn, type: 'AAAA', value: v6, ttl: 300 },
     ]));
@@ -95,12 +89,12 @@ describeWithHardware('instances through compute and a real host agent', missingH
       expect.objectContaining({ address: v4, releasedAt: expect.any(String) }), expect.objectContaining({ address: v6, releasedAt: expect.any(String) }),
     ]);
     // Back in the pool, resting in quarantine before anyone gets them again.
-    expect((await system.client.request<PoolView[]>('network.pool.list', { regionId: 'local' }))[0].allocated).toBe(v4Pool.allocated);
+    expect((await system.client.call('network.pool.list', { regionId: 'local' }))[0].allocated).toBe(v4Pool.allocated);
   });
 
   it('leaves no address behind when a create fails', async () => {
     const imageId = uniqueName('missing-');
-    await system.client.request('compute.catalog.image.register', {
+    await system.client.call('compute.catalog.image.register', {
       input: { id: imageId, name: 'Not on any host', os: 'none', version: '0', kind: 'CONTAINER', location: `/nonexistent/${imageId}.tar` },
     });
     const created = await create({ ...container(uniqueName('fail-')), imageId });
@@ -114,7 +108,7 @@ describeWithHardware('instances through compute and a real host agent', missingH
     const created = await create(container(uniqueName('self-')));
     await system.waitForStatus(created.id, ['RUNNING']);
     await new Promise((resolve) => setTimeout(resolve, 5000)); // a report must be newer than the status it contradicts
-    await runProgram('lxc-attach', ['-P', path.join(system.agentDataDir, 'instances'), '-n', created.id, '--', '/bin/poweroff']);
+    await lxc('lxc-attach', created.id, '--', '/bin/poweroff');
     await system.waitForStatus(created.id, ['STOPPED'], 30_000);
     await request('start', { id: created.id });
     await system.waitForStatus(created.id, ['RUNNING']);
@@ -129,7 +123,7 @@ describeWithHardware('instances through compute and a real host agent', missingH
     await system.waitForStatus(created.id, ['STOPPED']);
     await request('delete', { id: created.id });
     await system.waitForStatus(created.id, ['DELETED']);
-    expect(existsSync(path.join(system.agentDataDir, 'instances', created.id))).toBe(false);
+    expect(existsSync(path.join(instancesDir(system.agentDataDir), created.id))).toBe(false);
   });
 
   it('waits for an agent that is briefly away, and finishes a create whose compute was killed mid-way', async () => {
@@ -159,7 +153,7 @@ describeWithHardware('instances through compute and a real host agent', missingH
     const created = await create(vm(uniqueName('grow-')));
     await system.waitForStatus(created.id, ['RUNNING']);
     const socket = path.join(system.agentDataDir, 'run', created.id, 'qmp.sock');
-    const qemuPid = () => runProgram('pgrep', ['-f', `process=awan-${created.id}`]).then((out) => out.trim());
+    const qemuPid = () => runCommand('pgrep', ['-f', `process=awan-${created.id}`]).then((out) => out.trim());
     const pid = await qemuPid();
 
     expect(await request('resize', { id: created.id, planId: 'vm-1g' })).toMatchObject({ status: 'RESIZING' });
@@ -170,7 +164,7 @@ describeWithHardware('instances through compute and a real host agent', missingH
     expect(blocks.find((block) => block.device === 'disk0')!.inserted.image['virtual-size']).toBe(25 * 1024 ** 3);
     // Grown in place: the same QEMU, and no restart in the history.
     expect(await qemuPid()).toBe(pid);
-    const history = await request<Page<InstanceHistoryEntry>>('history', { id: created.id });
+    const history = await request('history', { id: created.id });
     expect(JSON.parse(history.edges.at(-1)!.node.data)).toEqual({ fromPlanId: 'vm-512m', toPlanId: 'vm-1g' });
 
     await request('delete', { id: created.id });

@@ -1,61 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { AppError, type BillingCycle, type ComputeEvents, type EventMetadata, type InstanceKind, isUuid, type Scope } from '#libs/contracts';
-import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
-import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage, type Page } from '#libs/messaging';
-import type { Catalog, Plan } from '../catalog/catalog.js';
+import {
+  AppError, type ComputeEvents, type CountedPage, type CreateInstanceInput, type EventMetadata, INSTANCE_STATUSES, type InstanceHistoryEntry,
+  type InstanceListRequest, type InstanceView, isUuid, type Page, type PlanView, type Scope,
+} from '#libs/contracts';
+import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
+import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Hosts } from '../hosts/hosts.js';
 import type { Resources } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
-import { INSTANCE_STATUSES, instanceDecider, instanceStreamId, type InstanceCommand, type InstanceStatus } from './instance.decider.js';
-import { AccountQueue } from './account-queue.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand } from './instance.decider.js';
+import type { AccountQueue } from './account-queue.js';
+import { requireActingFor } from './account-scope.js';
+import { IDEMPOTENCY_WINDOW, type BootConfig, type InstancesRepository } from './instances.repository.js';
 import { Quotas } from './quotas.js';
-
-/** What createInstance takes: the request's own fields, and what the guest gets at first boot. */
-export interface CreateInstanceInput extends Omit<ComputeEvents['InstanceRequested'], 'instanceId' | 'accountId'> {
-  sshKeys?: string[] | null;
-  userData?: string | null;
-  idempotencyKey?: string | null;
-}
-
-export interface InstanceView {
-  id: string;
-  accountId: string;
-  name: string;
-  kind: InstanceKind;
-  status: InstanceStatus;
-  regionId: string;
-  planId: string;
-  imageId: string;
-  billingCycle: BillingCycle;
-  hostId: string | null;
-  fqdn: string;
-  failureReason: string | null;
-  vcpus: number;
-  memoryMb: number;
-  diskGb: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface InstanceHistoryEntry {
-  id: string;
-  type: string;
-  occurredAt: string;
-  /** The event's data as JSON text, as the contract's InstanceEvent carries it. */
-  data: string;
-}
-
-export interface ListFilter extends Scope {
-  first?: number;
-  after?: string;
-  status?: InstanceStatus;
-  accountId?: string;
-  /** Several instances by id in one request: the gateway's batched lookup (deleted ones included). */
-  ids?: string[];
-  /** Without a status or ids, DELETED instances are left out unless this is true. */
-  includeDeleted?: boolean;
-}
 
 /** User operations on an existing instance, as the gateway names them. */
 export type InstanceOperationRequest =
@@ -67,22 +27,10 @@ export type InstanceOperationRequest =
 
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]{0,256})?$/;
 const MAX_USER_DATA_BYTES = 64 * 1024;
-const IDEMPOTENCY_WINDOW = '24 hours';
 /** What a suspended account may not do to its instances: anything that runs them. Stop and delete stay allowed. */
 const REFUSED_WHILE_SUSPENDED: readonly InstanceCommand['type'][] = ['StartInstance', 'RebootInstance', 'ResizeInstance'];
 
-const VIEW = `
-  SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
-         i.image_id AS "imageId", i.billing_cycle AS "billingCycle", i.host_id AS "hostId",
-         i.name || '.' || i.region_id || '.' || r.dns_zone AS fqdn, i.failure_reason AS "failureReason",
-         i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb", i.created_at AS "createdAt", i.updated_at AS "updatedAt",
-         i.position
-  FROM instances i JOIN regions r ON r.id = i.region_id`;
-
-type ViewRow = InstanceView & { position: string };
-const toView = ({ position: _, ...view }: ViewRow): InstanceView => view;
-
-function validateBootConfig(input: CreateInstanceInput): { sshKeys: string[]; userData: string | null } {
+function validateBootConfig(input: CreateInstanceInput): BootConfig {
   const sshKeys = input.sshKeys ?? [];
   if (!Array.isArray(sshKeys) || sshKeys.length > 32) throw AppError.badInput('input.sshKeys', 'must be a list of at most 32 keys');
   sshKeys.forEach((key, i) => {
@@ -108,7 +56,7 @@ const largerOf = (a: Resources, b: Resources): Resources => ({
 });
 
 /** What a create asked for, as one digest: a repeated key must come with the same. */
-function fingerprintOf(request: ComputeEvents['InstanceRequested'], boot: { sshKeys: string[]; userData: string | null }): string {
+function fingerprintOf(request: ComputeEvents['InstanceRequested'], boot: BootConfig): string {
   const { instanceId: _id, ...asked } = request;
   return createHash('sha256').update(JSON.stringify([asked, boot.sshKeys, boot.userData])).digest('hex');
 }
@@ -126,9 +74,12 @@ function validateIdempotencyKey(key: unknown): string | null {
  */
 export class Instances {
   constructor(
+    /** For the transactions a write runs in; the rows are the repository's. */
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    private readonly instances: InstancesRepository,
     private readonly catalog: Catalog,
+    private readonly hosts: Hosts,
     private readonly quotas: Quotas,
     private readonly scheduler: Scheduler,
     private readonly suspensions: AccountSuspensions,
@@ -136,8 +87,9 @@ export class Instances {
     private readonly accounts: AccountQueue,
   ) {}
 
-  async create(accountId: unknown, input: CreateInstanceInput, metadata: EventMetadata): Promise<InstanceView> {
-    if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
+  /** A new instance of `accountId`, an account the caller acts for. */
+  async create(forAccount: unknown, input: CreateInstanceInput, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
+    const accountId = requireActingFor(forAccount, scope);
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     const instanceId = randomUUID();
     const request: ComputeEvents['InstanceRequested'] = {
@@ -147,33 +99,25 @@ export class Instances {
     // The decider checks the request's own fields before anything is looked up or written.
     const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
     const bootConfig = validateBootConfig(input);
-    const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    const fingerprint = idempotencyKey ? fingerprintOf(request, bootConfig) : null;
+    const key = validateIdempotencyKey(input.idempotencyKey);
+    const idempotency = key ? { key, fingerprint: fingerprintOf(request, bootConfig) } : null;
 
     return this.accounts.run(callerOf(metadata, accountId), async () => {
       const plan = await this.assertChoices(input);
       const id = await withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, accountId);
-        if (idempotencyKey) {
-          const earlier = await this.earlierCreate(tx, accountId, idempotencyKey);
-          if (earlier && earlier.fingerprint !== null && earlier.fingerprint !== fingerprint) {
-            throw AppError.conflict(`idempotency key ${idempotencyKey} was used with other parameters within ${IDEMPOTENCY_WINDOW}: use a new key`);
+        if (idempotency) {
+          const earlier = await this.instances.earlierCreate(tx, accountId, idempotency.key);
+          if (earlier && earlier.fingerprint !== null && earlier.fingerprint !== idempotency.fingerprint) {
+            throw AppError.conflict(`idempotency key ${idempotency.key} was used with other parameters within ${IDEMPOTENCY_WINDOW}: use a new key`);
           }
           if (earlier) return earlier.instanceId;
         }
         // After the key: a repeat of a create accepted before the suspension still gets its instance.
         await this.suspensions.assertNotSuspended(tx, accountId);
         await this.quotas.assertRoom(tx, accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb });
-        await tx.query('INSERT INTO instance_boot_configs (instance_id, ssh_keys, user_data) VALUES ($1, $2, $3)', [
-          instanceId, bootConfig.sshKeys, bootConfig.userData,
-        ]);
-        if (idempotencyKey) {
-          await tx.query(
-            `INSERT INTO instance_idempotency_keys (account_id, key, instance_id, fingerprint) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (account_id, key) DO UPDATE SET instance_id = $3, fingerprint = $4, created_at = now()`,
-            [accountId, idempotencyKey, instanceId, fingerprint],
-          );
-        }
+        await this.instances.saveBootConfig(tx, instanceId, bootConfig);
+        if (idempotency) await this.instances.recordIdempotencyKey(tx, accountId, idempotency, instanceId);
         // Last, as the host's row stays locked until commit. No host fits: INSUFFICIENT_CAPACITY, nothing written.
         const hostId = await this.scheduler.reserve(tx, instanceId, {
           regionId: input.regionId, kind: input.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
@@ -190,18 +134,8 @@ export class Instances {
         }
         return instanceId;
       });
-      return (await this.find(id))!;
+      return (await this.instances.find(id))!;
     });
-  }
-
-  /** The instance an idempotency key made within the window, and what its request asked for. */
-  private async earlierCreate(tx: Sql, accountId: string, key: string): Promise<{ instanceId: string; fingerprint: string | null } | null> {
-    const { rows } = await tx.query<{ instanceId: string; fingerprint: string | null }>(
-      `SELECT instance_id AS "instanceId", fingerprint FROM instance_idempotency_keys
-       WHERE account_id = $1 AND key = $2 AND created_at > now() - interval '${IDEMPOTENCY_WINDOW}'`,
-      [accountId, key],
-    );
-    return rows[0] ?? null;
   }
 
   /** The plan, once region, plan and image are known, usable, and of the requested kind. */
@@ -220,11 +154,11 @@ export class Instances {
   }
 
   async get(id: unknown, scope: Scope): Promise<InstanceView | null> {
-    const view = typeof id === 'string' ? await this.find(id) : null;
+    const view = typeof id === 'string' ? await this.instances.find(id) : null;
     return view && inScope(view.accountId, scope) ? view : null;
   }
 
-  async list(filter: ListFilter): Promise<Page<InstanceView> & { totalCount: number }> {
+  async list(filter: InstanceListRequest): Promise<CountedPage<InstanceView>> {
     const size = pageSize(filter.first);
     const after = decodeCursor('instance', filter.after);
     if (filter.status !== undefined && filter.status !== null && !INSTANCE_STATUSES.includes(filter.status)) {
@@ -233,16 +167,15 @@ export class Instances {
     if (filter.ids !== undefined && filter.ids !== null && !(Array.isArray(filter.ids) && filter.ids.every(isUuid))) {
       throw AppError.badInput('ids', 'must be a list of instance ids');
     }
-    const withDeleted = filter.includeDeleted === true || Boolean(filter.status) || Boolean(filter.ids);
-    const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
-                     AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))
-                     AND ($5 OR i.status <> 'DELETED')`;
-    const params = [filter.status ?? null, filter.accountId ?? null, accountsOf(filter), filter.ids ?? null, withDeleted];
-    const [{ rows }, count] = await Promise.all([
-      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $6 ORDER BY i.position LIMIT $7`, [...params, after, size + 1]),
-      this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),
-    ]);
-    return { ...toPage(rows, size, (row) => encodeCursor('instance', row.position), toView), totalCount: count.rows[0].total };
+    const { entries, total } = await this.instances.list(
+      {
+        status: filter.status ?? null, accountId: filter.accountId ?? null, accounts: accountsOf(filter), ids: filter.ids ?? null,
+        withDeleted: filter.includeDeleted === true || Boolean(filter.status) || Boolean(filter.ids),
+      },
+      after,
+      size + 1,
+    );
+    return { ...toPage(entries, size, (entry) => encodeCursor('instance', entry.position), (entry) => entry.view), totalCount: total };
   }
 
   /** The instance's events, oldest first; a deleted instance keeps its history. */
@@ -279,7 +212,7 @@ export class Instances {
           throw new AppError('INSUFFICIENT_CAPACITY', `host ${instance.hostId} has no room to grow instance ${instance.id} to plan ${plan.id}`);
         }
       });
-      return (await this.find(instance.id))!;
+      return (await this.instances.find(instance.id))!;
     });
   }
 
@@ -292,18 +225,18 @@ export class Instances {
     const instance = await this.require(id, scope);
     if (hostId !== null && typeof hostId !== 'string') throw AppError.badInput('hostId', 'must be a host id');
     if (hostId !== null) {
-      const { rows } = await this.pool.query<{ region_id: string; status: string }>('SELECT region_id, status FROM hosts WHERE id = $1', [hostId]);
-      if (!rows[0]) throw AppError.badInput('hostId', `no host ${hostId}`);
-      if (rows[0].region_id !== instance.regionId) throw AppError.badInput('hostId', `host ${hostId} is not in region ${instance.regionId}`);
-      if (rows[0].status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${rows[0].status}`);
+      const [host] = await this.hosts.list(hostId);
+      if (!host) throw AppError.badInput('hostId', `no host ${hostId}`);
+      if (host.regionId !== instance.regionId) throw AppError.badInput('hostId', `host ${hostId} is not in region ${instance.regionId}`);
+      if (host.status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${host.status}`);
     }
     const command: InstanceCommand = { type: 'MigrateInstance', toHostId: hostId, reason: 'admin' };
     await handleCommand(this.store, instanceStreamId(instance.id), instanceDecider, command, metadata);
-    return (await this.find(instance.id))!;
+    return (await this.instances.find(instance.id))!;
   }
 
   /** The decider's command for a user operation, and for a resize the plan it goes to. */
-  private async commandFor(request: InstanceOperationRequest): Promise<{ command: InstanceCommand; plan?: Plan }> {
+  private async commandFor(request: InstanceOperationRequest): Promise<{ command: InstanceCommand; plan?: PlanView }> {
     switch (request?.operation) {
       case 'start':
         return { command: { type: 'StartInstance' } };
@@ -327,12 +260,5 @@ export class Instances {
     const view = await this.get(id, scope);
     if (!view) throw AppError.notFound(`instance ${String(id)}`);
     return view;
-  }
-
-  private async find(id: string): Promise<InstanceView | null> {
-    const uuid = id.toLowerCase(); // PostgreSQL reads a uuid in either case
-    if (!isUuid(uuid)) return null;
-    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE i.id = $1`, [uuid]);
-    return rows[0] ? toView(rows[0]) : null;
   }
 }

@@ -1,24 +1,8 @@
 import type pg from 'pg';
-import { AppError } from '#libs/contracts';
+import { AppError, type AccountQuota, type QuotaLimits, type Scope } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
-import { readWholeNumber } from '#libs/platform';
-
-const readLimit = (variable: string, fallback: number) => readWholeNumber(variable, fallback, { expected: 'a whole number' });
-
-export interface QuotaLimits {
-  instances: number;
-  vcpus: number;
-  memoryMb: number;
-}
-
-/** What an account may hold unless ADMIN set its own limits (QUOTA_INSTANCES, QUOTA_VCPUS, QUOTA_MEMORY_MB). */
-export function defaultQuota(): QuotaLimits {
-  return {
-    instances: readLimit('QUOTA_INSTANCES', 20),
-    vcpus: readLimit('QUOTA_VCPUS', 40),
-    memoryMb: readLimit('QUOTA_MEMORY_MB', 64 * 1024),
-  };
-}
+import { inScope } from '#libs/messaging';
+import { requireAccountId, requireActingFor } from './account-scope.js';
 
 /**
  * Per-account limits on live instances (anything not DELETED), their vCPUs and memory. Callers
@@ -28,6 +12,7 @@ export function defaultQuota(): QuotaLimits {
 export class Quotas {
   constructor(
     private readonly pool: pg.Pool,
+    /** What an account may hold unless ADMIN set its own limits. */
     private readonly defaults: QuotaLimits,
   ) {}
 
@@ -52,6 +37,14 @@ export class Quotas {
     return rows[0];
   }
 
+  /** The account's limits and what it holds now; another account's, outside the caller's scope, is not there for it. */
+  async of(asked: unknown, scope: Scope): Promise<AccountQuota> {
+    const accountId = requireAccountId(asked);
+    if (!inScope(accountId, scope)) throw AppError.notFound(`account ${accountId}`);
+    const [limits, used] = await Promise.all([this.limitsOf(accountId), this.usageOf(accountId)]);
+    return { accountId, limits, used };
+  }
+
   /** Throws QUOTA_EXCEEDED when adding `extra` would pass any of the account's limits. */
   async assertRoom(tx: Sql, accountId: string, extra: QuotaLimits, exceptInstanceId?: string): Promise<void> {
     const [limits, used] = await Promise.all([this.limitsOf(accountId, tx), this.usageOf(accountId, tx, exceptInstanceId)]);
@@ -63,8 +56,9 @@ export class Quotas {
     }
   }
 
-  async set(accountId: unknown, limits: Partial<QuotaLimits> | undefined): Promise<QuotaLimits> {
-    if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('accountId', 'is required');
+  /** ADMIN's limits for an account the caller acts for. */
+  async set(asked: unknown, limits: Partial<QuotaLimits> | undefined, scope: Scope): Promise<QuotaLimits> {
+    const accountId = requireActingFor(asked, scope);
     for (const key of ['instances', 'vcpus', 'memoryMb'] as const) {
       const value = limits?.[key];
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1_000_000_000) {

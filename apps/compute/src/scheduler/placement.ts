@@ -1,5 +1,4 @@
-import type { InstanceKind } from '#libs/contracts';
-import type { HostStatus } from '../hosts/host.decider.js';
+import type { HostStatus, InstanceKind } from '#libs/contracts';
 
 export interface Resources {
   vcpus: number;

@@ -11,8 +11,7 @@ import { AccountSuspensions, SUSPENSION_EVENT_TYPES } from './account-suspension
 export class AccountSuspensionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumer: EventConsumer;
 
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
-    const suspensions = new AccountSuspensions(pool, store);
+  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection, suspensions: AccountSuspensions) {
     this.consumer = new EventConsumer({
       pool,
       schema: store.schema,

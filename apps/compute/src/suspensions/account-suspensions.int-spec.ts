@@ -1,10 +1,10 @@
-import { AGENT_HEARTBEAT_SUBJECT, type AppError, type HostHeartbeat } from '#libs/contracts';
+import { AGENT_HEARTBEAT_SUBJECT, type AppError, type CreateInstanceInput, type HostHeartbeat } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
   type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
-import type { CreateInstanceInput, InstanceView } from '../instances/instances.js';
+import { PLATFORM, requestInstance, type InstanceOperation, type InstancePayload } from '../../test/compute-system.js';
 
 /**
  * A built compute process, billing's events published to JetStream as billing publishes them, and
@@ -21,11 +21,11 @@ describe('billing\'s suspensions in a compute service process', () => {
   // A region of its own: no other compute on this NATS places anything on the test's host.
   const regionId = uniqueName('susp-');
   const hostId = uniqueName('host-');
-  const request = <T>(subject: string, payload: unknown) => client.request<T>(`compute.instance.${subject}`, payload, 30_000);
+  const request = <O extends InstanceOperation>(operation: O, payload: InstancePayload<O>) => requestInstance(client, operation, payload);
   const container = (): CreateInstanceInput => ({
     name: uniqueName('web-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId, billingCycle: 'HOURLY',
   });
-  const create = (accountId: string) => request<InstanceView>('create', { accountId, input: container() });
+  const create = (accountId: string) => request('create', { accountId, input: container() });
   const suspendedFor = (accountId: string) => ({ code: 'CONFLICT', message: `account ${accountId} is suspended for non-payment` });
 
   beforeAll(async () => {
@@ -34,15 +34,15 @@ describe('billing\'s suspensions in a compute service process', () => {
     client = caller.client;
     testNats = await connectTestNats();
     compute = runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' });
-    await waitFor(() => client.request('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${compute.output()}`);
-    await client.request('compute.catalog.region.save', { input: { id: regionId, name: 'Suspensions test', dnsZone: 'awan.test' } });
+    await waitFor(() => client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${compute.output()}`);
+    await client.call('compute.catalog.region.save', { input: { id: regionId, name: 'Suspensions test', dnsZone: 'awan.test' } });
     const beat = (): HostHeartbeat => ({
       hostId, name: hostId, regionId, kinds: ['CONTAINER'], capacity: { vcpus: 64, memoryMb: 65_536, diskGb: 2000 },
       allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
     });
     heartbeats = setInterval(() => testNats.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(beat())), 1000);
     await waitFor(async () => {
-      const hosts = await client.request<{ id: string; status: string }[]>('compute.host.list', {});
+      const hosts = await client.call('compute.host.list', {});
       return hosts.some((h) => h.id === hostId && h.status === 'UP');
     }, 30_000, `host ${hostId} to be UP`);
   }, 120_000);
@@ -67,7 +67,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     const { seq: suspendedSeq } = await publishBillingEvent(testNats.nats, suspended);
     const refusal = await waitFor(() => create(accountId).then(() => undefined, (error: AppError) => error), 30_000, 'creates to be refused');
     expect(refusal).toMatchObject(suspendedFor(accountId));
-    for (const operation of ['start', 'reboot']) {
+    for (const operation of ['start', 'reboot'] as const) {
       expect(await failureOf<AppError>(request(operation, { id: provisioning.id }))).toMatchObject(suspendedFor(accountId));
     }
     expect(await failureOf<AppError>(request('resize', { id: provisioning.id, planId: 'ct-1g' }))).toMatchObject(suspendedFor(accountId));
@@ -77,7 +77,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     // The instance cannot be stopped before it runs: the suspension is in force, and its event comes back until then.
     await waitFor(() => compute.output().includes(`event ${suspended.eventId} (AccountSuspended) failed on delivery 2`), 30_000, 'the suspension to be redelivered');
     expect(compute.output()).toContain(`instances not stoppable yet, stopped once they settle: ${provisioning.id} (PROVISIONING)`);
-    expect((await request<InstanceView>('get', { id: provisioning.id })).status).toBe('PROVISIONING'); // never deleted
+    expect((await request('get', { id: provisioning.id }))?.status).toBe('PROVISIONING'); // never deleted
 
     const { seq: reinstatedSeq } = await publishBillingEvent(testNats.nats, dunningEvent(accountId, 'AccountReinstated', 2));
     await waitFor(() => create(accountId).catch(() => undefined), 30_000, 'creates to be accepted again');
@@ -90,7 +90,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     const accountId = uniqueName('acct-');
     // A quota of nothing: a create answers whether the account is suspended (CONFLICT) or not
     // (QUOTA_EXCEEDED), and makes no instance that a suspension would wait for.
-    await client.request('compute.quota.set', { accountId, limits: { instances: 0, vcpus: 0, memoryMb: 0 } });
+    await client.call('compute.quota.set', { ...PLATFORM, accountId, limits: { instances: 0, vcpus: 0, memoryMb: 0 } });
     const refusalOfCreate = () => failureOf<AppError>(create(accountId));
     const suspended = dunningEvent(accountId, 'AccountSuspended', 1);
     const reinstated = dunningEvent(accountId, 'AccountReinstated', 2);

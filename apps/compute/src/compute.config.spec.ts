@@ -1,0 +1,29 @@
+import { readComputeConfig } from './compute.config.js';
+
+describe("compute's configuration from the environment", () => {
+  it('has the README\'s defaults', () => {
+    const config = readComputeConfig({});
+    expect(config.defaultQuota).toEqual({ instances: 20, vcpus: 40, memoryMb: 65_536 });
+    expect(config.hostDownTimeoutMs).toBe(10_000);
+    expect(config.transitionTimeoutsMs).toMatchObject({ PENDING: 120_000, STOPPING: 300_000, MIGRATING: 1_800_000 });
+  });
+
+  it('takes each variable, INSTANCE_TIMEOUT_MS as the one limit of every transitional status', () => {
+    const config = readComputeConfig({ QUOTA_INSTANCES: '2000', QUOTA_VCPUS: '8', QUOTA_MEMORY_MB: '0', HOST_DOWN_TIMEOUT_MS: '2000', INSTANCE_TIMEOUT_MS: '120000' });
+    expect(config.defaultQuota).toEqual({ instances: 2000, vcpus: 8, memoryMb: 0 });
+    expect(config.hostDownTimeoutMs).toBe(2000);
+    expect(config.transitionTimeoutsMs).toEqual({
+      PENDING: 120_000, PROVISIONING: 120_000, STARTING: 120_000, STOPPING: 120_000, REBOOTING: 120_000, RESIZING: 120_000, MIGRATING: 120_000, DELETING: 120_000,
+    });
+  });
+
+  it.each([
+    [{ QUOTA_VCPUS: '4.5' }, 'QUOTA_VCPUS must be a whole number, got "4.5"'],
+    [{ QUOTA_MEMORY_MB: '-1' }, 'QUOTA_MEMORY_MB must be a whole number, got "-1"'],
+    [{ INSTANCE_TIMEOUT_MS: '999' }, 'INSTANCE_TIMEOUT_MS must be at least 1000 milliseconds, got "999"'],
+    [{ INSTANCE_TIMEOUT_MS: '' }, 'INSTANCE_TIMEOUT_MS must be at least 1000 milliseconds, got ""'],
+    [{ HOST_DOWN_TIMEOUT_MS: '10s' }, 'HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "10s"'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => readComputeConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,41 @@
+import type { InstanceStatus, QuotaLimits } from '#libs/contracts';
+import { readWholeNumber } from '#libs/platform';
+import { TRANSITIONAL_STATUSES } from './instances/instance.decider.js';
+
+/** The token ComputeModule provides the configuration under. */
+export const COMPUTE_CONFIG = Symbol('COMPUTE_CONFIG');
+
+/** What compute reads from its environment beyond every service's (README, Configuration), once at start. */
+export interface ComputeConfig {
+  /** What an account may hold unless ADMIN set its own limits (QUOTA_INSTANCES, QUOTA_VCPUS, QUOTA_MEMORY_MB). */
+  defaultQuota: QuotaLimits;
+  /** How long an instance may stay in each transitional status before it fails; INSTANCE_TIMEOUT_MS sets one value for all. */
+  transitionTimeoutsMs: Partial<Record<InstanceStatus, number>>;
+  /** A host not heard from for this long is DOWN, and its instances restart elsewhere (HOST_DOWN_TIMEOUT_MS). */
+  hostDownTimeoutMs: number;
+  /** How long an account's write may queue behind its others: an answer well inside the gateway's 15 s. */
+  accountQueueWaitMs: number;
+}
+
+const MINUTE = 60_000;
+const DEFAULT_TIMEOUTS_MS: ComputeConfig['transitionTimeoutsMs'] = {
+  PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, STARTING: 10 * MINUTE, STOPPING: 5 * MINUTE, REBOOTING: 5 * MINUTE,
+  RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
+};
+const milliseconds = { expected: 'at least 1000 milliseconds', min: 1000 };
+const limit = { expected: 'a whole number' };
+
+/** Reads and checks compute's variables; a bad one stops the start with the variable named. */
+export function readComputeConfig(env: NodeJS.ProcessEnv): ComputeConfig {
+  const timeoutMs = env.INSTANCE_TIMEOUT_MS === undefined ? null : readWholeNumber('INSTANCE_TIMEOUT_MS', 0, milliseconds, env);
+  return {
+    defaultQuota: {
+      instances: readWholeNumber('QUOTA_INSTANCES', 20, limit, env),
+      vcpus: readWholeNumber('QUOTA_VCPUS', 40, limit, env),
+      memoryMb: readWholeNumber('QUOTA_MEMORY_MB', 64 * 1024, limit, env),
+    },
+    transitionTimeoutsMs: timeoutMs === null ? DEFAULT_TIMEOUTS_MS : Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, timeoutMs])),
+    hostDownTimeoutMs: readWholeNumber('HOST_DOWN_TIMEOUT_MS', 10_000, milliseconds, env),
+    accountQueueWaitMs: 10_000,
+  };
+}

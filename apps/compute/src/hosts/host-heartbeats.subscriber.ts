@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
+import { NATS_CONNECTION } from '#libs/platform';
+import { Hosts } from './hosts.js';
+
+/** The agents' heartbeats, each recorded by one compute replica (queue group): what keeps a host UP. */
+@Injectable()
+export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('hosts');
+  private subscription: Subscription | undefined;
+
+  constructor(
+    private readonly hosts: Hosts,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
+      queue: 'compute',
+      callback: (_error, message) => {
+        this.hosts.recordHeartbeat(message.json<HostHeartbeat>()).catch((error: Error) => this.logger.warn(`heartbeat dropped: ${error.message}`));
+      },
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+  }
+}
