@@ -193,7 +193,7 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
   it("refuses a plan with no price for the caller's account, and an account currency without a platform price list", async () => {
     const buyer = await customer('Buyer');
     const planId = uniqueName('unpriced-').toLowerCase();
-    await client.request('compute.catalog.plan.save', { input: { id: planId, name: 'Unpriced', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1 } });
+    await client.call('compute.catalog.plan.save', { input: { id: planId, name: 'Unpriced', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1 } });
     const create = await buyer.api.request(`mutation { createInstance(input: { name: "${uniqueName('nope-')}", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "${planId}", regionId: "local", billingCycle: HOURLY }) { id } }`);
     expect(create.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.planId' });
     expect((await buyer.api.data('{ instances(includeDeleted: true) { totalCount } }')).instances.totalCount).toBe(0);

@@ -83,10 +83,7 @@ function refuseCostlySubscription(schema: GraphQLSchema | undefined, limits: Pro
   return refusal ? [new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT' } })] : undefined;
 }
 
-/**
- * The gateway's ServiceClient, which counts and shares the requests of each GraphQL operation
- * (ServiceCalls), over the messaging module's: its resolvers get it in place of that one.
- */
+/** The resolvers' client, which counts and shares the requests of each GraphQL operation (ServiceCalls), over the messaging module's. */
 @Module({
   providers: [{ provide: GatewayServiceClient, inject: [ServiceClient], useFactory: (direct: ServiceClient) => new GatewayServiceClient(direct) }],
   exports: [GatewayServiceClient],
@@ -109,7 +106,7 @@ export class GatewayModule implements NestModule {
           driver: ApolloDriver,
           imports: [IdentityModule, GatewayServiceClientModule],
           inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets],
-          useFactory: (identity: Identity, authenticator: Authenticator, client: ServiceClient, sockets: SubscriberSockets): ApolloDriverConfig => {
+          useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets): ApolloDriverConfig => {
             const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
             const accountSlots = new ConcurrencyLimiter(limits.perAccount);
             let served: GraphQLSchema | undefined;
@@ -159,8 +156,6 @@ export class GatewayModule implements NestModule {
         }),
       ],
       providers: [
-        // Every resolver's requests to services go through its operation's ServiceCalls.
-        { provide: ServiceClient, useExisting: GatewayServiceClient },
         { provide: APP_FILTER, useClass: GraphqlRequestErrors },
         { provide: APP_FILTER, useClass: ClientErrors },
         InstanceUpdates,

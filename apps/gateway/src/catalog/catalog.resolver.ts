@@ -1,10 +1,9 @@
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError } from '#libs/contracts';
-import { ServiceClient } from '#libs/messaging';
+import { AppError, type HostView, type ImageView, type PlanView, type PriceView, type RegionView } from '#libs/contracts';
 import { callerOf, metadataOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
 import { InstanceKind } from '../graphql/enums.js';
 import { Money } from '../graphql/common.model.js';
-import type { HostView, ImageView, PlanView, PriceView, RegionView } from '../graphql/service-views.js';
+import { GatewayServiceClient } from '../graphql/service-calls.js';
 import { Identity } from '../identity/identity.js';
 import { Host, Image, Plan, Region, SetPriceInput } from './catalog.model.js';
 
@@ -14,26 +13,26 @@ type PricedPlan = PlanView & { price?: PriceView };
 @Resolver(() => Plan)
 export class CatalogResolver {
   constructor(
-    private readonly client: ServiceClient,
+    private readonly client: GatewayServiceClient,
     private readonly identity: Identity,
   ) {}
 
   @Query(() => [Region])
   regions(@Context() context: GatewayContext): Promise<RegionView[]> {
     viewerOf(context);
-    return this.client.request('compute.catalog.regions', {});
+    return this.client.call('compute.catalog.regions', {});
   }
 
   @Query(() => [Plan])
-  plans(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: string): Promise<PlanView[]> {
+  plans(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: InstanceKind): Promise<PlanView[]> {
     viewerOf(context);
-    return this.client.request('compute.catalog.plans', { kind });
+    return this.client.call('compute.catalog.plans', { kind });
   }
 
   @Query(() => [Image])
-  images(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: string): Promise<ImageView[]> {
+  images(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: InstanceKind): Promise<ImageView[]> {
     viewerOf(context);
-    return this.client.request('compute.catalog.images', { kind });
+    return this.client.call('compute.catalog.images', { kind });
   }
 
   @ResolveField(() => Money, { description: "price per hour as the caller's account is charged (its reseller's prices where it has one)" })
@@ -61,7 +60,7 @@ export class CatalogResolver {
     if (viewer.role !== 'RESELLER') return null;
     const reseller = await context.loaders.accounts.load(viewer.accountId);
     if (!reseller) return null;
-    const prices = await this.client.request<PriceView[]>('billing.price.platform', { currency: reseller.currency });
+    const prices = await this.client.call('billing.price.platform', { currency: reseller.currency });
     const price = prices.find((p) => p.sku === plan.id);
     return price ? { amount: price.hourlyPrice, currency: price.currency } : null;
   }
@@ -76,7 +75,7 @@ export class CatalogResolver {
     if (!target) throw AppError.notFound(`account ${input.accountId}`);
     // The platform's own list goes by the platform's currency; billing names it "platform".
     const owner = target.kind === 'PLATFORM' ? { accountId: null, currency: target.currency } : { accountId: target.id };
-    const price = await this.client.request<PriceView>('billing.price.set', {
+    const price = await this.client.call('billing.price.set', {
       ...callerOf(context),
       input: { ...owner, planId: plan.id, hourlyPrice: input.hourlyPrice, monthlyPrice: input.monthlyPrice },
     });
@@ -94,12 +93,12 @@ export class CatalogResolver {
 
 @Resolver(() => Host)
 export class HostsResolver {
-  constructor(private readonly client: ServiceClient) {}
+  constructor(private readonly client: GatewayServiceClient) {}
 
   @Query(() => [Host])
   hosts(@Context() context: GatewayContext): Promise<HostView[]> {
     requireRole(context, ['ADMIN'], 'see hosts');
-    return this.client.request('compute.host.list', {});
+    return this.client.call('compute.host.list', {});
   }
 
   @Mutation(() => Host)
@@ -109,7 +108,7 @@ export class HostsResolver {
     @Context() context: GatewayContext,
   ): Promise<HostView> {
     requireRole(context, ['ADMIN'], 'put hosts in maintenance');
-    return this.client.request('compute.host.setMaintenance', { id, maintenance, metadata: metadataOf(context) });
+    return this.client.call('compute.host.setMaintenance', { id, maintenance, metadata: metadataOf(context) });
   }
 
   @ResolveField(() => Region)

@@ -1,8 +1,10 @@
 import DataLoader from 'dataloader';
-import { AppError, PLATFORM_SCOPE, type Scope } from '#libs/contracts';
-import { type ServiceClient } from '#libs/messaging';
+import {
+  AppError, PLATFORM_SCOPE, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
+  type ResourceCostView, type Scope,
+} from '#libs/contracts';
 import type { AccountView, Identity } from '../identity/identity.js';
-import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, PriceView, RegionView } from './service-views.js';
+import type { GatewayServiceClient } from './service-calls.js';
 
 const BATCH = 100;
 
@@ -29,7 +31,7 @@ function inOrder<K, V, R>(keys: readonly K[], rows: R[], keyOf: (row: R) => K, v
  */
 export class Loaders {
   constructor(
-    private readonly client: ServiceClient,
+    private readonly client: GatewayServiceClient,
     private readonly identity: Identity,
     private readonly scope: Scope,
   ) {}
@@ -42,34 +44,32 @@ export class Loaders {
 
   readonly instances = new DataLoader<string, InstanceView | null>(async (ids) => {
     // By id, as instance(id) does: a deleted instance is still found.
-    const page = await this.client.request<Page<InstanceView>>('compute.instance.list', { ids, first: BATCH, accountIds: this.scope.accountIds, includeDeleted: true });
+    const page = await this.client.call('compute.instance.list', { accountIds: this.scope.accountIds, ids: [...ids], first: BATCH, includeDeleted: true });
     return inOrder(ids, page.edges.map((e) => e.node), (row) => row.id, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 
   /** Each instance's live addresses: one request for many instances, paged through when they have more than a page. */
   readonly instanceAddresses = new DataLoader<string, IpView[]>(async (instanceIds) => {
     const rows: IpView[] = [];
-    for (let after: string | null = null; ;) {
-      const page: Page<IpView> = await this.client.request('network.ip.list', { instanceIds, first: BATCH, after, accountIds: this.scope.accountIds });
+    for (let after: string | undefined; ;) {
+      const page: Page<IpView> = await this.client.call('network.ip.list', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds], first: BATCH, after });
       rows.push(...page.edges.map((e) => e.node));
       if (!page.pageInfo.hasNextPage) break;
-      after = page.pageInfo.endCursor;
+      after = page.pageInfo.endCursor ?? undefined;
     }
     return inOrder(instanceIds, rows, (row) => row.instanceId!, (found) => found);
   }, { maxBatchSize: BATCH / 4 });
 
   /** What each instance has cost this month so far; null where billing has not metered it yet. */
-  readonly costsToDate = new DataLoader<string, { amount: string; currency: string } | null>(async (resourceIds) => {
-    const rows = await this.client.request<{ resourceId: string; amount: string; currency: string }[]>(
-      'billing.resource.costsToDate', { resourceIds, accountIds: this.scope.accountIds },
-    );
+  readonly costsToDate = new DataLoader<string, ResourceCostView | null>(async (resourceIds) => {
+    const rows = await this.client.call('billing.resource.costsToDate', { accountIds: this.scope.accountIds, resourceIds: [...resourceIds] });
     return inOrder(resourceIds, rows, (row) => row.resourceId, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 
   /** An account's prices, as billing charges it (its reseller's where it has one). */
   readonly prices = new DataLoader<string, Map<string, PriceView>>(async (accountIds) =>
     Promise.all(accountIds.map(async (accountId) => {
-      const prices = await this.client.request<PriceView[]>('billing.price.list', { accountId });
+      const prices = await this.client.call('billing.price.list', { accountIds: this.scope.accountIds, accountId });
       return new Map(prices.map((price) => [price.sku, price]));
     })),
   );
@@ -79,9 +79,9 @@ export class Loaders {
   /** Regions, plans and images, retired ones included (instances keep theirs): once per request. */
   catalog(): Promise<Catalog> {
     this.catalogRequest ??= Promise.all([
-      this.client.request<RegionView[]>('compute.catalog.regions', {}),
-      this.client.request<PlanView[]>('compute.catalog.plans', { retired: true }),
-      this.client.request<ImageView[]>('compute.catalog.images', { retired: true }),
+      this.client.call('compute.catalog.regions', {}),
+      this.client.call('compute.catalog.plans', { retired: true }),
+      this.client.call('compute.catalog.images', { retired: true }),
     ]).then(([regions, plans, images]) => ({
       regions: new Map(regions.map((r) => [r.id, r])),
       plans: new Map(plans.map((p) => [p.id, p])),
@@ -99,7 +99,7 @@ export class Loaders {
   private hostsRequest: Promise<Map<string, HostView>> | undefined;
 
   hosts(): Promise<Map<string, HostView>> {
-    this.hostsRequest ??= this.client.request<HostView[]>('compute.host.list', {}).then((hosts) => new Map(hosts.map((h) => [h.id, h])));
+    this.hostsRequest ??= this.client.call('compute.host.list', {}).then((hosts) => new Map(hosts.map((h) => [h.id, h])));
     return this.hostsRequest;
   }
 }

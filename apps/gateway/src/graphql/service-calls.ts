@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AppError } from '#libs/contracts';
-import { ServiceClient } from '#libs/messaging';
+import { AppError, type ReplyOf, type RequestOf, type Subject } from '#libs/contracts';
+import type { ServiceClient } from '#libs/messaging';
 
 /** Requests to services one GraphQL operation may make; its complexity limit admits at most this many at REQUEST's weight. */
 export const MAX_SERVICE_CALLS = 100;
@@ -19,7 +19,7 @@ export class ServiceCalls {
    * `send`'s answer, or the one an identical read of this operation already had. A change
    * (`shared: false`: a mutation) is always sent, and what was read before it is read again after it.
    */
-  request<T>(subject: string, payload: unknown, shared: boolean, send: () => Promise<T>): Promise<T> {
+  call<T>(subject: string, payload: unknown, shared: boolean, send: () => Promise<T>): Promise<T> {
     const key = `${subject} ${JSON.stringify(payload ?? {})}`;
     if (shared && this.answers.has(key)) return this.answers.get(key) as Promise<T>;
     if (this.sent >= this.max) {
@@ -40,20 +40,16 @@ export class ServiceCalls {
 export const currentServiceCalls = new AsyncLocalStorage<{ calls: ServiceCalls; shared: boolean }>();
 
 /**
- * The ServiceClient of the gateway's resolvers: a request made while a GraphQL resolver runs goes
- * through its operation's ServiceCalls; anything else (a subscription's feed) is sent as it is.
- * It sends through the messaging module's client, which owns the NATS connection.
+ * How the gateway asks the services, typed by their contracts (libs/contracts): a request made while
+ * a GraphQL resolver runs goes through its operation's ServiceCalls; anything else (a subscription's
+ * feed) is sent as it is. It sends through the messaging module's client, which owns the NATS connection.
  */
-export class GatewayServiceClient extends ServiceClient {
-  constructor(private readonly direct: ServiceClient) {
-    super(undefined as never); // its own NATS client is never used: `direct` sends
-  }
+export class GatewayServiceClient {
+  constructor(private readonly client: ServiceClient) {}
 
-  override request<Result>(subject: string, payload: unknown, timeoutMs?: number): Promise<Result> {
+  call<S extends Subject>(subject: S, request: RequestOf<S>, timeoutMs?: number): Promise<ReplyOf<S>> {
     const current = currentServiceCalls.getStore();
-    const send = () => this.direct.request<Result>(subject, payload, timeoutMs);
-    return current ? current.calls.request(subject, payload, current.shared, send) : send();
+    const send = () => this.client.call(subject, request, timeoutMs);
+    return current ? current.calls.call(subject, request, current.shared, send) : send();
   }
-
-  override async onApplicationShutdown(): Promise<void> {}
 }

@@ -22,7 +22,7 @@ const apiKeyCacheMs = () => readWholeNumber('API_KEY_CACHE_MS', 5000, { expected
       provide: Identity,
       inject: [PG_POOL, EventStore, ServiceClient],
       useFactory: async (pool: pg.Pool, store: EventStore, client: ServiceClient) => {
-        const identity = new Identity(pool, store, () => client.request<string[]>('billing.price.currencies', {}));
+        const identity = new Identity(pool, store, () => client.call('billing.price.currencies', {}));
         const made = await identity.bootstrap(
           { name: process.env.AWAN_PLATFORM_NAME ?? 'Platform', currency: process.env.AWAN_PLATFORM_CURRENCY ?? 'EUR', adminSecret: process.env.AWAN_ADMIN_API_KEY },
           { correlationId: 'first-start', causationId: null, actor: SYSTEM_ACTOR },

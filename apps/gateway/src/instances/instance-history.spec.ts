@@ -1,7 +1,8 @@
-import { mentionsHosts, tenantHistory, type InstanceEventView } from './instance-history.js';
+import type { InstanceHistoryEntry } from '#libs/contracts';
+import { mentionsHosts, tenantHistory } from './instance-history.js';
 
 const page = (events: [type: string, data: unknown][]) => ({
-  edges: events.map(([type, data], i) => ({ cursor: String(i), node: { id: `e${i}`, type, occurredAt: '2026-11-01T00:00:00.000Z', data: JSON.stringify(data) } as InstanceEventView })),
+  edges: events.map(([type, data], i) => ({ cursor: String(i), node: { id: `e${i}`, type, occurredAt: '2026-11-01T00:00:00.000Z', data: JSON.stringify(data) } satisfies InstanceHistoryEntry })),
   pageInfo: { hasNextPage: false, endCursor: null },
 });
 const dataOf = (shown: ReturnType<typeof tenantHistory>) => shown.edges.map((e) => [e.node.type, JSON.parse(e.node.data)]);

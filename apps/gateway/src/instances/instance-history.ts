@@ -1,12 +1,4 @@
-import type { Page } from '../graphql/service-views.js';
-
-/** An entry of compute's instance history: the event's data as JSON. */
-export interface InstanceEventView {
-  id: string;
-  type: string;
-  occurredAt: string;
-  data: string;
-}
+import type { InstanceHistoryEntry, Page } from '#libs/contracts';
 
 /** Keys of instance event data that name the host or its network: the host (and where it moved from or to), its bridge, its gateway address. */
 const HOST_FACTS = new Set(['hostId', 'fromHostId', 'toHostId', 'bridge', 'gateway']);
@@ -22,13 +14,13 @@ function withoutHostFacts(value: unknown, hostNames: readonly string[]): unknown
 }
 
 /** Whether a page has free text (a failure's reason) that may name a host: only then are the host names needed. */
-export const mentionsHosts = (page: Page<InstanceEventView>): boolean => page.edges.some((edge) => typeof JSON.parse(edge.node.data)?.reason === 'string');
+export const mentionsHosts = (page: Page<InstanceHistoryEntry>): boolean => page.edges.some((edge) => typeof JSON.parse(edge.node.data)?.reason === 'string');
 
 /**
  * A page of history as a tenant sees it: host facts are the platform's (ADMIN's), so their keys are
  * left out of each event's data, and the ids and names of `hosts` are hidden in its free text.
  */
-export function tenantHistory(page: Page<InstanceEventView>, hosts: readonly { id: string; name: string }[]): Page<InstanceEventView> {
+export function tenantHistory(page: Page<InstanceHistoryEntry>, hosts: readonly { id: string; name: string }[]): Page<InstanceHistoryEntry> {
   // Longest first, so a name that holds another is hidden whole.
   const names = [...new Set(hosts.flatMap((host) => [host.id, host.name]))].filter(Boolean).sort((a, b) => b.length - a.length);
   return {

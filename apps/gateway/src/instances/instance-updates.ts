@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { aggregateOf, type EventEnvelope, type Scope } from '#libs/contracts';
+import { aggregateOf, PLATFORM_SCOPE, type EventEnvelope, type InstanceStatus, type InstanceView, type Scope } from '#libs/contracts';
 import { inScope, ServiceClient } from '#libs/messaging';
 import { NATS_CONNECTION } from '#libs/platform';
-import type { InstanceView } from '../graphql/service-views.js';
 
 interface Listener {
   scope: Scope;
@@ -17,14 +16,15 @@ const MAX_REMEMBERED = 100_000;
 /**
  * `instanceUpdated`: every compute instance event published on JetStream reaches this gateway on
  * core NATS as well (a subscription of its own, no durable consumer: a subscriber only wants what
- * happens from now on). An instance whose status changed is read once from compute and handed to
- * each listener that may see it.
+ * happens from now on). An instance whose status changed is read once from compute, as the
+ * platform's (the feed is the gateway's own, for every listener), and handed to each listener whose
+ * scope holds it.
  */
 @Injectable()
 export class InstanceUpdates implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('instance-updates');
   private readonly listeners = new Set<Listener>();
-  private readonly lastStatus = new Map<string, string>();
+  private readonly lastStatus = new Map<string, InstanceStatus>();
   private subscription: Subscription | undefined;
 
   constructor(
@@ -48,7 +48,7 @@ export class InstanceUpdates implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async publish(instanceId: string): Promise<void> {
-    const instance = await this.client.request<InstanceView | null>('compute.instance.get', { id: instanceId });
+    const instance = await this.client.call('compute.instance.get', { accountIds: PLATFORM_SCOPE, id: instanceId });
     if (!instance || this.lastStatus.get(instance.id) === instance.status) return;
     this.lastStatus.delete(instance.id);
     this.lastStatus.set(instance.id, instance.status);

@@ -1,15 +1,18 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
-import { AppError } from '#libs/contracts';
-import { inScope, ServiceClient } from '#libs/messaging';
+import {
+  AppError, type CountedPage, type HostView, type ImageView, type InstanceHistoryEntry, type InstanceView, type IpView, type Page, type PlanView,
+  type PriceView, type RegionView, type RequestOf,
+} from '#libs/contracts';
+import { inScope } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { Host, Image, Plan, Region } from '../catalog/catalog.model.js';
 import { Money } from '../graphql/common.model.js';
 import { InstanceStatus } from '../graphql/enums.js';
 import { callerOf, requireResellersOwn, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
-import type { HostView, ImageView, InstanceView, IpView, Page, PlanView, PriceView, RegionView } from '../graphql/service-views.js';
+import { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { AccountView } from '../identity/identity.js';
 import { IpAddress } from '../ips/ip-address.model.js';
-import { mentionsHosts, tenantHistory, type InstanceEventView } from './instance-history.js';
+import { mentionsHosts, tenantHistory } from './instance-history.js';
 import { CreateInstanceInput, Instance, InstanceConnection, InstanceEventConnection } from './instance.model.js';
 import { InstanceUpdates } from './instance-updates.js';
 
@@ -17,17 +20,22 @@ import { InstanceUpdates } from './instance-updates.js';
 const OPERATORS = ['ADMIN', 'RESELLER', 'CUSTOMER'] as const;
 /** How long a create waits for billing to learn of an account made a moment ago (it follows identity's events). */
 const NEW_ACCOUNT_WAIT_MS = 5000;
+/** How long compute has to answer a change to an instance. */
+const CHANGE_TIMEOUT_MS = 15_000;
+
+/** The changes to an existing instance that its own account (not a reseller over it) makes. */
+type InstanceChange = 'compute.instance.start' | 'compute.instance.stop' | 'compute.instance.reboot' | 'compute.instance.resize' | 'compute.instance.delete';
 
 @Resolver(() => Instance)
 export class InstancesResolver {
   constructor(
-    private readonly client: ServiceClient,
+    private readonly client: GatewayServiceClient,
     private readonly updates: InstanceUpdates,
   ) {}
 
   @Query(() => Instance, { nullable: true, description: 'a deleted instance stays readable, with status DELETED and its history, for at least 13 months' })
   instance(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext): Promise<InstanceView | null> {
-    return this.client.request('compute.instance.get', { ...callerOf(context), id });
+    return this.client.call('compute.instance.get', { ...callerOf(context), id });
   }
 
   @Query(() => InstanceConnection, {
@@ -37,29 +45,29 @@ export class InstancesResolver {
     @Context() context: GatewayContext,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
-    @Args('status', { type: () => InstanceStatus, nullable: true }) status?: string,
+    @Args('status', { type: () => InstanceStatus, nullable: true }) status?: InstanceStatus,
     @Args('accountId', { type: () => ID, nullable: true }) accountId?: string,
     @Args('includeDeleted', { type: () => Boolean, nullable: true }) includeDeleted?: boolean,
-  ): Promise<Page<InstanceView>> {
+  ): Promise<CountedPage<InstanceView>> {
     const caller = callerOf(context);
     if (accountId && !inScope(accountId, caller)) throw AppError.notFound(`account ${accountId}`);
-    return this.client.request('compute.instance.list', { ...caller, first, after, status, accountId, includeDeleted: includeDeleted ?? false });
+    return this.client.call('compute.instance.list', { ...caller, first, after, status, accountId, includeDeleted: includeDeleted ?? false });
   }
 
   /** Refused (BAD_USER_INPUT on input.planId) where the plan has no price for the caller's account: its usage could never be rated. */
   @Mutation(() => Instance)
   async createInstance(@Args('input') input: CreateInstanceInput, @Context() context: GatewayContext): Promise<InstanceView> {
     const viewer = requireRole(context, OPERATORS, 'create instances');
-    const prices = await this.pricesOf(viewer.accountId);
+    const prices = await this.pricesOf(context, viewer.accountId);
     if (!prices.some((price) => price.sku === input.planId)) {
       throw AppError.badInput('input.planId', `plan ${input.planId} has no price for this account: choose a plan that plans { hourlyPrice } shows`);
     }
-    return this.client.request('compute.instance.create', { ...callerOf(context), accountId: viewer.accountId, input }, 15_000);
+    return this.client.call('compute.instance.create', { ...callerOf(context), accountId: viewer.accountId, input }, CHANGE_TIMEOUT_MS);
   }
 
   @Mutation(() => Instance)
   startInstance(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext) {
-    return this.operate('start', { id }, context);
+    return this.operate(context, 'compute.instance.start', { ...callerOf(context), id });
   }
 
   @Mutation(() => Instance)
@@ -68,22 +76,22 @@ export class InstancesResolver {
     @Context() context: GatewayContext,
     @Args('force', { type: () => Boolean, nullable: true }) force?: boolean,
   ) {
-    return this.operate('stop', { id, force: force ?? false }, context);
+    return this.operate(context, 'compute.instance.stop', { ...callerOf(context), id, force: force ?? false });
   }
 
   @Mutation(() => Instance)
   rebootInstance(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext) {
-    return this.operate('reboot', { id }, context);
+    return this.operate(context, 'compute.instance.reboot', { ...callerOf(context), id });
   }
 
   @Mutation(() => Instance)
   resizeInstance(@Args('id', { type: () => ID }) id: string, @Args('planId', { type: () => ID }) planId: string, @Context() context: GatewayContext) {
-    return this.operate('resize', { id, planId }, context);
+    return this.operate(context, 'compute.instance.resize', { ...callerOf(context), id, planId });
   }
 
   @Mutation(() => Instance)
   deleteInstance(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext) {
-    return this.operate('delete', { id }, context);
+    return this.operate(context, 'compute.instance.delete', { ...callerOf(context), id });
   }
 
   @Mutation(() => Instance, {
@@ -95,7 +103,7 @@ export class InstancesResolver {
     @Context() context: GatewayContext,
   ) {
     requireRole(context, ['ADMIN'], 'migrate instances');
-    return this.client.request('compute.instance.migrate', { ...callerOf(context), id, hostId: hostId ?? null }, 15_000);
+    return this.client.call('compute.instance.migrate', { ...callerOf(context), id, hostId: hostId ?? null }, CHANGE_TIMEOUT_MS);
   }
 
   @Subscription(() => Instance, {
@@ -103,7 +111,7 @@ export class InstancesResolver {
   })
   async instanceUpdated(@Context() context: GatewayContext, @Args('id', { type: () => ID, nullable: true }) id?: string) {
     const viewer = viewerOf(context);
-    if (id && !(await this.client.request<InstanceView | null>('compute.instance.get', { ...callerOf(context), id }))) throw AppError.notFound(`instance ${id}`);
+    if (id && !(await this.client.call('compute.instance.get', { ...callerOf(context), id }))) throw AppError.notFound(`instance ${id}`);
     return this.updates.subscribe(viewer, id ?? null);
   }
 
@@ -157,8 +165,8 @@ export class InstancesResolver {
     @Context() context: GatewayContext,
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
-  ): Promise<Page<InstanceEventView>> {
-    const page = await this.client.request<Page<InstanceEventView>>('compute.instance.history', { ...callerOf(context), id: instance.id, first, after });
+  ): Promise<Page<InstanceHistoryEntry>> {
+    const page = await this.client.call('compute.instance.history', { ...callerOf(context), id: instance.id, first, after });
     if (viewerOf(context).role === 'ADMIN') return page;
     return tenantHistory(page, mentionsHosts(page) ? [...(await context.loaders.hosts()).values()] : []);
   }
@@ -167,11 +175,11 @@ export class InstancesResolver {
    * The prices an account pays. Billing learns of a new account from identity's events a moment
    * after it is made: until then it does not know it (NOT_FOUND), and a create waits a little.
    */
-  private async pricesOf(accountId: string): Promise<PriceView[]> {
+  private async pricesOf(context: GatewayContext, accountId: string): Promise<PriceView[]> {
     const deadline = Date.now() + NEW_ACCOUNT_WAIT_MS;
     for (let pause = 100; ; pause *= 2) {
       try {
-        return await this.client.request<PriceView[]>('billing.price.list', { accountId });
+        return await this.client.call('billing.price.list', { ...callerOf(context), accountId });
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
         if (Date.now() + pause > deadline) throw AppError.unavailable(`billing does not know account ${accountId} yet: try again in a moment`);
@@ -180,11 +188,11 @@ export class InstancesResolver {
     }
   }
 
-  /** An operation on an existing instance; a reseller runs its own, and only sees its customers'. */
-  private async operate(operation: string, payload: { id: string; force?: boolean; planId?: string }, context: GatewayContext): Promise<InstanceView> {
-    const viewer = requireRole(context, OPERATORS, `${operation} instances`);
-    const caller = callerOf(context);
-    await requireResellersOwn(viewer, () => this.client.request<InstanceView | null>('compute.instance.get', { ...caller, id: payload.id }), `instance ${payload.id}`);
-    return this.client.request(`compute.instance.${operation}`, { ...caller, ...payload }, 15_000);
+  /** A change to an existing instance; a reseller makes it to its own, and only sees its customers'. */
+  private async operate<S extends InstanceChange>(context: GatewayContext, subject: S, request: RequestOf<S>): Promise<InstanceView> {
+    const viewer = requireRole(context, OPERATORS, `${subject.slice('compute.instance.'.length)} instances`);
+    const { id } = request;
+    await requireResellersOwn(viewer, () => this.client.call('compute.instance.get', { ...callerOf(context), id }), `instance ${id}`);
+    return this.client.call(subject, request, CHANGE_TIMEOUT_MS);
   }
 }

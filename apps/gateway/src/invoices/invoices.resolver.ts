@@ -1,15 +1,22 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, type CreditNoteView, type InvoiceView } from '#libs/contracts';
-import { inScope, ServiceClient } from '#libs/messaging';
+import { AppError, type CreditNoteView, type InvoiceView, type RequestOf } from '#libs/contracts';
+import { inScope } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { InvoiceStatus } from '../graphql/enums.js';
 import { callerOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
-import type { Page } from '../graphql/service-views.js';
+import { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { AccountView, Viewer } from '../identity/identity.js';
 import { CreditNote, Invoice, InvoiceConnection, IssueCreditNoteInput } from './invoice.model.js';
 
 /** Billing calls the platform "platform" where it issues invoices; identity knows it as the PLATFORM account. */
 const PLATFORM_ISSUER = 'platform';
+/** How long billing has to answer a change to an invoice: a finalize freezes every line. */
+const CHANGE_TIMEOUT_MS = 30_000;
+/** How long billing has to rate an upcoming invoice live. */
+const RATING_TIMEOUT_MS = 15_000;
+
+/** The changes finance makes to an invoice its account issued. */
+type InvoiceChange = 'billing.invoice.finalize' | 'billing.invoice.markPaid' | 'billing.invoice.void';
 
 interface Money {
   amount: string;
@@ -52,12 +59,12 @@ function requireIssuer(viewer: Viewer, invoice: InvoiceView): void {
 
 @Resolver(() => Invoice)
 export class InvoicesResolver {
-  constructor(private readonly client: ServiceClient) {}
+  constructor(private readonly client: GatewayServiceClient) {}
 
   @Query(() => Invoice, { nullable: true })
   async invoice(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext): Promise<InvoiceNode | null> {
     try {
-      return toInvoice(await this.client.request<InvoiceView>('billing.invoice.get', { ...callerOf(context), id }));
+      return toInvoice(await this.client.call('billing.invoice.get', { ...callerOf(context), id }));
     } catch (error) {
       if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
       throw error;
@@ -70,39 +77,39 @@ export class InvoicesResolver {
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
     @Args('accountId', { type: () => ID, nullable: true }) accountId?: string,
-    @Args('status', { type: () => InvoiceStatus, nullable: true }) status?: string,
+    @Args('status', { type: () => InvoiceStatus, nullable: true }) status?: InvoiceStatus,
   ) {
     const caller = callerOf(context);
     if (accountId && !inScope(accountId, caller)) throw AppError.notFound(`account ${accountId}`);
-    const page = await this.client.request<Page<InvoiceView>>('billing.invoice.list', { ...caller, first, after, accountId, status });
+    const page = await this.client.call('billing.invoice.list', { ...caller, first, after, accountId, status });
     return { ...page, edges: page.edges.map((edge) => ({ ...edge, node: toInvoice(edge.node) })) };
   }
 
   @Query(() => Invoice, { description: "the current period's invoice as it stands now, rated from usage to date; without accountId, the caller's own" })
   async upcomingInvoice(@Context() context: GatewayContext, @Args('accountId', { type: () => ID, nullable: true }) accountId?: string) {
     const caller = callerOf(context);
-    return toInvoice(await this.client.request<InvoiceView>('billing.invoice.upcoming', { ...caller, accountId: accountId ?? viewerOf(context).accountId }, 15_000));
+    return toInvoice(await this.client.call('billing.invoice.upcoming', { ...caller, accountId: accountId ?? viewerOf(context).accountId }, RATING_TIMEOUT_MS));
   }
 
   @Mutation(() => Invoice)
   finalizeInvoice(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext) {
-    return this.change(context, id, 'finalize', {});
+    return this.change(context, 'billing.invoice.finalize', { ...callerOf(context), id });
   }
 
   @Mutation(() => Invoice, { description: "for payments received outside Stripe (bank transfer); reference is the payment's own id" })
   markInvoicePaid(@Args('id', { type: () => ID }) id: string, @Args('reference') reference: string, @Context() context: GatewayContext) {
-    return this.change(context, id, 'markPaid', { reference });
+    return this.change(context, 'billing.invoice.markPaid', { ...callerOf(context), id, reference });
   }
 
   @Mutation(() => Invoice)
   voidInvoice(@Args('id', { type: () => ID }) id: string, @Args('reason') reason: string, @Context() context: GatewayContext) {
-    return this.change(context, id, 'void', { reason });
+    return this.change(context, 'billing.invoice.void', { ...callerOf(context), id, reason });
   }
 
   @Mutation(() => CreditNote)
   async issueCreditNote(@Args('input') input: IssueCreditNoteInput, @Context() context: GatewayContext) {
     await this.issuedBy(context, input.invoiceId);
-    return toCreditNote(await this.client.request<CreditNoteView>('billing.creditNote.issue', { ...callerOf(context), input }));
+    return toCreditNote(await this.client.call('billing.creditNote.issue', { ...callerOf(context), input }));
   }
 
   @ResolveField(() => Account)
@@ -113,21 +120,21 @@ export class InvoicesResolver {
   /** The invoice, or NOT_FOUND; FORBIDDEN unless the caller is finance (or ADMIN) of its issuer. */
   private async issuedBy(context: GatewayContext, id: string): Promise<void> {
     const viewer = requireRole(context, ['ADMIN', 'FINANCE'], 'change invoices');
-    requireIssuer(viewer, await this.client.request<InvoiceView>('billing.invoice.get', { ...callerOf(context), id }));
+    requireIssuer(viewer, await this.client.call('billing.invoice.get', { ...callerOf(context), id }));
   }
 
-  private async change(context: GatewayContext, id: string, operation: string, args: Record<string, string>) {
-    await this.issuedBy(context, id);
-    return toInvoice(await this.client.request<InvoiceView>(`billing.invoice.${operation}`, { ...callerOf(context), id, ...args }, 30_000));
+  private async change<S extends InvoiceChange>(context: GatewayContext, subject: S, request: RequestOf<S>): Promise<InvoiceNode> {
+    await this.issuedBy(context, request.id);
+    return toInvoice(await this.client.call(subject, request, CHANGE_TIMEOUT_MS));
   }
 }
 
 @Resolver(() => CreditNote)
 export class CreditNotesResolver {
-  constructor(private readonly client: ServiceClient) {}
+  constructor(private readonly client: GatewayServiceClient) {}
 
   @ResolveField(() => Invoice)
   async invoice(@Parent() note: CreditNoteNode, @Context() context: GatewayContext): Promise<InvoiceNode> {
-    return note.invoice ?? toInvoice(await this.client.request<InvoiceView>('billing.invoice.get', { ...callerOf(context), id: note.invoiceId }));
+    return note.invoice ?? toInvoice(await this.client.call('billing.invoice.get', { ...callerOf(context), id: note.invoiceId }));
   }
 }

@@ -1,14 +1,20 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { ServiceClient } from '#libs/messaging';
+import type { CountedPage, InstanceView, IpView, RegionView, RequestOf } from '#libs/contracts';
 import { Region } from '../catalog/catalog.model.js';
 import { callerOf, requireResellersOwn, requireRole, type GatewayContext } from '../graphql/gateway-context.js';
-import type { InstanceView, IpView, Page, RegionView } from '../graphql/service-views.js';
+import { GatewayServiceClient } from '../graphql/service-calls.js';
 import { Instance } from '../instances/instance.model.js';
 import { AllocateIpInput, IpAddress, IpAddressConnection } from './ip-address.model.js';
 
+/** Who changes addresses: their own account's (ADMIN anyone's); FINANCE reads only. */
+const OPERATORS = ['ADMIN', 'RESELLER', 'CUSTOMER'] as const;
+
+/** The changes to an existing address that its own account (not a reseller over it) makes. */
+type IpChange = 'network.ip.assign' | 'network.ip.unassign' | 'network.ip.release' | 'network.ip.reverseDns.set';
+
 @Resolver(() => IpAddress)
 export class IpAddressesResolver {
-  constructor(private readonly client: ServiceClient) {}
+  constructor(private readonly client: GatewayServiceClient) {}
 
   @Query(() => IpAddressConnection)
   ipAddresses(
@@ -16,34 +22,34 @@ export class IpAddressesResolver {
     @Args('first', { type: () => Int, nullable: true }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
     @Args('instanceId', { type: () => ID, nullable: true }) instanceId?: string,
-  ): Promise<Page<IpView>> {
-    return this.client.request('network.ip.list', { ...callerOf(context), first, after, instanceId });
+  ): Promise<CountedPage<IpView>> {
+    return this.client.call('network.ip.list', { ...callerOf(context), first, after, instanceId });
   }
 
   @Mutation(() => IpAddress)
   allocateIp(@Args('input') input: AllocateIpInput, @Context() context: GatewayContext): Promise<IpView> {
-    const viewer = requireRole(context, ['ADMIN', 'RESELLER', 'CUSTOMER'], 'allocate addresses');
-    return this.client.request('network.ip.allocate', { ...callerOf(context), accountId: viewer.accountId, input });
+    const viewer = requireRole(context, OPERATORS, 'allocate addresses');
+    return this.client.call('network.ip.allocate', { ...callerOf(context), accountId: viewer.accountId, input });
   }
 
   @Mutation(() => IpAddress)
   assignIp(@Args('ipId', { type: () => ID }) ipId: string, @Args('instanceId', { type: () => ID }) instanceId: string, @Context() context: GatewayContext) {
-    return this.operate('assign', { id: ipId, instanceId }, context);
+    return this.operate(context, 'network.ip.assign', { ...callerOf(context), id: ipId, instanceId });
   }
 
   @Mutation(() => IpAddress)
   unassignIp(@Args('ipId', { type: () => ID }) ipId: string, @Context() context: GatewayContext) {
-    return this.operate('unassign', { id: ipId }, context);
+    return this.operate(context, 'network.ip.unassign', { ...callerOf(context), id: ipId });
   }
 
   @Mutation(() => IpAddress)
   releaseIp(@Args('ipId', { type: () => ID }) ipId: string, @Context() context: GatewayContext) {
-    return this.operate('release', { id: ipId }, context);
+    return this.operate(context, 'network.ip.release', { ...callerOf(context), id: ipId });
   }
 
   @Mutation(() => IpAddress)
   setReverseDns(@Args('ipId', { type: () => ID }) ipId: string, @Args('hostname') hostname: string, @Context() context: GatewayContext) {
-    return this.operate('reverseDns.set', { id: ipId, hostname }, context);
+    return this.operate(context, 'network.ip.reverseDns.set', { ...callerOf(context), id: ipId, hostname });
   }
 
   @ResolveField(() => Region)
@@ -57,10 +63,10 @@ export class IpAddressesResolver {
   }
 
   /** A change to an address: its own account's (ADMIN anyone's); a reseller sees its customers' addresses but does not move them. */
-  private async operate(operation: string, payload: { id: string; instanceId?: string; hostname?: string }, context: GatewayContext): Promise<IpView> {
-    const viewer = requireRole(context, ['ADMIN', 'RESELLER', 'CUSTOMER'], 'change addresses');
-    const caller = callerOf(context);
-    await requireResellersOwn(viewer, () => this.client.request<IpView | null>('network.ip.get', { ...caller, id: payload.id }), `address ${payload.id}`);
-    return this.client.request(`network.ip.${operation}`, { ...caller, ...payload });
+  private async operate<S extends IpChange>(context: GatewayContext, subject: S, request: RequestOf<S>): Promise<IpView> {
+    const viewer = requireRole(context, OPERATORS, 'change addresses');
+    const { id } = request;
+    await requireResellersOwn(viewer, () => this.client.call('network.ip.get', { ...callerOf(context), id }), `address ${id}`);
+    return this.client.call(subject, request);
   }
 }
