@@ -82,6 +82,15 @@ describe('the gateway', () => {
     expect(me.data).toEqual({ me: { kind: 'PLATFORM', name: 'Platform', currency: 'EUR', status: 'ACTIVE', parent: null } });
   });
 
+  it('does not start with a bad variable, and names it', async () => {
+    const gateway = runBuilt('dist/apps/gateway/src/main.js', {
+      DATABASE_URL: database.url, NATS_URL: nats.url, GATEWAY_PORT: String(await freePort()), AWAN_ADMIN_API_KEY: ADMIN_KEY, GATEWAY_REQUESTS_PER_ACCOUNT: 'ten',
+    });
+    gateways.push(gateway);
+    expect(await gateway.exited).not.toBe(0);
+    expect(gateway.output()).toContain('GATEWAY_REQUESTS_PER_ACCOUNT must be requests, at least 1, got "ten"');
+  });
+
   it('refuses a request without a key, with an unknown key, and with a revoked key (UNAUTHENTICATED)', async () => {
     expect(codesOf(await graphql('{ me { id } }'))).toEqual(['UNAUTHENTICATED']);
     expect(codesOf(await graphql('{ me { id } }', 'awan_no_such_key'))).toEqual(['UNAUTHENTICATED']);

@@ -1,8 +1,11 @@
 import { readDatabaseConfig } from '#libs/event-sourcing';
 import { isTransientDatabaseError } from '#libs/event-store';
-import { readServiceConfig, readWholeNumber, runService } from '#libs/platform';
+import { readServiceConfig, runService } from '#libs/platform';
+import { readGatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
-const config = readServiceConfig('gateway', { variable: 'GATEWAY_PORT', default: 4000 });
-const maxBodyBytes = readWholeNumber('GATEWAY_MAX_REQUEST_BYTES', 102_400, { expected: 'bytes, at least 1024', min: 1024 });
-await runService(GatewayModule.forRoot(config, readDatabaseConfig('gateway')), config, { maxBodyBytes, transientErrors: isTransientDatabaseError });
+// The environment is read here, once: a bad value stops the gateway before it starts, naming the variable.
+const service = readServiceConfig('gateway', { variable: 'GATEWAY_PORT', default: 4000 }, process.env);
+const config = readGatewayConfig(process.env);
+const module = GatewayModule.forRoot(service, readDatabaseConfig('gateway', process.env), config);
+await runService(module, service, { maxBodyBytes: config.maxRequestBytes, transientErrors: isTransientDatabaseError });

@@ -1,4 +1,4 @@
-import type { OnApplicationShutdown } from '@nestjs/common';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import type { Identity } from '../identity/identity.js';
 
@@ -17,10 +17,11 @@ export function closingOf(standing: { revoked: boolean; accountStatus: string } 
 
 /**
  * The graphql-ws sockets open on this replica and the key each was opened with. Every `checkEveryMs`
- * one query reads the standing of their keys (revoked, or its account SUSPENDED or CLOSED) and closes
- * the sockets of those that lost it; a revocation on another replica reaches them this way too.
+ * from the application's start to its shutdown, one query reads the standing of their keys (revoked,
+ * or its account SUSPENDED or CLOSED) and closes the sockets of those that lost it; a revocation on
+ * another replica reaches them this way too.
  */
-export class SubscriberSockets implements OnApplicationShutdown {
+export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sockets = new Map<WebSocket, string>();
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
@@ -33,7 +34,6 @@ export class SubscriberSockets implements OnApplicationShutdown {
   add(socket: WebSocket, apiKeyId: string): void {
     this.sockets.set(socket, apiKeyId);
     socket.once('close', () => this.sockets.delete(socket));
-    this.timer ??= setInterval(() => void this.check(), this.options.checkEveryMs).unref();
   }
 
   /** Closes the sockets whose key lost its standing; one check at a time. */
@@ -53,6 +53,10 @@ export class SubscriberSockets implements OnApplicationShutdown {
       this.sockets.delete(socket);
       socket.close(closing.code, closing.reason);
     }
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.check(), this.options.checkEveryMs).unref();
   }
 
   onApplicationShutdown(): void {

@@ -54,10 +54,12 @@ const TAX_RATE = /^(0(\.\d{1,6})?|1(\.0{1,6})?)$/;
 /** Which kind of account may sit under which. */
 const PARENT_KINDS: Record<AccountKind, readonly AccountKind[]> = { PLATFORM: [], RESELLER: ['PLATFORM'], CUSTOMER: ['PLATFORM', 'RESELLER'] };
 
+/** Whether `value`, trimmed, is an account's name: 1 to 100 characters, none of them a control character. */
+export const isAccountName = (value: unknown): value is string => typeof value === 'string' && NAME.test(value.trim());
+
 function validName(value: unknown): string {
-  const name = typeof value === 'string' ? value.trim() : '';
-  if (!NAME.test(name)) throw AppError.badInput('input.name', 'must be 1 to 100 characters, no control characters');
-  return name;
+  if (!isAccountName(value)) throw AppError.badInput('input.name', 'must be 1 to 100 characters, no control characters');
+  return value.trim();
 }
 
 function validKind(value: unknown, parent: ParentAccount | null): AccountKind {

@@ -91,16 +91,13 @@ export class Identity {
    * Null when the platform exists already; else the secret it generated (to be shown once), or
    * null for it when `adminSecret` was given.
    */
-  async bootstrap(options: { name: string; currency: string; adminSecret?: string }, metadata: EventMetadata): Promise<{ generatedSecret: string | null } | null> {
-    if (options.adminSecret !== undefined && !/^[\x21-\x7e]{24,256}$/.test(options.adminSecret)) {
-      throw new Error('AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces');
-    }
+  async bootstrap(options: { name: string; currency: string; adminSecret: string | null }, metadata: EventMetadata): Promise<{ generatedSecret: string | null } | null> {
     return withTransaction(this.pool, async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
       const { rows } = await tx.query("SELECT id FROM accounts WHERE kind = 'PLATFORM'");
       if (rows[0]) return null;
-      const { secret } = await this.open(tx, { name: options.name, kind: 'PLATFORM', currency: options.currency }, null, metadata, { secret: options.adminSecret });
-      return { generatedSecret: options.adminSecret === undefined ? secret : null };
+      const { secret } = await this.open(tx, { name: options.name, kind: 'PLATFORM', currency: options.currency }, null, metadata, { secret: options.adminSecret ?? undefined });
+      return { generatedSecret: options.adminSecret === null ? secret : null };
     });
   }
 

@@ -1,0 +1,54 @@
+import { readGatewayConfig } from './gateway.config.js';
+
+describe("the gateway's configuration", () => {
+  it("has the README's defaults, and takes each variable", () => {
+    expect(readGatewayConfig({})).toEqual({
+      query: { maxDepth: 12, maxComplexity: 5000 },
+      rateLimit: { perSecond: 20, burst: 100 },
+      requestsPerAccount: 10,
+      apiKeyCacheMs: 5000,
+      maxRequestBytes: 102_400,
+      platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
+    });
+    expect(readGatewayConfig({
+      GRAPHQL_MAX_DEPTH: '8', GRAPHQL_MAX_COMPLEXITY: '900', RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST: '7', GATEWAY_REQUESTS_PER_ACCOUNT: '3',
+      API_KEY_CACHE_MS: '0', GATEWAY_MAX_REQUEST_BYTES: '2048', AWAN_PLATFORM_NAME: 'Nimbus Cloud', AWAN_PLATFORM_CURRENCY: 'CHF',
+      AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef',
+    })).toEqual({
+      query: { maxDepth: 8, maxComplexity: 900 },
+      rateLimit: { perSecond: 5, burst: 7 },
+      requestsPerAccount: 3,
+      apiKeyCacheMs: 0,
+      maxRequestBytes: 2048,
+      platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
+    });
+  });
+
+  it.each([
+    [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH must be a whole number from 2, got "1"'],
+    [{ GRAPHQL_MAX_COMPLEXITY: 'lots' }, 'GRAPHQL_MAX_COMPLEXITY must be a whole number from 10, got "lots"'],
+    [{ RATE_LIMIT_PER_SECOND: '0' }, 'RATE_LIMIT_PER_SECOND must be requests a second, at least 1, got "0"'],
+    [{ RATE_LIMIT_BURST: '-1' }, 'RATE_LIMIT_BURST must be requests, at least 1, got "-1"'],
+    [{ GATEWAY_REQUESTS_PER_ACCOUNT: '2.5' }, 'GATEWAY_REQUESTS_PER_ACCOUNT must be requests, at least 1, got "2.5"'],
+    [{ API_KEY_CACHE_MS: '60001' }, 'API_KEY_CACHE_MS must be milliseconds, at most 60000, got "60001"'],
+    [{ GATEWAY_MAX_REQUEST_BYTES: '100' }, 'GATEWAY_MAX_REQUEST_BYTES must be bytes, at least 1024, got "100"'],
+    [{ AWAN_PLATFORM_NAME: ' ' }, 'AWAN_PLATFORM_NAME must be 1 to 100 characters, no control characters'],
+    [{ AWAN_PLATFORM_CURRENCY: 'euro' }, 'AWAN_PLATFORM_CURRENCY must be an ISO 4217 code such as EUR, got "euro"'],
+    [{ AWAN_ADMIN_API_KEY: 'short' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
+    [{ AWAN_ADMIN_API_KEY: 'awan key with spaces in it, long enough' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => readGatewayConfig(env)).toThrow(message);
+  });
+
+  it('does not repeat a refused ADMIN key, which would end up in a log', () => {
+    const refusal = (() => {
+      try {
+        readGatewayConfig({ AWAN_ADMIN_API_KEY: 'hunter2 with a space' });
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(refusal).toMatch(/^AWAN_ADMIN_API_KEY must be/);
+    expect(refusal).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,43 @@
+import { readWholeNumber } from '#libs/platform';
+import { isAccountName, isIsoCurrency } from './identity/account.decider.js';
+
+/** What the gateway reads from its environment beyond every service's and its database's (README, Configuration). */
+export interface GatewayConfig {
+  /** The deepest query, and the most it may cost (GRAPHQL_MAX_DEPTH, GRAPHQL_MAX_COMPLEXITY). */
+  query: { maxDepth: number; maxComplexity: number };
+  /** Requests per API key (per address without one), per replica: the rate and the burst (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST). */
+  rateLimit: { perSecond: number; burst: number };
+  /** Requests of one account a replica works on at once; more wait their turn (GATEWAY_REQUESTS_PER_ACCOUNT). */
+  requestsPerAccount: number;
+  /** How long a replica trusts a key it checked: a revocation, or a suspension, reaches every replica within it (API_KEY_CACHE_MS). */
+  apiKeyCacheMs: number;
+  /** The largest request body; more is refused with 413 (GATEWAY_MAX_REQUEST_BYTES). */
+  maxRequestBytes: number;
+  /** The platform account the first start makes (AWAN_PLATFORM_NAME, AWAN_PLATFORM_CURRENCY), and its ADMIN key when given (AWAN_ADMIN_API_KEY). */
+  platform: { name: string; currency: string; adminSecret: string | null };
+}
+
+/** Read once at start; a bad value stops the process with the variable named. */
+export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const name = env.AWAN_PLATFORM_NAME ?? 'Platform';
+  if (!isAccountName(name)) throw new Error(`AWAN_PLATFORM_NAME must be 1 to 100 characters, no control characters, got "${name}"`);
+  const currency = env.AWAN_PLATFORM_CURRENCY ?? 'EUR';
+  if (!isIsoCurrency(currency)) throw new Error(`AWAN_PLATFORM_CURRENCY must be an ISO 4217 code such as EUR, got "${currency}"`);
+  const adminSecret = env.AWAN_ADMIN_API_KEY ?? null;
+  // The key itself is not repeated in the message: it would end up in a log.
+  if (adminSecret !== null && !/^[\x21-\x7e]{24,256}$/.test(adminSecret)) throw new Error('AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces');
+  return {
+    query: {
+      maxDepth: readWholeNumber('GRAPHQL_MAX_DEPTH', 12, { expected: 'a whole number from 2', min: 2 }, env),
+      maxComplexity: readWholeNumber('GRAPHQL_MAX_COMPLEXITY', 5000, { expected: 'a whole number from 10', min: 10 }, env),
+    },
+    rateLimit: {
+      perSecond: readWholeNumber('RATE_LIMIT_PER_SECOND', 20, { expected: 'requests a second, at least 1', min: 1 }, env),
+      burst: readWholeNumber('RATE_LIMIT_BURST', 100, { expected: 'requests, at least 1', min: 1 }, env),
+    },
+    requestsPerAccount: readWholeNumber('GATEWAY_REQUESTS_PER_ACCOUNT', 10, { expected: 'requests, at least 1', min: 1 }, env),
+    apiKeyCacheMs: readWholeNumber('API_KEY_CACHE_MS', 5000, { expected: 'milliseconds, at most 60000', max: 60_000 }, env),
+    maxRequestBytes: readWholeNumber('GATEWAY_MAX_REQUEST_BYTES', 102_400, { expected: 'bytes, at least 1024', min: 1024 }, env),
+    platform: { name, currency, adminSecret },
+  };
+}

@@ -1,0 +1,123 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import type { WebSocket } from 'ws';
+import type { Authenticator } from '../auth/authenticator.js';
+import { ConcurrencyLimiter } from '../auth/concurrency-limiter.js';
+import { RateLimiter } from '../auth/rate-limiter.js';
+import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js';
+import type { GatewayConfig } from '../gateway.config.js';
+import type { Identity, Viewer } from '../identity/identity.js';
+import { formatGraphqlError } from './format-error.js';
+import { newCorrelationId, type GatewayContext } from './gateway-context.js';
+import { graphqlOverHttpPlugin } from './graphql-over-http.plugin.js';
+import { GRAPHQL_PATH } from './http-requests.js';
+import { Loaders } from './loaders.js';
+import { EXPENSIVE_PER_ACCOUNT, protectionPlugin, refusalOf, type ProtectionLimits } from './protection.plugin.js';
+import { measureQuery } from './query-cost.js';
+import { guardResolvers } from './resolver-guard.js';
+import { ServiceCalls, type GatewayServiceClient } from './service-calls.js';
+
+/** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
+const ACCOUNT_SLOT_WAIT_MS = 10_000;
+
+/**
+ * A slot among its account's (or, without a key, its address's) requests running at once: one
+ * tenant's burst is worked through a few at a time, so the gateway's one thread serves the other
+ * tenants between them instead of after all of it.
+ */
+async function requestSlot(slots: ConcurrencyLimiter, key: string): Promise<() => void> {
+  const release = await slots.acquire(key, ACCOUNT_SLOT_WAIT_MS);
+  if (!release) {
+    throw new GraphQLError(`the account has had ${slots.limit} requests under way for ${ACCOUNT_SLOT_WAIT_MS / 1000} s: retry`, {
+      extensions: { code: 'UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', '1']]) } },
+    });
+  }
+  return release;
+}
+
+/** The Authorization header of an HTTP request, or the `authorization` connection parameter of a graphql-ws socket. */
+interface ContextSource {
+  req?: { headers: Record<string, string | string[] | undefined>; ip?: string };
+  res?: { once(event: 'close', listener: () => void): unknown };
+  connectionParams?: Record<string, unknown>;
+}
+
+function authorizationOf(source: ContextSource): string | undefined {
+  const value = source.req ? source.req.headers.authorization : (source.connectionParams?.authorization ?? source.connectionParams?.Authorization);
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A subscription is measured as a query is: refused (BAD_USER_INPUT) when too deep or too costly. */
+function refuseCostlySubscription(schema: GraphQLSchema | undefined, limits: ProtectionLimits, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+  } catch {
+    return undefined; // graphql-ws answers a query that does not parse
+  }
+  const operation = getOperationAST(document, payload.operationName);
+  if (!schema || !operation) return undefined;
+  const refusal = refusalOf(measureQuery(schema, document, operation, payload.variables ?? {}), limits);
+  return refusal ? [new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT' } })] : undefined;
+}
+
+/** What the API's server works with: who calls, how to ask the services, and the sockets of subscribers. */
+export interface GraphqlServerParts {
+  identity: Identity;
+  authenticator: Authenticator;
+  client: GatewayServiceClient;
+  sockets: SubscriberSockets;
+}
+
+/**
+ * The GraphQL server of the API (api/contract.graphql): its schema guarded, its errors formatted,
+ * each request's context (the caller, its lookups, its share of its account's slots), the
+ * protections before an operation runs, and subscriptions over graphql-ws.
+ */
+export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets }: GraphqlServerParts): ApolloDriverConfig {
+  const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
+  const accountSlots = new ConcurrencyLimiter(config.requestsPerAccount);
+  let served: GraphQLSchema | undefined;
+  return {
+    path: GRAPHQL_PATH,
+    autoSchemaFile: true,
+    sortSchema: true,
+    transformSchema: (schema) => (served = guardResolvers(schema)),
+    formatError: formatGraphqlError,
+    // Whatever NODE_ENV says: a stack trace tells a caller nothing it can act on.
+    includeStacktraceInErrorResponses: false,
+    // Keys travel in an Authorization header, never a cookie, and only JSON POSTs execute (requireJsonPosts).
+    csrfPrevention: false,
+    plugins: [
+      protectionPlugin(config.query, new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst), new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT)),
+      graphqlOverHttpPlugin,
+    ],
+    context: async (source: ContextSource): Promise<GatewayContext> => {
+      const viewer = await authenticator.viewerOf(authorizationOf(source));
+      if (source.req) {
+        const releaseSlot = await requestSlot(accountSlots, viewer ? `account:${viewer.accountId}` : `address:${source.req.ip}`);
+        // However the request ends (answered, refused before it ran, or its client gone), its slot is given back.
+        source.res!.once('close', releaseSlot);
+        return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls() };
+      }
+      // A subscription's context lives as long as it does: each update gets fresh lookups, not the first one's.
+      return { viewer, correlationId: newCorrelationId(), get loaders() { return loadersFor(viewer); } };
+    },
+    subscriptions: {
+      'graphql-ws': {
+        // A socket needs a live key of an account that is neither SUSPENDED nor CLOSED, else it is closed at once
+        // (4403 Forbidden); SubscriberSockets closes it later if either changes.
+        onConnect: async (context) => {
+          const viewer = await authenticator.viewerOf(authorizationOf(context));
+          if (!viewer || closingOf({ revoked: false, accountStatus: viewer.accountStatus })) return false;
+          sockets.add((context.extra as { socket: WebSocket }).socket, viewer.apiKeyId);
+          return true;
+        },
+        onSubscribe: (_context, _id, payload) => refuseCostlySubscription(served, config.query, payload),
+        // graphql-ws sends a subscription's errors as GraphQL made them: they leave with their codes, as over HTTP.
+        onNext: (_context, _id, _payload, _args, result) =>
+          result.errors ? { ...result, errors: result.errors.map((error) => formatGraphqlError(error.toJSON(), error)) } : undefined,
+      },
+    },
+  };
+}
