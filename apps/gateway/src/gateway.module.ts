@@ -19,6 +19,7 @@ import { GatewayServiceClient } from './graphql/service-calls.js';
 import { BillingStandingConsumer } from './identity/billing-standing.consumer.js';
 import { identityEventStore } from './identity/identity.event-store.js';
 import { Identity } from './identity/identity.js';
+import { IdentityRepository } from './identity/identity.repository.js';
 import { InstanceUpdates } from './instances/instance-updates.js';
 
 const logger = new Logger('identity');
@@ -39,11 +40,12 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
   return {
     module: GatewayPartsModule,
     providers: [
+      { provide: IdentityRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new IdentityRepository(pool) },
       {
         provide: Identity,
-        inject: [PG_POOL, EventStore, ServiceClient],
-        useFactory: async (pool: pg.Pool, store: EventStore, client: ServiceClient) => {
-          const identity = new Identity(pool, store, () => client.call('billing.price.currencies', {}));
+        inject: [PG_POOL, EventStore, IdentityRepository, ServiceClient],
+        useFactory: async (pool: pg.Pool, store: EventStore, repository: IdentityRepository, client: ServiceClient) => {
+          const identity = new Identity(pool, store, repository, () => client.call('billing.price.currencies', {}));
           const made = await identity.bootstrap(config.platform, { correlationId: 'first-start', causationId: null, actor: SYSTEM_ACTOR });
           if (made?.generatedSecret) {
             // Printed this once: only its hash is kept.
