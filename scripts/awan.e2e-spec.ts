@@ -5,6 +5,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
+import { PLATFORM_SCOPE, type CreateInstanceInput, type Scope } from '#libs/contracts';
 import { AWAN_SERVICES, connectServiceClient, freePortRange, keepDevBridgeAsFound, missingHardware, portIsOpen, startAwan, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName, waitFor, type Launcher } from '#libs/testing';
 
 const SERVICES = AWAN_SERVICES;
@@ -124,24 +125,25 @@ describe('one command runs Awan', () => {
       // This machine's host agent registers it with compute through its heartbeats.
       const caller = await connectServiceClient('e2e');
       const host = await waitFor(async () => {
-        const hosts = await caller.client.request<{ id: string; status: string; regionId: string; vcpus: number }[]>('compute.host.list', {});
+        const hosts = await caller.client.call('compute.host.list', {});
         return hosts.find((h) => h.id === hostId);
       }, 30_000, 'this machine to register as a host');
       expect(host).toMatchObject({ status: 'UP', regionId: 'local', vcpus: os.cpus().length });
       if (containersMissing && process.env.CI === 'true') throw new Error(`the container part of the npm start test cannot run here (${containersMissing}), and CI=true does not allow it to be skipped`);
       if (!containersMissing) {
-        // And runs a container on it, started the README's way.
-        const ask = <T>(subject: string, payload: unknown) => caller.client.request<T & { status: string }>(`compute.instance.${subject}`, payload, 30_000);
-        const input = { name: uniqueName('quick-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' };
-        const { id } = await ask<{ id: string }>('create', { accountId: 'e2e', input });
-        await waitFor(async () => (await ask('get', { id })).status === 'RUNNING', 60_000, 'the container to run');
+        // And runs a container on it, started the README's way, asking as an operator's tool does: for the whole platform.
+        const platform: Scope = { accountIds: PLATFORM_SCOPE };
+        const input: CreateInstanceInput = { name: uniqueName('quick-'), kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' };
+        const { id } = await caller.client.call('compute.instance.create', { ...platform, accountId: 'e2e', input }, 30_000);
+        const statusOf = async () => (await caller.client.call('compute.instance.get', { ...platform, id }, 30_000))?.status;
+        await waitFor(async () => (await statusOf()) === 'RUNNING', 60_000, 'the container to run');
         // On the development pools' bridge, which the agent made, reachable from this machine.
-        const ips = await caller.client.request<{ edges: { node: { address: string; family: string } }[] }>('network.ip.list', { instanceId: id });
+        const ips = await caller.client.call('network.ip.list', { ...platform, instanceId: id });
         const v4 = ips.edges.find((e) => e.node.family === 'IPV4')!.node.address;
         expect(v4).toMatch(/^203\.0\.113\.(1[3-9][0-9]|2[0-5][0-9])$/); // the seeded pool, the range's upper half
         expect(spawnSync('ping', ['-c', '1', '-W', '5', v4]).status).toBe(0);
-        await ask('delete', { id });
-        await waitFor(async () => (await ask('get', { id })).status === 'DELETED', 60_000, 'the container to be deleted');
+        await caller.client.call('compute.instance.delete', { ...platform, id }, 30_000);
+        await waitFor(async () => (await statusOf()) === 'DELETED', 60_000, 'the container to be deleted');
       } else {
         console.warn(`skipping the container part of the npm start test: ${containersMissing}`);
       }

@@ -73,8 +73,8 @@ describeWithHardware('Awan across restarts of PostgreSQL and NATS', missingHardw
     const context = await NestFactory.createApplicationContext(MessagingModule.forRoot({ service: 'restarts-test', natsUrl: nats.url }), { logger: false });
     try {
       const client = context.get(ServiceClient);
-      for (const id of ['local-ipv4', 'local-ipv6']) await client.request('network.pool.retire', { id });
-      for (const pool of POOLS) await client.request('network.pool.create', { input: { ...pool, regionId: 'local', bridge } });
+      for (const id of ['local-ipv4', 'local-ipv6']) await client.call('network.pool.retire', { id });
+      for (const pool of POOLS) await client.call('network.pool.create', { input: { ...pool, regionId: 'local', bridge } });
     } finally {
       await context.close();
     }

@@ -23,7 +23,6 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
-import { agentSubject } from '#libs/contracts';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
 import { createServiceDatabase, runBuilt, runFixture, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
@@ -242,8 +241,8 @@ async function runBench(): Promise<void> {
     services.set('gateway', runBuilt('dist/apps/gateway/src/main.js', {
       ...common, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
     }));
-    for (const name of ['compute', 'network', 'billing']) {
-      await ready(name, services.get(name)!, () => client.request(`${name}.health`, {}, 1000).then(() => true, () => false));
+    for (const [name, health] of [['compute', 'compute.health'], ['network', 'network.health'], ['billing', 'billing.health']] as const) {
+      await ready(name, services.get(name)!, () => client.call(health, {}, 1000).then(() => true, () => false));
     }
     await ready('the gateway', services.get('gateway')!, async () =>
       (await fetch(`http://127.0.0.1:${gatewayPort}/health`).then((r) => r.status === 200, () => false)) &&
@@ -258,9 +257,9 @@ async function runBench(): Promise<void> {
       log(`skipping the instances case: ${skipInstances}`);
     } else {
       // The seeded development pools (bridge awanbr0) make way for pools on a bridge of this run's own.
-      for (const id of ['local-ipv4', 'local-ipv6']) await client.request('network.pool.retire', { id });
-      await client.request('network.pool.create', { input: { id: 'bench-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
-      await client.request('network.pool.create', { input: { id: 'bench-ipv6', regionId: 'local', prefix: '2001:db8:9a7e::/64', gateway: '2001:db8:9a7e::1', bridge } });
+      for (const id of ['local-ipv4', 'local-ipv6']) await client.call('network.pool.retire', { id });
+      await client.call('network.pool.create', { input: { id: 'bench-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
+      await client.call('network.pool.create', { input: { id: 'bench-ipv6', regionId: 'local', prefix: '2001:db8:9a7e::/64', gateway: '2001:db8:9a7e::1', bridge } });
       services.set('host agent', runBuilt('dist/apps/host-agent/src/main.js', { ...common, HOST_ID: hostId, REGION_ID: 'local', AGENT_DATA_DIR: agentDataDir }));
       await ready('the host agent to be UP', services.get('host agent')!, async () =>
         (await graphql<{ hosts: { id: string; status: string }[] }>(api, adminKey, '{ hosts { id status } }')).hosts
@@ -339,7 +338,7 @@ async function deleteLeftovers(client: ServiceClient, hostId: string, agentDataD
     }
   })();
   for (const folder of folders) {
-    await client.request(agentSubject(hostId, 'instance.delete'), { instanceId: folder.name }, 60_000)
+    await client.callAgent(hostId, 'instance.delete', { instanceId: folder.name }, 60_000)
       .catch((error: Error) => log(`the agent did not delete ${folder.name}: ${error.message}`));
   }
 }
