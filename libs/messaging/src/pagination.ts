@@ -1,9 +1,4 @@
-import { AppError } from '#libs/contracts';
-
-export interface Page<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
+import { AppError, type Page } from '#libs/contracts';
 
 /** `first` as the API takes it: 20 when absent, 1 to 100 otherwise. */
 export function pageSize(first: unknown): number {

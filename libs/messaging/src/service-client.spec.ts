@@ -12,16 +12,16 @@ describe('ServiceClient failures', () => {
     // What Nest's NATS client rejects with between a disconnect and the reconnect to a restarted server.
     ['the string Nest rejects with while NATS reconnects', 'Error: Connection lost. Trying to reconnect...'],
   ])('reports %s as UNAVAILABLE, safe to retry', async (_case, failure) => {
-    await expect(failingWith(failure).request('compute.instance.get', {})).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('compute.instance.get') });
+    await expect(failingWith(failure).call('compute.instance.get', { id: 'i-1', accountIds: 'platform' })).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('compute.instance.get') });
   });
 
   it("raises a service's refusal with its code", async () => {
-    await expect(failingWith({ code: 'NOT_FOUND', message: 'instance i-1 not found' }).request('compute.instance.get', {})).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(failingWith({ code: 'NOT_FOUND', message: 'instance i-1 not found' }).call('compute.instance.get', { id: 'i-1', accountIds: 'platform' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('fails a request in flight as UNAVAILABLE when the connection drops, long before its deadline', async () => {
     const status = new Subject<string>();
-    const request = clientOver(() => NEVER, status).request('agent.h1.instance.create', {}, 300_000);
+    const request = clientOver(() => NEVER, status).callAgent('h1', 'instance.create', {} as never, 300_000);
     status.next('connected');
     status.next('disconnected');
     await expect(request).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'agent.h1.instance.create: the connection to NATS dropped before an answer came' });

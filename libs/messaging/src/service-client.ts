@@ -19,15 +19,16 @@ export class ServiceClient implements OnApplicationShutdown {
 
   /** A request to a service, typed by its contract (libs/contracts): the subject names what is sent and what comes back. */
   call<S extends Subject>(subject: S, request: RequestOf<S>, timeoutMs?: number): Promise<ReplyOf<S>> {
-    return this.request<ReplyOf<S>>(subject, request, timeoutMs);
+    return this.send<ReplyOf<S>>(subject, request, timeoutMs);
   }
 
   /** A command to one host's agent (`agent.<hostId>.<command>`), typed by AgentCommands. */
   callAgent<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request'], timeoutMs?: number): Promise<AgentCommands[C]['reply']> {
-    return this.request<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, timeoutMs);
+    return this.send<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, timeoutMs);
   }
 
-  async request<Result>(subject: string, payload: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<Result> {
+  /** Any subject, untyped: only `call` and `callAgent` use it, so every request in Awan is checked against its contract. */
+  protected async send<Result>(subject: string, payload: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<Result> {
     try {
       const dropped = this.client.status.pipe(
         first((status) => status === 'disconnected'),
