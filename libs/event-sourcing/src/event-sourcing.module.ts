@@ -13,6 +13,7 @@ import { createPool, EventRelay, EventStore } from '#libs/event-store';
 import { HealthReports, NATS_CONNECTION } from '#libs/platform';
 import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
+import { ServiceConsumers } from './service-consumers.js';
 import { PG_POOL } from './tokens.js';
 
 /** Starts the service's relay once the application is up, and stops it before the pool closes. */
@@ -30,7 +31,8 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
 /**
  * A service's event store: its schema migrated at start, its pool (checked by the service's
- * health), its EventStore with the inline projections, and its relay publishing to JetStream.
+ * health), its EventStore with the inline projections, its relay publishing to JetStream, and
+ * its durable consumers of events (ServiceConsumers).
  */
 @Global()
 @Module({})
@@ -57,13 +59,18 @@ export class EventSourcingModule implements OnApplicationShutdown {
           useFactory: (pool: pg.Pool) => new EventStore(pool, definition.service, definition.projections),
         },
         {
+          provide: ServiceConsumers,
+          inject: [PG_POOL, EventStore, NATS_CONNECTION],
+          useFactory: (pool: pg.Pool, store: EventStore, nats: NatsConnection) => new ServiceConsumers(pool, store, definition.service, nats),
+        },
+        {
           provide: RelayLifecycle,
           inject: [EventStore, NATS_CONNECTION],
           useFactory: (store: EventStore, nats: NatsConnection) =>
             new RelayLifecycle(new EventRelay({ store, service: definition.service, nats })),
         },
       ],
-      exports: [PG_POOL, EventStore, RelayLifecycle],
+      exports: [PG_POOL, EventStore, ServiceConsumers, RelayLifecycle],
     };
   }
 

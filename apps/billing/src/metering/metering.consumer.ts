@@ -1,9 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
-import { EventConsumer, EventStore, type ConsumerOptions } from '#libs/event-store';
-import { PG_POOL } from '#libs/event-sourcing';
-import { NATS_CONNECTION } from '#libs/platform';
+import type { ConsumerOptions } from '#libs/event-store';
+import { PG_POOL, ServiceConsumers } from '#libs/event-sourcing';
 import { Accounts } from '../accounts/accounts.js';
 import { METERED_EVENT_TYPES, Metering } from './metering.js';
 
@@ -12,32 +10,22 @@ import { METERED_EVENT_TYPES, Metering } from './metering.js';
  * inbox: identity's accounts, compute's instances and network's addresses.
  */
 @Injectable()
-export class MeteringConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumers: EventConsumer[];
+export class MeteringConsumer implements OnModuleInit {
   private readonly logger = new Logger('metering');
   private readonly metering = new Metering();
 
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection) {
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, consumers: ServiceConsumers) {
     const { logger, metering } = this;
     const feed = (name: string, source: string, filterSubject: string, eventTypes: readonly string[], handle: ConsumerOptions['handle']) =>
-      new EventConsumer({
-        pool, schema: store.schema, service: 'billing', nats, name, source, filterSubject, eventTypes, handle,
-        concurrency: 8, maxDeliver: 50, backoffMs: [500, 1000, 5000, 10_000, 30_000], logger,
-      });
-    this.consumers = [
-      feed('billing-accounts', 'identity', 'events.identity.account.>', ['AccountCreated'], (event, tx) => Accounts.record(event, tx)),
-      feed('billing-instances', 'compute', 'events.compute.instance.>', METERED_EVENT_TYPES.instance, (event, tx) => metering.record(event, tx)),
-      feed('billing-ips', 'network', 'events.network.ip.>', METERED_EVENT_TYPES.ip, (event, tx) => metering.record(event, tx)),
-    ];
+      consumers.add({ name, source, filterSubject, eventTypes, handle, concurrency: 8, maxDeliver: 50, backoffMs: [500, 1000, 5000, 10_000, 30_000], logger });
+    feed('billing-accounts', 'identity', 'events.identity.account.>', ['AccountCreated'], (event, tx) => Accounts.record(event, tx));
+    feed('billing-instances', 'compute', 'events.compute.instance.>', METERED_EVENT_TYPES.instance, (event, tx) => metering.record(event, tx));
+    feed('billing-ips', 'network', 'events.network.ip.>', METERED_EVENT_TYPES.ip, (event, tx) => metering.record(event, tx));
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Before the consumers start (they start once the application is up): instances queued to be folded again under the meter's current rule. */
+  async onModuleInit(): Promise<void> {
     const refolded = await this.metering.refoldQueued(this.pool);
     if (refolded > 0) this.logger.log(`folded ${refolded} instances again under the meter's current rule`);
-    for (const consumer of this.consumers) await consumer.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    for (const consumer of this.consumers) await consumer.stop();
   }
 }

@@ -1,11 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import { AppError, PLATFORM_SCOPE, type BillingEvents } from '#libs/contracts';
-import { EventConsumer, EventStore } from '#libs/event-store';
-import { PG_POOL } from '#libs/event-sourcing';
-import { NATS_CONNECTION } from '#libs/platform';
+import { PG_POOL, ServiceConsumers } from '#libs/event-sourcing';
 import { Accounts } from '../accounts/accounts.js';
 import { InvoiceQueries } from '../invoices/invoice-queries.js';
 import { parseMinor } from '../money/money.js';
@@ -19,20 +16,17 @@ import { PgStripeProgress, StripeInvoices, type StripeInvoiceDocument } from './
  * days, and the push's idempotency keys make each Stripe object once. Without Stripe, nothing.
  */
 @Injectable()
-export class StripeSync implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: EventConsumer | null = null;
-
+export class StripeSync {
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
-    store: EventStore,
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
+    consumers: ServiceConsumers,
     @Inject(STRIPE) stripe: Stripe | null,
     private readonly queries: InvoiceQueries,
   ) {
     if (!stripe) return;
     const push = new StripeInvoices(stripe, new PgStripeProgress(pool));
-    this.consumer = new EventConsumer({
-      pool, schema: store.schema, service: 'billing', nats, name: 'billing-stripe', source: 'billing', filterSubject: 'events.billing.invoice.>',
+    consumers.add({
+      name: 'billing-stripe', source: 'billing', filterSubject: 'events.billing.invoice.>',
       eventTypes: ['InvoiceFinalized'],
       handle: async (event) => {
         const finalized = event.data as BillingEvents['InvoiceFinalized'];
@@ -50,14 +44,6 @@ export class StripeSync implements OnApplicationBootstrap, OnApplicationShutdown
       ackWaitMs: 60_000,
       logger: new Logger('stripe'),
     });
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.consumer?.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.consumer?.stop();
   }
 
   private async documentOf(invoiceId: string): Promise<StripeInvoiceDocument> {

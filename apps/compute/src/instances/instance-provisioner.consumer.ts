@@ -1,22 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type pg from 'pg';
-import { EventConsumer, EventStore } from '#libs/event-store';
-import { PG_POOL } from '#libs/event-sourcing';
-import { NATS_CONNECTION } from '#libs/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { ServiceConsumers } from '#libs/event-sourcing';
 import { InstanceProvisioner, PROVISIONED_EVENT_TYPES } from './instance-provisioner.js';
 
 /** The provisioner's durable consumer of compute's own instance events, shared by the replicas. */
 @Injectable()
-export class InstanceProvisionerConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: EventConsumer;
-
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection, provisioner: InstanceProvisioner) {
-    this.consumer = new EventConsumer({
-      pool,
-      schema: store.schema,
-      service: 'compute',
-      nats,
+export class InstanceProvisionerConsumer {
+  constructor(consumers: ServiceConsumers, provisioner: InstanceProvisioner) {
+    consumers.add({
       name: 'compute-provisioner',
       source: 'compute',
       filterSubject: 'events.compute.instance.>',
@@ -29,13 +19,5 @@ export class InstanceProvisionerConsumer implements OnApplicationBootstrap, OnAp
       backoffMs: [1000, 2000, 5000, 10_000, 30_000],
       logger: new Logger('instances'),
     });
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.consumer.stop();
   }
 }

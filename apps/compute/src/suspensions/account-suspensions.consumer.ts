@@ -1,22 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type pg from 'pg';
-import { EventConsumer, EventStore } from '#libs/event-store';
-import { PG_POOL } from '#libs/event-sourcing';
-import { NATS_CONNECTION } from '#libs/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { ServiceConsumers } from '#libs/event-sourcing';
 import { AccountSuspensions, SUSPENSION_EVENT_TYPES } from './account-suspensions.js';
 
 /** The durable consumer of billing's account events that the replicas share. */
 @Injectable()
-export class AccountSuspensionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: EventConsumer;
-
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection, suspensions: AccountSuspensions) {
-    this.consumer = new EventConsumer({
-      pool,
-      schema: store.schema,
-      service: 'compute',
-      nats,
+export class AccountSuspensionsConsumer {
+  constructor(consumers: ServiceConsumers, suspensions: AccountSuspensions) {
+    consumers.add({
       name: 'compute-suspensions',
       source: 'billing',
       filterSubject: 'events.billing.account.>',
@@ -32,13 +22,5 @@ export class AccountSuspensionsConsumer implements OnApplicationBootstrap, OnApp
       backoffMs: [1000, 2000, 5000, 10_000, 30_000],
       logger: new Logger('suspensions'),
     });
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.consumer.stop();
   }
 }

@@ -1,22 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type pg from 'pg';
-import { EventConsumer, EventStore } from '#libs/event-store';
-import { PG_POOL } from '#libs/event-sourcing';
-import { NATS_CONNECTION } from '#libs/platform';
+import { Injectable, Logger } from '@nestjs/common';
+import { ServiceConsumers } from '#libs/event-sourcing';
 import { ADDRESSED_EVENT_TYPES, InstanceAddressing } from './instance-addressing.js';
 
 /** The durable consumer of compute's instance events that the replicas share. */
 @Injectable()
-export class InstanceAddressingConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: EventConsumer;
-
-  constructor(@Inject(PG_POOL) pool: pg.Pool, store: EventStore, @Inject(NATS_CONNECTION) nats: NatsConnection, addressing: InstanceAddressing) {
-    this.consumer = new EventConsumer({
-      pool,
-      schema: store.schema,
-      service: 'network',
-      nats,
+export class InstanceAddressingConsumer {
+  constructor(consumers: ServiceConsumers, addressing: InstanceAddressing) {
+    consumers.add({
       name: 'network-addressing',
       source: 'compute',
       filterSubject: 'events.compute.instance.>',
@@ -27,13 +17,5 @@ export class InstanceAddressingConsumer implements OnApplicationBootstrap, OnApp
       backoffMs: [500, 1000, 5000, 10_000, 30_000],
       logger: new Logger('addressing'),
     });
-  }
-
-  onApplicationBootstrap(): Promise<void> {
-    return this.consumer.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.consumer.stop();
   }
 }
