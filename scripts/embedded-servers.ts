@@ -106,15 +106,19 @@ async function stopLeftoverPostgres(dir: string, log: (line: string) => void): P
   }
 }
 
-/** `nats-server -js` from PATH, with its JetStream store in `dir`; on 4222 where free, unless `preferredPort` is null (any port). */
-export async function startNatsServer(dir: string, log: (line: string) => void, preferredPort: number | null = 4222): Promise<EmbeddedServer> {
+/**
+ * `nats-server -js` from PATH, with its JetStream store in `dir`; on 4222 where free, unless
+ * `preferredPort` is null (any port). With `config`, that configuration file too (npm start's:
+ * the operator and accounts every connection authenticates against).
+ */
+export async function startNatsServer(dir: string, log: (line: string) => void, preferredPort: number | null = 4222, config?: string): Promise<EmbeddedServer> {
   const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
   if (found.error) {
     throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS server with JetStream');
   }
   mkdirSync(dir, { recursive: true });
   const port = await freePort(preferredPort ?? undefined);
-  const child: ChildProcess = spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
+  const child: ChildProcess = spawn('nats-server', [...(config ? ['-c', config] : []), '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

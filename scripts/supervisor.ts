@@ -6,8 +6,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
+import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
 import { answers, startEmbeddedPostgres, startNatsServer, waitUntil, type EmbeddedServer } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
+import { enrolmentEnvironment, ensureHostCredentials, ensureNatsAuthFiles, type NatsAuthFiles } from './nats-auth-files.js';
 import { APPS, EVENT_STORES } from './services.js';
 
 const dir = dataDir();
@@ -78,6 +80,18 @@ process.on('message', (message: { type?: string }) => message?.type === 'stop' &
 process.on('disconnect', () => void stopAll(0)); // the foreground process is gone
 process.on('SIGTERM', () => void stopAll(0));
 
+/** A process's NATS credentials (a file), and compute's keys to enroll hosts with and revoke them. */
+async function natsEnvironment(app: (typeof APPS)[number]['name'], files: NatsAuthFiles, env: NodeJS.ProcessEnv): Promise<Record<string, string>> {
+  switch (app) {
+    case 'host-agent':
+      return { NATS_CREDENTIALS: await ensureHostCredentials(files, readAgentConfig(env).hostId) };
+    case 'compute':
+      return { NATS_CREDENTIALS: files.services.compute, ...enrolmentEnvironment(files) };
+    default:
+      return { NATS_CREDENTIALS: files.services[app] };
+  }
+}
+
 try {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
@@ -87,11 +101,15 @@ try {
     say(`PostgreSQL (embedded) at ${databaseUrl} (data in ${path.join(dir, 'postgres')})`);
   }
   let natsUrl = process.env.NATS_URL;
+  // The NATS npm start runs lets no one in without credentials; an operator's own (NATS_URL) is as
+  // its operator configured it, and NATS_CREDENTIALS, where set, reaches every service as it is.
+  let natsAuth: NatsAuthFiles | null = null;
   if (!natsUrl) {
-    const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'));
+    natsAuth = await ensureNatsAuthFiles(path.join(dir, 'nats-auth'), path.join(dir, 'nats', 'accounts'));
+    const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'), 4222, natsAuth.serverConfig);
     servers.push(nats);
     natsUrl = nats.url;
-    say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')})`);
+    say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')}; credentials in ${natsAuth.dir})`);
   }
 
   const pool = createPool(databaseUrl);
@@ -112,14 +130,8 @@ try {
   }
   for (const app of apps) {
     const port = String(gatewayPort + app.portOffset);
-    startApp(app, {
-      AGENT_DATA_DIR: path.join(dir, 'agent'),
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      NATS_URL: natsUrl,
-      GATEWAY_PORT: String(gatewayPort),
-      PORT: port,
-    });
+    const env = { AGENT_DATA_DIR: path.join(dir, 'agent'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port };
+    startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) });
   }
   await Promise.all(
     ports.map((port, i) =>

@@ -1,5 +1,6 @@
 import type { InstanceStatus, QuotaLimits } from '#libs/contracts';
 import { readWholeNumber } from '#libs/platform';
+import { readHostCredentialsConfig, type HostCredentialsConfig } from './hosts/host-credentials.js';
 import { TRANSITIONAL_STATUSES } from './instances/instance.decider.js';
 
 /** The token ComputeModule provides the configuration under. */
@@ -15,6 +16,8 @@ export interface ComputeConfig {
   hostDownTimeoutMs: number;
   /** How long an account's write may queue behind its others: an answer well inside the gateway's 15 s. */
   accountQueueWaitMs: number;
+  /** What gives hosts NATS credentials and revokes them; null where NATS_ACCOUNT_SIGNING_KEY is unset (no enrolment). */
+  hostCredentials: HostCredentialsConfig | null;
 }
 
 const MINUTE = 60_000;
@@ -25,8 +28,11 @@ const DEFAULT_TIMEOUTS_MS: ComputeConfig['transitionTimeoutsMs'] = {
 const milliseconds = { expected: 'at least 1000 milliseconds', min: 1000 };
 const limit = { expected: 'a whole number' };
 
-/** Reads and checks compute's variables; a bad one stops the start with the variable named. */
-export function readComputeConfig(env: NodeJS.ProcessEnv): ComputeConfig {
+/**
+ * Reads and checks compute's variables; a bad one stops the start with the variable named.
+ * `natsCredentials` are compute's own (ServiceConfig): hosts are enrolled into their account.
+ */
+export function readComputeConfig(env: NodeJS.ProcessEnv, natsCredentials?: string): ComputeConfig {
   const timeoutMs = env.INSTANCE_TIMEOUT_MS === undefined ? null : readWholeNumber('INSTANCE_TIMEOUT_MS', 0, milliseconds, env);
   return {
     defaultQuota: {
@@ -37,5 +43,6 @@ export function readComputeConfig(env: NodeJS.ProcessEnv): ComputeConfig {
     transitionTimeoutsMs: timeoutMs === null ? DEFAULT_TIMEOUTS_MS : Object.fromEntries(TRANSITIONAL_STATUSES.map((status) => [status, timeoutMs])),
     hostDownTimeoutMs: readWholeNumber('HOST_DOWN_TIMEOUT_MS', 10_000, milliseconds, env),
     accountQueueWaitMs: 10_000,
+    hostCredentials: readHostCredentialsConfig(env, natsCredentials),
   };
 }

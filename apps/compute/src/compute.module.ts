@@ -9,6 +9,8 @@ import { CatalogController } from './catalog/catalog.controller.js';
 import { COMPUTE_CONFIG, type ComputeConfig } from './compute.config.js';
 import { computeEventStore } from './compute.event-store.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
+import { HostCredentials } from './hosts/host-credentials.js';
+import { HostEnrolment } from './hosts/host-enrolment.js';
 import { HostHeartbeatsSubscriber } from './hosts/host-heartbeats.subscriber.js';
 import { Hosts } from './hosts/hosts.js';
 import { HostsController } from './hosts/hosts.controller.js';
@@ -44,6 +46,12 @@ export class ComputeModule {
         { provide: Catalog, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Catalog(pool) },
         { provide: Scheduler, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Scheduler(pool) },
         { provide: Hosts, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new Hosts(pool, store) },
+        { provide: HostCredentials, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new HostCredentials(compute.hostCredentials, config.natsUrl, pool) },
+        {
+          provide: HostEnrolment,
+          inject: [PG_POOL, EventStore, Hosts, HostCredentials],
+          useFactory: (...deps: ConstructorParameters<typeof HostEnrolment>) => new HostEnrolment(...deps),
+        },
         { provide: Quotas, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Quotas(pool, compute.defaultQuota) },
         { provide: AccountQueue, useFactory: () => new AccountQueue(compute.accountQueueWaitMs) },
         { provide: AccountSuspensions, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new AccountSuspensions(pool, store) },

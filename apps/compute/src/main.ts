@@ -5,5 +5,5 @@ import { readComputeConfig } from './compute.config.js';
 import { ComputeModule } from './compute.module.js';
 
 const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 });
-const module = ComputeModule.forRoot(config, readDatabaseConfig('compute'), readComputeConfig(process.env));
+const module = ComputeModule.forRoot(config, readDatabaseConfig('compute'), readComputeConfig(process.env, config.natsCredentials));
 await runService(module, config, { transientErrors: isTransientDatabaseError });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { AGENT_HEARTBEAT_SUBJECT, type AgentCommand, type AgentRequestOf, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
+import { AGENT_HEARTBEATS_SUBJECT, type AgentCommand, type AgentRequestOf, type HostHeartbeat, type InstanceSpec } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
 import { connectServiceClient, describeWithHardware, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type TestServiceClient } from '#libs/testing';
 import { probeHost } from './host/host-probe.js';
@@ -36,7 +36,7 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
     caller = await connectServiceClient('compute');
     client = caller.client;
     nats = await connect({ servers: TEST_NATS_URL });
-    nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
+    nats.subscribe(AGENT_HEARTBEATS_SUBJECT, {
       callback: (_error, message) => {
         heartbeats.push(message.json<HostHeartbeat>());
       },

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { agentSubject } from '#libs/contracts';
 import { platformImports, type ServiceConfig } from '#libs/platform';
 import { HeartbeatService } from './heartbeat/heartbeat.service.js';
 import type { AgentConfig } from './host/agent-config.js';
@@ -18,7 +19,8 @@ export class HostAgentModule {
   static forRoot(config: ServiceConfig, agent: AgentConfig): DynamicModule {
     return {
       module: HostAgentModule,
-      imports: platformImports(config),
+      // Its health is asked in its own subjects, the only ones its credentials answer.
+      imports: platformImports(config, agentSubject(agent.hostId, 'health')),
       controllers: [instancesController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },

@@ -1,8 +1,9 @@
 import type { InstanceKind } from './events.js';
+import type { Health } from './requests.js';
 
 /**
  * What compute asks a host agent over `agent.<hostId>.<command>`, and what the agent reports
- * on `agent.heartbeat`. Every command is idempotent: compute retries while an agent is away.
+ * on `agent.heartbeat.<hostId>`. Every command is idempotent: compute retries while an agent is away.
  */
 
 /** Where a host finds an image: a qcow2 for VMs; a rootfs tarball or an LXC template for containers. */
@@ -62,6 +63,8 @@ export interface AgentResizeStatus extends AgentInstanceStatus {
 
 /** Payloads of `agent.<hostId>.instance.<command>`. */
 export interface AgentCommands {
+  /** The agent's health, as `<service>.health` is a service's. */
+  health: { request: Record<string, never>; reply: Health };
   'instance.create': { request: { spec: InstanceSpec; start: boolean }; reply: AgentInstanceStatus };
   'instance.start': { request: { instanceId: string }; reply: AgentInstanceStatus };
   'instance.stop': { request: { instanceId: string; force?: boolean; timeoutMs?: number }; reply: AgentInstanceStatus };
@@ -92,7 +95,7 @@ export interface HostCapacity {
   diskGb: number;
 }
 
-/** What an agent publishes on `agent.heartbeat` every few seconds. */
+/** What an agent publishes on `agent.heartbeat.<hostId>` every few seconds. */
 export interface HostHeartbeat {
   hostId: string;
   name: string;

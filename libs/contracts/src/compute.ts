@@ -83,6 +83,19 @@ export interface HostView {
   lastHeartbeatAt: string | null;
 }
 
+export interface EnrollHostInput {
+  /** The host's id (HOST_ID on the host): an RFC 1123 label other than `heartbeat`. */
+  id: string;
+  regionId: string;
+}
+
+/** An enrolled host (DOWN, with no capacity, until its agent's first heartbeat) and its agent's NATS credentials, shown this once. */
+export interface HostEnrollmentView {
+  host: HostView;
+  /** A `.creds` file's text: the agent's NATS_CREDENTIALS. */
+  credentials: string;
+}
+
 export interface RegionView {
   id: string;
   name: string;
@@ -179,4 +192,8 @@ export interface ComputeRequests {
   'compute.host.list': { request: Record<string, never>; reply: HostView[] };
   /** A host in maintenance is emptied onto the region's other hosts and given nothing new. */
   'compute.host.setMaintenance': { request: { id: string; maintenance: boolean; metadata?: EventMetadata }; reply: HostView };
+  /** ADMIN: credentials for a new host's agent, or new ones for a host (its earlier ones revoked). */
+  'compute.host.enroll': { request: Caller & { input: EnrollHostInput }; reply: HostEnrollmentView };
+  /** ADMIN: the host leaves the platform: its credentials are revoked, and it is listed no more. */
+  'compute.host.retire': { request: Caller & { id: string }; reply: HostView };
 }

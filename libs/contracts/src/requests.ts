@@ -29,7 +29,7 @@ export interface Health {
 }
 
 export type HealthRequests = {
-  [S in `${'gateway' | 'compute' | 'network' | 'billing' | 'host-agent'}.health`]: { request: Record<string, never>; reply: Health };
+  [S in `${'gateway' | 'compute' | 'network' | 'billing'}.health`]: { request: Record<string, never>; reply: Health };
 };
 
 /** Every request-reply subject of Awan's services but the agents' (AgentCommands). */

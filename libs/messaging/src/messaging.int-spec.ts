@@ -41,7 +41,7 @@ function replicaModule(replica: string) {
 }
 
 async function startReplica(replica: string): Promise<INestMicroservice> {
-  const app = await NestFactory.createMicroservice(replicaModule(replica), { ...natsListenerOptions(service, TEST_NATS_URL), logger: false });
+  const app = await NestFactory.createMicroservice(replicaModule(replica), { ...natsListenerOptions(service, { natsUrl: TEST_NATS_URL }), logger: false });
   app.useGlobalFilters(new RpcErrorFilter());
   await app.listen();
   return app;

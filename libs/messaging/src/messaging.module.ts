@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClientsModule, Transport, type NatsOptions } from '@nestjs/microservices';
+import type { ConnectionOptions } from '@nats-io/transport-node';
+import { credentialsOptions } from '#libs/nats-auth';
 import { NATS_CLIENT, ServiceClient } from './service-client.js';
 
 /**
@@ -9,25 +11,34 @@ import { NATS_CLIENT, ServiceClient } from './service-client.js';
  */
 export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 250 } as const;
 
+/** Where a process's NATS is and, where it authenticates, its credentials (a `.creds` text). */
+export interface NatsEndpoint {
+  natsUrl: string;
+  natsCredentials?: string;
+}
+
+/** Every NATS connection of a process, from the one place: its server, its credentials, and reconnecting. */
+export function natsConnectionOptions(endpoint: NatsEndpoint, name: string): ConnectionOptions {
+  return { servers: [endpoint.natsUrl], name, ...credentialsOptions(endpoint.natsCredentials), ...NATS_RECONNECT };
+}
+
 /**
  * How a service listens for requests: its subjects in one queue group named after it,
  * so replicas share the load and each request is answered once.
  */
-export function natsListenerOptions(service: string, natsUrl: string): NatsOptions {
-  return { transport: Transport.NATS, options: { servers: [natsUrl], queue: service, name: `awan-${service}`, ...NATS_RECONNECT } };
+export function natsListenerOptions(service: string, endpoint: NatsEndpoint): NatsOptions {
+  return { transport: Transport.NATS, options: { ...natsConnectionOptions(endpoint, `awan-${service}`), queue: service } };
 }
 
 /** Provides ServiceClient, for requests to other services. */
 @Module({})
 export class MessagingModule {
-  static forRoot(options: { service: string; natsUrl: string }): DynamicModule {
+  static forRoot(options: { service: string } & NatsEndpoint): DynamicModule {
     return {
       module: MessagingModule,
       global: true,
       imports: [
-        ClientsModule.register([
-          { name: NATS_CLIENT, transport: Transport.NATS, options: { servers: [options.natsUrl], name: `awan-${options.service}-client`, ...NATS_RECONNECT } },
-        ]),
+        ClientsModule.register([{ name: NATS_CLIENT, transport: Transport.NATS, options: natsConnectionOptions(options, `awan-${options.service}-client`) }]),
       ],
       providers: [ServiceClient],
       exports: [ServiceClient],

@@ -44,7 +44,7 @@ async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
 }
 
 /** `GET /health` for load balancers and `<service>.health` over NATS, both checking the service's connections. */
-function healthController(service: string) {
+function healthController(service: string, subject: string) {
   @Controller()
   class HealthController {
     constructor(
@@ -67,7 +67,7 @@ function healthController(service: string) {
       return health;
     }
 
-    @MessagePattern(healthSubject(service))
+    @MessagePattern(subject)
     rpc(): Promise<Health> {
       return this.check();
     }
@@ -77,7 +77,7 @@ function healthController(service: string) {
 
 @Module({})
 export class HealthModule {
-  static forService(service: string): DynamicModule {
-    return { module: HealthModule, global: true, controllers: [healthController(service)], providers: [HealthReports], exports: [HealthReports] };
+  static forService(service: string, subject = healthSubject(service)): DynamicModule {
+    return { module: HealthModule, global: true, controllers: [healthController(service, subject)], providers: [HealthReports], exports: [HealthReports] };
   }
 }

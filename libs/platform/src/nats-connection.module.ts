@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { NATS_RECONNECT } from '#libs/messaging';
+import { natsConnectionOptions, type NatsEndpoint } from '#libs/messaging';
 import { NATS_CONNECTION } from './tokens.js';
 
 @Global()
@@ -8,13 +8,13 @@ import { NATS_CONNECTION } from './tokens.js';
 export class NatsConnectionModule implements OnApplicationShutdown {
   constructor(@Inject(NATS_CONNECTION) private readonly nats: NatsConnection) {}
 
-  static forService(service: string, natsUrl: string): DynamicModule {
+  static forService(service: string, endpoint: NatsEndpoint): DynamicModule {
     return {
       module: NatsConnectionModule,
       providers: [
         {
           provide: NATS_CONNECTION,
-          useFactory: () => connect({ servers: natsUrl, name: `awan-${service}-events`, ...NATS_RECONNECT }),
+          useFactory: () => connect(natsConnectionOptions(endpoint, `awan-${service}-events`)),
         },
       ],
       exports: [NATS_CONNECTION],

@@ -4,11 +4,14 @@ import { HealthModule } from './health.module.js';
 import { NatsConnectionModule } from './nats-connection.module.js';
 import type { ServiceConfig } from './service-config.js';
 
-/** The modules every service is built on: NATS for events and requests, and its health check. */
-export function platformImports(config: ServiceConfig): DynamicModule[] {
+/**
+ * The modules every service is built on: NATS for events and requests, and its health check on
+ * `<service>.health`, or on `healthSubject` (a host agent's is in its own subjects, `agent.<hostId>.health`).
+ */
+export function platformImports(config: ServiceConfig, healthSubject?: string): DynamicModule[] {
   return [
-    NatsConnectionModule.forService(config.service, config.natsUrl),
+    NatsConnectionModule.forService(config.service, config),
     MessagingModule.forRoot(config),
-    HealthModule.forService(config.service),
+    HealthModule.forService(config.service, healthSubject),
   ];
 }

@@ -27,7 +27,7 @@ export async function runService(
   if (options.maxBodyBytes) app.useBodyParser('json', { limit: options.maxBodyBytes });
   // Deferred, so the filter is in place before the listeners are set up; the application's own
   // init runs the modules' hooks, so the listener must not run them a second time.
-  const listener = app.connectMicroservice(natsListenerOptions(config.service, config.natsUrl), {
+  const listener = app.connectMicroservice(natsListenerOptions(config.service, config), {
     deferInitialization: true,
   }) as NestMicroservice;
   listener.useGlobalFilters(new RpcErrorFilter(options.transientErrors));

@@ -1,4 +1,8 @@
-import { readServiceConfig, readWholeNumber } from './service-config.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { accountSignerOf, createNatsAuthority, hostPermissions, issueUserCredentials } from '#libs/nats-auth';
+import { readNatsCredentials, readServiceConfig, readWholeNumber } from './service-config.js';
 
 describe('service configuration from the environment', () => {
   it('uses the defaults of a local machine', () => {
@@ -26,5 +30,30 @@ describe('service configuration from the environment', () => {
       'HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "999"',
     );
     expect(() => readWholeNumber('QUOTA_VCPUS', 40, { expected: 'a whole number' }, { QUOTA_VCPUS: '4.5' })).toThrow(/^QUOTA_VCPUS must be a whole number/);
+  });
+
+  describe('NATS credentials', () => {
+    let credentials: string;
+    let file: string;
+    beforeAll(async () => {
+      credentials = (await issueUserCredentials(accountSignerOf(await createNatsAuthority()), 'host-h1', hostPermissions('h1'))).credentials;
+      file = path.join(mkdtempSync(path.join(os.tmpdir(), 'awan-creds-')), 'h1.creds');
+      writeFileSync(file, credentials, { mode: 0o600 });
+    });
+
+    it("reads NATS_CREDENTIALS as a file's path or as the text itself, once, into the config", () => {
+      expect(readServiceConfig('host-agent', { variable: 'PORT', default: 4004 }, { NATS_CREDENTIALS: file }).natsCredentials).toBe(credentials);
+      expect(readNatsCredentials('NATS_CREDENTIALS', { NATS_CREDENTIALS: credentials })).toBe(credentials);
+      expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, {}).natsCredentials).toBeUndefined();
+    });
+
+    it('names the variable when the file is missing or holds no credentials', () => {
+      expect(() => readNatsCredentials('NATS_CREDENTIALS', { NATS_CREDENTIALS: '/nonexistent/h1.creds' })).toThrow(
+        'NATS_CREDENTIALS must be a NATS credentials file or its text: cannot read /nonexistent/h1.creds (ENOENT)',
+      );
+      const notCreds = path.join(path.dirname(file), 'not.creds');
+      writeFileSync(notCreds, 'nats://127.0.0.1:4222\n');
+      expect(() => readNatsCredentials('AGENT_X', { AGENT_X: notCreds })).toThrow('AGENT_X: not NATS credentials');
+    });
   });
 });

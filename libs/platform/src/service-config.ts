@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { userClaimsOf } from '#libs/nats-auth';
+
 /** What every service process reads from its environment (README, Configuration). */
 export interface ServiceConfig {
   service: string;
   natsUrl: string;
+  /** What it authenticates to NATS with (a `.creds` text), where NATS_CREDENTIALS names some: none on an open NATS. */
+  natsCredentials?: string;
   /** The HTTP port of its health check (and, for the gateway, of the API). */
   port: number;
   host: string;
@@ -25,6 +30,30 @@ export function readWholeNumber(
   return number;
 }
 
+/**
+ * NATS credentials from the environment: the variable holds a `.creds` file's path, or its text
+ * itself (for a container's secret in an environment variable). Unset: undefined. A file that cannot
+ * be read, or holds no credentials, stops the process with the variable named.
+ */
+export function readNatsCredentials(variable: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[variable];
+  if (value === undefined || value === '') return undefined;
+  let credentials = value;
+  if (!value.includes('-----BEGIN')) {
+    try {
+      credentials = readFileSync(value, 'utf8');
+    } catch (error) {
+      throw new Error(`${variable} must be a NATS credentials file or its text: cannot read ${value} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  try {
+    userClaimsOf(credentials);
+  } catch (error) {
+    throw new Error(`${variable}: ${(error as Error).message}`);
+  }
+  return credentials;
+}
+
 /** The gateway's API port is GATEWAY_PORT; every other service's health port is PORT. */
 export function readServiceConfig(
   service: string,
@@ -34,6 +63,7 @@ export function readServiceConfig(
   return {
     service,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    ...(env.NATS_CREDENTIALS ? { natsCredentials: readNatsCredentials('NATS_CREDENTIALS', env) } : {}),
     port: readWholeNumber(port.variable, port.default, { expected: 'a TCP port number', max: 65535 }, env),
     host: env.HOST ?? '127.0.0.1',
   };

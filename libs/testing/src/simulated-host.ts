@@ -1,6 +1,7 @@
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { credentialsOptions } from '#libs/nats-auth';
 import {
-  AGENT_HEARTBEAT_SUBJECT,
+  agentHeartbeatSubject,
   agentSubject,
   type AgentCommands,
   type AgentInstanceStatus,
@@ -14,6 +15,8 @@ import {
 export interface SimulatedHostOptions {
   hostId: string;
   natsUrl: string;
+  /** The host's NATS credentials (a `.creds` text, as enrollHost gives them), where NATS authenticates. */
+  credentials?: string;
   regionId?: string;
   kinds?: InstanceKind[];
   capacity?: HostCapacity;
@@ -24,7 +27,7 @@ export interface SimulatedHostOptions {
 
 /**
  * A SIMULATED hypervisor host, for tests of the control plane only: no QEMU, no LXC, nothing on
- * this machine. It heartbeats on `agent.heartbeat` as an agent does and answers compute's
+ * this machine. It heartbeats on `agent.heartbeat.<hostId>` as an agent does and answers compute's
  * `agent.<hostId>.instance.*` requests with the agent protocol (libs/contracts/agent.ts), keeping
  * its instances in memory. What it checks is compute's side: placement, states, tenancy, input.
  * The real agent is tested for real in apps/host-agent.
@@ -38,13 +41,13 @@ export class SimulatedHost {
 
   private constructor(
     private readonly nats: NatsConnection,
-    private readonly options: Required<SimulatedHostOptions>,
+    private readonly options: Required<Omit<SimulatedHostOptions, 'credentials'>>,
   ) {
     this.hostId = options.hostId;
   }
 
   static async start(options: SimulatedHostOptions): Promise<SimulatedHost> {
-    const nats = await connect({ servers: options.natsUrl, name: `simulated-host-${options.hostId}` });
+    const nats = await connect({ servers: options.natsUrl, name: `simulated-host-${options.hostId}`, ...credentialsOptions(options.credentials) });
     const host = new SimulatedHost(nats, {
       regionId: 'local',
       kinds: ['VM', 'CONTAINER'],
@@ -82,7 +85,7 @@ export class SimulatedHost {
       hostId: this.hostId, name: `${this.hostId} (simulated)`, regionId: this.options.regionId, kinds: this.options.kinds,
       capacity: this.options.capacity, allocated, instances: this.list(), fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
     };
-    this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(heartbeat));
+    this.nats.publish(agentHeartbeatSubject(this.hostId), JSON.stringify(heartbeat));
   }
 
   /** Nest's NATS request format: `{ pattern, data, id }` in, `{ id, response | err, isDisposed }` out. */
@@ -130,6 +133,8 @@ export class SimulatedHost {
         return { instanceId, kind: known?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
       case 'instance.status':
         return known ?? { instanceId, kind: 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
+      case 'health':
+        return { service: 'host-agent', status: 'ok', checks: { nats: 'up' } };
       default:
         // Migration needs a second host sharing storage: simulated hosts share none.
         throw new Error(`simulated host ${this.hostId} does not ${command}`);

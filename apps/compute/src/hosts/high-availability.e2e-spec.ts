@@ -1,4 +1,4 @@
-import { AGENT_HEARTBEAT_SUBJECT, type CreateInstanceInput, type HostHeartbeat, type InstanceView } from '#libs/contracts';
+import { AGENT_HEARTBEATS_SUBJECT, type CreateInstanceInput, type HostHeartbeat, type InstanceView } from '#libs/contracts';
 import { connectTestNats, describeWithHardware, missingHardware, runCommand, uniqueName, waitFor, type TestNats } from '#libs/testing';
 import { instancesDir, processGone, qemuPid } from '../../test/agent-files.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
@@ -103,7 +103,7 @@ describeWithHardware('high availability across two hosts sharing storage', missi
     hostA = system.hostId;
     await system.startOtherAgent(hostB);
     nats = await connectTestNats();
-    nats.nats.subscribe(AGENT_HEARTBEAT_SUBJECT, { callback: (_error, message) => record(message.json<HostHeartbeat>()) });
+    nats.nats.subscribe(AGENT_HEARTBEATS_SUBJECT, { callback: (_error, message) => record(message.json<HostHeartbeat>()) });
   }, 180_000);
 
   afterAll(async () => {

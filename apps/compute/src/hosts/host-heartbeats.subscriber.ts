@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
+import { AGENT_HEARTBEATS_SUBJECT } from '#libs/contracts';
 import { NATS_CONNECTION } from '#libs/platform';
+import { heartbeatOf } from './heartbeat-message.js';
 import { Hosts } from './hosts.js';
 
 /** The agents' heartbeats, each recorded by one compute replica (queue group): what keeps a host UP. */
@@ -16,10 +17,12 @@ export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnAppli
   ) {}
 
   onApplicationBootstrap(): void {
-    this.subscription = this.nats.subscribe(AGENT_HEARTBEAT_SUBJECT, {
+    this.subscription = this.nats.subscribe(AGENT_HEARTBEATS_SUBJECT, {
       queue: 'compute',
       callback: (_error, message) => {
-        this.hosts.recordHeartbeat(message.json<HostHeartbeat>()).catch((error: Error) => this.logger.warn(`heartbeat dropped: ${error.message}`));
+        Promise.resolve()
+          .then(() => this.hosts.recordHeartbeat(heartbeatOf(message)))
+          .catch((error: Error) => this.logger.warn(`heartbeat dropped: ${error.message}`));
       },
     });
   }

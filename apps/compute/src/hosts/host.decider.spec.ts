@@ -34,4 +34,39 @@ describe('a host', () => {
     expect(hostStatus(fold(hostDecider, [registered, inMaintenance]))).toBe('MAINTENANCE');
     expect(hostStatus(fold(hostDecider, [registered, inMaintenance, down]))).toBe('DOWN');
   });
+
+  describe('enrolment', () => {
+    const enroll = (userKey: string, regionId = 'local') => ({ type: 'Enroll' as const, hostId: 'h1', regionId, userKey });
+    const enrolled = (userKey: string): HostEvent => ({ type: 'HostEnrolled', data: { hostId: 'h1', name: 'h1', regionId: 'local', userKey } });
+    const retired: HostEvent = { type: 'HostRetired', data: { hostId: 'h1' } };
+
+    it('enrolls a new host DOWN, and its first heartbeat brings it UP', () => {
+      spec.given([]).when(enroll('UKEY1')).then([enrolled('UKEY1')]);
+      expect(hostStatus(fold(hostDecider, [enrolled('UKEY1')]))).toBe('DOWN');
+      spec.given([enrolled('UKEY1')]).when(heartbeat).then([{ type: 'HostUp', data: { hostId: 'h1' } }]);
+    });
+
+    it('enrolls a host again with new credentials, keeping it as it is, but never into another region', () => {
+      spec.given([registered]).when(enroll('UKEY2')).then([enrolled('UKEY2')]);
+      expect(hostStatus(fold(hostDecider, [registered, enrolled('UKEY2')]))).toBe('UP');
+      spec.given([registered]).when(enroll('UKEY2', 'other')).thenThrows('host h1 is in region local');
+    });
+
+    it('retires a host once; its heartbeats then count for nothing, and it can be enrolled again, DOWN', () => {
+      spec.given([registered]).when({ type: 'Retire', hostId: 'h1' }).then([retired]);
+      spec.given([registered, retired]).when({ type: 'Retire', hostId: 'h1' }).then([]);
+      spec.given([registered, retired]).when(heartbeat).then([]);
+      spec.given([registered, retired]).when({ type: 'SetMaintenance', hostId: 'h1', maintenance: true }).thenThrows('host h1 not found');
+      spec.given([registered, retired]).when(enroll('UKEY3', 'other')).then([{ type: 'HostEnrolled', data: { hostId: 'h1', name: 'h1', regionId: 'other', userKey: 'UKEY3' } }]);
+      expect(hostStatus(fold(hostDecider, [registered, retired, enrolled('UKEY3')]))).toBe('DOWN');
+    });
+
+    it('is NOT_FOUND when retiring a host never heard of', () => {
+      spec.given([]).when({ type: 'Retire', hostId: 'h1' }).thenThrows('host h1 not found');
+    });
+
+    it('still marks a retired host DOWN when it falls silent, so its instances are restarted elsewhere after it fenced', () => {
+      spec.given([registered, retired]).when({ type: 'MarkHostDown', hostId: 'h1' }).then([down]);
+    });
+  });
 });

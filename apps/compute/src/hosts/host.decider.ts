@@ -3,21 +3,29 @@ import { AppError, type HostStatus } from '#libs/contracts';
 
 export type HostEvent =
   | DomainEvent<'HostRegistered', { hostId: string; name: string; regionId: string }>
+  /** An ADMIN enrolled the host (again): its agent connects with the credentials of `userKey` (a NATS user's public key), and no earlier ones. */
+  | DomainEvent<'HostEnrolled', { hostId: string; name: string; regionId: string; userKey: string }>
   | DomainEvent<'HostUp', { hostId: string }>
   | DomainEvent<'HostDown', { hostId: string }>
-  | DomainEvent<'HostMaintenanceChanged', { hostId: string; maintenance: boolean }>;
+  | DomainEvent<'HostMaintenanceChanged', { hostId: string; maintenance: boolean }>
+  /** The host left the platform: its credentials are revoked, and its heartbeats no longer count. */
+  | DomainEvent<'HostRetired', { hostId: string }>;
 
 export type HostCommand =
   /** The host's agent said it is alive. */
   | { type: 'RecordHeartbeat'; hostId: string; name: string; regionId: string }
   /** The host missed heartbeats for the down-timeout. */
   | { type: 'MarkHostDown'; hostId: string }
-  | { type: 'SetMaintenance'; hostId: string; maintenance: boolean };
+  | { type: 'SetMaintenance'; hostId: string; maintenance: boolean }
+  | { type: 'Enroll'; hostId: string; regionId: string; userKey: string }
+  | { type: 'Retire'; hostId: string };
 
 export interface HostState {
   registered: boolean;
   down: boolean;
   maintenance: boolean;
+  retired: boolean;
+  regionId: string | null;
 }
 
 export function hostStatus(state: HostState): HostStatus {
@@ -27,13 +35,18 @@ export function hostStatus(state: HostState): HostStatus {
 
 export const hostStreamId = (hostId: string) => `host-${hostId}`;
 
-/** A hypervisor host as compute knows it: registered by its first heartbeat, DOWN when they stop. */
+/**
+ * A hypervisor host as compute knows it: enrolled by an ADMIN (DOWN until its agent's first
+ * heartbeat) or, where NATS lets any agent in, registered by its first heartbeat; DOWN when its
+ * heartbeats stop; retired for good, when nothing it says counts any more (until it is enrolled again).
+ */
 export const hostDecider: Decider<HostCommand, HostState, HostEvent> = {
-  initialState: () => ({ registered: false, down: false, maintenance: false }),
+  initialState: () => ({ registered: false, down: false, maintenance: false, retired: false, regionId: null }),
 
   decide(command, state) {
     switch (command.type) {
       case 'RecordHeartbeat':
+        if (state.retired) return [];
         if (!state.registered) {
           return [{ type: 'HostRegistered', data: { hostId: command.hostId, name: command.name, regionId: command.regionId } }];
         }
@@ -41,23 +54,39 @@ export const hostDecider: Decider<HostCommand, HostState, HostEvent> = {
       case 'MarkHostDown':
         return state.registered && !state.down ? [{ type: 'HostDown', data: { hostId: command.hostId } }] : [];
       case 'SetMaintenance':
-        if (!state.registered) throw AppError.notFound(`host ${command.hostId}`);
+        if (!state.registered || state.retired) throw AppError.notFound(`host ${command.hostId}`);
         return state.maintenance === command.maintenance
           ? []
           : [{ type: 'HostMaintenanceChanged', data: { hostId: command.hostId, maintenance: command.maintenance } }];
+      case 'Enroll':
+        // Its instances and reservations are in its region: a live host cannot move to another.
+        if (state.registered && !state.retired && state.regionId !== command.regionId) {
+          throw AppError.badInput('input.regionId', `host ${command.hostId} is in region ${state.regionId}: retire it before enrolling it in another`);
+        }
+        return [{ type: 'HostEnrolled', data: { hostId: command.hostId, name: command.hostId, regionId: command.regionId, userKey: command.userKey } }];
+      case 'Retire':
+        if (!state.registered) throw AppError.notFound(`host ${command.hostId}`);
+        return state.retired ? [] : [{ type: 'HostRetired', data: { hostId: command.hostId } }];
     }
   },
 
   evolve(state, event) {
     switch (event.type) {
       case 'HostRegistered':
-        return { ...state, registered: true };
+        return { ...state, registered: true, regionId: event.data.regionId };
+      case 'HostEnrolled':
+        // A new or retired host is DOWN, with no capacity, until its agent's first heartbeat; a live one stays as it is.
+        return state.registered && !state.retired
+          ? state
+          : { registered: true, down: true, maintenance: false, retired: false, regionId: event.data.regionId };
       case 'HostUp':
         return { ...state, down: false };
       case 'HostDown':
         return { ...state, down: true };
       case 'HostMaintenanceChanged':
         return { ...state, maintenance: event.data.maintenance };
+      case 'HostRetired':
+        return { ...state, retired: true };
     }
   },
 };

@@ -50,4 +50,21 @@ export const hostsMigrations: Migration[] = [
       ALTER TABLE host_resources ADD COLUMN fence_timeout_ms integer;
     `,
   },
+  {
+    id: '0202-host-enrolment',
+    sql: `
+      -- A retired host stays for its instances' history, but is listed no more.
+      ALTER TABLE hosts ADD COLUMN retired_at timestamptz;
+      -- The NATS users enrolments made for each host (public keys only: the credentials are shown
+      -- once and never kept); revoked by the next enrolment or the host's retirement. Part of the
+      -- hosts projection: the revocations NATS must know are read from here.
+      CREATE TABLE host_credentials (
+        user_key text PRIMARY KEY,
+        host_id text NOT NULL,
+        issued_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE INDEX host_credentials_live ON host_credentials (host_id) WHERE revoked_at IS NULL;
+    `,
+  },
 ];

@@ -1,12 +1,12 @@
-import type { Projection } from '#libs/event-store';
+import type { Projection, Sql } from '#libs/event-store';
 import type { HostEvent } from './host.decider.js';
 
 type Data<T extends HostEvent['type']> = Extract<HostEvent, { type: T }>['data'];
 
-/** `hosts`: each host's name, region and status, as its events say. */
+/** `hosts`: each host's name, region and status, and the credentials enrolments gave it, as its events say. */
 export const hostsProjection: Projection = {
   name: 'hosts',
-  eventTypes: ['HostRegistered', 'HostUp', 'HostDown', 'HostMaintenanceChanged'],
+  eventTypes: ['HostRegistered', 'HostEnrolled', 'HostUp', 'HostDown', 'HostMaintenanceChanged', 'HostRetired'],
   async apply(tx, event) {
     switch (event.type) {
       case 'HostRegistered': {
@@ -18,6 +18,29 @@ export const hostsProjection: Projection = {
           'UP',
           event.occurredAt,
         ]);
+        return;
+      }
+      case 'HostEnrolled': {
+        const data = event.data as Data<'HostEnrolled'>;
+        // New, or retired before: DOWN until its agent's first heartbeat. Enrolled again while live: as it was.
+        await tx.query(
+          `INSERT INTO hosts (id, name, region_id, status, down, registered_at) VALUES ($1, $2, $3, 'DOWN', true, $4)
+           ON CONFLICT (id) DO UPDATE SET name = excluded.name, region_id = excluded.region_id, retired_at = NULL,
+             down = hosts.down OR hosts.retired_at IS NOT NULL,
+             maintenance = hosts.maintenance AND hosts.retired_at IS NULL,
+             status = CASE WHEN hosts.retired_at IS NULL THEN hosts.status ELSE 'DOWN' END`,
+          [data.hostId, data.name, data.regionId, event.occurredAt],
+        );
+        await revokeCredentials(tx, data.hostId, event.occurredAt);
+        await tx.query('INSERT INTO host_credentials (user_key, host_id, issued_at) VALUES ($1, $2, $3)', [data.userKey, data.hostId, event.occurredAt]);
+        return;
+      }
+      case 'HostRetired': {
+        const { hostId } = event.data as Data<'HostRetired'>;
+        // Shown DOWN, so nothing new is placed on it; `down` stays as it is, so the down check still
+        // records HostDown once it is silent, and its instances are restarted elsewhere after it fenced.
+        await tx.query(`UPDATE hosts SET retired_at = $2, status = 'DOWN' WHERE id = $1`, [hostId, event.occurredAt]);
+        await revokeCredentials(tx, hostId, event.occurredAt);
         return;
       }
       case 'HostUp':
@@ -38,5 +61,10 @@ export const hostsProjection: Projection = {
   },
   async clear(tx) {
     await tx.query('DELETE FROM hosts');
+    await tx.query('DELETE FROM host_credentials');
   },
 };
+
+function revokeCredentials(tx: Sql, hostId: string, at: string): Promise<unknown> {
+  return tx.query('UPDATE host_credentials SET revoked_at = $2 WHERE host_id = $1 AND revoked_at IS NULL', [hostId, at]);
+}

@@ -22,7 +22,7 @@ function isValidHeartbeat(beat: HostHeartbeat): boolean {
   );
 }
 
-/** Hosts kept current by their agents' heartbeats; DOWN when those stop for the down-timeout. */
+/** Hosts kept current by their agents' heartbeats; DOWN when those stop for the down-timeout. Retired hosts are not listed. */
 export class Hosts {
   constructor(
     private readonly pool: pg.Pool,
@@ -31,6 +31,11 @@ export class Hosts {
 
   async recordHeartbeat(beat: HostHeartbeat): Promise<void> {
     if (!isValidHeartbeat(beat)) throw AppError.badInput('heartbeat', 'malformed heartbeat');
+    const { rows } = await this.pool.query<{ down: boolean; retired: boolean }>('SELECT down, retired_at IS NOT NULL AS retired FROM hosts WHERE id = $1', [
+      beat.hostId,
+    ]);
+    // A retired host's word counts no more (it may still be connected where NATS has not heard yet, or lets anyone in).
+    if (rows[0]?.retired) throw AppError.conflict(`host ${beat.hostId} is retired`);
     await this.pool.query(
       `INSERT INTO host_resources (host_id, kinds, vcpus, memory_mb, disk_gb, agent_allocated, fence_timeout_ms, last_heartbeat_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())
@@ -41,7 +46,6 @@ export class Hosts {
         beat.fenceTimeoutMs ?? null],
     );
     // Only a new host, or one coming back, has anything to record.
-    const { rows } = await this.pool.query<{ down: boolean }>('SELECT down FROM hosts WHERE id = $1', [beat.hostId]);
     if (rows.length === 0 || rows[0].down) {
       await handleCommand(
         this.store,
@@ -76,8 +80,17 @@ export class Hosts {
     return (await this.list(hostId))[0];
   }
 
-  /** Every host, or the one named. */
-  async list(hostId?: string): Promise<HostView[]> {
+  /** Every host, or the one named; a retired one is not listed. */
+  list(hostId?: string): Promise<HostView[]> {
+    return this.query(hostId ?? null, false);
+  }
+
+  /** The host, retired or not (a retired one is DOWN). */
+  async find(hostId: string): Promise<HostView | undefined> {
+    return (await this.query(hostId, true))[0];
+  }
+
+  private async query(hostId: string | null, withRetired: boolean): Promise<HostView[]> {
     const { rows } = await this.pool.query<HostView>(
       `SELECT h.id, h.name, h.region_id AS "regionId", h.status,
               coalesce(r.kinds, '{}') AS kinds, coalesce(r.vcpus, 0) AS vcpus, coalesce(r.memory_mb, 0) AS "memoryMb",
@@ -85,8 +98,8 @@ export class Hosts {
               coalesce(r.reserved_memory_mb, 0) AS "allocatedMemoryMb", coalesce(r.reserved_disk_gb, 0) AS "allocatedDiskGb",
               to_char(r.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastHeartbeatAt"
        FROM hosts h LEFT JOIN host_resources r ON r.host_id = h.id
-       WHERE $1::text IS NULL OR h.id = $1 ORDER BY h.region_id, h.name, h.id`,
-      [hostId ?? null],
+       WHERE ($2 OR h.retired_at IS NULL) AND ($1::text IS NULL OR h.id = $1) ORDER BY h.region_id, h.name, h.id`,
+      [hostId, withRetired],
     );
     return rows;
   }

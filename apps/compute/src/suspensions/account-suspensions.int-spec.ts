@@ -1,4 +1,4 @@
-import { AGENT_HEARTBEAT_SUBJECT, type AppError, type CreateInstanceInput, type HostHeartbeat } from '#libs/contracts';
+import { agentHeartbeatSubject, type AppError, type CreateInstanceInput, type HostHeartbeat } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
@@ -40,7 +40,7 @@ describe('billing\'s suspensions in a compute service process', () => {
       hostId, name: hostId, regionId, kinds: ['CONTAINER'], capacity: { vcpus: 64, memoryMb: 65_536, diskGb: 2000 },
       allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
     });
-    heartbeats = setInterval(() => testNats.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(beat())), 1000);
+    heartbeats = setInterval(() => testNats.nats.publish(agentHeartbeatSubject(hostId), JSON.stringify(beat())), 1000);
     await waitFor(async () => {
       const hosts = await client.call('compute.host.list', {});
       return hosts.some((h) => h.id === hostId && h.status === 'UP');

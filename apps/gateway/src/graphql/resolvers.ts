@@ -1,5 +1,6 @@
 import { AccountsResolver, ApiKeysResolver } from '../accounts/accounts.resolver.js';
 import { CatalogResolver, HostsResolver } from '../catalog/catalog.resolver.js';
+import { HostEnrolmentResolver } from '../hosts/host-enrolment.resolver.js';
 import { InstancesResolver } from '../instances/instances.resolver.js';
 import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
 import { IpAddressesResolver } from '../ips/ip-addresses.resolver.js';
@@ -12,6 +13,7 @@ export const RESOLVERS = [
   ApiKeysResolver,
   CatalogResolver,
   HostsResolver,
+  HostEnrolmentResolver,
   InstancesResolver,
   IpAddressesResolver,
   InvoicesResolver,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { AGENT_HEARTBEAT_SUBJECT, type HostHeartbeat } from '#libs/contracts';
+import { agentHeartbeatSubject, type HostHeartbeat } from '#libs/contracts';
 import { NATS_CONNECTION } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
 import type { HostAbilities } from '../host/host-probe.js';
@@ -64,7 +64,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
     this.timers = [
-      this.every(async () => this.nats.publish(AGENT_HEARTBEAT_SUBJECT, JSON.stringify(await this.heartbeat())), 'heartbeat failed'),
+      this.every(async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), 'heartbeat failed'),
       this.every(() => this.checkContact(), 'no contact with the control plane'),
     ];
   }

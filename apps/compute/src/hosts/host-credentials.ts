@@ -1,0 +1,110 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import { AppError } from '#libs/contracts';
+import { natsConnectionOptions } from '#libs/messaging';
+import { AccountRevocations, hostPermissions, issueUserCredentials, userClaimsOf, type AccountSigner } from '#libs/nats-auth';
+import { readNatsCredentials } from '#libs/platform';
+
+/** What compute needs to give hosts' agents NATS credentials, and to take them back (README, "Adding a host"). */
+export interface HostCredentialsConfig {
+  /** The Awan account's signing key: it signs each host's user. */
+  signer: AccountSigner;
+  /** The operator's signing key: it signs the account's JWT re-issued with revocations. */
+  operatorSigningKeySeed: string;
+  /** A system account user's credentials, to push that JWT to the servers. */
+  systemCredentials: string;
+}
+
+const SEED = (prefix: string) => new RegExp(`^${prefix}[A-Z2-7]{56}$`);
+
+/**
+ * NATS_ACCOUNT_SIGNING_KEY, NATS_OPERATOR_SIGNING_KEY and NATS_SYSTEM_CREDENTIALS, all or none (none:
+ * hosts cannot be enrolled). The account is the one compute's own credentials are in.
+ */
+export function readHostCredentialsConfig(env: NodeJS.ProcessEnv, natsCredentials: string | undefined): HostCredentialsConfig | null {
+  const signingKeySeed = env.NATS_ACCOUNT_SIGNING_KEY;
+  if (!signingKeySeed) return null;
+  if (!SEED('SA').test(signingKeySeed)) throw new Error('NATS_ACCOUNT_SIGNING_KEY must be an account signing key\'s nkey seed (SA…)');
+  if (!natsCredentials) throw new Error('NATS_ACCOUNT_SIGNING_KEY needs NATS_CREDENTIALS: hosts are users of the account compute connects in');
+  const operatorSigningKeySeed = env.NATS_OPERATOR_SIGNING_KEY ?? '';
+  if (!SEED('SO').test(operatorSigningKeySeed)) {
+    throw new Error('NATS_OPERATOR_SIGNING_KEY must be the operator signing key\'s nkey seed (SO…): without it, no host\'s credentials could be revoked');
+  }
+  const systemCredentials = readNatsCredentials('NATS_SYSTEM_CREDENTIALS', env);
+  if (!systemCredentials) throw new Error('NATS_SYSTEM_CREDENTIALS must name a system account user\'s credentials: revocations reach the servers through it');
+  const claims = userClaimsOf(natsCredentials);
+  return { signer: { accountPublicKey: claims.nats.issuer_account ?? claims.iss, signingKeySeed }, operatorSigningKeySeed, systemCredentials };
+}
+
+const LOCK = 'compute.host-credentials';
+
+/**
+ * Hosts' NATS credentials: each a user of the Awan account that may publish only its host's heartbeat
+ * and answer only its host's commands. Revoked ones (the hosts projection's `host_credentials`) are
+ * pushed to the servers after each enrolment or retirement, and at start, so a server that lost them
+ * (a NATS whose data was reset) learns them again.
+ */
+export class HostCredentials implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('hosts');
+  private system: Promise<NatsConnection> | null = null;
+
+  constructor(
+    private readonly config: HostCredentialsConfig | null,
+    private readonly natsUrl: string,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  /** A new user for the host's agent: its public key, and its credentials (shown once, kept nowhere). */
+  issue(hostId: string): Promise<{ publicKey: string; credentials: string }> {
+    if (!this.config) {
+      throw AppError.conflict(
+        'hosts cannot be enrolled: compute has no NATS account signing key (NATS_ACCOUNT_SIGNING_KEY, with NATS_OPERATOR_SIGNING_KEY and NATS_SYSTEM_CREDENTIALS; npm start sets them)',
+      );
+    }
+    return issueUserCredentials(this.config.signer, `host-${hostId}`, hostPermissions(hostId));
+  }
+
+  /**
+   * Makes the servers refuse every revoked host credential, and close their connections. Serialized
+   * across replicas (an advisory lock), so each push holds every revocation committed before it. It
+   * holds a database connection while NATS answers, each request bounded (5 s).
+   */
+  async pushRevocations(): Promise<void> {
+    if (!this.config) return; // then compute never issued any
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);
+      try {
+        const { rows } = await client.query<{ userKey: string; at: string }>(
+          `SELECT user_key AS "userKey", floor(extract(epoch FROM revoked_at))::bigint::text AS at FROM host_credentials WHERE revoked_at IS NOT NULL`,
+        );
+        if (rows.length === 0) return;
+        const revocations = new AccountRevocations(await this.connectSystem(), this.config.signer.accountPublicKey, this.config.operatorSigningKeySeed);
+        await revocations.revoke(Object.fromEntries(rows.map((row) => [row.userKey, Number(row.at)])));
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.pushRevocations().catch((error: Error) => this.logger.error(`revoked host credentials not pushed to NATS: ${error.message}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const system = await this.system?.catch(() => null);
+    await system?.close();
+  }
+
+  private connectSystem(): Promise<NatsConnection> {
+    if (!this.system) {
+      this.system = connect(natsConnectionOptions({ natsUrl: this.natsUrl, natsCredentials: this.config!.systemCredentials }, 'awan-compute-revocations'));
+      this.system.catch(() => (this.system = null));
+    }
+    return this.system;
+  }
+}
