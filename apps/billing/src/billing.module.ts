@@ -15,6 +15,7 @@ import { InvoicesController } from './invoices/invoices.controller.js';
 import { InvoicesRepository } from './invoices/invoices.repository.js';
 import { MonthClose } from './invoices/month-close.js';
 import { MeteringConsumer } from './metering/metering.consumer.js';
+import { PlanPricesConsumer } from './prices/plan-prices.consumer.js';
 import { Prices } from './prices/prices.js';
 import { PricesController } from './prices/prices.controller.js';
 import { createStripeClient, STRIPE } from './stripe/stripe-client.js';
@@ -70,6 +71,7 @@ export class BillingModule {
           useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository) => new MonthClose(pool, store, invoices),
         },
         MeteringConsumer,
+        PlanPricesConsumer,
         BillingJobs,
         StripeSync,
       ],

@@ -1,5 +1,6 @@
 import { type EventStoreDefinition } from '#libs/event-sourcing';
 import { catalogMigrations } from './catalog/catalog.migrations.js';
+import { catalogProjection } from './catalog/catalog.projection.js';
 import { hostsMigrations } from './hosts/hosts.migrations.js';
 import { hostsProjection } from './hosts/hosts.projection.js';
 import { instancesMigrations } from './instances/instances.migrations.js';
@@ -9,5 +10,5 @@ import { suspensionsMigrations } from './suspensions/account-suspensions.migrati
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
   migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations],
-  projections: [hostsProjection, instancesProjection],
+  projections: [catalogProjection, hostsProjection, instancesProjection],
 };

@@ -6,6 +6,9 @@ import { ServiceClient } from '#libs/messaging';
 import { platformImports, type ServiceConfig } from '#libs/platform';
 import { Catalog } from './catalog/catalog.js';
 import { CatalogController } from './catalog/catalog.controller.js';
+import { CatalogRepository } from './catalog/catalog.repository.js';
+import { ImageImportConsumer } from './catalog/image-import.consumer.js';
+import { ImageImporter } from './catalog/image-importer.js';
 import { COMPUTE_CONFIG, type ComputeConfig } from './compute.config.js';
 import { computeEventStore } from './compute.event-store.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
@@ -43,7 +46,17 @@ export class ComputeModule {
       controllers: [CatalogController, HostsController, InstancesController],
       providers: [
         { provide: COMPUTE_CONFIG, useValue: compute },
-        { provide: Catalog, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Catalog(pool) },
+        { provide: CatalogRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new CatalogRepository(pool) },
+        {
+          provide: Catalog,
+          inject: [EventStore, CatalogRepository, Hosts],
+          useFactory: (store: EventStore, repository: CatalogRepository, hosts: Hosts) => new Catalog(store, repository, hosts),
+        },
+        {
+          provide: ImageImporter,
+          inject: [EventStore, Hosts, ServiceClient],
+          useFactory: (store: EventStore, hosts: Hosts, client: ServiceClient) => new ImageImporter(store, hosts, client),
+        },
         { provide: Scheduler, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Scheduler(pool) },
         { provide: Hosts, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new Hosts(pool, store) },
         { provide: HostCredentials, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new HostCredentials(compute.hostCredentials, config.natsUrl, pool) },
@@ -72,6 +85,7 @@ export class ComputeModule {
           useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
         },
         InstanceProvisionerConsumer,
+        ImageImportConsumer,
         InstanceAddressesConsumer,
         AccountSuspensionsConsumer,
         InstanceWatchJob,

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { PLATFORM_SCOPE } from '#libs/contracts';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
 import { GraphqlClient, type GraphqlResponse, startTestAwan, type TestAwan, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../scripts/embedded-servers.js';
@@ -193,7 +194,11 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
   it("refuses a plan with no price for the caller's account, and an account currency without a platform price list", async () => {
     const buyer = await customer('Buyer');
     const planId = uniqueName('unpriced-').toLowerCase();
-    await client.call('compute.catalog.plan.save', { input: { id: planId, name: 'Unpriced', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1 } });
+    // Priced in Swiss francs only: none for the buyer, who pays in euros.
+    await client.call('compute.catalog.plan.save', {
+      accountIds: PLATFORM_SCOPE,
+      input: { id: planId, name: 'Unpriced', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1, prices: [{ currency: 'CHF', hourlyPrice: '0.01', monthlyPrice: '5.00' }] },
+    });
     const create = await buyer.api.request(`mutation { createInstance(input: { name: "${uniqueName('nope-')}", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "${planId}", regionId: "local", billingCycle: HOURLY }) { id } }`);
     expect(create.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.planId' });
     expect((await buyer.api.data('{ instances(includeDeleted: true) { totalCount } }')).instances.totalCount).toBe(0);

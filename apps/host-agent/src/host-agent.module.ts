@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { agentSubject } from '#libs/contracts';
 import { platformImports, type ServiceConfig } from '#libs/platform';
@@ -6,6 +7,8 @@ import type { AgentConfig } from './host/agent-config.js';
 import { probeHost, type HostAbilities } from './host/host-probe.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
 import { FencingService } from './fencing/fencing.service.js';
+import { ImageImports } from './images/image-imports.js';
+import { imagesController } from './images/images.controller.js';
 import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
 import { instancesController } from './instances/instances.controller.js';
@@ -21,7 +24,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), imagesController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },
@@ -30,6 +33,8 @@ export class HostAgentModule {
           inject: [HOST_ABILITIES],
           useFactory: (abilities: HostAbilities) => instanceManagerFor(agent, abilities.accelerator ?? 'tcg'),
         },
+        // The catalog's images go where instances find them: the storage the region's hosts share.
+        { provide: ImageImports, useFactory: () => new ImageImports(path.join(agent.storageDir, 'images')) },
         FencingService,
         HeartbeatService,
         BridgesLifecycle,

@@ -61,7 +61,32 @@ export interface AgentResizeStatus extends AgentInstanceStatus {
   restarted: boolean;
 }
 
-/** Payloads of `agent.<hostId>.instance.<command>`. */
+/**
+ * An image for the catalog, fetched once into the image storage the region's hosts share and
+ * checked there before anything uses it. The same image asked again is answered from what the
+ * storage holds (another host of the region may have imported it).
+ */
+export interface ImageImportRequest {
+  /** The catalog's id: it names the file (`<storage>/images/catalog/<imageId>.qcow2`, `.tar` for a container). */
+  imageId: string;
+  kind: InstanceKind;
+  /** An http(s) URL, or a path relative to `<AGENT_STORAGE_DIR>/images/`. */
+  source: string;
+  /** Hex SHA-256 of the fetched file. */
+  sha256: string;
+}
+
+/** A checked image and where the region's hosts find it. A refused one is an error naming why (checksum mismatch, not an image, too large, unreachable). */
+export interface ImportedImage {
+  imageId: string;
+  /** An absolute path on the shared storage, as ImageLocation takes it. */
+  location: string;
+  sizeMb: number;
+  /** A VM image's disk size (qemu-img's virtual size); null for a container's rootfs. */
+  virtualSizeMb: number | null;
+}
+
+/** Payloads of `agent.<hostId>.<command>`. */
 export interface AgentCommands {
   /** The agent's health, as `<service>.health` is a service's. */
   health: { request: Record<string, never>; reply: Health };
@@ -83,6 +108,8 @@ export interface AgentCommands {
   'instance.migrate.send': { request: { instanceId: string; uri: string }; reply: AgentInstanceStatus };
   /** Ends a receiving QEMU of a migration that failed; the instance's storage is left as it is. */
   'instance.migrate.abort': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  /** Fetches, checks and stores a catalog image: idempotent per image; answers once it is stored, or refuses it naming why. */
+  'image.import': { request: ImageImportRequest; reply: ImportedImage };
 }
 
 export type AgentCommand = keyof AgentCommands;

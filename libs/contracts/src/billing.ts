@@ -93,6 +93,14 @@ export interface IssueCreditNoteInput {
   reason: string;
 }
 
+const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
+
+/** Whether `value` is an ISO 4217 currency code, such as EUR: what accounts are billed and plans priced in. */
+export const isIsoCurrency = (value: unknown): value is string => typeof value === 'string' && /^[A-Z]{3}$/.test(value) && ISO_4217.has(value);
+
+/** The sku a floating IPv4 address is priced and billed under: a plan never takes it. */
+export const FLOATING_IPV4_SKU = 'ipv4';
+
 /** A plan's price in one list: the platform's, or a reseller's for its customers. */
 export interface PriceView {
   sku: string;

@@ -102,7 +102,7 @@ export interface RegionView {
   dnsZone: string;
 }
 
-/** A plan's kind and size never change: a different size is a new plan. */
+/** A plan's kind and size never change: a different size is a new plan. A retired plan stays with its instances but is offered for no new one. */
 export interface PlanView {
   id: string;
   name: string;
@@ -110,7 +110,18 @@ export interface PlanView {
   vcpus: number;
   memoryMb: number;
   diskGb: number;
+  retired: boolean;
 }
+
+/** The platform's price of a plan in one currency (ISO 4217): exact decimal strings, a month at least an hour. */
+export interface PlanPrice {
+  currency: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+}
+
+/** IMPORTING while hosts fetch and check it; AVAILABLE once every region it went to has it; ERROR with the reason; RETIRED. */
+export type ImageStatus = 'IMPORTING' | 'AVAILABLE' | 'ERROR' | 'RETIRED';
 
 export interface ImageView {
   id: string;
@@ -118,17 +129,61 @@ export interface ImageView {
   os: string;
   version: string;
   kind: InstanceKind;
-  /** Where hosts find it: a normalised absolute path, `template:<name>` or `dev:<name>`. */
-  location: string;
+  status: ImageStatus;
+  /** The imported file's size; null until imported (and for images from before imports). */
+  sizeMb: number | null;
+  /** A VM image's disk size: a plan's disk must hold it. Null for containers and images from before imports. */
+  virtualSizeMb: number | null;
+  /** Why an ERROR image failed (checksum mismatch, not an image, too large, unreachable). */
+  failureReason: string | null;
 }
 
-/** A plan or image with whether it is on offer; instances made with a retired one keep it. */
-export type Offered<T> = T & { active: boolean };
-
-/** The catalog's lists: what is on offer, of one kind or both; `retired` adds what only existing instances still have. */
+/** The catalog's lists: what is on offer, of one kind or both; `retired` adds what is not (retired plans; images retired, importing or failed). */
 export interface CatalogFilter {
   kind?: InstanceKind;
   retired?: boolean;
+}
+
+export interface CreateRegionInput {
+  /** An RFC 1123 label: it names subjects, DNS names and host configuration. */
+  id: string;
+  name: string;
+  /** A DNS name: instances are `<name>.<region>.<dnsZone>`. */
+  dnsZone: string;
+}
+
+export interface SavePlanInput {
+  id: string;
+  name: string;
+  kind: InstanceKind;
+  vcpus: number;
+  memoryMb: number;
+  diskGb: number;
+  /** At least one: a plan is offered only to accounts whose currency it has a price in. */
+  prices: PlanPrice[];
+}
+
+export interface RegisterImageInput {
+  id: string;
+  name: string;
+  os: string;
+  version: string;
+  kind: InstanceKind;
+  /** An http(s) URL, or a path relative to the region's image storage (`<AGENT_STORAGE_DIR>/images/`). */
+  source: string;
+  /** The file's SHA-256, hex. */
+  sha256: string;
+}
+
+/**
+ * The catalog's events that other services read (billing takes a plan's prices from PlanSaved),
+ * on the streams `region-<id>`, `plan-<id>` and `image-<id>` (subjects `events.compute.plan.PlanSaved`…).
+ */
+export interface CatalogEvents {
+  RegionCreated: { regionId: string; name: string; dnsZone: string };
+  /** A new plan, or a new name or prices of one (its kind and size never change); each price is the platform's in its currency from now on. */
+  PlanSaved: { planId: string; name: string; kind: InstanceKind; vcpus: number; memoryMb: number; diskGb: number; prices: PlanPrice[] };
+  PlanRetired: { planId: string };
 }
 
 /** An account's limits on its live instances (anything not DELETED). */
@@ -179,14 +234,17 @@ export interface ComputeRequests {
   'compute.catalog.regions': { request: Record<string, never>; reply: RegionView[] };
   'compute.catalog.plans': { request: CatalogFilter; reply: PlanView[] };
   'compute.catalog.images': { request: CatalogFilter; reply: ImageView[] };
-  /** A real image on a path every host of the region can read; an id taken already is CONFLICT. */
-  'compute.catalog.image.register': { request: { input: ImageView }; reply: ImageView };
-  'compute.catalog.image.offer': { request: { id: string; offered: boolean }; reply: Offered<ImageView> };
-  /** Adds a plan or renames one; another size under a plan's id is CONFLICT. */
-  'compute.catalog.plan.save': { request: { input: PlanView }; reply: PlanView };
-  'compute.catalog.plan.offer': { request: { id: string; offered: boolean }; reply: Offered<PlanView> };
-  /** Adds a region or changes its name or DNS zone. */
-  'compute.catalog.region.save': { request: { input: RegionView }; reply: RegionView };
+  /**
+   * The catalog's changes, ADMIN's: the platform's scope only (FORBIDDEN otherwise). A taken
+   * region or image id is CONFLICT, and so is another kind or size under a plan's id.
+   */
+  'compute.catalog.region.create': { request: Caller & { input: CreateRegionInput }; reply: RegionView };
+  /** Adds a plan, or renames one or changes its prices; the reply carries the prices saved. */
+  'compute.catalog.plan.save': { request: Caller & { input: SavePlanInput }; reply: PlanView & { prices: PlanPrice[] } };
+  'compute.catalog.plan.retire': { request: Caller & { id: string }; reply: PlanView };
+  /** IMPORTING: an agent of each region with an UP host fetches and checks it (CONFLICT where no region has one). */
+  'compute.catalog.image.register': { request: Caller & { input: RegisterImageInput }; reply: ImageView };
+  'compute.catalog.image.retire': { request: Caller & { id: string }; reply: ImageView };
 
   /** Every host, by region and name. */
   'compute.host.list': { request: Record<string, never>; reply: HostView[] };

@@ -1,4 +1,4 @@
-import type { BillingCycle, ComputeEvents, NetworkEvents } from '#libs/contracts';
+import { type BillingCycle, type ComputeEvents, FLOATING_IPV4_SKU, type NetworkEvents } from '#libs/contracts';
 
 /** One event of a billed resource's stream as billing received it. */
 export interface MeterEvent {
@@ -45,7 +45,7 @@ export interface Metered {
 }
 
 /** The SKU of an extra or floating IPv4; an instance's own IPv4 and its IPv6 are in its plan. */
-export const IPV4_SKU = 'ipv4';
+export const IPV4_SKU = FLOATING_IPV4_SKU;
 
 export const secondOf = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

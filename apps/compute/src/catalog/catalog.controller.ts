@@ -1,10 +1,16 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { CatalogFilter, ImageView, PlanView, RegionView } from '#libs/contracts';
-import { Handles } from '#libs/messaging';
+import { AppError, type Caller, type CatalogFilter, type CreateRegionInput, type RegisterImageInput, type SavePlanInput } from '#libs/contracts';
+import { Handles, isPlatformWide, metadataOf, scopeOf } from '#libs/messaging';
 import { Catalog } from './catalog.js';
 
-/** `compute.catalog.*`: what the gateway lists and ADMIN edits. */
+/** The catalog's changes are the platform's: a request in a tenant's scope, or in none, is refused. */
+function platformCaller(payload: Caller | undefined) {
+  if (!isPlatformWide(scopeOf(payload))) throw new AppError('FORBIDDEN', "only ADMIN changes the catalog");
+  return metadataOf(payload);
+}
+
+/** `compute.catalog.*`: what the gateway lists and ADMIN changes. */
 @Controller()
 export class CatalogController {
   constructor(private readonly catalog: Catalog) {}
@@ -24,30 +30,28 @@ export class CatalogController {
     return this.catalog.images(payload?.kind, payload?.retired);
   }
 
-  @Handles('compute.catalog.image.register')
-  registerImage(@Payload() payload: { input: ImageView }) {
-    return this.catalog.registerImage(payload?.input);
+  @Handles('compute.catalog.region.create')
+  createRegion(@Payload() payload: Caller & { input: CreateRegionInput }) {
+    return this.catalog.createRegion(payload?.input, platformCaller(payload));
   }
 
   @Handles('compute.catalog.plan.save')
-  savePlan(@Payload() payload: { input: PlanView }) {
-    return this.catalog.savePlan(payload?.input);
+  savePlan(@Payload() payload: Caller & { input: SavePlanInput }) {
+    return this.catalog.savePlan(payload?.input, platformCaller(payload));
   }
 
-  @Handles('compute.catalog.region.save')
-  saveRegion(@Payload() payload: { input: RegionView }) {
-    return this.catalog.saveRegion(payload?.input);
+  @Handles('compute.catalog.plan.retire')
+  retirePlan(@Payload() payload: Caller & { id: string }) {
+    return this.catalog.retirePlan(payload?.id, platformCaller(payload));
   }
 
-  @Handles('compute.catalog.plan.offer')
-  async offerPlan(@Payload() payload: { id: string; offered: boolean }) {
-    await this.catalog.setOffered('plan', payload?.id, payload?.offered);
-    return (await this.catalog.plan(payload.id))!;
+  @Handles('compute.catalog.image.register')
+  registerImage(@Payload() payload: Caller & { input: RegisterImageInput }) {
+    return this.catalog.registerImage(payload?.input, platformCaller(payload));
   }
 
-  @Handles('compute.catalog.image.offer')
-  async offerImage(@Payload() payload: { id: string; offered: boolean }) {
-    await this.catalog.setOffered('image', payload?.id, payload?.offered);
-    return (await this.catalog.image(payload.id))!;
+  @Handles('compute.catalog.image.retire')
+  retireImage(@Payload() payload: Caller & { id: string }) {
+    return this.catalog.retireImage(payload?.id, platformCaller(payload));
   }
 }

@@ -77,4 +77,56 @@ export const catalogMigrations: Migration[] = [
     id: '0103-local-dns-zone',
     sql: `UPDATE regions SET dns_zone = 'awan.test' WHERE id = 'local' AND dns_zone = 'local.awan.test';`,
   },
+  {
+    // The catalog becomes events: the tables are the catalog projection from here on. Every row
+    // there is now (the seed, and what operators added over NATS) is recorded as the first
+    // events of its stream, so a rebuild of the projection gives the same catalog. Plans from
+    // before prices travelled with them are PlanRecorded (billing keeps their prices as they
+    // are); images from before imports are ImageRecorded, AVAILABLE at their location.
+    id: '0104-catalog-events',
+    sql: `
+      ALTER TABLE plans ADD COLUMN retired boolean NOT NULL DEFAULT false;
+      UPDATE plans SET retired = NOT active;
+      ALTER TABLE plans DROP COLUMN active;
+
+      ALTER TABLE images ADD COLUMN status text NOT NULL DEFAULT 'AVAILABLE' CHECK (status IN ('IMPORTING', 'AVAILABLE', 'ERROR', 'RETIRED'));
+      UPDATE images SET status = 'RETIRED' WHERE NOT active;
+      ALTER TABLE images DROP COLUMN active;
+      -- An imported image is found per region (image_locations); one from before imports where it always was.
+      ALTER TABLE images ALTER COLUMN location DROP NOT NULL;
+      ALTER TABLE images
+        ADD COLUMN source text,
+        ADD COLUMN sha256 text,
+        ADD COLUMN size_mb integer,
+        ADD COLUMN virtual_size_mb integer,
+        ADD COLUMN failure_reason text,
+        ADD COLUMN pending_regions text[] NOT NULL DEFAULT '{}';
+      CREATE TABLE image_locations (
+        image_id text NOT NULL,
+        region_id text NOT NULL,
+        location text NOT NULL,
+        PRIMARY KEY (image_id, region_id)
+      );
+
+      CREATE TEMPORARY TABLE catalog_history (stream_id text, version integer, type text, data jsonb, n serial) ON COMMIT DROP;
+      INSERT INTO catalog_history (stream_id, version, type, data)
+        SELECT 'region-' || id, 1, 'RegionCreated', jsonb_build_object('regionId', id, 'name', name, 'dnsZone', dns_zone) FROM regions ORDER BY id;
+      INSERT INTO catalog_history (stream_id, version, type, data)
+        SELECT 'plan-' || id, 1, 'PlanRecorded',
+               jsonb_build_object('planId', id, 'name', name, 'kind', kind, 'vcpus', vcpus, 'memoryMb', memory_mb, 'diskGb', disk_gb)
+        FROM plans ORDER BY id;
+      INSERT INTO catalog_history (stream_id, version, type, data)
+        SELECT 'plan-' || id, 2, 'PlanRetired', jsonb_build_object('planId', id) FROM plans WHERE retired ORDER BY id;
+      INSERT INTO catalog_history (stream_id, version, type, data)
+        SELECT 'image-' || id, 1, 'ImageRecorded',
+               jsonb_build_object('imageId', id, 'name', name, 'os', os, 'version', version, 'kind', kind, 'location', location)
+        FROM images ORDER BY id;
+      INSERT INTO catalog_history (stream_id, version, type, data)
+        SELECT 'image-' || id, 2, 'ImageRetired', jsonb_build_object('imageId', id) FROM images WHERE status = 'RETIRED' ORDER BY id;
+      INSERT INTO events (event_id, stream_id, version, type, data, metadata, occurred_at)
+        SELECT gen_random_uuid(), stream_id, version, type, data,
+               '{"correlationId": "migration-0104-catalog-events", "causationId": null, "actor": {"kind": "system"}}'::jsonb, now()
+        FROM catalog_history ORDER BY n;
+    `,
+  },
 ];

@@ -1,34 +1,18 @@
-import path from 'node:path';
-import type pg from 'pg';
 import {
-  AppError, type ImageView, type InstanceKind, isRfc1123Label, type Offered, type PlanView, RFC1123_LABEL_RULE, type RegionView,
+  AppError, type CreateInstanceInput, type CreateRegionInput, type EventMetadata, type HostView, type ImageLocation, type ImageView, type InstanceKind, type PlanPrice,
+  type PlanView, type RegionView, type RegisterImageInput, type SavePlanInput,
 } from '#libs/contracts';
+import { handleCommand, type EventStore } from '#libs/event-store';
+import type { Hosts } from '../hosts/hosts.js';
+import type { CatalogRepository } from './catalog.repository.js';
+import { imageDecider, imageStreamId } from './image.decider.js';
+import { planDecider, planStreamId } from './plan.decider.js';
+import { regionDecider, regionStreamId } from './region.decider.js';
 
-const ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-const LOCATION = /^(template|dev):[a-z0-9][a-z0-9_-]{0,31}$/;
+const MB_PER_GB = 1024;
 
-// What each read returns, listed once per table.
-const REGION_COLUMNS = 'id, name, dns_zone AS "dnsZone"';
-const PLAN_COLUMNS = 'id, name, kind, vcpus, memory_mb AS "memoryMb", disk_gb AS "diskGb"';
-const IMAGE_COLUMNS = 'id, name, os, version, kind, location';
-
-const SIZE_LIMITS = { vcpus: 256, memoryMb: 4 * 1024 * 1024, diskGb: 64 * 1024 };
-
-function requireId(value: unknown): string {
-  if (typeof value !== 'string' || !ID.test(value)) throw AppError.badInput('input.id', 'must be a-z, 0-9, ., _ or -, at most 63');
-  return value;
-}
-
-function requireText(input: Record<string, unknown>, field: string): string {
-  const value = input[field];
-  if (typeof value !== 'string' || !value.trim() || value.length > 100) throw AppError.badInput(`input.${field}`, 'must be text of 1 to 100 characters');
-  return value.trim();
-}
-
-function requireKind(kind: unknown): InstanceKind {
-  if (kind !== 'VM' && kind !== 'CONTAINER') throw AppError.badInput('input.kind', 'must be VM or CONTAINER');
-  return kind;
-}
+/** A host that can fetch and check an image of `kind`: up, and running that kind (a VM image needs qemu-img, a rootfs tar). */
+export const canImport = (host: HostView, kind: unknown) => host.status === 'UP' && host.kinds.includes(kind as InstanceKind);
 
 function kindFilter(kind: unknown): InstanceKind | null {
   if (kind === undefined || kind === null) return null;
@@ -36,116 +20,90 @@ function kindFilter(kind: unknown): InstanceKind | null {
   return kind;
 }
 
-/** Regions, plans and images: what customers choose from, and where hosts find images. */
+/**
+ * Regions, plans and images: what customers choose from, and where hosts find images. Every
+ * change is an event of its region, plan or image (the deciders hold the rules); the tables
+ * are their projection.
+ */
 export class Catalog {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly catalog: CatalogRepository,
+    private readonly hosts: Hosts,
+  ) {}
 
-  async regions(): Promise<RegionView[]> {
-    const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions ORDER BY id`);
-    return rows;
+  regions(): Promise<RegionView[]> {
+    return this.catalog.regions();
   }
 
   /** The plans on offer; with `retired`, also those only existing instances still have (the gateway resolves an instance's plan). */
-  async plans(kind?: InstanceKind, retired = false): Promise<PlanView[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${PLAN_COLUMNS} FROM plans
-       WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, memory_mb, id`,
-      [kindFilter(kind), retired === true],
-    );
-    return rows;
+  plans(kind?: InstanceKind, retired = false): Promise<PlanView[]> {
+    return this.catalog.plans(kindFilter(kind), retired === true);
   }
 
-  async images(kind?: InstanceKind, retired = false): Promise<ImageView[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${IMAGE_COLUMNS} FROM images WHERE (active OR $2) AND ($1::text IS NULL OR kind = $1) ORDER BY kind DESC, os, version, id`,
-      [kindFilter(kind), retired === true],
-    );
-    return rows;
+  /** The AVAILABLE images; with `retired`, every image whatever its status (instances keep theirs, ADMIN sees imports). */
+  images(kind?: InstanceKind, retired = false): Promise<ImageView[]> {
+    return this.catalog.images(kindFilter(kind), retired === true);
   }
 
-  /** One region, plan or image by id, active or not (instances keep what they were made with); null when unknown. */
-  async region(id: string): Promise<RegionView | null> {
-    const { rows } = await this.pool.query(`SELECT ${REGION_COLUMNS} FROM regions WHERE id = $1`, [id]);
-    return rows[0] ?? null;
+  /** One plan by id, retired or not (instances keep what they were made with); null when unknown. */
+  plan(id: string): Promise<PlanView | null> {
+    return this.catalog.plan(id);
   }
 
-  async plan(id: string): Promise<Offered<PlanView> | null> {
-    const { rows } = await this.pool.query(
-      `SELECT ${PLAN_COLUMNS}, active FROM plans WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? null;
+  /** Where the hosts of a region find an image; null where it was not imported there. */
+  imageLocation(imageId: string, regionId: string): Promise<ImageLocation | null> {
+    return this.catalog.imageLocation(imageId, regionId);
   }
 
-  async image(id: string): Promise<Offered<ImageView> | null> {
-    const { rows } = await this.pool.query(`SELECT ${IMAGE_COLUMNS}, active FROM images WHERE id = $1`, [id]);
-    return rows[0] ?? null;
-  }
-
-  /** ADMIN adds a real image (a cloud image or rootfs on a path every host of the region can read). */
-  async registerImage(input: ImageView): Promise<ImageView> {
-    const id = requireId(input?.id);
-    const [name, os, version] = ['name', 'os', 'version'].map((field) => requireText(input as unknown as Record<string, unknown>, field));
-    const kind = requireKind(input.kind);
-    const location = input.location;
-    const isPath = typeof location === 'string' && path.isAbsolute(location) && path.normalize(location) === location && !location.includes('\0');
-    if (!isPath && !(typeof location === 'string' && LOCATION.test(location))) {
-      throw AppError.badInput('input.location', 'must be a normalised absolute path, template:<name> or dev:<name>');
+  /** A create's region, plan and image: known, offered, of the kind asked for, and the plan's disk large enough for the image. Returns the plan. */
+  async choicesFor(input: Pick<CreateInstanceInput, 'regionId' | 'planId' | 'imageId' | 'kind'>): Promise<PlanView> {
+    const [region, plan, image] = await Promise.all([
+      this.catalog.region(String(input.regionId)),
+      this.catalog.plan(String(input.planId)),
+      this.catalog.image(String(input.imageId)),
+    ]);
+    if (!region) throw AppError.badInput('input.regionId', `no region ${input.regionId}`);
+    if (!plan) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
+    if (plan.retired) throw AppError.badInput('input.planId', `plan ${plan.id} is retired: choose another`);
+    if (plan.kind !== input.kind) throw AppError.badInput('input.planId', `${plan.id} is a ${plan.kind} plan, not ${input.kind}`);
+    if (!image) throw AppError.badInput('input.imageId', `no image ${input.imageId}`);
+    if (image.status !== 'AVAILABLE') throw AppError.badInput('input.imageId', `image ${image.id} is ${image.status}: only AVAILABLE images can be used`);
+    if (image.kind !== input.kind) throw AppError.badInput('input.imageId', `${image.id} is a ${image.kind} image, not ${input.kind}`);
+    if (!(await this.catalog.imageLocation(image.id, region.id))) throw AppError.badInput('input.imageId', `image ${image.id} was not imported into region ${region.id}`);
+    if (image.virtualSizeMb !== null && image.virtualSizeMb > plan.diskGb * MB_PER_GB) {
+      throw AppError.badInput('input.planId', `plan ${plan.id}'s ${plan.diskGb} GB disk cannot hold image ${image.id} (${image.virtualSizeMb} MB): choose a larger plan`);
     }
-    const { rows } = await this.pool.query(
-      `INSERT INTO images (id, name, os, version, kind, location) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO NOTHING RETURNING ${IMAGE_COLUMNS}`,
-      [id, name, os, version, kind, location],
-    );
-    if (rows.length === 0) throw AppError.conflict(`an image ${id} exists already`);
-    return rows[0];
+    return plan;
   }
 
-  /**
-   * ADMIN adds a plan or renames one. A plan's kind and size never change, because instances
-   * and prices refer to it: a different size is a new plan, and the old one is retired.
-   */
-  async savePlan(input: PlanView): Promise<PlanView> {
-    const id = requireId(input?.id);
-    const name = requireText(input as unknown as Record<string, unknown>, 'name');
-    const kind = requireKind(input.kind);
-    for (const field of ['vcpus', 'memoryMb', 'diskGb'] as const) {
-      if (!Number.isInteger(input[field]) || input[field] < 1 || input[field] > SIZE_LIMITS[field]) {
-        throw AppError.badInput(`input.${field}`, `must be a whole number from 1 to ${SIZE_LIMITS[field]}`);
-      }
-    }
-    const existing = await this.plan(id);
-    if (existing && (existing.kind !== kind || existing.vcpus !== input.vcpus || existing.memoryMb !== input.memoryMb || existing.diskGb !== input.diskGb)) {
-      throw AppError.conflict(`plan ${id} is ${existing.kind} ${existing.vcpus} vCPU, ${existing.memoryMb} MB, ${existing.diskGb} GB: a plan's size never changes, add a new plan`);
-    }
-    await this.pool.query(
-      `INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, active = true`,
-      [id, name, kind, input.vcpus, input.memoryMb, input.diskGb],
-    );
-    return { id, name, kind, vcpus: input.vcpus, memoryMb: input.memoryMb, diskGb: input.diskGb };
+  async createRegion(input: CreateRegionInput, metadata: EventMetadata): Promise<RegionView> {
+    const { events } = await handleCommand(this.store, regionStreamId(String(input?.id)), regionDecider, { type: 'CreateRegion', input: input ?? {} }, metadata);
+    return (await this.catalog.region(events[0].data.regionId))!;
   }
 
-  /** ADMIN stops offering a plan or image (false) or offers it again; instances made with it keep it. */
-  async setOffered(what: 'plan' | 'image', id: unknown, offered: unknown): Promise<void> {
-    if (typeof offered !== 'boolean') throw AppError.badInput('offered', 'must be true or false');
-    const { rowCount } = await this.pool.query(`UPDATE ${what === 'plan' ? 'plans' : 'images'} SET active = $2 WHERE id = $1`, [String(id), offered]);
-    if (rowCount === 0) throw AppError.notFound(`${what} ${String(id)}`);
+  /** A new plan, or a new name or prices of one; the prices go to billing with its PlanSaved. */
+  async savePlan(input: SavePlanInput, metadata: EventMetadata): Promise<PlanView & { prices: PlanPrice[] }> {
+    const { state } = await handleCommand(this.store, planStreamId(String(input?.id)), planDecider, { type: 'SavePlan', input: input ?? {} }, metadata);
+    return { ...(await this.catalog.plan(input.id))!, prices: state.plan!.prices };
   }
 
-  /** ADMIN adds a region or changes its name or DNS zone (instances are <name>.<region>.<dnsZone>). */
-  async saveRegion(input: RegionView): Promise<RegionView> {
-    const id = requireId(input?.id);
-    if (!isRfc1123Label(id)) throw AppError.badInput('input.id', `a region id is a DNS label: ${RFC1123_LABEL_RULE}`);
-    const name = requireText(input as unknown as Record<string, unknown>, 'name');
-    const dnsZone = typeof input.dnsZone === 'string' ? input.dnsZone.toLowerCase().replace(/\.$/, '') : '';
-    if (dnsZone.length > 200 || !dnsZone.split('.').every(isRfc1123Label)) {
-      throw AppError.badInput('input.dnsZone', 'must be a DNS name of RFC 1123 labels, e.g. cloud.example.com');
-    }
-    await this.pool.query(
-      `INSERT INTO regions (id, name, dns_zone) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET name = excluded.name, dns_zone = excluded.dns_zone`,
-      [id, name, dnsZone],
-    );
-    return { id, name, dnsZone };
+  async retirePlan(id: string, metadata: EventMetadata): Promise<PlanView> {
+    await handleCommand(this.store, planStreamId(String(id)), planDecider, { type: 'RetirePlan', planId: String(id) }, metadata);
+    return (await this.catalog.plan(id))!;
+  }
+
+  /** IMPORTING into each region with an UP host that runs its kind; the importer asks one such host of each to fetch and check it. */
+  async registerImage(input: RegisterImageInput, metadata: EventMetadata): Promise<ImageView> {
+    const regions = new Set((await this.catalog.regions()).map((region) => region.id));
+    const importers = (await this.hosts.list()).filter((host) => canImport(host, input?.kind) && regions.has(host.regionId));
+    const regionIds = [...new Set(importers.map((host) => host.regionId))];
+    await handleCommand(this.store, imageStreamId(String(input?.id)), imageDecider, { type: 'RegisterImage', input: input ?? {}, regionIds }, metadata);
+    return (await this.catalog.image(input.id))!;
+  }
+
+  async retireImage(id: string, metadata: EventMetadata): Promise<ImageView> {
+    await handleCommand(this.store, imageStreamId(String(id)), imageDecider, { type: 'RetireImage', imageId: String(id) }, metadata);
+    return (await this.catalog.image(id))!;
   }
 }

@@ -170,13 +170,13 @@ export class InstanceProvisioner {
   }
 
   private async specOf(instanceId: string, state: InstanceState): Promise<InstanceSpec> {
-    const { imageId, userData, ...spec } = await this.instances.creationOf(instanceId);
-    const image = await this.catalog.image(imageId);
-    if (!image) throw AppError.conflict(`image ${imageId} is gone from the catalog`);
+    const { imageId, regionId, userData, ...spec } = await this.instances.creationOf(instanceId);
+    const image = await this.catalog.imageLocation(imageId, regionId);
+    if (!image) throw AppError.conflict(`image ${imageId} was not imported into region ${regionId}`);
     return {
       instanceId,
       ...spec,
-      image: { kind: image.kind, location: image.location },
+      image,
       network: networkOf(state.addresses),
       ...(userData === null ? {} : { userData }),
     };

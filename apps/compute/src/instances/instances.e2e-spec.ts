@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CreateInstanceInput } from '#libs/contracts';
 import { qmp } from '#libs/qmp';
@@ -93,10 +95,15 @@ describeWithHardware('instances through compute and a real host agent', missingH
   });
 
   it('leaves no address behind when a create fails', async () => {
-    const imageId = uniqueName('missing-');
+    // An image imported from the storage (the development rootfs the first test had built), then lost from it: the host cannot make the instance.
+    const imageId = uniqueName('lost-');
+    const tarball = await readFile(path.join(system.agentDataDir, 'images', 'busybox-rootfs.tar.gz'));
     await system.client.call('compute.catalog.image.register', {
-      input: { id: imageId, name: 'Not on any host', os: 'none', version: '0', kind: 'CONTAINER', location: `/nonexistent/${imageId}.tar` },
+      ...PLATFORM,
+      input: { id: imageId, name: 'Lost from the storage', os: 'busybox', version: '0', kind: 'CONTAINER', source: 'busybox-rootfs.tar.gz', sha256: createHash('sha256').update(tarball).digest('hex') },
     });
+    await waitFor(async () => (await system.client.call('compute.catalog.images', { retired: true })).find((i) => i.id === imageId)?.status === 'AVAILABLE', 60_000, 'the image to be imported');
+    await rm(path.join(system.agentDataDir, 'images', 'catalog', `${imageId}.tar`));
     const created = await create({ ...container(uniqueName('fail-')), imageId });
     const failed = await system.waitForStatus(created.id, ['ERROR']);
     expect(failed.failureReason).toContain('no image at');

@@ -44,6 +44,8 @@ export interface CreationRow extends BootConfig {
   name: string;
   kind: InstanceKind;
   imageId: string;
+  /** Where its image is found: each region imports the catalog's images into its own storage. */
+  regionId: string;
   vcpus: number;
   memoryMb: number;
   diskGb: number;
@@ -106,7 +108,7 @@ export class InstancesRepository {
   /** The instance as its host creates it: name, kind, image, its plan's size now, and its boot config. */
   async creationOf(instanceId: string): Promise<CreationRow> {
     const { rows } = await this.pool.query<CreationRow>(
-      `SELECT i.name, i.kind, i.image_id AS "imageId", i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb",
+      `SELECT i.name, i.kind, i.image_id AS "imageId", i.region_id AS "regionId", i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb",
               coalesce(b.ssh_keys, '{}') AS "sshKeys", b.user_data AS "userData"
        FROM instances i LEFT JOIN instance_boot_configs b ON b.instance_id = i.id WHERE i.id = $1`,
       [instanceId],

@@ -103,7 +103,7 @@ export class Instances {
     const idempotency = key ? { key, fingerprint: fingerprintOf(request, bootConfig) } : null;
 
     return this.accounts.run(callerOf(metadata, accountId), async () => {
-      const plan = await this.assertChoices(input);
+      const plan = await this.catalog.choicesFor(input);
       const id = await withTransaction(this.pool, async (tx) => {
         await Quotas.lockAccount(tx, accountId);
         if (idempotency) {
@@ -136,21 +136,6 @@ export class Instances {
       });
       return (await this.instances.find(id))!;
     });
-  }
-
-  /** The plan, once region, plan and image are known, usable, and of the requested kind. */
-  private async assertChoices(input: CreateInstanceInput) {
-    const [region, plan, image] = await Promise.all([
-      this.catalog.region(String(input.regionId)),
-      this.catalog.plan(String(input.planId)),
-      this.catalog.image(String(input.imageId)),
-    ]);
-    if (!region) throw AppError.badInput('input.regionId', `no region ${input.regionId}`);
-    if (!plan?.active) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
-    if (plan.kind !== input.kind) throw AppError.badInput('input.planId', `${plan.id} is a ${plan.kind} plan, not ${input.kind}`);
-    if (!image?.active) throw AppError.badInput('input.imageId', `no image ${input.imageId}`);
-    if (image.kind !== input.kind) throw AppError.badInput('input.imageId', `${image.id} is a ${image.kind} image, not ${input.kind}`);
-    return plan;
   }
 
   async get(id: unknown, scope: Scope): Promise<InstanceView | null> {
@@ -248,7 +233,7 @@ export class Instances {
         return { command: { type: 'DeleteInstance' } };
       case 'resize': {
         const plan = typeof request.planId === 'string' ? await this.catalog.plan(request.planId) : null;
-        if (!plan?.active) throw AppError.badInput('planId', `no plan ${request.planId}`);
+        if (!plan || plan.retired) throw AppError.badInput('planId', `no plan ${request.planId}`);
         return { command: { type: 'ResizeInstance', toPlanId: plan.id, toKind: plan.kind }, plan };
       }
       default:

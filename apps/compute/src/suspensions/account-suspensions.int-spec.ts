@@ -35,7 +35,7 @@ describe('billing\'s suspensions in a compute service process', () => {
     testNats = await connectTestNats();
     compute = runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' });
     await waitFor(() => client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${compute.output()}`);
-    await client.call('compute.catalog.region.save', { input: { id: regionId, name: 'Suspensions test', dnsZone: 'awan.test' } });
+    await client.call('compute.catalog.region.create', { ...PLATFORM, input: { id: regionId, name: 'Suspensions test', dnsZone: 'awan.test' } });
     const beat = (): HostHeartbeat => ({
       hostId, name: hostId, regionId, kinds: ['CONTAINER'], capacity: { vcpus: 64, memoryMb: 65_536, diskGb: 2000 },
       allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),

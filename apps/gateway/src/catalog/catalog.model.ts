@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { HostStatus, InstanceKind } from '../graphql/enums.js';
+import { HostStatus, ImageStatus, InstanceKind } from '../graphql/enums.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 
 @ObjectType()
@@ -17,6 +17,7 @@ export class Plan {
   @Field(() => Int) vcpus!: number;
   @Field(() => Int) memoryMb!: number;
   @Field(() => Int) diskGb!: number;
+  @Field() retired!: boolean;
 }
 
 @ObjectType()
@@ -26,6 +27,12 @@ export class Image {
   @Field() os!: string;
   @Field() version!: string;
   @Field(() => InstanceKind) kind!: string;
+  @Field(() => ImageStatus) status!: string;
+  @Field(() => Int, { nullable: true, description: 'size of the image file once imported' }) sizeMb!: number | null;
+  // Beyond the contract: what an operator needs to act on an import.
+  @Field(() => Int, { nullable: true, description: "a VM image's disk size: a plan's disk must hold it" }) virtualSizeMb!: number | null;
+  @Field(() => String, { nullable: true, description: 'why an ERROR image was refused (checksum mismatch, not an image, too large, unreachable)' })
+  failureReason!: string | null;
 }
 
 @ObjectType()
@@ -49,4 +56,42 @@ export class SetPriceInput {
   @Field(() => ID) planId!: string;
   @Field(() => DecimalScalar) hourlyPrice!: string;
   @Field(() => DecimalScalar) monthlyPrice!: string;
+}
+
+@InputType()
+export class CreateRegionInput {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() dnsZone!: string;
+}
+
+@InputType()
+export class PlanPriceInput {
+  @Field() currency!: string;
+  @Field(() => DecimalScalar) hourlyPrice!: string;
+  @Field(() => DecimalScalar) monthlyPrice!: string;
+}
+
+@InputType({ description: "prices: the platform's price in each currency the plan is sold in (at least one); a plan is offered only to accounts whose currency it has a price in" })
+export class SavePlanInput {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field(() => InstanceKind) kind!: 'VM' | 'CONTAINER';
+  @Field(() => Int) vcpus!: number;
+  @Field(() => Int) memoryMb!: number;
+  @Field(() => Int) diskGb!: number;
+  @Field(() => [PlanPriceInput]) prices!: PlanPriceInput[];
+}
+
+@InputType({
+  description: "source: an http(s) URL, or a path on the region's shared image storage, of a qcow2 or raw disk (VM) or a rootfs tarball (container); it is fetched once and checked against sha256.",
+})
+export class RegisterImageInput {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() os!: string;
+  @Field() version!: string;
+  @Field(() => InstanceKind) kind!: 'VM' | 'CONTAINER';
+  @Field() source!: string;
+  @Field() sha256!: string;
 }

@@ -1,11 +1,11 @@
 import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, type HostView, type ImageView, type PlanView, type PriceView, type RegionView } from '#libs/contracts';
+import { AppError, type HostView, type ImageView, type PlanPrice, type PlanView, type PriceView, type RegionView } from '#libs/contracts';
 import { callerOf, metadataOf, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
 import { InstanceKind } from '../graphql/enums.js';
 import { Money } from '../graphql/common.model.js';
 import { GatewayServiceClient } from '../graphql/service-calls.js';
 import { Identity } from '../identity/identity.js';
-import { Host, Image, Plan, Region, SetPriceInput } from './catalog.model.js';
+import { CreateRegionInput, Host, Image, Plan, Region, RegisterImageInput, SavePlanInput, SetPriceInput } from './catalog.model.js';
 
 /** A plan with the price it is shown at, when that is not the caller's own (setPrice shows the reseller's customers' price). */
 type PricedPlan = PlanView & { price?: PriceView };
@@ -23,16 +23,65 @@ export class CatalogResolver {
     return this.client.call('compute.catalog.regions', {});
   }
 
+  /**
+   * The plans the caller's account can be billed for: priced in its currency (its reseller's
+   * price, or the platform's), as createInstance requires. ADMIN sees the retired ones too.
+   */
   @Query(() => [Plan])
-  plans(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: InstanceKind): Promise<PlanView[]> {
-    viewerOf(context);
-    return this.client.call('compute.catalog.plans', { kind });
+  async plans(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: InstanceKind): Promise<PlanView[]> {
+    const viewer = viewerOf(context);
+    const [plans, prices] = await Promise.all([
+      this.client.call('compute.catalog.plans', { kind, retired: viewer.role === 'ADMIN' }),
+      this.pricesOf(context),
+    ]);
+    return plans.filter((plan) => prices.has(plan.id));
   }
 
+  /** The AVAILABLE images; ADMIN sees every one, importing, failed and retired included. */
   @Query(() => [Image])
   images(@Context() context: GatewayContext, @Args('kind', { type: () => InstanceKind, nullable: true }) kind?: InstanceKind): Promise<ImageView[]> {
-    viewerOf(context);
-    return this.client.call('compute.catalog.images', { kind });
+    const viewer = viewerOf(context);
+    return this.client.call('compute.catalog.images', { kind, retired: viewer.role === 'ADMIN' });
+  }
+
+  @Mutation(() => Region)
+  createRegion(@Args('input') input: CreateRegionInput, @Context() context: GatewayContext): Promise<RegionView> {
+    requireRole(context, ['ADMIN'], 'create regions');
+    return this.client.call('compute.catalog.region.create', { ...callerOf(context), input });
+  }
+
+  /**
+   * A new plan, or a new name or prices of one. Billing takes the prices from the plan's event a
+   * moment later, so the answer shows the price just saved: in the caller's currency, else the first.
+   */
+  @Mutation(() => Plan, { description: "a plan's size never changes (CONFLICT): save a new plan instead" })
+  async savePlan(@Args('input') input: SavePlanInput, @Context() context: GatewayContext): Promise<PricedPlan> {
+    const viewer = requireRole(context, ['ADMIN'], 'save plans');
+    const { prices, ...plan } = await this.client.call('compute.catalog.plan.save', { ...callerOf(context), input });
+    const currency = (await context.loaders.accounts.load(viewer.accountId))?.currency;
+    const shown: PlanPrice = prices.find((price) => price.currency === currency) ?? prices[0];
+    return {
+      ...plan,
+      price: { sku: plan.id, ownerId: 'platform', ...shown, stoppedHourlyPrice: null, stoppedMonthlyPrice: null },
+    };
+  }
+
+  @Mutation(() => Plan)
+  retirePlan(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext): Promise<PlanView> {
+    requireRole(context, ['ADMIN'], 'retire plans');
+    return this.client.call('compute.catalog.plan.retire', { ...callerOf(context), id });
+  }
+
+  @Mutation(() => Image)
+  registerImage(@Args('input') input: RegisterImageInput, @Context() context: GatewayContext): Promise<ImageView> {
+    requireRole(context, ['ADMIN'], 'register images');
+    return this.client.call('compute.catalog.image.register', { ...callerOf(context), input });
+  }
+
+  @Mutation(() => Image)
+  retireImage(@Args('id', { type: () => ID }) id: string, @Context() context: GatewayContext): Promise<ImageView> {
+    requireRole(context, ['ADMIN'], 'retire images');
+    return this.client.call('compute.catalog.image.retire', { ...callerOf(context), id });
   }
 
   @ResolveField(() => Money, { description: "price per hour as the caller's account is charged (its reseller's prices where it has one)" })
@@ -84,10 +133,19 @@ export class CatalogResolver {
 
   private async priceOf(plan: PricedPlan, context: GatewayContext): Promise<PriceView> {
     if (plan.price) return plan.price;
-    const prices = await context.loaders.prices.load(viewerOf(context).accountId);
-    const price = prices.get(plan.id);
+    const price = (await this.pricesOf(context)).get(plan.id);
     if (!price) throw AppError.conflict(`plan ${plan.id} has no price for this account yet`);
     return price;
+  }
+
+  /** The caller's account's prices; billing learns of a new account a moment after it is made. */
+  private async pricesOf(context: GatewayContext): Promise<Map<string, PriceView>> {
+    try {
+      return await context.loaders.prices.load(viewerOf(context).accountId);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') throw AppError.unavailable('billing does not know this account yet: try again in a moment');
+      throw error;
+    }
   }
 }
 

@@ -18,10 +18,11 @@ export const BillingCycle = { HOURLY: 'HOURLY', MONTHLY: 'MONTHLY' } as const sa
 export const IpFamily = { IPV4: 'IPV4', IPV6: 'IPV6' } as const satisfies EnumOf<contracts.IpFamily>;
 export const InvoiceStatus = { DRAFT: 'DRAFT', FINALIZED: 'FINALIZED', PAID: 'PAID', VOID: 'VOID' } as const satisfies EnumOf<contracts.InvoiceStatus>;
 export const HostStatus = { UP: 'UP', DOWN: 'DOWN', MAINTENANCE: 'MAINTENANCE' } as const satisfies EnumOf<contracts.HostStatus>;
+export const ImageStatus = { IMPORTING: 'IMPORTING', AVAILABLE: 'AVAILABLE', ERROR: 'ERROR', RETIRED: 'RETIRED' } as const satisfies EnumOf<contracts.ImageStatus>;
 
 export type InstanceKind = contracts.InstanceKind;
 export type InstanceStatus = contracts.InstanceStatus;
 export type InvoiceStatus = contracts.InvoiceStatus;
 
-const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus };
+const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus };
 for (const [name, values] of Object.entries(enums)) registerEnumType(values, { name });
