@@ -1,9 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { accountSignerOf, hostPermissions, issueUserCredentials, type AwanService, type NatsAuthority, type UserPermissions } from '#libs/nats-auth';
 import { createServiceDatabase, uniqueName, waitFor } from './environment.js';
 import { SimulatedHost, type SimulatedHostOptions } from './simulated-host.js';
 
@@ -81,6 +82,11 @@ export interface TestAwan {
   databaseUrl: string;
   /** Its embedded NATS. */
   natsUrl: string;
+  /**
+   * What a test connects to that NATS with, where it authenticates (npm start's own, not one NATS_URL
+   * named): the credentials npm start made for a service, to act as it does.
+   */
+  natsCredentials(service: AwanService): string | undefined;
   /** This machine's agent, or the simulated host of a control plane started without one. */
   hostId: string;
   /** The platform's ADMIN key (AWAN_ADMIN_API_KEY). */
@@ -118,7 +124,9 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     ...(localAgent ? {} : { AWAN_LOCAL_AGENT: 'off' }), ...env,
   });
   const natsUrl = /^NATS_URL=(.*)$/m.exec(readFileSync(path.join(dataDir, 'running.env'), 'utf8'))![1];
-  const simulated = localAgent ? null : await SimulatedHost.start({ ...options.simulatedHost, hostId, natsUrl });
+  // The simulated host has credentials as this machine's agent would: its own host's, from the account's signing key.
+  const hostCredentials = await issueTestCredentials(dataDir, `host-${hostId}`, hostPermissions(hostId));
+  const simulated = localAgent ? null : await SimulatedHost.start({ ...options.simulatedHost, hostId, natsUrl, credentials: hostCredentials });
   const stop = async () => {
     await simulated?.stop();
     await launcher.stop();
@@ -139,5 +147,22 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     await stop();
     throw error;
   });
-  return { launcher, url, dataDir, databaseUrl: database.url, natsUrl, hostId, adminKey, stop };
+  const natsCredentials = (service: AwanService) => (natsAuthenticates(dataDir) ? readFileSync(path.join(natsAuthDir(dataDir), `${service}.creds`), 'utf8') : undefined);
+  return { launcher, url, dataDir, databaseUrl: database.url, natsUrl, natsCredentials, hostId, adminKey, stop };
+}
+
+/** Where npm start keeps its NATS keys and credentials (scripts/nats-auth-files.ts). */
+export const natsAuthDir = (dataDir: string) => path.join(dataDir, 'nats-auth');
+
+/** Whether the Awan of `dataDir` runs its own NATS, which lets no one in without credentials. */
+export const natsAuthenticates = (dataDir: string) => existsSync(path.join(natsAuthDir(dataDir), 'authority.json'));
+
+/**
+ * New credentials for the NATS of the Awan of `dataDir`, signed with its account's signing key as
+ * enrollHost's are (undefined where that NATS lets anyone in): a test's own user, with the permissions it asks for.
+ */
+export async function issueTestCredentials(dataDir: string, name: string, permissions: UserPermissions): Promise<string | undefined> {
+  if (!natsAuthenticates(dataDir)) return undefined;
+  const authority = JSON.parse(readFileSync(path.join(natsAuthDir(dataDir), 'authority.json'), 'utf8')) as NatsAuthority;
+  return (await issueUserCredentials(accountSignerOf(authority), name, permissions)).credentials;
 }

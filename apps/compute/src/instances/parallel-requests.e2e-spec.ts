@@ -40,7 +40,8 @@ describe('one tenant calling in parallel', () => {
     });
     admin = new GraphqlClient(awan.url, awan.adminKey);
     // More instances than the seeded /25 has addresses for: pools of their own (no bridge is made for a simulated host).
-    const operator = await connectServiceClient('parallel-test', awan.natsUrl);
+    // Network asked directly, with the gateway's credentials.
+    const operator = await connectServiceClient('parallel-test', awan.natsUrl, awan.natsCredentials('gateway'));
     for (const id of ['local-ipv4', 'local-ipv6']) await operator.client.call('network.pool.retire', { id });
     await operator.client.call('network.pool.create', { input: { id: 'load-ipv4', regionId: 'local', prefix: '198.51.100.0/24', gateway: '198.51.100.1', bridge: 'awbrload' } });
     await operator.client.call('network.pool.create', { input: { id: 'load-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge: 'awbrload' } });
