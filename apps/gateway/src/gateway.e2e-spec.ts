@@ -265,6 +265,13 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['unassignIp', ownersRun, (t) => `mutation { unassignIp(ipId: "${t.ipId}") { id } }`],
       ['setReverseDns', ownersRun, (t) => `mutation { setReverseDns(ipId: "${t.ipId}", hostname: "mail.example.test") { id } }`],
       ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
+      // The catalog: ADMIN's. A plan and an image of the matrix's own, saved or registered before they are retired.
+      ['createRegion', adminOnly, () => `mutation { createRegion(input: { id: "${uniqueName('m-')}", name: "m", dnsZone: "m.example.test" }) { id } }`],
+      ['savePlan', adminOnly, () => 'mutation { savePlan(input: { id: "matrix-plan", name: "m", kind: CONTAINER, vcpus: 1, memoryMb: 256, diskGb: 1, prices: [{ currency: "EUR", hourlyPrice: "0.01", monthlyPrice: "5" }] }) { id } }'],
+      ['retirePlan', adminOnly, () => 'mutation { retirePlan(id: "matrix-plan") { id retired } }'],
+      // A source no storage holds: imported by no host, it ends ERROR.
+      ['registerImage', adminOnly, () => `mutation { registerImage(input: { id: "matrix-image", name: "m", os: "none", version: "0", kind: VM, source: "matrix/none.qcow2", sha256: "${'0'.repeat(64)}" }) { id status } }`],
+      ['retireImage', adminOnly, () => 'mutation { retireImage(id: "matrix-image") { id status } }'],
       // Beyond the contract. With one host there is nowhere to go: the migration is let through, then aborted.
       ['migrateInstance', adminOnly, (t) => `mutation { migrateInstance(id: "${t.instanceId}") { id } }`],
       ['finalizeInvoice', financeOfIssuer, (t) => `mutation { finalizeInvoice(id: "${t.invoiceId}") { id } }`],
