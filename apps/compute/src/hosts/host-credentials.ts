@@ -1,4 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -17,21 +18,31 @@ export interface HostCredentialsConfig {
   systemCredentials: string;
 }
 
-const SEED = (prefix: string) => new RegExp(`^${prefix}[A-Z2-7]{56}$`);
+/** An nkey seed from the environment: the seed itself, or the path of a file holding it (a container's secret). */
+function readSeed(variable: string, prefix: 'SA' | 'SO', what: string, env: NodeJS.ProcessEnv): string {
+  const value = env[variable] ?? '';
+  const seed = new RegExp(`^${prefix}[A-Z2-7]{56}$`);
+  if (seed.test(value)) return value;
+  let content = '';
+  try {
+    content = value.startsWith('/') ? readFileSync(value, 'utf8').trim() : '';
+  } catch (error) {
+    throw new Error(`${variable}: cannot read ${value} (${(error as NodeJS.ErrnoException).code})`);
+  }
+  if (!seed.test(content)) throw new Error(`${variable} must be ${what}'s nkey seed (${prefix}…), or the path of a file holding it`);
+  return content;
+}
 
 /**
  * NATS_ACCOUNT_SIGNING_KEY, NATS_OPERATOR_SIGNING_KEY and NATS_SYSTEM_CREDENTIALS, all or none (none:
  * hosts cannot be enrolled). The account is the one compute's own credentials are in.
  */
 export function readHostCredentialsConfig(env: NodeJS.ProcessEnv, natsCredentials: string | undefined): HostCredentialsConfig | null {
-  const signingKeySeed = env.NATS_ACCOUNT_SIGNING_KEY;
-  if (!signingKeySeed) return null;
-  if (!SEED('SA').test(signingKeySeed)) throw new Error('NATS_ACCOUNT_SIGNING_KEY must be an account signing key\'s nkey seed (SA…)');
+  if (!env.NATS_ACCOUNT_SIGNING_KEY) return null;
+  const signingKeySeed = readSeed('NATS_ACCOUNT_SIGNING_KEY', 'SA', 'the account signing key', env);
   if (!natsCredentials) throw new Error('NATS_ACCOUNT_SIGNING_KEY needs NATS_CREDENTIALS: hosts are users of the account compute connects in');
-  const operatorSigningKeySeed = env.NATS_OPERATOR_SIGNING_KEY ?? '';
-  if (!SEED('SO').test(operatorSigningKeySeed)) {
-    throw new Error('NATS_OPERATOR_SIGNING_KEY must be the operator signing key\'s nkey seed (SO…): without it, no host\'s credentials could be revoked');
-  }
+  // Without it, no host's credentials could be revoked.
+  const operatorSigningKeySeed = readSeed('NATS_OPERATOR_SIGNING_KEY', 'SO', 'the operator signing key', env);
   const systemCredentials = readNatsCredentials('NATS_SYSTEM_CREDENTIALS', env);
   if (!systemCredentials) throw new Error('NATS_SYSTEM_CREDENTIALS must name a system account user\'s credentials: revocations reach the servers through it');
   const claims = userClaimsOf(natsCredentials);
