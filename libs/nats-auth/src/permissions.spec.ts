@@ -61,9 +61,11 @@ describe('NATS permissions', () => {
     expect(maySubscribe(gateway, 'compute.instance.create')).toBe(false);
   });
 
-  it("lets network ask compute only for the regions, and billing ask no one", () => {
+  it("lets network ask compute only for the regions and a prefix's check, and billing ask no one", () => {
     const network = servicePermissions('network');
     expect(mayPublish(network, 'compute.catalog.regions')).toBe(true);
+    expect(mayPublish(network, 'compute.region.checkPrefix')).toBe(true);
+    expect(mayPublish(network, 'agent.h1.network.checkPrefix')).toBe(false);
     expect(mayPublish(network, 'compute.instance.create')).toBe(false);
     for (const service of ['compute', 'network', 'gateway'] as const) expect(mayPublish(servicePermissions('billing'), `${service}.health`)).toBe(false);
   });

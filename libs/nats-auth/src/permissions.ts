@@ -78,7 +78,8 @@ export function servicePermissions(service: AwanService): UserPermissions {
       };
     case 'network':
       return {
-        pub: { allow: ['compute.catalog.regions', ...events('network', ['compute'])] },
+        // The regions (DNS zones), and whether a new pool's prefix is clear of the region's hosts' networks.
+        pub: { allow: ['compute.catalog.regions', 'compute.region.checkPrefix', ...events('network', ['compute'])] },
         sub: { allow: ['network.>', inbox] },
         resp: RESPONSES,
       };
