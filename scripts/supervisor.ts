@@ -1,5 +1,6 @@
-// Runs every Awan process on this machine: PostgreSQL and NATS when no URL names them, the
-// migrations, and the five services, restarted if they crash; stops them in reverse order.
+// Runs every Awan process on this machine: PostgreSQL and NATS when no URL names them (that NATS
+// authenticates everyone, with the keys and credentials kept in .awan/nats-auth), the migrations,
+// and the five services, restarted if they crash; stops them in reverse order.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -14,6 +14,7 @@ describe("the host agent's configuration", () => {
 
   it.each([
     [{ HOST_ID: 'Host_1' }, 'HOST_ID must be lower-case letters, digits and -, got "Host_1"'],
+    [{ HOST_ID: 'heartbeat' }, 'HOST_ID must not be "heartbeat": its subjects are every host\'s heartbeat'],
     [{ REGION_ID: 'eu west' }, 'REGION_ID must be lower-case letters, digits and -, got "eu west"'],
     [{ AGENT_ACCELERATOR: 'xen' }, 'AGENT_ACCELERATOR must be kvm or tcg, got "xen"'],
     [{ HEARTBEAT_INTERVAL_MS: '50' }, 'HEARTBEAT_INTERVAL_MS must be a number of milliseconds, got "50"'],

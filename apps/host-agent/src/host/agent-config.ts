@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { isRfc1123Label } from '#libs/contracts';
+import { isRfc1123Label, isValidHostId } from '#libs/contracts';
 import { readWholeNumber } from '#libs/platform';
 
 export interface AgentConfig {
@@ -31,6 +31,12 @@ function token(value: string, variable: string): string {
   return value;
 }
 
+/** `heartbeat` would make the host's commands (`agent.heartbeat.>`) every host's heartbeat. */
+function hostIdOf(value: string): string {
+  if (!isValidHostId(token(value, 'HOST_ID'))) throw new Error('HOST_ID must not be "heartbeat": its subjects are every host\'s heartbeat');
+  return value;
+}
+
 /** The agent's configuration, read once at start (main.ts) and handed to whatever needs it, its fencing watchdog included. */
 export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const hostName = env.HOST_NAME ?? os.hostname();
@@ -51,7 +57,7 @@ export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const migrationAddress = env.AGENT_MIGRATION_ADDRESS ?? '127.0.0.1';
   if (isIP(migrationAddress) === 0) throw new Error(`AGENT_MIGRATION_ADDRESS must be an IP address, got "${migrationAddress}"`);
   return {
-    hostId: token(env.HOST_ID ?? hostName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, ''), 'HOST_ID'),
+    hostId: hostIdOf(env.HOST_ID ?? hostName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')),
     hostName,
     regionId: token(env.REGION_ID ?? 'local', 'REGION_ID'),
     dataDir,
