@@ -17,6 +17,8 @@ import { HostEnrolment } from './hosts/host-enrolment.js';
 import { HostHeartbeatsSubscriber } from './hosts/host-heartbeats.subscriber.js';
 import { Hosts } from './hosts/hosts.js';
 import { HostsController } from './hosts/hosts.controller.js';
+import { RegionPrefixChecks } from './hosts/region-prefix-check.js';
+import { RegionPrefixCheckController } from './hosts/region-prefix-check.controller.js';
 import { AccountQueue } from './instances/account-queue.js';
 import { InstanceAddressesConsumer } from './instances/instance-addresses.consumer.js';
 import { InstanceHeartbeatsSubscriber } from './instances/instance-heartbeats.subscriber.js';
@@ -43,7 +45,7 @@ export class ComputeModule {
     return {
       module: ComputeModule,
       imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
-      controllers: [CatalogController, HostsController, InstancesController],
+      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController],
       providers: [
         { provide: COMPUTE_CONFIG, useValue: compute },
         { provide: CatalogRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new CatalogRepository(pool) },
@@ -65,6 +67,7 @@ export class ComputeModule {
           inject: [PG_POOL, EventStore, Hosts, HostCredentials],
           useFactory: (...deps: ConstructorParameters<typeof HostEnrolment>) => new HostEnrolment(...deps),
         },
+        { provide: RegionPrefixChecks, inject: [Hosts, ServiceClient], useFactory: (hosts: Hosts, client: ServiceClient) => new RegionPrefixChecks(hosts, client) },
         { provide: Quotas, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new Quotas(pool, compute.defaultQuota) },
         { provide: AccountQueue, useFactory: () => new AccountQueue(compute.accountQueueWaitMs) },
         { provide: AccountSuspensions, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new AccountSuspensions(pool, store) },

@@ -10,6 +10,7 @@ import { FencingService } from './fencing/fencing.service.js';
 import { ImageImports } from './images/image-imports.js';
 import { imagesController } from './images/images.controller.js';
 import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
+import { hostNetworkController } from './instances/host-network.controller.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
 import { instancesController } from './instances/instances.controller.js';
 
@@ -24,7 +25,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId), imagesController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },

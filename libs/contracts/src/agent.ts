@@ -108,6 +108,11 @@ export interface AgentCommands {
   'instance.migrate.send': { request: { instanceId: string; uri: string }; reply: AgentInstanceStatus };
   /** Ends a receiving QEMU of a migration that failed; the instance's storage is left as it is. */
   'instance.migrate.abort': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  /**
+   * Whether a pool's prefix (CIDR) overlaps a route this host has on another interface than `bridge`, or covers an
+   * address it depends on (its default gateway, DNS servers, /etc/hosts): why, or null. Asked before the pool exists.
+   */
+  'network.checkPrefix': { request: { prefix: string; bridge: string }; reply: { overlap: string | null } };
   /** Fetches, checks and stores a catalog image: idempotent per image; answers once it is stored, or refuses it naming why. */
   'image.import': { request: ImageImportRequest; reply: ImportedImage };
 }

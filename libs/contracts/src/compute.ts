@@ -204,6 +204,12 @@ export interface QuotaRequest extends Caller {
   accountId: string;
 }
 
+/** What a region's live hosts said of a prefix a pool is to take: each host asked, and where it overlaps what a host uses. */
+export interface RegionPrefixCheck {
+  hostIds: string[];
+  overlaps: { hostId: string; overlap: string }[];
+}
+
 /**
  * compute's request-reply subjects (`compute.*`): what the gateway and operators' tools send, and
  * what comes back. Requests about accounts' instances and quotas carry the caller's scope; the
@@ -254,4 +260,9 @@ export interface ComputeRequests {
   'compute.host.enroll': { request: Caller & { input: EnrollHostInput }; reply: HostEnrollmentView };
   /** ADMIN: the host leaves the platform: its credentials are revoked, and it is listed no more. */
   'compute.host.retire': { request: Caller & { id: string }; reply: HostView };
+  /**
+   * Network's question before a pool is made: does `prefix` overlap what a live host (UP or in maintenance) of the
+   * region uses, besides `bridge`? Every such host is asked; one that does not answer in time makes it UNAVAILABLE.
+   */
+  'compute.region.checkPrefix': { request: { regionId: string; prefix: string; bridge: string }; reply: RegionPrefixCheck };
 }

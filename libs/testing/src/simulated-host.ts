@@ -23,12 +23,18 @@ export interface SimulatedHostOptions {
   heartbeatIntervalMs?: number;
   /** How long each command takes before it is answered, as a real host's would. */
   commandDelayMs?: number;
+  /**
+   * What the host says of a pool's prefix (`network.checkPrefix`): why it overlaps a route or an
+   * address of the host's, as a real agent words it, or null. A simulated host has no network of its
+   * own, so by default it uses nothing.
+   */
+  prefixOverlap?: (prefix: string, bridge: string) => string | null;
 }
 
 /**
  * A SIMULATED hypervisor host, for tests of the control plane only: no QEMU, no LXC, nothing on
  * this machine. It heartbeats on `agent.heartbeat.<hostId>` as an agent does and answers compute's
- * `agent.<hostId>.instance.*` requests with the agent protocol (libs/contracts/agent.ts), keeping
+ * `agent.<hostId>.*` requests with the agent protocol (libs/contracts/agent.ts), keeping
  * its instances in memory. What it checks is compute's side: placement, states, tenancy, input.
  * The real agent is tested for real in apps/host-agent.
  */
@@ -54,6 +60,7 @@ export class SimulatedHost {
       capacity: { vcpus: 64, memoryMb: 262_144, diskGb: 10_000 },
       heartbeatIntervalMs: 500,
       commandDelayMs: 0,
+      prefixOverlap: () => null,
       ...options,
     });
     nats.subscribe(agentSubject(options.hostId, '>'), { callback: (_error, message) => void host.answer(message) });
@@ -135,6 +142,10 @@ export class SimulatedHost {
         return known ?? { instanceId, kind: 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
       case 'health':
         return { service: 'host-agent', status: 'ok', checks: { nats: 'up' } };
+      case 'network.checkPrefix': {
+        const { prefix, bridge } = request as AgentCommands['network.checkPrefix']['request'];
+        return { overlap: this.options.prefixOverlap(prefix, bridge) };
+      }
       default:
         // Migration needs a second host sharing storage: simulated hosts share none.
         throw new Error(`simulated host ${this.hostId} does not ${command}`);
