@@ -12,7 +12,9 @@ const PROCESSES = 3;
 
 const database = await createServiceDatabase('awan_bench_');
 const caller = await connectServiceClient('ipam-bench');
-const services = [];
+// Compute answers network's question about the pools' regions' hosts (there are none) before a pool is made.
+const services = [runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' })];
+await waitFor(() => caller.client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, 'compute to answer');
 for (let i = 0; i < PROCESSES; i++) {
   services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' }));
   await waitFor(() => caller.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');

@@ -3,9 +3,10 @@ import { instanceAddressingMigrations } from './instance-addressing/instance-add
 import { ipsMigrations } from './ips/ips.migrations.js';
 import { ipsProjection } from './ips/ips.projection.js';
 import { poolsMigrations } from './pools/pools.migrations.js';
+import { poolsProjection } from './pools/pools.projection.js';
 
 export const networkEventStore: EventStoreDefinition = {
   service: 'network',
   migrations: [...poolsMigrations, ...ipsMigrations, ...instanceAddressingMigrations],
-  projections: [ipsProjection],
+  projections: [poolsProjection, ipsProjection],
 };

@@ -34,7 +34,11 @@ export class NetworkModule {
         { provide: IpsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new IpsRepository(pool) },
         { provide: InstancesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesRepository(pool) },
         { provide: DnsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new DnsRepository(pool) },
-        { provide: Pools, inject: [PoolsRepository], useFactory: (pools: PoolsRepository) => new Pools(pools) },
+        {
+          provide: Pools,
+          inject: [EventStore, PoolsRepository, ServiceClient],
+          useFactory: (store: EventStore, pools: PoolsRepository, client: ServiceClient) => new Pools(store, pools, client),
+        },
         {
           provide: Ips,
           inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository],

@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { EventMetadata } from './envelope.js';
 import type { IpFamily } from './events.js';
 import type { CountedPage } from './requests.js';
 
@@ -35,20 +36,42 @@ export interface PoolView {
   usable: string;
   allocated: number;
   createdAt: string;
+  /** When it stopped handing out addresses; null while it hands them out. */
+  retiredAt: string | null;
 }
 
 /** An admin's new pool; its family is its prefix's. */
 export interface PoolInput {
-  id: string;
+  /** An RFC 1123 label; network names the pool (a UUID) when absent. */
+  id?: string;
   regionId: string;
   prefix: string;
-  gateway: string;
+  /** The prefix's first address when absent (`fe80::1` for a pool of /64s). */
+  gateway?: string;
   /** Addresses, `first-last` ranges or prefixes inside the pool, kept out of allocation. */
   reserved?: string[];
   /** IPv6 only: 128 (one address per instance, the default) or 64 (a /64 per instance). */
   assignmentLength?: number;
   /** The host bridge the region's instances join; `awanbr0` when absent. */
   bridge?: string;
+}
+
+/**
+ * Network's own events of a pool's life, on its stream `pool-<id>`: created (with its gateway and
+ * reserved addresses as they were checked), and retired, after which it hands out nothing new.
+ */
+export interface PoolEvents {
+  IpPoolCreated: {
+    poolId: string;
+    regionId: string;
+    family: IpFamily;
+    prefix: string;
+    gateway: string;
+    assignmentLength: number;
+    reserved: string[];
+    bridge: string;
+  };
+  IpPoolRetired: { poolId: string };
 }
 
 export interface AllocateIpInput {
@@ -103,10 +126,14 @@ export interface ZoneFile {
  * the platform's (the gateway lets only ADMIN at pools).
  */
 export interface NetworkRequests {
-  'network.pool.create': { request: { input: PoolInput }; reply: PoolView };
+  /**
+   * Refused (BAD_USER_INPUT) where it overlaps another pool, or a route or address a live host of its
+   * region uses (compute asks them); UNAVAILABLE while such a host does not answer. `metadata`: whose doing it is.
+   */
+  'network.pool.create': { request: { input: PoolInput; metadata?: EventMetadata }; reply: PoolView };
   'network.pool.list': { request: { regionId?: string; includeRetired?: boolean }; reply: PoolView[] };
-  /** A retired pool hands out nothing new; its addresses stay until released. */
-  'network.pool.retire': { request: { id: string }; reply: PoolView };
+  /** A retired pool hands out nothing new; its addresses stay until released. Retiring it again changes nothing. */
+  'network.pool.retire': { request: { id: string; metadata?: EventMetadata }; reply: PoolView };
 
   /** A floating address for `accountId` (one of the caller's), assigned at once when the input names an instance. */
   'network.ip.allocate': { request: Caller & { accountId: string; input: AllocateIpInput }; reply: IpView };

@@ -1,8 +1,12 @@
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PLATFORM_SCOPE, type AppError, type PoolInput, type RequestOf } from '#libs/contracts';
 import { type ServiceClient } from '#libs/messaging';
-import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, TEST_NATS_URL, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
+import { startNatsServer, type EmbeddedServer } from '../../../../scripts/embedded-servers.js';
 
 const QUARANTINE_SECONDS = 3;
 
@@ -16,6 +20,9 @@ async function freeUdpPort(): Promise<number> {
 }
 
 describe('IP address management across three network service processes', () => {
+  // A NATS of the test's own: the compute process a new pool's check goes to is this test's alone.
+  let natsDir: string;
+  let nats: EmbeddedServer;
   let database: ServiceDatabase;
   let caller: TestServiceClient;
   let client: ServiceClient;
@@ -27,17 +34,22 @@ describe('IP address management across three network service processes', () => {
     client.call('network.ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } }, 30_000);
 
   beforeAll(async () => {
+    natsDir = mkdtempSync(path.join(os.tmpdir(), 'awan-ipam-nats-'));
+    nats = await startNatsServer(natsDir, () => undefined, null);
     database = await createServiceDatabase('awan_network_');
-    caller = await connectServiceClient('network-test');
+    caller = await connectServiceClient('network-test', nats.url);
     client = caller.client;
     dnsPort = await freeUdpPort();
+    // Compute answers for the regions' hosts (none here) before a pool is made.
+    services.push(runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' }));
+    await waitFor(() => client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, `compute to answer\n${services[0].output()}`);
     // One after another: the first migrates the schema, the others find it done.
     for (let i = 0; i < 3; i++) {
       services.push(runBuilt('dist/apps/network/src/main.js', {
-        DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+        DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
         ...(i === 0 ? { DNS_PORT: String(dnsPort) } : {}), // one of them answers DNS too
       }));
-      await waitFor(() => client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services[i].output()}`);
+      await waitFor(() => client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services.at(-1)!.output()}`);
     }
   }, 120_000);
 
@@ -48,6 +60,8 @@ describe('IP address management across three network service processes', () => {
     }
     await caller?.close();
     await database?.drop();
+    await nats?.stop();
+    rmSync(natsDir, { recursive: true, force: true });
   }, 60_000);
 
   it('never hands out an address twice to 200 concurrent callers, and says when the /24 is full', async () => {

@@ -1,6 +1,6 @@
-import { AppError, type IpFamily, isRfc1123Label, type PoolInput, RFC1123_LABEL_RULE } from '#libs/contracts';
+import { AppError, type IpFamily, isRfc1123Label, type PoolEvents, type PoolInput, RFC1123_LABEL_RULE } from '#libs/contracts';
 import {
-  bitsOf, contains, formatPrefix, lastOf, overlaps, parseAddress, parsePrefix,
+  bitsOf, contains, formatAddress, formatPrefix, lastOf, overlaps, parseAddress, parsePrefix,
   type IpAddress, type IpPrefix,
 } from '../ip-range.js';
 
@@ -24,11 +24,17 @@ export interface Pool {
   active: boolean;
 }
 
+/** A new pool once it has its id (network names one the admin did not). */
+export type NamedPoolInput = PoolInput & { id: string };
+
 export const DEFAULT_BRIDGE = 'awanbr0';
 /** Reserved units are rows in the lease table; past this many, a range is a reason to make the pool smaller. */
 const MAX_RESERVED_UNITS = 65_536n;
-const BRIDGE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+/** Linux's limit is 15 bytes; the letters are kept to those an `ip` argument and a file name take as they are. */
+const BRIDGE_NAME = /^[a-z0-9_-]{1,15}$/;
 const LINK_LOCAL: IpPrefix = { family: 'IPV6', base: 0xfe80n << 112n, length: 10 };
+/** A pool of /64s' gateway when the admin names none: link-local, as each instance's own /64 leaves no address of it to the host. */
+const LINK_LOCAL_GATEWAY: IpAddress = { family: 'IPV6', value: (0xfe80n << 112n) + 1n };
 
 const hostBits = (pool: Pick<Pool, 'family' | 'assignmentLength'>) => BigInt(bitsOf(pool.family) - pool.assignmentLength);
 
@@ -60,21 +66,21 @@ export function excludedUnits(pool: Pool): bigint[] {
 /** An address, `first-last` or a prefix inside the pool, as its first and last address; null when it is none of those. */
 function reservedRange(pool: Pool, entry: string): [IpAddress, IpAddress] | null {
   const prefix = entry.includes('/') ? parsePrefix(entry) : null;
-  if (prefix && !('error' in prefix)) {
-    return [{ family: prefix.family, value: prefix.base }, { family: prefix.family, value: lastOf(prefix) }];
-  }
-  const [from, to = from] = entry.split('-');
-  const first = parseAddress(from);
-  const last = parseAddress(to);
+  const [from, to = from, ...more] = entry.split('-');
+  const [first, last] = prefix && !('error' in prefix)
+    ? [{ family: prefix.family, value: prefix.base }, { family: prefix.family, value: lastOf(prefix) }]
+    : [parseAddress(from), more.length === 0 ? parseAddress(to) : null];
   if (!first || !last || first.value > last.value) return null;
+  // A prefix as much as a range: its units become rows of the pool's leases.
   return contains(pool.prefix, first) && contains(pool.prefix, last) ? [first, last] : null;
 }
 
 /**
  * Checks an admin's new pool, each problem naming its field, and returns it. `others` are the
  * pools that exist: a new pool may not overlap any of them, and a region's pools share one bridge.
+ * Without a gateway, the pool's gateway is its first address (`fe80::1` for a pool of /64s).
  */
-export function validatePool(input: PoolInput, others: readonly Pool[]): Pool {
+export function validatePool(input: NamedPoolInput, others: readonly Pool[]): Pool {
   if (!isRfc1123Label(input?.id)) throw AppError.badInput('input.id', RFC1123_LABEL_RULE);
   if (!isRfc1123Label(input.regionId)) throw AppError.badInput('input.regionId', RFC1123_LABEL_RULE);
   const prefix = parsePrefix(input.prefix);
@@ -83,7 +89,7 @@ export function validatePool(input: PoolInput, others: readonly Pool[]): Pool {
   if (family === 'IPV4' && prefix.length > 30) throw AppError.badInput('input.prefix', 'an IPv4 pool is a /30 or larger');
 
   const assignmentLength = family === 'IPV4' ? 32 : (input.assignmentLength ?? 128);
-  if (family === 'IPV4' && input.assignmentLength !== undefined && input.assignmentLength !== 32) {
+  if (family === 'IPV4' && (input.assignmentLength ?? 32) !== 32) {
     throw AppError.badInput('input.assignmentLength', 'an IPv4 pool hands out single addresses (32)');
   }
   if (assignmentLength !== 128 && assignmentLength !== 64 && family === 'IPV6') {
@@ -93,7 +99,8 @@ export function validatePool(input: PoolInput, others: readonly Pool[]): Pool {
     throw AppError.badInput('input.prefix', `a pool handing out /${assignmentLength}s must be larger than /${assignmentLength}`);
   }
 
-  const gateway = parseAddress(input.gateway);
+  const firstAddress: IpAddress = assignmentLength === 64 ? LINK_LOCAL_GATEWAY : { family, value: prefix.base + 1n };
+  const gateway = input.gateway === undefined || input.gateway === null ? firstAddress : parseAddress(input.gateway);
   if (!gateway) throw AppError.badInput('input.gateway', 'must be an IP address');
   if (gateway.family !== family) throw AppError.badInput('input.gateway', `must be an ${family} address for an ${family} pool`);
   const gatewayOnLink = assignmentLength === 64 ? contains(LINK_LOCAL, gateway) : contains(prefix, gateway);
@@ -103,7 +110,9 @@ export function validatePool(input: PoolInput, others: readonly Pool[]): Pool {
       : `must lie in ${formatPrefix(prefix)}`);
   }
   const bridge = input.bridge ?? DEFAULT_BRIDGE;
-  if (!BRIDGE_NAME.test(bridge)) throw AppError.badInput('input.bridge', 'must be a network interface name (at most 15 of a-z, 0-9, _ . -)');
+  if (typeof bridge !== 'string' || !BRIDGE_NAME.test(bridge)) {
+    throw AppError.badInput('input.bridge', 'must be a network interface name: at most 15 of a-z, 0-9, _ and -');
+  }
 
   const pool: Pool = {
     id: input.id, regionId: input.regionId, family, prefix, gateway, assignmentLength,
@@ -128,6 +137,21 @@ export function validatePool(input: PoolInput, others: readonly Pool[]): Pool {
     }
   }
   return pool;
+}
+
+/** A pool as its IpPoolCreated recorded it, and the event's data of a checked pool. */
+export function poolOfCreated(data: PoolEvents['IpPoolCreated']): Pool {
+  return {
+    id: data.poolId, regionId: data.regionId, family: data.family, prefix: parsePrefix(data.prefix) as IpPrefix,
+    gateway: parseAddress(data.gateway)!, assignmentLength: data.assignmentLength, reserved: data.reserved, bridge: data.bridge, active: true,
+  };
+}
+
+export function createdOf(pool: Pool): PoolEvents['IpPoolCreated'] {
+  return {
+    poolId: pool.id, regionId: pool.regionId, family: pool.family, prefix: formatPrefix(pool.prefix), gateway: formatAddress(pool.gateway),
+    assignmentLength: pool.assignmentLength, reserved: pool.reserved, bridge: pool.bridge,
+  };
 }
 
 /** How many units the pool can hand out in all. */

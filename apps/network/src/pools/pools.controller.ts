@@ -1,8 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { PoolView, RequestOf } from '#libs/contracts';
+import { type EventMetadata, type PoolView, type RequestOf, SYSTEM_ACTOR } from '#libs/contracts';
 import { Handles } from '#libs/messaging';
 import { Pools } from './pools.js';
+
+/** An operator's request without the gateway's metadata is the system's doing. */
+const metadataOf = (payload: { metadata?: EventMetadata } | undefined, what: string): EventMetadata =>
+  payload?.metadata ?? { correlationId: what, causationId: null, actor: SYSTEM_ACTOR };
 
 /** `network.pool.*`: the admin's pools. The gateway lets only ADMIN through. */
 @Controller()
@@ -11,7 +15,7 @@ export class PoolsController {
 
   @Handles('network.pool.create')
   create(@Payload() payload: RequestOf<'network.pool.create'>): Promise<PoolView> {
-    return this.pools.create(payload?.input);
+    return this.pools.create(payload?.input, metadataOf(payload, 'pool-create'));
   }
 
   @Handles('network.pool.list')
@@ -21,6 +25,6 @@ export class PoolsController {
 
   @Handles('network.pool.retire')
   retire(@Payload() payload: RequestOf<'network.pool.retire'>): Promise<PoolView> {
-    return this.pools.retire(payload?.id);
+    return this.pools.retire(payload?.id, metadataOf(payload, `pool-retire-${payload?.id}`));
   }
 }

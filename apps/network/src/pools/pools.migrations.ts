@@ -65,4 +65,32 @@ export const poolsMigrations: Migration[] = [
       END $$;
     `,
   },
+  {
+    // Pools become events (IpPoolCreated, IpPoolRetired) and this table their projection. The pools
+    // made before (the seeded ones, an admin's) are the start: each is recorded as created as it
+    // stands now, at its created_at, and a retired one as retired now, as when it was is not kept.
+    // Numbered after ip_addresses (0210), whose reference to its pool becomes deferrable too, so a
+    // rebuild of this projection may empty the table and fill it again in one transaction.
+    id: '0230-pools-as-events',
+    sql: `
+      ALTER TABLE pools ADD COLUMN retired_at timestamptz;
+      -- to the millisecond, as events carry their time: a rebuild gives the same rows
+      UPDATE pools SET created_at = date_trunc('milliseconds', created_at), retired_at = CASE WHEN active THEN NULL ELSE date_trunc('milliseconds', now()) END;
+      ALTER TABLE pools DROP COLUMN active;
+      ALTER TABLE pools ADD COLUMN active boolean GENERATED ALWAYS AS (retired_at IS NULL) STORED;
+      ALTER TABLE ip_leases ALTER CONSTRAINT ip_leases_pool_id_fkey DEFERRABLE;
+      ALTER TABLE ip_addresses ALTER CONSTRAINT ip_addresses_pool_id_fkey DEFERRABLE;
+      INSERT INTO events (event_id, stream_id, version, type, data, metadata, occurred_at)
+      SELECT gen_random_uuid(), 'pool-' || p.id, e.version, e.type, e.data,
+             '{"correlationId": "0230-pools-as-events", "causationId": null, "actor": {"kind": "system"}}', e.occurred_at
+      FROM pools p
+      CROSS JOIN LATERAL (VALUES
+        (1, 'IpPoolCreated', jsonb_build_object('poolId', p.id, 'regionId', p.region_id, 'family', p.family, 'prefix', p.prefix::text,
+           'gateway', host(p.gateway), 'assignmentLength', p.assignment_length, 'reserved', to_jsonb(p.reserved), 'bridge', p.bridge), p.created_at),
+        (2, 'IpPoolRetired', jsonb_build_object('poolId', p.id), p.retired_at)
+      ) AS e(version, type, data, occurred_at)
+      WHERE e.version = 1 OR p.retired_at IS NOT NULL
+      ORDER BY p.position, e.version;
+    `,
+  },
 ];

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { IpFamily, PoolView } from '#libs/contracts';
-import { withTransaction, type Sql } from '#libs/event-store';
+import type { Sql } from '#libs/event-store';
 import { formatAddress, formatPrefix, parseAddress, parsePrefix, type IpPrefix } from '../ip-range.js';
-import { excludedUnits, usableUnits, type Pool } from './pool.js';
+import { usableUnits, type Pool } from './pool.js';
 
 interface PoolRow {
   id: string;
@@ -15,9 +15,10 @@ interface PoolRow {
   bridge: string;
   active: boolean;
   created_at: Date;
+  retired_at: Date | null;
 }
 
-const POOL_COLUMNS = 'id, region_id, family, prefix::text, host(gateway) AS gateway, assignment_length, reserved, bridge, active, created_at';
+const POOL_COLUMNS = 'id, region_id, family, prefix::text, host(gateway) AS gateway, assignment_length, reserved, bridge, active, created_at, retired_at';
 
 function toPool(row: PoolRow): Pool {
   return {
@@ -33,6 +34,7 @@ function toView(row: PoolRow & { allocated: number }): PoolView {
     id: pool.id, regionId: pool.regionId, family: pool.family, prefix: formatPrefix(pool.prefix), gateway: formatAddress(pool.gateway),
     assignmentLength: pool.assignmentLength, reserved: pool.reserved, bridge: pool.bridge, active: pool.active,
     usable: String(usableUnits(pool)), allocated: row.allocated, createdAt: row.created_at.toISOString(),
+    retiredAt: row.retired_at?.toISOString() ?? null,
   };
 }
 
@@ -42,26 +44,9 @@ export async function readPool(sql: Sql, id: string): Promise<Pool | undefined> 
   return rows[0] && toPool(rows[0]);
 }
 
-/** `pools`, and the lease rows that keep a pool's excluded units out of allocation. */
+/** The pools projection as network reads it: the admin's view, and the pools allocation and validation work with. */
 export class PoolsRepository {
   constructor(private readonly pool: pg.Pool) {}
-
-  /** The pool with its excluded units leased to nobody, in one transaction. */
-  async insert(pool: Pool): Promise<void> {
-    await withTransaction(this.pool, async (tx) => {
-      await tx.query(
-        `INSERT INTO pools (id, region_id, family, prefix, gateway, assignment_length, reserved, bridge) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [pool.id, pool.regionId, pool.family, formatPrefix(pool.prefix), formatAddress(pool.gateway), pool.assignmentLength, pool.reserved, pool.bridge],
-      );
-      await tx.query('INSERT INTO ip_leases (pool_id, unit) SELECT $1, unnest($2::numeric[])', [pool.id, excludedUnits(pool).map(String)]);
-    });
-  }
-
-  /** False when there is no such pool. */
-  async deactivate(id: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('UPDATE pools SET active = false WHERE id = $1', [id]);
-    return rowCount === 1;
-  }
 
   /** Pools as the admin sees them, oldest first, each with its live addresses counted. */
   async views(filter: { regionId?: string; includeRetired?: boolean; id?: string }): Promise<PoolView[]> {
