@@ -265,6 +265,11 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['unassignIp', ownersRun, (t) => `mutation { unassignIp(ipId: "${t.ipId}") { id } }`],
       ['setReverseDns', ownersRun, (t) => `mutation { setReverseDns(ipId: "${t.ipId}", hostname: "mail.example.test") { id } }`],
       ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
+      ['ipPools', adminOnly, () => '{ ipPools { id used } }'],
+      // Overlapping the seeded pool: ADMIN is let through to BAD_USER_INPUT, and nothing is made.
+      ['createIpPool', adminOnly, () => 'mutation { createIpPool(input: { regionId: "local", cidr: "203.0.113.128/26", bridge: "awanbr0" }) { id } }'],
+      // An unknown pool: ADMIN is let through to NOT_FOUND, every other role stopped before.
+      ['retireIpPool', { ...adminOnly, ADMIN: ['NOT_FOUND', 'NOT_FOUND'] }, () => 'mutation { retireIpPool(id: "no-such-pool") { id } }'],
       // The catalog: ADMIN's. A plan and an image of the matrix's own, saved or registered before they are retired.
       ['createRegion', adminOnly, () => `mutation { createRegion(input: { id: "${uniqueName('m-')}", name: "m", dnsZone: "m.example.test" }) { id } }`],
       ['savePlan', adminOnly, () => 'mutation { savePlan(input: { id: "matrix-plan", name: "m", kind: CONTAINER, vcpus: 1, memoryMb: 256, diskGb: 1, prices: [{ currency: "EUR", hourlyPrice: "0.01", monthlyPrice: "5" }] }) { id } }'],

@@ -66,6 +66,7 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Instance.history': COST.REQUEST,
   'IpAddress.region': COST.BATCHED,
   'IpAddress.instance': COST.BATCHED,
+  'IpPool.region': COST.BATCHED,
   'Host.region': COST.BATCHED,
   'Plan.hourlyPrice': COST.BATCHED,
   'Plan.monthlyPrice': COST.BATCHED,

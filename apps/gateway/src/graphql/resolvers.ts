@@ -4,6 +4,7 @@ import { HostEnrolmentResolver } from '../hosts/host-enrolment.resolver.js';
 import { InstancesResolver } from '../instances/instances.resolver.js';
 import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
 import { IpAddressesResolver } from '../ips/ip-addresses.resolver.js';
+import { IpPoolsResolver } from '../pools/ip-pools.resolver.js';
 import { ServiceStatusResolver } from '../status/service-status.resolver.js';
 
 /** Every resolver class of the API. */
@@ -16,6 +17,7 @@ export const RESOLVERS = [
   HostEnrolmentResolver,
   InstancesResolver,
   IpAddressesResolver,
+  IpPoolsResolver,
   InvoicesResolver,
   CreditNotesResolver,
 ];
