@@ -3,7 +3,7 @@ import type { ServiceClient } from '#libs/messaging';
 import type { Hosts } from './hosts.js';
 
 /** How long each host has to say whether a prefix overlaps what it uses: it reads its routes and two files. */
-export const HOST_ANSWER_TIMEOUT_MS = 3000;
+const HOST_ANSWER_TIMEOUT_MS = 3000;
 
 /**
  * Asks every live host of a region (UP, or in maintenance: it still runs instances and takes its

@@ -8,7 +8,7 @@ import { poolDecider, poolStreamId } from './pool.decider.js';
 import type { PoolsRepository } from './pools.repository.js';
 
 /** How long network waits for compute to hear from the region's hosts (compute gives each of them 3 s). */
-export const HOST_CHECK_TIMEOUT_MS = 5000;
+const HOST_CHECK_TIMEOUT_MS = 5000;
 
 /** The admin's pools: create, list, retire. Retired pools hand out nothing new; their addresses stay until released. */
 export class Pools {
