@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -30,6 +30,11 @@ async function expectAllHealthy(base: number) {
     expect(health).toMatchObject({ service, status: 'ok', checks: { nats: 'up' } });
     if (service !== 'host-agent') expect(health.checks.postgres).toBe('up');
   }
+  // The agents are asked in their own subjects, so compute must know this machine's: its first heartbeat.
+  await waitFor(async () => {
+    const { data } = await graphql(base, '{ hosts { status } }');
+    return (data?.hosts as { status: string }[] | undefined)?.some((host) => host.status === 'UP');
+  }, 30_000, "this machine's host to be UP");
   const { data } = await graphql(base, '{ services { service status } }');
   expect(data?.services).toEqual([
     { service: 'compute', status: 'ok' },
@@ -67,6 +72,15 @@ describe('one command runs Awan', () => {
       expect(new URL(databaseUrl!).port).not.toBe('5432');
       expect(new URL(natsUrl!).port).not.toBe('4222');
       await expectAllHealthy(base);
+      // Its NATS lets no one in without credentials; they are made once, readable by this user only.
+      await expect(connect({ servers: natsUrl!, reconnect: false })).rejects.toThrow(/Authorization Violation/);
+      const authDir = path.join(dataDir, 'nats-auth');
+      expect(statSync(authDir).mode & 0o777).toBe(0o700);
+      const authFiles = readdirSync(authDir).sort();
+      expect(authFiles).toEqual(expect.arrayContaining(['authority.json', 'billing.creds', 'compute.creds', 'gateway.creds', 'nats-server.conf', 'network.creds', 'system.creds']));
+      expect(authFiles.filter((file) => /^host-.+\.creds$/.test(file))).toHaveLength(1);
+      for (const file of authFiles) expect(statSync(path.join(authDir, file)).mode & 0o777).toBe(0o600);
+      const keptAcrossRestarts = Object.fromEntries(authFiles.map((file) => [file, readFileSync(path.join(authDir, file), 'utf8')]));
 
       const db = new pg.Client({ connectionString: databaseUrl });
       await db.connect();
@@ -89,6 +103,9 @@ describe('one command runs Awan', () => {
       await again.connect();
       expect((await again.query('SELECT note FROM public.survives')).rows).toEqual([{ note: 'still here' }]);
       await again.end();
+      // The same keys and credentials, which every service connected with again.
+      for (const [file, content] of Object.entries(keptAcrossRestarts)) expect(readFileSync(path.join(dataDir, 'nats-auth', file), 'utf8')).toBe(content);
+      await expectAllHealthy(base);
       expect(await second.stop()).toBe(0);
     } finally {
       spawnSync('pkill', ['-KILL', '-f', dataDir]);
