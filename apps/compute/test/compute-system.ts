@@ -168,11 +168,12 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
     }, 30_000, `host ${upHostId} to be UP in compute\n${output()}`);
   }
   await system.startNetwork();
+  // Before the pools: network asks compute about the region's hosts (none yet) before it makes one.
+  await system.startCompute();
   // The seeded development pools make way for the test's own, on its own bridge.
   for (const id of ['local-ipv4', 'local-ipv6']) await system.client.call('network.pool.retire', { id });
   await system.client.call('network.pool.create', { input: { id: 'test-ipv4', regionId: 'local', prefix: '198.51.100.0/25', gateway: '198.51.100.1', bridge } });
   await system.client.call('network.pool.create', { input: { id: 'test-ipv6', regionId: 'local', prefix: '2001:db8:51::/64', gateway: '2001:db8:51::1', bridge } });
-  await system.startCompute();
   if (options.host === 'simulated') {
     system.simulatedHost = await SimulatedHost.start({ hostId, natsUrl: TEST_NATS_URL, heartbeatIntervalMs: 300 });
     await hostUp(hostId, () => system.compute.output());
