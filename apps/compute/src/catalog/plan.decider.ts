@@ -1,4 +1,4 @@
-import { AppError, type CatalogEvents, FLOATING_IPV4_SKU, type InstanceKind, type PlanPrice, type SavePlanInput } from '#libs/contracts';
+import { AppError, type CatalogEvents, FLOATING_IPV4_SKU, type PlanPrice, type SavePlanInput } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
 import * as input from './catalog-input.js';
 
@@ -45,7 +45,7 @@ export const planDecider: Decider<PlanCommand, PlanState, PlanEvent> = {
     const saved: CatalogEvents['PlanSaved'] = {
       planId,
       name: input.text(command.input.name, 'input.name'),
-      kind: input.kind(command.input.kind) as InstanceKind,
+      kind: input.kind(command.input.kind),
       vcpus: input.size(command.input.vcpus, 'vcpus'),
       memoryMb: input.size(command.input.memoryMb, 'memoryMb'),
       diskGb: input.size(command.input.diskGb, 'diskGb'),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CreateInstanceInput } from '#libs/contracts';
 import { qmp } from '#libs/qmp';
@@ -95,12 +95,15 @@ describeWithHardware('instances through compute and a real host agent', missingH
   });
 
   it('leaves no address behind when a create fails', async () => {
-    // An image imported from the storage (the development rootfs the first test had built), then lost from it: the host cannot make the instance.
+    // An image imported from the storage (an operator's upload, the least a rootfs holds), then lost from it: the host cannot make the instance.
     const imageId = uniqueName('lost-');
-    const tarball = await readFile(path.join(system.agentDataDir, 'images', 'busybox-rootfs.tar.gz'));
+    const upload = path.join(system.agentDataDir, 'images', 'uploads');
+    await mkdir(path.join(upload, 'rootfs', 'sbin'), { recursive: true });
+    await writeFile(path.join(upload, 'rootfs', 'sbin', 'init'), '');
+    await runCommand('tar', ['-cf', path.join(upload, `${imageId}.tar`), '-C', path.join(upload, 'rootfs'), '.']);
+    const sha256 = createHash('sha256').update(await readFile(path.join(upload, `${imageId}.tar`))).digest('hex');
     await system.client.call('compute.catalog.image.register', {
-      ...PLATFORM,
-      input: { id: imageId, name: 'Lost from the storage', os: 'busybox', version: '0', kind: 'CONTAINER', source: 'busybox-rootfs.tar.gz', sha256: createHash('sha256').update(tarball).digest('hex') },
+      ...PLATFORM, input: { id: imageId, name: 'Lost from the storage', os: 'none', version: '0', kind: 'CONTAINER', source: `uploads/${imageId}.tar`, sha256 },
     });
     await waitFor(async () => (await system.client.call('compute.catalog.images', { retired: true })).find((i) => i.id === imageId)?.status === 'AVAILABLE', 60_000, 'the image to be imported');
     await rm(path.join(system.agentDataDir, 'images', 'catalog', `${imageId}.tar`));
