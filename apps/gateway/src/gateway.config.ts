@@ -1,5 +1,6 @@
 import { readWholeNumber } from '#libs/platform';
-import { isAccountName, isIsoCurrency } from './identity/account.decider.js';
+import { isIsoCurrency } from '#libs/contracts';
+import { isAccountName } from './identity/account.decider.js';
 
 /** What the gateway reads from its environment beyond every service's and its database's (README, Configuration). */
 export interface GatewayConfig {

@@ -1,4 +1,4 @@
-import { AppError } from '#libs/contracts';
+import { AppError, isIsoCurrency } from '#libs/contracts';
 
 /**
  * Exact money: every price and rate is a BigInt of units of 10^-SCALE, every amount a BigInt of
@@ -17,7 +17,7 @@ const MINOR_UNITS: Record<string, number> = {
 };
 
 export function requireCurrency(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !/^[A-Z]{3}$/.test(value)) throw AppError.badInput(field, 'must be an ISO 4217 code such as EUR');
+  if (!isIsoCurrency(value)) throw AppError.badInput(field, 'must be an ISO 4217 code such as EUR');
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { type AccountKind, type AccountStatus, AppError, type IdentityEvents } from '#libs/contracts';
+import { AppError, isIsoCurrency, type AccountKind, type AccountStatus, type IdentityEvents } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
 
 /**
@@ -71,11 +71,6 @@ function validKind(value: unknown, parent: ParentAccount | null): AccountKind {
   }
   return kind;
 }
-
-const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
-
-/** Whether `value` is an ISO 4217 currency code, such as EUR. */
-export const isIsoCurrency = (value: unknown): value is string => typeof value === 'string' && /^[A-Z]{3}$/.test(value) && ISO_4217.has(value);
 
 /**
  * A reseller invoices its customers in its own currency, at its own prices: they share it. Any

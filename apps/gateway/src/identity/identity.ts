@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { AppError, PLATFORM_SCOPE, type AccountKind, type AccountScope, type AccountStatus, type CountedPage, type EventMetadata, type Scope } from '#libs/contracts';
+import { AppError, isIsoCurrency, PLATFORM_SCOPE, type AccountKind, type AccountScope, type AccountStatus, type CountedPage, type EventMetadata, type Scope } from '#libs/contracts';
 import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
-import { accountDecider, accountStreamId, isIsoCurrency, type AccountCommand, type ParentAccount } from './account.decider.js';
+import { accountDecider, accountStreamId, type AccountCommand, type ParentAccount } from './account.decider.js';
 import { apiKeyDecider, apiKeyStreamId, type Role } from './api-key.decider.js';
 import type { IdentityRepository } from './identity.repository.js';
 
