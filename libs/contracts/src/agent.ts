@@ -86,6 +86,21 @@ export interface ImportedImage {
   virtualSizeMb: number | null;
 }
 
+/**
+ * A snapshot of an instance this host holds, named on the host by its id (a UUID): the VM's
+ * internal qcow2 snapshot's tag, or the folder of a container's rootfs copy, in the instance's folder.
+ */
+export interface SnapshotRequest {
+  instanceId: string;
+  snapshotId: string;
+}
+
+/** A snapshot the host holds, and the data it holds in MB (ceiled): the same answer however often it is asked. */
+export interface AgentSnapshot {
+  snapshotId: string;
+  sizeMb: number;
+}
+
 /** Payloads of `agent.<hostId>.<command>`. */
 export interface AgentCommands {
   /** The agent's health, as `<service>.health` is a service's. */
@@ -113,6 +128,12 @@ export interface AgentCommands {
    * address it depends on (its default gateway, DNS servers, /etc/hosts): why, or null. Asked before the pool exists.
    */
   'network.checkPrefix': { request: { prefix: string; bridge: string }; reply: { overlap: string | null } };
+  /** Takes the snapshot, running (a VM through QMP; a container frozen while its rootfs is copied) or stopped; asked again, answers the one taken. */
+  'snapshot.create': { request: SnapshotRequest; reply: AgentSnapshot };
+  /** The stopped instance's disk (rootfs) becomes the snapshot's; its other snapshots stay. CONFLICT while it runs. */
+  'snapshot.restore': { request: SnapshotRequest; reply: AgentInstanceStatus };
+  /** Frees the snapshot's space; one that is not there is deleted already. */
+  'snapshot.delete': { request: SnapshotRequest; reply: { snapshotId: string } };
   /** Fetches, checks and stores a catalog image: idempotent per image; answers once it is stored, or refuses it naming why. */
   'image.import': { request: ImageImportRequest; reply: ImportedImage };
 }

@@ -101,6 +101,9 @@ export const isIsoCurrency = (value: unknown): value is string => typeof value =
 /** The sku a floating IPv4 address is priced and billed under: a plan never takes it. */
 export const FLOATING_IPV4_SKU = 'ipv4';
 
+/** The sku snapshots' storage is priced and billed under, per GB-month (a GB is 1024 MB). */
+export const SNAPSHOT_STORAGE_SKU = 'snapshot-storage';
+
 /** A plan's price in one list: the platform's, or a reseller's for its customers. */
 export interface PriceView {
   sku: string;

@@ -2,10 +2,11 @@ import type { Caller } from './caller.js';
 import type { EventMetadata } from './envelope.js';
 import type { BillingCycle, ComputeEvents, InstanceKind } from './events.js';
 import type { CountedPage, Page } from './requests.js';
+import type { SnapshotView } from './snapshots.js';
 
 /** The statuses of an instance, as the API's InstanceStatus enum names them. */
 export const INSTANCE_STATUSES = [
-  'PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING', 'DELETED', 'ERROR',
+  'PENDING', 'PROVISIONING', 'STARTING', 'RUNNING', 'STOPPING', 'STOPPED', 'REBOOTING', 'RESIZING', 'MIGRATING', 'RESTORING', 'DELETING', 'DELETED', 'ERROR',
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
@@ -231,6 +232,20 @@ export interface ComputeRequests {
   'compute.instance.delete': { request: InstanceRequest; reply: InstanceView };
   /** ADMIN only (the gateway checks): to `hostId`, an UP host of the instance's region, or where the scheduler chooses. */
   'compute.instance.migrate': { request: InstanceRequest & { hostId?: string | null }; reply: InstanceView };
+
+  /**
+   * A snapshot of the instance `instanceId` (RUNNING or STOPPED, with no other operation under way: CONFLICT
+   * otherwise, and beyond its account's limit of snapshots per instance), CREATING until its host has taken it.
+   */
+  'compute.snapshot.create': { request: Caller & { instanceId: string; name: string }; reply: SnapshotView };
+  /** null where there is no such snapshot in the caller's scope; a deleted one stays readable. */
+  'compute.snapshot.get': { request: Caller & { id: string }; reply: SnapshotView | null };
+  /** The snapshots of these instances in the caller's scope, but DELETED ones: the gateway's batched lookup, oldest first. */
+  'compute.snapshot.list': { request: Caller & { instanceIds: string[] }; reply: SnapshotView[] };
+  /** Its instance (STOPPED, else CONFLICT) is RESTORING until its disk is the snapshot's, then STOPPED again. */
+  'compute.snapshot.restore': { request: Caller & { id: string }; reply: InstanceView };
+  /** DELETING until its host has freed its space, then DELETED. */
+  'compute.snapshot.delete': { request: Caller & { id: string }; reply: SnapshotView };
 
   /** NOT_FOUND for an account outside the caller's scope. */
   'compute.quota.get': { request: QuotaRequest; reply: AccountQuota };

@@ -3,6 +3,7 @@ export * from './billing.js';
 export * from './compute.js';
 export * from './network.js';
 export * from './requests.js';
+export * from './snapshots.js';
 export * from './envelope.js';
 export * from './errors.js';
 export * from './events.js';

@@ -2,9 +2,12 @@ import {
   AppError, type BillingCycle, type ComputeEvents, type InstanceAddress, type InstanceKind, type InstanceStatus, isRfc1123Label, RFC1123_LABEL_RULE,
 } from '#libs/contracts';
 import type { Decider, DomainEvent } from '#libs/event-store';
+import {
+  decideSnapshot, evolveSnapshots, snapshotFailure, snapshotOperationDone, snapshotsDeletedWith, type SnapshotCommand, type SnapshotEvent, type SnapshotState,
+} from '../snapshots/instance-snapshots.js';
 
 export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = [
-  'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING',
+  'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'RESTORING', 'DELETING',
 ];
 
 /** Contract events (ARCHITECTURE.md) plus compute's own requests, which keep who asked for what in the history. */
@@ -25,7 +28,9 @@ export type InstanceEvent =
   | DomainEvent<'InstanceDeletionRequested', Record<string, never>>
   | DomainEvent<'InstanceMigrationRequested', MigrationRequest>
   /** A migration that could not finish: the instance stays where it was, as it was. */
-  | DomainEvent<'InstanceMigrationAborted', { reason: string }>;
+  | DomainEvent<'InstanceMigrationAborted', { reason: string }>
+  /** Its snapshots' (snapshots/instance-snapshots.ts). */
+  | SnapshotEvent;
 
 /**
  * Why an instance moves: an ADMIN asked (`admin`), its host is in maintenance (`drain`), or its
@@ -46,7 +51,8 @@ export interface MigrationRequest {
  * What the instance is waiting for: a host (`schedule`), its addresses from network (`address`),
  * or the host agent to carry out the rest.
  */
-export type InstanceOperation = 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'migrate' | 'delete';
+export type InstanceOperation =
+  | 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'migrate' | 'delete' | 'snapshot' | 'deleteSnapshot' | 'restore';
 
 export type InstanceCommand =
   | { type: 'RequestInstance'; request: ComputeEvents['InstanceRequested'] }
@@ -76,7 +82,8 @@ export type InstanceCommand =
    * The host reports the instance stopped while it was RUNNING since `statusVersion`: the guest
    * powered off, or (`fenced`) the host fenced itself during a short loss of the control plane.
    */
-  | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean };
+  | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean }
+  | SnapshotCommand;
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -100,9 +107,13 @@ export interface InstanceState {
     resize?: { fromPlanId: string; toPlanId: string };
     /** With the status it returns to once it has moved, or failed to. */
     migration?: MigrationRequest & { returnTo: InstanceStatus };
+    /** The snapshot a snapshot operation is about. */
+    snapshotId?: string;
   } | null;
   /** Where a resize returns to once it is done. */
   statusBeforeResize: InstanceStatus | null;
+  /** Its snapshots by id (absent from states stored before there were snapshots). */
+  snapshots?: Record<string, SnapshotState>;
 }
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
@@ -145,13 +156,19 @@ function completion(state: InstanceState, restarted: boolean): InstanceEvent[] {
     case 'migrate':
       return []; // answered by CompleteMigration, which names the host
     case 'delete':
-      return [{ type: 'InstanceDeleted', data: {} }];
+      return [...snapshotsDeletedWith(state), { type: 'InstanceDeleted', data: {} }];
+    case 'snapshot':
+    case 'deleteSnapshot':
+    case 'restore':
+      return snapshotOperationDone(operation);
   }
 }
 
 function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }>, state: InstanceState): InstanceEvent[] {
   const movable = command.reason === 'evacuation' ? state.status === 'RUNNING' : state.status === 'RUNNING' || state.status === 'STOPPED';
-  if (!(movable && idle(state))) {
+  // A host lost while it took or deleted a snapshot will not finish it: the instance moves, the snapshot fails.
+  const takenOver = command.reason === 'evacuation' ? snapshotFailure(state.operation, `host ${state.hostId} was lost meanwhile`) : [];
+  if (!(movable && (idle(state) || takenOver.length > 0))) {
     if (command.reason === 'admin') refuse(state, 'migrate');
     return [];
   }
@@ -160,7 +177,7 @@ function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }
     return [];
   }
   const live = command.reason !== 'evacuation' && state.kind === 'VM' && state.status === 'RUNNING';
-  return [{ type: 'InstanceMigrationRequested', data: { fromHostId: state.hostId!, toHostId: command.toHostId, live, reason: command.reason } }];
+  return [...takenOver, { type: 'InstanceMigrationRequested', data: { fromHostId: state.hostId!, toHostId: command.toHostId, live, reason: command.reason } }];
 }
 
 /**
@@ -171,12 +188,13 @@ function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }
  * MIGRATING while it moves to another host, after which it is as it was (RUNNING again after
  * an evacuation). One operation at a time: a user command while another runs is a CONFLICT,
  * except delete, which supersedes anything but a migration, and a forced stop, which takes over
- * a graceful one or a reboot.
+ * a graceful one or a reboot. Taking or deleting a snapshot is an operation too (the status stays);
+ * restoring one is RESTORING (snapshots/instance-snapshots.ts).
  */
 export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEvent> = {
   initialState: () => ({
     status: null, kind: null, planId: null, hostId: null, billingCycle: null, addresses: [], provisioned: false,
-    version: 0, statusVersion: 0, operation: null, statusBeforeResize: null,
+    version: 0, statusVersion: 0, operation: null, statusBeforeResize: null, snapshots: {},
   }),
 
   decide(command, state) {
@@ -236,6 +254,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         if (operation.kind === 'migrate' && operation.migration!.reason !== 'evacuation') {
           return [{ type: 'InstanceMigrationAborted', data: { reason: command.reason } }];
         }
+        if (operation.kind === 'snapshot' || operation.kind === 'deleteSnapshot') return snapshotFailure(operation, command.reason);
         return [{ type: 'InstanceFailed', data: { reason: command.reason } }];
       case 'TimeOut':
         if (status !== command.status || state.statusVersion !== command.statusVersion || !TRANSITIONAL_STATUSES.includes(status)) return [];
@@ -246,6 +265,11 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return command.fenced
           ? [{ type: 'InstanceStopped', data: {} }, { type: 'InstanceStartRequested', data: {} }]
           : [{ type: 'InstanceStopped', data: {} }];
+      case 'CreateSnapshot':
+      case 'RestoreSnapshot':
+      case 'DeleteSnapshot':
+      case 'CompleteSnapshot':
+        return decideSnapshot(command, state);
     }
   },
 
@@ -294,6 +318,8 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return enter('DELETED', null);
       case 'InstanceFailed':
         return { ...enter('ERROR', null), statusBeforeResize: null };
+      default:
+        return evolveSnapshots(previous, event, enter);
     }
   },
 };

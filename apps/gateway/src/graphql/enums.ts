@@ -12,17 +12,20 @@ export const AccountStatus = { ACTIVE: 'ACTIVE', PAST_DUE: 'PAST_DUE', SUSPENDED
 export const InstanceKind = { VM: 'VM', CONTAINER: 'CONTAINER' } as const satisfies EnumOf<contracts.InstanceKind>;
 export const InstanceStatus = {
   PENDING: 'PENDING', PROVISIONING: 'PROVISIONING', STARTING: 'STARTING', RUNNING: 'RUNNING', STOPPING: 'STOPPING', STOPPED: 'STOPPED',
-  REBOOTING: 'REBOOTING', RESIZING: 'RESIZING', MIGRATING: 'MIGRATING', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
+  REBOOTING: 'REBOOTING', RESIZING: 'RESIZING', MIGRATING: 'MIGRATING', RESTORING: 'RESTORING', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
 } as const satisfies EnumOf<contracts.InstanceStatus>;
 export const BillingCycle = { HOURLY: 'HOURLY', MONTHLY: 'MONTHLY' } as const satisfies EnumOf<contracts.BillingCycle>;
 export const IpFamily = { IPV4: 'IPV4', IPV6: 'IPV6' } as const satisfies EnumOf<contracts.IpFamily>;
 export const InvoiceStatus = { DRAFT: 'DRAFT', FINALIZED: 'FINALIZED', PAID: 'PAID', VOID: 'VOID' } as const satisfies EnumOf<contracts.InvoiceStatus>;
 export const HostStatus = { UP: 'UP', DOWN: 'DOWN', MAINTENANCE: 'MAINTENANCE' } as const satisfies EnumOf<contracts.HostStatus>;
 export const ImageStatus = { IMPORTING: 'IMPORTING', AVAILABLE: 'AVAILABLE', ERROR: 'ERROR', RETIRED: 'RETIRED' } as const satisfies EnumOf<contracts.ImageStatus>;
+export const SnapshotStatus = {
+  CREATING: 'CREATING', AVAILABLE: 'AVAILABLE', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
+} as const satisfies EnumOf<contracts.SnapshotStatus>;
 
 export type InstanceKind = contracts.InstanceKind;
 export type InstanceStatus = contracts.InstanceStatus;
 export type InvoiceStatus = contracts.InvoiceStatus;
 
-const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus };
+const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus, SnapshotStatus };
 for (const [name, values] of Object.entries(enums)) registerEnumType(values, { name });
