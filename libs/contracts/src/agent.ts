@@ -1,3 +1,4 @@
+import type { ConsoleKind } from './consoles.js';
 import type { InstanceKind } from './events.js';
 import type { Health } from './requests.js';
 
@@ -136,6 +137,11 @@ export interface AgentCommands {
   'snapshot.delete': { request: SnapshotRequest; reply: { snapshotId: string } };
   /** Fetches, checks and stores a catalog image: idempotent per image; answers once it is stored, or refuses it naming why. */
   'image.import': { request: ImageImportRequest; reply: ImportedImage };
+  /**
+   * Attaches a console session to a running instance of this host: from the gateway's first
+   * acknowledgement on, its bytes flow on the session's subjects (consoles.ts). Asked again, the same.
+   */
+  'console.open': { request: { sessionId: string; instanceId: string; kind: ConsoleKind }; reply: { sessionId: string } };
 }
 
 export type AgentCommand = keyof AgentCommands;

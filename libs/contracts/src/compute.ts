@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { ConsoleKind } from './consoles.js';
 import type { EventMetadata } from './envelope.js';
 import type { BillingCycle, ComputeEvents, InstanceKind } from './events.js';
 import type { CountedPage, Page } from './requests.js';
@@ -247,6 +248,13 @@ export interface ComputeRequests {
   /** DELETING until its host has freed its space, then DELETED. */
   'compute.snapshot.delete': { request: Caller & { id: string }; reply: SnapshotView };
 
+  /**
+   * The gateway's console session `sessionId` of a RUNNING instance (CONFLICT otherwise; VNC of a container is
+   * BAD_USER_INPUT): ConsoleOpened is recorded, then the instance's host attaches it; answers that host.
+   */
+  'compute.instance.console.open': { request: InstanceRequest & { sessionId: string; kind: ConsoleKind; apiKeyId: string }; reply: { hostId: string } };
+  /** The session ended: ConsoleClosed, with how long it lasted and why (once; asked again, nothing more). */
+  'compute.instance.console.close': { request: InstanceRequest & { sessionId: string; durationMs: number; reason: string }; reply: { closed: boolean } };
   /** NOT_FOUND for an account outside the caller's scope. */
   'compute.quota.get': { request: QuotaRequest; reply: AccountQuota };
   /** ADMIN's limits for the account, in place of the defaults (QUOTA_*); FORBIDDEN for an account outside the caller's scope. */

@@ -1,6 +1,7 @@
 export * from './agent.js';
 export * from './billing.js';
 export * from './compute.js';
+export * from './consoles.js';
 export * from './network.js';
 export * from './requests.js';
 export * from './snapshots.js';

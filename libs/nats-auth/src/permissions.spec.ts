@@ -18,9 +18,13 @@ describe('NATS permissions', () => {
   describe("a host's agent", () => {
     const host = hostPermissions('h1');
 
-    it('publishes its own heartbeat and nothing else', () => {
+    it("publishes its own heartbeat and its own console sessions' output, nothing else", () => {
       expect(mayPublish(host, 'agent.heartbeat.h1')).toBe(true);
-      for (const subject of ['agent.heartbeat.h2', 'compute.instance.create', 'billing.invoice.csv', 'events.compute.instance.InstanceStarted', '$JS.API.INFO', 'agent.h2.instance.start']) {
+      expect(mayPublish(host, 'agent.h1.console.s1.out')).toBe(true);
+      for (const subject of [
+        'agent.heartbeat.h2', 'compute.instance.create', 'billing.invoice.csv', 'events.compute.instance.InstanceStarted', '$JS.API.INFO', 'agent.h2.instance.start',
+        'agent.h2.console.s1.out', 'agent.h1.console.s1.in', 'agent.h2.console.s1.in', 'agent.h1.console.open',
+      ]) {
         expect(mayPublish(host, subject)).toBe(false);
       }
     });
@@ -57,6 +61,11 @@ describe('NATS permissions', () => {
     for (const subject of ['compute.instance.create', 'network.ip.allocate', 'billing.invoice.csv', 'agent.h1.health']) expect(mayPublish(gateway, subject)).toBe(true);
     for (const subject of ['agent.h1.instance.stop', 'agent.heartbeat.h1', 'events.compute.instance.InstanceStarted']) expect(mayPublish(gateway, subject)).toBe(false);
     expect(maySubscribe(gateway, 'events.compute.instance.InstanceStarted')).toBe(true);
+    // A console session: the browser's input to the host, the host's output back; never a command, nor the host's side.
+    expect(mayPublish(gateway, 'agent.h1.console.s1.in')).toBe(true);
+    expect(maySubscribe(gateway, 'agent.h1.console.s1.out')).toBe(true);
+    for (const subject of ['agent.h1.console.s1.out', 'agent.h1.console.open', 'agent.h1.console.s1.in.x']) expect(mayPublish(gateway, subject)).toBe(false);
+    expect(maySubscribe(gateway, 'agent.h1.console.s1.in')).toBe(false);
     expect(maySubscribe(gateway, 'events.billing.invoice.InvoiceFinalized')).toBe(false);
     expect(maySubscribe(gateway, 'compute.instance.create')).toBe(false);
   });

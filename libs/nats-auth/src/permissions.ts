@@ -64,9 +64,10 @@ export function servicePermissions(service: AwanService): UserPermissions {
     case 'gateway':
       return {
         // The public services' requests; its event stream is identity's (it owns identity).
-        pub: { allow: ['compute.>', 'network.>', 'billing.>', 'agent.*.health', ...events('identity', ['billing'])] },
-        // instanceUpdated follows compute's instance events as they are published (core NATS).
-        sub: { allow: ['gateway.>', 'events.compute.instance.>', inbox] },
+        // A console session's input goes to the agent on the session's subject (consoles.ts).
+        pub: { allow: ['compute.>', 'network.>', 'billing.>', 'agent.*.health', 'agent.*.console.*.in', ...events('identity', ['billing'])] },
+        // instanceUpdated follows compute's instance events as they are published (core NATS); a console's output comes from its host.
+        sub: { allow: ['gateway.>', 'events.compute.instance.>', 'agent.*.console.*.out', inbox] },
         resp: RESPONSES,
       };
     case 'compute':
@@ -92,11 +93,14 @@ export function servicePermissions(service: AwanService): UserPermissions {
   }
 }
 
-/** A host's agent: its own heartbeat, and the answers to compute's commands to it, whatever their names. Nothing else. */
+/**
+ * A host's agent: its own heartbeat, the output of its own console sessions, and the answers to compute's
+ * commands to it (and its sessions' input), whatever their names. Nothing else.
+ */
 export function hostPermissions(hostId: string): UserPermissions {
   // A host named "heartbeat" would answer every host's heartbeat.
   if (!isValidHostId(hostId)) throw new Error(`no credentials for a host named "${hostId}"`);
-  return { pub: { allow: [agentHeartbeatSubject(hostId)] }, sub: { allow: [`agent.${hostId}.>`] }, resp: RESPONSES };
+  return { pub: { allow: [agentHeartbeatSubject(hostId), `agent.${hostId}.console.*.out`] }, sub: { allow: [`agent.${hostId}.>`] }, resp: RESPONSES };
 }
 
 /** The system account's user compute revokes hosts' credentials with: read the Awan account's JWT, push a new one. */
