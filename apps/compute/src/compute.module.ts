@@ -10,6 +10,8 @@ import { CatalogRepository } from './catalog/catalog.repository.js';
 import { ImageImportConsumer } from './catalog/image-import.consumer.js';
 import { ImageImporter } from './catalog/image-importer.js';
 import { COMPUTE_CONFIG, type ComputeConfig } from './compute.config.js';
+import { InstanceConsoles } from './consoles/consoles.js';
+import { ConsolesController } from './consoles/consoles.controller.js';
 import { computeEventStore } from './compute.event-store.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
 import { HostCredentials } from './hosts/host-credentials.js';
@@ -45,7 +47,7 @@ export class ComputeModule {
     return {
       module: ComputeModule,
       imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
-      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController],
+      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController, ConsolesController],
       providers: [
         { provide: COMPUTE_CONFIG, useValue: compute },
         { provide: CatalogRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new CatalogRepository(pool) },
@@ -76,6 +78,11 @@ export class ComputeModule {
           provide: Instances,
           inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Hosts, Quotas, Scheduler, AccountSuspensions, AccountQueue],
           useFactory: (...deps: ConstructorParameters<typeof Instances>) => new Instances(...deps),
+        },
+        {
+          provide: InstanceConsoles,
+          inject: [EventStore, Instances, ServiceClient],
+          useFactory: (...deps: ConstructorParameters<typeof InstanceConsoles>) => new InstanceConsoles(...deps),
         },
         {
           provide: InstanceWatcher,

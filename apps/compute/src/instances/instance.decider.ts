@@ -5,6 +5,7 @@ import type { Decider, DomainEvent } from '#libs/event-store';
 import {
   decideSnapshot, evolveSnapshots, snapshotFailure, snapshotOperationDone, snapshotsDeletedWith, type SnapshotCommand, type SnapshotEvent, type SnapshotState,
 } from '../snapshots/instance-snapshots.js';
+import { decideConsole, evolveConsoles, type ConsoleCommand, type ConsoleEvent, type OpenConsoles } from '../consoles/instance-consoles.js';
 
 export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = [
   'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'RESTORING', 'DELETING',
@@ -30,7 +31,9 @@ export type InstanceEvent =
   /** A migration that could not finish: the instance stays where it was, as it was. */
   | DomainEvent<'InstanceMigrationAborted', { reason: string }>
   /** Its snapshots' (snapshots/instance-snapshots.ts). */
-  | SnapshotEvent;
+  | SnapshotEvent
+  /** Console sessions opened and closed (consoles/instance-consoles.ts): history only, in any status. */
+  | ConsoleEvent;
 
 /**
  * Why an instance moves: an ADMIN asked (`admin`), its host is in maintenance (`drain`), or its
@@ -83,7 +86,8 @@ export type InstanceCommand =
    * powered off, or (`fenced`) the host fenced itself during a short loss of the control plane.
    */
   | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean }
-  | SnapshotCommand;
+  | SnapshotCommand
+  | ConsoleCommand;
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -114,6 +118,8 @@ export interface InstanceState {
   statusBeforeResize: InstanceStatus | null;
   /** Its snapshots by id (absent from states stored before there were snapshots). */
   snapshots?: Record<string, SnapshotState>;
+  /** Its console sessions open now, by id, with their kinds (absent from states stored before consoles). */
+  consoles?: OpenConsoles;
 }
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
@@ -270,6 +276,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'DeleteSnapshot':
       case 'CompleteSnapshot':
         return decideSnapshot(command, state);
+      case 'OpenConsole':
+      case 'CloseConsole':
+        return decideConsole(command, state);
     }
   },
 
@@ -318,6 +327,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return enter('DELETED', null);
       case 'InstanceFailed':
         return { ...enter('ERROR', null), statusBeforeResize: null };
+      case 'ConsoleOpened':
+      case 'ConsoleClosed':
+        return evolveConsoles(state, event);
       default:
         return evolveSnapshots(previous, event, enter);
     }
