@@ -13,6 +13,8 @@ import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
 import { hostNetworkController } from './instances/host-network.controller.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
 import { instancesController } from './instances/instances.controller.js';
+import { Snapshots, snapshotsFor } from './snapshots/snapshots.js';
+import { snapshotsController } from './snapshots/snapshots.controller.js';
 
 /**
  * The node control on one hypervisor host. It keeps no database: the host's own
@@ -25,7 +27,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },
@@ -34,6 +36,7 @@ export class HostAgentModule {
           inject: [HOST_ABILITIES],
           useFactory: (abilities: HostAbilities) => instanceManagerFor(agent, abilities.accelerator ?? 'tcg'),
         },
+        { provide: Snapshots, inject: [InstanceManager], useFactory: (instances: InstanceManager) => snapshotsFor(instances) },
         // The catalog's images go where instances find them: the storage the region's hosts share.
         { provide: ImageImports, useFactory: () => new ImageImports(path.join(agent.storageDir, 'images')) },
         FencingService,

@@ -38,7 +38,7 @@ export class InstanceManager {
   readonly bridges: HostBridges;
 
   constructor(
-    private readonly folders: InstanceFolders,
+    readonly folders: InstanceFolders,
     private readonly drivers: { VM: LiveMigratingDriver; CONTAINER: InstanceDriver },
     options: InstanceManagerOptions = {},
   ) {
@@ -233,12 +233,19 @@ export class InstanceManager {
     instanceId: string,
     action: (spec: InstanceSpec, driver: InstanceDriver) => Promise<InstanceSpec | void>,
   ): Promise<AgentInstanceStatus> {
+    return this.withInstance(instanceId, async (spec, driver) => this.statusOf((await action(spec, driver)) ?? spec));
+  }
+
+  /**
+   * Runs `work` on an instance this host holds, after the commands for it asked before (its
+   * snapshots' commands are such work); NOT_FOUND for one it does not hold.
+   */
+  withInstance<T>(instanceId: string, work: (spec: InstanceSpec, driver: InstanceDriver) => Promise<T>): Promise<T> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
       const spec = await this.folders.readOwnSpec(instanceId);
       if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);
-      const updated = await this.run(() => action(spec, this.drivers[spec.kind]));
-      return this.statusOf(updated ?? spec);
+      return this.run(() => work(spec, this.drivers[spec.kind]));
     });
   }
 

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, type InstanceSpec } from '#libs/contracts';
+import { runProgram } from '../host/program.js';
+import type { InstanceDriver } from '../instances/instance-driver.js';
+import type { InstanceFolders } from '../instances/instance-folder.js';
+import type { SnapshotDriver } from './snapshot-driver.js';
+
+/** A rootfs of many GB takes a while to copy. */
+const COPY_TIMEOUT_MS = 3_600_000;
+
+/** `cp -a`, sharing the data's blocks (a reflink) where the filesystem can, else copying them. */
+const copyTree = (from: string, to: string) => runProgram('cp', ['-a', '--reflink=auto', '--', from, to], { timeoutMs: COPY_TIMEOUT_MS });
+
+/**
+ * A container's snapshot is a copy of its rootfs in its folder, `snapshots/<snapshotId>/rootfs`,
+ * so it goes wherever the folder goes. A running container is frozen (`lxc-freeze`) while it is
+ * copied, and only then: its files do not change under the copy. A copy is made under a name of
+ * its own and renamed once whole, so a snapshot that is there is complete.
+ */
+export class LxcSnapshots implements SnapshotDriver {
+  constructor(private readonly folders: InstanceFolders) {}
+
+  private rootfs(spec: InstanceSpec): string {
+    return this.folders.file(spec.instanceId, 'rootfs');
+  }
+
+  private snapshot(spec: InstanceSpec, snapshotId: string): string {
+    return path.join(this.folders.file(spec.instanceId, 'snapshots'), snapshotId);
+  }
+
+  private lxc(spec: InstanceSpec): string[] {
+    return ['-P', this.folders.root, '-n', spec.instanceId];
+  }
+
+  async create(spec: InstanceSpec, driver: InstanceDriver, snapshotId: string): Promise<number> {
+    const target = this.snapshot(spec, snapshotId);
+    if (!existsSync(target)) {
+      const partial = `${target}.partial`;
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(partial, { recursive: true, mode: 0o700 });
+      const running = (await driver.state(spec)) === 'RUNNING';
+      if (running) await runProgram('lxc-freeze', this.lxc(spec));
+      try {
+        await copyTree(this.rootfs(spec), path.join(partial, 'rootfs'));
+      } finally {
+        if (running) await runProgram('lxc-unfreeze', this.lxc(spec));
+      }
+      await rename(partial, target);
+    }
+    return Number((await runProgram('du', ['--summarize', '--bytes', '--', path.join(target, 'rootfs')])).split('\t')[0]);
+  }
+
+  /**
+   * The copy is copied back beside the rootfs, then takes its place: an agent that dies on the
+   * way leaves either rootfs, and asked again it finishes the swap.
+   */
+  async restore(spec: InstanceSpec, driver: InstanceDriver, snapshotId: string): Promise<void> {
+    if ((await driver.state(spec)) === 'RUNNING') throw AppError.conflict(`instance ${spec.instanceId} runs: a snapshot is restored onto a stopped container`);
+    const source = path.join(this.snapshot(spec, snapshotId), 'rootfs');
+    if (!existsSync(source)) throw AppError.notFound(`snapshot ${snapshotId} of instance ${spec.instanceId}`);
+    const rootfs = this.rootfs(spec);
+    const incoming = `${rootfs}.restoring`;
+    const replaced = `${rootfs}.replaced`;
+    await rm(incoming, { recursive: true, force: true });
+    await copyTree(source, incoming);
+    await rm(replaced, { recursive: true, force: true });
+    if (existsSync(rootfs)) await rename(rootfs, replaced);
+    await rename(incoming, rootfs);
+    await rm(replaced, { recursive: true, force: true });
+  }
+
+  async delete(spec: InstanceSpec, _driver: InstanceDriver, snapshotId: string): Promise<void> {
+    const target = this.snapshot(spec, snapshotId);
+    await rm(`${target}.partial`, { recursive: true, force: true });
+    await rm(target, { recursive: true, force: true });
+  }
+}
