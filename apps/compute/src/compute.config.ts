@@ -18,13 +18,21 @@ export interface ComputeConfig {
   accountQueueWaitMs: number;
   /** What gives hosts NATS credentials and revokes them; null where NATS_ACCOUNT_SIGNING_KEY is unset (no enrolment). */
   hostCredentials: HostCredentialsConfig | null;
+  /** The most snapshots an instance may hold (SNAPSHOTS_PER_INSTANCE). */
+  snapshotsPerInstance: number;
+  /** How long a snapshot may be CREATING or DELETING before it fails: INSTANCE_TIMEOUT_MS where set. */
+  snapshotTimeoutMs: number;
 }
 
 const MINUTE = 60_000;
 const DEFAULT_TIMEOUTS_MS: ComputeConfig['transitionTimeoutsMs'] = {
   PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, STARTING: 10 * MINUTE, STOPPING: 5 * MINUTE, REBOOTING: 5 * MINUTE,
   RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,
+  // A container's rootfs is copied back whole.
+  RESTORING: 30 * MINUTE,
 };
+/** A container's snapshot copies its whole rootfs. */
+const SNAPSHOT_TIMEOUT_MS = 30 * MINUTE;
 const milliseconds = { expected: 'at least 1000 milliseconds', min: 1000 };
 const limit = { expected: 'a whole number' };
 
@@ -44,5 +52,7 @@ export function readComputeConfig(env: NodeJS.ProcessEnv, natsCredentials?: stri
     hostDownTimeoutMs: readWholeNumber('HOST_DOWN_TIMEOUT_MS', 10_000, milliseconds, env),
     accountQueueWaitMs: 10_000,
     hostCredentials: readHostCredentialsConfig(env, natsCredentials),
+    snapshotsPerInstance: readWholeNumber('SNAPSHOTS_PER_INSTANCE', 10, limit, env),
+    snapshotTimeoutMs: timeoutMs ?? SNAPSHOT_TIMEOUT_MS,
   };
 }

@@ -5,10 +5,13 @@ import { hostsMigrations } from './hosts/hosts.migrations.js';
 import { hostsProjection } from './hosts/hosts.projection.js';
 import { instancesMigrations } from './instances/instances.migrations.js';
 import { instancesProjection } from './instances/instances.projection.js';
+import { snapshotsMigrations } from './snapshots/snapshots.migrations.js';
+import { snapshotsProjection } from './snapshots/snapshots.projection.js';
 import { suspensionsMigrations } from './suspensions/account-suspensions.migrations.js';
 
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
-  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations],
-  projections: [catalogProjection, hostsProjection, instancesProjection],
+  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations, ...snapshotsMigrations],
+  // snapshots after instances: a snapshot takes its account from its instance's row.
+  projections: [catalogProjection, hostsProjection, instancesProjection, snapshotsProjection],
 };

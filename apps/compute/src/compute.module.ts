@@ -33,6 +33,10 @@ import { InstancesController } from './instances/instances.controller.js';
 import { InstancesRepository } from './instances/instances.repository.js';
 import { Quotas } from './instances/quotas.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { SnapshotWatchJob } from './snapshots/snapshot-watch.job.js';
+import { Snapshots } from './snapshots/snapshots.js';
+import { SnapshotsController } from './snapshots/snapshots.controller.js';
+import { SnapshotsRepository } from './snapshots/snapshots.repository.js';
 import { AccountSuspensions } from './suspensions/account-suspensions.js';
 import { AccountSuspensionsConsumer } from './suspensions/account-suspensions.consumer.js';
 
@@ -47,7 +51,7 @@ export class ComputeModule {
     return {
       module: ComputeModule,
       imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
-      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController, ConsolesController],
+      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController, ConsolesController, SnapshotsController],
       providers: [
         { provide: COMPUTE_CONFIG, useValue: compute },
         { provide: CatalogRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new CatalogRepository(pool) },
@@ -84,6 +88,13 @@ export class ComputeModule {
           inject: [EventStore, Instances, ServiceClient],
           useFactory: (...deps: ConstructorParameters<typeof InstanceConsoles>) => new InstanceConsoles(...deps),
         },
+        { provide: SnapshotsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new SnapshotsRepository(pool) },
+        {
+          provide: Snapshots,
+          inject: [PG_POOL, EventStore, InstancesRepository, SnapshotsRepository, AccountSuspensions, AccountQueue],
+          useFactory: (...deps: [pg.Pool, EventStore, InstancesRepository, SnapshotsRepository, AccountSuspensions, AccountQueue]) =>
+            new Snapshots(...deps, compute.snapshotsPerInstance),
+        },
         {
           provide: InstanceWatcher,
           inject: [PG_POOL, EventStore, Scheduler],
@@ -99,6 +110,7 @@ export class ComputeModule {
         InstanceAddressesConsumer,
         AccountSuspensionsConsumer,
         InstanceWatchJob,
+        SnapshotWatchJob,
         InstanceHeartbeatsSubscriber,
         HostHeartbeatsSubscriber,
         HostDownCheckJob,

@@ -15,6 +15,9 @@ const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
   'instance.resize': 120_000,
   // As long as the source agent waits for a live migration to complete.
   'instance.migrate.send': 600_000,
+  // A container's rootfs is copied whole, and copied back.
+  'snapshot.create': 600_000,
+  'snapshot.restore': 600_000,
 };
 const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
@@ -22,6 +25,7 @@ const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 export const PROVISIONED_EVENT_TYPES = [
   'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceMigrationRequested', 'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
+  'SnapshotRequested', 'SnapshotDeletionRequested', 'SnapshotRestoreRequested',
 ] as const;
 
 /** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */
@@ -102,6 +106,17 @@ export class InstanceProvisioner {
           return;
         case 'delete':
           if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
+          break;
+        case 'snapshot': {
+          const { sizeMb } = await this.ask(state.hostId!, 'snapshot.create', { instanceId, snapshotId: operation.snapshotId! });
+          await answer({ type: 'CompleteSnapshot', requestVersion, sizeMb });
+          return;
+        }
+        case 'deleteSnapshot':
+          await this.ask(state.hostId!, 'snapshot.delete', { instanceId, snapshotId: operation.snapshotId! });
+          break;
+        case 'restore':
+          await this.ask(state.hostId!, 'snapshot.restore', { instanceId, snapshotId: operation.snapshotId! });
           break;
         case 'schedule':
         case 'address':

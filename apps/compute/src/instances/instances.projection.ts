@@ -1,10 +1,13 @@
 import type { Projection } from '#libs/event-store';
+import { SNAPSHOT_EVENT_TYPES } from '../snapshots/instance-snapshots.js';
 import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
 export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
   'InstanceDeleted', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceDeletionRequested', 'InstanceMigrationRequested', 'InstanceMigrated', 'InstanceMigrationAborted',
+  // A snapshot's operation is the instance's, and a restore its status.
+  ...SNAPSHOT_EVENT_TYPES,
 ];
 
 /** `instances`: each instance as its events say, with the plan's size for quotas. */

@@ -49,7 +49,7 @@ function validateBootConfig(input: CreateInstanceInput): BootConfig {
  * Whose queue a write waits in: the calling account's (one tenant's parallel calls wait behind each
  * other, not in front of everyone's), or, without one, the system's or the instance owner's.
  */
-const callerOf = (metadata: EventMetadata, fallback = 'system') => (metadata.actor.kind === 'account' ? metadata.actor.accountId : fallback);
+export const callerOf = (metadata: EventMetadata, fallback = 'system') => (metadata.actor.kind === 'account' ? metadata.actor.accountId : fallback);
 
 const largerOf = (a: Resources, b: Resources): Resources => ({
   vcpus: Math.max(a.vcpus, b.vcpus), memoryMb: Math.max(a.memoryMb, b.memoryMb), diskGb: Math.max(a.diskGb, b.diskGb),
