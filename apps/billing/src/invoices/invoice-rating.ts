@@ -42,6 +42,7 @@ interface ResourceRow {
   closedSeconds: string;
   openSince: number | null;
   endedAt: number | null;
+  sizeMb: number | null;
 }
 
 /** What finalized invoices billed for a resource's month, per line key: the net of its lines, reversals and re-billings included. */
@@ -57,12 +58,13 @@ interface BilledLine {
 }
 
 const RESOURCE_COLUMNS = `r.id, r.type, r.account_id AS "accountId", coalesce(a.name, r.account_id) AS "accountName", r.name, r.billing_cycle AS "billingCycle",
-  r.closed_seconds::text AS "closedSeconds", extract(epoch FROM r.open_since)::bigint AS "openSince", extract(epoch FROM r.ended_at)::bigint AS "endedAt"`;
+  r.closed_seconds::text AS "closedSeconds", extract(epoch FROM r.open_since)::bigint AS "openSince", extract(epoch FROM r.ended_at)::bigint AS "endedAt",
+  r.size_mb AS "sizeMb"`;
 
 /** Lines of one resource in one month are the same line when they have the same key: a cap line has one key whatever its amount. */
 const keyOf = (line: { sku: string; unit: string; unitPrice: string | null }) => (line.unit === 'cap' ? 'cap' : `${line.sku}\u0000${line.unit}\u0000${line.unitPrice}`);
 
-const infoOf = (r: ResourceRow): ResourceInfo => ({ resourceId: r.id, type: r.type, accountId: r.accountId, name: r.name, billingCycle: r.billingCycle });
+const infoOf = (r: ResourceRow): ResourceInfo => ({ resourceId: r.id, type: r.type, accountId: r.accountId, name: r.name, billingCycle: r.billingCycle, sizeMb: r.sizeMb });
 
 /**
  * Rates an account's invoice for a month from the usage segments as they are now: lines per
@@ -130,7 +132,9 @@ export class InvoiceRating {
   /** What a line is about: whose resource, which, in which plan and cycle. */
   private subject(account: BillingAccount, info: ResourceInfo, ownerName: string, sku: string): string {
     const whose = info.accountId === account.id ? '' : `${ownerName}: `;
-    return info.type === 'IPV4' ? `${whose}Floating IPv4 ${info.name}` : `${whose}${info.name} (${sku}, ${info.billingCycle.toLowerCase()})`;
+    if (info.type === 'IPV4') return `${whose}Floating IPv4 ${info.name}`;
+    if (info.type === 'SNAPSHOT') return `${whose}Snapshot ${info.name}, ${info.sizeMb} MB (${sku})`;
+    return `${whose}${info.name} (${sku}, ${info.billingCycle.toLowerCase()})`;
   }
 
   private lineView(invoiceId: string, account: BillingAccount, period: Period, resource: OwnedResource, line: RatedLine, adjustment = false): InvoiceLineView {

@@ -1,4 +1,4 @@
-import { type BillingCycle, type ComputeEvents, FLOATING_IPV4_SKU, type NetworkEvents } from '#libs/contracts';
+import { type BillingCycle, type ComputeEvents, FLOATING_IPV4_SKU, type NetworkEvents, SNAPSHOT_STORAGE_SKU, type SnapshotEvents } from '#libs/contracts';
 
 /** One event of a billed resource's stream as billing received it. */
 export interface MeterEvent {
@@ -10,8 +10,9 @@ export interface MeterEvent {
   data: unknown;
 }
 
-export type ResourceType = 'INSTANCE' | 'IPV4';
-export type SegmentState = 'RUNNING' | 'STOPPED' | 'ALLOCATED';
+export type ResourceType = 'INSTANCE' | 'IPV4' | 'SNAPSHOT';
+/** A stored thing's (a snapshot's) state is STORED from when it holds space to when it is freed. */
+export type SegmentState = 'RUNNING' | 'STOPPED' | 'ALLOCATED' | 'STORED';
 
 /** Who owns a billed resource and how it is billed, from its first event. */
 export interface ResourceInfo {
@@ -20,6 +21,8 @@ export interface ResourceInfo {
   accountId: string;
   name: string;
   billingCycle: BillingCycle;
+  /** What a stored thing is billed for, per GB-month: its size (a GB is 1024 MB). Absent for anything else. */
+  sizeMb?: number | null;
 }
 
 /**
@@ -132,4 +135,39 @@ export function meterIp(ipId: string, events: readonly MeterEvent[]): Metered | 
     info: { resourceId: ipId, type: 'IPV4', accountId: ip.accountId, name: ip.address, billingCycle: 'HOURLY' },
     segments: log.segments,
   };
+}
+
+/**
+ * Storage (`sku`, per GB-month) held from the event that made it to the event that freed it, or
+ * on: a stored thing is billed by the second of its size, MONTHLY's formula (its months prorated to
+ * the second, no minimum), whatever its instance's cycle.
+ */
+export function meterStorage(info: Omit<ResourceInfo, 'billingCycle'> & { sizeMb: number }, sku: string, stored: MeterEvent, freed: MeterEvent | undefined): Metered {
+  const log = new SegmentLog(info.resourceId);
+  log.switchTo(stored, sku, 'STORED');
+  if (freed) log.close(freed);
+  return { info: { ...info, billingCycle: 'MONTHLY' }, segments: log.segments };
+}
+
+/**
+ * An instance's snapshots, from its stream: each billed from SnapshotCreated (it is AVAILABLE,
+ * holding its size) to SnapshotDeleted, or its instance's InstanceDeleted. One that never became
+ * AVAILABLE held nothing and costs nothing.
+ */
+export function meterSnapshots(instanceId: string, events: readonly MeterEvent[]): Metered[] {
+  const sorted = byVersion(events);
+  const requested = sorted.find((e) => e.type === 'InstanceRequested')?.data as ComputeEvents['InstanceRequested'] | undefined;
+  if (!requested) return [];
+  const instanceDeleted = sorted.find((e) => e.type === 'InstanceDeleted');
+  const idOf = (event: MeterEvent) => (event.data as { snapshotId: string }).snapshotId;
+  return sorted.filter((e) => e.type === 'SnapshotCreated').map((created) => {
+    const snapshotId = idOf(created);
+    const name = (sorted.find((e) => e.type === 'SnapshotRequested' && idOf(e) === snapshotId)?.data as SnapshotEvents['SnapshotRequested'] | undefined)?.name ?? snapshotId;
+    const deleted = sorted.find((e) => e.type === 'SnapshotDeleted' && idOf(e) === snapshotId) ?? instanceDeleted;
+    const { sizeMb } = created.data as SnapshotEvents['SnapshotCreated'];
+    return meterStorage(
+      { resourceId: snapshotId, type: 'SNAPSHOT', accountId: requested.accountId, name: `${name} of ${requested.name}`, sizeMb },
+      SNAPSHOT_STORAGE_SKU, created, deleted,
+    );
+  });
 }

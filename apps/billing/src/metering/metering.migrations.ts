@@ -71,4 +71,13 @@ export const meteringMigrations: Migration[] = [
       INSERT INTO meter_refolds (resource_id) SELECT id FROM resources WHERE type = 'INSTANCE';
     `,
   },
+  {
+    id: '0312-stored-resources',
+    sql: `
+      -- Snapshots are billed resources too: stored, per GB-month of their size (null for anything else).
+      ALTER TABLE resources DROP CONSTRAINT resources_type_check;
+      ALTER TABLE resources ADD CONSTRAINT resources_type_check CHECK (type IN ('INSTANCE', 'IPV4', 'SNAPSHOT'));
+      ALTER TABLE resources ADD COLUMN size_mb integer CHECK (size_mb IS NULL OR size_mb >= 0);
+    `,
+  },
 ];

@@ -1,11 +1,11 @@
 import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
 import { withTransaction, type Sql } from '#libs/event-store';
-import { meterInstance, meterIp, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
+import { meterInstance, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
 export const METERED_EVENT_TYPES = {
-  instance: ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted'],
+  instance: ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted', 'SnapshotRequested', 'SnapshotCreated', 'SnapshotDeleted'],
   ip: ['IpAllocated', 'IpReleased'],
 } as const;
 
@@ -89,8 +89,9 @@ export class Metering {
       [resourceId],
     );
     const events = rows.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() }));
-    const metered = aggregate === 'instance' ? meterInstance(resourceId, events) : meterIp(resourceId, events);
-    if (metered) await this.save(tx, metered);
+    // An instance's stream carries its snapshots too: each a resource of its own.
+    const metered = aggregate === 'instance' ? [meterInstance(resourceId, events), ...meterSnapshots(resourceId, events)] : [meterIp(resourceId, events)];
+    for (const resource of metered) if (resource) await this.save(tx, resource);
   }
 
   private async save(tx: Sql, metered: Metered): Promise<void> {
@@ -99,11 +100,11 @@ export class Metering {
     const open = segments.find((s) => s.endedAt === null);
     const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
     await tx.query(
-      `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at, size_mb)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET closed_seconds = $6, open_since = $7, ended_at = $8`,
       [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, closedSeconds,
-        toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt)],
+        toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt), info.sizeMb ?? null],
     );
     await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
     if (segments.length > 0) {

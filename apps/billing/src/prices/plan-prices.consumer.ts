@@ -4,6 +4,7 @@ import { decideInTransaction, EventStore, readState, type Sql } from '#libs/even
 import { ServiceConsumers } from '#libs/event-sourcing';
 import { formatScaled, parseDecimal } from '../money/money.js';
 import { PLATFORM, priceListDecider, priceListStreamId } from './price-list.decider.js';
+import { ensureStoragePrices } from './storage-prices.js';
 
 /**
  * The platform's price of a plan in each currency, as compute's PlanSaved says: the plan and its
@@ -27,6 +28,8 @@ export async function recordPlanPrices(store: EventStore, event: EventEnvelope<'
       stoppedMonthly: stopped?.stoppedMonthly ?? null,
     };
     await decideInTransaction(store, tx, streamId, priceListDecider, { type: 'SetPrice', ownerId: PLATFORM, currency, sku: planId, price }, metadata);
+    // A currency the platform now prices plans in prices storage too.
+    await ensureStoragePrices(store, tx, currency, metadata);
   }
 }
 

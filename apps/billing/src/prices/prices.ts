@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import { AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput, type StoppedBilling } from '#libs/contracts';
-import { ConcurrencyError, handleCommand, type EventStore, type Sql } from '#libs/event-store';
+import { ConcurrencyError, handleCommand, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { IPV4_SKU } from '../metering/meter.js';
-import { divideHalfEven, formatScaled, parseDecimal, requireCurrency, UNIT } from '../money/money.js';
+import { formatScaled, parseDecimal, requireCurrency } from '../money/money.js';
 import { priceBook, type Price, type PriceBook, type PriceHistory } from '../rating/rating.js';
 import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
+import { ensureStoragePrices, hourlyOfMonthly } from './storage-prices.js';
 
 const SKU = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -17,7 +18,6 @@ const SEED_MONTHLY: Record<string, string> = {
   [IPV4_SKU]: '1.00',
 };
 const SEED_CURRENCIES = ['EUR', 'USD'];
-const FOUR_DECIMALS = UNIT / 10_000n;
 
 interface PriceRow {
   ownerId: string;
@@ -72,13 +72,15 @@ export class Prices {
     private readonly store: EventStore,
   ) {}
 
-  /** A first start has prices to rate with: the platform's seed lists, appended once. */
+  /**
+   * A first start has prices to rate with: the platform's seed lists, appended once; and every start
+   * prices storage in each currency the platform prices, an installation from before storage was billed too.
+   */
   async seed(): Promise<void> {
     for (const currency of SEED_CURRENCIES) {
       const events: PriceListEvent[] = Object.entries(SEED_MONTHLY).map(([sku, monthly]) => ({
         type: 'PriceSet',
-        // A 672nd of the month (28 days) to four decimals: a whole month of hourly use reaches the cap.
-        data: { ownerId: PLATFORM, currency, sku, monthly, hourly: formatScaled(divideHalfEven(parseDecimal(monthly, 'm'), 672n * FOUR_DECIMALS) * FOUR_DECIMALS), stoppedHourly: null, stoppedMonthly: null },
+        data: { ownerId: PLATFORM, currency, sku, monthly, hourly: hourlyOfMonthly(monthly), stoppedHourly: null, stoppedMonthly: null },
       }));
       try {
         await this.store.append(priceListStreamId(PLATFORM, currency), events, {
@@ -88,6 +90,10 @@ export class Prices {
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error; // seeded before
       }
+    }
+    for (const currency of await this.currencies()) {
+      const metadata = { correlationId: `seed-storage-${currency}`, causationId: null, actor: SYSTEM_ACTOR };
+      await withRetriedTransaction(this.pool, (tx) => ensureStoragePrices(this.store, tx, currency, metadata));
     }
   }
 

@@ -130,8 +130,8 @@ export interface RatedSegment {
 export interface RatedLine {
   kind: 'usage' | 'cap';
   sku: string;
-  /** A usage line's quantity is in hours (HOURLY) or months (MONTHLY); a cap line's is 1. */
-  unit: 'hour' | 'month' | 'cap';
+  /** A usage line's quantity is in hours (HOURLY), months (MONTHLY) or GB-months (storage); a cap line's is 1. */
+  unit: 'hour' | 'month' | 'GB-month' | 'cap';
   unitPrice: bigint;
   quantity: string;
   amountMinor: bigint;
@@ -153,6 +153,7 @@ export interface RatedResource {
 
 const HOUR = 3600;
 const MINIMUM_SECONDS = 60;
+const MB_PER_GB = 1024n;
 
 export function monthOf(second: number): Period {
   const date = new Date(second * 1000);
@@ -235,13 +236,18 @@ function priced(book: PriceBook, segment: UsageSegment, second: number, cycle: B
  * in force at that second. HOURLY: Σ seconds_i × hourly_i / 3600, the list's minimum or started
  * hour padding the resource's last segment (at its price when the life ends) in the period its life
  * ends in, and capped at the largest full monthly price in force during any of its billed seconds
- * in the month. MONTHLY: Σ seconds_i / seconds_in_month × monthly_i.
+ * in the month. MONTHLY: Σ seconds_i / seconds_in_month × monthly_i. Storage (a resource with a
+ * size): Σ seconds_i × GB / seconds_in_month × monthly_i, its sku's monthly price per GB-month.
  * A line per (sku, unit price), each rounded once, half-even, to the currency's minor unit; where
  * an HOURLY resource's lines add up to more than its cap (rounded the same way), a cap line of the
  * difference brings it to the cap.
  */
 export function rateResource(usage: ResourceUsage, period: Period, asOf: number, book: PriceBook, currency: string): RatedResource {
-  const cycle = usage.info.billingCycle;
+  // Storage is rated per GB-month of its size: MONTHLY's formula, each second weighing its size in GB.
+  const sizeMb = usage.info.sizeMb;
+  const stored = typeof sizeMb === 'number';
+  const cycle = stored ? 'MONTHLY' : usage.info.billingCycle;
+  const weight = stored ? BigInt(sizeMb) : 1n;
   const pieces: Piece[] = [];
   for (const segment of usage.segments) {
     const from = Math.max(segment.startedAt, period.start);
@@ -280,12 +286,13 @@ export function rateResource(usage: ResourceUsage, period: Period, asOf: number,
     if (!group.usage.has(padding.segment)) group.usage.set(padding.segment, 0);
   }
 
-  const per = BigInt(cycle === 'MONTHLY' ? period.end - period.start : HOUR);
+  const per = BigInt(cycle === 'MONTHLY' ? period.end - period.start : HOUR) * (stored ? MB_PER_GB : 1n);
   const lines: RatedLine[] = [...groups.values()].map((group) => {
-    const amountMinor = toMinor(BigInt(group.seconds) * group.unitPrice, per * UNIT, currency);
+    const measure = BigInt(group.seconds) * weight;
+    const amountMinor = toMinor(measure * group.unitPrice, per * UNIT, currency);
     return {
-      kind: 'usage', sku: group.sku, unit: cycle === 'MONTHLY' ? 'month' : 'hour', unitPrice: group.unitPrice,
-      quantity: quantityOf(BigInt(group.seconds), per, group.unitPrice, amountMinor, currency), amountMinor,
+      kind: 'usage', sku: group.sku, unit: stored ? 'GB-month' : cycle === 'MONTHLY' ? 'month' : 'hour', unitPrice: group.unitPrice,
+      quantity: quantityOf(measure, per, group.unitPrice, amountMinor, currency), amountMinor,
       paddedSeconds: group.paddedSeconds, stoppedPrice: group.stoppedPrice, capMonthly: null,
       usage: [...group.usage].map(([segment, seconds]) => ({ segment, seconds })),
     };
