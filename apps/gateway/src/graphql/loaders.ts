@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import {
   AppError, PLATFORM_SCOPE, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
-  type ResourceCostView, type Scope,
+  type ResourceCostView, type Scope, type SnapshotView,
 } from '#libs/contracts';
 import type { AccountView, Identity } from '../identity/identity.js';
 import type { GatewayServiceClient } from './service-calls.js';
@@ -59,6 +59,12 @@ export class Loaders {
     }
     return inOrder(instanceIds, rows, (row) => row.instanceId!, (found) => found);
   }, { maxBatchSize: BATCH / 4 });
+
+  /** Each instance's snapshots but deleted ones, oldest first. */
+  readonly instanceSnapshots = new DataLoader<string, SnapshotView[]>(async (instanceIds) => {
+    const rows = await this.client.call('compute.snapshot.list', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds] });
+    return inOrder(instanceIds, rows, (row) => row.instanceId, (found) => found);
+  }, { maxBatchSize: BATCH });
 
   /** What each instance has cost this month so far; null where billing has not metered it yet. */
   readonly costsToDate = new DataLoader<string, ResourceCostView | null>(async (resourceIds) => {

@@ -64,6 +64,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   // Batched, but billing rates the usage of each account the page's instances belong to: more than a share of one request.
   'Instance.costToDate': 10,
   'Instance.history': COST.REQUEST,
+  'Instance.snapshots': COST.BATCHED,
+  'Snapshot.instance': COST.BATCHED,
   'IpAddress.region': COST.BATCHED,
   'IpAddress.instance': COST.BATCHED,
   'IpPool.region': COST.BATCHED,

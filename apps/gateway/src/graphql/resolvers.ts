@@ -5,6 +5,7 @@ import { InstancesResolver } from '../instances/instances.resolver.js';
 import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
 import { IpAddressesResolver } from '../ips/ip-addresses.resolver.js';
 import { IpPoolsResolver } from '../pools/ip-pools.resolver.js';
+import { InstanceSnapshotsResolver, SnapshotsResolver } from '../snapshots/snapshots.resolver.js';
 import { ServiceStatusResolver } from '../status/service-status.resolver.js';
 
 /** Every resolver class of the API. */
@@ -16,6 +17,8 @@ export const RESOLVERS = [
   HostsResolver,
   HostEnrolmentResolver,
   InstancesResolver,
+  InstanceSnapshotsResolver,
+  SnapshotsResolver,
   IpAddressesResolver,
   IpPoolsResolver,
   InvoicesResolver,

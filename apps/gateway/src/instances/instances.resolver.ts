@@ -17,7 +17,7 @@ import { CreateInstanceInput, Instance, InstanceConnection, InstanceEventConnect
 import { InstanceUpdates } from './instance-updates.js';
 
 /** Who changes instances: their own account's (ADMIN anyone's). FINANCE reads only; a reseller sees its customers' but does not run them. */
-const OPERATORS = ['ADMIN', 'RESELLER', 'CUSTOMER'] as const;
+export const OPERATORS = ['ADMIN', 'RESELLER', 'CUSTOMER'] as const;
 /** How long a create waits for billing to learn of an account made a moment ago (it follows identity's events). */
 const NEW_ACCOUNT_WAIT_MS = 5000;
 /** How long compute has to answer a change to an instance. */
