@@ -233,6 +233,20 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
     }
     type Operation = [name: string, expected: Expected, query: (t: Things) => string | Promise<string>];
 
+    /** A snapshot of the instance for the rows that restore and delete one: taken by ADMIN once, as soon as the instance is free for it. */
+    const snapshots = new Map<string, Promise<string>>();
+    const snapshotOf = (instanceId: string): Promise<string> => {
+      if (!snapshots.has(instanceId)) {
+        snapshots.set(instanceId, waitFor(async () => {
+          const taken = await admin.request(`mutation { createSnapshot(instanceId: "${instanceId}", name: "${uniqueName('m-')}") { id } }`);
+          if (taken.errors?.[0]?.extensions?.code === 'CONFLICT') return undefined; // another operation is under way
+          if (taken.errors) throw new Error(taken.errors[0].message);
+          return taken.data!.createSnapshot.id as string;
+        }, 120_000, `a snapshot of instance ${instanceId}`));
+      }
+      return snapshots.get(instanceId)!;
+    };
+
     // In order: what deletes or releases comes last, so that every other operation finds its target.
     const OPERATIONS: Operation[] = [
       ['me', all('ok'), () => '{ me { id } }'],
@@ -264,6 +278,11 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['assignIp', ownersRun, (t) => `mutation { assignIp(ipId: "${t.ipId}", instanceId: "${t.instanceId}") { id } }`],
       ['unassignIp', ownersRun, (t) => `mutation { unassignIp(ipId: "${t.ipId}") { id } }`],
       ['setReverseDns', ownersRun, (t) => `mutation { setReverseDns(ipId: "${t.ipId}", hostname: "mail.example.test") { id } }`],
+      // Snapshots are the instance's own account's to take, restore and delete; the instance runs, so a restore let through is CONFLICT.
+      ['createSnapshot', ownersRun, (t) => `mutation { createSnapshot(instanceId: "${t.instanceId}", name: "${uniqueName('m-')}") { id } }`],
+      ['snapshots', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { snapshots { id status instance { id } } } }`],
+      ['restoreSnapshot', ownersRun, async (t) => `mutation { restoreSnapshot(id: "${await snapshotOf(t.instanceId)}") { id } }`],
+      ['deleteSnapshot', ownersRun, async (t) => `mutation { deleteSnapshot(id: "${await snapshotOf(t.instanceId)}") { id status } }`],
       ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
       ['ipPools', adminOnly, () => '{ ipPools { id used } }'],
       // Overlapping the seeded pool: ADMIN is let through to BAD_USER_INPUT, and nothing is made.
