@@ -70,13 +70,15 @@ describe('snapshot storage: priced, metered and invoiced', () => {
     return lines.filter((line) => line.resourceType === 'SNAPSHOT');
   };
 
-  it('prices snapshot storage in every currency the platform prices, and in each new one, keeping a price ADMIN set', async () => {
+  it('prices snapshot storage in every currency the platform prices, and in each new one (a plan\'s save, ADMIN\'s price), keeping a price ADMIN set', async () => {
     expect([await storagePrice('EUR'), await storagePrice('USD')]).toEqual(['0.05', '0.05']);
     const saved = eventEnvelope('plan-ct-chf', 'PlanSaved', 1, {
       planId: 'ct-chf', name: 'CHF plan', kind: 'CONTAINER', vcpus: 1, memoryMb: 512, diskGb: 1, prices: [{ currency: 'CHF', hourlyPrice: '0.01', monthlyPrice: '5' }],
     } satisfies CatalogEvents['PlanSaved']) as EventEnvelope<'PlanSaved', CatalogEvents['PlanSaved']>;
     await withTransaction(db.pool, (tx) => recordPlanPrices(store, saved, tx));
     expect(await storagePrice('CHF')).toBe('0.05');
+    await prices.set({ planId: 'ct-512m', currency: 'GBP', hourlyPrice: '0.0025', monthlyPrice: '1.70' }, admin, metadata());
+    expect(await storagePrice('GBP')).toBe('0.05');
 
     await prices.set({ planId: 'snapshot-storage', currency: 'USD', hourlyPrice: '0.0001', monthlyPrice: '0.04' }, admin, metadata());
     await prices.seed(); // as at a restart

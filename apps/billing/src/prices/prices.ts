@@ -142,6 +142,8 @@ export class Prices {
     const price = validPrice(input);
     const { ownerId, currency } = await this.ownerOf(input, scope);
     await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, { type: 'SetPrice', ownerId, currency, sku: input.planId, price }, metadata);
+    // A currency the platform now prices in prices storage too.
+    if (ownerId === PLATFORM) await withRetriedTransaction(this.pool, (tx) => ensureStoragePrices(this.store, tx, currency, metadata));
     return { sku: input.planId, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
   }
 
