@@ -91,7 +91,8 @@ export class LxcDriver implements InstanceDriver {
   async state(spec: InstanceSpec): Promise<'RUNNING' | 'STOPPED'> {
     if (!existsSync(`${this.folders.dir(spec.instanceId)}/config`)) return 'STOPPED';
     const state = (await runProgram('lxc-info', [...this.lxc(spec), '-s', '-H'])).trim();
-    return state === 'RUNNING' || state === 'STARTING' ? 'RUNNING' : 'STOPPED';
+    // Frozen (while a snapshot copies its rootfs) is paused, not stopped.
+    return state === 'RUNNING' || state === 'STARTING' || state === 'FROZEN' || state === 'FREEZING' ? 'RUNNING' : 'STOPPED';
   }
 
   async start(spec: InstanceSpec): Promise<void> {

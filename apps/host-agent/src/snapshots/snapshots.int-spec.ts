@@ -58,6 +58,13 @@ describeWithHardware('snapshots of LXC containers, for real', containersMissing,
     expect((await runProgram('lxc-info', [...lxc(id), '-s', '-H'])).trim()).toBe('RUNNING'); // thawed
     expect(await snapshots.create({ instanceId: id, snapshotId })).toEqual(taken); // asked again, the same
     expect(readdirSync(folders.file(id, 'snapshots'))).toEqual([snapshotId]);
+    // An agent that died during a copy left the container frozen: the next snapshot thaws it too, and it never showed STOPPED.
+    await runProgram('lxc-freeze', lxc(id));
+    expect(await manager.status(id)).toMatchObject({ state: 'RUNNING' });
+    const again = randomUUID();
+    await snapshots.create({ instanceId: id, snapshotId: again });
+    expect((await runProgram('lxc-info', [...lxc(id), '-s', '-H'])).trim()).toBe('RUNNING');
+    await snapshots.delete({ instanceId: id, snapshotId: again });
 
     await inside(id, 'echo second > /root/marker; echo new > /root/later');
     await expect(snapshots.restore({ instanceId: id, snapshotId })).rejects.toMatchObject({ code: 'CONFLICT' });
