@@ -1,17 +1,21 @@
 import path from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { agentSubject } from '#libs/contracts';
-import { platformImports, type ServiceConfig } from '#libs/platform';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NATS_CONNECTION, platformImports, type ServiceConfig } from '#libs/platform';
 import { HeartbeatService } from './heartbeat/heartbeat.service.js';
 import type { AgentConfig } from './host/agent-config.js';
 import { probeHost, type HostAbilities } from './host/host-probe.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
+import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS } from './consoles/console-sessions.js';
+import { consolesController } from './consoles/consoles.controller.js';
 import { FencingService } from './fencing/fencing.service.js';
 import { ImageImports } from './images/image-imports.js';
 import { imagesController } from './images/images.controller.js';
 import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
 import { hostNetworkController } from './instances/host-network.controller.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
+import { InstanceFolders } from './instances/instance-folder.js';
 import { instancesController } from './instances/instances.controller.js';
 import { Snapshots, snapshotsFor } from './snapshots/snapshots.js';
 import { snapshotsController } from './snapshots/snapshots.controller.js';
@@ -27,7 +31,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId), consolesController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },
@@ -39,6 +43,12 @@ export class HostAgentModule {
         { provide: Snapshots, inject: [InstanceManager], useFactory: (instances: InstanceManager) => snapshotsFor(instances) },
         // The catalog's images go where instances find them: the storage the region's hosts share.
         { provide: ImageImports, useFactory: () => new ImageImports(path.join(agent.storageDir, 'images')) },
+        {
+          provide: ConsoleSessions,
+          inject: [NATS_CONNECTION],
+          useFactory: (nats: NatsConnection) =>
+            new ConsoleSessions(agent.hostId, nats, HOST_CONSOLE_ENDPOINTS(new InstanceFolders(agent.hostId, agent.storageDir, agent.dataDir))),
+        },
         FencingService,
         HeartbeatService,
         BridgesLifecycle,

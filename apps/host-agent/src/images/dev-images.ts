@@ -14,6 +14,8 @@ const BUSYBOX = '/bin/busybox';
 const INITTAB = [
   '::sysinit:/bin/mkdir -p /run /tmp /var/log',
   '::sysinit:/bin/hostname -F /etc/hostname',
+  // A shell on the container's console (LXC's own busybox template has one there too), which a console session reaches.
+  'console::respawn:-/bin/sh',
   '::shutdown:/bin/sync',
   '',
 ].join('\n');

@@ -23,6 +23,9 @@ export interface QemuOptions {
   host?: { vcpus: number; memoryMb: number };
 }
 
+/** A running VM's console sockets in this host's runtime folder: its serial port, and its display (VNC). */
+export type QemuConsoleSocket = 'serial.sock' | 'vnc.sock';
+
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 /** The VM's record of its QEMU machine (qemu-machine.ts), in its folder: a migration's target reads it. */
@@ -74,7 +77,7 @@ export class QemuDriver implements InstanceDriver {
   }
 
   /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
-  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri'): Promise<string> {
+  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri' | QemuConsoleSocket): Promise<string> {
     return this.options.folders.runtimeFile(spec.instanceId, name);
   }
 
@@ -134,8 +137,11 @@ export class QemuDriver implements InstanceDriver {
       '-cpu', 'qemu64',
       ...machineArgs(machine),
       '-display', 'none',
-      // Appended: a VM's two QEMUs of a live migration write one console log.
-      '-chardev', `file,id=console0,path=${this.file(spec, 'console.log')},append=on`,
+      // The display for consoles, on this host's own socket: VNC is no device, so a migration's two QEMUs may differ in it.
+      '-vnc', `unix:${await this.runtime(spec, 'vnc.sock')}`,
+      // The serial port on a socket a console attaches to (one client at a time), its output logged by QEMU itself
+      // whether or not anyone is attached; appended: a VM's two QEMUs of a live migration write one console log.
+      '-chardev', `socket,id=console0,path=${await this.runtime(spec, 'serial.sock')},server=on,wait=off,logfile=${this.file(spec, 'console.log')},logappend=on`,
       '-serial', 'chardev:console0',
       '-no-shutdown',
       '-daemonize',
