@@ -8,18 +8,23 @@ describe("the gateway's configuration", () => {
       requestsPerAccount: 10,
       apiKeyCacheMs: 5000,
       maxRequestBytes: 102_400,
+      publicUrl: null,
+      console: { tokenTtlMs: 60_000, idleTimeoutMs: 900_000 },
       platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
     });
     expect(readGatewayConfig({
       GRAPHQL_MAX_DEPTH: '8', GRAPHQL_MAX_COMPLEXITY: '900', RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST: '7', GATEWAY_REQUESTS_PER_ACCOUNT: '3',
       API_KEY_CACHE_MS: '0', GATEWAY_MAX_REQUEST_BYTES: '2048', AWAN_PLATFORM_NAME: 'Nimbus Cloud', AWAN_PLATFORM_CURRENCY: 'CHF',
-      AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef',
+      AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef', GATEWAY_PUBLIC_URL: 'https://api.example.test', CONSOLE_TOKEN_TTL_MS: '3000',
+      CONSOLE_IDLE_TIMEOUT_MS: '60000',
     })).toEqual({
       query: { maxDepth: 8, maxComplexity: 900 },
       rateLimit: { perSecond: 5, burst: 7 },
       requestsPerAccount: 3,
       apiKeyCacheMs: 0,
       maxRequestBytes: 2048,
+      publicUrl: 'https://api.example.test',
+      console: { tokenTtlMs: 3000, idleTimeoutMs: 60_000 },
       platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
     });
   });
@@ -34,6 +39,10 @@ describe("the gateway's configuration", () => {
     [{ GATEWAY_MAX_REQUEST_BYTES: '100' }, 'GATEWAY_MAX_REQUEST_BYTES must be bytes, at least 1024, got "100"'],
     [{ AWAN_PLATFORM_NAME: ' ' }, 'AWAN_PLATFORM_NAME must be 1 to 100 characters, no control characters'],
     [{ AWAN_PLATFORM_CURRENCY: 'euro' }, 'AWAN_PLATFORM_CURRENCY must be an ISO 4217 code such as EUR, got "euro"'],
+    [{ GATEWAY_PUBLIC_URL: 'api.example.test' }, 'GATEWAY_PUBLIC_URL must be http(s)://host[:port], got "api.example.test"'],
+    [{ GATEWAY_PUBLIC_URL: 'https://api.example.test/v1' }, 'GATEWAY_PUBLIC_URL must be http(s)://host[:port]'],
+    [{ CONSOLE_TOKEN_TTL_MS: '999' }, 'CONSOLE_TOKEN_TTL_MS must be milliseconds, from 1000 to 600000, got "999"'],
+    [{ CONSOLE_IDLE_TIMEOUT_MS: 'never' }, 'CONSOLE_IDLE_TIMEOUT_MS must be milliseconds, at least 1000, got "never"'],
     [{ AWAN_ADMIN_API_KEY: 'short' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
     [{ AWAN_ADMIN_API_KEY: 'awan key with spaces in it, long enough' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
   ])('refuses %j, naming the variable', (env, message) => {

@@ -14,6 +14,10 @@ export interface GatewayConfig {
   apiKeyCacheMs: number;
   /** The largest request body; more is refused with 413 (GATEWAY_MAX_REQUEST_BYTES). */
   maxRequestBytes: number;
+  /** The gateway's address as clients reach it (GATEWAY_PUBLIC_URL), for consoles' URLs; null: the Host each request came to. */
+  publicUrl: string | null;
+  /** Consoles: how long a token may wait to be used (CONSOLE_TOKEN_TTL_MS), and a session may go without traffic (CONSOLE_IDLE_TIMEOUT_MS). */
+  console: { tokenTtlMs: number; idleTimeoutMs: number };
   /** The platform account the first start makes (AWAN_PLATFORM_NAME, AWAN_PLATFORM_CURRENCY), and its ADMIN key when given (AWAN_ADMIN_API_KEY). */
   platform: { name: string; currency: string; adminSecret: string | null };
 }
@@ -25,6 +29,8 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const currency = env.AWAN_PLATFORM_CURRENCY ?? 'EUR';
   if (!isIsoCurrency(currency)) throw new Error(`AWAN_PLATFORM_CURRENCY must be an ISO 4217 code such as EUR, got "${currency}"`);
   const adminSecret = env.AWAN_ADMIN_API_KEY ?? null;
+  const publicUrl = env.GATEWAY_PUBLIC_URL ?? null;
+  if (publicUrl !== null && !/^https?:\/\/[^/\s?#]+\/?$/.test(publicUrl)) throw new Error(`GATEWAY_PUBLIC_URL must be http(s)://host[:port], got "${publicUrl}"`);
   // The key itself is not repeated in the message: it would end up in a log.
   if (adminSecret !== null && !/^[\x21-\x7e]{24,256}$/.test(adminSecret)) throw new Error('AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces');
   return {
@@ -39,6 +45,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     requestsPerAccount: readWholeNumber('GATEWAY_REQUESTS_PER_ACCOUNT', 10, { expected: 'requests, at least 1', min: 1 }, env),
     apiKeyCacheMs: readWholeNumber('API_KEY_CACHE_MS', 5000, { expected: 'milliseconds, at most 60000', max: 60_000 }, env),
     maxRequestBytes: readWholeNumber('GATEWAY_MAX_REQUEST_BYTES', 102_400, { expected: 'bytes, at least 1024', min: 1024 }, env),
+    publicUrl,
+    console: {
+      tokenTtlMs: readWholeNumber('CONSOLE_TOKEN_TTL_MS', 60_000, { expected: 'milliseconds, from 1000 to 600000', min: 1000, max: 600_000 }, env),
+      idleTimeoutMs: readWholeNumber('CONSOLE_IDLE_TIMEOUT_MS', 900_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
+    },
     platform: { name, currency, adminSecret },
   };
 }

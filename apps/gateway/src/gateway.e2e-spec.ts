@@ -271,6 +271,8 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       // An unknown plan: an allowed caller gets BAD_USER_INPUT, and nothing is made.
       ['createInstance', anyoneButFinance, () => 'mutation { createInstance(input: { name: "m", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "no-such-plan", regionId: "local", billingCycle: HOURLY }) { id } }'],
       ['allocateIp', anyoneButFinance, () => 'mutation { allocateIp(input: { regionId: "local", family: IPV6 }) { id } }'],
+      // A console is the instance's own account's to open (ADMIN any); opened, it is a token only, connected to by no one here.
+      ['openConsole', ownersRun, (t) => `mutation { openConsole(instanceId: "${t.instanceId}") { url kind expiresAt } }`],
       ['stopInstance', ownersRun, (t) => `mutation { stopInstance(id: "${t.instanceId}", force: true) { id } }`],
       ['startInstance', ownersRun, (t) => `mutation { startInstance(id: "${t.instanceId}") { id } }`],
       ['rebootInstance', ownersRun, (t) => `mutation { rebootInstance(id: "${t.instanceId}") { id } }`],

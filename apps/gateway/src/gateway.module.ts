@@ -1,15 +1,18 @@
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { GraphQLModule } from '@nestjs/graphql';
 import type pg from 'pg';
 import { SYSTEM_ACTOR } from '#libs/contracts';
 import { EventStore } from '#libs/event-store';
 import { EventSourcingModule, PG_POOL, type DatabaseConfig } from '#libs/event-sourcing';
 import { ServiceClient } from '#libs/messaging';
-import { platformImports, type ServiceConfig } from '#libs/platform';
+import { NATS_CONNECTION, platformImports, type ServiceConfig } from '#libs/platform';
 import { Authenticator } from './auth/authenticator.js';
 import { SubscriberSockets } from './auth/subscriber-sockets.js';
+import { ConsoleSockets } from './consoles/console-sockets.js';
+import { ConsoleTokens } from './consoles/console-tokens.js';
 import type { GatewayConfig } from './gateway.config.js';
 import { ClientErrors } from './graphql/client-errors.filter.js';
 import { graphqlOptions } from './graphql/graphql-options.js';
@@ -79,8 +82,16 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
       { provide: GatewayServiceClient, inject: [ServiceClient], useFactory: (client: ServiceClient) => new GatewayServiceClient(client) },
       BillingStandingConsumer,
       InstanceUpdates,
+      { provide: ConsoleTokens, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new ConsoleTokens(pool, config.console.tokenTtlMs) },
+      {
+        provide: ConsoleSockets,
+        inject: [HttpAdapterHost, ConsoleTokens, Identity, SubscriberSockets, InstanceUpdates, ServiceClient, NATS_CONNECTION],
+        useFactory: (
+          adapter: HttpAdapterHost, tokens: ConsoleTokens, identity: Identity, sockets: SubscriberSockets, updates: InstanceUpdates, client: ServiceClient, nats: NatsConnection,
+        ) => new ConsoleSockets(() => adapter.httpAdapter.getHttpServer(), { tokens, identity, sockets, updates, client, nats }, { idleTimeoutMs: config.console.idleTimeoutMs }),
+      },
     ],
-    exports: [Identity, Authenticator, SubscriberSockets, GatewayServiceClient, InstanceUpdates],
+    exports: [Identity, Authenticator, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens],
   };
 }
 

@@ -14,6 +14,8 @@ export interface GatewayContext {
   remoteAddress?: string;
   /** The requests to services this HTTP request made, shared and counted; none for a subscription's updates. */
   serviceCalls?: ServiceCalls;
+  /** Where the caller reaches this gateway's consoles (`ws://host:port`, `wss://…`). */
+  consoleOrigin: string;
 }
 
 export function newCorrelationId(): string {

@@ -6,6 +6,7 @@ import { ConcurrencyLimiter } from '../auth/concurrency-limiter.js';
 import { RateLimiter } from '../auth/rate-limiter.js';
 import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { GatewayConfig } from '../gateway.config.js';
+import { consoleOriginOf } from '../consoles/console-tokens.js';
 import type { Identity, Viewer } from '../identity/identity.js';
 import { formatGraphqlError } from './format-error.js';
 import { newCorrelationId, type GatewayContext } from './gateway-context.js';
@@ -40,6 +41,8 @@ interface ContextSource {
   req?: { headers: Record<string, string | string[] | undefined>; ip?: string };
   res?: { once(event: 'close', listener: () => void): unknown };
   connectionParams?: Record<string, unknown>;
+  /** A graphql-ws socket's own: its upgrade request among them. */
+  extra?: unknown;
 }
 
 function authorizationOf(source: ContextSource): string | undefined {
@@ -98,10 +101,14 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
         const releaseSlot = await requestSlot(accountSlots, viewer ? `account:${viewer.accountId}` : `address:${source.req.ip}`);
         // However the request ends (answered, refused before it ran, or its client gone), its slot is given back.
         source.res!.once('close', releaseSlot);
-        return { viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls() };
+        return {
+          viewer, correlationId: newCorrelationId(), loaders: loadersFor(viewer), remoteAddress: source.req.ip, serviceCalls: new ServiceCalls(),
+          consoleOrigin: consoleOriginOf(config.publicUrl, source.req.headers.host),
+        };
       }
       // A subscription's context lives as long as it does: each update gets fresh lookups, not the first one's.
-      return { viewer, correlationId: newCorrelationId(), get loaders() { return loadersFor(viewer); } };
+      const consoleOrigin = consoleOriginOf(config.publicUrl, (source.extra as { request?: { headers: { host?: string } } } | undefined)?.request?.headers.host);
+      return { viewer, correlationId: newCorrelationId(), consoleOrigin, get loaders() { return loadersFor(viewer); } };
     },
     subscriptions: {
       'graphql-ws': {

@@ -1,5 +1,6 @@
 import { AccountsResolver, ApiKeysResolver } from '../accounts/accounts.resolver.js';
 import { CatalogResolver, HostsResolver } from '../catalog/catalog.resolver.js';
+import { ConsolesResolver } from '../consoles/consoles.resolver.js';
 import { HostEnrolmentResolver } from '../hosts/host-enrolment.resolver.js';
 import { InstancesResolver } from '../instances/instances.resolver.js';
 import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   InstancesResolver,
   InstanceSnapshotsResolver,
   SnapshotsResolver,
+  ConsolesResolver,
   IpAddressesResolver,
   IpPoolsResolver,
   InvoicesResolver,

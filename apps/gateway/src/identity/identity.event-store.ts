@@ -1,10 +1,12 @@
 import { type EventStoreDefinition } from '#libs/event-sourcing';
+import { consoleMigrations } from '../consoles/console-tokens.js';
 import { identityMigrations } from './identity.migrations.js';
 import { identityProjection } from './identity.projection.js';
 
 /** The gateway owns identity (accounts, API keys): its schema and stream go by that name. */
 export const identityEventStore: EventStoreDefinition = {
   service: 'identity',
-  migrations: identityMigrations,
+  // Its schema also holds the consoles' tokens (not events: each lives a minute).
+  migrations: [...identityMigrations, ...consoleMigrations],
   projections: [identityProjection],
 };
