@@ -47,6 +47,16 @@ describe("an instance's console sessions", () => {
     spec.given(deleted).when({ type: 'CloseConsole', sessionId, durationMs: 99, reason: 'the instance was deleted' }).then([closed(99, 'the instance was deleted')]);
   });
 
+  it('are opened while a running guest reboots or grows in place, as they stay open through both', () => {
+    spec.given([...running, { type: 'InstanceRebootRequested', data: {} }]).when(open()).then([opened]);
+    spec.given([...running, { type: 'InstanceResizeRequested', data: { fromPlanId: 'plan', toPlanId: 'bigger' } }]).when(open()).then([opened]);
+    const stoppedThenResizing: InstanceEvent[] = [
+      ...running, { type: 'InstanceStopRequested', data: { force: false } }, { type: 'InstanceStopped', data: {} },
+      { type: 'InstanceResizeRequested', data: { fromPlanId: 'plan', toPlanId: 'bigger' } },
+    ];
+    spec.given(stoppedThenResizing).when(open()).thenThrows(expect.objectContaining({ code: 'CONFLICT' }) as never);
+  });
+
   it.each(['STOPPED', 'STOPPING'])('are refused as CONFLICT on an instance that is %s', (status) => {
     const history: InstanceEvent[] = [...running, { type: 'InstanceStopRequested', data: { force: false } }];
     if (status === 'STOPPED') history.push({ type: 'InstanceStopped', data: {} });

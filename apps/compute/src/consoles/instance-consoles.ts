@@ -24,6 +24,13 @@ export const consolesOf = (state: InstanceState): OpenConsoles => state.consoles
 
 const MAX_REASON_LENGTH = 500;
 
+/**
+ * Whether its guest runs, in place: RUNNING, or rebooting or resizing from there (a session may
+ * connect in the minute after it was granted, and a console is kept through both).
+ */
+const guestRuns = (state: InstanceState) =>
+  state.status === 'RUNNING' || state.status === 'REBOOTING' || (state.status === 'RESIZING' && state.statusBeforeResize === 'RUNNING');
+
 export function decideConsole(command: ConsoleCommand, state: InstanceState): ConsoleEvent[] {
   switch (command.type) {
     case 'OpenConsole': {
@@ -32,7 +39,7 @@ export function decideConsole(command: ConsoleCommand, state: InstanceState): Co
       if (!CONSOLE_KINDS.includes(kind)) throw AppError.badInput('kind', `must be one of ${CONSOLE_KINDS.join(', ')}`);
       if (consolesOf(state)[sessionId]) return []; // asked again: opened once
       if (kind === 'VNC' && state.kind !== 'VM') throw AppError.badInput('kind', "VNC is a VM's display: a container has a SERIAL console only");
-      if (state.status !== 'RUNNING') throw AppError.conflict(`cannot open a console of an instance that is ${state.status}: it must be RUNNING`);
+      if (!guestRuns(state)) throw AppError.conflict(`cannot open a console of an instance that is ${state.status}: it must be RUNNING`);
       return [{ type: 'ConsoleOpened', data: command.session }];
     }
     case 'CloseConsole': {
