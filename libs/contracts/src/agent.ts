@@ -1,3 +1,4 @@
+import type { AgentBackup, AgentBackupRestore, BackupRequest, BackupRestoreRequest } from './backups.js';
 import type { ConsoleKind } from './consoles.js';
 import type { InstanceKind } from './events.js';
 import type { Health } from './requests.js';
@@ -135,6 +136,15 @@ export interface AgentCommands {
   'snapshot.restore': { request: SnapshotRequest; reply: AgentInstanceStatus };
   /** Frees the snapshot's space; one that is not there is deleted already. */
   'snapshot.delete': { request: SnapshotRequest; reply: { snapshotId: string } };
+  /**
+   * Writes a backup of the instance (running or stopped) to the region's backup store, compressed and
+   * checksummed, beside its spec; asked again (or while it is being written), answers the one written.
+   */
+  'backup.create': { request: BackupRequest; reply: AgentBackup };
+  /** The stopped instance's disk (rootfs) becomes the backup's, once the stored file's checksum matched. */
+  'backup.restore': { request: BackupRestoreRequest; reply: AgentBackupRestore };
+  /** Removes the backup from the store (any host of the region may); one that is not there is deleted already. */
+  'backup.delete': { request: { backupId: string }; reply: { backupId: string } };
   /** Fetches, checks and stores a catalog image: idempotent per image; answers once it is stored, or refuses it naming why. */
   'image.import': { request: ImageImportRequest; reply: ImportedImage };
   /**

@@ -1,4 +1,5 @@
 export * from './agent.js';
+export * from './backups.js';
 export * from './billing.js';
 export * from './compute.js';
 export * from './consoles.js';
