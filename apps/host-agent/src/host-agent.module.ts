@@ -18,6 +18,9 @@ import { InstanceManager, instanceManagerFor } from './instances/instance-manage
 import { InstanceFolders } from './instances/instance-folder.js';
 import { instancesController } from './instances/instances.controller.js';
 import { Snapshots, snapshotsFor } from './snapshots/snapshots.js';
+import { BackupStore } from './backups/backup-store.js';
+import { Backups, backupsFor } from './backups/backups.js';
+import { backupsController } from './backups/backups.controller.js';
 import { snapshotsController } from './snapshots/snapshots.controller.js';
 
 /**
@@ -31,7 +34,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId), consolesController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId), consolesController(agent.hostId), backupsController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },
@@ -41,6 +44,12 @@ export class HostAgentModule {
           useFactory: (abilities: HostAbilities) => instanceManagerFor(agent, abilities.accelerator ?? 'tcg'),
         },
         { provide: Snapshots, inject: [InstanceManager], useFactory: (instances: InstanceManager) => snapshotsFor(instances) },
+        {
+          provide: Backups,
+          inject: [InstanceManager],
+          useFactory: (instances: InstanceManager) =>
+            backupsFor(instances, agent.backupStoreDir ? new BackupStore(agent.backupStoreDir, agent.hostId, path.join(agent.dataDir, 'backup-work')) : null),
+        },
         // The catalog's images go where instances find them: the storage the region's hosts share.
         { provide: ImageImports, useFactory: () => new ImageImports(path.join(agent.storageDir, 'images')) },
         {

@@ -12,6 +12,14 @@ describe("the host agent's configuration", () => {
     expect(readAgentConfig({ ...env, AGENT_STORAGE_DIR: 'shared' }).storageDir).toBe(path.resolve('shared'));
   });
 
+  it('takes the region\'s backup store apart from the instance storage, and none where unset', () => {
+    expect(readAgentConfig(env).backupStoreDir).toBeNull();
+    expect(readAgentConfig({ ...env, BACKUP_STORE_DIR: '/mnt/backups' }).backupStoreDir).toBe('/mnt/backups');
+    for (const inside of ['/var/lib/awan/agent', '/var/lib/awan/agent/backups', '/var/lib/awan']) {
+      expect(() => readAgentConfig({ ...env, BACKUP_STORE_DIR: inside })).toThrow('BACKUP_STORE_DIR');
+    }
+  });
+
   it.each([
     [{ HOST_ID: 'Host_1' }, 'HOST_ID must be lower-case letters, digits and -, got "Host_1"'],
     [{ HOST_ID: 'heartbeat' }, 'HOST_ID must not be "heartbeat": its subjects are every host\'s heartbeat'],

@@ -16,6 +16,11 @@ export interface AgentConfig {
    * share, so that another host can restart or receive an instance. Defaults to `dataDir`.
    */
   storageDir: string;
+  /**
+   * The region's backup store (BACKUP_STORE_DIR): a folder every host of the region mounts, apart
+   * from the instance storage. Null: this host takes and restores no backups.
+   */
+  backupStoreDir: string | null;
   /** Where this host receives live migrations (an address the region's other hosts reach). */
   migrationAddress: string;
   /** Force an accelerator; otherwise KVM where /dev/kvm works, else TCG. */
@@ -37,6 +42,17 @@ function hostIdOf(value: string): string {
   return value;
 }
 
+/** A backup kept on the instance storage would be lost with it: the store must be apart, neither inside the other. */
+function backupStoreOf(value: string | undefined, storageDir: string): string | null {
+  if (value === undefined || value === '') return null;
+  const store = path.resolve(value);
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}${path.sep}`);
+  if (inside(store, storageDir) || inside(storageDir, store)) {
+    throw new Error(`BACKUP_STORE_DIR (${store}) must be apart from the instance storage AGENT_STORAGE_DIR (${storageDir}), neither inside the other`);
+  }
+  return store;
+}
+
 /** The agent's configuration, read once at start (main.ts) and handed to whatever needs it, its fencing watchdog included. */
 export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const hostName = env.HOST_NAME ?? os.hostname();
@@ -56,12 +72,14 @@ export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
   const dataDir = path.resolve(env.AGENT_DATA_DIR ?? '/var/lib/awan/agent');
   const migrationAddress = env.AGENT_MIGRATION_ADDRESS ?? '127.0.0.1';
   if (isIP(migrationAddress) === 0) throw new Error(`AGENT_MIGRATION_ADDRESS must be an IP address, got "${migrationAddress}"`);
+  const storageDir = env.AGENT_STORAGE_DIR ? path.resolve(env.AGENT_STORAGE_DIR) : dataDir;
   return {
     hostId: hostIdOf(env.HOST_ID ?? hostName.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '')),
     hostName,
     regionId: token(env.REGION_ID ?? 'local', 'REGION_ID'),
     dataDir,
-    storageDir: env.AGENT_STORAGE_DIR ? path.resolve(env.AGENT_STORAGE_DIR) : dataDir,
+    storageDir,
+    backupStoreDir: backupStoreOf(env.BACKUP_STORE_DIR, storageDir),
     migrationAddress,
     accelerator,
     heartbeatIntervalMs,

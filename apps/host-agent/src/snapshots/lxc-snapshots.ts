@@ -14,6 +14,27 @@ const COPY_TIMEOUT_MS = 3_600_000;
 const copyTree = (from: string, to: string) => runProgram('cp', ['-a', '--reflink=auto', '--', from, to], { timeoutMs: COPY_TIMEOUT_MS });
 
 /**
+ * Makes `target` (a container's rootfs) what `fill` writes beside it, then swaps the two: an agent
+ * that dies on the way leaves either tree, and asked again it finishes the swap. Where `fill`
+ * fails, `target` is left as it was.
+ */
+export async function replaceTree(target: string, fill: (incoming: string) => Promise<void>): Promise<void> {
+  const incoming = `${target}.restoring`;
+  const replaced = `${target}.replaced`;
+  await rm(incoming, { recursive: true, force: true });
+  try {
+    await fill(incoming);
+  } catch (error) {
+    await rm(incoming, { recursive: true, force: true });
+    throw error;
+  }
+  await rm(replaced, { recursive: true, force: true });
+  if (existsSync(target)) await rename(target, replaced);
+  await rename(incoming, target);
+  await rm(replaced, { recursive: true, force: true });
+}
+
+/**
  * A container's snapshot is a copy of its rootfs in its folder, `snapshots/<snapshotId>/rootfs`,
  * so it goes wherever the folder goes. A running container is frozen (`lxc-freeze`) while it is
  * copied, and only then: its files do not change under the copy. A copy is made under a name of
@@ -60,15 +81,9 @@ export class LxcSnapshots implements SnapshotDriver {
     if ((await driver.state(spec)) === 'RUNNING') throw AppError.conflict(`instance ${spec.instanceId} runs: a snapshot is restored onto a stopped container`);
     const source = path.join(this.snapshot(spec, snapshotId), 'rootfs');
     if (!existsSync(source)) throw AppError.notFound(`snapshot ${snapshotId} of instance ${spec.instanceId}`);
-    const rootfs = this.rootfs(spec);
-    const incoming = `${rootfs}.restoring`;
-    const replaced = `${rootfs}.replaced`;
-    await rm(incoming, { recursive: true, force: true });
-    await copyTree(source, incoming);
-    await rm(replaced, { recursive: true, force: true });
-    if (existsSync(rootfs)) await rename(rootfs, replaced);
-    await rename(incoming, rootfs);
-    await rm(replaced, { recursive: true, force: true });
+    await replaceTree(this.rootfs(spec), async (incoming) => {
+      await copyTree(source, incoming);
+    });
   }
 
   async delete(spec: InstanceSpec, _driver: InstanceDriver, snapshotId: string): Promise<void> {

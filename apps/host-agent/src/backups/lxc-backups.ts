@@ -1,0 +1,68 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { InstanceSpec } from '#libs/contracts';
+import { runProgram } from '../host/program.js';
+import type { InstanceDriver } from '../instances/instance-driver.js';
+import type { InstanceFolders } from '../instances/instance-folder.js';
+import { replaceTree } from '../snapshots/lxc-snapshots.js';
+import type { ArchivedFile, BackupDriver, BackupTarget } from './backup-driver.js';
+import { readHashed, start, verifiedRead, writeHashed } from './backup-streams.js';
+
+/** Owners as numbers (the rootfs's users are the container's), extended attributes, ACLs and sparse files kept. */
+const TAR_KEEPS = ['--numeric-owner', '--xattrs', '--xattrs-include=*', '--acls'];
+
+/**
+ * A container's backup is a tarball of its rootfs compressed with zstd (`tar | zstd`). A running
+ * container is frozen (`lxc-freeze`) while tar reads its rootfs, and only then: its files do not
+ * change under the archive. A restore unpacks it beside the stopped container's rootfs and swaps
+ * the two once the whole file has matched its checksum.
+ */
+export class LxcBackups implements BackupDriver {
+  constructor(private readonly folders: InstanceFolders) {}
+
+  private rootfs(spec: InstanceSpec): string {
+    return this.folders.file(spec.instanceId, 'rootfs');
+  }
+
+  private lxc(spec: InstanceSpec): string[] {
+    return ['-P', this.folders.root, '-n', spec.instanceId];
+  }
+
+  async archive(spec: InstanceSpec, driver: InstanceDriver, target: BackupTarget): Promise<ArchivedFile> {
+    const file = 'rootfs.tar.zst';
+    const running = (await driver.state(spec)) === 'RUNNING';
+    if (running) await runProgram('lxc-freeze', this.lxc(spec));
+    let writing: Promise<{ sha256: string; bytes: number }>;
+    try {
+      const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
+      const zstd = start('zstd', ['-q', '-T0', '-c'], { stdin: true, stdout: true });
+      tar.child.stdout!.pipe(zstd.child.stdin!);
+      writing = writeHashed(zstd.child.stdout!, path.join(target.folder, file), [tar, zstd]);
+      writing.catch(() => undefined); // awaited below, once the container is thawed
+      await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
+    } finally {
+      if (running) await runProgram('lxc-unfreeze', this.lxc(spec));
+    }
+    return { file, ...(await writing) };
+  }
+
+  async restore(spec: InstanceSpec, source: string, sha256: string): Promise<{ corrupt: string } | null> {
+    let outcome: { corrupt: string } | null = null;
+    await replaceTree(this.rootfs(spec), async (incoming) => {
+      await mkdir(incoming, { mode: 0o755 });
+      outcome = await verifiedRead(source, sha256, (file) => {
+        const zstd = start('zstd', ['-d', '-q', '-c'], { stdin: true, stdout: true });
+        const tar = start('tar', ['--extract', '--file=-', '--same-permissions', '--same-owner', ...TAR_KEEPS, '--directory', incoming], { stdin: true });
+        zstd.child.stdout!.pipe(tar.child.stdin!);
+        return readHashed(file, zstd.child.stdin!, [zstd, tar]);
+      });
+      // Refused: the rootfs stays as it was (replaceTree removes what was unpacked).
+      if (outcome) throw new Refused();
+    }).catch((error: unknown) => {
+      if (!(error instanceof Refused)) throw error;
+    });
+    return outcome;
+  }
+}
+
+class Refused extends Error {}
