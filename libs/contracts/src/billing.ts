@@ -104,6 +104,9 @@ export const FLOATING_IPV4_SKU = 'ipv4';
 /** The sku snapshots' storage is priced and billed under, per GB-month (a GB is 1024 MB). */
 export const SNAPSHOT_STORAGE_SKU = 'snapshot-storage';
 
+/** The sku backups' storage in the region's backup store is priced and billed under, per GB-month. */
+export const BACKUP_STORAGE_SKU = 'backup-storage';
+
 /** A plan's price in one list: the platform's, or a reseller's for its customers. */
 export interface PriceView {
   sku: string;
@@ -126,6 +129,15 @@ export interface SetPriceInput {
   monthlyPrice: string;
   stoppedHourlyPrice?: string | null;
   stoppedMonthlyPrice?: string | null;
+}
+
+export interface SetStoragePriceInput {
+  /** As in SetPriceInput: a reseller, or the platform's list in `currency`. */
+  accountId?: string | null;
+  currency?: string;
+  /** snapshot-storage or backup-storage. */
+  sku: string;
+  monthlyPrice: string;
 }
 
 /** PER_SECOND: to the second, with a 60-second minimum per resource; PER_HOUR: every started hour. */
@@ -196,6 +208,11 @@ export interface BillingRequests {
   /** The prices an account pays now, per plan it can be billed for: its reseller's, else the platform's. */
   'billing.price.list': { request: Caller & { accountId: string }; reply: PriceView[] };
   'billing.price.set': { request: Caller & { input: SetPriceInput }; reply: PriceView };
+  /**
+   * A storage sku's price per GB-month (snapshot-storage, backup-storage): the platform's in a currency (ADMIN), or
+   * a reseller's for its customers. Its hourly price is derived (storage is rated per GB-month only).
+   */
+  'billing.price.setStorage': { request: Caller & { input: SetStoragePriceInput }; reply: PriceView };
   'billing.price.setOptions': { request: Caller & { input: SetPriceListOptionsInput }; reply: PriceListOptionsView };
   /** The currencies the platform has a price in: the ones an account may be opened in. */
   'billing.price.currencies': { request: Record<string, never>; reply: string[] };

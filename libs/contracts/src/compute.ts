@@ -1,3 +1,4 @@
+import type { BackupSchedule, BackupScheduleView, BackupView, RestoreBackupInput } from './backups.js';
 import type { Caller } from './caller.js';
 import type { ConsoleKind } from './consoles.js';
 import type { EventMetadata } from './envelope.js';
@@ -247,6 +248,32 @@ export interface ComputeRequests {
   'compute.snapshot.restore': { request: Caller & { id: string }; reply: InstanceView };
   /** DELETING until its host has freed its space, then DELETED. */
   'compute.snapshot.delete': { request: Caller & { id: string }; reply: SnapshotView };
+
+  /**
+   * A backup of the instance `instanceId` (RUNNING or STOPPED with no other operation under way: CONFLICT otherwise),
+   * CREATING until its host has written it to the region's backup store.
+   */
+  'compute.backup.create': { request: Caller & { instanceId: string }; reply: BackupView };
+  /** null where there is no such backup in the caller's scope; a deleted one, or one of a deleted instance, stays readable. */
+  'compute.backup.get': { request: Caller & { id: string }; reply: BackupView | null };
+  /** The backups in the caller's scope (of `instanceId` only, where given), deleted instances' too, but DELETED ones; newest first. */
+  'compute.backup.list': { request: Caller & { first?: number; after?: string; instanceId?: string | null }; reply: CountedPage<BackupView> };
+  /**
+   * Without `input.name`, the backup's instance (STOPPED, else CONFLICT) is RESTORING until its disk is the backup's;
+   * with it, a new instance of `accountId` (an account the caller acts for) is made from it on a host of its region.
+   */
+  'compute.backup.restore': { request: Caller & { id: string; accountId: string; input?: RestoreBackupInput | null }; reply: InstanceView };
+  /** DELETING until a host of its region has removed it from the store, then DELETED. */
+  'compute.backup.delete': { request: Caller & { id: string }; reply: BackupView };
+  /** The instance's daily backups (null: none from now on; those taken stay). */
+  'compute.backup.schedule.set': { request: InstanceRequest & { schedule: BackupSchedule | null }; reply: InstanceView };
+  /** The schedules of these instances in the caller's scope: the gateway's batched lookup. */
+  'compute.backup.schedule.list': { request: Caller & { instanceIds: string[] }; reply: BackupScheduleView[] };
+  /**
+   * The platform's (ADMIN, operators' tools): runs the schedules due as of `asOf` (an ISO time, now by default) that
+   * have not run for that day, as compute's job does every minute; answers the backups it started.
+   */
+  'compute.backup.schedule.run': { request: Caller & { asOf?: string }; reply: { started: string[] } };
 
   /**
    * The gateway's console session `sessionId` of a RUNNING instance (CONFLICT otherwise; VNC of a container is
