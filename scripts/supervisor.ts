@@ -131,7 +131,8 @@ try {
   }
   for (const app of apps) {
     const port = String(gatewayPort + app.portOffset);
-    const env = { AGENT_DATA_DIR: path.join(dir, 'agent'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port };
+    // This machine's agent is the region's only host: its backup store is a folder of Awan's data, apart from the instances'.
+    const env = { AGENT_DATA_DIR: path.join(dir, 'agent'), BACKUP_STORE_DIR: path.join(dir, 'backups'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port };
     startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) });
   }
   await Promise.all(

@@ -8,6 +8,8 @@ describe("compute's configuration from the environment", () => {
     expect(config.transitionTimeoutsMs).toMatchObject({ PENDING: 120_000, STOPPING: 300_000, MIGRATING: 1_800_000, RESTORING: 1_800_000 });
     expect(config.snapshotsPerInstance).toBe(10);
     expect(config.snapshotTimeoutMs).toBe(1_800_000);
+    expect(config.backupTimeoutMs).toBe(10_800_000);
+    expect(config.backupScheduleIntervalMs).toBe(60_000);
   });
 
   it('takes each variable, INSTANCE_TIMEOUT_MS as the one limit of every transitional status', () => {
@@ -19,6 +21,8 @@ describe("compute's configuration from the environment", () => {
       RESTORING: 120_000, DELETING: 120_000,
     });
     expect(config.snapshotTimeoutMs).toBe(120_000);
+    expect(config.backupTimeoutMs).toBe(120_000);
+    expect(readComputeConfig({ BACKUP_SCHEDULE_INTERVAL_MS: '5000' }).backupScheduleIntervalMs).toBe(5000);
     expect(readComputeConfig({ SNAPSHOTS_PER_INSTANCE: '3' }).snapshotsPerInstance).toBe(3);
   });
 

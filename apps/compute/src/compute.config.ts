@@ -22,6 +22,10 @@ export interface ComputeConfig {
   snapshotsPerInstance: number;
   /** How long a snapshot may be CREATING or DELETING before it fails: INSTANCE_TIMEOUT_MS where set. */
   snapshotTimeoutMs: number;
+  /** How long a backup may be CREATING or DELETING before it fails: INSTANCE_TIMEOUT_MS where set. */
+  backupTimeoutMs: number;
+  /** How often compute looks for backup schedules due, and backups stuck (BACKUP_SCHEDULE_INTERVAL_MS). */
+  backupScheduleIntervalMs: number;
 }
 
 const MINUTE = 60_000;
@@ -33,6 +37,8 @@ const DEFAULT_TIMEOUTS_MS: ComputeConfig['transitionTimeoutsMs'] = {
 };
 /** A container's snapshot copies its whole rootfs. */
 const SNAPSHOT_TIMEOUT_MS = 30 * MINUTE;
+/** A backup reads the whole disk and compresses it into the region's store. */
+const BACKUP_TIMEOUT_MS = 3 * 60 * MINUTE;
 const milliseconds = { expected: 'at least 1000 milliseconds', min: 1000 };
 const limit = { expected: 'a whole number' };
 
@@ -54,5 +60,7 @@ export function readComputeConfig(env: NodeJS.ProcessEnv, natsCredentials?: stri
     hostCredentials: readHostCredentialsConfig(env, natsCredentials),
     snapshotsPerInstance: readWholeNumber('SNAPSHOTS_PER_INSTANCE', 10, limit, env),
     snapshotTimeoutMs: timeoutMs ?? SNAPSHOT_TIMEOUT_MS,
+    backupTimeoutMs: timeoutMs ?? BACKUP_TIMEOUT_MS,
+    backupScheduleIntervalMs: readWholeNumber('BACKUP_SCHEDULE_INTERVAL_MS', MINUTE, milliseconds, env),
   };
 }

@@ -1,4 +1,6 @@
 import { type EventStoreDefinition } from '#libs/event-sourcing';
+import { backupsMigrations } from './backups/backups.migrations.js';
+import { backupSchedulesProjection, backupsProjection } from './backups/backups.projection.js';
 import { catalogMigrations } from './catalog/catalog.migrations.js';
 import { catalogProjection } from './catalog/catalog.projection.js';
 import { hostsMigrations } from './hosts/hosts.migrations.js';
@@ -11,7 +13,7 @@ import { suspensionsMigrations } from './suspensions/account-suspensions.migrati
 
 export const computeEventStore: EventStoreDefinition = {
   service: 'compute',
-  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations, ...snapshotsMigrations],
-  // snapshots after instances: a snapshot takes its account from its instance's row.
-  projections: [catalogProjection, hostsProjection, instancesProjection, snapshotsProjection],
+  migrations: [...catalogMigrations, ...hostsMigrations, ...instancesMigrations, ...suspensionsMigrations, ...snapshotsMigrations, ...backupsMigrations],
+  // snapshots and backup schedules after instances: they take their account from the instance's row.
+  projections: [catalogProjection, hostsProjection, instancesProjection, snapshotsProjection, backupsProjection, backupSchedulesProjection],
 };

@@ -4,6 +4,12 @@ import { EventStore } from '#libs/event-store';
 import { EventSourcingModule, PG_POOL, type DatabaseConfig } from '#libs/event-sourcing';
 import { ServiceClient } from '#libs/messaging';
 import { platformImports, type ServiceConfig } from '#libs/platform';
+import { BackupJobs } from './backups/backup-jobs.js';
+import { BackupLifecycle } from './backups/backup-lifecycle.js';
+import { Backups } from './backups/backups.js';
+import { BackupsConsumer } from './backups/backups.consumer.js';
+import { BackupsController } from './backups/backups.controller.js';
+import { BackupsRepository } from './backups/backups.repository.js';
 import { Catalog } from './catalog/catalog.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { CatalogRepository } from './catalog/catalog.repository.js';
@@ -51,7 +57,7 @@ export class ComputeModule {
     return {
       module: ComputeModule,
       imports: [...platformImports(config), EventSourcingModule.forService(computeEventStore, database)],
-      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController, ConsolesController, SnapshotsController],
+      controllers: [CatalogController, HostsController, RegionPrefixCheckController, InstancesController, ConsolesController, SnapshotsController, BackupsController],
       providers: [
         { provide: COMPUTE_CONFIG, useValue: compute },
         { provide: CatalogRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new CatalogRepository(pool) },
@@ -95,6 +101,17 @@ export class ComputeModule {
           useFactory: (...deps: [pg.Pool, EventStore, InstancesRepository, SnapshotsRepository, AccountSuspensions, AccountQueue]) =>
             new Snapshots(...deps, compute.snapshotsPerInstance),
         },
+        { provide: BackupsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new BackupsRepository(pool) },
+        {
+          provide: Backups,
+          inject: [PG_POOL, EventStore, InstancesRepository, BackupsRepository, AccountSuspensions, AccountQueue, Instances, Catalog],
+          useFactory: (...deps: ConstructorParameters<typeof Backups>) => new Backups(...deps),
+        },
+        {
+          provide: BackupLifecycle,
+          inject: [EventStore, BackupsRepository, Hosts, ServiceClient],
+          useFactory: (...deps: ConstructorParameters<typeof BackupLifecycle>) => new BackupLifecycle(...deps),
+        },
         {
           provide: InstanceWatcher,
           inject: [PG_POOL, EventStore, Scheduler],
@@ -111,6 +128,8 @@ export class ComputeModule {
         AccountSuspensionsConsumer,
         InstanceWatchJob,
         SnapshotWatchJob,
+        BackupsConsumer,
+        BackupJobs,
         InstanceHeartbeatsSubscriber,
         HostHeartbeatsSubscriber,
         HostDownCheckJob,

@@ -39,7 +39,7 @@ describe("Awan's NATS trust chain", () => {
     expect(parsed.uc.sub).toBe(publicKey);
     expect(parsed.uc.iss).toBe(authority.accountSigningKey.publicKey);
     expect(parsed.uc.nats.issuer_account).toBe(authority.account.publicKey);
-    expect(parsed.uc.nats).toMatchObject({ pub: { allow: ['agent.heartbeat.h1'] }, sub: { allow: ['agent.h1.>'] }, resp: { max: 1 } });
+    expect(parsed.uc.nats).toMatchObject({ pub: { allow: ['agent.heartbeat.h1', 'agent.h1.console.*.out'] }, sub: { allow: ['agent.h1.>'] }, resp: { max: 1 } });
     expect(userClaimsOf(credentials).name).toBe('host-h1');
   });
 

@@ -4,6 +4,7 @@ import { decideInTransaction, handleCommand, readState, withRetriedTransaction, 
 import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 import type { InstancesRepository } from './instances.repository.js';
 
@@ -18,6 +19,9 @@ const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
   // A container's rootfs is copied whole, and copied back.
   'snapshot.create': 600_000,
   'snapshot.restore': 600_000,
+  // A backup's command is joined when asked again while it runs: a short wait, asked again after an agent's restart.
+  'backup.create': 60_000,
+  'backup.restore': 60_000,
 };
 const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
@@ -25,7 +29,7 @@ const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 export const PROVISIONED_EVENT_TYPES = [
   'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceMigrationRequested', 'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
-  'SnapshotRequested', 'SnapshotDeletionRequested', 'SnapshotRestoreRequested',
+  'SnapshotRequested', 'SnapshotDeletionRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
 ] as const;
 
 /** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */
@@ -83,9 +87,20 @@ export class InstanceProvisioner {
     let restarted = false;
     try {
       switch (operation.kind) {
-        case 'create':
-          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: true });
+        case 'create': {
+          const seed = state.seedBackupId;
+          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: !seed });
+          if (seed) {
+            // Made from a backup: its disk is the backup's before it first starts.
+            const refused = await this.restoreBackup(state.hostId!, instanceId, seed, 'seed', metadata);
+            if (refused) {
+              await answer({ type: 'FailOperation', requestVersion, reason: refused });
+              return;
+            }
+            await this.ask(state.hostId!, 'instance.start', { instanceId });
+          }
           break;
+        }
         case 'start':
           await this.ask(state.hostId!, 'instance.start', { instanceId });
           break;
@@ -118,6 +133,19 @@ export class InstanceProvisioner {
         case 'restore':
           await this.ask(state.hostId!, 'snapshot.restore', { instanceId, snapshotId: operation.snapshotId! });
           break;
+        case 'backup': {
+          const { sizeMb } = await this.ask(state.hostId!, 'backup.create', { instanceId, backupId: operation.backupId! });
+          await answer({ type: 'CompleteBackup', requestVersion, sizeMb });
+          return;
+        }
+        case 'restoreBackup': {
+          const refused = await this.restoreBackup(state.hostId!, instanceId, operation.backupId!, `restore-${requestVersion}`, metadata);
+          if (refused) {
+            await answer({ type: 'FailOperation', requestVersion, reason: refused });
+            return;
+          }
+          break;
+        }
         case 'schedule':
         case 'address':
           return; // scheduled by the create request itself; addressed by network
@@ -138,6 +166,17 @@ export class InstanceProvisioner {
       await decideInTransaction(this.store, tx, instanceStreamId(instanceId), instanceDecider, complete, metadata);
       await this.holdItsPlan(tx, instanceId);
     });
+  }
+
+  /**
+   * Has the host write the backup onto the instance; a backup whose stored file failed its checksum
+   * is ERROR from now on, never restored, and the refusal's reason is answered (null when restored).
+   */
+  private async restoreBackup(hostId: string, instanceId: string, backupId: string, key: string, metadata: EventMetadata): Promise<string | null> {
+    const reply = await this.ask(hostId, 'backup.restore', { instanceId, backupId, restoreKey: `${instanceId}:${key}` });
+    if (reply.restored) return null;
+    await handleCommand(this.store, backupStreamId(backupId), backupDecider, { type: 'FailBackup', reason: reply.corrupt }, metadata);
+    return `backup ${backupId} refused: ${reply.corrupt}`;
   }
 
   /** Sets the instance's share of its host to what its plan holds now, in `tx` (it only ever shrinks here). */

@@ -6,6 +6,9 @@ import {
   decideSnapshot, evolveSnapshots, snapshotFailure, snapshotOperationDone, snapshotsDeletedWith, type SnapshotCommand, type SnapshotEvent, type SnapshotState,
 } from '../snapshots/instance-snapshots.js';
 import { decideConsole, evolveConsoles, type ConsoleCommand, type ConsoleEvent, type OpenConsoles } from '../consoles/instance-consoles.js';
+import {
+  backupFailure, backupOperationDone, decideInstanceBackup, evolveInstanceBackups, INSTANCE_BACKUP_EVENT_TYPES, type InstanceBackupCommand, type InstanceBackupEvent,
+} from '../backups/instance-backups.js';
 
 export const TRANSITIONAL_STATUSES: readonly InstanceStatus[] = [
   'PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'RESTORING', 'DELETING',
@@ -33,7 +36,9 @@ export type InstanceEvent =
   /** Its snapshots' (snapshots/instance-snapshots.ts). */
   | SnapshotEvent
   /** Console sessions opened and closed (consoles/instance-consoles.ts): history only, in any status. */
-  | ConsoleEvent;
+  | ConsoleEvent
+  /** Its backups taken and restored, and its backup schedule (backups/instance-backups.ts). */
+  | InstanceBackupEvent;
 
 /**
  * Why an instance moves: an ADMIN asked (`admin`), its host is in maintenance (`drain`), or its
@@ -55,7 +60,7 @@ export interface MigrationRequest {
  * or the host agent to carry out the rest.
  */
 export type InstanceOperation =
-  | 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'migrate' | 'delete' | 'snapshot' | 'deleteSnapshot' | 'restore';
+  | 'schedule' | 'address' | 'create' | 'start' | 'stop' | 'reboot' | 'resize' | 'migrate' | 'delete' | 'snapshot' | 'deleteSnapshot' | 'restore' | 'backup' | 'restoreBackup';
 
 export type InstanceCommand =
   | { type: 'RequestInstance'; request: ComputeEvents['InstanceRequested'] }
@@ -87,7 +92,8 @@ export type InstanceCommand =
    */
   | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean }
   | SnapshotCommand
-  | ConsoleCommand;
+  | ConsoleCommand
+  | InstanceBackupCommand;
 
 export interface InstanceState {
   status: InstanceStatus | null;
@@ -113,6 +119,8 @@ export interface InstanceState {
     migration?: MigrationRequest & { returnTo: InstanceStatus };
     /** The snapshot a snapshot operation is about. */
     snapshotId?: string;
+    /** The backup a backup operation is about. */
+    backupId?: string;
   } | null;
   /** Where a resize returns to once it is done. */
   statusBeforeResize: InstanceStatus | null;
@@ -120,6 +128,10 @@ export interface InstanceState {
   snapshots?: Record<string, SnapshotState>;
   /** Its console sessions open now, by id, with their kinds (absent from states stored before consoles). */
   consoles?: OpenConsoles;
+  /** Its daily backups, where scheduled (absent from states stored before backups). */
+  backupSchedule?: { hourUtc: number; keep: number } | null;
+  /** The backup a new instance is made from: its host writes the backup's disk before the first start. */
+  seedBackupId?: string | null;
 }
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
@@ -167,13 +179,22 @@ function completion(state: InstanceState, restarted: boolean): InstanceEvent[] {
     case 'deleteSnapshot':
     case 'restore':
       return snapshotOperationDone(operation);
+    case 'backup':
+    case 'restoreBackup':
+      return backupOperationDone(operation);
   }
 }
+
+/** A backup being taken when a delete or a host's loss takes over: it fails (a restore in place is deleted with the instance). */
+const backupTakenOver = (state: InstanceState, reason: string) => (state.operation?.kind === 'backup' ? backupFailure(state.operation, reason) : []);
+
+const isInstanceBackupEvent = (event: InstanceEvent): event is InstanceBackupEvent => (INSTANCE_BACKUP_EVENT_TYPES as readonly string[]).includes(event.type);
 
 function migration(command: Extract<InstanceCommand, { type: 'MigrateInstance' }>, state: InstanceState): InstanceEvent[] {
   const movable = command.reason === 'evacuation' ? state.status === 'RUNNING' : state.status === 'RUNNING' || state.status === 'STOPPED';
   // A host lost while it took or deleted a snapshot will not finish it: the instance moves, the snapshot fails.
-  const takenOver = command.reason === 'evacuation' ? snapshotFailure(state.operation, `host ${state.hostId} was lost meanwhile`) : [];
+  const lost = `host ${state.hostId} was lost meanwhile`;
+  const takenOver = command.reason === 'evacuation' ? [...snapshotFailure(state.operation, lost), ...backupTakenOver(state, lost)] : [];
   if (!(movable && (idle(state) || takenOver.length > 0))) {
     if (command.reason === 'admin') refuse(state, 'migrate');
     return [];
@@ -236,7 +257,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         if (status === 'DELETING' || status === 'DELETED') return [];
         // Mid-move the instance may be on either host: it is deleted once it has landed.
         if (status === 'MIGRATING') refuse(state, 'delete');
-        return [{ type: 'InstanceDeletionRequested', data: {} }];
+        return [...backupTakenOver(state, 'the instance was deleted meanwhile'), { type: 'InstanceDeletionRequested', data: {} }];
       case 'MigrateInstance':
         return migration(command, state);
       case 'ScheduleInstance':
@@ -261,6 +282,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
           return [{ type: 'InstanceMigrationAborted', data: { reason: command.reason } }];
         }
         if (operation.kind === 'snapshot' || operation.kind === 'deleteSnapshot') return snapshotFailure(operation, command.reason);
+        if (operation.kind === 'backup' || operation.kind === 'restoreBackup') return backupFailure(operation, command.reason);
         return [{ type: 'InstanceFailed', data: { reason: command.reason } }];
       case 'TimeOut':
         if (status !== command.status || state.statusVersion !== command.statusVersion || !TRANSITIONAL_STATUSES.includes(status)) return [];
@@ -279,6 +301,12 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'OpenConsole':
       case 'CloseConsole':
         return decideConsole(command, state);
+      case 'CreateBackup':
+      case 'CompleteBackup':
+      case 'RestoreBackup':
+      case 'SeedFromBackup':
+      case 'SetBackupSchedule':
+        return decideInstanceBackup(command, state);
     }
   },
 
@@ -331,6 +359,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'ConsoleClosed':
         return evolveConsoles(state, event);
       default:
+        if (isInstanceBackupEvent(event)) return evolveInstanceBackups(previous, event, enter);
         return evolveSnapshots(previous, event, enter);
     }
   },

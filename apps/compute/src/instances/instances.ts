@@ -87,8 +87,8 @@ export class Instances {
     private readonly accounts: AccountQueue,
   ) {}
 
-  /** A new instance of `accountId`, an account the caller acts for. */
-  async create(forAccount: unknown, input: CreateInstanceInput, scope: Scope, metadata: EventMetadata): Promise<InstanceView> {
+  /** A new instance of `accountId`, an account the caller acts for; made from a backup's disk where `seed` names one. */
+  async create(forAccount: unknown, input: CreateInstanceInput, scope: Scope, metadata: EventMetadata, seed?: { backupId: string }): Promise<InstanceView> {
     const accountId = requireActingFor(forAccount, scope);
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     const instanceId = randomUUID();
@@ -97,7 +97,8 @@ export class Instances {
       regionId: input.regionId, billingCycle: input.billingCycle,
     };
     // The decider checks the request's own fields before anything is looked up or written.
-    const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
+    const asked = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
+    const requested = seed ? [...asked, ...instanceDecider.decide({ type: 'SeedFromBackup', backupId: seed.backupId }, fold(instanceDecider, asked))] : asked;
     const bootConfig = validateBootConfig(input);
     const key = validateIdempotencyKey(input.idempotencyKey);
     const idempotency = key ? { key, fingerprint: fingerprintOf(request, bootConfig) } : null;
