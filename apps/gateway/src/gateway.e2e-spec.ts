@@ -268,6 +268,8 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['createApiKey', keyHolders, (t) => `mutation { createApiKey(input: { accountId: "${t.customerId}", name: "m", role: CUSTOMER }) { secret } }`],
       ['revokeApiKey', keyHolders, async (t) => `mutation { revokeApiKey(id: "${await t.spareKeyId()}") { id } }`],
       ['setPrice', resellerManages, (t) => `mutation { setPrice(input: { accountId: "${t.resellerId}", planId: "ct-1g", hourlyPrice: "0.03", monthlyPrice: "20" }) { id } }`],
+      // A storage sku's price per GB-month: who may set which list's, as for setPrice.
+      ['setStoragePrice', resellerManages, (t) => `mutation { setStoragePrice(input: { accountId: "${t.resellerId}", sku: "backup-storage", monthlyPrice: "0.03" }) { sku currency monthlyPrice { amount } } }`],
       // An unknown plan: an allowed caller gets BAD_USER_INPUT, and nothing is made.
       ['createInstance', anyoneButFinance, () => 'mutation { createInstance(input: { name: "m", kind: CONTAINER, imageId: "dev-busybox-rootfs", planId: "no-such-plan", regionId: "local", billingCycle: HOURLY }) { id } }'],
       ['allocateIp', anyoneButFinance, () => 'mutation { allocateIp(input: { regionId: "local", family: IPV6 }) { id } }'],

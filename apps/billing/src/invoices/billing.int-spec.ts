@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BillingRequests, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BackupEvents, type BillingRequests, type ComputeEvents, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import {
@@ -36,6 +36,19 @@ function instanceHistory(accountId: string, planId: string, billingCycle: 'HOURL
   return [
     eventEnvelope(streamId, 'InstanceRequested', 1, request, requestedAt),
     ...steps.map(([at, type, data], i) => eventEnvelope(streamId, type, i + 2, data ?? (type === 'InstanceScheduled' ? { hostId: 'h1' } : {}), at)),
+  ];
+}
+
+/** A backup of an instance (its InstanceRequested) on the backup's own stream, taken at `at` and written whole `sizeMb`, then `steps`. */
+function backupHistory(instance: EventEnvelope, at: string, sizeMb: number | null, steps: [string, keyof BackupEvents, unknown?][] = []): EventEnvelope[] {
+  const backupId = randomUUID();
+  const streamId = `backup-${backupId}`;
+  const { instanceId, accountId, regionId, kind, planId, imageId, billingCycle, name } = instance.data as ComputeEvents['InstanceRequested'];
+  const request: BackupEvents['BackupRequested'] = { backupId, instanceId, accountId, regionId, kind, planId, imageId, billingCycle, instanceName: name, scheduled: false };
+  const done = sizeMb === null ? [] : [[at, 'BackupCreated', { backupId, sizeMb }] as const];
+  return [
+    eventEnvelope(streamId, 'BackupRequested', 1, request, at),
+    ...[...done, ...steps].map(([when, type, data], i) => eventEnvelope(streamId, type, i + 2, { backupId, ...(data as object | undefined) }, when)),
   ];
 }
 
@@ -384,5 +397,67 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     // Nothing was invoiced: the month's usage is still the upcoming invoice's, under the same id.
     expect(await call('billing.invoice.get', { ...tree, id: upcoming.id })).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null });
     expect((await invoicesOf(customer.id)).map((i) => i.periodStart)).toEqual(['2026-09-01T00:00:00.000Z']);
+  });
+
+  it("bills a backup's storage per GB-month to the backup's account from created to deleted, its instance deleted or not, at the reseller's storage price for its customers", async () => {
+    const price = await call('billing.price.setStorage', { ...tree, input: { accountId: reseller.id, sku: 'backup-storage', monthlyPrice: '100.00' } });
+    expect(price).toMatchObject({ sku: 'backup-storage', ownerId: reseller.id, currency: 'EUR', monthlyPrice: '100.00' });
+    for (const [input, field] of [[{ sku: 'backups', monthlyPrice: '0.05' }, 'input.sku'], [{ sku: 'backup-storage', monthlyPrice: 'cheap' }, 'input.monthlyPrice']] as const) {
+      expect(await failureOf<AppError>(call('billing.price.setStorage', { ...tree, input: { accountId: reseller.id, ...input } }))).toMatchObject({
+        code: 'BAD_USER_INPUT', message: expect.stringContaining(field),
+      });
+    }
+    expect(await failureOf<AppError>(call('billing.price.setStorage', { accountIds: [customer.id], input: { currency: 'EUR', sku: 'backup-storage', monthlyPrice: '0' } }))).toMatchObject({ code: 'FORBIDDEN' });
+
+    // Usage from the second after the price was set (it is in force from then), second by second until now.
+    await sleep(1500);
+    const start = Math.floor(Date.now() / 1000);
+    await sleep(6000);
+    const at = (second: number) => new Date((start + second) * 1000).toISOString();
+    // The customer's instance is backed up (16 TB), then deleted: the backup stays, billed to the customer. Another backup failed while taken.
+    const instance = instanceHistory(customer.id, 'ct-512m', 'HOURLY', [[at(0), 'InstanceScheduled'], [at(0), 'InstanceStarted'], [at(3), 'InstanceDeleted']]);
+    const kept = backupHistory(instance[0], at(1), 16_777_216);
+    const failed = backupHistory(instance[0], at(1), null, [[at(2), 'BackupFailed', { reason: 'the agent went away' }]]);
+    // The direct customer's backup, deleted 4 seconds after it was written: billed at the platform's price in USD.
+    const directInstance = instanceHistory(direct.id, 'vm-1g', 'MONTHLY', [[at(0), 'InstanceScheduled'], [at(0), 'InstanceStarted']]);
+    const deleted = backupHistory(directInstance[0], at(1), 16_777_216, [[at(4), 'BackupDeletionRequested'], [at(5), 'BackupDeleted']]);
+    // Out of order, each twice, on compute's subjects (events.compute.backup.* and events.compute.instance.*).
+    for (const event of shuffled([...instance, ...kept, ...failed, ...directInstance, ...deleted])) {
+      await publishEvent(nats.nats, 'compute', event);
+      await publishEvent(nats.nats, 'compute', event, randomUUID());
+    }
+
+    const backupLines = (invoice: InvoiceView) => invoice.lines.filter((l) => l.resourceType === 'BACKUP');
+    const idOf = (events: EventEnvelope[]) => events[0].streamId.slice('backup-'.length);
+    const instanceId = instance[0].streamId.slice('instance-'.length);
+    const ofCustomer = await waitFor(async () => {
+      const invoice = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
+      const ended = invoice.lines.some((l) => l.resourceId === instanceId && l.usage.every((u) => u.endedAt !== null));
+      return ended && backupLines(invoice).length > 0 ? invoice : undefined;
+    }, 30_000, `the backup and its deleted instance on the customer's upcoming invoice\n${billing.output().slice(-2000)}`);
+    const [line, ...others] = backupLines(ofCustomer);
+    expect(others).toEqual([]); // the failed one held nothing
+    expect(line).toMatchObject({ resourceId: idOf(kept), accountId: customer.id, sku: 'backup-storage', unit: 'GB-month', unitPrice: '100.00' });
+    expect(line.description).toMatch(/^Backup of web-\w+ taken \d{4}-\d\d-\d\d \d\d:\d\d UTC, 16777216 MB \(backup-storage\) at 100\.00 a GB-month, /);
+    // Stored on after its instance was deleted, to now: still the customer's.
+    expect(line.usage).toEqual([expect.objectContaining({ state: 'STORED', startedAt: at(1), endedAt: null })]);
+    expect(line.usage[0].seconds).toBeGreaterThan(2);
+    expect([line.amount, addsUp(line, 'EUR')]).toEqual([expect.not.stringMatching(/^0\.00$/), true]);
+
+    // The platform bills the reseller for it at its own price, 0.02.
+    const ofReseller = await call('billing.invoice.upcoming', { ...tree, accountId: reseller.id });
+    expect(backupLines(ofReseller)).toEqual([expect.objectContaining({ resourceId: idOf(kept), accountId: customer.id, unitPrice: '0.02' })]);
+
+    const ofDirect = await waitFor(async () => {
+      const invoice = await call('billing.invoice.upcoming', { ...admin, accountId: direct.id });
+      return backupLines(invoice).find((l) => l.resourceId === idOf(deleted) && l.usage[0].endedAt !== null);
+    }, 30_000, "the deleted backup on the direct customer's upcoming invoice");
+    expect(ofDirect).toMatchObject({ sku: 'backup-storage', unit: 'GB-month', unitPrice: '0.02' });
+    expect(ofDirect.usage).toEqual([expect.objectContaining({ seconds: 4, endedAt: at(5) })]);
+    // 16,384 GB for 4 of the month's seconds, shown to six decimals, adds up to the amount.
+    const month = new Date(start * 1000);
+    const monthSeconds = (Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1) - Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1)) / 1000;
+    expect(Number(ofDirect.quantity)).toBeCloseTo((16_384 * 4) / monthSeconds, 5);
+    expect(addsUp(ofDirect, 'USD')).toBe(true);
   });
 });

@@ -134,6 +134,7 @@ export class InvoiceRating {
     const whose = info.accountId === account.id ? '' : `${ownerName}: `;
     if (info.type === 'IPV4') return `${whose}Floating IPv4 ${info.name}`;
     if (info.type === 'SNAPSHOT') return `${whose}Snapshot ${info.name}, ${info.sizeMb} MB (${sku})`;
+    if (info.type === 'BACKUP') return `${whose}Backup of ${info.name}, ${info.sizeMb} MB (${sku})`;
     return `${whose}${info.name} (${sku}, ${info.billingCycle.toLowerCase()})`;
   }
 

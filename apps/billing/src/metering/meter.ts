@@ -1,4 +1,6 @@
-import { type BillingCycle, type ComputeEvents, FLOATING_IPV4_SKU, type NetworkEvents, SNAPSHOT_STORAGE_SKU, type SnapshotEvents } from '#libs/contracts';
+import {
+  BACKUP_STORAGE_SKU, type BackupEvents, type BillingCycle, type ComputeEvents, FLOATING_IPV4_SKU, type NetworkEvents, SNAPSHOT_STORAGE_SKU, type SnapshotEvents,
+} from '#libs/contracts';
 
 /** One event of a billed resource's stream as billing received it. */
 export interface MeterEvent {
@@ -10,8 +12,8 @@ export interface MeterEvent {
   data: unknown;
 }
 
-export type ResourceType = 'INSTANCE' | 'IPV4' | 'SNAPSHOT';
-/** A stored thing's (a snapshot's) state is STORED from when it holds space to when it is freed. */
+export type ResourceType = 'INSTANCE' | 'IPV4' | 'SNAPSHOT' | 'BACKUP';
+/** A stored thing's (a snapshot's, a backup's) state is STORED from when it holds space to when it is freed. */
 export type SegmentState = 'RUNNING' | 'STOPPED' | 'ALLOCATED' | 'STORED';
 
 /** Who owns a billed resource and how it is billed, from its first event. */
@@ -170,4 +172,26 @@ export function meterSnapshots(instanceId: string, events: readonly MeterEvent[]
       SNAPSHOT_STORAGE_SKU, created, deleted,
     );
   });
+}
+
+/** When a backup was taken, to the minute, as its invoice line names it beside its instance. */
+const takenAt = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+
+/**
+ * A backup, from its own stream: billed to its own account from BackupCreated (written whole to the
+ * store, holding its size) to BackupDeleted, however long before that its instance went. One that
+ * failed while being taken held nothing and costs nothing; one found corrupt once AVAILABLE stays in
+ * the store, so it is billed until it is deleted. Null until both its request and its creation arrived.
+ */
+export function meterBackup(backupId: string, events: readonly MeterEvent[]): Metered | null {
+  const sorted = byVersion(events);
+  const requested = sorted.find((e) => e.type === 'BackupRequested');
+  const created = sorted.find((e) => e.type === 'BackupCreated');
+  if (!requested || !created) return null;
+  const { accountId, instanceName } = requested.data as BackupEvents['BackupRequested'];
+  const { sizeMb } = created.data as BackupEvents['BackupCreated'];
+  return meterStorage(
+    { resourceId: backupId, type: 'BACKUP', accountId, name: `${instanceName} taken ${takenAt(new Date(requested.occurredAt).toISOString())}`, sizeMb },
+    BACKUP_STORAGE_SKU, created, sorted.find((e) => e.type === 'BackupDeleted'),
+  );
 }

@@ -7,7 +7,7 @@ import { METERED_EVENT_TYPES, Metering } from './metering.js';
 
 /**
  * What billing learns from the other services, each through its own durable consumer with an
- * inbox: identity's accounts, compute's instances and network's addresses.
+ * inbox: identity's accounts, compute's instances and backups, and network's addresses.
  */
 @Injectable()
 export class MeteringConsumer implements OnModuleInit {
@@ -20,6 +20,8 @@ export class MeteringConsumer implements OnModuleInit {
       consumers.add({ name, source, filterSubject, eventTypes, handle, concurrency: 8, maxDeliver: 50, backoffMs: [500, 1000, 5000, 10_000, 30_000], logger });
     feed('billing-accounts', 'identity', 'events.identity.account.>', ['AccountCreated'], (event, tx) => Accounts.record(event, tx));
     feed('billing-instances', 'compute', 'events.compute.instance.>', METERED_EVENT_TYPES.instance, (event, tx) => metering.record(event, tx));
+    // A backup is an aggregate of its own (it outlives its instance): its stream is not its instance's.
+    feed('billing-backups', 'compute', 'events.compute.backup.>', METERED_EVENT_TYPES.backup, (event, tx) => metering.record(event, tx));
     feed('billing-ips', 'network', 'events.network.ip.>', METERED_EVENT_TYPES.ip, (event, tx) => metering.record(event, tx));
   }
 

@@ -80,4 +80,12 @@ export const meteringMigrations: Migration[] = [
       ALTER TABLE resources ADD COLUMN size_mb integer CHECK (size_mb IS NULL OR size_mb >= 0);
     `,
   },
+  {
+    id: '0313-backup-resources',
+    sql: `
+      -- Backups are billed resources too, stored per GB-month like snapshots, each from a stream of its own.
+      ALTER TABLE resources DROP CONSTRAINT resources_type_check;
+      ALTER TABLE resources ADD CONSTRAINT resources_type_check CHECK (type IN ('INSTANCE', 'IPV4', 'SNAPSHOT', 'BACKUP'));
+    `,
+  },
 ];

@@ -1,13 +1,25 @@
 import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
 import { withTransaction, type Sql } from '#libs/event-store';
-import { meterInstance, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
+import { meterBackup, meterInstance, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
 export const METERED_EVENT_TYPES = {
   instance: ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted', 'SnapshotRequested', 'SnapshotCreated', 'SnapshotDeleted'],
   ip: ['IpAllocated', 'IpReleased'],
+  backup: ['BackupRequested', 'BackupCreated', 'BackupDeleted'],
 } as const;
+
+type MeteredAggregate = keyof typeof METERED_EVENT_TYPES;
+
+/** The billed resources of an aggregate's stream, folded from its events: an instance's stream carries its snapshots too, each a resource of its own. */
+const METERS: Record<MeteredAggregate, (resourceId: string, events: MeterEvent[]) => (Metered | null)[]> = {
+  instance: (resourceId, events) => [meterInstance(resourceId, events), ...meterSnapshots(resourceId, events)],
+  ip: (resourceId, events) => [meterIp(resourceId, events)],
+  backup: (resourceId, events) => [meterBackup(resourceId, events)],
+};
+
+const isMetered = (aggregate: string): aggregate is MeteredAggregate => Object.hasOwn(METERS, aggregate);
 
 export const SEGMENT_COLUMNS = `id, resource_id AS "resourceId", sku, state, extract(epoch FROM started_at)::bigint AS "startedAt",
   extract(epoch FROM ended_at)::bigint AS "endedAt", opened_by AS "openedBy", closed_by AS "closedBy"`;
@@ -42,9 +54,10 @@ export function changedFrom(before: readonly UsageSegment[], after: readonly Usa
 }
 
 /**
- * Turns compute's and network's events into usage segments. Each event is kept once
- * (`meter_events`), and the resource's segments are folded again from all of its events in
- * version order, so a redelivered, duplicated or reordered event leaves the same segments.
+ * Turns compute's and network's events into usage segments: instances, their snapshots, backups and
+ * floating addresses. Each event is kept once (`meter_events`), and the resource's segments are
+ * folded again from all of its events in version order, so a redelivered, duplicated or reordered
+ * event leaves the same segments.
  */
 export class Metering {
   /** Keeps one of the METERED_EVENT_TYPES (its consumer hands it no other) and folds its resource again. */
@@ -52,6 +65,7 @@ export class Metering {
     const dash = event.streamId.indexOf('-');
     const aggregate = event.streamId.slice(0, dash);
     const resourceId = event.streamId.slice(dash + 1);
+    if (!isMetered(aggregate)) throw new Error(`billing meters no ${aggregate} events (${event.type} on ${event.streamId})`);
     const inserted = await tx.query(
       `INSERT INTO meter_events (event_id, resource_id, version, type, occurred_at, data) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (event_id) DO NOTHING`,
@@ -81,7 +95,7 @@ export class Metering {
     }
   }
 
-  private async fold(tx: Sql, aggregate: string, resourceId: string): Promise<void> {
+  private async fold(tx: Sql, aggregate: MeteredAggregate, resourceId: string): Promise<void> {
     // One resource's events fold one at a time; other resources go on in parallel.
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
     const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(
@@ -89,9 +103,7 @@ export class Metering {
       [resourceId],
     );
     const events = rows.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() }));
-    // An instance's stream carries its snapshots too: each a resource of its own.
-    const metered = aggregate === 'instance' ? [meterInstance(resourceId, events), ...meterSnapshots(resourceId, events)] : [meterIp(resourceId, events)];
-    for (const resource of metered) if (resource) await this.save(tx, resource);
+    for (const resource of METERS[aggregate](resourceId, events)) if (resource) await this.save(tx, resource);
   }
 
   private async save(tx: Sql, metered: Metered): Promise<void> {

@@ -45,7 +45,7 @@ describe("the platform's plan prices, from compute's PlanSaved", () => {
     const [set] = await store.readStream(priceListStreamId(PLATFORM, 'EUR'));
     expect(set).toMatchObject({ type: 'PriceSet', metadata: { causationId: saved.eventId, actor: ADMIN } });
     // Once, and storage priced too in a currency new to the platform.
-    expect((await store.readStream(priceListStreamId(PLATFORM, 'EUR'))).map((e) => (e.data as { sku: string }).sku)).toEqual(['ct-small', 'snapshot-storage']);
+    expect((await store.readStream(priceListStreamId(PLATFORM, 'EUR'))).map((e) => (e.data as { sku: string }).sku)).toEqual(['ct-small', 'snapshot-storage', 'backup-storage']);
   });
 
   it('changes the prices a later save names, leaves the other currencies, and keeps a stopped price pair', async () => {

@@ -31,6 +31,12 @@ export class PricesController {
     return this.prices.set(payload?.input, scopeOf(payload), metadataOf(payload));
   }
 
+  /** A storage sku's price per GB-month: who may set which list's is decided as for billing.price.set. */
+  @Handles('billing.price.setStorage')
+  setStorage(@Payload() payload: RequestOf<'billing.price.setStorage'>) {
+    return this.prices.setStorage(payload?.input, scopeOf(payload), metadataOf(payload));
+  }
+
   @Handles('billing.price.setOptions')
   setOptions(@Payload() payload: RequestOf<'billing.price.setOptions'>) {
     return this.prices.setOptions(payload?.input, scopeOf(payload), metadataOf(payload));

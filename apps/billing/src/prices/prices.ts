@@ -1,5 +1,8 @@
 import type pg from 'pg';
-import { AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput, type StoppedBilling } from '#libs/contracts';
+import {
+  AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput,
+  type SetStoragePriceInput, type StoppedBilling,
+} from '#libs/contracts';
 import { ConcurrencyError, handleCommand, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
@@ -7,7 +10,7 @@ import { IPV4_SKU } from '../metering/meter.js';
 import { formatScaled, parseDecimal, requireCurrency } from '../money/money.js';
 import { priceBook, type Price, type PriceBook, type PriceHistory } from '../rating/rating.js';
 import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
-import { ensureStoragePrices, hourlyOfMonthly } from './storage-prices.js';
+import { ensureStoragePrices, hourlyOfMonthly, STORAGE_SKUS, storagePrice } from './storage-prices.js';
 
 const SKU = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
@@ -140,11 +143,31 @@ export class Prices {
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     if (typeof input.planId !== 'string' || !SKU.test(input.planId)) throw AppError.badInput('input.planId', 'must name a plan (a-z, 0-9, ., _ or -)');
     const price = validPrice(input);
-    const { ownerId, currency } = await this.ownerOf(input, scope);
-    await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, { type: 'SetPrice', ownerId, currency, sku: input.planId, price }, metadata);
+    return this.setPrice(await this.ownerOf(input, scope), input.planId, price, metadata);
+  }
+
+  /**
+   * A storage sku's price per GB-month (its hourly price derived), in the list `input` names as in
+   * billing.price.set. The platform's only in a currency it prices plans in: storage alone makes no
+   * currency one an account may be opened in.
+   */
+  async setStorage(input: SetStoragePriceInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceView> {
+    if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
+    if (typeof input.sku !== 'string' || !STORAGE_SKUS.includes(input.sku)) throw AppError.badInput('input.sku', `must be a storage sku: ${STORAGE_SKUS.join(' or ')}`);
+    const price = storagePrice(input.monthlyPrice, 'input.monthlyPrice');
+    const owner = await this.ownerOf(input, scope);
+    if (owner.ownerId === PLATFORM && !(await this.currencies()).includes(owner.currency)) {
+      throw AppError.badInput('input.currency', `the platform prices nothing in ${owner.currency} yet: price a plan in it first`);
+    }
+    return this.setPrice(owner, input.sku, price, metadata);
+  }
+
+  /** Sets a sku's price in an owner's list in a currency (ownerOf: one the caller may set). */
+  private async setPrice({ ownerId, currency }: { ownerId: string; currency: string }, sku: string, price: PriceEntry, metadata: EventMetadata): Promise<PriceView> {
+    await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, { type: 'SetPrice', ownerId, currency, sku, price }, metadata);
     // A currency the platform now prices in prices storage too.
     if (ownerId === PLATFORM) await withRetriedTransaction(this.pool, (tx) => ensureStoragePrices(this.store, tx, currency, metadata));
-    return { sku: input.planId, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
+    return { sku, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
   }
 
   async setOptions(input: SetPriceListOptionsInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceListOptionsView> {

@@ -1,10 +1,16 @@
-import { type EventMetadata, SNAPSHOT_STORAGE_SKU } from '#libs/contracts';
+import { BACKUP_STORAGE_SKU, type EventMetadata, SNAPSHOT_STORAGE_SKU } from '#libs/contracts';
 import { decideInTransaction, readState, type EventStore, type Sql } from '#libs/event-store';
 import { divideHalfEven, formatScaled, parseDecimal, UNIT } from '../money/money.js';
 import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry } from './price-list.decider.js';
 
+/**
+ * The platform's price of a GB-month of each storage sku in a currency it has no price of its own in
+ * yet, in the currency's unit (ADMIN sets the real one with billing.price.setStorage, resellers their customers').
+ */
+const DEFAULT_STORAGE_MONTHLY: Readonly<Record<string, string>> = { [SNAPSHOT_STORAGE_SKU]: '0.05', [BACKUP_STORAGE_SKU]: '0.02' };
+
 /** The skus of storage, each billed per GB-month of a stored thing's size. */
-export const STORAGE_SKUS: readonly string[] = [SNAPSHOT_STORAGE_SKU];
+export const STORAGE_SKUS: readonly string[] = Object.keys(DEFAULT_STORAGE_MONTHLY);
 
 const FOUR_DECIMALS = UNIT / 10_000n;
 
@@ -12,12 +18,13 @@ const FOUR_DECIMALS = UNIT / 10_000n;
 export const hourlyOfMonthly = (monthly: string): string => formatScaled(divideHalfEven(parseDecimal(monthly, 'monthly'), 672n * FOUR_DECIMALS) * FOUR_DECIMALS);
 
 /**
- * The platform's price of a GB-month of storage in a currency it has no price of its own in yet: 0.05 of
- * the currency's unit (ADMIN sets the real one with billing.price.set, resellers their customers').
+ * A storage sku's price from its price per GB-month (BAD_USER_INPUT naming `field` unless a decimal).
  * Storage is rated per GB-month only: its hourly price is there because every price has one.
  */
-const DEFAULT_STORAGE_MONTHLY = '0.05';
-const defaultStoragePrice: PriceEntry = { monthly: formatScaled(parseDecimal(DEFAULT_STORAGE_MONTHLY, 'monthly')), hourly: hourlyOfMonthly(DEFAULT_STORAGE_MONTHLY), stoppedHourly: null, stoppedMonthly: null };
+export function storagePrice(monthly: unknown, field: string): PriceEntry {
+  const scaled = formatScaled(parseDecimal(monthly, field));
+  return { monthly: scaled, hourly: hourlyOfMonthly(scaled), stoppedHourly: null, stoppedMonthly: null };
+}
 
 /**
  * Gives the platform's list in `currency` a price for each storage sku it has none for, in `tx`:
@@ -28,6 +35,7 @@ export async function ensureStoragePrices(store: EventStore, tx: Sql, currency: 
   const streamId = priceListStreamId(PLATFORM, currency);
   const { state } = await readState(store, streamId, priceListDecider, tx);
   for (const sku of STORAGE_SKUS.filter((s) => !state.prices[s])) {
-    await decideInTransaction(store, tx, streamId, priceListDecider, { type: 'SetPrice', ownerId: PLATFORM, currency, sku, price: defaultStoragePrice }, metadata);
+    const price = storagePrice(DEFAULT_STORAGE_MONTHLY[sku], 'monthly');
+    await decideInTransaction(store, tx, streamId, priceListDecider, { type: 'SetPrice', ownerId: PLATFORM, currency, sku, price }, metadata);
   }
 }

@@ -1,4 +1,4 @@
-import type { UsageSegment } from '../metering/meter.js';
+import { meterBackup, type UsageSegment } from '../metering/meter.js';
 import { formatMinor, formatScaled, parseDecimal, productMinor } from '../money/money.js';
 import { lifeOf, monthOf, priceBook, rateResource, type Price, type PriceHistory } from './rating.js';
 
@@ -45,6 +45,32 @@ describe('rating of snapshot storage, per GB-month', () => {
     expect(rate(1024, '2026-06-05T00:00:00Z', '2026-06-05T00:00:30Z', '2026-06-01T00:00:00Z', book([], 'PER_HOUR'))).toEqual([
       { unit: 'GB-month', quantity: '0.000012', unitPrice: '0.05', amount: '0.00', seconds: [30] },
     ]);
+  });
+
+  it("rates a backup at backup-storage's own price per GB-month, from its meter, a line of its own that adds up", () => {
+    const book = priceBook([{
+      prices: [{ sku: 'snapshot-storage', since: SINCE_EVER, price: perGbMonth('0.05') }, { sku: 'backup-storage', since: SINCE_EVER, price: perGbMonth('0.02') }],
+      options: [{ since: SINCE_EVER, granularity: 'PER_HOUR', stoppedBilling: 'FULL' }],
+    }], 'EUR');
+    const backup = (sizeMb: number, created: string, deleted: string) => meterBackup('b1', [
+      { eventId: 'e1', type: 'BackupRequested', version: 1, occurredAt: created, data: { backupId: 'b1', accountId: 'a1', instanceName: 'web' } },
+      { eventId: 'e2', type: 'BackupCreated', version: 2, occurredAt: created, data: { backupId: 'b1', sizeMb } },
+      { eventId: 'e3', type: 'BackupDeleted', version: 4, occurredAt: deleted, data: { backupId: 'b1' } },
+    ])!;
+    const rated = (sizeMb: number, created: string, deleted: string, month: string) => {
+      const { info, segments } = backup(sizeMb, created, deleted);
+      const asOf = at('2027-01-01T00:00:00Z');
+      return rateResource({ info, segments, life: lifeOf(segments, asOf) }, monthOf(at(month)), asOf, book, 'EUR').lines
+        .map((l) => ({ sku: l.sku, unit: l.unit, quantity: l.quantity, unitPrice: formatScaled(l.unitPrice), amount: formatMinor(l.amountMinor, 'EUR') }));
+    };
+    // 10 GB all of June: 10 GB-months at 0.02. No started hour, no minimum, whatever the list's granularity.
+    expect(rated(10_240, '2026-06-01T00:00:00Z', '2026-07-01T00:00:00Z', '2026-06-01T00:00:00Z')).toEqual([
+      { sku: 'backup-storage', unit: 'GB-month', quantity: '10.000000', unitPrice: '0.02', amount: '0.20' },
+    ]);
+    // 3 GB for 7 days and 30 seconds of June's 30: 0.7000347… GB-months, shown 0.700035; 0.014 → 0.01.
+    const [line] = rated(3072, '2026-06-10T00:00:00Z', '2026-06-17T00:00:30Z', '2026-06-01T00:00:00Z');
+    expect(line).toEqual({ sku: 'backup-storage', unit: 'GB-month', quantity: '0.700035', unitPrice: '0.02', amount: '0.01' });
+    expect(productMinor(line.quantity, line.unitPrice, 'EUR')).toBe(productMinor('1', line.amount, 'EUR'));
   });
 
   it('counts a living snapshot up to now, in the months it lives in', () => {

@@ -1,4 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Money } from '../graphql/common.model.js';
 import { HostStatus, ImageStatus, InstanceKind } from '../graphql/enums.js';
 import { DateTimeScalar, DecimalScalar } from '../graphql/scalars.js';
 
@@ -55,6 +56,24 @@ export class SetPriceInput {
   @Field(() => ID, { nullable: true, description: 'the reseller whose customers pay this price; defaults to the caller' }) accountId?: string | null;
   @Field(() => ID) planId!: string;
   @Field(() => DecimalScalar) hourlyPrice!: string;
+  @Field(() => DecimalScalar) monthlyPrice!: string;
+}
+
+@ObjectType({
+  description: "a storage sku's price in one list: the platform's in a currency, or a reseller's for its customers; per GB-month (a GB is 1024 MB), rated to the second",
+})
+export class StoragePrice {
+  @Field() sku!: string;
+  @Field() currency!: string;
+  @Field(() => Money) monthlyPrice!: Money;
+}
+
+@InputType()
+export class SetStoragePriceInput {
+  @Field(() => ID, { nullable: true, description: 'the reseller whose customers pay this price; defaults to the caller' }) accountId?: string | null;
+  @Field(() => String, { nullable: true, description: "the platform's price in this currency (ADMIN); defaults to the platform's currency, and a reseller's is its own" })
+  currency?: string | null;
+  @Field({ description: 'snapshot-storage or backup-storage' }) sku!: string;
   @Field(() => DecimalScalar) monthlyPrice!: string;
 }
 

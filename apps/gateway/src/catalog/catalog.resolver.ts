@@ -4,8 +4,8 @@ import { callerOf, metadataOf, requireRole, viewerOf, type GatewayContext } from
 import { InstanceKind } from '../graphql/enums.js';
 import { Money } from '../graphql/common.model.js';
 import { GatewayServiceClient } from '../graphql/service-calls.js';
-import { Identity } from '../identity/identity.js';
-import { CreateRegionInput, Host, Image, Plan, Region, RegisterImageInput, SavePlanInput, SetPriceInput } from './catalog.model.js';
+import { Identity, type Viewer } from '../identity/identity.js';
+import { CreateRegionInput, Host, Image, Plan, Region, RegisterImageInput, SavePlanInput, SetPriceInput, SetStoragePriceInput, StoragePrice } from './catalog.model.js';
 
 /** A plan with the price it is shown at, when that is not the caller's own (setPrice shows the reseller's customers' price). */
 type PricedPlan = PlanView & { price?: PriceView };
@@ -120,15 +120,32 @@ export class CatalogResolver {
     const viewer = requireRole(context, ['ADMIN', 'RESELLER'], 'set prices');
     const plan = (await context.loaders.catalog()).plans.get(input.planId);
     if (!plan) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
-    const target = await this.identity.account(input.accountId ?? viewer.accountId, viewer);
-    if (!target) throw AppError.notFound(`account ${input.accountId}`);
-    // The platform's own list goes by the platform's currency; billing names it "platform".
-    const owner = target.kind === 'PLATFORM' ? { accountId: null, currency: target.currency } : { accountId: target.id };
+    const owner = await this.priceListOf(input.accountId, viewer, null);
     const price = await this.client.call('billing.price.set', {
       ...callerOf(context),
       input: { ...owner, planId: plan.id, hourlyPrice: input.hourlyPrice, monthlyPrice: input.monthlyPrice },
     });
     return { ...plan, price };
+  }
+
+  /** A storage sku's price per GB-month, in the list setPrice would set a plan's in (billing decides who may set it). */
+  @Mutation(() => StoragePrice, { description: "resellers (their customers' price) and ADMIN (the platform's, in a currency) set a storage sku's price per GB-month" })
+  async setStoragePrice(@Args('input') input: SetStoragePriceInput, @Context() context: GatewayContext): Promise<StoragePrice> {
+    const viewer = requireRole(context, ['ADMIN', 'RESELLER'], 'set prices');
+    const owner = await this.priceListOf(input.accountId, viewer, input.currency ?? null);
+    const price = await this.client.call('billing.price.setStorage', { ...callerOf(context), input: { ...owner, sku: input.sku, monthlyPrice: input.monthlyPrice } });
+    return { sku: price.sku, currency: price.currency, monthlyPrice: { amount: price.monthlyPrice, currency: price.currency } };
+  }
+
+  /**
+   * Whose price list a price is set in, as billing names it ("platform" is the null account): a reseller's
+   * (the caller by default), or the platform's in `currency`, else in its own. Another tenant's is NOT_FOUND.
+   */
+  private async priceListOf(accountId: string | null | undefined, viewer: Viewer, currency: string | null): Promise<{ accountId: string | null; currency?: string }> {
+    const target = await this.identity.account(accountId ?? viewer.accountId, viewer);
+    if (!target) throw AppError.notFound(`account ${accountId}`);
+    if (target.kind === 'PLATFORM') return { accountId: null, currency: currency ?? target.currency };
+    return currency === null ? { accountId: target.id } : { accountId: target.id, currency };
   }
 
   private async priceOf(plan: PricedPlan, context: GatewayContext): Promise<PriceView> {
