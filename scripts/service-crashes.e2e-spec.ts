@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { meterInstance } from '../apps/billing/src/metering/meter.js';
-import { AWAN_SERVICES, describeWithHardware, GraphqlClient, missingHardware, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
+import { AWAN_SERVICES, describeWithHardware, GraphqlClient, missingHardware, servicePids, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
 
 
 /** At least this many containers come and go, and more while a service has not been killed yet (at most MAX_INSTANCES). */
@@ -12,25 +11,6 @@ const MAX_INSTANCES = 200;
 const CONCURRENCY = 5;
 const INSTANCE_TIMEOUT_MS = 60_000;
 const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
-
-/** The pid of each service `npm start` runs, by name: the supervisor's children. */
-function servicePids(launcherPid: number): Map<string, number> {
-  const children = (parent: number) => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
-  const pids = new Map<string, number>();
-  for (const supervisor of children(launcherPid)) {
-    for (const pid of children(supervisor)) {
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue; // gone meanwhile
-      }
-      const app = AWAN_SERVICES.find((name) => cmdline.includes(`dist/apps/${name}/src/main.js`));
-      if (app) pids.set(app, pid);
-    }
-  }
-  return pids;
-}
 
 /**
  * The whole system started the README's way, 100 containers created and deleted through the

@@ -233,19 +233,23 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
     }
     type Operation = [name: string, expected: Expected, query: (t: Things) => string | Promise<string>];
 
-    /** A snapshot of the instance for the rows that restore and delete one: taken by ADMIN once, as soon as the instance is free for it. */
-    const snapshots = new Map<string, Promise<string>>();
-    const snapshotOf = (instanceId: string): Promise<string> => {
-      if (!snapshots.has(instanceId)) {
-        snapshots.set(instanceId, waitFor(async () => {
-          const taken = await admin.request(`mutation { createSnapshot(instanceId: "${instanceId}", name: "${uniqueName('m-')}") { id } }`);
-          if (taken.errors?.[0]?.extensions?.code === 'CONFLICT') return undefined; // another operation is under way
-          if (taken.errors) throw new Error(taken.errors[0].message);
-          return taken.data!.createSnapshot.id as string;
-        }, 120_000, `a snapshot of instance ${instanceId}`));
+    /** A snapshot or a backup of the instance for the rows that restore and delete one: taken by ADMIN once, as soon as the instance is free for it. */
+    const taken = new Map<string, Promise<string>>();
+    const takenOnce = (mutation: 'createSnapshot' | 'createBackup', instanceId: string): Promise<string> => {
+      const key = `${mutation} ${instanceId}`;
+      if (!taken.has(key)) {
+        const name = mutation === 'createSnapshot' ? `, name: "${uniqueName('m-')}"` : '';
+        taken.set(key, waitFor(async () => {
+          const response = await admin.request(`mutation { ${mutation}(instanceId: "${instanceId}"${name}) { id } }`);
+          if (response.errors?.[0]?.extensions?.code === 'CONFLICT') return undefined; // another operation is under way
+          if (response.errors) throw new Error(response.errors[0].message);
+          return response.data![mutation].id as string;
+        }, 120_000, `${mutation} of instance ${instanceId}`));
       }
-      return snapshots.get(instanceId)!;
+      return taken.get(key)!;
     };
+    const snapshotOf = (instanceId: string) => takenOnce('createSnapshot', instanceId);
+    const backupOf = (instanceId: string) => takenOnce('createBackup', instanceId);
 
     // In order: what deletes or releases comes last, so that every other operation finds its target.
     const OPERATIONS: Operation[] = [
@@ -287,6 +291,14 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['snapshots', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { snapshots { id status instance { id } } } }`],
       ['restoreSnapshot', ownersRun, async (t) => `mutation { restoreSnapshot(id: "${await snapshotOf(t.instanceId)}") { id } }`],
       ['deleteSnapshot', ownersRun, async (t) => `mutation { deleteSnapshot(id: "${await snapshotOf(t.instanceId)}") { id status } }`],
+      // Backups as snapshots: the instance's own account's; the instance runs, so an in-place restore let through is CONFLICT.
+      ['createBackup', ownersRun, (t) => `mutation { createBackup(instanceId: "${t.instanceId}") { id } }`],
+      ['setBackupSchedule', ownersRun, (t) => `mutation { setBackupSchedule(instanceId: "${t.instanceId}", schedule: { hourUtc: 3, keep: 2 }) { id backupSchedule { keep } } }`],
+      ['restoreBackup', ownersRun, async (t) => `mutation { restoreBackup(id: "${await backupOf(t.instanceId)}") { id } }`],
+      // After restoreBackup's rows: each instance has a backup (ADMIN's) to list.
+      ['backups', seesOwnTree('empty'), (t) => `{ backups(instanceId: "${t.instanceId}") { totalCount edges { node { id instance { id } } } } }`],
+      ['Instance.backups', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { backups { totalCount } backupSchedule { hourUtc keep } } }`],
+      ['deleteBackup', ownersRun, async (t) => `mutation { deleteBackup(id: "${await backupOf(t.instanceId)}") { id status } }`],
       ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
       ['ipPools', adminOnly, () => '{ ipPools { id used } }'],
       // Overlapping the seeded pool: ADMIN is let through to BAD_USER_INPUT, and nothing is made.

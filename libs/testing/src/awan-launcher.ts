@@ -29,6 +29,25 @@ export async function freePortRange(): Promise<number> {
   }
 }
 
+/** The pid of each service `npm start` runs, by name: the supervisor's children. */
+export function servicePids(launcherPid: number): Map<string, number> {
+  const children = (parent: number) => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
+  const pids = new Map<string, number>();
+  for (const supervisor of children(launcherPid)) {
+    for (const pid of children(supervisor)) {
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const app = AWAN_SERVICES.find((name) => cmdline.includes(`dist/apps/${name}/src/main.js`));
+      if (app) pids.set(app, pid);
+    }
+  }
+  return pids;
+}
+
 /** The seeded development pools' bridge (203.0.113.128/25), which the agent makes on first use. */
 const DEV_BRIDGE = 'awanbr0';
 

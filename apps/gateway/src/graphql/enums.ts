@@ -22,10 +22,13 @@ export const ImageStatus = { IMPORTING: 'IMPORTING', AVAILABLE: 'AVAILABLE', ERR
 export const SnapshotStatus = {
   CREATING: 'CREATING', AVAILABLE: 'AVAILABLE', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
 } as const satisfies EnumOf<contracts.SnapshotStatus>;
+export const BackupStatus = {
+  CREATING: 'CREATING', AVAILABLE: 'AVAILABLE', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
+} as const satisfies EnumOf<contracts.BackupStatus>;
 
 export type InstanceKind = contracts.InstanceKind;
 export type InstanceStatus = contracts.InstanceStatus;
 export type InvoiceStatus = contracts.InvoiceStatus;
 
-const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus, SnapshotStatus };
+const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus, SnapshotStatus, BackupStatus };
 for (const [name, values] of Object.entries(enums)) registerEnumType(values, { name });

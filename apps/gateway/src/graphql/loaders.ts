@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import {
-  AppError, PLATFORM_SCOPE, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
+  AppError, PLATFORM_SCOPE, type BackupScheduleView, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
   type ResourceCostView, type Scope, type SnapshotView,
 } from '#libs/contracts';
 import type { AccountView, Identity } from '../identity/identity.js';
@@ -48,6 +48,13 @@ export class Loaders {
     return inOrder(ids, page.edges.map((e) => e.node), (row) => row.id, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 
+  /** The instance a thing of it names (a snapshot's, a backup's): found deleted or not, as compute keeps every instance. */
+  async instanceOf(instanceId: string, of: string): Promise<InstanceView> {
+    const instance = await this.instances.load(instanceId);
+    if (!instance) throw new AppError('INTERNAL', `compute knows no instance ${instanceId} of ${of}`);
+    return instance;
+  }
+
   /** Each instance's live addresses: one request for many instances, paged through when they have more than a page. */
   readonly instanceAddresses = new DataLoader<string, IpView[]>(async (instanceIds) => {
     const rows: IpView[] = [];
@@ -64,6 +71,12 @@ export class Loaders {
   readonly instanceSnapshots = new DataLoader<string, SnapshotView[]>(async (instanceIds) => {
     const rows = await this.client.call('compute.snapshot.list', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds] });
     return inOrder(instanceIds, rows, (row) => row.instanceId, (found) => found);
+  }, { maxBatchSize: BATCH });
+
+  /** Each instance's backup schedule; null where it has none. */
+  readonly instanceBackupSchedules = new DataLoader<string, BackupScheduleView | null>(async (instanceIds) => {
+    const rows = await this.client.call('compute.backup.schedule.list', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds] });
+    return inOrder(instanceIds, rows, (row) => row.instanceId, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 
   /** What each instance has cost this month so far; null where billing has not metered it yet. */

@@ -66,6 +66,10 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Instance.history': COST.REQUEST,
   'Instance.snapshots': COST.BATCHED,
   'Snapshot.instance': COST.BATCHED,
+  // A page of the instance's own: a request per instance.
+  'Instance.backups': COST.REQUEST,
+  'Instance.backupSchedule': COST.BATCHED,
+  'Backup.instance': COST.BATCHED,
   'IpAddress.region': COST.BATCHED,
   'IpAddress.instance': COST.BATCHED,
   'IpPool.region': COST.BATCHED,

@@ -1,4 +1,5 @@
 import { AccountsResolver, ApiKeysResolver } from '../accounts/accounts.resolver.js';
+import { BackupsResolver, InstanceBackupsResolver } from '../backups/backups.resolver.js';
 import { CatalogResolver, HostsResolver } from '../catalog/catalog.resolver.js';
 import { ConsolesResolver } from '../consoles/consoles.resolver.js';
 import { HostEnrolmentResolver } from '../hosts/host-enrolment.resolver.js';
@@ -20,6 +21,8 @@ export const RESOLVERS = [
   InstancesResolver,
   InstanceSnapshotsResolver,
   SnapshotsResolver,
+  InstanceBackupsResolver,
+  BackupsResolver,
   ConsolesResolver,
   IpAddressesResolver,
   IpPoolsResolver,

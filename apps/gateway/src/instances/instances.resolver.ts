@@ -26,6 +26,34 @@ const CHANGE_TIMEOUT_MS = 15_000;
 /** The changes to an existing instance that its own account (not a reseller over it) makes. */
 type InstanceChange = 'compute.instance.start' | 'compute.instance.stop' | 'compute.instance.reboot' | 'compute.instance.resize' | 'compute.instance.delete';
 
+/**
+ * A new instance of `accountId` (created, or restored from a backup) is refused (BAD_USER_INPUT on
+ * input.planId) where its plan has no price for the account: its usage could never be rated.
+ */
+export async function requirePriced(client: GatewayServiceClient, context: GatewayContext, accountId: string, planId: string): Promise<void> {
+  const prices = await pricesOf(client, context, accountId);
+  if (!prices.some((price) => price.sku === planId)) {
+    throw AppError.badInput('input.planId', `plan ${planId} has no price for this account: choose a plan that plans { hourlyPrice } shows`);
+  }
+}
+
+/**
+ * The prices an account pays. Billing learns of a new account from identity's events a moment
+ * after it is made: until then it does not know it (NOT_FOUND), and a create waits a little.
+ */
+async function pricesOf(client: GatewayServiceClient, context: GatewayContext, accountId: string): Promise<PriceView[]> {
+  const deadline = Date.now() + NEW_ACCOUNT_WAIT_MS;
+  for (let pause = 100; ; pause *= 2) {
+    try {
+      return await client.call('billing.price.list', { ...callerOf(context), accountId });
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
+      if (Date.now() + pause > deadline) throw AppError.unavailable(`billing does not know account ${accountId} yet: try again in a moment`);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 @Resolver(() => Instance)
 export class InstancesResolver {
   constructor(
@@ -58,10 +86,7 @@ export class InstancesResolver {
   @Mutation(() => Instance)
   async createInstance(@Args('input') input: CreateInstanceInput, @Context() context: GatewayContext): Promise<InstanceView> {
     const viewer = requireRole(context, OPERATORS, 'create instances');
-    const prices = await this.pricesOf(context, viewer.accountId);
-    if (!prices.some((price) => price.sku === input.planId)) {
-      throw AppError.badInput('input.planId', `plan ${input.planId} has no price for this account: choose a plan that plans { hourlyPrice } shows`);
-    }
+    await requirePriced(this.client, context, viewer.accountId, input.planId);
     return this.client.call('compute.instance.create', { ...callerOf(context), accountId: viewer.accountId, input }, CHANGE_TIMEOUT_MS);
   }
 
@@ -169,23 +194,6 @@ export class InstancesResolver {
     const page = await this.client.call('compute.instance.history', { ...callerOf(context), id: instance.id, first, after });
     if (viewerOf(context).role === 'ADMIN') return page;
     return tenantHistory(page, mentionsHosts(page) ? [...(await context.loaders.hosts()).values()] : []);
-  }
-
-  /**
-   * The prices an account pays. Billing learns of a new account from identity's events a moment
-   * after it is made: until then it does not know it (NOT_FOUND), and a create waits a little.
-   */
-  private async pricesOf(context: GatewayContext, accountId: string): Promise<PriceView[]> {
-    const deadline = Date.now() + NEW_ACCOUNT_WAIT_MS;
-    for (let pause = 100; ; pause *= 2) {
-      try {
-        return await this.client.call('billing.price.list', { ...callerOf(context), accountId });
-      } catch (error) {
-        if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
-        if (Date.now() + pause > deadline) throw AppError.unavailable(`billing does not know account ${accountId} yet: try again in a moment`);
-        await new Promise((resolve) => setTimeout(resolve, pause));
-      }
-    }
   }
 
   /** A change to an existing instance; a reseller makes it to its own, and only sees its customers'. */

@@ -1,5 +1,5 @@
 import { Args, Context, ID, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, type InstanceView, type SnapshotView } from '#libs/contracts';
+import type { InstanceView, SnapshotView } from '#libs/contracts';
 import { callerOf, requireResellersOwn, requireRole, type GatewayContext } from '../graphql/gateway-context.js';
 import { GatewayServiceClient } from '../graphql/service-calls.js';
 import { Instance } from '../instances/instance.model.js';
@@ -42,10 +42,8 @@ export class SnapshotsResolver {
   }
 
   @ResolveField(() => Instance)
-  async instance(@Parent() snapshot: SnapshotView, @Context() context: GatewayContext): Promise<InstanceView> {
-    const instance = await context.loaders.instances.load(snapshot.instanceId);
-    if (!instance) throw new AppError('INTERNAL', `compute knows no instance ${snapshot.instanceId} of snapshot ${snapshot.id}`);
-    return instance;
+  instance(@Parent() snapshot: SnapshotView, @Context() context: GatewayContext): Promise<InstanceView> {
+    return context.loaders.instanceOf(snapshot.instanceId, `snapshot ${snapshot.id}`);
   }
 
   private async requireChange(context: GatewayContext, id: string, what: string): Promise<void> {
