@@ -1,4 +1,5 @@
 import type { Projection } from '#libs/event-store';
+import { INSTANCE_BACKUP_EVENT_TYPES } from '../backups/instance-backups.js';
 import { SNAPSHOT_EVENT_TYPES } from '../snapshots/instance-snapshots.js';
 import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
@@ -6,8 +7,9 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   'InstanceRequested', 'InstanceScheduled', 'InstanceAddressed', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceFailed',
   'InstanceDeleted', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceDeletionRequested', 'InstanceMigrationRequested', 'InstanceMigrated', 'InstanceMigrationAborted',
-  // A snapshot's operation is the instance's, and a restore its status.
+  // A snapshot's or a backup's operation is the instance's, and a restore its status.
   ...SNAPSHOT_EVENT_TYPES,
+  ...INSTANCE_BACKUP_EVENT_TYPES,
 ];
 
 /** `instances`: each instance as its events say, with the plan's size for quotas. */
