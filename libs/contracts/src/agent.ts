@@ -1,3 +1,4 @@
+import type { InstanceFilter } from './firewalls.js';
 import type { AgentBackup, AgentBackupRestore, BackupRequest, BackupRestoreRequest } from './backups.js';
 import type { ConsoleKind } from './consoles.js';
 import type { InstanceKind } from './events.js';
@@ -107,8 +108,13 @@ export interface AgentSnapshot {
 export interface AgentCommands {
   /** The agent's health, as `<service>.health` is a service's. */
   health: { request: Record<string, never>; reply: Health };
-  'instance.create': { request: { spec: InstanceSpec; start: boolean }; reply: AgentInstanceStatus };
-  'instance.start': { request: { instanceId: string }; reply: AgentInstanceStatus };
+  /**
+   * Every command that makes an instance run on this host carries its filter (`filter`; compute always
+   * sends it): the host enforces it on the instance's port before the instance's first packet there.
+   * Without one, the host enforces the one it holds, else anti-spoofing on its spec's own addresses.
+   */
+  'instance.create': { request: { spec: InstanceSpec; start: boolean; filter?: InstanceFilter }; reply: AgentInstanceStatus };
+  'instance.start': { request: { instanceId: string; filter?: InstanceFilter }; reply: AgentInstanceStatus };
   'instance.stop': { request: { instanceId: string; force?: boolean; timeoutMs?: number }; reply: AgentInstanceStatus };
   'instance.reboot': { request: { instanceId: string }; reply: AgentInstanceStatus };
   'instance.resize': { request: { instanceId: string; vcpus: number; memoryMb: number; diskGb: number }; reply: AgentResizeStatus };
@@ -118,9 +124,14 @@ export interface AgentCommands {
    * Takes over an instance whose folder another host made on the shared storage (evacuation,
    * cold migration): this host holds it from now on, and starts it when asked.
    */
-  'instance.adopt': { request: { instanceId: string; start: boolean }; reply: AgentInstanceStatus };
+  'instance.adopt': { request: { instanceId: string; start: boolean; filter?: InstanceFilter }; reply: AgentInstanceStatus };
   /** Live migration, on the target: a QEMU waiting for the VM's state; answers where to send it. */
-  'instance.migrate.receive': { request: { instanceId: string }; reply: { uri: string } };
+  'instance.migrate.receive': { request: { instanceId: string; filter?: InstanceFilter }; reply: { uri: string } };
+  /**
+   * Enforces the filter on the instance's port from now on (kept, and enforced again after the agent's
+   * restart and at every start), unless the host holds a newer revision; answers the revision it holds.
+   */
+  'instance.filter.set': { request: { filter: InstanceFilter }; reply: { instanceId: string; revision: number } };
   /** Live migration, on the source: sends the running VM's state to `uri`, then ends its own QEMU. */
   'instance.migrate.send': { request: { instanceId: string; uri: string }; reply: AgentInstanceStatus };
   /** Ends a receiving QEMU of a migration that failed; the instance's storage is left as it is. */
@@ -175,5 +186,7 @@ export interface HostHeartbeat {
   instances: AgentInstanceStatus[];
   /** How long the agent goes without the control plane before it stops its instances itself. */
   fenceTimeoutMs: number;
+  /** When this agent process started: a new one enforces what it kept, and compute sends it every filter again. */
+  agentStartedAt?: string;
   sentAt: string;
 }

@@ -26,8 +26,13 @@ export const ConsoleFrame = {
 } as const;
 export type ConsoleFrameType = (typeof ConsoleFrame)[keyof typeof ConsoleFrame];
 
-/** Output the agent sends beyond what the gateway acknowledged: it stops reading the console there (flow control). */
-export const CONSOLE_WINDOW_BYTES = 256 * 1024;
+/**
+ * Output the agent sends beyond what the gateway acknowledged: past it the agent stops reading the
+ * console (flow control), or, for a console that must always be read (LXC's), drops what it reads.
+ * A megabyte: a console printing flat out (about 20 MB/s here) stays inside it for the 50 ms an
+ * acknowledgement may take to come back.
+ */
+export const CONSOLE_WINDOW_BYTES = 1024 * 1024;
 /** The largest message on a session's subjects: well under NATS's 1 MB default. */
 export const CONSOLE_CHUNK_BYTES = 64 * 1024;
 /** Each side sends a keepalive when it sent nothing else for this long… */

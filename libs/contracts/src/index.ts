@@ -3,6 +3,7 @@ export * from './backups.js';
 export * from './billing.js';
 export * from './compute.js';
 export * from './consoles.js';
+export * from './firewalls.js';
 export * from './network.js';
 export * from './requests.js';
 export * from './snapshots.js';

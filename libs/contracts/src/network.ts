@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import type { FirewallRequests } from './firewalls.js';
 import type { EventMetadata } from './envelope.js';
 import type { IpFamily } from './events.js';
 import type { CountedPage } from './requests.js';
@@ -125,7 +126,7 @@ export interface ZoneFile {
  * what comes back. Addresses are tenants' and carry the caller's scope; pools and zone data are
  * the platform's (the gateway lets only ADMIN at pools).
  */
-export interface NetworkRequests {
+export interface NetworkRequests extends FirewallRequests {
   /**
    * Refused (BAD_USER_INPUT) where it overlaps another pool, or a route or address a live host of its
    * region uses (compute asks them); UNAVAILABLE while such a host does not answer. `metadata`: whose doing it is.
