@@ -25,10 +25,12 @@ export const SnapshotStatus = {
 export const BackupStatus = {
   CREATING: 'CREATING', AVAILABLE: 'AVAILABLE', DELETING: 'DELETING', DELETED: 'DELETED', ERROR: 'ERROR',
 } as const satisfies EnumOf<contracts.BackupStatus>;
+export const FirewallDirection = { INGRESS: 'INGRESS', EGRESS: 'EGRESS' } as const satisfies EnumOf<contracts.FirewallDirection>;
+export const FirewallProtocol = { TCP: 'TCP', UDP: 'UDP', ICMP: 'ICMP' } as const satisfies EnumOf<contracts.FirewallProtocol>;
 
 export type InstanceKind = contracts.InstanceKind;
 export type InstanceStatus = contracts.InstanceStatus;
 export type InvoiceStatus = contracts.InvoiceStatus;
 
-const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus, SnapshotStatus, BackupStatus };
+const enums = { Role, AccountKind, AccountStatus, InstanceKind, InstanceStatus, BillingCycle, IpFamily, InvoiceStatus, HostStatus, ImageStatus, SnapshotStatus, BackupStatus, FirewallDirection, FirewallProtocol };
 for (const [name, values] of Object.entries(enums)) registerEnumType(values, { name });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import {
-  AppError, PLATFORM_SCOPE, type BackupScheduleView, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
+  AppError, PLATFORM_SCOPE, type BackupScheduleView, type FirewallView, type HostView, type ImageView, type InstanceView, type IpView, type Page, type PlanView, type PriceView, type RegionView,
   type ResourceCostView, type Scope, type SnapshotView,
 } from '#libs/contracts';
 import type { AccountView, Identity } from '../identity/identity.js';
@@ -77,6 +77,12 @@ export class Loaders {
   readonly instanceBackupSchedules = new DataLoader<string, BackupScheduleView | null>(async (instanceIds) => {
     const rows = await this.client.call('compute.backup.schedule.list', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds] });
     return inOrder(instanceIds, rows, (row) => row.instanceId, (found) => found[0] ?? null);
+  }, { maxBatchSize: BATCH });
+
+  /** The firewalls attached to each instance. */
+  readonly instanceFirewalls = new DataLoader<string, FirewallView[]>(async (instanceIds) => {
+    const rows = await this.client.call('network.firewall.ofInstances', { accountIds: this.scope.accountIds, instanceIds: [...instanceIds] });
+    return inOrder(instanceIds, rows, (row) => row.instanceId, (found) => found[0]?.firewalls ?? []);
   }, { maxBatchSize: BATCH });
 
   /** What each instance has cost this month so far; null where billing has not metered it yet. */

@@ -2,6 +2,7 @@ import { AccountsResolver, ApiKeysResolver } from '../accounts/accounts.resolver
 import { BackupsResolver, InstanceBackupsResolver } from '../backups/backups.resolver.js';
 import { CatalogResolver, HostsResolver } from '../catalog/catalog.resolver.js';
 import { ConsolesResolver } from '../consoles/consoles.resolver.js';
+import { FirewallsResolver, InstanceFirewallsResolver } from '../firewalls/firewalls.resolver.js';
 import { HostEnrolmentResolver } from '../hosts/host-enrolment.resolver.js';
 import { InstancesResolver } from '../instances/instances.resolver.js';
 import { CreditNotesResolver, InvoicesResolver } from '../invoices/invoices.resolver.js';
@@ -24,6 +25,8 @@ export const RESOLVERS = [
   InstanceBackupsResolver,
   BackupsResolver,
   ConsolesResolver,
+  InstanceFirewallsResolver,
+  FirewallsResolver,
   IpAddressesResolver,
   IpPoolsResolver,
   InvoicesResolver,
