@@ -19,6 +19,8 @@ import { COMPUTE_CONFIG, type ComputeConfig } from './compute.config.js';
 import { InstanceConsoles } from './consoles/consoles.js';
 import { ConsolesController } from './consoles/consoles.controller.js';
 import { computeEventStore } from './compute.event-store.js';
+import { FirewallsConsumer } from './firewalls/firewalls.consumer.js';
+import { InstanceFilters } from './firewalls/instance-filters.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
 import { HostCredentials } from './hosts/host-credentials.js';
 import { HostEnrolment } from './hosts/host-enrolment.js';
@@ -122,7 +124,13 @@ export class ComputeModule {
           inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient],
           useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
         },
+        {
+          provide: InstanceFilters,
+          inject: [EventStore, InstancesRepository, Hosts, ServiceClient],
+          useFactory: (...deps: ConstructorParameters<typeof InstanceFilters>) => new InstanceFilters(...deps),
+        },
         InstanceProvisionerConsumer,
+        FirewallsConsumer,
         ImageImportConsumer,
         InstanceAddressesConsumer,
         AccountSuspensionsConsumer,

@@ -7,6 +7,7 @@ import {
   type AgentInstanceStatus,
   type HostCapacity,
   type HostHeartbeat,
+  type InstanceFilter,
   type InstanceKind,
   type InstanceSpec,
   type WireError,
@@ -41,6 +42,10 @@ export interface SimulatedHostOptions {
 export class SimulatedHost {
   readonly hostId: string;
   private readonly instances = new Map<string, AgentInstanceStatus>();
+  /** The filter it enforces on each instance's port: the newest revision it was given. */
+  private readonly filters = new Map<string, InstanceFilter>();
+  /** When its agent started, as its heartbeats say. */
+  private agentStartedAt = new Date().toISOString();
   private timer: NodeJS.Timeout | undefined;
   /** Commands answered so far, by command name: what compute asked of this host. */
   readonly answered = new Map<string, number>();
@@ -75,6 +80,17 @@ export class SimulatedHost {
     return [...this.instances.values()];
   }
 
+  /** The filter the host enforces on the instance's port, as it was last given one. */
+  filterOf(instanceId: string): InstanceFilter | undefined {
+    return this.filters.get(instanceId);
+  }
+
+  /** A new agent process on the host, as after an agent's restart: it holds what it held, and its next heartbeat says when it started. */
+  restartAgent(): void {
+    this.agentStartedAt = new Date(Math.max(Date.now(), Date.parse(this.agentStartedAt) + 1)).toISOString();
+    this.beat();
+  }
+
   /** Stops heartbeating and answering: the host is gone, as after a kill -9. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
@@ -82,6 +98,11 @@ export class SimulatedHost {
   }
 
   private beat(): void {
+    // Its credentials revoked, NATS closed its connection: a host that can no longer speak stops beating.
+    if (this.nats.isClosed()) {
+      clearInterval(this.timer);
+      return;
+    }
     const allocated = { vcpus: 0, memoryMb: 0, diskGb: 0 };
     for (const i of this.instances.values()) {
       allocated.vcpus += i.vcpus;
@@ -90,7 +111,8 @@ export class SimulatedHost {
     }
     const heartbeat: HostHeartbeat = {
       hostId: this.hostId, name: `${this.hostId} (simulated)`, regionId: this.options.regionId, kinds: this.options.kinds,
-      capacity: this.options.capacity, allocated, instances: this.list(), fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
+      capacity: this.options.capacity, allocated, instances: this.list(), fenceTimeoutMs: 6000, agentStartedAt: this.agentStartedAt,
+      sentAt: new Date().toISOString(),
     };
     this.nats.publish(agentHeartbeatSubject(this.hostId), JSON.stringify(heartbeat));
   }
@@ -110,8 +132,14 @@ export class SimulatedHost {
   }
 
   private carryOut<C extends keyof AgentCommands>(command: C, request: AgentCommands[C]['request']): AgentCommands[C]['reply'] {
-    const instanceId = 'spec' in request ? (request.spec as InstanceSpec).instanceId : (request as { instanceId: string }).instanceId;
+    const instanceId =
+      'spec' in request ? (request.spec as InstanceSpec).instanceId
+      : 'instanceId' in request ? (request as { instanceId: string }).instanceId
+      : (request as { filter?: InstanceFilter }).filter?.instanceId ?? '';
     const known = this.instances.get(instanceId);
+    // Create and start carry the instance's filter, as every command that makes it run does.
+    const filter = 'filter' in request ? (request.filter as InstanceFilter | undefined) : undefined;
+    if (filter && (known || command === 'instance.create')) this.hold(filter);
     const set = (changes: Partial<AgentInstanceStatus>) => {
       const next = { ...this.require(known, instanceId), ...changes };
       this.instances.set(instanceId, next);
@@ -135,8 +163,12 @@ export class SimulatedHost {
         const { vcpus, memoryMb, diskGb } = request as AgentCommands['instance.resize']['request'];
         return set({ vcpus, memoryMb, diskGb });
       }
+      case 'instance.filter.set':
+        this.require(known, instanceId);
+        return { instanceId, revision: this.filters.get(instanceId)!.revision };
       case 'instance.delete':
         this.instances.delete(instanceId);
+        this.filters.delete(instanceId);
         return { instanceId, kind: known?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
       case 'instance.status':
         return known ?? { instanceId, kind: 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
@@ -150,6 +182,12 @@ export class SimulatedHost {
         // Migration needs a second host sharing storage: simulated hosts share none.
         throw new Error(`simulated host ${this.hostId} does not ${command}`);
     }
+  }
+
+  /** Only a newer revision replaces the one held, whatever order they come in. */
+  private hold(filter: InstanceFilter): void {
+    const held = this.filters.get(filter.instanceId);
+    if (!held || filter.revision > held.revision) this.filters.set(filter.instanceId, filter);
   }
 
   private require(known: AgentInstanceStatus | undefined, instanceId: string): AgentInstanceStatus {

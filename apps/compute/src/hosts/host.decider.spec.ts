@@ -28,6 +28,20 @@ describe('a host', () => {
     spec.given([]).when({ type: 'SetMaintenance', hostId: 'h1', maintenance: true }).thenThrows('host h1 not found');
   });
 
+  it("records each new agent from when its heartbeats say it started: with the host's first heartbeat, on its return, or alone", () => {
+    const started = (at: string): HostEvent => ({ type: 'HostAgentStarted', data: { hostId: 'h1', agentStartedAt: at } });
+    const beat = (at: string) => ({ ...heartbeat, agentStartedAt: at });
+    const first = '2026-12-01T08:00:00.000Z';
+    const second = '2026-12-01T09:30:00.000Z';
+    spec.given([]).when(beat(first)).then([registered, started(first)]);
+    spec.given([registered, started(first)]).when(beat(first)).then([]);
+    spec.given([registered, started(first)]).when(beat(second)).then([started(second)]);
+    spec.given([registered, started(first), down]).when(beat(second)).then([{ type: 'HostUp', data: { hostId: 'h1' } }, started(second)]);
+    // An agent from before firewalls says nothing of its start.
+    spec.given([registered, started(first)]).when(heartbeat).then([]);
+    spec.given([registered, started(first), { type: 'HostRetired', data: { hostId: 'h1' } }]).when(beat(second)).then([]);
+  });
+
   it('reports DOWN over MAINTENANCE over UP', () => {
     const inMaintenance: HostEvent = { type: 'HostMaintenanceChanged', data: { hostId: 'h1', maintenance: true } };
     expect(hostStatus(fold(hostDecider, [registered]))).toBe('UP');

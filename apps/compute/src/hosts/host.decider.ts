@@ -8,12 +8,14 @@ export type HostEvent =
   | DomainEvent<'HostUp', { hostId: string }>
   | DomainEvent<'HostDown', { hostId: string }>
   | DomainEvent<'HostMaintenanceChanged', { hostId: string; maintenance: boolean }>
+  /** A new agent process runs on the host (its heartbeats say when it started): it is sent its instances' filters again. */
+  | DomainEvent<'HostAgentStarted', { hostId: string; agentStartedAt: string }>
   /** The host left the platform: its credentials are revoked, and its heartbeats no longer count. */
   | DomainEvent<'HostRetired', { hostId: string }>;
 
 export type HostCommand =
-  /** The host's agent said it is alive. */
-  | { type: 'RecordHeartbeat'; hostId: string; name: string; regionId: string }
+  /** The host's agent said it is alive, and (an agent since firewalls) when it started. */
+  | { type: 'RecordHeartbeat'; hostId: string; name: string; regionId: string; agentStartedAt?: string }
   /** The host missed heartbeats for the down-timeout. */
   | { type: 'MarkHostDown'; hostId: string }
   | { type: 'SetMaintenance'; hostId: string; maintenance: boolean }
@@ -26,6 +28,8 @@ export interface HostState {
   maintenance: boolean;
   retired: boolean;
   regionId: string | null;
+  /** When the agent whose heartbeats it last recorded started (null before any said). */
+  agentStartedAt: string | null;
 }
 
 export function hostStatus(state: HostState): HostStatus {
@@ -41,16 +45,19 @@ export const hostStreamId = (hostId: string) => `host-${hostId}`;
  * heartbeats stop; retired for good, when nothing it says counts any more (until it is enrolled again).
  */
 export const hostDecider: Decider<HostCommand, HostState, HostEvent> = {
-  initialState: () => ({ registered: false, down: false, maintenance: false, retired: false, regionId: null }),
+  initialState: () => ({ registered: false, down: false, maintenance: false, retired: false, regionId: null, agentStartedAt: null }),
 
   decide(command, state) {
     switch (command.type) {
-      case 'RecordHeartbeat':
+      case 'RecordHeartbeat': {
         if (state.retired) return [];
-        if (!state.registered) {
-          return [{ type: 'HostRegistered', data: { hostId: command.hostId, name: command.name, regionId: command.regionId } }];
-        }
-        return state.down ? [{ type: 'HostUp', data: { hostId: command.hostId } }] : [];
+        const { hostId, agentStartedAt } = command;
+        const events: HostEvent[] = [];
+        if (!state.registered) events.push({ type: 'HostRegistered', data: { hostId, name: command.name, regionId: command.regionId } });
+        else if (state.down) events.push({ type: 'HostUp', data: { hostId } });
+        if (agentStartedAt && agentStartedAt !== state.agentStartedAt) events.push({ type: 'HostAgentStarted', data: { hostId, agentStartedAt } });
+        return events;
+      }
       case 'MarkHostDown':
         return state.registered && !state.down ? [{ type: 'HostDown', data: { hostId: command.hostId } }] : [];
       case 'SetMaintenance':
@@ -78,7 +85,7 @@ export const hostDecider: Decider<HostCommand, HostState, HostEvent> = {
         // A new or retired host is DOWN, with no capacity, until its agent's first heartbeat; a live one stays as it is.
         return state.registered && !state.retired
           ? state
-          : { registered: true, down: true, maintenance: false, retired: false, regionId: event.data.regionId };
+          : { registered: true, down: true, maintenance: false, retired: false, regionId: event.data.regionId, agentStartedAt: null };
       case 'HostUp':
         return { ...state, down: false };
       case 'HostDown':
@@ -87,6 +94,8 @@ export const hostDecider: Decider<HostCommand, HostState, HostEvent> = {
         return { ...state, maintenance: event.data.maintenance };
       case 'HostRetired':
         return { ...state, retired: true };
+      case 'HostAgentStarted':
+        return { ...state, agentStartedAt: event.data.agentStartedAt };
     }
   },
 };

@@ -67,4 +67,11 @@ export const hostsMigrations: Migration[] = [
       CREATE INDEX host_credentials_live ON host_credentials (host_id) WHERE revoked_at IS NULL;
     `,
   },
+  {
+    id: '0203-host-agent-start',
+    sql: `
+      -- When the host's running agent started (HostAgentStarted): a heartbeat that says otherwise is a new agent's.
+      ALTER TABLE hosts ADD COLUMN agent_started_at timestamptz;
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ type Data<T extends HostEvent['type']> = Extract<HostEvent, { type: T }>['data']
 /** `hosts`: each host's name, region and status, and the credentials enrolments gave it, as its events say. */
 export const hostsProjection: Projection = {
   name: 'hosts',
-  eventTypes: ['HostRegistered', 'HostEnrolled', 'HostUp', 'HostDown', 'HostMaintenanceChanged', 'HostRetired'],
+  eventTypes: ['HostRegistered', 'HostEnrolled', 'HostUp', 'HostDown', 'HostMaintenanceChanged', 'HostRetired', 'HostAgentStarted'],
   async apply(tx, event) {
     switch (event.type) {
       case 'HostRegistered': {
@@ -56,6 +56,11 @@ export const hostsProjection: Projection = {
           `UPDATE hosts SET maintenance = $2, status = CASE WHEN down THEN 'DOWN' WHEN $2 THEN 'MAINTENANCE' ELSE 'UP' END WHERE id = $1`,
           [data.hostId, data.maintenance],
         );
+        return;
+      }
+      case 'HostAgentStarted': {
+        const data = event.data as Data<'HostAgentStarted'>;
+        await tx.query('UPDATE hosts SET agent_started_at = $2 WHERE id = $1', [data.hostId, data.agentStartedAt]);
       }
     }
   },

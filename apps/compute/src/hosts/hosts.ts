@@ -18,7 +18,8 @@ function isValidHeartbeat(beat: HostHeartbeat): boolean {
     whole(beat.capacity?.vcpus) &&
     whole(beat.capacity?.memoryMb) &&
     whole(beat.capacity?.diskGb) &&
-    (beat.fenceTimeoutMs === undefined || whole(beat.fenceTimeoutMs))
+    (beat.fenceTimeoutMs === undefined || whole(beat.fenceTimeoutMs)) &&
+    (beat.agentStartedAt === undefined || (typeof beat.agentStartedAt === 'string' && Number.isFinite(Date.parse(beat.agentStartedAt))))
   );
 }
 
@@ -31,9 +32,12 @@ export class Hosts {
 
   async recordHeartbeat(beat: HostHeartbeat): Promise<void> {
     if (!isValidHeartbeat(beat)) throw AppError.badInput('heartbeat', 'malformed heartbeat');
-    const { rows } = await this.pool.query<{ down: boolean; retired: boolean }>('SELECT down, retired_at IS NOT NULL AS retired FROM hosts WHERE id = $1', [
-      beat.hostId,
-    ]);
+    const agentStartedAt = beat.agentStartedAt === undefined ? undefined : new Date(beat.agentStartedAt).toISOString();
+    const { rows } = await this.pool.query<{ down: boolean; retired: boolean; newAgent: boolean }>(
+      `SELECT down, retired_at IS NOT NULL AS retired, $2::timestamptz IS NOT NULL AND agent_started_at IS DISTINCT FROM $2::timestamptz AS "newAgent"
+       FROM hosts WHERE id = $1`,
+      [beat.hostId, agentStartedAt ?? null],
+    );
     // A retired host's word counts no more (it may still be connected where NATS has not heard yet, or lets anyone in).
     if (rows[0]?.retired) throw AppError.conflict(`host ${beat.hostId} is retired`);
     await this.pool.query(
@@ -45,13 +49,13 @@ export class Hosts {
       [beat.hostId, beat.kinds, beat.capacity.vcpus, beat.capacity.memoryMb, beat.capacity.diskGb, JSON.stringify(beat.allocated ?? {}),
         beat.fenceTimeoutMs ?? null],
     );
-    // Only a new host, or one coming back, has anything to record.
-    if (rows.length === 0 || rows[0].down) {
+    // Only a new host, one coming back, or a new agent on it has anything to record.
+    if (rows.length === 0 || rows[0].down || rows[0].newAgent) {
       await handleCommand(
         this.store,
         hostStreamId(beat.hostId),
         hostDecider,
-        { type: 'RecordHeartbeat', hostId: beat.hostId, name: beat.name, regionId: beat.regionId },
+        { type: 'RecordHeartbeat', hostId: beat.hostId, name: beat.name, regionId: beat.regionId, agentStartedAt },
         systemMetadata(`heartbeat-${beat.hostId}`),
       );
     }

@@ -5,6 +5,7 @@ import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
+import { filterOf } from '../firewalls/instance-filters.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 import type { InstancesRepository } from './instances.repository.js';
 
@@ -89,7 +90,8 @@ export class InstanceProvisioner {
       switch (operation.kind) {
         case 'create': {
           const seed = state.seedBackupId;
-          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: !seed });
+          const filter = await filterOf(this.client, instanceId);
+          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: !seed, filter });
           if (seed) {
             // Made from a backup: its disk is the backup's before it first starts.
             const refused = await this.restoreBackup(state.hostId!, instanceId, seed, 'seed', metadata);
@@ -97,12 +99,12 @@ export class InstanceProvisioner {
               await answer({ type: 'FailOperation', requestVersion, reason: refused });
               return;
             }
-            await this.ask(state.hostId!, 'instance.start', { instanceId });
+            await this.ask(state.hostId!, 'instance.start', { instanceId, filter });
           }
           break;
         }
         case 'start':
-          await this.ask(state.hostId!, 'instance.start', { instanceId });
+          await this.ask(state.hostId!, 'instance.start', { instanceId, filter: await filterOf(this.client, instanceId) });
           break;
         case 'stop':
           await this.ask(state.hostId!, 'instance.stop', { instanceId, force: operation.force === true });
@@ -190,7 +192,8 @@ export class InstanceProvisioner {
    * after a host loss the new host adopts it from the shared storage and starts it; a running
    * VM goes live (the target waits for it, the source sends it); anything else stops, moves and
    * starts again. Each step is idempotent, so a retry after a crash goes on where it stopped.
-   * A refusal undoes what it can, so the instance stays where it was.
+   * A refusal undoes what it can, so the instance stays where it was. Each host it runs on is
+   * given its filter, as network has it then (instance-filters.ts sends it a newer one).
    */
   private async migrate(instanceId: string, state: InstanceState): Promise<string> {
     const move = state.operation!.migration!;
@@ -199,16 +202,20 @@ export class InstanceProvisioner {
     const running = move.returnTo === 'RUNNING';
     try {
       if (move.live) {
-        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId });
+        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId, filter: await filterOf(this.client, instanceId) });
         await this.ask(move.fromHostId, 'instance.migrate.send', { instanceId, uri });
       } else if (running && move.reason !== 'evacuation') {
         await this.ask(move.fromHostId, 'instance.stop', { instanceId });
       }
-      await this.ask(target, 'instance.adopt', { instanceId, start: running });
+      await this.ask(target, 'instance.adopt', { instanceId, start: running, filter: await filterOf(this.client, instanceId) });
     } catch (error) {
       if (error instanceof AppError && error.code !== 'UNAVAILABLE') {
         if (move.live) await this.ask(target, 'instance.migrate.abort', { instanceId }).catch(() => undefined);
-        else if (running && move.reason !== 'evacuation') await this.ask(move.fromHostId, 'instance.start', { instanceId }).catch(() => undefined);
+        else if (running && move.reason !== 'evacuation') {
+          await filterOf(this.client, instanceId)
+            .then((filter) => this.ask(move.fromHostId, 'instance.start', { instanceId, filter }))
+            .catch(() => undefined);
+        }
         await this.scheduler.restore(instanceId, move.fromHostId, placement);
       }
       throw error;

@@ -6,6 +6,7 @@ import {
   decideSnapshot, evolveSnapshots, snapshotFailure, snapshotOperationDone, snapshotsDeletedWith, type SnapshotCommand, type SnapshotEvent, type SnapshotState,
 } from '../snapshots/instance-snapshots.js';
 import { decideConsole, evolveConsoles, type ConsoleCommand, type ConsoleEvent, type OpenConsoles } from '../consoles/instance-consoles.js';
+import { decideFirewall, evolveFirewalls, type InstanceFirewallCommand, type InstanceFirewallEvent } from '../firewalls/instance-firewalls.js';
 import {
   backupFailure, backupOperationDone, decideInstanceBackup, evolveInstanceBackups, INSTANCE_BACKUP_EVENT_TYPES, type InstanceBackupCommand, type InstanceBackupEvent,
 } from '../backups/instance-backups.js';
@@ -37,6 +38,8 @@ export type InstanceEvent =
   | SnapshotEvent
   /** Console sessions opened and closed (consoles/instance-consoles.ts): history only, in any status. */
   | ConsoleEvent
+  /** Network's firewalls attached to it and detached (firewalls/instance-firewalls.ts): history only, in any status. */
+  | InstanceFirewallEvent
   /** Its backups taken and restored, and its backup schedule (backups/instance-backups.ts). */
   | InstanceBackupEvent;
 
@@ -93,6 +96,7 @@ export type InstanceCommand =
   | { type: 'ObserveStopped'; statusVersion: number; fenced?: boolean }
   | SnapshotCommand
   | ConsoleCommand
+  | InstanceFirewallCommand
   | InstanceBackupCommand;
 
 export interface InstanceState {
@@ -128,6 +132,8 @@ export interface InstanceState {
   snapshots?: Record<string, SnapshotState>;
   /** Its console sessions open now, by id, with their kinds (absent from states stored before consoles). */
   consoles?: OpenConsoles;
+  /** The firewalls attached to it, their names by id (absent from states stored before firewalls). */
+  firewalls?: Record<string, string>;
   /** Its daily backups, where scheduled (absent from states stored before backups). */
   backupSchedule?: { hourUtc: number; keep: number } | null;
   /** The backup a new instance is made from: its host writes the backup's disk before the first start. */
@@ -301,6 +307,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'OpenConsole':
       case 'CloseConsole':
         return decideConsole(command, state);
+      case 'RecordFirewallAttached':
+      case 'RecordFirewallDetached':
+        return decideFirewall(command, state);
       case 'CreateBackup':
       case 'CompleteBackup':
       case 'RestoreBackup':
@@ -358,6 +367,9 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'ConsoleOpened':
       case 'ConsoleClosed':
         return evolveConsoles(state, event);
+      case 'InstanceFirewallAttached':
+      case 'InstanceFirewallDetached':
+        return evolveFirewalls(state, event);
       default:
         if (isInstanceBackupEvent(event)) return evolveInstanceBackups(previous, event, enter);
         return evolveSnapshots(previous, event, enter);

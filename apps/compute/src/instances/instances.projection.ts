@@ -1,5 +1,7 @@
 import type { Projection } from '#libs/event-store';
 import { INSTANCE_BACKUP_EVENT_TYPES } from '../backups/instance-backups.js';
+import { CONSOLE_EVENT_TYPES } from '../consoles/instance-consoles.js';
+import { INSTANCE_FIREWALL_EVENT_TYPES } from '../firewalls/instance-firewalls.js';
 import { SNAPSHOT_EVENT_TYPES } from '../snapshots/instance-snapshots.js';
 import { instanceDecider, instanceIdOf, type InstanceEvent, type InstanceState } from './instance.decider.js';
 
@@ -10,6 +12,10 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   // A snapshot's or a backup's operation is the instance's, and a restore its status.
   ...SNAPSHOT_EVENT_TYPES,
   ...INSTANCE_BACKUP_EVENT_TYPES,
+  // History-only events as well: the kept state counts every event of the stream, so its statusVersion
+  // is the stream's (the watcher's timeouts and observed stops name it).
+  ...CONSOLE_EVENT_TYPES,
+  ...INSTANCE_FIREWALL_EVENT_TYPES,
 ];
 
 /** `instances`: each instance as its events say, with the plan's size for quotas. */

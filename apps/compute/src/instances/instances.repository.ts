@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { isUuid, type InstanceKind, type InstanceStatus, type InstanceView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import type { PlacementRequest } from '../scheduler/placement.js';
+import type { InstanceState } from './instance.decider.js';
 
 /** How long an idempotency key answers with the instance it made. */
 export const IDEMPOTENCY_WINDOW = '24 hours';
@@ -123,5 +124,14 @@ export class InstancesRepository {
       [instanceId],
     );
     return rows[0] ?? null;
+  }
+
+  /** The instances whose host is `hostId` now, deleted ones aside, each with its decider's state. */
+  async onHost(hostId: string): Promise<{ id: string; state: InstanceState }[]> {
+    const { rows } = await this.pool.query<{ id: string; state: InstanceState }>(
+      `SELECT id, state FROM instances WHERE host_id = $1 AND status <> 'DELETED' ORDER BY position`,
+      [hostId],
+    );
+    return rows;
   }
 }

@@ -1,0 +1,100 @@
+import { AppError, type EventEnvelope, type InstanceFilter, type InstanceFilterEvents } from '#libs/contracts';
+import { readState, type EventStore } from '#libs/event-store';
+import type { ServiceClient } from '#libs/messaging';
+import type { Hosts } from '../hosts/hosts.js';
+import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
+import type { InstancesRepository } from '../instances/instances.repository.js';
+
+/** Instances asked of network at once: their filters (up to 5 firewalls of 50 rules each) stay well inside a NATS message. */
+const FILTERS_PER_REQUEST = 25;
+/** A host writes the ruleset and loads it with one `nft -f`: well under a second, unless it is away. */
+const FILTER_SET_TIMEOUT_MS = 15_000;
+/** Filters sent to one host at once when all of them go. */
+const CONCURRENT_SETS = 8;
+
+export const FILTER_CHANGE_EVENT_TYPES = ['InstanceFilterChanged'] as const;
+/** A new agent, or a host back from DOWN, is sent every filter of its instances. */
+export const HOST_FILTER_EVENT_TYPES = ['HostAgentStarted', 'HostUp'] as const;
+
+/** What the hosts of these instances are to enforce now, as network has it; UNAVAILABLE while network is away (asked again). */
+export async function filtersOf(client: ServiceClient, instanceIds: readonly string[]): Promise<InstanceFilter[]> {
+  const filters: InstanceFilter[] = [];
+  for (let i = 0; i < instanceIds.length; i += FILTERS_PER_REQUEST) {
+    const ids = instanceIds.slice(i, i + FILTERS_PER_REQUEST);
+    const answered = await client.call('network.filter.ofInstances', { instanceIds: ids });
+    for (const id of ids) {
+      const filter = answered.find((f) => f.instanceId === id);
+      if (!filter) throw AppError.unavailable(`network answered no filter for instance ${id}`);
+      filters.push(filter);
+    }
+  }
+  return filters;
+}
+
+/** The one instance's filter: what each command that makes it run on a host carries. */
+export const filterOf = async (client: ServiceClient, instanceId: string): Promise<InstanceFilter> => (await filtersOf(client, [instanceId]))[0];
+
+/**
+ * The host whose port carries the instance's filter: none before its host is to create it (the
+ * create carries it) and none once it is gone from there (deleted, or a create that failed).
+ */
+export function filterHostOf(state: InstanceState): string | null {
+  if (!state.hostId || state.status === 'DELETING' || state.status === 'DELETED') return null;
+  if (state.operation?.kind === 'address' || (state.status === 'ERROR' && !state.provisioned)) return null;
+  return state.hostId;
+}
+
+/**
+ * Keeps each host enforcing what network says of its instances: a changed filter goes to the
+ * instance's host (instance.filter.set), and all of a host's go to it when a new agent runs there or
+ * the host is back from DOWN. A host holds a filter only when newer than its own, so sending one
+ * again, or late, changes nothing. A host that is DOWN is passed over: its return sends it them all.
+ */
+export class InstanceFilters {
+  constructor(
+    private readonly store: EventStore,
+    private readonly instances: InstancesRepository,
+    private readonly hosts: Hosts,
+    private readonly client: ServiceClient,
+  ) {}
+
+  /** Network's InstanceFilterChanged: the instance's host enforces its filter as it is now. */
+  async sendChanged(event: EventEnvelope): Promise<void> {
+    const { instanceId } = event.data as InstanceFilterEvents['InstanceFilterChanged'];
+    const { state } = await readState(this.store, instanceStreamId(instanceId), instanceDecider);
+    const hostId = filterHostOf(state);
+    if (!hostId) return;
+    if (await this.isUp(hostId)) await this.send(hostId, await filterOf(this.client, instanceId));
+    if (state.status === 'MIGRATING') {
+      // It runs on its source until it has landed, and its new host took the filter network had when it
+      // adopted it, which may be older than this one: sent again once it is there.
+      throw AppError.unavailable(`instance ${instanceId} is moving: its filter is sent again once it has landed`);
+    }
+  }
+
+  /** HostAgentStarted or HostUp: every filter of the host's instances, as they are now. */
+  async sendAll(event: EventEnvelope): Promise<void> {
+    const { hostId } = event.data as { hostId: string };
+    if (!(await this.isUp(hostId))) return;
+    const held = (await this.instances.onHost(hostId)).filter((row) => filterHostOf(row.state) === hostId);
+    const filters = await filtersOf(this.client, held.map((row) => row.id));
+    const refused: string[] = [];
+    for (let i = 0; i < filters.length; i += CONCURRENT_SETS) {
+      const batch = filters.slice(i, i + CONCURRENT_SETS);
+      const results = await Promise.allSettled(batch.map((filter) => this.send(hostId, filter)));
+      results.forEach((result, n) => {
+        if (result.status === 'rejected') refused.push(`${batch[n].instanceId}: ${(result.reason as Error).message}`);
+      });
+    }
+    // Sent again whole, after a backoff: those it took already change nothing.
+    if (refused.length > 0) throw new Error(`host ${hostId} took ${filters.length - refused.length} of ${filters.length} filters; not ${refused.join('; ')}`);
+  }
+
+  private async isUp(hostId: string): Promise<boolean> {
+    return (await this.hosts.find(hostId))?.status !== 'DOWN';
+  }
+
+  private send(hostId: string, filter: InstanceFilter) {
+    return this.client.callAgent(hostId, 'instance.filter.set', { filter }, FILTER_SET_TIMEOUT_MS);
+  }
+}
