@@ -5,7 +5,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
-  AppError, CONSOLE_CHUNK_BYTES, CONSOLE_KEEPALIVE_MS, CONSOLE_PEER_TIMEOUT_MS, CONSOLE_WINDOW_BYTES, ConsoleFrame, consoleFrame, consoleFrameText,
+  AppError, CONSOLE_CHUNK_BYTES, CONSOLE_KEEPALIVE_MS, CONSOLE_PEER_TIMEOUT_MS, ConsoleFrame, consoleFrame, consoleFrameText,
   consoleInputSubject, consoleOutputSubject, PLATFORM_SCOPE, readConsoleFrame, type Caller, type InstanceStatus, type InstanceView,
 } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
@@ -194,11 +194,12 @@ class GatewayConsoleSession {
       case ConsoleFrame.DATA: {
         this.lastTraffic = Date.now();
         const length = frame.body.length;
-        // Acknowledged once the socket took it: a browser that reads slowly holds the host back, not this replica's memory.
+        // Acknowledged once the socket took it (a browser that reads slowly holds the host back, not this replica's
+        // memory), every chunk's worth: the host hears of room well before its window is full.
         this.ws.send(Buffer.from(frame.body), { binary: true }, (error) => {
           if (error) return;
           this.delivered += length;
-          if (this.delivered - this.acknowledged >= CONSOLE_WINDOW_BYTES / 4) this.acknowledge();
+          if (this.delivered - this.acknowledged >= CONSOLE_CHUNK_BYTES) this.acknowledge();
         });
         return;
       }
