@@ -10,6 +10,8 @@ import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
 import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS } from './consoles/console-sessions.js';
 import { consolesController } from './consoles/consoles.controller.js';
 import { FencingService } from './fencing/fencing.service.js';
+import { firewallsController } from './firewalls/firewalls.controller.js';
+import { FirewallsLifecycle } from './firewalls/firewalls.lifecycle.js';
 import { ImageImports } from './images/image-imports.js';
 import { imagesController } from './images/images.controller.js';
 import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
@@ -34,7 +36,7 @@ export class HostAgentModule {
       module: HostAgentModule,
       // Its health is asked in its own subjects, the only ones its credentials answer.
       imports: platformImports(config, agentSubject(agent.hostId, 'health')),
-      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId), consolesController(agent.hostId), backupsController(agent.hostId)],
+      controllers: [instancesController(agent.hostId), hostNetworkController(agent.hostId), imagesController(agent.hostId), snapshotsController(agent.hostId), consolesController(agent.hostId), backupsController(agent.hostId), firewallsController(agent.hostId)],
       providers: [
         { provide: AGENT_CONFIG, useValue: agent },
         { provide: HOST_ABILITIES, useFactory: () => probeHost(agent.dataDir, agent.accelerator) },
@@ -61,6 +63,7 @@ export class HostAgentModule {
         FencingService,
         HeartbeatService,
         BridgesLifecycle,
+        FirewallsLifecycle,
       ],
     };
   }

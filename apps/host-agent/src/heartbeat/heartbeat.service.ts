@@ -13,6 +13,8 @@ import { InstanceManager } from '../instances/instance-manager.js';
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('heartbeat');
   private timers: NodeJS.Timeout[] = [];
+  /** This agent's start: a new one tells compute to send it every instance's filter again. */
+  private readonly agentStartedAt = new Date().toISOString();
 
   constructor(
     @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
@@ -39,6 +41,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
       allocated,
       instances,
       fenceTimeoutMs: this.config.fenceTimeoutMs,
+      agentStartedAt: this.agentStartedAt,
       sentAt: new Date().toISOString(),
     };
   }

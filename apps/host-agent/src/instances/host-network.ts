@@ -2,21 +2,36 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
-import { AppError, type InstanceNetwork } from '#libs/contracts';
+import { AppError, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 
 /**
  * The host side of instance networking: the region's bridge holding the gateway addresses,
- * and a VM's tap on it. Containers join the bridge through the veth LXC makes.
+ * and a VM's tap on it. Containers join the bridge through the veth LXC makes (named as below).
  */
 
 /**
- * A VM's tap interface on this host: `awt` + 12 hex digits, within Linux's 15-character limit.
- * The host is part of the name: during a live migration between two hosts of one machine, both
- * QEMUs hold a tap for the VM at once.
+ * An instance's port on this host's bridge: a prefix + 12 hex digits, within Linux's 15-character
+ * limit. The host is part of the name: during a live migration between two hosts of one machine,
+ * both QEMUs hold a tap for the VM at once. Fixed names are what the host's firewall rules key on.
  */
+function portName(prefix: 'awt' | 'awv', hostId: string, instanceId: string): string {
+  return `${prefix}${createHash('sha256').update(`${hostId}/${instanceId}`).digest('hex').slice(0, 12)}`;
+}
+
+/** A VM's tap interface on this host. */
 export function tapName(hostId: string, instanceId: string): string {
-  return `awt${createHash('sha256').update(`${hostId}/${instanceId}`).digest('hex').slice(0, 12)}`;
+  return portName('awt', hostId, instanceId);
+}
+
+/** The host side of a container's veth pair on this host. */
+export function vethName(hostId: string, instanceId: string): string {
+  return portName('awv', hostId, instanceId);
+}
+
+/** The instance's port on its bridge on this host. */
+export function instancePort(hostId: string, spec: Pick<InstanceSpec, 'kind' | 'instanceId'>): string {
+  return spec.kind === 'VM' ? tapName(hostId, spec.instanceId) : vethName(hostId, spec.instanceId);
 }
 
 async function exists(name: string): Promise<boolean> {

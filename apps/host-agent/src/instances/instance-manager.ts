@@ -1,9 +1,11 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceSpec } from '#libs/contracts';
+import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceFilter, type InstanceSpec } from '#libs/contracts';
 import type { AgentConfig } from '../host/agent-config.js';
 import { ProgramError } from '../host/program.js';
+import { validFilter } from '../firewalls/instance-filter.js';
+import { type InstanceFilters, instanceFiltersFor } from '../firewalls/instance-filters.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
 import type { InstanceDriver, LiveMigratingDriver, Resize } from './instance-driver.js';
 import { InstanceFolders } from './instance-folder.js';
@@ -22,6 +24,8 @@ export interface InstanceManagerOptions {
   migrationAddress?: string;
   /** The bridges instances join; those this host made are recorded in its data folder. */
   bridges?: HostBridges;
+  /** The instances' filters on their ports; in this host's own nftables tables by default. */
+  filters?: InstanceFilters;
 }
 
 /**
@@ -30,12 +34,14 @@ export interface InstanceManagerOptions {
  * folders and the host's processes, so a restarted agent finds every instance as it was.
  * Only the instances this host holds (their folder's owner) are its to run; another host's
  * folder on shared storage becomes its own when compute hands it over (adopt, migrate).
+ * An instance's filter is enforced on its port before it runs here, and its rules leave with it.
  */
 export class InstanceManager {
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly stopTimeoutMs: number;
   private readonly migrationAddress: string;
   readonly bridges: HostBridges;
+  readonly filters: InstanceFilters;
 
   constructor(
     readonly folders: InstanceFolders,
@@ -45,10 +51,13 @@ export class InstanceManager {
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.migrationAddress = options.migrationAddress ?? '127.0.0.1';
     this.bridges = options.bridges ?? new HostBridges(path.join(folders.dataDir, 'bridges'));
+    this.filters = options.filters ?? instanceFiltersFor(folders);
   }
 
-  create(input: InstanceSpec, start: boolean): Promise<AgentInstanceStatus> {
+  /** Makes the instance (once), enforces its filter (`filter`, else the one held), and starts it when asked. */
+  create(input: InstanceSpec, start: boolean, filter?: InstanceFilter): Promise<AgentInstanceStatus> {
     const valid = validateSpec(input);
+    const offered = offeredFilter(filter, valid.instanceId);
     return this.serialized(valid.instanceId, async () => {
       let spec = await this.folders.readSpec(valid.instanceId);
       const owner = spec && (await this.folders.owner(valid.instanceId));
@@ -69,13 +78,42 @@ export class InstanceManager {
         }
       }
       const created = spec;
+      await this.run(() => this.filters.enforce(created, offered));
       if (start) await this.run(() => this.startOn(created, this.drivers[created.kind]));
       return this.statusOf(created);
     });
   }
 
-  start(instanceId: string) {
-    return this.withSpec(instanceId, (spec, driver) => this.startOn(spec, driver));
+  start(instanceId: string, filter?: InstanceFilter) {
+    const offered = offeredFilter(filter, instanceId);
+    return this.withSpec(instanceId, async (spec, driver) => {
+      await this.filters.enforce(spec, offered);
+      await this.startOn(spec, driver);
+    });
+  }
+
+  /**
+   * Enforces `filter` on the port of an instance this host holds or is receiving, unless it holds a
+   * newer revision; answers the revision it holds.
+   */
+  setFilter(filter: InstanceFilter): Promise<{ instanceId: string; revision: number }> {
+    const offered = validFilter(filter);
+    const { instanceId } = offered;
+    return this.serialized(instanceId, async () => {
+      const receiving = (await this.folders.runtimeIds()).includes(instanceId);
+      const spec = (await this.folders.readOwnSpec(instanceId)) ?? (receiving ? await this.folders.readSpec(instanceId) : null);
+      if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);
+      const held = await this.run(() => this.filters.enforce(spec, offered));
+      return { instanceId, revision: held.revision };
+    });
+  }
+
+  /**
+   * The agent's start: every instance this host holds gets its kept filter again, and rules of
+   * instances it no longer holds go; in one transaction, the rules in place never flushed meanwhile.
+   */
+  async enforceHeldFilters(): Promise<number> {
+    return this.filters.enforceAll(await this.folders.list());
   }
 
   stop(instanceId: string, force = false, timeoutMs = this.stopTimeoutMs) {
@@ -121,8 +159,10 @@ export class InstanceManager {
       const spec = await this.folders.readSpec(instanceId);
       if (spec && (await this.folders.owner(instanceId)) === this.folders.hostId) {
         await this.run(() => this.drivers[spec.kind].destroy(spec));
+        await this.filters.release(instanceId);
         await this.folders.remove(instanceId);
       } else {
+        await this.filters.release(instanceId);
         await this.folders.forget(instanceId);
       }
       return { instanceId, kind: spec?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
@@ -133,23 +173,27 @@ export class InstanceManager {
    * Takes over an instance another host made on the shared storage, and starts it when asked.
    * The folder must be here: a host that does not share the storage cannot take it.
    */
-  adopt(instanceId: string, start: boolean): Promise<AgentInstanceStatus> {
+  adopt(instanceId: string, start: boolean, filter?: InstanceFilter): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
+    const offered = offeredFilter(filter, instanceId);
     return this.serialized(instanceId, async () => {
       const spec = await this.storedSpec(instanceId);
       await this.folders.claim(instanceId);
       if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
+      await this.run(() => this.filters.enforce(spec, offered));
       if (start) await this.run(() => this.startOn(spec, this.drivers[spec.kind]));
       return this.statusOf(spec);
     });
   }
 
   /** Live migration, target side: a QEMU waiting for the VM; answers where to send it. */
-  receive(instanceId: string): Promise<{ uri: string }> {
+  receive(instanceId: string, filter?: InstanceFilter): Promise<{ uri: string }> {
     assertInstanceId(instanceId);
+    const offered = offeredFilter(filter, instanceId);
     return this.serialized(instanceId, async () => {
       const spec = liveMigrating(await this.storedSpec(instanceId));
       if (spec.network) await this.bridges.ensure(spec.network);
+      await this.run(() => this.filters.enforce(spec, offered));
       return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
     });
   }
@@ -159,7 +203,11 @@ export class InstanceManager {
     if (typeof uri !== 'string' || !/^tcp:(\[[0-9a-f:.]+\]|[0-9.]+):\d{1,5}$/i.test(uri)) {
       throw AppError.badInput('uri', 'must be tcp:<address>:<port>');
     }
-    return this.withSpec(instanceId, (spec) => this.drivers.VM.send(liveMigrating(spec), uri));
+    return this.withSpec(instanceId, async (spec) => {
+      await this.drivers.VM.send(liveMigrating(spec), uri);
+      // The VM runs on the target now: its port here is gone, and so are its rules.
+      await this.filters.release(instanceId);
+    });
   }
 
   /** Ends the receiving QEMU of a failed migration; an instance this host holds is left alone. */
@@ -169,6 +217,7 @@ export class InstanceManager {
       const spec = await this.storedSpec(instanceId);
       if ((await this.folders.owner(instanceId)) !== this.folders.hostId) {
         await this.run(() => this.drivers[spec.kind].stop(spec, { force: true, timeoutMs: 0 }));
+        await this.filters.release(instanceId);
         await this.folders.forget(instanceId);
       }
       return this.statusOf(spec);
@@ -187,6 +236,7 @@ export class InstanceManager {
       const spec = await this.folders.readSpec(instanceId).catch(() => null);
       await this.serialized(instanceId, async () => {
         if (spec?.kind === 'VM') await this.drivers.VM.stop(spec, { force: true, timeoutMs: 0 });
+        await this.filters.release(instanceId);
         await this.folders.forget(instanceId);
       });
       swept.push(instanceId);
@@ -284,6 +334,11 @@ export function instanceManagerFor(agent: AgentConfig, accelerator: 'kvm' | 'tcg
     { VM: new QemuDriver({ folders, accelerator }), CONTAINER: new LxcDriver(folders) },
     { stopTimeoutMs: agent.stopTimeoutMs, migrationAddress: agent.migrationAddress, bridges },
   );
+}
+
+/** A filter a command carries, checked before anything happens; none where it carries none. */
+function offeredFilter(filter: InstanceFilter | undefined, instanceId: string): InstanceFilter | undefined {
+  return filter === undefined || filter === null ? undefined : validFilter(filter, 'filter', instanceId);
 }
 
 function liveMigrating(spec: InstanceSpec): InstanceSpec {

@@ -16,16 +16,16 @@ export function instancesController(hostId: string) {
     ) {}
 
     @HandlesAgentCommand(hostId, 'instance.create')
-    create(@Payload() { spec, start }: AgentRequestOf<'instance.create'>): Promise<AgentReplyOf<'instance.create'>> {
+    create(@Payload() { spec, start, filter }: AgentRequestOf<'instance.create'>): Promise<AgentReplyOf<'instance.create'>> {
       if (spec && !this.abilities.kinds.includes(spec.kind)) {
         throw AppError.conflict(`host ${hostId} cannot run ${spec.kind}: ${this.abilities.notes.join('; ')}`);
       }
-      return this.instances.create(spec, start !== false);
+      return this.instances.create(spec, start !== false, filter);
     }
 
     @HandlesAgentCommand(hostId, 'instance.start')
-    start(@Payload() { instanceId }: AgentRequestOf<'instance.start'>): Promise<AgentReplyOf<'instance.start'>> {
-      return this.instances.start(instanceId);
+    start(@Payload() { instanceId, filter }: AgentRequestOf<'instance.start'>): Promise<AgentReplyOf<'instance.start'>> {
+      return this.instances.start(instanceId, filter);
     }
 
     @HandlesAgentCommand(hostId, 'instance.stop')
@@ -49,13 +49,13 @@ export function instancesController(hostId: string) {
     }
 
     @HandlesAgentCommand(hostId, 'instance.adopt')
-    adopt(@Payload() { instanceId, start }: AgentRequestOf<'instance.adopt'>): Promise<AgentReplyOf<'instance.adopt'>> {
-      return this.instances.adopt(instanceId, start === true);
+    adopt(@Payload() { instanceId, start, filter }: AgentRequestOf<'instance.adopt'>): Promise<AgentReplyOf<'instance.adopt'>> {
+      return this.instances.adopt(instanceId, start === true, filter);
     }
 
     @HandlesAgentCommand(hostId, 'instance.migrate.receive')
-    receive(@Payload() { instanceId }: AgentRequestOf<'instance.migrate.receive'>): Promise<AgentReplyOf<'instance.migrate.receive'>> {
-      return this.instances.receive(instanceId);
+    receive(@Payload() { instanceId, filter }: AgentRequestOf<'instance.migrate.receive'>): Promise<AgentReplyOf<'instance.migrate.receive'>> {
+      return this.instances.receive(instanceId, filter);
     }
 
     @HandlesAgentCommand(hostId, 'instance.migrate.send')

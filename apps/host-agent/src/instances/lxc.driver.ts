@@ -4,6 +4,7 @@ import { AppError, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
+import { vethName } from './host-network.js';
 import { macFor } from './instance-spec.js';
 
 const CPU_PERIOD_US = 100_000;
@@ -38,6 +39,8 @@ export class LxcDriver implements InstanceDriver {
     const network = net
       ? [
           'lxc.net.0.type = veth',
+          // A fixed host-side name: the host's firewall rules for the container key on it (firewalls/).
+          `lxc.net.0.veth.pair = ${vethName(this.folders.hostId, spec.instanceId)}`,
           `lxc.net.0.link = ${net.bridge}`,
           'lxc.net.0.flags = up',
           `lxc.net.0.hwaddr = ${net.mac ?? macFor(spec.instanceId)}`,
@@ -97,6 +100,8 @@ export class LxcDriver implements InstanceDriver {
 
   async start(spec: InstanceSpec): Promise<void> {
     if ((await this.state(spec)) === 'RUNNING') return;
+    // Written again: a container made by an older agent, or on another host, starts with this host's veth name.
+    await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(spec), { mode: 0o600 });
     await runProgram('lxc-start', this.lxc(spec), { timeoutMs: 60_000 });
     await runProgram('lxc-wait', [...this.lxc(spec), '-s', 'RUNNING', '-t', '30']);
   }

@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { InstanceFilter, InstanceSpec } from '#libs/contracts';
+import { instancePort } from '../instances/host-network.js';
+import { type InstanceFolders, writeAtomically } from '../instances/instance-folder.js';
+import { macFor } from '../instances/instance-spec.js';
+import { HostFirewall } from './host-firewall.js';
+import { filterFromSpec, validFilter } from './instance-filter.js';
+import { firewallTableName, type PortFilter } from './nft-ruleset.js';
+
+/** The filter this host holds for an instance, in its runtime folder: enforced again at every start of the agent. */
+const FILTER_FILE = 'filter.json';
+
+/**
+ * The filters of the instances this host runs: each kept in the instance's runtime folder (the
+ * newest revision it was given) and enforced on its port by the host's firewall. Callers run one
+ * instance's work at a time (the instance manager's turn).
+ */
+export class InstanceFilters {
+  constructor(
+    private readonly folders: InstanceFolders,
+    readonly firewall: HostFirewall,
+  ) {}
+
+  /** The filter kept for the instance on this host, checked again as it is read; null where none was given. */
+  async kept(instanceId: string): Promise<InstanceFilter | null> {
+    const text = await readFile(await this.folders.runtimeFile(instanceId, FILTER_FILE), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    return text === null ? null : validFilter(JSON.parse(text), 'filter', instanceId);
+  }
+
+  /**
+   * Enforces on the instance's port the newer of the filter kept and `offered` (validated: instance-filter.ts;
+   * an older one changes nothing), and keeps it; without either, anti-spoofing on its spec's addresses. Answers
+   * the filter held now.
+   */
+  async enforce(spec: InstanceSpec, offered?: InstanceFilter): Promise<InstanceFilter> {
+    const kept = await this.kept(spec.instanceId);
+    const newer = offered && (!kept || offered.revision >= kept.revision);
+    const filter = newer ? offered : (kept ?? filterFromSpec(spec));
+    const port = this.portFilter(spec, filter);
+    if (port) await this.firewall.enforce([port]);
+    if (newer) await writeAtomically(await this.folders.runtimeFile(spec.instanceId, FILTER_FILE), JSON.stringify(filter));
+    return filter;
+  }
+
+  /** The instance's rules leave this host (its kept filter goes with its runtime folder). */
+  release(instanceId: string): Promise<void> {
+    return this.firewall.remove([instanceId]);
+  }
+
+  /** The agent's start: the rules of exactly these instances, each its kept filter, in one transaction. Answers how many ports. */
+  async enforceAll(specs: InstanceSpec[]): Promise<number> {
+    const ports: PortFilter[] = [];
+    for (const spec of specs) {
+      const port = this.portFilter(spec, (await this.kept(spec.instanceId)) ?? filterFromSpec(spec));
+      if (port) ports.push(port);
+    }
+    await this.firewall.reconcile(ports);
+    return ports.length;
+  }
+
+  private portFilter(spec: InstanceSpec, filter: InstanceFilter): PortFilter | null {
+    if (!spec.network) return null;
+    return { port: instancePort(this.folders.hostId, spec), mac: spec.network.mac ?? macFor(spec.instanceId), filter };
+  }
+}
+
+/** The filters of the instances in `folders`, in the agent's own tables. */
+export function instanceFiltersFor(folders: InstanceFolders): InstanceFilters {
+  return new InstanceFilters(folders, new HostFirewall(firewallTableName(folders.hostId), path.join(folders.dataDir, 'firewall')));
+}
