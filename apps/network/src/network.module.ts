@@ -8,6 +8,10 @@ import { DnsController } from './dns/dns.controller.js';
 import { DnsRepository } from './dns/dns.repository.js';
 import { DnsServer } from './dns/dns-server.js';
 import { Zones } from './dns/zones.js';
+import { Firewalls } from './firewalls/firewalls.js';
+import { FirewallsController } from './firewalls/firewalls.controller.js';
+import { FirewallsRepository } from './firewalls/firewalls.repository.js';
+import { InstanceFilters } from './firewalls/instance-filters.js';
 import { InstanceAddressing } from './instance-addressing/instance-addressing.js';
 import { InstanceAddressingConsumer } from './instance-addressing/instance-addressing.consumer.js';
 import { InstancesRepository } from './instance-addressing/instances.repository.js';
@@ -21,19 +25,31 @@ import { Pools } from './pools/pools.js';
 import { PoolsController } from './pools/pools.controller.js';
 import { PoolsRepository } from './pools/pools.repository.js';
 
-/** The network service: IP pools, addresses, floating IPs, reverse DNS and zone data. Its only composition root. */
+/** The network service: IP pools, addresses, floating IPs, reverse DNS and zone data, firewalls. Its only composition root. */
 @Module({})
 export class NetworkModule {
   static forRoot(config: ServiceConfig, database: DatabaseConfig, network: NetworkConfig): DynamicModule {
     return {
       module: NetworkModule,
       imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, database)],
-      controllers: [PoolsController, IpsController, DnsController],
+      controllers: [PoolsController, IpsController, DnsController, FirewallsController],
       providers: [
         { provide: PoolsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PoolsRepository(pool) },
         { provide: IpsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new IpsRepository(pool) },
         { provide: InstancesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesRepository(pool) },
         { provide: DnsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new DnsRepository(pool) },
+        { provide: FirewallsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new FirewallsRepository(pool) },
+        {
+          provide: InstanceFilters,
+          inject: [PG_POOL, EventStore, FirewallsRepository],
+          useFactory: (pool: pg.Pool, store: EventStore, firewalls: FirewallsRepository) => new InstanceFilters(pool, store, firewalls),
+        },
+        {
+          provide: Firewalls,
+          inject: [PG_POOL, EventStore, FirewallsRepository, InstancesRepository, InstanceFilters],
+          useFactory: (pool: pg.Pool, store: EventStore, firewalls: FirewallsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
+            new Firewalls(pool, store, firewalls, instances, filters),
+        },
         {
           provide: Pools,
           inject: [EventStore, PoolsRepository, ServiceClient],
@@ -41,14 +57,15 @@ export class NetworkModule {
         },
         {
           provide: Ips,
-          inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository],
-          useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository) =>
-            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds)),
+          inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository, InstanceFilters],
+          useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
+            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters),
         },
         {
           provide: InstanceAddressing,
-          inject: [EventStore, InstancesRepository, Ips],
-          useFactory: (store: EventStore, instances: InstancesRepository, ips: Ips) => new InstanceAddressing(store, instances, ips),
+          inject: [EventStore, InstancesRepository, Ips, Firewalls, InstanceFilters],
+          useFactory: (store: EventStore, instances: InstancesRepository, ips: Ips, firewalls: Firewalls, filters: InstanceFilters) =>
+            new InstanceAddressing(store, instances, ips, firewalls, filters),
         },
         {
           provide: Zones,

@@ -1,5 +1,7 @@
 import { AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, SYSTEM_ACTOR } from '#libs/contracts';
 import { readState, type EventStore, type Sql } from '#libs/event-store';
+import type { Firewalls } from '../firewalls/firewalls.js';
+import type { InstanceFilters } from '../firewalls/instance-filters.js';
 import type { Ips } from '../ips/ips.js';
 import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';
 import type { InstancesRepository } from './instances.repository.js';
@@ -12,13 +14,16 @@ const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 /**
  * Gives every instance compute creates its IPv4 and IPv6 and takes them back when the instance
  * is deleted or fails before it ever ran. Reads compute's instance events (durable consumer,
- * inbox), and keeps the little it needs to know of instances for floating IPs and DNS.
+ * inbox), and keeps the little it needs to know of instances for floating IPs, DNS and
+ * firewalls; an instance that ends loses its firewalls too.
  */
 export class InstanceAddressing {
   constructor(
     private readonly store: EventStore,
     private readonly instances: InstancesRepository,
     private readonly ips: Ips,
+    private readonly firewalls: Firewalls,
+    private readonly filters: InstanceFilters,
   ) {}
 
   async handle(event: EventEnvelope, tx: Sql): Promise<void> {
@@ -37,6 +42,7 @@ export class InstanceAddressing {
         if (event.type === 'InstanceFailed' && (await this.instances.hasStarted(tx, instanceId))) return;
         await this.instances.markEnded(tx, instanceId, event.occurredAt);
         await this.ips.releaseInstance(tx, instanceId, metadata);
+        await this.firewalls.detachInstance(tx, instanceId, metadata);
     }
   }
 
@@ -58,6 +64,7 @@ export class InstanceAddressing {
         addresses.push({ ipId: ip.ipId, family, address: ip.address, prefixLength: ip.prefixLength, gateway: ip.gateway, bridge: ip.bridge });
       }
       events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: request.instanceId, addresses }, state);
+      await this.filters.changed(tx, [request.instanceId], metadata); // the only addresses its host lets it send from
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       await tx.query('ROLLBACK TO SAVEPOINT addressing');

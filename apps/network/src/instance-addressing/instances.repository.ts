@@ -33,11 +33,23 @@ export class InstancesRepository {
   }
 
   /** The instance, whoever's it is; null for an id that is none of ours. */
-  async find(instanceId: string): Promise<TargetInstance | null> {
+  find(instanceId: string): Promise<TargetInstance | null> {
+    return this.read(this.pool, instanceId, '');
+  }
+
+  /**
+   * The instance with its row locked until the caller's transaction ends: what is decided about it
+   * across streams (how many firewalls it holds) holds until then, and its end waits for that.
+   */
+  lock(tx: Sql, instanceId: string): Promise<TargetInstance | null> {
+    return this.read(tx, instanceId, 'FOR UPDATE');
+  }
+
+  private async read(sql: Sql, instanceId: string, lock: '' | 'FOR UPDATE'): Promise<TargetInstance | null> {
     const id = instanceId.toLowerCase();
     if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<{ account_id: string; region_id: string; ended: boolean }>(
-      'SELECT account_id, region_id, ended_at IS NOT NULL AS ended FROM instances WHERE id = $1',
+    const { rows } = await sql.query<{ account_id: string; region_id: string; ended: boolean }>(
+      `SELECT account_id, region_id, ended_at IS NOT NULL AS ended FROM instances WHERE id = $1 ${lock}`,
       [id],
     );
     return rows[0] ? { instanceId: id, accountId: rows[0].account_id, regionId: rows[0].region_id, ended: rows[0].ended } : null;

@@ -4,21 +4,32 @@ import {
   AppError, type AllocateIpInput, type CountedPage, type EventMetadata, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid,
   type NetworkEvents, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, fold, handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { fold, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
 import type { PoolsRepository } from '../pools/pools.repository.js';
 import type { AddressAllocator } from './address-allocator.js';
-import { ipDecider, ipStreamId, type IpCommand, type TargetInstance } from './ip.decider.js';
+import type { InstanceFilters } from '../firewalls/instance-filters.js';
+import { ipDecider, ipStreamId, type IpCommand, type IpEvent, type IpState, type TargetInstance } from './ip.decider.js';
 import type { IpsRepository } from './ips.repository.js';
 
 const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 
+/** The instances whose own addresses these events of an address change: the one it leaves, the one it goes to. */
+function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[] {
+  return events.flatMap((event) => {
+    if (event.type === 'IpAssigned') return [event.data.instanceId];
+    if ((event.type === 'IpUnassigned' || event.type === 'IpReleased') && state.instanceId) return [state.instanceId];
+    return [];
+  });
+}
+
 /**
  * Addresses from allocation to release: an instance's own (allocated with it by the addressing
- * consumer) and floating ones an account allocates, assigns, moves and releases itself.
+ * consumer) and floating ones an account allocates, assigns, moves and releases itself. An
+ * instance's host lets it send only from its addresses: each change to them changes its filter.
  */
 export class Ips {
   constructor(
@@ -28,6 +39,7 @@ export class Ips {
     private readonly pools: PoolsRepository,
     private readonly instances: InstancesRepository,
     private readonly allocator: AddressAllocator,
+    private readonly filters: InstanceFilters,
   ) {}
 
   /**
@@ -69,12 +81,13 @@ export class Ips {
       throw AppError.badInput('input.instanceId', `the instance is in region ${target.regionId}, not ${input.regionId}`);
     }
     // Allocated and assigned in one transaction: a refused assignment leaves no address behind.
-    const ip = await withTransaction(this.pool, async (tx) => {
+    const ip = await withRetriedTransaction(this.pool, async (tx) => {
       const allocated = await this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata);
       if (target) {
         const state = fold(ipDecider, [{ type: 'IpAllocated', data: allocated }]);
         const assigned = ipDecider.decide({ type: 'AssignIp', instance: target }, state);
         await this.store.append(ipStreamId(allocated.ipId), assigned, { expectedVersion: 1, metadata, tx });
+        await this.filters.changed(tx, instancesChangedBy(state, assigned), metadata);
       }
       return allocated;
     });
@@ -106,10 +119,12 @@ export class Ips {
 
   /** What an ended instance held, in the caller's transaction: its own addresses are released, floating ones unassigned. */
   async releaseInstance(tx: Sql, instanceId: string, metadata: EventMetadata): Promise<void> {
+    const changed: string[] = [];
     for (const { id, floating } of await this.ips.heldBy(tx, instanceId)) {
       const command: IpCommand = floating ? { type: 'UnassignIp' } : { type: 'ReleaseIp', bySystem: true };
-      await decideInTransaction(this.store, tx, ipStreamId(id), ipDecider, command, metadata);
+      changed.push(...await this.decideIn(tx, id, command, metadata));
     }
+    await this.filters.changed(tx, changed, metadata);
   }
 
   async get(ipId: unknown, scope: Scope): Promise<IpView | null> {
@@ -129,9 +144,18 @@ export class Ips {
     return { ...toPage(ips, size, (row) => encodeCursor('ip', row.position), (row) => row.ip), totalCount };
   }
 
+  /** Decides in a transaction of its own, retried whole on a concurrent change (of the address, or of an instance's filter). */
   private async decide(ip: IpView, command: IpCommand, metadata: EventMetadata): Promise<IpView> {
-    await handleCommand(this.store, ipStreamId(ip.id), ipDecider, command, metadata);
+    await withRetriedTransaction(this.pool, async (tx) => this.filters.changed(tx, await this.decideIn(tx, ip.id, command, metadata), metadata));
     return (await this.ips.find(ip.id))!;
+  }
+
+  /** Decides on the address in the caller's transaction; answers the instances whose filters it changed. */
+  private async decideIn(tx: Sql, ipId: string, command: IpCommand, metadata: EventMetadata): Promise<string[]> {
+    const { state, version } = await readState(this.store, ipStreamId(ipId), ipDecider, tx);
+    const events = ipDecider.decide(command, state);
+    await this.store.append(ipStreamId(ipId), events, { expectedVersion: version, metadata, tx });
+    return instancesChangedBy(state, events);
   }
 
   private async require(ipId: unknown, scope: Scope): Promise<IpView> {

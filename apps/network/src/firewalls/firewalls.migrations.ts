@@ -1,0 +1,33 @@
+import type { Migration } from '#libs/event-store';
+
+export const firewallsMigrations: Migration[] = [
+  {
+    id: '0240-firewalls',
+    sql: `
+      -- the firewalls projection: each firewall (deleted ones kept, marked), and what it is attached to now
+      CREATE TABLE firewalls (
+        id uuid PRIMARY KEY,
+        position bigint NOT NULL,
+        account_id text NOT NULL,
+        name text NOT NULL,
+        rules jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        deleted_at timestamptz
+      );
+      CREATE INDEX firewalls_account ON firewalls (account_id, position) WHERE deleted_at IS NULL;
+      CREATE TABLE firewall_attachments (
+        firewall_id uuid NOT NULL REFERENCES firewalls (id),
+        instance_id uuid NOT NULL,
+        position bigint NOT NULL,
+        PRIMARY KEY (firewall_id, instance_id)
+      );
+      CREATE INDEX firewall_attachments_instance ON firewall_attachments (instance_id, position);
+
+      -- the instance-filters projection: each instance's filter stream's version
+      CREATE TABLE instance_filters (
+        instance_id uuid PRIMARY KEY,
+        revision integer NOT NULL
+      );
+    `,
+  },
+];
