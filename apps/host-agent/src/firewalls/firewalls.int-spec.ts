@@ -15,7 +15,7 @@ import { macFor } from '../instances/instance-spec.js';
 import { LxcDriver } from '../instances/lxc.driver.js';
 import { QemuDriver } from '../instances/qemu.driver.js';
 import { HostFirewall } from './host-firewall.js';
-import { parseIp } from './ip-addresses.js';
+import { formatIp, linkLocalOf, parseIp, parseMac } from './ip-addresses.js';
 import { firewallTableName, type PortFilter } from './nft-ruleset.js';
 
 const nftMissing = spawnSync('nft', ['--version'], { stdio: 'ignore' }).status === 0 ? null : 'needs nft (apt-get install nftables)';
@@ -65,6 +65,8 @@ const clientFetches = () => succeeds(inNamespace(client.ns, 'busybox', 'timeout'
 const clientPings = () => succeeds(inNamespace(client.ns, 'ping', '-c', '1', '-W', '2', containerIp));
 const containerFetches = (port: number) => succeeds(inContainer(`timeout 3 wget -q -O - http://${client.ip}:${port}/`));
 const containerPings = () => succeeds(inContainer(`ping -c 1 -W 2 ${client.ip}`));
+/** The host itself, over the bridge's link-local address (the bridge has no other, to route nothing): what it sends passes the output hook. */
+const hostPings = () => succeeds(runProgram('ping', ['-6', '-c', '1', '-W', '2', `${formatIp(linkLocalOf(parseMac(mac)!))}%${bridge}`]));
 const serveInContainer = () => inContainer('mkdir -p /www && echo hello > /www/index.html && httpd -p 8080 -h /www');
 
 const anyone = ['0.0.0.0/0', '::/0'];
@@ -166,6 +168,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     await serveInContainer();
     expect(await clientFetches()).toBe(true);
     expect(await clientPings()).toBe(true);
+    expect(await hostPings()).toBe(true);
     expect(await containerFetches(9091)).toBe(true);
   }, 60_000);
 
@@ -198,6 +201,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     console.log(`one instance's filter applied in ${elapsed(started).toFixed(1)} ms (instance.filter.set, kept and loaded)`);
     expect(await clientFetches()).toBe(false);
     expect(await clientPings()).toBe(true);
+    expect(await hostPings()).toBe(true);
     // Its own connections out get their replies in.
     expect(await containerFetches(9090)).toBe(true);
 
@@ -206,6 +210,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
 
     expect(await agent.setFilter(filter(4, { ingress: [rule('TCP', 8080, [net4])], egress: null }))).toEqual({ instanceId, revision: 4 });
     expect(await clientPings()).toBe(false);
+    expect(await hostPings()).toBe(false);
     expect(await clientFetches()).toBe(true);
 
     // A late, older filter changes nothing, and the answer says which revision holds.
