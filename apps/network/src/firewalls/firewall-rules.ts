@@ -14,7 +14,6 @@ const PROTOCOLS: readonly FirewallProtocol[] = ['TCP', 'UDP', 'ICMP'];
 /** Enough for any sensible list; the host enforces each as a set, but a rule is no place for a blocklist. */
 const ADDRESSES_PER_RULE = 100;
 const DESCRIPTION_LENGTH = 255;
-const ANYONE = ['0.0.0.0/0', '::/0'];
 
 /** The rules in their canonical form, or BAD_USER_INPUT naming the first bad field under `field` (`rules`, `input.rules`). */
 export function validateRules(rules: unknown, field: string): FirewallRule[] {
@@ -75,12 +74,12 @@ function validateDescription(description: unknown, field: string): string | null
 /** Whether two lists of canonical rules say the same. */
 export const sameRules = (a: readonly FirewallRule[], b: readonly FirewallRule[]): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** A canonical rule as a host enforces it: its ports parsed, and anyone (a /0 of either family) as both families. */
+/** A canonical rule as a host enforces it: its ports parsed; its CIDRs as stated (0.0.0.0/0 is anyone over IPv4 only, ::/0 over IPv6). */
 export function filterRuleOf(rule: FirewallRule): FilterRule {
   const [from, to = from] = rule.ports === null ? [] : rule.ports.split('-').map(Number);
   return {
     protocol: rule.protocol,
     ports: rule.ports === null ? null : { from, to },
-    addresses: rule.addresses.some((address) => address.endsWith('/0')) ? [...ANYONE] : [...rule.addresses],
+    addresses: [...rule.addresses],
   };
 }

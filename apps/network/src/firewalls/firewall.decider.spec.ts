@@ -141,8 +141,8 @@ describe('a firewall', () => {
 });
 
 describe('a rule as a host enforces it', () => {
-  it('has its ports parsed, and anyone of either family as both families', () => {
-    expect(filterRuleOf({ ...ssh, ports: '8000-8100', addresses: ['0.0.0.0/0'] })).toEqual({ protocol: 'TCP', ports: { from: 8000, to: 8100 }, addresses: ['0.0.0.0/0', '::/0'] });
+  it('has its ports parsed, and its CIDRs of each family as stated', () => {
+    expect(filterRuleOf({ ...ssh, ports: '8000-8100', addresses: ['0.0.0.0/0'] })).toEqual({ protocol: 'TCP', ports: { from: 8000, to: 8100 }, addresses: ['0.0.0.0/0'] });
     expect(filterRuleOf(ssh)).toEqual({ protocol: 'TCP', ports: { from: 22, to: 22 }, addresses: ['0.0.0.0/0', '::/0'] });
     expect(filterRuleOf(ping)).toEqual({ protocol: 'ICMP', ports: null, addresses: ['198.51.100.0/24'] });
   });
