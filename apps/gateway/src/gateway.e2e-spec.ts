@@ -221,6 +221,8 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
     const ownersRun: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['FORBIDDEN', 'NOT_FOUND'], CUSTOMER: ['ok', 'NOT_FOUND'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
     const anyoneButFinance: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['ok', 'ok'], CUSTOMER: ['ok', 'ok'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
     const financeOfIssuer: Expected = { ADMIN: ['ok', 'ok'], RESELLER: ['FORBIDDEN', 'FORBIDDEN'], CUSTOMER: ['FORBIDDEN', 'FORBIDDEN'], FINANCE: ['ok', 'NOT_FOUND'] };
+    /** A firewall is made for the caller's own account, with instances of that account only: any other's is NOT_FOUND, ADMIN's too. */
+    const firewallMakers: Expected = { ADMIN: ['NOT_FOUND', 'NOT_FOUND'], RESELLER: ['NOT_FOUND', 'NOT_FOUND'], CUSTOMER: ['ok', 'NOT_FOUND'], FINANCE: ['FORBIDDEN', 'FORBIDDEN'] };
 
     /** The things of one tenant the operations are tried on. */
     interface Things {
@@ -229,6 +231,8 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       instanceId: string;
       ipId: string;
       invoiceId: string;
+      /** The customer's, attached to its instance. */
+      firewallId: string;
       spareKeyId: () => Promise<string>;
     }
     type Operation = [name: string, expected: Expected, query: (t: Things) => string | Promise<string>];
@@ -299,6 +303,17 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       ['backups', seesOwnTree('empty'), (t) => `{ backups(instanceId: "${t.instanceId}") { totalCount edges { node { id instance { id } } } } }`],
       ['Instance.backups', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { backups { totalCount } backupSchedule { hourUtc keep } } }`],
       ['deleteBackup', ownersRun, async (t) => `mutation { deleteBackup(id: "${await backupOf(t.instanceId)}") { id status } }`],
+      // Firewalls are their own account's to change (ADMIN any): a reseller sees its customers' and changes none, FINANCE reads only.
+      ['firewall', seesOwnTree('null'), (t) => `{ firewall(id: "${t.firewallId}") { id rules { ports } account { id } instances { id } } }`],
+      // The caller's own firewalls whatever the tenant: no one is refused, and each role's tree holds one.
+      ['firewalls', all('ok'), () => '{ firewalls { totalCount edges { node { id } } } }'],
+      ['Instance.firewalls', seesOwnTree('null'), (t) => `{ instance(id: "${t.instanceId}") { firewalls { id name } } }`],
+      ['createFirewall', firewallMakers, (t) => `mutation { createFirewall(input: { name: "m", rules: [], instanceIds: ["${t.instanceId}"] }) { id } }`],
+      ['setFirewallRules', ownersRun, (t) => `mutation { setFirewallRules(id: "${t.firewallId}", rules: [{ direction: INGRESS, protocol: TCP, ports: "443", addresses: ["0.0.0.0/0"] }]) { id } }`],
+      ['detachFirewall', ownersRun, (t) => `mutation { detachFirewall(id: "${t.firewallId}", instanceId: "${t.instanceId}") { id } }`],
+      ['attachFirewall', ownersRun, (t) => `mutation { attachFirewall(id: "${t.firewallId}", instanceId: "${t.instanceId}") { id } }`],
+      // Attached again by the row above: a delete let through is CONFLICT.
+      ['deleteFirewall', ownersRun, (t) => `mutation { deleteFirewall(id: "${t.firewallId}") { id } }`],
       ['setHostMaintenance', adminOnly, () => `mutation { setHostMaintenance(id: "${hostId}", maintenance: false) { id } }`],
       ['ipPools', adminOnly, () => '{ ipPools { id used } }'],
       // Overlapping the seeded pool: ADMIN is let through to BAD_USER_INPUT, and nothing is made.
@@ -332,15 +347,16 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
       return 'ok'; // data, or an error the state gave (CONFLICT, BAD_USER_INPUT…): the caller was let through
     }
 
-    /** A tenant with a RUNNING container, a floating address, and its customer's invoice of the running month. */
+    /** A tenant with a RUNNING container, a floating address, a firewall attached to the container, and its customer's invoice of the running month. */
     async function tenantWithThings(label: string): Promise<Things & { keys: Record<Exclude<Role, 'ADMIN'>, GraphqlClient> }> {
       const t = await tenant(label);
       const instance = await createInstance(t.customer, 'CONTAINER', uniqueName('m-'));
       await waitForStatus(t.customer, instance.id, 'RUNNING');
       const { allocateIp } = await t.customer.data('mutation { allocateIp(input: { regionId: "local", family: IPV4 }) { id } }');
+      const { createFirewall } = await t.customer.data(`mutation { createFirewall(input: { name: "ssh", rules: [{ direction: INGRESS, protocol: TCP, ports: "22", addresses: ["0.0.0.0/0"] }], instanceIds: ["${instance.id}"] }) { id } }`);
       const { upcomingInvoice } = await waitFor(() => t.customer.data('{ upcomingInvoice { id } }').catch(() => undefined), 20_000, 'billing to know the customer');
       return {
-        resellerId: t.resellerId, customerId: t.customerId, instanceId: instance.id, ipId: allocateIp.id, invoiceId: upcomingInvoice.id,
+        resellerId: t.resellerId, customerId: t.customerId, instanceId: instance.id, ipId: allocateIp.id, invoiceId: upcomingInvoice.id, firewallId: createFirewall.id,
         spareKeyId: async () => (await admin.data(`mutation { createApiKey(input: { accountId: "${t.customerId}", name: "spare", role: CUSTOMER }) { apiKey { id } } }`)).createApiKey.apiKey.id,
         keys: { RESELLER: t.reseller, CUSTOMER: t.customer, FINANCE: t.finance },
       };
