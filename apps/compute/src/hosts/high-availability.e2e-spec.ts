@@ -65,6 +65,8 @@ describeWithHardware('high availability across two hosts sharing storage', missi
     (await system.client.call('network.ip.list', { ...PLATFORM, instanceId: id })).edges.map((e) => e.node.address).sort();
   const history = async (id: string) => (await request('history', { id, first: 100 })).edges.map((e) => e.node);
   const hostStatus = async (id: string) => (await system.client.call('compute.host.list', {})).find((h) => h.id === id)?.status;
+  /** What a host's agent enforces with nftables: its own table's rules (none where it has no table). */
+  const hostRules = (hostId: string) => runCommand('nft', ['list', 'table', 'bridge', `awan-${hostId}`]).catch(() => '');
   const setMaintenance = (id: string, maintenance: boolean) => system.client.call('compute.host.setMaintenance', { id, maintenance });
 
   /**
@@ -173,13 +175,22 @@ describeWithHardware('high availability across two hosts sharing storage', missi
     for (const instance of instances) await expectBilledWithoutGapOrOverlap(instance.id);
   }, 120_000);
 
-  it('migrates on an ADMIN request: a running VM live, a container stopped and started, each to the host asked for', async () => {
+  it('migrates on an ADMIN request: a running VM live with its firewall, a container stopped and started, each to the host asked for', async () => {
     const [ct, machine] = instances;
     const qemuBefore = (await qemuPid(system.agents.get(hostA)!.dataDir, machine.id))!;
     expect(qemuBefore).toBeGreaterThan(0);
+    // Its firewall goes with it: the host it moves to holds its rules once it runs there, and the one it left none.
+    const ssh = { direction: 'INGRESS' as const, protocol: 'TCP' as const, ports: '22', addresses: ['198.51.100.0/24'], description: null };
+    await system.client.call('network.firewall.create', { ...PLATFORM, accountId, input: { name: uniqueName('fw-'), rules: [ssh], instanceIds: [machine.id] } });
+    await waitFor(async () => (await hostRules(hostA)).includes(`spoof-${machine.id}`) && (await hostRules(hostA)).includes('dport 22'), 10_000, 'the firewall on host A');
     expect(await request('migrate', { id: machine.id, hostId: hostB })).toMatchObject({ status: 'MIGRATING' });
     expect(await request('migrate', { id: ct.id, hostId: hostB })).toMatchObject({ status: 'MIGRATING' });
     await waitUntilOn(hostB, [ct.id, machine.id], 60_000);
+    const target = await hostRules(hostB);
+    expect(target).toContain(`spoof-${machine.id}`);
+    expect(target).toMatch(/tcp dport 22\b/);
+    expect(target).toContain('198.51.100.0/24');
+    expect(await hostRules(hostA)).not.toContain(`spoof-${machine.id}`);
     expect(await processGone(qemuBefore)).toBe(true);
     expect(await qemuCount(machine.id)).toBe(1);
     const vmEvents = (await history(machine.id)).map((e) => e.type);
