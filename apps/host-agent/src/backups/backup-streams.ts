@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ProgramError } from '../host/program.js';
 
@@ -17,21 +17,24 @@ export interface Piped {
 }
 
 /**
- * Starts a program with an argument vector (never a shell), its standard input and output piped
- * where asked, with a deadline; `done` settles once it has exited.
+ * Starts a program with an argument vector (never a shell), its standard output piped where asked,
+ * with a deadline; `done` settles once it has exited. Its standard input, where given, is another
+ * program's output (started with stdout), joined as a shell's `|` joins them: relayed through this
+ * process, the bytes cost a backup CPU and throughput (bench/backups).
  */
-export function start(program: string, args: readonly string[], stdio: { stdin?: boolean; stdout?: boolean } = {}): Piped {
+export function start(program: string, args: readonly string[], stdio: { stdin?: Piped; stdout?: boolean } = {}): Piped {
+  const upstream = stdio.stdin?.child.stdout ?? null;
   const child = spawn(program, args, {
-    stdio: [stdio.stdin ? 'pipe' : 'ignore', stdio.stdout ? 'pipe' : 'ignore', 'pipe'],
+    stdio: [upstream ?? 'ignore', stdio.stdout ? 'pipe' : 'ignore', 'pipe'],
     timeout: BACKUP_PROGRAM_TIMEOUT_MS,
     killSignal: 'SIGKILL',
   });
+  // The pipe is the two programs' alone: with no end of it kept here, a reader that failed is its writer's EPIPE.
+  upstream?.destroy();
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
   });
-  // A reader that ended early (a program that failed) must not crash the agent with EPIPE.
-  child.stdin?.on('error', () => undefined);
   const done = new Promise<void>((resolve, reject) => {
     child.on('error', (error) => reject(new ProgramError(program, args, null, error.message)));
     child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new ProgramError(program, args, code, stderr || `ended by ${signal}`))));
@@ -57,15 +60,21 @@ class Hashing extends Transform {
  */
 export async function writeHashed(source: Readable, file: string, feeders: Piped[]): Promise<{ sha256: string; bytes: number }> {
   const hashing = new Hashing();
-  await settleAll([pipeline(source, hashing, createWriteStream(file, { mode: 0o600, flags: 'wx' })), ...feeders.map((f) => f.done)]);
+  // Room for a MiB of writes under way: with the default 16 KiB, each 64 KiB the pipe gives stops the
+  // reading until it is on disk, and the compressor waits on its full pipe meanwhile.
+  const writing = createWriteStream(file, { mode: 0o600, flags: 'wx', highWaterMark: 1024 ** 2 });
+  await settleAll([pipeline(source, hashing, writing), ...feeders.map((f) => f.done)]);
   return { sha256: hashing.hash.digest('hex'), bytes: hashing.bytes };
 }
 
-/** Feeds `file` into `target` (a program's standard input), hashing it on the way: its sha256, once the consumers are done. */
-export async function readHashed(file: string, target: Writable, consumers: Piped[]): Promise<string> {
-  const hashing = new Hashing();
-  await settleAll([pipeline(createReadStream(file), hashing, target), ...consumers.map((c) => c.done)]);
-  return hashing.hash.digest('hex');
+/**
+ * Hashes `file` while `readers` (programs given its path) read it themselves: its sha256, once they
+ * are done. Fed through this process instead, a restore ran at half the decompressor's speed.
+ */
+export async function readHashed(file: string, readers: Piped[]): Promise<string> {
+  const hashing = sha256Of(file);
+  await settleAll([hashing, ...readers.map((r) => r.done)]);
+  return hashing;
 }
 
 /**
@@ -84,17 +93,18 @@ export function isNoSpace(error: unknown): boolean {
   return e?.code === 'ENOSPC' || /No space left on device/i.test(e?.stderr ?? e?.message ?? '');
 }
 
-/** The sha256 of a whole file. */
+/** The sha256 of a whole file, read a MiB at a time (a sixteenth of the reads of the default). */
 export async function sha256Of(file: string): Promise<string> {
   const hashing = new Hashing();
-  await pipeline(createReadStream(file), hashing, async function* drain(source: AsyncIterable<Buffer>) {
+  await pipeline(createReadStream(file, { highWaterMark: 1024 ** 2 }), hashing, async function* drain(source: AsyncIterable<Buffer>) {
     for await (const _ of source);
   });
   return hashing.hash.digest('hex');
 }
 
 /**
- * Decompresses a stored file into a consumer while checking its checksum in the same pass. Where
+ * Decompresses a stored file into a consumer while checking its checksum (zstd's frames carry
+ * checksums of their own, so what the decompressor read is checked too). Where
  * the file does not match (or the pass failed because it was damaged), answers why; where it
  * matched, null. Anything else that failed is thrown.
  */

@@ -35,8 +35,7 @@ export class LxcBackups implements BackupDriver {
     let writing: Promise<{ sha256: string; bytes: number }>;
     try {
       const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
-      const zstd = start('zstd', ['-q', '-T0', '-c'], { stdin: true, stdout: true });
-      tar.child.stdout!.pipe(zstd.child.stdin!);
+      const zstd = start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: true });
       writing = writeHashed(zstd.child.stdout!, path.join(target.folder, file), [tar, zstd]);
       writing.catch(() => undefined); // awaited below, once the container is thawed
       await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
@@ -51,10 +50,9 @@ export class LxcBackups implements BackupDriver {
     await replaceTree(this.rootfs(spec), async (incoming) => {
       await mkdir(incoming, { mode: 0o755 });
       outcome = await verifiedRead(source, sha256, (file) => {
-        const zstd = start('zstd', ['-d', '-q', '-c'], { stdin: true, stdout: true });
-        const tar = start('tar', ['--extract', '--file=-', '--same-permissions', '--same-owner', ...TAR_KEEPS, '--directory', incoming], { stdin: true });
-        zstd.child.stdout!.pipe(tar.child.stdin!);
-        return readHashed(file, zstd.child.stdin!, [zstd, tar]);
+        const zstd = start('zstd', ['-d', '-q', '-c', '--', file], { stdout: true });
+        const tar = start('tar', ['--extract', '--file=-', '--same-permissions', '--same-owner', ...TAR_KEEPS, '--directory', incoming], { stdin: zstd });
+        return readHashed(file, [zstd, tar]);
       });
       // Refused: the rootfs stays as it was (replaceTree removes what was unpacked).
       if (outcome) throw new Refused();

@@ -90,8 +90,8 @@ export class QemuBackups implements BackupDriver {
     await rm(incoming, { force: true });
     try {
       const outcome = await verifiedRead(source, sha256, (file) => {
-        const zstd = start('zstd', ['-d', '-q', '-f', '-o', incoming], { stdin: true });
-        return readHashed(file, zstd.child.stdin!, [zstd]);
+        const zstd = start('zstd', ['-d', '-q', '-f', '-o', incoming, '--', file]);
+        return readHashed(file, [zstd]);
       });
       if (outcome) return outcome;
       // A backup from before a resize is smaller than the plan's disk now: it grows, as a resize would.
