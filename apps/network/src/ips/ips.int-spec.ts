@@ -3,7 +3,7 @@ import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PLATFORM_SCOPE, type AppError, type PoolInput, type RequestOf } from '#libs/contracts';
+import { PLATFORM_SCOPE, type AppError, type IpView, type PoolInput, type RequestOf } from '#libs/contracts';
 import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../../scripts/embedded-servers.js';
@@ -30,8 +30,17 @@ describe('IP address management across three network service processes', () => {
   const regionId = uniqueName('ipam-');
   const accountId = uniqueName('acct-');
   let dnsPort: number;
-  const allocate = (account = accountId, region = regionId) =>
-    client.call('network.ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } }, 30_000);
+  /** As a well-behaved client does: UNAVAILABLE (a connection or lock not had in time, on a busy machine) is asked again. */
+  const allocate = async (account = accountId, region = regionId): Promise<IpView> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.call('network.ip.allocate', { accountId: account, accountIds: [account], input: { regionId: region, family: 'IPV4' } }, 30_000);
+      } catch (error) {
+        if ((error as AppError).code !== 'UNAVAILABLE' || attempt === 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  };
 
   beforeAll(async () => {
     natsDir = mkdtempSync(path.join(os.tmpdir(), 'awan-ipam-nats-'));
