@@ -25,6 +25,8 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async heartbeat(): Promise<HostHeartbeat> {
+    // Stamped when its facts are read: an agent frozen while it reads them sends them later, as old as they are.
+    const sentAt = new Date().toISOString();
     const instances = await this.instances.list();
     const allocated = { vcpus: 0, memoryMb: 0, diskGb: 0 };
     for (const instance of instances) {
@@ -42,7 +44,7 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
       instances,
       fenceTimeoutMs: this.config.fenceTimeoutMs,
       agentStartedAt: this.agentStartedAt,
-      sentAt: new Date().toISOString(),
+      sentAt,
     };
   }
 
