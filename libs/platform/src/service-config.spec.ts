@@ -11,7 +11,14 @@ describe('service configuration from the environment', () => {
       natsUrl: 'nats://127.0.0.1:4222',
       port: 4001,
       host: '127.0.0.1',
+      metrics: true,
     });
+  });
+
+  it('measures unless METRICS is off, and names the variable for anything but on or off', () => {
+    expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'off' }).metrics).toBe(false);
+    expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'on' }).metrics).toBe(true);
+    expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'false' })).toThrow('METRICS must be on or off, got "false"');
   });
 
   it('takes the gateway port from GATEWAY_PORT', () => {

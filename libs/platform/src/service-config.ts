@@ -10,6 +10,8 @@ export interface ServiceConfig {
   /** The HTTP port of its health check (and, for the gateway, of the API). */
   port: number;
   host: string;
+  /** Whether it measures itself and serves `GET /metrics` on that port (METRICS=on|off). */
+  metrics: boolean;
 }
 
 /**
@@ -66,5 +68,14 @@ export function readServiceConfig(
     ...(env.NATS_CREDENTIALS ? { natsCredentials: readNatsCredentials('NATS_CREDENTIALS', env) } : {}),
     port: readWholeNumber(port.variable, port.default, { expected: 'a TCP port number', max: 65535 }, env),
     host: env.HOST ?? '127.0.0.1',
+    metrics: readOnOff('METRICS', true, env),
   };
+}
+
+/** `on` or `off` from the environment, `fallback` when unset; anything else stops the process, naming the variable. */
+export function readOnOff(variable: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[variable];
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'on' && value !== 'off') throw new Error(`${variable} must be on or off, got "${value}"`);
+  return value === 'on';
 }
