@@ -4,3 +4,4 @@ export * from './service-client.js';
 export * from './caller.js';
 export * from './pagination.js';
 export * from './handles.js';
+export * from './request-metrics.js';

@@ -3,7 +3,7 @@ import { NEVER, Subject, throwError, type Observable } from 'rxjs';
 import { ServiceClient } from './service-client.js';
 
 /** A ServiceClient over a fake transport: `send` is what every request gets, `status` the connection's changes. */
-const clientOver = (send: () => Observable<unknown>, status: Observable<string> = NEVER) => new ServiceClient({ send, status } as unknown as ClientProxy);
+const clientOver = (send: () => Observable<unknown>, status: Observable<string> = NEVER) => new ServiceClient({ send, status, on: () => undefined } as unknown as ClientProxy);
 const failingWith = (failure: unknown) => clientOver(() => throwError(() => failure));
 
 describe('ServiceClient failures', () => {

@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { ClientProxy } from '@nestjs/microservices';
+import { ClientProxy, type NatsEvents } from '@nestjs/microservices';
 import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
 import { agentSubject, AppError, type AgentCommands, type ReplyOf, type RequestOf, type Subject } from '#libs/contracts';
+import { metricsEnabled } from '#libs/metrics';
+import { natsReconnects, recordClientRequest } from './request-metrics.js';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
 export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
@@ -15,7 +17,9 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
  */
 @Injectable()
 export class ServiceClient implements OnApplicationShutdown {
-  constructor(@Inject(NATS_CLIENT) private readonly client: ClientProxy) {}
+  constructor(@Inject(NATS_CLIENT) private readonly client: ClientProxy) {
+    (client as ClientProxy<NatsEvents>).on('reconnect', () => natsReconnects.inc({ connection: 'client' }));
+  }
 
   /** A request to a service, typed by its contract (libs/contracts): the subject names what is sent and what comes back. */
   call<S extends Subject>(subject: S, request: RequestOf<S>, timeoutMs?: number): Promise<ReplyOf<S>> {
@@ -29,6 +33,19 @@ export class ServiceClient implements OnApplicationShutdown {
 
   /** Any subject, untyped: only `call` and `callAgent` use it, so every request in Awan is checked against its contract. */
   protected async send<Result>(subject: string, payload: unknown, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<Result> {
+    if (!metricsEnabled()) return this.request(subject, payload, timeoutMs);
+    const started = performance.now();
+    try {
+      const reply = await this.request<Result>(subject, payload, timeoutMs);
+      recordClientRequest(subject, started);
+      return reply;
+    } catch (error) {
+      recordClientRequest(subject, started, error);
+      throw error;
+    }
+  }
+
+  private async request<Result>(subject: string, payload: unknown, timeoutMs: number): Promise<Result> {
     try {
       const dropped = this.client.status.pipe(
         first((status) => status === 'disconnected'),

@@ -3,7 +3,7 @@ import { Logger, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { natsListenerOptions, RpcErrorFilter } from '#libs/messaging';
+import { natsListenerOptions, natsReconnects, RequestMetricsInterceptor, RpcErrorFilter } from '#libs/messaging';
 import type { ServiceConfig } from './service-config.js';
 
 /**
@@ -31,6 +31,10 @@ export async function runService(
     deferInitialization: true,
   }) as NestMicroservice;
   listener.useGlobalFilters(new RpcErrorFilter(options.transientErrors));
+  if (config.metrics) {
+    listener.useGlobalInterceptors(new RequestMetricsInterceptor(options.transientErrors));
+    listener.on('reconnect', () => natsReconnects.inc({ connection: 'requests' }));
+  }
   listener.setIsInitHookCalled(true);
   app.enableShutdownHooks();
   await app.startAllMicroservices();
