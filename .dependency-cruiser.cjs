@@ -29,6 +29,13 @@ module.exports = {
       to: { pathNot: '^libs/contracts/' },
     },
     {
+      name: 'cli-imports-more-than-the-api',
+      comment: 'The awan CLI is a client of the public GraphQL API alone: no NATS, no database, no framework, none of the services\' libs.',
+      severity: 'error',
+      from: { path: '^apps/cli/', pathNot: TESTS },
+      to: { path: '^(libs/|node_modules/(@nats-io|pg|pg-pool|@nestjs)/)' },
+    },
+    {
       name: 'production-imports-tests-or-scripts',
       comment: 'What runs in production never loads test helpers (libs/testing) or the launcher scripts.',
       severity: 'error',
