@@ -10,6 +10,7 @@ import { EventSourcingModule, PG_POOL, type DatabaseConfig } from '#libs/event-s
 import { ServiceClient } from '#libs/messaging';
 import { NATS_CONNECTION, platformImports, type ServiceConfig } from '#libs/platform';
 import { Authenticator } from './auth/authenticator.js';
+import { RequestLimits } from './auth/request-limits.js';
 import { SubscriberSockets } from './auth/subscriber-sockets.js';
 import { ConsoleSockets } from './consoles/console-sockets.js';
 import { ConsoleTokens } from './consoles/console-tokens.js';
@@ -24,6 +25,8 @@ import { identityEventStore } from './identity/identity.event-store.js';
 import { Identity } from './identity/identity.js';
 import { IdentityRepository } from './identity/identity.repository.js';
 import { InstanceUpdates } from './instances/instance-updates.js';
+import { InvoiceDocuments } from './invoices/invoice-documents.js';
+import { InvoiceDocumentsController } from './invoices/invoice-documents.controller.js';
 
 const logger = new Logger('identity');
 
@@ -69,6 +72,8 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
             onTouchError: (error) => logger.warn(`lastUsedAt not kept: ${error.message}`),
           }),
       },
+      // One per replica: /graphql and the invoice documents share each caller's allowance.
+      { provide: RequestLimits, useValue: new RequestLimits({ ...config.rateLimit, requestsPerAccount: config.requestsPerAccount }) },
       {
         provide: SubscriberSockets,
         inject: [Identity],
@@ -91,14 +96,14 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
         ) => new ConsoleSockets(() => adapter.httpAdapter.getHttpServer(), { tokens, identity, sockets, updates, client, nats }, { idleTimeoutMs: config.console.idleTimeoutMs }),
       },
     ],
-    exports: [Identity, Authenticator, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens],
+    exports: [Identity, Authenticator, RequestLimits, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens],
   };
 }
 
 /**
  * The gateway: the public GraphQL API (api/contract.graphql), and identity, which it owns (accounts
  * and API keys). Its one composition root: the configuration main.ts read, the parts, the GraphQL
- * server over them, and the resolvers.
+ * server over them, the resolvers, and the invoice documents' routes beside /graphql.
  */
 @Module({})
 export class GatewayModule implements NestModule {
@@ -113,12 +118,18 @@ export class GatewayModule implements NestModule {
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [parts],
-          inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets],
-          useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets) =>
-            graphqlOptions(config, { identity, authenticator, client, sockets }),
+          inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets, RequestLimits],
+          useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets, limits: RequestLimits) =>
+            graphqlOptions(config, { identity, authenticator, client, sockets, limits }),
         }),
       ],
-      providers: [{ provide: APP_FILTER, useClass: GraphqlRequestErrors }, { provide: APP_FILTER, useClass: ClientErrors }, ...RESOLVERS],
+      controllers: [InvoiceDocumentsController],
+      providers: [
+        { provide: APP_FILTER, useClass: GraphqlRequestErrors },
+        { provide: APP_FILTER, useClass: ClientErrors },
+        ...RESOLVERS,
+        { provide: InvoiceDocuments, inject: [GatewayServiceClient, Identity], useFactory: (client: GatewayServiceClient, identity: Identity) => new InvoiceDocuments(client, identity) },
+      ],
     };
   }
 

@@ -56,11 +56,15 @@ export interface CreditNoteView {
   issuedAt: string;
 }
 
+/** The issuerId of what the platform issues: its resellers' invoices and its own customers'. */
+export const PLATFORM_ISSUER = 'platform';
+
 export interface InvoiceView {
   id: string;
   /** Null until finalized. */
   number: string | null;
   accountId: string;
+  /** PLATFORM_ISSUER, or the reseller that bills its customer. */
   issuerId: string;
   status: InvoiceStatus;
   currency: string;
@@ -76,7 +80,7 @@ export interface InvoiceView {
   creditNotes: CreditNoteView[];
 }
 
-/** A CSV export: a row per invoice line (RFC 4180, CRLF). */
+/** A CSV export: a header, then a row per invoice line (RFC 4180, CRLF), whose first column is the invoice's number. */
 export interface InvoiceCsv {
   csv: string;
 }

@@ -24,20 +24,33 @@ export function newCorrelationId(): string {
 
 /** The caller, or UNAUTHENTICATED. */
 export function viewerOf(context: GatewayContext): Viewer {
-  if (context.viewer === undefined) throw new AppError('UNAUTHENTICATED', 'no API key: send Authorization: Bearer <secret>');
-  if (context.viewer === null) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
-  return context.viewer;
+  return authenticated(context.viewer);
+}
+
+/** The viewer the request's credentials named, or UNAUTHENTICATED: none were sent (undefined), or they name no live key (null). */
+export function authenticated(viewer: Viewer | null | undefined): Viewer {
+  if (viewer === undefined) throw new AppError('UNAUTHENTICATED', 'no API key: send Authorization: Bearer <secret>');
+  if (viewer === null) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
+  return viewer;
 }
 
 /** The metadata the events of this request carry: it is the viewer's doing, in its role. */
 export function metadataOf(context: GatewayContext): EventMetadata {
-  const viewer = viewerOf(context);
-  return { correlationId: context.correlationId, causationId: null, actor: { kind: 'account', accountId: viewer.accountId, role: viewer.role } };
+  return metadataFor(viewerOf(context), context.correlationId);
+}
+
+function metadataFor(viewer: Viewer, correlationId: string): EventMetadata {
+  return { correlationId, causationId: null, actor: { kind: 'account', accountId: viewer.accountId, role: viewer.role } };
 }
 
 /** What a request to a service carries: the accounts the caller may see, and the metadata of what it causes. */
 export function callerOf(context: GatewayContext): Caller {
-  return { accountIds: viewerOf(context).accountIds, metadata: metadataOf(context) };
+  return callerFor(viewerOf(context), context.correlationId);
+}
+
+/** callerOf for a request outside GraphQL, whose viewer is known. */
+export function callerFor(viewer: Viewer, correlationId: string): Caller {
+  return { accountIds: viewer.accountIds, metadata: metadataFor(viewer, correlationId) };
 }
 
 /** FORBIDDEN unless the caller has one of `roles`. */

@@ -1,9 +1,9 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
+import { tracingEnabled } from '#libs/tracing';
 import type { Authenticator } from '../auth/authenticator.js';
-import { ConcurrencyLimiter } from '../auth/concurrency-limiter.js';
-import { RateLimiter } from '../auth/rate-limiter.js';
+import { isRefusal, type RequestLimits } from '../auth/request-limits.js';
 import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { consoleOriginOf } from '../consoles/console-tokens.js';
@@ -13,28 +13,11 @@ import { newCorrelationId, type GatewayContext } from './gateway-context.js';
 import { graphqlOverHttpPlugin } from './graphql-over-http.plugin.js';
 import { GRAPHQL_PATH } from './http-requests.js';
 import { Loaders } from './loaders.js';
-import { EXPENSIVE_PER_ACCOUNT, protectionPlugin, refusalOf, type ProtectionLimits } from './protection.plugin.js';
+import { protectionPlugin, refusalError, refusalOf, type ProtectionLimits } from './protection.plugin.js';
 import { measureQuery } from './query-cost.js';
 import { guardResolvers } from './resolver-guard.js';
 import { ServiceCalls, type GatewayServiceClient } from './service-calls.js';
-
-/** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
-const ACCOUNT_SLOT_WAIT_MS = 10_000;
-
-/**
- * A slot among its account's (or, without a key, its address's) requests running at once: one
- * tenant's burst is worked through a few at a time, so the gateway's one thread serves the other
- * tenants between them instead of after all of it.
- */
-async function requestSlot(slots: ConcurrencyLimiter, key: string): Promise<() => void> {
-  const release = await slots.acquire(key, ACCOUNT_SLOT_WAIT_MS);
-  if (!release) {
-    throw new GraphQLError(`the account has had ${slots.limit} requests under way for ${ACCOUNT_SLOT_WAIT_MS / 1000} s: retry`, {
-      extensions: { code: 'UNAVAILABLE', http: { status: 503, headers: new Map([['retry-after', '1']]) } },
-    });
-  }
-  return release;
-}
+import { tracingPlugin } from './tracing.plugin.js';
 
 /** The Authorization header of an HTTP request, or the `authorization` connection parameter of a graphql-ws socket. */
 interface ContextSource {
@@ -70,6 +53,8 @@ export interface GraphqlServerParts {
   authenticator: Authenticator;
   client: GatewayServiceClient;
   sockets: SubscriberSockets;
+  /** Shared with the gateway's other routes, so they count against the same allowance. */
+  limits: RequestLimits;
 }
 
 /**
@@ -77,9 +62,8 @@ export interface GraphqlServerParts {
  * each request's context (the caller, its lookups, its share of its account's slots), the
  * protections before an operation runs, and subscriptions over graphql-ws.
  */
-export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets }: GraphqlServerParts): ApolloDriverConfig {
+export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets, limits }: GraphqlServerParts): ApolloDriverConfig {
   const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
-  const accountSlots = new ConcurrencyLimiter(config.requestsPerAccount);
   let served: GraphQLSchema | undefined;
   return {
     path: GRAPHQL_PATH,
@@ -92,13 +76,16 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     // Keys travel in an Authorization header, never a cookie, and only JSON POSTs execute (requireJsonPosts).
     csrfPrevention: false,
     plugins: [
-      protectionPlugin(config.query, new RateLimiter(config.rateLimit.perSecond, config.rateLimit.burst), new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT)),
+      // Where the gateway traces, the first: its span holds everything the others do.
+      ...(tracingEnabled() ? [tracingPlugin] : []),
+      protectionPlugin(config.query, limits),
       graphqlOverHttpPlugin,
     ],
     context: async (source: ContextSource): Promise<GatewayContext> => {
       const viewer = await authenticator.viewerOf(authorizationOf(source));
       if (source.req) {
-        const releaseSlot = await requestSlot(accountSlots, viewer ? `account:${viewer.accountId}` : `address:${source.req.ip}`);
+        const releaseSlot = await limits.requestSlot(viewer, source.req.ip);
+        if (isRefusal(releaseSlot)) throw refusalError(releaseSlot);
         // However the request ends (answered, refused before it ran, or its client gone), its slot is given back.
         source.res!.once('close', releaseSlot);
         return {

@@ -4,12 +4,20 @@ import { BaseExceptionFilter } from '@nestjs/core';
 
 export const GRAPHQL_PATH = '/graphql';
 
-/** A request the GraphQL endpoint cannot read, answered as GraphQL answers errors: in `errors`, with a code. */
-function sendRequestError(response: ServerResponse, status: number, message: string): void {
+/**
+ * An error answered over plain HTTP as GraphQL answers errors: in `errors`, with its code (and, for
+ * bad input, the field at fault) in `extensions`.
+ */
+export function sendError(response: ServerResponse, status: number, error: { message: string; code: string; field?: string }, headers: Record<string, string> = {}): void {
   response.statusCode = status;
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
   response.setHeader('content-type', 'application/json; charset=utf-8');
-  response.end(JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }));
+  const extensions = error.field ? { code: error.code, field: error.field } : { code: error.code };
+  response.end(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
 }
+
+/** A request the GraphQL endpoint cannot read. */
+const sendRequestError = (response: ServerResponse, status: number, message: string) => sendError(response, status, { message, code: 'BAD_REQUEST' });
 
 const isJson = (contentType: string | undefined) => contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
 

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import type { ConcurrencyLimiter } from '../auth/concurrency-limiter.js';
-import type { RateLimiter } from '../auth/rate-limiter.js';
+import { isRefusal, type Refusal, type RequestLimits } from '../auth/request-limits.js';
 import type { GatewayContext } from './gateway-context.js';
 import { COST, measureQuery, type QueryCost } from './query-cost.js';
 
@@ -12,11 +11,10 @@ export interface ProtectionLimits {
 
 /** An operation that rates usage, or asks the services for as much as five requests, is expensive. */
 export const EXPENSIVE_COMPLEXITY = COST.RATING;
-/** How many expensive operations an account may have running at once on one gateway replica. */
-export const EXPENSIVE_PER_ACCOUNT = 2;
 
-const rateLimited = (message: string, retryAfter: number) =>
-  new GraphQLError(message, { extensions: { code: 'RATE_LIMITED', retryAfter, http: { status: 429, headers: new Map([['retry-after', String(retryAfter)]]) } } });
+/** A refusal of the request limits as GraphQL answers it: its code, and its HTTP status and Retry-After. */
+export const refusalError = ({ code, status, message, retryAfter }: Refusal) =>
+  new GraphQLError(message, { extensions: { code, retryAfter, http: { status, headers: new Map([['retry-after', String(retryAfter)]]) } } });
 
 /** Why an operation is refused before it runs (BAD_USER_INPUT), or null: too deep, or it may cost too much. */
 export function refusalOf(cost: QueryCost, limits: ProtectionLimits): string | null {
@@ -51,28 +49,24 @@ function measurer() {
  * RATE_LIMITED, not UNAVAILABLE: it is the caller's own load, which it can lower, not a service
  * failing; a client told UNAVAILABLE would retry at once and report an outage.
  */
-export function protectionPlugin(limits: ProtectionLimits, limiter: RateLimiter, expensive: ConcurrencyLimiter): ApolloServerPlugin<GatewayContext> {
+export function protectionPlugin(limits: ProtectionLimits, requests: RequestLimits): ApolloServerPlugin<GatewayContext> {
   const measure = measurer();
   return {
     async requestDidStart() {
       let release: (() => void) | null = null;
       return {
         async didResolveOperation({ document, operation, request, contextValue, schema }) {
-          const key = contextValue.viewer ? `key:${contextValue.viewer.apiKeyId}` : `address:${contextValue.remoteAddress ?? 'unknown'}`;
-          if (!limiter.take(key)) {
-            const retryAfter = limiter.retryAfter(key);
-            throw rateLimited(`rate limit exceeded: try again in ${retryAfter} s`, retryAfter);
-          }
+          const limited = requests.takeToken(contextValue.viewer, contextValue.remoteAddress);
+          if (limited) throw refusalError(limited);
           if (!operation) return; // no such operation: GraphQL itself answers that
           const cost = measure(schema, document, operation, request.variables ?? {});
           const refusal = refusalOf(cost, limits);
           if (refusal) throw new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
           // Without a key nothing reaches a service: every resolver asks for the caller first.
           if (cost.complexity < EXPENSIVE_COMPLEXITY || !contextValue.viewer) return;
-          release = expensive.take(contextValue.viewer.accountId);
-          if (!release) {
-            throw rateLimited(`the account has ${expensive.limit} expensive requests running (complexity ${EXPENSIVE_COMPLEXITY} or more): try again when one has ended`, 1);
-          }
+          const slot = requests.expensiveSlot(contextValue.viewer);
+          if (isRefusal(slot)) throw refusalError(slot);
+          release = slot;
         },
         async willSendResponse() {
           release?.();

@@ -190,6 +190,11 @@ export class Identity {
     return { ...toPage(rows, size, (row) => encodeCursor('account', row.position), (row) => row.account), totalCount: total };
   }
 
+  /** The PLATFORM account, whatever the caller sees: it issues invoices to accounts that see only themselves. */
+  async platformAccount(): Promise<AccountView> {
+    return (await this.account(await this.platformId(), { accountIds: PLATFORM_SCOPE }))!;
+  }
+
   private async platformId(): Promise<string> {
     const id = await this.repository.platformId();
     if (!id) throw AppError.unavailable('the platform account is not made yet');

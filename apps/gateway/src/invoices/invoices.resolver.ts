@@ -1,5 +1,5 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, type CreditNoteView, type InvoiceView, type RequestOf } from '#libs/contracts';
+import { AppError, PLATFORM_ISSUER, type CreditNoteView, type InvoiceView, type RequestOf } from '#libs/contracts';
 import { inScope } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { InvoiceStatus } from '../graphql/enums.js';
@@ -8,8 +8,6 @@ import { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { AccountView, Viewer } from '../identity/identity.js';
 import { CreditNote, Invoice, InvoiceConnection, IssueCreditNoteInput } from './invoice.model.js';
 
-/** Billing calls the platform "platform" where it issues invoices; identity knows it as the PLATFORM account. */
-const PLATFORM_ISSUER = 'platform';
 /** How long billing has to answer a change to an invoice: a finalize freezes every line. */
 const CHANGE_TIMEOUT_MS = 30_000;
 /** How long billing has to rate an upcoming invoice live. */

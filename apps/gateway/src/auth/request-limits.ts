@@ -1,0 +1,70 @@
+import type { Viewer } from '../identity/identity.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
+const ACCOUNT_SLOT_WAIT_MS = 10_000;
+/** How many expensive requests an account may have running at once on one gateway replica. */
+export const EXPENSIVE_PER_ACCOUNT = 2;
+
+/**
+ * Why a request is not served now, and when to ask again. RATE_LIMITED (429) is the caller's own
+ * load, which it can lower; UNAVAILABLE (503) is a wait that ran out.
+ */
+export interface Refusal {
+  code: 'RATE_LIMITED' | 'UNAVAILABLE';
+  status: 429 | 503;
+  message: string;
+  retryAfter: number;
+}
+
+export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && 'retryAfter' in value;
+
+/** Whom a request counts against: its API key's account, or its address without a key. */
+const whose = (viewer: Viewer | null | undefined, address: string | undefined, of: 'key' | 'account') =>
+  viewer ? `${of}:${of === 'key' ? viewer.apiKeyId : viewer.accountId}` : `address:${address ?? 'unknown'}`;
+
+/**
+ * What every request to a gateway replica is held to, whichever route it takes (/graphql, the
+ * invoice documents): one rate per key, a few requests of an account at once, and fewer of its
+ * expensive ones. One instance per replica, so the routes share each caller's allowance.
+ */
+export class RequestLimits {
+  private readonly rate: RateLimiter;
+  private readonly accountSlots: ConcurrencyLimiter;
+  private readonly expensive = new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT);
+
+  constructor(options: { perSecond: number; burst: number; requestsPerAccount: number }) {
+    this.rate = new RateLimiter(options.perSecond, options.burst);
+    this.accountSlots = new ConcurrencyLimiter(options.requestsPerAccount);
+  }
+
+  /** A token from the caller's bucket (its key's, or its address's without one), or RATE_LIMITED. */
+  takeToken(viewer: Viewer | null | undefined, address: string | undefined): Refusal | null {
+    const key = whose(viewer, address, 'key');
+    if (this.rate.take(key)) return null;
+    const retryAfter = this.rate.retryAfter(key);
+    return { code: 'RATE_LIMITED', status: 429, message: `rate limit exceeded: try again in ${retryAfter} s`, retryAfter };
+  }
+
+  /**
+   * One of its account's (or address's) slots, as the function that gives it back: one tenant's
+   * burst is worked through a few at a time, so the gateway's one thread serves the other tenants
+   * between them instead of after all of it. UNAVAILABLE when none came free in time.
+   */
+  async requestSlot(viewer: Viewer | null | undefined, address: string | undefined): Promise<(() => void) | Refusal> {
+    const release = await this.accountSlots.acquire(whose(viewer, address, 'account'), ACCOUNT_SLOT_WAIT_MS);
+    return release ?? {
+      code: 'UNAVAILABLE', status: 503, retryAfter: 1,
+      message: `the account has had ${this.accountSlots.limit} requests under way for ${ACCOUNT_SLOT_WAIT_MS / 1000} s: retry`,
+    };
+  }
+
+  /** One of the account's slots for an expensive request (one that rates usage), at once or RATE_LIMITED. */
+  expensiveSlot(viewer: Viewer): (() => void) | Refusal {
+    return this.expensive.take(viewer.accountId) ?? {
+      code: 'RATE_LIMITED', status: 429, retryAfter: 1,
+      message: `the account has ${EXPENSIVE_PER_ACCOUNT} expensive requests running (those that rate usage): try again when one has ended`,
+    };
+  }
+}

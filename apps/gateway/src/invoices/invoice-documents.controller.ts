@@ -1,0 +1,95 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
+import { AppError, type Caller, type ErrorCode } from '#libs/contracts';
+import { Authenticator } from '../auth/authenticator.js';
+import { isRefusal, RequestLimits, type Refusal } from '../auth/request-limits.js';
+import { authenticated, callerFor, newCorrelationId } from '../graphql/gateway-context.js';
+import { sendError } from '../graphql/http-requests.js';
+import type { Viewer } from '../identity/identity.js';
+import { InvoiceDocuments, type InvoiceFile } from './invoice-documents.js';
+
+type Request = IncomingMessage & { ip?: string };
+
+/** The HTTP status of each contract code. */
+const STATUS: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404,
+  CONFLICT: 409, INSUFFICIENT_CAPACITY: 409, QUOTA_EXCEEDED: 409, UNAVAILABLE: 503, INTERNAL: 500,
+};
+
+/**
+ * `GET /invoices/{id}.csv`, `GET /invoices/{id}.pdf` and `GET /invoices.csv?month=YYYY-MM`: under
+ * the same Authorization, limits and rules as the GraphQL API, errors as JSON with the contract's code.
+ */
+@Controller()
+export class InvoiceDocumentsController {
+  private readonly logger = new Logger('invoices');
+
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly limits: RequestLimits,
+    private readonly documents: InvoiceDocuments,
+  ) {}
+
+  @Get('invoices/:id.csv')
+  csv(@Param('id') id: string, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.serve(request, response, (_, caller) => this.documents.csv(caller, id));
+  }
+
+  @Get('invoices/:id.pdf')
+  pdf(@Param('id') id: string, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.serve(request, response, (_, caller) => this.documents.pdf(caller, id));
+  }
+
+  @Get('invoices.csv')
+  monthCsv(@Query('month') month: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.serve(request, response, (viewer, caller) => this.documents.monthCsv(viewer, caller, month));
+  }
+
+  /**
+   * As /graphql does: the caller, a slot among its account's requests, a token of its key's rate,
+   * then (each document rates an invoice, as `invoice(id)` does) one of its expensive slots.
+   */
+  private async serve(request: Request, response: ServerResponse, make: (viewer: Viewer, caller: Caller) => Promise<InvoiceFile>): Promise<void> {
+    const releases: (() => void)[] = [];
+    try {
+      const viewer = await this.authenticator.viewerOf(request.headers.authorization);
+      const slot = await this.limits.requestSlot(viewer, request.ip);
+      if (isRefusal(slot)) return refuse(response, slot);
+      releases.push(slot);
+      const limited = this.limits.takeToken(viewer, request.ip);
+      if (limited) return refuse(response, limited);
+      const caller = authenticated(viewer);
+      const expensive = this.limits.expensiveSlot(caller);
+      if (isRefusal(expensive)) return refuse(response, expensive);
+      releases.push(expensive);
+      const file = await make(caller, callerFor(caller, newCorrelationId()));
+      response.statusCode = 200;
+      response.setHeader('content-type', file.contentType);
+      response.setHeader('content-disposition', `attachment; filename="${file.filename}"`);
+      response.setHeader('content-length', String(Buffer.byteLength(file.body)));
+      // An invoice is its tenant's, and a draft changes with usage: no cache keeps either.
+      response.setHeader('cache-control', 'private, no-store');
+      response.setHeader('x-content-type-options', 'nosniff');
+      response.end(file.body);
+    } catch (error) {
+      this.fail(response, error);
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  private fail(response: ServerResponse, error: unknown): void {
+    if (!(error instanceof AppError) || error.code === 'INTERNAL') {
+      this.logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
+      return sendError(response, 500, { message: 'internal error', code: 'INTERNAL_SERVER_ERROR' });
+    }
+    const headers: Record<string, string> = {};
+    if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
+    if (error.code === 'UNAVAILABLE') headers['retry-after'] = '1';
+    sendError(response, STATUS[error.code], { message: error.message, code: error.code, field: error.field }, headers);
+  }
+}
+
+function refuse(response: ServerResponse, refusal: Refusal): void {
+  sendError(response, refusal.status, { message: refusal.message, code: refusal.code }, { 'retry-after': String(refusal.retryAfter) });
+}
