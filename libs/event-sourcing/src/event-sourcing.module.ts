@@ -13,6 +13,7 @@ import { createPool, EventRelay, EventStore } from '#libs/event-store';
 import { HealthReports, NATS_CONNECTION } from '#libs/platform';
 import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
+import { EventStoreMetrics } from './event-store-metrics.js';
 import { ServiceConsumers } from './service-consumers.js';
 import { PG_POOL } from './tokens.js';
 
@@ -31,8 +32,8 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 
 /**
  * A service's event store: its schema migrated at start, its pool (checked by the service's
- * health), its EventStore with the inline projections, its relay publishing to JetStream, and
- * its durable consumers of events (ServiceConsumers).
+ * health), its EventStore with the inline projections, its relay publishing to JetStream, its
+ * durable consumers of events (ServiceConsumers), and the metrics of all of them.
  */
 @Global()
 @Module({})
@@ -62,6 +63,12 @@ export class EventSourcingModule implements OnApplicationShutdown {
           provide: ServiceConsumers,
           inject: [PG_POOL, EventStore, NATS_CONNECTION],
           useFactory: (pool: pg.Pool, store: EventStore, nats: NatsConnection) => new ServiceConsumers(pool, store, definition.service, nats),
+        },
+        {
+          provide: EventStoreMetrics,
+          inject: [PG_POOL, EventStore, ServiceConsumers, NATS_CONNECTION],
+          useFactory: (pool: pg.Pool, store: EventStore, consumers: ServiceConsumers, nats: NatsConnection) =>
+            new EventStoreMetrics(pool, store, consumers, nats, definition.service),
         },
         {
           provide: RelayLifecycle,

@@ -13,6 +13,8 @@ export type ServiceConsumerOptions = Omit<ConsumerOptions, 'pool' | 'schema' | '
  */
 export class ServiceConsumers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly consumers: EventConsumer[] = [];
+  /** Each consumer's durable name and the service whose events it reads: what its metrics are read by. */
+  readonly durables: { name: string; source: string }[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -24,6 +26,7 @@ export class ServiceConsumers implements OnApplicationBootstrap, OnApplicationSh
   add(options: ServiceConsumerOptions): EventConsumer {
     const consumer = new EventConsumer({ ...options, pool: this.pool, schema: this.store.schema, service: this.service, nats: this.nats });
     this.consumers.push(consumer);
+    this.durables.push({ name: options.name, source: options.source });
     return consumer;
   }
 

@@ -8,3 +8,4 @@ export * from './logger.js';
 export * from './migrations.js';
 export * from './projection.js';
 export * from './relay.js';
+export * from './backlog.js';
