@@ -16,6 +16,7 @@ import { Dunning } from '../../apps/billing/src/accounts/dunning.js';
 import { InvoiceFinalization } from '../../apps/billing/src/invoices/invoice-finalization.js';
 import { InvoiceQueries } from '../../apps/billing/src/invoices/invoice-queries.js';
 import { InvoiceRating } from '../../apps/billing/src/invoices/invoice-rating.js';
+import { InvoicesMetrics } from '../../apps/billing/src/invoices/invoices.metrics.js';
 import { InvoicesRepository } from '../../apps/billing/src/invoices/invoices.repository.js';
 import { MonthClose } from '../../apps/billing/src/invoices/month-close.js';
 import { parseMinor } from '../../apps/billing/src/money/money.js';
@@ -155,7 +156,7 @@ try {
   const rating = new InvoiceRating(prices);
   const queries = new InvoiceQueries(pool, repository, rating);
   const monthClose = new MonthClose(pool, store, repository);
-  const finalization = new InvoiceFinalization(pool, store, repository, rating, queries, new Dunning(pool, store, repository));
+  const finalization = new InvoiceFinalization(pool, store, repository, rating, queries, new Dunning(pool, store, repository), new InvoicesMetrics());
 
   const generating = process.hrtime.bigint();
   await generate();

@@ -9,6 +9,7 @@ import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
 import { billingEventStore } from './billing.event-store.js';
 import { BillingJobs } from './billing-jobs.js';
 import { InvoiceFinalization } from './invoices/invoice-finalization.js';
+import { InvoicesMetrics } from './invoices/invoices.metrics.js';
 import { InvoiceQueries } from './invoices/invoice-queries.js';
 import { InvoiceRating } from './invoices/invoice-rating.js';
 import { InvoicesController } from './invoices/invoices.controller.js';
@@ -63,7 +64,7 @@ export class BillingModule {
           provide: InvoiceFinalization,
           inject: [PG_POOL, EventStore, InvoicesRepository, InvoiceRating, InvoiceQueries, Dunning],
           useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository, rating: InvoiceRating, queries: InvoiceQueries, dunning: Dunning) =>
-            new InvoiceFinalization(pool, store, invoices, rating, queries, dunning),
+            new InvoiceFinalization(pool, store, invoices, rating, queries, dunning, new InvoicesMetrics()),
         },
         {
           provide: MonthClose,

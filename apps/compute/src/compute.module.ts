@@ -27,6 +27,7 @@ import { HostEnrolment } from './hosts/host-enrolment.js';
 import { HostHeartbeatsSubscriber } from './hosts/host-heartbeats.subscriber.js';
 import { Hosts } from './hosts/hosts.js';
 import { HostsController } from './hosts/hosts.controller.js';
+import { HostsMetrics } from './hosts/hosts.metrics.js';
 import { RegionPrefixChecks } from './hosts/region-prefix-check.js';
 import { RegionPrefixCheckController } from './hosts/region-prefix-check.controller.js';
 import { AccountQueue } from './instances/account-queue.js';
@@ -38,6 +39,7 @@ import { InstanceWatchJob } from './instances/instance-watch.job.js';
 import { InstanceWatcher } from './instances/instance-watcher.js';
 import { Instances } from './instances/instances.js';
 import { InstancesController } from './instances/instances.controller.js';
+import { InstancesMetrics } from './instances/instances.metrics.js';
 import { InstancesRepository } from './instances/instances.repository.js';
 import { Quotas } from './instances/quotas.js';
 import { Scheduler } from './scheduler/scheduler.js';
@@ -86,6 +88,8 @@ export class ComputeModule {
         { provide: AccountQueue, useFactory: () => new AccountQueue(compute.accountQueueWaitMs) },
         { provide: AccountSuspensions, inject: [PG_POOL, EventStore], useFactory: (pool: pg.Pool, store: EventStore) => new AccountSuspensions(pool, store) },
         { provide: InstancesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesRepository(pool) },
+        { provide: InstancesMetrics, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesMetrics(pool) },
+        { provide: HostsMetrics, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new HostsMetrics(pool) },
         {
           provide: Instances,
           inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Hosts, Quotas, Scheduler, AccountSuspensions, AccountQueue],
@@ -121,7 +125,7 @@ export class ComputeModule {
         },
         {
           provide: InstanceProvisioner,
-          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient],
+          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient, InstancesMetrics],
           useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
         },
         {

@@ -23,6 +23,7 @@ import type { NetworkConfig } from './network.config.js';
 import { networkEventStore } from './network.event-store.js';
 import { Pools } from './pools/pools.js';
 import { PoolsController } from './pools/pools.controller.js';
+import { PoolsMetrics } from './pools/pools.metrics.js';
 import { PoolsRepository } from './pools/pools.repository.js';
 
 /** The network service: IP pools, addresses, floating IPs, reverse DNS and zone data, firewalls. Its only composition root. */
@@ -35,6 +36,7 @@ export class NetworkModule {
       controllers: [PoolsController, IpsController, DnsController, FirewallsController],
       providers: [
         { provide: PoolsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PoolsRepository(pool) },
+        { provide: PoolsMetrics, inject: [PoolsRepository], useFactory: (pools: PoolsRepository) => new PoolsMetrics(pools) },
         { provide: IpsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new IpsRepository(pool) },
         { provide: InstancesRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new InstancesRepository(pool) },
         { provide: DnsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new DnsRepository(pool) },

@@ -8,3 +8,4 @@ export * from './simulated-host.js';
 export * from './hardware.js';
 export * from './graphql-client.js';
 export * from './command.js';
+export * from './tracing.js';

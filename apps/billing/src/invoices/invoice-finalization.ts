@@ -10,6 +10,7 @@ import { iso, nowSecond, periodOf } from './calendar.js';
 import { invoiceDecider, invoiceStreamId, monthNotEnded, type InvoiceCommand } from './invoice.decider.js';
 import type { InvoiceQueries } from './invoice-queries.js';
 import type { InvoiceRating } from './invoice-rating.js';
+import type { InvoicesMetrics } from './invoices.metrics.js';
 import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
 
 /** The prefix of an issuer's numbers: AWN for the platform, a reseller's from its name and id, so no two issuers share one. */
@@ -32,6 +33,7 @@ export class InvoiceFinalization {
     private readonly rating: InvoiceRating,
     private readonly queries: InvoiceQueries,
     private readonly dunning: Dunning,
+    private readonly metrics: InvoicesMetrics,
   ) {}
 
   /**
@@ -40,7 +42,7 @@ export class InvoiceFinalization {
    */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
     const invoice = await this.existing(id, scope, 'finalize');
-    await withRetriedTransaction(this.pool, async (tx) => {
+    const finalized = await withRetriedTransaction(this.pool, async (tx) => {
       const account = (await Accounts.find(tx, invoice.accountId))!;
       const at = Date.now();
       const rated = await this.rating.rate(tx, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
@@ -49,11 +51,13 @@ export class InvoiceFinalization {
         subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length, at,
       };
       const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
-      if (events.length === 0) return;
+      if (events.length === 0) return null;
       await this.invoices.freezeLines(tx, invoice.id, rated.lines);
       // Their differences are on this invoice now.
       await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
+      return events[0].type === 'InvoiceFinalized' ? events[0].data : null;
     });
+    if (finalized) this.metrics.finalized(finalized.currency, finalized.total);
     return this.queries.get(invoice.id, scope);
   }
 

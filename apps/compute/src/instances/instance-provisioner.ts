@@ -7,6 +7,7 @@ import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
 import { filterOf } from '../firewalls/instance-filters.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
+import type { InstancesMetrics } from './instances.metrics.js';
 import type { InstancesRepository } from './instances.repository.js';
 
 /** How long compute waits for an agent's answer; past it the agent is asked again (its commands are idempotent). */
@@ -60,6 +61,7 @@ export class InstanceProvisioner {
     private readonly catalog: Catalog,
     private readonly scheduler: Scheduler,
     private readonly client: ServiceClient,
+    private readonly metrics: InstancesMetrics,
   ) {}
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
@@ -160,7 +162,8 @@ export class InstanceProvisioner {
     }
     const complete: InstanceCommand = { type: 'CompleteOperation', requestVersion, restarted };
     if (operation.kind !== 'resize') {
-      await answer(complete);
+      const { events } = await answer(complete);
+      if (operation.kind === 'create' && events.length > 0) await this.metrics.provisioned(instanceId, state.kind!, events[0].occurredAt);
       return;
     }
     // A resize is over: its answer and the share of the host it needs from now on commit together.
