@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiError } from '../cli-errors.js';
+import { ApiError, UsageError } from '../cli-errors.js';
 import { action, choiceOption, decimal, pageOf, paged, type CliIo, type Session } from '../command-kit.js';
 import type { PageVariables } from '../graphql/operation.js';
 import { formatFields, formatTable, money } from '../output/table.js';
@@ -46,9 +46,9 @@ export function invoiceText(i: InvoiceDetail): string {
   return [head, lines, totals, ...(i.creditNotes.length ? [`Credit notes:\n${creditNotesTable(i.creditNotes)}`] : [])].join('\n');
 }
 
-/** An invoice document from the gateway (`GET /invoices/<id>.<format>`, the key's rules as invoice(id)), to a file or stdout. */
-async function download(session: Session, id: string, format: 'csv' | 'pdf', out: string | undefined): Promise<void> {
-  const document = await session.client().download(`invoices/${encodeURIComponent(id)}.${format}`);
+/** A document the gateway serves beside /graphql (`GET /invoices/<id>.pdf`, under the key's rules as invoice(id)), to a file or stdout. */
+async function download(session: Session, route: string, out: string | undefined): Promise<void> {
+  const document = await session.client().download(route);
   if (out === undefined || out === '-') {
     session.io.stdout.write(document);
     return;
@@ -87,15 +87,25 @@ export function registerInvoices(program: Command, io: CliIo): void {
     },
     { accountId: '--account' },
   );
-  action<{ out?: string }>(
-    group.command('csv').description('an invoice as CSV, one row per line').argument('<id>', 'the invoice').option('-o, --out <file>', 'write it to this file (default: stdout)'),
+  action<{ out?: string; month?: string }>(
+    group
+      .command('csv')
+      .description("an invoice as CSV, one row per line; or, for FINANCE and ADMIN, every invoice of a month they see")
+      .argument('[id]', 'the invoice')
+      .option('--month <YYYY-MM>', 'every invoice of this month instead (drafts included)')
+      .option('-o, --out <file>', 'write it to this file (default: stdout)'),
     io,
-    async (session, { args: [id], options }) => download(session, id, 'csv', options.out),
+    async (session, { args: [id], options }) => {
+      if ((id === undefined) === (options.month === undefined)) throw new UsageError('invoices csv takes an invoice id or --month YYYY-MM (one of them)');
+      const route = id === undefined ? `invoices.csv?month=${encodeURIComponent(options.month!)}` : `invoices/${encodeURIComponent(id)}.csv`;
+      await download(session, route, options.out);
+    },
+    { month: '--month' },
   );
   action<{ out: string }>(
     group.command('pdf').description('an invoice as the PDF its customer is sent').argument('<id>', 'the invoice').requiredOption('-o, --out <file>', 'write it to this file (- for stdout)'),
     io,
-    async (session, { args: [id], options }) => download(session, id, 'pdf', options.out),
+    async (session, { args: [id], options }) => download(session, `invoices/${encodeURIComponent(id)}.pdf`, options.out),
   );
   action(group.command('finalize').description('finalize a draft once its month has ended: it gets its number and is sent').argument('<id>', 'the invoice'), io, async (session, { args: [id] }) => {
     session.print((await session.client().request(finalizeInvoice, { id })).finalizeInvoice, invoiceText);

@@ -1,0 +1,222 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const MAIN = path.join(ROOT, 'dist/apps/cli/src/main.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The `awan` CLI as a user runs it: its own process, an argument vector, its config in a fresh
+ * XDG_CONFIG_HOME or the API in AWAN_URL and AWAN_API_KEY; against the whole system started the
+ * README's way with a simulated host (no hypervisor: it runs everywhere). Each role's main jobs.
+ */
+describe('the awan CLI against the whole system', () => {
+  let awan: TestAwan;
+  let config: string;
+  let gateway: string;
+
+  beforeAll(async () => {
+    awan = await startTestAwan('cli_e2e', {}, { localAgent: false });
+    gateway = awan.url.replace(/\/graphql$/, '');
+    config = mkdtempSync(path.join(os.tmpdir(), 'awan-cli-e2e-'));
+  }, 240_000);
+
+  afterAll(async () => {
+    await awan?.stop();
+    if (config) rmSync(config, { recursive: true, force: true });
+  }, 120_000);
+
+  /** `awan <args>`: its exit code and output. Only what the test gives reaches it of AWAN_*. */
+  function cli(args: string[], env: Record<string, string> = {}, program = MAIN): Promise<Run> {
+    const { AWAN_URL: _url, AWAN_API_KEY: _key, ...inherited } = process.env;
+    const child = spawn(process.execPath, [program, ...args], { cwd: ROOT, env: { ...inherited, XDG_CONFIG_HOME: config, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  }
+
+  /** A run that must succeed; its stdout. */
+  async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const run = await cli(args, env);
+    if (run.code !== 0) throw new Error(`awan ${args.join(' ')} exited ${run.code}:\n${run.stderr}${run.stdout}`);
+    return run.stdout;
+  }
+  const json = async <T = any>(args: string[], env: Record<string, string> = {}): Promise<T> => JSON.parse(await ok([...args, '--output', 'json'], env)) as T;
+
+  /** The cell under `header` on the table's row that has `marker`: columns are two spaces or more apart, and no cell is empty. */
+  function cellUnder(table: string, header: string, marker: string): string {
+    const [head, ...rows] = table.trimEnd().split('\n');
+    const row = rows.find((line) => line.includes(marker));
+    if (!row) throw new Error(`no row with ${marker} in\n${table}`);
+    const cells = row.trim().split(/\s{2,}/);
+    const headers = head.trim().split(/\s{2,}/);
+    expect(cells).toHaveLength(headers.length);
+    return cells[headers.indexOf(header)];
+  }
+
+  it("runs each role's main jobs: ADMIN onboards a reseller, the reseller prices and makes a customer and keys, the customer runs a container, finance reads the invoice", async () => {
+    // ADMIN logs in (the gateway's address: /graphql is added); the key is checked before it is saved.
+    const login = await ok(['login', '--url', gateway, '--key', awan.adminKey, '--context', 'admin']);
+    expect(login).toContain(`Logged in to ${awan.url} as Platform (PLATFORM account`);
+    const file = path.join(config, 'awan', 'config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ current: 'admin', contexts: { admin: { url: awan.url, key: awan.adminKey } } });
+
+    // ADMIN lists the hosts: the simulated one is UP, as a table and as the API's data.
+    const hosts = await ok(['hosts', 'list']);
+    expect(cellUnder(hosts, 'STATUS', awan.hostId)).toBe('UP');
+    expect((await json<{ id: string; status: string }[]>(['hosts', 'list'])).find((h) => h.id === awan.hostId)).toMatchObject({ status: 'UP' });
+
+    // ADMIN creates a reseller; its first key's secret is printed once.
+    const reseller = await json(['accounts', 'create', '--name', 'Acme Hosting', '--kind', 'RESELLER']);
+    expect(reseller).toMatchObject({ account: { kind: 'RESELLER', name: 'Acme Hosting' }, apiKey: { secret: expect.stringMatching(/^awan_/), apiKey: { role: 'RESELLER' } } });
+    const table = await ok(['accounts', 'list']);
+    expect(cellUnder(table, 'KIND', reseller.account.id)).toBe('RESELLER');
+
+    // The reseller logs in as a second context, sets its price and makes a customer and a finance key.
+    await ok(['login', '--url', gateway, '--key', reseller.apiKey.secret, '--context', 'acme']);
+    expect(await json(['context', 'list'])).toEqual([
+      { name: 'admin', url: awan.url, current: false },
+      { name: 'acme', url: awan.url, current: true },
+    ]);
+    const priced = await ok(['prices', 'set', '--plan', 'ct-512m', '--hourly', '0.0200', '--monthly', '12.00']);
+    expect(cellUnder(priced, 'HOURLY', 'ct-512m')).toBe('0.02 EUR');
+    expect(cellUnder(priced, 'MONTHLY', 'ct-512m')).toBe('12.00 EUR');
+    const customer = await json(['accounts', 'create', '--name', 'Acme Customer', '--kind', 'CUSTOMER', '--tax-rate', '0.20']);
+    expect(customer.account).toMatchObject({ kind: 'CUSTOMER', taxRate: expect.stringMatching(/^0\.20*$/), parent: { id: reseller.account.id } });
+    const finance = await json(['keys', 'create', '--account', reseller.account.id, '--name', 'books', '--role', 'FINANCE']);
+    expect(finance).toMatchObject({ apiKey: { role: 'FINANCE', name: 'books' }, secret: expect.stringMatching(/^awan_/) });
+    // Back to ADMIN's context by name.
+    expect(await ok(['context', 'use', 'admin'])).toContain('Using context "admin"');
+
+    // The customer works with AWAN_URL and AWAN_API_KEY, over any saved context.
+    const asCustomer = { AWAN_URL: awan.url, AWAN_API_KEY: customer.apiKey.secret };
+    await waitFor(async () => (await cli(['plans', 'list'], asCustomer)).stdout.includes('0.02 EUR'), 20_000, "the customer's plans at the reseller's price");
+    const name = uniqueName('web-');
+    // No --kind: the plan says CONTAINER. --wait shows each status on stderr (not a terminal) until RUNNING.
+    const created = await cli(['instances', 'create', '--name', name, '--plan', 'ct-512m', '--image', 'dev-busybox-rootfs', '--region', 'local', '--wait'], asCustomer);
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Status: +RUNNING$/m), stderr: expect.stringContaining(`${name}: RUNNING\n`) });
+    const id = /^ID: +(\S+)$/m.exec(created.stdout)![1];
+    expect(created.stdout).toMatch(new RegExp(`^FQDN: +${name}\\.local\\.awan\\.test$`, 'm'));
+
+    // Listed as the API's data and as an aligned table.
+    const listed = await json(['instances', 'list'], asCustomer);
+    expect(listed).toMatchObject({ totalCount: 1, edges: [{ node: { id, name, status: 'RUNNING', kind: 'CONTAINER', plan: { id: 'ct-512m' } } }] });
+    const rows = await ok(['instances', 'list'], asCustomer);
+    expect(rows.split('\n')[0]).toMatch(/^ID +NAME +KIND +STATUS +PLAN +IMAGE +REGION +ADDRESSES +ACCOUNT$/);
+    expect(cellUnder(rows, 'STATUS', id)).toBe('RUNNING');
+    const row = rows.split('\n').find((line) => line.startsWith(id))!;
+    expect(row.indexOf('RUNNING')).toBe(rows.indexOf('STATUS')); // aligned under its header
+    expect(cellUnder(rows, 'PLAN', id)).toBe('ct-512m');
+
+    // Stop, resize (it stays STOPPED), delete: each waited for.
+    expect(await ok(['instances', 'stop', id, '--wait'], asCustomer)).toMatch(/^Status: +STOPPED$/m);
+    const resized = await ok(['instances', 'resize', id, '--plan', 'ct-1g', '--wait'], asCustomer);
+    expect(resized).toMatch(/^Status: +STOPPED$/m);
+    expect(resized).toMatch(/^Plan: +ct-1g$/m);
+    expect(await ok(['instances', 'delete', id, '--wait'], asCustomer)).toMatch(/^Status: +DELETED$/m);
+    expect((await json(['instances', 'list'], asCustomer)).totalCount).toBe(0);
+    expect((await json(['instances', 'list', '--include-deleted'], asCustomer)).edges.map((e: any) => e.node.status)).toEqual(['DELETED']);
+
+    // Its history, oldest first.
+    const history = await json(['instances', 'history', id], asCustomer);
+    const types: string[] = history.edges.map((e: any) => e.node.type);
+    for (const type of ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted']) expect(types).toContain(type);
+    expect(types.indexOf('InstanceStarted')).toBeLessThan(types.indexOf('InstanceResized'));
+    expect(await ok(['instances', 'history', id], asCustomer)).toMatch(/^\S+ +InstanceResized +\{.*"toPlanId":"ct-1g"/m);
+
+    // Finance lists the reseller's invoices (none drafted yet: no month ends in a test's life) and reads the customer's running one.
+    const asFinance = { AWAN_URL: awan.url, AWAN_API_KEY: finance.secret };
+    expect(await json(['invoices', 'list'], asFinance)).toMatchObject({ totalCount: 0, edges: [] });
+    expect((await ok(['invoices', 'list'], asFinance)).trimEnd()).toMatch(/^ID +NUMBER +ACCOUNT +STATUS +PERIOD +TOTAL +ISSUED +PAID$/);
+    const upcoming = await json(['invoices', 'upcoming', '--account', customer.account.id], asFinance);
+    const invoice = await waitFor(async () => {
+      const read = await json(['invoices', 'get', upcoming.id], asFinance);
+      return read.lines.some((l: any) => l.resourceId === id && l.sku === 'ct-512m') ? read : undefined;
+    }, 30_000, "the container's usage on the customer's invoice");
+    expect(invoice).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null, account: { id: customer.account.id } });
+    expect(invoice.lines.find((l: any) => l.sku === 'ct-512m').unitPrice).toEqual({ amount: '0.02', currency: 'EUR' });
+    const shown = await ok(['invoices', 'get', upcoming.id], asFinance);
+    expect(shown).toMatch(/^Status: +DRAFT$/m);
+    expect(cellUnder(shown.slice(shown.indexOf('DESCRIPTION')), 'UNIT PRICE', 'ct-512m')).toBe('0.02 EUR');
+    expect(shown).toMatch(new RegExp(`^Total: +${invoice.total.amount.replace('.', '\\.')} EUR$`, 'm'));
+
+    // Its documents from the gateway: CSV to stdout or a file, the PDF to a file (a DRAFT says so), the month's CSV.
+    const csv = await ok(['invoices', 'csv', upcoming.id], asFinance);
+    const [header, ...csvRows] = csv.trimEnd().split(/\r?\n/);
+    expect(csvRows.some((line) => line.includes(id) && line.includes('ct-512m'))).toBe(true);
+    const csvFile = path.join(config, 'invoice.csv');
+    await ok(['invoices', 'csv', upcoming.id, '-o', csvFile], asFinance);
+    expect(readFileSync(csvFile, 'utf8').split(/\r?\n/)[0]).toBe(header);
+    const pdfFile = path.join(config, 'invoice.pdf');
+    await ok(['invoices', 'pdf', upcoming.id, '-o', pdfFile], asFinance);
+    expect(readFileSync(pdfFile).subarray(0, 5).toString()).toBe('%PDF-');
+    const text = await runCommand('pdftotext', ['-layout', pdfFile, '-']);
+    expect(text).toContain('DRAFT');
+    expect(text).toContain('Acme Customer');
+    const month = (await ok(['invoices', 'csv', '--month', upcoming.periodStart.slice(0, 7)], asFinance)).split(/\r?\n/)[0];
+    expect(month).toBe(header);
+    const badMonth = await cli(['invoices', 'csv', '--month', '2026-13'], asFinance);
+    expect(badMonth).toMatchObject({ code: 3, stderr: expect.stringMatching(/^error: BAD_USER_INPUT: month: .*\(option --month\)\n$/) });
+    const noFile = await cli(['invoices', 'pdf', upcoming.id], asFinance);
+    expect(noFile).toMatchObject({ code: 2, stderr: "error: required option '-o, --out <file>' not specified\n" });
+    // The customer's own invoice is not another customer's to download.
+    const stranger = await json(['accounts', 'create', '--name', 'Other Customer', '--kind', 'CUSTOMER'], { AWAN_URL: awan.url, AWAN_API_KEY: reseller.apiKey.secret });
+    const foreign = await cli(['invoices', 'pdf', upcoming.id, '-o', pdfFile], { AWAN_URL: awan.url, AWAN_API_KEY: stranger.apiKey.secret });
+    expect(foreign).toMatchObject({ code: 3, stderr: expect.stringMatching(/^error: NOT_FOUND: /) });
+  }, 600_000);
+
+  it('exits 3 with UNAUTHENTICATED for a wrong key, 4 naming the URL where no API answers, 2 for a missing argument', async () => {
+    const wrong = await cli(['regions', 'list'], { AWAN_URL: awan.url, AWAN_API_KEY: 'awan_not_a_key_0123456789abcdef' });
+    expect(wrong).toMatchObject({ code: 3, stdout: '' });
+    expect(wrong.stderr).toMatch(/^error: UNAUTHENTICATED: /);
+
+    // login checks the key first, and saves nothing when it is refused
+    const refused = await cli(['login', '--url', gateway, '--key', 'awan_not_a_key_0123456789abcdef', '--context', 'nobody']);
+    expect(refused.code).toBe(3);
+    expect(await json(['context', 'list'])).not.toContainEqual(expect.objectContaining({ name: 'nobody' }));
+
+    const port = await closedPort();
+    const unreachable = await cli(['instances', 'list'], { AWAN_URL: `http://127.0.0.1:${port}`, AWAN_API_KEY: awan.adminKey });
+    expect(unreachable).toEqual({ code: 4, stdout: '', stderr: `error: cannot reach the Awan API at http://127.0.0.1:${port}/graphql: connection refused (is Awan running there?)\n` });
+
+    const missing = await cli(['instances', 'get'], { AWAN_URL: awan.url, AWAN_API_KEY: awan.adminKey });
+    expect(missing).toEqual({ code: 2, stdout: '', stderr: "error: missing required argument 'id'\n" });
+  }, 60_000);
+
+  it("names the option behind the API's BAD_USER_INPUT, and NOT_FOUND for what is not there", async () => {
+    const asAdmin = { AWAN_URL: awan.url, AWAN_API_KEY: awan.adminKey };
+    const bad = await cli(['instances', 'create', '--name', 'Not_A_Hostname', '--plan', 'ct-512m', '--image', 'dev-busybox-rootfs', '--region', 'local'], asAdmin);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/^error: BAD_USER_INPUT: input\.name: .* \(option --name\)\n$/);
+    const unknown = await cli(['instances', 'get', '00000000-0000-4000-8000-000000000000'], asAdmin);
+    expect(unknown).toEqual({ code: 3, stdout: '', stderr: 'error: NOT_FOUND: instance 00000000-0000-4000-8000-000000000000\n' });
+  }, 60_000);
+
+  it('is the bin of the package: bin/awan.mjs runs the build', async () => {
+    const run = await cli(['--help'], {}, path.join(ROOT, 'bin/awan.mjs'));
+    expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: awan [options] [command]') });
+    expect(existsSync(MAIN)).toBe(true);
+  });
+});
