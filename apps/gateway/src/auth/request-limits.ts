@@ -1,3 +1,4 @@
+import { counter } from '#libs/metrics';
 import type { Viewer } from '../identity/identity.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -17,6 +18,12 @@ export interface Refusal {
   message: string;
   retryAfter: number;
 }
+
+const refusals = counter<'limit'>({
+  name: 'awan_gateway_rate_limited_total',
+  help: 'Requests the gateway refused for its limits: rate (per key), expensive (per account, RATE_LIMITED), account-slots (none free in time, UNAVAILABLE).',
+  labelNames: ['limit'],
+});
 
 export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && 'retryAfter' in value;
 
@@ -43,6 +50,7 @@ export class RequestLimits {
   takeToken(viewer: Viewer | null | undefined, address: string | undefined): Refusal | null {
     const key = whose(viewer, address, 'key');
     if (this.rate.take(key)) return null;
+    refusals.inc({ limit: 'rate' });
     const retryAfter = this.rate.retryAfter(key);
     return { code: 'RATE_LIMITED', status: 429, message: `rate limit exceeded: try again in ${retryAfter} s`, retryAfter };
   }
@@ -54,6 +62,7 @@ export class RequestLimits {
    */
   async requestSlot(viewer: Viewer | null | undefined, address: string | undefined): Promise<(() => void) | Refusal> {
     const release = await this.accountSlots.acquire(whose(viewer, address, 'account'), ACCOUNT_SLOT_WAIT_MS);
+    if (!release) refusals.inc({ limit: 'account-slots' });
     return release ?? {
       code: 'UNAVAILABLE', status: 503, retryAfter: 1,
       message: `the account has had ${this.accountSlots.limit} requests under way for ${ACCOUNT_SLOT_WAIT_MS / 1000} s: retry`,
@@ -62,7 +71,9 @@ export class RequestLimits {
 
   /** One of the account's slots for an expensive request (one that rates usage), at once or RATE_LIMITED. */
   expensiveSlot(viewer: Viewer): (() => void) | Refusal {
-    return this.expensive.take(viewer.accountId) ?? {
+    const release = this.expensive.take(viewer.accountId);
+    if (!release) refusals.inc({ limit: 'expensive' });
+    return release ?? {
       code: 'RATE_LIMITED', status: 429, retryAfter: 1,
       message: `the account has ${EXPENSIVE_PER_ACCOUNT} expensive requests running (those that rate usage): try again when one has ended`,
     };

@@ -1,6 +1,7 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
+import { metricsEnabled } from '#libs/metrics';
 import { tracingEnabled } from '#libs/tracing';
 import type { Authenticator } from '../auth/authenticator.js';
 import { isRefusal, type RequestLimits } from '../auth/request-limits.js';
@@ -13,6 +14,7 @@ import { newCorrelationId, type GatewayContext } from './gateway-context.js';
 import { graphqlOverHttpPlugin } from './graphql-over-http.plugin.js';
 import { GRAPHQL_PATH } from './http-requests.js';
 import { Loaders } from './loaders.js';
+import { metricsPlugin } from './metrics.plugin.js';
 import { protectionPlugin, refusalError, refusalOf, type ProtectionLimits } from './protection.plugin.js';
 import { measureQuery } from './query-cost.js';
 import { guardResolvers } from './resolver-guard.js';
@@ -78,6 +80,7 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     plugins: [
       // Where the gateway traces, the first: its span holds everything the others do.
       ...(tracingEnabled() ? [tracingPlugin] : []),
+      ...(metricsEnabled() ? [metricsPlugin()] : []),
       protectionPlugin(config.query, limits),
       graphqlOverHttpPlugin,
     ],
