@@ -9,6 +9,9 @@ export interface EventMetadata {
   /** The event or command that directly caused this one. */
   causationId: string | null;
   actor: Actor;
+  /** The W3C trace context of the traced work that appended it (https://www.w3.org/TR/trace-context/): its consumers continue that trace. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** The envelope every domain event travels in, stored and published alike (ARCHITECTURE.md). */

@@ -1,7 +1,9 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { SpanKind } from '@opentelemetry/api';
 import type pg from 'pg';
 import { deadLetterSubject, eventStreamName, type EventEnvelope } from '#libs/contracts';
+import { contextOfCarrier, inSpan } from '#libs/tracing';
 import { sqlIdentifier, withTransaction, type Sql } from './database.js';
 import { ensureDeadLetterStream, ensureEventStream } from './jetstream.js';
 import { consoleLogger, type Logger } from './logger.js';
@@ -146,19 +148,30 @@ export class EventConsumer {
     // A long effect (a VM being created) tells the server it is still at work, so a short ack
     // wait only redelivers the events of a consumer that died.
     const keepAlive = setInterval(() => msg.working(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
+    // The effect is a span of the trace the event carries on from the work that appended it.
+    const span = () => ({
+      name: `consume ${this.options.name} ${event.type}`,
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'nats', 'messaging.operation.type': 'process', 'messaging.destination.name': msg.subject,
+        'messaging.consumer.group.name': this.options.name, 'messaging.message.id': event.eventId, 'awan.stream.id': event.streamId, 'awan.delivery': delivery,
+      },
+    });
     try {
-      if (this.options.inbox === false) {
-        await this.options.handle(event, this.options.pool);
-      } else {
-        await withTransaction(this.options.pool, async (tx) => {
-          const { rowCount } = await tx.query(
-            `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-            [this.options.name, event.eventId],
-          );
-          if (rowCount === 0) return; // handled before: a redelivery
-          await this.options.handle(event, tx);
-        });
-      }
+      await inSpan(span, contextOfCarrier(event.metadata), async () => {
+        if (this.options.inbox === false) {
+          await this.options.handle(event, this.options.pool);
+        } else {
+          await withTransaction(this.options.pool, async (tx) => {
+            const { rowCount } = await tx.query(
+              `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+              [this.options.name, event.eventId],
+            );
+            if (rowCount === 0) return; // handled before: a redelivery
+            await this.options.handle(event, tx);
+          });
+        }
+      });
     } catch (error) {
       if (delivery >= this.maxDeliver) return this.deadLetter(msg, error as Error);
       const backoff = this.options.backoffMs ?? [1000, 5000, 15000, 60000];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { EventEnvelope, EventMetadata } from '#libs/contracts';
+import { withTraceContext } from '#libs/tracing';
 import { isUniqueViolation, sqlIdentifier, withTransaction, type Sql } from './database.js';
 import { ConcurrencyError } from './errors.js';
 import type { Projection } from './projection.js';
@@ -106,13 +107,15 @@ export class EventStore {
     const expected = options.expectedVersion === 'any' ? null : options.expectedVersion;
     const occurredAt = (options.occurredAt ?? new Date()).toISOString();
     const docs = events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data ?? {} }));
+    // Appended inside traced work, the events carry its trace context to their consumers.
+    const metadata = withTraceContext(options.metadata);
     let rows: { global_position: string; version: number }[];
     try {
       ({ rows } = await sql.query({
         // Named: each connection parses and plans it once, not on every append.
         name: this.appendStatement,
         text: this.appendSql,
-        values: [streamId, expected, JSON.stringify(docs), JSON.stringify(options.metadata), occurredAt],
+        values: [streamId, expected, JSON.stringify(docs), JSON.stringify(metadata), occurredAt],
       }));
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version')) {
@@ -134,7 +137,7 @@ export class EventStore {
         version: rows[i].version,
         occurredAt,
         data: doc.data,
-        metadata: options.metadata,
+        metadata,
       }),
     );
   }

@@ -5,3 +5,4 @@ export * from './caller.js';
 export * from './pagination.js';
 export * from './handles.js';
 export * from './request-metrics.js';
+export * from './message-tracing.js';

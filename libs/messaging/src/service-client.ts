@@ -1,8 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type NatsEvents } from '@nestjs/microservices';
+import { SpanKind } from '@opentelemetry/api';
 import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
 import { agentSubject, AppError, type AgentCommands, type ReplyOf, type RequestOf, type Subject } from '#libs/contracts';
+import { inChildSpan } from '#libs/tracing';
 import { metricsEnabled } from '#libs/metrics';
+import { requestAttributes, spanNameOfSubject, withTraceHeaders } from './message-tracing.js';
 import { natsReconnects, recordClientRequest } from './request-metrics.js';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
@@ -23,12 +26,18 @@ export class ServiceClient implements OnApplicationShutdown {
 
   /** A request to a service, typed by its contract (libs/contracts): the subject names what is sent and what comes back. */
   call<S extends Subject>(subject: S, request: RequestOf<S>, timeoutMs?: number): Promise<ReplyOf<S>> {
-    return this.send<ReplyOf<S>>(subject, request, timeoutMs);
+    return this.traced(subject, () => this.send<ReplyOf<S>>(subject, request, timeoutMs));
   }
 
   /** A command to one host's agent (`agent.<hostId>.<command>`), typed by AgentCommands. */
   callAgent<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request'], timeoutMs?: number): Promise<AgentCommands[C]['reply']> {
-    return this.send<AgentCommands[C]['reply']>(agentSubject(hostId, command), request, timeoutMs);
+    const subject = agentSubject(hostId, command);
+    return this.traced(subject, () => this.send<AgentCommands[C]['reply']>(subject, request, timeoutMs));
+  }
+
+  /** Inside traced work, a request is a span of its own, and its headers carry the trace to the service that answers. */
+  private traced<Reply>(subject: string, request: () => Promise<Reply>): Promise<Reply> {
+    return inChildSpan(() => ({ name: spanNameOfSubject(subject), kind: SpanKind.CLIENT, attributes: requestAttributes(subject, 'send') }), request);
   }
 
   /** Any subject, untyped: only `call` and `callAgent` use it, so every request in Awan is checked against its contract. */
@@ -51,7 +60,7 @@ export class ServiceClient implements OnApplicationShutdown {
         first((status) => status === 'disconnected'),
         mergeMap(() => throwError(() => new Error('the connection to NATS dropped before an answer came'))),
       );
-      return await firstValueFrom(race(this.client.send<Result>(subject, payload ?? {}).pipe(timeout(timeoutMs)), dropped));
+      return await firstValueFrom(race(this.client.send<Result>(subject, withTraceHeaders(payload ?? {})).pipe(timeout(timeoutMs)), dropped));
     } catch (error) {
       if (error instanceof TimeoutError) {
         throw AppError.unavailable(`${subject} did not answer within ${timeoutMs} ms`);

@@ -4,11 +4,12 @@ import { HealthModule } from './health.module.js';
 import { MetricsModule } from './metrics.module.js';
 import { NatsConnectionModule } from './nats-connection.module.js';
 import type { ServiceConfig } from './service-config.js';
+import { TracingModule } from './tracing.module.js';
 
 /**
  * The modules every service is built on: NATS for events and requests, its health check on
  * `<service>.health`, or on `healthSubject` (a host agent's is in its own subjects, `agent.<hostId>.health`),
- * and its metrics.
+ * its metrics, and, where it traces, the flush of its last spans as it stops.
  */
 export function platformImports(config: ServiceConfig, healthSubject?: string): DynamicModule[] {
   return [
@@ -16,5 +17,6 @@ export function platformImports(config: ServiceConfig, healthSubject?: string): 
     MessagingModule.forRoot(config),
     HealthModule.forService(config.service, healthSubject),
     MetricsModule.forService(config),
+    ...(config.tracing ? [{ module: TracingModule }] : []),
   ];
 }

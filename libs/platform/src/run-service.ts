@@ -3,7 +3,8 @@ import { Logger, type DynamicModule, type INestApplication, type Type } from '@n
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { natsListenerOptions, natsReconnects, RequestMetricsInterceptor, RpcErrorFilter } from '#libs/messaging';
+import { natsListenerOptions, natsReconnects, RequestMetricsInterceptor, RpcErrorFilter, TracedRequests } from '#libs/messaging';
+import { startTracing } from '#libs/tracing';
 import type { ServiceConfig } from './service-config.js';
 
 /**
@@ -21,6 +22,8 @@ export async function runService(
   } = {},
 ): Promise<INestApplication> {
   const logger = new Logger(config.service);
+  // Before anything that could make a span; without a collector configured, the SDK is never loaded.
+  if (config.tracing) await startTracing(config.service, config.tracing, (message) => logger.warn(message));
   // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
   // A larger JSON body is refused (413) before it is parsed.
@@ -31,6 +34,7 @@ export async function runService(
     deferInitialization: true,
   }) as NestMicroservice;
   listener.useGlobalFilters(new RpcErrorFilter(options.transientErrors));
+  if (config.tracing) listener.useGlobalInterceptors(new TracedRequests());
   if (config.metrics) {
     listener.useGlobalInterceptors(new RequestMetricsInterceptor(options.transientErrors));
     listener.on('reconnect', () => natsReconnects.inc({ connection: 'requests' }));

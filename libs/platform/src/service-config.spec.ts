@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { accountSignerOf, createNatsAuthority, hostPermissions, issueUserCredentials } from '#libs/nats-auth';
-import { readNatsCredentials, readServiceConfig, readWholeNumber } from './service-config.js';
+import { readNatsCredentials, readServiceConfig, readTracingConfig, readWholeNumber } from './service-config.js';
 
 describe('service configuration from the environment', () => {
   it('uses the defaults of a local machine', () => {
@@ -61,6 +61,46 @@ describe('service configuration from the environment', () => {
       const notCreds = path.join(path.dirname(file), 'not.creds');
       writeFileSync(notCreds, 'nats://127.0.0.1:4222\n');
       expect(() => readNatsCredentials('AGENT_X', { AGENT_X: notCreds })).toThrow('AGENT_X: not NATS credentials');
+    });
+  });
+
+  describe('tracing, from OpenTelemetry\'s standard variables', () => {
+    it('is off, and absent from the config, without an OTLP endpoint or with the SDK disabled', () => {
+      expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, {}).tracing).toBeUndefined();
+      expect(readTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' })).toBeUndefined();
+    });
+
+    it('sends to the endpoint\'s v1/traces, or to the traces endpoint as given, with the SDK\'s defaults', () => {
+      expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+        url: 'http://collector:4318/v1/traces',
+        sampler: { ratio: 1, parentBased: true },
+        batch: { scheduledDelayMs: 5000, exportTimeoutMs: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 },
+      });
+      expect(readTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://b/otlp/traces' })?.url).toBe('https://b/otlp/traces');
+    });
+
+    it('takes the sampler and the batch settings', () => {
+      const config = readTracingConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25',
+        OTEL_BSP_SCHEDULE_DELAY: '100', OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '50', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      });
+      expect(config?.sampler).toEqual({ ratio: 0.25, parentBased: true });
+      expect(config?.batch).toEqual({ scheduledDelayMs: 100, exportTimeoutMs: 30_000, maxQueueSize: 100, maxExportBatchSize: 50 });
+      expect(readTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'always_off' })?.sampler).toEqual({ ratio: 0, parentBased: false });
+    });
+
+    it.each([
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "collector:4318"'],
+      [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://c:4317' }, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, 'OTEL_EXPORTER_OTLP_PROTOCOL must be http/json (Awan sends OTLP over HTTP as JSON), got "grpc"'],
+      [{ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/json'],
+      [{ OTEL_TRACES_SAMPLER: 'sometimes' }, 'OTEL_TRACES_SAMPLER must be one of always_on, always_off, traceidratio, parentbased_always_on'],
+      [{ OTEL_TRACES_SAMPLER_ARG: '1.5' }, 'OTEL_TRACES_SAMPLER_ARG must be a share of traces from 0 to 1, got "1.5"'],
+      [{ OTEL_BSP_SCHEDULE_DELAY: '5s' }, 'OTEL_BSP_SCHEDULE_DELAY must be milliseconds, at least 1, got "5s"'],
+      [{ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096' }, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE must be spans, from 1 to OTEL_BSP_MAX_QUEUE_SIZE (2048), got "4096"'],
+    ])('names the variable at fault: %j', (env, message) => {
+      const base = 'OTEL_EXPORTER_OTLP_ENDPOINT' in env || 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' in env ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+      expect(() => readTracingConfig({ ...base, ...env })).toThrow(message);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userClaimsOf } from '#libs/nats-auth';
+import type { TracingConfig } from '#libs/tracing';
 
 /** What every service process reads from its environment (README, Configuration). */
 export interface ServiceConfig {
@@ -10,6 +11,8 @@ export interface ServiceConfig {
   /** The HTTP port of its health check (and, for the gateway, of the API). */
   port: number;
   host: string;
+  /** Where it sends its traces, where OTEL_EXPORTER_OTLP_ENDPOINT says: without, it traces nothing. */
+  tracing?: TracingConfig;
   /** Whether it measures itself and serves `GET /metrics` on that port (METRICS=on|off). */
   metrics: boolean;
 }
@@ -56,18 +59,66 @@ export function readNatsCredentials(variable: string, env: NodeJS.ProcessEnv = p
   return credentials;
 }
 
+const SAMPLERS: Record<string, (ratio: number) => TracingConfig['sampler']> = {
+  always_on: () => ({ ratio: 1, parentBased: false }),
+  always_off: () => ({ ratio: 0, parentBased: false }),
+  traceidratio: (ratio) => ({ ratio, parentBased: false }),
+  parentbased_always_on: () => ({ ratio: 1, parentBased: true }),
+  parentbased_always_off: () => ({ ratio: 0, parentBased: true }),
+  parentbased_traceidratio: (ratio) => ({ ratio, parentBased: true }),
+};
+
+/**
+ * Tracing from OpenTelemetry's standard variables: on where OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_ENDPOINT names a collector (and OTEL_SDK_DISABLED is not true), undefined
+ * otherwise. Spans leave as OTLP/HTTP JSON, the one protocol Awan sends. A bad value stops the
+ * process with the variable named.
+ */
+export function readTracingConfig(env: NodeJS.ProcessEnv = process.env): TracingConfig | undefined {
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (env.OTEL_SDK_DISABLED === 'true' || (!traces && !endpoint)) return undefined;
+  const variable = traces ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  // The signal's own endpoint is used as given; the general one is a base the traces' path goes under.
+  const url = traces ?? `${endpoint!.replace(/\/+$/, '')}/v1/traces`;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new Error(`${variable} must be an http(s) URL, got "${traces ?? endpoint}"`);
+  for (const name of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL']) {
+    const protocol = env[name];
+    if (protocol && protocol !== 'http/json') throw new Error(`${name} must be http/json (Awan sends OTLP over HTTP as JSON), got "${protocol}"`);
+  }
+  const samplerName = env.OTEL_TRACES_SAMPLER || 'parentbased_always_on';
+  const sampler = SAMPLERS[samplerName];
+  if (!sampler) throw new Error(`OTEL_TRACES_SAMPLER must be one of ${Object.keys(SAMPLERS).join(', ')}, got "${samplerName}"`);
+  const ratioText = env.OTEL_TRACES_SAMPLER_ARG || '1';
+  const ratio = Number(ratioText);
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(ratioText) || ratio > 1) throw new Error(`OTEL_TRACES_SAMPLER_ARG must be a share of traces from 0 to 1, got "${ratioText}"`);
+  const maxQueueSize = readWholeNumber('OTEL_BSP_MAX_QUEUE_SIZE', 2048, { expected: 'spans, at least 1', min: 1 }, env);
+  return {
+    url,
+    sampler: sampler(ratio),
+    batch: {
+      scheduledDelayMs: readWholeNumber('OTEL_BSP_SCHEDULE_DELAY', 5000, { expected: 'milliseconds, at least 1', min: 1 }, env),
+      exportTimeoutMs: readWholeNumber('OTEL_BSP_EXPORT_TIMEOUT', 30_000, { expected: 'milliseconds, at least 1', min: 1 }, env),
+      maxQueueSize,
+      maxExportBatchSize: readWholeNumber('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512, { expected: `spans, from 1 to OTEL_BSP_MAX_QUEUE_SIZE (${maxQueueSize})`, min: 1, max: maxQueueSize }, env),
+    },
+  };
+}
+
 /** The gateway's API port is GATEWAY_PORT; every other service's health port is PORT. */
 export function readServiceConfig(
   service: string,
   port: { variable: 'PORT' | 'GATEWAY_PORT'; default: number },
   env = process.env,
 ): ServiceConfig {
+  const tracing = readTracingConfig(env);
   return {
     service,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     ...(env.NATS_CREDENTIALS ? { natsCredentials: readNatsCredentials('NATS_CREDENTIALS', env) } : {}),
     port: readWholeNumber(port.variable, port.default, { expected: 'a TCP port number', max: 65535 }, env),
     host: env.HOST ?? '127.0.0.1',
+    ...(tracing ? { tracing } : {}),
     metrics: readOnOff('METRICS', true, env),
   };
 }
