@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCommand, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+import { describeWithHardware, missingHardware, runCommand, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = path.join(ROOT, 'dist/apps/cli/src/main.js');
@@ -24,6 +24,32 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** `awan <args>` as a user runs it, its config in `config` (XDG_CONFIG_HOME): its exit code and output. Only what the test gives reaches it of AWAN_*. */
+function runAwan(config: string, args: string[], env: Record<string, string> = {}, options: { input?: string; program?: string } = {}): Promise<Run> {
+  const { AWAN_URL: _url, AWAN_API_KEY: _key, ...inherited } = process.env;
+  const child = spawn(process.execPath, [options.program ?? MAIN, ...args], {
+    cwd: ROOT, env: { ...inherited, XDG_CONFIG_HOME: config, ...env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** A runner of `awan` with its own config folder; `ok` and `json` are runs that must succeed. */
+function awanWith(config: string) {
+  const cli = (args: string[], env: Record<string, string> = {}, options: { input?: string; program?: string } = {}) => runAwan(config, args, env, options);
+  const ok = async (args: string[], env: Record<string, string> = {}): Promise<string> => {
+    const run = await cli(args, env);
+    if (run.code !== 0) throw new Error(`awan ${args.join(' ')} exited ${run.code}:\n${run.stderr}${run.stdout}`);
+    return run.stdout;
+  };
+  const json = async <T = any>(args: string[], env: Record<string, string> = {}): Promise<T> => JSON.parse(await ok([...args, '--output', 'json'], env)) as T;
+  return { cli, ok, json };
+}
+
 /**
  * The `awan` CLI as a user runs it: its own process, an argument vector, its config in a fresh
  * XDG_CONFIG_HOME or the API in AWAN_URL and AWAN_API_KEY; against the whole system started the
@@ -31,38 +57,19 @@ async function closedPort(): Promise<number> {
  */
 describe('the awan CLI against the whole system', () => {
   let awan: TestAwan;
-  let config: string;
   let gateway: string;
+  const config = mkdtempSync(path.join(os.tmpdir(), 'awan-cli-e2e-'));
+  const { cli, ok, json } = awanWith(config);
 
   beforeAll(async () => {
     awan = await startTestAwan('cli_e2e', {}, { localAgent: false });
     gateway = awan.url.replace(/\/graphql$/, '');
-    config = mkdtempSync(path.join(os.tmpdir(), 'awan-cli-e2e-'));
   }, 240_000);
 
   afterAll(async () => {
     await awan?.stop();
-    if (config) rmSync(config, { recursive: true, force: true });
+    rmSync(config, { recursive: true, force: true });
   }, 120_000);
-
-  /** `awan <args>`: its exit code and output. Only what the test gives reaches it of AWAN_*. */
-  function cli(args: string[], env: Record<string, string> = {}, program = MAIN): Promise<Run> {
-    const { AWAN_URL: _url, AWAN_API_KEY: _key, ...inherited } = process.env;
-    const child = spawn(process.execPath, [program, ...args], { cwd: ROOT, env: { ...inherited, XDG_CONFIG_HOME: config, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  }
-
-  /** A run that must succeed; its stdout. */
-  async function ok(args: string[], env: Record<string, string> = {}): Promise<string> {
-    const run = await cli(args, env);
-    if (run.code !== 0) throw new Error(`awan ${args.join(' ')} exited ${run.code}:\n${run.stderr}${run.stdout}`);
-    return run.stdout;
-  }
-  const json = async <T = any>(args: string[], env: Record<string, string> = {}): Promise<T> => JSON.parse(await ok([...args, '--output', 'json'], env)) as T;
 
   /** The cell under `header` on the table's row that has `marker`: columns are two spaces or more apart, and no cell is empty. */
   function cellUnder(table: string, header: string, marker: string): string {
@@ -215,8 +222,51 @@ describe('the awan CLI against the whole system', () => {
   }, 60_000);
 
   it('is the bin of the package: bin/awan.mjs runs the build', async () => {
-    const run = await cli(['--help'], {}, path.join(ROOT, 'bin/awan.mjs'));
+    const run = await cli(['--help'], {}, { program: path.join(ROOT, 'bin/awan.mjs') });
     expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: awan [options] [command]') });
     expect(existsSync(MAIN)).toBe(true);
   });
+});
+
+/**
+ * `awan instances console` on npm start's Awan with this machine's agent (a container's console is
+ * LXC's): what is piped in is typed there, what it prints comes out, and the CLI leaves once its input
+ * has ended and the console has gone quiet.
+ */
+describeWithHardware("awan instances console, on this machine's agent", missingHardware({ root: true, lxc: true }), () => {
+  let awan: TestAwan;
+  const config = mkdtempSync(path.join(os.tmpdir(), 'awan-cli-console-'));
+  const { cli, ok, json } = awanWith(config);
+  let asCustomer: Record<string, string>;
+
+  beforeAll(async () => {
+    awan = await startTestAwan('cli_console');
+    const { apiKey } = await json(['accounts', 'create', '--name', 'Console Customer', '--kind', 'CUSTOMER'], { AWAN_URL: awan.url, AWAN_API_KEY: awan.adminKey });
+    asCustomer = { AWAN_URL: awan.url, AWAN_API_KEY: apiKey.secret };
+  }, 240_000);
+
+  afterAll(async () => {
+    await awan?.stop();
+    rmSync(config, { recursive: true, force: true });
+  }, 120_000);
+
+  it("attaches stdin and stdout to a container's console; a stopped instance's is CONFLICT", async () => {
+    await waitFor(async () => (await cli(['plans', 'list'], asCustomer)).code === 0, 20_000, 'billing to know the customer');
+    const created = await json(['instances', 'create', '--name', uniqueName('con-'), '--plan', 'ct-512m', '--image', 'dev-busybox-rootfs', '--region', 'local', '--wait'], asCustomer);
+    const id: string = created.id;
+    // The shell computes the marker, so only its output, not the echo of what was typed, has it.
+    const n = Math.floor(Math.random() * 1e9);
+    const attached = await cli(['instances', 'console', id], asCustomer, { input: `\recho awan-$((${n}+1))\r` });
+    expect(attached).toMatchObject({ code: 0, stdout: expect.stringContaining(`awan-${n + 1}`), stderr: expect.stringContaining('Console closed: ') });
+    const history = await json(['instances', 'history', id], asCustomer);
+    expect(history.edges.map((e: any) => e.node.type)).toEqual(expect.arrayContaining(['ConsoleOpened', 'ConsoleClosed']));
+
+    const url = await ok(['instances', 'console', id, '--url-only'], asCustomer);
+    expect(url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/consoles\/\S+\n$/);
+
+    await ok(['instances', 'stop', id, '--wait'], asCustomer);
+    const stopped = await cli(['instances', 'console', id], asCustomer, { input: '' });
+    expect(stopped).toMatchObject({ code: 3, stderr: expect.stringMatching(/^error: CONFLICT: /) });
+    await ok(['instances', 'delete', id, '--wait'], asCustomer);
+  }, 300_000);
 });
