@@ -102,7 +102,9 @@ describe('the awan CLI against the whole system', () => {
     expect(cellUnder(table, 'KIND', reseller.account.id)).toBe('RESELLER');
 
     // The reseller logs in as a second context, sets its price and makes a customer and a finance key.
-    await ok(['login', '--url', gateway, '--key', reseller.apiKey.secret, '--context', 'acme']);
+    // (its key from stdin, out of the shell's history)
+    const piped = await cli(['login', '--url', gateway, '--key', '-', '--context', 'acme'], {}, { input: `${reseller.apiKey.secret}\n` });
+    expect(piped).toMatchObject({ code: 0, stdout: expect.stringContaining('as Acme Hosting (RESELLER account') });
     expect(await json(['context', 'list'])).toEqual([
       { name: 'admin', url: awan.url, current: false },
       { name: 'acme', url: awan.url, current: true },

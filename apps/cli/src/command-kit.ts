@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ApiError } from './cli-errors.js';
 import { configPath, readConfig, resolveTarget, type Target } from './config/cli-config.js';
 import { ApiClient } from './graphql/api-client.js';
@@ -39,7 +39,7 @@ export class Session {
     return this.api;
   }
 
-  resolved(): Target {
+  private resolved(): Target {
     this.target ??= resolveTarget(readConfig(this.configFile), this.io.env, this.globals.context);
     return this.target;
   }

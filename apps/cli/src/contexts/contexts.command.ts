@@ -15,7 +15,15 @@ export function registerContexts(program: Command, io: CliIo): void {
       .description('check an API key against an Awan API and save both as a context (the one in use from now on)')
       .requiredOption('--url <url>', "the gateway's address, e.g. http://127.0.0.1:4000 (/graphql is added)")
       .requiredOption('--key <key>', 'the API key (awan_…); - reads it from stdin, keeping it out of the shell history')
-      .addHelpText('after', '\nThe context is saved under the name --context gives (default: "default"). The key is checked with the API before anything is saved. Contexts are kept in\n$XDG_CONFIG_HOME/awan/config.json (~/.config/awan/config.json), readable by you alone.'),
+      .addHelpText(
+        'after',
+        [
+          '',
+          'The key is checked with the API before anything is saved, under the name --context gives',
+          '(default: "default"), in $XDG_CONFIG_HOME/awan/config.json (~/.config/awan/config.json),',
+          'a file readable by you alone.',
+        ].join('\n'),
+      ),
     io,
     async (session, { options }) => {
       const name = checkContextName(session.globals.context ?? 'default');

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { action, type CliIo } from '../command-kit.js';
 import { formatTable } from '../output/table.js';
@@ -32,7 +32,10 @@ export function registerHosts(program: Command, io: CliIo): void {
     io,
     async (session, { options }) => {
       const { enrollHost: enrolled } = await session.client().request(enrollHost, { input: { id: options.id, regionId: options.region } });
-      if (options.credentialsFile) writeFileSync(options.credentialsFile, enrolled.credentials, { mode: 0o600 });
+      if (options.credentialsFile) {
+        writeFileSync(options.credentialsFile, enrolled.credentials, { mode: 0o600 });
+        chmodSync(options.credentialsFile, 0o600); // a file that was there keeps its mode through writeFileSync
+      }
       session.print(enrolled, (e) =>
         hostsTable([e.host]) + (options.credentialsFile ? '' : `\nNATS credentials of its agent (NATS_CREDENTIALS), shown once:\n\n${e.credentials.trimEnd()}\n`),
       );

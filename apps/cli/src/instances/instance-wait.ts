@@ -4,6 +4,7 @@ import { instanceState, instanceUpdated, type InstanceState } from './instances.
 
 /** How often the instance is read as well: its updates may begin before the subscription does, and a proxy may not pass WebSockets. */
 const POLL_MS = 3000;
+const RETRIED = new Set(['UNAVAILABLE', 'RATE_LIMITED']);
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
@@ -36,7 +37,12 @@ export async function waitForInstance(session: Session, id: string, goal: string
         if (reached(state)) resolve(state);
         else if (state.status === 'ERROR' || state.status === 'DELETED') reject(new OperationFailed(`instance ${state.name} (${id}) is ${state.status}, not ${goal}`));
       };
-      const poll = () => client.request(instanceState, { id }).then((data) => seen(data.instance), reject);
+      // A busy API (UNAVAILABLE, RATE_LIMITED) is asked again at the next read; any other refusal ends the wait.
+      const poll = () =>
+        client.request(instanceState, { id }).then(
+          (data) => seen(data.instance),
+          (error) => (error instanceof ApiError && RETRIED.has(error.code) ? undefined : reject(error)),
+        );
       // A subscription that fails leaves the reads to carry on.
       const unsubscribe = client.subscribe(instanceUpdated, { id }, { next: (data) => seen(data.instanceUpdated), error: () => undefined });
       const timer = setInterval(poll, POLL_MS);
