@@ -37,7 +37,7 @@ describe('firewalls across two network service processes', () => {
   async function requestInstance(account = accountId): Promise<string> {
     const instanceId = randomUUID();
     const requested: ComputeEvents['InstanceRequested'] = {
-      instanceId, accountId: account, name: 'web-1', kind: 'CONTAINER', imageId: 'dev:busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
+      instanceId, accountId: account, name: 'web-1', kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
     };
     await publishEvent(publisher, 'compute', eventEnvelope(`instance-${instanceId}`, 'InstanceRequested', 1, requested));
     await waitFor(async () => (await client.call('network.ip.list', { instanceId, accountIds: [account] })).totalCount === 2, 20_000, `addresses of ${instanceId}`);
