@@ -23,7 +23,7 @@ export async function runService(
 ): Promise<INestApplication> {
   const logger = new Logger(config.service);
   // Before anything that could make a span; without a collector configured, the SDK is never loaded.
-  if (config.tracing) await startTracing(config.service, config.tracing, (message) => logger.warn(message));
+  if (config.tracing) await startTracing(config.service, config.tracing, logger);
   // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
   // A larger JSON body is refused (413) before it is parsed.

@@ -1,4 +1,5 @@
 import { context, diag, DiagLogLevel, propagation, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** Where a process sends its spans and how (README, Configuration: the OTEL_* variables). */
 export interface TracingConfig {
@@ -41,20 +42,39 @@ export async function registerTracing(provider: ProcessTracerProvider): Promise<
   registered = { provider, tracer: provider.getTracer('awan') };
 }
 
+/** What the SDK tells of itself: problems as warnings, and a collector's outage once as it begins and once as it ends. */
+export interface TracingLog {
+  warn(message: string): void;
+  log(message: string): void;
+}
+
 /**
  * Starts the OpenTelemetry SDK for `service` (its service.name; OTEL_RESOURCE_ATTRIBUTES adds
  * others): spans batched and exported as OTLP/HTTP JSON to `config.url`. The exporter reads the
  * other standard variables itself (OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT, _COMPRESSION, _CERTIFICATE).
- * Its own failures (a collector down) reach `warn`. The SDK is loaded only here: a process that
- * does not trace never loads it.
+ * The SDK is loaded only here: a process that does not trace never loads it.
  */
-export async function startTracing(service: string, config: TracingConfig, warn: (message: string) => void): Promise<void> {
-  const [sdk, { OTLPTraceExporter }, resources, { ATTR_SERVICE_NAME }] = await Promise.all([
+export async function startTracing(service: string, config: TracingConfig, log: TracingLog): Promise<void> {
+  const [sdk, { OTLPTraceExporter }, resources, { ATTR_SERVICE_NAME }, { ExportResultCode }] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/semantic-conventions'),
+    import('@opentelemetry/core'),
   ]);
+  const otlp = new OTLPTraceExporter({ url: config.url });
+  // A batch the collector did not take is dropped either way; its outage is told once as it begins and once as it ends, not at every batch.
+  let failing = false;
+  const exporter: SpanExporter = {
+    export: (spans, done) => otlp.export(spans, (result) => {
+      if (result.code !== ExportResultCode.SUCCESS && !failing) log.warn(`tracing: spans not sent to ${config.url}, dropped until it takes them: ${result.error?.message ?? 'export failed'}`);
+      if (result.code === ExportResultCode.SUCCESS && failing) log.log(`tracing: spans sent to ${config.url} again`);
+      failing = result.code !== ExportResultCode.SUCCESS;
+      done({ code: ExportResultCode.SUCCESS });
+    }),
+    shutdown: () => otlp.shutdown(),
+    forceFlush: () => otlp.forceFlush(),
+  };
   const share = new sdk.TraceIdRatioBasedSampler(config.sampler.ratio);
   const provider = new sdk.TracerProvider({
     resource: resources.defaultResource()
@@ -63,7 +83,7 @@ export async function startTracing(service: string, config: TracingConfig, warn:
     sampler: config.sampler.parentBased ? new sdk.ParentBasedSampler({ root: share }) : share,
     spanProcessors: [
       new sdk.BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url: config.url }),
+        exporter,
         scheduledDelayMillis: config.batch.scheduledDelayMs,
         maxQueueSize: config.batch.maxQueueSize,
         maxExportBatchSize: config.batch.maxExportBatchSize,
@@ -71,8 +91,8 @@ export async function startTracing(service: string, config: TracingConfig, warn:
       }),
     ],
   });
-  const say = (...args: unknown[]) => warn(`tracing: ${args.map(String).join(' ')}`);
-  diag.setLogger({ error: say, warn: say, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
+  const warn = (...args: unknown[]) => log.warn(`tracing: ${args.map(String).join(' ')}`);
+  diag.setLogger({ error: warn, warn, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.WARN);
   await registerTracing(provider);
 }
 
