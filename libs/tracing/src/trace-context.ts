@@ -1,4 +1,5 @@
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { tracingEnabled } from './tracing.js';
 
 /** The W3C trace context (https://www.w3.org/TR/trace-context/) a message or an event carries. */
 export interface TraceCarrier {
@@ -11,6 +12,7 @@ export interface TraceCarrier {
  * where no span is active (tracing off, or work no trace covers), so an untraced path writes nothing.
  */
 export function activeTraceContext(): TraceCarrier | undefined {
+  if (!tracingEnabled()) return undefined;
   const active = context.active();
   const span = trace.getSpan(active);
   if (!span || !isSpanContextValid(span.spanContext())) return undefined;
