@@ -1,15 +1,27 @@
 import { Gauge } from 'prom-client';
-import { gauge, metricsRegistry } from './process-metrics.js';
+import { metricsRegistry } from './process-metrics.js';
 
 /** How long a scrape waits for one source of its figures (a query, JetStream's consumer info). */
 export const SCRAPE_TIMEOUT_MS = 2000;
-/** Readings taken this recently serve the gauges of the same scrape, so one query feeds them all. */
-const FRESH_MS = 1000;
+/**
+ * A reading this recent serves again: the gauges of one scrape start their reads together and share
+ * the one under way, and this covers one that asks a moment after it ended.
+ */
+const FRESH_MS = 100;
 
-const sourceUp = gauge({
+/** The reads of the scrape under way, each bounded: the source_up gauge waits for them before it is written. */
+const scraping = new Set<Promise<unknown>>();
+
+const sourceUp = new Gauge({
   name: 'awan_metrics_source_up',
   help: 'Whether the last scrape read the source in time (1) or reported what it knew before (0).',
   labelNames: ['source'],
+  registers: [metricsRegistry],
+  async collect() {
+    // The scrape's gauges start their reads together; a turn later every read of this scrape is under way.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(scraping);
+  },
 });
 
 /**
@@ -30,8 +42,15 @@ export class ScrapeReading<T> {
   ) {}
 
   /** The figures now, or the last ones had when they cannot be read in time (undefined before any). */
-  async value(): Promise<T | undefined> {
-    if (this.last && performance.now() - this.last.at < FRESH_MS) return this.last.value;
+  value(): Promise<T | undefined> {
+    if (this.last && performance.now() - this.last.at < FRESH_MS) return Promise.resolve(this.last.value);
+    const reading = this.readInTime();
+    scraping.add(reading);
+    void reading.finally(() => scraping.delete(reading));
+    return reading;
+  }
+
+  private async readInTime(): Promise<T | undefined> {
     this.running ??= this.read()
       .then((value) => {
         this.last = { value, at: performance.now() };
