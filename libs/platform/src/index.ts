@@ -4,3 +4,4 @@ export * from './run-service.js';
 export * from './service-config.js';
 export * from './tokens.js';
 export * from './platform-imports.js';
+export * from './logging.js';

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { Logger, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { natsListenerOptions, natsReconnects, RequestMetricsInterceptor, RpcErrorFilter, TracedRequests } from '#libs/messaging';
 import { startTracing } from '#libs/tracing';
+import { createLogger, PinoLoggerService } from './logging.js';
 import type { ServiceConfig } from './service-config.js';
 
 /**
@@ -21,11 +22,12 @@ export async function runService(
     transientErrors?: (error: unknown) => boolean;
   } = {},
 ): Promise<INestApplication> {
-  const logger = new Logger(config.service);
+  // Every `new Logger(context)` of the process writes through it, Nest's own included.
+  const logger = new PinoLoggerService(createLogger(config.log, config.service));
   // Before anything that could make a span; without a collector configured, the SDK is never loaded.
   if (config.tracing) await startTracing(config.service, config.tracing, logger);
   // rawBody keeps the bytes of each request beside its parsed body, for signatures such as Stripe's.
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger: ['log', 'warn', 'error'], rawBody: options.rawBody });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger, rawBody: options.rawBody });
   // A larger JSON body is refused (413) before it is parsed.
   if (options.maxBodyBytes) app.useBodyParser('json', { limit: options.maxBodyBytes });
   // Deferred, so the filter is in place before the listeners are set up; the application's own

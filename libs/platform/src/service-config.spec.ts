@@ -11,6 +11,8 @@ describe('service configuration from the environment', () => {
       natsUrl: 'nats://127.0.0.1:4222',
       port: 4001,
       host: '127.0.0.1',
+      // JSON where stdout is no terminal (a test's): logging.spec.ts has the rest.
+      log: { format: process.stdout.isTTY ? 'pretty' : 'json', level: 'info', colors: expect.any(Boolean) },
       metrics: true,
     });
   });
