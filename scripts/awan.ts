@@ -13,8 +13,7 @@ let stopRequests = 0;
 function stop() {
   stopRequests++;
   if (stopRequests === 1) {
-    console.log('\nStopping Awan… (Ctrl-C again to kill it at once)');
-    supervisor.send({ type: 'stop' });
+    supervisor.send({ type: 'stop' }); // it says so, in the log's format
   } else if (supervisor.pid) {
     process.kill(-supervisor.pid, 'SIGKILL');
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
+import { createLogger, formatPretty, parseLogLine, readLogConfig, type LogConfig } from '#libs/platform';
 import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
 import { answers, startEmbeddedPostgres, startNatsServer, waitUntil, type EmbeddedServer } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
@@ -19,8 +20,17 @@ const servers: EmbeddedServer[] = [];
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
+let logConfig: LogConfig;
+try {
+  logConfig = readLogConfig(process.env);
+} catch (error) {
+  console.error(`[awan] cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
+const logger = createLogger(logConfig, 'awan');
+
 function say(line: string) {
-  console.log(`[awan] ${line}`);
+  logger.info(line);
 }
 
 /** Server logs go to files in the data folder; the terminal shows the services. */
@@ -29,21 +39,33 @@ function logFile(name: string): (line: string) => void {
   return (line) => stream.write(`${line}\n`);
 }
 
-function prefixLines(name: string, source: NodeJS.ReadableStream, sink: NodeJS.WritableStream) {
+/**
+ * A service's output as this terminal (or log collector) takes it. The services log JSON to the
+ * supervisor; with LOG_FORMAT=json their lines pass as they are (each names its service), and what
+ * is not a log line (a crash's trace) becomes one. Pretty, each is formatted behind its `[service]`.
+ */
+function relayLines(name: string, source: NodeJS.ReadableStream, sink: NodeJS.WritableStream) {
+  let wrapper: ReturnType<typeof createLogger> | undefined;
+  const relay = (line: string) => {
+    const record = parseLogLine(line);
+    if (logConfig.format === 'pretty') sink.write(`${record ? formatPretty(record, logConfig.colors) : `[${name}] ${line}`}\n`);
+    else if (record) sink.write(`${line}\n`);
+    else if (line.trim() !== '') (wrapper ??= createLogger(logConfig, name, sink))[sink === process.stderr ? 'warn' : 'info'](line);
+  };
   let buffered = '';
   source.on('data', (chunk) => {
     buffered += chunk;
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
-    for (const line of lines) sink.write(`[${name}] ${line}\n`);
+    lines.forEach(relay);
   });
 }
 
 function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, attempt = 0): void {
   const child = spawn(process.execPath, [path.join(ROOT, app.entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.set(app.name, child);
-  prefixLines(app.name, child.stdout!, process.stdout);
-  prefixLines(app.name, child.stderr!, process.stderr);
+  relayLines(app.name, child.stdout!, process.stdout);
+  relayLines(app.name, child.stderr!, process.stderr);
   const startedAt = Date.now();
   child.on('exit', (code, signal) => {
     if (stopping) return;
@@ -65,19 +87,26 @@ async function stopAll(exitCode: number): Promise<never> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       if ((await Promise.race([exited, sleep(15_000, 'timeout')])) === 'timeout') {
-        say(`${name} did not stop within 15 s; killing it`);
+        logger.warn(`${name} did not stop within 15 s; killing it`);
         child.kill('SIGKILL');
         await exited;
       }
     }),
   );
-  for (const server of servers.reverse()) await server.stop().catch((error) => say(`stop failed: ${error.message}`));
+  for (const server of servers.reverse()) await server.stop().catch((error) => logger.error(`stop failed: ${error.message}`));
   rmSync(path.join(dir, RUNNING_ENV_FILE), { force: true });
   say('stopped');
   process.exit(exitCode);
 }
 
-process.on('message', (message: { type?: string }) => message?.type === 'stop' && void stopAll(0));
+process.on('message', (message: { type?: string }) => {
+  if (message?.type !== 'stop') return;
+  if (!stopping) {
+    if (process.stdout.isTTY) process.stdout.write('\n'); // past the terminal's ^C
+    say('Stopping Awan… (Ctrl-C again to kill it at once)');
+  }
+  void stopAll(0);
+});
 process.on('disconnect', () => void stopAll(0)); // the foreground process is gone
 process.on('SIGTERM', () => void stopAll(0));
 
@@ -132,7 +161,10 @@ try {
   for (const app of apps) {
     const port = String(gatewayPort + app.portOffset);
     // This machine's agent is the region's only host: its backup store is a folder of Awan's data, apart from the instances'.
-    const env = { AGENT_DATA_DIR: path.join(dir, 'agent'), BACKUP_STORE_DIR: path.join(dir, 'backups'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, GATEWAY_PORT: String(gatewayPort), PORT: port };
+    const env = {
+      AGENT_DATA_DIR: path.join(dir, 'agent'), BACKUP_STORE_DIR: path.join(dir, 'backups'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl,
+      GATEWAY_PORT: String(gatewayPort), PORT: port, LOG_FORMAT: 'json', // relayLines formats them
+    };
     startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) });
   }
   await Promise.all(
@@ -144,12 +176,17 @@ try {
       ),
     ),
   );
-  say('');
-  say('Awan is running.');
-  say(`  GraphQL API  http://127.0.0.1:${gatewayPort}/graphql`);
-  say(`  services     ${apps.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
-  say('Press Ctrl-C to stop.');
+  const graphqlApi = `http://127.0.0.1:${gatewayPort}/graphql`;
+  if (logConfig.format === 'json') {
+    logger.info({ graphqlApi, services: Object.fromEntries(apps.map((app, i) => [app.name, ports[i]])) }, 'Awan is running.');
+  } else {
+    say('');
+    say('Awan is running.');
+    say(`  GraphQL API  ${graphqlApi}`);
+    say(`  services     ${apps.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
+    say('Press Ctrl-C to stop.');
+  }
 } catch (error) {
-  say(`cannot start: ${(error as Error).message}`);
+  logger.error(`cannot start: ${(error as Error).message}`);
   await stopAll(1);
 }

@@ -65,16 +65,23 @@ export function keepDevBridgeAsFound(): () => void {
 export interface Launcher {
   /** The launcher's own process: the supervisor is its child, the services the supervisor's. */
   pid: number;
+  /** What it printed so far, stdout and stderr as they came. */
   output(): string;
+  /** The same, each stream on its own (whole lines, however the two interleave). */
+  streams(): { stdout: string; stderr: string };
   stop(): Promise<number | null>;
 }
 
-/** `npm start` as a user runs it, after the build: `node dist/scripts/awan.js`. */
+/**
+ * `npm start` as a user runs it, after the build: `node dist/scripts/awan.js`, printing as on a
+ * terminal (LOG_FORMAT=pretty) unless `env` says otherwise.
+ */
 export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
-  const child = spawn(process.execPath, ['dist/scripts/awan.js'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/scripts/awan.js'], { cwd: ROOT, env: { LOG_FORMAT: 'pretty', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  const streams = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk) => ((output += chunk), (streams.stdout += chunk)));
+  child.stderr.on('data', (chunk) => ((output += chunk), (streams.stderr += chunk)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
@@ -83,6 +90,7 @@ export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
   return {
     pid: child.pid!,
     output: () => output,
+    streams: () => ({ ...streams }),
     /** Ctrl-C, as a user stops it; once stopped, asking again changes nothing. */
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
