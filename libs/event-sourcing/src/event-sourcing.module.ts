@@ -1,6 +1,7 @@
 import {
   Global,
   Inject,
+  Logger,
   Module,
   type BeforeApplicationShutdown,
   type DynamicModule,
@@ -10,7 +11,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { createPool, EventRelay, EventStore } from '#libs/event-store';
-import { HealthReports, NATS_CONNECTION } from '#libs/platform';
+import { HealthReports, NATS_CONNECTION, RecurringFailure } from '#libs/platform';
 import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
 import { EventStoreMetrics } from './event-store-metrics.js';
@@ -73,8 +74,11 @@ export class EventSourcingModule implements OnApplicationShutdown {
         {
           provide: RelayLifecycle,
           inject: [EventStore, NATS_CONNECTION],
-          useFactory: (store: EventStore, nats: NatsConnection) =>
-            new RelayLifecycle(new EventRelay({ store, service: definition.service, nats })),
+          useFactory: (store: EventStore, nats: NatsConnection) => {
+            const logger = new Logger('relay');
+            // PostgreSQL or NATS away: one line when publishing stops, one when it goes on.
+            return new RelayLifecycle(new EventRelay({ store, service: definition.service, nats, logger, failures: new RecurringFailure(logger, 'publishing events') }));
+          },
         },
       ],
       exports: [PG_POOL, EventStore, ServiceConsumers, RelayLifecycle],

@@ -80,22 +80,37 @@ export function createPool(connectionString: string, options: { schema?: string 
   return pool;
 }
 
+/** What runs once each open withTransaction commits (nothing of it if it rolls back). */
+const onCommit = new WeakMap<Sql, (() => void)[]>();
+
+/** Runs `callback` once `sql`'s transaction has committed: at once outside one of withTransaction's. */
+export function afterCommit(sql: Sql, callback: () => void): void {
+  const callbacks = onCommit.get(sql);
+  if (callbacks) callbacks.push(callback);
+  else callback();
+}
+
 /**
  * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. While
  * it runs, the same pool refuses `work` a second connection (see ServicePool).
  */
 export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  const committed: (() => void)[] = [];
   try {
     await client.query('BEGIN');
+    onCommit.set(client, committed);
     const held = new Set(heldPools.getStore() ?? []).add(pool);
     const result = await heldPools.run(held, () => work(client));
     await client.query('COMMIT');
+    onCommit.delete(client);
+    for (const callback of committed) callback();
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    onCommit.delete(client);
     client.release();
   }
 }

@@ -6,6 +6,7 @@ import {
   capacityMigrations,
   capacityTotalsProjection,
 } from '../test/capacity.decider.js';
+import { withTransaction } from './database.js';
 import { ConcurrencyError } from './errors.js';
 import { handleCommand } from './decider.js';
 import { EventStore } from './event-store.js';
@@ -44,6 +45,24 @@ describe('event store on PostgreSQL', () => {
     });
     expect(events[0].eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(events[0].occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it("tells its listeners what was appended once it is committed: inside a caller's transaction at its commit, never on a rollback", async () => {
+    const heard: string[][] = [];
+    const stop = store.onAppended((events) => heard.push(events.map((e) => `${e.streamId} ${e.type} ${e.version}`)));
+    await store.append('pool-l', [{ type: 'CapacityOpened', data: { poolId: 'l', capacity: 5 } }], { expectedVersion: 0, metadata });
+    expect(heard).toEqual([['pool-l CapacityOpened 1']]);
+    await withTransaction(db.pool, async (tx) => {
+      await store.append('pool-l', [{ type: 'CapacityReserved', data: { poolId: 'l', amount: 1 } }], { expectedVersion: 1, metadata, tx });
+      expect(heard).toHaveLength(1); // not committed yet
+    });
+    expect(heard).toEqual([['pool-l CapacityOpened 1'], ['pool-l CapacityReserved 2']]);
+    await expect(withTransaction(db.pool, async (tx) => {
+      await store.append('pool-l', [{ type: 'CapacityReserved', data: { poolId: 'l', amount: 1 } }], { expectedVersion: 2, metadata, tx });
+      throw new Error('changed its mind');
+    })).rejects.toThrow('changed its mind');
+    expect(heard).toHaveLength(2);
+    stop();
   });
 
   it('refuses an append whose expected version is not the stream version', async () => {

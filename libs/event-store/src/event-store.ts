@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { EventEnvelope, EventMetadata } from '#libs/contracts';
 import { withTraceContext } from '#libs/tracing';
-import { isUniqueViolation, sqlIdentifier, withTransaction, type Sql } from './database.js';
+import { afterCommit, isUniqueViolation, sqlIdentifier, withTransaction, type Sql } from './database.js';
 import { ConcurrencyError } from './errors.js';
 import type { Projection } from './projection.js';
 
@@ -61,7 +61,7 @@ export class EventStore {
   readonly table: string;
   private readonly appendSql: string;
   private readonly appendStatement: string;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -99,7 +99,9 @@ export class EventStore {
       : projections.length === 0
         ? await this.insert(this.pool, streamId, events, options) // one statement is its own transaction
         : await withTransaction(this.pool, appendAndProject);
-    for (const listener of this.listeners) listener();
+    const notify = () => this.listeners.forEach((listener) => listener(recorded));
+    if (options.tx) afterCommit(options.tx, notify);
+    else notify();
     return recorded;
   }
 
@@ -173,8 +175,12 @@ export class EventStore {
     return rows.map(toRecordedEvent);
   }
 
-  /** Called after every committed append; the relay uses it to publish without waiting for its poll. */
-  onAppended(listener: () => void): () => void {
+  /**
+   * Called after every append of this process has committed (inside a caller's withTransaction,
+   * once that commits), with what it appended: the relay publishes without waiting for its poll,
+   * a service logs the facts it decided.
+   */
+  onAppended(listener: (events: readonly RecordedEvent[]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -3,6 +3,7 @@ export interface Logger {
   log(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  debug?(message: string): void;
 }
 
 export function consoleLogger(context: string): Logger {

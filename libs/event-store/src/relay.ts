@@ -20,6 +20,8 @@ export interface RelayOptions {
   /** Called once a batch is acknowledged by JetStream, before the checkpoint moves. */
   onPublished?: (events: RecordedEvent[]) => void | Promise<void>;
   logger?: Logger;
+  /** What reports publishing failing and going on again (a service logs an outage once); each failure an error otherwise. */
+  failures?: { failed(error: Error): void; succeeded(): void };
 }
 
 interface Checkpoint {
@@ -42,6 +44,7 @@ export class EventRelay {
   private readonly batchSql: string;
   private readonly lockKey: string;
   private readonly logger: Logger;
+  private readonly failures: NonNullable<RelayOptions['failures']>;
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -64,6 +67,7 @@ export class EventRelay {
       ORDER BY transaction_id, global_position
       LIMIT $3`;
     this.logger = options.logger ?? consoleLogger(this.name);
+    this.failures = options.failures ?? { failed: (error) => this.logger.error(`publishing events failed: ${error.message}`), succeeded: () => undefined };
   }
 
   start(): void {
@@ -98,11 +102,11 @@ export class EventRelay {
       try {
         this.active = true;
         this.lastSequence = null;
-        this.logger.log('active: publishing events');
+        this.logger.debug?.('active: publishing events');
         await this.publishUntilStopped(client);
       } catch (error) {
         failure = error as Error;
-        this.logger.error(`publishing failed, retrying: ${failure.message}`);
+        this.failures.failed(failure);
       } finally {
         this.active = false;
         if (!failure) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.lockKey]).catch(() => undefined);
@@ -125,7 +129,7 @@ export class EventRelay {
       client.release();
     } catch (error) {
       client?.release(error as Error);
-      this.logger.error(`cannot reach PostgreSQL: ${(error as Error).message}`);
+      this.failures.failed(new Error(`cannot reach PostgreSQL: ${(error as Error).message}`));
     }
     return null;
   }
@@ -144,6 +148,7 @@ export class EventRelay {
       this.nudged = false;
       const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, batchSize]);
       if (rows.length === 0) {
+        this.failures.succeeded(); // nothing waits: nothing is failing
         await this.sleep(Math.min(retryMs, pollIntervalMs));
         retryMs *= 2;
         continue;
@@ -159,6 +164,7 @@ export class EventRelay {
            global_position = excluded.global_position, updated_at = now()`,
         [this.name, checkpoint.transactionId, checkpoint.position],
       );
+      this.failures.succeeded();
     }
   }
 
