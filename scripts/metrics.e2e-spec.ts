@@ -49,7 +49,7 @@ describe("the services' Prometheus metrics", () => {
   it('serves the named metrics on every service, each sample labelled with its service', async () => {
     const everywhere = [
       'process_cpu_user_seconds_total', 'nodejs_eventloop_lag_seconds', 'awan_nats_request_duration_seconds', 'awan_nats_client_request_duration_seconds',
-      'awan_nats_reconnects_total', 'awan_metrics_source_up',
+      'awan_nats_reconnects_total', 'awan_metrics_source_up', 'awan_service_healthy', 'awan_health_check_up',
     ];
     const withEvents = [
       'awan_db_pool_connections', 'awan_db_pool_max_connections', 'awan_db_pool_waiting_requests', 'awan_relay_unpublished_events',
@@ -67,6 +67,8 @@ describe("the services' Prometheus metrics", () => {
       const families = declared(text);
       for (const name of [...everywhere, ...withEvents, ...own[service]]) expect({ service, name, declared: families.has(name) }).toEqual({ service, name, declared: true });
       expect(sample(text, 'process_resident_memory_bytes', { service })).toBeGreaterThan(0);
+      expect(sample(text, 'awan_service_healthy', { service })).toBe(1);
+      expect(sample(text, 'awan_health_check_up', { service, check: 'postgres' })).toBe(1);
       // Read from the database and JetStream when scraped, each service's own.
       expect(sample(text, 'awan_db_pool_max_connections', { service })).toBe(10);
       expect(sample(text, 'awan_relay_unpublished_events', { service })).toBeGreaterThanOrEqual(0);

@@ -43,6 +43,15 @@ async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
   }
 }
 
+/** The service's health now: its connections probed (NATS, and the checks added), and the problems its capabilities know of. */
+export async function checkHealth(service: string, nats: NatsConnection, reports: HealthReports): Promise<Health> {
+  const checks: Record<string, CheckStatus> = { nats: await probe(() => nats.flush()) };
+  for (const [name, check] of reports.checks) checks[name] = await probe(check);
+  const problems = reports.problems();
+  const status = Object.values(checks).every((c) => c === 'up') && problems.length === 0 ? 'ok' : 'degraded';
+  return { service, status, checks, ...(problems.length > 0 ? { problems } : {}) };
+}
+
 /** `GET /health` for load balancers and `<service>.health` over NATS, both checking the service's connections. */
 function healthController(service: string, subject: string) {
   @Controller()
@@ -52,12 +61,8 @@ function healthController(service: string, subject: string) {
       private readonly reports: HealthReports,
     ) {}
 
-    async check(): Promise<Health> {
-      const checks: Record<string, CheckStatus> = { nats: await probe(() => this.nats.flush()) };
-      for (const [name, check] of this.reports.checks) checks[name] = await probe(check);
-      const problems = this.reports.problems();
-      const status = Object.values(checks).every((c) => c === 'up') && problems.length === 0 ? 'ok' : 'degraded';
-      return { service, status, checks, ...(problems.length > 0 ? { problems } : {}) };
+    check(): Promise<Health> {
+      return checkHealth(service, this.nats, this.reports);
     }
 
     @Get('health')
