@@ -1,4 +1,6 @@
-import { Controller, Get, Inject, Injectable, Module, Res, type DynamicModule } from '@nestjs/common';
+import {
+  Controller, Get, Inject, Injectable, Logger, Module, Res, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { healthSubject, type CheckStatus, type Health } from '#libs/contracts';
@@ -28,18 +30,72 @@ export class HealthReports {
 
 const CHECK_TIMEOUT_MS = 2000;
 
-async function probe(check: () => Promise<unknown>): Promise<CheckStatus> {
+/** Why a check failed (its error's message, or `timeout`), or null when it passed. */
+async function failureOf(check: () => Promise<unknown>): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS))),
     ]);
-    return 'up';
-  } catch {
-    return 'down';
+    return null;
+  } catch (error) {
+    return (error as Error)?.message ?? String(error);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+const probe = async (check: () => Promise<unknown>): Promise<CheckStatus> => ((await failureOf(check)) === null ? 'up' : 'down');
+
+const WATCH_INTERVAL_MS = 2000;
+const DEPENDENCY_NAMES: Record<string, string> = { nats: 'NATS', postgres: 'PostgreSQL' };
+
+/**
+ * The service's connections (NATS, and its checks': PostgreSQL) probed every two seconds in the
+ * background: one line when one is lost and one when it is back, however many requests fail between.
+ */
+@Injectable()
+export class DependencyWatch implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('dependencies');
+  /** Since when each lost one has been lost. */
+  private readonly lost = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private watching: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    private readonly reports: HealthReports,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => (this.watching ??= this.watch().finally(() => (this.watching = null))), WATCH_INTERVAL_MS);
+  }
+
+  /** Before the connections close: their closing is no outage. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.watching;
+  }
+
+  /** One round of probes, as the timer runs them. */
+  async watch(): Promise<void> {
+    const checks = new Map([['nats', () => this.nats.flush()], ...this.reports.checks]);
+    for (const [name, check] of checks) {
+      const failure = await failureOf(check);
+      if (this.stopped) return;
+      const since = this.lost.get(name);
+      const dependency = DEPENDENCY_NAMES[name] ?? name;
+      if (failure !== null && since === undefined) {
+        this.lost.set(name, Date.now());
+        this.logger.error({ msg: `${dependency} lost: ${failure}`, dependency: name });
+      } else if (failure === null && since !== undefined) {
+        this.lost.delete(name);
+        this.logger.log({ msg: `${dependency} back`, dependency: name, lostForMs: Date.now() - since });
+      }
+    }
   }
 }
 
@@ -83,6 +139,8 @@ function healthController(service: string, subject: string) {
 @Module({})
 export class HealthModule {
   static forService(service: string, subject = healthSubject(service)): DynamicModule {
-    return { module: HealthModule, global: true, controllers: [healthController(service, subject)], providers: [HealthReports], exports: [HealthReports] };
+    return {
+      module: HealthModule, global: true, controllers: [healthController(service, subject)], providers: [HealthReports, DependencyWatch], exports: [HealthReports],
+    };
   }
 }
