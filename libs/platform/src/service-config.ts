@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { userClaimsOf } from '#libs/nats-auth';
+import { readLogConfig, type LogConfig } from './logging.js';
 import type { TracingConfig } from '#libs/tracing';
 
 /** What every service process reads from its environment (README, Configuration). */
@@ -11,6 +12,8 @@ export interface ServiceConfig {
   /** The HTTP port of its health check (and, for the gateway, of the API). */
   port: number;
   host: string;
+  /** How it logs: LOG_FORMAT and LOG_LEVEL. */
+  log: LogConfig;
   /** Where it sends its traces, where OTEL_EXPORTER_OTLP_ENDPOINT says: without, it traces nothing. */
   tracing?: TracingConfig;
   /** Whether it measures itself and serves `GET /metrics` on that port (METRICS=on|off). */
@@ -118,6 +121,7 @@ export function readServiceConfig(
     ...(env.NATS_CREDENTIALS ? { natsCredentials: readNatsCredentials('NATS_CREDENTIALS', env) } : {}),
     port: readWholeNumber(port.variable, port.default, { expected: 'a TCP port number', max: 65535 }, env),
     host: env.HOST ?? '127.0.0.1',
+    log: readLogConfig(env),
     ...(tracing ? { tracing } : {}),
     metrics: readOnOff('METRICS', true, env),
   };
