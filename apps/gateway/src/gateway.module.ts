@@ -125,8 +125,9 @@ export class GatewayModule implements NestModule {
       ],
       controllers: [InvoiceDocumentsController],
       providers: [
-        { provide: APP_FILTER, useClass: GraphqlRequestErrors },
+        // Nest asks the last one first: a request /graphql cannot read is answered before any other error.
         { provide: APP_FILTER, useClass: ClientErrors },
+        { provide: APP_FILTER, useClass: GraphqlRequestErrors },
         ...RESOLVERS,
         { provide: InvoiceDocuments, inject: [GatewayServiceClient, Identity], useFactory: (client: GatewayServiceClient, identity: Identity) => new InvoiceDocuments(client, identity) },
       ],

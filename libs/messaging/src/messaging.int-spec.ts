@@ -1,4 +1,4 @@
-import { Controller, Module, type INestMicroservice } from '@nestjs/common';
+import { Controller, Logger, Module, type INestMicroservice, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { connectServiceClient, TEST_NATS_URL, uniqueName, type TestServiceClient } from '#libs/testing';
@@ -9,6 +9,11 @@ import type { ServiceClient } from './service-client.js';
 
 const service = uniqueName('svc');
 const handled: string[] = [];
+/** What the replicas logged, as Nest's Logger hands it to the process's logger. */
+const logged: { level: string; message: Record<string, unknown> }[] = [];
+const logger: LoggerService = Object.fromEntries(
+  ['log', 'error', 'warn', 'debug', 'verbose'].map((level) => [level, (message: Record<string, unknown>) => logged.push({ level, message })]),
+) as unknown as LoggerService;
 
 function replicaModule(replica: string) {
   @Controller()
@@ -41,7 +46,7 @@ function replicaModule(replica: string) {
 }
 
 async function startReplica(replica: string): Promise<INestMicroservice> {
-  const app = await NestFactory.createMicroservice(replicaModule(replica), { ...natsListenerOptions(service, { natsUrl: TEST_NATS_URL }), logger: false });
+  const app = await NestFactory.createMicroservice(replicaModule(replica), { ...natsListenerOptions(service, { natsUrl: TEST_NATS_URL }), logger });
   app.useGlobalFilters(new RpcErrorFilter());
   await app.listen();
   return app;
@@ -59,6 +64,7 @@ describe('request-reply between services over NATS', () => {
     replicas = [await startReplica('r1'), await startReplica('r2')];
     caller = await connectServiceClient('caller');
     client = caller.client;
+    Logger.overrideLogger(logger); // the caller's context, made with logger: false, turned it off for the process
   });
   afterAll(async () => {
     await caller.close();
@@ -80,16 +86,23 @@ describe('request-reply between services over NATS', () => {
     expect(new Set(handled)).toEqual(new Set(['r1', 'r2']));
   });
 
-  it('carries a refusal across the wire with its contract code and field', async () => {
+  it('carries a refusal across the wire with its contract code and field, logged at debug without a stack', async () => {
+    logged.length = 0;
     const error = await sendAny(`${service}.refuse`, {}).catch((e) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name', message: 'input.name: must be an RFC 1123 label' });
+    expect(logged).toEqual([{ level: 'debug', message: expect.objectContaining({ subject: `${service}.refuse`, code: 'BAD_USER_INPUT' }) }]);
+    expect(logged[0].message).not.toHaveProperty('err');
   });
 
-  it('answers an unexpected fault as INTERNAL without its message or stack', async () => {
-    const error = await sendAny(`${service}.crash`, {}).catch((e) => e);
+  it('answers an unexpected fault as INTERNAL without its message or stack, logged as an error with both and the request\'s correlation id', async () => {
+    logged.length = 0;
+    const metadata = { correlationId: uniqueName('request-'), causationId: null, actor: { kind: 'system' } };
+    const error = await sendAny(`${service}.crash`, { metadata }).catch((e) => e);
     expect(error).toMatchObject({ code: 'INTERNAL', message: 'internal error' });
     expect(JSON.stringify(error)).not.toContain('secret');
+    expect(logged).toEqual([{ level: 'error', message: expect.objectContaining({ subject: `${service}.crash`, code: 'INTERNAL', correlationId: metadata.correlationId }) }]);
+    expect((logged[0].message.err as Error).stack).toContain('TypeError: cannot read properties of undefined (reading "secret")');
   });
 
   it('fails with UNAVAILABLE, not a hang, when no replica of the service is up', async () => {
