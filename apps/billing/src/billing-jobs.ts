@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR } from '#libs/contracts';
+import { RecurringFailure } from '#libs/platform';
 import { Dunning } from './accounts/dunning.js';
 import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
 import { MonthClose } from './invoices/month-close.js';
@@ -9,6 +10,7 @@ import { MonthClose } from './invoices/month-close.js';
 @Injectable()
 export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('billing-jobs');
+  private readonly failures = new RecurringFailure(this.logger, 'billing jobs');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -27,18 +29,16 @@ export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdow
     await this.running;
   }
 
-  private async run(): Promise<void> {
+  /** The suspensions it decides are logged as billing's facts (BillingFacts). */
+  private run(): Promise<void> {
     const metadata = () => ({ correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR });
-    try {
+    return this.failures.run(async () => {
       for (const month of await this.monthClose.monthsToClose(this.config.invoiceCloseAfterSeconds)) {
         const { drafted, unknownAccounts } = await this.monthClose.closeMonth(month, metadata());
         this.logger.log(`closed ${new Date(month.start * 1000).toISOString().slice(0, 7)}: ${drafted} drafts`);
         if (unknownAccounts.length > 0) this.logger.warn(`usage of accounts billing has not heard of, not drafted yet: ${unknownAccounts.join(', ')}`);
       }
-      const suspended = await this.dunning.suspendOverdue(new Date(), this.config.dunningGraceSeconds, metadata());
-      for (const accountId of suspended) this.logger.warn(`account ${accountId} suspended: unpaid past the grace period`);
-    } catch (error) {
-      this.logger.error(`billing jobs failed: ${(error as Error).message}`);
-    }
+      await this.dunning.suspendOverdue(new Date(), this.config.dunningGraceSeconds, metadata());
+    });
   }
 }

@@ -7,6 +7,7 @@ import { AccountsController } from './accounts/accounts.controller.js';
 import { Dunning } from './accounts/dunning.js';
 import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
 import { billingEventStore } from './billing.event-store.js';
+import { BillingFacts } from './billing-facts.js';
 import { BillingJobs } from './billing-jobs.js';
 import { InvoiceFinalization } from './invoices/invoice-finalization.js';
 import { InvoicesMetrics } from './invoices/invoices.metrics.js';
@@ -74,6 +75,7 @@ export class BillingModule {
         MeteringConsumer,
         PlanPricesConsumer,
         BillingJobs,
+        BillingFacts,
         StripeSync,
       ],
     };

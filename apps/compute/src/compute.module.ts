@@ -24,6 +24,7 @@ import { InstanceFilters } from './firewalls/instance-filters.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
 import { HostCredentials } from './hosts/host-credentials.js';
 import { HostEnrolment } from './hosts/host-enrolment.js';
+import { HostFacts } from './hosts/host-facts.js';
 import { HostHeartbeatsSubscriber } from './hosts/host-heartbeats.subscriber.js';
 import { Hosts } from './hosts/hosts.js';
 import { HostsController } from './hosts/hosts.controller.js';
@@ -32,6 +33,7 @@ import { RegionPrefixChecks } from './hosts/region-prefix-check.js';
 import { RegionPrefixCheckController } from './hosts/region-prefix-check.controller.js';
 import { AccountQueue } from './instances/account-queue.js';
 import { InstanceAddressesConsumer } from './instances/instance-addresses.consumer.js';
+import { InstanceFacts } from './instances/instance-facts.js';
 import { InstanceHeartbeatsSubscriber } from './instances/instance-heartbeats.subscriber.js';
 import { InstanceProvisioner } from './instances/instance-provisioner.js';
 import { InstanceProvisionerConsumer } from './instances/instance-provisioner.consumer.js';
@@ -145,6 +147,8 @@ export class ComputeModule {
         InstanceHeartbeatsSubscriber,
         HostHeartbeatsSubscriber,
         HostDownCheckJob,
+        InstanceFacts,
+        HostFacts,
       ],
     };
   }

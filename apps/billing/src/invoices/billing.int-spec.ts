@@ -92,7 +92,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     billing = runBuilt('dist/apps/billing/src/main.js', {
       DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: String(port),
       STRIPE_SECRET_KEY: 'sk_test_awan', STRIPE_API_BASE: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      DUNNING_GRACE_SECONDS: '2', BILLING_JOB_INTERVAL_MS: '500',
+      DUNNING_GRACE_SECONDS: '2', BILLING_JOB_INTERVAL_MS: '500', LOG_FORMAT: 'json',
       // The job's dunning clock runs every 500 ms, but it closes no month the test works in: the test
       // closes September itself, and a job closing October after the late usage below would move
       // that usage's adjustments from the upcoming invoices to October's drafts, at a moment of its choosing.
@@ -301,6 +301,15 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const statusOf = async () => (await call('billing.account.standing', { ...admin, ids: [direct.id] }))[0].status;
     await waitFor(async () => (await statusOf()) === 'SUSPENDED', 30_000, 'the suspension');
     expect(await standing()).toEqual(['AccountPastDue', 'AccountSuspended']);
+    // Each fact once in billing's log, with its ids, and how long the account was past due.
+    const facts = () => billing.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.context === 'billing' && (line.invoiceId === invoice.id || line.accountId === direct.id));
+    await waitFor(() => facts().some((line) => line.msg === 'account suspended'), 10_000, 'the suspension in the log');
+    expect(facts().map((line) => line.msg)).toEqual(['invoice finalized', 'payment failed', 'account past due', 'account suspended']);
+    expect(facts()[0]).toMatchObject({ level: 'info', invoiceId: invoice.id, accountId: direct.id, number: invoice.number, currency: 'USD', total: invoice.total });
+    expect(facts()[1]).toMatchObject({ level: 'info', invoiceId: invoice.id, accountId: direct.id, reason: expect.any(String) });
+    expect(facts()[3]).toMatchObject({ level: 'info', accountId: direct.id, pastDueForMs: expect.any(Number) });
+    expect(facts()[3].pastDueForMs).toBeGreaterThanOrEqual(2000); // DUNNING_GRACE_SECONDS
 
     const paid = event('invoice.paid');
     expect((await webhook(paid, signStripeWebhook(sdk, paid, WEBHOOK_SECRET))).status).toBe(200);

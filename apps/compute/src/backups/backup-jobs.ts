@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '#libs/contracts';
+import { RecurringFailure } from '#libs/platform';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { BackupLifecycle } from './backup-lifecycle.js';
 import { Backups } from './backups.js';
@@ -13,6 +14,8 @@ const WATCH_INTERVAL_MS = 5000;
 @Injectable()
 export class BackupJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('backups');
+  private readonly scheduleFailures = new RecurringFailure(this.logger, 'backup schedules');
+  private readonly watchFailures = new RecurringFailure(this.logger, 'backup watch');
   private timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -32,21 +35,15 @@ export class BackupJobs implements OnApplicationBootstrap, OnApplicationShutdown
     for (const timer of this.timers) clearInterval(timer);
   }
 
-  private async runSchedules(): Promise<void> {
+  private runSchedules(): Promise<void> {
     const now = new Date();
-    try {
+    return this.scheduleFailures.run(async () => {
       const started = await this.backups.runDue(now, { correlationId: `backup-schedules-${now.toISOString()}`, causationId: null, actor: SYSTEM_ACTOR });
       if (started.length > 0) this.logger.log(`started ${started.length} scheduled backups`);
-    } catch (error) {
-      this.logger.error(`backup schedules failed: ${(error as Error).message}`);
-    }
+    });
   }
 
-  private async watch(): Promise<void> {
-    try {
-      await this.lifecycle.watch(this.config.backupTimeoutMs);
-    } catch (error) {
-      this.logger.error(`backup watch failed: ${(error as Error).message}`);
-    }
+  private watch(): Promise<void> {
+    return this.watchFailures.run(() => this.lifecycle.watch(this.config.backupTimeoutMs));
   }
 }

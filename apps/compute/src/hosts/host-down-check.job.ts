@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { RecurringFailure } from '#libs/platform';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { Hosts } from './hosts.js';
 
@@ -10,6 +11,7 @@ import { Hosts } from './hosts.js';
 @Injectable()
 export class HostDownCheckJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('hosts');
+  private readonly failures = new RecurringFailure(this.logger, 'down check');
   private readonly downTimeoutMs: number;
   private timer: NodeJS.Timeout | undefined;
   /** Since when this replica's down checks have succeeded without a break. */
@@ -31,25 +33,22 @@ export class HostDownCheckJob implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async check(): Promise<void> {
-    if (Date.now() - this.healthySince < this.downTimeoutMs) {
-      // Not judging yet, but the database must answer for the time to count.
-      await this.hosts.list().catch((error: Error) => this.unhealthy(error));
-      return;
-    }
     try {
-      for (const host of await this.hosts.markSilentHostsDown(this.downTimeoutMs)) {
-        this.logger.warn(`host ${host.id} is DOWN: no heartbeat for ${this.downTimeoutMs / 1000} s`);
-        if (!host.fencesInTime) {
-          this.logger.error(`host ${host.id} does not fence itself within ${this.downTimeoutMs} ms (FENCE_TIMEOUT_MS): its instances are not restarted elsewhere`);
+      if (Date.now() - this.healthySince < this.downTimeoutMs) {
+        // Not judging yet, but the database must answer for the time to count.
+        await this.hosts.list();
+      } else {
+        // Each host marked DOWN is logged as its fact (HostFacts).
+        for (const host of await this.hosts.markSilentHostsDown(this.downTimeoutMs)) {
+          if (!host.fencesInTime) {
+            this.logger.error(`host ${host.id} does not fence itself within ${this.downTimeoutMs} ms (FENCE_TIMEOUT_MS): its instances are not restarted elsewhere`);
+          }
         }
       }
+      this.failures.succeeded();
     } catch (error) {
-      this.unhealthy(error as Error);
+      this.healthySince = Date.now();
+      this.failures.failed(error);
     }
-  }
-
-  private unhealthy(error: Error): void {
-    this.healthySince = Date.now();
-    this.logger.error(`down check failed: ${error.message}`);
   }
 }

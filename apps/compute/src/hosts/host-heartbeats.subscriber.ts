@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { AGENT_HEARTBEATS_SUBJECT } from '#libs/contracts';
-import { NATS_CONNECTION } from '#libs/platform';
+import { AGENT_HEARTBEATS_SUBJECT, AppError } from '#libs/contracts';
+import { NATS_CONNECTION, RecurringFailure } from '#libs/platform';
 import { heartbeatOf } from './heartbeat-message.js';
 import { Hosts } from './hosts.js';
 
@@ -9,6 +9,8 @@ import { Hosts } from './hosts.js';
 @Injectable()
 export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('hosts');
+  /** Every heartbeat fails alike while PostgreSQL is away: once in the log. */
+  private readonly failures = new RecurringFailure(this.logger, 'recording heartbeats', 'warn');
   private subscription: Subscription | undefined;
 
   constructor(
@@ -20,9 +22,15 @@ export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnAppli
     this.subscription = this.nats.subscribe(AGENT_HEARTBEATS_SUBJECT, {
       queue: 'compute',
       callback: (_error, message) => {
-        Promise.resolve()
-          .then(() => this.hosts.recordHeartbeat(heartbeatOf(message)))
-          .catch((error: Error) => this.logger.warn(`heartbeat dropped: ${error.message}`));
+        void this.failures.run(() =>
+          Promise.resolve()
+            .then(() => this.hosts.recordHeartbeat(heartbeatOf(message)))
+            .catch((error: unknown) => {
+              // One host's heartbeat refused (malformed, or a retired host's) is that host's line, not an outage.
+              if (!(error instanceof AppError)) throw error;
+              this.logger.warn(`heartbeat dropped: ${error.message}`);
+            }),
+        );
       },
     });
   }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { RecurringFailure } from '#libs/platform';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { InstanceWatcher } from './instance-watcher.js';
 
@@ -8,6 +9,7 @@ const WATCH_INTERVAL_MS = 1000;
 @Injectable()
 export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('instances');
+  private readonly failures = new RecurringFailure(this.logger, 'instance watch');
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -23,14 +25,13 @@ export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.timer);
   }
 
-  private async watch(): Promise<void> {
-    try {
-      for (const id of await this.watcher.timeOutStuck()) this.logger.warn(`instance ${id} failed: it outlived its transition timeout`);
+  /** What it decides (an instance failed, asked to move) is logged as the instance's facts (InstanceFacts). */
+  private watch(): Promise<void> {
+    return this.failures.run(async () => {
+      await this.watcher.timeOutStuck();
       for (const id of await this.watcher.sweepReservations()) this.logger.log(`released the reservation of instance ${id}`);
-      for (const id of await this.watcher.evacuateDownHosts(this.config.hostDownTimeoutMs)) this.logger.warn(`instance ${id} restarts on another host: its host is DOWN`);
-      for (const id of await this.watcher.drainMaintenanceHosts()) this.logger.log(`instance ${id} moves off its host, which is in maintenance`);
-    } catch (error) {
-      this.logger.error(`instance watch failed: ${(error as Error).message}`);
-    }
+      await this.watcher.evacuateDownHosts(this.config.hostDownTimeoutMs);
+      await this.watcher.drainMaintenanceHosts();
+    });
   }
 }

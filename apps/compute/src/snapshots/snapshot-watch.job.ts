@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SYSTEM_ACTOR } from '#libs/contracts';
 import { EventStore, handleCommand } from '#libs/event-store';
+import { RecurringFailure } from '#libs/platform';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { instanceDecider, instanceStreamId } from '../instances/instance.decider.js';
 import { SnapshotsRepository } from './snapshots.repository.js';
@@ -15,6 +16,7 @@ const WATCH_INTERVAL_MS = 5000;
 @Injectable()
 export class SnapshotWatchJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('snapshots');
+  private readonly failures = new RecurringFailure(this.logger, 'snapshot watch');
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,16 +33,14 @@ export class SnapshotWatchJob implements OnApplicationBootstrap, OnApplicationSh
     clearInterval(this.timer);
   }
 
-  private async watch(): Promise<void> {
-    try {
+  private watch(): Promise<void> {
+    return this.failures.run(async () => {
       for (const stuck of await this.snapshots.stuck(this.config.snapshotTimeoutMs)) {
         const metadata = { correlationId: `snapshot-timeout-${stuck.instanceId}`, causationId: null, actor: SYSTEM_ACTOR };
         const reason = `timed out while ${stuck.status}`;
         const { events } = await handleCommand(this.store, instanceStreamId(stuck.instanceId), instanceDecider, { type: 'FailOperation', requestVersion: stuck.operationVersion, reason }, metadata);
         if (events.length > 0) this.logger.warn(`a snapshot of instance ${stuck.instanceId} failed: it ${reason}`);
       }
-    } catch (error) {
-      this.logger.error(`snapshot watch failed: ${(error as Error).message}`);
-    }
+    });
   }
 }
