@@ -4,6 +4,7 @@
 // runs, before compute (HOST_DOWN_TIMEOUT_MS, longer) restarts them elsewhere. As Proxmox VE's
 // watchdog does for its HA manager, without the reboot.
 import { performance } from 'node:perf_hooks';
+import { createLogger, readLogConfig } from '#libs/platform';
 import { instanceManagerFor } from '../instances/instance-manager.js';
 import { FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
 
@@ -12,7 +13,8 @@ const agent = readWatchdogArguments(process.argv.slice(2));
 const instances = instanceManagerFor(agent, 'tcg');
 const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
 let agentGone = false;
-const say = (line: string) => console.log(`[fence-watchdog ${agent.hostId}] ${line}`);
+// Its lines go out as the agent's do (it shares the agent's stdout and environment).
+const logger = createLogger(readLogConfig(process.env), 'host-agent').child({ context: 'fence-watchdog', hostId: agent.hostId });
 
 process.on('message', (message) => {
   if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
@@ -26,10 +28,10 @@ process.on('disconnect', () => {
 
 setInterval(() => {
   if (!timer.due(performance.now())) return;
-  say(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
+  logger.warn(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
   instances
     .fence()
-    .then((ids) => say(`fenced ${ids.length} instance(s)${ids.length ? `: ${ids.join(', ')}` : ''}`))
-    .catch((error: Error) => say(`fencing failed: ${error.message}`))
+    .then((ids) => logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)`))
+    .catch((error: Error) => logger.error({ err: error }, `fencing failed: ${error.message}`))
     .finally(() => agentGone && process.exit(0));
 }, 200);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { agentHeartbeatSubject, type HostHeartbeat } from '#libs/contracts';
-import { NATS_CONNECTION } from '#libs/platform';
+import { NATS_CONNECTION, RecurringFailure } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
 import type { HostAbilities } from '../host/host-probe.js';
 import { FencingService } from '../fencing/fencing.service.js';
@@ -69,20 +69,22 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
     this.timers = [
-      this.every(async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), 'heartbeat failed'),
-      this.every(() => this.checkContact(), 'no contact with the control plane'),
+      this.every(async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), 'heartbeat'),
+      this.every(() => this.checkContact(), 'contact with the control plane'),
     ];
   }
 
-  /** Runs `task` now and at every interval, skipping a turn while the previous one still runs. */
-  private every(task: () => Promise<void>, failure: string): NodeJS.Timeout {
+  /**
+   * Runs `task` now and at every interval, skipping a turn while the previous one still runs; while
+   * it keeps failing (NATS away), the log says so once, and once when it works again.
+   */
+  private every(task: () => Promise<void>, what: string): NodeJS.Timeout {
+    const failures = new RecurringFailure(this.logger, what);
     let running = false;
     const run = () => {
       if (running) return;
       running = true;
-      task()
-        .catch((error: Error) => this.logger.error(`${failure}: ${error.message}`))
-        .finally(() => (running = false));
+      void failures.run(task).finally(() => (running = false));
     };
     run();
     return setInterval(run, this.config.heartbeatIntervalMs);
