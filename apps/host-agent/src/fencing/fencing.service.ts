@@ -40,7 +40,8 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
     this.watchdog = fork(WATCHDOG_ENTRY, watchdogArguments(this.config), { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.watchdog.on('exit', (code, signal) => this.watchdog && this.logger.error(`fence watchdog exited (${signal ?? code})`));
     await writeFile(this.pidFile, String(this.watchdog.pid));
-    this.logger.log(`fence watchdog ${this.watchdog.pid}: instances stop after ${this.config.fenceTimeoutMs} ms without the control plane`);
+    // Start-up detail: the agent's one line at start is its "ready".
+    this.logger.debug(`fence watchdog ${this.watchdog.pid}: instances stop after ${this.config.fenceTimeoutMs} ms without the control plane`);
   }
 
   /** The control plane answered just now. */

@@ -22,7 +22,8 @@ export class FirewallsLifecycle implements OnApplicationBootstrap {
     const started = Date.now();
     try {
       const ports = await this.instances.enforceHeldFilters();
-      this.logger.log(`enforced the filters of ${ports} instance port(s) in ${Date.now() - started} ms`);
+      // Start-up detail, unless there was something to enforce.
+      this.logger[ports > 0 ? 'log' : 'debug'](`enforced the filters of ${ports} instance port(s) in ${Date.now() - started} ms`);
     } catch (error) {
       // Its rules in place stay; compute sends every filter again on seeing this agent's start.
       this.logger.error(`filters not enforced again: ${(error as Error).message}`);
