@@ -4,17 +4,20 @@
 // runs, before compute (HOST_DOWN_TIMEOUT_MS, longer) restarts them elsewhere. As Proxmox VE's
 // watchdog does for its HA manager, without the reboot.
 import { performance } from 'node:perf_hooks';
-import { createLogger, readLogConfig } from '#libs/platform';
+import { Logger } from '@nestjs/common';
+import { createLogger, PinoLoggerService, readLogConfig } from '#libs/platform';
 import { instanceManagerFor } from '../instances/instance-manager.js';
 import { FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
 
 const agent = readWatchdogArguments(process.argv.slice(2));
+// Its lines go out as the agent's do (it shares the agent's stdout and environment), the instance code's it runs too.
+const processLogger = createLogger(readLogConfig(process.env), 'host-agent');
+Logger.overrideLogger(new PinoLoggerService(processLogger));
+const logger = processLogger.child({ context: 'fence-watchdog', hostId: agent.hostId });
 // Stopping needs no accelerator.
 const instances = instanceManagerFor(agent, 'tcg');
 const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
 let agentGone = false;
-// Its lines go out as the agent's do (it shares the agent's stdout and environment).
-const logger = createLogger(readLogConfig(process.env), 'host-agent').child({ context: 'fence-watchdog', hostId: agent.hostId });
 
 process.on('message', (message) => {
   if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
