@@ -73,6 +73,37 @@ describe('event store on PostgreSQL', () => {
     expect(await store.streamVersion('pool-b')).toBe(1);
   });
 
+  it("appends to many streams in one statement, each at its decided version, projected and heard per stream at the commit; a stale one fails them all", async () => {
+    await store.append('pool-m1', [{ type: 'CapacityOpened', data: { poolId: 'm1', capacity: 5 } }], { expectedVersion: 0, metadata });
+    const heard: string[][] = [];
+    const stop = store.onAppended((events) => heard.push(events.map((e) => `${e.streamId} ${e.type} ${e.version}`)));
+    const appended = await withTransaction(db.pool, async (tx) => {
+      const events = await store.appendToStreams([
+        { streamId: 'pool-m1', expectedVersion: 1, events: [{ type: 'CapacityReserved', data: { poolId: 'm1', amount: 2 } }, { type: 'CapacityReserved', data: { poolId: 'm1', amount: 1 } }] },
+        { streamId: 'pool-m2', expectedVersion: 0, events: [{ type: 'CapacityOpened', data: { poolId: 'm2', capacity: 7 } }] },
+      ], { metadata, tx });
+      expect(heard).toEqual([]); // not committed yet
+      return events;
+    });
+    expect(appended.map((e) => `${e.streamId} ${e.version}`)).toEqual(['pool-m1 2', 'pool-m1 3', 'pool-m2 1']);
+    expect(heard).toEqual([['pool-m1 CapacityReserved 2', 'pool-m1 CapacityReserved 3'], ['pool-m2 CapacityOpened 1']]);
+    expect((await store.readStream('pool-m1')).map((e) => [e.version, e.globalPosition])).toEqual([
+      [1, expect.any(Number)], [2, appended[0].globalPosition], [3, appended[1].globalPosition],
+    ]);
+    expect((await db.pool.query("SELECT pool_id, capacity, reserved, version FROM capacity_totals WHERE pool_id LIKE 'm%' ORDER BY pool_id")).rows).toEqual([
+      { pool_id: 'm1', capacity: 5, reserved: 3, version: 3 }, { pool_id: 'm2', capacity: 7, reserved: 0, version: 1 },
+    ]);
+
+    const stale = withTransaction(db.pool, (tx) => store.appendToStreams([
+      { streamId: 'pool-m3', expectedVersion: 0, events: [{ type: 'CapacityOpened', data: { poolId: 'm3', capacity: 1 } }] },
+      { streamId: 'pool-m2', expectedVersion: 0, events: [{ type: 'CapacityOpened', data: { poolId: 'm2', capacity: 1 } }] },
+    ], { metadata, tx }));
+    await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', streamId: 'pool-m2' });
+    expect(await store.streamVersion('pool-m3')).toBe(0);
+    expect(heard).toHaveLength(2);
+    stop();
+  });
+
   it('lets exactly one of two concurrent appends with the same expected version succeed', async () => {
     await store.append('pool-c', [{ type: 'CapacityOpened', data: { poolId: 'c', capacity: 10 } }], { expectedVersion: 0, metadata });
     for (let round = 0; round < 20; round++) {
