@@ -1,8 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
-import { connectTestNats, createTestDatabase, quietLogger, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
+import { connectTestNats, createTestDatabase, quietLogger, runFixture, TEST_DATABASE_URL, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
 import { effectsMigration, startEffectsConsumer } from '../test/effects.js';
+import { createPool } from './database.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
 import { ensureStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
@@ -162,6 +163,37 @@ describe('event relay to JetStream', () => {
     await store.append('pool-b2', [opened('b2')], { expectedVersion: 0, metadata });
     const messages = await waitForPublished(2);
     expect(messages.map((m) => m.event.streamId)).toEqual(['pool-b1', 'pool-b2']);
+  });
+
+  it('keeps a standby waiting while its own process appends: it asks for the lead once a retry, not once an append', async () => {
+    const active = startRelay();
+    await waitFor(() => active.active, 5000, 'an active relay');
+    // Another replica: a pool of its own, whose attempts at the lead are counted, and appends of its own, each nudging its relay.
+    const pool = createPool(TEST_DATABASE_URL, { schema: db.schema });
+    let attempts = 0;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      Object.assign(client, {
+        query: (...args: unknown[]) => {
+          if (String(args[0]).includes('pg_try_advisory_lock')) attempts++;
+          return query(...args);
+        },
+      });
+    });
+    const replica = new EventStore(pool, db.schema);
+    const standby = new EventRelay({ store: replica, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 500, logger: quietLogger });
+    standby.start();
+    let appends = 0;
+    for (const started = Date.now(); Date.now() - started < 1000; appends++) {
+      await replica.append('pool-s1', [opened('s1')], { expectedVersion: appends, metadata });
+    }
+    await standby.stop();
+    await pool.end();
+    expect(appends).toBeGreaterThan(20);
+    expect(standby.active).toBe(false);
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(4); // one at the start, then one each 500 ms
+    await waitForPublished(appends);
   });
 
   it('after a relay is killed between publish and checkpoint, the next publishes nothing twice, and the consumer applies each event once', async () => {

@@ -80,13 +80,17 @@ export class EventRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
-    this.nudge();
+    this.wake?.();
     await this.running;
     this.running = null;
   }
 
-  /** Look for new events now rather than at the next poll. */
+  /**
+   * Look for new events now rather than at the next poll. A standby's wait goes on: woken by each
+   * append of its process, it would ask for the lead again and again (a query per append).
+   */
   nudge(): void {
+    if (!this.active) return;
     this.nudged = true;
     this.wake?.();
   }
@@ -220,7 +224,7 @@ export class EventRelay {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopped || this.nudged) return Promise.resolve();
+    if (this.stopped || (this.active && this.nudged)) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
