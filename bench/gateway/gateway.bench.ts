@@ -6,6 +6,10 @@
 //              compute, over 20 RUNNING containers made through the API on a real host agent
 //   bareApollo `{ hello }` → "world": @apollo/server's standalone server, in a process of its own
 // Each case: 3 s of warm-up, then 10 s measured; a reply that is not 200, or has errors, is a failure.
+// The gateway's cases run under each of CONFIGURATIONS (the control plane restarted with its
+// environment: metrics on and off), in BENCH_ROUNDS rounds (4) whose order alternates; each
+// configuration's figures are the medians of its rounds, and its cost the share of the baseline's
+// throughput it loses (the median of the rounds' own ratios).
 // Everything runs on its own: a nats-server on a free port, a fresh database (dropped at the end),
 // the five built services, LXC containers on a bridge of its own. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; the instances case
@@ -35,6 +39,17 @@ const INSTANCES = 20;
 const STOP_GRACE_MS = 10_000;
 const ME = '{ me { id name } }';
 const INSTANCES_PAGE = `{ instances(first: ${INSTANCES}) { edges { node { id name status } } } }`;
+/**
+ * The control plane's settings compared: each is the environment its four services (gateway,
+ * compute, network, billing) start with, and the cost of each is its throughput against BASELINE's.
+ * A dimension more (tracing: OTEL_EXPORTER_OTLP_ENDPOINT set or not) is more entries here.
+ */
+const CONFIGURATIONS: { name: string; env: NodeJS.ProcessEnv }[] = [
+  { name: 'metrics on', env: { METRICS: 'on' } },
+  { name: 'metrics off', env: { METRICS: 'off' } },
+];
+const BASELINE = 'metrics off';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Set in the child process that serves the bare Apollo Server: this same file. */
 const BARE_APOLLO_ROLE = 'BENCH_GATEWAY_BARE_APOLLO';
 
@@ -55,6 +70,11 @@ interface CaseResult {
 }
 
 const round = (n: number, places = 0) => Math.round(n * 10 ** places) / 10 ** places;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 const log = (line: string) => console.error(`bench/gateway: ${line}`);
 
 // ---- the load generator ----
@@ -216,6 +236,13 @@ async function waitForStatus(url: string, apiKey: string, ids: string[], status:
 
 // ---- the run ----
 
+/** One configuration's round: the gateway's cases measured on a control plane started with its environment. */
+interface Round {
+  configuration: string;
+  me: CaseResult;
+  instances?: CaseResult;
+}
+
 async function runBench(): Promise<void> {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'awan-gw-'));
   const agentDataDir = path.join(tempDir, 'agent'); // short: QMP socket paths stay under 108 characters
@@ -235,11 +262,11 @@ async function runBench(): Promise<void> {
   let instanceIds: string[] = [];
   let customerKey = '';
 
-  try {
-    services.set('bare Apollo', runFixture(fileURLToPath(import.meta.url), { [BARE_APOLLO_ROLE]: '1' }));
-    for (const name of ['compute', 'network', 'billing']) services.set(name, runBuilt(`dist/apps/${name}/src/main.js`, common));
+  /** The gateway, compute, network and billing with `env` on top, once each answers. */
+  async function startControlPlane(env: NodeJS.ProcessEnv): Promise<void> {
+    for (const name of ['compute', 'network', 'billing']) services.set(name, runBuilt(`dist/apps/${name}/src/main.js`, { ...common, ...env }));
     services.set('gateway', runBuilt('dist/apps/gateway/src/main.js', {
-      ...common, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
+      ...common, ...env, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
     }));
     for (const [name, health] of [['compute', 'compute.health'], ['network', 'network.health'], ['billing', 'billing.health']] as const) {
       await ready(name, services.get(name)!, () => client.call(health, {}, 1000).then(() => true, () => false));
@@ -247,6 +274,20 @@ async function runBench(): Promise<void> {
     await ready('the gateway', services.get('gateway')!, async () =>
       (await fetch(`http://127.0.0.1:${gatewayPort}/health`).then((r) => r.status === 200, () => false)) &&
       graphql(api, adminKey, '{ me { id } }').then(() => true, () => false));
+    // The switch took: metrics are served where they are on, and only there.
+    const metrics = (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).status;
+    if (metrics !== (env.METRICS === 'off' ? 404 : 200)) throw new Error(`with METRICS=${env.METRICS} the gateway's /metrics answered ${metrics}`);
+  }
+
+  async function stopControlPlane(): Promise<void> {
+    await Promise.all(['gateway', 'compute', 'network', 'billing'].map((name) => services.get(name)).filter((f) => f !== undefined).map(stop));
+    for (const name of ['gateway', 'compute', 'network', 'billing']) services.delete(name);
+  }
+
+  try {
+    services.set('bare Apollo', runFixture(fileURLToPath(import.meta.url), { [BARE_APOLLO_ROLE]: '1' }));
+    await startControlPlane(CONFIGURATIONS[0].env);
+    let running = CONFIGURATIONS[0].name;
     const bareUrl = await waitFor(() => /listening at (\S+)/.exec(services.get('bare Apollo')!.output())?.[1], 30_000, 'the bare Apollo Server');
 
     const { createAccount } = await graphql<{ createAccount: { account: { id: string }; apiKey: { secret: string } } }>(api, adminKey,
@@ -273,28 +314,62 @@ async function runBench(): Promise<void> {
       if (page.instances.edges.length !== INSTANCES) throw new Error(`instances(first: ${INSTANCES}) returned ${page.instances.edges.length} instances`);
     }
 
-    log('measuring');
-    const bareApollo = await measure({ url: bareUrl, query: '{ hello }' });
-    const me = await measure({ url: api, query: ME, apiKey: customerKey });
-    const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey });
-    const ratios = (gateway: CaseResult) => ({
-      requestsPerSecond: round(gateway.requestsPerSecond / bareApollo.requestsPerSecond, 3),
-      p99: round(gateway.p99Ms / bareApollo.p99Ms, 2),
-    });
-    const failures = bareApollo.failures + me.failures + (instances?.failures ?? 0);
+    const bareApollo: CaseResult[] = [];
+    const rounds: Round[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      log(`round ${r + 1} of ${ROUNDS}`);
+      bareApollo.push(await measure({ url: bareUrl, query: '{ hello }' }));
+      // Every other round the other way round, so neither configuration always follows a fresh start.
+      for (const configuration of r % 2 === 0 ? CONFIGURATIONS : [...CONFIGURATIONS].reverse()) {
+        if (running !== configuration.name) {
+          await stopControlPlane();
+          await startControlPlane(configuration.env);
+          running = configuration.name;
+        }
+        log(`measuring with ${configuration.name}`);
+        const me = await measure({ url: api, query: ME, apiKey: customerKey });
+        const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey });
+        rounds.push({ configuration: configuration.name, me, ...(instances ? { instances } : {}) });
+      }
+    }
+
+    /**
+     * Each configuration's figures for a case: its rounds' requests/s and their median, its p99's
+     * median, and its ratio to the baseline: the median of each round's own ratio, as the two ran
+     * minutes apart at most, so a load the shared machine carried in one round weighs on both.
+     */
+    const summary = (pick: (round: Round) => CaseResult | undefined) => {
+      const of = (name: string) => rounds.filter((r) => r.configuration === name).map(pick).filter((c): c is CaseResult => c !== undefined);
+      const baseline = of(BASELINE);
+      return Object.fromEntries(CONFIGURATIONS.map(({ name }) => {
+        const ratio = median(of(name).map((c, i) => c.requestsPerSecond / baseline[i].requestsPerSecond));
+        return [name, {
+          requestsPerSecond: round(median(of(name).map((c) => c.requestsPerSecond))),
+          p99Ms: round(median(of(name).map((c) => c.p99Ms)), 2),
+          rounds: of(name).map((c) => c.requestsPerSecond),
+          ratioToBaseline: round(ratio, 3),
+          cost: `${round((1 - ratio) * 100, 1)} %`,
+          ratioToBareApollo: round(median(of(name).map((c, i) => c.requestsPerSecond / bareApollo[i].requestsPerSecond)), 3),
+        }];
+      }));
+    };
+    const failures = [...bareApollo, ...rounds.flatMap((r) => [r.me, ...(r.instances ? [r.instances] : [])])].reduce((sum, c) => sum + c.failures, 0);
     console.log(JSON.stringify({
-      scope: 'POST /graphql, HTTP/1.1 keep-alive, from this process; ratios are gateway / bare Apollo',
+      scope: `POST /graphql, HTTP/1.1 keep-alive, from this process; each configuration's figures are the medians of its ${ROUNDS} rounds, its cost the throughput it loses against "${BASELINE}" in the same round (the median of the rounds' ratios)`,
       concurrency: CONCURRENCY,
       warmupSeconds: WARMUP_MS / 1000,
       measuredSeconds: MEASURE_MS / 1000,
-      cases: { bareApollo, me, instances: instances ?? { skipped: skipInstances } },
-      ratios: { me: ratios(me), ...(instances ? { instances: ratios(instances) } : {}) },
+      baseline: BASELINE,
+      bareApollo: { requestsPerSecond: round(median(bareApollo.map((c) => c.requestsPerSecond))), rounds: bareApollo.map((c) => c.requestsPerSecond) },
+      me: summary((r) => r.me),
+      instances: skipInstances ? { skipped: skipInstances } : summary((r) => r.instances),
+      rounds,
       failures,
       ok: failures === 0,
       cores: os.cpus().length,
       node: process.version,
     }, null, 2));
-    if (failures > 0) log(`${failures} requests failed: see firstFailure in each case`);
+    if (failures > 0) log(`${failures} requests failed: see firstFailure in each round's cases`);
   } finally {
     await deleteInstances(api, customerKey, instanceIds).catch((error: Error) => log(`deleting the instances: ${error.message}`));
     await deleteLeftovers(client, hostId, agentDataDir, services.get('host agent'));
