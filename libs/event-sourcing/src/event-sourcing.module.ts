@@ -15,6 +15,7 @@ import { HealthReports, NATS_CONNECTION, RecurringFailure } from '#libs/platform
 import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
 import { EventStoreMetrics } from './event-store-metrics.js';
+import { Leaderships } from './leaderships.js';
 import { ServiceConsumers } from './service-consumers.js';
 import { PG_POOL } from './tokens.js';
 
@@ -34,7 +35,8 @@ export class RelayLifecycle implements OnApplicationBootstrap, BeforeApplication
 /**
  * A service's event store: its schema migrated at start, its pool (checked by the service's
  * health), its EventStore with the inline projections, its relay publishing to JetStream, its
- * durable consumers of events (ServiceConsumers), and the metrics of all of them.
+ * durable consumers of events (ServiceConsumers), what one replica at a time leads (Leaderships),
+ * and the metrics of all of them.
  */
 @Global()
 @Module({})
@@ -72,16 +74,22 @@ export class EventSourcingModule implements OnApplicationShutdown {
             new EventStoreMetrics(pool, store, consumers, nats, definition.service),
         },
         {
+          provide: Leaderships,
+          inject: [PG_POOL, NATS_CONNECTION],
+          useFactory: (pool: pg.Pool, nats: NatsConnection) => new Leaderships(pool, definition.service, database.leaderLeaseTimeoutMs, nats),
+        },
+        {
           provide: RelayLifecycle,
-          inject: [EventStore, NATS_CONNECTION],
-          useFactory: (store: EventStore, nats: NatsConnection) => {
+          inject: [EventStore, NATS_CONNECTION, Leaderships],
+          useFactory: (store: EventStore, nats: NatsConnection, leaderships: Leaderships) => {
             const logger = new Logger('relay');
             // PostgreSQL or NATS away: one line when publishing stops, one when it goes on.
-            return new RelayLifecycle(new EventRelay({ store, service: definition.service, nats, logger, failures: new RecurringFailure(logger, 'publishing events') }));
+            const failures = new RecurringFailure(logger, 'publishing events');
+            return new RelayLifecycle(new EventRelay({ store, service: definition.service, nats, logger, failures, leadership: leaderships.of('relay') }));
           },
         },
       ],
-      exports: [PG_POOL, EventStore, ServiceConsumers, RelayLifecycle],
+      exports: [PG_POOL, EventStore, ServiceConsumers, Leaderships, RelayLifecycle],
     };
   }
 

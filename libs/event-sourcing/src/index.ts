@@ -1,5 +1,6 @@
 export * from './database-config.js';
 export * from './event-sourcing.module.js';
 export * from './event-store-definition.js';
+export * from './leaderships.js';
 export * from './tokens.js';
 export * from './service-consumers.js';

@@ -4,6 +4,7 @@ export * from './decider.js';
 export * from './errors.js';
 export * from './event-store.js';
 export * from './jetstream.js';
+export * from './leadership.js';
 export * from './logger.js';
 export * from './migrations.js';
 export * from './projection.js';

@@ -196,6 +196,41 @@ describe('event relay to JetStream', () => {
     await waitForPublished(appends);
   });
 
+  it("hands over when the active relay's session is killed while events pour in: each published once, every stream in order", async () => {
+    const relays = [startRelay(), startRelay()];
+    await waitFor(() => relays.some((r) => r.active), 5000, 'an active relay');
+    const [active, standby] = relays[0].active ? relays : [relays[1], relays[0]];
+    const { rows } = await db.pool.query<{ pid: number }>(
+      `SELECT l.pid FROM pg_locks l, hashtextextended($1, 0) AS k(key)
+       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+         AND l.classid = ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key & 4294967295)::oid`,
+      [`awan.relay.${db.schema}`],
+    );
+    expect(rows).toHaveLength(1);
+
+    // Eight writers append for about a second; a third of the way in, the active relay's session is killed.
+    const appended: RecordedEvent[] = [];
+    const writing = Promise.all(Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; i < 40; i++) {
+        appended.push(...(await store.append(`pool-h${w}`, [opened(`h${w}`)], { expectedVersion: i, metadata })));
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await db.pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    await waitFor(() => standby.active, 5000, 'the standby to take over');
+    expect(active.active).toBe(false);
+    await writing;
+
+    await waitForPublished(appended.length);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
+    const messages = await published();
+    expect(messages.map((m) => m.event.eventId).sort()).toEqual(appended.map((e) => e.eventId).sort());
+    for (let w = 0; w < 8; w++) {
+      expect(messages.filter((m) => m.event.streamId === `pool-h${w}`).map((m) => m.event.version)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    }
+  });
+
   it('after a relay is killed between publish and checkpoint, the next publishes nothing twice, and the consumer applies each event once', async () => {
     // A short duplicate window, so JetStream would keep republished copies and only the inbox could drop them.
     await ensureStream(nats.nats, {

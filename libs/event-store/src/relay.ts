@@ -5,6 +5,7 @@ import { aggregateOf, eventStreamName, eventSubject, type EventEnvelope } from '
 import { sqlIdentifier } from './database.js';
 import { toRecordedEvent, type EventStore, type RecordedEvent } from './event-store.js';
 import { ensureEventStream } from './jetstream.js';
+import { Leadership } from './leadership.js';
 import { consoleLogger, type Logger } from './logger.js';
 
 export interface RelayOptions {
@@ -17,6 +18,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** How often a standby relay tries to become the active one. */
   standbyRetryMs?: number;
+  /** Which replica's relay is active: by default the service's lock (`awan.relay.<schema>`), confirmed with a round trip to NATS. */
+  leadership?: Leadership;
   /** Called once a batch is acknowledged by JetStream, before the checkpoint moves. */
   onPublished?: (events: RecordedEvent[]) => void | Promise<void>;
   logger?: Logger;
@@ -35,29 +38,34 @@ interface Checkpoint {
  *
  * Global positions become visible out of order (transactions commit out of order), so the cursor
  * is (transaction id, position) and only transactions older than every running one are read:
- * nothing can later appear behind the cursor. One relay per service is active, by advisory lock;
- * others wait in standby and take over when its session ends.
+ * nothing can later appear behind the cursor. One relay per service is active, its Leadership's;
+ * others wait in standby and take over when it loses it. The cursor is read and moved on the
+ * leader's own session, so a relay that lost the lead cannot move it, and each message expects the
+ * stream's last sequence its predecessor left, so one still publishing cannot put anything out of order.
  */
 export class EventRelay {
   readonly name: string;
   private readonly checkpoints: string;
   private readonly batchSql: string;
-  private readonly lockKey: string;
+  private readonly leadership: Leadership;
   private readonly logger: Logger;
   private readonly failures: NonNullable<RelayOptions['failures']>;
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private nudged = false;
+  /** How soon to look again when nothing was there: short after a nudge, then longer up to the poll interval. */
+  private retryMs: number;
   private unsubscribe: (() => void) | null = null;
   /** The stream's last sequence as this relay left it; null until read from the stream (on becoming active, after a failure). */
   private lastSequence: number | null = null;
-  active = false;
+  /** Publishing since it took the lead; `active` while that lead holds. */
+  private publishing = false;
 
   constructor(private readonly options: RelayOptions) {
     const { store } = options;
     this.name = `${options.service}-relay`;
-    this.lockKey = `awan.relay.${store.schema}`;
+    this.leadership = options.leadership ?? new Leadership({ pool: store.pool, key: `awan.relay.${store.schema}`, alive: () => options.nats.flush(), logger: options.logger });
     this.checkpoints = `${sqlIdentifier(store.schema)}.relay_checkpoints`;
     this.batchSql = `
       SELECT transaction_id::text, global_position, event_id, stream_id, version, type, data, metadata, occurred_at
@@ -67,7 +75,13 @@ export class EventRelay {
       ORDER BY transaction_id, global_position
       LIMIT $3`;
     this.logger = options.logger ?? consoleLogger(this.name);
+    this.retryMs = options.pollIntervalMs ?? 250;
     this.failures = options.failures ?? { failed: (error) => this.logger.error(`publishing events failed: ${error.message}`), succeeded: () => undefined };
+  }
+
+  /** Whether this relay is the service's active one (it leads, and publishes). */
+  get active(): boolean {
+    return this.publishing && this.leadership.leading;
   }
 
   start(): void {
@@ -96,80 +110,69 @@ export class EventRelay {
   }
 
   private async run(): Promise<void> {
+    let checkpoint: Checkpoint | null = null;
+    /** The lead this relay publishes under (when it began): another replica may have published since an earlier one. */
+    let term = 0;
     while (!this.stopped) {
-      const client = await this.tryLock();
-      if (!client) {
-        await this.sleep(this.options.standbyRetryMs ?? 1000);
-        continue;
-      }
-      let failure: Error | undefined;
       try {
-        this.active = true;
-        this.lastSequence = null;
-        this.logger.debug?.('active: publishing events');
-        await this.publishUntilStopped(client);
+        if (!(await this.leadership.check())) {
+          this.publishing = false;
+          await this.sleep(this.options.standbyRetryMs ?? 1000);
+          continue;
+        }
+        if (!this.publishing || term !== this.leadership.since) {
+          // Taking the lead: where the last leader left the cursor, and the stream.
+          this.publishing = false;
+          await ensureEventStream(this.options.nats, this.options.service);
+          checkpoint = await this.readCheckpoint(this.leadership.client);
+          this.lastSequence = null;
+          term = this.leadership.since;
+          this.publishing = true;
+          this.logger.debug?.('active: publishing events');
+        }
+        checkpoint = await this.publishBatch(this.leadership.client, checkpoint!);
       } catch (error) {
-        failure = error as Error;
-        this.failures.failed(failure);
-      } finally {
-        this.active = false;
-        if (!failure) await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [this.lockKey]).catch(() => undefined);
-        // A failed session is discarded: its lock goes with it, so a standby may take over.
-        client.release(failure);
+        // Still the leader, it tries again where the stream stands; a session that ended, or NATS
+        // lost for good, has cost it the lead, and a standby takes over.
+        this.failures.failed(error as Error);
+        this.lastSequence = null;
+        await this.sleep(1000);
       }
-      if (failure) await this.sleep(1000);
     }
+    this.publishing = false;
+    await this.leadership.stop();
   }
 
-  private async tryLock(): Promise<pg.PoolClient | null> {
-    let client: pg.PoolClient | undefined;
-    try {
-      client = await this.options.store.pool.connect();
-      const { rows } = await client.query<{ locked: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-        [this.lockKey],
-      );
-      if (rows[0].locked) return client;
-      client.release();
-    } catch (error) {
-      client?.release(error as Error);
-      this.failures.failed(new Error(`cannot reach PostgreSQL: ${(error as Error).message}`));
-    }
-    return null;
-  }
-
-  /** Reads and checkpoints on the lock's own session: a relay that lost its lock cannot move the checkpoint. */
-  private async publishUntilStopped(client: pg.PoolClient): Promise<void> {
-    await ensureEventStream(this.options.nats, this.options.service);
-    let checkpoint = await this.readCheckpoint(client);
-    const batchSize = this.options.batchSize ?? 500;
+  /**
+   * Publishes the next batch and moves the checkpoint on the lead's own session: a relay that lost
+   * the lead cannot move it. Waits for the next poll (or a nudge) when nothing is there.
+   */
+  private async publishBatch(client: pg.PoolClient, checkpoint: Checkpoint): Promise<Checkpoint> {
+    // A nudge may come before its events can be read (an append inside a caller's transaction
+    // not yet committed, or held behind an older open transaction): look again soon, then less often.
+    if (this.nudged) this.retryMs = 2;
+    this.nudged = false;
     const pollIntervalMs = this.options.pollIntervalMs ?? 250;
-    let retryMs = pollIntervalMs;
-    while (!this.stopped) {
-      // A nudge may come before its events can be read (an append inside a caller's transaction
-      // not yet committed, or held behind an older open transaction): look again soon, then less often.
-      if (this.nudged) retryMs = 2;
-      this.nudged = false;
-      const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, batchSize]);
-      if (rows.length === 0) {
-        this.failures.succeeded(); // nothing waits: nothing is failing
-        await this.sleep(Math.min(retryMs, pollIntervalMs));
-        retryMs *= 2;
-        continue;
-      }
-      const events = rows.map(toRecordedEvent);
-      await this.publish(events);
-      await this.options.onPublished?.(events);
-      const last = rows[rows.length - 1];
-      checkpoint = { transactionId: last.transaction_id, position: Number(last.global_position) };
-      await client.query(
-        `INSERT INTO ${this.checkpoints} (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-         ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id,
-           global_position = excluded.global_position, updated_at = now()`,
-        [this.name, checkpoint.transactionId, checkpoint.position],
-      );
-      this.failures.succeeded();
+    const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, this.options.batchSize ?? 500]);
+    if (rows.length === 0) {
+      this.failures.succeeded(); // nothing waits: nothing is failing
+      await this.sleep(Math.min(this.retryMs, pollIntervalMs));
+      this.retryMs = Math.min(this.retryMs * 2, pollIntervalMs);
+      return checkpoint;
     }
+    const events = rows.map(toRecordedEvent);
+    await this.publish(events);
+    await this.options.onPublished?.(events);
+    const last = rows[rows.length - 1];
+    const next = { transactionId: last.transaction_id, position: Number(last.global_position) };
+    await client.query(
+      `INSERT INTO ${this.checkpoints} (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id,
+         global_position = excluded.global_position, updated_at = now()`,
+      [this.name, next.transactionId, next.position],
+    );
+    this.failures.succeeded();
+    return next;
   }
 
   private async readCheckpoint(client: pg.PoolClient): Promise<Checkpoint> {

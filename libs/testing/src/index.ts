@@ -9,3 +9,4 @@ export * from './hardware.js';
 export * from './graphql-client.js';
 export * from './command.js';
 export * from './tracing.js';
+export * from './tcp-proxy.js';
