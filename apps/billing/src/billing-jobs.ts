@@ -6,7 +6,11 @@ import { Dunning } from './accounts/dunning.js';
 import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
 import { MonthClose } from './invoices/month-close.js';
 
-/** The month close and the dunning clock, every BILLING_JOB_INTERVAL_MS in every replica: both are idempotent. */
+/**
+ * The month close and the dunning clock, every BILLING_JOB_INTERVAL_MS in every replica, not led
+ * (Leaderships): both are idempotent, so two replicas at once change nothing twice (an invoice's id
+ * is its account's and month's, a suspension its account's decider's, each appended at the version decided on).
+ */
 @Injectable()
 export class BillingJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('billing-jobs');

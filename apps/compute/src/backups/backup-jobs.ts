@@ -8,8 +8,9 @@ import { Backups } from './backups.js';
 const WATCH_INTERVAL_MS = 5000;
 
 /**
- * Compute's backup jobs, on every replica: the schedules due (each day's run claimed once across
- * replicas, with the backup it starts), and the backups stuck past their timeout.
+ * Compute's backup jobs, on every replica, not led (Leaderships): the schedules due (each day's run
+ * claimed once across replicas, with the backup it starts), and the backups stuck past their
+ * timeout (failed by their deciders, which ignore what ended meanwhile).
  */
 @Injectable()
 export class BackupJobs implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -1,43 +1,53 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Leadership } from '#libs/event-store';
+import { Leaderships } from '#libs/event-sourcing';
 import { RecurringFailure } from '#libs/platform';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { Hosts } from './hosts.js';
 
 /**
- * Every replica looks for silent hosts. A host is only judged by a replica that has itself been
- * able to record heartbeats for a whole down-timeout: after its own start or a database outage,
- * silence may be compute's, not the host's.
+ * The host judge: one compute replica at a time (its Leadership, `host-judge`) marks silent hosts
+ * DOWN, and only once it has led, with PostgreSQL and NATS, for a whole down-timeout without a
+ * failed round. Silence is then the host's, not compute's: after the judge's start, a database
+ * outage or NATS lost (heartbeats then reach no one, or nowhere that records them), a host's last
+ * heartbeat is old through no fault of its own, and a host judged DOWN that did not fence itself
+ * would have its instances run twice. One judge means one replica's view counts, never the worst one's.
  */
 @Injectable()
-export class HostDownCheckJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class HostDownCheckJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('hosts');
   private readonly failures = new RecurringFailure(this.logger, 'down check');
   private readonly downTimeoutMs: number;
+  private readonly leadership: Leadership;
   private timer: NodeJS.Timeout | undefined;
-  /** Since when this replica's down checks have succeeded without a break. */
+  private round: Promise<void> | undefined;
+  /** Since when this replica's rounds have succeeded without a break. */
   private healthySince = Date.now();
 
   constructor(
     private readonly hosts: Hosts,
     @Inject(COMPUTE_CONFIG) config: ComputeConfig,
+    leaderships: Leaderships,
   ) {
     this.downTimeoutMs = config.hostDownTimeoutMs;
+    this.leadership = leaderships.of('host-judge');
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.check(), Math.min(1000, this.downTimeoutMs / 4));
+    this.timer = setInterval(() => (this.round ??= this.check().finally(() => (this.round = undefined))), Math.min(1000, this.downTimeoutMs / 4));
   }
 
-  onApplicationShutdown(): void {
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    await this.round;
+    await this.leadership.stop();
   }
 
-  private async check(): Promise<void> {
+  /** One round: judges only as the leader, once it has led and succeeded for a whole down-timeout. */
+  async check(): Promise<void> {
     try {
-      if (Date.now() - this.healthySince < this.downTimeoutMs) {
-        // Not judging yet, but the database must answer for the time to count.
-        await this.hosts.list();
-      } else {
+      if (!(await this.leadership.check())) return;
+      if (Date.now() - Math.max(this.leadership.since, this.healthySince) >= this.downTimeoutMs) {
         // Each host marked DOWN is logged as its fact (HostFacts).
         for (const host of await this.hosts.markSilentHostsDown(this.downTimeoutMs)) {
           if (!host.fencesInTime) {

@@ -5,7 +5,11 @@ import { InstanceWatcher } from './instance-watcher.js';
 
 const WATCH_INTERVAL_MS = 1000;
 
-/** The watcher's rounds, every second in every replica: each of its steps is idempotent. */
+/**
+ * The watcher's rounds, every second in every replica, not led (Leaderships; the host judge is):
+ * each step is idempotent, the instance's decider's at the version decided on, or a reservation's
+ * one DELETE … RETURNING, so two replicas at once change nothing twice.
+ */
 @Injectable()
 export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('instances');
