@@ -1,0 +1,38 @@
+import { ProgramError, runProgram, runProgramsApart } from './program.js';
+
+describe('programs the agent runs, forked by its program runner', () => {
+  beforeAll(() => runProgramsApart());
+
+  it('runs a program with its arguments as they are, its input, and answers its output', async () => {
+    expect(await runProgram('printf', ['%s|', 'a b', '$(reboot)'])).toBe('a b|$(reboot)|');
+    expect(await runProgram('cat', [], { input: 'link set dev awt0 up\n' })).toBe('link set dev awt0 up\n');
+  });
+
+  it('forks it from the runner, not from this process', async () => {
+    const parent = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
+    expect(parent).not.toBe(process.pid);
+    expect((await runProgram('cat', [`/proc/${parent}/cmdline`])).split('\0').some((arg) => /program-runner\.[jt]s$/.test(arg))).toBe(true);
+  });
+
+  it('fails with the exit code and what the program said, or as killed past its deadline', async () => {
+    await expect(runProgram('sh', ['-c', 'echo no such bridge >&2; exit 3'])).rejects.toMatchObject({ exitCode: 3, stderr: 'no such bridge\n' });
+    const late = await runProgram('sleep', ['5'], { timeoutMs: 100 }).catch((error: unknown) => error);
+    expect(late).toBeInstanceOf(ProgramError);
+    expect(late).toMatchObject({ exitCode: null, message: expect.stringContaining('sleep 5 failed (killed)') });
+  });
+
+  it('runs many at once, each answered with its own output', async () => {
+    const outputs = await Promise.all(Array.from({ length: 20 }, (_, i) => runProgram('echo', [String(i)])));
+    expect(outputs).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
+  });
+
+  it('fails what it was running when the runner ends, and starts another for the next program', async () => {
+    const runner = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
+    const running = runProgram('sleep', ['5']);
+    process.kill(runner, 'SIGKILL');
+    await expect(running).rejects.toMatchObject({ exitCode: null, message: expect.stringContaining('the program runner ended') });
+    const next = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
+    expect(next).not.toBe(runner);
+    expect(next).not.toBe(process.pid);
+  });
+});
