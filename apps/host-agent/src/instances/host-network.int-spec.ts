@@ -46,10 +46,16 @@ describeWithHardware("the agent's bridges beside the host's own routes", missing
     expect(addresses).toContain('2001:db8:b1d::1/64');
     expect(existsSync(path.join(recordDir, allowed))).toBe(true);
 
-    // Something on it (a tap, as a VM's): it stays.
+    // A gateway taken off meanwhile is put back by the next instance's start.
+    await runProgram('ip', ['address', 'delete', '198.51.100.209/28', 'dev', allowed]);
+    await bridges.ensure({ bridge: allowed, ipv4: '198.51.100.212/28', gateway4: '198.51.100.209' });
+    expect(await runProgram('ip', ['-o', 'address', 'show', 'dev', allowed])).toContain('198.51.100.209/28');
+
+    // Something on it (a VM's tap, made with the bridge's own batch, up on it): it stays.
     const tap = `awtbt${suffix}`;
-    await runProgram('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
-    await runProgram('ip', ['link', 'set', 'dev', tap, 'master', allowed]);
+    await bridges.ensure({ bridge: allowed, ipv4: '198.51.100.213/28', gateway4: '198.51.100.209' }, tap);
+    const [link] = JSON.parse(await runProgram('ip', ['-json', 'link', 'show', 'dev', tap])) as { master?: string; flags: string[] }[];
+    expect(link).toMatchObject({ master: allowed, flags: expect.arrayContaining(['UP']) });
     expect(await bridges.removeUnused()).toEqual([]);
     expect(await exists(allowed)).toBe(true);
     await runProgram('ip', ['link', 'delete', tap]);

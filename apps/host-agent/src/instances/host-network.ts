@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
+import { isInterfaceName } from './instance-spec.js';
 
 /**
  * The host side of instance networking: the region's bridge holding the gateway addresses,
@@ -34,18 +35,47 @@ export function instancePort(hostId: string, spec: Pick<InstanceSpec, 'kind' | '
   return spec.kind === 'VM' ? tapName(hostId, spec.instanceId) : vethName(hostId, spec.instanceId);
 }
 
-async function exists(name: string): Promise<boolean> {
-  return runProgram('ip', ['link', 'show', 'dev', name]).then(
-    () => true,
-    () => false,
-  );
+const IFF_UP = 0x1;
+
+/** An interface as the kernel has it now, read from sysfs (no program run); null where there is none. */
+async function linkOf(name: string): Promise<{ ifindex: number; up: boolean; master: string | null } | null> {
+  if (!isInterfaceName(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
+  const dir = path.join('/sys/class/net', name);
+  const read = (file: string) => readFile(path.join(dir, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  const [ifindex, flags] = await Promise.all([read('ifindex'), read('flags')]);
+  if (ifindex === null || flags === null) return null;
+  const master = await readlink(path.join(dir, 'master')).then((target) => path.basename(target), () => null);
+  return { ifindex: Number(ifindex), up: (Number.parseInt(flags, 16) & IFF_UP) !== 0, master };
 }
 
-/** Creates the tap on `bridge` (again after a host restart); idempotent. */
+const exists = async (name: string) => (await linkOf(name)) !== null;
+
+/** A word of an `ip -batch` line: what validated names, addresses and keywords are made of, so no word quotes, comments or ends a line. */
+const BATCH_WORD = /^[A-Za-z0-9_.:/-]+$/;
+
+/** `commands` as one `ip -batch` (one process for all), stopping at the first that fails; nothing to do runs nothing. */
+async function ipBatch(commands: string[][]): Promise<void> {
+  if (commands.length === 0) return;
+  const bad = commands.flat().find((word) => !BATCH_WORD.test(word));
+  if (bad !== undefined) throw new Error(`not an ip batch word: ${JSON.stringify(bad)}`);
+  await runProgram('ip', ['-batch', '-'], { input: `${commands.map((words) => words.join(' ')).join('\n')}\n` });
+}
+
+/** What puts the tap on `bridge`, up, from how it is now (`link`). */
+async function tapCommands(name: string, bridge: string): Promise<string[][]> {
+  const link = await linkOf(name);
+  return [
+    ...(link ? [] : [['tuntap', 'add', 'dev', name, 'mode', 'tap']]),
+    ...(link?.up && link.master === bridge ? [] : [['link', 'set', 'dev', name, 'master', bridge, 'up']]),
+  ];
+}
+
+/** Creates the tap on `bridge` (again after a host restart); idempotent, and runs nothing where it is so already. */
 export async function ensureTap(name: string, bridge: string): Promise<void> {
-  if (!(await exists(name))) await runProgram('ip', ['tuntap', 'add', 'dev', name, 'mode', 'tap']);
-  await runProgram('ip', ['link', 'set', 'dev', name, 'master', bridge]);
-  await runProgram('ip', ['link', 'set', 'dev', name, 'up']);
+  await ipBatch(await tapCommands(name, bridge));
 }
 
 export async function removeTap(name: string): Promise<void> {
@@ -117,6 +147,8 @@ export async function readHostNetworkUse(): Promise<HostNetworkUse> {
  */
 export class HostBridges {
   private readonly refused = new Map<string, string>();
+  /** The gateways each bridge holds or was cleared to take (the host's routes checked), while it is the same interface. */
+  private readonly cleared = new Map<string, { ifindex: number; prefixes: Set<string> }>();
 
   constructor(
     /** Where the bridges this agent made are recorded: only those are ever removed. */
@@ -125,17 +157,27 @@ export class HostBridges {
     private readonly logger: { warn(message: string): void } = console,
   ) {}
 
-  /** The bridge for `network`, with its gateways; idempotent. */
-  async ensure(network: InstanceNetwork): Promise<void> {
+  /**
+   * The bridge for `network`, up with its gateways, and `tap` (a VM's) on it, made with one
+   * `ip -batch`; idempotent. A gateway it does not hold yet is checked against the host's routes
+   * first, once while the bridge stays the same interface.
+   */
+  async ensure(network: InstanceNetwork, tap?: string): Promise<void> {
     const { bridge } = network;
     const wanted = [[network.ipv4, network.gateway4], [network.ipv6, network.gateway6]]
       .filter((pair): pair is [string, string] => Boolean(pair[0] && pair[1]))
       .map(([address, gateway]) => `${gateway}/${address.split('/')[1]}`);
-    const held = (await exists(bridge)) ? await addressesOf(bridge) : [];
-    const missing = wanted.filter((prefix) => !held.includes(prefix));
-    if (missing.length > 0) {
+    const link = await linkOf(bridge);
+    const cleared = this.cleared.get(bridge);
+    const known = link && cleared?.ifindex === link.ifindex ? cleared.prefixes : new Set<string>();
+    let unchecked = wanted.filter((prefix) => !known.has(prefix));
+    if (unchecked.length > 0 && link) {
+      const held = await addressesOf(bridge);
+      unchecked = unchecked.filter((prefix) => !held.includes(prefix));
+    }
+    if (unchecked.length > 0) {
       const use = await this.readUse();
-      const overlap = missing.map((prefix) => overlapWithHost(prefix, bridge, use)).find(Boolean);
+      const overlap = unchecked.map((prefix) => overlapWithHost(prefix, bridge, use)).find(Boolean);
       if (overlap) {
         const reason = `bridge ${bridge} refused: ${overlap}; give the pool a prefix this host does not use`;
         this.refused.set(bridge, reason);
@@ -143,19 +185,28 @@ export class HostBridges {
         throw AppError.conflict(reason);
       }
     }
-    if (!(await exists(bridge))) {
-      // Two instances starting at once may both find it missing: one adds it, the other finds it added.
-      await runProgram('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch(async (error: Error) => {
-        if (!(await exists(bridge))) throw error;
-      });
+    if (!link) {
+      // Recorded first: a bridge this agent adds is one it may remove, whatever fails after.
       await mkdir(this.recordDir, { recursive: true });
       await writeFile(path.join(this.recordDir, bridge), '');
     }
-    await runProgram('ip', ['link', 'set', 'dev', bridge, 'up']);
-    for (const prefix of missing) {
+    const commands = [
+      ...(link ? [] : [['link', 'add', 'name', bridge, 'type', 'bridge']]),
+      ...(link?.up ? [] : [['link', 'set', 'dev', bridge, 'up']]),
+      // Every gateway put on again (replace changes nothing where it is), so one taken off meanwhile is back;
       // IPv6 without duplicate address detection: the gateway is usable at once, not tentative for a second.
-      await runProgram('ip', ['address', 'replace', prefix, 'dev', bridge, ...(prefix.includes(':') ? ['nodad'] : [])]);
+      ...wanted.map((prefix) => ['address', 'replace', prefix, 'dev', bridge, ...(prefix.includes(':') ? ['nodad'] : [])]),
+      ...(tap ? await tapCommands(tap, bridge) : []),
+    ];
+    try {
+      await ipBatch(commands);
+    } catch (error) {
+      // Two instances starting at once may both find the bridge missing: one adds it, the other looks again and finds it added.
+      if (link || !(await exists(bridge))) throw error;
+      return this.ensure(network, tap);
     }
+    const made = link ?? (await linkOf(bridge));
+    if (made) this.cleared.set(bridge, { ifindex: made.ifindex, prefixes: new Set([...known, ...wanted]) });
     this.refused.delete(bridge);
   }
 

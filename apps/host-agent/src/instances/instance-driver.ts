@@ -42,3 +42,9 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, timeout
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/** Waits for every piece of `work` (none left running behind a failure), then throws the first failure. */
+export async function allDone(work: readonly (Promise<unknown> | undefined)[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}

@@ -56,8 +56,7 @@ export class InstanceFolders {
   /** Writes the spec of an instance this host holds. */
   async writeSpec(spec: InstanceSpec): Promise<void> {
     await mkdir(this.dir(spec.instanceId), { recursive: true, mode: 0o700 });
-    await writeAtomically(this.file(spec.instanceId, 'spec.json'), JSON.stringify(spec, null, 2));
-    await this.claim(spec.instanceId);
+    await Promise.all([writeAtomically(this.file(spec.instanceId, 'spec.json'), JSON.stringify(spec, null, 2)), this.claim(spec.instanceId)]);
   }
 
   /** The host that holds the instance, or null where its folder has no owner. */

@@ -1,4 +1,4 @@
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceFilter, type InstanceSpec } from '#libs/contracts';
@@ -7,11 +7,11 @@ import { ProgramError } from '../host/program.js';
 import { validFilter } from '../firewalls/instance-filter.js';
 import { type InstanceFilters, instanceFiltersFor } from '../firewalls/instance-filters.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
-import type { InstanceDriver, LiveMigratingDriver, Resize } from './instance-driver.js';
+import { allDone, type InstanceDriver, type LiveMigratingDriver, type Resize } from './instance-driver.js';
 import { InstanceFolders } from './instance-folder.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
-import { HostBridges, readHostNetworkUse } from './host-network.js';
+import { HostBridges, readHostNetworkUse, tapName } from './host-network.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
@@ -54,42 +54,54 @@ export class InstanceManager {
     this.filters = options.filters ?? instanceFiltersFor(folders);
   }
 
-  /** Makes the instance (once), enforces its filter (`filter`, else the one held), and starts it when asked. */
+  /**
+   * Makes the instance (once), enforces its filter (`filter`, else the one held), and starts it when asked.
+   * Its disk or rootfs is laid down while its filter is enforced and its bridge and port are made:
+   * none needs another, and it starts only once all are done.
+   */
   create(input: InstanceSpec, start: boolean, filter?: InstanceFilter): Promise<AgentInstanceStatus> {
     const valid = validateSpec(input);
     const offered = offeredFilter(filter, valid.instanceId);
     return this.serialized(valid.instanceId, async () => {
-      let spec = await this.folders.readSpec(valid.instanceId);
-      const owner = spec && (await this.folders.owner(valid.instanceId));
-      if (spec && owner !== this.folders.hostId) {
+      const stored = await this.folders.readSpec(valid.instanceId);
+      const owner = stored && (await this.folders.owner(valid.instanceId));
+      if (stored && owner !== this.folders.hostId) {
         throw AppError.conflict(`instance ${valid.instanceId} is held by host ${owner ?? 'unknown'}; adopt it to take it over`);
       }
-      if (!spec) {
-        spec = await resolveDevImage(valid, this.folders.images);
-        const driver = this.drivers[spec.kind];
-        await this.folders.writeSpec(spec);
-        try {
-          await driver.create(spec);
-        } catch (error) {
-          // No half-made instance: whatever create laid down goes again.
-          await driver.destroy(spec).catch(() => undefined);
-          await this.folders.remove(spec.instanceId);
-          throw asAppError(error);
-        }
+      // What the port and its rules need (kind, id, network) is the same in the spec given and the one kept.
+      const spec = stored ?? valid;
+      const made = stored ? Promise.resolve(stored) : this.layDown(valid);
+      try {
+        await allDone([made, this.run(() => this.filters.enforce(spec, offered)), start ? this.run(() => this.joinBridge(spec)) : undefined]);
+      } catch (error) {
+        if (!stored) await this.unmake(await made.catch(() => spec));
+        throw error;
       }
-      const created = spec;
-      await this.run(() => this.filters.enforce(created, offered));
-      if (start) await this.run(() => this.startOn(created, this.drivers[created.kind]));
-      return this.statusOf(created);
+      const created = await made;
+      if (!start) return this.statusOf(created);
+      await this.run(() => this.launch(created, this.drivers[created.kind]));
+      return this.statusOf(created, 'RUNNING');
     });
+  }
+
+  /** A new instance's spec (with its image found) and what its driver lays down in its folder beside it: disk and seed, or rootfs. */
+  private async layDown(valid: InstanceSpec): Promise<InstanceSpec> {
+    const spec = await resolveDevImage(valid, this.folders.images);
+    await mkdir(this.folders.dir(spec.instanceId), { recursive: true, mode: 0o700 });
+    await allDone([this.folders.writeSpec(spec), this.run(() => this.drivers[spec.kind].create(spec))]);
+    return spec;
+  }
+
+  /** No half-made instance: whatever a create laid down goes again, its port and rules too. */
+  private async unmake(spec: InstanceSpec): Promise<void> {
+    await this.drivers[spec.kind].destroy(spec).catch(() => undefined);
+    await this.filters.release(spec.instanceId).catch(() => undefined);
+    await this.folders.remove(spec.instanceId);
   }
 
   start(instanceId: string, filter?: InstanceFilter) {
     const offered = offeredFilter(filter, instanceId);
-    return this.withSpec(instanceId, async (spec, driver) => {
-      await this.filters.enforce(spec, offered);
-      await this.startOn(spec, driver);
-    });
+    return this.withSpec(instanceId, (spec, driver) => this.startOn(spec, driver, this.filters.enforce(spec, offered)));
   }
 
   /**
@@ -146,8 +158,18 @@ export class InstanceManager {
     return { ...status, restarted };
   }
 
-  private async startOn(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
-    if (spec.network) await this.bridges.ensure(spec.network);
+  /** Starts the instance once its bridge and port are made, while `before` (its filter being enforced) is done. */
+  private async startOn(spec: InstanceSpec, driver: InstanceDriver, ...before: Promise<unknown>[]): Promise<void> {
+    await allDone([...before, this.joinBridge(spec)]);
+    await this.launch(spec, driver);
+  }
+
+  /** The instance's bridge, up with its gateways, and a VM's tap on it (a container's veth is LXC's to make). */
+  private async joinBridge(spec: InstanceSpec): Promise<void> {
+    if (spec.network) await this.bridges.ensure(spec.network, spec.kind === 'VM' ? tapName(this.folders.hostId, spec.instanceId) : undefined);
+  }
+
+  private async launch(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
     await driver.start(spec);
     await rm(await this.folders.runtimeFile(spec.instanceId, FENCED), { force: true });
   }
@@ -180,8 +202,8 @@ export class InstanceManager {
       const spec = await this.storedSpec(instanceId);
       await this.folders.claim(instanceId);
       if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
-      await this.run(() => this.filters.enforce(spec, offered));
-      if (start) await this.run(() => this.startOn(spec, this.drivers[spec.kind]));
+      const enforced = this.filters.enforce(spec, offered);
+      await this.run(() => (start ? this.startOn(spec, this.drivers[spec.kind], enforced) : allDone([enforced])));
       return this.statusOf(spec);
     });
   }
@@ -192,8 +214,7 @@ export class InstanceManager {
     const offered = offeredFilter(filter, instanceId);
     return this.serialized(instanceId, async () => {
       const spec = liveMigrating(await this.storedSpec(instanceId));
-      if (spec.network) await this.bridges.ensure(spec.network);
-      await this.run(() => this.filters.enforce(spec, offered));
+      await this.run(() => allDone([this.joinBridge(spec), this.filters.enforce(spec, offered)]));
       return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
     });
   }
@@ -299,8 +320,9 @@ export class InstanceManager {
     });
   }
 
-  private async statusOf(spec: InstanceSpec): Promise<AgentInstanceStatus> {
-    const state = await this.run(() => this.drivers[spec.kind].state(spec));
+  /** The instance as its driver finds it now; `known` where this command has just seen it so (started it). */
+  private async statusOf(spec: InstanceSpec, known?: 'RUNNING'): Promise<AgentInstanceStatus> {
+    const state = known ?? (await this.run(() => this.drivers[spec.kind].state(spec)));
     const fenced = state === 'STOPPED' && (await stat(await this.folders.runtimeFile(spec.instanceId, FENCED)).then(() => true, () => false));
     return {
       instanceId: spec.instanceId, kind: spec.kind, state, vcpus: spec.vcpus, memoryMb: spec.memoryMb, diskGb: spec.diskGb,

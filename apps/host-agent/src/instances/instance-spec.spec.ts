@@ -40,6 +40,7 @@ describe('instance specs reaching the host', () => {
     ['image location', { image: { kind: 'CONTAINER', location: 'dev:../../etc' } }, 'spec.image.location'],
     ['image kind', { image: { kind: 'VM', location: '/i.qcow2' } }, 'spec.image.kind'],
     ['bridge', { network: { bridge: 'br0\nlxc.hook.pre-start = /bin/sh' } }, 'spec.network.bridge'],
+    ['bridge', { network: { bridge: '..' } }, 'spec.network.bridge'],
     ['address', { network: { bridge: 'br0', ipv4: '192.0.2.10/24\nlxc.hook.start = x' } }, 'spec.network.ipv4'],
     ['address', { network: { bridge: 'br0', ipv4: '192.0.2.10' } }, 'spec.network.ipv4'],
     ['gateway', { network: { bridge: 'br0', gateway4: '192.0.2.1/24' } }, 'spec.network.gateway4'],

@@ -2,10 +2,15 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceNetwork, type InstanceSpec, isRfc1123Label, isUuid, RFC1123_LABEL_RULE } from '#libs/contracts';
 
-const BRIDGE = /^[a-zA-Z0-9_.-]{1,15}$/;
+const INTERFACE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const TEMPLATE = /^template:[a-z0-9][a-z0-9_-]{0,31}$/;
 const DEV_IMAGE = /^dev:[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** A network interface's name as Linux takes one (15 characters at most, not . or ..), and safe in a path, an argument or an `ip -batch` line. */
+export function isInterfaceName(value: unknown): value is string {
+  return typeof value === 'string' && INTERFACE.test(value) && value !== '.' && value !== '..';
+}
 
 /** The instance id names folders, processes and containers: only a UUID may. */
 export function assertInstanceId(value: unknown, field = 'instanceId'): string {
@@ -32,7 +37,7 @@ function address(value: unknown, field: string, family: 4 | 6, withPrefix: boole
 }
 
 function validNetwork(network: InstanceNetwork): InstanceNetwork {
-  if (!BRIDGE.test(network.bridge ?? '')) throw AppError.badInput('spec.network.bridge', 'must be an interface name');
+  if (!isInterfaceName(network.bridge)) throw AppError.badInput('spec.network.bridge', 'must be an interface name');
   if (network.mac !== undefined && !MAC.test(network.mac)) throw AppError.badInput('spec.network.mac', 'must be a lower-case MAC address');
   return {
     bridge: network.bridge,

@@ -99,10 +99,13 @@ export class LxcDriver implements InstanceDriver {
   }
 
   async start(spec: InstanceSpec): Promise<void> {
-    if ((await this.state(spec)) === 'RUNNING') return;
-    // Written again: a container made by an older agent, or on another host, starts with this host's veth name.
+    // Written again: a container made by an older agent, or on another host, starts with this host's veth name
+    // (LXC reads it as a container starts, so one running already is left as it is).
     await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(spec), { mode: 0o600 });
-    await runProgram('lxc-start', this.lxc(spec), { timeoutMs: 60_000 });
+    // Started without asking its state first: lxc-start leaves a running container be and succeeds; should a version refuse, its state decides.
+    await runProgram('lxc-start', this.lxc(spec), { timeoutMs: 60_000 }).catch(async (error: Error) => {
+      if ((await this.state(spec)) !== 'RUNNING') throw error;
+    });
     await runProgram('lxc-wait', [...this.lxc(spec), '-s', 'RUNNING', '-t', '30']);
   }
 

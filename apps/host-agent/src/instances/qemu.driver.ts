@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
@@ -7,7 +7,7 @@ import { machineSize } from '../host/host-probe.js';
 import { processGone, runProgram } from '../host/program.js';
 import { buildNoCloudSeed } from './cloud-init-seed.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
-import { waitUntil } from './instance-driver.js';
+import { allDone, waitUntil } from './instance-driver.js';
 import { writeAtomically, type InstanceFolders } from './instance-folder.js';
 import { macFor } from './instance-spec.js';
 import { growthTo, machineArgs, machineFor, machineWithoutRoom, parseMachine, type Dimm, type HotPluggedCpu, type QemuMachine } from './qemu-machine.js';
@@ -66,14 +66,12 @@ export class QemuDriver implements InstanceDriver {
     const image = await stat(spec.image.location).catch(() => null);
     if (!image) throw AppError.badInput('spec.image.location', `no image at ${spec.image.location} on this host`);
     const disk = this.file(spec, 'disk.qcow2');
-    if (!existsSync(disk)) {
-      const size = `${spec.diskGb}G`;
-      const args = image.isDirectory()
-        ? ['create', '-q', '-f', 'qcow2', disk, size]
-        : ['create', '-q', '-f', 'qcow2', '-b', spec.image.location, '-F', 'qcow2', disk, size];
-      await runProgram('qemu-img', args);
-    }
-    await buildNoCloudSeed(spec, this.file(spec, 'seed.iso'));
+    const size = `${spec.diskGb}G`;
+    const args = image.isDirectory()
+      ? ['create', '-q', '-f', 'qcow2', disk, size]
+      : ['create', '-q', '-f', 'qcow2', '-b', spec.image.location, '-F', 'qcow2', disk, size];
+    // Apart from each other, so made at once.
+    await allDone([existsSync(disk) ? undefined : runProgram('qemu-img', args), buildNoCloudSeed(spec, this.file(spec, 'seed.iso'))]);
   }
 
   /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
@@ -220,8 +218,7 @@ export class QemuDriver implements InstanceDriver {
   /** Grows the disk of a VM that is off (disks only grow); a running one's grows over QMP. */
   private async growDisk(spec: InstanceSpec): Promise<void> {
     const disk = this.file(spec, 'disk.qcow2');
-    const info = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', disk])) as { 'virtual-size': number };
-    if (info['virtual-size'] < spec.diskGb * GiB) await runProgram('qemu-img', ['resize', '-q', disk, `${spec.diskGb}G`]);
+    if ((await virtualSize(disk)) < spec.diskGb * GiB) await runProgram('qemu-img', ['resize', '-q', disk, `${spec.diskGb}G`]);
   }
 
   async stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void> {
@@ -327,6 +324,24 @@ export class QemuDriver implements InstanceDriver {
   async destroy(spec: InstanceSpec): Promise<void> {
     await this.stop(spec, { force: true, timeoutMs: 0 });
   }
+}
+
+/** The qcow2 header's magic, and where it holds the disk's virtual size (a big-endian uint64). */
+const QCOW2_MAGIC = 0x514649fb;
+const QCOW2_SIZE_OFFSET = 24;
+
+/** A disk's size as its guest sees it: from a qcow2's header where it is one (no program run), else as qemu-img tells it. */
+async function virtualSize(disk: string): Promise<number> {
+  const file = await open(disk, 'r');
+  const header = Buffer.alloc(QCOW2_SIZE_OFFSET + 8);
+  try {
+    await file.read(header, 0, header.length, 0);
+  } finally {
+    await file.close();
+  }
+  if (header.readUInt32BE(0) === QCOW2_MAGIC) return Number(header.readBigUInt64BE(QCOW2_SIZE_OFFSET));
+  const info = JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', disk])) as { 'virtual-size': number };
+  return info['virtual-size'];
 }
 
 /** A TCP port free on `address` now (the kernel's choice), for a QEMU to listen on. */
