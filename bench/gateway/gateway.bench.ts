@@ -7,7 +7,9 @@
 //   bareApollo `{ hello }` → "world": @apollo/server's standalone server, in a process of its own
 // Each case: 3 s of warm-up, then 10 s measured; a reply that is not 200, or has errors, is a failure.
 // The gateway's cases run under each of CONFIGURATIONS (the control plane restarted with its
-// environment: metrics on and off), in BENCH_ROUNDS rounds (4) whose order alternates; each
+// environment: metrics off, metrics on, and metrics and tracing on, its spans exported as OTLP/HTTP
+// JSON to a sink process of the run's own that reads and discards them), in BENCH_ROUNDS rounds (4)
+// whose order alternates; each
 // configuration's figures are the medians of its rounds, and its cost the share of the baseline's
 // throughput it loses (the median of the rounds' own ratios).
 // Everything runs on its own: a nats-server on a free port, a fresh database (dropped at the end),
@@ -19,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -41,17 +44,20 @@ const ME = '{ me { id name } }';
 const INSTANCES_PAGE = `{ instances(first: ${INSTANCES}) { edges { node { id name status } } } }`;
 /**
  * The control plane's settings compared: each is the environment its four services (gateway,
- * compute, network, billing) start with, and the cost of each is its throughput against BASELINE's.
- * A dimension more (tracing: OTEL_EXPORTER_OTLP_ENDPOINT set or not) is more entries here.
+ * compute, network, billing) start with, and the cost of each is its throughput against BASELINE's
+ * (neither metrics nor tracing). Tracing sends to `otlpSink`, this run's OTLP endpoint.
  */
-const CONFIGURATIONS: { name: string; env: NodeJS.ProcessEnv }[] = [
+const configurations = (otlpSink: string): { name: string; env: NodeJS.ProcessEnv }[] => [
   { name: 'metrics on', env: { METRICS: 'on' } },
   { name: 'metrics off', env: { METRICS: 'off' } },
+  { name: 'metrics and tracing on', env: { METRICS: 'on', OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink } },
 ];
 const BASELINE = 'metrics off';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Set in the child process that serves the bare Apollo Server: this same file. */
 const BARE_APOLLO_ROLE = 'BENCH_GATEWAY_BARE_APOLLO';
+/** Set in the child process that takes the services' spans and discards them: this same file. */
+const OTLP_SINK_ROLE = 'BENCH_GATEWAY_OTLP_SINK';
 
 interface Target {
   url: string;
@@ -157,6 +163,23 @@ async function serveBareApollo(): Promise<void> {
   const server = new ApolloServer({ typeDefs: 'type Query { hello: String! }', resolvers: { Query: { hello: () => 'world' } } });
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
   console.log(`listening at ${url}`);
+}
+
+/**
+ * What a collector is to the services, minus keeping anything: POST /v1/traces is read whole and
+ * answered 200; GET /exports says how many it took. Its URL on stdout.
+ */
+async function serveOtlpSink(): Promise<void> {
+  let exports = 0;
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === '/v1/traces') exports++;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(request.method === 'GET' ? String(exports) : '{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  console.log(`listening at http://127.0.0.1:${(server.address() as AddressInfo).port}`);
 }
 
 /** Waits for `ready`; on a timeout the error carries the end of the process's output. */
@@ -277,6 +300,13 @@ async function runBench(): Promise<void> {
     // The switch took: metrics are served where they are on, and only there.
     const metrics = (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).status;
     if (metrics !== (env.METRICS === 'off' ? 404 : 200)) throw new Error(`with METRICS=${env.METRICS} the gateway's /metrics answered ${metrics}`);
+    // and spans reach the sink where tracing is on (the gateway's of that request, within its batch delay).
+    if (env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+      const exported = () => fetch(`${env.OTEL_EXPORTER_OTLP_ENDPOINT}/exports`).then(async (r) => Number(await r.text()));
+      const before = await exported();
+      await graphql(api, adminKey, '{ me { id } }');
+      await waitFor(async () => (await exported()) > before, 15_000, 'spans at the OTLP sink');
+    }
   }
 
   async function stopControlPlane(): Promise<void> {
@@ -286,6 +316,9 @@ async function runBench(): Promise<void> {
 
   try {
     services.set('bare Apollo', runFixture(fileURLToPath(import.meta.url), { [BARE_APOLLO_ROLE]: '1' }));
+    services.set('OTLP sink', runFixture(fileURLToPath(import.meta.url), { [OTLP_SINK_ROLE]: '1' }));
+    const otlpSink = await waitFor(() => /listening at (\S+)/.exec(services.get('OTLP sink')!.output())?.[1], 30_000, 'the OTLP sink');
+    const CONFIGURATIONS = configurations(otlpSink);
     await startControlPlane(CONFIGURATIONS[0].env);
     let running = CONFIGURATIONS[0].name;
     const bareUrl = await waitFor(() => /listening at (\S+)/.exec(services.get('bare Apollo')!.output())?.[1], 30_000, 'the bare Apollo Server');
@@ -419,4 +452,5 @@ async function deleteLeftovers(client: ServiceClient, hostId: string, agentDataD
 }
 
 if (process.env[BARE_APOLLO_ROLE]) await serveBareApollo();
+else if (process.env[OTLP_SINK_ROLE]) await serveOtlpSink();
 else await runBench();

@@ -62,11 +62,8 @@ interface OtlpExport {
 const valueOf = (value: OtlpValue) => value.stringValue ?? value.intValue ?? value.boolValue ?? value.doubleValue;
 const attributesOf = (attributes: OtlpAttribute[] = []) => Object.fromEntries(attributes.map((a) => [a.key, valueOf(a.value)]));
 
-/**
- * A local OTLP/HTTP JSON endpoint (POST /v1/traces) that keeps every span it is sent: the test's own
- * collector. `keep: false` makes it a sink that answers and discards, for a benchmark.
- */
-export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
+/** A local OTLP/HTTP JSON endpoint (POST /v1/traces) that keeps every span it is sent: the test's own collector. */
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ExportedSpan[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -76,17 +73,15 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
         response.writeHead(404).end();
         return;
       }
-      if (options.keep !== false) {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
-        for (const resourceSpans of body.resourceSpans ?? []) {
-          const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name']);
-          for (const scope of resourceSpans.scopeSpans ?? []) {
-            for (const span of scope.spans ?? []) {
-              received.push({
-                service, traceId: span.traceId, spanId: span.spanId, name: span.name, attributes: attributesOf(span.attributes),
-                ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-              });
-            }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpExport;
+      for (const resourceSpans of body.resourceSpans ?? []) {
+        const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name']);
+        for (const scope of resourceSpans.scopeSpans ?? []) {
+          for (const span of scope.spans ?? []) {
+            received.push({
+              service, traceId: span.traceId, spanId: span.spanId, name: span.name, attributes: attributesOf(span.attributes),
+              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+            });
           }
         }
       }
