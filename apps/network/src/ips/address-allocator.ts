@@ -1,34 +1,71 @@
 import { randomBytes } from 'node:crypto';
 import type { Sql } from '#libs/event-store';
-import { unitCount, type Pool } from '../pools/pool.js';
+import { isFreeListed, unitCount, type Pool } from '../pools/pool.js';
 
-/** Pools up to this many units are searched for their free units; larger ones (IPv6) are probed at random. */
-const SCAN_UNITS = 1n << 20n;
-/** How many units one search query looks at. */
-const SCAN_WINDOW = 1024n;
-const CANDIDATES = 16;
-const RANDOM_ROUNDS = 8;
+/** How many random units a large pool is probed at before it counts as full. */
+const PROBES = 128;
+
+/**
+ * Takes a pool's lowest free unit in one statement: its `ip_free_units` row is locked and deleted
+ * and its lease written. `SKIP LOCKED` passes over the rows other callers' open claims hold;
+ * without it, the statement waits for them (each commits, and its row is gone, or rolls back, and
+ * it is free). The lease decides, as for a probe: a unit whose lease is live is not taken (its
+ * free row, wrong, is deleted all the same), nor one still in quarantine. `candidate` null: nothing free.
+ */
+const claimSql = (lock: string) => `
+  WITH candidate AS (
+    SELECT unit FROM ip_free_units
+    WHERE pool_id = $1 AND (released_at IS NULL OR released_at <= now() - make_interval(secs => $3))
+    ORDER BY unit LIMIT 1 ${lock}
+  ), taken AS (
+    DELETE FROM ip_free_units f USING candidate c WHERE f.pool_id = $1 AND f.unit = c.unit RETURNING f.unit
+  ), leased AS (
+    INSERT INTO ip_leases (pool_id, unit, ip_id) SELECT $1, unit, $2 FROM taken
+    ON CONFLICT (pool_id, unit) DO UPDATE SET ip_id = excluded.ip_id, released_at = NULL
+      WHERE ip_leases.released_at <= now() - make_interval(secs => $3)
+    RETURNING unit
+  )
+  SELECT (SELECT unit::text FROM taken) AS candidate, (SELECT unit::text FROM leased) AS unit`;
+// Not prepared: a generic plan made while the table was small (a sort of the pool's rows) would stay with the connection.
+const CLAIM_PASSING_OVER = claimSql('FOR UPDATE SKIP LOCKED');
+const CLAIM_WAITING = claimSql('FOR UPDATE');
 
 /**
  * Claims a free unit of a pool for an address. The lease table decides: its primary key lets one
- * INSERT of a unit succeed, and a released unit is taken over by one conditional UPDATE. Two
- * allocators offered the same unit get it once; the other moves on to its next candidate. The
- * search for candidates only suggests; nothing is written on the strength of what it read.
+ * INSERT of a unit succeed, and a released unit is taken over once its quarantine is over. A pool
+ * of up to 2^16 units names its free units in `ip_free_units` (written with the pool, and by each
+ * release), so a claim is one statement that neither searches the pool nor waits on another
+ * caller's claim while any other unit is free. A larger pool is probed at random.
  */
 export class AddressAllocator {
   constructor(private readonly quarantineSeconds: number) {}
 
   /** The unit claimed for `ipId` inside the caller's transaction, or null when the pool has none free. */
   async claim(tx: Sql, pool: Pool, ipId: string): Promise<bigint | null> {
-    const count = unitCount(pool);
-    // A small pool is searched until it has nothing free: each lost round means others took units, so it ends.
-    // A large one is probed at random, where losing every probe of several rounds means it is as good as full.
-    for (let round = 0; count <= SCAN_UNITS || round < RANDOM_ROUNDS; round++) {
-      const candidates = count <= SCAN_UNITS ? await this.freeUnits(tx, pool, count) : randomUnits(count);
-      if (candidates.length === 0) return null;
-      for (const unit of candidates) {
-        if (await this.take(tx, pool, unit, ipId)) return unit;
+    return isFreeListed(pool) ? this.takeFree(tx, pool, ipId) : this.probe(tx, pool, ipId);
+  }
+
+  /**
+   * Passes over units others are claiming; only once none is left does it wait for those claims,
+   * one of which may yet roll back: a pool is full when every claim of its last units has committed.
+   */
+  private async takeFree(tx: Sql, pool: Pool, ipId: string): Promise<bigint | null> {
+    for (const statement of [CLAIM_PASSING_OVER, CLAIM_WAITING]) {
+      for (;;) {
+        const { rows } = await tx.query<{ candidate: string | null; unit: string | null }>(statement, [pool.id, ipId, this.quarantineSeconds]);
+        if (rows[0].unit !== null) return BigInt(rows[0].unit);
+        if (rows[0].candidate === null) break;
       }
+    }
+    return null;
+  }
+
+  /** Random units, where losing every one of many probes means the pool is as good as full. */
+  private async probe(tx: Sql, pool: Pool, ipId: string): Promise<bigint | null> {
+    const count = unitCount(pool);
+    for (let i = 0; i < PROBES; i++) {
+      const unit = randomUnit(count);
+      if (await this.take(tx, pool, unit, ipId)) return unit;
     }
     return null;
   }
@@ -48,30 +85,7 @@ export class AddressAllocator {
     );
     return reused.rowCount === 1;
   }
-
-  /**
-   * A random sample of the units nobody holds and whose quarantine, if any, is over. It looks
-   * through windows of the pool from a random start, so a large pool costs a window, not a scan.
-   */
-  private async freeUnits(tx: Sql, pool: Pool, count: bigint): Promise<bigint[]> {
-    const window = count < SCAN_WINDOW ? count : SCAN_WINDOW;
-    const start = randomUnit(count);
-    for (let offset = 0n; offset < count; offset += window) {
-      const { rows } = await tx.query<{ unit: string }>(
-        `SELECT u::text AS unit FROM (SELECT ($2::numeric + g) % $3::numeric AS u FROM generate_series(0, $4::integer - 1) g) units
-         WHERE NOT EXISTS (
-           SELECT 1 FROM ip_leases l WHERE l.pool_id = $1 AND l.unit = units.u
-             AND (l.ip_id IS NULL OR l.released_at IS NULL OR l.released_at > now() - make_interval(secs => $5)))
-         ORDER BY random() LIMIT $6`,
-        [pool.id, String((start + offset) % count), String(count), Number(window), this.quarantineSeconds, CANDIDATES],
-      );
-      if (rows.length > 0) return rows.map((r) => BigInt(r.unit));
-    }
-    return [];
-  }
 }
 
+/** A unit drawn uniformly from a space too large to search; the lease table still decides it. */
 const randomUnit = (count: bigint): bigint => BigInt(`0x${randomBytes(16).toString('hex')}`) % count;
-
-/** Units drawn uniformly from a space too large to search; the lease table still decides each one. */
-const randomUnits = (count: bigint): bigint[] => Array.from({ length: CANDIDATES }, () => randomUnit(count));

@@ -3,10 +3,13 @@ import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 import { PLATFORM_SCOPE, type AppError, type IpView, type PoolInput, type RequestOf } from '#libs/contracts';
+import { createPool, EventStore, rebuildProjection } from '#libs/event-store';
 import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../../scripts/embedded-servers.js';
+import { networkEventStore } from '../network.event-store.js';
 
 const QUARANTINE_SECONDS = 3;
 
@@ -26,6 +29,8 @@ describe('IP address management across three network service processes', () => {
   let database: ServiceDatabase;
   let caller: TestServiceClient;
   let client: ServiceClient;
+  /** Network's schema, as the services keep it. */
+  let db: pg.Pool;
   const services: Fixture[] = [];
   const regionId = uniqueName('ipam-');
   const accountId = uniqueName('acct-');
@@ -48,6 +53,7 @@ describe('IP address management across three network service processes', () => {
     database = await createServiceDatabase('awan_network_');
     caller = await connectServiceClient('network-test', nats.url);
     client = caller.client;
+    db = createPool(database.url, { schema: 'network' });
     dnsPort = await freeUdpPort();
     // Compute answers for the regions' hosts (none here) before a pool is made.
     services.push(runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' }));
@@ -68,6 +74,7 @@ describe('IP address management across three network service processes', () => {
       await service.exited;
     }
     await caller?.close();
+    await db?.end();
     await database?.drop();
     await nats?.stop();
     rmSync(natsDir, { recursive: true, force: true });
@@ -115,6 +122,39 @@ describe('IP address management across three network service processes', () => {
     // The address's history stays with its old id.
     expect(await client.call('network.ip.get', { id: held[0].id, accountIds: [accountId] })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
   }, 60_000);
+
+  it('hands out no address whose lease is live, even where its unit is listed free', async () => {
+    const region = uniqueName('stale-');
+    const poolId = `${region}-v4`;
+    await client.call('network.pool.create', { input: { id: poolId, regionId: region, prefix: '192.0.2.232/29', gateway: '192.0.2.233' } });
+    expect((await allocate(accountId, region)).address).toBe('192.0.2.234'); // the lowest free unit, 2
+    // Unit 2 listed free again, as a fault might leave it: its live lease still decides.
+    await db.query('INSERT INTO ip_free_units (pool_id, unit) VALUES ($1, 2)', [poolId]);
+    expect((await allocate(accountId, region)).address).toBe('192.0.2.235');
+    const { rows } = await db.query('SELECT unit::integer FROM ip_free_units WHERE pool_id = $1 ORDER BY unit', [poolId]);
+    expect(rows.map((row) => row.unit)).toEqual([4, 5, 6]);
+  });
+
+  it('rebuilds the addresses, their leases and the free units from the events as they were', async () => {
+    const region = uniqueName('rebuild-');
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.224/29', gateway: '192.0.2.225' } });
+    const [kept, released] = [await allocate(accountId, region), await allocate(accountId, region)];
+    await client.call('network.ip.release', { id: released.id, accountIds: [accountId] });
+    const tables = async () => ({
+      addresses: (await db.query('SELECT id, host(address) AS address, pool_id, instance_id, allocated_at, released_at FROM ip_addresses ORDER BY id')).rows,
+      leases: (await db.query('SELECT pool_id, unit::text, ip_id, released_at FROM ip_leases ORDER BY pool_id, unit')).rows,
+      free: (await db.query('SELECT pool_id, unit::text, released_at FROM ip_free_units ORDER BY pool_id, unit')).rows,
+    });
+    const before = await tables();
+    expect(before.free.filter((row) => row.pool_id === `${region}-v4`)).toEqual([
+      { pool_id: `${region}-v4`, unit: '3', released_at: expect.any(Date) }, // in quarantine
+      ...['4', '5', '6'].map((unit) => ({ pool_id: `${region}-v4`, unit, released_at: null })),
+    ]);
+    expect(before.leases).toContainEqual({ pool_id: `${region}-v4`, unit: '2', ip_id: kept.id, released_at: null });
+
+    await rebuildProjection(new EventStore(db, 'network', networkEventStore.projections), 'ip-addresses');
+    expect(await tables()).toEqual(before);
+  });
 
   it('refuses a request for addresses that does not say whose it is, and an allocation for an account outside its scope', async () => {
     const region = uniqueName('scope-');

@@ -27,4 +27,28 @@ export const ipsMigrations: Migration[] = [
       CREATE INDEX ip_leases_ip ON ip_leases (ip_id);
     `,
   },
+  {
+    // A row per free unit of each pool of up to 2^16 units (isFreeListed), so the allocator takes one
+    // without searching the pool: written with the pool and by each release (released_at: free once
+    // its quarantine is over), deleted by each claim. Filled here from the pools and leases as they
+    // stand: a unit without a lease, or whose address was released.
+    id: '0250-ip-free-units',
+    sql: `
+      CREATE TABLE ip_free_units (
+        pool_id text NOT NULL,
+        unit numeric(39, 0) NOT NULL,
+        released_at timestamptz,
+        PRIMARY KEY (pool_id, unit)
+      );
+      WITH listed AS MATERIALIZED (
+        SELECT id, assignment_length - masklen(prefix) AS bits FROM pools WHERE assignment_length - masklen(prefix) <= 16
+      )
+      INSERT INTO ip_free_units (pool_id, unit, released_at)
+      SELECT p.id, g.unit, l.released_at
+      FROM listed p
+      CROSS JOIN LATERAL generate_series(0, (1 << p.bits) - 1) AS g(unit)
+      LEFT JOIN ip_leases l ON l.pool_id = p.id AND l.unit = g.unit
+      WHERE l.unit IS NULL OR l.released_at IS NOT NULL;
+    `,
+  },
 ];

@@ -50,7 +50,7 @@ export class Ips {
     tx: Sql,
     request: { regionId: string; family: IpFamily; accountId: string; instanceId?: string; floating: boolean },
     metadata: EventMetadata,
-  ): Promise<NetworkEvents['IpAllocated'] & { bridge: string }> {
+  ): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
     const pools = await this.pools.activeIn(tx, request.regionId, request.family);
     if (pools.length === 0) throw new AppError('INSUFFICIENT_CAPACITY', `region ${request.regionId} has no ${request.family} pool`);
     for (const pool of pools) {
@@ -62,10 +62,10 @@ export class Ips {
         accountId: request.accountId, ...(request.instanceId ? { instanceId: request.instanceId } : {}), floating: request.floating,
         poolId: pool.id, prefixLength: onLinkLength(pool), gateway: formatAddress(pool.gateway),
       };
-      await this.store.append(ipStreamId(ipId), ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState()), {
+      const [allocated] = await this.store.append(ipStreamId(ipId), ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState()), {
         expectedVersion: 0, metadata, tx,
       });
-      return { ...allocation, bridge: pool.bridge };
+      return { ...allocation, bridge: pool.bridge, allocatedAt: allocated.occurredAt };
     }
     throw new AppError('INSUFFICIENT_CAPACITY', `no free ${request.family} address in region ${request.regionId}: pool ${pools.map(describePool).join(', pool ')} is exhausted`);
   }
@@ -91,7 +91,12 @@ export class Ips {
       }
       return allocated;
     });
-    return (await this.ips.find(ip.ipId))!;
+    // As the projection holds it now, without reading it back.
+    return {
+      id: ip.ipId, address: ip.address, family: ip.family, prefixLength: ip.prefixLength, gateway: ip.gateway, poolId: ip.poolId,
+      regionId: ip.regionId, accountId, instanceId: target?.instanceId ?? null, floating: true, reverseDns: null,
+      allocatedAt: ip.allocatedAt, releasedAt: null,
+    };
   }
 
   async assign(ipId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<IpView> {

@@ -40,6 +40,12 @@ const hostBits = (pool: Pick<Pool, 'family' | 'assignmentLength'>) => BigInt(bit
 
 export const unitCount = (pool: Pool): bigint => 1n << BigInt(pool.assignmentLength - pool.prefix.length);
 
+/** Pools of up to 2^16 units keep a row per free unit (`ip_free_units`), taken without searching; larger ones are probed at random. */
+const FREE_LIST_BITS = 16;
+export const isFreeListed = (pool: Pool): boolean => pool.assignmentLength - pool.prefix.length <= FREE_LIST_BITS;
+/** isFreeListed of a `pools` row `p`, in SQL. */
+export const FREE_LISTED_SQL = `p.assignment_length - masklen(p.prefix) <= ${FREE_LIST_BITS}`;
+
 /** The address an instance takes from a unit: the unit's address, or `::1` of its /64. */
 export function addressOfUnit(pool: Pool, unit: bigint): IpAddress {
   const start = pool.prefix.base + (unit << hostBits(pool));

@@ -70,6 +70,7 @@ describe('pools made before pools were events', () => {
   const tables = async () => ({
     pools: (await db.pool.query('SELECT id, region_id, family, prefix::text, host(gateway), assignment_length, reserved, bridge, active, created_at, retired_at FROM pools ORDER BY position')).rows,
     leases: (await db.pool.query('SELECT pool_id, unit::text, ip_id, released_at FROM ip_leases ORDER BY pool_id, unit')).rows,
+    free: (await db.pool.query('SELECT pool_id, unit::integer, released_at FROM ip_free_units ORDER BY pool_id, unit')).rows,
   });
 
   beforeAll(async () => {
@@ -102,11 +103,16 @@ describe('pools made before pools were events', () => {
     expect((await repository.views({ id: 'local-ipv4' }))[0]).toMatchObject({ active: true, retiredAt: null, allocated: 1 });
   });
 
-  it('rebuilds the table and its leases from those events as they were, the addresses\' leases kept', async () => {
+  it('rebuilds the table, its leases and free units from those events as they were, the addresses\' leases kept', async () => {
     const before = await tables();
     await rebuildProjection(store, 'pools');
     expect(await tables()).toEqual(before);
     expect(before.leases).toContainEqual({ pool_id: 'local-ipv4', unit: '12', ip_id: ipId, released_at: null });
+    // As migration 0250 listed them: every unit of the /25 but its network, gateway, broadcast and the address's; none of the /64.
+    const free = (pool: string) => before.free.filter((row) => row.pool_id === pool).map((row) => row.unit);
+    expect(free('local-ipv4')).toEqual(Array.from({ length: 128 }, (_, unit) => unit).filter((unit) => ![0, 1, 12, 127].includes(unit)));
+    expect(free('old-v4')).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(free('local-ipv6')).toEqual([]);
   });
 
   it('goes on from them: a seeded pool is retired with an event of its stream', async () => {
@@ -177,6 +183,8 @@ describe('pools as events, each new one checked against what its region\'s hosts
     expect(event).toMatchObject({ type: 'IpPoolCreated', version: 1, metadata: admin, data: { poolId: view.id, gateway: '198.51.100.17', reserved: ['198.51.100.20-198.51.100.21'] } });
     const { rows } = await db.pool.query('SELECT unit::integer FROM ip_leases WHERE pool_id = $1 ORDER BY unit', [view.id]);
     expect(rows.map((r) => r.unit)).toEqual([0, 1, 4, 5, 15]);
+    const free = await db.pool.query('SELECT unit::integer FROM ip_free_units WHERE pool_id = $1 ORDER BY unit', [view.id]);
+    expect(free.rows.map((r) => r.unit)).toEqual([2, 3, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   });
 
   it('asks every live host of the region, and refuses a prefix one of them uses on input.prefix, naming the host and its route', async () => {
