@@ -42,13 +42,17 @@ export class Leadership {
   /** A replica that lost the lead tries for it again only after this: another one, sound, takes it first. */
   private retryAfter = 0;
   private readonly onSessionError = (error: Error) => this.lose(`its database session ended: ${error.message}`);
-  /** Since when this replica has led without a break (0 while it does not). */
-  since = 0;
+  private ledSince = 0;
 
   constructor(private readonly options: LeadershipOptions) {
     this.key = options.key;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_LEADER_LEASE_TIMEOUT_MS;
     this.logger = options.logger ?? consoleLogger(options.key);
+  }
+
+  /** Since when this replica has led without a break (0 while it does not): each lead taken has its own. */
+  get since(): number {
+    return this.ledSince;
   }
 
   /** Whether this replica leads, as last confirmed within the timeout (no round trip: `check` makes them). */
@@ -76,7 +80,7 @@ export class Leadership {
     const session = this.session;
     if (!session) return;
     this.session = null;
-    this.since = 0;
+    this.ledSince = 0;
     session.removeListener('error', this.onSessionError);
     session.release(true);
     if (this.stopped) return;
@@ -138,7 +142,7 @@ export class Leadership {
     session.on('error', this.onSessionError);
     this.session = session;
     this.confirmedAt = started;
-    this.since = started;
+    this.ledSince = started;
     this.logger.debug?.(`leading ${this.key}`);
     return true;
   }
