@@ -20,7 +20,7 @@ import { InstanceConsoles } from './consoles/consoles.js';
 import { ConsolesController } from './consoles/consoles.controller.js';
 import { computeEventStore } from './compute.event-store.js';
 import { FirewallsConsumer } from './firewalls/firewalls.consumer.js';
-import { InstanceFilters } from './firewalls/instance-filters.js';
+import { FilterLookups, InstanceFilters } from './firewalls/instance-filters.js';
 import { HostDownCheckJob } from './hosts/host-down-check.job.js';
 import { HostCredentials } from './hosts/host-credentials.js';
 import { HostEnrolment } from './hosts/host-enrolment.js';
@@ -127,12 +127,13 @@ export class ComputeModule {
         },
         {
           provide: InstanceProvisioner,
-          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient, InstancesMetrics],
+          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient, InstancesMetrics, FilterLookups],
           useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
         },
+        { provide: FilterLookups, inject: [ServiceClient], useFactory: (client: ServiceClient) => new FilterLookups(client) },
         {
           provide: InstanceFilters,
-          inject: [EventStore, InstancesRepository, Hosts, ServiceClient],
+          inject: [EventStore, InstancesRepository, Hosts, ServiceClient, FilterLookups],
           useFactory: (...deps: ConstructorParameters<typeof InstanceFilters>) => new InstanceFilters(...deps),
         },
         InstanceProvisionerConsumer,

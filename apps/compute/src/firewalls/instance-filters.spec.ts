@@ -1,6 +1,10 @@
-import { fold } from '#libs/event-store';
+import type { EventEnvelope, InstanceFilter } from '#libs/contracts';
+import { fold, type EventStore } from '#libs/event-store';
+import type { ServiceClient } from '#libs/messaging';
+import type { Hosts } from '../hosts/hosts.js';
 import { instanceDecider, type InstanceEvent } from '../instances/instance.decider.js';
-import { filterHostOf } from './instance-filters.js';
+import type { InstancesRepository } from '../instances/instances.repository.js';
+import { FilterLookups, filterHostOf, InstanceFilters } from './instance-filters.js';
 
 const requested: InstanceEvent = {
   type: 'InstanceRequested',
@@ -33,5 +37,62 @@ describe("the host that enforces an instance's filter", () => {
     const deleting: InstanceEvent[] = [requested, scheduled, addressed, started, { type: 'InstanceDeletionRequested', data: {} }];
     expect(hostOf(deleting)).toBeNull();
     expect(hostOf([...deleting, { type: 'InstanceDeleted', data: {} }])).toBeNull();
+  });
+});
+
+describe('a change of filter sent to the host', () => {
+  const instanceId = requested.data.instanceId;
+  const asRecorded = (events: InstanceEvent[]) => events.map((event, i) => ({ ...event, eventId: `event-${i + 1}`, streamId: `instance-${instanceId}`, version: i + 1 }));
+  const changed = (causationId: string, revision: number) => ({
+    eventId: `change-${revision}`, type: 'InstanceFilterChanged', streamId: `filter-${instanceId}`, version: revision, occurredAt: new Date().toISOString(),
+    data: { instanceId, revision }, metadata: { correlationId: 'c', causationId, actor: { kind: 'system' } },
+  }) as unknown as EventEnvelope;
+
+  /** Compute's filters over an instance stream as given, network and the host answering what they are asked. */
+  function filtersOver(events: InstanceEvent[]) {
+    const asked: string[][] = [];
+    const sent: { hostId: string; filter: InstanceFilter }[] = [];
+    const client = {
+      call: async (subject: string, { instanceIds }: { instanceIds: string[] }) => {
+        asked.push(instanceIds);
+        return instanceIds.map((id) => ({ instanceId: id, revision: 2, addresses: ['198.51.100.9'], firewall: null }));
+      },
+      callAgent: async (hostId: string, _command: string, { filter }: { filter: InstanceFilter }) => {
+        sent.push({ hostId, filter });
+        return { instanceId: filter.instanceId, revision: filter.revision };
+      },
+    } as unknown as ServiceClient;
+    const store = { readStream: async () => asRecorded(events) } as unknown as EventStore;
+    const hosts = { find: async (hostId: string) => ({ id: hostId, status: 'UP' }) } as unknown as Hosts;
+    const filters = new InstanceFilters(store, {} as InstancesRepository, hosts, client, new FilterLookups(client));
+    return { filters, asked, sent };
+  }
+
+  it("is not sent again where network made it answering the instance's request (its create carries it), whichever compute heard of first", async () => {
+    for (const events of [[requested, scheduled], [requested, scheduled, addressed], [requested, scheduled, addressed, started]]) {
+      const { filters, asked, sent } = filtersOver(events);
+      await filters.sendChanged(changed('event-1', 1));
+      expect({ asked, sent }).toEqual({ asked: [], sent: [] });
+    }
+  });
+
+  it('goes to the host of the instance, as network has it now, for any other change', async () => {
+    const { filters, asked, sent } = filtersOver([requested, scheduled, addressed, started]);
+    await filters.sendChanged(changed('firewall-attached', 2));
+    expect(asked).toEqual([[instanceId]]);
+    expect(sent).toEqual([{ hostId: 'node-1', filter: { instanceId, revision: 2, addresses: ['198.51.100.9'], firewall: null } }]);
+  });
+
+  it('asks network once for the instances whose filters are looked up at the same moment', async () => {
+    const { asked } = filtersOver([]);
+    const client = { call: async (_subject: string, { instanceIds }: { instanceIds: string[] }) => {
+      asked.push(instanceIds);
+      return instanceIds.map((id) => ({ instanceId: id, revision: 1, addresses: [], firewall: null }));
+    } } as unknown as ServiceClient;
+    const lookups = new FilterLookups(client);
+    const ids = Array.from({ length: 30 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const filters = await Promise.all([...ids, ids[0]].map((id) => lookups.of(id)));
+    expect(filters.map((f) => f.instanceId)).toEqual([...ids, ids[0]]);
+    expect(asked.map((batch) => batch.length)).toEqual([25, 5]);
   });
 });

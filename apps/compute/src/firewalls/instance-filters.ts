@@ -1,8 +1,8 @@
 import { AppError, type EventEnvelope, type InstanceFilter, type InstanceFilterEvents } from '#libs/contracts';
-import { readState, type EventStore } from '#libs/event-store';
+import { fold, type EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import type { Hosts } from '../hosts/hosts.js';
-import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
+import { instanceDecider, instanceStreamId, type InstanceEvent, type InstanceState } from '../instances/instance.decider.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';
 
 /** Instances asked of network at once: their filters (up to 5 firewalls of 50 rules each) stay well inside a NATS message. */
@@ -17,7 +17,7 @@ export const FILTER_CHANGE_EVENT_TYPES = ['InstanceFilterChanged'] as const;
 export const HOST_FILTER_EVENT_TYPES = ['HostAgentStarted', 'HostUp'] as const;
 
 /** What the hosts of these instances are to enforce now, as network has it; UNAVAILABLE while network is away (asked again). */
-export async function filtersOf(client: ServiceClient, instanceIds: readonly string[]): Promise<InstanceFilter[]> {
+async function filtersOf(client: ServiceClient, instanceIds: readonly string[]): Promise<InstanceFilter[]> {
   const filters: InstanceFilter[] = [];
   for (let i = 0; i < instanceIds.length; i += FILTERS_PER_REQUEST) {
     const ids = instanceIds.slice(i, i + FILTERS_PER_REQUEST);
@@ -31,8 +31,42 @@ export async function filtersOf(client: ServiceClient, instanceIds: readonly str
   return filters;
 }
 
-/** The one instance's filter: what each command that makes it run on a host carries. */
-export const filterOf = async (client: ServiceClient, instanceId: string): Promise<InstanceFilter> => (await filtersOf(client, [instanceId]))[0];
+/**
+ * Network's filters of instances, each as it is when asked or later: lookups made at the same
+ * moment (creates and changes handled at once) go to network together, one request per
+ * FILTERS_PER_REQUEST instances, an instance asked twice meanwhile asked once.
+ */
+export class FilterLookups {
+  private waiting = new Map<string, { resolve: (filter: InstanceFilter) => void; reject: (error: unknown) => void }[]>();
+
+  constructor(private readonly client: ServiceClient) {}
+
+  /** The one instance's filter: what each command that makes it run on a host carries. */
+  of(instanceId: string): Promise<InstanceFilter> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.size === 0) setImmediate(() => this.ask());
+      this.waiting.set(instanceId, [...(this.waiting.get(instanceId) ?? []), { resolve, reject }]);
+    });
+  }
+
+  /** Every filter of these instances, as one or a few requests. */
+  all(instanceIds: readonly string[]): Promise<InstanceFilter[]> {
+    return filtersOf(this.client, instanceIds);
+  }
+
+  private ask(): void {
+    const waiting = this.waiting;
+    this.waiting = new Map();
+    const ids = [...waiting.keys()];
+    for (let i = 0; i < ids.length; i += FILTERS_PER_REQUEST) {
+      const batch = ids.slice(i, i + FILTERS_PER_REQUEST);
+      filtersOf(this.client, batch).then(
+        (filters) => filters.forEach((filter, n) => waiting.get(batch[n])!.forEach((caller) => caller.resolve(filter))),
+        (error: unknown) => batch.forEach((id) => waiting.get(id)!.forEach((caller) => caller.reject(error))),
+      );
+    }
+  }
+}
 
 /**
  * The host whose port carries the instance's filter: none before its host is to create it (the
@@ -56,15 +90,20 @@ export class InstanceFilters {
     private readonly instances: InstancesRepository,
     private readonly hosts: Hosts,
     private readonly client: ServiceClient,
+    private readonly lookups: FilterLookups,
   ) {}
 
   /** Network's InstanceFilterChanged: the instance's host enforces its filter as it is now. */
   async sendChanged(event: EventEnvelope): Promise<void> {
     const { instanceId } = event.data as InstanceFilterEvents['InstanceFilterChanged'];
-    const { state } = await readState(this.store, instanceStreamId(instanceId), instanceDecider);
+    const history = await this.store.readStream(instanceStreamId(instanceId));
+    // Network's answer to the instance's request (its first addresses) is committed before compute hears of it, so the
+    // create, asked only after that, and every later command that runs it carry this filter or a newer one already.
+    if (history[0]?.eventId === event.metadata.causationId) return;
+    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
     const hostId = filterHostOf(state);
     if (!hostId) return;
-    if (await this.isUp(hostId)) await this.send(hostId, await filterOf(this.client, instanceId));
+    if (await this.isUp(hostId)) await this.send(hostId, await this.lookups.of(instanceId));
     if (state.status === 'MIGRATING') {
       // It runs on its source until it has landed, and its new host took the filter network had when it
       // adopted it, which may be older than this one: sent again once it is there.
@@ -77,7 +116,7 @@ export class InstanceFilters {
     const { hostId } = event.data as { hostId: string };
     if (!(await this.isUp(hostId))) return;
     const held = (await this.instances.onHost(hostId)).filter((row) => filterHostOf(row.state) === hostId);
-    const filters = await filtersOf(this.client, held.map((row) => row.id));
+    const filters = await this.lookups.all(held.map((row) => row.id));
     const refused: string[] = [];
     for (let i = 0; i < filters.length; i += CONCURRENT_SETS) {
       const batch = filters.slice(i, i + CONCURRENT_SETS);

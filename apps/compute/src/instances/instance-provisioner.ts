@@ -5,7 +5,7 @@ import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
-import { filterOf } from '../firewalls/instance-filters.js';
+import type { FilterLookups } from '../firewalls/instance-filters.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 import type { InstancesMetrics } from './instances.metrics.js';
 import type { InstancesRepository } from './instances.repository.js';
@@ -62,6 +62,8 @@ export class InstanceProvisioner {
     private readonly scheduler: Scheduler,
     private readonly client: ServiceClient,
     private readonly metrics: InstancesMetrics,
+    /** Each instance's filter from network, which every command that makes it run carries. */
+    private readonly filters: FilterLookups,
   ) {}
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
@@ -92,8 +94,8 @@ export class InstanceProvisioner {
       switch (operation.kind) {
         case 'create': {
           const seed = state.seedBackupId;
-          const filter = await filterOf(this.client, instanceId);
-          await this.ask(state.hostId!, 'instance.create', { spec: await this.specOf(instanceId, state), start: !seed, filter });
+          const [filter, spec] = await Promise.all([this.filters.of(instanceId), this.specOf(instanceId, state)]);
+          await this.ask(state.hostId!, 'instance.create', { spec, start: !seed, filter });
           if (seed) {
             // Made from a backup: its disk is the backup's before it first starts.
             const refused = await this.restoreBackup(state.hostId!, instanceId, seed, 'seed', metadata);
@@ -106,7 +108,7 @@ export class InstanceProvisioner {
           break;
         }
         case 'start':
-          await this.ask(state.hostId!, 'instance.start', { instanceId, filter: await filterOf(this.client, instanceId) });
+          await this.ask(state.hostId!, 'instance.start', { instanceId, filter: await this.filters.of(instanceId) });
           break;
         case 'stop':
           await this.ask(state.hostId!, 'instance.stop', { instanceId, force: operation.force === true });
@@ -205,17 +207,17 @@ export class InstanceProvisioner {
     const running = move.returnTo === 'RUNNING';
     try {
       if (move.live) {
-        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId, filter: await filterOf(this.client, instanceId) });
+        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId, filter: await this.filters.of(instanceId) });
         await this.ask(move.fromHostId, 'instance.migrate.send', { instanceId, uri });
       } else if (running && move.reason !== 'evacuation') {
         await this.ask(move.fromHostId, 'instance.stop', { instanceId });
       }
-      await this.ask(target, 'instance.adopt', { instanceId, start: running, filter: await filterOf(this.client, instanceId) });
+      await this.ask(target, 'instance.adopt', { instanceId, start: running, filter: await this.filters.of(instanceId) });
     } catch (error) {
       if (error instanceof AppError && error.code !== 'UNAVAILABLE') {
         if (move.live) await this.ask(target, 'instance.migrate.abort', { instanceId }).catch(() => undefined);
         else if (running && move.reason !== 'evacuation') {
-          await filterOf(this.client, instanceId)
+          await this.filters.of(instanceId)
             .then((filter) => this.ask(move.fromHostId, 'instance.start', { instanceId, filter }))
             .catch(() => undefined);
         }

@@ -71,29 +71,21 @@ export class FirewallsRepository {
   }
 
   /**
-   * Each instance's filter as of one snapshot of the projections (the caller's repeatable-read
-   * transaction), so a revision never goes out with rules or addresses older than it.
+   * Each instance's filter as of one snapshot of the projections (one statement), so a revision
+   * never goes out with rules or addresses older than it.
    */
-  async filters(tx: Sql, instanceIds: string[]): Promise<Map<string, InstanceFilterRow>> {
-    const revisions = await tx.query<{ id: string; revision: number }>(
-      'SELECT instance_id::text AS id, revision FROM instance_filters WHERE instance_id = ANY($1::uuid[])', [instanceIds],
+  async filters(sql: Sql, instanceIds: string[]): Promise<Map<string, InstanceFilterRow>> {
+    const { rows } = await sql.query<{ id: string; revision: number; addresses: string[]; firewalls: number; rules: FirewallRule[][] }>(
+      `SELECT i.id::text AS id,
+         coalesce((SELECT revision FROM instance_filters WHERE instance_id = i.id), 0) AS revision,
+         coalesce((SELECT array_agg(host(address) ORDER BY family, position) FROM ip_addresses
+                   WHERE instance_id = i.id AND released_at IS NULL), '{}') AS addresses,
+         (SELECT count(*)::integer FROM firewall_attachments a JOIN firewalls f ON f.id = a.firewall_id WHERE a.instance_id = i.id) AS firewalls,
+         coalesce((SELECT jsonb_agg(f.rules ORDER BY a.position) FROM firewall_attachments a JOIN firewalls f ON f.id = a.firewall_id
+                   WHERE a.instance_id = i.id), '[]') AS rules
+       FROM unnest($1::uuid[]) AS i(id)`,
+      [instanceIds],
     );
-    const addresses = await tx.query<{ id: string; address: string }>(
-      `SELECT instance_id::text AS id, host(address) AS address FROM ip_addresses
-       WHERE instance_id = ANY($1::uuid[]) AND released_at IS NULL ORDER BY family, position`, [instanceIds],
-    );
-    const rules = await tx.query<{ id: string; rules: FirewallRule[] }>(
-      `SELECT a.instance_id::text AS id, f.rules FROM firewall_attachments a JOIN firewalls f ON f.id = a.firewall_id
-       WHERE a.instance_id = ANY($1::uuid[]) ORDER BY a.position`, [instanceIds],
-    );
-    const filters = new Map(instanceIds.map((id): [string, InstanceFilterRow] => [id, { revision: 0, addresses: [], firewalls: 0, rules: [] }]));
-    for (const row of revisions.rows) filters.get(row.id)!.revision = row.revision;
-    for (const row of addresses.rows) filters.get(row.id)!.addresses.push(row.address);
-    for (const row of rules.rows) {
-      const filter = filters.get(row.id)!;
-      filter.firewalls++;
-      filter.rules.push(...row.rules);
-    }
-    return filters;
+    return new Map(rows.map((row): [string, InstanceFilterRow] => [row.id, { revision: row.revision, addresses: row.addresses, firewalls: row.firewalls, rules: row.rules.flat() }]));
   }
 }

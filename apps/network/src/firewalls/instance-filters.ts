@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AppError, type EventMetadata, type InstanceFilter, type InstanceFilterEvents, isUuid } from '#libs/contracts';
-import { withTransaction, type DomainEvent, type EventStore, type Sql } from '#libs/event-store';
+import type { DomainEvent, EventStore, Sql } from '#libs/event-store';
 import { filterRuleOf } from './firewall-rules.js';
 import type { FirewallsRepository } from './firewalls.repository.js';
 
@@ -44,10 +44,7 @@ export class InstanceFilters {
     }
     if (instanceIds.length > FILTERS_PER_REQUEST) throw AppError.badInput('instanceIds', `at most ${FILTERS_PER_REQUEST} instances a request`);
     const ids = [...new Set(instanceIds.map((id: string) => id.toLowerCase()))];
-    const filters = await withTransaction(this.pool, async (tx) => {
-      await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      return this.firewalls.filters(tx, ids);
-    });
+    const filters = await this.firewalls.filters(this.pool, ids);
     return ids.map((instanceId) => {
       const { revision, addresses, firewalls, rules } = filters.get(instanceId)!;
       const egress = rules.filter((rule) => rule.direction === 'EGRESS').map(filterRuleOf);
