@@ -40,8 +40,8 @@ interface Checkpoint {
  * is (transaction id, position) and only transactions older than every running one are read:
  * nothing can later appear behind the cursor. One relay per service is active, its Leadership's;
  * others wait in standby and take over when it loses it. The cursor is read and moved on the
- * leader's own session, so a relay that lost the lead cannot move it, and each message expects the
- * stream's last sequence its predecessor left, so one still publishing cannot put anything out of order.
+ * leader's own session, so a relay that lost the lead cannot move it, and each message expects its
+ * predecessor to be the stream's last, so one still publishing cannot put anything out of order.
  */
 export class EventRelay {
   readonly name: string;
@@ -187,11 +187,13 @@ export class EventRelay {
 
   /**
    * Publishes a batch pipelined on one connection, in order, and keeps that order whatever fails:
-   * each message expects the stream's last sequence its predecessor leaves, so when one is lost
-   * none after it is stored. After a failure, or on becoming active, the relay first learns from
-   * the stream where it stands: the stream's last message, if it is one of the batch's, ends the
-   * part already stored (a previous attempt's, even past the duplicate window), and the rest
-   * follows it. The batch counts only when every PubAck is in.
+   * the first message expects the stream's last sequence as the relay left it, and each after it
+   * its predecessor's id as the stream's last message id, so when one is lost none after it is
+   * stored (not even where another message took the lost one's place, as an expected sequence
+   * would let it). After a failure, or on becoming active, the relay first learns from the stream
+   * where it stands: the stream's last message, if it is one of the batch's, ends the part already
+   * stored (a previous attempt's, even past the duplicate window), and the rest follows it. The
+   * batch counts only when every PubAck is in.
    */
   private async publish(events: RecordedEvent[]): Promise<void> {
     const js = jetstream(this.options.nats);
@@ -215,7 +217,7 @@ export class EventRelay {
           return js.publish(
             eventSubject(this.options.service, aggregateOf(event.streamId), event.type),
             JSON.stringify(envelope satisfies EventEnvelope),
-            { msgID: event.eventId, headers: h, expect: { lastSequence: base + i } },
+            { msgID: event.eventId, headers: h, expect: i === 0 ? { lastSequence: base } : { lastMsgID: pending[i - 1].eventId } },
           );
         }),
       );
