@@ -11,7 +11,9 @@
 // JSON to a sink process of the run's own that reads and discards them), in BENCH_ROUNDS rounds (4)
 // whose order alternates; each
 // configuration's figures are the medians of its rounds, and its cost the share of the baseline's
-// throughput it loses (the median of the rounds' own ratios).
+// throughput it loses (the median of the rounds' own ratios); beside it, the CPU time the four
+// services spent per request (/proc's utime + stime over the measured seconds), which the other
+// work of a shared machine disturbs far less than throughput, and how much more that is.
 // Everything runs on its own: a nats-server on a free port, a fresh database (dropped at the end),
 // the five built services, LXC containers on a bridge of its own. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; the instances case
@@ -19,7 +21,7 @@
 // Usage: npm run bench:gateway
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -73,6 +75,8 @@ interface CaseResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** The CPU time the measured processes spent per request, where measure was asked for it. */
+  cpuMsPerRequest?: number;
 }
 
 const round = (n: number, places = 0) => Math.round(n * 10 ** places) / 10 ** places;
@@ -135,11 +139,13 @@ async function drive(agent: http.Agent, target: Target, durationMs: number) {
 }
 
 /** Warm-up, then the measured run, on the same keep-alive connections. */
-async function measure(target: Target): Promise<CaseResult> {
+async function measure(target: Target, cpuMs?: () => number): Promise<CaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   try {
     await drive(agent, target, WARMUP_MS);
+    const cpuBefore = cpuMs?.();
     const { latencies, failures, firstFailure, seconds } = await drive(agent, target, MEASURE_MS);
+    const cpu = cpuBefore === undefined ? {} : { cpuMsPerRequest: round((cpuMs!() - cpuBefore) / latencies.length, 3) };
     const sorted = latencies.sort((a, b) => a - b);
     const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2);
     return {
@@ -150,6 +156,7 @@ async function measure(target: Target): Promise<CaseResult> {
       requestsPerSecond: round(latencies.length / seconds),
       p50Ms: at(0.5),
       p99Ms: at(0.99),
+      ...cpu,
     };
   } finally {
     agent.destroy();
@@ -309,6 +316,13 @@ async function runBench(): Promise<void> {
     }
   }
 
+  /** CPU time the control plane's processes have used so far, in ms (user + system, from /proc/<pid>/stat). */
+  const tickMs = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString());
+  const controlPlaneCpuMs = () => ['gateway', 'compute', 'network', 'billing'].reduce((sum, name) => {
+    const fields = readFileSync(`/proc/${services.get(name)!.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) * tickMs;
+  }, 0);
+
   async function stopControlPlane(): Promise<void> {
     await Promise.all(['gateway', 'compute', 'network', 'billing'].map((name) => services.get(name)).filter((f) => f !== undefined).map(stop));
     for (const name of ['gateway', 'compute', 'network', 'billing']) services.delete(name);
@@ -360,8 +374,8 @@ async function runBench(): Promise<void> {
           running = configuration.name;
         }
         log(`measuring with ${configuration.name}`);
-        const me = await measure({ url: api, query: ME, apiKey: customerKey });
-        const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey });
+        const me = await measure({ url: api, query: ME, apiKey: customerKey }, controlPlaneCpuMs);
+        const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs);
         rounds.push({ configuration: configuration.name, me, ...(instances ? { instances } : {}) });
       }
     }
@@ -376,6 +390,7 @@ async function runBench(): Promise<void> {
       const baseline = of(BASELINE);
       return Object.fromEntries(CONFIGURATIONS.map(({ name }) => {
         const ratio = median(of(name).map((c, i) => c.requestsPerSecond / baseline[i].requestsPerSecond));
+        const cpuRatio = median(of(name).map((c, i) => c.cpuMsPerRequest! / baseline[i].cpuMsPerRequest!));
         return [name, {
           requestsPerSecond: round(median(of(name).map((c) => c.requestsPerSecond))),
           p99Ms: round(median(of(name).map((c) => c.p99Ms)), 2),
@@ -383,6 +398,8 @@ async function runBench(): Promise<void> {
           ratioToBaseline: round(ratio, 3),
           cost: `${round((1 - ratio) * 100, 1)} %`,
           ratioToBareApollo: round(median(of(name).map((c, i) => c.requestsPerSecond / bareApollo[i].requestsPerSecond)), 3),
+          cpuMsPerRequest: round(median(of(name).map((c) => c.cpuMsPerRequest!)), 3),
+          cpuCost: `${round((cpuRatio - 1) * 100, 1)} %`,
         }];
       }));
     };
