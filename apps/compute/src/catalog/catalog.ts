@@ -58,10 +58,12 @@ export class Catalog {
 
   /** A create's region, plan and image: known, offered, of the kind asked for, and the plan's disk large enough for the image. Returns the plan. */
   async choicesFor(input: Pick<CreateInstanceInput, 'regionId' | 'planId' | 'imageId' | 'kind'>): Promise<PlanView> {
-    const [region, plan, image] = await Promise.all([
+    // Where the image is in the region asked along with the rest: a create's lookups are one round trip.
+    const [region, plan, image, location] = await Promise.all([
       this.catalog.region(String(input.regionId)),
       this.catalog.plan(String(input.planId)),
       this.catalog.image(String(input.imageId)),
+      this.catalog.imageLocation(String(input.imageId), String(input.regionId)),
     ]);
     if (!region) throw AppError.badInput('input.regionId', `no region ${input.regionId}`);
     if (!plan) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
@@ -70,7 +72,7 @@ export class Catalog {
     if (!image) throw AppError.badInput('input.imageId', `no image ${input.imageId}`);
     if (image.status !== 'AVAILABLE') throw AppError.badInput('input.imageId', `image ${image.id} is ${image.status}: only AVAILABLE images can be used`);
     if (image.kind !== input.kind) throw AppError.badInput('input.imageId', `${image.id} is a ${image.kind} image, not ${input.kind}`);
-    if (!(await this.catalog.imageLocation(image.id, region.id))) throw AppError.badInput('input.imageId', `image ${image.id} was not imported into region ${region.id}`);
+    if (!location) throw AppError.badInput('input.imageId', `image ${image.id} was not imported into region ${region.id}`);
     if (image.virtualSizeMb !== null && image.virtualSizeMb > plan.diskGb * MB_PER_GB) {
       throw AppError.badInput('input.planId', `plan ${plan.id}'s ${plan.diskGb} GB disk cannot hold image ${image.id} (${image.virtualSizeMb} MB): choose a larger plan`);
     }
