@@ -136,3 +136,83 @@ export async function startNatsServer(dir: string, log: (line: string) => void, 
     },
   };
 }
+
+/** One node of a local NATS cluster: killed (-9, as a machine that dies) and started again on its ports and store. */
+export interface NatsClusterNode {
+  url: string;
+  /** Its monitoring endpoint (`/connz`, `/jsz`). */
+  monitorUrl: string;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A local NATS cluster: `url` lists its nodes, comma-separated, as NATS_URL takes them. */
+export interface NatsCluster extends EmbeddedServer {
+  nodes: NatsClusterNode[];
+}
+
+/**
+ * `size` nats-server processes routed to one another as cluster `awan`, each with JetStream in
+ * its own store under `dir` (and `config`, npm start's operator and accounts, on each); resolves
+ * once JetStream's cluster has elected its leader, so streams can be made.
+ */
+export async function startNatsCluster(dir: string, log: (line: string) => void, size = 3, config?: string): Promise<NatsCluster> {
+  const ports: { client: number; cluster: number; monitor: number }[] = [];
+  for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), monitor: await freePort() });
+  const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',');
+  const nodes = ports.map((p, i) => {
+    let child: ChildProcess | null = null;
+    let exited = Promise.resolve();
+    const name = `awan-nats-${i + 1}`;
+    const node = {
+      url: `nats://127.0.0.1:${p.client}`,
+      monitorUrl: `http://127.0.0.1:${p.monitor}`,
+      async start() {
+        mkdirSync(path.join(dir, name), { recursive: true });
+        const args = [...(config ? ['-c', config] : []), '-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-sd', path.join(dir, name),
+          '-n', name, '--cluster_name', 'awan', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes];
+        const started = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        child = started;
+        exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+        started.stderr!.on('data', (chunk) => log(`${name}: ${String(chunk).trimEnd()}`));
+        started.stdout!.on('data', (chunk) => log(`${name}: ${String(chunk).trimEnd()}`));
+        await waitUntil(async () => {
+          if (started.exitCode !== null) throw new Error(`${name} exited with code ${started.exitCode}`);
+          return answers(p.client);
+        }, 15_000, name);
+      },
+      async kill() {
+        if (child && child.exitCode === null) child.kill('SIGKILL');
+        await exited;
+      },
+      async stop() {
+        if (child && child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+    return node;
+  });
+  if (spawnSync('nats-server', ['--version']).error) {
+    throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS cluster with JetStream');
+  }
+  await Promise.all(nodes.map((node) => node.start()));
+  // Every node knows JetStream's meta leader: the cluster takes streams.
+  await waitUntil(async () => {
+    const leaders = await Promise.all(
+      nodes.map((node) =>
+        fetch(`${node.monitorUrl}/jsz`)
+          .then((r) => r.json() as Promise<{ meta_cluster?: { leader?: string } }>)
+          .then((jsz) => jsz.meta_cluster?.leader ?? '')
+          .catch(() => ''),
+      ),
+    );
+    return leaders.every(Boolean);
+  }, 30_000, 'the NATS cluster\'s JetStream leader');
+  return {
+    url: nodes.map((node) => node.url).join(','),
+    nodes: nodes.map(({ url, monitorUrl, kill, start }) => ({ url, monitorUrl, kill, start })),
+    async stop() {
+      await Promise.all(nodes.map((node) => node.stop()));
+    },
+  };
+}

@@ -11,7 +11,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { createPool, EventRelay, EventStore } from '#libs/event-store';
-import { HealthReports, NATS_CONNECTION, RecurringFailure } from '#libs/platform';
+import { HealthReports, NATS_CONNECTION, NATS_STREAM_REPLICAS, RecurringFailure } from '#libs/platform';
 import type { DatabaseConfig } from './database-config.js';
 import { migrateEventStore, type EventStoreDefinition } from './event-store-definition.js';
 import { EventStoreMetrics } from './event-store-metrics.js';
@@ -64,8 +64,9 @@ export class EventSourcingModule implements OnApplicationShutdown {
         },
         {
           provide: ServiceConsumers,
-          inject: [PG_POOL, EventStore, NATS_CONNECTION],
-          useFactory: (pool: pg.Pool, store: EventStore, nats: NatsConnection) => new ServiceConsumers(pool, store, definition.service, nats),
+          inject: [PG_POOL, EventStore, NATS_CONNECTION, NATS_STREAM_REPLICAS],
+          useFactory: (pool: pg.Pool, store: EventStore, nats: NatsConnection, streamReplicas: number) =>
+            new ServiceConsumers(pool, store, definition.service, nats, streamReplicas),
         },
         {
           provide: EventStoreMetrics,
@@ -80,12 +81,12 @@ export class EventSourcingModule implements OnApplicationShutdown {
         },
         {
           provide: RelayLifecycle,
-          inject: [EventStore, NATS_CONNECTION, Leaderships],
-          useFactory: (store: EventStore, nats: NatsConnection, leaderships: Leaderships) => {
+          inject: [EventStore, NATS_CONNECTION, Leaderships, NATS_STREAM_REPLICAS],
+          useFactory: (store: EventStore, nats: NatsConnection, leaderships: Leaderships, streamReplicas: number) => {
             const logger = new Logger('relay');
             // PostgreSQL or NATS away: one line when publishing stops, one when it goes on.
             const failures = new RecurringFailure(logger, 'publishing events');
-            return new RelayLifecycle(new EventRelay({ store, service: definition.service, nats, logger, failures, leadership: leaderships.of('relay') }));
+            return new RelayLifecycle(new EventRelay({ store, service: definition.service, nats, streamReplicas, logger, failures, leadership: leaderships.of('relay') }));
           },
         },
       ],

@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { EventConsumer, type ConsumerOptions, type EventStore } from '#libs/event-store';
 
 /** A consumer's own settings: the service's pool, schema, name and NATS connection come from its event store. */
-export type ServiceConsumerOptions = Omit<ConsumerOptions, 'pool' | 'schema' | 'service' | 'nats'>;
+export type ServiceConsumerOptions = Omit<ConsumerOptions, 'pool' | 'schema' | 'service' | 'nats' | 'streamReplicas'>;
 
 /**
  * The service's durable consumers: each capability adds its own (in its constructor), and all of
@@ -21,10 +21,12 @@ export class ServiceConsumers implements OnApplicationBootstrap, OnApplicationSh
     private readonly store: EventStore,
     private readonly service: string,
     private readonly nats: NatsConnection,
+    /** NATS_STREAM_REPLICAS: each consumer's, and its streams'. */
+    private readonly streamReplicas?: number,
   ) {}
 
   add(options: ServiceConsumerOptions): EventConsumer {
-    const consumer = new EventConsumer({ ...options, pool: this.pool, schema: this.store.schema, service: this.service, nats: this.nats });
+    const consumer = new EventConsumer({ ...options, pool: this.pool, schema: this.store.schema, service: this.service, nats: this.nats, streamReplicas: this.streamReplicas });
     this.consumers.push(consumer);
     this.durables.push({ name: options.name, source: options.source });
     return consumer;

@@ -15,6 +15,8 @@ export interface ConsumerOptions {
   /** The consuming service: names its dead-letter subject. */
   service: string;
   nats: NatsConnection;
+  /** The replicas of the streams it makes and of itself (NATS_STREAM_REPLICAS), reconciled at start; the server's default (1) when unset. */
+  streamReplicas?: number;
   /** Durable consumer name, unique within the source's stream; replicas using it share the work. */
   name: string;
   /** The service whose events it reads, e.g. `compute` (stream COMPUTE). */
@@ -76,11 +78,11 @@ export class EventConsumer {
 
   /** Creates the durable consumer when missing and starts handling its events. */
   async start(): Promise<void> {
-    const { nats, name, source } = this.options;
+    const { nats, name, source, streamReplicas } = this.options;
     const stream = eventStreamName(source);
     // The consumer may start before the producer ever did; the stream it reads is made the same way either does.
-    await ensureEventStream(nats, source);
-    await ensureDeadLetterStream(nats, this.options.service);
+    await ensureEventStream(nats, source, streamReplicas);
+    await ensureDeadLetterStream(nats, this.options.service, streamReplicas);
     const jsm = await jetstreamManager(nats);
     const config = {
       durable_name: name,
@@ -91,6 +93,8 @@ export class EventConsumer {
       // The bound is enforced here, not by the server, so an event is dead-lettered rather than
       // silently parked when its last delivery fails or the dead-letter publish itself fails.
       max_deliver: -1,
+      // As many as its stream: a consumer on one server would stop its stream's deliveries with that server.
+      ...(streamReplicas ? { num_replicas: streamReplicas } : {}),
     };
     try {
       await jsm.consumers.info(stream, name);

@@ -5,27 +5,36 @@ import { eventStreamName } from '#libs/contracts';
 /** JetStream drops a repeated Nats-Msg-Id only inside this window; consumers' inboxes cover the rest. */
 const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 
-/** Creates a stream when it is missing; an existing one keeps whatever limits operators gave it. */
-export async function ensureStream(nats: NatsConnection, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+/**
+ * Creates a stream when it is missing, with `replicas` (NATS_STREAM_REPLICAS) where given; an
+ * existing one keeps whatever limits operators gave it, but not another number of replicas: a
+ * stream made on one server is raised to the cluster's three when the setting says so (JetStream
+ * copies its messages to the new replicas itself).
+ */
+export async function ensureStream(nats: NatsConnection, config: Partial<StreamConfig> & { name: string }, replicas?: number): Promise<void> {
   const jsm = await jetstreamManager(nats);
+  let existing: StreamConfig;
   try {
-    await jsm.streams.info(config.name);
+    existing = (await jsm.streams.info(config.name)).config;
   } catch {
     await jsm.streams.add({
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      ...(replicas ? { num_replicas: replicas } : {}),
       ...config,
     });
+    return;
   }
+  if (replicas && existing.num_replicas !== replicas) await jsm.streams.update(config.name, { ...existing, num_replicas: replicas });
 }
 
 /** The stream of a service's domain events: `COMPUTE` holds `events.compute.>`. */
-export function ensureEventStream(nats: NatsConnection, service: string): Promise<void> {
-  return ensureStream(nats, { name: eventStreamName(service), subjects: [`events.${service}.>`] });
+export function ensureEventStream(nats: NatsConnection, service: string, replicas?: number): Promise<void> {
+  return ensureStream(nats, { name: eventStreamName(service), subjects: [`events.${service}.>`] }, replicas);
 }
 
 /** Where a service's consumers put events they gave up on, kept for an operator to inspect. */
-export function ensureDeadLetterStream(nats: NatsConnection, service: string): Promise<void> {
-  return ensureStream(nats, { name: `${eventStreamName(service)}_DEADLETTER`, subjects: [`deadletter.${service}.>`] });
+export function ensureDeadLetterStream(nats: NatsConnection, service: string, replicas?: number): Promise<void> {
+  return ensureStream(nats, { name: `${eventStreamName(service)}_DEADLETTER`, subjects: [`deadletter.${service}.>`] }, replicas);
 }

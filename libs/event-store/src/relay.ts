@@ -13,6 +13,8 @@ export interface RelayOptions {
   /** Names the JetStream stream and subjects: `events.<service>.<aggregate>.<EventType>`. */
   service: string;
   nats: NatsConnection;
+  /** The replicas of the service's stream (NATS_STREAM_REPLICAS), reconciled as the relay takes the lead; the server's default (1) when unset. */
+  streamReplicas?: number;
   batchSize?: number;
   /** How often to look for events appended by other replicas; appends in this process wake it at once. */
   pollIntervalMs?: number;
@@ -123,7 +125,7 @@ export class EventRelay {
         if (!this.publishing || term !== this.leadership.since) {
           // Taking the lead: where the last leader left the cursor, and the stream.
           this.publishing = false;
-          await ensureEventStream(this.options.nats, this.options.service);
+          await ensureEventStream(this.options.nats, this.options.service, this.options.streamReplicas);
           checkpoint = await this.readCheckpoint(this.leadership.client);
           this.lastSequence = null;
           term = this.leadership.since;

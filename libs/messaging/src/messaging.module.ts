@@ -13,13 +13,19 @@ export const NATS_RECONNECT = { maxReconnectAttempts: -1, reconnectTimeWait: 250
 
 /** Where a process's NATS is and, where it authenticates, its credentials (a `.creds` text). */
 export interface NatsEndpoint {
+  /** One server's URL, or a cluster's as a comma-separated list (NATS_URL): a connection moves to another when its server goes. */
   natsUrl: string;
   natsCredentials?: string;
 }
 
-/** Every NATS connection of a process, from the one place: its server, its credentials, and reconnecting. */
+/** The servers of NATS_URL: one, or a cluster's, comma-separated. */
+export function natsServers(natsUrl: string): string[] {
+  return natsUrl.split(',').map((server) => server.trim()).filter(Boolean);
+}
+
+/** Every NATS connection of a process, from the one place: its servers, its credentials, and reconnecting (to any of them). */
 export function natsConnectionOptions(endpoint: NatsEndpoint, name: string): ConnectionOptions {
-  return { servers: [endpoint.natsUrl], name, ...credentialsOptions(endpoint.natsCredentials), ...NATS_RECONNECT };
+  return { servers: natsServers(endpoint.natsUrl), name, ...credentialsOptions(endpoint.natsCredentials), ...NATS_RECONNECT };
 }
 
 /**

@@ -9,6 +9,7 @@ describe('service configuration from the environment', () => {
     expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, {})).toEqual({
       service: 'compute',
       natsUrl: 'nats://127.0.0.1:4222',
+      natsStreamReplicas: 1,
       port: 4001,
       host: '127.0.0.1',
       // JSON where stdout is no terminal (a test's): logging.spec.ts has the rest.
@@ -21,6 +22,15 @@ describe('service configuration from the environment', () => {
     expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'off' }).metrics).toBe(false);
     expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'on' }).metrics).toBe(true);
     expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'false' })).toThrow('METRICS must be on or off, got "false"');
+  });
+
+  it("reads a cluster's servers and the streams' replicas", () => {
+    const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { NATS_URL: 'nats://a:4222, nats://b:4222,c:4222', NATS_STREAM_REPLICAS: '3' });
+    expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222,c:4222');
+    expect(config.natsStreamReplicas).toBe(3);
+    expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { NATS_URL: 'nats://a:4222,,b:4222' })).toThrow(/^NATS_URL must be .* got "" in/);
+    expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { NATS_STREAM_REPLICAS: '0' })).toThrow('NATS_STREAM_REPLICAS must be a number of replicas, 1 to 5, got "0"');
+    expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { NATS_STREAM_REPLICAS: '7' })).toThrow(/^NATS_STREAM_REPLICAS must be/);
   });
 
   it('takes the gateway port from GATEWAY_PORT', () => {

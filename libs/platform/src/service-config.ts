@@ -6,7 +6,10 @@ import type { TracingConfig } from '#libs/tracing';
 /** What every service process reads from its environment (README, Configuration). */
 export interface ServiceConfig {
   service: string;
+  /** NATS_URL: one server, or a cluster's servers comma-separated. */
   natsUrl: string;
+  /** NATS_STREAM_REPLICAS: the replicas of every JetStream stream and durable consumer the service makes (3 on a cluster), reconciled at start. */
+  natsStreamReplicas: number;
   /** What it authenticates to NATS with (a `.creds` text), where NATS_CREDENTIALS names some: none on an open NATS. */
   natsCredentials?: string;
   /** The HTTP port of its health check (and, for the gateway, of the API). */
@@ -117,7 +120,9 @@ export function readServiceConfig(
   const tracing = readTracingConfig(env);
   return {
     service,
-    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsUrl: readNatsUrl(env),
+    // JetStream replicates a stream on at most five servers.
+    natsStreamReplicas: readWholeNumber('NATS_STREAM_REPLICAS', 1, { expected: 'a number of replicas, 1 to 5', min: 1, max: 5 }, env),
     ...(env.NATS_CREDENTIALS ? { natsCredentials: readNatsCredentials('NATS_CREDENTIALS', env) } : {}),
     port: readWholeNumber(port.variable, port.default, { expected: 'a TCP port number', max: 65535 }, env),
     host: env.HOST ?? '127.0.0.1',
@@ -125,6 +130,15 @@ export function readServiceConfig(
     ...(tracing ? { tracing } : {}),
     metrics: readOnOff('METRICS', true, env),
   };
+}
+
+/** NATS_URL, one server or several comma-separated (a cluster's): each a nats:// URL or host:port. */
+function readNatsUrl(env: NodeJS.ProcessEnv): string {
+  const value = env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const servers = value.split(',').map((server) => server.trim());
+  const bad = servers.find((server) => !/^((nats|tls):\/\/)?([^\s/@]+@)?[^\s/:,@]+(:\d{1,5})?\/?$/.test(server));
+  if (bad !== undefined) throw new Error(`NATS_URL must be a NATS server's URL, or several comma-separated, got "${bad}" in "${value}"`);
+  return servers.join(',');
 }
 
 /** `on` or `off` from the environment, `fallback` when unset; anything else stops the process, naming the variable. */

@@ -1,4 +1,5 @@
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { natsServers } from '#libs/messaging';
 import { credentialsOptions } from '#libs/nats-auth';
 import {
   agentHeartbeatSubject,
@@ -58,7 +59,7 @@ export class SimulatedHost {
   }
 
   static async start(options: SimulatedHostOptions): Promise<SimulatedHost> {
-    const nats = await connect({ servers: options.natsUrl, name: `simulated-host-${options.hostId}`, ...credentialsOptions(options.credentials) });
+    const nats = await connect({ servers: natsServers(options.natsUrl), name: `simulated-host-${options.hostId}`, ...credentialsOptions(options.credentials) });
     const host = new SimulatedHost(nats, {
       regionId: 'local',
       kinds: ['VM', 'CONTAINER'],
