@@ -142,6 +142,8 @@ export interface NatsClusterNode {
   url: string;
   /** Its monitoring endpoint (`/connz`, `/jsz`). */
   monitorUrl: string;
+  /** Resolves when the process it runs now ends, for whatever reason. */
+  exited(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
 }
@@ -153,10 +155,11 @@ export interface NatsCluster extends EmbeddedServer {
 
 /**
  * `size` nats-server processes routed to one another as cluster `awan`, each with JetStream in
- * its own store under `dir` (and `config`, npm start's operator and accounts, on each); resolves
+ * its own store under `dir` (and `configOf(node)`'s file, npm start's operator and accounts with that
+ * node's account store, on each); resolves
  * once JetStream's cluster has elected its leader, so streams can be made.
  */
-export async function startNatsCluster(dir: string, log: (line: string) => void, size = 3, config?: string): Promise<NatsCluster> {
+export async function startNatsCluster(dir: string, log: (line: string) => void, size = 3, configOf?: (node: string) => string): Promise<NatsCluster> {
   const ports: { client: number; cluster: number; monitor: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), monitor: await freePort() });
   const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',');
@@ -167,9 +170,10 @@ export async function startNatsCluster(dir: string, log: (line: string) => void,
     const node = {
       url: `nats://127.0.0.1:${p.client}`,
       monitorUrl: `http://127.0.0.1:${p.monitor}`,
+      exited: () => exited,
       async start() {
         mkdirSync(path.join(dir, name), { recursive: true });
-        const args = [...(config ? ['-c', config] : []), '-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-sd', path.join(dir, name),
+        const args = [...(configOf ? ['-c', configOf(name)] : []), '-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-sd', path.join(dir, name),
           '-n', name, '--cluster_name', 'awan', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes];
         const started = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
         child = started;
@@ -210,7 +214,7 @@ export async function startNatsCluster(dir: string, log: (line: string) => void,
   }, 30_000, 'the NATS cluster\'s JetStream leader');
   return {
     url: nodes.map((node) => node.url).join(','),
-    nodes: nodes.map(({ url, monitorUrl, kill, start }) => ({ url, monitorUrl, kill, start })),
+    nodes: nodes.map(({ url, monitorUrl, exited, kill, start }) => ({ url, monitorUrl, exited, kill, start })),
     async stop() {
       await Promise.all(nodes.map((node) => node.stop()));
     },

@@ -60,6 +60,13 @@ export async function ensureNatsAuthFiles(dir: string, resolverDir: string): Pro
   return { dir, authority, serverConfig, services, system };
 }
 
+/** The configuration of one node of npm start's NATS cluster (AWAN_CLUSTER=1): the same operator and accounts, its own account store. */
+export function clusterNodeConfig(files: NatsAuthFiles, node: string, resolverDir: string): string {
+  const file = path.join(files.dir, `nats-server-${node}.conf`);
+  writeSecret(file, natsServerConfig(files.authority, resolverDir));
+  return file;
+}
+
 /** This machine's agent's `.creds` file (a host enrolled by npm start itself, not through the API). */
 export function ensureHostCredentials(files: NatsAuthFiles, hostId: string): Promise<string> {
   return once(path.join(files.dir, `host-${hostId}.creds`), async () =>

@@ -1,6 +1,7 @@
 // Runs every Awan process on this machine: PostgreSQL and NATS when no URL names them (that NATS
 // authenticates everyone, with the keys and credentials kept in .awan/nats-auth), the migrations,
-// and the five services, restarted if they crash; stops them in reverse order.
+// and the five services, restarted if they crash; stops them in reverse order. AWAN_CLUSTER=1: a
+// three-node NATS cluster (a node that dies is started again) and two replicas of every service but the agent.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,9 +10,9 @@ import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createLogger, formatPretty, parseLogLine, readLogConfig, type LogConfig } from '#libs/platform';
 import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
-import { answers, startEmbeddedPostgres, startNatsServer, waitUntil, type EmbeddedServer } from './embedded-servers.js';
+import { answers, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsClusterNode } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
-import { enrolmentEnvironment, ensureHostCredentials, ensureNatsAuthFiles, type NatsAuthFiles } from './nats-auth-files.js';
+import { clusterNodeConfig, enrolmentEnvironment, ensureHostCredentials, ensureNatsAuthFiles, type NatsAuthFiles } from './nats-auth-files.js';
 import { APPS, EVENT_STORES } from './services.js';
 
 const dir = dataDir();
@@ -61,11 +62,12 @@ function relayLines(name: string, source: NodeJS.ReadableStream, sink: NodeJS.Wr
   });
 }
 
-function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, attempt = 0): void {
+/** `name` tells replicas apart: `compute`, `compute-2`. */
+function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, name: string = app.name, attempt = 0): void {
   const child = spawn(process.execPath, [path.join(ROOT, app.entry)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.set(app.name, child);
-  relayLines(app.name, child.stdout!, process.stdout);
-  relayLines(app.name, child.stderr!, process.stderr);
+  children.set(name, child);
+  relayLines(name, child.stdout!, process.stdout);
+  relayLines(name, child.stderr!, process.stderr);
   const startedAt = Date.now();
   child.on('exit', (code, signal) => {
     if (stopping) return;
@@ -73,8 +75,8 @@ function startApp(app: (typeof APPS)[number], env: NodeJS.ProcessEnv, attempt = 
     // that had started and then died starts again at once.
     const next = Date.now() - startedAt > 10_000 ? 0 : attempt + 1;
     const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, next - 1));
-    say(`${app.name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
-    setTimeout(() => !stopping && startApp(app, env, next), delay);
+    say(`${name} exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s`);
+    setTimeout(() => !stopping && startApp(app, env, name, next), delay);
   });
 }
 
@@ -122,7 +124,22 @@ async function natsEnvironment(app: (typeof APPS)[number]['name'], files: NatsAu
   }
 }
 
+/** A cluster's NATS node that dies (a kill -9) starts again on its ports and store, as a machine coming back would. */
+async function superviseNatsNode(node: NatsClusterNode): Promise<void> {
+  for (;;) {
+    await node.exited();
+    if (stopping) return;
+    say(`NATS node ${node.url} exited; starting it again`);
+    await sleep(1000);
+    if (stopping) return;
+    await node.start().catch((error: Error) => logger.error(`NATS node ${node.url} did not start: ${error.message}`));
+  }
+}
+
 try {
+  const clusterSetting = process.env.AWAN_CLUSTER ?? '';
+  if (!['', '0', '1'].includes(clusterSetting)) throw new Error(`AWAN_CLUSTER must be 1 (a NATS cluster and two replicas of each service) or 0, got "${clusterSetting}"`);
+  const cluster = clusterSetting === '1';
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const postgres = await startEmbeddedPostgres(path.join(dir, 'postgres'), logFile('postgres'));
@@ -135,11 +152,20 @@ try {
   // its operator configured it, and NATS_CREDENTIALS, where set, reaches every service as it is.
   let natsAuth: NatsAuthFiles | null = null;
   if (!natsUrl) {
-    natsAuth = await ensureNatsAuthFiles(path.join(dir, 'nats-auth'), path.join(dir, 'nats', 'accounts'));
-    const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'), 4222, natsAuth.serverConfig);
-    servers.push(nats);
-    natsUrl = nats.url;
-    say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')}; credentials in ${natsAuth.dir})`);
+    const auth = (natsAuth = await ensureNatsAuthFiles(path.join(dir, 'nats-auth'), path.join(dir, 'nats', 'accounts')));
+    if (cluster) {
+      const clusterDir = path.join(dir, 'nats-cluster');
+      const nats = await startNatsCluster(clusterDir, logFile('nats'), 3, (node) => clusterNodeConfig(auth, node, path.join(clusterDir, node, 'accounts')));
+      servers.push(nats);
+      natsUrl = nats.url;
+      for (const node of nats.nodes) void superviseNatsNode(node);
+      say(`NATS cluster of three with JetStream at ${natsUrl} (data in ${clusterDir}; credentials in ${auth.dir})`);
+    } else {
+      const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'), 4222, auth.serverConfig);
+      servers.push(nats);
+      natsUrl = nats.url;
+      say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')}; credentials in ${auth.dir})`);
+    }
   }
 
   const pool = createPool(databaseUrl);
@@ -153,19 +179,24 @@ try {
 
   const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
   // AWAN_LOCAL_AGENT=off: the control plane only, for a machine that is not a hypervisor itself.
-  const apps = APPS.filter((app) => app.name !== 'host-agent' || process.env.AWAN_LOCAL_AGENT !== 'off');
-  const ports = apps.map((app) => gatewayPort + app.portOffset);
+  const agents = APPS.filter((app) => app.name === 'host-agent' && process.env.AWAN_LOCAL_AGENT !== 'off');
+  // On a cluster, each service's second replica listens APPS.length ports above its first (the gateway's API on 4005); the agent stays one.
+  const services = APPS.filter((app) => app.name !== 'host-agent');
+  const seconds = cluster ? services.map((app) => ({ app, name: `${app.name}-2`, port: gatewayPort + APPS.length + app.portOffset })) : [];
+  const apps = [...services.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset })), ...seconds, ...agents.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset }))];
+  const ports = apps.map((a) => a.port);
   for (const port of ports) {
-    if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${APPS.length} ports`);
+    if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${cluster ? 2 * APPS.length : APPS.length} ports`);
   }
-  for (const app of apps) {
-    const port = String(gatewayPort + app.portOffset);
+  for (const { app, name, port: appPort } of apps) {
+    const port = String(appPort);
     // This machine's agent is the region's only host: its backup store is a folder of Awan's data, apart from the instances'.
     const env = {
       AGENT_DATA_DIR: path.join(dir, 'agent'), BACKUP_STORE_DIR: path.join(dir, 'backups'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl,
-      GATEWAY_PORT: String(gatewayPort), PORT: port, LOG_FORMAT: 'json', // relayLines formats them
+      GATEWAY_PORT: app.name === 'gateway' ? port : String(gatewayPort), PORT: port, LOG_FORMAT: 'json', // relayLines formats them
+      ...(cluster ? { NATS_STREAM_REPLICAS: process.env.NATS_STREAM_REPLICAS ?? '3' } : {}),
     };
-    startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) });
+    startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) }, name);
   }
   await Promise.all(
     ports.map((port, i) =>
@@ -178,12 +209,13 @@ try {
   );
   const graphqlApi = `http://127.0.0.1:${gatewayPort}/graphql`;
   if (logConfig.format === 'json') {
-    logger.info({ graphqlApi, services: Object.fromEntries(apps.map((app, i) => [app.name, ports[i]])) }, 'Awan is running.');
+    logger.info({ graphqlApi, services: Object.fromEntries(apps.map((a) => [a.name, a.port])) }, 'Awan is running.');
   } else {
     say('');
     say('Awan is running.');
     say(`  GraphQL API  ${graphqlApi}`);
-    say(`  services     ${apps.map((app, i) => `${app.name} :${ports[i]}`).join(', ')}`);
+    if (cluster) say(`  second API   http://127.0.0.1:${gatewayPort + APPS.length}/graphql (the gateway's second replica)`);
+    say(`  services     ${apps.map((a) => `${a.name} :${a.port}`).join(', ')}`);
     say('Press Ctrl-C to stop.');
   }
 } catch (error) {
