@@ -9,6 +9,7 @@ import { EventStore } from '#libs/event-store';
 import { EventSourcingModule, PG_POOL, type DatabaseConfig } from '#libs/event-sourcing';
 import { ServiceClient } from '#libs/messaging';
 import { NATS_CONNECTION, platformImports, type ServiceConfig } from '#libs/platform';
+import { tracingEnabled } from '#libs/tracing';
 import { Authenticator } from './auth/authenticator.js';
 import { RequestLimits } from './auth/request-limits.js';
 import { SubscriberSockets } from './auth/subscriber-sockets.js';
@@ -20,6 +21,7 @@ import { graphqlOptions } from './graphql/graphql-options.js';
 import { GRAPHQL_PATH, GraphqlRequestErrors, requireJsonPosts } from './graphql/http-requests.js';
 import { RESOLVERS } from './graphql/resolvers.js';
 import { GatewayServiceClient } from './graphql/service-calls.js';
+import { traceGraphqlRequests } from './graphql/tracing.plugin.js';
 import { BillingStandingConsumer } from './identity/billing-standing.consumer.js';
 import { identityEventStore } from './identity/identity.event-store.js';
 import { Identity } from './identity/identity.js';
@@ -136,5 +138,7 @@ export class GatewayModule implements NestModule {
 
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(requireJsonPosts).forRoutes({ path: GRAPHQL_PATH, method: RequestMethod.POST });
+    // Where the gateway traces, each GraphQL request is a span its whole handling runs inside.
+    if (tracingEnabled()) consumer.apply(traceGraphqlRequests).forRoutes({ path: GRAPHQL_PATH, method: RequestMethod.POST });
   }
 }

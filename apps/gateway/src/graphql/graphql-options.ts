@@ -78,7 +78,7 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     // Keys travel in an Authorization header, never a cookie, and only JSON POSTs execute (requireJsonPosts).
     csrfPrevention: false,
     plugins: [
-      // Where the gateway traces, the first: its span holds everything the others do.
+      // Where the gateway traces: each request's span named for its operation, and failed by its errors.
       ...(tracingEnabled() ? [tracingPlugin] : []),
       ...(metricsEnabled() ? [metricsPlugin()] : []),
       protectionPlugin(config.query, limits),

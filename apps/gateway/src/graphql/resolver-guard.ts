@@ -1,9 +1,7 @@
-import { context as traceContext } from '@opentelemetry/api';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import { AppError } from '#libs/contracts';
 import type { GatewayContext } from './gateway-context.js';
 import { currentServiceCalls } from './service-calls.js';
-import { operationTraceContext } from './tracing.plugin.js';
 
 /** NUL (U+0000) in a string input: no name, id or text has one, and PostgreSQL cannot store it. */
 export function refuseNulCharacters(value: unknown, field: string): void {
@@ -19,8 +17,7 @@ export function refuseNulCharacters(value: unknown, field: string): void {
 /**
  * Wraps every field the schema resolves with code of its own: its arguments are refused with
  * BAD_USER_INPUT naming the field where a string holds NUL, and the requests to services it makes
- * go through its operation's ServiceCalls (shared among reads; a mutation's own are sent each time)
- * and, where the operation is traced, inside its span.
+ * go through its operation's ServiceCalls (shared among reads; a mutation's own are sent each time).
  */
 export function guardResolvers(schema: GraphQLSchema): GraphQLSchema {
   const mutation = schema.getMutationType();
@@ -30,14 +27,10 @@ export function guardResolvers(schema: GraphQLSchema): GraphQLSchema {
     for (const field of Object.values(type.getFields())) {
       const { resolve, subscribe } = field;
       if (resolve) {
-        const withCalls: typeof resolve = (source, args, context: GatewayContext, info) =>
-          currentServiceCalls.run({ calls: context.serviceCalls!, shared }, () => resolve(source, args, context, info));
         field.resolve = (source, args: Record<string, unknown>, context: GatewayContext, info) => {
           for (const [name, value] of Object.entries(args)) refuseNulCharacters(value, name);
           if (!context.serviceCalls) return resolve(source, args, context, info);
-          // A traced operation's requests are its span's children.
-          const traced = operationTraceContext(context);
-          return traced ? traceContext.with(traced, withCalls, undefined, source, args, context, info) : withCalls(source, args, context, info);
+          return currentServiceCalls.run({ calls: context.serviceCalls, shared }, () => resolve(source, args, context, info));
         };
       }
       if (subscribe) {

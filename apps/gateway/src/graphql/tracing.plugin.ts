@@ -1,25 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ROOT_CONTEXT, SpanKind, trace, type Context } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { awanTracer, markFailed } from '#libs/tracing';
 import type { GatewayContext } from './gateway-context.js';
 
-const operations = new WeakMap<GatewayContext, Context>();
-
-/** The trace context of the operation a resolver works for; undefined where it is not traced. */
-export function operationTraceContext(context: GatewayContext): Context | undefined {
-  return operations.get(context);
+/**
+ * Each request to the GraphQL endpoint is a span, the root of the trace its requests to the
+ * services continue, ended when its response is. The rest of the request (Apollo, the resolvers,
+ * what they ask) runs inside it: one context entered here, none per field. Only where the gateway traces.
+ */
+export function traceGraphqlRequests(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
+  const span = awanTracer().startSpan('graphql', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+  response.once('close', () => span.end());
+  context.with(trace.setSpan(ROOT_CONTEXT, span), next);
 }
 
 /**
- * Each GraphQL operation over HTTP is a span, the root of the trace its requests to the services
- * continue: `graphql createInstance`, named for its root fields whatever the client called the
- * operation (which is graphql.operation.name). Errors mark it failed by their code; only INTERNAL
- * and UNAVAILABLE are the gateway's faults. Registered only where the gateway traces.
+ * Names a request's span for its operation: `graphql createInstance`, for its root fields whatever
+ * the client called the operation (which is graphql.operation.name). Errors mark it failed by their
+ * code; only INTERNAL and UNAVAILABLE are the gateway's faults.
  */
 export const tracingPlugin: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart({ contextValue }) {
-    const span = awanTracer().startSpan('graphql', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
-    operations.set(contextValue, trace.setSpan(ROOT_CONTEXT, span));
+  async requestDidStart() {
+    const span = trace.getActiveSpan();
+    if (!span) return; // a request that came another way (none does over HTTP)
     return {
       async didResolveOperation({ operation, operationName }) {
         if (!operation) return; // no such operation: GraphQL answers that, and the span keeps its bare name
@@ -30,9 +34,6 @@ export const tracingPlugin: ApolloServerPlugin<GatewayContext> = {
       async didEncounterErrors({ errors }) {
         const code = String(errors[0].extensions?.code ?? 'INTERNAL');
         markFailed(span, code, code === 'INTERNAL' || code === 'UNAVAILABLE', errors[0].originalError ?? errors[0]);
-      },
-      async willSendResponse() {
-        span.end();
       },
     };
   },
