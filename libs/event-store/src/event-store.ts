@@ -61,6 +61,7 @@ export class EventStore {
   readonly table: string;
   private readonly appendSql: string;
   private readonly appendStatement: string;
+  private readonly readStatement: string;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
 
   constructor(
@@ -79,6 +80,7 @@ export class EventStore {
       WHERE $2::integer IS NULL OR head.version = $2::integer
       RETURNING global_position, version`;
     this.appendStatement = `awan_append_${schema}`;
+    this.readStatement = `awan_read_${schema}`;
   }
 
   /** Appends `events` to the end of a stream in one transaction, or throws ConcurrencyError. */
@@ -204,10 +206,8 @@ export class EventStore {
 
   /** A stream's events; `sql` reads inside a caller's transaction. */
   async readStream(streamId: string, sql: Sql = this.pool): Promise<RecordedEvent[]> {
-    const { rows } = await sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`,
-      [streamId],
-    );
+    // Named, as the append: every command reads its stream first.
+    const { rows } = await sql.query<EventRow>({ name: this.readStatement, text: `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`, values: [streamId] });
     return rows.map(toRecordedEvent);
   }
 
