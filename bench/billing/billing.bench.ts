@@ -77,6 +77,8 @@ async function generate(): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // Writing a million segments may take longer than a service's statements may on a busy machine.
+    await client.query('SET LOCAL statement_timeout = 0');
     await client.query(
       `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at)
        SELECT md5('account-' || n)::uuid::text,

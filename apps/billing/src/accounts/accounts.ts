@@ -30,8 +30,16 @@ export class Accounts {
   }
 
   static async find(sql: Sql, accountId: string): Promise<BillingAccount | null> {
-    const { rows } = await sql.query<BillingAccount>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`, [accountId]);
+    const { rows } = await sql.query<BillingAccount>({
+      name: 'billing_account', text: `SELECT ${ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = $1`, values: [accountId],
+    });
     return rows[0] ?? null;
+  }
+
+  /** Those of the accounts billing knows, in no particular order. */
+  static async findMany(sql: Sql, accountIds: readonly string[]): Promise<BillingAccount[]> {
+    const { rows } = await sql.query<BillingAccount>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a LEFT JOIN accounts p ON p.id = a.parent_id WHERE a.id = ANY($1)`, [accountIds]);
+    return rows;
   }
 
   /** The ids of the accounts billing knows, of those listed (null: every one). */
@@ -51,7 +59,7 @@ export class Accounts {
   /** An account and the customers it invoices: what a reseller's platform invoice covers. */
   static async invoicedUsageOwners(sql: Sql, account: BillingAccount): Promise<string[]> {
     if (account.kind !== 'RESELLER') return [account.id];
-    const { rows } = await sql.query<{ id: string }>('SELECT id FROM accounts WHERE parent_id = $1', [account.id]);
+    const { rows } = await sql.query<{ id: string }>({ name: 'billing_account_customers', text: 'SELECT id FROM accounts WHERE parent_id = $1', values: [account.id] });
     return [account.id, ...rows.map((r) => r.id)];
   }
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type CreditNoteView, type EventMetadata, type InvoiceView, type Scope } from '#libs/contracts';
-import { decideInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { ConcurrencyError, decideInTransaction, isUniqueViolation, readState, withRetriedTransaction, type EventStore, type RecordedEvent, type Sql } from '#libs/event-store';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { Dunning } from '../accounts/dunning.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
 import { monthOf } from '../rating/rating.js';
 import { iso, nowSecond, periodOf } from './calendar.js';
-import { invoiceDecider, invoiceStreamId, monthNotEnded, type InvoiceCommand } from './invoice.decider.js';
-import type { InvoiceQueries } from './invoice-queries.js';
+import { invoiceDecider, invoiceStreamId, monthNotEnded, requireFinalizable, type InvoiceCommand, type InvoiceEvent } from './invoice.decider.js';
+import { finalizedView, type InvoiceQueries } from './invoice-queries.js';
 import type { InvoiceRating } from './invoice-rating.js';
 import type { InvoicesMetrics } from './invoices.metrics.js';
 import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
@@ -37,28 +37,40 @@ export class InvoiceFinalization {
   ) {}
 
   /**
-   * Rates the draft for the last time, numbers it and freezes its lines, in one transaction. Only
+   * Rates the draft for the last time, freezes its lines and numbers it, in one transaction. Only
    * once its month has ended (CONFLICT before, naming when it ends): the month's usage is known then.
+   * The number is taken last: the issuer's counter stays locked from there to the commit, so the
+   * finalizes of one issuer wait on each other for that little, not for each other's lines.
    */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
     const invoice = await this.existing(id, scope, 'finalize');
-    const finalized = await withRetriedTransaction(this.pool, async (tx) => {
-      const account = (await Accounts.find(tx, invoice.accountId))!;
+    const streamId = invoiceStreamId(invoice.id);
+    const { event, lines } = await withRetriedTransaction(this.pool, async (tx) => {
+      const { state, version } = await readState(this.store, streamId, invoiceDecider, tx);
       const at = Date.now();
+      requireFinalizable(state, at);
+      const account = (await Accounts.find(tx, invoice.accountId))!;
       const rated = await this.rating.rate(tx, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
+      try {
+        await this.invoices.freezeLines(tx, invoice.id, rated.lines);
+      } catch (error) {
+        // A concurrent finalize of the invoice wrote them first: decide again on what it did.
+        if (isUniqueViolation(error)) throw new ConcurrencyError(streamId, version, null);
+        throw error;
+      }
+      // Their differences are on this invoice now.
+      if (rated.adjustedMonths.length > 0) await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
       const command: InvoiceCommand = {
         type: 'FinalizeInvoice', number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
         subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length, at,
       };
-      const events = await decideInTransaction(this.store, tx, invoiceStreamId(invoice.id), invoiceDecider, command, metadata);
-      if (events.length === 0) return null;
-      await this.invoices.freezeLines(tx, invoice.id, rated.lines);
-      // Their differences are on this invoice now.
-      await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
-      return events[0].type === 'InvoiceFinalized' ? events[0].data : null;
+      const [appended] = await this.store.append(streamId, invoiceDecider.decide(command, state), { expectedVersion: version, metadata, tx });
+      return { event: appended as RecordedEvent<Extract<InvoiceEvent, { type: 'InvoiceFinalized' }>>, lines: rated.lines };
     });
-    if (finalized) this.metrics.finalized(finalized.currency, finalized.total);
-    return this.queries.get(invoice.id, scope);
+    const { number, subtotal, tax, total, currency } = event.data;
+    this.metrics.finalized(currency, total);
+    // As the projection has it now.
+    return finalizedView({ ...invoice, status: 'FINALIZED', number, subtotal, tax, total, issuedAt: new Date(event.occurredAt) }, lines);
   }
 
   async markPaid(id: unknown, reference: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
@@ -101,11 +113,14 @@ export class InvoiceFinalization {
     });
   }
 
-  /** `AWN-2026-000123`, `ACME-1A2B-CN-2026-000007`: the issuer's next in the series this year, taken in the transaction that uses it. */
+  /**
+   * `AWN-2026-000123`, `ACME-1A2B-CN-2026-000007`: the issuer's next in the series this year, taken
+   * in the transaction that uses it (its last statements: the counter stays locked until the commit).
+   */
   private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
     const year = new Date().getUTCFullYear();
-    const last = await this.invoices.takeNumber(tx, issuerId, series, year);
     const issuer = issuerId === PLATFORM ? null : await Accounts.find(tx, issuerId);
+    const last = await this.invoices.takeNumber(tx, issuerId, series, year);
     return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(last).padStart(6, '0')}`;
   }
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError, type CountedPage, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
+import { AppError, type CountedPage, type CreditNoteView, type InvoiceLineView, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
@@ -119,11 +119,21 @@ export class InvoiceQueries {
     } else {
       totals = { lines: await this.invoices.frozenLines(row.id, sql), subtotal: row.subtotal!, tax: row.tax!, total: row.total! };
     }
-    return {
-      id: row.id, number: row.number, accountId: row.accountId, issuerId: row.issuerId, status: row.status, currency: row.currency,
-      periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString(), ...totals,
-      issuedAt: row.issuedAt?.toISOString() ?? null, paidAt: row.paidAt?.toISOString() ?? null, paymentReference: row.paymentReference,
-      creditNotes: await this.invoices.creditNotes([row.id], sql),
-    };
+    return viewOf(row, totals, await this.invoices.creditNotes([row.id], sql));
   }
+}
+
+/**
+ * An invoice as finalizing it left it: the lines it froze, and no credit note (an invoice takes
+ * them once final), without reading back what it just wrote.
+ */
+export const finalizedView = (row: InvoiceRow, lines: InvoiceLineView[]): InvoiceView => viewOf(row, { lines, subtotal: row.subtotal!, tax: row.tax!, total: row.total! }, []);
+
+function viewOf(row: InvoiceRow, totals: Pick<InvoiceView, 'lines' | 'subtotal' | 'tax' | 'total'>, creditNotes: CreditNoteView[]): InvoiceView {
+  return {
+    id: row.id, number: row.number, accountId: row.accountId, issuerId: row.issuerId, status: row.status, currency: row.currency,
+    periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString(), ...totals,
+    issuedAt: row.issuedAt?.toISOString() ?? null, paidAt: row.paidAt?.toISOString() ?? null, paymentReference: row.paymentReference,
+    creditNotes,
+  };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { InvoiceLineView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
-import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
+import type { ResourceInfo } from '../metering/meter.js';
 import { SEGMENT_COLUMNS, segmentOf } from '../metering/metering.js';
 import { formatMinor, formatScaled, fractionOf, parseDecimal, parseMinor, productMinor, scaledOfMinor } from '../money/money.js';
 import type { Prices } from '../prices/prices.js';
@@ -19,6 +19,18 @@ export interface RatedInvoice {
 }
 
 const MONTH_NAME = new Intl.DateTimeFormat('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** A month's name and bounds as its lines show them, formatted once per month rather than once per line. */
+const monthTexts = new Map<number, { name: string; start: string; end: string }>();
+function textsOf(period: Period): { name: string; start: string; end: string } {
+  let texts = monthTexts.get(period.start);
+  if (!texts) {
+    if (monthTexts.size >= 120) monthTexts.clear();
+    texts = { name: MONTH_NAME.format(new Date(period.start * 1000)), start: iso(period.start), end: iso(period.end) };
+    monthTexts.set(period.start, texts);
+  }
+  return texts;
+}
 
 /** A stable uuid for a line, from what it is: the same line rated twice has the same id. */
 export function lineId(...parts: string[]): string {
@@ -98,34 +110,29 @@ export class InvoiceRating {
   }
 
   private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, book: PriceBook, currency: string): Promise<OwnedResource[]> {
-    const { rows: resources } = await sql.query<ResourceRow>(
-      `SELECT ${RESOURCE_COLUMNS} FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
-       WHERE r.account_id = ANY($1)
-         AND EXISTS (SELECT 1 FROM usage_segments s WHERE s.resource_id = r.id AND s.started_at < to_timestamp($3) AND (s.ended_at IS NULL OR s.ended_at > to_timestamp($2)))
+    // One statement, named (each connection plans it once): the resources with usage in the
+    // period, each with its segments there in order, as JSON (row_to_json keeps the columns' names).
+    const { rows: resources } = await sql.query<ResourceRow & { segments: Record<string, unknown>[] }>({
+      name: 'billing_rated_usage',
+      text: `SELECT ${RESOURCE_COLUMNS}, u.segments FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
+       CROSS JOIN LATERAL (
+         SELECT json_agg(s) AS segments FROM (
+           SELECT ${SEGMENT_COLUMNS} FROM usage_segments
+           WHERE resource_id = r.id AND started_at < to_timestamp($3) AND (ended_at IS NULL OR ended_at > to_timestamp($2))
+           ORDER BY started_at, id
+         ) s
+       ) u
+       WHERE r.account_id = ANY($1) AND u.segments IS NOT NULL
        ORDER BY r.account_id, r.id`,
-      [owners, period.start, Math.min(period.end, asOf)],
-    );
-    if (resources.length === 0) return [];
-    const { rows: segmentRows } = await sql.query(
-      `SELECT ${SEGMENT_COLUMNS} FROM usage_segments
-       WHERE resource_id = ANY($1) AND started_at < to_timestamp($3) AND (ended_at IS NULL OR ended_at > to_timestamp($2))
-       ORDER BY resource_id, started_at, id`,
-      [resources.map((r) => r.id), period.start, Math.min(period.end, asOf)],
-    );
-    const byResource = new Map<string, UsageSegment[]>();
-    for (const row of segmentRows) {
-      const segment = segmentOf(row);
-      const list = byResource.get(segment.resourceId);
-      if (list) list.push(segment);
-      else byResource.set(segment.resourceId, [segment]);
-    }
+      values: [owners, period.start, Math.min(period.end, asOf)],
+    });
     return resources.map((r) => {
       const openSince = r.openSince === null ? null : Number(r.openSince);
       const life = {
         seconds: Number(r.closedSeconds) + (openSince === null ? 0 : Math.max(0, asOf - openSince)),
         endsAt: openSince === null ? Math.min(Number(r.endedAt ?? asOf), asOf) : asOf,
       };
-      return { ...rateResource({ info: infoOf(r), segments: byResource.get(r.id) ?? [], life }, period, asOf, book, currency), ownerName: r.accountName };
+      return { ...rateResource({ info: infoOf(r), segments: r.segments.map(segmentOf), life }, period, asOf, book, currency), ownerName: r.accountName };
     });
   }
 
@@ -139,7 +146,7 @@ export class InvoiceRating {
   }
 
   private lineView(invoiceId: string, account: BillingAccount, period: Period, resource: OwnedResource, line: RatedLine, adjustment = false): InvoiceLineView {
-    const month = MONTH_NAME.format(new Date(period.start * 1000));
+    const { name: month, start, end } = textsOf(period);
     const unitPrice = formatScaled(line.unitPrice);
     let what: string;
     if (line.kind === 'cap') {
@@ -151,7 +158,7 @@ export class InvoiceRating {
       what = `${this.subject(account, resource.info, resource.ownerName, line.sku)} at ${unitPrice}${stopped} a${line.unit === 'hour' ? 'n' : ''} ${line.unit}${padded}`;
     }
     return {
-      id: lineId(invoiceId, resource.info.resourceId, iso(period.start), adjustment ? 'adjustment' : 'usage', keyOf({ sku: line.sku, unit: line.unit, unitPrice })),
+      id: lineId(invoiceId, resource.info.resourceId, start, adjustment ? 'adjustment' : 'usage', keyOf({ sku: line.sku, unit: line.unit, unitPrice })),
       description: adjustment ? `Adjustment for ${month}, as rated now: ${what}` : `${what}, ${month}`,
       resourceId: resource.info.resourceId,
       resourceType: resource.info.type,
@@ -161,8 +168,8 @@ export class InvoiceRating {
       unit: line.unit,
       unitPrice,
       amount: formatMinor(line.amountMinor, account.currency),
-      periodStart: iso(period.start),
-      periodEnd: iso(period.end),
+      periodStart: start,
+      periodEnd: end,
       usage: line.usage.map(({ segment, seconds }) => ({
         segmentId: segment.id, resourceId: segment.resourceId, sku: segment.sku, state: segment.state,
         startedAt: iso(segment.startedAt), endedAt: segment.endedAt === null ? null : iso(segment.endedAt), seconds,
@@ -173,12 +180,13 @@ export class InvoiceRating {
 
   /** Earlier months of the account with late usage whose invoice is final: their differences go on this invoice. */
   private async lateMonths(sql: Sql, accountId: string, period: Period): Promise<Period[]> {
-    const { rows } = await sql.query<{ start: string }>(
-      `SELECT extract(epoch FROM l.month::timestamp AT TIME ZONE 'UTC')::bigint AS start FROM late_usage l
+    const { rows } = await sql.query<{ start: string }>({
+      name: 'billing_late_months',
+      text: `SELECT extract(epoch FROM l.month::timestamp AT TIME ZONE 'UTC')::bigint AS start FROM late_usage l
        JOIN invoices i ON i.account_id = l.account_id AND i.period_start = l.month::timestamp AT TIME ZONE 'UTC' AND i.status <> 'DRAFT'
        WHERE l.account_id = $1 AND l.month::timestamp AT TIME ZONE 'UTC' < to_timestamp($2) ORDER BY l.month`,
-      [accountId, period.start],
-    );
+      values: [accountId, period.start],
+    });
     return rows.map((row) => monthOf(Number(row.start)));
   }
 
@@ -238,9 +246,10 @@ export class InvoiceRating {
     const asBilled = billed.unitPrice !== null && productMinor(billed.quantity, billed.unitPrice, account.currency) === amount;
     const unitPrice = asBilled ? formatScaled(parseSigned(billed.unitPrice!)) : formatScaled(scaledOfMinor(amount, account.currency));
     const subject = this.subject(account, resource.info, resource.ownerName, billed.sku);
+    const { name, start, end } = textsOf(month);
     return {
-      id: lineId(invoiceId, resource.info.resourceId, iso(month.start), 'reversal', keyOf(billed)),
-      description: `Adjustment for ${MONTH_NAME.format(new Date(month.start * 1000))}, as invoiced, taken back: ${subject}${billed.unit === 'cap' ? ', monthly cap' : ''}`,
+      id: lineId(invoiceId, resource.info.resourceId, start, 'reversal', keyOf(billed)),
+      description: `Adjustment for ${name}, as invoiced, taken back: ${subject}${billed.unit === 'cap' ? ', monthly cap' : ''}`,
       resourceId: resource.info.resourceId,
       resourceType: billed.resourceType,
       accountId: billed.accountId,
@@ -249,8 +258,8 @@ export class InvoiceRating {
       unit: asBilled || billed.unit === 'cap' ? billed.unit : 'line',
       unitPrice,
       amount: formatMinor(-amount, account.currency),
-      periodStart: iso(month.start),
-      periodEnd: iso(month.end),
+      periodStart: start,
+      periodEnd: end,
       usage: [],
     };
   }

@@ -44,6 +44,14 @@ export const invoiceStreamId = (invoiceId: string) => `invoice-${invoiceId}`;
 export const monthNotEnded = (action: string, periodStart: string, periodEnd: string) =>
   `cannot ${action} the invoice of ${periodStart.slice(0, 7)} before its month ends, at ${periodEnd}`;
 
+/** The header of an invoice that can be finalized at `at` (ms since the epoch): a draft whose month has ended (its usage is all known then). */
+export function requireFinalizable(state: InvoiceState, at: number): InvoiceHeader {
+  if (!state.header) throw AppError.notFound('invoice');
+  if (state.status !== 'DRAFT') throw AppError.conflict(`cannot finalize an invoice that is ${state.status}`);
+  if (Date.parse(state.header.periodEnd) > at) throw AppError.conflict(monthNotEnded('finalize', state.header.periodStart, state.header.periodEnd));
+  return state.header;
+}
+
 function requireText(value: unknown, field: string, max = 500): string {
   if (typeof value !== 'string' || !value.trim() || value.length > max) throw AppError.badInput(field, `must be text of 1 to ${max} characters`);
   return value.trim();
@@ -63,9 +71,7 @@ export const invoiceDecider: Decider<InvoiceCommand, InvoiceState, InvoiceEvent>
     const { invoiceId, accountId, currency } = state.header;
     switch (command.type) {
       case 'FinalizeInvoice':
-        if (state.status !== 'DRAFT') throw AppError.conflict(`cannot finalize an invoice that is ${state.status}`);
-        // Its month's usage is not all known before the month ends.
-        if (Date.parse(state.header.periodEnd) > command.at) throw AppError.conflict(monthNotEnded('finalize', state.header.periodStart, state.header.periodEnd));
+        requireFinalizable(state, command.at);
         return [{
           type: 'InvoiceFinalized',
           data: { invoiceId, accountId, issuerId: state.header.issuerId, number: command.number, currency, subtotal: command.subtotal, tax: command.tax, total: command.total, lineCount: command.lineCount },

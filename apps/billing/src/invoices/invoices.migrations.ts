@@ -73,4 +73,10 @@ export const invoicesMigrations: Migration[] = [
       CREATE TABLE closed_months (month date PRIMARY KEY, closed_at timestamptz NOT NULL DEFAULT now());
     `,
   },
+  {
+    id: '0331-invoice-lines-one-index-less',
+    // Nothing looks lines up by resource (adjustments find them through their invoices): the index
+    // only cost every finalize an insert per line.
+    sql: 'DROP INDEX IF EXISTS invoice_lines_resource_period',
+  },
 ];

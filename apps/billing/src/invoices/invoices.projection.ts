@@ -1,5 +1,5 @@
 import type { Projection } from '#libs/event-store';
-import type { InvoiceEvent } from './invoice.decider.js';
+import type { InvoiceEvent, InvoiceHeader } from './invoice.decider.js';
 
 export const invoicesProjection: Projection = {
   name: 'invoices',
@@ -19,10 +19,11 @@ export const invoicesProjection: Projection = {
       }
       case 'InvoiceFinalized': {
         const d = event.data;
-        await tx.query(
-          `UPDATE invoices SET status = 'FINALIZED', number = $2, subtotal = $3, tax = $4, total = $5, issued_at = $6 WHERE id = $1`,
-          [id, d.number, d.subtotal, d.tax, d.total, recorded.occurredAt],
-        );
+        await tx.query({
+          name: 'billing_invoice_finalized',
+          text: `UPDATE invoices SET status = 'FINALIZED', number = $2, subtotal = $3, tax = $4, total = $5, issued_at = $6 WHERE id = $1`,
+          values: [id, d.number, d.subtotal, d.tax, d.total, recorded.occurredAt],
+        });
         return;
       }
       case 'InvoicePaid':
@@ -40,6 +41,20 @@ export const invoicesProjection: Projection = {
         return;
       }
     }
+  },
+  /** A month close's drafts in one statement; any other batch event by event. */
+  async applyAll(tx, recorded) {
+    if (recorded.some((event) => event.type !== 'InvoiceDrafted')) {
+      for (const event of recorded) await invoicesProjection.apply(tx, event);
+      return;
+    }
+    const drafts = recorded.map((event) => ({ ...(event.data as InvoiceHeader), position: event.globalPosition }));
+    await tx.query(
+      `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status)
+       SELECT d."invoiceId", d.position, d."accountId", d."issuerId", d.currency, d."periodStart", d."periodEnd", 'DRAFT'
+       FROM jsonb_to_recordset($1::jsonb) AS d ("invoiceId" uuid, position bigint, "accountId" text, "issuerId" text, currency text, "periodStart" timestamptz, "periodEnd" timestamptz)`,
+      [JSON.stringify(drafts)],
+    );
   },
   async clear(tx) {
     await tx.query('DELETE FROM credit_notes');

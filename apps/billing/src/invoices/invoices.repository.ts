@@ -41,7 +41,7 @@ export class InvoicesRepository {
 
   /** `id` in lower case. */
   async find(id: string, sql: Sql = this.pool): Promise<InvoiceRow | null> {
-    const { rows } = await sql.query<InvoiceRow>(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1`, [id]);
+    const { rows } = await sql.query<InvoiceRow>({ name: 'billing_invoice', text: `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1`, values: [id] });
     return rows[0] ?? null;
   }
 
@@ -87,38 +87,43 @@ export class InvoicesRepository {
   }
 
   async creditNotes(invoiceIds: string[], sql: Sql = this.pool): Promise<CreditNoteView[]> {
-    const { rows } = await sql.query<CreditNoteView & { issuedAt: Date }>(
-      `SELECT c.id, c.number, c.invoice_id AS "invoiceId", c.amount::text, i.currency, c.reason, c.issued_at AS "issuedAt"
+    const { rows } = await sql.query<CreditNoteView & { issuedAt: Date }>({
+      name: 'billing_credit_notes',
+      text: `SELECT c.id, c.number, c.invoice_id AS "invoiceId", c.amount::text, i.currency, c.reason, c.issued_at AS "issuedAt"
        FROM credit_notes c JOIN invoices i ON i.id = c.invoice_id WHERE c.invoice_id = ANY($1) ORDER BY c.issued_at, c.number`,
-      [invoiceIds],
-    );
+      values: [invoiceIds],
+    });
     return rows.map((row) => ({ ...row, issuedAt: row.issuedAt.toISOString() }));
   }
 
-  /** Writes a finalized invoice's lines, once: a trigger refuses any change to them. */
+  /**
+   * Writes a finalized invoice's lines, once, in one statement (a trigger refuses any change to
+   * them). Their usage, most of their bytes, comes as a document of its own, zipped with the lines
+   * by position: PostgreSQL parses it once, into the jsonb it stores.
+   */
   async freezeLines(tx: Sql, invoiceId: string, lines: InvoiceLineView[]): Promise<void> {
     if (lines.length === 0) return;
-    await tx.query(
-      `INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
-       SELECT l.id, $1, l.n, l.description, l.resource_id, l.resource_type, l.account_id, l.sku, l.quantity, l.unit, l.unit_price, l.amount, l.period_start, l.period_end, l.usage
-       FROM unnest($2::uuid[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::numeric[], $10::text[], $11::numeric[], $12::numeric[], $13::timestamptz[], $14::timestamptz[], $15::jsonb[])
-         AS l (id, n, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)`,
-      [
-        invoiceId, lines.map((l) => l.id), lines.map((_, i) => i + 1), lines.map((l) => l.description), lines.map((l) => l.resourceId),
-        lines.map((l) => l.resourceType), lines.map((l) => l.accountId), lines.map((l) => l.sku), lines.map((l) => l.quantity), lines.map((l) => l.unit),
-        lines.map((l) => l.unitPrice), lines.map((l) => l.amount), lines.map((l) => l.periodStart), lines.map((l) => l.periodEnd),
-        lines.map((l) => JSON.stringify(l.usage)),
-      ],
-    );
+    await tx.query({
+      name: 'billing_freeze_lines',
+      text: `INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
+       SELECT l.id, $1, l.n, l.description, l."resourceId", l."resourceType", l."accountId", l.sku, l.quantity, l.unit, l."unitPrice", l.amount, l."periodStart", l."periodEnd", l.usage
+       FROM ROWS FROM (
+         json_to_recordset($2::json) AS (id uuid, description text, "resourceId" text, "resourceType" text, "accountId" text, sku text, quantity numeric, unit text,
+           "unitPrice" numeric, amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz),
+         jsonb_array_elements($3::jsonb)
+       ) WITH ORDINALITY AS l (id, description, "resourceId", "resourceType", "accountId", sku, quantity, unit, "unitPrice", amount, "periodStart", "periodEnd", usage, n)`,
+      values: [invoiceId, JSON.stringify(lines.map(({ usage, ...line }) => line)), JSON.stringify(lines.map((line) => line.usage))],
+    });
   }
 
   /** The issuer's next number in a series and year: the counter moves in the caller's transaction, so numbers have no gaps. */
   async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<number> {
-    const { rows } = await tx.query<{ last: number }>(
-      `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
+    const { rows } = await tx.query<{ last: number }>({
+      name: 'billing_take_number',
+      text: `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
        ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1 RETURNING last`,
-      [issuerId, series, year],
-    );
+      values: [issuerId, series, year],
+    });
     return rows[0].last;
   }
 
@@ -147,6 +152,12 @@ export class InvoicesRepository {
       [period.start, period.end],
     );
     return rows;
+  }
+
+  /** Those of the invoices that exist (drafted at least). */
+  async existing(sql: Sql, ids: readonly string[]): Promise<Set<string>> {
+    const { rows } = await sql.query<{ id: string }>('SELECT id FROM invoices WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((row) => row.id));
   }
 
   async markClosed(period: Period): Promise<void> {

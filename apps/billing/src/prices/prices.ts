@@ -104,11 +104,14 @@ export class Prices {
   async bookFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceBook> {
     const owners = issuerId === PLATFORM ? [PLATFORM] : [issuerId, PLATFORM];
     const [prices, options] = await Promise.all([
-      sql.query<PriceRow & { since: string }>(`SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)`, [owners, currency]),
-      sql.query<{ ownerId: string; since: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling }>(
-        `SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)`,
-        [owners, currency],
-      ),
+      sql.query<PriceRow & { since: string }>({
+        name: 'billing_price_history', text: `SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)`, values: [owners, currency],
+      }),
+      sql.query<{ ownerId: string; since: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling }>({
+        name: 'billing_price_list_history',
+        text: `SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)`,
+        values: [owners, currency],
+      }),
     ]);
     const lists: PriceHistory[] = owners.map((owner) => ({
       prices: prices.rows.filter((row) => row.ownerId === owner).map((row) => ({ sku: row.sku, since: Number(row.since), price: scaled(row) })),
