@@ -240,9 +240,14 @@ type InstanceStatus = { id: string; status: string };
 async function createInstances(url: string, apiKey: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < INSTANCES; i++) {
-    const { createInstance } = await graphql<{ createInstance: InstanceStatus }>(url, apiKey,
+    // Asked again on UNAVAILABLE, as a client should: a new account is known to billing a moment after it is made.
+    const { createInstance } = await waitFor(() => graphql<{ createInstance: InstanceStatus }>(url, apiKey,
       'mutation ($input: CreateInstanceInput!) { createInstance(input: $input) { id status } }',
-      { input: { name: `bench-${i}`, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' } });
+      { input: { name: `bench-${i}`, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' } },
+    ).catch((error: Error) => {
+      if (/"code":"UNAVAILABLE"/.test(error.message)) return undefined;
+      throw error;
+    }), 60_000, `container bench-${i} to be created`);
     ids.push(createInstance.id);
   }
   return ids;
