@@ -61,6 +61,8 @@ export class EventStore {
   readonly table: string;
   private readonly appendSql: string;
   private readonly appendStatement: string;
+  private readonly appendOneSql: string;
+  private readonly appendOneStatement: string;
   private readonly readStatement: string;
   private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
 
@@ -80,6 +82,14 @@ export class EventStore {
       WHERE $2::integer IS NULL OR head.version = $2::integer
       RETURNING global_position, version`;
     this.appendStatement = `awan_append_${schema}`;
+    // One event, the common case: its columns as parameters, with no JSON array to take apart.
+    this.appendOneSql = `
+      INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
+      SELECT $3, $1, head.version + 1, $4, $5, $6, $7
+      FROM (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1) head
+      WHERE $2::integer IS NULL OR head.version = $2::integer
+      RETURNING global_position, version`;
+    this.appendOneStatement = `awan_append_one_${schema}`;
     this.readStatement = `awan_read_${schema}`;
   }
 
@@ -165,12 +175,14 @@ export class EventStore {
     const metadata = withTraceContext(options.metadata);
     let rows: { global_position: string; version: number }[];
     try {
-      ({ rows } = await sql.query({
-        // Named: each connection parses and plans it once, not on every append.
-        name: this.appendStatement,
-        text: this.appendSql,
-        values: [streamId, expected, JSON.stringify(docs), JSON.stringify(metadata), occurredAt],
-      }));
+      // Named: each connection parses and plans it once, not on every append.
+      ({ rows } = await sql.query(docs.length === 1
+        ? {
+          name: this.appendOneStatement,
+          text: this.appendOneSql,
+          values: [streamId, expected, docs[0].eventId, docs[0].type, JSON.stringify(docs[0].data), JSON.stringify(metadata), occurredAt],
+        }
+        : { name: this.appendStatement, text: this.appendSql, values: [streamId, expected, JSON.stringify(docs), JSON.stringify(metadata), occurredAt] }));
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version')) {
         throw new ConcurrencyError(streamId, expected ?? -1, null);
