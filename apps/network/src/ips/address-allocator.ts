@@ -5,6 +5,9 @@ import { isFreeListed, unitCount, type Pool } from '../pools/pool.js';
 /** How many random units a large pool is probed at before it counts as full. */
 const PROBES = 128;
 
+/** The pool ($1) hands out units: a claim checks it, as the caller's list of pools may be older than a retirement. */
+const ACTIVE = 'EXISTS (SELECT 1 FROM pools WHERE id = $1 AND active)';
+
 /**
  * Takes a pool's lowest free unit in one statement: its `ip_free_units` row is locked and deleted
  * and its lease written. `SKIP LOCKED` passes over the rows other callers' open claims hold;
@@ -15,7 +18,7 @@ const PROBES = 128;
 const claimSql = (lock: string) => `
   WITH candidate AS (
     SELECT unit FROM ip_free_units
-    WHERE pool_id = $1 AND (released_at IS NULL OR released_at <= now() - make_interval(secs => $3))
+    WHERE pool_id = $1 AND (released_at IS NULL OR released_at <= now() - make_interval(secs => $3)) AND ${ACTIVE}
     ORDER BY unit LIMIT 1 ${lock}
   ), taken AS (
     DELETE FROM ip_free_units f USING candidate c WHERE f.pool_id = $1 AND f.unit = c.unit RETURNING f.unit
@@ -40,7 +43,7 @@ const CLAIM_WAITING = claimSql('FOR UPDATE');
 export class AddressAllocator {
   constructor(private readonly quarantineSeconds: number) {}
 
-  /** The unit claimed for `ipId` inside the caller's transaction, or null when the pool has none free. */
+  /** The unit claimed for `ipId` inside the caller's transaction, or null when the pool has none free (or is retired). */
   async claim(tx: Sql, pool: Pool, ipId: string): Promise<bigint | null> {
     return isFreeListed(pool) ? this.takeFree(tx, pool, ipId) : this.probe(tx, pool, ipId);
   }
@@ -76,11 +79,11 @@ export class AddressAllocator {
    */
   private async take(tx: Sql, pool: Pool, unit: bigint, ipId: string): Promise<boolean> {
     const params = [pool.id, String(unit), ipId];
-    const inserted = await tx.query('INSERT INTO ip_leases (pool_id, unit, ip_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', params);
+    const inserted = await tx.query(`INSERT INTO ip_leases (pool_id, unit, ip_id) SELECT $1, $2, $3 WHERE ${ACTIVE} ON CONFLICT DO NOTHING`, params);
     if (inserted.rowCount === 1) return true;
     const reused = await tx.query(
       `UPDATE ip_leases SET ip_id = $3, released_at = NULL
-       WHERE pool_id = $1 AND unit = $2 AND ip_id IS NOT NULL AND released_at <= now() - make_interval(secs => $4)`,
+       WHERE pool_id = $1 AND unit = $2 AND ip_id IS NOT NULL AND released_at <= now() - make_interval(secs => $4) AND ${ACTIVE}`,
       [...params, this.quarantineSeconds],
     );
     return reused.rowCount === 1;

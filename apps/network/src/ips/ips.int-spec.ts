@@ -123,6 +123,19 @@ describe('IP address management across three network service processes', () => {
     expect(await client.call('network.ip.get', { id: held[0].id, accountIds: [accountId] })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
   }, 60_000);
 
+  it('hands out nothing more from a retired pool, in each process that had read it before', async () => {
+    const region = uniqueName('retired-');
+    await client.call('network.pool.create', { input: { id: `${region}-a`, regionId: region, prefix: '192.0.2.192/28', gateway: '192.0.2.193' } });
+    await client.call('network.pool.create', { input: { id: `${region}-b`, regionId: region, prefix: '192.0.2.208/28', gateway: '192.0.2.209' } });
+    // Twelve callers: each process most likely serves some, and reads the region's pools.
+    const before = await Promise.all(Array.from({ length: 12 }, () => allocate(accountId, region)));
+    expect(new Set(before.map((ip) => ip.poolId))).toEqual(new Set([`${region}-a`]));
+
+    await client.call('network.pool.retire', { id: `${region}-a` });
+    const after = await Promise.all(Array.from({ length: 6 }, () => allocate(accountId, region)));
+    expect(after.map((ip) => ip.poolId)).toEqual(Array(6).fill(`${region}-b`));
+  });
+
   it('hands out no address whose lease is live, even where its unit is listed free', async () => {
     const region = uniqueName('stale-');
     const poolId = `${region}-v4`;

@@ -8,7 +8,7 @@ import { fold, readState, withRetriedTransaction, type EventStore, type Sql } fr
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
-import { addressOfUnit, describePool, onLinkLength } from '../pools/pool.js';
+import { addressOfUnit, describePool, onLinkLength, type Pool } from '../pools/pool.js';
 import type { PoolsRepository } from '../pools/pools.repository.js';
 import type { AddressAllocator } from './address-allocator.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
@@ -32,6 +32,9 @@ function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[
  * instance's host lets it send only from its addresses: each change to them changes its filter.
  */
 export class Ips {
+  /** Each region's active pools of a family, oldest first, as this process last read them. */
+  private readonly regionPools = new Map<string, Pool[]>();
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
@@ -45,28 +48,47 @@ export class Ips {
   /**
    * Claims an address of the region's family in the caller's transaction and appends its
    * IpAllocated there. Pools are tried oldest first; INSUFFICIENT_CAPACITY names them all when none has room.
+   * They are the region's pools as this process last read them (a pool never changes but for its
+   * retirement, which each claim checks), read again once one has no room: a pool created since
+   * comes after them, and one retired is left out.
    */
   async allocateIn(
     tx: Sql,
     request: { regionId: string; family: IpFamily; accountId: string; instanceId?: string; floating: boolean },
     metadata: EventMetadata,
   ): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
-    const pools = await this.pools.activeIn(tx, request.regionId, request.family);
-    if (pools.length === 0) throw new AppError('INSUFFICIENT_CAPACITY', `region ${request.regionId} has no ${request.family} pool`);
-    for (const pool of pools) {
-      const ipId = randomUUID();
-      const unit = await this.allocator.claim(tx, pool, ipId);
-      if (unit === null) continue;
-      const allocation: NetworkEvents['IpAllocated'] = {
-        ipId, address: formatAddress(addressOfUnit(pool, unit)), family: pool.family, regionId: pool.regionId,
-        accountId: request.accountId, ...(request.instanceId ? { instanceId: request.instanceId } : {}), floating: request.floating,
-        poolId: pool.id, prefixLength: onLinkLength(pool), gateway: formatAddress(pool.gateway),
-      };
-      const [allocated] = await this.store.append(ipStreamId(ipId), ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState()), {
-        expectedVersion: 0, metadata, tx,
-      });
-      return { ...allocation, bridge: pool.bridge, allocatedAt: allocated.occurredAt };
+    const key = `${request.regionId} ${request.family}`;
+    const read = async () => {
+      const active = await this.pools.activeIn(tx, request.regionId, request.family);
+      this.regionPools.set(key, active);
+      return active;
+    };
+    let fresh = !this.regionPools.has(key);
+    let pools = this.regionPools.get(key) ?? await read();
+    const tried = new Set<string>();
+    for (;;) {
+      for (const pool of pools.filter((p) => !tried.has(p.id))) {
+        tried.add(pool.id);
+        const ipId = randomUUID();
+        const unit = await this.allocator.claim(tx, pool, ipId);
+        if (unit === null) {
+          if (fresh) continue;
+          break; // full or retired: the list is read again
+        }
+        const allocation: NetworkEvents['IpAllocated'] = {
+          ipId, address: formatAddress(addressOfUnit(pool, unit)), family: pool.family, regionId: pool.regionId,
+          accountId: request.accountId, ...(request.instanceId ? { instanceId: request.instanceId } : {}), floating: request.floating,
+          poolId: pool.id, prefixLength: onLinkLength(pool), gateway: formatAddress(pool.gateway),
+        };
+        const [allocated] = await this.store.append(ipStreamId(ipId), ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState()), {
+          expectedVersion: 0, metadata, tx,
+        });
+        return { ...allocation, bridge: pool.bridge, allocatedAt: allocated.occurredAt };
+      }
+      if (fresh) break;
+      [pools, fresh] = [await read(), true];
     }
+    if (pools.length === 0) throw new AppError('INSUFFICIENT_CAPACITY', `region ${request.regionId} has no ${request.family} pool`);
     throw new AppError('INSUFFICIENT_CAPACITY', `no free ${request.family} address in region ${request.regionId}: pool ${pools.map(describePool).join(', pool ')} is exhausted`);
   }
 
