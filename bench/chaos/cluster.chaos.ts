@@ -121,7 +121,7 @@ try {
     'chaos_cluster',
     {
       AWAN_CLUSTER: '1', DATABASE_URL: postgres.url, INSTANCE_TIMEOUT_MS: '60000', QUOTA_INSTANCES: '1000', QUOTA_VCPUS: '1000', QUOTA_MEMORY_MB: '10000000',
-      IP_QUARANTINE_SECONDS: '0', LOG_LEVEL: 'warn',
+      IP_QUARANTINE_SECONDS: '0',
       // Eight service processes on one PostgreSQL of 100 connections.
       DATABASE_POOL_SIZE: '5',
     },
