@@ -14,6 +14,7 @@ import { FirewallsRepository } from './firewalls/firewalls.repository.js';
 import { InstanceFilters } from './firewalls/instance-filters.js';
 import { InstanceAddressing } from './instance-addressing/instance-addressing.js';
 import { InstanceAddressingConsumer } from './instance-addressing/instance-addressing.consumer.js';
+import { InstanceAddressingController } from './instance-addressing/instance-addressing.controller.js';
 import { InstancesRepository } from './instance-addressing/instances.repository.js';
 import { AddressAllocator } from './ips/address-allocator.js';
 import { Ips } from './ips/ips.js';
@@ -33,7 +34,7 @@ export class NetworkModule {
     return {
       module: NetworkModule,
       imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, database)],
-      controllers: [PoolsController, IpsController, DnsController, FirewallsController],
+      controllers: [PoolsController, IpsController, DnsController, FirewallsController, InstanceAddressingController],
       providers: [
         { provide: PoolsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PoolsRepository(pool) },
         { provide: PoolsMetrics, inject: [PoolsRepository], useFactory: (pools: PoolsRepository) => new PoolsMetrics(pools) },
@@ -65,9 +66,8 @@ export class NetworkModule {
         },
         {
           provide: InstanceAddressing,
-          inject: [EventStore, InstancesRepository, Ips, Firewalls, InstanceFilters],
-          useFactory: (store: EventStore, instances: InstancesRepository, ips: Ips, firewalls: Firewalls, filters: InstanceFilters) =>
-            new InstanceAddressing(store, instances, ips, firewalls, filters),
+          inject: [PG_POOL, EventStore, InstancesRepository, Ips, Firewalls, InstanceFilters],
+          useFactory: (...deps: ConstructorParameters<typeof InstanceAddressing>) => new InstanceAddressing(...deps),
         },
         {
           provide: Zones,

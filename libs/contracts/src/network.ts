@@ -1,7 +1,7 @@
 import type { Caller } from './caller.js';
-import type { FirewallRequests } from './firewalls.js';
+import type { FirewallRequests, InstanceFilter } from './firewalls.js';
 import type { EventMetadata } from './envelope.js';
-import type { IpFamily } from './events.js';
+import type { ComputeEvents, InstanceAddress, IpFamily } from './events.js';
 import type { CountedPage } from './requests.js';
 
 /** An address as the API shows it (the contract's IpAddress, with ids for what it refers to). */
@@ -135,6 +135,16 @@ export interface NetworkRequests extends FirewallRequests {
   'network.pool.list': { request: { regionId?: string; includeRetired?: boolean }; reply: PoolView[] };
   /** A retired pool hands out nothing new; its addresses stay until released. Retiring it again changes nothing. */
   'network.pool.retire': { request: { id: string; metadata?: EventMetadata }; reply: PoolView };
+
+  /**
+   * Compute's, its provisioner's first step of a create: the new instance's IPv4 and IPv6, allocated
+   * once (asked again, the same answer) with the filter its host is to enforce, or why it has none
+   * (no address left, or the instance ended meanwhile). `metadata`: the compute event that asks.
+   */
+  'network.instance.address': {
+    request: { instance: Pick<ComputeEvents['InstanceRequested'], 'instanceId' | 'accountId' | 'regionId' | 'name'>; metadata: EventMetadata };
+    reply: { addresses: InstanceAddress[]; filter: InstanceFilter } | { addresses: null; reason: string };
+  };
 
   /** A floating address for `accountId` (one of the caller's), assigned at once when the input names an instance. */
   'network.ip.allocate': { request: Caller & { accountId: string; input: AllocateIpInput }; reply: IpView };

@@ -54,9 +54,11 @@ describe('NATS permissions', () => {
     expect(mayPublish(compute, 'agent.heartbeat.h1')).toBe(false);
     expect(maySubscribe(compute, 'agent.heartbeat.h1')).toBe(true);
     expect(maySubscribe(compute, 'agent.h1.instance.create')).toBe(false);
-    // Of network, only the filters its hosts are to enforce.
+    // Of network, only a new instance's addresses and the filters its hosts are to enforce.
+    expect(mayPublish(compute, 'network.instance.address')).toBe(true);
     expect(mayPublish(compute, 'network.filter.ofInstances')).toBe(true);
     expect(mayPublish(compute, 'network.firewall.attach')).toBe(false);
+    expect(mayPublish(compute, 'network.ip.allocate')).toBe(false);
   });
 
   it("lets the gateway ask the public services and the agents' health, and hear compute's instance events", () => {

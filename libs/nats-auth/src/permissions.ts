@@ -72,8 +72,8 @@ export function servicePermissions(service: AwanService): UserPermissions {
       };
     case 'compute':
       return {
-        // Commands to every host's agent, but never a host's heartbeat; of network, only what the hosts are to enforce.
-        pub: { allow: ['agent.*.>', 'network.filter.ofInstances', ...events('compute', ['network', 'billing'])], deny: ['agent.heartbeat.>'] },
+        // Commands to every host's agent, but never a host's heartbeat; of network, only a new instance's addresses and what the hosts are to enforce.
+        pub: { allow: ['agent.*.>', 'network.instance.address', 'network.filter.ofInstances', ...events('compute', ['network', 'billing'])], deny: ['agent.heartbeat.>'] },
         sub: { allow: ['compute.>', 'agent.heartbeat.*', inbox] },
         resp: RESPONSES,
       };

@@ -68,10 +68,10 @@ describe('a change of filter sent to the host', () => {
     return { filters, asked, sent };
   }
 
-  it("is not sent again where network made it answering the instance's request (its create carries it), whichever compute heard of first", async () => {
+  it("is not sent again where network made it answering the provisioner's request for addresses (its create carries it), whichever compute heard of first", async () => {
     for (const events of [[requested, scheduled], [requested, scheduled, addressed], [requested, scheduled, addressed, started]]) {
       const { filters, asked, sent } = filtersOver(events);
-      await filters.sendChanged(changed('event-1', 1));
+      await filters.sendChanged(changed('event-2', 1));
       expect({ asked, sent }).toEqual({ asked: [], sent: [] });
     }
   });

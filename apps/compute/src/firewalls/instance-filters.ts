@@ -97,9 +97,9 @@ export class InstanceFilters {
   async sendChanged(event: EventEnvelope): Promise<void> {
     const { instanceId } = event.data as InstanceFilterEvents['InstanceFilterChanged'];
     const history = await this.store.readStream(instanceStreamId(instanceId));
-    // Network's answer to the instance's request (its first addresses) is committed before compute hears of it, so the
-    // create, asked only after that, and every later command that runs it carry this filter or a newer one already.
-    if (history[0]?.eventId === event.metadata.causationId) return;
+    // The change that gave the instance its addresses, made as network answered its provisioner (caused by its InstanceScheduled):
+    // its create, asked only after that answer, and every later command that runs it carry this filter or a newer one.
+    if (history.find((e) => e.type === 'InstanceScheduled')?.eventId === event.metadata.causationId) return;
     const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
     const hostId = filterHostOf(state);
     if (!hostId) return;

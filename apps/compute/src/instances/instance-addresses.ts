@@ -6,9 +6,10 @@ import { instanceDecider, instanceStreamId, type InstanceCommand } from './insta
 export const ADDRESSING_EVENT_TYPES = ['InstanceAddressesAllocated', 'InstanceAddressingFailed'] as const;
 
 /**
- * Hands network's answer to the instance: its addresses, after which the provisioner creates it
- * on its host, or the reason there are none, which fails the create. Idempotent through the
- * decider: an answer for an instance that no longer waits for one changes nothing.
+ * Hands network's answer, as network recorded it, to the instance: its addresses, or the reason
+ * there are none, which fails the create. The provisioner records the same answer from network's
+ * reply to its request and creates the instance at once; whichever is recorded first counts, the
+ * other changes nothing (the decider: an answer for an instance that no longer waits for one).
  */
 export async function recordInstanceAddresses(store: EventStore, event: EventEnvelope): Promise<void> {
   const command: InstanceCommand =

@@ -1,12 +1,15 @@
 import type pg from 'pg';
-import { type AgentCommands, AppError, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceNetwork, type InstanceSpec, SYSTEM_ACTOR } from '#libs/contracts';
-import { decideInTransaction, handleCommand, readState, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import {
+  type AgentCommands, AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceFilter, type InstanceNetwork,
+  type InstanceSpec, SYSTEM_ACTOR,
+} from '#libs/contracts';
+import { decideInTransaction, fold, handleCommand, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
 import type { FilterLookups } from '../firewalls/instance-filters.js';
-import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
+import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
 import type { InstancesMetrics } from './instances.metrics.js';
 import type { InstancesRepository } from './instances.repository.js';
 
@@ -29,7 +32,7 @@ const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
 /** The events the provisioner acts on. */
 export const PROVISIONED_EVENT_TYPES = [
-  'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
+  'InstanceScheduled', 'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
   'InstanceMigrationRequested', 'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
   'SnapshotRequested', 'SnapshotDeletionRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
 ] as const;
@@ -68,7 +71,8 @@ export class InstanceProvisioner {
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
     const instanceId = instanceIdOf(event.streamId);
-    const { state } = await readState(this.store, event.streamId, instanceDecider);
+    const history = await this.store.readStream(event.streamId);
+    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceFailed':
@@ -82,11 +86,27 @@ export class InstanceProvisioner {
         return;
       default:
         if (state.operation?.version !== event.version) return; // superseded, timed out, or answered already
-        await this.carryOut(instanceId, state, metadata, event.version);
+        if (state.operation.kind === 'address') await this.address(history[0].data as ComputeEvents['InstanceRequested'], metadata);
+        else await this.carryOut(instanceId, state, metadata, event.version);
     }
   }
 
-  private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number): Promise<void> {
+  /**
+   * A new instance's addresses, asked of network (the same answer when asked again) and recorded; given
+   * them, the create goes on at once with the filter network answered along, not once compute's relay
+   * has passed its InstanceAddressed on (that event is the way on should this stop halfway, and finds it done).
+   */
+  private async address(request: ComputeEvents['InstanceRequested'], metadata: EventMetadata): Promise<void> {
+    const { instanceId, accountId, regionId, name } = request;
+    const answer = await this.client.call('network.instance.address', { instance: { instanceId, accountId, regionId, name }, metadata });
+    const command: InstanceCommand = answer.addresses ? { type: 'AssignAddresses', addresses: answer.addresses } : { type: 'FailAddressing', reason: answer.reason };
+    // Network's event of the same answer may have been recorded first: either way the instance is to be created now.
+    const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
+    if (answer.addresses && state.operation?.kind === 'create') await this.carryOut(instanceId, state, metadata, state.operation.version, answer.filter);
+  }
+
+  /** `filter`: what a create carries, where known already. */
+  private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number, filter?: InstanceFilter): Promise<void> {
     const operation = state.operation!;
     const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
     let restarted = false;
@@ -94,8 +114,8 @@ export class InstanceProvisioner {
       switch (operation.kind) {
         case 'create': {
           const seed = state.seedBackupId;
-          const [filter, spec] = await Promise.all([this.filters.of(instanceId), this.specOf(instanceId, state)]);
-          await this.ask(state.hostId!, 'instance.create', { spec, start: !seed, filter });
+          const [carried, spec] = await Promise.all([filter ?? this.filters.of(instanceId), this.specOf(instanceId, state)]);
+          await this.ask(state.hostId!, 'instance.create', { spec, start: !seed, filter: carried });
           if (seed) {
             // Made from a backup: its disk is the backup's before it first starts.
             const refused = await this.restoreBackup(state.hostId!, instanceId, seed, 'seed', metadata);
@@ -103,7 +123,7 @@ export class InstanceProvisioner {
               await answer({ type: 'FailOperation', requestVersion, reason: refused });
               return;
             }
-            await this.ask(state.hostId!, 'instance.start', { instanceId, filter });
+            await this.ask(state.hostId!, 'instance.start', { instanceId, filter: carried });
           }
           break;
         }
@@ -154,7 +174,7 @@ export class InstanceProvisioner {
         }
         case 'schedule':
         case 'address':
-          return; // scheduled by the create request itself; addressed by network
+          return; // scheduled by the create request itself; addressed above
       }
     } catch (error) {
       // Away or slow: this event is handled again after a backoff. Anything else is the agent's refusal.

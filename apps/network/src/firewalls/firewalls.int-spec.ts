@@ -5,7 +5,7 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import type { AppError, ComputeEvents, FirewallRule, InstanceFilter } from '#libs/contracts';
+import { type AppError, type ComputeEvents, type FirewallRule, type InstanceFilter, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool } from '#libs/event-store';
 import { type ServiceClient } from '#libs/messaging';
 import {
@@ -19,7 +19,7 @@ const web: FirewallRule = { direction: 'INGRESS', protocol: 'TCP', ports: '8000-
 const dns: FirewallRule = { direction: 'EGRESS', protocol: 'UDP', ports: '53', addresses: ['2001:db8::/32'], description: null };
 const ping: FirewallRule = { direction: 'INGRESS', protocol: 'ICMP', ports: null, addresses: ['0.0.0.0/0'], description: null };
 
-describe('firewalls across two network service processes', () => {
+describe("instances' addresses and firewalls across two network service processes", () => {
   // A NATS of the test's own: compute's instance events are this test's alone.
   let natsDir: string;
   let nats: EmbeddedServer;
@@ -33,15 +33,23 @@ describe('firewalls across two network service processes', () => {
   const otherAccountId = uniqueName('acct-');
   const mine = { accountIds: [accountId] };
 
-  /** An instance as compute requests it in region `local` (network's seeded pools), once network has given it its addresses. */
-  async function requestInstance(account = accountId): Promise<string> {
+  /** Compute's event of an instance it requests in region `local` (network's seeded pools). */
+  async function publishRequested(account = accountId): Promise<ComputeEvents['InstanceRequested']> {
     const instanceId = randomUUID();
     const requested: ComputeEvents['InstanceRequested'] = {
       instanceId, accountId: account, name: 'web-1', kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY',
     };
     await publishEvent(publisher, 'compute', eventEnvelope(`instance-${instanceId}`, 'InstanceRequested', 1, requested));
-    await waitFor(async () => (await client.call('network.ip.list', { instanceId, accountIds: [account] })).totalCount === 2, 20_000, `addresses of ${instanceId}`);
-    return instanceId;
+    return requested;
+  }
+  /** Network's answer to compute's provisioner asking for the instance's addresses. */
+  const address = ({ instanceId, accountId: account, regionId, name }: ComputeEvents['InstanceRequested']) =>
+    client.call('network.instance.address', { instance: { instanceId, accountId: account, regionId, name }, metadata: { correlationId: instanceId, causationId: null, actor: SYSTEM_ACTOR } });
+  /** An instance as compute requests it, once network has given it its addresses. */
+  async function requestInstance(account = accountId): Promise<string> {
+    const requested = await publishRequested(account);
+    expect((await address(requested)).addresses).toHaveLength(2);
+    return requested.instanceId;
   }
   const create = (name: string, rules: FirewallRule[], instanceIds?: string[]) =>
     client.call('network.firewall.create', { accountId, ...mine, input: { name, rules, instanceIds } });
@@ -77,6 +85,31 @@ describe('firewalls across two network service processes', () => {
     await database?.drop();
     await nats?.stop();
     rmSync(natsDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('gives a new instance its IPv4 and IPv6 once, however many replicas are asked at once, with the filter its host is to enforce', async () => {
+    const requested = await publishRequested();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => address(requested)));
+    const [first] = answers;
+    expect(answers).toEqual(Array(6).fill(first));
+    expect(first.addresses?.map((a) => a.family)).toEqual(['IPV4', 'IPV6']);
+    expect(first).toMatchObject({ filter: { instanceId: requested.instanceId, revision: 1, addresses: first.addresses!.map((a) => a.address), firewall: null } });
+    expect((await client.call('network.ip.list', { instanceId: requested.instanceId, ...mine })).totalCount).toBe(2);
+    expect(await address(requested)).toEqual(first); // asked again later: the same answer
+    const bad = client.call('network.instance.address', { instance: { ...requested, instanceId: 'x' }, metadata: { correlationId: 'c', causationId: null, actor: SYSTEM_ACTOR } });
+    expect(await failureOf<AppError>(bad)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'instance.instanceId' });
+  }, 60_000);
+
+  it('gives an instance that ended no addresses, and takes back those of one that ends once given them', async () => {
+    const ended = await publishRequested();
+    await publishEvent(publisher, 'compute', eventEnvelope(`instance-${ended.instanceId}`, 'InstanceDeleted', 2, {}));
+    await waitFor(async () => (await db.query('SELECT 1 FROM instances WHERE id = $1 AND ended_at IS NOT NULL', [ended.instanceId])).rowCount === 1, 20_000, 'the instance ended');
+    expect(await address(ended)).toEqual({ addresses: null, reason: `instance ${ended.instanceId} ended before it was given addresses` });
+    expect((await client.call('network.ip.list', { instanceId: ended.instanceId, ...mine })).totalCount).toBe(0);
+
+    const given = await requestInstance();
+    await publishEvent(publisher, 'compute', eventEnvelope(`instance-${given}`, 'InstanceDeleted', 2, {}));
+    await waitFor(async () => (await client.call('network.ip.list', { instanceId: given, ...mine })).totalCount === 0, 20_000, 'its addresses released');
   }, 60_000);
 
   it('attaches a new firewall to the instances it names, and lists, finds and shows it per instance', async () => {

@@ -1,5 +1,9 @@
-import { AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, SYSTEM_ACTOR } from '#libs/contracts';
-import { readState, type EventStore, type Sql } from '#libs/event-store';
+import type pg from 'pg';
+import {
+  AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, isRfc1123Label, isUuid, type ReplyOf,
+  type RequestOf, SYSTEM_ACTOR,
+} from '#libs/contracts';
+import { withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { Firewalls } from '../firewalls/firewalls.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
 import type { Ips } from '../ips/ips.js';
@@ -11,14 +15,20 @@ export const ADDRESSED_EVENT_TYPES = ['InstanceRequested', 'InstanceStarted', 'I
 
 const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 
+type AddressedInstance = RequestOf<'network.instance.address'>['instance'];
+
 /**
- * Gives every instance compute creates its IPv4 and IPv6 and takes them back when the instance
- * is deleted or fails before it ever ran. Reads compute's instance events (durable consumer,
- * inbox), and keeps the little it needs to know of instances for floating IPs, DNS and
- * firewalls; an instance that ends loses its firewalls too.
+ * Gives every instance compute creates its IPv4 and IPv6 when compute's provisioner asks for them
+ * (network.instance.address: allocated once, the same answer when asked again), and takes them back
+ * when the instance is deleted or fails before it ever ran. Reads compute's instance events (durable
+ * consumer, inbox) to keep the little it needs to know of instances for floating IPs, DNS and
+ * firewalls, and when each ends; an instance that ends loses its firewalls too. The lock on network's
+ * row of the instance orders its allocation and its end: an instance that ended is given nothing,
+ * and one that ends after has what it was given released.
  */
 export class InstanceAddressing {
   constructor(
+    private readonly pool: pg.Pool,
     private readonly store: EventStore,
     private readonly instances: InstancesRepository,
     private readonly ips: Ips,
@@ -31,7 +41,7 @@ export class InstanceAddressing {
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceRequested':
-        await this.address(event.data as ComputeEvents['InstanceRequested'], tx, metadata);
+        await this.instances.record(tx, event.data as ComputeEvents['InstanceRequested']);
         return;
       case 'InstanceStarted':
         await this.instances.markStarted(tx, instanceId);
@@ -46,31 +56,55 @@ export class InstanceAddressing {
     }
   }
 
+  /** network.instance.address: the instance's addresses and its filter as network has it once they are given, or why it has none. */
+  async address(request: RequestOf<'network.instance.address'>): Promise<ReplyOf<'network.instance.address'>> {
+    const instance = validInstance(request?.instance);
+    const metadata = request.metadata ?? { correlationId: instance.instanceId, causationId: null, actor: SYSTEM_ACTOR };
+    const answer = await withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata));
+    if (answer.type === 'InstanceAddressingFailed') return { addresses: null, reason: answer.data.reason };
+    const [filter] = await this.filters.of([instance.instanceId]);
+    return { addresses: answer.data.addresses, filter };
+  }
+
   /**
-   * Both addresses or neither, in the consumer's transaction: a pool that has run out rolls back
-   * what the other family took, and the instance gets the reason instead.
+   * Network's one answer for the instance, given now unless given before: both addresses or neither, a
+   * pool that has run out rolling back what the other family took, the reason instead.
    */
-  private async address(request: ComputeEvents['InstanceRequested'], tx: Sql, metadata: EventMetadata): Promise<void> {
-    await this.instances.record(tx, request);
-    const streamId = instanceAddressingStreamId(request.instanceId);
-    const { state } = await readState(this.store, streamId, instanceAddressingDecider, tx);
-    if (state.outcome !== null) return; // answered before this delivery
+  private async answer(tx: Sql, instance: AddressedInstance, metadata: EventMetadata): Promise<InstanceAddressingEvent> {
+    await this.instances.record(tx, instance);
+    const { ended } = (await this.instances.lock(tx, instance.instanceId))!;
+    const streamId = instanceAddressingStreamId(instance.instanceId);
+    const answered = await this.store.readStream(streamId, tx);
+    if (answered.length > 0) return answered[0] as unknown as InstanceAddressingEvent;
+    const state = instanceAddressingDecider.initialState();
     let events: InstanceAddressingEvent[];
     await tx.query('SAVEPOINT addressing');
     try {
+      if (ended) throw AppError.conflict(`instance ${instance.instanceId} ended before it was given addresses`);
       const addresses: InstanceAddress[] = [];
       for (const family of FAMILIES) {
-        const ip = await this.ips.allocateIn(tx, { regionId: request.regionId, family, accountId: request.accountId, instanceId: request.instanceId, floating: false }, metadata);
+        const ip = await this.ips.allocateIn(tx, { regionId: instance.regionId, family, accountId: instance.accountId, instanceId: instance.instanceId, floating: false }, metadata);
         addresses.push({ ipId: ip.ipId, family, address: ip.address, prefixLength: ip.prefixLength, gateway: ip.gateway, bridge: ip.bridge });
       }
-      events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: request.instanceId, addresses }, state);
-      await this.filters.changed(tx, [request.instanceId], metadata); // the only addresses its host lets it send from
+      events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: instance.instanceId, addresses }, state);
+      await this.filters.changed(tx, [instance.instanceId], metadata); // the only addresses its host lets it send from
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       await tx.query('ROLLBACK TO SAVEPOINT addressing');
-      events = instanceAddressingDecider.decide({ type: 'RecordFailure', instanceId: request.instanceId, reason: error.message }, state);
+      events = instanceAddressingDecider.decide({ type: 'RecordFailure', instanceId: instance.instanceId, reason: error.message }, state);
     }
-    // Version 0: should another delivery answer first, this transaction fails and gives back what it claimed.
+    // Version 0: should another request answer first, this transaction fails, gives back what it claimed, and is run again.
     await this.store.append(streamId, events, { expectedVersion: 0, metadata, tx });
+    return events[0];
   }
+}
+
+function validInstance(instance: AddressedInstance | undefined): AddressedInstance {
+  if (!instance || typeof instance !== 'object') throw AppError.badInput('instance', 'is required');
+  const { instanceId, accountId, regionId, name } = instance;
+  if (!isUuid(instanceId)) throw AppError.badInput('instance.instanceId', 'must be an instance id');
+  if (typeof accountId !== 'string' || !accountId) throw AppError.badInput('instance.accountId', 'is required');
+  if (!isRfc1123Label(regionId)) throw AppError.badInput('instance.regionId', 'must be a region id');
+  if (!isRfc1123Label(name)) throw AppError.badInput('instance.name', 'must be an RFC 1123 label');
+  return { instanceId, accountId, regionId, name };
 }

@@ -10,8 +10,8 @@ import type { TargetInstance } from '../ips/ip.decider.js';
 export class InstancesRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** The instance as requested; a second delivery of its request changes nothing. */
-  async record(tx: Sql, request: ComputeEvents['InstanceRequested']): Promise<void> {
+  /** The instance as requested, from compute's event or its request for the instance's addresses, whichever comes first. */
+  async record(tx: Sql, request: Pick<ComputeEvents['InstanceRequested'], 'instanceId' | 'accountId' | 'regionId' | 'name'>): Promise<void> {
     await tx.query(
       'INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING',
       [request.instanceId, request.accountId, request.regionId, request.name],
