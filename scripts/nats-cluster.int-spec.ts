@@ -25,10 +25,10 @@ class EchoController {
 @Module({ controllers: [EchoController] })
 class EchoModule {}
 
-/** The node whose monitoring lists a connection named `name`. */
+/** The node whose monitoring lists a connection named `name` (a node killed lists none). */
 async function nodeHolding(cluster: NatsCluster, name: string): Promise<number> {
   for (const [i, node] of cluster.nodes.entries()) {
-    const connz = (await fetch(`${node.monitorUrl}/connz`).then((r) => r.json())) as { connections?: { name?: string }[] };
+    const connz = (await fetch(`${node.monitorUrl}/connz`).then((r) => r.json(), () => ({}))) as { connections?: { name?: string }[] };
     if (connz.connections?.some((c) => c.name === name)) return i;
   }
   return -1;
