@@ -194,7 +194,8 @@ try {
     const env = {
       AGENT_DATA_DIR: path.join(dir, 'agent'), BACKUP_STORE_DIR: path.join(dir, 'backups'), ...process.env, DATABASE_URL: databaseUrl, NATS_URL: natsUrl,
       GATEWAY_PORT: app.name === 'gateway' ? port : String(gatewayPort), PORT: port, LOG_FORMAT: 'json', // relayLines formats them
-      ...(cluster ? { NATS_STREAM_REPLICAS: process.env.NATS_STREAM_REPLICAS ?? '3' } : {}),
+      // Three stream replicas on the cluster it runs; an operator's own NATS (NATS_URL) gets what NATS_STREAM_REPLICAS says.
+      ...(cluster && natsAuth ? { NATS_STREAM_REPLICAS: process.env.NATS_STREAM_REPLICAS ?? '3' } : {}),
     };
     startApp(app, { ...env, ...(natsAuth ? await natsEnvironment(app.name, natsAuth, env) : {}) }, name);
   }
