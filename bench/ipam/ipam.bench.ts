@@ -3,13 +3,17 @@
 // beside the same transaction run straight on PostgreSQL (one pg pool with as many connections as the
 // three processes have, 50 callers), in rounds of the same run. Prints JSON: allocations/s, latency,
 // and the number of addresses handed out twice (must be 0).
-// Needs PostgreSQL and NATS (DATABASE_URL, NATS_URL as for the tests).
+// Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server, run on a port of the bench's own:
+// no other process on a shared NATS answers its requests.
 // Usage: npm run bench:ipam   (BENCH_ALLOCATIONS, default 5000 per IPv6 pool)
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, migrate } from '#libs/event-store';
-import { connectServiceClient, createServiceDatabase, runBuilt, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, runBuilt, uniqueName, waitFor } from '#libs/testing';
+import { startNatsServer } from '../../scripts/embedded-servers.js';
 import { formatAddress } from '../../apps/network/src/ip-range.js';
 import { networkEventStore } from '../../apps/network/src/network.event-store.js';
 import { addressOfUnit, createdOf, onLinkLength, validatePool, type Pool } from '../../apps/network/src/pools/pool.js';
@@ -21,13 +25,15 @@ const PROCESSES = 3;
 const FILLS = 7;
 const metadata = { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
 
+const natsDir = mkdtempSync(path.join(os.tmpdir(), 'awan-ipam-bench-'));
+const nats = await startNatsServer(natsDir, () => undefined, null);
 const database = await createServiceDatabase('awan_bench_');
-const caller = await connectServiceClient('ipam-bench');
+const caller = await connectServiceClient('ipam-bench', nats.url);
 // Compute answers network's question about the pools' regions' hosts (there are none) before a pool is made.
-const services = [runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' })];
+const services = [runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' })];
 await waitFor(() => caller.client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, 'compute to answer');
 for (let i = 0; i < PROCESSES; i++) {
-  services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PORT: '0' }));
+  services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' }));
   await waitFor(() => caller.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');
 }
 
@@ -174,4 +180,6 @@ try {
   await raw.end();
   await caller.close();
   await database.drop();
+  await nats.stop();
+  rmSync(natsDir, { recursive: true, force: true });
 }
