@@ -110,10 +110,13 @@ export class InvoiceRating {
   }
 
   private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, book: PriceBook, currency: string): Promise<OwnedResource[]> {
-    // One statement, named (each connection plans it once): the resources with usage in the
-    // period, each with its segments there in order, as JSON (row_to_json keeps the columns' names).
+    // One statement, named: the resources with usage in the period, each with its segments there
+    // in order, as JSON (row_to_json keeps the columns' names). One owner (every account but a
+    // reseller) is a scalar: PostgreSQL plans that once per connection, where an array of unknown
+    // length has it plan again on every call.
+    const single = owners.length === 1;
     const { rows: resources } = await sql.query<ResourceRow & { segments: Record<string, unknown>[] }>({
-      name: 'billing_rated_usage',
+      name: single ? 'billing_rated_usage' : 'billing_rated_usage_of_many',
       text: `SELECT ${RESOURCE_COLUMNS}, u.segments FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
        CROSS JOIN LATERAL (
          SELECT json_agg(s) AS segments FROM (
@@ -122,9 +125,9 @@ export class InvoiceRating {
            ORDER BY started_at, id
          ) s
        ) u
-       WHERE r.account_id = ANY($1) AND u.segments IS NOT NULL
+       WHERE r.account_id = ${single ? '$1' : 'ANY($1)'} AND u.segments IS NOT NULL
        ORDER BY r.account_id, r.id`,
-      values: [owners, period.start, Math.min(period.end, asOf)],
+      values: [single ? owners[0] : owners, period.start, Math.min(period.end, asOf)],
     });
     return resources.map((r) => {
       const openSince = r.openSince === null ? null : Number(r.openSince);

@@ -103,19 +103,19 @@ export class Prices {
   /** What an issuer rates with in a currency: its list's history, each sku falling back to the platform's. */
   async bookFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceBook> {
     const owners = issuerId === PLATFORM ? [PLATFORM] : [issuerId, PLATFORM];
-    const [prices, options] = await Promise.all([
-      sql.query<PriceRow & { since: string }>({
-        name: 'billing_price_history', text: `SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)`, values: [owners, currency],
-      }),
-      sql.query<{ ownerId: string; since: string; granularity: PriceGranularity; stoppedBilling: StoppedBilling }>({
-        name: 'billing_price_list_history',
-        text: `SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)`,
-        values: [owners, currency],
-      }),
-    ]);
+    // Both histories in one round trip: every invoice rated asks for them.
+    const { rows: [{ prices, options }] } = await sql.query<{ prices: (PriceRow & { since: number })[]; options: { ownerId: string; since: number; granularity: PriceGranularity; stoppedBilling: StoppedBilling }[] }>({
+      name: 'billing_price_book',
+      text: `SELECT
+         (SELECT coalesce(json_agg(p), '[]') FROM (SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)) p) AS prices,
+         (SELECT coalesce(json_agg(o), '[]') FROM (
+           SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)
+         ) o) AS options`,
+      values: [owners, currency],
+    });
     const lists: PriceHistory[] = owners.map((owner) => ({
-      prices: prices.rows.filter((row) => row.ownerId === owner).map((row) => ({ sku: row.sku, since: Number(row.since), price: scaled(row) })),
-      options: options.rows.filter((row) => row.ownerId === owner).map(({ since, granularity, stoppedBilling }) => ({ since: Number(since), granularity, stoppedBilling })),
+      prices: prices.filter((row) => row.ownerId === owner).map((row) => ({ sku: row.sku, since: row.since, price: scaled(row) })),
+      options: options.filter((row) => row.ownerId === owner).map(({ since, granularity, stoppedBilling }) => ({ since, granularity, stoppedBilling })),
     }));
     return priceBook(lists, currency);
   }

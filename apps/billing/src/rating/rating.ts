@@ -17,6 +17,7 @@ export interface ListOptions {
 }
 
 const DEFAULT_OPTIONS: ListOptions = { granularity: 'PER_SECOND', stoppedBilling: 'FULL' };
+const NO_CHANGES: readonly number[] = [];
 
 /**
  * A price list's history in one currency: every price and options change with the whole second
@@ -33,7 +34,7 @@ export interface PriceBook {
   /** The sku's price in force at the second; CONFLICT when the sku never had one. */
   priceAt(sku: string, second: number): Price;
   /** The seconds strictly inside (from, to) at which what priceAt(sku) or optionsAt answers may change. */
-  changesWithin(sku: string, from: number, to: number): number[];
+  changesWithin(sku: string, from: number, to: number): readonly number[];
 }
 
 /** The change in force at `second`: the last one since at or before it. */
@@ -65,12 +66,27 @@ export function priceBook(lists: readonly PriceHistory[], currency: string): Pri
     return { prices, options, startsAt };
   });
   const earliest = [...books].sort((a, b) => a.startsAt - b.startsAt)[0];
+  /** Per sku, every second at which its price or the options may change, in order: worked out once per book, asked for every segment rated. */
+  const changes = new Map<string, number[]>();
+  const changesOf = (sku: string) => {
+    let seconds = changes.get(sku);
+    if (!seconds) {
+      const all = new Set<number>();
+      for (const book of books) {
+        all.add(book.startsAt);
+        for (const change of book.prices.get(sku) ?? []) all.add(change.since);
+        for (const change of book.options) all.add(change.since);
+      }
+      seconds = [...all].sort((a, b) => a - b);
+      changes.set(sku, seconds);
+    }
+    return seconds;
+  };
   return {
     optionsAt(second) {
       const book = books.find((b) => b.startsAt <= second) ?? earliest;
       if (!book) return DEFAULT_OPTIONS;
-      const options = inForce(book.options, second) ?? book.options[0];
-      return options ? { granularity: options.granularity, stoppedBilling: options.stoppedBilling } : DEFAULT_OPTIONS;
+      return inForce(book.options, second) ?? book.options[0] ?? DEFAULT_OPTIONS;
     },
     priceAt(sku, second) {
       for (const book of books) {
@@ -86,13 +102,10 @@ export function priceBook(lists: readonly PriceHistory[], currency: string): Pri
       return first.price;
     },
     changesWithin(sku, from, to) {
-      const seconds = new Set<number>();
-      for (const book of books) {
-        seconds.add(book.startsAt);
-        for (const change of book.prices.get(sku) ?? []) seconds.add(change.since);
-        for (const change of book.options) seconds.add(change.since);
-      }
-      return [...seconds].filter((s) => s > from && s < to).sort((a, b) => a - b);
+      const seconds = changesOf(sku);
+      // Most segments see no change: they get no array of their own.
+      for (const second of seconds) if (second > from && second < to) return seconds.filter((s) => s > from && s < to);
+      return NO_CHANGES;
     },
   };
 }
@@ -222,13 +235,13 @@ interface LineGroup {
   usage: Map<UsageSegment, number>;
 }
 
-/** The price of a second of a segment under the book: its sku's, at the stopped price where the list says so. */
-function priced(book: PriceBook, segment: UsageSegment, second: number, cycle: BillingCycle) {
+/** `seconds` of a segment from `second` on, at the price of that second under the book: its sku's, at the stopped price where the list says so. */
+function priced(book: PriceBook, segment: UsageSegment, seconds: number, second: number, cycle: BillingCycle): Piece {
   const price = book.priceAt(segment.sku, second);
   const stopped = segment.state === 'STOPPED' && book.optionsAt(second).stoppedBilling === 'STOPPED_PRICE';
   const stoppedPrice = cycle === 'MONTHLY' ? price.stoppedMonthly : price.stoppedHourly;
   const unitPrice = stopped && stoppedPrice !== null ? stoppedPrice : cycle === 'MONTHLY' ? price.monthly : price.hourly;
-  return { unitPrice, stoppedPrice: stopped && stoppedPrice !== null, monthly: price.monthly };
+  return { segment, seconds, sku: segment.sku, unitPrice, stoppedPrice: stopped && stoppedPrice !== null, monthly: price.monthly };
 }
 
 /**
@@ -253,9 +266,12 @@ export function rateResource(usage: ResourceUsage, period: Period, asOf: number,
     const from = Math.max(segment.startedAt, period.start);
     const to = Math.min(segment.endedAt ?? asOf, period.end, asOf);
     if (to <= from) continue;
-    const bounds = [from, ...book.changesWithin(segment.sku, from, to), to];
-    for (let i = 0; i + 1 < bounds.length; i++) {
-      pieces.push({ segment, seconds: bounds[i + 1] - bounds[i], sku: segment.sku, ...priced(book, segment, bounds[i], cycle) });
+    // A piece from each change of price or options to the next.
+    const changes = book.changesWithin(segment.sku, from, to);
+    for (let i = 0, start = from; i <= changes.length; i++) {
+      const end = i < changes.length ? changes[i] : to;
+      pieces.push(priced(book, segment, end - start, start, cycle));
+      start = end;
     }
   }
   const last = usage.segments.at(-1);
@@ -263,7 +279,7 @@ export function rateResource(usage: ResourceUsage, period: Period, asOf: number,
   if (cycle === 'HOURLY' && last && usage.life.endsAt > period.start && usage.life.endsAt <= period.end) {
     const lastSecond = Math.max(last.startedAt, usage.life.endsAt - 1);
     const seconds = paddedLife(usage.life.seconds, book.optionsAt(lastSecond).granularity) - usage.life.seconds;
-    if (seconds > 0) padding = { segment: last, seconds, sku: last.sku, ...priced(book, last, lastSecond, cycle) };
+    if (seconds > 0) padding = priced(book, last, seconds, lastSecond, cycle);
   }
 
   const groups = new Map<string, LineGroup>();
