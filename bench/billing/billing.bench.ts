@@ -1,11 +1,12 @@
 // Rating a month of a large installation into invoices: 10,000 accounts (100 resellers with 20
 // customers each), 250,000 instances and 1,000,000 usage segments in September 2026, written with
 // SQL as the meter writes them. Times the month close (one draft per account) and the finalizing of
-// every draft (rate, number, freeze the lines; 8 at a time), with the peak memory of the latter, and
-// checks the lines and the totals. Prints JSON.
+// every draft (rate, number, freeze the lines; 8 at a time), with the peak memory of the latter and
+// the CPU time each took here and in PostgreSQL, and checks the lines and the totals. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests); no NATS.
 // Usage: npm run bench:billing   (BENCH_CONCURRENCY, default 8)
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PLATFORM_SCOPE, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
@@ -62,6 +63,29 @@ function memorySampler() {
 
 const database = await createServiceDatabase('awan_bench_');
 const pool = createPool(database.url, { schema: billingEventStore.service, max: POOL_SIZE });
+const localDatabase = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(database.url).hostname);
+
+/**
+ * CPU seconds (user + system) used so far by this process and by each of the database's sessions of
+ * this run, PostgreSQL's only where it runs on this machine (/proc/<pid>/stat): on a shared machine
+ * the wall clock swings with the other work, CPU time far less.
+ */
+async function cpuSeconds(): Promise<{ bench: number; postgres: Map<number, number> | null }> {
+  const { user, system } = process.cpuUsage();
+  if (!localDatabase) return { bench: (user + system) / 1e6, postgres: null };
+  const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const postgres = new Map(rows.map(({ pid }) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return [pid, (Number(fields[11]) + Number(fields[12])) / 100]; // utime and stime, in clock ticks
+  }));
+  return { bench: (user + system) / 1e6, postgres };
+}
+/** What was used in between, PostgreSQL's by the sessions open at the end (the pool closes only idle ones). */
+const cpuSince = (before: Awaited<ReturnType<typeof cpuSeconds>>, after: Awaited<ReturnType<typeof cpuSeconds>>) => ({
+  bench: round(after.bench - before.bench, 1),
+  postgres: after.postgres && round([...after.postgres].reduce((sum, [pid, seconds]) => sum + seconds - (before.postgres?.get(pid) ?? 0), 0), 1),
+});
+
 const period = monthOf(Date.parse(`${MONTH}-01T00:00:00Z`) / 1000);
 
 /**
@@ -173,11 +197,13 @@ try {
   }
 
   // (a) The month close: one draft per account with usage, reseller or not.
+  const cpuBeforeClose = await cpuSeconds();
   const closing = process.hrtime.bigint();
   const stopClosing = memorySampler();
   const closed = await monthClose.closeMonth(period, metadata());
   const closeMemory = stopClosing();
   const closeSeconds = secondsSince(closing);
+  const closeCpu = cpuSince(cpuBeforeClose, await cpuSeconds());
   if (closed.drafted !== ACCOUNTS) fail(`closeMonth drafted ${closed.drafted} invoices, expected ${ACCOUNTS}`);
   if (closed.unknownAccounts.length > 0) fail(`closeMonth found usage of unknown accounts: ${closed.unknownAccounts.length}`);
 
@@ -187,6 +213,7 @@ try {
   let next = 0;
   let totalMinor = 0n;
   let linesReturned = 0;
+  const cpuBeforeFinalize = await cpuSeconds();
   const finalizing = process.hrtime.bigint();
   const stopFinalizing = memorySampler();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -199,6 +226,7 @@ try {
   }));
   const finalizeMemory = stopFinalizing();
   const finalizeSeconds = secondsSince(finalizing);
+  const finalizeCpu = cpuSince(cpuBeforeFinalize, await cpuSeconds());
 
   // Checks: a line per resource and plan (one price each here) on its owner's invoice, and again on
   // the reseller's platform invoice for a reseller customer's resource, plus the cap lines; every
@@ -242,13 +270,14 @@ try {
     resources: RESOURCES,
     segments: SEGMENTS,
     generateSeconds: round(generateSeconds, 1),
-    closeMonth: { drafts: closed.drafted, seconds: round(closeSeconds, 2), draftsPerSecond: round(closed.drafted / closeSeconds), ...closeMemory },
+    closeMonth: { drafts: closed.drafted, seconds: round(closeSeconds, 2), draftsPerSecond: round(closed.drafted / closeSeconds), cpuSeconds: closeCpu, ...closeMemory },
     finalize: {
       concurrency: CONCURRENCY,
       poolSize: POOL_SIZE,
       invoices: drafts.length,
       seconds: round(finalizeSeconds, 2),
       invoicesPerSecond: round(drafts.length / finalizeSeconds, 1),
+      cpuSeconds: finalizeCpu,
       segmentsPerSecond: round(SEGMENTS / finalizeSeconds),
       linesWritten: check.lines,
       capLines: check.capLines,
@@ -259,6 +288,7 @@ try {
     totalOfTotals: `${check.total} ${CURRENCY}`,
     ok: !failed,
     cores: os.cpus().length,
+    loadAverage: round(os.loadavg()[0], 1), // the machine's, the last minute: other work shares the cores
     node: process.version,
     postgres: server.version,
   }, null, 2));
