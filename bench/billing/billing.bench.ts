@@ -67,8 +67,8 @@ const localDatabase = ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(datab
 
 /**
  * CPU seconds (user + system) used so far by this process and by each of the database's sessions of
- * this run, PostgreSQL's only where it runs on this machine (/proc/<pid>/stat): on a shared machine
- * the wall clock swings with the other work, CPU time far less.
+ * this run (not the parallel workers a query may start), PostgreSQL's only where it runs on this
+ * machine (/proc/<pid>/stat): on a shared machine the wall clock swings with the other work, CPU time far less.
  */
 async function cpuSeconds(): Promise<{ bench: number; postgres: Map<number, number> | null }> {
   const { user, system } = process.cpuUsage();
