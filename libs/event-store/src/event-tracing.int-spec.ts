@@ -67,7 +67,8 @@ describe('a trace carried with events, through the relay to a consumer', () => {
     const [event] = await store.append(`pool-${uniqueName('p')}`, [{ type: 'CapacityOpened', data: { capacity: 2 } }], { expectedVersion: 0, metadata });
     expect((await store.readStream(event.streamId))[0].metadata).toEqual(metadata);
     await waitFor(() => seen.has(event.eventId), 15_000, 'the consumer to handle the event');
-    const consuming = (await spans.finished()).filter((span) => span.name === 'consume effects CapacityOpened').at(-1)!;
+    // The effect is seen before its span ends: wait for this event's own span, not the last one finished.
+    const consuming = await waitFor(async () => (await spans.finished()).find((span) => span.attributes['messaging.message.id'] === event.eventId), 15_000, "the consumer's span to end");
     expect(consuming.parentSpanContext).toBeUndefined();
   });
 });
