@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NestFactory } from '@nestjs/core';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
-import { describeWithHardware, freePortRange, GraphqlClient, type Launcher, missingHardware, startAwan, uniqueName, waitFor } from '#libs/testing';
+import { describeWithHardware, freePortRange, GraphqlClient, type Launcher, missingHardware, serviceLines, startAwan, uniqueName, waitFor } from '#libs/testing';
 import { startEmbeddedPostgres, startNatsServer, type EmbeddedServer } from './embedded-servers.js';
 
 
@@ -26,8 +26,15 @@ interface Instance {
 }
 const INSTANCE_FIELDS = 'id status ipAddresses { address family }';
 
-/** The supervisor's word for a service process that ended (it starts it again): none may need that. */
-const serviceExits = (awan: Launcher) => awan.output().match(/^\[awan\] \S+ exited \(.*$/gm) ?? [];
+/**
+ * The supervisor's word for each service process that ended (it starts it again; none may need
+ * that), and the last lines each such service printed, which say why.
+ */
+function serviceExits(awan: Launcher): string[] {
+  const exits = awan.output().match(/^\[awan\] \S+ exited \(.*$/gm) ?? [];
+  const services = new Set(exits.map((exit) => exit.split(' ')[1]));
+  return exits.length === 0 ? [] : [...exits, ...[...services].flatMap((service) => serviceLines(awan, service, 40))];
+}
 
 /**
  * The whole system (`npm start`'s launcher) on a PostgreSQL and a nats-server of the test's own,

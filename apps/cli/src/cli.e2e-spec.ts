@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithHardware, missingHardware, runCommand, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+import { describeWithHardware, missingHardware, runCommand, serviceLines, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = path.join(ROOT, 'dist/apps/cli/src/main.js');
@@ -163,7 +163,9 @@ describe('the awan CLI against the whole system', () => {
     const invoice = await waitFor(async () => {
       const read = await json(['invoices', 'get', upcoming.id], asFinance);
       return read.lines.some((l: any) => l.resourceId === id && l.sku === 'ct-512m') ? read : undefined;
-    }, 30_000, "the container's usage on the customer's invoice");
+    }, 30_000, "the container's usage on the customer's invoice").catch((error: Error) => {
+      throw new Error(`${error.message}; billing's last words:\n${serviceLines(awan.launcher, 'billing').join('\n')}`);
+    });
     expect(invoice).toMatchObject({ id: upcoming.id, status: 'DRAFT', number: null, account: { id: customer.account.id } });
     expect(invoice.lines.find((l: any) => l.sku === 'ct-512m').unitPrice).toEqual({ amount: '0.02', currency: 'EUR' });
     const shown = await ok(['invoices', 'get', upcoming.id], asFinance);

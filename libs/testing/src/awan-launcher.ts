@@ -72,6 +72,11 @@ export interface Launcher {
   stop(): Promise<number | null>;
 }
 
+/** The last `count` lines `service` printed through the launcher (`[compute] ...`): what a failing test shows of why. */
+export function serviceLines(launcher: Launcher, service: string, count = 20): string[] {
+  return launcher.output().split('\n').filter((line) => line.startsWith(`[${service}]`)).slice(-count);
+}
+
 /**
  * `npm start` as a user runs it, after the build: `node dist/scripts/awan.js`, printing as on a
  * terminal (LOG_FORMAT=pretty) unless `env` says otherwise.
