@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamManager } from '@nats-io/jetstream';
 import { randomUUID } from 'node:crypto';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
 import { connectTestNats, createTestDatabase, runFixture, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
@@ -128,6 +128,17 @@ describe('durable event consumer with an inbox', () => {
     const event = await publishEvent();
     await settled(2);
     expect(await effectCounts()).toEqual(new Map([[event.eventId, 1]]));
+  });
+
+  it('consumes again when the client ends its consumption on a fault, and handles what comes next', async () => {
+    const consumer = await startConsumer();
+    const before = await publishEvent();
+    await settled(1);
+    // The client's own way of ending a consumption it deems failed (a 400 from the server, a subscription refused).
+    (consumer as unknown as { messages: ConsumerMessages }).messages.stop(new Error('bad request'));
+    const after = await publishEvent();
+    await settled(2);
+    expect(await effectCounts()).toEqual(new Map([[before.eventId, 1], [after.eventId, 1]]));
   });
 
   it('shares one durable consumer between replicas, each event applied once', async () => {

@@ -1,4 +1,5 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { SpanKind } from '@opentelemetry/api';
 import type pg from 'pg';
@@ -66,6 +67,8 @@ export class EventConsumer {
   private messages: ConsumerMessages | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
+  /** Ends the pause between two consumptions when the consumer stops. */
+  private resting = new AbortController();
 
   constructor(private readonly options: ConsumerOptions) {
     this.inbox = `${sqlIdentifier(options.schema)}.inbox`;
@@ -104,40 +107,68 @@ export class EventConsumer {
     }
     const consumer = await jetstream(nats).consumers.get(stream, name);
     this.stopped = false;
+    this.resting = new AbortController();
     this.messages = await consumer.consume({ max_messages: 64 });
-    this.running = this.loop(this.messages);
+    this.running = this.consumeUntilStopped(consumer, this.messages);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.resting.abort();
     await this.messages?.close();
     await this.running;
     this.running = null;
+  }
+
+  /**
+   * Handles the consumer's messages until stopped. The client ends a consumption on a fault it
+   * deems final (a 400 from the server, a subscription refused, the connection closed); unhandled,
+   * that would end the process, or leave the service consuming nothing. It consumes again instead.
+   */
+  private async consumeUntilStopped(consumer: Consumer, first: ConsumerMessages): Promise<void> {
+    let messages: ConsumerMessages | null = first;
+    while (!this.stopped) {
+      try {
+        messages ??= this.messages = await consumer.consume({ max_messages: 64 });
+        await this.loop(messages);
+        if (!this.stopped) this.logger.warn('consumption ended; consuming again in 1 s');
+      } catch (error) {
+        if (!this.stopped) this.logger.warn(`consumption failed, consuming again in 1 s: ${(error as Error).message}`);
+      }
+      messages = null;
+      // A connection closed for good (the process stopping) has nothing more to give.
+      if (this.options.nats.isClosed()) return;
+      await sleep(1000, undefined, { signal: this.resting.signal }).catch(() => undefined);
+    }
   }
 
   private async loop(messages: ConsumerMessages): Promise<void> {
     const concurrency = this.options.concurrency ?? 1;
     const inFlight = new Set<Promise<void>>();
     const lastOfStream = new Map<string, Promise<void>>();
-    for await (const msg of messages) {
-      if (this.stopped) {
-        msg.nak();
-        continue;
+    try {
+      for await (const msg of messages) {
+        if (this.stopped) {
+          msg.nak();
+          continue;
+        }
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        const event = readEvent(msg);
+        const stream = event instanceof Error ? `unreadable-${msg.seq}` : event.streamId;
+        const run = (lastOfStream.get(stream) ?? Promise.resolve())
+          .then(() => this.process(msg, event))
+          .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
+        lastOfStream.set(stream, run);
+        inFlight.add(run);
+        void run.finally(() => {
+          inFlight.delete(run);
+          if (lastOfStream.get(stream) === run) lastOfStream.delete(stream);
+        });
       }
-      while (inFlight.size >= concurrency) await Promise.race(inFlight);
-      const event = readEvent(msg);
-      const stream = event instanceof Error ? `unreadable-${msg.seq}` : event.streamId;
-      const run = (lastOfStream.get(stream) ?? Promise.resolve())
-        .then(() => this.process(msg, event))
-        .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
-      lastOfStream.set(stream, run);
-      inFlight.add(run);
-      void run.finally(() => {
-        inFlight.delete(run);
-        if (lastOfStream.get(stream) === run) lastOfStream.delete(stream);
-      });
+    } finally {
+      // Also when the consumption failed: a stream's next event, delivered again, waits for the one before it.
+      await Promise.all(inFlight);
     }
-    await Promise.all(inFlight);
   }
 
   private async process(msg: JsMsg, event: EventEnvelope | Error): Promise<void> {
