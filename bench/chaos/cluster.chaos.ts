@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { GraphqlClient, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
+import { childProcesses, GraphqlClient, startTestAwan, waitFor, type TestAwan } from '#libs/testing';
 import { meterInstance } from '../../apps/billing/src/metering/meter.js';
 import { APPS } from '../../scripts/services.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../scripts/embedded-servers.js';
@@ -27,7 +27,7 @@ const counts = { requestsFailed: 0, requestsUnavailable: 0 };
 const failures: string[] = [];
 const log = (line: string) => console.error(`[chaos] ${line}`);
 
-const childrenOf = (parent: number) => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
+const childrenOf = childProcesses;
 
 /** Every service process of the run (the supervisor's children): its app, its port (replicas apart), its pid. */
 function processes(): { app: string; port: string; pid: number }[] {
@@ -128,7 +128,7 @@ try {
     { localAgent: false },
   );
   log(`Awan as a cluster: ${processes().length} service processes, ${natsNodes(awan.dataDir).length} NATS nodes`);
-  const gateways = [awan.url, awan.url.replace(/:(\d+)\//, (_, port: string) => `:${Number(port) + APPS.length}/`)];
+  const gateways = awan.gateways;
   const admin = new GraphqlClient(awan.url, awan.adminKey);
   const customer = await admin.data(`mutation { createAccount(input: { name: "Chaos Customer", kind: CUSTOMER }) { apiKey { secret } } }`);
   const key = customer.createAccount.apiKey.secret as string;
@@ -136,7 +136,7 @@ try {
   /** A request sent until it is answered: to one gateway, the other when that one is gone; UNAVAILABLE retried, anything else counted as failed. */
   async function persist<T>(query: string, accept: (code: string) => boolean = () => false): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
-      const api = new GraphqlClient(gateways[attempt % 2], key);
+      const api = new GraphqlClient(gateways[attempt % gateways.length], key);
       const response = await api.request<T>(query).catch(() => null);
       if (response && !response.errors?.length) return response.data!;
       const code = response?.errors?.[0]?.extensions?.code ?? 'UNREACHABLE';

@@ -18,7 +18,13 @@
 // the five built services, LXC containers on a bridge of its own. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; the instances case
 // needs root and LXC and is skipped, with the reason, without them.
-// Usage: npm run bench:gateway
+// `-- cluster`: in place of the configurations, `me` and `instances` on Awan as `npm start` runs it
+// on a single node and as a cluster (AWAN_CLUSTER=1: three NATS nodes, two replicas of each service,
+// streams on three), in BENCH_ROUNDS rounds whose order alternates, each started afresh with 20
+// containers on a simulated host (no LXC needed), the cluster's connections spread over its two
+// gateways; prints each one's requests/s, p50, p99 and CPU per request (all its processes, NATS
+// included), and the ratios cluster/single node (aim: requests/s at least 0.7).
+// Usage: npm run bench:gateway [-- cluster]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +41,7 @@ import pg from 'pg';
 import { MessagingModule, ServiceClient } from '#libs/messaging';
 import { createServiceDatabase, runBuilt, runFixture, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
+import { awanCpuMs, BASELINE_TOPOLOGY, loadAverage, median, startTopology, TOPOLOGIES, topologiesOfRound, type Topology } from '../common/topologies.js';
 import { runProgram } from '../../apps/host-agent/src/host/program.js';
 
 const CONCURRENCY = 50;
@@ -67,7 +74,8 @@ const BARE_APOLLO_ROLE = 'BENCH_GATEWAY_BARE_APOLLO';
 const OTLP_SINK_ROLE = 'BENCH_GATEWAY_OTLP_SINK';
 
 interface Target {
-  url: string;
+  /** The loops go to these in turn (the gateways of a cluster, as a load balancer would spread them). */
+  urls: string[];
   query: string;
   apiKey?: string;
 }
@@ -85,20 +93,15 @@ interface CaseResult {
 }
 
 const round = (n: number, places = 0) => Math.round(n * 10 ** places) / 10 ** places;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const log = (line: string) => console.error(`bench/gateway: ${line}`);
 
 // ---- the load generator ----
 
-function post(agent: http.Agent, target: Target, body: string): Promise<{ status: number; text: string }> {
+function post(agent: http.Agent, target: Target, url: string, body: string): Promise<{ status: number; text: string }> {
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
   if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
   return new Promise((resolve, reject) => {
-    const request = http.request(target.url, { method: 'POST', agent, headers }, (response) => {
+    const request = http.request(url, { method: 'POST', agent, headers }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
@@ -129,10 +132,11 @@ async function drive(agent: http.Agent, target: Target, durationMs: number) {
   let firstFailure: string | undefined;
   const started = performance.now();
   const end = started + durationMs;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  await Promise.all(Array.from({ length: CONCURRENCY }, async (_, loop) => {
+    const url = target.urls[loop % target.urls.length];
     while (performance.now() < end) {
       const sent = performance.now();
-      const failure = await post(agent, target, body).then(failureOf, (error: Error) => `no reply: ${error.message}`);
+      const failure = await post(agent, target, url, body).then(failureOf, (error: Error) => `no reply: ${error.message}`);
       latencies.push(performance.now() - sent);
       if (failure !== undefined) {
         failures++;
@@ -374,7 +378,7 @@ async function runBench(): Promise<void> {
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       log(`round ${r + 1} of ${ROUNDS}`);
-      bareApollo.push(await measure({ url: bareUrl, query: '{ hello }' }));
+      bareApollo.push(await measure({ urls: [bareUrl], query: '{ hello }' }));
       // Every other round the other way round, so neither configuration always follows a fresh start.
       for (const configuration of r % 2 === 0 ? CONFIGURATIONS : [...CONFIGURATIONS].reverse()) {
         if (running !== configuration.name) {
@@ -383,8 +387,8 @@ async function runBench(): Promise<void> {
           running = configuration.name;
         }
         log(`measuring with ${configuration.name}`);
-        const me = await measure({ url: api, query: ME, apiKey: customerKey }, controlPlaneCpuMs);
-        const instances = skipInstances ? undefined : await measure({ url: api, query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs);
+        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs);
+        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs);
         rounds.push({ configuration: configuration.name, me, ...(instances ? { instances } : {}) });
       }
     }
@@ -477,6 +481,88 @@ async function deleteLeftovers(client: ServiceClient, hostId: string, agentDataD
   }
 }
 
+// ---- -- cluster: the same cases on the single node and on the cluster ----
+
+/** One topology's round: the cases measured on an Awan started for it, and the CPU its processes spent. */
+interface TopologyRound {
+  topology: Topology['name'];
+  load: string;
+  me: CaseResult;
+  instances: CaseResult;
+}
+
+/**
+ * `-- cluster`: `me` and `instances` on Awan as `npm start` runs it on one node and as a cluster
+ * (bench/common/topologies.ts), each round starting each afresh (its own database, NATS, 20
+ * containers on a simulated host), the cluster's load spread over its two gateways.
+ */
+async function runClusterBench(): Promise<void> {
+  const rounds: TopologyRound[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const topology of topologiesOfRound(r)) {
+      log(`round ${r + 1} of ${ROUNDS}: starting the ${topology.name}`);
+      const awan = await startTopology(topology, 'bench_gw', { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000' }, { localAgent: false });
+      try {
+        const { createAccount } = await graphql<{ createAccount: { apiKey: { secret: string } } }>(awan.url, awan.adminKey,
+          'mutation { createAccount(input: { name: "bench", kind: CUSTOMER }) { apiKey { secret } } }');
+        const key = createAccount.apiKey.secret;
+        const ids = await createInstances(awan.url, key);
+        await waitForStatus(awan.url, key, ids, 'RUNNING', 5 * 60_000);
+        const cpuMs = awanCpuMs(awan);
+        const load = loadAverage();
+        log(`measuring the ${topology.name} (${awan.gateways.length} gateways; load ${load})`);
+        const me = await measure({ urls: awan.gateways, query: ME, apiKey: key }, cpuMs);
+        const instances = await measure({ urls: awan.gateways, query: INSTANCES_PAGE, apiKey: key }, cpuMs);
+        rounds.push({ topology: topology.name, load, me, instances });
+      } finally {
+        await awan.stop();
+      }
+    }
+  }
+  const summary = (pick: (round: TopologyRound) => CaseResult) => {
+    const of = (name: Topology['name']) => rounds.filter((r) => r.topology === name).map(pick);
+    const baseline = of(BASELINE_TOPOLOGY);
+    const figures = Object.fromEntries(TOPOLOGIES.map(({ name }) => [name, {
+      requestsPerSecond: round(median(of(name).map((c) => c.requestsPerSecond))),
+      p50Ms: round(median(of(name).map((c) => c.p50Ms)), 2),
+      p99Ms: round(median(of(name).map((c) => c.p99Ms)), 2),
+      rounds: of(name).map((c) => c.requestsPerSecond),
+      cpuMsPerRequest: round(median(of(name).map((c) => c.cpuMsPerRequest!)), 3),
+    }]));
+    const cluster = of('cluster');
+    return {
+      ...figures,
+      // Each round's cluster against that round's single node, minutes apart at most.
+      clusterToSingle: {
+        requestsPerSecond: round(median(cluster.map((c, i) => c.requestsPerSecond / baseline[i].requestsPerSecond)), 3),
+        p99: round(median(cluster.map((c, i) => c.p99Ms / baseline[i].p99Ms)), 3),
+        cpuPerRequest: round(median(cluster.map((c, i) => c.cpuMsPerRequest! / baseline[i].cpuMsPerRequest!)), 3),
+      },
+    };
+  };
+  const me = summary((r) => r.me);
+  const instances = summary((r) => r.instances);
+  const failures = rounds.reduce((sum, r) => sum + r.me.failures + r.instances.failures, 0);
+  const aim = 0.7;
+  console.log(JSON.stringify({
+    scope: `POST /graphql, HTTP/1.1 keep-alive, from this process, to Awan as npm start runs it: ${TOPOLOGIES.map((t) => t.name).join(' and ')}, each started afresh in each of ${ROUNDS} rounds; figures are the medians of the rounds, ratios the median of each round's own`,
+    concurrency: CONCURRENCY,
+    warmupSeconds: WARMUP_MS / 1000,
+    measuredSeconds: MEASURE_MS / 1000,
+    me,
+    instances,
+    aim: `cluster/single node requests/s at least ${aim}`,
+    met: me.clusterToSingle.requestsPerSecond >= aim && instances.clusterToSingle.requestsPerSecond >= aim,
+    rounds,
+    failures,
+    ok: failures === 0,
+    cores: os.cpus().length,
+    node: process.version,
+  }, null, 2));
+  if (failures > 0) log(`${failures} requests failed: see firstFailure in each round's cases`);
+}
+
 if (process.env[BARE_APOLLO_ROLE]) await serveBareApollo();
 else if (process.env[OTLP_SINK_ROLE]) await serveOtlpSink();
+else if (process.argv.slice(2).includes('cluster')) await runClusterBench();
 else await runBench();

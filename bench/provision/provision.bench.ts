@@ -1,7 +1,9 @@
 // Create request → RUNNING through compute and the host agent for a container and a VM (the agent
 // answers once QMP says running), beside the raw tools doing the same in the same run. Prints JSON.
 // Needs root, LXC, QEMU, PostgreSQL and NATS (DATABASE_URL, NATS_URL as for the tests).
-// Usage: npm run bench:provision   (BENCH_RUNS, default 20)
+// `-- cluster`: in place of this, the same creates through the API on Awan as `npm start` runs it,
+// on a single node and as a cluster, side by side (bench/provision/cluster.ts).
+// Usage: npm run bench:provision [-- cluster]   (BENCH_RUNS, default 20)
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import type { EventEnvelope } from '#libs/contracts';
@@ -17,6 +19,7 @@ import { waitUntil } from '../../apps/host-agent/src/instances/instance-driver.j
 import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-folder.js';
 import { qmp } from '#libs/qmp';
 import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
+import { runClusterBench } from './cluster.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-bench-'));
@@ -24,6 +27,11 @@ const abilities = await probeHost(dataDir);
 if (process.getuid?.() !== 0 || !abilities.kinds.includes('CONTAINER') || !abilities.kinds.includes('VM')) {
   console.error(`bench/provision needs root, LXC and QEMU: ${abilities.notes.join('; ') || 'not root'}`);
   process.exit(1);
+}
+if (process.argv.slice(2).includes('cluster')) {
+  rmSync(dataDir, { recursive: true, force: true });
+  await runClusterBench();
+  process.exit(0);
 }
 const accelerator = abilities.accelerator!;
 const folders = new InstanceFolders('bench', dataDir);

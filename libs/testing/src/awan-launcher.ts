@@ -29,9 +29,18 @@ export async function freePortRange(): Promise<number> {
   }
 }
 
+/** The pids of a process's children. */
+export const childProcesses = (parent: number): number[] => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
+
+/** Every process under `pid`, at any depth (npm start's launcher: its supervisor, the services, its PostgreSQL and NATS nodes). */
+export function descendantProcesses(pid: number): number[] {
+  const children = childProcesses(pid);
+  return [...children, ...children.flatMap(descendantProcesses)];
+}
+
 /** The pid of each service `npm start` runs, by name: the supervisor's children. */
 export function servicePids(launcherPid: number): Map<string, number> {
-  const children = (parent: number) => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
+  const children = childProcesses;
   const pids = new Map<string, number>();
   for (const supervisor of children(launcherPid)) {
     for (const pid of children(supervisor)) {
@@ -109,6 +118,8 @@ export interface TestAwan {
   launcher: Launcher;
   /** The GraphQL endpoint. */
   url: string;
+  /** Every gateway's GraphQL endpoint: `url`, and on a cluster (AWAN_CLUSTER=1) the second replica's, AWAN_SERVICES.length ports above. */
+  gateways: string[];
   /** AWAN_DATA_DIR: the embedded NATS, logs, and the agent's folders. */
   dataDir: string;
   databaseUrl: string;
@@ -168,6 +179,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     restoreDevBridge();
   };
   const url = `http://127.0.0.1:${base}/graphql`;
+  const gateways = [url, ...((env.AWAN_CLUSTER ?? process.env.AWAN_CLUSTER) === '1' ? [`http://127.0.0.1:${base + AWAN_SERVICES.length}/graphql`] : [])];
   await waitFor(async () => {
     const response = await fetch(url, {
       method: 'POST',
@@ -180,7 +192,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     throw error;
   });
   const natsCredentials = (service: AwanService) => (natsAuthenticates(dataDir) ? readFileSync(path.join(natsAuthDir(dataDir), `${service}.creds`), 'utf8') : undefined);
-  return { launcher, url, dataDir, databaseUrl: database.url, natsUrl, natsCredentials, hostId, adminKey, stop };
+  return { launcher, url, gateways, dataDir, databaseUrl: database.url, natsUrl, natsCredentials, hostId, adminKey, stop };
 }
 
 /** Where npm start keeps its NATS keys and credentials (scripts/nats-auth-files.ts). */
