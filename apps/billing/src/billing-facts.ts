@@ -1,10 +1,13 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { FactLog } from '#libs/event-sourcing';
 import { EventStore, type RecordedEvent } from '#libs/event-store';
 import type { AccountStandingEvent } from './accounts/account-standing.decider.js';
 import type { InvoiceEvent } from './invoices/invoice.decider.js';
 
+type BillingFact = InvoiceEvent['type'] | AccountStandingEvent['type'];
+
 /** Invoices and dunning as an operator (and finance) reads them in the log. */
-const FACTS: Partial<Record<InvoiceEvent['type'] | AccountStandingEvent['type'], string>> = {
+const FACTS: Partial<Record<BillingFact, string>> = {
   InvoiceFinalized: 'invoice finalized',
   InvoicePaid: 'invoice paid',
   InvoiceVoided: 'invoice voided',
@@ -14,40 +17,19 @@ const FACTS: Partial<Record<InvoiceEvent['type'] | AccountStandingEvent['type'],
   AccountReinstated: 'account reinstated',
 };
 
-/**
- * Logs each billing fact once, in the process that appended it, once committed: with its invoice,
- * account and amounts, and a suspension with how long the account was past due.
- */
+/** Each billing fact with its invoice, account and amounts, and a suspension with how long the account was past due. */
 @Injectable()
-export class BillingFacts implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('billing');
-  private unsubscribe: (() => void) | undefined;
-
-  constructor(private readonly store: EventStore) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = this.store.onAppended((events) => {
-      if (!events.some((event) => event.type in FACTS)) return;
-      this.log(events).catch((error: Error) => this.logger.warn(`facts of ${events[0].streamId} not logged: ${error.message}`));
-    });
+export class BillingFacts extends FactLog<BillingFact> {
+  constructor(store: EventStore) {
+    super(store, 'billing', FACTS);
   }
 
-  onApplicationShutdown(): void {
-    this.unsubscribe?.();
+  protected async context(appended: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
+    return appended.some((event) => event.type === 'AccountSuspended') ? this.store.readStream(appended[0].streamId) : [];
   }
 
-  private async log(appended: readonly RecordedEvent[]): Promise<void> {
-    const history = appended.some((event) => event.type === 'AccountSuspended') ? await this.store.readStream(appended[0].streamId) : [];
-    for (const event of appended) {
-      const message = FACTS[event.type as keyof typeof FACTS];
-      if (!message) continue;
-      const pastDue = event.type === 'AccountSuspended' ? history.findLast((e) => e.type === 'AccountPastDue' && e.version < event.version) : undefined;
-      this.logger.log({
-        msg: message,
-        ...(event.data as Record<string, unknown>),
-        ...(pastDue ? { pastDueForMs: Date.parse(event.occurredAt) - Date.parse(pastDue.occurredAt) } : {}),
-        correlationId: event.metadata.correlationId,
-      });
-    }
+  protected fields(event: RecordedEvent, history: readonly RecordedEvent[]): Record<string, unknown> {
+    const pastDue = event.type === 'AccountSuspended' ? history.findLast((e) => e.type === 'AccountPastDue' && e.version < event.version) : undefined;
+    return { ...(event.data as Record<string, unknown>), ...(pastDue ? { pastDueForMs: Date.parse(event.occurredAt) - Date.parse(pastDue.occurredAt) } : {}) };
   }
 }
