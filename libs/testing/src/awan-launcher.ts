@@ -20,11 +20,16 @@ export function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
-/** A base port with the five after it free, away from the defaults a developer's Awan may hold. */
-export async function freePortRange(): Promise<number> {
+/**
+ * A base port with the ports after it that `npm start` takes free (twice as many on a cluster,
+ * AWAN_CLUSTER=1: each service's second replica above its first), away from the defaults a
+ * developer's Awan may hold.
+ */
+export async function freePortRange(cluster = false): Promise<number> {
+  const count = (cluster ? 2 : 1) * AWAN_SERVICES.length;
   for (;;) {
     const base = 20000 + Math.floor(Math.random() * 20000);
-    const open = await Promise.all(AWAN_SERVICES.map((_, i) => portIsOpen(base + i)));
+    const open = await Promise.all(Array.from({ length: count }, (_, i) => portIsOpen(base + i)));
     if (!open.some(Boolean)) return base;
   }
 }
@@ -156,7 +161,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
   const localAgent = options.localAgent ?? true;
   const database = await createServiceDatabase(`awan_${label}_`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `awan-${label}-`));
-  const base = await freePortRange();
+  const base = await freePortRange((env.AWAN_CLUSTER ?? process.env.AWAN_CLUSTER) === '1');
   const hostId = uniqueName(`${label}-host-`.replace(/_/g, '-'));
   const adminKey = `awan_e2e_${uniqueName('admin_')}_0123456789`;
   const { NATS_URL: _nats, ...inherited } = process.env;
