@@ -196,6 +196,34 @@ describe('event relay to JetStream', () => {
     await waitForPublished(appends);
   });
 
+  it("publishes a standby replica's append at once, told on PostgreSQL's channel, not at its next poll", async () => {
+    // A poll of a minute: only the standby's NOTIFY can bring the event out within the test.
+    const active = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 60_000, standbyRetryMs: 100, logger: quietLogger });
+    active.start();
+    running.push(active);
+    await waitFor(() => active.active, 5000, 'an active relay');
+    await store.append('pool-n0', [opened('n0')], { expectedVersion: 0, metadata }); // its own, nudged in its process
+    await waitForPublished(1);
+    // Polls after a nudge come sooner, then less and less often: seconds apart by now.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const pool = createPool(TEST_DATABASE_URL, { schema: db.schema });
+    const replica = new EventStore(pool, db.schema);
+    const standby = new EventRelay({ store: replica, service, nats: nats.nats, pollIntervalMs: 60_000, standbyRetryMs: 60_000, logger: quietLogger });
+    standby.start();
+    try {
+      for (let i = 1; i <= 3; i++) {
+        const appended = Date.now();
+        await replica.append(`pool-n${i}`, [opened(`n${i}`)], { expectedVersion: 0, metadata });
+        await waitFor(async () => (await published()).length === i + 1, 5000, `the standby's append ${i} published`);
+        expect(Date.now() - appended).toBeLessThan(1000);
+      }
+      expect(standby.active).toBe(false);
+    } finally {
+      await standby.stop();
+      await pool.end();
+    }
+  });
+
   it("hands over when the active relay's session is killed while events pour in: each published once, every stream in order", async () => {
     const relays = [startRelay(), startRelay()];
     await waitFor(() => relays.some((r) => r.active), 5000, 'an active relay');

@@ -16,7 +16,10 @@ export interface RelayOptions {
   /** The replicas of the service's stream (NATS_STREAM_REPLICAS), reconciled as the relay takes the lead; the server's default (1) when unset. */
   streamReplicas?: number;
   batchSize?: number;
-  /** How often to look for events appended by other replicas; appends in this process wake it at once. */
+  /**
+   * How often to look for events when nothing woke it: appends in this process wake it at once, and
+   * another replica's (whose relay is a standby) through PostgreSQL's NOTIFY on the relay's channel.
+   */
   pollIntervalMs?: number;
   /** How often a standby relay tries to become the active one. */
   standbyRetryMs?: number;
@@ -63,12 +66,20 @@ export class EventRelay {
   private lastSequence: number | null = null;
   /** Publishing since it took the lead; `active` while that lead holds. */
   private publishing = false;
+  /** PostgreSQL's channel on which a standby tells the active relay of its process's appends: `awan_relay_<schema>`. */
+  private readonly channel: string;
+  /** The lead's session this relay LISTENs on, once it does. */
+  private listening: pg.PoolClient | null = null;
+  /** A standby's NOTIFY on its way, and whether appends came meanwhile (one more then, not one each). */
+  private notifying = false;
+  private notifyAgain = false;
 
   constructor(private readonly options: RelayOptions) {
     const { store } = options;
     this.name = `${options.service}-relay`;
     this.leadership = options.leadership ?? new Leadership({ pool: store.pool, key: `awan.relay.${store.schema}`, alive: () => options.nats.flush(), logger: options.logger });
     this.checkpoints = `${sqlIdentifier(store.schema)}.relay_checkpoints`;
+    this.channel = `awan_relay_${store.schema}`.slice(0, 63); // PostgreSQL's longest name
     this.batchSql = `
       SELECT transaction_id::text, global_position, event_id, stream_id, version, type, data, metadata, occurred_at
       FROM ${store.table}
@@ -106,9 +117,51 @@ export class EventRelay {
    * append of its process, it would ask for the lead again and again (a query per append).
    */
   nudge(): void {
-    if (!this.active) return;
+    if (!this.active) return this.nudgeLeader();
     this.nudged = true;
     this.wake?.();
+  }
+
+  /**
+   * A standby's process appended: the active relay, another replica's, hears of it on the relay's
+   * channel (its session LISTENs) rather than at its next poll, up to pollIntervalMs later. One
+   * NOTIFY at a time, and one more for whatever was appended meanwhile; a NOTIFY that fails leaves
+   * the events to the poll.
+   */
+  private nudgeLeader(): void {
+    if (this.stopped) return;
+    if (this.notifying) {
+      this.notifyAgain = true;
+      return;
+    }
+    this.notifying = true;
+    void this.options.store.pool.query('SELECT pg_notify($1, NULL)', [this.channel]).then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      this.notifying = false;
+      if (this.notifyAgain) {
+        this.notifyAgain = false;
+        this.nudgeLeader();
+      }
+    });
+  }
+
+  private readonly onNotification = (message: pg.Notification) => {
+    if (message.channel !== this.channel || !this.active) return;
+    this.nudged = true;
+    this.wake?.();
+  };
+
+  /** The lead's session LISTENs on the relay's channel: standbys' appends wake it. */
+  private async listen(session: pg.PoolClient): Promise<void> {
+    if (this.listening === session) return;
+    this.listening?.removeListener('notification', this.onNotification);
+    this.listening = null;
+    session.removeListener('notification', this.onNotification); // where a LISTEN failed before
+    session.on('notification', this.onNotification);
+    await session.query(`LISTEN ${sqlIdentifier(this.channel)}`);
+    this.listening = session;
   }
 
   private async run(): Promise<void> {
@@ -126,6 +179,7 @@ export class EventRelay {
           // Taking the lead: where the last leader left the cursor, and the stream.
           this.publishing = false;
           await ensureEventStream(this.options.nats, this.options.service, this.options.streamReplicas);
+          await this.listen(this.leadership.client);
           checkpoint = await this.readCheckpoint(this.leadership.client);
           this.lastSequence = null;
           term = this.leadership.since;
