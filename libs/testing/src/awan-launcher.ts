@@ -105,7 +105,13 @@ export async function startAwan(env: NodeJS.ProcessEnv): Promise<Launcher> {
   await waitFor(() => {
     if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output}`);
     return output.includes('Awan is running.');
-  }, 150_000, 'Awan to start');
+  }, 150_000, 'Awan to start').catch(async (error: Error) => {
+    // Not left running behind the failed test: Ctrl-C, as for stop(), and its output with the error.
+    if (child.exitCode !== null || child.signalCode !== null) throw error;
+    child.kill('SIGINT');
+    await exited;
+    throw new Error(`${error.message}\n${output.slice(-5000)}`);
+  });
   return {
     pid: child.pid!,
     output: () => output,
