@@ -5,6 +5,7 @@ export * from './service-client.js';
 export * from './events.js';
 export * from './awan-launcher.js';
 export * from './simulated-host.js';
+export * from './simulated-fleet.js';
 export * from './hardware.js';
 export * from './graphql-client.js';
 export * from './command.js';

@@ -1,9 +1,10 @@
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { natsServers } from '#libs/messaging';
 import { credentialsOptions } from '#libs/nats-auth';
 import {
   agentHeartbeatSubject,
   agentSubject,
+  type AgentCommand,
   type AgentCommands,
   type AgentInstanceStatus,
   type HostCapacity,
@@ -23,8 +24,15 @@ export interface SimulatedHostOptions {
   kinds?: InstanceKind[];
   capacity?: HostCapacity;
   heartbeatIntervalMs?: number;
-  /** How long each command takes before it is answered, as a real host's would. */
-  commandDelayMs?: number;
+  /** When its first heartbeat goes (at once by default): a fleet spreads its hosts' over the interval, as hosts started apart would. */
+  firstHeartbeatInMs?: number;
+  /** How long each command takes before it is answered, as a real host's would: one figure for all, or by command. */
+  commandDelayMs?: number | ((command: AgentCommand) => number);
+  /**
+   * A NATS connection to speak on, shared with other simulated hosts (a SimulatedFleet's), in place of
+   * one of its own; the host leaves it open when it stops.
+   */
+  connection?: NatsConnection;
   /**
    * What the host says of a pool's prefix (`network.checkPrefix`): why it overlaps a route or an
    * address of the host's, as a real agent words it, or null. A simulated host has no network of its
@@ -48,31 +56,42 @@ export class SimulatedHost {
   /** When its agent started, as its heartbeats say. */
   private agentStartedAt = new Date().toISOString();
   private timer: NodeJS.Timeout | undefined;
+  private subscription: Subscription | undefined;
   /** Commands answered so far, by command name: what compute asked of this host. */
   readonly answered = new Map<string, number>();
+  /** Heartbeats published so far. */
+  heartbeats = 0;
 
   private constructor(
     private readonly nats: NatsConnection,
-    private readonly options: Required<Omit<SimulatedHostOptions, 'credentials'>>,
+    private readonly options: Required<Omit<SimulatedHostOptions, 'credentials' | 'connection'>>,
+    /** Whether the connection is its own, to close when it stops. */
+    private readonly ownsConnection: boolean,
   ) {
     this.hostId = options.hostId;
   }
 
   static async start(options: SimulatedHostOptions): Promise<SimulatedHost> {
-    const nats = await connect({ servers: natsServers(options.natsUrl), name: `simulated-host-${options.hostId}`, ...credentialsOptions(options.credentials) });
+    const { connection, credentials, ...rest } = options;
+    const nats = connection ?? (await connect({ servers: natsServers(options.natsUrl), name: `simulated-host-${options.hostId}`, ...credentialsOptions(credentials) }));
     const host = new SimulatedHost(nats, {
       regionId: 'local',
       kinds: ['VM', 'CONTAINER'],
       capacity: { vcpus: 64, memoryMb: 262_144, diskGb: 10_000 },
       heartbeatIntervalMs: 500,
+      firstHeartbeatInMs: 0,
       commandDelayMs: 0,
       prefixOverlap: () => null,
-      ...options,
-    });
-    nats.subscribe(agentSubject(options.hostId, '>'), { callback: (_error, message) => void host.answer(message) });
+      ...rest,
+    }, connection === undefined);
+    host.subscription = nats.subscribe(agentSubject(options.hostId, '>'), { callback: (_error, message) => void host.answer(message) });
     await nats.flush();
-    host.beat();
-    host.timer = setInterval(() => host.beat(), host.options.heartbeatIntervalMs);
+    const beatFromNowOn = () => {
+      host.beat();
+      host.timer = setInterval(() => host.beat(), host.options.heartbeatIntervalMs);
+    };
+    if (host.options.firstHeartbeatInMs > 0) host.timer = setTimeout(beatFromNowOn, host.options.firstHeartbeatInMs);
+    else beatFromNowOn();
     return host;
   }
 
@@ -94,8 +113,9 @@ export class SimulatedHost {
 
   /** Stops heartbeating and answering: the host is gone, as after a kill -9. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.nats.close();
+    clearInterval(this.timer); // its first heartbeat's timeout too
+    this.subscription?.unsubscribe();
+    if (this.ownsConnection && !this.nats.isClosed()) await this.nats.close();
   }
 
   private beat(): void {
@@ -116,13 +136,15 @@ export class SimulatedHost {
       sentAt: new Date().toISOString(),
     };
     this.nats.publish(agentHeartbeatSubject(this.hostId), JSON.stringify(heartbeat));
+    this.heartbeats++;
   }
 
   /** Nest's NATS request format: `{ pattern, data, id }` in, `{ id, response | err, isDisposed }` out. */
   private async answer(message: Msg): Promise<void> {
     const { data, id } = message.json<{ data: unknown; id: string }>();
-    const command = message.subject.slice(`agent.${this.hostId}.`.length) as keyof AgentCommands;
-    if (this.options.commandDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.commandDelayMs));
+    const command = message.subject.slice(`agent.${this.hostId}.`.length) as AgentCommand;
+    const delayMs = typeof this.options.commandDelayMs === 'number' ? this.options.commandDelayMs : this.options.commandDelayMs(command);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     this.answered.set(command, (this.answered.get(command) ?? 0) + 1);
     try {
       message.respond(JSON.stringify({ id, response: this.carryOut(command, data as never), isDisposed: true }));

@@ -33,7 +33,7 @@ export class Scheduler {
    * refused create holds nothing. The host row stays locked until that transaction ends.
    */
   async reserve(tx: pg.PoolClient, instanceId: string, request: PlacementRequest): Promise<string> {
-    for (const host of rankHosts(await this.candidates(request.regionId, tx), request)) {
+    for (const host of rankHosts(await readCandidates(tx, request.regionId), request)) {
       if (!(await this.take(tx, host.hostId, request))) continue; // taken meanwhile: try the next host
       await this.record(tx, instanceId, host.hostId, request);
       return host.hostId;
@@ -48,7 +48,7 @@ export class Scheduler {
   async move(instanceId: string, request: PlacementRequest, { from, to }: { from: string; to: string | null }): Promise<string> {
     const current = await this.reservationOf(instanceId);
     if (current !== null && current !== from) return current;
-    const hosts = to ? [to] : rankHosts(await this.candidates(request.regionId), request).map((h) => h.hostId).filter((id) => id !== from);
+    const hosts = to ? [to] : rankHosts(await readCandidates(this.pool, request.regionId), request).map((h) => h.hostId).filter((id) => id !== from);
     for (const hostId of hosts) {
       const moved = await withTransaction(this.pool, async (tx) => {
         if (!(await this.take(tx, hostId, request))) return false;
@@ -142,22 +142,23 @@ export class Scheduler {
     const { rows } = await this.pool.query<{ host_id: string }>('SELECT host_id FROM host_reservations WHERE instance_id = $1', [instanceId]);
     return rows[0]?.host_id ?? null;
   }
+}
 
-  private async candidates(regionId: string, sql: Sql = this.pool): Promise<HostCandidate[]> {
-    const { rows } = await sql.query<CandidateRow>(
-      `SELECT h.id AS host_id, h.region_id, h.status, r.kinds, r.vcpus, r.memory_mb, r.disk_gb, r.cpu_ratio, r.memory_ratio,
-              r.disk_ratio, r.reserved_vcpus, r.reserved_memory_mb, r.reserved_disk_gb
-       FROM hosts h JOIN host_resources r ON r.host_id = h.id WHERE h.region_id = $1 AND h.status = 'UP'`,
-      [regionId],
-    );
-    return rows.map((r) => ({
-      hostId: r.host_id,
-      regionId: r.region_id,
-      status: r.status,
-      kinds: r.kinds,
-      capacity: { vcpus: r.vcpus, memoryMb: r.memory_mb, diskGb: r.disk_gb },
-      ratios: { cpu: Number(r.cpu_ratio), memory: Number(r.memory_ratio), disk: Number(r.disk_ratio) },
-      reserved: { vcpus: r.reserved_vcpus, memoryMb: r.reserved_memory_mb, diskGb: r.reserved_disk_gb },
-    }));
-  }
+/** The scheduler's read model of a region: its UP hosts, each with its capacity, ratios and what is reserved on it. */
+export async function readCandidates(sql: Sql, regionId: string): Promise<HostCandidate[]> {
+  const { rows } = await sql.query<CandidateRow>(
+    `SELECT h.id AS host_id, h.region_id, h.status, r.kinds, r.vcpus, r.memory_mb, r.disk_gb, r.cpu_ratio, r.memory_ratio,
+            r.disk_ratio, r.reserved_vcpus, r.reserved_memory_mb, r.reserved_disk_gb
+     FROM hosts h JOIN host_resources r ON r.host_id = h.id WHERE h.region_id = $1 AND h.status = 'UP'`,
+    [regionId],
+  );
+  return rows.map((r) => ({
+    hostId: r.host_id,
+    regionId: r.region_id,
+    status: r.status,
+    kinds: r.kinds,
+    capacity: { vcpus: r.vcpus, memoryMb: r.memory_mb, diskGb: r.disk_gb },
+    ratios: { cpu: Number(r.cpu_ratio), memory: Number(r.memory_ratio), disk: Number(r.disk_ratio) },
+    reserved: { vcpus: r.reserved_vcpus, memoryMb: r.reserved_memory_mb, diskGb: r.reserved_disk_gb },
+  }));
 }
