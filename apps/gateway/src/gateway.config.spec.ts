@@ -11,12 +11,17 @@ describe("the gateway's configuration", () => {
       publicUrl: null,
       console: { tokenTtlMs: 60_000, idleTimeoutMs: 900_000 },
       platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
+      people: {
+        sessionTtlMs: 43_200_000, linkTtlMs: 259_200_000, signIn: { maxFailures: 5, maxFailuresPerAddress: 50, windowMs: 900_000 },
+        smtpUrl: null, mailFrom: 'Platform <no-reply@localhost>',
+      },
     });
     expect(readGatewayConfig({
       GRAPHQL_MAX_DEPTH: '8', GRAPHQL_MAX_COMPLEXITY: '900', RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_BURST: '7', GATEWAY_REQUESTS_PER_ACCOUNT: '3',
       API_KEY_CACHE_MS: '0', GATEWAY_MAX_REQUEST_BYTES: '2048', AWAN_PLATFORM_NAME: 'Nimbus Cloud', AWAN_PLATFORM_CURRENCY: 'CHF',
       AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef', GATEWAY_PUBLIC_URL: 'https://api.example.test', CONSOLE_TOKEN_TTL_MS: '3000',
-      CONSOLE_IDLE_TIMEOUT_MS: '60000',
+      CONSOLE_IDLE_TIMEOUT_MS: '60000', SESSION_TTL_MS: '3600000', INVITATION_TTL_MS: '86400000', SIGN_IN_MAX_FAILURES: '3',
+      SIGN_IN_MAX_FAILURES_PER_ADDRESS: '20', SIGN_IN_LOCKOUT_MS: '60000', SMTP_URL: 'smtp://mailer:secret@mail.example.test:587', SMTP_FROM: 'Nimbus <ops@nimbus.test>',
     })).toEqual({
       query: { maxDepth: 8, maxComplexity: 900 },
       rateLimit: { perSecond: 5, burst: 7 },
@@ -26,6 +31,10 @@ describe("the gateway's configuration", () => {
       publicUrl: 'https://api.example.test',
       console: { tokenTtlMs: 3000, idleTimeoutMs: 60_000 },
       platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
+      people: {
+        sessionTtlMs: 3_600_000, linkTtlMs: 86_400_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 20, windowMs: 60_000 },
+        smtpUrl: 'smtp://mailer:secret@mail.example.test:587', mailFrom: 'Nimbus <ops@nimbus.test>',
+      },
     });
   });
 
@@ -43,6 +52,13 @@ describe("the gateway's configuration", () => {
     [{ GATEWAY_PUBLIC_URL: 'https://api.example.test/v1' }, 'GATEWAY_PUBLIC_URL must be http(s)://host[:port]'],
     [{ CONSOLE_TOKEN_TTL_MS: '999' }, 'CONSOLE_TOKEN_TTL_MS must be milliseconds, from 1000 to 600000, got "999"'],
     [{ CONSOLE_IDLE_TIMEOUT_MS: 'never' }, 'CONSOLE_IDLE_TIMEOUT_MS must be milliseconds, at least 1000, got "never"'],
+    [{ SESSION_TTL_MS: '10' }, 'SESSION_TTL_MS must be milliseconds, at least 1000, got "10"'],
+    [{ INVITATION_TTL_MS: 'a day' }, 'INVITATION_TTL_MS must be milliseconds, at least 1000, got "a day"'],
+    [{ SIGN_IN_MAX_FAILURES: '0' }, 'SIGN_IN_MAX_FAILURES must be attempts, at least 1, got "0"'],
+    [{ SIGN_IN_MAX_FAILURES_PER_ADDRESS: '-3' }, 'SIGN_IN_MAX_FAILURES_PER_ADDRESS must be attempts, at least 1, got "-3"'],
+    [{ SIGN_IN_LOCKOUT_MS: '5' }, 'SIGN_IN_LOCKOUT_MS must be milliseconds, at least 1000, got "5"'],
+    [{ SMTP_URL: 'mail.example.test' }, 'SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…'],
+    [{ SMTP_FROM: 'nobody' }, 'SMTP_FROM must be an address, or Name <address>, got "nobody"'],
     [{ AWAN_ADMIN_API_KEY: 'short' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
     [{ AWAN_ADMIN_API_KEY: 'awan key with spaces in it, long enough' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
   ])('refuses %j, naming the variable', (env, message) => {

@@ -1,6 +1,7 @@
 import { readWholeNumber } from '#libs/platform';
 import { isIsoCurrency } from '#libs/contracts';
 import { isAccountName } from './identity/account.decider.js';
+import type { PeopleConfig } from './people/people.js';
 
 /** What the gateway reads from its environment beyond every service's and its database's (README, Configuration). */
 export interface GatewayConfig {
@@ -20,6 +21,8 @@ export interface GatewayConfig {
   console: { tokenTtlMs: number; idleTimeoutMs: number };
   /** The platform account the first start makes (AWAN_PLATFORM_NAME, AWAN_PLATFORM_CURRENCY), and its ADMIN key when given (AWAN_ADMIN_API_KEY). */
   platform: { name: string; currency: string; adminSecret: string | null };
+  /** People who sign in: sessions, invitations' links, the sign-in lockout, and mail (SMTP_URL). */
+  people: PeopleConfig;
 }
 
 /** Read once at start; a bad value stops the process with the variable named. */
@@ -33,6 +36,11 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (publicUrl !== null && !/^https?:\/\/[^/\s?#]+\/?$/.test(publicUrl)) throw new Error(`GATEWAY_PUBLIC_URL must be http(s)://host[:port], got "${publicUrl}"`);
   // The key itself is not repeated in the message: it would end up in a log.
   if (adminSecret !== null && !/^[\x21-\x7e]{24,256}$/.test(adminSecret)) throw new Error('AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces');
+  const smtpUrl = env.SMTP_URL || null;
+  // The URL may hold a password: it is not repeated.
+  if (smtpUrl !== null && !/^smtps?:\/\/[^\s/?#]+\/?(\?\S*)?$/.test(smtpUrl)) throw new Error('SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…');
+  const mailFrom = env.SMTP_FROM ?? `${name} <no-reply@localhost>`;
+  if (!/^[^\p{Cc}]*<?[^\s@<>]+@[^\s@<>]+>?$/u.test(mailFrom)) throw new Error(`SMTP_FROM must be an address, or Name <address>, got "${mailFrom}"`);
   return {
     query: {
       maxDepth: readWholeNumber('GRAPHQL_MAX_DEPTH', 12, { expected: 'a whole number from 2', min: 2 }, env),
@@ -51,5 +59,16 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       idleTimeoutMs: readWholeNumber('CONSOLE_IDLE_TIMEOUT_MS', 900_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
     },
     platform: { name, currency, adminSecret },
+    people: {
+      sessionTtlMs: readWholeNumber('SESSION_TTL_MS', 43_200_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
+      linkTtlMs: readWholeNumber('INVITATION_TTL_MS', 259_200_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
+      signIn: {
+        maxFailures: readWholeNumber('SIGN_IN_MAX_FAILURES', 5, { expected: 'attempts, at least 1', min: 1 }, env),
+        maxFailuresPerAddress: readWholeNumber('SIGN_IN_MAX_FAILURES_PER_ADDRESS', 50, { expected: 'attempts, at least 1', min: 1 }, env),
+        windowMs: readWholeNumber('SIGN_IN_LOCKOUT_MS', 900_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
+      },
+      smtpUrl,
+      mailFrom,
+    },
   };
 }

@@ -29,6 +29,10 @@ import { IdentityRepository } from './identity/identity.repository.js';
 import { InstanceUpdates } from './instances/instance-updates.js';
 import { InvoiceDocuments } from './invoices/invoice-documents.js';
 import { InvoiceDocumentsController } from './invoices/invoice-documents.controller.js';
+import { AuthController } from './people/auth.controller.js';
+import { mailerFor } from './people/mailer.js';
+import { People } from './people/people.js';
+import { SessionAuth } from './people/session-auth.js';
 
 const logger = new Logger('identity');
 
@@ -74,6 +78,13 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
             onTouchError: (error) => logger.warn(`lastUsedAt not kept: ${error.message}`),
           }),
       },
+      // People who sign in: their sessions stand for viewers as keys do.
+      {
+        provide: People,
+        inject: [PG_POOL, Identity],
+        useFactory: (pool: pg.Pool, identity: Identity) => new People(pool, identity, mailerFor(config.people.smtpUrl, config.people.mailFrom), config.people, config.platform.name),
+      },
+      { provide: SessionAuth, inject: [People], useFactory: (people: People) => new SessionAuth(people, config.publicUrl) },
       // One per replica: /graphql and the invoice documents share each caller's allowance.
       { provide: RequestLimits, useValue: new RequestLimits({ ...config.rateLimit, requestsPerAccount: config.requestsPerAccount }) },
       {
@@ -98,7 +109,7 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
         ) => new ConsoleSockets(() => adapter.httpAdapter.getHttpServer(), { tokens, identity, sockets, updates, client, nats }, { idleTimeoutMs: config.console.idleTimeoutMs }),
       },
     ],
-    exports: [Identity, Authenticator, RequestLimits, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens],
+    exports: [Identity, Authenticator, RequestLimits, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens, People, SessionAuth],
   };
 }
 
@@ -120,12 +131,12 @@ export class GatewayModule implements NestModule {
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
           imports: [parts],
-          inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets, RequestLimits],
-          useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets, limits: RequestLimits) =>
-            graphqlOptions(config, { identity, authenticator, client, sockets, limits }),
+          inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets, RequestLimits, SessionAuth],
+          useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets, limits: RequestLimits, sessions: SessionAuth) =>
+            graphqlOptions(config, { identity, authenticator, client, sockets, limits, sessions }),
         }),
       ],
-      controllers: [InvoiceDocumentsController],
+      controllers: [InvoiceDocumentsController, AuthController],
       providers: [
         // Nest asks the last one first: a request /graphql cannot read is answered before any other error.
         { provide: APP_FILTER, useClass: ClientErrors },

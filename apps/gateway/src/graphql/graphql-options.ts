@@ -9,6 +9,7 @@ import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js
 import type { GatewayConfig } from '../gateway.config.js';
 import { consoleOriginOf } from '../consoles/console-tokens.js';
 import type { Identity, Viewer } from '../identity/identity.js';
+import type { SessionAuth } from '../people/session-auth.js';
 import { formatGraphqlError } from './format-error.js';
 import { newCorrelationId, type GatewayContext } from './gateway-context.js';
 import { graphqlOverHttpPlugin } from './graphql-over-http.plugin.js';
@@ -57,6 +58,24 @@ export interface GraphqlServerParts {
   sockets: SubscriberSockets;
   /** Shared with the gateway's other routes, so they count against the same allowance. */
   limits: RequestLimits;
+  /** Signed-in people's session cookies, taken where no Authorization is sent. */
+  sessions: SessionAuth;
+}
+
+/**
+ * The caller of a request or socket: its API key where it sends one, else its session cookie
+ * (refused, FORBIDDEN, from another origin or without the session's CSRF token).
+ */
+async function callerOf(source: ContextSource, authenticator: Authenticator, sessions: SessionAuth): Promise<Viewer | null | undefined> {
+  const authorization = authorizationOf(source);
+  const headers = source.req?.headers ?? (source.extra as { request?: { headers: Record<string, string | string[] | undefined> } } | undefined)?.request?.headers;
+  if (authorization || !headers) return authenticator.viewerOf(authorization);
+  try {
+    const holder = await sessions.holderOf(headers, source.req ? { checkCsrf: true } : { checkCsrf: true, csrf: source.connectionParams?.csrfToken ?? null });
+    return holder === undefined ? undefined : (holder?.viewer ?? null);
+  } catch (error) {
+    throw new GraphQLError((error as Error).message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+  }
 }
 
 /**
@@ -64,7 +83,7 @@ export interface GraphqlServerParts {
  * each request's context (the caller, its lookups, its share of its account's slots), the
  * protections before an operation runs, and subscriptions over graphql-ws.
  */
-export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets, limits }: GraphqlServerParts): ApolloDriverConfig {
+export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets, limits, sessions }: GraphqlServerParts): ApolloDriverConfig {
   const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
   let served: GraphQLSchema | undefined;
   return {
@@ -75,7 +94,8 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     formatError: formatGraphqlError,
     // Whatever NODE_ENV says: a stack trace tells a caller nothing it can act on.
     includeStacktraceInErrorResponses: false,
-    // Keys travel in an Authorization header, never a cookie, and only JSON POSTs execute (requireJsonPosts).
+    // Only JSON POSTs execute (requireJsonPosts), and a session cookie counts only with the session's
+    // CSRF token in X-CSRF-Token from the gateway's own origin (SessionAuth): Apollo's own check adds nothing.
     csrfPrevention: false,
     plugins: [
       // Where the gateway traces: each request's span named for its operation, and failed by its errors.
@@ -85,7 +105,7 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
       graphqlOverHttpPlugin,
     ],
     context: async (source: ContextSource): Promise<GatewayContext> => {
-      const viewer = await authenticator.viewerOf(authorizationOf(source));
+      const viewer = await callerOf(source, authenticator, sessions);
       if (source.req) {
         const releaseSlot = await limits.requestSlot(viewer, source.req.ip);
         if (isRefusal(releaseSlot)) throw refusalError(releaseSlot);
@@ -105,7 +125,7 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
         // A socket needs a live key of an account that is neither SUSPENDED nor CLOSED, else it is closed at once
         // (4403 Forbidden); SubscriberSockets closes it later if either changes.
         onConnect: async (context) => {
-          const viewer = await authenticator.viewerOf(authorizationOf(context));
+          const viewer = await callerOf(context as ContextSource, authenticator, sessions).catch(() => null);
           if (!viewer || closingOf({ revoked: false, accountStatus: viewer.accountStatus })) return false;
           sockets.add((context.extra as { socket: WebSocket }).socket, viewer.apiKeyId);
           return true;

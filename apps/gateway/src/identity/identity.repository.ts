@@ -54,10 +54,17 @@ export class IdentityRepository {
     return rows[0] ?? null;
   }
 
-  /** The standing of each key of `apiKeyIds` there is, in one query. */
+  /**
+   * The standing of each key of `apiKeyIds` there is, in one query; a signed-in person's session
+   * (`session:<id>`, see people) stands as a key does, revoked once ended or expired.
+   */
   async keyStandings(apiKeyIds: string[]): Promise<Map<string, KeyStanding>> {
     const { rows } = await this.pool.query<KeyStanding & { id: string }>(
-      `SELECT k.id, k.revoked_at IS NOT NULL AS revoked, a.status AS "accountStatus" FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ANY($1)`,
+      `SELECT k.id, k.revoked_at IS NOT NULL AS revoked, a.status AS "accountStatus" FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ANY($1)
+       UNION ALL
+       SELECT 'session:' || s.id, s.ended_at IS NOT NULL OR s.expires_at <= now(), a.status
+       FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
+       WHERE s.id = ANY(ARRAY(SELECT substr(id, 9) FROM unnest($1::text[]) AS id WHERE id LIKE 'session:%'))`,
       [apiKeyIds],
     );
     return new Map(rows.map(({ id, ...standing }) => [id, standing]));

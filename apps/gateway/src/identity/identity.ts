@@ -63,6 +63,12 @@ const SECRET_PREFIX = 'awan_';
 export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const newSecret = () => `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
 
+/** The accounts a caller sees (a key's, or a signed-in person's): ADMIN, and FINANCE of the platform, every one; anyone else its own and its customers. */
+export function scopeOf(role: Role, accountKind: AccountKind, accountId: string, children: readonly string[]): AccountScope {
+  const everything = role === 'ADMIN' || (role === 'FINANCE' && accountKind === 'PLATFORM');
+  return everything ? PLATFORM_SCOPE : [accountId, ...children];
+}
+
 /**
  * Identity: accounts and API keys, event-sourced in the gateway's own schema. Who may create
  * what is decided here (the domain's rules are in the deciders); every read takes the caller's scope.
@@ -115,11 +121,9 @@ export class Identity {
   async authenticate(secret: string): Promise<Viewer | null> {
     const key = await this.repository.keyHolder(hashSecret(secret));
     if (!key) return null;
-    // ADMIN, and FINANCE of the platform, see every account; anyone else their own and their customers.
-    const everything = key.role === 'ADMIN' || (key.role === 'FINANCE' && key.accountKind === 'PLATFORM');
     return {
       apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, accountStatus: key.accountStatus, role: key.role,
-      accountIds: everything ? PLATFORM_SCOPE : [key.accountId, ...key.children],
+      accountIds: scopeOf(key.role, key.accountKind, key.accountId, key.children),
     };
   }
 

@@ -1,0 +1,262 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
+import { isUniqueViolation, withTransaction } from '#libs/event-store';
+import type { Role } from '../identity/api-key.decider.js';
+import { scopeOf, type Identity, type Viewer } from '../identity/identity.js';
+import type { Mailer } from './mailer.js';
+import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
+import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type SignInLimits } from './people.rules.js';
+import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
+
+/** What the gateway reads for people (README, Configuration). */
+export interface PeopleConfig {
+  /** How long a session lasts from sign-in (SESSION_TTL_MS). */
+  sessionTtlMs: number;
+  /** How long an invitation's link to set a password is good (INVITATION_TTL_MS). */
+  linkTtlMs: number;
+  /** SIGN_IN_MAX_FAILURES, SIGN_IN_MAX_FAILURES_PER_ADDRESS, SIGN_IN_LOCKOUT_MS. */
+  signIn: SignInLimits;
+  /** SMTP_URL: where mail goes; null: to the log. */
+  smtpUrl: string | null;
+  /** SMTP_FROM. */
+  mailFrom: string;
+}
+
+export interface UserView {
+  id: string;
+  accountId: string;
+  email: string;
+  name: string;
+  role: Role;
+  totpEnabled: boolean;
+  createdAt: string;
+  passwordSetAt: string | null;
+}
+
+/** A signed-in person: the session's viewer (as an API key's, its apiKeyId `session:<id>`), user and end. */
+export interface SessionHolder {
+  viewer: Viewer;
+  user: UserView;
+  sessionId: string;
+  expiresAt: string;
+  csrfHash: string;
+}
+
+/** A refused sign-in, as HTTP answers it. */
+export interface SignInRefusal {
+  status: 400 | 401 | 429;
+  code: 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
+  message: string;
+  field?: string;
+  retryAfter?: number;
+}
+
+export const SESSION_PREFIX = 'session:';
+export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+const newToken = () => randomBytes(32).toString('base64url');
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+const USER_COLUMNS = `u.id, u.account_id AS "accountId", u.email, u.name, u.role, u.totp_secret IS NOT NULL AS "totpEnabled",
+  u.created_at AS "createdAt", u.password_set_at AS "passwordSetAt"`;
+type UserRow = Omit<UserView, 'createdAt' | 'passwordSetAt'> & { createdAt: Date; passwordSetAt: Date | null };
+const userOf = (row: UserRow): UserView => ({ ...row, createdAt: row.createdAt.toISOString(), passwordSetAt: row.passwordSetAt?.toISOString() ?? null });
+
+/**
+ * People: users of accounts who sign in with email and password (and TOTP where they turned it
+ * on), invited by whoever may manage the account's keys; their sessions resolve to the same viewer
+ * an API key of the account in the user's role would, so every resolver's rules apply unchanged.
+ */
+export class People {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly identity: Pick<Identity, 'account'>,
+    private readonly mailer: Mailer,
+    private readonly config: PeopleConfig,
+    private readonly issuer: string,
+  ) {}
+
+  /** Invites a person into an account the viewer may manage; mails (or logs) the one-time link to set a password at `linkBase`. */
+  async invite(viewer: Viewer, input: Record<string, unknown>, linkBase: string): Promise<UserView> {
+    const accountId = typeof input.accountId === 'string' && input.accountId ? input.accountId : null;
+    const account = accountId ? await this.identity.account(accountId, viewer) : null;
+    const invitation = decideInvitation(viewer, account, input);
+    const userId = randomUUID();
+    const token = newToken();
+    await withTransaction(this.pool, async (tx) => {
+      try {
+        await tx.query(
+          'INSERT INTO users (id, account_id, email, email_key, name, role, invited_by) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [userId, invitation.accountId, invitation.email, invitation.emailKey, invitation.name, invitation.role, viewer.apiKeyId],
+        );
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
+        throw error;
+      }
+      const { rows } = await tx.query<{ expires_at: Date }>(
+        `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
+        [tokenHash(token), userId, this.config.linkTtlMs],
+      );
+      // Sent before the commit: an invitation that could not be sent is not made.
+      await this.mailer.send({
+        to: invitation.email,
+        subject: `${this.issuer}: you are invited`,
+        text: `Hello ${invitation.name},\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${rows[0].expires_at.toISOString()}):\n\n`
+          + `${linkBase}/set-password?token=${token}\n`,
+      }).catch((error: Error) => {
+        throw AppError.unavailable(`the invitation could not be sent: ${error.message}`);
+      });
+    });
+    return (await this.user(userId))!;
+  }
+
+  /** Sets a password from a one-time link's token; the user's sessions end (a reset signs out everywhere). */
+  async setPassword(input: Record<string, unknown>): Promise<UserView> {
+    if (typeof input.token !== 'string' || !TOKEN.test(input.token)) throw AppError.badInput('token', "must be the token of the link's ?token=");
+    const password = validPassword(input.password, 'password');
+    const hash = await hashPassword(password);
+    const userId = await withTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<{ user_id: string }>(
+        'UPDATE user_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id',
+        [tokenHash(input.token as string)],
+      );
+      if (!rows[0]) throw AppError.badInput('token', 'is unknown, used already or expired: ask for a new invitation');
+      await tx.query('UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1', [rows[0].user_id, hash]);
+      await tx.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [rows[0].user_id]);
+      return rows[0].user_id;
+    });
+    return (await this.user(userId))!;
+  }
+
+  /**
+   * A new session for the person whose email and password (and TOTP code, where turned on) these
+   * are; refused while the email, or the address, has failed too often within the lockout's window.
+   */
+  async signIn(input: Record<string, unknown>, address: string | undefined): Promise<{ user: UserView; token: string; csrfToken: string; expiresAt: Date } | SignInRefusal> {
+    let emailKey: string;
+    try {
+      emailKey = validEmail(input.email, 'email').emailKey;
+      if (typeof input.password !== 'string' || input.password.length === 0 || input.password.length > 1024) throw AppError.badInput('password', 'is required');
+      if (input.totp !== undefined && input.totp !== null && (typeof input.totp !== 'string' || !/^\d{6}$/.test(input.totp))) throw AppError.badInput('totp', 'must be 6 digits');
+    } catch (error) {
+      const bad = error as AppError;
+      return { status: 400, code: 'BAD_USER_INPUT', message: bad.message, field: bad.field };
+    }
+    const subjects = { email: `email:${emailKey}`, address: `address:${address ?? 'unknown'}` };
+    const { forEmail, forAddress, now } = await this.failures(subjects.email, subjects.address);
+    const lock = signInLock(forEmail, forAddress, this.config.signIn, now);
+    if (lock) {
+      return {
+        status: 429, code: 'RATE_LIMITED', retryAfter: lock.retryAfter,
+        message: `too many failed sign-ins ${lock.which === 'email' ? 'for this email' : 'from this address'}: try again in ${lock.retryAfter} s`,
+      };
+    }
+    const { rows } = await this.pool.query<{ id: string; password_hash: string | null; totp_secret: string | null; totp_last_step: string | null }>(
+      'SELECT id, password_hash, totp_secret, totp_last_step FROM users WHERE email_key = $1',
+      [emailKey],
+    );
+    const user = rows[0];
+    // An unknown email costs a hash as a known one does: the time tells nothing.
+    const passwordRight = await verifyPassword(input.password as string, user?.password_hash ?? UNUSABLE_HASH);
+    const fail = async (message: string, field?: string): Promise<SignInRefusal> => {
+      await this.pool.query(
+        `WITH gone AS (DELETE FROM sign_in_failures WHERE at < now() - $2 * interval '1 millisecond')
+         INSERT INTO sign_in_failures (subject) SELECT unnest($1::text[])`,
+        [[subjects.email, subjects.address], this.config.signIn.windowMs],
+      );
+      return { status: 401, code: 'UNAUTHENTICATED', message, field };
+    };
+    if (!user || !user.password_hash || !passwordRight) return fail('the email or the password is wrong');
+    if (user.totp_secret) {
+      if (!input.totp) return fail('totp: this person signs in with a code from their authenticator app', 'totp');
+      const step = verifyTotp(user.totp_secret, input.totp as string, Date.now(), user.totp_last_step === null ? null : Number(user.totp_last_step));
+      if (step === null) return fail('totp: the code is wrong or used already', 'totp');
+      await this.pool.query('UPDATE users SET totp_last_step = $2 WHERE id = $1', [user.id, step]);
+    }
+    const token = newToken();
+    const csrfToken = newToken();
+    const { rows: made } = await this.pool.query<{ expires_at: Date }>(
+      `WITH cleared AS (DELETE FROM sign_in_failures WHERE subject = $6)
+       INSERT INTO sessions (id, token_hash, csrf_hash, user_id, expires_at, address)
+       VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond', $7) RETURNING expires_at`,
+      [randomUUID(), tokenHash(token), tokenHash(csrfToken), user.id, this.config.sessionTtlMs, subjects.email, address ?? null],
+    );
+    return { user: (await this.user(user.id))!, token, csrfToken, expiresAt: made[0].expires_at };
+  }
+
+  /** Ends the session of `token` server-side: its cookie no longer works, on any replica. */
+  async signOut(token: string): Promise<boolean> {
+    if (!TOKEN.test(token)) return false;
+    const { rowCount } = await this.pool.query('UPDATE sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at IS NULL', [tokenHash(token)]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The live (not ended, not expired) session of `token`, its user and viewer; null for any other. */
+  async session(token: string): Promise<SessionHolder | null> {
+    if (!TOKEN.test(token)) return null;
+    const { rows } = await this.pool.query<UserRow & { sessionId: string; expiresAt: Date; csrfHash: string; accountKind: AccountKind; accountStatus: AccountStatus; children: string[] }>(
+      `SELECT ${USER_COLUMNS}, s.id AS "sessionId", s.expires_at AS "expiresAt", s.csrf_hash AS "csrfHash",
+              a.kind AS "accountKind", a.status AS "accountStatus",
+              ARRAY(SELECT c.id FROM accounts c WHERE c.parent_id = a.id ORDER BY c.position) AS children
+       FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
+       WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()`,
+      [tokenHash(token)],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    const { sessionId, expiresAt, csrfHash, accountKind, accountStatus, children, ...user } = row;
+    return {
+      sessionId, csrfHash, expiresAt: expiresAt.toISOString(), user: userOf(user),
+      viewer: {
+        apiKeyId: `${SESSION_PREFIX}${sessionId}`, accountId: user.accountId, accountKind, accountStatus, role: user.role,
+        accountIds: scopeOf(user.role, accountKind, user.accountId, children),
+      },
+    };
+  }
+
+  /** Offers the signed-in person a new TOTP secret; it is turned on once a code of it is confirmed. */
+  async beginTotp(holder: SessionHolder): Promise<{ secret: string; uri: string }> {
+    const secret = newTotpSecret();
+    await this.pool.query('UPDATE users SET totp_pending = $2 WHERE id = $1', [holder.user.id, secret]);
+    return { secret, uri: totpUri(this.issuer, holder.user.email, secret) };
+  }
+
+  async confirmTotp(holder: SessionHolder, input: Record<string, unknown>): Promise<UserView> {
+    if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) throw AppError.badInput('code', 'must be 6 digits');
+    const { rows } = await this.pool.query<{ totp_pending: string | null }>('SELECT totp_pending FROM users WHERE id = $1', [holder.user.id]);
+    const pending = rows[0]?.totp_pending;
+    if (!pending) throw AppError.conflict('no TOTP secret is offered: POST /auth/totp first');
+    const step = verifyTotp(pending, input.code, Date.now(), null);
+    if (step === null) throw AppError.badInput('code', 'is not the code of the offered secret now');
+    await this.pool.query('UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $2 WHERE id = $1', [holder.user.id, step]);
+    return (await this.user(holder.user.id))!;
+  }
+
+  /** The people of the accounts the viewer sees, oldest first. */
+  async users(viewer: Viewer): Promise<UserView[]> {
+    const scope = viewer.accountIds === 'platform' ? null : [...viewer.accountIds];
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE $1::text[] IS NULL OR u.account_id = ANY($1) ORDER BY u.created_at, u.id`, [scope]);
+    return rows.map(userOf);
+  }
+
+  async user(id: string): Promise<UserView | null> {
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+    return rows[0] ? userOf(rows[0]) : null;
+  }
+
+  /** Failed sign-ins within the window, for the email and the address, and the database's now (unix ms). */
+  private async failures(email: string, address: string): Promise<{ forEmail: FailureCount; forAddress: FailureCount; now: number }> {
+    const { rows } = await this.pool.query<{ subject: string; count: number; oldest: number | null; now: number }>(
+      `SELECT s.subject, count(f.at)::integer AS count, (extract(epoch FROM min(f.at)) * 1000)::float8 AS oldest, (extract(epoch FROM now()) * 1000)::float8 AS now
+       FROM unnest($1::text[]) AS s (subject)
+       LEFT JOIN sign_in_failures f ON f.subject = s.subject AND f.at > now() - $2 * interval '1 millisecond'
+       GROUP BY s.subject`,
+      [[email, address], this.config.signIn.windowMs],
+    );
+    const of = (subject: string): FailureCount => {
+      const row = rows.find((r) => r.subject === subject);
+      return { count: row?.count ?? 0, oldestAt: row?.oldest ?? null };
+    };
+    return { forEmail: of(email), forAddress: of(address), now: rows[0]?.now ?? Date.now() };
+  }
+}
