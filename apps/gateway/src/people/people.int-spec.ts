@@ -1,0 +1,129 @@
+import { PLATFORM_SCOPE, type Scope } from '#libs/contracts';
+import { migrate } from '#libs/event-store';
+import { inScope } from '#libs/messaging';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { identityMigrations } from '../identity/identity.migrations.js';
+import { IdentityRepository } from '../identity/identity.repository.js';
+import type { AccountView, Viewer } from '../identity/identity.js';
+import type { Mail, Mailer } from './mailer.js';
+import { peopleMigrations } from './people.migrations.js';
+import { People, type PeopleConfig } from './people.js';
+import { base32Decode, hotp, totpStep } from './totp.js';
+
+const config: PeopleConfig = {
+  sessionTtlMs: 3_600_000, linkTtlMs: 3_600_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 8, windowMs: 60_000 }, smtpUrl: null, mailFrom: 'x@y.test',
+};
+const PASSWORD = 'a long enough password';
+
+/** People on real PostgreSQL: identity's accounts table and people's own, a mailer that keeps what it is given. */
+describe('people', () => {
+  let database: TestDatabase;
+  let people: People;
+  const mails: Mail[] = [];
+  const mailer: Mailer = { send: async (mail) => void mails.push(mail) };
+  const admin: Viewer = { apiKeyId: 'k-admin', accountId: 'platform', accountKind: 'PLATFORM', accountStatus: 'ACTIVE', role: 'ADMIN', accountIds: PLATFORM_SCOPE };
+  const reseller: Viewer = { apiKeyId: 'k-res', accountId: 'res', accountKind: 'RESELLER', accountStatus: 'ACTIVE', role: 'RESELLER', accountIds: ['res', 'cust-a'] };
+
+  const linkOf = (mail: Mail) => /\/set-password\?token=([\w-]{43})/.exec(mail.text)![1];
+  async function invited(viewer: Viewer, accountId: string, email: string, role = 'CUSTOMER') {
+    const user = await people.invite(viewer, { accountId, email, name: 'Someone', role }, 'http://console.test');
+    const token = linkOf(mails.at(-1)!);
+    await people.setPassword({ token, password: PASSWORD });
+    return user;
+  }
+  const signedIn = async (email: string, password = PASSWORD, address = '10.0.0.1', totp?: string) => {
+    const result = await people.signIn({ email, password, totp }, address);
+    if ('status' in result) throw new Error(`${result.status} ${result.message}`);
+    return result;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('people');
+    await migrate(database.pool, database.schema, [...identityMigrations, ...peopleMigrations]);
+    await database.pool.query(
+      `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, status, created_at) VALUES
+         ('platform', 'P', 'PLATFORM', NULL, 'EUR', 0, 'ACTIVE', now()), ('res', 'R', 'RESELLER', 'platform', 'EUR', 0, 'ACTIVE', now()),
+         ('cust-a', 'A', 'CUSTOMER', 'res', 'EUR', 0, 'ACTIVE', now()), ('cust-b', 'B', 'CUSTOMER', 'platform', 'EUR', 0, 'ACTIVE', now())`,
+    );
+    const identity = {
+      account: async (id: string, scope: Scope) => {
+        if (!inScope(id, scope)) return null;
+        const { rows } = await database.pool.query<AccountView>('SELECT id, kind, status FROM accounts WHERE id = $1', [id]);
+        return rows[0] ?? null;
+      },
+    };
+    people = new People(database.pool, identity, mailer, config, 'Awan test');
+  });
+
+  afterAll(() => database.close());
+
+  it('invites, sets a password once from the link, signs in to the viewer a key would be, and signs out', async () => {
+    const user = await people.invite(reseller, { accountId: 'cust-a', email: 'Ana@Example.test', name: 'Ana', role: 'CUSTOMER' }, 'http://console.test');
+    expect(user).toMatchObject({ accountId: 'cust-a', email: 'Ana@Example.test', role: 'CUSTOMER', totpEnabled: false, passwordSetAt: null });
+    expect(mails.at(-1)).toMatchObject({ to: 'Ana@Example.test', subject: 'Awan test: you are invited' });
+    const token = linkOf(mails.at(-1)!);
+    await expect(people.setPassword({ token, password: 'short' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+    expect((await people.setPassword({ token, password: PASSWORD })).passwordSetAt).not.toBeNull();
+    await expect(people.setPassword({ token, password: PASSWORD })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
+    const { rows } = await database.pool.query('SELECT password_hash FROM users WHERE id = $1', [user.id]);
+    expect(rows[0].password_hash).toMatch(/^scrypt\$/);
+
+    const session = await signedIn('ana@example.TEST');
+    const holder = (await people.session(session.token))!;
+    expect(holder.viewer).toEqual({
+      apiKeyId: `session:${holder.sessionId}`, accountId: 'cust-a', accountKind: 'CUSTOMER', accountStatus: 'ACTIVE', role: 'CUSTOMER', accountIds: ['cust-a'],
+    });
+    const { rows: stored } = await database.pool.query('SELECT token_hash, csrf_hash FROM sessions WHERE id = $1', [holder.sessionId]);
+    expect(JSON.stringify(stored)).not.toContain(session.token);
+    expect(JSON.stringify(stored)).not.toContain(session.csrfToken);
+
+    const repository = new IdentityRepository(database.pool);
+    expect((await repository.keyStandings([holder.viewer.apiKeyId])).get(holder.viewer.apiKeyId)).toEqual({ revoked: false, accountStatus: 'ACTIVE' });
+    expect(await people.signOut(session.token)).toBe(true);
+    expect(await people.session(session.token)).toBeNull();
+    expect((await repository.keyStandings([holder.viewer.apiKeyId])).get(holder.viewer.apiKeyId)).toEqual({ revoked: true, accountStatus: 'ACTIVE' });
+  });
+
+  it("refuses a second person of an email in any case, an account beyond the caller's tree, and FINANCE", async () => {
+    await expect(people.invite(admin, { accountId: 'cust-b', email: 'ANA@example.test', name: 'Ana 2', role: 'CUSTOMER' }, 'http://x'))
+      .rejects.toMatchObject({ code: 'CONFLICT', field: 'email' });
+    await expect(people.invite(reseller, { accountId: 'cust-b', email: 'bo@example.test', name: 'Bo', role: 'CUSTOMER' }, 'http://x')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(people.invite({ ...reseller, role: 'FINANCE' }, { accountId: 'cust-a', email: 'bo@example.test', name: 'Bo', role: 'CUSTOMER' }, 'http://x'))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await people.users(reseller)).map((u) => u.email)).toEqual(['Ana@Example.test']);
+  });
+
+  it('a reseller person sees its customers; a session past its expiry is refused', async () => {
+    await invited(admin, 'res', 'rita@reseller.test', 'RESELLER');
+    const session = await signedIn('rita@reseller.test');
+    const holder = (await people.session(session.token))!;
+    expect(holder.viewer.accountIds).toEqual(['res', 'cust-a']);
+    await database.pool.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1", [holder.sessionId]);
+    expect(await people.session(session.token)).toBeNull();
+  });
+
+  it('locks an email after its failures, even for the right password, and an address after its own', async () => {
+    await invited(admin, 'cust-b', 'carl@example.test');
+    for (let i = 0; i < 3; i++) expect(await people.signIn({ email: 'carl@example.test', password: 'wrong password!' }, '10.0.0.2')).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+    expect(await people.signIn({ email: 'carl@example.test', password: PASSWORD }, '10.0.0.3')).toMatchObject({ status: 429, code: 'RATE_LIMITED', retryAfter: expect.any(Number) });
+    // The address 10.0.0.2 failed three times; five more (unknown emails among them) lock it for everyone.
+    for (let i = 0; i < 5; i++) await people.signIn({ email: `nobody${i}@example.test`, password: 'wrong password!' }, '10.0.0.2');
+    expect(await people.signIn({ email: 'ana@example.test', password: PASSWORD }, '10.0.0.2')).toMatchObject({ status: 429, message: expect.stringContaining('from this address') });
+    expect(await people.signIn({ email: 'ana@example.test', password: PASSWORD }, '10.0.0.4')).toHaveProperty('token');
+    expect(await people.signIn({ email: 'x', password: PASSWORD }, '10.0.0.4')).toMatchObject({ status: 400, field: 'email' });
+  });
+
+  it('turns TOTP on with a code of the offered secret; then sign-in wants a code, each good once', async () => {
+    await invited(admin, 'cust-b', 'dora@example.test');
+    const holder = (await people.session((await signedIn('dora@example.test', PASSWORD, '10.0.0.5')).token))!;
+    const { secret, uri } = await people.beginTotp(holder);
+    expect(uri).toContain(`secret=${secret}`);
+    const code = (offset = 0) => hotp(base32Decode(secret), totpStep(Date.now()) + offset);
+    await expect(people.confirmTotp(holder, { code: '12' })).rejects.toMatchObject({ field: 'code' });
+    expect((await people.confirmTotp(holder, { code: code(-1) })).totpEnabled).toBe(true);
+    expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD }, '10.0.0.5')).toMatchObject({ status: 401, field: 'totp' });
+    const now = code();
+    expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toHaveProperty('token');
+    expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toMatchObject({ status: 401, field: 'totp' });
+  });
+});
