@@ -85,9 +85,8 @@ export class AuthController {
   invite(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
       const user: UserView = await this.people.invite(await this.viewer(request), bodyOf(body), this.publicOrigin(request));
-      response.statusCode = 201;
       return { user };
-    });
+    }, 201);
   }
 
   /** GET /auth/users: the people of the accounts the caller sees. */
@@ -140,7 +139,7 @@ export class AuthController {
    * Each endpoint's frame: JSON bodies only, the origin checked, a token of the caller's rate (its
    * address's: most come before a key or session is known), then the work's answer as JSON, or its error.
    */
-  private async answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>): Promise<void> {
+  private async answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {
     try {
       if (request.method === 'POST' && !isJson(request)) {
         return sendError(response, 415, { message: 'content-type: /auth takes a POST of application/json', code: 'BAD_REQUEST' });
@@ -152,7 +151,8 @@ export class AuthController {
       if (limited) return sendError(response, limited.status, { message: limited.message, code: limited.code }, { 'retry-after': String(limited.retryAfter) });
       const answer = await work();
       if (answer === undefined) return;
-      if (response.statusCode < 200 || response.statusCode >= 300) response.statusCode = 200;
+      // Nest has set a POST's 201 already: each endpoint says its own.
+      response.statusCode = status;
       response.setHeader('content-type', 'application/json; charset=utf-8');
       response.setHeader('cache-control', 'no-store');
       response.end(JSON.stringify(answer));

@@ -1,0 +1,74 @@
+import net from 'node:net';
+
+/** A mail the fake SMTP server took: its envelope and its message (headers and body, a quoted-printable body decoded). */
+export interface FakeMail {
+  from: string;
+  to: string[];
+  message: string;
+}
+
+/**
+ * A fake SMTP server for tests: just enough of RFC 5321 (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT;
+ * no TLS, no authentication) for nodemailer to hand it mail, which it keeps in `mails`.
+ */
+export class FakeSmtpServer {
+  readonly mails: FakeMail[] = [];
+  private readonly server = net.createServer((socket) => this.serve(socket));
+
+  static async start(): Promise<FakeSmtpServer> {
+    const fake = new FakeSmtpServer();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    return fake;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private serve(socket: net.Socket): void {
+    let buffer = '';
+    let data: string[] | null = null;
+    let mail: FakeMail = { from: '', to: [], message: '' };
+    const reply = (line: string) => socket.write(`${line}\r\n`);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      let end: number;
+      while ((end = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (data) {
+          if (line === '.') {
+            this.mails.push({ ...mail, message: decode(data.join('\r\n')) });
+            mail = { from: '', to: [], message: '' };
+            data = null;
+            reply('250 queued');
+          } else {
+            data.push(line.startsWith('..') ? line.slice(1) : line);
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO' || verb === 'HELO') reply('250 fake-smtp');
+        else if (verb === 'MAIL') (mail.from = /<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
+        else if (verb === 'RCPT') mail.to.push(/<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
+        else if (verb === 'DATA') (data = []), reply('354 end with <CRLF>.<CRLF>');
+        else if (verb === 'RSET') (mail = { from: '', to: [], message: '' }), reply('250 ok');
+        else if (verb === 'NOOP') reply('250 ok');
+        else if (verb === 'QUIT') reply('221 bye'), socket.end();
+        else reply('502 not implemented');
+      }
+    });
+    reply('220 fake-smtp ESMTP');
+  }
+}
+
+/** The message with a quoted-printable body decoded, as a reader sees it. */
+function decode(message: string): string {
+  if (!/^content-transfer-encoding:\s*quoted-printable/im.test(message)) return message;
+  return message.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}

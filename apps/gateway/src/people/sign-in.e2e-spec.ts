@@ -1,0 +1,150 @@
+import pg from 'pg';
+import { GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
+import { FakeSmtpServer } from './fake-smtp-server.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+interface Answer {
+  status: number;
+  body: any;
+  cookies: string[];
+}
+
+/**
+ * People sign in, through the whole system (no hypervisor): invited by a key, the link mailed
+ * over SMTP (a fake server of the test's own), a password set from it, sign-in with the session
+ * cookie, GraphQL with the cookie and its CSRF token, and every way a cookie stops counting.
+ */
+describe('people sign in', () => {
+  let smtp: FakeSmtpServer;
+  let awan: TestAwan;
+  let base: string;
+  let admin: GraphqlClient;
+  let database: pg.Client;
+  const accounts: Record<'acme' | 'beta', { id: string; key: string }> = {} as never;
+  let acmeFirewall: string;
+
+  async function call(method: 'GET' | 'POST', path: string, options: { body?: unknown; cookie?: string; csrf?: string; key?: string; origin?: string; contentType?: string } = {}): Promise<Answer> {
+    const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
+    if (options.cookie) headers.cookie = options.cookie;
+    if (options.csrf) headers['x-csrf-token'] = options.csrf;
+    if (options.key) headers.authorization = `Bearer ${options.key}`;
+    if (options.origin) headers.origin = options.origin;
+    const response = await fetch(`${base}${path}`, { method, headers, body: method === 'POST' ? JSON.stringify(options.body ?? {}) : undefined });
+    return { status: response.status, body: await response.json(), cookies: response.headers.getSetCookie() };
+  }
+
+  const graphql = (query: string, options: { cookie?: string; csrf?: string; origin?: string }) => call('POST', '/graphql', { body: { query }, ...options });
+
+  /** Invites a person by `key`, reads the link from the mail the fake SMTP server took, and sets the password from it. */
+  async function invite(key: string, accountId: string, email: string, role = 'CUSTOMER') {
+    const invited = await call('POST', '/auth/invitations', { key, body: { accountId, email, name: email.split('@')[0], role } });
+    expect(invited.status).toBe(201);
+    const mail = await waitFor(() => smtp.mails.find((m) => m.to.includes(email)), 10_000, `the invitation of ${email}`);
+    const token = /\/set-password\?token=([\w-]{43})/.exec(mail.message)![1];
+    expect((await call('POST', '/auth/password', { body: { token, password: PASSWORD } })).status).toBe(200);
+    // The link works once.
+    expect(await call('POST', '/auth/password', { body: { token, password: PASSWORD } })).toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'token' } }] } });
+    return invited.body.user as { id: string };
+  }
+
+  /** Signs in; the session's cookie (as a Cookie header) and its CSRF token. */
+  async function signIn(email: string): Promise<{ cookie: string; csrf: string; sessionCookie: string }> {
+    const answer = await call('POST', '/auth/sign-in', { body: { email, password: PASSWORD } });
+    expect(answer.status).toBe(200);
+    const session = answer.cookies.find((c) => c.startsWith('awan_session='))!;
+    const csrf = answer.cookies.find((c) => c.startsWith('awan_csrf='))!;
+    return { cookie: [session, csrf].map((c) => c.split(';')[0]).join('; '), csrf: answer.body.csrfToken, sessionCookie: session };
+  }
+
+  beforeAll(async () => {
+    smtp = await FakeSmtpServer.start();
+    awan = await startTestAwan('signin', { SMTP_URL: smtp.url, SIGN_IN_MAX_FAILURES: '3' }, { localAgent: false });
+    base = awan.url.replace(/\/graphql$/, '');
+    admin = new GraphqlClient(awan.url, awan.adminKey);
+    for (const name of ['acme', 'beta'] as const) {
+      const { createAccount } = await admin.data<{ createAccount: { account: { id: string }; apiKey: { secret: string } } }>(
+        `mutation { createAccount(input: { name: "${name}", kind: CUSTOMER }) { account { id } apiKey { secret } } }`,
+      );
+      accounts[name] = { id: createAccount.account.id, key: createAccount.apiKey.secret };
+    }
+    const acme = admin.as(accounts.acme.key);
+    acmeFirewall = (await acme.data<{ createFirewall: { id: string } }>(
+      'mutation { createFirewall(input: { name: "web", rules: [{ direction: INGRESS, protocol: TCP, ports: "22", addresses: ["0.0.0.0/0"] }] }) { id } }',
+    )).createFirewall.id;
+    database = new pg.Client({ connectionString: awan.databaseUrl });
+    await database.connect();
+  }, 240_000);
+
+  afterAll(async () => {
+    await database?.end();
+    await awan?.stop();
+    await smtp?.stop();
+  });
+
+  it('invites (by ADMIN, and by an account of its own), signs in, and GraphQL takes the cookie with its CSRF token only', async () => {
+    await invite(awan.adminKey, accounts.acme.id, 'ana@acme.test');
+    // An account's own key invites into it; FINANCE never, nor into another tenant's account.
+    await invite(accounts.beta.key, accounts.beta.id, 'bo@beta.test');
+    expect(await call('POST', '/auth/invitations', { key: accounts.beta.key, body: { accountId: accounts.acme.id, email: 'eve@beta.test', name: 'Eve', role: 'CUSTOMER' } }))
+      .toMatchObject({ status: 404, body: { errors: [{ extensions: { code: 'NOT_FOUND' } }] } });
+    expect(await call('POST', '/auth/invitations', { key: accounts.beta.key, body: { accountId: accounts.beta.id, email: 'not-an-email', name: 'Eve', role: 'CUSTOMER' } }))
+      .toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'email' } }] } });
+
+    expect(await call('POST', '/auth/sign-in', { body: { email: 'ana@acme.test', password: 'not the password' } })).toMatchObject({
+      status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+    const ana = await signIn('ana@acme.test');
+    expect(ana.sessionCookie).toMatch(/HttpOnly/);
+    expect(ana.sessionCookie).toMatch(/SameSite=Strict/);
+    expect(ana.sessionCookie).not.toMatch(/Secure/); // 127.0.0.1: a browser keeps no Secure cookie over plain http there
+    expect((await call('GET', '/auth/session', { cookie: ana.cookie })).body.user).toMatchObject({ email: 'ana@acme.test', role: 'CUSTOMER', accountId: accounts.acme.id });
+
+    const query = `{ me { id } firewalls { totalCount } firewall(id: "${acmeFirewall}") { name } }`;
+    expect(await graphql(query, { cookie: ana.cookie, csrf: ana.csrf })).toMatchObject({
+      status: 200, body: { data: { me: { id: accounts.acme.id }, firewalls: { totalCount: 1 }, firewall: { name: 'web' } } },
+    });
+    // Without the CSRF token, with another session's, or from another origin: refused.
+    for (const refused of [{ cookie: ana.cookie }, { cookie: ana.cookie, csrf: 'x'.repeat(43) }, { cookie: ana.cookie, csrf: ana.csrf, origin: 'https://evil.example' }]) {
+      expect(await graphql(query, refused)).toMatchObject({ status: 403, body: { errors: [{ extensions: { code: 'FORBIDDEN' } }] } });
+    }
+    // A form post, as another site's page could make a browser send, is not executed.
+    expect((await call('POST', '/graphql', { cookie: ana.cookie, csrf: ana.csrf, contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
+  }, 60_000);
+
+  it("shows a second account's person none of the first's", async () => {
+    const bo = await signIn('bo@beta.test');
+    const answer = await graphql(`{ me { id } firewalls { totalCount } firewall(id: "${acmeFirewall}") { name } accounts { totalCount } account(id: "${accounts.acme.id}") { id } }`, bo);
+    expect(answer.body.data).toMatchObject({ me: { id: accounts.beta.id }, firewalls: { totalCount: 0 }, accounts: { totalCount: 1 }, account: null });
+    expect(answer.body.data.firewall ?? null).toBeNull();
+    expect((await call('GET', '/auth/users', { cookie: bo.cookie })).body.users.map((u: { email: string }) => u.email)).toEqual(['bo@beta.test']);
+  }, 60_000);
+
+  it('ends a session at sign-out, and refuses one past its expiry', async () => {
+    const ana = await signIn('ana@acme.test');
+    expect((await call('POST', '/auth/sign-out', { cookie: ana.cookie })).status).toBe(403); // sign-out wants the CSRF token too
+    const out = await call('POST', '/auth/sign-out', { cookie: ana.cookie, csrf: ana.csrf });
+    expect(out).toMatchObject({ status: 200, body: { signedOut: true } });
+    expect(out.cookies.some((c) => /^awan_session=;.*Max-Age=0/.test(c))).toBe(true);
+    expect(await graphql('{ me { id } }', ana)).toMatchObject({ body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+
+    const bo = await signIn('bo@beta.test');
+    expect((await graphql('{ me { id } }', bo)).body.data).toEqual({ me: { id: accounts.beta.id } });
+    const { rowCount } = await database.query(
+      "UPDATE identity.sessions SET expires_at = now() - interval '1 second' WHERE ended_at IS NULL AND expires_at > now() AND user_id = (SELECT id FROM identity.users WHERE email_key = 'bo@beta.test')",
+    );
+    expect(rowCount).toBeGreaterThan(0);
+    expect(await graphql('{ me { id } }', bo)).toMatchObject({ body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+    expect((await call('GET', '/auth/session', { cookie: bo.cookie })).status).toBe(401);
+  }, 60_000);
+
+  it('locks an email out after repeated failures, even for the right password', async () => {
+    for (let i = 0; i < 3; i++) expect((await call('POST', '/auth/sign-in', { body: { email: 'ana@acme.test', password: 'wrong again!' } })).status).toBe(401);
+    const locked = await fetch(`${base}/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ana@acme.test', password: PASSWORD }) });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await locked.json()).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED' } }] });
+    // Another person signs in from the same address meanwhile.
+    expect((await call('POST', '/auth/sign-in', { body: { email: 'bo@beta.test', password: PASSWORD } })).status).toBe(200);
+  }, 60_000);
+});
