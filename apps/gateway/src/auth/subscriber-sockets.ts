@@ -8,7 +8,7 @@ const FORBIDDEN = 4403;
 
 /** Why a key may hold no socket: its revocation, or its account's status; null while it may. */
 export function closingOf(standing: { revoked: boolean; accountStatus: string } | undefined): { code: number; reason: string } | null {
-  if (!standing || standing.revoked) return { code: UNAUTHORIZED, reason: 'Unauthorized: the API key was revoked' };
+  if (!standing || standing.revoked) return { code: UNAUTHORIZED, reason: standing ? 'Unauthorized: the API key was revoked, or the session ended' : 'Unauthorized: no such API key or session' };
   if (standing.accountStatus === 'SUSPENDED' || standing.accountStatus === 'CLOSED') {
     return { code: FORBIDDEN, reason: `Forbidden: the account is ${standing.accountStatus}` };
   }

@@ -6,6 +6,7 @@ import { isRefusal, RequestLimits, type Refusal } from '../auth/request-limits.j
 import { authenticated, callerFor, newCorrelationId } from '../graphql/gateway-context.js';
 import { sendError } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
+import { SessionAuth } from '../people/session-auth.js';
 import { InvoiceDocuments, type InvoiceFile } from './invoice-documents.js';
 
 type Request = IncomingMessage & { ip?: string };
@@ -18,7 +19,7 @@ const STATUS: Record<ErrorCode, number> = {
 
 /**
  * `GET /invoices/{id}.csv`, `GET /invoices/{id}.pdf` and `GET /invoices.csv?month=YYYY-MM`: under
- * the same Authorization, limits and rules as the GraphQL API, errors as JSON with the contract's code.
+ * the same Authorization (or session cookie), limits and rules as the GraphQL API, errors as JSON with the contract's code.
  */
 @Controller()
 export class InvoiceDocumentsController {
@@ -28,6 +29,7 @@ export class InvoiceDocumentsController {
     private readonly authenticator: Authenticator,
     private readonly limits: RequestLimits,
     private readonly documents: InvoiceDocuments,
+    private readonly sessions: SessionAuth,
   ) {}
 
   @Get('invoices/:id.csv')
@@ -52,7 +54,11 @@ export class InvoiceDocumentsController {
   private async serve(request: Request, response: ServerResponse, make: (viewer: Viewer, caller: Caller) => Promise<InvoiceFile>): Promise<void> {
     const releases: (() => void)[] = [];
     try {
-      const viewer = await this.authenticator.viewerOf(request.headers.authorization);
+      // A key, or else a signed-in person's cookie: a download is a GET a link makes, so no CSRF token
+      // is asked (it changes nothing, the SameSite=Strict cookie goes with no other site's request, and no other origin reads the answer).
+      const viewer = request.headers.authorization
+        ? await this.authenticator.viewerOf(request.headers.authorization)
+        : await this.sessions.holderOf(request.headers, { checkCsrf: false }).then((holder) => (holder === undefined ? undefined : (holder?.viewer ?? null)));
       const slot = await this.limits.requestSlot(viewer, request.ip);
       if (isRefusal(slot)) return refuse(response, slot);
       releases.push(slot);

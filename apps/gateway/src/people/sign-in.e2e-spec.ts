@@ -1,4 +1,6 @@
+import { createClient, type Client } from 'graphql-ws';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
 import { FakeSmtpServer } from './fake-smtp-server.js';
 
@@ -57,6 +59,33 @@ describe('people sign in', () => {
     return { cookie: [session, csrf].map((c) => c.split(';')[0]).join('; '), csrf: answer.body.csrfToken, sessionCookie: session };
   }
 
+  /**
+   * A graphql-ws socket as a browser on the gateway's page opens one: the session cookie with its
+   * upgrade, the CSRF token as a connection parameter. Resolves 'connected', or the code it was closed with.
+   */
+  function subscriber(cookie: string, csrfToken: string): { client: Client; opened: Promise<'connected' | number>; closed: Promise<number> } {
+    class CookieSocket extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { headers: { cookie } });
+      }
+    }
+    let closed!: (code: number) => void;
+    const closing = new Promise<number>((resolve) => (closed = resolve));
+    let opened!: (outcome: 'connected' | number) => void;
+    const opening = new Promise<'connected' | number>((resolve) => (opened = resolve));
+    const client = createClient({
+      url: awan.url.replace(/^http/, 'ws'), webSocketImpl: CookieSocket, connectionParams: { csrfToken }, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined,
+      on: {
+        connected: () => opened('connected'),
+        closed: (event) => {
+          opened((event as { code: number }).code);
+          closed((event as { code: number }).code);
+        },
+      },
+    });
+    return { client, opened: opening, closed: closing };
+  }
+
   beforeAll(async () => {
     smtp = await FakeSmtpServer.start();
     awan = await startTestAwan('signin', { SMTP_URL: smtp.url, SIGN_IN_MAX_FAILURES: '3' }, { localAgent: false });
@@ -108,6 +137,15 @@ describe('people sign in', () => {
     for (const refused of [{ cookie: ana.cookie }, { cookie: ana.cookie, csrf: 'x'.repeat(43) }, { cookie: ana.cookie, csrf: ana.csrf, origin: 'https://evil.example' }]) {
       expect(await graphql(query, refused)).toMatchObject({ status: 403, body: { errors: [{ extensions: { code: 'FORBIDDEN' } }] } });
     }
+    // The invoice documents take the cookie as they take a key: another tenant's (or no) invoice is NOT_FOUND, not UNAUTHENTICATED.
+    expect(await call('GET', '/invoices/00000000-0000-4000-8000-000000000000.csv', { cookie: ana.cookie })).toMatchObject({ status: 404, body: { errors: [{ extensions: { code: 'NOT_FOUND' } }] } });
+    // Subscriptions: the cookie with the session's CSRF token opens a socket; with another token, none.
+    const listening = subscriber(ana.cookie, ana.csrf);
+    expect(await listening.opened).toBe('connected');
+    await listening.client.dispose();
+    const refusedSocket = subscriber(ana.cookie, 'x'.repeat(43));
+    expect(await refusedSocket.opened).toBe(4403);
+    await refusedSocket.client.dispose();
     // A form post, as another site's page could make a browser send, is not executed.
     expect((await call('POST', '/graphql', { cookie: ana.cookie, csrf: ana.csrf, contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
   }, 60_000);
@@ -122,11 +160,16 @@ describe('people sign in', () => {
 
   it('ends a session at sign-out, and refuses one past its expiry', async () => {
     const ana = await signIn('ana@acme.test');
+    const listening = subscriber(ana.cookie, ana.csrf);
+    expect(await listening.opened).toBe('connected');
     expect((await call('POST', '/auth/sign-out', { cookie: ana.cookie })).status).toBe(403); // sign-out wants the CSRF token too
     const out = await call('POST', '/auth/sign-out', { cookie: ana.cookie, csrf: ana.csrf });
     expect(out).toMatchObject({ status: 200, body: { signedOut: true } });
     expect(out.cookies.some((c) => /^awan_session=;.*Max-Age=0/.test(c))).toBe(true);
     expect(await graphql('{ me { id } }', ana)).toMatchObject({ body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+    // Its socket is closed as a revoked key's is, within the key cache's time (API_KEY_CACHE_MS, 5 s).
+    expect(await Promise.race([listening.closed, new Promise((resolve) => setTimeout(resolve, 15_000, 'still open'))])).toBe(4401);
+    await listening.client.dispose();
 
     const bo = await signIn('bo@beta.test');
     expect((await graphql('{ me { id } }', bo)).body.data).toEqual({ me: { id: accounts.beta.id } });
