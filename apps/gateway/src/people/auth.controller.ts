@@ -80,6 +80,15 @@ export class AuthController {
     return this.answer(request, response, async () => ({ user: await this.people.setPassword(bodyOf(body)) }));
   }
 
+  /** POST /auth/password-reset {email}: mails a new one-time link, if the email is a person's; 202 either way. */
+  @Post('password-reset')
+  requestPasswordReset(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.answer(request, response, async () => {
+      await this.people.requestPasswordReset(bodyOf(body), this.publicOrigin(request));
+      return { requested: true };
+    }, 202);
+  }
+
   /** POST /auth/invitations {accountId, email, name, role}: by an API key or a signed-in person who may manage the account. */
   @Post('invitations')
   invite(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
@@ -106,6 +115,14 @@ export class AuthController {
   confirmTotp(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => ({
       user: await this.people.confirmTotp(this.signedIn(await this.sessions.holderOf(request.headers)), bodyOf(body)),
+    }));
+  }
+
+  /** POST /auth/totp/disable {code}: turns TOTP off with a current code. */
+  @Post('totp/disable')
+  disableTotp(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.answer(request, response, async () => ({
+      user: await this.people.disableTotp(this.signedIn(await this.sessions.holderOf(request.headers)), bodyOf(body)),
     }));
   }
 

@@ -125,5 +125,23 @@ describe('people', () => {
     const now = code();
     expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toHaveProperty('token');
     expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toMatchObject({ status: 401, field: 'totp' });
+    await expect(people.disableTotp(holder, { code: now })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' }); // used already
+    expect((await people.disableTotp(holder, { code: code(1) })).totpEnabled).toBe(false);
+    expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD }, '10.0.0.5')).toHaveProperty('token');
+  });
+
+  it('mails a new link on request to a person there is, at most once a minute, and says nothing of one there is not', async () => {
+    await invited(admin, 'cust-b', 'emil@example.test');
+    const session = await signedIn('emil@example.test', PASSWORD, '10.0.0.6');
+    await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+    const before = mails.length;
+    await people.requestPasswordReset({ email: 'nobody@example.test' }, 'http://console.test');
+    await people.requestPasswordReset({ email: 'EMIL@example.test' }, 'http://console.test');
+    await people.requestPasswordReset({ email: 'emil@example.test' }, 'http://console.test');
+    expect(mails.slice(before).map((m) => [m.to, m.subject])).toEqual([['emil@example.test', 'Awan test: set a new password']]);
+    await expect(people.requestPasswordReset({ email: 'emil' }, 'http://x')).rejects.toMatchObject({ field: 'email' });
+    await people.setPassword({ token: linkOf(mails.at(-1)!), password: 'another long password' });
+    expect(await people.session(session.token)).toBeNull(); // a new password ends the sessions of the old
+    expect(await people.signIn({ email: 'emil@example.test', password: 'another long password' }, '10.0.0.6')).toHaveProperty('token');
   });
 });

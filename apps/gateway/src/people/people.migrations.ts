@@ -31,10 +31,12 @@ export const peopleMigrations: Migration[] = [
       CREATE TABLE user_links (
         token_hash text PRIMARY KEY,
         user_id text NOT NULL REFERENCES users (id),
+        created_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NOT NULL,
         used_at timestamptz
       );
-      CREATE INDEX user_links_user ON user_links (user_id);
+      CREATE INDEX user_links_user ON user_links (user_id, created_at);
+      CREATE INDEX user_links_expiry ON user_links (expires_at);
       CREATE TABLE sessions (
         id text PRIMARY KEY,
         token_hash text NOT NULL UNIQUE,
@@ -46,12 +48,14 @@ export const peopleMigrations: Migration[] = [
         address text
       );
       CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_expiry ON sessions (expires_at);
       -- Failed sign-ins, by 'email:<email_key>' and by 'address:<ip>', for the lockout's window.
       CREATE TABLE sign_in_failures (
         subject text NOT NULL,
         at timestamptz NOT NULL DEFAULT now()
       );
       CREATE INDEX sign_in_failures_subject ON sign_in_failures (subject, at);
+      CREATE INDEX sign_in_failures_at ON sign_in_failures (at);
     `,
   },
 ];

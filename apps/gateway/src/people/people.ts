@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
-import { isUniqueViolation, withTransaction } from '#libs/event-store';
+import { isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
 import type { Role } from '../identity/api-key.decider.js';
 import { scopeOf, type Identity, type Viewer } from '../identity/identity.js';
 import type { Mailer } from './mailer.js';
@@ -82,7 +82,6 @@ export class People {
     const account = accountId ? await this.identity.account(accountId, viewer) : null;
     const invitation = decideInvitation(viewer, account, input);
     const userId = randomUUID();
-    const token = newToken();
     await withTransaction(this.pool, async (tx) => {
       try {
         await tx.query(
@@ -93,21 +92,50 @@ export class People {
         if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
         throw error;
       }
-      const { rows } = await tx.query<{ expires_at: Date }>(
-        `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
-        [tokenHash(token), userId, this.config.linkTtlMs],
-      );
-      // Sent before the commit: an invitation that could not be sent is not made.
-      await this.mailer.send({
-        to: invitation.email,
-        subject: `${this.issuer}: you are invited`,
-        text: `Hello ${invitation.name},\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${rows[0].expires_at.toISOString()}):\n\n`
-          + `${linkBase}/set-password?token=${token}\n`,
-      }).catch((error: Error) => {
-        throw AppError.unavailable(`the invitation could not be sent: ${error.message}`);
-      });
+      await this.sendLink(tx, { id: userId, email: invitation.email, name: invitation.name }, linkBase, 'invitation');
     });
     return (await this.user(userId))!;
+  }
+
+  /**
+   * Mails the person of `email`, if there is one, a new one-time link to set a password (at most one
+   * a minute); the answer is the same whether there is or not, so it tells no one who has an account here.
+   */
+  async requestPasswordReset(input: Record<string, unknown>, linkBase: string): Promise<void> {
+    const { emailKey } = validEmail(input.email, 'email');
+    await withTransaction(this.pool, async (tx) => {
+      const { rows } = await tx.query<{ id: string; email: string; name: string }>(
+        `SELECT u.id, u.email, u.name FROM users u WHERE u.email_key = $1
+           AND NOT EXISTS (SELECT 1 FROM user_links l WHERE l.user_id = u.id AND l.created_at > now() - interval '1 minute')
+         FOR UPDATE`,
+        [emailKey],
+      );
+      if (rows[0]) await this.sendLink(tx, rows[0], linkBase, 'reset');
+    });
+  }
+
+  /** A new one-time link for `user`, mailed before `tx` commits: a link that could not be sent is not made. */
+  private async sendLink(tx: Sql, user: { id: string; email: string; name: string }, linkBase: string, why: 'invitation' | 'reset'): Promise<void> {
+    const token = newToken();
+    await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
+    const { rows } = await tx.query<{ expires_at: Date }>(
+      `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
+      [tokenHash(token), user.id, this.config.linkTtlMs],
+    );
+    const link = `${linkBase}/set-password?token=${token}`;
+    const until = rows[0].expires_at.toISOString();
+    await this.mailer.send(why === 'invitation'
+      ? {
+          to: user.email, subject: `${this.issuer}: you are invited`,
+          text: `Hello ${user.name},\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${until}):\n\n${link}\n`,
+        }
+      : {
+          to: user.email, subject: `${this.issuer}: set a new password`,
+          text: `Hello ${user.name},\n\nsomeone (you, we hope) asked to set a new password for ${user.email} at ${this.issuer}. Set it here (the link works once, until ${until}):\n\n${link}\n\nIf it was not you, do nothing: your password stays as it is.\n`,
+        },
+    ).catch((error: Error) => {
+      throw AppError.unavailable(`the ${why === 'invitation' ? 'invitation' : 'link'} could not be sent: ${error.message}`);
+    });
   }
 
   /** Sets a password from a one-time link's token; the user's sessions end (a reset signs out everywhere). */
@@ -175,6 +203,8 @@ export class People {
     }
     const token = newToken();
     const csrfToken = newToken();
+    // Sessions a day past their end are of no more use, even to an operator's look.
+    await this.pool.query(`DELETE FROM sessions WHERE expires_at < now() - interval '1 day'`);
     const { rows: made } = await this.pool.query<{ expires_at: Date }>(
       `WITH cleared AS (DELETE FROM sign_in_failures WHERE subject = $6)
        INSERT INTO sessions (id, token_hash, csrf_hash, user_id, expires_at, address)
@@ -229,6 +259,19 @@ export class People {
     const step = verifyTotp(pending, input.code, Date.now(), null);
     if (step === null) throw AppError.badInput('code', 'is not the code of the offered secret now');
     await this.pool.query('UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $2 WHERE id = $1', [holder.user.id, step]);
+    return (await this.user(holder.user.id))!;
+  }
+
+  /** Turns TOTP off for the signed-in person, with a current code. */
+  async disableTotp(holder: SessionHolder, input: Record<string, unknown>): Promise<UserView> {
+    if (typeof input.code !== 'string' || !/^\d{6}$/.test(input.code)) throw AppError.badInput('code', 'must be 6 digits');
+    const { rows } = await this.pool.query<{ totp_secret: string | null; totp_last_step: string | null }>('SELECT totp_secret, totp_last_step FROM users WHERE id = $1', [holder.user.id]);
+    const secret = rows[0]?.totp_secret;
+    if (!secret) throw AppError.conflict('TOTP is off already');
+    if (verifyTotp(secret, input.code, Date.now(), rows[0].totp_last_step === null ? null : Number(rows[0].totp_last_step)) === null) {
+      throw AppError.badInput('code', 'is not a current code of the authenticator app (or was used already)');
+    }
+    await this.pool.query('UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1', [holder.user.id]);
     return (await this.user(holder.user.id))!;
   }
 
