@@ -24,10 +24,16 @@
 // containers on a simulated host (no LXC needed), the cluster's connections spread over its two
 // gateways; prints each one's requests/s, p50, p99 and CPU per request (all its processes, NATS
 // included), and the ratios cluster/single node (aim: requests/s at least 0.7).
+// BENCH_CONFIGURATIONS (names, comma-separated, e.g. `metrics on`) measures only those; without
+// the baseline among them, no cost against it is printed.
+// BENCH_CPU_PROF=<dir>: the four services are CPU-profiled over each measured run (not the start,
+// not the warm-up), one <case>-<configuration>-<round>.<service>.<pid>.cpuprofile each in <dir>
+// (bench/common/cpu-profile.preload.mjs); the profiler slows them, so such a run's figures are not
+// comparable with a run without it. bench/common/cpu-profile-summary.ts says where the time went.
 // Usage: npm run bench:gateway [-- cluster]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -68,6 +74,17 @@ const configurations = (otlpSink: string): { name: string; env: NodeJS.ProcessEn
 ];
 const BASELINE = 'metrics off';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+/** The configurations BENCH_CONFIGURATIONS names (all without it). */
+function chosen<T extends { name: string }>(all: T[]): T[] {
+  const names = process.env.BENCH_CONFIGURATIONS?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!names?.length) return all;
+  const unknown = names.filter((name) => !all.some((c) => c.name === name));
+  if (unknown.length) throw new Error(`BENCH_CONFIGURATIONS: no configuration ${unknown.join(', ')} (there are: ${all.map((c) => c.name).join(', ')})`);
+  return all.filter((c) => names.includes(c.name));
+}
+/** Where the services' CPU profiles go (BENCH_CPU_PROF), if they are profiled. */
+const CPU_PROF_DIR = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
+const CPU_PROF_PRELOAD = fileURLToPath(new URL('../common/cpu-profile.preload.mjs', import.meta.url));
 /** Set in the child process that serves the bare Apollo Server: this same file. */
 const BARE_APOLLO_ROLE = 'BENCH_GATEWAY_BARE_APOLLO';
 /** Set in the child process that takes the services' spans and discards them: this same file. */
@@ -148,12 +165,20 @@ async function drive(agent: http.Agent, target: Target, durationMs: number) {
 }
 
 /** Warm-up, then the measured run, on the same keep-alive connections. */
-async function measure(target: Target, cpuMs?: () => number): Promise<CaseResult> {
+async function measure(target: Target, cpuMs?: () => number, profile?: { label: string; pids: () => number[] }): Promise<CaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  // SIGWINCH starts the profiler of each service (cpu-profile.preload.mjs); the next stops it and writes the profile.
+  const toggleProfilers = () => {
+    if (!profile || !CPU_PROF_DIR) return;
+    writeFileSync(path.join(CPU_PROF_DIR, 'label'), profile.label);
+    for (const pid of profile.pids()) process.kill(pid, 'SIGWINCH');
+  };
   try {
     await drive(agent, target, WARMUP_MS);
     const cpuBefore = cpuMs?.();
+    toggleProfilers();
     const { latencies, failures, firstFailure, seconds } = await drive(agent, target, MEASURE_MS);
+    toggleProfilers();
     const cpu = cpuBefore === undefined ? {} : { cpuMsPerRequest: round((cpuMs!() - cpuBefore) / latencies.length, 3) };
     const sorted = latencies.sort((a, b) => a - b);
     const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2);
@@ -283,6 +308,8 @@ async function waitForStatus(url: string, apiKey: string, ids: string[], status:
 /** One configuration's round: the gateway's cases measured on a control plane started with its environment. */
 interface Round {
   configuration: string;
+  /** The machine's load averages when its cases had been measured. */
+  load: string;
   me: CaseResult;
   instances?: CaseResult;
 }
@@ -299,6 +326,8 @@ async function runBench(): Promise<void> {
   const bridge = uniqueName('awbr'); // 14 characters, under Linux's 15
   const hostId = uniqueName('bench-');
   const skipInstances = withoutContainers();
+  if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
+  const profiling: Record<string, string> = CPU_PROF_DIR ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${CPU_PROF_PRELOAD}`.trim(), BENCH_CPU_PROF_DIR: CPU_PROF_DIR } : {};
   const common = { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' };
   const services = new Map<string, Fixture>();
   const caller = await NestFactory.createApplicationContext(MessagingModule.forRoot({ service: 'gateway-bench', natsUrl: nats.url }), { logger: false });
@@ -308,9 +337,9 @@ async function runBench(): Promise<void> {
 
   /** The gateway, compute, network and billing with `env` on top, once each answers. */
   async function startControlPlane(env: NodeJS.ProcessEnv): Promise<void> {
-    for (const name of ['compute', 'network', 'billing']) services.set(name, runBuilt(`dist/apps/${name}/src/main.js`, { ...common, ...env }));
+    for (const name of ['compute', 'network', 'billing']) services.set(name, runBuilt(`dist/apps/${name}/src/main.js`, { ...common, ...env, ...profiling }));
     services.set('gateway', runBuilt('dist/apps/gateway/src/main.js', {
-      ...common, ...env, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
+      ...common, ...env, ...profiling, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
     }));
     for (const [name, health] of [['compute', 'compute.health'], ['network', 'network.health'], ['billing', 'billing.health']] as const) {
       await ready(name, services.get(name)!, () => client.call(health, {}, 1000).then(() => true, () => false));
@@ -345,7 +374,7 @@ async function runBench(): Promise<void> {
     services.set('bare Apollo', runFixture(fileURLToPath(import.meta.url), { [BARE_APOLLO_ROLE]: '1' }));
     services.set('OTLP sink', runFixture(fileURLToPath(import.meta.url), { [OTLP_SINK_ROLE]: '1' }));
     const otlpSink = await waitFor(() => /listening at (\S+)/.exec(services.get('OTLP sink')!.output())?.[1], 30_000, 'the OTLP sink');
-    const CONFIGURATIONS = configurations(otlpSink);
+    const CONFIGURATIONS = chosen(configurations(otlpSink));
     await startControlPlane(CONFIGURATIONS[0].env);
     let running = CONFIGURATIONS[0].name;
     const bareUrl = await waitFor(() => /listening at (\S+)/.exec(services.get('bare Apollo')!.output())?.[1], 30_000, 'the bare Apollo Server');
@@ -387,9 +416,13 @@ async function runBench(): Promise<void> {
           running = configuration.name;
         }
         log(`measuring with ${configuration.name}`);
-        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs);
-        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs);
-        rounds.push({ configuration: configuration.name, me, ...(instances ? { instances } : {}) });
+        const profileOf = (name: string) => ({
+          label: `${name}-${configuration.name.replaceAll(' ', '-')}-${r + 1}`,
+          pids: () => ['gateway', 'compute', 'network', 'billing'].map((service) => services.get(service)!.child.pid!),
+        });
+        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs, profileOf('me'));
+        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs, profileOf('instances'));
+        rounds.push({ configuration: configuration.name, load: loadAverage(), me, ...(instances ? { instances } : {}) });
       }
     }
 
@@ -402,17 +435,18 @@ async function runBench(): Promise<void> {
       const of = (name: string) => rounds.filter((r) => r.configuration === name).map(pick).filter((c): c is CaseResult => c !== undefined);
       const baseline = of(BASELINE);
       return Object.fromEntries(CONFIGURATIONS.map(({ name }) => {
-        const ratio = median(of(name).map((c, i) => c.requestsPerSecond / baseline[i].requestsPerSecond));
-        const cpuRatio = median(of(name).map((c, i) => c.cpuMsPerRequest! / baseline[i].cpuMsPerRequest!));
+        const ratio = median(of(name).map((c, i) => c.requestsPerSecond / baseline[i]?.requestsPerSecond));
+        const cpuRatio = median(of(name).map((c, i) => c.cpuMsPerRequest! / baseline[i]?.cpuMsPerRequest!));
+        // Without the baseline among BENCH_CONFIGURATIONS, nothing to set the cost against.
+        const cost = baseline.length === 0 ? {} : { ratioToBaseline: round(ratio, 3), cost: `${round((1 - ratio) * 100, 1)} %` };
         return [name, {
           requestsPerSecond: round(median(of(name).map((c) => c.requestsPerSecond))),
           p99Ms: round(median(of(name).map((c) => c.p99Ms)), 2),
           rounds: of(name).map((c) => c.requestsPerSecond),
-          ratioToBaseline: round(ratio, 3),
-          cost: `${round((1 - ratio) * 100, 1)} %`,
+          ...cost,
           ratioToBareApollo: round(median(of(name).map((c, i) => c.requestsPerSecond / bareApollo[i].requestsPerSecond)), 3),
           cpuMsPerRequest: round(median(of(name).map((c) => c.cpuMsPerRequest!)), 3),
-          cpuCost: `${round((cpuRatio - 1) * 100, 1)} %`,
+          ...(baseline.length === 0 ? {} : { cpuCost: `${round((cpuRatio - 1) * 100, 1)} %` }),
         }];
       }));
     };
