@@ -3,7 +3,7 @@ import type { Caller } from './caller.js';
 import type { ConsoleKind } from './consoles.js';
 import type { EventMetadata } from './envelope.js';
 import type { BillingCycle, ComputeEvents, InstanceKind } from './events.js';
-import type { CountedPage, Page } from './requests.js';
+import type { CountedPage, MaybeCountedPage, Page } from './requests.js';
 import type { SnapshotView } from './snapshots.js';
 
 /** The statuses of an instance, as the API's InstanceStatus enum names them. */
@@ -63,6 +63,8 @@ export interface InstanceListRequest extends Caller {
   ids?: string[];
   /** Without a status or ids, DELETED instances are left out unless this is true. */
   includeDeleted?: boolean;
+  /** false: the page alone, without its totalCount, and no count made (the caller did not ask for it). */
+  count?: boolean;
 }
 
 /** A request about one instance, which must be in the caller's scope (another account's is NOT_FOUND). */
@@ -223,7 +225,7 @@ export interface ComputeRequests {
   'compute.instance.create': { request: Caller & { accountId: string; input: CreateInstanceInput }; reply: InstanceView };
   /** null where there is no such instance in the caller's scope; a deleted one stays readable. */
   'compute.instance.get': { request: InstanceRequest; reply: InstanceView | null };
-  'compute.instance.list': { request: InstanceListRequest; reply: CountedPage<InstanceView> };
+  'compute.instance.list': { request: InstanceListRequest; reply: MaybeCountedPage<InstanceView> };
   /** The instance's events, oldest first. */
   'compute.instance.history': { request: InstanceRequest & { first?: number; after?: string }; reply: Page<InstanceHistoryEntry> };
   'compute.instance.start': { request: InstanceRequest; reply: InstanceView };

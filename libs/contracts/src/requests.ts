@@ -17,6 +17,9 @@ export interface Page<T> {
 /** A page that also counts everything the list holds. */
 export type CountedPage<T> = Page<T> & { totalCount: number };
 
+/** A page counted unless its request said `count: false` (a caller that does not show the total). */
+export type MaybeCountedPage<T> = Page<T> & { totalCount?: number };
+
 export type CheckStatus = 'up' | 'down';
 
 /** A service's view of its own connections and known problems, as `GET /health` and `<service>.health` answer. */

@@ -1,4 +1,4 @@
-import type { CountedPage, CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView } from '#libs/contracts';
+import type { CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView, MaybeCountedPage } from '#libs/contracts';
 import { connectTestNats, uniqueName } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
@@ -133,12 +133,16 @@ describe('instances through compute and network, on a simulated host', () => {
     const seen: string[] = [];
     let after: string | null = null;
     do {
-      const page: CountedPage<InstanceView> = await request('list', { accountId: account, first: 2, ...(after ? { after } : {}) });
+      const page: MaybeCountedPage<InstanceView> = await request('list', { accountId: account, first: 2, ...(after ? { after } : {}) });
       expect(page.totalCount).toBe(3);
       seen.push(...page.edges.map((e) => e.node.id));
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     expect(seen).toEqual(made.map((m) => m.id));
+    // Not counted where the caller said it does not show the total: the same page, without totalCount.
+    const uncounted: MaybeCountedPage<InstanceView> = await request('list', { accountId: account, first: 2, count: false });
+    expect(uncounted.totalCount).toBeUndefined();
+    expect(uncounted.edges.map((e) => e.node.id)).toEqual(made.slice(0, 2).map((m) => m.id));
     await expect(request('list', { after: 'bogus' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     for (const m of made) await request('delete', { id: m.id });
     for (const m of made) await system.waitForStatus(m.id, ['DELETED']);

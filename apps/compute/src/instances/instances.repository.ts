@@ -66,17 +66,20 @@ export class InstancesRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
-  /** Up to `limit` of the selected instances after `afterPosition`, in list order, each with its position; and how many the selection holds. */
-  async list(selection: InstanceSelection, afterPosition: number, limit: number): Promise<{ entries: ListedInstance[]; total: number }> {
+  /**
+   * Up to `limit` of the selected instances after `afterPosition`, in list order, each with its
+   * position; and how many the selection holds, where `count` (else null, and not counted).
+   */
+  async list(selection: InstanceSelection, afterPosition: number, limit: number, count = true): Promise<{ entries: ListedInstance[]; total: number | null }> {
     const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
                      AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))
                      AND ($5 OR i.status <> 'DELETED')`;
     const params = [selection.status, selection.accountId, selection.accounts, selection.ids, selection.withDeleted];
-    const [{ rows }, count] = await Promise.all([
+    const [{ rows }, counted] = await Promise.all([
       this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $6 ORDER BY i.position LIMIT $7`, [...params, afterPosition, limit]),
-      this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params),
+      count ? this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params) : null,
     ]);
-    return { entries: rows.map((row) => ({ position: row.position, view: toView(row) })), total: count.rows[0].total };
+    return { entries: rows.map((row) => ({ position: row.position, view: toView(row) })), total: counted ? counted.rows[0].total : null };
   }
 
   /** The instance an idempotency key made within the window, and what its request asked for (null for keys from before fingerprints). */

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {
-  AppError, type ComputeEvents, type CountedPage, type CreateInstanceInput, type EventMetadata, INSTANCE_STATUSES, type InstanceHistoryEntry,
+  AppError, type ComputeEvents, type CreateInstanceInput, type EventMetadata, INSTANCE_STATUSES, type InstanceHistoryEntry, type MaybeCountedPage,
   type InstanceListRequest, type InstanceView, isUuid, type Page, type PlanView, type Scope,
 } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
@@ -144,7 +144,7 @@ export class Instances {
     return view && inScope(view.accountId, scope) ? view : null;
   }
 
-  async list(filter: InstanceListRequest): Promise<CountedPage<InstanceView>> {
+  async list(filter: InstanceListRequest): Promise<MaybeCountedPage<InstanceView>> {
     const size = pageSize(filter.first);
     const after = decodeCursor('instance', filter.after);
     if (filter.status !== undefined && filter.status !== null && !INSTANCE_STATUSES.includes(filter.status)) {
@@ -160,8 +160,10 @@ export class Instances {
       },
       after,
       size + 1,
+      filter.count !== false,
     );
-    return { ...toPage(entries, size, (entry) => encodeCursor('instance', entry.position), (entry) => entry.view), totalCount: total };
+    const page = toPage(entries, size, (entry) => encodeCursor('instance', entry.position), (entry) => entry.view);
+    return total === null ? page : { ...page, totalCount: total };
   }
 
   /** The instance's events, oldest first; a deleted instance keeps its history. */

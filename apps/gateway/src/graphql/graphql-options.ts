@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
@@ -103,6 +104,9 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
       ...(metricsEnabled() ? [metricsPlugin()] : []),
       protectionPlugin(config.query, limits),
       graphqlOverHttpPlugin,
+      // No field has a cache hint, and every answer is no-store (graphqlOverHttpPlugin): Apollo's
+      // default plugin would only have made every field of every response run through a hook of its own.
+      ApolloServerPluginCacheControlDisabled(),
     ],
     context: async (source: ContextSource): Promise<GatewayContext> => {
       const viewer = await callerOf(source, authenticator, sessions);

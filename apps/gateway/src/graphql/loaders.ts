@@ -44,7 +44,7 @@ export class Loaders {
 
   readonly instances = new DataLoader<string, InstanceView | null>(async (ids) => {
     // By id, as instance(id) does: a deleted instance is still found.
-    const page = await this.client.call('compute.instance.list', { accountIds: this.scope.accountIds, ids: [...ids], first: BATCH, includeDeleted: true });
+    const page = await this.client.call('compute.instance.list', { accountIds: this.scope.accountIds, ids: [...ids], first: BATCH, includeDeleted: true, count: false });
     return inOrder(ids, page.edges.map((e) => e.node), (row) => row.id, (found) => found[0] ?? null);
   }, { maxBatchSize: BATCH });
 

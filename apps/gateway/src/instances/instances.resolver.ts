@@ -1,12 +1,14 @@
-import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver, Subscription } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import {
-  AppError, type CountedPage, type HostView, type ImageView, type InstanceHistoryEntry, type InstanceView, type IpView, type Page, type PlanView,
+  AppError, type HostView, type MaybeCountedPage, type ImageView, type InstanceHistoryEntry, type InstanceView, type IpView, type Page, type PlanView,
   type PriceView, type RegionView, type RequestOf,
 } from '#libs/contracts';
 import { inScope } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { Host, Image, Plan, Region } from '../catalog/catalog.model.js';
 import { Money } from '../graphql/common.model.js';
+import { selects } from '../graphql/connection.js';
 import { InstanceStatus } from '../graphql/enums.js';
 import { callerOf, requireResellersOwn, requireRole, viewerOf, type GatewayContext } from '../graphql/gateway-context.js';
 import { GatewayServiceClient } from '../graphql/service-calls.js';
@@ -76,10 +78,13 @@ export class InstancesResolver {
     @Args('status', { type: () => InstanceStatus, nullable: true }) status?: InstanceStatus,
     @Args('accountId', { type: () => ID, nullable: true }) accountId?: string,
     @Args('includeDeleted', { type: () => Boolean, nullable: true }) includeDeleted?: boolean,
-  ): Promise<CountedPage<InstanceView>> {
+    @Info() info?: GraphQLResolveInfo,
+  ): Promise<MaybeCountedPage<InstanceView>> {
     const caller = callerOf(context);
     if (accountId && !inScope(accountId, caller)) throw AppError.notFound(`account ${accountId}`);
-    return this.client.call('compute.instance.list', { ...caller, first, after, status, accountId, includeDeleted: includeDeleted ?? false });
+    // Compute counts the list only when totalCount is asked: a second query for every page otherwise.
+    const count = info ? selects(info, 'totalCount') : true;
+    return this.client.call('compute.instance.list', { ...caller, first, after, status, accountId, includeDeleted: includeDeleted ?? false, count });
   }
 
   /** Refused (BAD_USER_INPUT on input.planId) where the plan has no price for the caller's account: its usage could never be rated. */
