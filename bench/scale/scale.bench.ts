@@ -12,13 +12,13 @@
 //      from the mutation sent to the account's `instanceUpdated` subscription saying RUNNING; the
 //      first account (the tenant) keeps its 10
 //   3. at 100 instances: the tenant's `instances(first: 20)` and `upcomingInvoice`, and ADMIN's `hosts`,
-//      each SCALE_REQUESTS (300) times, 4 at a time: p50 and p99
+//      each SCALE_REQUESTS (300) times, 2 at a time: p50 and p99
 //   4. filled to SCALE_INSTANCES / 2 (SCALE_CONCURRENCY creates at a time, 100 per account), every
 //      instance RUNNING; create → RUNNING again; filled to SCALE_INSTANCES; the queries of 3 again
 //      (the tenant's ratios to 3's), the heartbeat window again, create → RUNNING again
 //   5. the scheduler's placement decision, as compute makes it (scheduler.ts): its read model of the
-//      region read (readCandidates) and ranked (rankHosts), SCALE_DECISIONS (500) times, on its own
-//      connection while the system runs; the ranking alone beside it
+//      region read (readCandidates: the best few hosts with room) and ranked (rankHosts),
+//      SCALE_DECISIONS (500) times, on its own connection while the system runs; the ranking alone beside it
 //   6. false DOWN verdicts (HostDown events: no host of the fleet ever stops, so any is false) and
 //      hosts not UP; the event store's size (pg_total_relation_size of each schema's events table)
 // Prints what it does on stderr and its JSON last on stdout.
@@ -50,7 +50,8 @@ const PER_FILL_ACCOUNT = 100;
 const CONCURRENCY = Number(process.env.SCALE_CONCURRENCY ?? 16);
 const WINDOW_MS = Number(process.env.SCALE_WINDOW_SECONDS ?? 30) * 1000;
 const REQUESTS = Number(process.env.SCALE_REQUESTS ?? 300);
-const QUERY_CONCURRENCY = 4;
+/** An account may run 2 expensive requests (those that rate usage, upcomingInvoice) at a time. */
+const QUERY_CONCURRENCY = 2;
 const DECISIONS = Number(process.env.SCALE_DECISIONS ?? 500);
 const HEARTBEAT_INTERVAL_MS = 2000;
 const REGION = 'local';
@@ -137,11 +138,15 @@ function post<T>(agent: http.Agent, url: string, key: string, query: string, var
   });
 }
 
-/** A request asked again while it is UNAVAILABLE (a new account is known to billing a moment after it is made). */
-async function persist<T>(send: () => Promise<T>, what: string): Promise<T> {
+/**
+ * A request asked again while it is UNAVAILABLE (a new account is known to billing a moment after it
+ * is made); `sending` is told when each attempt goes.
+ */
+async function persist<T>(send: () => Promise<T>, what: string, sending: () => void = () => undefined): Promise<T> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
+      sending();
       return await send();
     } catch (error) {
       if (!/^UNAVAILABLE/.test((error as Error).message) || Date.now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
@@ -259,8 +264,13 @@ async function runBench(): Promise<void> {
       const { createAccount } = await admin(`mutation { createAccount(input: { name: "${prefix}-${++accountNumber}", kind: CUSTOMER }) { account { id } apiKey { secret } } }`);
       return { id: createAccount.account.id, key: createAccount.apiKey.secret };
     }
-    const create = (key: string, name: string) =>
-      persist(() => post<{ createInstance: { id: string } }>(agent, api, key, CREATE, { input: { ...CONTAINER, name } }), `create ${name}`).then((d) => d.createInstance.id);
+    /** The instance's id, and when the attempt that made it was sent (a new account's first may be refused UNAVAILABLE). */
+    const create = async (key: string, name: string) => {
+      let sent = 0;
+      const { createInstance } = await persist(() => post<{ createInstance: { id: string } }>(agent, api, key, CREATE, { input: { ...CONTAINER, name } }),
+        `create ${name}`, () => (sent = performance.now()));
+      return { id: createInstance.id, sent };
+    };
 
     /**
      * PROBE creates by PROBE_ACCOUNTS new accounts, one at a time each: each one's time from the
@@ -290,8 +300,7 @@ async function runBench(): Promise<void> {
         });
         await sleep(500); // the subscription registered at the gateway
         for (let i = 0; i < PROBE / PROBE_ACCOUNTS; i++) {
-          const sent = performance.now();
-          const id = await create(account.key, `probe-${label}-${a}-${i}`);
+          const { id, sent } = await create(account.key, `probe-${label}-${a}-${i}`);
           if (!runningAt.has(id)) {
             // Should the update be missed, the instance is asked after 30 s (and the latency is then no better than that).
             await Promise.race([new Promise<void>((resolve) => waiting.set(id, resolve)), sleep(30_000)]);
@@ -373,7 +382,7 @@ async function runBench(): Promise<void> {
       let candidates = 0;
       for (let i = 0; i < DECISIONS; i++) {
         const t = performance.now();
-        const hosts = await readCandidates(computeDb!, REGION);
+        const hosts = await readCandidates(computeDb!, PLACEMENT);
         const r = performance.now();
         const best = rankHosts(hosts, PLACEMENT)[0];
         const end = performance.now();

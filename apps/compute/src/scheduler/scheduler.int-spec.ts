@@ -5,8 +5,8 @@ import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Hosts } from '../hosts/hosts.js';
-import type { PlacementRequest } from './placement.js';
-import { Scheduler } from './scheduler.js';
+import { rankHosts, type PlacementRequest } from './placement.js';
+import { readCandidates, Scheduler, SHORTLIST } from './scheduler.js';
 
 function heartbeat(hostId: string, overrides: Partial<HostHeartbeat> = {}): HostHeartbeat {
   return {
@@ -88,6 +88,22 @@ describe('hosts and the scheduler on PostgreSQL', () => {
       expect(row.reserved_memory_mb).toBe(row.booked);
     }
     expect((await hosts.list()).find((h) => h.id === 'node-1')).toMatchObject({ allocatedMemoryMb: 4096, allocatedVcpus: 4 });
+  });
+
+  it('reads only the best few hosts of a large region, and every host of it in turn as they fill', async () => {
+    const region = Array.from({ length: SHORTLIST + 8 }, (_, i) => `node-${String(i).padStart(2, '0')}`);
+    await hosts.recordHeartbeats(region.map((id) => heartbeat(id)));
+    expect(await readCandidates(db.pool, container1g)).toHaveLength(SHORTLIST);
+    // The shortlist is rankHosts' own first: the emptiest, then by id.
+    await reserve(randomUUID(), container1g);
+    expect((await readCandidates(db.pool, container1g)).map((h) => h.hostId)).toEqual(rankHosts(await readCandidates(db.pool, container1g, null), container1g).slice(0, SHORTLIST).map((h) => h.hostId));
+
+    // 4 of 4096 MB each: the first shortlist's hosts fill with the rest, spread, until none has room.
+    const placed = [];
+    for (let i = 1; i < region.length * 4; i++) placed.push(await reserve(randomUUID(), container1g));
+    for (const id of region) expect(placed.filter((h) => h === id).length).toBeGreaterThanOrEqual(3);
+    expect(await readCandidates(db.pool, container1g)).toEqual([]);
+    await expect(reserve(randomUUID(), container1g)).rejects.toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
   });
 
   it('lets CPU overcommit four to one', async () => {
