@@ -7,11 +7,18 @@ import type { InstanceState } from './instance.decider.js';
 /** How long an idempotency key answers with the instance it made. */
 export const IDEMPOTENCY_WINDOW = '24 hours';
 
+/**
+ * An instant as the contract's views carry it (as Date's toJSON writes it: UTC, milliseconds):
+ * written by PostgreSQL, not parsed into a Date and written out again for every row of every page.
+ */
+const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
 const VIEW = `
   SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
          i.image_id AS "imageId", i.billing_cycle AS "billingCycle", i.host_id AS "hostId",
          i.name || '.' || i.region_id || '.' || r.dns_zone AS fqdn, i.failure_reason AS "failureReason",
-         i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb", i.created_at AS "createdAt", i.updated_at AS "updatedAt",
+         i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb",
+         to_char(i.created_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "createdAt", to_char(i.updated_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "updatedAt",
          i.position
   FROM instances i JOIN regions r ON r.id = i.region_id`;
 
