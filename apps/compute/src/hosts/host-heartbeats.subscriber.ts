@@ -7,11 +7,14 @@ import { Hosts } from './hosts.js';
 
 /** The most heartbeats one statement records. */
 const MAX_BATCH = 500;
+/** How long a heartbeat waits for others to be written with: nothing beside the down-timeout (10 s). */
+const BATCH_WINDOW_MS = 100;
 
 /**
  * The agents' heartbeats, each recorded by one compute replica (queue group): what keeps a host UP.
- * Those that come while a write is under way are written together next, one statement for all
- * (the newest of each host's): one host's is written at once, a thousand hosts' in a few statements a second.
+ * Those that come within BATCH_WINDOW_MS of the first, or while a write is under way, are written
+ * together, one statement for all (the newest of each host's): a thousand hosts' 500 a second in
+ * about ten statements, not a thousand.
  */
 @Injectable()
 export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -41,28 +44,32 @@ export class HostHeartbeatsSubscriber implements OnApplicationBootstrap, OnAppli
         }
         this.waiting.delete(beat.hostId); // kept in arrival order: the newest last
         this.waiting.set(beat.hostId, beat);
-        this.writing ??= this.write();
+        this.schedule();
       },
     });
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.subscription?.unsubscribe();
-    await this.writing;
+    while (this.writing) await this.writing;
   }
 
-  /** Writes what waits, batch after batch, until nothing does. */
+  /** A write of what waits, BATCH_WINDOW_MS from now, unless one is due already. */
+  private schedule(): void {
+    this.writing ??= new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => this.write());
+  }
+
+  /** Writes what waits (up to MAX_BATCH); what came meanwhile goes in the next write. */
   private async write(): Promise<void> {
-    while (this.waiting.size > 0) {
-      const beats = [...this.waiting.values()].slice(0, MAX_BATCH);
-      for (const beat of beats) this.waiting.delete(beat.hostId);
-      await this.failures.run(async () => {
-        for (const refused of await this.hosts.recordHeartbeats(beats)) {
-          // Malformed, or a retired host's: that host's line, not an outage.
-          if (refused) this.logger.warn(`heartbeat dropped: ${refused.message}`);
-        }
-      });
-    }
+    const beats = [...this.waiting.values()].slice(0, MAX_BATCH);
+    for (const beat of beats) this.waiting.delete(beat.hostId);
+    await this.failures.run(async () => {
+      for (const refused of await this.hosts.recordHeartbeats(beats)) {
+        // Malformed, or a retired host's: that host's line, not an outage.
+        if (refused) this.logger.warn(`heartbeat dropped: ${refused.message}`);
+      }
+    });
     this.writing = undefined;
+    if (this.waiting.size > 0) this.schedule();
   }
 }

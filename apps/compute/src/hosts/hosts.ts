@@ -56,8 +56,10 @@ export class Hosts {
       agent_allocated: beat.allocated ?? {}, fence_timeout_ms: beat.fenceTimeoutMs ?? null,
       agent_started_at: beat.agentStartedAt === undefined ? null : new Date(beat.agentStartedAt).toISOString(),
     }));
-    const { rows: found } = await this.pool.query<{ hostId: string; known: boolean; down: boolean; retired: boolean; newAgent: boolean }>(
-      `WITH beat AS (
+    const { rows: found } = await this.pool.query<{ hostId: string; known: boolean; down: boolean; retired: boolean; newAgent: boolean }>({
+      // Named: planned once per connection, not at every batch.
+      name: 'compute_record_heartbeats',
+      text: `WITH beat AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS b(host_id text, kinds text[], vcpus integer, memory_mb integer, disk_gb integer,
            agent_allocated jsonb, fence_timeout_ms integer, agent_started_at timestamptz)
        ),
@@ -78,8 +80,8 @@ export class Hosts {
        SELECT b.host_id AS "hostId", k.id IS NOT NULL AS known, coalesce(k.down, false) AS down, coalesce(k.retired, false) AS retired,
               coalesce(k.new_agent, false) AS "newAgent"
        FROM beat b LEFT JOIN known k ON k.id = b.host_id`,
-      [JSON.stringify(rows.sort((a, b) => (a.host_id < b.host_id ? -1 : a.host_id > b.host_id ? 1 : 0)))],
-    );
+      values: [JSON.stringify(rows.sort((a, b) => (a.host_id < b.host_id ? -1 : a.host_id > b.host_id ? 1 : 0)))],
+    });
     const outcome = new Map<string, AppError | undefined>();
     let failure: unknown;
     for (const host of found) {
