@@ -316,11 +316,14 @@ async function runBench(): Promise<void> {
       return { accounts, latencies };
     }
 
+    let filled = 0;
     /** Creates until the platform holds `target` instances, CONCURRENCY at a time, PER_FILL_ACCOUNT per new account; then waits for every one RUNNING. */
     async function fill(target: number): Promise<{ created: number; seconds: number; createsPerSecond: number; runningAfterSeconds: number }> {
       const need = target - (await total());
       const fillStarted = performance.now();
       let next = 0;
+      const first = filled;
+      filled += need;
       const slices = Array.from({ length: Math.ceil(need / PER_FILL_ACCOUNT) }, (_, s) => Math.min(PER_FILL_ACCOUNT, need - s * PER_FILL_ACCOUNT));
       let slice = 0;
       let lastLog = performance.now();
@@ -329,7 +332,7 @@ async function runBench(): Promise<void> {
           const count = slices[slice++];
           const account = await newAccount('fill');
           for (let i = 0; i < count; i++) {
-            await create(account.key, `fill-${next++}`);
+            await create(account.key, `fill-${first + next++}`);
             if (performance.now() - lastLog > 15_000) {
               lastLog = performance.now();
               log(`  ${next} of ${need} created (${round(next / ((performance.now() - fillStarted) / 1000), 1)}/s)`);
@@ -403,6 +406,7 @@ async function runBench(): Promise<void> {
 
     log(`create → RUNNING at 0 instances (${PROBE} creates)`);
     const probe0 = await probe('0');
+    log(`  ${JSON.stringify(percentiles(probe0.latencies))}`);
     const tenant = probe0.accounts[0];
     const queriesSmall = await queries(tenant);
     log(`  at ${queriesSmall.platformInstances}: ${JSON.stringify(queriesSmall)}`);
@@ -412,6 +416,7 @@ async function runBench(): Promise<void> {
     log(`  ${JSON.stringify(fillHalf)}`);
     log(`create → RUNNING at ${INSTANCES / 2} instances`);
     const probeHalf = await probe(String(INSTANCES / 2));
+    log(`  ${JSON.stringify(percentiles(probeHalf.latencies))}`);
 
     log(`filling to ${INSTANCES} instances`);
     const fillFull = await fill(INSTANCES);
@@ -423,8 +428,10 @@ async function runBench(): Promise<void> {
     log(`  ${JSON.stringify(heartbeatsAtN)}`);
     log(`placement decisions at ${INSTANCES} instances`);
     const placementAtN = await decisions();
+    log(`  ${JSON.stringify(placementAtN)}`);
     log(`create → RUNNING at ${INSTANCES} instances`);
     const probeFull = await probe(String(INSTANCES));
+    log(`  ${JSON.stringify(percentiles(probeFull.latencies))}`);
 
     const { rows: [verdicts] } = await db.query<{ down: number; notUp: number }>(
       `SELECT (SELECT count(*) FROM events WHERE type = 'HostDown')::integer AS down,

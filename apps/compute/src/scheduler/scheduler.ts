@@ -158,7 +158,8 @@ export const SHORTLIST = 16;
 /**
  * The scheduler's read model of a region: the UP hosts that run the request's kind and have room
  * for it, each with its capacity, ratios and what is reserved on it; with a `limit`, only that many,
- * those rankHosts puts first (the most memory, then CPU, free after placing it; then by id).
+ * those rankHosts puts first (the most memory, then CPU, free after placing it; then by id, byte by
+ * byte here: the database's collation compared a thousand ids a decision at twice the cost of the rest).
  */
 export async function readCandidates(sql: Sql, request: PlacementRequest, limit: number | null = SHORTLIST): Promise<HostCandidate[]> {
   const { rows } = await sql.query<CandidateRow>(
@@ -170,7 +171,7 @@ export async function readCandidates(sql: Sql, request: PlacementRequest, limit:
        AND r.reserved_memory_mb + $4 <= floor(r.memory_mb * r.memory_ratio)
        AND r.reserved_disk_gb + $5 <= floor(r.disk_gb * r.disk_ratio)
      ORDER BY (floor(r.memory_mb * r.memory_ratio) - r.reserved_memory_mb - $4) / nullif(floor(r.memory_mb * r.memory_ratio), 0) DESC NULLS LAST,
-              (floor(r.vcpus * r.cpu_ratio) - r.reserved_vcpus - $3) / nullif(floor(r.vcpus * r.cpu_ratio), 0) DESC NULLS LAST, h.id
+              (floor(r.vcpus * r.cpu_ratio) - r.reserved_vcpus - $3) / nullif(floor(r.vcpus * r.cpu_ratio), 0) DESC NULLS LAST, h.id COLLATE "C"
      LIMIT $6`,
     [request.regionId, request.kind, request.vcpus, request.memoryMb, request.diskGb, limit],
   );
