@@ -1,13 +1,53 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { Leadership } from '#libs/event-store';
+import { RecurringFailure } from '#libs/platform';
 
 /**
- * What one replica of the service at a time leads (Leadership): its relay, and the jobs that must
- * not run on two replicas at once. A leader needs its database session and NATS: NATS lost even
- * for a moment, its leaderships step down at once (what it would have heard meanwhile went
- * elsewhere or nowhere), and are taken again, by it or another replica, at their next check.
+ * A job's rounds, every `everyMs`, on the one replica that leads it: a round at a time, only
+ * while the lead is confirmed (Leadership.check), a failing one logged once as RecurringFailure
+ * logs it. Stopping waits for the round under way.
+ */
+export class LedRounds {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly failures: RecurringFailure;
+
+  constructor(
+    private readonly leadership: Leadership,
+    private readonly everyMs: number,
+    logger: LoggerService,
+    what: string,
+    private readonly round: () => Promise<void>,
+  ) {
+    this.failures = new RecurringFailure(logger, what);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.once(), this.everyMs);
+  }
+
+  /** A round now, where this replica leads and none is under way. */
+  once(): Promise<void> {
+    return (this.running ??= this.failures
+      .run(async () => {
+        if (await this.leadership.check()) await this.round();
+      })
+      .finally(() => (this.running = undefined)));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
+
+/**
+ * What one replica of the service at a time leads (Leadership): its relay, and its jobs
+ * (LedRounds). A leader needs its database session and NATS: NATS lost even for a moment, its
+ * leaderships step down at once (what it would have heard meanwhile went elsewhere or nowhere),
+ * and are taken again, by it or another replica, at their next check.
  */
 export class Leaderships implements OnApplicationShutdown {
   private readonly made: Leadership[] = [];
@@ -26,13 +66,23 @@ export class Leaderships implements OnApplicationShutdown {
     })();
   }
 
-  /** The leadership of `name` among this service's replicas (its lock: `awan.<name>.<schema>`). */
+  /**
+   * The leadership of `name` among this service's replicas (its lock: `awan.<name>.<schema>`), one
+   * per name in the process: what shares a name is led together, on one database session.
+   */
   of(name: string): Leadership {
-    const leadership = new Leadership({
-      pool: this.pool, key: `awan.${name}.${this.schema}`, timeoutMs: this.timeoutMs, alive: () => this.nats.flush(), logger: this.logger,
-    });
-    this.made.push(leadership);
+    const key = `awan.${name}.${this.schema}`;
+    let leadership = this.made.find((made) => made.key === key);
+    if (!leadership) {
+      leadership = new Leadership({ pool: this.pool, key, timeoutMs: this.timeoutMs, alive: () => this.nats.flush(), logger: this.logger });
+      this.made.push(leadership);
+    }
     return leadership;
+  }
+
+  /** A job's rounds, every `everyMs`, on the replica that leads `name` (LedRounds). */
+  rounds(name: string, everyMs: number, logger: LoggerService, what: string, round: () => Promise<void>): LedRounds {
+    return new LedRounds(this.of(name), everyMs, logger, what, round);
   }
 
   /**
