@@ -49,12 +49,12 @@ import { createServiceDatabase, runBuilt, runFixture, uniqueName, waitFor, type 
 import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { awanCpuMs, BASELINE_TOPOLOGY, loadAverage, median, startTopology, TOPOLOGIES, topologiesOfRound, type Topology } from '../common/topologies.js';
 import { runProgram } from '../../apps/host-agent/src/host/program.js';
+import { ready, stop } from '../common/fixtures.js';
 
 const CONCURRENCY = 50;
 const WARMUP_MS = 3000;
 const MEASURE_MS = 10_000;
 const INSTANCES = 20;
-const STOP_GRACE_MS = 10_000;
 const ME = '{ me { id name } }';
 const INSTANCES_PAGE = `{ instances(first: ${INSTANCES}) { edges { node { id name status } } } }`;
 /**
@@ -221,22 +221,6 @@ async function serveOtlpSink(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   console.log(`listening at http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-}
-
-/** Waits for `ready`; on a timeout the error carries the end of the process's output. */
-async function ready(name: string, fixture: Fixture, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  await waitFor(check, timeoutMs, name).catch((error: Error) => {
-    throw new Error(`${error.message}\n${fixture.output().slice(-3000)}`);
-  });
-}
-
-/** SIGTERM, then SIGKILL when it has not exited within STOP_GRACE_MS. */
-async function stop(fixture: Fixture): Promise<void> {
-  if (fixture.child.exitCode !== null || fixture.child.signalCode !== null) return;
-  fixture.child.kill('SIGTERM');
-  const kill = setTimeout(() => fixture.child.kill('SIGKILL'), STOP_GRACE_MS);
-  await fixture.exited;
-  clearTimeout(kill);
 }
 
 /** Why this machine cannot run the instances case, or undefined when it can. */

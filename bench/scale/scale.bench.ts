@@ -41,6 +41,7 @@ import {
 import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { rankHosts, type PlacementRequest } from '../../apps/compute/src/scheduler/placement.js';
 import { readCandidates } from '../../apps/compute/src/scheduler/scheduler.js';
+import { ready, stop } from '../common/fixtures.js';
 
 const HOSTS = Number(process.env.SCALE_HOSTS ?? 1000);
 const INSTANCES = Number(process.env.SCALE_INSTANCES ?? 10_000);
@@ -55,7 +56,6 @@ const QUERY_CONCURRENCY = 2;
 const DECISIONS = Number(process.env.SCALE_DECISIONS ?? 500);
 const HEARTBEAT_INTERVAL_MS = 2000;
 const REGION = 'local';
-const STOP_GRACE_MS = 10_000;
 /** Set in the child process that is the simulated fleet: this same file. */
 const FLEET_ROLE = 'BENCH_SCALE_FLEET';
 const HOST_PREFIX = 'sim-host-';
@@ -494,22 +494,6 @@ async function runBench(): Promise<void> {
     await nats.stop();
     rmSync(tempDir, { recursive: true, force: true });
   }
-}
-
-/** Waits for `check`; on a timeout the error carries the end of the process's output. */
-async function ready(name: string, fixture: Fixture, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  await waitFor(check, timeoutMs, name).catch((error: Error) => {
-    throw new Error(`${error.message}\n${fixture.output().slice(-3000)}`);
-  });
-}
-
-/** SIGTERM, then SIGKILL when it has not exited within STOP_GRACE_MS. */
-async function stop(fixture: Fixture): Promise<void> {
-  if (fixture.child.exitCode !== null || fixture.child.signalCode !== null) return;
-  fixture.child.kill('SIGTERM');
-  const kill = setTimeout(() => fixture.child.kill('SIGKILL'), STOP_GRACE_MS);
-  await fixture.exited;
-  clearTimeout(kill);
 }
 
 if (process.env[FLEET_ROLE]) await runFleet();
