@@ -80,7 +80,7 @@ export class Hosts {
        SELECT b.host_id AS "hostId", k.id IS NOT NULL AS known, coalesce(k.down, false) AS down, coalesce(k.retired, false) AS retired,
               coalesce(k.new_agent, false) AS "newAgent"
        FROM beat b LEFT JOIN known k ON k.id = b.host_id`,
-      values: [JSON.stringify(rows.sort((a, b) => (a.host_id < b.host_id ? -1 : a.host_id > b.host_id ? 1 : 0)))],
+      values: [JSON.stringify(rows)],
     });
     const outcome = new Map<string, AppError | undefined>();
     let failure: unknown;
