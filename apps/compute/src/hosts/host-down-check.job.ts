@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Leadership } from '#libs/event-store';
-import { Leaderships } from '#libs/event-sourcing';
-import { RecurringFailure } from '#libs/platform';
+import { Leaderships, type LedRounds } from '#libs/event-sourcing';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
 import { Hosts } from './hosts.js';
 
@@ -16,12 +15,10 @@ import { Hosts } from './hosts.js';
 @Injectable()
 export class HostDownCheckJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('hosts');
-  private readonly failures = new RecurringFailure(this.logger, 'down check');
   private readonly downTimeoutMs: number;
   private readonly leadership: Leadership;
-  private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
-  /** Since when this replica's rounds have succeeded without a break. */
+  private readonly rounds: LedRounds;
+  /** Since when this replica's rounds have succeeded without a break (a failed lead check costs the lead itself, and `since` with it). */
   private healthySince = Date.now();
 
   constructor(
@@ -31,34 +28,31 @@ export class HostDownCheckJob implements OnApplicationBootstrap, BeforeApplicati
   ) {
     this.downTimeoutMs = config.hostDownTimeoutMs;
     this.leadership = leaderships.of('host-judge');
+    this.rounds = leaderships.rounds('host-judge', Math.min(1000, this.downTimeoutMs / 4), this.logger, 'down check', () => this.judge());
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => (this.round ??= this.check().finally(() => (this.round = undefined))), Math.min(1000, this.downTimeoutMs / 4));
+    this.rounds.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.round;
+    await this.rounds.stop();
     await this.leadership.stop();
   }
 
-  /** One round: judges only as the leader, once it has led and succeeded for a whole down-timeout. */
-  async check(): Promise<void> {
+  /** A round of the leader's: it judges once it has led and succeeded for a whole down-timeout. */
+  private async judge(): Promise<void> {
     try {
-      if (!(await this.leadership.check())) return;
-      if (Date.now() - Math.max(this.leadership.since, this.healthySince) >= this.downTimeoutMs) {
-        // Each host marked DOWN is logged as its fact (HostFacts).
-        for (const host of await this.hosts.markSilentHostsDown(this.downTimeoutMs)) {
-          if (!host.fencesInTime) {
-            this.logger.error(`host ${host.id} does not fence itself within ${this.downTimeoutMs} ms (FENCE_TIMEOUT_MS): its instances are not restarted elsewhere`);
-          }
+      if (Date.now() - Math.max(this.leadership.since, this.healthySince) < this.downTimeoutMs) return;
+      // Each host marked DOWN is logged as its fact (HostFacts).
+      for (const host of await this.hosts.markSilentHostsDown(this.downTimeoutMs)) {
+        if (!host.fencesInTime) {
+          this.logger.error(`host ${host.id} does not fence itself within ${this.downTimeoutMs} ms (FENCE_TIMEOUT_MS): its instances are not restarted elsewhere`);
         }
       }
-      this.failures.succeeded();
     } catch (error) {
       this.healthySince = Date.now();
-      this.failures.failed(error);
+      throw error;
     }
   }
 }
