@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Catch, HttpException, type ArgumentsHost } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type LoggerService } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
+import { AppError, type ErrorCode } from '#libs/contracts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -16,10 +17,32 @@ export function sendError(response: ServerResponse, status: number, error: { mes
   response.end(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
 }
 
+/** The HTTP status of each contract code, where the gateway answers outside GraphQL (its REST endpoints). */
+const STATUS: Record<ErrorCode, number> = {
+  BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404,
+  CONFLICT: 409, INSUFFICIENT_CAPACITY: 409, QUOTA_EXCEEDED: 409, UNAVAILABLE: 503, INTERNAL: 500,
+};
+
+/**
+ * What a REST endpoint's work threw, answered: a caller's refusal (an AppError) with its code's
+ * status, code and field, and `headers` for it; any other fault logged with its stack and answered
+ * 500 without its details.
+ */
+export function sendAppError(response: ServerResponse, error: unknown, logger: LoggerService, headers: (error: AppError) => Record<string, string> = () => ({})): void {
+  if (!(error instanceof AppError) || error.code === 'INTERNAL') {
+    logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
+    return sendError(response, 500, { message: 'internal error', code: 'INTERNAL_SERVER_ERROR' });
+  }
+  sendError(response, STATUS[error.code], { message: error.message, code: error.code, field: error.field }, headers(error));
+}
+
+/** A header's value, the first where it was sent more than once. */
+export const firstHeader = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 /** A request the GraphQL endpoint cannot read. */
 const sendRequestError = (response: ServerResponse, status: number, message: string) => sendError(response, status, { message, code: 'BAD_REQUEST' });
 
-const isJson = (contentType: string | undefined) => contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
+export const isJson = (contentType: string | undefined) => contentType?.split(';')[0].trim().toLowerCase() === 'application/json';
 
 /**
  * Only a POST of `application/json` is executed: a form or plain text is what a page on another

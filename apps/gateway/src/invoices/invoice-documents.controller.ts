@@ -1,21 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
-import { AppError, type Caller, type ErrorCode } from '#libs/contracts';
+import type { Caller } from '#libs/contracts';
 import { Authenticator } from '../auth/authenticator.js';
 import { isRefusal, RequestLimits, type Refusal } from '../auth/request-limits.js';
 import { authenticated, callerFor, newCorrelationId } from '../graphql/gateway-context.js';
-import { sendError } from '../graphql/http-requests.js';
+import { sendAppError, sendError } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
 import { SessionAuth } from '../people/session-auth.js';
 import { InvoiceDocuments, type InvoiceFile } from './invoice-documents.js';
 
 type Request = IncomingMessage & { ip?: string };
 
-/** The HTTP status of each contract code. */
-const STATUS: Record<ErrorCode, number> = {
-  BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404,
-  CONFLICT: 409, INSUFFICIENT_CAPACITY: 409, QUOTA_EXCEEDED: 409, UNAVAILABLE: 503, INTERNAL: 500,
-};
 
 /**
  * `GET /invoices/{id}.csv`, `GET /invoices/{id}.pdf` and `GET /invoices.csv?month=YYYY-MM`: under
@@ -85,14 +80,10 @@ export class InvoiceDocumentsController {
   }
 
   private fail(response: ServerResponse, error: unknown): void {
-    if (!(error instanceof AppError) || error.code === 'INTERNAL') {
-      this.logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
-      return sendError(response, 500, { message: 'internal error', code: 'INTERNAL_SERVER_ERROR' });
-    }
-    const headers: Record<string, string> = {};
-    if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer';
-    if (error.code === 'UNAVAILABLE') headers['retry-after'] = '1';
-    sendError(response, STATUS[error.code], { message: error.message, code: error.code, field: error.field }, headers);
+    sendAppError(response, error, this.logger, ({ code }) => ({
+      ...(code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {}),
+      ...(code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {}),
+    }));
   }
 }
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
-import { AppError, type ErrorCode } from '#libs/contracts';
+import { AppError } from '#libs/contracts';
 import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
 import { authenticated } from '../graphql/gateway-context.js';
-import { sendError } from '../graphql/http-requests.js';
+import { firstHeader, isJson, sendAppError, sendError } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
 import { People, type SessionHolder, type UserView } from './people.js';
 import { SessionAuth } from './session-auth.js';
@@ -13,12 +13,6 @@ import { cookiesSecure, sameOrigin, sessionCookies } from './session-cookies.js'
 type Request = IncomingMessage & { ip?: string };
 type Json = Record<string, unknown>;
 
-const STATUS: Record<ErrorCode, number> = {
-  BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404,
-  CONFLICT: 409, INSUFFICIENT_CAPACITY: 409, QUOTA_EXCEEDED: 409, UNAVAILABLE: 503, INTERNAL: 500,
-};
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-const isJson = (request: Request) => first(request.headers['content-type'])?.split(';')[0].trim().toLowerCase() === 'application/json';
 const bodyOf = (body: unknown): Json => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {});
 
 /**
@@ -140,7 +134,7 @@ export class AuthController {
   }
 
   private secure(request: Request): boolean {
-    return cookiesSecure(first(request.headers.host), this.publicUrl);
+    return cookiesSecure(firstHeader(request.headers.host), this.publicUrl);
   }
 
   private get publicUrl(): string | null {
@@ -149,7 +143,7 @@ export class AuthController {
 
   private publicOrigin(request: Request): string {
     if (this.publicUrl) return this.publicUrl.replace(/\/$/, '');
-    return `${this.secure(request) ? 'https' : 'http'}://${first(request.headers.host) ?? 'localhost'}`;
+    return `${this.secure(request) ? 'https' : 'http'}://${firstHeader(request.headers.host) ?? 'localhost'}`;
   }
 
   /**
@@ -158,10 +152,10 @@ export class AuthController {
    */
   private async answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {
     try {
-      if (request.method === 'POST' && !isJson(request)) {
+      if (request.method === 'POST' && !isJson(firstHeader(request.headers['content-type']))) {
         return sendError(response, 415, { message: 'content-type: /auth takes a POST of application/json', code: 'BAD_REQUEST' });
       }
-      if (!sameOrigin(first(request.headers.origin), first(request.headers.host), this.publicUrl)) {
+      if (!sameOrigin(firstHeader(request.headers.origin), firstHeader(request.headers.host), this.publicUrl)) {
         throw new AppError('FORBIDDEN', "origin: /auth answers the gateway's own origin only");
       }
       const limited = this.limits.takeToken(undefined, request.ip);
@@ -174,11 +168,7 @@ export class AuthController {
       response.setHeader('cache-control', 'no-store');
       response.end(JSON.stringify(answer));
     } catch (error) {
-      if (!(error instanceof AppError) || error.code === 'INTERNAL') {
-        this.logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
-        return sendError(response, 500, { message: 'internal error', code: 'INTERNAL_SERVER_ERROR' });
-      }
-      sendError(response, STATUS[error.code], { message: error.message, code: error.code, field: error.field });
+      sendAppError(response, error, this.logger);
     }
   }
 }

@@ -1,9 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
 import { isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
 import type { Role } from '../identity/api-key.decider.js';
-import { scopeOf, type Identity, type Viewer } from '../identity/identity.js';
+import { hashSecret, scopeOf, type Identity, type Viewer } from '../identity/identity.js';
 import type { Mailer } from './mailer.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
 import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type SignInLimits } from './people.rules.js';
@@ -53,7 +53,6 @@ export interface SignInRefusal {
 }
 
 export const SESSION_PREFIX = 'session:';
-export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const newToken = () => randomBytes(32).toString('base64url');
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -120,7 +119,7 @@ export class People {
     await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
     const { rows } = await tx.query<{ expires_at: Date }>(
       `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
-      [tokenHash(token), user.id, this.config.linkTtlMs],
+      [hashSecret(token), user.id, this.config.linkTtlMs],
     );
     const link = `${linkBase}/set-password?token=${token}`;
     const until = rows[0].expires_at.toISOString();
@@ -146,7 +145,7 @@ export class People {
     const userId = await withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ user_id: string }>(
         'UPDATE user_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id',
-        [tokenHash(input.token as string)],
+        [hashSecret(input.token as string)],
       );
       if (!rows[0]) throw AppError.badInput('token', 'is unknown, used already or expired: ask for a new invitation');
       await tx.query('UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1', [rows[0].user_id, hash]);
@@ -209,7 +208,7 @@ export class People {
       `WITH cleared AS (DELETE FROM sign_in_failures WHERE subject = $6)
        INSERT INTO sessions (id, token_hash, csrf_hash, user_id, expires_at, address)
        VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond', $7) RETURNING expires_at`,
-      [randomUUID(), tokenHash(token), tokenHash(csrfToken), user.id, this.config.sessionTtlMs, subjects.email, address ?? null],
+      [randomUUID(), hashSecret(token), hashSecret(csrfToken), user.id, this.config.sessionTtlMs, subjects.email, address ?? null],
     );
     return { user: (await this.user(user.id))!, token, csrfToken, expiresAt: made[0].expires_at };
   }
@@ -217,7 +216,7 @@ export class People {
   /** Ends the session of `token` server-side: its cookie no longer works, on any replica. */
   async signOut(token: string): Promise<boolean> {
     if (!TOKEN.test(token)) return false;
-    const { rowCount } = await this.pool.query('UPDATE sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at IS NULL', [tokenHash(token)]);
+    const { rowCount } = await this.pool.query('UPDATE sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at IS NULL', [hashSecret(token)]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -230,7 +229,7 @@ export class People {
               ARRAY(SELECT c.id FROM accounts c WHERE c.parent_id = a.id ORDER BY c.position) AS children
        FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id
        WHERE s.token_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()`,
-      [tokenHash(token)],
+      [hashSecret(token)],
     );
     const row = rows[0];
     if (!row) return null;

@@ -1,11 +1,11 @@
 import { AppError } from '#libs/contracts';
 import type { SessionHolder } from './people.js';
-import { tokenHash } from './people.js';
+import { hashSecret } from '../identity/identity.js';
 import { SessionAuth } from './session-auth.js';
 
 const TOKEN = 's'.repeat(43);
 const CSRF = 'c'.repeat(43);
-const holder = { csrfHash: tokenHash(CSRF), viewer: { apiKeyId: 'session:1' } } as unknown as SessionHolder;
+const holder = { csrfHash: hashSecret(CSRF), viewer: { apiKeyId: 'session:1' } } as unknown as SessionHolder;
 const people = { session: async (token: string) => (token === TOKEN ? holder : null) };
 const auth = new SessionAuth(people, null);
 const headers = (extra: Record<string, string> = {}) => ({ host: 'localhost:4000', cookie: `other=1; awan_session=${TOKEN}`, ...extra });

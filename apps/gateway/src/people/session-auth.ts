@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '#libs/contracts';
 import type { People, SessionHolder } from './people.js';
-import { tokenHash } from './people.js';
+import { firstHeader } from '../graphql/http-requests.js';
+import { hashSecret } from '../identity/identity.js';
 import { CSRF_HEADER, parseCookies, sameOrigin, SESSION_COOKIE } from './session-cookies.js';
 
 type Headers = Record<string, string | string[] | undefined>;
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /**
  * A request's session cookie to its signed-in person. A cookie travels with whatever a browser
@@ -32,14 +32,14 @@ export class SessionAuth {
   async holderOf(headers: Headers, options: { checkCsrf: boolean; csrf?: unknown } = { checkCsrf: true }): Promise<SessionHolder | null | undefined> {
     const token = this.tokenOf(headers);
     if (!token) return undefined;
-    if (!sameOrigin(first(headers.origin), first(headers.host), this.publicUrl)) {
+    if (!sameOrigin(firstHeader(headers.origin), firstHeader(headers.host), this.publicUrl)) {
       throw new AppError('FORBIDDEN', 'origin: a request signed in by cookie must come from the gateway\'s own origin');
     }
     const holder = await this.people.session(token);
     if (!holder || !options.checkCsrf) return holder;
-    const csrf = options.csrf !== undefined ? options.csrf : first(headers[CSRF_HEADER]);
+    const csrf = options.csrf !== undefined ? options.csrf : firstHeader(headers[CSRF_HEADER]);
     if (typeof csrf !== 'string' || !csrf) throw new AppError('FORBIDDEN', `${CSRF_HEADER}: a request signed in by cookie must send the session's CSRF token (the awan_csrf cookie) in the X-CSRF-Token header`);
-    const given = Buffer.from(tokenHash(csrf));
+    const given = Buffer.from(hashSecret(csrf));
     if (!timingSafeEqual(given, Buffer.from(holder.csrfHash))) throw new AppError('FORBIDDEN', `${CSRF_HEADER}: not this session's CSRF token`);
     return holder;
   }
