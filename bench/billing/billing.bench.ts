@@ -6,7 +6,6 @@
 // Needs PostgreSQL (DATABASE_URL as for the tests); no NATS.
 // Usage: npm run bench:billing   (BENCH_CONCURRENCY, default 8)
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { PLATFORM_SCOPE, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
@@ -23,6 +22,7 @@ import { MonthClose } from '../../apps/billing/src/invoices/month-close.js';
 import { parseMinor } from '../../apps/billing/src/money/money.js';
 import { Prices } from '../../apps/billing/src/prices/prices.js';
 import { monthOf } from '../../apps/billing/src/rating/rating.js';
+import { cpuMsOf } from '../common/processes.js';
 
 const RESELLERS = 100;
 const CUSTOMERS_PER_RESELLER = 20;
@@ -74,9 +74,9 @@ async function cpuSeconds(): Promise<{ bench: number; postgres: Map<number, numb
   const { user, system } = process.cpuUsage();
   if (!localDatabase) return { bench: (user + system) / 1e6, postgres: null };
   const { rows } = await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  const postgres = new Map(rows.map(({ pid }) => {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return [pid, (Number(fields[11]) + Number(fields[12])) / 100]; // utime and stime, in clock ticks
+  const postgres = new Map(rows.flatMap(({ pid }) => {
+    const ms = cpuMsOf(pid);
+    return ms === undefined ? [] : [[pid, ms / 1000] as const]; // a session gone meanwhile has nothing more to count
   }));
   return { bench: (user + system) / 1e6, postgres };
 }

@@ -7,7 +7,7 @@
 // replica on the cluster), and one run in each round after the other, every other round the other
 // way round, so that neither always follows a fresh start or the other's cleanup.
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { cpuMsOf } from './processes.js';
 import { descendantProcesses, startTestAwan, type TestAwan, type TestAwanOptions } from '#libs/testing';
 
 export interface Topology {
@@ -30,8 +30,6 @@ export function startTopology(topology: Topology, label: string, env: NodeJS.Pro
   return startTestAwan(`${label}_${topology.name === 'cluster' ? 'cluster' : 'single'}`, { ...env, ...topology.env }, options);
 }
 
-const tickMs = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString());
-
 /**
  * What reads the CPU time (user + system, ms) Awan's processes have used so far: its supervisor,
  * services, NATS nodes and PostgreSQL where it runs one, as they are when this is called (its
@@ -39,15 +37,7 @@ const tickMs = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString()
  */
 export function awanCpuMs(awan: TestAwan): () => number {
   const pids = descendantProcesses(awan.launcher.pid);
-  return () =>
-    pids.reduce((sum, pid) => {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        return sum + (Number(fields[11]) + Number(fields[12])) * tickMs;
-      } catch {
-        return sum; // gone meanwhile
-      }
-    }, 0);
+  return () => pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0); // one gone meanwhile counts nothing
 }
 
 export const median = (values: number[]): number => {

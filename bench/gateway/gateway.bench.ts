@@ -33,7 +33,7 @@
 // Usage: npm run bench:gateway [-- cluster]
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -50,6 +50,7 @@ import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { awanCpuMs, BASELINE_TOPOLOGY, loadAverage, median, startTopology, TOPOLOGIES, topologiesOfRound, type Topology } from '../common/topologies.js';
 import { runProgram } from '../../apps/host-agent/src/host/program.js';
 import { ready, stop } from '../common/fixtures.js';
+import { cpuMsOf } from '../common/processes.js';
 
 const CONCURRENCY = 50;
 const WARMUP_MS = 3000;
@@ -343,11 +344,7 @@ async function runBench(): Promise<void> {
   }
 
   /** CPU time the control plane's processes have used so far, in ms (user + system, from /proc/<pid>/stat). */
-  const tickMs = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString());
-  const controlPlaneCpuMs = () => ['gateway', 'compute', 'network', 'billing'].reduce((sum, name) => {
-    const fields = readFileSync(`/proc/${services.get(name)!.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return sum + (Number(fields[11]) + Number(fields[12])) * tickMs;
-  }, 0);
+  const controlPlaneCpuMs = () => ['gateway', 'compute', 'network', 'billing'].reduce((sum, name) => sum + cpuMsOf(services.get(name)!.child.pid!)!, 0);
 
   async function stopControlPlane(): Promise<void> {
     await Promise.all(['gateway', 'compute', 'network', 'billing'].map((name) => services.get(name)).filter((f) => f !== undefined).map(stop));

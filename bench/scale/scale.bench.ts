@@ -24,7 +24,6 @@
 // Prints what it does on stderr and its JSON last on stdout.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; no root, no hypervisor.
 // Usage: npm run bench:scale   (quick: SCALE_HOSTS=100 SCALE_INSTANCES=1000 npm run bench:scale)
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -42,6 +41,7 @@ import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { rankHosts, type PlacementRequest } from '../../apps/compute/src/scheduler/placement.js';
 import { readCandidates } from '../../apps/compute/src/scheduler/scheduler.js';
 import { ready, stop } from '../common/fixtures.js';
+import { cpuMsOf } from '../common/processes.js';
 
 const HOSTS = Number(process.env.SCALE_HOSTS ?? 1000);
 const INSTANCES = Number(process.env.SCALE_INSTANCES ?? 10_000);
@@ -89,18 +89,6 @@ async function runFleet(): Promise<void> {
 }
 
 // ---- measuring processes ----
-
-const TICK_MS = 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString());
-
-/** CPU ms (user + system) a process has used so far, or undefined once it is gone. */
-function cpuMsOf(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-  } catch {
-    return undefined;
-  }
-}
 
 /** A process's resident and peak resident memory, in MB. */
 function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
