@@ -167,7 +167,8 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
   const localAgent = options.localAgent ?? true;
   const database = await createServiceDatabase(`awan_${label}_`);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `awan-${label}-`));
-  const base = await freePortRange((env.AWAN_CLUSTER ?? process.env.AWAN_CLUSTER) === '1');
+  const cluster = (env.AWAN_CLUSTER ?? process.env.AWAN_CLUSTER) === '1';
+  const base = await freePortRange(cluster);
   const hostId = uniqueName(`${label}-host-`.replace(/_/g, '-'));
   const adminKey = `awan_e2e_${uniqueName('admin_')}_0123456789`;
   const { NATS_URL: _nats, ...inherited } = process.env;
@@ -190,7 +191,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     restoreDevBridge();
   };
   const url = `http://127.0.0.1:${base}/graphql`;
-  const gateways = [url, ...((env.AWAN_CLUSTER ?? process.env.AWAN_CLUSTER) === '1' ? [`http://127.0.0.1:${base + AWAN_SERVICES.length}/graphql`] : [])];
+  const gateways = [url, ...(cluster ? [`http://127.0.0.1:${base + AWAN_SERVICES.length}/graphql`] : [])];
   await waitFor(async () => {
     const response = await fetch(url, {
       method: 'POST',
