@@ -32,7 +32,7 @@ describe('bash completion, made from the command tree', () => {
 
   it("is not misled by an option's value that is also a command's name", () => {
     expect(offered('awan instances create --name list --')).toContain('--plan');
-    expect(offered('awan --context instances hosts ')).toEqual(expect.arrayContaining(['list', 'enroll', 'maintenance']));
+    expect(offered('awan --context instances hosts ')).toEqual(expect.arrayContaining(['list', 'enroll', 'maintenance', 'retire']));
   });
 });
 

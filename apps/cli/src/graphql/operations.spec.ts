@@ -10,7 +10,12 @@ import * as ips from '../ips/ips.operations.js';
 import * as pools from '../pools/pools.operations.js';
 import type { Operation } from './operation.js';
 
-const contract = buildSchema(readFileSync(new URL('../../../../api/contract.graphql', import.meta.url), 'utf8'));
+/**
+ * The contract, and what the gateway serves beyond it that the CLI uses (as its resolvers declare it:
+ * retireHost in apps/gateway/src/hosts/host-enrolment.resolver.ts); the CLI's e2e runs each against the gateway.
+ */
+const BEYOND_CONTRACT = 'extend type Mutation { retireHost(id: ID!): Host! }';
+const contract = buildSchema(`${readFileSync(new URL('../../../../api/contract.graphql', import.meta.url), 'utf8')}\n${BEYOND_CONTRACT}`);
 
 const documents = Object.entries({ accounts, catalog, contexts, hosts, instances, invoices, ips, pools }).flatMap(([group, exports]) =>
   Object.entries(exports as Record<string, unknown>)
@@ -23,7 +28,7 @@ describe("the CLI's GraphQL documents", () => {
     expect(documents.length).toBeGreaterThan(40);
   });
 
-  it.each(documents)('%s is valid against api/contract.graphql', (_name, document) => {
+  it.each(documents)('%s is valid against api/contract.graphql (and the gateway\'s retireHost)', (_name, document) => {
     expect(validate(contract, parse(document)).map((e) => e.message)).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { action, type CliIo } from '../command-kit.js';
 import { formatTable } from '../output/table.js';
-import { enrollHost, hosts, setHostMaintenance, type Host } from './hosts.operations.js';
+import { enrollHost, hosts, retireHost, setHostMaintenance, type Host } from './hosts.operations.js';
 
 export const hostsTable = (rows: Host[]) =>
   formatTable(rows, [
@@ -18,7 +18,7 @@ export const hostsTable = (rows: Host[]) =>
 
 /** Hypervisor hosts (ADMIN): their capacity and state, enrolment, maintenance. */
 export function registerHosts(program: Command, io: CliIo): void {
-  const host = program.command('hosts').description('hypervisor hosts (ADMIN): list, enroll, maintenance');
+  const host = program.command('hosts').description('hypervisor hosts (ADMIN): list, enroll, maintenance, retire');
   action(host.command('list').description('every host, with what is allocated of its capacity'), io, async (session) => {
     session.print((await session.client().request(hosts, {})).hosts, hostsTable);
   });
@@ -46,12 +46,22 @@ export function registerHosts(program: Command, io: CliIo): void {
   action(
     host
       .command('maintenance')
-      .description('on: place nothing more on the host (its instances stay); off: back in service')
+      .description("on: place nothing more on the host, and move its instances to the region's other hosts (a running VM live); off: back in service")
       .argument('<id>', 'the host')
       .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off'])),
     io,
     async (session, { args: [id, state] }) => {
       session.print((await session.client().request(setHostMaintenance, { id, maintenance: state === 'on' })).setHostMaintenance, (h) => hostsTable([h]));
+    },
+  );
+  action(
+    host
+      .command('retire')
+      .description("take a host out for good: its agent's credentials stop working at once, and its instances are restarted elsewhere once it is DOWN")
+      .argument('<id>', 'the host'),
+    io,
+    async (session, { args: [id] }) => {
+      session.print((await session.client().request(retireHost, { id })).retireHost, (h) => hostsTable([h]));
     },
   );
 }

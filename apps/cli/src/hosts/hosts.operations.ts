@@ -24,6 +24,9 @@ export const enrollHost = operation<{ input: { id: string; regionId: string } },
   `mutation EnrollHost($input: EnrollHostInput!) { enrollHost(input: $input) { host { ${HOST} } credentials } }`,
 );
 
+/** Beyond the contract (the gateway's host-enrolment.resolver.ts): the host leaves for good. */
+export const retireHost = operation<{ id: string }, { retireHost: Host }>(`mutation RetireHost($id: ID!) { retireHost(id: $id) { ${HOST} } }`);
+
 export const setHostMaintenance = operation<{ id: string; maintenance: boolean }, { setHostMaintenance: Host }>(
   `mutation SetHostMaintenance($id: ID!, $maintenance: Boolean!) { setHostMaintenance(id: $id, maintenance: $maintenance) { ${HOST} } }`,
 );
