@@ -1,10 +1,16 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeWithHardware, missingHardware, runCommand, serviceLines, startTestAwan, uniqueName, waitFor, type TestAwan } from '#libs/testing';
+import { connect } from '@nats-io/transport-node';
+import { PLATFORM_SCOPE } from '#libs/contracts';
+import { credentialsOptions } from '#libs/nats-auth';
+import {
+  connectServiceClient, describeWithHardware, eventEnvelope, missingHardware, publishEvent, runCommand, serviceLines, startTestAwan, uniqueName, waitFor, type TestAwan,
+} from '#libs/testing';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const MAIN = path.join(ROOT, 'dist/apps/cli/src/main.js');
@@ -138,12 +144,27 @@ describe('the awan CLI against the whole system', () => {
     const row = rows.split('\n').find((line) => line.startsWith(id))!;
     expect(row.indexOf('RUNNING')).toBe(rows.indexOf('STATUS')); // aligned under its header
     expect(cellUnder(rows, 'PLAN', id)).toBe('ct-512m');
+    // Filtered by status; one instance's fields, its address among them.
+    expect((await json(['instances', 'list', '--status', 'RUNNING'], asCustomer)).totalCount).toBe(1);
+    expect((await json(['instances', 'list', '--status', 'STOPPED'], asCustomer)).totalCount).toBe(0);
+    const got = await ok(['instances', 'get', id], asCustomer);
+    expect(got).toMatch(new RegExp(`^Name: +${name}$`, 'm'));
+    const address = /^IPv4: +(\S+)$/m.exec(got)![1];
+    expect(cellUnder(await ok(['ips', 'list', '--instance', id], asCustomer), 'ADDRESS', address)).toBe(address);
 
-    // Stop, resize (it stays STOPPED), delete: each waited for.
+    // A floating address: allocated onto the instance, taken off, given back.
+    const floating = await json(['ips', 'allocate', '--region', 'local', '--instance', id], asCustomer);
+    expect(floating).toMatchObject({ floating: true, family: 'IPV4', instance: { id } });
+    expect((await json(['ips', 'unassign', floating.id], asCustomer)).instance).toBeNull();
+    expect(await json(['ips', 'release', floating.id], asCustomer)).toMatchObject({ id: floating.id });
+
+    // Reboot, stop, resize (it stays STOPPED), start at the new size, delete: each waited for.
+    expect(await ok(['instances', 'reboot', id, '--wait'], asCustomer)).toMatch(/^Status: +RUNNING$/m);
     expect(await ok(['instances', 'stop', id, '--wait'], asCustomer)).toMatch(/^Status: +STOPPED$/m);
     const resized = await ok(['instances', 'resize', id, '--plan', 'ct-1g', '--wait'], asCustomer);
     expect(resized).toMatch(/^Status: +STOPPED$/m);
     expect(resized).toMatch(/^Plan: +ct-1g$/m);
+    expect(await ok(['instances', 'start', id, '--wait'], asCustomer)).toMatch(/^Status: +RUNNING$/m);
     expect(await ok(['instances', 'delete', id, '--wait'], asCustomer)).toMatch(/^Status: +DELETED$/m);
     expect((await json(['instances', 'list'], asCustomer)).totalCount).toBe(0);
     expect((await json(['instances', 'list', '--include-deleted'], asCustomer)).edges.map((e: any) => e.node.status)).toEqual(['DELETED']);
@@ -151,7 +172,7 @@ describe('the awan CLI against the whole system', () => {
     // Its history, oldest first.
     const history = await json(['instances', 'history', id], asCustomer);
     const types: string[] = history.edges.map((e: any) => e.node.type);
-    for (const type of ['InstanceRequested', 'InstanceStarted', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted']) expect(types).toContain(type);
+    for (const type of ['InstanceRequested', 'InstanceStarted', 'InstanceRebootRequested', 'InstanceStopped', 'InstanceResized', 'InstanceDeleted']) expect(types).toContain(type);
     expect(types.indexOf('InstanceStarted')).toBeLessThan(types.indexOf('InstanceResized'));
     expect(await ok(['instances', 'history', id], asCustomer)).toMatch(/^\S+ +InstanceResized +\{.*"toPlanId":"ct-1g"/m);
 
@@ -224,6 +245,128 @@ describe('the awan CLI against the whole system', () => {
     const unknown = await cli(['instances', 'get', '00000000-0000-4000-8000-000000000000'], asAdmin);
     expect(unknown).toEqual({ code: 3, stdout: '', stderr: 'error: NOT_FOUND: instance 00000000-0000-4000-8000-000000000000\n' });
   }, 60_000);
+
+  it("runs ADMIN's catalog, pools and hosts: regions, plans and images created and retired, a pool, a host enrolled, in maintenance and retired", async () => {
+    const asAdmin = { AWAN_URL: awan.url, AWAN_API_KEY: awan.adminKey };
+    const region = uniqueName('cli');
+    const created = await ok(['regions', 'create', '--id', region, '--name', 'CLI Region', '--dns-zone', `${region}.example.net`], asAdmin);
+    expect(cellUnder(created, 'DNS ZONE', region)).toBe(`${region}.example.net`);
+    expect(await json(['regions', 'list'], asAdmin)).toContainEqual({ id: region, name: 'CLI Region', dnsZone: `${region}.example.net` });
+
+    const plan = uniqueName('ct-cli-');
+    const saved = await ok(['plans', 'create', '--id', plan, '--name', 'CLI plan', '--kind', 'CONTAINER', '--vcpus', '1', '--memory-mb', '256', '--disk-gb', '2', '--price', 'EUR:0.0010:0.50'], asAdmin);
+    expect(cellUnder(saved, 'MONTHLY', plan)).toBe('0.50 EUR');
+    // Listed once billing, which prices the list, has it.
+    await waitFor(async () => (await json<{ id: string }[]>(['plans', 'list', '--kind', 'CONTAINER'], asAdmin)).some((p) => p.id === plan), 20_000, `plan ${plan} listed`);
+    expect(await json(['plans', 'retire', plan], asAdmin)).toMatchObject({ id: plan, retired: true });
+
+    const image = uniqueName('img-cli-');
+    const registered = await json(['images', 'register', '--id', image, '--os', 'debian', '--os-version', '13', '--kind', 'CONTAINER', '--url', 'https://images.invalid/rootfs.tar', '--sha256', 'ab'.repeat(32)], asAdmin);
+    expect(registered).toMatchObject({ id: image, name: image, os: 'debian', version: '13', kind: 'CONTAINER', status: 'IMPORTING' });
+    expect(cellUnder(await ok(['images', 'list'], asAdmin), 'OS', image)).toBe('debian 13');
+    expect(await json(['images', 'retire', image], asAdmin)).toMatchObject({ id: image, status: 'RETIRED' });
+    const badSum = await cli(['images', 'register', '--id', uniqueName('img-'), '--os', 'debian', '--os-version', '13', '--kind', 'VM', '--url', 'https://images.invalid/d.qcow2', '--sha256', 'nope'], asAdmin);
+    expect(badSum).toMatchObject({ code: 3, stderr: expect.stringMatching(/^error: BAD_USER_INPUT: .*\(option --sha256\)\n$/) });
+
+    const pool = await json(['pools', 'create', '--region', region, '--cidr', '198.51.100.0/28', '--bridge', 'clibr0', '--reserved', '198.51.100.2-198.51.100.4'], asAdmin);
+    expect(pool).toMatchObject({ region: { id: region }, family: 'IPV4', cidr: '198.51.100.0/28', gateway: '198.51.100.1', bridge: 'clibr0', used: 0, retiredAt: null });
+    expect(cellUnder(await ok(['pools', 'list', '--region', region], asAdmin), 'CIDR', pool.id)).toBe('198.51.100.0/28');
+    expect((await json(['pools', 'retire', pool.id], asAdmin)).retiredAt).toEqual(expect.any(String));
+    const overlap = await cli(['pools', 'create', '--region', region, '--cidr', '198.51.100.8/29', '--bridge', 'clibr0'], asAdmin);
+    expect(overlap.code).toBe(3);
+
+    // A host enrolled: DOWN until its agent's first heartbeat, its credentials in a file of its own.
+    const hostId = uniqueName('hv-cli-');
+    const creds = path.join(config, `${hostId}.creds`);
+    const enrolled = await ok(['hosts', 'enroll', '--id', hostId, '--region', region, '--credentials-file', creds], asAdmin);
+    expect(cellUnder(enrolled, 'STATUS', hostId)).toBe('DOWN');
+    expect(statSync(creds).mode & 0o777).toBe(0o600);
+    expect(readFileSync(creds, 'utf8')).toContain('NATS USER JWT');
+    expect(cellUnder(await ok(['hosts', 'list'], asAdmin), 'REGION', hostId)).toBe(region);
+    // The simulated host into maintenance and back, then the enrolled one retired.
+    expect(await json(['hosts', 'maintenance', awan.hostId, 'on'], asAdmin)).toMatchObject({ id: awan.hostId, status: 'MAINTENANCE' });
+    expect(await json(['hosts', 'maintenance', awan.hostId, 'off'], asAdmin)).toMatchObject({ id: awan.hostId, status: 'UP' });
+    const badState = await cli(['hosts', 'maintenance', awan.hostId, 'maybe'], asAdmin);
+    expect(badState).toEqual({ code: 2, stdout: '', stderr: "error: command-argument value 'maybe' is invalid for argument 'state'. Allowed choices are on, off.\n" });
+    expect(await json(['hosts', 'retire', hostId], asAdmin)).toMatchObject({ id: hostId, status: 'DOWN' });
+  }, 120_000);
+
+  it("closes a month as finance: a customer's draft finalized, its PDF read back, credited and marked paid; the reseller's voided", async () => {
+    const asAdmin = { AWAN_URL: awan.url, AWAN_API_KEY: awan.adminKey };
+    const reseller = await json(['accounts', 'create', '--name', 'Month Hosting', '--kind', 'RESELLER', '--email', 'billing@month.example'], asAdmin);
+    const asReseller = { AWAN_URL: awan.url, AWAN_API_KEY: reseller.apiKey.secret };
+    const customer = await json(['accounts', 'create', '--name', 'Month Customer', '--kind', 'CUSTOMER', '--email', 'it@customer.example', '--tax-rate', '0.20'], asReseller);
+    const books = await json(['keys', 'create', '--account', reseller.account.id, '--name', 'books', '--role', 'FINANCE'], asReseller);
+    const asFinance = { AWAN_URL: awan.url, AWAN_API_KEY: books.secret };
+    const platform = await json(['accounts', 'me'], asAdmin);
+    const platformBooks = await json(['keys', 'create', '--account', platform.id, '--name', 'platform books', '--role', 'FINANCE'], asAdmin);
+    const asPlatformFinance = { AWAN_URL: awan.url, AWAN_API_KEY: platformBooks.secret };
+
+    // Last month, as docs.e2e-spec.ts stands in for it: the customer held a floating address for ten days, then billing closed the month.
+    const now = new Date();
+    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    const month = start.toISOString().slice(0, 7);
+    const ipId = randomUUID();
+    const network = await connect({ servers: awan.natsUrl, name: 'cli-e2e', ...credentialsOptions(awan.natsCredentials('network')) });
+    const operator = await connectServiceClient('cli-e2e', awan.natsUrl, awan.natsCredentials('gateway'));
+    type Draft = { id: string; periodStart: string; account: { id: string } };
+    const draftsOf = async (env: Record<string, string>, accountId: string) =>
+      (await json<{ edges: { node: Draft }[] }>(['invoices', 'list', '--status', 'DRAFT', '--account', accountId], env)).edges.map((e) => e.node).find((i) => i.periodStart.startsWith(month));
+    let draft: Draft;
+    let resellerDraft: Draft;
+    try {
+      const allocated = { ipId, address: '198.51.100.99', family: 'IPV4', regionId: 'local', accountId: customer.account.id, floating: true, poolId: 'cli', prefixLength: 25, gateway: '198.51.100.1' };
+      await publishEvent(network, 'network', eventEnvelope(`ip-${ipId}`, 'IpAllocated', 1, allocated, new Date(start.getTime() + 2 * 86_400_000)));
+      await publishEvent(network, 'network', eventEnvelope(`ip-${ipId}`, 'IpReleased', 2, { ipId }, new Date(start.getTime() + 12 * 86_400_000)));
+      [draft, resellerDraft] = await waitFor(async () => {
+        await operator.client.call('billing.invoice.closeMonth', { accountIds: PLATFORM_SCOPE, month });
+        const found = [await draftsOf(asFinance, customer.account.id), await draftsOf(asPlatformFinance, reseller.account.id)];
+        return found.every(Boolean) ? (found as Draft[]) : undefined;
+      }, 60_000, `the drafts of ${month}`);
+    } finally {
+      await network.close();
+      await operator.close();
+    }
+
+    // The reseller's finance finalizes its customer's invoice: numbered, and its PDF says so, line by line.
+    const finalized = await ok(['invoices', 'finalize', draft.id], asFinance);
+    expect(finalized).toMatch(/^Status: +FINALIZED$/m);
+    const invoice = await json(['invoices', 'get', draft.id], asFinance);
+    expect(invoice).toMatchObject({ status: 'FINALIZED', number: expect.any(String), account: { id: customer.account.id } });
+    expect(invoice.lines.length).toBeGreaterThan(0);
+    const pdfFile = path.join(config, `${invoice.number}.pdf`);
+    await ok(['invoices', 'pdf', draft.id, '-o', pdfFile], asFinance);
+    // The words as a reader sees them: a description wrapped over two rows reads as one.
+    const flat = (words: string) => words.replace(/\s+/g, ' ').trim();
+    const text = flat(await runCommand('pdftotext', [pdfFile, '-']));
+    for (const expected of [invoice.number, 'Month Hosting', 'billing@month.example', 'Month Customer', 'it@customer.example', 'Tax (20%)', `${invoice.total.amount} ${invoice.total.currency}`]) {
+      expect(text).toContain(expected);
+    }
+    // Each line: its description, and a row of its quantity, unit price and amount in that order, as the page lays them out.
+    const rows = (await runCommand('pdftotext', ['-layout', pdfFile, '-'])).split('\n').map(flat);
+    for (const line of invoice.lines) {
+      expect(text).toContain(flat(line.description));
+      expect(rows.some((row) => row.includes(`${line.quantity} ${line.unit} ${line.unitPrice.amount} ${line.amount.amount}`))).toBe(true);
+    }
+    expect(text).not.toContain('DRAFT');
+    // The month's CSV for the books holds it, numbered.
+    const monthCsv = await ok(['invoices', 'csv', '--month', month], asFinance);
+    expect(monthCsv.split(/\r?\n/).filter((row) => row.startsWith(`${invoice.number},${draft.id},`))).toHaveLength(invoice.lines.length);
+
+    // A credit note, then the bank transfer.
+    const credit = await json(['invoices', 'credit', draft.id, '--amount', '0.01', '--reason', 'a minute of outage'], asFinance);
+    expect(credit).toMatchObject({ number: expect.any(String), amount: { amount: '0.01' }, reason: 'a minute of outage' });
+    const paid = await ok(['invoices', 'pay', draft.id, '--reference', 'SEPA-CLI-1'], asFinance);
+    expect(paid).toMatch(/^Status: +PAID$/m);
+    expect(paid).toContain(credit.number);
+    // A paid invoice is not voided: the contract's CONFLICT, exit 3.
+    const late = await cli(['invoices', 'void', draft.id, '--reason', 'too late'], asFinance);
+    expect(late).toMatchObject({ code: 3, stderr: expect.stringMatching(/^error: CONFLICT: /) });
+
+    // The platform's finance voids the reseller's draft; the customer's finance may not touch it.
+    expect(await cli(['invoices', 'void', resellerDraft.id, '--reason', 'x'], asFinance)).toMatchObject({ code: 3 });
+    expect(await json(['invoices', 'void', resellerDraft.id, '--reason', 'issued in error'], asPlatformFinance)).toMatchObject({ id: resellerDraft.id, status: 'VOID' });
+  }, 180_000);
 
   it('is the bin of the package: bin/awan.mjs runs the build', async () => {
     const run = await cli(['--help'], {}, { program: path.join(ROOT, 'bin/awan.mjs') });

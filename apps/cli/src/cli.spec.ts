@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { runCli } from './cli.js';
+import type { Command } from 'commander';
+import { buildProgram, runCli } from './cli.js';
 
 /** A run of the CLI in this process, its output captured. */
 async function awan(argv: string[], env: NodeJS.ProcessEnv = {}) {
@@ -23,11 +24,25 @@ async function answering(status: number, contentType: string, body: string) {
 }
 
 describe('awan, run with a bad command line', () => {
-  it('shows help and exits 0 on --help, everywhere', async () => {
-    for (const argv of [['--help'], ['instances', '--help'], ['invoices', 'pdf', '--help'], ['help', 'hosts']]) {
-      const run = await awan(argv);
-      expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: awan') });
+  it('shows help and exits 0 on --help on every command of the tree, each with its description', async () => {
+    expect(await awan(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: awan \[options\] \[command\]\n/) });
+    expect(await awan(['help', 'hosts'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage: awan hosts /) });
+    const paths: string[][] = [];
+    const undescribed: string[] = [];
+    const walk = (command: Command, path: string[]) => {
+      for (const sub of command.commands) {
+        paths.push([...path, sub.name()]);
+        if (!sub.description()) undescribed.push([...path, sub.name()].join(' '));
+        walk(sub, [...path, sub.name()]);
+      }
+    };
+    walk(buildProgram({ stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: {} }), []);
+    expect(paths.length).toBeGreaterThan(60);
+    for (const path of paths) {
+      const run = await awan([...path, '--help']);
+      expect([path.join(' '), run.code, run.stdout.split('\n')[0]]).toEqual([path.join(' '), 0, expect.stringMatching(new RegExp(`^Usage: awan ${path.join(' ')} `))]);
     }
+    expect(undescribed).toEqual([]);
   });
 
   it('exits 2 naming what is missing or wrong, with no stack trace', async () => {
