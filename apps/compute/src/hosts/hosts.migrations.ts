@@ -74,4 +74,22 @@ export const hostsMigrations: Migration[] = [
       ALTER TABLE hosts ADD COLUMN agent_started_at timestamptz;
     `,
   },
+  {
+    id: '0204-host-room',
+    sql: `
+      -- What a host may promise in all (its capacity times its overcommit ratio, rounded down), kept
+      -- by PostgreSQL; bigint, so no ratio makes a heartbeat overflow.
+      ALTER TABLE host_resources
+        ADD COLUMN vcpus_limit bigint GENERATED ALWAYS AS (floor(vcpus * cpu_ratio)) STORED,
+        ADD COLUMN memory_limit_mb bigint GENERATED ALWAYS AS (floor(memory_mb * memory_ratio)) STORED,
+        ADD COLUMN disk_limit_gb bigint GENERATED ALWAYS AS (floor(disk_gb * disk_ratio)) STORED;
+      -- The scheduler's order within each host shape (limits alike): the least reserved memory, then
+      -- CPU, then id, which is rankHosts' own order among hosts of one shape. A placement reads the
+      -- first few of each shape, not the whole region.
+      CREATE INDEX host_resources_room ON host_resources
+        (memory_limit_mb, vcpus_limit, reserved_memory_mb, reserved_vcpus, host_id COLLATE "C");
+      -- The reservations the sweep has not seen yet, by age.
+      CREATE INDEX host_reservations_age ON host_reservations (reserved_at);
+    `,
+  },
 ];

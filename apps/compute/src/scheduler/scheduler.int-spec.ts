@@ -61,6 +61,12 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     expect((await store.readStream('host-node-1')).map((e) => e.type)).toEqual(['HostRegistered', 'HostDown', 'HostUp']);
   });
 
+  it("lists the hosts named, as the gateway looks up instances' hosts in batches", async () => {
+    await hosts.recordHeartbeats(['node-1', 'node-2', 'node-3'].map((id) => heartbeat(id)));
+    expect((await hosts.list(['node-3', 'node-1', 'node-9'])).map((h) => h.id)).toEqual(['node-1', 'node-3']);
+    expect(() => hosts.list('node-1' as never)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'ids' }));
+  });
+
   it('never overbooks: 50 concurrent creates against room for 8 reserve exactly 8, spread over both hosts', async () => {
     await hosts.recordHeartbeat(heartbeat('node-1'));
     await hosts.recordHeartbeat(heartbeat('node-2'));
@@ -104,6 +110,21 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     for (const id of region) expect(placed.filter((h) => h === id).length).toBeGreaterThanOrEqual(3);
     expect(await readCandidates(db.pool, container1g)).toEqual([]);
     await expect(reserve(randomUUID(), container1g)).rejects.toMatchObject({ code: 'INSUFFICIENT_CAPACITY' });
+  });
+
+  it("shortlists rankHosts' own first among hosts of several sizes, ratios and loads", async () => {
+    // Four shapes (two memory sizes, two CPU ratios), memory reserved alike on many: the best of all come from several shapes, CPU deciding among them.
+    const region = Array.from({ length: 40 }, (_, i) => `node-${String(i).padStart(2, '0')}`);
+    await hosts.recordHeartbeats(region.map((id, i) => heartbeat(id, { capacity: { vcpus: 4, memoryMb: i % 2 ? 8192 : 16384, diskGb: 200 } })));
+    await db.pool.query(
+      `UPDATE host_resources SET cpu_ratio = CASE WHEN right(host_id, 1) IN ('0', '1', '2', '3', '4') THEN 2 ELSE 4 END,
+         reserved_vcpus = (substr(host_id, 6)::integer * 7) % 9, reserved_memory_mb = ((substr(host_id, 6)::integer * 5) % 4) * 1024`,
+    );
+    const ranked = rankHosts(await readCandidates(db.pool, container1g, null), container1g).map((h) => h.hostId);
+    expect(ranked.length).toBeGreaterThan(SHORTLIST * 2);
+    const shortlist = await readCandidates(db.pool, container1g);
+    expect(shortlist.map((h) => h.hostId)).toEqual(ranked.slice(0, SHORTLIST));
+    expect(new Set(shortlist.map((h) => `${h.capacity.memoryMb}/${h.ratios.cpu}`)).size).toBeGreaterThan(1);
   });
 
   it('lets CPU overcommit four to one', async () => {
