@@ -7,7 +7,7 @@ import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type Instance
 const REPORT_SETTLE = '5 seconds';
 /** A drain that failed (no room elsewhere) is tried again after this long. */
 const DRAIN_RETRY_MS = 60_000;
-/** A reservation whose create never committed (a crash in between) is given back after this long. */
+/** A reservation whose create never committed (a crash in between) is given back after this long; no transaction commits later than that after its time. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
 
 /**
@@ -20,6 +20,8 @@ const ORPHAN_RESERVATION_AGE = '5 minutes';
 export class InstanceWatcher {
   /** When this replica last asked each instance to leave a host in maintenance. */
   private readonly drainAttempts = new Map<string, number>();
+  /** The database's time at the last reservation sweep: null until one is done. */
+  private sweptUpTo: Date | null = null;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -96,13 +98,26 @@ export class InstanceWatcher {
     return changed;
   }
 
-  /** Releases reservations with no instance behind them, or only a deleted one. */
+  /**
+   * Releases reservations with no instance behind them, or only a deleted one. Each round looks only
+   * at what changed since the one before, by index: the instances deleted since (and up to the
+   * orphan age before, a transaction may commit that late) and the reservations made since (and up to
+   * twice that before, as an orphan is due only after it). The first round looks at all of them.
+   */
   async sweepReservations(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ instance_id: string }>(
-      `SELECT r.instance_id FROM host_reservations r LEFT JOIN instances i ON i.id = r.instance_id
-       WHERE (i.id IS NULL AND r.reserved_at < now() - interval '${ORPHAN_RESERVATION_AGE}') OR i.status = 'DELETED'`,
+    const { rows: [round] } = await this.pool.query<{ now: Date; due: string[] }>(
+      `SELECT now(), array(
+         SELECT r.instance_id FROM host_reservations r LEFT JOIN instances i ON i.id = r.instance_id
+         WHERE ($1::timestamptz IS NULL OR r.reserved_at >= $1 - 2 * interval '${ORPHAN_RESERVATION_AGE}')
+           AND ((i.id IS NULL AND r.reserved_at < now() - interval '${ORPHAN_RESERVATION_AGE}') OR i.status = 'DELETED')
+         UNION
+         SELECT r.instance_id FROM instances i JOIN host_reservations r ON r.instance_id = i.id
+         WHERE i.status = 'DELETED' AND i.status_since >= $1 - interval '${ORPHAN_RESERVATION_AGE}'
+       )::text[] AS due`,
+      [this.sweptUpTo],
     );
-    for (const row of rows) await this.scheduler.release(row.instance_id);
-    return rows.map((r) => r.instance_id);
+    for (const id of round.due) await this.scheduler.release(id);
+    this.sweptUpTo = round.now;
+    return round.due;
   }
 }

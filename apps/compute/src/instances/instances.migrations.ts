@@ -73,4 +73,11 @@ export const instancesMigrations: Migration[] = [
         WHERE status IN ('PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING');
     `,
   },
+  {
+    id: '0302-instances-deleted',
+    sql: `
+      -- The instances deleted lately, for the reservation sweep.
+      CREATE INDEX instances_deleted ON instances (status_since) WHERE status = 'DELETED';
+    `,
+  },
 ];
