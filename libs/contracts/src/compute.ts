@@ -304,8 +304,8 @@ export interface ComputeRequests {
   'compute.catalog.image.register': { request: Caller & { input: RegisterImageInput }; reply: ImageView };
   'compute.catalog.image.retire': { request: Caller & { id: string }; reply: ImageView };
 
-  /** Every host, by region and name. */
-  'compute.host.list': { request: Record<string, never>; reply: HostView[] };
+  /** Every host, by region and name; with `ids`, only those (an instance's host, looked up in batches). */
+  'compute.host.list': { request: { ids?: string[] }; reply: HostView[] };
   /** A host in maintenance is emptied onto the region's other hosts and given nothing new. */
   'compute.host.setMaintenance': { request: { id: string; maintenance: boolean; metadata?: EventMetadata }; reply: HostView };
   /** ADMIN: credentials for a new host's agent, or new ones for a host (its earlier ones revoked). */

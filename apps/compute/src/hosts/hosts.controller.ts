@@ -20,8 +20,8 @@ export class HostsController {
   ) {}
 
   @Handles('compute.host.list')
-  list() {
-    return this.hosts.list();
+  list(@Payload() payload: { ids?: string[] }) {
+    return this.hosts.list(payload?.ids ?? undefined);
   }
 
   @Handles('compute.host.setMaintenance')

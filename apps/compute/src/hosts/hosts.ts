@@ -130,20 +130,23 @@ export class Hosts {
     if (!isRfc1123Label(hostId)) throw AppError.notFound(`host ${hostId}`);
     if (typeof maintenance !== 'boolean') throw AppError.badInput('maintenance', 'must be true or false');
     await handleCommand(this.store, hostStreamId(hostId), hostDecider, { type: 'SetMaintenance', hostId, maintenance }, metadata);
-    return (await this.list(hostId))[0];
+    return (await this.list([hostId]))[0];
   }
 
-  /** Every host, or the one named; a retired one is not listed. */
-  list(hostId?: string): Promise<HostView[]> {
-    return this.query(hostId ?? null, false);
+  /** Every host, or those named; a retired one is not listed. */
+  list(hostIds?: readonly string[]): Promise<HostView[]> {
+    if (hostIds !== undefined && !(Array.isArray(hostIds) && hostIds.every((id) => typeof id === 'string'))) {
+      throw AppError.badInput('ids', 'must be a list of host ids');
+    }
+    return this.query(hostIds ?? null, false);
   }
 
   /** The host, retired or not (a retired one is DOWN). */
   async find(hostId: string): Promise<HostView | undefined> {
-    return (await this.query(hostId, true))[0];
+    return (await this.query([hostId], true))[0];
   }
 
-  private async query(hostId: string | null, withRetired: boolean): Promise<HostView[]> {
+  private async query(hostIds: readonly string[] | null, withRetired: boolean): Promise<HostView[]> {
     const { rows } = await this.pool.query<HostView>(
       `SELECT h.id, h.name, h.region_id AS "regionId", h.status,
               coalesce(r.kinds, '{}') AS kinds, coalesce(r.vcpus, 0) AS vcpus, coalesce(r.memory_mb, 0) AS "memoryMb",
@@ -151,8 +154,8 @@ export class Hosts {
               coalesce(r.reserved_memory_mb, 0) AS "allocatedMemoryMb", coalesce(r.reserved_disk_gb, 0) AS "allocatedDiskGb",
               to_char(r.last_heartbeat_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastHeartbeatAt"
        FROM hosts h LEFT JOIN host_resources r ON r.host_id = h.id
-       WHERE ($2 OR h.retired_at IS NULL) AND ($1::text IS NULL OR h.id = $1) ORDER BY h.region_id, h.name, h.id`,
-      [hostId, withRetired],
+       WHERE ($2 OR h.retired_at IS NULL) AND ($1::text[] IS NULL OR h.id = ANY($1)) ORDER BY h.region_id, h.name, h.id`,
+      [hostIds, withRetired],
     );
     return rows;
   }

@@ -213,7 +213,7 @@ export class Instances {
     const instance = await this.require(id, scope);
     if (hostId !== null && typeof hostId !== 'string') throw AppError.badInput('hostId', 'must be a host id');
     if (hostId !== null) {
-      const [host] = await this.hosts.list(hostId);
+      const [host] = await this.hosts.list([hostId]);
       if (!host) throw AppError.badInput('hostId', `no host ${hostId}`);
       if (host.regionId !== instance.regionId) throw AppError.badInput('hostId', `host ${hostId} is not in region ${instance.regionId}`);
       if (host.status !== 'UP') throw AppError.badInput('hostId', `host ${hostId} is ${host.status}`);

@@ -177,7 +177,7 @@ export class InstancesResolver {
   @ResolveField(() => Host, { nullable: true, description: 'admin only; null for other roles' })
   async host(@Parent() instance: InstanceView, @Context() context: GatewayContext): Promise<HostView | null> {
     if (viewerOf(context).role !== 'ADMIN' || !instance.hostId) return null;
-    return (await context.loaders.hosts()).get(instance.hostId) ?? null;
+    return context.loaders.host.load(instance.hostId);
   }
 
   @ResolveField(() => Money, { description: 'what this instance has cost in the current billing period so far' })
