@@ -36,6 +36,13 @@ module.exports = {
       to: { path: '^(libs/|node_modules/(@nats-io|pg|pg-pool|@nestjs)/)' },
     },
     {
+      name: 'web-imports-more-than-the-browser-has',
+      comment: 'The web console runs in a browser, a client of the public API alone: none of the services\' libs, no server package.',
+      severity: 'error',
+      from: { path: '^apps/web/src/' },
+      to: { path: '^(libs/|node_modules/(@nats-io|pg|pg-pool|@nestjs|@apollo|ws)/)' },
+    },
+    {
       name: 'production-imports-tests-or-scripts',
       comment: 'What runs in production never loads test helpers (libs/testing) or the launcher scripts.',
       severity: 'error',
@@ -47,6 +54,6 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js'] },
   },
 };

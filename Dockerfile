@@ -7,6 +7,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY apps apps
 COPY libs libs
 COPY scripts scripts
+COPY api api
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

@@ -1,0 +1,96 @@
+import { useEffect, useState, type ReactNode } from 'react';
+import { auth, closeSubscriptions, onSignedOut, type Person } from './api/api-client.js';
+import { CreateInstancePage } from './pages/create-instance-page.js';
+import { InstancePage } from './pages/instance-page.js';
+import { InstancesPage } from './pages/instances-page.js';
+import { SetPasswordPage } from './pages/set-password-page.js';
+import { SignInPage } from './pages/sign-in-page.js';
+import { Link, navigate, useRoute, type Route } from './router.js';
+
+/** The signed-in person's pages; the console has a customer's so far, the other roles use the API meanwhile. */
+function Page({ route, person }: { route: Route; person: Person }) {
+  if (person.role !== 'CUSTOMER') {
+    return (
+      <section className="empty">
+        <h1>Welcome, {person.name}</h1>
+        <p>The console has no pages for the {person.role} role yet. Everything it will show is in the GraphQL API at <code>/graphql</code> (see docs/api.md).</p>
+      </section>
+    );
+  }
+  switch (route.page) {
+    case 'instances':
+      return <InstancesPage />;
+    case 'new-instance':
+      return <CreateInstancePage />;
+    case 'instance':
+      return <InstancePage id={route.id} />;
+    default:
+      return (
+        <section className="empty">
+          <h1>No such page</h1>
+          <p><Link href="/instances">Go to your instances</Link>.</p>
+        </section>
+      );
+  }
+}
+
+export function App() {
+  const route = useRoute();
+  // undefined while the session is being asked for; null: nobody signed in.
+  const [person, setPerson] = useState<Person | null | undefined>(undefined);
+
+  useEffect(() => {
+    auth.session().then(setPerson, () => setPerson(null));
+    return onSignedOut(() => {
+      closeSubscriptions();
+      setPerson(null);
+    });
+  }, []);
+
+  // The page's title says where one is, for the browser's history and for screen readers.
+  useEffect(() => {
+    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', 'set-password': 'Set your password', 'not-found': 'Not found' };
+    document.title = `${person === null && route.page !== 'set-password' ? 'Sign in' : titles[route.page]} · Awan`;
+  }, [route.page, person]);
+
+  const signOut = async () => {
+    await auth.signOut().catch(() => undefined);
+    closeSubscriptions();
+    setPerson(null);
+    navigate('/');
+  };
+
+  if (route.page === 'set-password') return <Shell><SetPasswordPage token={route.token} /></Shell>;
+  if (person === undefined) return <Shell><p className="loading" role="status">Loading…</p></Shell>;
+  if (person === null) return <Shell><SignInPage onSignedIn={setPerson} /></Shell>;
+  return (
+    <Shell
+      nav={
+        <>
+          <nav aria-label="Main">
+            <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>
+          </nav>
+          <div className="person">
+            <span title={person.email}>{person.email}</span>
+            <button type="button" className="secondary" onClick={signOut}>Sign out</button>
+          </div>
+        </>
+      }
+    >
+      <Page route={route} person={person} />
+    </Shell>
+  );
+}
+
+function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
+  return (
+    <>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <Link href="/" className="brand">Awan</Link>
+        {nav}
+      </header>
+      <main id="main" tabIndex={-1}>{children}</main>
+    </>
+  );
+}

@@ -1,0 +1,257 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type BillingCycle =
+  | 'HOURLY'
+  | 'MONTHLY';
+
+export type CreateInstanceInput = {
+  billingCycle: BillingCycle;
+  /** the same key within 24 hours returns the first call's instance and creates nothing */
+  idempotencyKey?: string | null | undefined;
+  imageId: string | number;
+  kind: InstanceKind;
+  name: string;
+  planId: string | number;
+  regionId: string | number;
+  sshKeys?: Array<string> | null | undefined;
+  userData?: string | null | undefined;
+};
+
+export type ImageStatus =
+  | 'AVAILABLE'
+  | 'ERROR'
+  | 'IMPORTING'
+  | 'RETIRED';
+
+export type InstanceKind =
+  | 'CONTAINER'
+  | 'VM';
+
+export type InstanceStatus =
+  | 'DELETED'
+  | 'DELETING'
+  | 'ERROR'
+  | 'MIGRATING'
+  | 'PENDING'
+  | 'PROVISIONING'
+  | 'REBOOTING'
+  | 'RESIZING'
+  | 'RESTORING'
+  | 'RUNNING'
+  | 'STARTING'
+  | 'STOPPED'
+  | 'STOPPING';
+
+export type IpFamily =
+  | 'IPV4'
+  | 'IPV6';
+
+export type CreateChoicesQueryVariables = Exact<{
+  kind?: InstanceKind | null | undefined;
+}>;
+
+
+export type CreateChoicesQuery = { images: Array<{ id: string, name: string, os: string, version: string, status: ImageStatus }>, plans: Array<{ id: string, name: string, vcpus: number, memoryMb: number, diskGb: number, retired: boolean, hourlyPrice: { amount: string, currency: string }, monthlyPrice: { amount: string, currency: string } }>, regions: Array<{ id: string, name: string }> };
+
+export type CreateInstanceMutationVariables = Exact<{
+  input: CreateInstanceInput;
+}>;
+
+
+export type CreateInstanceMutation = { createInstance: { id: string } };
+
+export type InstanceQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type InstanceQuery = { instance: { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, createdAt: string, billingCycle: BillingCycle, region: { name: string }, plan: { name: string, vcpus: number, memoryMb: number, diskGb: number, hourlyPrice: { amount: string, currency: string } }, image: { name: string, os: string, version: string }, ipAddresses: Array<{ id: string, address: string, family: IpFamily }>, costToDate: { amount: string, currency: string } } | null };
+
+export type StartInstanceMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StartInstanceMutation = { startInstance: { id: string, status: InstanceStatus } };
+
+export type StopInstanceMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type StopInstanceMutation = { stopInstance: { id: string, status: InstanceStatus } };
+
+export type DeleteInstanceMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteInstanceMutation = { deleteInstance: { id: string, status: InstanceStatus } };
+
+export type InstancesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, region: { name: string }, plan: { name: string } } }> } };
+
+export type InstanceUpdatesSubscriptionVariables = Exact<{
+  id?: string | number | null | undefined;
+}>;
+
+
+export type InstanceUpdatesSubscription = { instanceUpdated: { id: string, status: InstanceStatus } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const CreateChoicesDocument = new TypedDocumentString(`
+    query CreateChoices($kind: InstanceKind) {
+  images(kind: $kind) {
+    id
+    name
+    os
+    version
+    status
+  }
+  plans(kind: $kind) {
+    id
+    name
+    vcpus
+    memoryMb
+    diskGb
+    retired
+    hourlyPrice {
+      amount
+      currency
+    }
+    monthlyPrice {
+      amount
+      currency
+    }
+  }
+  regions {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CreateChoicesQuery, CreateChoicesQueryVariables>;
+export const CreateInstanceDocument = new TypedDocumentString(`
+    mutation CreateInstance($input: CreateInstanceInput!) {
+  createInstance(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateInstanceMutation, CreateInstanceMutationVariables>;
+export const InstanceDocument = new TypedDocumentString(`
+    query Instance($id: ID!) {
+  instance(id: $id) {
+    id
+    name
+    kind
+    status
+    fqdn
+    createdAt
+    billingCycle
+    region {
+      name
+    }
+    plan {
+      name
+      vcpus
+      memoryMb
+      diskGb
+      hourlyPrice {
+        amount
+        currency
+      }
+    }
+    image {
+      name
+      os
+      version
+    }
+    ipAddresses {
+      id
+      address
+      family
+    }
+    costToDate {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<InstanceQuery, InstanceQueryVariables>;
+export const StartInstanceDocument = new TypedDocumentString(`
+    mutation StartInstance($id: ID!) {
+  startInstance(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StartInstanceMutation, StartInstanceMutationVariables>;
+export const StopInstanceDocument = new TypedDocumentString(`
+    mutation StopInstance($id: ID!) {
+  stopInstance(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<StopInstanceMutation, StopInstanceMutationVariables>;
+export const DeleteInstanceDocument = new TypedDocumentString(`
+    mutation DeleteInstance($id: ID!) {
+  deleteInstance(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<DeleteInstanceMutation, DeleteInstanceMutationVariables>;
+export const InstancesDocument = new TypedDocumentString(`
+    query Instances {
+  instances(first: 100) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        kind
+        status
+        fqdn
+        region {
+          name
+        }
+        plan {
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<InstancesQuery, InstancesQueryVariables>;
+export const InstanceUpdatesDocument = new TypedDocumentString(`
+    subscription InstanceUpdates($id: ID) {
+  instanceUpdated(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<InstanceUpdatesSubscription, InstanceUpdatesSubscriptionVariables>;
