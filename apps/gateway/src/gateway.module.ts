@@ -33,6 +33,7 @@ import { AuthController } from './people/auth.controller.js';
 import { mailerFor } from './people/mailer.js';
 import { People } from './people/people.js';
 import { SessionAuth } from './people/session-auth.js';
+import { WebConsole } from './web/web-console.js';
 
 const logger = new Logger('identity');
 
@@ -143,6 +144,8 @@ export class GatewayModule implements NestModule {
         { provide: APP_FILTER, useClass: GraphqlRequestErrors },
         ...RESOLVERS,
         { provide: InvoiceDocuments, inject: [GatewayServiceClient, Identity], useFactory: (client: GatewayServiceClient, identity: Identity) => new InvoiceDocuments(client, identity) },
+        // The web console at /: what no route above answers (see WebConsole).
+        { provide: WebConsole, inject: [HttpAdapterHost], useFactory: (adapter: HttpAdapterHost) => new WebConsole(adapter) },
       ],
     };
   }
