@@ -1,5 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { auth, closeSubscriptions, onSignedOut, type Person } from './api/api-client.js';
+import { InvoicePage } from './billing/invoice-page.js';
+import { InvoicesPage } from './billing/invoices-page.js';
 import { CreateInstancePage } from './pages/create-instance-page.js';
 import { InstancePage } from './pages/instance-page.js';
 import { InstancesPage } from './pages/instances-page.js';
@@ -9,6 +11,9 @@ import { Link, navigate, useRoute, type Route } from './router.js';
 
 /** The signed-in person's pages; the console has a customer's so far, the other roles use the API meanwhile. */
 function Page({ route, person }: { route: Route; person: Person }) {
+  // Invoices are every role's (finance's desk is home to a FINANCE person).
+  if (route.page === 'invoices' || (person.role === 'FINANCE' && route.page === 'instances')) return <InvoicesPage person={person} />;
+  if (route.page === 'invoice') return <InvoicePage id={route.id} person={person} />;
   if (person.role !== 'CUSTOMER') {
     return (
       <section className="empty">
@@ -49,7 +54,7 @@ export function App() {
 
   // The page's title says where one is, for the browser's history and for screen readers.
   useEffect(() => {
-    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', 'set-password': 'Set your password', 'not-found': 'Not found' };
+    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', 'not-found': 'Not found' };
     document.title = `${person === null && route.page !== 'set-password' ? 'Sign in' : titles[route.page]} · Awan`;
   }, [route.page, person]);
 
@@ -68,7 +73,8 @@ export function App() {
       nav={
         <>
           <nav aria-label="Main">
-            <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>
+            {person.role === 'FINANCE' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
+            <Link href="/billing/invoices" aria-current={route.page === 'invoices' ? 'page' : undefined}>Invoices</Link>
           </nav>
           <div className="person">
             <span title={person.email}>{person.email}</span>

@@ -5,6 +5,8 @@ export type Route =
   | { page: 'instances' }
   | { page: 'new-instance' }
   | { page: 'instance'; id: string }
+  | { page: 'invoices' }
+  | { page: 'invoice'; id: string }
   | { page: 'set-password'; token: string }
   | { page: 'not-found' };
 
@@ -13,6 +15,10 @@ export function routeOf(pathname: string, search: string): Route {
   if (pathname === '/instances/new') return { page: 'new-instance' };
   const instance = /^\/instances\/([\w-]+)$/.exec(pathname);
   if (instance) return { page: 'instance', id: instance[1] };
+  // Under /billing: /invoices/<id>.pdf and .csv are the gateway's.
+  if (pathname === '/billing/invoices') return { page: 'invoices' };
+  const invoice = /^\/billing\/invoices\/([\w-]+)$/.exec(pathname);
+  if (invoice) return { page: 'invoice', id: invoice[1] };
   if (pathname === '/set-password') return { page: 'set-password', token: new URLSearchParams(search).get('token') ?? '' };
   return { page: 'not-found' };
 }

@@ -23,8 +23,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** Everything the page loads comes from this origin (no CDN); scripts and styles only from files. */
-const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
+/**
+ * Everything the page loads comes from this origin (no CDN); scripts only from files. Styles may
+ * also be inline: xterm.js (the serial console) sizes and colours its terminal in <style> elements
+ * it writes, and has no nonce option; a style can change how the page looks, never run code.
+ */
+const CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
 interface StaticFile {
   body: Buffer;

@@ -15,6 +15,14 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query DeskInvoice($id: ID!) {\n    invoice(id: $id) {\n      id number status currency periodStart periodEnd issuedAt paidAt\n      account { id name }\n      subtotal { amount currency } tax { amount currency } total { amount currency }\n      lines {\n        id description resourceId resourceType sku quantity unit periodStart periodEnd\n        unitPrice { amount currency } amount { amount currency }\n        usage { resourceId sku state startedAt endedAt seconds }\n      }\n      creditNotes { id number amount { amount currency } reason issuedAt }\n    }\n  }\n": typeof types.DeskInvoiceDocument,
+    "mutation DeskFinalizeInvoice($id: ID!) { finalizeInvoice(id: $id) { id } }": typeof types.DeskFinalizeInvoiceDocument,
+    "mutation DeskMarkInvoicePaid($id: ID!, $reference: String!) { markInvoicePaid(id: $id, reference: $reference) { id } }": typeof types.DeskMarkInvoicePaidDocument,
+    "mutation DeskVoidInvoice($id: ID!, $reason: String!) { voidInvoice(id: $id, reason: $reason) { id } }": typeof types.DeskVoidInvoiceDocument,
+    "mutation DeskIssueCreditNote($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) { id number } }": typeof types.DeskIssueCreditNoteDocument,
+    "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": typeof types.SegmentHistoryDocument,
+    "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": typeof types.DeskInvoicesDocument,
+    "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": typeof types.OpenConsoleDocument,
     "\n  query CreateChoices($kind: InstanceKind) {\n    images(kind: $kind) { id name os version status }\n    plans(kind: $kind) { id name vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n    regions { id name }\n  }\n": typeof types.CreateChoicesDocument,
     "\n  mutation CreateInstance($input: CreateInstanceInput!) {\n    createInstance(input: $input) { id }\n  }\n": typeof types.CreateInstanceDocument,
     "\n  query Instance($id: ID!) {\n    instance(id: $id) {\n      id name kind status fqdn createdAt billingCycle\n      region { name }\n      plan { name vcpus memoryMb diskGb hourlyPrice { amount currency } }\n      image { name os version }\n      ipAddresses { id address family }\n      costToDate { amount currency }\n    }\n  }\n": typeof types.InstanceDocument,
@@ -25,6 +33,14 @@ type Documents = {
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": typeof types.InstanceUpdatesDocument,
 };
 const documents: Documents = {
+    "\n  query DeskInvoice($id: ID!) {\n    invoice(id: $id) {\n      id number status currency periodStart periodEnd issuedAt paidAt\n      account { id name }\n      subtotal { amount currency } tax { amount currency } total { amount currency }\n      lines {\n        id description resourceId resourceType sku quantity unit periodStart periodEnd\n        unitPrice { amount currency } amount { amount currency }\n        usage { resourceId sku state startedAt endedAt seconds }\n      }\n      creditNotes { id number amount { amount currency } reason issuedAt }\n    }\n  }\n": types.DeskInvoiceDocument,
+    "mutation DeskFinalizeInvoice($id: ID!) { finalizeInvoice(id: $id) { id } }": types.DeskFinalizeInvoiceDocument,
+    "mutation DeskMarkInvoicePaid($id: ID!, $reference: String!) { markInvoicePaid(id: $id, reference: $reference) { id } }": types.DeskMarkInvoicePaidDocument,
+    "mutation DeskVoidInvoice($id: ID!, $reason: String!) { voidInvoice(id: $id, reason: $reason) { id } }": types.DeskVoidInvoiceDocument,
+    "mutation DeskIssueCreditNote($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) { id number } }": types.DeskIssueCreditNoteDocument,
+    "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": types.SegmentHistoryDocument,
+    "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": types.DeskInvoicesDocument,
+    "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": types.OpenConsoleDocument,
     "\n  query CreateChoices($kind: InstanceKind) {\n    images(kind: $kind) { id name os version status }\n    plans(kind: $kind) { id name vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n    regions { id name }\n  }\n": types.CreateChoicesDocument,
     "\n  mutation CreateInstance($input: CreateInstanceInput!) {\n    createInstance(input: $input) { id }\n  }\n": types.CreateInstanceDocument,
     "\n  query Instance($id: ID!) {\n    instance(id: $id) {\n      id name kind status fqdn createdAt billingCycle\n      region { name }\n      plan { name vcpus memoryMb diskGb hourlyPrice { amount currency } }\n      image { name os version }\n      ipAddresses { id address family }\n      costToDate { amount currency }\n    }\n  }\n": types.InstanceDocument,
@@ -35,6 +51,38 @@ const documents: Documents = {
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": types.InstanceUpdatesDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeskInvoice($id: ID!) {\n    invoice(id: $id) {\n      id number status currency periodStart periodEnd issuedAt paidAt\n      account { id name }\n      subtotal { amount currency } tax { amount currency } total { amount currency }\n      lines {\n        id description resourceId resourceType sku quantity unit periodStart periodEnd\n        unitPrice { amount currency } amount { amount currency }\n        usage { resourceId sku state startedAt endedAt seconds }\n      }\n      creditNotes { id number amount { amount currency } reason issuedAt }\n    }\n  }\n"): typeof import('./graphql').DeskInvoiceDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeskFinalizeInvoice($id: ID!) { finalizeInvoice(id: $id) { id } }"): typeof import('./graphql').DeskFinalizeInvoiceDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeskMarkInvoicePaid($id: ID!, $reference: String!) { markInvoicePaid(id: $id, reference: $reference) { id } }"): typeof import('./graphql').DeskMarkInvoicePaidDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeskVoidInvoice($id: ID!, $reason: String!) { voidInvoice(id: $id, reason: $reason) { id } }"): typeof import('./graphql').DeskVoidInvoiceDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeskIssueCreditNote($input: IssueCreditNoteInput!) { issueCreditNote(input: $input) { id number } }"): typeof import('./graphql').DeskIssueCreditNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n"): typeof import('./graphql').SegmentHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n"): typeof import('./graphql').DeskInvoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }"): typeof import('./graphql').OpenConsoleDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

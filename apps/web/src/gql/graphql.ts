@@ -46,9 +46,80 @@ export type InstanceStatus =
   | 'STOPPED'
   | 'STOPPING';
 
+export type InvoiceStatus =
+  | 'DRAFT'
+  | 'FINALIZED'
+  | 'PAID'
+  | 'VOID';
+
 export type IpFamily =
   | 'IPV4'
   | 'IPV6';
+
+export type IssueCreditNoteInput = {
+  amount: string;
+  invoiceId: string | number;
+  reason: string;
+};
+
+export type DeskInvoiceQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeskInvoiceQuery = { invoice: { id: string, number: string | null, status: InvoiceStatus, currency: string, periodStart: string, periodEnd: string, issuedAt: string | null, paidAt: string | null, account: { id: string, name: string }, subtotal: { amount: string, currency: string }, tax: { amount: string, currency: string }, total: { amount: string, currency: string }, lines: Array<{ id: string, description: string, resourceId: string | null, resourceType: string, sku: string, quantity: string, unit: string, periodStart: string, periodEnd: string, unitPrice: { amount: string, currency: string }, amount: { amount: string, currency: string }, usage: Array<{ resourceId: string, sku: string, state: string, startedAt: string, endedAt: string | null, seconds: number }> }>, creditNotes: Array<{ id: string, number: string, reason: string, issuedAt: string, amount: { amount: string, currency: string } }> } | null };
+
+export type DeskFinalizeInvoiceMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeskFinalizeInvoiceMutation = { finalizeInvoice: { id: string } };
+
+export type DeskMarkInvoicePaidMutationVariables = Exact<{
+  id: string | number;
+  reference: string;
+}>;
+
+
+export type DeskMarkInvoicePaidMutation = { markInvoicePaid: { id: string } };
+
+export type DeskVoidInvoiceMutationVariables = Exact<{
+  id: string | number;
+  reason: string;
+}>;
+
+
+export type DeskVoidInvoiceMutation = { voidInvoice: { id: string } };
+
+export type DeskIssueCreditNoteMutationVariables = Exact<{
+  input: IssueCreditNoteInput;
+}>;
+
+
+export type DeskIssueCreditNoteMutation = { issueCreditNote: { id: string, number: string } };
+
+export type SegmentHistoryQueryVariables = Exact<{
+  id: string | number;
+  after?: string | null | undefined;
+}>;
+
+
+export type SegmentHistoryQuery = { instance: { id: string, history: { pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, type: string, occurredAt: string } }> } } | null };
+
+export type DeskInvoicesQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type DeskInvoicesQuery = { invoices: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, number: string | null, status: InvoiceStatus, periodStart: string, periodEnd: string, total: { amount: string, currency: string }, account: { id: string, name: string } } }> } };
+
+export type OpenConsoleMutationVariables = Exact<{
+  instanceId: string | number;
+}>;
+
+
+export type OpenConsoleMutation = { openConsole: { url: string, expiresAt: string } };
 
 export type CreateChoicesQueryVariables = Exact<{
   kind?: InstanceKind | null | undefined;
@@ -123,6 +194,158 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const DeskInvoiceDocument = new TypedDocumentString(`
+    query DeskInvoice($id: ID!) {
+  invoice(id: $id) {
+    id
+    number
+    status
+    currency
+    periodStart
+    periodEnd
+    issuedAt
+    paidAt
+    account {
+      id
+      name
+    }
+    subtotal {
+      amount
+      currency
+    }
+    tax {
+      amount
+      currency
+    }
+    total {
+      amount
+      currency
+    }
+    lines {
+      id
+      description
+      resourceId
+      resourceType
+      sku
+      quantity
+      unit
+      periodStart
+      periodEnd
+      unitPrice {
+        amount
+        currency
+      }
+      amount {
+        amount
+        currency
+      }
+      usage {
+        resourceId
+        sku
+        state
+        startedAt
+        endedAt
+        seconds
+      }
+    }
+    creditNotes {
+      id
+      number
+      amount {
+        amount
+        currency
+      }
+      reason
+      issuedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeskInvoiceQuery, DeskInvoiceQueryVariables>;
+export const DeskFinalizeInvoiceDocument = new TypedDocumentString(`
+    mutation DeskFinalizeInvoice($id: ID!) {
+  finalizeInvoice(id: $id) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<DeskFinalizeInvoiceMutation, DeskFinalizeInvoiceMutationVariables>;
+export const DeskMarkInvoicePaidDocument = new TypedDocumentString(`
+    mutation DeskMarkInvoicePaid($id: ID!, $reference: String!) {
+  markInvoicePaid(id: $id, reference: $reference) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<DeskMarkInvoicePaidMutation, DeskMarkInvoicePaidMutationVariables>;
+export const DeskVoidInvoiceDocument = new TypedDocumentString(`
+    mutation DeskVoidInvoice($id: ID!, $reason: String!) {
+  voidInvoice(id: $id, reason: $reason) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<DeskVoidInvoiceMutation, DeskVoidInvoiceMutationVariables>;
+export const DeskIssueCreditNoteDocument = new TypedDocumentString(`
+    mutation DeskIssueCreditNote($input: IssueCreditNoteInput!) {
+  issueCreditNote(input: $input) {
+    id
+    number
+  }
+}
+    `) as unknown as TypedDocumentString<DeskIssueCreditNoteMutation, DeskIssueCreditNoteMutationVariables>;
+export const SegmentHistoryDocument = new TypedDocumentString(`
+    query SegmentHistory($id: ID!, $after: String) {
+  instance(id: $id) {
+    id
+    history(first: 200, after: $after) {
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+      edges {
+        node {
+          id
+          type
+          occurredAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SegmentHistoryQuery, SegmentHistoryQueryVariables>;
+export const DeskInvoicesDocument = new TypedDocumentString(`
+    query DeskInvoices($after: String) {
+  invoices(first: 100, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        number
+        status
+        periodStart
+        periodEnd
+        total {
+          amount
+          currency
+        }
+        account {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DeskInvoicesQuery, DeskInvoicesQueryVariables>;
+export const OpenConsoleDocument = new TypedDocumentString(`
+    mutation OpenConsole($instanceId: ID!) {
+  openConsole(instanceId: $instanceId, kind: SERIAL) {
+    url
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<OpenConsoleMutation, OpenConsoleMutationVariables>;
 export const CreateChoicesDocument = new TypedDocumentString(`
     query CreateChoices($kind: InstanceKind) {
   images(kind: $kind) {

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { ApiError, request, subscribe } from '../api/api-client.js';
 import { formatMoney } from '../api/field-errors.js';
 import { Empty } from '../components/form.js';
 import { InstanceStatus } from '../components/instance-status.js';
+import { Tabs } from '../components/tabs.js';
 import { graphql } from '../gql/index.js';
 import type { InstanceQuery } from '../gql/graphql.js';
 import { Link } from '../router.js';
@@ -27,12 +28,19 @@ const DeleteInstance = graphql(`mutation DeleteInstance($id: ID!) { deleteInstan
 
 type Detail = NonNullable<InstanceQuery['instance']>;
 
+/** xterm.js and the console are loaded when the console tab is first opened, not with the page. */
+const SerialConsole = lazy(() => import('../console/serial-console.js'));
+/** The statuses the gateway keeps a console open through (a reboot's boot lines show on it). */
+const KEEPS_CONSOLE = ['RUNNING', 'REBOOTING', 'RESIZING'];
+const TABS = [{ id: 'details', title: 'Details' }, { id: 'console', title: 'Console' }] as const;
+
 /** One instance: what it is, where, what it costs so far; start, stop and delete, its status live. */
 export function InstancePage({ id }: { id: string }) {
   const [instance, setInstance] = useState<Detail | null | undefined>(undefined);
   const [problem, setProblem] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('details');
 
   const load = useCallback(() => {
     request(Instance, { id }).then(({ instance: loaded }) => setInstance(loaded ?? null), (error: ApiError) => setProblem(error.message));
@@ -95,17 +103,27 @@ export function InstancePage({ id }: { id: string }) {
           <button type="button" className="danger secondary" disabled={busy} onClick={() => setConfirmDelete(true)}>Delete…</button>
         )}
       </div>
-      <dl className="facts">
-        <dt>Kind</dt><dd>{instance.kind === 'VM' ? 'Virtual machine' : 'Container'}</dd>
-        <dt>Host name</dt><dd className="fqdn">{instance.fqdn}</dd>
-        <dt>Addresses</dt><dd>{instance.ipAddresses.length ? instance.ipAddresses.map((ip) => <div key={ip.id}>{ip.address}</div>) : 'none yet'}</dd>
-        <dt>Region</dt><dd>{instance.region.name}</dd>
-        <dt>Image</dt><dd>{instance.image.name} ({instance.image.os} {instance.image.version})</dd>
-        <dt>Plan</dt><dd>{instance.plan.name}: {instance.plan.vcpus} vCPU, {instance.plan.memoryMb} MB, {instance.plan.diskGb} GB at {formatMoney(instance.plan.hourlyPrice)} an hour</dd>
-        <dt>Billing</dt><dd>{instance.billingCycle === 'HOURLY' ? 'By the hour' : 'By the month'}</dd>
-        <dt>Cost this period</dt><dd>{formatMoney(instance.costToDate)}</dd>
-        <dt>Created</dt><dd><time dateTime={instance.createdAt}>{new Date(instance.createdAt).toLocaleString()}</time></dd>
-      </dl>
+      <Tabs label="Instance" tabs={TABS} chosen={tab} onChoose={setTab}>
+        {tab === 'details' ? (
+          <dl className="facts">
+            <dt>Kind</dt><dd>{instance.kind === 'VM' ? 'Virtual machine' : 'Container'}</dd>
+            <dt>Host name</dt><dd className="fqdn">{instance.fqdn}</dd>
+            <dt>Addresses</dt><dd>{instance.ipAddresses.length ? instance.ipAddresses.map((ip) => <div key={ip.id}>{ip.address}</div>) : 'none yet'}</dd>
+            <dt>Region</dt><dd>{instance.region.name}</dd>
+            <dt>Image</dt><dd>{instance.image.name} ({instance.image.os} {instance.image.version})</dd>
+            <dt>Plan</dt><dd>{instance.plan.name}: {instance.plan.vcpus} vCPU, {instance.plan.memoryMb} MB, {instance.plan.diskGb} GB at {formatMoney(instance.plan.hourlyPrice)} an hour</dd>
+            <dt>Billing</dt><dd>{instance.billingCycle === 'HOURLY' ? 'By the hour' : 'By the month'}</dd>
+            <dt>Cost this period</dt><dd>{formatMoney(instance.costToDate)}</dd>
+            <dt>Created</dt><dd><time dateTime={instance.createdAt}>{new Date(instance.createdAt).toLocaleString()}</time></dd>
+          </dl>
+        ) : KEEPS_CONSOLE.includes(instance.status) ? (
+          <Suspense fallback={<p role="status">Loading the console…</p>}>
+            <SerialConsole instanceId={instance.id} />
+          </Suspense>
+        ) : (
+          <p className="banner">The console opens while the instance is RUNNING; it is {instance.status} now.</p>
+        )}
+      </Tabs>
     </section>
   );
 }
