@@ -11,3 +11,4 @@ export * from './graphql-client.js';
 export * from './command.js';
 export * from './tracing.js';
 export * from './tcp-proxy.js';
+export * from './last-month.js';

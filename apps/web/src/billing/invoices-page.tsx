@@ -82,7 +82,7 @@ export function InvoicesPage({ person }: { person: Person }) {
             {(['DRAFT', 'FINALIZED', 'PAID', 'VOID'] as const).map((status) => <option key={status} value={status}>{status}</option>)}
           </select>
         </div>
-        {options.accounts.length > 1 ? (
+        {finance ? (
           <div className="field">
             <label htmlFor="invoice-account">Account</label>
             <select id="invoice-account" value={choice.accountId} onChange={(event) => set({ accountId: event.target.value })}>

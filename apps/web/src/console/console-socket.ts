@@ -37,7 +37,7 @@ export function connectConsole(
   const encoder = new TextEncoder();
   let closedByPage = false;
   socket.onopen = () => handlers.onOpen();
-  socket.onmessage = (event: MessageEvent<ArrayBuffer>) => handlers.onOutput(new Uint8Array(event.data));
+  socket.onmessage = (event) => handlers.onOutput(new Uint8Array(event.data as ArrayBuffer));
   socket.onclose = (event) => {
     if (!closedByPage) handlers.onClose(consoleClosedMessage(event.code, event.reason));
   };
