@@ -18,6 +18,8 @@ export default defineConfig({
       '/graphql': { target: 'http://127.0.0.1:4000', ws: true },
       '/auth': 'http://127.0.0.1:4000',
       '/invoices': 'http://127.0.0.1:4000',
+      // A console's URL is on the origin openConsole was asked on: this server's, in development.
+      '/consoles': { target: 'http://127.0.0.1:4000', ws: true },
     },
   },
 });
