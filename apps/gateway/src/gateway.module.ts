@@ -33,6 +33,8 @@ import { AuthController } from './people/auth.controller.js';
 import { mailerFor } from './people/mailer.js';
 import { People } from './people/people.js';
 import { SessionAuth } from './people/session-auth.js';
+import { StorefrontController } from './storefronts/storefront.controller.js';
+import { Storefronts } from './storefronts/storefronts.js';
 import { WebConsole } from './web/web-console.js';
 
 const logger = new Logger('identity');
@@ -86,6 +88,10 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
         useFactory: (pool: pg.Pool, identity: Identity) => new People(pool, identity, mailerFor(config.people.smtpUrl, config.people.mailFrom), config.people, config.platform.name),
       },
       { provide: SessionAuth, inject: [People], useFactory: (people: People) => new SessionAuth(people, config.publicUrl) },
+      {
+        provide: Storefronts, inject: [PG_POOL, Identity, People, GatewayServiceClient],
+        useFactory: (pool: pg.Pool, identity: Identity, people: People, client: GatewayServiceClient) => new Storefronts(pool, identity, people, client),
+      },
       // One per replica: /graphql and the invoice documents share each caller's allowance.
       { provide: RequestLimits, useValue: new RequestLimits({ ...config.rateLimit, requestsPerAccount: config.requestsPerAccount }) },
       {
@@ -110,7 +116,7 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
         ) => new ConsoleSockets(() => adapter.httpAdapter.getHttpServer(), { tokens, identity, sockets, updates, client, nats }, { idleTimeoutMs: config.console.idleTimeoutMs }),
       },
     ],
-    exports: [Identity, Authenticator, RequestLimits, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens, People, SessionAuth],
+    exports: [Identity, Authenticator, RequestLimits, SubscriberSockets, GatewayServiceClient, InstanceUpdates, ConsoleTokens, People, SessionAuth, Storefronts],
   };
 }
 
@@ -137,7 +143,7 @@ export class GatewayModule implements NestModule {
             graphqlOptions(config, { identity, authenticator, client, sockets, limits, sessions }),
         }),
       ],
-      controllers: [InvoiceDocumentsController, AuthController],
+      controllers: [InvoiceDocumentsController, AuthController, StorefrontController],
       providers: [
         // Nest asks the last one first: a request /graphql cannot read is answered before any other error.
         { provide: APP_FILTER, useClass: ClientErrors },

@@ -137,7 +137,11 @@ export class Identity {
   }
 
   /** A new account under the caller (a reseller's customer) or, for ADMIN, under the platform or the reseller it names; with its first key. */
-  async createAccount(viewer: Viewer, input: CreateAccountInput, metadata: EventMetadata): Promise<{ account: AccountView; apiKey: ApiKeyView; secret: string }> {
+  async createAccount(
+    viewer: Viewer, input: CreateAccountInput, metadata: EventMetadata,
+    /** More to do in the account's transaction (a storefront's first person of it): the account is made with it or not at all. */
+    within?: (tx: Sql, accountId: string) => Promise<void>,
+  ): Promise<{ account: AccountView; apiKey: ApiKeyView; secret: string }> {
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     if (viewer.role !== 'ADMIN' && viewer.role !== 'RESELLER') throw new AppError('FORBIDDEN', `a ${viewer.role} key cannot create accounts`);
     const parentId = input.parentId ?? (viewer.role === 'RESELLER' ? viewer.accountId : await this.platformId());
@@ -152,7 +156,11 @@ export class Identity {
     // or is the platform's own). Billing is asked before the transaction, which holds a connection.
     const currency = input.currency;
     const priced = parent.kind !== 'RESELLER' && isIsoCurrency(currency) && currency !== parent.currency ? await this.pricedCurrencies() : null;
-    const { accountId, apiKeyId, secret } = await withTransaction(this.pool, (tx) => this.open(tx, input, parent, metadata, { pricedCurrencies: priced }));
+    const { accountId, apiKeyId, secret } = await withTransaction(this.pool, async (tx) => {
+      const opened = await this.open(tx, input, parent, metadata, { pricedCurrencies: priced });
+      await within?.(tx, opened.accountId);
+      return opened;
+    });
     return { account: (await this.account(accountId, { accountIds: [accountId] }))!, apiKey: (await this.repository.apiKey(apiKeyId))!, secret };
   }
 

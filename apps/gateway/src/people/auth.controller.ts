@@ -1,19 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
-import { AppError } from '#libs/contracts';
 import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
-import { authenticated } from '../graphql/gateway-context.js';
-import { firstHeader, isJson, sendAppError, sendError } from '../graphql/http-requests.js';
+import { firstHeader, sendError } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
 import { People, type SessionHolder, type UserView } from './people.js';
 import { SessionAuth } from './session-auth.js';
-import { cookiesSecure, sameOrigin, sessionCookies } from './session-cookies.js';
-
-type Request = IncomingMessage & { ip?: string };
-type Json = Record<string, unknown>;
-
-const bodyOf = (body: unknown): Json => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {});
+import { answerJson, bodyOf, callerOf, publicOrigin, signedIn, type Json, type JsonRequest as Request } from './json-endpoints.js';
+import { cookiesSecure, sessionCookies } from './session-cookies.js';
 
 /**
  * People's REST endpoints under /auth, beside /graphql (the agreed contract has no operations for
@@ -120,55 +114,23 @@ export class AuthController {
     }));
   }
 
-  /** The caller: an API key (Authorization) or else a signed-in person (cookie and CSRF token); UNAUTHENTICATED without. */
-  private async viewer(request: Request, checkCsrf = true): Promise<Viewer> {
-    if (request.headers.authorization) return authenticated(await this.authenticator.viewerOf(request.headers.authorization));
-    const holder = await this.sessions.holderOf(request.headers, { checkCsrf });
-    if (holder === undefined) throw new AppError('UNAUTHENTICATED', 'no API key and no session: send Authorization: Bearer <secret>, or sign in');
-    return this.signedIn(holder).viewer;
+  private viewer(request: Request, checkCsrf = true): Promise<Viewer> {
+    return callerOf(request, this.authenticator, this.sessions, checkCsrf);
   }
 
   private signedIn(holder: SessionHolder | null | undefined): SessionHolder {
-    if (!holder) throw new AppError('UNAUTHENTICATED', holder === null ? 'the session ended or expired: sign in again' : 'not signed in');
-    return holder;
+    return signedIn(holder);
   }
 
   private secure(request: Request): boolean {
-    return cookiesSecure(firstHeader(request.headers.host), this.publicUrl);
-  }
-
-  private get publicUrl(): string | null {
-    return this.sessions.publicUrl;
+    return cookiesSecure(firstHeader(request.headers.host), this.sessions.publicUrl);
   }
 
   private publicOrigin(request: Request): string {
-    if (this.publicUrl) return this.publicUrl.replace(/\/$/, '');
-    return `${this.secure(request) ? 'https' : 'http'}://${firstHeader(request.headers.host) ?? 'localhost'}`;
+    return publicOrigin(request, this.sessions.publicUrl);
   }
 
-  /**
-   * Each endpoint's frame: JSON bodies only, the origin checked, a token of the caller's rate (its
-   * address's: most come before a key or session is known), then the work's answer as JSON, or its error.
-   */
-  private async answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {
-    try {
-      if (request.method === 'POST' && !isJson(firstHeader(request.headers['content-type']))) {
-        return sendError(response, 415, { message: 'content-type: /auth takes a POST of application/json', code: 'BAD_REQUEST' });
-      }
-      if (!sameOrigin(firstHeader(request.headers.origin), firstHeader(request.headers.host), this.publicUrl)) {
-        throw new AppError('FORBIDDEN', "origin: /auth answers the gateway's own origin only");
-      }
-      const limited = this.limits.takeToken(undefined, request.ip);
-      if (limited) return sendError(response, limited.status, { message: limited.message, code: limited.code }, { 'retry-after': String(limited.retryAfter) });
-      const answer = await work();
-      if (answer === undefined) return;
-      // Nest has set a POST's 201 already: each endpoint says its own.
-      response.statusCode = status;
-      response.setHeader('content-type', 'application/json; charset=utf-8');
-      response.setHeader('cache-control', 'no-store');
-      response.end(JSON.stringify(answer));
-    } catch (error) {
-      sendAppError(response, error, this.logger);
-    }
+  private answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {
+    return answerJson({ limits: this.limits, sessions: this.sessions, logger: this.logger }, request, response, work, status);
   }
 }

@@ -58,4 +58,24 @@ export const peopleMigrations: Migration[] = [
       CREATE INDEX sign_in_failures_at ON sign_in_failures (at);
     `,
   },
+  {
+    id: '0530-storefronts',
+    sql: `
+      -- A reseller's storefront settings: its public page's path (/store/<slug>), its brand's colour,
+      -- and whether the page takes sign-ups. Settings, not events: nothing else follows them.
+      CREATE TABLE storefronts (
+        account_id text PRIMARY KEY REFERENCES accounts (id),
+        slug text NOT NULL UNIQUE,
+        brand_colour text NOT NULL,
+        enabled boolean NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Sign-ups through any storefront, by address, for the per-address limit's window.
+      CREATE TABLE storefront_sign_ups (
+        address text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX storefront_sign_ups_address ON storefront_sign_ups (address, at);
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ import type { Role } from '../identity/api-key.decider.js';
 import { hashSecret, scopeOf, type Identity, type Viewer } from '../identity/identity.js';
 import type { Mailer } from './mailer.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
-import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type SignInLimits } from './people.rules.js';
+import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type Invitation, type SignInLimits } from './people.rules.js';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
 
 /** What the gateway reads for people (README, Configuration). */
@@ -80,20 +80,33 @@ export class People {
     const accountId = typeof input.accountId === 'string' && input.accountId ? input.accountId : null;
     const account = accountId ? await this.identity.account(accountId, viewer) : null;
     const invitation = decideInvitation(viewer, account, input);
-    const userId = randomUUID();
-    await withTransaction(this.pool, async (tx) => {
-      try {
-        await tx.query(
-          'INSERT INTO users (id, account_id, email, email_key, name, role, invited_by) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-          [userId, invitation.accountId, invitation.email, invitation.emailKey, invitation.name, invitation.role, viewer.apiKeyId],
-        );
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
-        throw error;
-      }
-      await this.sendLink(tx, { id: userId, email: invitation.email, name: invitation.name }, linkBase, 'invitation');
-    });
+    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId, linkBase));
     return (await this.user(userId))!;
+  }
+
+  /**
+   * A new person of an account, within `tx`, mailed (or logged) their one-time link to set a
+   * password at `linkBase`; `invitedBy` says who let them in (a key, a session, a storefront).
+   */
+  async addPerson(tx: Sql, person: Invitation, invitedBy: string, linkBase: string): Promise<string> {
+    const userId = randomUUID();
+    try {
+      await tx.query(
+        'INSERT INTO users (id, account_id, email, email_key, name, role, invited_by) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [userId, person.accountId, person.email, person.emailKey, person.name, person.role, invitedBy],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
+      throw error;
+    }
+    await this.sendLink(tx, { id: userId, email: person.email, name: person.name }, linkBase, 'invitation');
+    return userId;
+  }
+
+  /** Whether a person has this email (in any case). */
+  async emailTaken(emailKey: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM users WHERE email_key = $1', [emailKey]);
+    return (rowCount ?? 0) > 0;
   }
 
   /**
