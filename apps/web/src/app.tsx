@@ -5,8 +5,12 @@ import { InvoicesPage } from './billing/invoices-page.js';
 import { CreateInstancePage } from './pages/create-instance-page.js';
 import { InstancePage } from './pages/instance-page.js';
 import { InstancesPage } from './pages/instances-page.js';
+import { ResellerCustomersPage } from './pages/reseller-customers-page.js';
+import { ResellerPricesPage } from './pages/reseller-prices-page.js';
 import { SetPasswordPage } from './pages/set-password-page.js';
 import { SignInPage } from './pages/sign-in-page.js';
+import { StorefrontPage } from './pages/storefront-page.js';
+import { StorefrontSettingsPage } from './pages/storefront-settings-page.js';
 import { Link, navigate, useRoute, type Route } from './router.js';
 
 /** The signed-in person's pages; the console has a customer's so far, the other roles use the API meanwhile. */
@@ -14,6 +18,11 @@ function Page({ route, person }: { route: Route; person: Person }) {
   // Invoices are every role's (finance's desk is home to a FINANCE person).
   if (route.page === 'invoices' || (person.role === 'FINANCE' && route.page === 'instances')) return <InvoicesPage person={person} />;
   if (route.page === 'invoice') return <InvoicePage id={route.id} person={person} />;
+  if (person.role === 'RESELLER') {
+    if (route.page === 'prices') return <ResellerPricesPage />;
+    if (route.page === 'storefront') return <StorefrontSettingsPage />;
+    return <ResellerCustomersPage />;
+  }
   if (person.role !== 'CUSTOMER') {
     return (
       <section className="empty">
@@ -54,7 +63,8 @@ export function App() {
 
   // The page's title says where one is, for the browser's history and for screen readers.
   useEffect(() => {
-    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', 'not-found': 'Not found' };
+    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', customers: 'Customers', prices: 'Prices', storefront: 'Storefront', store: 'Storefront', 'not-found': 'Not found' };
+    if (route.page === 'store') return; // the storefront names itself after its reseller
     document.title = `${person === null && route.page !== 'set-password' ? 'Sign in' : titles[route.page]} · Awan`;
   }, [route.page, person]);
 
@@ -65,6 +75,8 @@ export function App() {
     navigate('/');
   };
 
+  // A reseller's storefront is public and wears the reseller's brand, not the console's.
+  if (route.page === 'store') return <main id="main" tabIndex={-1}><StorefrontPage slug={route.slug} /></main>;
   if (route.page === 'set-password') return <Shell><SetPasswordPage token={route.token} /></Shell>;
   if (person === undefined) return <Shell><p className="loading" role="status">Loading…</p></Shell>;
   if (person === null) return <Shell><SignInPage onSignedIn={setPerson} /></Shell>;
@@ -73,7 +85,14 @@ export function App() {
       nav={
         <>
           <nav aria-label="Main">
-            {person.role === 'FINANCE' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
+            {person.role === 'RESELLER' ? (
+              <>
+                <Link href="/customers" aria-current={route.page === 'customers' ? 'page' : undefined}>Customers</Link>
+                <Link href="/prices" aria-current={route.page === 'prices' ? 'page' : undefined}>Prices</Link>
+                <Link href="/storefront" aria-current={route.page === 'storefront' ? 'page' : undefined}>Storefront</Link>
+              </>
+            ) : null}
+            {person.role === 'FINANCE' || person.role === 'RESELLER' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
             <Link href="/billing/invoices" aria-current={route.page === 'invoices' ? 'page' : undefined}>Invoices</Link>
           </nav>
           <div className="person">

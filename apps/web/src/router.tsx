@@ -8,6 +8,10 @@ export type Route =
   | { page: 'invoices' }
   | { page: 'invoice'; id: string }
   | { page: 'set-password'; token: string }
+  | { page: 'customers' }
+  | { page: 'prices' }
+  | { page: 'storefront' }
+  | { page: 'store'; slug: string }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string, search: string): Route {
@@ -19,6 +23,10 @@ export function routeOf(pathname: string, search: string): Route {
   if (pathname === '/billing/invoices') return { page: 'invoices' };
   const invoice = /^\/billing\/invoices\/([\w-]+)$/.exec(pathname);
   if (invoice) return { page: 'invoice', id: invoice[1] };
+  // A reseller's pages, and its public storefront.
+  if (pathname === '/customers' || pathname === '/prices' || pathname === '/storefront') return { page: pathname.slice(1) as 'customers' | 'prices' | 'storefront' };
+  const store = /^\/store\/([a-z0-9-]+)$/.exec(pathname);
+  if (store) return { page: 'store', slug: store[1] };
   if (pathname === '/set-password') return { page: 'set-password', token: new URLSearchParams(search).get('token') ?? '' };
   return { page: 'not-found' };
 }

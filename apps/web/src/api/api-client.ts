@@ -26,7 +26,8 @@ export function onSignedOut(listener: () => void): () => void {
   return () => signedOutListeners.delete(listener);
 }
 
-async function send<T>(path: string, init: RequestInit): Promise<T> {
+/** A JSON request to one of the gateway's endpoints (/graphql, /auth, /store), its errors as ApiError. */
+export async function send<T>(path: string, init: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { ...init, credentials: 'same-origin', headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken(), ...init.headers } });

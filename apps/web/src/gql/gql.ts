@@ -31,6 +31,10 @@ type Documents = {
     "mutation DeleteInstance($id: ID!) { deleteInstance(id: $id) { id status } }": typeof types.DeleteInstanceDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": typeof types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": typeof types.InstanceUpdatesDocument,
+    "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": typeof types.ResellerCustomersDocument,
+    "\n  query CustomerUsage($accountId: ID!) {\n    upcomingInvoice(accountId: $accountId) { total { amount currency } lines { id } }\n  }\n": typeof types.CustomerUsageDocument,
+    "\n  query ResellerPlans {\n    plans { id name kind vcpus memoryMb diskGb cost { amount currency } }\n  }\n": typeof types.ResellerPlansDocument,
+    "\n  mutation SetPrice($input: SetPriceInput!) {\n    setPrice(input: $input) { id hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": typeof types.SetPriceDocument,
 };
 const documents: Documents = {
     "\n  query DeskInvoice($id: ID!) {\n    invoice(id: $id) {\n      id number status currency periodStart periodEnd issuedAt paidAt\n      account { id name }\n      subtotal { amount currency } tax { amount currency } total { amount currency }\n      lines {\n        id description resourceId resourceType sku quantity unit periodStart periodEnd\n        unitPrice { amount currency } amount { amount currency }\n        usage { resourceId sku state startedAt endedAt seconds }\n      }\n      creditNotes { id number amount { amount currency } reason issuedAt }\n    }\n  }\n": types.DeskInvoiceDocument,
@@ -49,6 +53,10 @@ const documents: Documents = {
     "mutation DeleteInstance($id: ID!) { deleteInstance(id: $id) { id status } }": types.DeleteInstanceDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": types.InstanceUpdatesDocument,
+    "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": types.ResellerCustomersDocument,
+    "\n  query CustomerUsage($accountId: ID!) {\n    upcomingInvoice(accountId: $accountId) { total { amount currency } lines { id } }\n  }\n": types.CustomerUsageDocument,
+    "\n  query ResellerPlans {\n    plans { id name kind vcpus memoryMb diskGb cost { amount currency } }\n  }\n": types.ResellerPlansDocument,
+    "\n  mutation SetPrice($input: SetPriceInput!) {\n    setPrice(input: $input) { id hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": types.SetPriceDocument,
 };
 
 /**
@@ -115,6 +123,22 @@ export function graphql(source: "\n  query Instances {\n    instances(first: 100
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n"): typeof import('./graphql').InstanceUpdatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n"): typeof import('./graphql').ResellerCustomersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CustomerUsage($accountId: ID!) {\n    upcomingInvoice(accountId: $accountId) { total { amount currency } lines { id } }\n  }\n"): typeof import('./graphql').CustomerUsageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ResellerPlans {\n    plans { id name kind vcpus memoryMb diskGb cost { amount currency } }\n  }\n"): typeof import('./graphql').ResellerPlansDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetPrice($input: SetPriceInput!) {\n    setPrice(input: $input) { id hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n"): typeof import('./graphql').SetPriceDocument;
 
 
 export function graphql(source: string) {

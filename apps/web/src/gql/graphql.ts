@@ -4,6 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AccountStatus =
+  | 'ACTIVE'
+  | 'CLOSED'
+  | 'PAST_DUE'
+  | 'SUSPENDED';
+
 export type BillingCycle =
   | 'HOURLY'
   | 'MONTHLY';
@@ -60,6 +66,14 @@ export type IssueCreditNoteInput = {
   amount: string;
   invoiceId: string | number;
   reason: string;
+};
+
+export type SetPriceInput = {
+  /** the reseller whose customers pay this price; defaults to the caller */
+  accountId?: string | number | null | undefined;
+  hourlyPrice: string;
+  monthlyPrice: string;
+  planId: string | number;
 };
 
 export type DeskInvoiceQueryVariables = Exact<{
@@ -174,6 +188,30 @@ export type InstanceUpdatesSubscriptionVariables = Exact<{
 
 
 export type InstanceUpdatesSubscription = { instanceUpdated: { id: string, status: InstanceStatus } };
+
+export type ResellerCustomersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ResellerCustomersQuery = { me: { id: string, customers: { totalCount: number, edges: Array<{ node: { id: string, name: string, status: AccountStatus, currency: string, email: string | null, createdAt: string } }> } } };
+
+export type CustomerUsageQueryVariables = Exact<{
+  accountId: string | number;
+}>;
+
+
+export type CustomerUsageQuery = { upcomingInvoice: { total: { amount: string, currency: string }, lines: Array<{ id: string }> } };
+
+export type ResellerPlansQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ResellerPlansQuery = { plans: Array<{ id: string, name: string, kind: InstanceKind, vcpus: number, memoryMb: number, diskGb: number, cost: { amount: string, currency: string } | null }> };
+
+export type SetPriceMutationVariables = Exact<{
+  input: SetPriceInput;
+}>;
+
+
+export type SetPriceMutation = { setPrice: { id: string, hourlyPrice: { amount: string, currency: string }, monthlyPrice: { amount: string, currency: string } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -478,3 +516,67 @@ export const InstanceUpdatesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<InstanceUpdatesSubscription, InstanceUpdatesSubscriptionVariables>;
+export const ResellerCustomersDocument = new TypedDocumentString(`
+    query ResellerCustomers {
+  me {
+    id
+    customers(first: 100) {
+      totalCount
+      edges {
+        node {
+          id
+          name
+          status
+          currency
+          email
+          createdAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ResellerCustomersQuery, ResellerCustomersQueryVariables>;
+export const CustomerUsageDocument = new TypedDocumentString(`
+    query CustomerUsage($accountId: ID!) {
+  upcomingInvoice(accountId: $accountId) {
+    total {
+      amount
+      currency
+    }
+    lines {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CustomerUsageQuery, CustomerUsageQueryVariables>;
+export const ResellerPlansDocument = new TypedDocumentString(`
+    query ResellerPlans {
+  plans {
+    id
+    name
+    kind
+    vcpus
+    memoryMb
+    diskGb
+    cost {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ResellerPlansQuery, ResellerPlansQueryVariables>;
+export const SetPriceDocument = new TypedDocumentString(`
+    mutation SetPrice($input: SetPriceInput!) {
+  setPrice(input: $input) {
+    id
+    hourlyPrice {
+      amount
+      currency
+    }
+    monthlyPrice {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetPriceMutation, SetPriceMutationVariables>;
