@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { auth, closeSubscriptions, onSignedOut, type Person } from './api/api-client.js';
 import { InvoicePage } from './billing/invoice-page.js';
 import { InvoicesPage } from './billing/invoices-page.js';
+import { AdminLinks, AdminPage, type AdminSection } from './pages/admin/admin-page.js';
 import { CreateInstancePage } from './pages/create-instance-page.js';
 import { InstancePage } from './pages/instance-page.js';
 import { InstancesPage } from './pages/instances-page.js';
@@ -23,6 +24,7 @@ function Page({ route, person }: { route: Route; person: Person }) {
     if (route.page === 'storefront') return <StorefrontSettingsPage />;
     return <ResellerCustomersPage />;
   }
+  if (person.role === 'ADMIN') return <AdminPage section={adminSection(route) ?? 'hosts'} />;
   if (person.role !== 'CUSTOMER') {
     return (
       <section className="empty">
@@ -63,8 +65,9 @@ export function App() {
 
   // The page's title says where one is, for the browser's history and for screen readers.
   useEffect(() => {
-    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', customers: 'Customers', prices: 'Prices', storefront: 'Storefront', store: 'Storefront', 'not-found': 'Not found' };
+    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', customers: 'Customers', prices: 'Prices', storefront: 'Storefront', store: 'Storefront', admin: 'Admin', 'not-found': 'Not found' };
     if (route.page === 'store') return; // the storefront names itself after its reseller
+    if (person?.role === 'ADMIN' && (route.page === 'admin' || route.page === 'instances')) return; // each admin page names its section
     document.title = `${person === null && route.page !== 'set-password' ? 'Sign in' : titles[route.page]} · Awan`;
   }, [route.page, person]);
 
@@ -92,7 +95,8 @@ export function App() {
                 <Link href="/storefront" aria-current={route.page === 'storefront' ? 'page' : undefined}>Storefront</Link>
               </>
             ) : null}
-            {person.role === 'FINANCE' || person.role === 'RESELLER' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
+            {person.role === 'ADMIN' ? <AdminLinks current={adminSection(route)} /> : null}
+            {person.role === 'FINANCE' || person.role === 'RESELLER' || person.role === 'ADMIN' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
             <Link href="/billing/invoices" aria-current={route.page === 'invoices' ? 'page' : undefined}>Invoices</Link>
           </nav>
           <div className="person">
@@ -106,6 +110,9 @@ export function App() {
     </Shell>
   );
 }
+
+/** The admin section a route shows an ADMIN person: home (`/`) is the hosts. */
+const adminSection = (route: Route): AdminSection | undefined => (route.page === 'admin' ? route.section : route.page === 'instances' ? 'hosts' : undefined);
 
 function Shell({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
   return (

@@ -12,6 +12,7 @@ export type Route =
   | { page: 'prices' }
   | { page: 'storefront' }
   | { page: 'store'; slug: string }
+  | { page: 'admin'; section: 'hosts' | 'pools' | 'regions' | 'plans' | 'images' | 'accounts' }
   | { page: 'not-found' };
 
 export function routeOf(pathname: string, search: string): Route {
@@ -27,6 +28,8 @@ export function routeOf(pathname: string, search: string): Route {
   if (pathname === '/customers' || pathname === '/prices' || pathname === '/storefront') return { page: pathname.slice(1) as 'customers' | 'prices' | 'storefront' };
   const store = /^\/store\/([a-z0-9-]+)$/.exec(pathname);
   if (store) return { page: 'store', slug: store[1] };
+  const admin = /^\/admin\/(hosts|pools|regions|plans|images|accounts)$/.exec(pathname);
+  if (admin) return { page: 'admin', section: admin[1] as Extract<Route, { page: 'admin' }>['section'] };
   if (pathname === '/set-password') return { page: 'set-password', token: new URLSearchParams(search).get('token') ?? '' };
   return { page: 'not-found' };
 }

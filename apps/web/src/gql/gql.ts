@@ -23,6 +23,18 @@ type Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": typeof types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": typeof types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": typeof types.OpenConsoleDocument,
+    "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": typeof types.AdminAccountsDocument,
+    "\n  mutation AdminCreateAccount($input: CreateAccountInput!) {\n    createAccount(input: $input) {\n      account { id name kind status currency email parent { id name } }\n      apiKey { secret apiKey { role } }\n    }\n  }\n": typeof types.AdminCreateAccountDocument,
+    "\n  query AdminHosts {\n    hosts { id name status kinds region { id name } vcpus memoryMb diskGb allocatedVcpus allocatedMemoryMb allocatedDiskGb lastHeartbeatAt }\n  }\n": typeof types.AdminHostsDocument,
+    "\n  mutation SetHostMaintenance($id: ID!, $maintenance: Boolean!) {\n    setHostMaintenance(id: $id, maintenance: $maintenance) { id status }\n  }\n": typeof types.SetHostMaintenanceDocument,
+    "\n  query AdminImages {\n    images { id name os version kind status sizeMb }\n  }\n": typeof types.AdminImagesDocument,
+    "\n  mutation RegisterImage($input: RegisterImageInput!) {\n    registerImage(input: $input) { id name os version kind status sizeMb }\n  }\n": typeof types.RegisterImageDocument,
+    "\n  query AdminIpPools {\n    ipPools { id family cidr gateway bridge size used retiredAt region { id name } }\n  }\n": typeof types.AdminIpPoolsDocument,
+    "\n  query AdminPlans {\n    me { currency }\n    plans { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": typeof types.AdminPlansDocument,
+    "\n  mutation SavePlan($input: SavePlanInput!) {\n    savePlan(input: $input) { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": typeof types.SavePlanDocument,
+    "\n  mutation RetirePlan($id: ID!) {\n    retirePlan(id: $id) { id retired }\n  }\n": typeof types.RetirePlanDocument,
+    "\n  query AdminRegions {\n    regions { id name dnsZone }\n  }\n": typeof types.AdminRegionsDocument,
+    "\n  mutation CreateRegion($input: CreateRegionInput!) {\n    createRegion(input: $input) { id name dnsZone }\n  }\n": typeof types.CreateRegionDocument,
     "\n  query CreateChoices($kind: InstanceKind) {\n    images(kind: $kind) { id name os version status }\n    plans(kind: $kind) { id name vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n    regions { id name }\n  }\n": typeof types.CreateChoicesDocument,
     "\n  mutation CreateInstance($input: CreateInstanceInput!) {\n    createInstance(input: $input) { id }\n  }\n": typeof types.CreateInstanceDocument,
     "\n  query Instance($id: ID!) {\n    instance(id: $id) {\n      id name kind status fqdn createdAt billingCycle\n      region { name }\n      plan { name vcpus memoryMb diskGb hourlyPrice { amount currency } }\n      image { name os version }\n      ipAddresses { id address family }\n      costToDate { amount currency }\n    }\n  }\n": typeof types.InstanceDocument,
@@ -45,6 +57,18 @@ const documents: Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": types.OpenConsoleDocument,
+    "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": types.AdminAccountsDocument,
+    "\n  mutation AdminCreateAccount($input: CreateAccountInput!) {\n    createAccount(input: $input) {\n      account { id name kind status currency email parent { id name } }\n      apiKey { secret apiKey { role } }\n    }\n  }\n": types.AdminCreateAccountDocument,
+    "\n  query AdminHosts {\n    hosts { id name status kinds region { id name } vcpus memoryMb diskGb allocatedVcpus allocatedMemoryMb allocatedDiskGb lastHeartbeatAt }\n  }\n": types.AdminHostsDocument,
+    "\n  mutation SetHostMaintenance($id: ID!, $maintenance: Boolean!) {\n    setHostMaintenance(id: $id, maintenance: $maintenance) { id status }\n  }\n": types.SetHostMaintenanceDocument,
+    "\n  query AdminImages {\n    images { id name os version kind status sizeMb }\n  }\n": types.AdminImagesDocument,
+    "\n  mutation RegisterImage($input: RegisterImageInput!) {\n    registerImage(input: $input) { id name os version kind status sizeMb }\n  }\n": types.RegisterImageDocument,
+    "\n  query AdminIpPools {\n    ipPools { id family cidr gateway bridge size used retiredAt region { id name } }\n  }\n": types.AdminIpPoolsDocument,
+    "\n  query AdminPlans {\n    me { currency }\n    plans { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": types.AdminPlansDocument,
+    "\n  mutation SavePlan($input: SavePlanInput!) {\n    savePlan(input: $input) { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n": types.SavePlanDocument,
+    "\n  mutation RetirePlan($id: ID!) {\n    retirePlan(id: $id) { id retired }\n  }\n": types.RetirePlanDocument,
+    "\n  query AdminRegions {\n    regions { id name dnsZone }\n  }\n": types.AdminRegionsDocument,
+    "\n  mutation CreateRegion($input: CreateRegionInput!) {\n    createRegion(input: $input) { id name dnsZone }\n  }\n": types.CreateRegionDocument,
     "\n  query CreateChoices($kind: InstanceKind) {\n    images(kind: $kind) { id name os version status }\n    plans(kind: $kind) { id name vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n    regions { id name }\n  }\n": types.CreateChoicesDocument,
     "\n  mutation CreateInstance($input: CreateInstanceInput!) {\n    createInstance(input: $input) { id }\n  }\n": types.CreateInstanceDocument,
     "\n  query Instance($id: ID!) {\n    instance(id: $id) {\n      id name kind status fqdn createdAt billingCycle\n      region { name }\n      plan { name vcpus memoryMb diskGb hourlyPrice { amount currency } }\n      image { name os version }\n      ipAddresses { id address family }\n      costToDate { amount currency }\n    }\n  }\n": types.InstanceDocument,
@@ -91,6 +115,54 @@ export function graphql(source: "\n  query DeskInvoices($after: String) {\n    i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }"): typeof import('./graphql').OpenConsoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n"): typeof import('./graphql').AdminAccountsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AdminCreateAccount($input: CreateAccountInput!) {\n    createAccount(input: $input) {\n      account { id name kind status currency email parent { id name } }\n      apiKey { secret apiKey { role } }\n    }\n  }\n"): typeof import('./graphql').AdminCreateAccountDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminHosts {\n    hosts { id name status kinds region { id name } vcpus memoryMb diskGb allocatedVcpus allocatedMemoryMb allocatedDiskGb lastHeartbeatAt }\n  }\n"): typeof import('./graphql').AdminHostsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetHostMaintenance($id: ID!, $maintenance: Boolean!) {\n    setHostMaintenance(id: $id, maintenance: $maintenance) { id status }\n  }\n"): typeof import('./graphql').SetHostMaintenanceDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminImages {\n    images { id name os version kind status sizeMb }\n  }\n"): typeof import('./graphql').AdminImagesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RegisterImage($input: RegisterImageInput!) {\n    registerImage(input: $input) { id name os version kind status sizeMb }\n  }\n"): typeof import('./graphql').RegisterImageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminIpPools {\n    ipPools { id family cidr gateway bridge size used retiredAt region { id name } }\n  }\n"): typeof import('./graphql').AdminIpPoolsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminPlans {\n    me { currency }\n    plans { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n"): typeof import('./graphql').AdminPlansDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SavePlan($input: SavePlanInput!) {\n    savePlan(input: $input) { id name kind vcpus memoryMb diskGb retired hourlyPrice { amount currency } monthlyPrice { amount currency } }\n  }\n"): typeof import('./graphql').SavePlanDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RetirePlan($id: ID!) {\n    retirePlan(id: $id) { id retired }\n  }\n"): typeof import('./graphql').RetirePlanDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminRegions {\n    regions { id name dnsZone }\n  }\n"): typeof import('./graphql').AdminRegionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateRegion($input: CreateRegionInput!) {\n    createRegion(input: $input) { id name dnsZone }\n  }\n"): typeof import('./graphql').CreateRegionDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,11 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AccountKind =
+  | 'CUSTOMER'
+  | 'PLATFORM'
+  | 'RESELLER';
+
 export type AccountStatus =
   | 'ACTIVE'
   | 'CLOSED'
@@ -13,6 +18,16 @@ export type AccountStatus =
 export type BillingCycle =
   | 'HOURLY'
   | 'MONTHLY';
+
+export type CreateAccountInput = {
+  currency?: string | null | undefined;
+  email?: string | null | undefined;
+  kind: AccountKind;
+  name: string;
+  /** defaults to the caller's account for a RESELLER caller */
+  parentId?: string | number | null | undefined;
+  taxRate?: string | null | undefined;
+};
 
 export type CreateInstanceInput = {
   billingCycle: BillingCycle;
@@ -26,6 +41,17 @@ export type CreateInstanceInput = {
   sshKeys?: Array<string> | null | undefined;
   userData?: string | null | undefined;
 };
+
+export type CreateRegionInput = {
+  dnsZone: string;
+  id: string | number;
+  name: string;
+};
+
+export type HostStatus =
+  | 'DOWN'
+  | 'MAINTENANCE'
+  | 'UP';
 
 export type ImageStatus =
   | 'AVAILABLE'
@@ -66,6 +92,40 @@ export type IssueCreditNoteInput = {
   amount: string;
   invoiceId: string | number;
   reason: string;
+};
+
+export type PlanPriceInput = {
+  currency: string;
+  hourlyPrice: string;
+  monthlyPrice: string;
+};
+
+/** source: an http(s) URL, or a path on the region's shared image storage, of a qcow2 or raw disk (VM) or a rootfs tarball (container); it is fetched once and checked against sha256. */
+export type RegisterImageInput = {
+  id: string | number;
+  kind: InstanceKind;
+  name: string;
+  os: string;
+  sha256: string;
+  source: string;
+  version: string;
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'CUSTOMER'
+  | 'FINANCE'
+  | 'RESELLER';
+
+/** prices: the platform's price in each currency the plan is sold in (at least one); a plan is offered only to accounts whose currency it has a price in */
+export type SavePlanInput = {
+  diskGb: number;
+  id: string | number;
+  kind: InstanceKind;
+  memoryMb: number;
+  name: string;
+  prices: Array<PlanPriceInput>;
+  vcpus: number;
 };
 
 export type SetPriceInput = {
@@ -134,6 +194,81 @@ export type OpenConsoleMutationVariables = Exact<{
 
 
 export type OpenConsoleMutation = { openConsole: { url: string, expiresAt: string } };
+
+export type AdminAccountsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type AdminAccountsQuery = { accounts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, kind: AccountKind, status: AccountStatus, currency: string, email: string | null, parent: { id: string, name: string } | null } }> } };
+
+export type AdminCreateAccountMutationVariables = Exact<{
+  input: CreateAccountInput;
+}>;
+
+
+export type AdminCreateAccountMutation = { createAccount: { account: { id: string, name: string, kind: AccountKind, status: AccountStatus, currency: string, email: string | null, parent: { id: string, name: string } | null }, apiKey: { secret: string, apiKey: { role: Role } } } };
+
+export type AdminHostsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminHostsQuery = { hosts: Array<{ id: string, name: string, status: HostStatus, kinds: Array<InstanceKind>, vcpus: number, memoryMb: number, diskGb: number, allocatedVcpus: number, allocatedMemoryMb: number, allocatedDiskGb: number, lastHeartbeatAt: string | null, region: { id: string, name: string } }> };
+
+export type SetHostMaintenanceMutationVariables = Exact<{
+  id: string | number;
+  maintenance: boolean;
+}>;
+
+
+export type SetHostMaintenanceMutation = { setHostMaintenance: { id: string, status: HostStatus } };
+
+export type AdminImagesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminImagesQuery = { images: Array<{ id: string, name: string, os: string, version: string, kind: InstanceKind, status: ImageStatus, sizeMb: number | null }> };
+
+export type RegisterImageMutationVariables = Exact<{
+  input: RegisterImageInput;
+}>;
+
+
+export type RegisterImageMutation = { registerImage: { id: string, name: string, os: string, version: string, kind: InstanceKind, status: ImageStatus, sizeMb: number | null } };
+
+export type AdminIpPoolsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminIpPoolsQuery = { ipPools: Array<{ id: string, family: IpFamily, cidr: string, gateway: string | null, bridge: string, size: string, used: number, retiredAt: string | null, region: { id: string, name: string } }> };
+
+export type AdminPlansQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminPlansQuery = { me: { currency: string }, plans: Array<{ id: string, name: string, kind: InstanceKind, vcpus: number, memoryMb: number, diskGb: number, retired: boolean, hourlyPrice: { amount: string, currency: string }, monthlyPrice: { amount: string, currency: string } }> };
+
+export type SavePlanMutationVariables = Exact<{
+  input: SavePlanInput;
+}>;
+
+
+export type SavePlanMutation = { savePlan: { id: string, name: string, kind: InstanceKind, vcpus: number, memoryMb: number, diskGb: number, retired: boolean, hourlyPrice: { amount: string, currency: string }, monthlyPrice: { amount: string, currency: string } } };
+
+export type RetirePlanMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RetirePlanMutation = { retirePlan: { id: string, retired: boolean } };
+
+export type AdminRegionsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminRegionsQuery = { regions: Array<{ id: string, name: string, dnsZone: string }> };
+
+export type CreateRegionMutationVariables = Exact<{
+  input: CreateRegionInput;
+}>;
+
+
+export type CreateRegionMutation = { createRegion: { id: string, name: string, dnsZone: string } };
 
 export type CreateChoicesQueryVariables = Exact<{
   kind?: InstanceKind | null | undefined;
@@ -384,6 +519,199 @@ export const OpenConsoleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OpenConsoleMutation, OpenConsoleMutationVariables>;
+export const AdminAccountsDocument = new TypedDocumentString(`
+    query AdminAccounts($after: String) {
+  accounts(first: 100, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        name
+        kind
+        status
+        currency
+        email
+        parent {
+          id
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminAccountsQuery, AdminAccountsQueryVariables>;
+export const AdminCreateAccountDocument = new TypedDocumentString(`
+    mutation AdminCreateAccount($input: CreateAccountInput!) {
+  createAccount(input: $input) {
+    account {
+      id
+      name
+      kind
+      status
+      currency
+      email
+      parent {
+        id
+        name
+      }
+    }
+    apiKey {
+      secret
+      apiKey {
+        role
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminCreateAccountMutation, AdminCreateAccountMutationVariables>;
+export const AdminHostsDocument = new TypedDocumentString(`
+    query AdminHosts {
+  hosts {
+    id
+    name
+    status
+    kinds
+    region {
+      id
+      name
+    }
+    vcpus
+    memoryMb
+    diskGb
+    allocatedVcpus
+    allocatedMemoryMb
+    allocatedDiskGb
+    lastHeartbeatAt
+  }
+}
+    `) as unknown as TypedDocumentString<AdminHostsQuery, AdminHostsQueryVariables>;
+export const SetHostMaintenanceDocument = new TypedDocumentString(`
+    mutation SetHostMaintenance($id: ID!, $maintenance: Boolean!) {
+  setHostMaintenance(id: $id, maintenance: $maintenance) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<SetHostMaintenanceMutation, SetHostMaintenanceMutationVariables>;
+export const AdminImagesDocument = new TypedDocumentString(`
+    query AdminImages {
+  images {
+    id
+    name
+    os
+    version
+    kind
+    status
+    sizeMb
+  }
+}
+    `) as unknown as TypedDocumentString<AdminImagesQuery, AdminImagesQueryVariables>;
+export const RegisterImageDocument = new TypedDocumentString(`
+    mutation RegisterImage($input: RegisterImageInput!) {
+  registerImage(input: $input) {
+    id
+    name
+    os
+    version
+    kind
+    status
+    sizeMb
+  }
+}
+    `) as unknown as TypedDocumentString<RegisterImageMutation, RegisterImageMutationVariables>;
+export const AdminIpPoolsDocument = new TypedDocumentString(`
+    query AdminIpPools {
+  ipPools {
+    id
+    family
+    cidr
+    gateway
+    bridge
+    size
+    used
+    retiredAt
+    region {
+      id
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminIpPoolsQuery, AdminIpPoolsQueryVariables>;
+export const AdminPlansDocument = new TypedDocumentString(`
+    query AdminPlans {
+  me {
+    currency
+  }
+  plans {
+    id
+    name
+    kind
+    vcpus
+    memoryMb
+    diskGb
+    retired
+    hourlyPrice {
+      amount
+      currency
+    }
+    monthlyPrice {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminPlansQuery, AdminPlansQueryVariables>;
+export const SavePlanDocument = new TypedDocumentString(`
+    mutation SavePlan($input: SavePlanInput!) {
+  savePlan(input: $input) {
+    id
+    name
+    kind
+    vcpus
+    memoryMb
+    diskGb
+    retired
+    hourlyPrice {
+      amount
+      currency
+    }
+    monthlyPrice {
+      amount
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SavePlanMutation, SavePlanMutationVariables>;
+export const RetirePlanDocument = new TypedDocumentString(`
+    mutation RetirePlan($id: ID!) {
+  retirePlan(id: $id) {
+    id
+    retired
+  }
+}
+    `) as unknown as TypedDocumentString<RetirePlanMutation, RetirePlanMutationVariables>;
+export const AdminRegionsDocument = new TypedDocumentString(`
+    query AdminRegions {
+  regions {
+    id
+    name
+    dnsZone
+  }
+}
+    `) as unknown as TypedDocumentString<AdminRegionsQuery, AdminRegionsQueryVariables>;
+export const CreateRegionDocument = new TypedDocumentString(`
+    mutation CreateRegion($input: CreateRegionInput!) {
+  createRegion(input: $input) {
+    id
+    name
+    dnsZone
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRegionMutation, CreateRegionMutationVariables>;
 export const CreateChoicesDocument = new TypedDocumentString(`
     query CreateChoices($kind: InstanceKind) {
   images(kind: $kind) {
