@@ -18,13 +18,14 @@
 //      (the tenant's ratios to 3's), the heartbeat window again, create → RUNNING again
 //   5. the scheduler's placement decision, as compute makes it (scheduler.ts): its read model of the
 //      region read (readCandidates: the best few hosts with room) and ranked (rankHosts),
-//      SCALE_DECISIONS (500) times, on its own connection while the system runs; the ranking alone beside it
+//      SCALE_DECISIONS (500) times, on its own connection while the system runs; the ranking alone beside it;
+//      and the whole reservation a create makes (the decision, the host's row taken, the reservation recorded), rolled back
 //   6. false DOWN verdicts (HostDown events: no host of the fleet ever stops, so any is false) and
 //      hosts not UP; the event store's size (pg_total_relation_size of each schema's events table)
 // Prints what it does on stderr and its JSON last on stdout.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; no root, no hypervisor.
 // Usage: npm run bench:scale   (quick: SCALE_HOSTS=100 SCALE_INSTANCES=1000 npm run bench:scale)
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -33,13 +34,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { createPool } from '#libs/event-store';
+import { createPool, withTransaction } from '#libs/event-store';
 import {
   connectServiceClient, createServiceDatabase, GraphqlClient, runBuilt, runFixture, SimulatedFleet, waitFor, type Fixture,
 } from '#libs/testing';
 import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { rankHosts, type PlacementRequest } from '../../apps/compute/src/scheduler/placement.js';
-import { readCandidates } from '../../apps/compute/src/scheduler/scheduler.js';
+import { readCandidates, Scheduler } from '../../apps/compute/src/scheduler/scheduler.js';
 import { ready, stop } from '../common/fixtures.js';
 import { cpuMsOf } from '../common/processes.js';
 
@@ -366,10 +367,16 @@ async function runBench(): Promise<void> {
       adminHosts: await latencyOf(adminKey, HOSTS_LIST),
     });
 
-    /** The scheduler's decision as compute makes it, on its own connection: the read model read and ranked; the ranking alone. */
+    /**
+     * The scheduler's decision as compute makes it, on its own connection: the read model read and
+     * ranked; the ranking alone; the whole reservation a create makes, in a transaction rolled back.
+     */
     async function decisions() {
       const decided: number[] = [];
       const ranked: number[] = [];
+      const reserved: number[] = [];
+      const scheduler = new Scheduler(computeDb!);
+      const rolledBack = new Error('rolled back');
       let candidates = 0;
       for (let i = 0; i < DECISIONS; i++) {
         const t = performance.now();
@@ -381,8 +388,16 @@ async function runBench(): Promise<void> {
         decided.push(end - t);
         ranked.push(end - r);
         candidates = hosts.length;
+        await withTransaction(computeDb!, async (tx) => {
+          const started = performance.now();
+          await scheduler.reserve(tx, randomUUID(), PLACEMENT);
+          reserved.push(performance.now() - started);
+          throw rolledBack;
+        }).catch((error: unknown) => {
+          if (error !== rolledBack) throw error;
+        });
       }
-      return { candidates, decision: percentiles(decided), rankOnly: percentiles(ranked) };
+      return { candidates, decision: percentiles(decided), rankOnly: percentiles(ranked), reservation: percentiles(reserved) };
     }
 
     log(`heartbeat window at 0 instances (${WINDOW_MS / 1000} s)`);
