@@ -58,6 +58,16 @@ function readEvent(msg: JsMsg): EventEnvelope | Error {
 }
 
 /**
+ * Whether an event that carries no trace context begins a trace of its own: where the system's own
+ * work (a timer, a job) appended it with nothing before it. One a caller's operation caused, or
+ * another event did, is of work its start left out of tracing (a request the gateway's sampler did
+ * not pick), and its effect is not traced.
+ */
+function beginsWork(event: EventEnvelope): boolean {
+  return event.metadata.actor.kind === 'system' && event.metadata.causationId === null;
+}
+
+/**
  * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
  * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
  */
@@ -183,7 +193,8 @@ export class EventConsumer {
     // A long effect (a VM being created) tells the server it is still at work, so a short ack
     // wait only redelivers the events of a consumer that died.
     const keepAlive = setInterval(() => msg.working(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
-    // The effect is a span of the trace the event carries on from the work that appended it.
+    // The effect is a span of the trace the event carries on from the work that appended it, or of
+    // a trace of its own where the event began the system's own work (beginsWork); else untraced.
     const span = () => ({
       name: `consume ${this.options.name} ${event.type}`,
       kind: SpanKind.CONSUMER,
@@ -192,21 +203,23 @@ export class EventConsumer {
         'messaging.consumer.group.name': this.options.name, 'messaging.message.id': event.eventId, 'awan.stream.id': event.streamId, 'awan.delivery': delivery,
       },
     });
+    const effect = async () => {
+      if (this.options.inbox === false) {
+        await this.options.handle(event, this.options.pool);
+      } else {
+        await withTransaction(this.options.pool, async (tx) => {
+          const { rowCount } = await tx.query(
+            `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [this.options.name, event.eventId],
+          );
+          if (rowCount === 0) return; // handled before: a redelivery
+          await this.options.handle(event, tx);
+        });
+      }
+    };
     try {
-      await inSpan(span, contextOfCarrier(event.metadata), async () => {
-        if (this.options.inbox === false) {
-          await this.options.handle(event, this.options.pool);
-        } else {
-          await withTransaction(this.options.pool, async (tx) => {
-            const { rowCount } = await tx.query(
-              `INSERT INTO ${this.inbox} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-              [this.options.name, event.eventId],
-            );
-            if (rowCount === 0) return; // handled before: a redelivery
-            await this.options.handle(event, tx);
-          });
-        }
-      });
+      const parent = contextOfCarrier(event.metadata);
+      await (parent || beginsWork(event) ? inSpan(span, parent, effect) : effect());
     } catch (error) {
       if (delivery >= this.maxDeliver) return this.deadLetter(msg, error as Error);
       const backoff = this.options.backoffMs ?? [1000, 5000, 15000, 60000];

@@ -63,12 +63,23 @@ describe('a trace carried with events, through the relay to a consumer', () => {
     expect(seen.get(event.eventId)).toBe(`00-${consuming.spanContext().traceId}-${consuming.spanContext().spanId}-01`);
   });
 
-  it('adds nothing to an event appended outside traced work, whose consumer starts a trace of its own', async () => {
+  it('adds nothing to an event the system\'s own work appended outside traced work, whose consumer starts a trace of its own', async () => {
     const [event] = await store.append(`pool-${uniqueName('p')}`, [{ type: 'CapacityOpened', data: { capacity: 2 } }], { expectedVersion: 0, metadata });
     expect((await store.readStream(event.streamId))[0].metadata).toEqual(metadata);
     await waitFor(() => seen.has(event.eventId), 15_000, 'the consumer to handle the event');
     // The effect is seen before its span ends: wait for this event's own span, not the last one finished.
     const consuming = await waitFor(async () => (await spans.finished()).find((span) => span.attributes['messaging.message.id'] === event.eventId), 15_000, "the consumer's span to end");
     expect(consuming.parentSpanContext).toBeUndefined();
+  });
+
+  it("traces nothing of an event without trace context that a caller's operation, or another event, caused: its start was left out by the sampler", async () => {
+    const byCaller: EventMetadata = { correlationId: 'c-2', causationId: null, actor: { kind: 'account', accountId: 'a-1', role: 'CUSTOMER' } };
+    const followUp: EventMetadata = { correlationId: 'c-2', causationId: 'e-1', actor: SYSTEM_ACTOR };
+    for (const caused of [byCaller, followUp]) {
+      const [event] = await store.append(`pool-${uniqueName('p')}`, [{ type: 'CapacityOpened', data: { capacity: 3 } }], { expectedVersion: 0, metadata: caused });
+      await waitFor(() => seen.has(event.eventId), 15_000, 'the consumer to handle the event');
+      expect(seen.get(event.eventId)).toBeUndefined();
+      expect((await spans.finished()).filter((span) => span.attributes['messaging.message.id'] === event.eventId)).toEqual([]);
+    }
   });
 });

@@ -63,6 +63,13 @@ describe('a request traced across NATS', () => {
     expect(seen.at(-1)).toBe(`00-${handled.spanContext().traceId}-${handled.spanContext().spanId}-01`);
   });
 
+  it('answers a request that carries no trace context without a span: work no trace covers, or the sampler left out, is not traced on', async () => {
+    const before = (await spans.finished()).length;
+    await caller.client.callAgent(hostId, 'instance.start', { instanceId: 'i-2' });
+    expect(seen.at(-1)).toBeUndefined();
+    expect(await spans.finished()).toHaveLength(before);
+  });
+
   it("marks a refusal by its code without failing the spans, and a handler's crash as the error it is", async () => {
     const before = (await spans.finished()).length;
     await expect(start('missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -39,15 +39,18 @@ export function traceContextOfHeaders(h: MsgHdrs | undefined): TraceCarrier | un
 
 /**
  * Each request a service answers is a span named for its subject, continuing the trace its
- * headers carry (the caller's span), with the handler's work inside it. Installed only where
- * the process traces.
+ * headers carry (the caller's span), with the handler's work inside it. A request that carries
+ * none is not traced: it comes from work no trace covers, or that the sampler left out where it
+ * began (a trace begins at the gateway, or at an event the system's own work appended).
+ * Installed only where the process traces.
  */
 @Injectable()
 export class TracedRequests implements NestInterceptor {
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
     const message = execution.switchToRpc().getContext<NatsContext>();
-    const subject = message.getSubject();
     const parent = contextOfCarrier(traceContextOfHeaders(message.getHeaders() as MsgHdrs | undefined));
+    if (!parent) return next.handle();
+    const subject = message.getSubject();
     const start = () => ({ name: spanNameOfSubject(subject), kind: SpanKind.SERVER, attributes: requestAttributes(subject, 'process') });
     // The handler runs, and its reply is awaited, inside the span: what it asks or appends carries the trace on.
     return new Observable((subscriber) => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type Sampler } from '@opentelemetry/sdk-trace';
 import { registerTracing, stopTracing } from '#libs/tracing';
 
 /** This process's spans, recorded as each ends, for a test of what a span carries on. */
@@ -10,10 +10,13 @@ export interface RecordedSpans {
   stop(): Promise<void>;
 }
 
-/** Traces this test process as a service does, its spans kept in memory; `stop()` puts the API back to its no-op. */
-export async function recordSpans(): Promise<RecordedSpans> {
+/**
+ * Traces this test process as a service does, its spans kept in memory; `stop()` puts the API back
+ * to its no-op. Every trace is recorded, or those `sampler` picks.
+ */
+export async function recordSpans(sampler?: Sampler): Promise<RecordedSpans> {
   const exporter = new InMemorySpanExporter();
-  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })], ...(sampler ? { sampler } : {}) });
   await registerTracing(provider);
   return {
     finished: async () => {

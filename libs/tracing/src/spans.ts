@@ -1,4 +1,4 @@
-import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, SpanStatusCode, trace, type Context, type Span, type SpanOptions } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { ERROR_CODES } from '#libs/contracts';
 import { awanTracer, tracingEnabled } from './tracing.js';
@@ -45,26 +45,28 @@ export type SpanStart = () => SpanOptions & { name: string };
 /**
  * Runs `work` in a span of its own under `parent` (what a message or an event carried; none starts
  * a trace), ended when work settles and failed as recordFailure says when it throws. Without
- * tracing, only `work` runs.
+ * tracing, only `work` runs; so it does where the sampler leaves the span out: it is made active
+ * nowhere, so nothing the work asks or appends carries trace context, and no service downstream
+ * traces any of it (sending and reading a decision not to record cost every request more than
+ * recording the sampled ones).
  */
 export function inSpan<T>(start: SpanStart, parent: Context | undefined, work: (span: Span) => Promise<T>): Promise<T> {
   if (!tracingEnabled()) return work(UNTRACED);
   const { name, ...options } = start();
   const span = awanTracer().startSpan(name, options, parent ?? ROOT_CONTEXT);
+  if (!span.isRecording()) return work(span);
   return run(span, trace.setSpan(parent ?? ROOT_CONTEXT, span), work);
 }
 
 /**
  * Runs `work` in a child span of the active one, as inSpan does; where no span is active (a request
- * made outside any traced work, or no tracing), only `work` runs: a trace starts where work enters
- * the system, not at every request a timer makes.
+ * made outside any traced work, in work the sampler left out, or no tracing), only `work` runs: a
+ * trace starts where work enters the system, not at every request a timer makes.
  */
 export function inChildSpan<T>(start: SpanStart, work: (span: Span) => Promise<T>): Promise<T> {
   if (!tracingEnabled()) return work(UNTRACED);
   const active = context.active();
-  const parent = trace.getSpan(active);
-  // A parent sampled out still has a child (recording nothing): its decision travels on with it.
-  if (!parent || !isSpanContextValid(parent.spanContext())) return work(UNTRACED);
+  if (!trace.getSpan(active)?.isRecording()) return work(UNTRACED);
   const { name, ...options } = start();
   const span = awanTracer().startSpan(name, options, active);
   return run(span, trace.setSpan(active, span), work);

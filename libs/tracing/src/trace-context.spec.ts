@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AppError } from '#libs/contracts';
+import { AlwaysOffSampler } from '@opentelemetry/sdk-trace';
 import { recordSpans, type RecordedSpans } from '#libs/testing';
 import { activeTraceContext, contextOfCarrier, withTraceContext } from './trace-context.js';
 import { inChildSpan, inSpan } from './spans.js';
@@ -47,6 +48,7 @@ describe('trace context carried with messages and events', () => {
   it('starts a new trace where nothing, or something malformed, was carried', async () => {
     expect(contextOfCarrier(undefined)).toBeUndefined();
     expect(contextOfCarrier({})).toBeUndefined();
+    expect(contextOfCarrier({ traceparent: 'not a traceparent' })).toBeUndefined();
     await inSpan(() => ({ name: 'a' }), contextOfCarrier({ traceparent: 'not a traceparent' }), async () => undefined);
     expect((await spans.finished())[0].parentSpanContext).toBeUndefined();
   });
@@ -68,5 +70,22 @@ describe('trace context carried with messages and events', () => {
     expect([unavailable.status.code, unavailable.attributes['error.type']]).toEqual([SpanStatusCode.ERROR, 'UNAVAILABLE']);
     expect([crashed.status, crashed.attributes['error.type']]).toEqual([{ code: SpanStatusCode.ERROR, message: 'x is undefined' }, 'TypeError']);
     expect(crashed.events.map((e) => e.name)).toEqual(['exception']);
+  });
+});
+
+describe('a trace the sampler leaves out', () => {
+  let spans: RecordedSpans;
+  beforeEach(async () => (spans = await recordSpans(new AlwaysOffSampler())));
+  afterEach(() => spans.stop());
+
+  it('runs its work outside any trace: nothing to carry on with a message or an event, no child spans, nothing recorded', async () => {
+    const seen = await inSpan(() => ({ name: 'graphql instances' }), undefined, async (span) => [
+      span.isRecording(),
+      activeTraceContext(),
+      withTraceContext(metadata),
+      await inChildSpan(() => ({ name: 'compute.instance.list' }), async (child) => child.isRecording()),
+    ]);
+    expect(seen).toEqual([false, undefined, metadata, false]);
+    expect(await spans.finished()).toEqual([]);
   });
 });

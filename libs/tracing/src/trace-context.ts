@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, type Context } from '@opentelemetry/api';
 import { tracingEnabled } from './tracing.js';
 
 /** The W3C trace context (https://www.w3.org/TR/trace-context/) a message or an event carries. */
@@ -14,8 +14,7 @@ export interface TraceCarrier {
 export function activeTraceContext(): TraceCarrier | undefined {
   if (!tracingEnabled()) return undefined;
   const active = context.active();
-  const span = trace.getSpan(active);
-  if (!span || !isSpanContextValid(span.spanContext())) return undefined;
+  if (!trace.getSpan(active)?.isRecording()) return undefined;
   const carrier: TraceCarrier = {};
   propagation.inject(active, carrier);
   return carrier.traceparent ? carrier : undefined;
@@ -27,8 +26,9 @@ export function withTraceContext<T extends object>(fields: T): T & TraceCarrier 
   return carried ? { ...fields, ...carried } : fields;
 }
 
-/** The context a carried trace context continues (a message's headers, an event's metadata); none, or a malformed one, starts a new trace. */
+/** The context a carried trace context continues (a message's headers, an event's metadata); undefined for none, or a malformed one. */
 export function contextOfCarrier(carrier: TraceCarrier | undefined): Context | undefined {
   if (!carrier?.traceparent) return undefined;
-  return propagation.extract(ROOT_CONTEXT, { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) });
+  const carried = propagation.extract(ROOT_CONTEXT, { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) });
+  return trace.getSpanContext(carried) ? carried : undefined;
 }

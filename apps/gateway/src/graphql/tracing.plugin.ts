@@ -7,10 +7,13 @@ import type { GatewayContext } from './gateway-context.js';
 /**
  * Each request to the GraphQL endpoint is a span, the root of the trace its requests to the
  * services continue, ended when its response is. The rest of the request (Apollo, the resolvers,
- * what they ask) runs inside it: one context entered here, none per field. Only where the gateway traces.
+ * what they ask) runs inside it: one context entered here, none per field. A request the sampler
+ * leaves out runs outside any: it sends no trace context, and nothing downstream traces it (nor
+ * does the plugin below). Only where the gateway traces.
  */
 export function traceGraphqlRequests(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
   const span = awanTracer().startSpan('graphql', { kind: SpanKind.SERVER }, ROOT_CONTEXT);
+  if (!span.isRecording()) return next();
   response.once('close', () => span.end());
   context.with(trace.setSpan(ROOT_CONTEXT, span), next);
 }
