@@ -1,4 +1,4 @@
-import { useId, type InputHTMLAttributes, type ReactNode } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from 'react';
 import type { FormErrors } from '../api/field-errors.js';
 
 /** A labelled input with its error beside it, tied to it for screen readers (aria-describedby, aria-invalid). */
@@ -8,6 +8,18 @@ export function Field({ label, error, hint, ...input }: InputHTMLAttributes<HTML
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <input id={id} aria-invalid={error ? true : undefined} aria-describedby={error || hint ? `${id}-note` : undefined} {...input} />
+      {error ? <p id={`${id}-note`} className="field-error" role="alert">{error}</p> : hint ? <p id={`${id}-note`} className="hint">{hint}</p> : null}
+    </div>
+  );
+}
+
+/** Field's multi-line kind (SSH keys, user data). */
+export function TextAreaField({ label, error, hint, ...textarea }: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; error?: string; hint?: string }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea id={id} aria-invalid={error ? true : undefined} aria-describedby={error || hint ? `${id}-note` : undefined} {...textarea} />
       {error ? <p id={`${id}-note`} className="field-error" role="alert">{error}</p> : hint ? <p id={`${id}-note`} className="hint">{hint}</p> : null}
     </div>
   );

@@ -41,6 +41,21 @@ type Documents = {
     "mutation StartInstance($id: ID!) { startInstance(id: $id) { id status } }": typeof types.StartInstanceDocument,
     "mutation StopInstance($id: ID!) { stopInstance(id: $id) { id status } }": typeof types.StopInstanceDocument,
     "mutation DeleteInstance($id: ID!) { deleteInstance(id: $id) { id status } }": typeof types.DeleteInstanceDocument,
+    "\n  query TabBackups($id: ID!) {\n    instance(id: $id) {\n      id\n      backupSchedule { hourUtc keep }\n      backups(first: 100) { totalCount edges { node { id status sizeMb scheduled createdAt } } }\n    }\n  }\n": typeof types.TabBackupsDocument,
+    "mutation TabCreateBackup($instanceId: ID!) { createBackup(instanceId: $instanceId) { id status } }": typeof types.TabCreateBackupDocument,
+    "mutation TabDeleteBackup($id: ID!) { deleteBackup(id: $id) { id status } }": typeof types.TabDeleteBackupDocument,
+    "mutation TabRestoreBackup($id: ID!, $input: RestoreBackupInput) { restoreBackup(id: $id, input: $input) { id } }": typeof types.TabRestoreBackupDocument,
+    "\n  mutation TabSetBackupSchedule($instanceId: ID!, $schedule: BackupScheduleInput) { setBackupSchedule(instanceId: $instanceId, schedule: $schedule) { id backupSchedule { hourUtc keep } } }\n": typeof types.TabSetBackupScheduleDocument,
+    "\n  query TabFirewalls($id: ID!) {\n    instance(id: $id) { id firewalls { id } }\n    firewalls(first: 100) { edges { node { id name rules { direction protocol ports addresses description } instances { id } } } }\n  }\n": typeof types.TabFirewallsDocument,
+    "mutation TabAttachFirewall($id: ID!, $instanceId: ID!) { attachFirewall(id: $id, instanceId: $instanceId) { id } }": typeof types.TabAttachFirewallDocument,
+    "mutation TabDetachFirewall($id: ID!, $instanceId: ID!) { detachFirewall(id: $id, instanceId: $instanceId) { id } }": typeof types.TabDetachFirewallDocument,
+    "mutation TabCreateFirewall($input: CreateFirewallInput!) { createFirewall(input: $input) { id } }": typeof types.TabCreateFirewallDocument,
+    "mutation TabSetFirewallRules($id: ID!, $rules: [FirewallRuleInput!]!) { setFirewallRules(id: $id, rules: $rules) { id } }": typeof types.TabSetFirewallRulesDocument,
+    "\n  query TabHistory($id: ID!, $after: String) {\n    instance(id: $id) {\n      id\n      history(first: 100, after: $after) { edges { node { id type occurredAt data } } pageInfo { hasNextPage endCursor } }\n    }\n  }\n": typeof types.TabHistoryDocument,
+    "\n  query TabSnapshots($id: ID!) {\n    instance(id: $id) { id snapshots { id name status sizeMb createdAt } }\n  }\n": typeof types.TabSnapshotsDocument,
+    "mutation TabCreateSnapshot($instanceId: ID!, $name: String!) { createSnapshot(instanceId: $instanceId, name: $name) { id status } }": typeof types.TabCreateSnapshotDocument,
+    "mutation TabRestoreSnapshot($id: ID!) { restoreSnapshot(id: $id) { id status } }": typeof types.TabRestoreSnapshotDocument,
+    "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": typeof types.TabDeleteSnapshotDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": typeof types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": typeof types.InstanceUpdatesDocument,
     "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": typeof types.ResellerCustomersDocument,
@@ -75,6 +90,21 @@ const documents: Documents = {
     "mutation StartInstance($id: ID!) { startInstance(id: $id) { id status } }": types.StartInstanceDocument,
     "mutation StopInstance($id: ID!) { stopInstance(id: $id) { id status } }": types.StopInstanceDocument,
     "mutation DeleteInstance($id: ID!) { deleteInstance(id: $id) { id status } }": types.DeleteInstanceDocument,
+    "\n  query TabBackups($id: ID!) {\n    instance(id: $id) {\n      id\n      backupSchedule { hourUtc keep }\n      backups(first: 100) { totalCount edges { node { id status sizeMb scheduled createdAt } } }\n    }\n  }\n": types.TabBackupsDocument,
+    "mutation TabCreateBackup($instanceId: ID!) { createBackup(instanceId: $instanceId) { id status } }": types.TabCreateBackupDocument,
+    "mutation TabDeleteBackup($id: ID!) { deleteBackup(id: $id) { id status } }": types.TabDeleteBackupDocument,
+    "mutation TabRestoreBackup($id: ID!, $input: RestoreBackupInput) { restoreBackup(id: $id, input: $input) { id } }": types.TabRestoreBackupDocument,
+    "\n  mutation TabSetBackupSchedule($instanceId: ID!, $schedule: BackupScheduleInput) { setBackupSchedule(instanceId: $instanceId, schedule: $schedule) { id backupSchedule { hourUtc keep } } }\n": types.TabSetBackupScheduleDocument,
+    "\n  query TabFirewalls($id: ID!) {\n    instance(id: $id) { id firewalls { id } }\n    firewalls(first: 100) { edges { node { id name rules { direction protocol ports addresses description } instances { id } } } }\n  }\n": types.TabFirewallsDocument,
+    "mutation TabAttachFirewall($id: ID!, $instanceId: ID!) { attachFirewall(id: $id, instanceId: $instanceId) { id } }": types.TabAttachFirewallDocument,
+    "mutation TabDetachFirewall($id: ID!, $instanceId: ID!) { detachFirewall(id: $id, instanceId: $instanceId) { id } }": types.TabDetachFirewallDocument,
+    "mutation TabCreateFirewall($input: CreateFirewallInput!) { createFirewall(input: $input) { id } }": types.TabCreateFirewallDocument,
+    "mutation TabSetFirewallRules($id: ID!, $rules: [FirewallRuleInput!]!) { setFirewallRules(id: $id, rules: $rules) { id } }": types.TabSetFirewallRulesDocument,
+    "\n  query TabHistory($id: ID!, $after: String) {\n    instance(id: $id) {\n      id\n      history(first: 100, after: $after) { edges { node { id type occurredAt data } } pageInfo { hasNextPage endCursor } }\n    }\n  }\n": types.TabHistoryDocument,
+    "\n  query TabSnapshots($id: ID!) {\n    instance(id: $id) { id snapshots { id name status sizeMb createdAt } }\n  }\n": types.TabSnapshotsDocument,
+    "mutation TabCreateSnapshot($instanceId: ID!, $name: String!) { createSnapshot(instanceId: $instanceId, name: $name) { id status } }": types.TabCreateSnapshotDocument,
+    "mutation TabRestoreSnapshot($id: ID!) { restoreSnapshot(id: $id) { id status } }": types.TabRestoreSnapshotDocument,
+    "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": types.TabDeleteSnapshotDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": types.InstanceUpdatesDocument,
     "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": types.ResellerCustomersDocument,
@@ -187,6 +217,66 @@ export function graphql(source: "mutation StopInstance($id: ID!) { stopInstance(
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation DeleteInstance($id: ID!) { deleteInstance(id: $id) { id status } }"): typeof import('./graphql').DeleteInstanceDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TabBackups($id: ID!) {\n    instance(id: $id) {\n      id\n      backupSchedule { hourUtc keep }\n      backups(first: 100) { totalCount edges { node { id status sizeMb scheduled createdAt } } }\n    }\n  }\n"): typeof import('./graphql').TabBackupsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabCreateBackup($instanceId: ID!) { createBackup(instanceId: $instanceId) { id status } }"): typeof import('./graphql').TabCreateBackupDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabDeleteBackup($id: ID!) { deleteBackup(id: $id) { id status } }"): typeof import('./graphql').TabDeleteBackupDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabRestoreBackup($id: ID!, $input: RestoreBackupInput) { restoreBackup(id: $id, input: $input) { id } }"): typeof import('./graphql').TabRestoreBackupDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TabSetBackupSchedule($instanceId: ID!, $schedule: BackupScheduleInput) { setBackupSchedule(instanceId: $instanceId, schedule: $schedule) { id backupSchedule { hourUtc keep } } }\n"): typeof import('./graphql').TabSetBackupScheduleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TabFirewalls($id: ID!) {\n    instance(id: $id) { id firewalls { id } }\n    firewalls(first: 100) { edges { node { id name rules { direction protocol ports addresses description } instances { id } } } }\n  }\n"): typeof import('./graphql').TabFirewallsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabAttachFirewall($id: ID!, $instanceId: ID!) { attachFirewall(id: $id, instanceId: $instanceId) { id } }"): typeof import('./graphql').TabAttachFirewallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabDetachFirewall($id: ID!, $instanceId: ID!) { detachFirewall(id: $id, instanceId: $instanceId) { id } }"): typeof import('./graphql').TabDetachFirewallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabCreateFirewall($input: CreateFirewallInput!) { createFirewall(input: $input) { id } }"): typeof import('./graphql').TabCreateFirewallDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabSetFirewallRules($id: ID!, $rules: [FirewallRuleInput!]!) { setFirewallRules(id: $id, rules: $rules) { id } }"): typeof import('./graphql').TabSetFirewallRulesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TabHistory($id: ID!, $after: String) {\n    instance(id: $id) {\n      id\n      history(first: 100, after: $after) { edges { node { id type occurredAt data } } pageInfo { hasNextPage endCursor } }\n    }\n  }\n"): typeof import('./graphql').TabHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query TabSnapshots($id: ID!) {\n    instance(id: $id) { id snapshots { id name status sizeMb createdAt } }\n  }\n"): typeof import('./graphql').TabSnapshotsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabCreateSnapshot($instanceId: ID!, $name: String!) { createSnapshot(instanceId: $instanceId, name: $name) { id status } }"): typeof import('./graphql').TabCreateSnapshotDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabRestoreSnapshot($id: ID!) { restoreSnapshot(id: $id) { id status } }"): typeof import('./graphql').TabRestoreSnapshotDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }"): typeof import('./graphql').TabDeleteSnapshotDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

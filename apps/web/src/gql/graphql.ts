@@ -15,6 +15,18 @@ export type AccountStatus =
   | 'PAST_DUE'
   | 'SUSPENDED';
 
+export type BackupScheduleInput = {
+  hourUtc: number;
+  keep: number;
+};
+
+export type BackupStatus =
+  | 'AVAILABLE'
+  | 'CREATING'
+  | 'DELETED'
+  | 'DELETING'
+  | 'ERROR';
+
 export type BillingCycle =
   | 'HOURLY'
   | 'MONTHLY';
@@ -27,6 +39,12 @@ export type CreateAccountInput = {
   /** defaults to the caller's account for a RESELLER caller */
   parentId?: string | number | null | undefined;
   taxRate?: string | null | undefined;
+};
+
+export type CreateFirewallInput = {
+  instanceIds?: Array<string | number> | null | undefined;
+  name: string;
+  rules: Array<FirewallRuleInput>;
 };
 
 export type CreateInstanceInput = {
@@ -46,6 +64,23 @@ export type CreateRegionInput = {
   dnsZone: string;
   id: string | number;
   name: string;
+};
+
+export type FirewallDirection =
+  | 'EGRESS'
+  | 'INGRESS';
+
+export type FirewallProtocol =
+  | 'ICMP'
+  | 'TCP'
+  | 'UDP';
+
+export type FirewallRuleInput = {
+  addresses: Array<string>;
+  description?: string | null | undefined;
+  direction: FirewallDirection;
+  ports?: string | null | undefined;
+  protocol: FirewallProtocol;
 };
 
 export type HostStatus =
@@ -111,6 +146,13 @@ export type RegisterImageInput = {
   version: string;
 };
 
+/** Without name, the backup's own instance is restored in place (it must be STOPPED; it passes through RESTORING back to STOPPED). With name, a new instance of the caller's account is made from it (planId defaults to the backup's plan; it may be larger, never smaller). */
+export type RestoreBackupInput = {
+  name?: string | null | undefined;
+  planId?: string | number | null | undefined;
+  regionId?: string | number | null | undefined;
+};
+
 export type Role =
   | 'ADMIN'
   | 'CUSTOMER'
@@ -135,6 +177,13 @@ export type SetPriceInput = {
   monthlyPrice: string;
   planId: string | number;
 };
+
+export type SnapshotStatus =
+  | 'AVAILABLE'
+  | 'CREATING'
+  | 'DELETED'
+  | 'DELETING'
+  | 'ERROR';
 
 export type DeskInvoiceQueryVariables = Exact<{
   id: string | number;
@@ -311,6 +360,118 @@ export type DeleteInstanceMutationVariables = Exact<{
 
 
 export type DeleteInstanceMutation = { deleteInstance: { id: string, status: InstanceStatus } };
+
+export type TabBackupsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabBackupsQuery = { instance: { id: string, backupSchedule: { hourUtc: number, keep: number } | null, backups: { totalCount: number, edges: Array<{ node: { id: string, status: BackupStatus, sizeMb: number | null, scheduled: boolean, createdAt: string } }> } } | null };
+
+export type TabCreateBackupMutationVariables = Exact<{
+  instanceId: string | number;
+}>;
+
+
+export type TabCreateBackupMutation = { createBackup: { id: string, status: BackupStatus } };
+
+export type TabDeleteBackupMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabDeleteBackupMutation = { deleteBackup: { id: string, status: BackupStatus } };
+
+export type TabRestoreBackupMutationVariables = Exact<{
+  id: string | number;
+  input?: RestoreBackupInput | null | undefined;
+}>;
+
+
+export type TabRestoreBackupMutation = { restoreBackup: { id: string } };
+
+export type TabSetBackupScheduleMutationVariables = Exact<{
+  instanceId: string | number;
+  schedule?: BackupScheduleInput | null | undefined;
+}>;
+
+
+export type TabSetBackupScheduleMutation = { setBackupSchedule: { id: string, backupSchedule: { hourUtc: number, keep: number } | null } };
+
+export type TabFirewallsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabFirewallsQuery = { instance: { id: string, firewalls: Array<{ id: string }> } | null, firewalls: { edges: Array<{ node: { id: string, name: string, rules: Array<{ direction: FirewallDirection, protocol: FirewallProtocol, ports: string | null, addresses: Array<string>, description: string | null }>, instances: Array<{ id: string }> } }> } };
+
+export type TabAttachFirewallMutationVariables = Exact<{
+  id: string | number;
+  instanceId: string | number;
+}>;
+
+
+export type TabAttachFirewallMutation = { attachFirewall: { id: string } };
+
+export type TabDetachFirewallMutationVariables = Exact<{
+  id: string | number;
+  instanceId: string | number;
+}>;
+
+
+export type TabDetachFirewallMutation = { detachFirewall: { id: string } };
+
+export type TabCreateFirewallMutationVariables = Exact<{
+  input: CreateFirewallInput;
+}>;
+
+
+export type TabCreateFirewallMutation = { createFirewall: { id: string } };
+
+export type TabSetFirewallRulesMutationVariables = Exact<{
+  id: string | number;
+  rules: Array<FirewallRuleInput> | FirewallRuleInput;
+}>;
+
+
+export type TabSetFirewallRulesMutation = { setFirewallRules: { id: string } };
+
+export type TabHistoryQueryVariables = Exact<{
+  id: string | number;
+  after?: string | null | undefined;
+}>;
+
+
+export type TabHistoryQuery = { instance: { id: string, history: { edges: Array<{ node: { id: string, type: string, occurredAt: string, data: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type TabSnapshotsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabSnapshotsQuery = { instance: { id: string, snapshots: Array<{ id: string, name: string, status: SnapshotStatus, sizeMb: number | null, createdAt: string }> } | null };
+
+export type TabCreateSnapshotMutationVariables = Exact<{
+  instanceId: string | number;
+  name: string;
+}>;
+
+
+export type TabCreateSnapshotMutation = { createSnapshot: { id: string, status: SnapshotStatus } };
+
+export type TabRestoreSnapshotMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabRestoreSnapshotMutation = { restoreSnapshot: { id: string, status: InstanceStatus } };
+
+export type TabDeleteSnapshotMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TabDeleteSnapshotMutation = { deleteSnapshot: { id: string, status: SnapshotStatus } };
 
 export type InstancesQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -814,6 +975,178 @@ export const DeleteInstanceDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeleteInstanceMutation, DeleteInstanceMutationVariables>;
+export const TabBackupsDocument = new TypedDocumentString(`
+    query TabBackups($id: ID!) {
+  instance(id: $id) {
+    id
+    backupSchedule {
+      hourUtc
+      keep
+    }
+    backups(first: 100) {
+      totalCount
+      edges {
+        node {
+          id
+          status
+          sizeMb
+          scheduled
+          createdAt
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TabBackupsQuery, TabBackupsQueryVariables>;
+export const TabCreateBackupDocument = new TypedDocumentString(`
+    mutation TabCreateBackup($instanceId: ID!) {
+  createBackup(instanceId: $instanceId) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TabCreateBackupMutation, TabCreateBackupMutationVariables>;
+export const TabDeleteBackupDocument = new TypedDocumentString(`
+    mutation TabDeleteBackup($id: ID!) {
+  deleteBackup(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TabDeleteBackupMutation, TabDeleteBackupMutationVariables>;
+export const TabRestoreBackupDocument = new TypedDocumentString(`
+    mutation TabRestoreBackup($id: ID!, $input: RestoreBackupInput) {
+  restoreBackup(id: $id, input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TabRestoreBackupMutation, TabRestoreBackupMutationVariables>;
+export const TabSetBackupScheduleDocument = new TypedDocumentString(`
+    mutation TabSetBackupSchedule($instanceId: ID!, $schedule: BackupScheduleInput) {
+  setBackupSchedule(instanceId: $instanceId, schedule: $schedule) {
+    id
+    backupSchedule {
+      hourUtc
+      keep
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TabSetBackupScheduleMutation, TabSetBackupScheduleMutationVariables>;
+export const TabFirewallsDocument = new TypedDocumentString(`
+    query TabFirewalls($id: ID!) {
+  instance(id: $id) {
+    id
+    firewalls {
+      id
+    }
+  }
+  firewalls(first: 100) {
+    edges {
+      node {
+        id
+        name
+        rules {
+          direction
+          protocol
+          ports
+          addresses
+          description
+        }
+        instances {
+          id
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TabFirewallsQuery, TabFirewallsQueryVariables>;
+export const TabAttachFirewallDocument = new TypedDocumentString(`
+    mutation TabAttachFirewall($id: ID!, $instanceId: ID!) {
+  attachFirewall(id: $id, instanceId: $instanceId) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TabAttachFirewallMutation, TabAttachFirewallMutationVariables>;
+export const TabDetachFirewallDocument = new TypedDocumentString(`
+    mutation TabDetachFirewall($id: ID!, $instanceId: ID!) {
+  detachFirewall(id: $id, instanceId: $instanceId) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TabDetachFirewallMutation, TabDetachFirewallMutationVariables>;
+export const TabCreateFirewallDocument = new TypedDocumentString(`
+    mutation TabCreateFirewall($input: CreateFirewallInput!) {
+  createFirewall(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TabCreateFirewallMutation, TabCreateFirewallMutationVariables>;
+export const TabSetFirewallRulesDocument = new TypedDocumentString(`
+    mutation TabSetFirewallRules($id: ID!, $rules: [FirewallRuleInput!]!) {
+  setFirewallRules(id: $id, rules: $rules) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<TabSetFirewallRulesMutation, TabSetFirewallRulesMutationVariables>;
+export const TabHistoryDocument = new TypedDocumentString(`
+    query TabHistory($id: ID!, $after: String) {
+  instance(id: $id) {
+    id
+    history(first: 100, after: $after) {
+      edges {
+        node {
+          id
+          type
+          occurredAt
+          data
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TabHistoryQuery, TabHistoryQueryVariables>;
+export const TabSnapshotsDocument = new TypedDocumentString(`
+    query TabSnapshots($id: ID!) {
+  instance(id: $id) {
+    id
+    snapshots {
+      id
+      name
+      status
+      sizeMb
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TabSnapshotsQuery, TabSnapshotsQueryVariables>;
+export const TabCreateSnapshotDocument = new TypedDocumentString(`
+    mutation TabCreateSnapshot($instanceId: ID!, $name: String!) {
+  createSnapshot(instanceId: $instanceId, name: $name) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TabCreateSnapshotMutation, TabCreateSnapshotMutationVariables>;
+export const TabRestoreSnapshotDocument = new TypedDocumentString(`
+    mutation TabRestoreSnapshot($id: ID!) {
+  restoreSnapshot(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TabRestoreSnapshotMutation, TabRestoreSnapshotMutationVariables>;
+export const TabDeleteSnapshotDocument = new TypedDocumentString(`
+    mutation TabDeleteSnapshot($id: ID!) {
+  deleteSnapshot(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TabDeleteSnapshotMutation, TabDeleteSnapshotMutationVariables>;
 export const InstancesDocument = new TypedDocumentString(`
     query Instances {
   instances(first: 100) {

@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { ApiError, request } from '../api/api-client.js';
 import { formErrors, formatMoney } from '../api/field-errors.js';
-import { Field, FieldError, GeneralErrors, noErrors } from '../components/form.js';
+import { Field, FieldError, GeneralErrors, noErrors, TextAreaField } from '../components/form.js';
 import { graphql } from '../gql/index.js';
 import type { BillingCycle, CreateChoicesQuery, InstanceKind } from '../gql/graphql.js';
 import { navigate } from '../router.js';
+import { keyErrorsByLine, sshKeyLines } from './instance/boot-config.js';
 
 const CreateChoices = graphql(`
   query CreateChoices($kind: InstanceKind) {
@@ -20,9 +21,9 @@ const CreateInstance = graphql(`
   }
 `);
 
-const FIELDS = ['name', 'kind', 'imageId', 'planId', 'regionId', 'billingCycle'];
+const FIELDS = ['name', 'kind', 'imageId', 'planId', 'regionId', 'billingCycle', 'sshKeys', 'userData'];
 
-/** A new instance: its kind, then an image, a plan at the customer's price, a region and a name. */
+/** A new instance: its kind, then an image, a plan at the customer's price, a region and a name; SSH keys and user data for its first boot. */
 export function CreateInstancePage() {
   const [kind, setKind] = useState<InstanceKind>('CONTAINER');
   const [choices, setChoices] = useState<CreateChoicesQuery | null>(null);
@@ -31,6 +32,8 @@ export function CreateInstancePage() {
   const [planId, setPlanId] = useState('');
   const [regionId, setRegionId] = useState('');
   const [billingCycle, setBillingCycle] = useState<BillingCycle>('HOURLY');
+  const [sshKeys, setSshKeys] = useState('');
+  const [userData, setUserData] = useState('');
   const [errors, setErrors] = useState(noErrors);
   const [busy, setBusy] = useState(false);
   // One per form: a second click of Create (or a retry after a lost answer) makes no second instance.
@@ -49,11 +52,13 @@ export function CreateInstancePage() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
+    const keys = sshKeyLines(sshKeys);
     try {
-      const { createInstance } = await request(CreateInstance, { input: { name, kind, imageId, planId, regionId, billingCycle, idempotencyKey } });
+      const input = { name, kind, imageId, planId, regionId, billingCycle, idempotencyKey, sshKeys: keys.keys, userData: userData === '' ? null : userData };
+      const { createInstance } = await request(CreateInstance, { input });
       navigate(`/instances/${createInstance.id}`);
     } catch (error) {
-      setErrors(formErrors(error instanceof ApiError ? error.errors : [{ message: String(error) }], FIELDS));
+      setErrors(formErrors(keyErrorsByLine(error instanceof ApiError ? error.errors : [{ message: String(error) }], keys.lines), FIELDS));
       setBusy(false);
     }
   };
@@ -117,6 +122,10 @@ export function CreateInstancePage() {
             </div>
             <Field label="Name" name="name" required value={name} onChange={(e) => setName(e.target.value)} error={errors.fields.name}
               hint="Lowercase letters, digits and hyphens: it becomes the instance's host name." autoCapitalize="none" spellCheck={false} />
+            <TextAreaField label="SSH keys (optional)" name="sshKeys" rows={3} value={sshKeys} onChange={(e) => setSshKeys(e.target.value)} error={errors.fields.sshKeys}
+              hint="OpenSSH public keys, one a line (ssh-ed25519 AAAA… you@laptop); a virtual machine gets them through cloud-init at its first boot." autoCapitalize="none" spellCheck={false} />
+            <TextAreaField label="User data (optional)" name="userData" rows={4} value={userData} onChange={(e) => setUserData(e.target.value)} error={errors.fields.userData}
+              hint="A #cloud-config or script for cloud-init at a virtual machine's first boot, up to 64 KB, handed over as written." autoCapitalize="none" spellCheck={false} />
             <button type="submit" disabled={busy || !imageId || !planId}>{busy ? 'Creating…' : 'Create instance'}</button>
           </>
         )}

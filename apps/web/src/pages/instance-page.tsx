@@ -7,6 +7,10 @@ import { Tabs } from '../components/tabs.js';
 import { graphql } from '../gql/index.js';
 import type { InstanceQuery } from '../gql/graphql.js';
 import { Link } from '../router.js';
+import { BackupsTab } from './instance/backups-tab.js';
+import { FirewallsTab } from './instance/firewalls-tab.js';
+import { HistoryTab } from './instance/history-tab.js';
+import { SnapshotsTab } from './instance/snapshots-tab.js';
 import { InstanceUpdates } from './instances-page.js';
 
 const Instance = graphql(`
@@ -32,7 +36,10 @@ type Detail = NonNullable<InstanceQuery['instance']>;
 const SerialConsole = lazy(() => import('../console/serial-console.js'));
 /** The statuses the gateway keeps a console open through (a reboot's boot lines show on it). */
 const KEEPS_CONSOLE = ['RUNNING', 'REBOOTING', 'RESIZING'];
-const TABS = [{ id: 'details', title: 'Details' }, { id: 'console', title: 'Console' }] as const;
+const TABS = [
+  { id: 'details', title: 'Details' }, { id: 'console', title: 'Console' }, { id: 'history', title: 'History' },
+  { id: 'snapshots', title: 'Snapshots' }, { id: 'backups', title: 'Backups' }, { id: 'firewalls', title: 'Firewalls' },
+] as const;
 
 /** One instance: what it is, where, what it costs so far; start, stop and delete, its status live. */
 export function InstancePage({ id }: { id: string }) {
@@ -116,7 +123,11 @@ export function InstancePage({ id }: { id: string }) {
             <dt>Cost this period</dt><dd>{formatMoney(instance.costToDate)}</dd>
             <dt>Created</dt><dd><time dateTime={instance.createdAt}>{new Date(instance.createdAt).toLocaleString()}</time></dd>
           </dl>
-        ) : KEEPS_CONSOLE.includes(instance.status) ? (
+        ) : tab === 'history' ? <HistoryTab instance={instance} />
+        : tab === 'snapshots' ? <SnapshotsTab instance={instance} />
+        : tab === 'backups' ? <BackupsTab instance={instance} />
+        : tab === 'firewalls' ? <FirewallsTab instance={instance} />
+        : KEEPS_CONSOLE.includes(instance.status) ? (
           <Suspense fallback={<p role="status">Loading the console…</p>}>
             <SerialConsole instanceId={instance.id} />
           </Suspense>
