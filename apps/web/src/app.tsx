@@ -2,10 +2,13 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { auth, closeSubscriptions, onSignedOut, type Person } from './api/api-client.js';
 import { InvoicePage } from './billing/invoice-page.js';
 import { InvoicesPage } from './billing/invoices-page.js';
+import { ApiKeysPage } from './pages/account/api-keys-page.js';
+import { SecurityPage } from './pages/account/security-page.js';
 import { AdminLinks, AdminPage, type AdminSection } from './pages/admin/admin-page.js';
 import { CreateInstancePage } from './pages/create-instance-page.js';
 import { InstancePage } from './pages/instance-page.js';
 import { InstancesPage } from './pages/instances-page.js';
+import { FloatingIpsPage } from './pages/ips/floating-ips-page.js';
 import { ResellerCustomersPage } from './pages/reseller-customers-page.js';
 import { ResellerPricesPage } from './pages/reseller-prices-page.js';
 import { SetPasswordPage } from './pages/set-password-page.js';
@@ -15,10 +18,12 @@ import { StorefrontSettingsPage } from './pages/storefront-settings-page.js';
 import { Link, navigate, useRoute, type Route } from './router.js';
 
 /** The signed-in person's pages; the console has a customer's so far, the other roles use the API meanwhile. */
-function Page({ route, person }: { route: Route; person: Person }) {
+function Page({ route, person, onPersonChanged }: { route: Route; person: Person; onPersonChanged: (person: Person) => void }) {
   // Invoices are every role's (finance's desk is home to a FINANCE person).
   if (route.page === 'invoices' || (person.role === 'FINANCE' && route.page === 'instances')) return <InvoicesPage person={person} />;
   if (route.page === 'invoice') return <InvoicePage id={route.id} person={person} />;
+  // Every person's own sign-in.
+  if (route.page === 'security') return <SecurityPage person={person} onChanged={onPersonChanged} />;
   if (person.role === 'RESELLER') {
     if (route.page === 'prices') return <ResellerPricesPage />;
     if (route.page === 'storefront') return <StorefrontSettingsPage />;
@@ -40,6 +45,10 @@ function Page({ route, person }: { route: Route; person: Person }) {
       return <CreateInstancePage />;
     case 'instance':
       return <InstancePage id={route.id} />;
+    case 'ips':
+      return <FloatingIpsPage />;
+    case 'api-keys':
+      return <ApiKeysPage person={person} />;
     default:
       return (
         <section className="empty">
@@ -65,7 +74,7 @@ export function App() {
 
   // The page's title says where one is, for the browser's history and for screen readers.
   useEffect(() => {
-    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', customers: 'Customers', prices: 'Prices', storefront: 'Storefront', store: 'Storefront', admin: 'Admin', 'not-found': 'Not found' };
+    const titles: Record<Route['page'], string> = { instances: 'Instances', 'new-instance': 'New instance', instance: 'Instance', ips: 'Floating IPs', 'api-keys': 'API keys', security: 'Security', invoices: 'Invoices', invoice: 'Invoice', 'set-password': 'Set your password', customers: 'Customers', prices: 'Prices', storefront: 'Storefront', store: 'Storefront', admin: 'Admin', 'not-found': 'Not found' };
     if (route.page === 'store') return; // the storefront names itself after its reseller
     if (person?.role === 'ADMIN' && (route.page === 'admin' || route.page === 'instances')) return; // each admin page names its section
     document.title = `${person === null && route.page !== 'set-password' ? 'Sign in' : titles[route.page]} · Awan`;
@@ -97,7 +106,14 @@ export function App() {
             ) : null}
             {person.role === 'ADMIN' ? <AdminLinks current={adminSection(route)} /> : null}
             {person.role === 'FINANCE' || person.role === 'RESELLER' || person.role === 'ADMIN' ? null : <Link href="/instances" aria-current={route.page === 'instances' ? 'page' : undefined}>Instances</Link>}
+            {person.role === 'CUSTOMER' ? (
+              <>
+                <Link href="/ips" aria-current={route.page === 'ips' ? 'page' : undefined}>Floating IPs</Link>
+                <Link href="/account/api-keys" aria-current={route.page === 'api-keys' ? 'page' : undefined}>API keys</Link>
+              </>
+            ) : null}
             <Link href="/billing/invoices" aria-current={route.page === 'invoices' ? 'page' : undefined}>Invoices</Link>
+            <Link href="/account/security" aria-current={route.page === 'security' ? 'page' : undefined}>Security</Link>
           </nav>
           <div className="person">
             <span title={person.email}>{person.email}</span>
@@ -106,7 +122,7 @@ export function App() {
         </>
       }
     >
-      <Page route={route} person={person} />
+      <Page route={route} person={person} onPersonChanged={setPerson} />
     </Shell>
   );
 }

@@ -5,6 +5,9 @@ export type Route =
   | { page: 'instances' }
   | { page: 'new-instance' }
   | { page: 'instance'; id: string }
+  | { page: 'ips' }
+  | { page: 'api-keys' }
+  | { page: 'security' }
   | { page: 'invoices' }
   | { page: 'invoice'; id: string }
   | { page: 'set-password'; token: string }
@@ -20,6 +23,9 @@ export function routeOf(pathname: string, search: string): Route {
   if (pathname === '/instances/new') return { page: 'new-instance' };
   const instance = /^\/instances\/([\w-]+)$/.exec(pathname);
   if (instance) return { page: 'instance', id: instance[1] };
+  if (pathname === '/ips') return { page: 'ips' };
+  if (pathname === '/account/api-keys') return { page: 'api-keys' };
+  if (pathname === '/account/security') return { page: 'security' };
   // Under /billing: /invoices/<id>.pdf and .csv are the gateway's.
   if (pathname === '/billing/invoices') return { page: 'invoices' };
   const invoice = /^\/billing\/invoices\/([\w-]+)$/.exec(pathname);

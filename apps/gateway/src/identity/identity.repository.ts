@@ -99,4 +99,13 @@ export class IdentityRepository {
     const { rows } = await this.pool.query(`SELECT ${KEY_COLUMNS} FROM api_keys WHERE id = $1`, [id]);
     return rows[0] ? keyOf(rows[0]) : null;
   }
+
+  /** The keys not revoked of the accounts `accountIds` (null: every account), oldest first. */
+  async liveApiKeys(accountIds: string[] | null): Promise<ApiKeyView[]> {
+    const { rows } = await this.pool.query(
+      `SELECT ${KEY_COLUMNS} FROM api_keys WHERE revoked_at IS NULL AND ($1::text[] IS NULL OR account_id = ANY($1)) ORDER BY created_at, id`,
+      [accountIds],
+    );
+    return rows.map(keyOf);
+  }
 }

@@ -183,6 +183,11 @@ export class Identity {
     return (await this.repository.apiKey(key.id))!;
   }
 
+  /** The live keys of the accounts in scope (the contract lists none: GET /auth/api-keys answers this). */
+  apiKeys(scope: Scope): Promise<ApiKeyView[]> {
+    return this.repository.liveApiKeys(accountsOf(scope));
+  }
+
   /** Accounts by id, in the caller's scope (others are left out). */
   async accounts(ids: readonly string[], scope: Scope): Promise<AccountView[]> {
     const visible = ids.filter((id) => inScope(id, scope));

@@ -3,7 +3,7 @@ import { Body, Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
 import { firstHeader, sendError } from '../graphql/http-requests.js';
-import type { Viewer } from '../identity/identity.js';
+import { Identity, type Viewer } from '../identity/identity.js';
 import { People, type SessionHolder, type UserView } from './people.js';
 import { SessionAuth } from './session-auth.js';
 import { answerJson, bodyOf, callerOf, publicOrigin, signedIn, type Json, type JsonRequest as Request } from './json-endpoints.js';
@@ -24,6 +24,7 @@ export class AuthController {
     private readonly sessions: SessionAuth,
     private readonly authenticator: Authenticator,
     private readonly limits: RequestLimits,
+    private readonly identity: Identity,
   ) {}
 
   /** POST /auth/sign-in {email, password, totp?}: sets the session's cookies; answers the person and the CSRF token. */
@@ -90,6 +91,12 @@ export class AuthController {
   @Get('users')
   users(@Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => ({ users: await this.people.users(await this.viewer(request, false)) }));
+  }
+
+  /** GET /auth/api-keys: the live API keys of the accounts the caller sees (the contract has creating and revoking, no list). */
+  @Get('api-keys')
+  apiKeys(@Req() request: Request, @Res() response: ServerResponse): Promise<void> {
+    return this.answer(request, response, async () => ({ apiKeys: await this.identity.apiKeys(await this.viewer(request, false)) }));
   }
 
   /** POST /auth/totp: a new TOTP secret (and its otpauth:// URI) for the signed-in person, on once confirmed. */

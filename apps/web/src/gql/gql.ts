@@ -23,6 +23,8 @@ type Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": typeof types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": typeof types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": typeof types.OpenConsoleDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role createdAt lastUsedAt } } }\n": typeof types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id } }\n": typeof types.RevokeApiKeyDocument,
     "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": typeof types.AdminAccountsDocument,
     "\n  mutation AdminCreateAccount($input: CreateAccountInput!) {\n    createAccount(input: $input) {\n      account { id name kind status currency email parent { id name } }\n      apiKey { secret apiKey { role } }\n    }\n  }\n": typeof types.AdminCreateAccountDocument,
     "\n  query AdminHosts {\n    hosts { id name status kinds region { id name } vcpus memoryMb diskGb allocatedVcpus allocatedMemoryMb allocatedDiskGb lastHeartbeatAt }\n  }\n": typeof types.AdminHostsDocument,
@@ -58,6 +60,12 @@ type Documents = {
     "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": typeof types.TabDeleteSnapshotDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": typeof types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": typeof types.InstanceUpdatesDocument,
+    "\n  query FloatingIps {\n    ipAddresses(first: 100) { totalCount edges { node { ...FloatingIp } } }\n    regions { id name }\n    instances(first: 100) { edges { node { id name region { id } } } }\n  }\n  fragment FloatingIp on IpAddress { id address family floating reverseDns region { id name } instance { id name } }\n": typeof types.FloatingIpsDocument,
+    "\n  mutation AllocateIp($input: AllocateIpInput!) { allocateIp(input: $input) { ...FloatingIp } }\n": typeof types.AllocateIpDocument,
+    "\n  mutation AssignIp($ipId: ID!, $instanceId: ID!) { assignIp(ipId: $ipId, instanceId: $instanceId) { ...FloatingIp } }\n": typeof types.AssignIpDocument,
+    "\n  mutation UnassignIp($ipId: ID!) { unassignIp(ipId: $ipId) { ...FloatingIp } }\n": typeof types.UnassignIpDocument,
+    "\n  mutation ReleaseIp($ipId: ID!) { releaseIp(ipId: $ipId) { id } }\n": typeof types.ReleaseIpDocument,
+    "\n  mutation SetReverseDns($ipId: ID!, $hostname: String!) { setReverseDns(ipId: $ipId, hostname: $hostname) { ...FloatingIp } }\n": typeof types.SetReverseDnsDocument,
     "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": typeof types.ResellerCustomersDocument,
     "\n  query CustomerUsage($accountId: ID!) {\n    upcomingInvoice(accountId: $accountId) { total { amount currency } lines { id } }\n  }\n": typeof types.CustomerUsageDocument,
     "\n  query ResellerPlans {\n    plans { id name kind vcpus memoryMb diskGb cost { amount currency } }\n  }\n": typeof types.ResellerPlansDocument,
@@ -72,6 +80,8 @@ const documents: Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": types.OpenConsoleDocument,
+    "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role createdAt lastUsedAt } } }\n": types.CreateApiKeyDocument,
+    "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id } }\n": types.RevokeApiKeyDocument,
     "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": types.AdminAccountsDocument,
     "\n  mutation AdminCreateAccount($input: CreateAccountInput!) {\n    createAccount(input: $input) {\n      account { id name kind status currency email parent { id name } }\n      apiKey { secret apiKey { role } }\n    }\n  }\n": types.AdminCreateAccountDocument,
     "\n  query AdminHosts {\n    hosts { id name status kinds region { id name } vcpus memoryMb diskGb allocatedVcpus allocatedMemoryMb allocatedDiskGb lastHeartbeatAt }\n  }\n": types.AdminHostsDocument,
@@ -107,6 +117,12 @@ const documents: Documents = {
     "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": types.TabDeleteSnapshotDocument,
     "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": types.InstancesDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": types.InstanceUpdatesDocument,
+    "\n  query FloatingIps {\n    ipAddresses(first: 100) { totalCount edges { node { ...FloatingIp } } }\n    regions { id name }\n    instances(first: 100) { edges { node { id name region { id } } } }\n  }\n  fragment FloatingIp on IpAddress { id address family floating reverseDns region { id name } instance { id name } }\n": types.FloatingIpsDocument,
+    "\n  mutation AllocateIp($input: AllocateIpInput!) { allocateIp(input: $input) { ...FloatingIp } }\n": types.AllocateIpDocument,
+    "\n  mutation AssignIp($ipId: ID!, $instanceId: ID!) { assignIp(ipId: $ipId, instanceId: $instanceId) { ...FloatingIp } }\n": types.AssignIpDocument,
+    "\n  mutation UnassignIp($ipId: ID!) { unassignIp(ipId: $ipId) { ...FloatingIp } }\n": types.UnassignIpDocument,
+    "\n  mutation ReleaseIp($ipId: ID!) { releaseIp(ipId: $ipId) { id } }\n": types.ReleaseIpDocument,
+    "\n  mutation SetReverseDns($ipId: ID!, $hostname: String!) { setReverseDns(ipId: $ipId, hostname: $hostname) { ...FloatingIp } }\n": types.SetReverseDnsDocument,
     "\n  query ResellerCustomers {\n    me { id customers(first: 100) { totalCount edges { node { id name status currency email createdAt } } } }\n  }\n": types.ResellerCustomersDocument,
     "\n  query CustomerUsage($accountId: ID!) {\n    upcomingInvoice(accountId: $accountId) { total { amount currency } lines { id } }\n  }\n": types.CustomerUsageDocument,
     "\n  query ResellerPlans {\n    plans { id name kind vcpus memoryMb diskGb cost { amount currency } }\n  }\n": types.ResellerPlansDocument,
@@ -145,6 +161,14 @@ export function graphql(source: "\n  query DeskInvoices($after: String) {\n    i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }"): typeof import('./graphql').OpenConsoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role createdAt lastUsedAt } } }\n"): typeof import('./graphql').CreateApiKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id } }\n"): typeof import('./graphql').RevokeApiKeyDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -285,6 +309,30 @@ export function graphql(source: "\n  query Instances {\n    instances(first: 100
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n"): typeof import('./graphql').InstanceUpdatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query FloatingIps {\n    ipAddresses(first: 100) { totalCount edges { node { ...FloatingIp } } }\n    regions { id name }\n    instances(first: 100) { edges { node { id name region { id } } } }\n  }\n  fragment FloatingIp on IpAddress { id address family floating reverseDns region { id name } instance { id name } }\n"): typeof import('./graphql').FloatingIpsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AllocateIp($input: AllocateIpInput!) { allocateIp(input: $input) { ...FloatingIp } }\n"): typeof import('./graphql').AllocateIpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AssignIp($ipId: ID!, $instanceId: ID!) { assignIp(ipId: $ipId, instanceId: $instanceId) { ...FloatingIp } }\n"): typeof import('./graphql').AssignIpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnassignIp($ipId: ID!) { unassignIp(ipId: $ipId) { ...FloatingIp } }\n"): typeof import('./graphql').UnassignIpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReleaseIp($ipId: ID!) { releaseIp(ipId: $ipId) { id } }\n"): typeof import('./graphql').ReleaseIpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetReverseDns($ipId: ID!, $hostname: String!) { setReverseDns(ipId: $ipId, hostname: $hostname) { ...FloatingIp } }\n"): typeof import('./graphql').SetReverseDnsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

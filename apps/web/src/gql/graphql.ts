@@ -15,6 +15,12 @@ export type AccountStatus =
   | 'PAST_DUE'
   | 'SUSPENDED';
 
+export type AllocateIpInput = {
+  family: IpFamily;
+  instanceId?: string | number | null | undefined;
+  regionId: string | number;
+};
+
 export type BackupScheduleInput = {
   hourUtc: number;
   keep: number;
@@ -39,6 +45,12 @@ export type CreateAccountInput = {
   /** defaults to the caller's account for a RESELLER caller */
   parentId?: string | number | null | undefined;
   taxRate?: string | null | undefined;
+};
+
+export type CreateApiKeyInput = {
+  accountId: string | number;
+  name: string;
+  role: Role;
 };
 
 export type CreateFirewallInput = {
@@ -243,6 +255,20 @@ export type OpenConsoleMutationVariables = Exact<{
 
 
 export type OpenConsoleMutation = { openConsole: { url: string, expiresAt: string } };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { secret: string, apiKey: { id: string, name: string, role: Role, createdAt: string, lastUsedAt: string | null } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string } };
 
 export type AdminAccountsQueryVariables = Exact<{
   after?: string | null | undefined;
@@ -485,6 +511,50 @@ export type InstanceUpdatesSubscriptionVariables = Exact<{
 
 export type InstanceUpdatesSubscription = { instanceUpdated: { id: string, status: InstanceStatus } };
 
+export type FloatingIpsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FloatingIpsQuery = { ipAddresses: { totalCount: number, edges: Array<{ node: { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null } }> }, regions: Array<{ id: string, name: string }>, instances: { edges: Array<{ node: { id: string, name: string, region: { id: string } } }> } };
+
+export type FloatingIpFragment = { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null };
+
+export type AllocateIpMutationVariables = Exact<{
+  input: AllocateIpInput;
+}>;
+
+
+export type AllocateIpMutation = { allocateIp: { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null } };
+
+export type AssignIpMutationVariables = Exact<{
+  ipId: string | number;
+  instanceId: string | number;
+}>;
+
+
+export type AssignIpMutation = { assignIp: { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null } };
+
+export type UnassignIpMutationVariables = Exact<{
+  ipId: string | number;
+}>;
+
+
+export type UnassignIpMutation = { unassignIp: { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null } };
+
+export type ReleaseIpMutationVariables = Exact<{
+  ipId: string | number;
+}>;
+
+
+export type ReleaseIpMutation = { releaseIp: { id: string } };
+
+export type SetReverseDnsMutationVariables = Exact<{
+  ipId: string | number;
+  hostname: string;
+}>;
+
+
+export type SetReverseDnsMutation = { setReverseDns: { id: string, address: string, family: IpFamily, floating: boolean, reverseDns: string | null, region: { id: string, name: string }, instance: { id: string, name: string } | null } };
+
 export type ResellerCustomersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -527,7 +597,23 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const FloatingIpFragmentDoc = new TypedDocumentString(`
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}
+    `, {"fragmentName":"FloatingIp"}) as unknown as TypedDocumentString<FloatingIpFragment, unknown>;
 export const DeskInvoiceDocument = new TypedDocumentString(`
     query DeskInvoice($id: ID!) {
   invoice(id: $id) {
@@ -680,6 +766,27 @@ export const OpenConsoleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OpenConsoleMutation, OpenConsoleMutationVariables>;
+export const CreateApiKeyDocument = new TypedDocumentString(`
+    mutation CreateApiKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) {
+    secret
+    apiKey {
+      id
+      name
+      role
+      createdAt
+      lastUsedAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeApiKey($id: ID!) {
+  revokeApiKey(id: $id) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 export const AdminAccountsDocument = new TypedDocumentString(`
     query AdminAccounts($after: String) {
   accounts(first: 100, after: $after) {
@@ -1177,6 +1284,138 @@ export const InstanceUpdatesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<InstanceUpdatesSubscription, InstanceUpdatesSubscriptionVariables>;
+export const FloatingIpsDocument = new TypedDocumentString(`
+    query FloatingIps {
+  ipAddresses(first: 100) {
+    totalCount
+    edges {
+      node {
+        ...FloatingIp
+      }
+    }
+  }
+  regions {
+    id
+    name
+  }
+  instances(first: 100) {
+    edges {
+      node {
+        id
+        name
+        region {
+          id
+        }
+      }
+    }
+  }
+}
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<FloatingIpsQuery, FloatingIpsQueryVariables>;
+export const AllocateIpDocument = new TypedDocumentString(`
+    mutation AllocateIp($input: AllocateIpInput!) {
+  allocateIp(input: $input) {
+    ...FloatingIp
+  }
+}
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<AllocateIpMutation, AllocateIpMutationVariables>;
+export const AssignIpDocument = new TypedDocumentString(`
+    mutation AssignIp($ipId: ID!, $instanceId: ID!) {
+  assignIp(ipId: $ipId, instanceId: $instanceId) {
+    ...FloatingIp
+  }
+}
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<AssignIpMutation, AssignIpMutationVariables>;
+export const UnassignIpDocument = new TypedDocumentString(`
+    mutation UnassignIp($ipId: ID!) {
+  unassignIp(ipId: $ipId) {
+    ...FloatingIp
+  }
+}
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<UnassignIpMutation, UnassignIpMutationVariables>;
+export const ReleaseIpDocument = new TypedDocumentString(`
+    mutation ReleaseIp($ipId: ID!) {
+  releaseIp(ipId: $ipId) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ReleaseIpMutation, ReleaseIpMutationVariables>;
+export const SetReverseDnsDocument = new TypedDocumentString(`
+    mutation SetReverseDns($ipId: ID!, $hostname: String!) {
+  setReverseDns(ipId: $ipId, hostname: $hostname) {
+    ...FloatingIp
+  }
+}
+    fragment FloatingIp on IpAddress {
+  id
+  address
+  family
+  floating
+  reverseDns
+  region {
+    id
+    name
+  }
+  instance {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<SetReverseDnsMutation, SetReverseDnsMutationVariables>;
 export const ResellerCustomersDocument = new TypedDocumentString(`
     query ResellerCustomers {
   me {
