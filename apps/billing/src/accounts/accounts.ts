@@ -55,11 +55,4 @@ export class Accounts {
     if (!account) throw AppError.notFound(`account ${accountId}`);
     return account;
   }
-
-  /** An account and the customers it invoices: what a reseller's platform invoice covers. */
-  static async invoicedUsageOwners(sql: Sql, account: BillingAccount): Promise<string[]> {
-    if (account.kind !== 'RESELLER') return [account.id];
-    const { rows } = await sql.query<{ id: string }>({ name: 'billing_account_customers', text: 'SELECT id FROM accounts WHERE parent_id = $1', values: [account.id] });
-    return [account.id, ...rows.map((r) => r.id)];
-  }
 }

@@ -119,8 +119,8 @@ export class InvoiceFinalization {
    */
   private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
     const year = new Date().getUTCFullYear();
-    const issuer = issuerId === PLATFORM ? null : await Accounts.find(tx, issuerId);
-    const last = await this.invoices.takeNumber(tx, issuerId, series, year);
+    const { last, issuerName } = await this.invoices.takeNumber(tx, issuerId, series, year);
+    const issuer = issuerId === PLATFORM || issuerName === null ? null : { id: issuerId, name: issuerName };
     return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(last).padStart(6, '0')}`;
   }
 }

@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { InvoiceLineView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
-import { Accounts, type BillingAccount } from '../accounts/accounts.js';
+import type { BillingAccount } from '../accounts/accounts.js';
 import type { ResourceInfo } from '../metering/meter.js';
 import { SEGMENT_COLUMNS, segmentOf } from '../metering/metering.js';
 import { formatMinor, formatScaled, fractionOf, parseDecimal, parseMinor, productMinor, scaledOfMinor } from '../money/money.js';
-import type { Prices } from '../prices/prices.js';
-import { monthOf, rateResource, taxOf, type Period, type PriceBook, type RatedLine, type RatedResource } from '../rating/rating.js';
+import type { PriceHistories, Prices } from '../prices/prices.js';
+import { monthOf, rateResource, taxOf, type Period, type RatedLine, type RatedResource } from '../rating/rating.js';
 import { iso } from './calendar.js';
 
 export interface RatedInvoice {
@@ -34,7 +34,7 @@ function textsOf(period: Period): { name: string; start: string; end: string } {
 
 /** A stable uuid for a line, from what it is: the same line rated twice has the same id. */
 export function lineId(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  const hex = hash('sha256', parts.join('\u0000'), 'hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -87,16 +87,12 @@ export class InvoiceRating {
   constructor(private readonly prices: Prices) {}
 
   async rate(sql: Sql, account: BillingAccount, invoiceId: string, period: Period, asOf: number, withAdjustments: boolean): Promise<RatedInvoice> {
-    const owners = await Accounts.invoicedUsageOwners(sql, account);
-    const book = await this.prices.bookFor(account.issuerId, account.currency, sql);
-    const rated = await this.rateMonth(sql, owners, period, asOf, book, account.currency);
+    const { rated, lateMonths } = await this.rateMonth(sql, account, period, asOf, withAdjustments);
     const lines = rated.flatMap((resource) => resource.lines.map((line) => this.lineView(invoiceId, account, period, resource, line)));
     const adjustedMonths: string[] = [];
-    if (withAdjustments) {
-      for (const month of await this.lateMonths(sql, account.id, period)) {
-        lines.push(...(await this.adjustments(sql, account, invoiceId, owners, month, asOf, book)));
-        adjustedMonths.push(iso(month.start));
-      }
+    for (const month of lateMonths) {
+      lines.push(...(await this.adjustments(sql, account, invoiceId, month, asOf)));
+      adjustedMonths.push(iso(month.start));
     }
     const subtotal = lines.reduce((sum, line) => sum + signedMinor(line.amount, account.currency), 0n);
     const tax = taxOf(subtotal, parseDecimal(account.taxRate, 'taxRate'));
@@ -109,34 +105,45 @@ export class InvoiceRating {
     };
   }
 
-  private async rateMonth(sql: Sql, owners: string[], period: Period, asOf: number, book: PriceBook, currency: string): Promise<OwnedResource[]> {
-    // One statement, named: the resources with usage in the period, each with its segments there
-    // in order, as JSON (row_to_json keeps the columns' names). One owner (every account but a
-    // reseller) is a scalar: PostgreSQL plans that once per connection, where an array of unknown
-    // length has it plan again on every call.
-    const single = owners.length === 1;
-    const { rows: resources } = await sql.query<ResourceRow & { segments: Record<string, unknown>[] }>({
-      name: single ? 'billing_rated_usage' : 'billing_rated_usage_of_many',
-      text: `SELECT ${RESOURCE_COLUMNS}, u.segments FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
+  /**
+   * The account's usage in the period rated, with what it was rated with, and (withLateMonths) the
+   * earlier months with late usage whose invoice is final, whose differences go on this invoice.
+   * One statement, named (planned once per connection: every parameter a scalar), for all that an
+   * invoice is rated from: the issuer's price book; the resources with usage in the period, the
+   * account's and, a reseller's, its customers' too, each with its segments there in order.
+   */
+  private async rateMonth(sql: Sql, account: BillingAccount, period: Period, asOf: number, withLateMonths: boolean): Promise<{ rated: OwnedResource[]; lateMonths: Period[] }> {
+    const usage = (owned: string) => `SELECT ${RESOURCE_COLUMNS}, u.segments FROM resources r LEFT JOIN accounts a ON a.id = r.account_id
        CROSS JOIN LATERAL (
          SELECT json_agg(s) AS segments FROM (
            SELECT ${SEGMENT_COLUMNS} FROM usage_segments
-           WHERE resource_id = r.id AND started_at < to_timestamp($3) AND (ended_at IS NULL OR ended_at > to_timestamp($2))
+           WHERE resource_id = r.id AND started_at < to_timestamp($6) AND (ended_at IS NULL OR ended_at > to_timestamp($5))
            ORDER BY started_at, id
          ) s
        ) u
-       WHERE r.account_id = ${single ? '$1' : 'ANY($1)'} AND u.segments IS NOT NULL
-       ORDER BY r.account_id, r.id`,
-      values: [single ? owners[0] : owners, period.start, Math.min(period.end, asOf)],
+       WHERE ${owned} AND u.segments IS NOT NULL`;
+    const { rows: [found] } = await sql.query<PriceHistories & { resources: (ResourceRow & { segments: Record<string, unknown>[] })[]; lateMonths: string[] }>({
+      name: 'billing_rating',
+      text: `SELECT ${this.prices.bookColumns('$2', '$3')},
+         (SELECT coalesce(json_agg(u ORDER BY u."accountId", u.id), '[]') FROM (
+           ${usage('r.account_id = $1')}
+           UNION ALL ${usage('$4 AND r.account_id IN (SELECT id FROM accounts WHERE parent_id = $1)')}
+         ) u) AS resources,
+         (SELECT coalesce(json_agg(extract(epoch FROM l.month::timestamp AT TIME ZONE 'UTC')::bigint ORDER BY l.month), '[]') FROM late_usage l
+          JOIN invoices i ON i.account_id = l.account_id AND i.period_start = l.month::timestamp AT TIME ZONE 'UTC' AND i.status <> 'DRAFT'
+          WHERE $7 AND l.account_id = $1 AND l.month::timestamp AT TIME ZONE 'UTC' < to_timestamp($5)) AS "lateMonths"`,
+      values: [account.id, account.issuerId, account.currency, account.kind === 'RESELLER', period.start, Math.min(period.end, asOf), withLateMonths],
     });
-    return resources.map((r) => {
+    const book = this.prices.bookOf(account.issuerId, account.currency, found);
+    const rated = found.resources.map((r) => {
       const openSince = r.openSince === null ? null : Number(r.openSince);
       const life = {
         seconds: Number(r.closedSeconds) + (openSince === null ? 0 : Math.max(0, asOf - openSince)),
         endsAt: openSince === null ? Math.min(Number(r.endedAt ?? asOf), asOf) : asOf,
       };
-      return { ...rateResource({ info: infoOf(r), segments: r.segments.map(segmentOf), life }, period, asOf, book, currency), ownerName: r.accountName };
+      return { ...rateResource({ info: infoOf(r), segments: r.segments.map(segmentOf), life }, period, asOf, book, account.currency), ownerName: r.accountName };
     });
+    return { rated, lateMonths: found.lateMonths.map((start) => monthOf(Number(start))) };
   }
 
   /** What a line is about: whose resource, which, in which plan and cycle. */
@@ -181,25 +188,13 @@ export class InvoiceRating {
     };
   }
 
-  /** Earlier months of the account with late usage whose invoice is final: their differences go on this invoice. */
-  private async lateMonths(sql: Sql, accountId: string, period: Period): Promise<Period[]> {
-    const { rows } = await sql.query<{ start: string }>({
-      name: 'billing_late_months',
-      text: `SELECT extract(epoch FROM l.month::timestamp AT TIME ZONE 'UTC')::bigint AS start FROM late_usage l
-       JOIN invoices i ON i.account_id = l.account_id AND i.period_start = l.month::timestamp AT TIME ZONE 'UTC' AND i.status <> 'DRAFT'
-       WHERE l.account_id = $1 AND l.month::timestamp AT TIME ZONE 'UTC' < to_timestamp($2) ORDER BY l.month`,
-      values: [accountId, period.start],
-    });
-    return rows.map((row) => monthOf(Number(row.start)));
-  }
-
   /**
    * A resource whose month now rates to another amount than finalized invoices billed for it: each
    * of its lines that changed is reversed as invoiced and billed again as rated now, so every
    * adjustment line adds up as any line does.
    */
-  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, owners: string[], month: Period, asOf: number, book: PriceBook): Promise<InvoiceLineView[]> {
-    const now = await this.rateMonth(sql, owners, month, asOf, book, account.currency);
+  private async adjustments(sql: Sql, account: BillingAccount, invoiceId: string, month: Period, asOf: number): Promise<InvoiceLineView[]> {
+    const { rated: now } = await this.rateMonth(sql, account, month, asOf, false);
     const { rows: billed } = await sql.query<BilledLine>(
       `SELECT l.resource_id AS "resourceId", min(l.resource_type) AS "resourceType", min(l.account_id) AS "accountId", min(l.sku) AS sku, l.unit,
               CASE WHEN l.unit = 'cap' THEN NULL ELSE l.unit_price::text END AS "unitPrice", sum(l.quantity)::text AS quantity, sum(l.amount)::text AS amount

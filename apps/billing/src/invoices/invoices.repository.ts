@@ -116,15 +116,19 @@ export class InvoicesRepository {
     });
   }
 
-  /** The issuer's next number in a series and year: the counter moves in the caller's transaction, so numbers have no gaps. */
-  async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<number> {
-    const { rows } = await tx.query<{ last: number }>({
+  /**
+   * The issuer's next number in a series and year: the counter moves in the caller's transaction, so
+   * numbers have no gaps. With the issuer's name (null for the platform), which its numbers start with.
+   */
+  async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<{ last: number; issuerName: string | null }> {
+    const { rows } = await tx.query<{ last: number; issuerName: string | null }>({
       name: 'billing_take_number',
       text: `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
-       ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1 RETURNING last`,
+       ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1
+       RETURNING last, (SELECT name FROM accounts WHERE id = $1) AS "issuerName"`,
       values: [issuerId, series, year],
     });
-    return rows[0].last;
+    return rows[0];
   }
 
   /** The late usage of these months (ISO starts) is on an invoice now; a later change marks a month again. */

@@ -31,6 +31,12 @@ interface PriceRow {
   stoppedMonthly: string | null;
 }
 
+/** An issuer's and the platform's price histories in a currency, as Prices.bookColumns reads them. */
+export interface PriceHistories {
+  prices: (PriceRow & { since: number })[];
+  options: { ownerId: string; since: number; granularity: PriceGranularity; stoppedBilling: StoppedBilling }[];
+}
+
 const PRICE_COLUMNS = `owner_id AS "ownerId", sku, hourly::text, monthly::text, stopped_hourly::text AS "stoppedHourly", stopped_monthly::text AS "stoppedMonthly"`;
 /**
  * A change is in force from the whole second it was set in, as usage counts from the whole second
@@ -102,17 +108,26 @@ export class Prices {
 
   /** What an issuer rates with in a currency: its list's history, each sku falling back to the platform's. */
   async bookFor(issuerId: string, currency: string, sql: Sql = this.pool): Promise<PriceBook> {
+    const { rows: [histories] } = await sql.query<PriceHistories>({ name: 'billing_price_book', text: `SELECT ${this.bookColumns('$1', '$2')}`, values: [issuerId, currency] });
+    return this.bookOf(issuerId, currency, histories);
+  }
+
+  /**
+   * The issuer's and the platform's histories in a currency as two JSON columns, prices and options,
+   * for a statement that reads them with more (rating reads them with the usage): every invoice
+   * rated asks for them. The issuer and the currency are parameters (`$1`) or expressions.
+   */
+  bookColumns(issuer: string, currency: string): string {
+    const owners = `owner_id IN (${issuer}, '${PLATFORM}')`;
+    return `(SELECT coalesce(json_agg(p), '[]') FROM (SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = ${currency} AND ${owners}) p) AS prices,
+      (SELECT coalesce(json_agg(o), '[]') FROM (
+        SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = ${currency} AND ${owners}
+      ) o) AS options`;
+  }
+
+  /** The book of what bookColumns read. */
+  bookOf(issuerId: string, currency: string, { prices, options }: PriceHistories): PriceBook {
     const owners = issuerId === PLATFORM ? [PLATFORM] : [issuerId, PLATFORM];
-    // Both histories in one round trip: every invoice rated asks for them.
-    const { rows: [{ prices, options }] } = await sql.query<{ prices: (PriceRow & { since: number })[]; options: { ownerId: string; since: number; granularity: PriceGranularity; stoppedBilling: StoppedBilling }[] }>({
-      name: 'billing_price_book',
-      text: `SELECT
-         (SELECT coalesce(json_agg(p), '[]') FROM (SELECT ${PRICE_COLUMNS}, ${SINCE('set_at')} AS since FROM prices WHERE currency = $2 AND owner_id = ANY($1)) p) AS prices,
-         (SELECT coalesce(json_agg(o), '[]') FROM (
-           SELECT owner_id AS "ownerId", ${SINCE('set_at')} AS since, granularity, stopped_billing AS "stoppedBilling" FROM price_lists WHERE currency = $2 AND owner_id = ANY($1)
-         ) o) AS options`,
-      values: [owners, currency],
-    });
     const lists: PriceHistory[] = owners.map((owner) => ({
       prices: prices.filter((row) => row.ownerId === owner).map((row) => ({ sku: row.sku, since: row.since, price: scaled(row) })),
       options: options.filter((row) => row.ownerId === owner).map(({ since, granularity, stoppedBilling }) => ({ since, granularity, stoppedBilling })),
