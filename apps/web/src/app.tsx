@@ -2,6 +2,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { auth, closeSubscriptions, onSignedOut, type Person } from './api/api-client.js';
 import { InvoicePage } from './billing/invoice-page.js';
 import { InvoicesPage } from './billing/invoices-page.js';
+import { useSessionEnded } from './components/session-ended.js';
 import { ApiKeysPage } from './pages/account/api-keys-page.js';
 import { SecurityPage } from './pages/account/security-page.js';
 import { AdminLinks, AdminPage, type AdminSection } from './pages/admin/admin-page.js';
@@ -63,6 +64,7 @@ export function App() {
   const route = useRoute();
   // undefined while the session is being asked for; null: nobody signed in.
   const [person, setPerson] = useState<Person | null | undefined>(undefined);
+  const sessionEnded = useSessionEnded(person);
 
   useEffect(() => {
     auth.session().then(setPerson, () => setPerson(null));
@@ -91,7 +93,7 @@ export function App() {
   if (route.page === 'store') return <main id="main" tabIndex={-1}><StorefrontPage slug={route.slug} /></main>;
   if (route.page === 'set-password') return <Shell><SetPasswordPage token={route.token} /></Shell>;
   if (person === undefined) return <Shell><p className="loading" role="status">Loading…</p></Shell>;
-  if (person === null) return <Shell><SignInPage onSignedIn={setPerson} /></Shell>;
+  if (person === null) return <Shell><SignInPage onSignedIn={setPerson} notice={sessionEnded} /></Shell>;
   return (
     <Shell
       nav={

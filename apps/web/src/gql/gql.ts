@@ -58,7 +58,8 @@ type Documents = {
     "mutation TabCreateSnapshot($instanceId: ID!, $name: String!) { createSnapshot(instanceId: $instanceId, name: $name) { id status } }": typeof types.TabCreateSnapshotDocument,
     "mutation TabRestoreSnapshot($id: ID!) { restoreSnapshot(id: $id) { id status } }": typeof types.TabRestoreSnapshotDocument,
     "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": typeof types.TabDeleteSnapshotDocument,
-    "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": typeof types.InstancesDocument,
+    "\n  query Instances($after: String) {\n    instances(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...InstanceRow } }\n    }\n  }\n  fragment InstanceRow on Instance { id name kind status fqdn region { name } plan { name } }\n": typeof types.InstancesDocument,
+    "\n  query NewInstanceRow($id: ID!) {\n    instance(id: $id) { ...InstanceRow }\n  }\n": typeof types.NewInstanceRowDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": typeof types.InstanceUpdatesDocument,
     "\n  query FloatingIps {\n    ipAddresses(first: 100) { totalCount edges { node { ...FloatingIp } } }\n    regions { id name }\n    instances(first: 100) { edges { node { id name region { id } } } }\n  }\n  fragment FloatingIp on IpAddress { id address family floating reverseDns region { id name } instance { id name } }\n": typeof types.FloatingIpsDocument,
     "\n  mutation AllocateIp($input: AllocateIpInput!) { allocateIp(input: $input) { ...FloatingIp } }\n": typeof types.AllocateIpDocument,
@@ -115,7 +116,8 @@ const documents: Documents = {
     "mutation TabCreateSnapshot($instanceId: ID!, $name: String!) { createSnapshot(instanceId: $instanceId, name: $name) { id status } }": types.TabCreateSnapshotDocument,
     "mutation TabRestoreSnapshot($id: ID!) { restoreSnapshot(id: $id) { id status } }": types.TabRestoreSnapshotDocument,
     "mutation TabDeleteSnapshot($id: ID!) { deleteSnapshot(id: $id) { id status } }": types.TabDeleteSnapshotDocument,
-    "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n": types.InstancesDocument,
+    "\n  query Instances($after: String) {\n    instances(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...InstanceRow } }\n    }\n  }\n  fragment InstanceRow on Instance { id name kind status fqdn region { name } plan { name } }\n": types.InstancesDocument,
+    "\n  query NewInstanceRow($id: ID!) {\n    instance(id: $id) { ...InstanceRow }\n  }\n": types.NewInstanceRowDocument,
     "\n  subscription InstanceUpdates($id: ID) {\n    instanceUpdated(id: $id) { id status }\n  }\n": types.InstanceUpdatesDocument,
     "\n  query FloatingIps {\n    ipAddresses(first: 100) { totalCount edges { node { ...FloatingIp } } }\n    regions { id name }\n    instances(first: 100) { edges { node { id name region { id } } } }\n  }\n  fragment FloatingIp on IpAddress { id address family floating reverseDns region { id name } instance { id name } }\n": types.FloatingIpsDocument,
     "\n  mutation AllocateIp($input: AllocateIpInput!) { allocateIp(input: $input) { ...FloatingIp } }\n": types.AllocateIpDocument,
@@ -304,7 +306,11 @@ export function graphql(source: "mutation TabDeleteSnapshot($id: ID!) { deleteSn
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Instances {\n    instances(first: 100) {\n      totalCount\n      edges { node { id name kind status fqdn region { name } plan { name } } }\n    }\n  }\n"): typeof import('./graphql').InstancesDocument;
+export function graphql(source: "\n  query Instances($after: String) {\n    instances(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { ...InstanceRow } }\n    }\n  }\n  fragment InstanceRow on Instance { id name kind status fqdn region { name } plan { name } }\n"): typeof import('./graphql').InstancesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NewInstanceRow($id: ID!) {\n    instance(id: $id) { ...InstanceRow }\n  }\n"): typeof import('./graphql').NewInstanceRowDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -499,10 +499,21 @@ export type TabDeleteSnapshotMutationVariables = Exact<{
 
 export type TabDeleteSnapshotMutation = { deleteSnapshot: { id: string, status: SnapshotStatus } };
 
-export type InstancesQueryVariables = Exact<{ [key: string]: never; }>;
+export type InstancesQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
 
 
-export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, region: { name: string }, plan: { name: string } } }> } };
+export type InstancesQuery = { instances: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, region: { name: string }, plan: { name: string } } }> } };
+
+export type InstanceRowFragment = { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, region: { name: string }, plan: { name: string } };
+
+export type NewInstanceRowQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type NewInstanceRowQuery = { instance: { id: string, name: string, kind: InstanceKind, status: InstanceStatus, fqdn: string, region: { name: string }, plan: { name: string } } | null };
 
 export type InstanceUpdatesSubscriptionVariables = Exact<{
   id?: string | number | null | undefined;
@@ -597,6 +608,21 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const InstanceRowFragmentDoc = new TypedDocumentString(`
+    fragment InstanceRow on Instance {
+  id
+  name
+  kind
+  status
+  fqdn
+  region {
+    name
+  }
+  plan {
+    name
+  }
+}
+    `, {"fragmentName":"InstanceRow"}) as unknown as TypedDocumentString<InstanceRowFragment, unknown>;
 export const FloatingIpFragmentDoc = new TypedDocumentString(`
     fragment FloatingIp on IpAddress {
   id
@@ -1255,27 +1281,52 @@ export const TabDeleteSnapshotDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<TabDeleteSnapshotMutation, TabDeleteSnapshotMutationVariables>;
 export const InstancesDocument = new TypedDocumentString(`
-    query Instances {
-  instances(first: 100) {
+    query Instances($after: String) {
+  instances(first: 100, after: $after) {
     totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
     edges {
       node {
-        id
-        name
-        kind
-        status
-        fqdn
-        region {
-          name
-        }
-        plan {
-          name
-        }
+        ...InstanceRow
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<InstancesQuery, InstancesQueryVariables>;
+    fragment InstanceRow on Instance {
+  id
+  name
+  kind
+  status
+  fqdn
+  region {
+    name
+  }
+  plan {
+    name
+  }
+}`) as unknown as TypedDocumentString<InstancesQuery, InstancesQueryVariables>;
+export const NewInstanceRowDocument = new TypedDocumentString(`
+    query NewInstanceRow($id: ID!) {
+  instance(id: $id) {
+    ...InstanceRow
+  }
+}
+    fragment InstanceRow on Instance {
+  id
+  name
+  kind
+  status
+  fqdn
+  region {
+    name
+  }
+  plan {
+    name
+  }
+}`) as unknown as TypedDocumentString<NewInstanceRowQuery, NewInstanceRowQueryVariables>;
 export const InstanceUpdatesDocument = new TypedDocumentString(`
     subscription InstanceUpdates($id: ID) {
   instanceUpdated(id: $id) {

@@ -3,8 +3,8 @@ import { ApiError, auth, type Person } from '../api/api-client.js';
 import { formErrors } from '../api/field-errors.js';
 import { Field, GeneralErrors, noErrors } from '../components/form.js';
 
-/** Email and password, and the authenticator's code once the API asks for it (a person with TOTP on). */
-export function SignInPage({ onSignedIn }: { onSignedIn: (person: Person) => void }) {
+/** Email and password, and the authenticator's code once the API asks for it (a person with TOTP on); `notice`: why one is back here. */
+export function SignInPage({ onSignedIn, notice }: { onSignedIn: (person: Person) => void; notice?: string | null }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [totp, setTotp] = useState('');
@@ -34,6 +34,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: (person: Person) => voi
   return (
     <section className="narrow">
       <h1>Sign in to Awan</h1>
+      {notice ? <p className="banner" role="status">{notice}</p> : null}
       <form onSubmit={submit} noValidate>
         <GeneralErrors errors={errors} />
         <Field label="Email" type="email" name="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.fields.email} />
