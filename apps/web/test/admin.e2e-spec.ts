@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { describeWithHardware, GraphqlClient, startTestAwan, uniqueName, type TestAwan } from '#libs/testing';
 import { check, errorBeside, invite, launchChromium, missingChromium, narrowPage, setPasswordAndSignIn } from './browser.js';
@@ -8,9 +11,9 @@ interface Host { id: string; status: string }
  * An ADMIN person's side of the web console in a real browser, on Awan without a hypervisor (its
  * simulated host in region local stands for this machine's): the admin signs in, sees the host's
  * capacity bars, puts it in maintenance and back, creates a region and a plan and retires it,
- * registers an image (a bad sha256 refused beside the field) and watches its import settle without
- * reloading, opens the pools, creates a customer and invites its first person. At 360 px wide, each
- * admin page checked by axe-core.
+ * registers an image served by this test (a bad sha256 refused beside the field) and watches its
+ * import end AVAILABLE without reloading, and ERROR under a wrong sha256, opens the pools, creates
+ * a customer and invites its first person. At 360 px wide, each admin page checked by axe-core.
  */
 describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
   let awan: TestAwan;
@@ -19,8 +22,17 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
   let admin: GraphqlClient;
   const email = `${uniqueName('ada-')}@example.test`;
   const browserErrors: string[] = [];
+  // A file for the images to import, served on loopback once released: the simulated host fetches it for real.
+  const body = Buffer.from('a rootfs tarball stands here\n');
+  let server: Server;
+  let released: () => void;
+  const servable = new Promise<void>((resolve) => (released = resolve));
+  const rootfs = { url: '', sha256: createHash('sha256').update(body).digest('hex'), release: () => released() };
 
   beforeAll(async () => {
+    server = createServer((_request, response) => void servable.then(() => response.end(body)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    rootfs.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rootfs.tar`;
     awan = await startTestAwan('web_admin', {}, { localAgent: false });
     admin = new GraphqlClient(awan.url).as(awan.adminKey);
     const { me } = await admin.data<{ me: { id: string } }>('{ me { id } }');
@@ -32,6 +44,8 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
   afterAll(async () => {
     await browser?.close();
     await awan?.stop();
+    rootfs.release();
+    server?.close();
   }, 120_000);
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
@@ -105,31 +119,45 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
     expect(saved).toEqual({ id: plan, retired: true });
   }, 120_000);
 
-  it("registers an image, refusing a bad sha256 beside the field, and watches its import settle without a reload", async () => {
-    const image = uniqueName('img-');
+  it("registers an image, refusing a bad sha256 beside the field, and watches its import end AVAILABLE, or ERROR for a wrong sha256, without a reload", async () => {
+    const good = uniqueName('img-');
+    const wrong = uniqueName('img-');
+    const fill = async (id: string, sha256: string) => {
+      await page.getByLabel('Image id').fill(id);
+      await page.getByLabel('Image name').fill('Web test rootfs');
+      await page.getByLabel('OS').fill('busybox');
+      await page.getByLabel('Version').fill('1');
+      await page.getByLabel('Source URL').fill(rootfs.url);
+      await page.getByLabel('SHA-256').fill(sha256);
+      await page.getByRole('button', { name: 'Register image' }).click();
+    };
     await nav('Images');
     await page.getByRole('heading', { name: 'Images', level: 1 }).waitFor();
     await page.evaluate('window.sameDocument = true');
-    await page.getByLabel('Image id').fill(image);
-    await page.getByLabel('Image name').fill('Web test rootfs');
-    await page.getByLabel('OS').fill('busybox');
-    await page.getByLabel('Version').fill('1');
-    await page.getByLabel('Source URL').fill('http://127.0.0.1:9/rootfs.tar.gz');
-    await page.getByLabel('SHA-256').fill('not-a-checksum');
-    await page.getByRole('button', { name: 'Register image' }).click();
+    await fill(good, 'not-a-checksum');
     await page.locator('input[name="sha256"][aria-invalid="true"]').waitFor();
     expect(await errorBeside(page, 'SHA-256')).toBe("must be the file's SHA-256 as 64 hexadecimal digits");
     await check(page, 'admin-image-refused');
 
-    await page.getByLabel('SHA-256').fill('ab'.repeat(32));
+    // The simulated host fetches the file from this test's server and checks its sha256; the server holds it back until the page has said IMPORTING.
+    await page.getByLabel('SHA-256').fill(rootfs.sha256);
     await page.getByRole('button', { name: 'Register image' }).click();
-    const row = page.getByRole('listitem', { name: image, exact: true });
-    await row.waitFor();
-    // The simulated host imports nothing: the import fails, and the page says so as it happens.
-    await row.getByText('ERROR', { exact: true }).waitFor({ timeout: 60_000 });
-    await page.getByRole('status').getByText(`Image ${image}: Import failed`).waitFor();
-    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    const row = page.getByRole('listitem', { name: good, exact: true });
+    await row.getByText('IMPORTING…', { exact: true }).waitFor();
+    await page.getByRole('status').getByText(`Image ${good}: Importing`).waitFor();
+    rootfs.release();
+    await row.getByText('AVAILABLE', { exact: true }).waitFor({ timeout: 60_000 });
+    await row.getByText('Container rootfs · busybox 1 · 1 MB').waitFor();
+    await page.getByRole('status').getByText(`Image ${good}: Available: customers can create instances from it.`).waitFor();
     await check(page, 'admin-images');
+
+    // The same file under another sha256: the host refuses it, and the page says so as it happens.
+    await fill(wrong, 'ab'.repeat(32));
+    await page.getByRole('listitem', { name: wrong, exact: true }).getByText('ERROR', { exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByRole('status').getByText(`Image ${wrong}: Import failed`).waitFor();
+    const failed = (await admin.data<{ images: { id: string; failureReason: string | null }[] }>('{ images { id failureReason } }')).images.find((i) => i.id === wrong);
+    expect(failed?.failureReason).toBe(`checksum mismatch: the file's sha256 is ${rootfs.sha256}, not ${'ab'.repeat(32)} (region local)`);
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
   }, 120_000);
 
   it('shows the address pools, creates a customer and invites its first person', async () => {

@@ -1,14 +1,18 @@
+import { createHash } from 'node:crypto';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { natsServers } from '#libs/messaging';
 import { credentialsOptions } from '#libs/nats-auth';
 import {
   agentHeartbeatSubject,
   agentSubject,
+  AppError,
   type AgentCommand,
   type AgentCommands,
   type AgentInstanceStatus,
   type HostCapacity,
   type HostHeartbeat,
+  type ImageImportRequest,
+  type ImportedImage,
   type InstanceFilter,
   type InstanceKind,
   type InstanceSpec,
@@ -53,6 +57,8 @@ export class SimulatedHost {
   private readonly instances = new Map<string, AgentInstanceStatus>();
   /** The filter it enforces on each instance's port: the newest revision it was given. */
   private readonly filters = new Map<string, InstanceFilter>();
+  /** The catalog images it imported, with the sha256 each was checked against: its region's image storage. */
+  private readonly images = new Map<string, { sha256: string; image: ImportedImage }>();
   /** When its agent started, as its heartbeats say. */
   private agentStartedAt = new Date().toISOString();
   private timer: NodeJS.Timeout | undefined;
@@ -147,9 +153,10 @@ export class SimulatedHost {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     this.answered.set(command, (this.answered.get(command) ?? 0) + 1);
     try {
-      message.respond(JSON.stringify({ id, response: this.carryOut(command, data as never), isDisposed: true }));
+      const response = command === 'image.import' ? await this.importImage(data as ImageImportRequest) : this.carryOut(command, data as never);
+      message.respond(JSON.stringify({ id, response, isDisposed: true }));
     } catch (error) {
-      const err: WireError = { code: 'NOT_FOUND', message: (error as Error).message };
+      const err: WireError = error instanceof AppError ? error.toWire() : { code: 'NOT_FOUND', message: (error as Error).message };
       message.respond(JSON.stringify({ id, err, isDisposed: true }));
     }
   }
@@ -205,6 +212,41 @@ export class SimulatedHost {
         // Migration needs a second host sharing storage: simulated hosts share none.
         throw new Error(`simulated host ${this.hostId} does not ${command}`);
     }
+  }
+
+  /**
+   * `image.import` as the agent answers it (apps/host-agent/src/images): the file is fetched for
+   * real, from an http(s) URL on this machine only (a test serves it), and its sha256 checked; a
+   * refusal is BAD_USER_INPUT naming why, in the agent's words. Its format is not inspected: a VM's
+   * virtual size is a qcow2 header's, or else the file's own, as a raw disk's.
+   */
+  private async importImage({ imageId, kind, source, sha256 }: ImageImportRequest): Promise<ImportedImage> {
+    const held = this.images.get(imageId);
+    if (held) {
+      if (held.sha256 === sha256) return held.image;
+      throw AppError.conflict(`the image storage holds another file for image ${imageId}: register the new file under a new id`);
+    }
+    const refused = (reason: string) => new AppError('BAD_USER_INPUT', reason);
+    const url = URL.canParse(source) ? new URL(source) : null;
+    if (!url || !/^https?:$/.test(url.protocol)) throw refused(`unreachable: no file ${source} in the image storage`);
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) throw refused(`unreachable: ${source} (a simulated host fetches only from this machine)`);
+    const response = await fetch(url).catch((error: Error) => {
+      throw refused(`unreachable: ${source} (${(error.cause as Error | undefined)?.message ?? error.message})`);
+    });
+    if (!response.ok) throw refused(`unreachable: ${source} answered HTTP ${response.status}`);
+    const file = Buffer.from(await response.arrayBuffer());
+    const actual = createHash('sha256').update(file).digest('hex');
+    if (actual !== sha256) throw refused(`checksum mismatch: the file's sha256 is ${actual}, not ${sha256}`);
+    const MIB = 1024 * 1024;
+    const qcow2 = file.length >= 32 && file.readUInt32BE(0) === 0x514649fb; // "QFI\xfb"
+    const image: ImportedImage = {
+      imageId,
+      location: `/var/lib/awan/images/catalog/${imageId}.${kind === 'VM' ? 'qcow2' : 'tar'}`,
+      sizeMb: Math.ceil(file.length / MIB),
+      virtualSizeMb: kind === 'VM' ? Math.ceil(Number(qcow2 ? file.readBigUInt64BE(24) : BigInt(file.length)) / MIB) : null,
+    };
+    this.images.set(imageId, { sha256, image });
+    return image;
   }
 
   /** Only a newer revision replaces the one held, whatever order they come in. */
