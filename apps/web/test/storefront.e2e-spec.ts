@@ -27,7 +27,7 @@ describeWithHardware('a reseller\'s storefront, in Chromium', missingChromium(),
     admin = new GraphqlClient(awan.url).as(awan.adminKey);
     const { createAccount } = await admin.data(`mutation { createAccount(input: { name: "Globex Cloud", kind: RESELLER }) { account { id } apiKey { secret } } }`);
     resellerId = createAccount.account.id;
-    // A customer it has already: billing answers its customers' prices by one of them.
+    // A customer it has already, for its customers page.
     const reseller = new GraphqlClient(awan.url).as(createAccount.apiKey.secret);
     await reseller.data('mutation { createAccount(input: { name: "First customer", kind: CUSTOMER }) { account { id } } }');
     await invite(awan, { accountId: resellerId, email: resellerEmail, name: 'Rita', role: 'RESELLER' });

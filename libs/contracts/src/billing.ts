@@ -211,6 +211,8 @@ export interface BillingRequests {
   'billing.creditNote.issue': { request: Caller & { input: IssueCreditNoteInput }; reply: CreditNoteView };
   /** The prices an account pays now, per plan it can be billed for: its reseller's, else the platform's. */
   'billing.price.list': { request: Caller & { accountId: string }; reply: PriceView[] };
+  /** What a reseller's customers pay now, per plan they can be billed for: its prices, the platform's where it set none (its storefront's list). */
+  'billing.price.ofReseller': { request: Caller & { resellerId: string }; reply: PriceView[] };
   'billing.price.set': { request: Caller & { input: SetPriceInput }; reply: PriceView };
   /**
    * A storage sku's price per GB-month (snapshot-storage, backup-storage): the platform's in a currency (ADMIN), or

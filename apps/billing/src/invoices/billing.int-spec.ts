@@ -377,6 +377,9 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(bySku.get('vm-1g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0089' });
     // A plan the platform has no price for in EUR cannot be billed to the reseller, so its customers cannot have it.
     expect(bySku.has('custom-1')).toBe(false);
+    // The reseller's own list (its storefront's) is what each of its customers is answered.
+    expect(await call('billing.price.ofReseller', { ...tree, resellerId: reseller.id })).toEqual(list);
+    expect(await failureOf<AppError>(call('billing.price.ofReseller', { ...tree, resellerId: customer.id }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('resellerId') });
     const platform = await call('billing.price.platform', { currency: 'EUR' });
     expect(platform.find((p) => p.sku === 'ct-2g')).toMatchObject({ ownerId: 'platform', hourlyPrice: '0.0119', currency: 'EUR' });
     expect(await failureOf<AppError>(call('billing.price.platform', { currency: 'euro' }))).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('currency') });

@@ -14,6 +14,11 @@ export class PricesController {
     return this.prices.forAccount(payload?.accountId, scopeOf(payload));
   }
 
+  @Handles('billing.price.ofReseller')
+  ofReseller(@Payload() payload: RequestOf<'billing.price.ofReseller'>) {
+    return this.prices.ofReseller(payload?.resellerId, scopeOf(payload));
+  }
+
   /** The currencies with a platform price list: the ones an account may be opened in. */
   @Handles('billing.price.currencies')
   currencies() {

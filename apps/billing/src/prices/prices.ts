@@ -145,6 +145,13 @@ export class Prices {
     return (await this.current(account.issuerId, account.currency)).map((row) => viewOf(row, account.currency));
   }
 
+  /** What a reseller's customers pay now: what forAccount answers for each of them, asked before it has any. */
+  async ofReseller(resellerId: unknown, scope: Scope): Promise<PriceView[]> {
+    const reseller = await Accounts.get(this.pool, resellerId, scope, 'resellerId');
+    if (reseller.kind !== 'RESELLER') throw AppError.badInput('resellerId', `account ${reseller.id} is not a reseller`);
+    return (await this.current(reseller.id, reseller.currency)).map((row) => viewOf(row, reseller.currency));
+  }
+
   /** The platform's prices now in a currency: what it charges its direct customers and its resellers. */
   async platformList(currency: unknown): Promise<PriceView[]> {
     const code = requireCurrency(currency, 'currency');

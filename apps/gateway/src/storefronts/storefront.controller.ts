@@ -50,9 +50,9 @@ export class StorefrontController {
       const viewer = await callerOf(request, this.authenticator, this.sessions, false);
       const accountId = new URL(request.url ?? '/', 'http://gateway').searchParams.get('accountId');
       const storefront = await this.storefronts.settings(viewer, accountId);
-      // What the reseller's customers pay now (the contract's Plan prices a reseller at its cost): null while it has no customer.
+      // What the reseller's customers pay now (the contract's Plan prices a reseller at its cost).
       const prices = await this.storefronts.customerPrices(accountId || viewer.accountId);
-      return { storefront, prices: prices && [...prices.values()].map(({ sku, currency, hourlyPrice, monthlyPrice }) => ({ planId: sku, currency, hourlyPrice, monthlyPrice })) };
+      return { storefront, prices: [...prices.values()].map(({ sku, currency, hourlyPrice, monthlyPrice }) => ({ planId: sku, currency, hourlyPrice, monthlyPrice })) };
     });
   }
 

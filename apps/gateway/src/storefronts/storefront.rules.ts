@@ -29,14 +29,19 @@ export interface StorefrontOwner {
   status: AccountStatus;
 }
 
+/** The account a storefront is asked of: a reseller's (NOT_FOUND where the caller may not see it). */
+export function requireReseller(owner: StorefrontOwner | null, accountId: unknown): asserts owner is StorefrontOwner {
+  if (!owner) throw AppError.notFound(`account ${String(accountId ?? '')}`.trim());
+  if (owner.kind !== 'RESELLER') throw AppError.badInput('accountId', `must be a reseller's account; ${owner.id} is a ${owner.kind}`);
+}
+
 /**
  * A storefront's settings as the rules allow them: set by the reseller (its RESELLER role) or by
  * ADMIN, for a RESELLER account only; the slug and colour checked, each error naming its field.
  */
 export function decideStorefrontSettings(caller: { role: Role }, owner: StorefrontOwner | null, input: { accountId?: unknown; slug?: unknown; brandColour?: unknown; enabled?: unknown }): StorefrontSettings & { accountId: string } {
   if (caller.role !== 'RESELLER' && caller.role !== 'ADMIN') throw new AppError('FORBIDDEN', `a ${caller.role} caller cannot set a storefront: its reseller (RESELLER) or ADMIN does`);
-  if (!owner) throw AppError.notFound(`account ${String(input.accountId ?? '')}`.trim());
-  if (owner.kind !== 'RESELLER') throw AppError.badInput('accountId', `must be a reseller's account; ${owner.id} is a ${owner.kind}`);
+  requireReseller(owner, input.accountId);
   if (owner.status === 'CLOSED') throw AppError.conflict(`account ${owner.id} is CLOSED`);
   const slug = typeof input.slug === 'string' ? input.slug.trim().toLowerCase() : '';
   if (!SLUG.test(slug)) throw AppError.badInput('slug', 'must be 1 to 40 lower-case letters, digits and inner hyphens (it is the page\'s address, /store/<slug>)');

@@ -4,11 +4,11 @@ import { AppError, PLATFORM_SCOPE, type PlanView, type PriceView } from '#libs/c
 import type { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { Identity, Viewer } from '../identity/identity.js';
 import type { People } from '../people/people.js';
-import { decideSignUp, decideStorefrontSettings, openStorefront, SIGN_UP_LIMITS, signUpWait, type Storefront, type StorefrontSettings } from './storefront.rules.js';
+import { decideSignUp, decideStorefrontSettings, openStorefront, requireReseller, SIGN_UP_LIMITS, signUpWait, type Storefront, type StorefrontSettings } from './storefront.rules.js';
 
 type Money = { amount: string; currency: string };
 
-/** A plan as a storefront shows it: its size and what the reseller's customers pay (null: not known yet, see customerPrices). */
+/** A plan as a storefront shows it: its size and what the reseller's customers pay. */
 export interface StorefrontPlan {
   id: string;
   name: string;
@@ -16,8 +16,8 @@ export interface StorefrontPlan {
   vcpus: number;
   memoryMb: number;
   diskGb: number;
-  hourlyPrice: Money | null;
-  monthlyPrice: Money | null;
+  hourlyPrice: Money;
+  monthlyPrice: Money;
 }
 
 /** A refused sign-up for its rate, as HTTP answers it. */
@@ -48,7 +48,7 @@ export class Storefronts {
   async settings(viewer: Viewer, accountId: unknown): Promise<(StorefrontSettings & { accountId: string }) | null> {
     const id = typeof accountId === 'string' && accountId ? accountId : viewer.accountId;
     const owner = await this.identity.account(id, viewer);
-    if (!owner) throw AppError.notFound(`account ${id}`);
+    requireReseller(owner, id);
     const { rows } = await this.pool.query<StorefrontSettings & { accountId: string }>(
       'SELECT account_id AS "accountId", slug, brand_colour AS "brandColour", enabled FROM storefronts WHERE account_id = $1',
       [owner.id],
@@ -84,40 +84,27 @@ export class Storefronts {
   async catalog(slug: string): Promise<{ storefront: { slug: string; name: string; brandColour: string; currency: string }; plans: StorefrontPlan[] }> {
     const storefront = await this.open(slug);
     const [plans, prices] = await Promise.all([this.client.call('compute.catalog.plans', { retired: false }), this.customerPrices(storefront.resellerId)]);
-    // Only plans its customers can be billed for: the platform prices them in the reseller's currency.
-    const sold: Map<string, PriceView | null> = prices ?? new Map((await this.client.call('billing.price.platform', { currency: storefront.currency })).map((p) => [p.sku, null]));
     return {
       storefront: { slug: storefront.slug, name: storefront.resellerName, brandColour: storefront.brandColour, currency: storefront.currency },
-      plans: plans.filter((plan) => sold.has(plan.id)).map((plan) => {
-        const price = sold.get(plan.id) ?? null;
-        return {
+      // Only plans its customers can be billed for: billing prices just those.
+      plans: plans.flatMap((plan) => {
+        const price = prices.get(plan.id);
+        return price ? [{
           id: plan.id, name: plan.name, kind: plan.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
-          hourlyPrice: price && { amount: price.hourlyPrice, currency: price.currency },
-          monthlyPrice: price && { amount: price.monthlyPrice, currency: price.currency },
-        };
+          hourlyPrice: { amount: price.hourlyPrice, currency: price.currency },
+          monthlyPrice: { amount: price.monthlyPrice, currency: price.currency },
+        }] : [];
       }),
     };
   }
 
-  /**
-   * What the reseller's customers pay now per plan, as billing charges them: asked of billing for the
-   * reseller's oldest customer billing knows, since billing answers prices by the account charged and
-   * has no request for a reseller's list alone. Null while the reseller has no such customer.
-   */
-  async customerPrices(resellerId: string): Promise<Map<string, PriceView> | null> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT id FROM accounts WHERE parent_id = $1 AND kind = 'CUSTOMER' ORDER BY position LIMIT 3`,
-      [resellerId],
-    );
-    for (const { id } of rows) {
-      try {
-        const prices = await this.client.call('billing.price.list', { accountIds: PLATFORM_SCOPE, accountId: id });
-        return new Map(prices.map((price) => [price.sku, price]));
-      } catch (error) {
-        if (!(error instanceof AppError && error.code === 'NOT_FOUND')) throw error;
-      }
-    }
-    return null;
+  /** What the reseller's customers pay now per plan, as billing charges them: none while billing has not heard of a reseller just opened. */
+  async customerPrices(resellerId: string): Promise<Map<string, PriceView>> {
+    const prices = await this.client.call('billing.price.ofReseller', { accountIds: PLATFORM_SCOPE, resellerId }).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === 'NOT_FOUND') return [];
+      throw error;
+    });
+    return new Map(prices.map((price) => [price.sku, price]));
   }
 
   /**

@@ -9,9 +9,8 @@ export interface StorefrontPlan {
   vcpus: number;
   memoryMb: number;
   diskGb: number;
-  /** null while the reseller's prices are not known (see docs/api.md, "Storefronts"). */
-  hourlyPrice: Money | null;
-  monthlyPrice: Money | null;
+  hourlyPrice: Money;
+  monthlyPrice: Money;
 }
 
 export interface StorefrontSettings {
@@ -34,7 +33,7 @@ export const storefronts = {
     send<{ storefront: { slug: string; name: string; brandColour: string; currency: string }; plans: StorefrontPlan[] }>(`/store/${encodeURIComponent(slug)}/catalog`, { method: 'GET' }),
   signUp: (slug: string, input: { name: string; email: string; accountName?: string }) =>
     send<{ signedUp: true; email: string }>(`/store/${encodeURIComponent(slug)}/sign-up`, { method: 'POST', body: JSON.stringify(input) }),
-  settings: () => send<{ storefront: StorefrontSettings | null; prices: CustomerPrice[] | null }>('/auth/storefront', { method: 'GET' }),
+  settings: () => send<{ storefront: StorefrontSettings | null; prices: CustomerPrice[] }>('/auth/storefront', { method: 'GET' }),
   setSettings: (input: { slug: string; brandColour: string; enabled: boolean }) =>
     send<{ storefront: StorefrontSettings }>('/auth/storefront', { method: 'POST', body: JSON.stringify(input) }),
 };

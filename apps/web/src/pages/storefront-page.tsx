@@ -61,9 +61,7 @@ export function StorefrontPage({ slug }: { slug: string }) {
               <li key={plan.id} className="store-plan">
                 <span className="plan-name">{plan.name}</span>
                 <span className="muted">{plan.kind === 'VM' ? 'Virtual machine' : 'Container'} · {size(plan)}</span>
-                {plan.monthlyPrice && plan.hourlyPrice ? (
-                  <span className="price"><strong>{formatMoney(plan.monthlyPrice)}</strong> a month, or {formatMoney(plan.hourlyPrice)} an hour</span>
-                ) : <span className="muted">Price on sign-up</span>}
+                <span className="price"><strong>{formatMoney(plan.monthlyPrice)}</strong> a month, or {formatMoney(plan.hourlyPrice)} an hour</span>
               </li>
             ))}
           </ul>
