@@ -6,6 +6,7 @@ import { graphql } from '../gql/index.js';
 import type { DeskInvoicesQuery } from '../gql/graphql.js';
 import { Link } from '../router.js';
 import { chosenInvoices, deskOptions, monthName, monthOf, type DeskChoice } from './invoice-desk.js';
+import { RevenueChart } from './revenue-chart.js';
 import './billing.css';
 
 const DeskInvoices = graphql(`
@@ -113,6 +114,7 @@ export function InvoicesPage({ person }: { person: Person }) {
           ))}
         </ul>
       )}
+      {finance ? <RevenueChart invoices={invoices} /> : null}
     </section>
   );
 }

@@ -23,6 +23,7 @@ type Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": typeof types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": typeof types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": typeof types.OpenConsoleDocument,
+    "mutation OpenVncConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: VNC) { url expiresAt } }": typeof types.OpenVncConsoleDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role createdAt lastUsedAt } } }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id } }\n": typeof types.RevokeApiKeyDocument,
     "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": typeof types.AdminAccountsDocument,
@@ -81,6 +82,7 @@ const documents: Documents = {
     "\n  query SegmentHistory($id: ID!, $after: String) {\n    instance(id: $id) { id history(first: 200, after: $after) { pageInfo { hasNextPage endCursor } edges { node { id type occurredAt } } } }\n  }\n": types.SegmentHistoryDocument,
     "\n  query DeskInvoices($after: String) {\n    invoices(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id number status periodStart periodEnd total { amount currency } account { id name } } }\n    }\n  }\n": types.DeskInvoicesDocument,
     "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }": types.OpenConsoleDocument,
+    "mutation OpenVncConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: VNC) { url expiresAt } }": types.OpenVncConsoleDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role createdAt lastUsedAt } } }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) { id } }\n": types.RevokeApiKeyDocument,
     "\n  query AdminAccounts($after: String) {\n    accounts(first: 100, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id name kind status currency email parent { id name } } }\n    }\n  }\n": types.AdminAccountsDocument,
@@ -163,6 +165,10 @@ export function graphql(source: "\n  query DeskInvoices($after: String) {\n    i
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation OpenConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: SERIAL) { url expiresAt } }"): typeof import('./graphql').OpenConsoleDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation OpenVncConsole($instanceId: ID!) { openConsole(instanceId: $instanceId, kind: VNC) { url expiresAt } }"): typeof import('./graphql').OpenVncConsoleDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -256,6 +256,13 @@ export type OpenConsoleMutationVariables = Exact<{
 
 export type OpenConsoleMutation = { openConsole: { url: string, expiresAt: string } };
 
+export type OpenVncConsoleMutationVariables = Exact<{
+  instanceId: string | number;
+}>;
+
+
+export type OpenVncConsoleMutation = { openConsole: { url: string, expiresAt: string } };
+
 export type CreateApiKeyMutationVariables = Exact<{
   input: CreateApiKeyInput;
 }>;
@@ -792,6 +799,14 @@ export const OpenConsoleDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<OpenConsoleMutation, OpenConsoleMutationVariables>;
+export const OpenVncConsoleDocument = new TypedDocumentString(`
+    mutation OpenVncConsole($instanceId: ID!) {
+  openConsole(instanceId: $instanceId, kind: VNC) {
+    url
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<OpenVncConsoleMutation, OpenVncConsoleMutationVariables>;
 export const CreateApiKeyDocument = new TypedDocumentString(`
     mutation CreateApiKey($input: CreateApiKeyInput!) {
   createApiKey(input: $input) {

@@ -1,9 +1,10 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { ApiError, request, subscribe } from '../api/api-client.js';
 import { formatMoney } from '../api/field-errors.js';
 import { Empty } from '../components/form.js';
 import { InstanceStatus } from '../components/instance-status.js';
 import { Tabs } from '../components/tabs.js';
+import { InstanceConsole } from '../console/instance-console.js';
 import { graphql } from '../gql/index.js';
 import type { InstanceQuery } from '../gql/graphql.js';
 import { Link } from '../router.js';
@@ -32,8 +33,6 @@ const DeleteInstance = graphql(`mutation DeleteInstance($id: ID!) { deleteInstan
 
 type Detail = NonNullable<InstanceQuery['instance']>;
 
-/** xterm.js and the console are loaded when the console tab is first opened, not with the page. */
-const SerialConsole = lazy(() => import('../console/serial-console.js'));
 /** The statuses the gateway keeps a console open through (a reboot's boot lines show on it). */
 const KEEPS_CONSOLE = ['RUNNING', 'REBOOTING', 'RESIZING'];
 const TABS = [
@@ -128,9 +127,7 @@ export function InstancePage({ id }: { id: string }) {
         : tab === 'backups' ? <BackupsTab instance={instance} />
         : tab === 'firewalls' ? <FirewallsTab instance={instance} />
         : KEEPS_CONSOLE.includes(instance.status) ? (
-          <Suspense fallback={<p role="status">Loading the console…</p>}>
-            <SerialConsole instanceId={instance.id} />
-          </Suspense>
+          <InstanceConsole instance={instance} />
         ) : (
           <p className="banner">The console opens while the instance is RUNNING; it is {instance.status} now.</p>
         )}

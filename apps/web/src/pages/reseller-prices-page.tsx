@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, request } from '../api/api-client.js';
+import { subtractDecimal } from '../api/decimal.js';
 import { formatMoney, formErrors, type FormErrors } from '../api/field-errors.js';
 import { storefronts, type CustomerPrice } from '../api/storefront-api.js';
 import { Field, GeneralErrors, noErrors } from '../components/form.js';
@@ -19,20 +20,6 @@ const SetPrice = graphql(`
 `);
 
 type Plan = ResellerPlansQuery['plans'][number];
-
-/** a − b of two exact decimal strings, exactly (no float carries money), with as many places as the longer. */
-export function subtractDecimal(a: string, b: string): string {
-  const places = Math.max(a.split('.')[1]?.length ?? 0, b.split('.')[1]?.length ?? 0);
-  const scaled = (text: string) => {
-    const [whole, fraction = ''] = text.split('.');
-    const sign = whole.startsWith('-') ? -1n : 1n;
-    return sign * BigInt(`${whole.replace('-', '')}${fraction.padEnd(places, '0')}`);
-  };
-  const difference = scaled(a) - scaled(b);
-  const digits = (difference < 0n ? -difference : difference).toString().padStart(places + 1, '0');
-  const text = places ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits;
-  return `${difference < 0n ? '-' : ''}${text}`;
-}
 
 /**
  * A reseller's prices: per plan, what the platform charges it an hour (its cost), what its customers
