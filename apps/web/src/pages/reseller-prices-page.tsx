@@ -33,7 +33,7 @@ export function ResellerPricesPage() {
   useEffect(() => {
     Promise.all([request(ResellerPlans), storefronts.settings()]).then(([{ plans }, settings]) => {
       setPlans(plans);
-      setPrices(new Map((settings.prices ?? []).map((p) => [p.planId, p])));
+      setPrices(new Map(settings.prices.map((p) => [p.planId, p])));
     }, (error: ApiError) => setProblem(error.message));
   }, []);
 
@@ -43,7 +43,6 @@ export function ResellerPricesPage() {
     <section>
       <h1>Prices</h1>
       <p className="muted">What your customers pay per plan, beside what the platform charges you. A new price applies from now on; usage before it keeps the price it had.</p>
-      {prices.size === 0 ? <p className="banner">Your customers&apos; current prices show once you have a customer; until then, set a price to see it here.</p> : null}
       <ul className="instances">
         {plans.map((plan) => (
           <PlanPrice key={plan.id} plan={plan} price={prices.get(plan.id)} onSaved={(price) => setPrices(new Map(prices).set(plan.id, price))} />
