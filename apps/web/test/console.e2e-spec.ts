@@ -150,7 +150,7 @@ describeWithHardware(
 
       // Finance's home is the desk: last month's drafts, narrowed to the customer's.
       await page.getByRole('heading', { name: 'Invoice desk' }).waitFor();
-      await page.getByLabel('Month').selectOption(month);
+      await page.getByLabel('Month', { exact: true }).selectOption(month);
       await page.getByLabel('Status').selectOption('DRAFT');
       await page.getByLabel('Account').selectOption({ label: "Ana's shop" });
       const row = page.locator('li.invoice-row', { hasText: "Ana's shop" });
