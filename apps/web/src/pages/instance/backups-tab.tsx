@@ -5,7 +5,7 @@ import { Field, GeneralErrors, noErrors } from '../../components/form.js';
 import { graphql } from '../../gql/index.js';
 import { navigate } from '../../router.js';
 import { ProgressStatus } from './progress-status.js';
-import { messageOf, useInstancePart } from './use-instance-part.js';
+import { useInstancePart } from './use-instance-part.js';
 
 const TabBackups = graphql(`
   query TabBackups($id: ID!) {
@@ -31,12 +31,11 @@ const SCHEDULE_FIELDS = ['schedule.hourUtc', 'schedule.keep', 'hourUtc', 'keep']
  * restored into a new instance (the page goes to it), deleted. They outlive the instance.
  */
 export function BackupsTab({ instance }: { instance: { id: string; name: string; status: string } }) {
-  const { part, problem, setProblem, load } = useInstancePart(
+  const { part, problem, load, acting: busy, setActing: setBusy, run } = useInstancePart(
     async () => (await request(TabBackups, { id: instance.id })).instance,
     instance,
     (loaded) => loaded?.backups.edges.some((e) => UNDER_WAY.includes(e.node.status)) ?? false,
   );
-  const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState<string | null>(null);
   const [restoring, setRestoring] = useState<string | null>(null);
   const [restoreName, setRestoreName] = useState('');
@@ -44,20 +43,6 @@ export function BackupsTab({ instance }: { instance: { id: string; name: string;
   const [hourUtc, setHourUtc] = useState('');
   const [keep, setKeep] = useState('');
   const [scheduleErrors, setScheduleErrors] = useState(noErrors);
-
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setProblem(null);
-    setConfirmDelete(null);
-    try {
-      await action();
-      await load();
-    } catch (error) {
-      setProblem(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   const restore = async (event: FormEvent) => {
     event.preventDefault();
@@ -119,7 +104,7 @@ export function BackupsTab({ instance }: { instance: { id: string; name: string;
                   {backup.status === 'AVAILABLE' ? <button type="button" className="secondary" disabled={busy} onClick={() => { setRestoring(backup.id); setRestoreName(''); setRestoreErrors(noErrors); }}>Restore into a new instance…</button> : null}
                   {confirmDelete === backup.id ? (
                     <>
-                      <button type="button" className="danger" disabled={busy} onClick={() => run(() => request(TabDeleteBackup, { id: backup.id }))}>Delete this backup for good</button>
+                      <button type="button" className="danger" disabled={busy} onClick={() => { setConfirmDelete(null); void run(() => request(TabDeleteBackup, { id: backup.id })); }}>Delete this backup for good</button>
                       <button type="button" className="secondary" onClick={() => setConfirmDelete(null)}>Keep it</button>
                     </>
                   ) : <button type="button" className="danger secondary" disabled={busy} onClick={() => setConfirmDelete(backup.id)}>Delete…</button>}

@@ -4,7 +4,7 @@ import { formErrors } from '../../api/field-errors.js';
 import { Field, FieldError, GeneralErrors, noErrors } from '../../components/form.js';
 import { graphql } from '../../gql/index.js';
 import { newRuleRow, rowOfRule, ruleFields, ruleInWords, ruleOfRow, type RuleRow } from './firewall-rule-rows.js';
-import { messageOf, useInstancePart } from './use-instance-part.js';
+import { useInstancePart } from './use-instance-part.js';
 
 const TabFirewalls = graphql(`
   query TabFirewalls($id: ID!) {
@@ -19,23 +19,9 @@ const TabSetFirewallRules = graphql(`mutation TabSetFirewallRules($id: ID!, $rul
 
 /** Which of the account's firewalls guard this instance: attached and detached here, and one made or its rules changed in the editor. */
 export function FirewallsTab({ instance }: { instance: { id: string; name: string; status: string } }) {
-  const { part, problem, setProblem, load } = useInstancePart(() => request(TabFirewalls, { id: instance.id }), instance, () => false);
-  const [busy, setBusy] = useState(false);
+  const { part, problem, load, acting: busy, run } = useInstancePart(() => request(TabFirewalls, { id: instance.id }), instance, () => false);
   // null: no editor open; '' a new firewall; else the id of the one whose rules are edited.
   const [editing, setEditing] = useState<string | null>(null);
-
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await action();
-      await load();
-    } catch (error) {
-      setProblem(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   if (part === undefined) return problem ? <p className="banner error" role="alert">{problem}</p> : <p role="status">Loading its firewalls…</p>;
   const attached = new Set(part.instance?.firewalls.map((f) => f.id));

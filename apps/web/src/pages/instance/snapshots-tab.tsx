@@ -4,7 +4,7 @@ import { formErrors } from '../../api/field-errors.js';
 import { Field, GeneralErrors, noErrors } from '../../components/form.js';
 import { graphql } from '../../gql/index.js';
 import { ProgressStatus } from './progress-status.js';
-import { messageOf, useInstancePart } from './use-instance-part.js';
+import { useInstancePart } from './use-instance-part.js';
 
 const TabSnapshots = graphql(`
   query TabSnapshots($id: ID!) {
@@ -23,14 +23,13 @@ const UNDER_WAY = ['CREATING', 'DELETING'];
  * which the API does not tell: a refusal says the number.
  */
 export function SnapshotsTab({ instance }: { instance: { id: string; status: string } }) {
-  const { part: snapshots, problem, setProblem, load } = useInstancePart(
+  const { part: snapshots, problem, load, acting: busy, setActing: setBusy, run } = useInstancePart(
     async () => (await request(TabSnapshots, { id: instance.id })).instance?.snapshots.filter((s) => s.status !== 'DELETED') ?? [],
     instance,
     (list) => list.some((s) => UNDER_WAY.includes(s.status)) || instance.status === 'RESTORING',
   );
   const [name, setName] = useState('');
   const [errors, setErrors] = useState(noErrors);
-  const [busy, setBusy] = useState(false);
   const [confirm, setConfirm] = useState<{ id: string; action: 'restore' | 'delete' } | null>(null);
 
   const take = async (event: FormEvent) => {
@@ -48,19 +47,9 @@ export function SnapshotsTab({ instance }: { instance: { id: string; status: str
     }
   };
 
-  const act = async (id: string, action: 'restore' | 'delete') => {
-    setBusy(true);
+  const act = (id: string, action: 'restore' | 'delete') => {
     setConfirm(null);
-    setProblem(null);
-    try {
-      if (action === 'restore') await request(TabRestoreSnapshot, { id });
-      else await request(TabDeleteSnapshot, { id });
-      await load();
-    } catch (error) {
-      setProblem(messageOf(error));
-    } finally {
-      setBusy(false);
-    }
+    return run(() => (action === 'restore' ? request(TabRestoreSnapshot, { id }) : request(TabDeleteSnapshot, { id })));
   };
 
   const stopped = instance.status === 'STOPPED';

@@ -22,7 +22,22 @@ export function useInstancePart<T>(read: () => Promise<T>, instance: { id: strin
     const timer = setInterval(() => void load(), PROGRESS_POLL_MS);
     return () => clearInterval(timer);
   }, [busy, load]);
-  return { part, problem, setProblem, load };
+  // A change the tab asked for (take, delete, attach…): its buttons wait for it.
+  const [acting, setActing] = useState(false);
+  /** Runs a change, then reads the part again; its error is the tab's problem. */
+  const run = async (change: () => Promise<unknown>) => {
+    setActing(true);
+    setProblem(null);
+    try {
+      await change();
+      await load();
+    } catch (error) {
+      setProblem(messageOf(error));
+    } finally {
+      setActing(false);
+    }
+  };
+  return { part, problem, setProblem, load, acting, setActing, run };
 }
 
 /** An error as the page shows it. */
