@@ -13,7 +13,8 @@
 // configuration's figures are the medians of its rounds, and its cost the share of the baseline's
 // throughput it loses (the median of the rounds' own ratios); beside it, the CPU time the four
 // services spent per request (/proc's utime + stime over the measured seconds), which the other
-// work of a shared machine disturbs far less than throughput, and how much more that is.
+// work of a shared machine disturbs far less than throughput, and how much more that is, and apart
+// the CPU time their database's PostgreSQL sessions spent per request.
 // Everything runs on its own: a nats-server on a free port, a fresh database (dropped at the end),
 // the five built services, LXC containers on a bridge of its own. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; the instances case
@@ -108,6 +109,8 @@ interface CaseResult {
   p99Ms: number;
   /** The CPU time the measured processes spent per request, where measure was asked for it. */
   cpuMsPerRequest?: number;
+  /** And their database's PostgreSQL sessions, on the same cores. */
+  databaseCpuMsPerRequest?: number;
 }
 
 const round = (n: number, places = 0) => Math.round(n * 10 ** places) / 10 ** places;
@@ -166,7 +169,27 @@ async function drive(agent: http.Agent, target: Target, durationMs: number) {
 }
 
 /** Warm-up, then the measured run, on the same keep-alive connections. */
-async function measure(target: Target, cpuMs?: () => number, profile?: { label: string; pids: () => number[] }): Promise<CaseResult> {
+/**
+ * The CPU time (ms) the sessions open now on `databaseUrl`'s database have used since this call, each
+ * PostgreSQL process's own. Taken after a warm-up, they are the services' pools at work.
+ */
+async function databaseSessionsCpu(databaseUrl: string): Promise<() => number> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    const before = new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid) ?? 0]));
+    return () => [...before].reduce((sum, [pid, ms]) => sum + Math.max(0, (cpuMsOf(pid) ?? ms) - ms), 0);
+  } finally {
+    await db.end();
+  }
+}
+
+async function measure(
+  target: Target, cpuMs?: () => number, profile?: { label: string; pids: () => number[] },
+  /** Where the measured services keep their data: the CPU its sessions spend is counted apart. */
+  databaseUrl?: string,
+): Promise<CaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   // SIGWINCH starts the profiler of each service (cpu-profile.preload.mjs); the next stops it and writes the profile.
   const toggleProfilers = () => {
@@ -176,11 +199,15 @@ async function measure(target: Target, cpuMs?: () => number, profile?: { label: 
   };
   try {
     await drive(agent, target, WARMUP_MS);
+    const databaseCpuMs = databaseUrl ? await databaseSessionsCpu(databaseUrl) : undefined;
     const cpuBefore = cpuMs?.();
     toggleProfilers();
     const { latencies, failures, firstFailure, seconds } = await drive(agent, target, MEASURE_MS);
     toggleProfilers();
-    const cpu = cpuBefore === undefined ? {} : { cpuMsPerRequest: round((cpuMs!() - cpuBefore) / latencies.length, 3) };
+    const cpu = {
+      ...(cpuBefore === undefined ? {} : { cpuMsPerRequest: round((cpuMs!() - cpuBefore) / latencies.length, 3) }),
+      ...(databaseCpuMs ? { databaseCpuMsPerRequest: round(databaseCpuMs() / latencies.length, 3) } : {}),
+    };
     const sorted = latencies.sort((a, b) => a - b);
     const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2);
     return {
@@ -401,8 +428,8 @@ async function runBench(): Promise<void> {
           label: `${name}-${configuration.name.replaceAll(' ', '-')}-${r + 1}`,
           pids: () => ['gateway', 'compute', 'network', 'billing'].map((service) => services.get(service)!.child.pid!),
         });
-        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs, profileOf('me'));
-        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs, profileOf('instances'));
+        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs, profileOf('me'), database.url);
+        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs, profileOf('instances'), database.url);
         rounds.push({ configuration: configuration.name, load: loadAverage(), me, ...(instances ? { instances } : {}) });
       }
     }
@@ -427,6 +454,7 @@ async function runBench(): Promise<void> {
           ...cost,
           ratioToBareApollo: round(median(of(name).map((c, i) => c.requestsPerSecond / bareApollo[i].requestsPerSecond)), 3),
           cpuMsPerRequest: round(median(of(name).map((c) => c.cpuMsPerRequest!)), 3),
+          databaseCpuMsPerRequest: round(median(of(name).map((c) => c.databaseCpuMsPerRequest!)), 3),
           ...(baseline.length === 0 ? {} : { cpuCost: `${round((cpuRatio - 1) * 100, 1)} %` }),
         }];
       }));

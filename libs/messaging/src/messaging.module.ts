@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ClientsModule, Transport, type NatsOptions } from '@nestjs/microservices';
+import { ClientsModule, ServerNats, Transport, type CustomStrategy } from '@nestjs/microservices';
 import type { ConnectionOptions } from '@nats-io/transport-node';
 import { credentialsOptions } from '#libs/nats-auth';
 import { NATS_CLIENT, ServiceClient } from './service-client.js';
@@ -29,11 +29,21 @@ export function natsConnectionOptions(endpoint: NatsEndpoint, name: string): Con
 }
 
 /**
+ * Nest's NATS server, routing each message by its subject as it is. Nest first tries every subject
+ * as a JSON pattern, so each request of ours (a plain subject) cost a SyntaxError thrown and caught.
+ */
+export class SubjectServer extends ServerNats {
+  override getRouteFromPattern(pattern: string): string {
+    return /^[{["]/.test(pattern) ? super.getRouteFromPattern(pattern) : pattern;
+  }
+}
+
+/**
  * How a service listens for requests: its subjects in one queue group named after it,
  * so replicas share the load and each request is answered once.
  */
-export function natsListenerOptions(service: string, endpoint: NatsEndpoint): NatsOptions {
-  return { transport: Transport.NATS, options: { ...natsConnectionOptions(endpoint, `awan-${service}`), queue: service } };
+export function natsListenerOptions(service: string, endpoint: NatsEndpoint): CustomStrategy {
+  return { strategy: new SubjectServer({ ...natsConnectionOptions(endpoint, `awan-${service}`), queue: service }) };
 }
 
 /** Provides ServiceClient, for requests to other services. */

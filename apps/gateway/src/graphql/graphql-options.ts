@@ -85,7 +85,12 @@ async function callerOf(source: ContextSource, authenticator: Authenticator, ses
  * protections before an operation runs, and subscriptions over graphql-ws.
  */
 export function graphqlOptions(config: GatewayConfig, { identity, authenticator, client, sockets, limits, sessions }: GraphqlServerParts): ApolloDriverConfig {
-  const loadersFor = (viewer: Viewer | null | undefined) => new Loaders(client, identity, viewer ?? { accountIds: [] });
+  const loadersFor = (viewer: Viewer | null | undefined) => {
+    const loaders = new Loaders(client, identity, viewer ?? { accountIds: [] });
+    // The caller's own account came with its key's check (as old as the viewer itself): `me` asks nothing more.
+    if (viewer?.account) loaders.accounts.prime(viewer.accountId, viewer.account);
+    return loaders;
+  };
   let served: GraphQLSchema | undefined;
   return {
     path: GRAPHQL_PATH,

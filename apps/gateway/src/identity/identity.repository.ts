@@ -13,6 +13,8 @@ export interface KeyHolder {
   accountStatus: AccountStatus;
   /** The account's customers, oldest first. */
   children: string[];
+  /** The account itself, read with the key: a caller's `me` needs no query of its own. */
+  account: AccountView;
 }
 
 const ACCOUNT_COLUMNS = `id, name, kind, status, currency, email, tax_rate::text AS "taxRate", parent_id AS "parentId",
@@ -44,14 +46,15 @@ export class IdentityRepository {
 
   /** The live (unrevoked) key whose secret hashes to `secretHash`, and whom it belongs to. */
   async keyHolder(secretHash: string): Promise<KeyHolder | null> {
-    const { rows } = await this.pool.query<KeyHolder>(
-      `SELECT k.id AS "apiKeyId", k.account_id AS "accountId", k.role, a.kind AS "accountKind", a.status AS "accountStatus",
-              ARRAY(SELECT c.id FROM accounts c WHERE c.parent_id = a.id ORDER BY c.position) AS children
-       FROM api_keys k JOIN accounts a ON a.id = k.account_id
+    const { rows } = await this.pool.query<AccountRow & { apiKeyId: string; role: Role; children: string[] }>(
+      `SELECT k.id AS "apiKeyId", k.role, a.*, ARRAY(SELECT c.id FROM accounts c WHERE c.parent_id = a.id ORDER BY c.position) AS children
+       FROM api_keys k CROSS JOIN LATERAL (SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = k.account_id) a
        WHERE k.secret_hash = $1 AND k.revoked_at IS NULL`,
       [secretHash],
     );
-    return rows[0] ?? null;
+    if (!rows[0]) return null;
+    const { apiKeyId, role, children, ...account } = rows[0];
+    return { apiKeyId, accountId: account.id, role, accountKind: account.kind, accountStatus: account.status, children, account: accountOf(account) };
   }
 
   /**

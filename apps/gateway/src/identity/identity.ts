@@ -36,6 +36,8 @@ export interface Viewer {
   accountStatus: AccountStatus;
   role: Role;
   accountIds: AccountScope;
+  /** The account as it was read with an API key (a session's viewer has none): the request's lookups start with it. */
+  account?: AccountView;
 }
 
 /** Whether a key still stands: revoked or not, and its account's status. */
@@ -123,7 +125,7 @@ export class Identity {
     if (!key) return null;
     return {
       apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, accountStatus: key.accountStatus, role: key.role,
-      accountIds: scopeOf(key.role, key.accountKind, key.accountId, key.children),
+      accountIds: scopeOf(key.role, key.accountKind, key.accountId, key.children), account: key.account,
     };
   }
 
