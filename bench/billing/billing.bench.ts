@@ -2,7 +2,8 @@
 // customers each), 250,000 instances and 1,000,000 usage segments in September 2026, written with
 // SQL as the meter writes them. Times the month close (one draft per account) and the finalizing of
 // every draft (rate, number, freeze the lines; 8 at a time), with the peak memory of the latter and
-// the CPU time each took here and in PostgreSQL, and checks the lines and the totals. Prints JSON.
+// the CPU time each took here and in PostgreSQL, checks the lines and the totals, and gives the size
+// of the lines stored. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests); no NATS.
 // Usage: npm run bench:billing   (BENCH_CONCURRENCY, default 8)
 // The script bounds V8's heap (a 16 MB semi-space, 160 MB of old space): finalizing keeps about
@@ -243,11 +244,12 @@ try {
   const expectedUsageLines = pairs.all + pairs.resellers;
   const expectedUsage = SEGMENTS + RESELLER_CUSTOMERS * RESOURCES_PER_ACCOUNT * SEGMENTS_PER_RESOURCE;
   const { rows: [check] } = await pool.query<{
-    lines: number; capLines: number; usage: number; finalized: number; numbers: number; total: string; mismatched: number; notAddingUp: number;
+    lines: number; capLines: number; usage: number; linesBytes: string; finalized: number; numbers: number; total: string; mismatched: number; notAddingUp: number;
   }>(
     `SELECT (SELECT count(*)::integer FROM invoice_lines) AS lines,
+            pg_total_relation_size('invoice_lines') AS "linesBytes",
             (SELECT count(*)::integer FROM invoice_lines WHERE unit = 'cap') AS "capLines",
-            (SELECT sum(jsonb_array_length(usage))::integer FROM invoice_lines) AS usage,
+            (SELECT sum(json_array_length(usage))::integer FROM invoice_lines) AS usage,
             (SELECT count(*)::integer FROM (SELECT amount, quantity * unit_price * 100 AS cents FROM invoice_lines) l
               WHERE amount * 100 <> CASE WHEN abs(cents - trunc(cents)) = 0.5 THEN 2 * round(cents / 2) ELSE round(cents) END) AS "notAddingUp",
             (SELECT count(*)::integer FROM invoices WHERE status = 'FINALIZED') AS finalized,
@@ -285,6 +287,7 @@ try {
       linesWritten: check.lines,
       capLines: check.capLines,
       segmentUsagesWritten: check.usage,
+      linesStoredMb: mb(Number(check.linesBytes)), // invoice_lines with its indexes and TOAST
       rssBeforeMb: rssBefore,
       ...finalizeMemory,
     },

@@ -11,7 +11,7 @@ import { invoiceDecider, invoiceStreamId, monthNotEnded, requireFinalizable, typ
 import { finalizedView, type InvoiceQueries } from './invoice-queries.js';
 import type { InvoiceRating } from './invoice-rating.js';
 import type { InvoicesMetrics } from './invoices.metrics.js';
-import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
+import type { InvoiceRow, InvoicesRepository, TakenNumber } from './invoices.repository.js';
 
 /** The prefix of an issuer's numbers: AWN for the platform, a reseller's from its name and id, so no two issuers share one. */
 export function numberPrefix(issuer: Pick<BillingAccount, 'id' | 'name'> | null): string {
@@ -39,8 +39,9 @@ export class InvoiceFinalization {
   /**
    * Rates the draft for the last time, freezes its lines and numbers it, in one transaction. Only
    * once its month has ended (CONFLICT before, naming when it ends): the month's usage is known then.
-   * The number is taken last: the issuer's counter stays locked from there to the commit, so the
-   * finalizes of one issuer wait on each other for that little, not for each other's lines.
+   * The number is taken last, by the statement that writes the lines, once they are written: the
+   * issuer's counter stays locked from there to the commit, so the finalizes of one issuer wait on
+   * each other for that little (the event and the commit), not for each other's lines.
    */
   async finalize(id: unknown, scope: Scope, metadata: EventMetadata): Promise<InvoiceView> {
     const invoice = await this.existing(id, scope, 'finalize');
@@ -51,17 +52,19 @@ export class InvoiceFinalization {
       requireFinalizable(state, at);
       const account = (await Accounts.find(tx, invoice.accountId))!;
       const rated = await this.rating.rate(tx, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
+      // Their differences are on this invoice now.
+      if (rated.adjustedMonths.length > 0) await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
+      const year = new Date().getUTCFullYear();
+      let taken: TakenNumber;
       try {
-        await this.invoices.freezeLines(tx, invoice.id, rated.lines);
+        taken = await this.invoices.freezeLinesAndTakeNumber(tx, invoice.id, rated.lines, invoice.issuerId, year);
       } catch (error) {
         // A concurrent finalize of the invoice wrote them first: decide again on what it did.
         if (isUniqueViolation(error)) throw new ConcurrencyError(streamId, version, null);
         throw error;
       }
-      // Their differences are on this invoice now.
-      if (rated.adjustedMonths.length > 0) await this.invoices.settleLateUsage(tx, account.id, rated.adjustedMonths);
       const command: InvoiceCommand = {
-        type: 'FinalizeInvoice', number: await this.nextNumber(tx, invoice.issuerId, 'INV'),
+        type: 'FinalizeInvoice', number: documentNumber(invoice.issuerId, 'INV', year, taken),
         subtotal: rated.subtotal, tax: rated.tax, total: rated.total, lineCount: rated.lines.length, at,
       };
       const [appended] = await this.store.append(streamId, invoiceDecider.decide(command, state), { expectedVersion: version, metadata, tx });
@@ -113,14 +116,15 @@ export class InvoiceFinalization {
     });
   }
 
-  /**
-   * `AWN-2026-000123`, `ACME-1A2B-CN-2026-000007`: the issuer's next in the series this year, taken
-   * in the transaction that uses it (its last statements: the counter stays locked until the commit).
-   */
+  /** The issuer's next number in the series this year, taken in the transaction that uses it (its last statements: the counter stays locked until the commit). */
   private async nextNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN'): Promise<string> {
     const year = new Date().getUTCFullYear();
-    const { last, issuerName } = await this.invoices.takeNumber(tx, issuerId, series, year);
-    const issuer = issuerId === PLATFORM || issuerName === null ? null : { id: issuerId, name: issuerName };
-    return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(last).padStart(6, '0')}`;
+    return documentNumber(issuerId, series, year, await this.invoices.takeNumber(tx, issuerId, series, year));
   }
+}
+
+/** `AWN-2026-000123`, `ACME-1A2B-CN-2026-000007`: a number an issuer's series took in a year. */
+function documentNumber(issuerId: string, series: 'INV' | 'CN', year: number, { last, issuerName }: TakenNumber): string {
+  const issuer = issuerId === PLATFORM || issuerName === null ? null : { id: issuerId, name: issuerName };
+  return `${numberPrefix(issuer)}-${series === 'CN' ? 'CN-' : ''}${year}-${String(last).padStart(6, '0')}`;
 }

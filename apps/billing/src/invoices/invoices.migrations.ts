@@ -79,4 +79,20 @@ export const invoicesMigrations: Migration[] = [
     // only cost every finalize an insert per line.
     sql: 'DROP INDEX IF EXISTS invoice_lines_resource_period',
   },
+  {
+    id: '0332-invoice-line-usage-packed',
+    // A line's usage packed as line-usage.ts writes it (under half the bytes), in json, stored as it
+    // comes: jsonb's objects, naming every field, were most of what finalizing wrote. The lines
+    // frozen before are packed the same way, their content kept (the rewrite fires no trigger).
+    sql: `
+      CREATE FUNCTION pg_temp.packed_usage(usage jsonb, sku text, resource_id text) RETURNS json LANGUAGE sql IMMUTABLE AS $$
+        SELECT coalesce(json_agg(json_build_array(
+          u->>'segmentId', u->>'state', u->>'startedAt', u->>'endedAt', u->'seconds', u->>'closedBy',
+          nullif(u->>'openedBy', u->>'segmentId'), nullif(u->>'sku', sku), nullif(u->>'resourceId', resource_id)
+        ) ORDER BY n), '[]')
+        FROM jsonb_array_elements(usage) WITH ORDINALITY AS e (u, n) $$;
+      ALTER TABLE invoice_lines ALTER COLUMN usage TYPE json USING pg_temp.packed_usage(usage, sku, resource_id);
+      DROP FUNCTION pg_temp.packed_usage(jsonb, text, text);
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import type { Period } from '../rating/rating.js';
+import { packUsage, unpackUsage, type PackedUsage } from './line-usage.js';
 
 /** An invoice as the `invoices` projection keeps it: totals and number once finalized. */
 export interface InvoiceRow {
@@ -31,6 +32,18 @@ export interface InvoicePageQuery {
   after: number;
   limit: number;
 }
+
+/** The last number an issuer's series took this year, and the issuer's name (null for the platform). */
+export interface TakenNumber {
+  last: number;
+  issuerName: string | null;
+}
+
+/** A series' next number, from a row of `from` where given (so that it is taken once that is read). */
+const nextNumber = (issuer: string, series: string, year: string, from?: string) => `INSERT INTO document_numbers (issuer_id, series, year, last)
+  SELECT ${issuer}, ${series}, ${year}, 1${from ? ` FROM ${from}` : ''}
+  ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1
+  RETURNING last, (SELECT name FROM accounts WHERE id = ${issuer}) AS "issuerName"`;
 
 const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
   status, number, subtotal::text, tax::text, total::text, issued_at AS "issuedAt", paid_at AS "paidAt", payment_reference AS "paymentReference"`;
@@ -77,13 +90,13 @@ export class InvoicesRepository {
   }
 
   async frozenLines(invoiceId: string, sql: Sql = this.pool): Promise<InvoiceLineView[]> {
-    const { rows } = await sql.query<InvoiceLineView & { periodStart: Date; periodEnd: Date }>(
+    const { rows } = await sql.query<Omit<InvoiceLineView, 'usage'> & { periodStart: Date; periodEnd: Date; usage: PackedUsage[] }>(
       `SELECT id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku, quantity::text, unit,
               unit_price::text AS "unitPrice", amount::text, period_start AS "periodStart", period_end AS "periodEnd", usage
        FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no`,
       [invoiceId],
     );
-    return rows.map((row) => ({ ...row, periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString() }));
+    return rows.map((row) => ({ ...row, periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString(), usage: unpackUsage(row, row.usage) }));
   }
 
   async creditNotes(invoiceIds: string[], sql: Sql = this.pool): Promise<CreditNoteView[]> {
@@ -97,37 +110,38 @@ export class InvoicesRepository {
   }
 
   /**
-   * Writes a finalized invoice's lines, once, in one statement (a trigger refuses any change to
-   * them). Their usage, most of their bytes, comes as a document of its own, zipped with the lines
-   * by position: PostgreSQL parses it once, into the jsonb it stores.
+   * Writes a finalized invoice's lines, once (a trigger refuses any change to them), and takes the
+   * issuer's next invoice number after them, in one statement: the counter is locked from the end of
+   * the lines' insert (the number's row is made from it) to the commit, and a finalize makes one
+   * round trip fewer while others wait on that lock. The lines' usage, packed (line-usage.ts), comes
+   * as a document of its own, zipped with the lines by position: each line's part is stored as it
+   * came, as json (jsonb would parse it again).
    */
-  async freezeLines(tx: Sql, invoiceId: string, lines: InvoiceLineView[]): Promise<void> {
-    if (lines.length === 0) return;
-    await tx.query({
+  async freezeLinesAndTakeNumber(tx: Sql, invoiceId: string, lines: InvoiceLineView[], issuerId: string, year: number): Promise<TakenNumber> {
+    const { rows } = await tx.query<TakenNumber>({
       name: 'billing_freeze_lines',
-      text: `INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
-       SELECT l.id, $1, l.n, l.description, l."resourceId", l."resourceType", l."accountId", l.sku, l.quantity, l.unit, l."unitPrice", l.amount, l."periodStart", l."periodEnd", l.usage
-       FROM ROWS FROM (
-         json_to_recordset($2::json) AS (id uuid, description text, "resourceId" text, "resourceType" text, "accountId" text, sku text, quantity numeric, unit text,
-           "unitPrice" numeric, amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz),
-         jsonb_array_elements($3::jsonb)
-       ) WITH ORDINALITY AS l (id, description, "resourceId", "resourceType", "accountId", sku, quantity, unit, "unitPrice", amount, "periodStart", "periodEnd", usage, n)`,
-      values: [invoiceId, JSON.stringify(lines.map(({ usage, ...line }) => line)), JSON.stringify(lines.map((line) => line.usage))],
+      text: `WITH frozen AS (
+         INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
+         SELECT l.id, $1, l.n, l.description, l."resourceId", l."resourceType", l."accountId", l.sku, l.quantity, l.unit, l."unitPrice", l.amount, l."periodStart", l."periodEnd", l.usage
+         FROM ROWS FROM (
+           json_to_recordset($2::json) AS (id uuid, description text, "resourceId" text, "resourceType" text, "accountId" text, sku text, quantity numeric, unit text,
+             "unitPrice" numeric, amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz),
+           json_array_elements($3::json)
+         ) WITH ORDINALITY AS l (id, description, "resourceId", "resourceType", "accountId", sku, quantity, unit, "unitPrice", amount, "periodStart", "periodEnd", usage, n)
+         RETURNING 1
+       )
+       ${nextNumber('$4', `'INV'`, '$5', '(SELECT count(*) FROM frozen) lines')}`,
+      values: [invoiceId, JSON.stringify(lines.map(({ usage, ...line }) => line)), JSON.stringify(lines.map(packUsage)), issuerId, year],
     });
+    return rows[0];
   }
 
   /**
    * The issuer's next number in a series and year: the counter moves in the caller's transaction, so
    * numbers have no gaps. With the issuer's name (null for the platform), which its numbers start with.
    */
-  async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<{ last: number; issuerName: string | null }> {
-    const { rows } = await tx.query<{ last: number; issuerName: string | null }>({
-      name: 'billing_take_number',
-      text: `INSERT INTO document_numbers (issuer_id, series, year, last) VALUES ($1, $2, $3, 1)
-       ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1
-       RETURNING last, (SELECT name FROM accounts WHERE id = $1) AS "issuerName"`,
-      values: [issuerId, series, year],
-    });
+  async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<TakenNumber> {
+    const { rows } = await tx.query<TakenNumber>({ name: 'billing_take_number', text: nextNumber('$1', '$2', '$3'), values: [issuerId, series, year] });
     return rows[0];
   }
 
