@@ -22,8 +22,8 @@ describe('the reservation sweep', () => {
   /** An instance's row as the projection writes it, with the status and since when. */
   const instance = (id: string, status: string, since = '0 seconds') => db.pool.query(
     `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, host_id, status, status_since,
-       vcpus, memory_mb, disk_gb, state, created_at, updated_at)
-     VALUES ($1::uuid, $2, 'acc', $1::text, 'CONTAINER', 'img', 'ct-1g', 'local', 'HOURLY', 'node-1', $3, now() - $4::interval, 1, 1024, 25, '{}', now(), now())
+       vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
+     VALUES ($1::uuid, $2, 'acc', $1::text, 'CONTAINER', 'img', 'ct-1g', 'local', 'HOURLY', 'node-1', $3, now() - $4::interval, 1, 1024, 25, '{}', now(), now(), $1::text || '.local.awan.test')
      ON CONFLICT (id) DO UPDATE SET status = $3, status_since = now() - $4::interval`,
     [id, ++position, status, since],
   );

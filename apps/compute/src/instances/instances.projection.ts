@@ -29,8 +29,9 @@ export const instancesProjection: Projection = {
       const d = event.data;
       await tx.query(
         `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since,
-           vcpus, memory_mb, disk_gb, state, created_at, updated_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, p.vcpus, p.memory_mb, p.disk_gb, $12, $11, $11 FROM plans p WHERE p.id = $7`,
+           vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, p.vcpus, p.memory_mb, p.disk_gb, $12, $11, $11, $4 || '.' || $8 || '.' || r.dns_zone
+         FROM plans p, regions r WHERE p.id = $7 AND r.id = $8`,
         [d.instanceId, recorded.globalPosition, d.accountId, d.name, d.kind, d.imageId, d.planId, d.regionId, d.billingCycle,
           state.status, recorded.occurredAt, state],
       );

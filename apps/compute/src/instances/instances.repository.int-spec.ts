@@ -37,8 +37,8 @@ describe('the instances list on PostgreSQL', () => {
     for (const [i, [account, status]] of ROWS.entries()) {
       ids.push(randomUUID());
       await db.pool.query(
-        `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since, vcpus, memory_mb, disk_gb, state, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'CONTAINER', 'debian-12', 'ct-512m', 'local', 'HOURLY', $5, now(), 1, 512, 5, '{}', now(), now())`,
+        `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since, vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
+         VALUES ($1, $2, $3, $4, 'CONTAINER', 'debian-12', 'ct-512m', 'local', 'HOURLY', $5, now(), 1, 512, 5, '{}', now(), now(), $4 || '.local.awan.test')`,
         [ids[i], i + 1, account, `n${i + 1}`, status],
       );
     }
@@ -84,8 +84,8 @@ describe('the instances list on PostgreSQL', () => {
   // Last: it adds other tenants' instances.
   it("keeps a plan of a tenant's page that reads only its accounts' rows, however many others there are", async () => {
     await db.pool.query(
-      `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since, vcpus, memory_mb, disk_gb, state, created_at, updated_at)
-       SELECT gen_random_uuid(), 100 + g, 'other-' || (g % 50), 'o' || g, 'CONTAINER', 'debian-12', 'ct-512m', 'local', 'HOURLY', 'RUNNING', now(), 1, 512, 5, '{}', now(), now()
+      `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since, vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
+       SELECT gen_random_uuid(), 100 + g, 'other-' || (g % 50), 'o' || g, 'CONTAINER', 'debian-12', 'ct-512m', 'local', 'HOURLY', 'RUNNING', now(), 1, 512, 5, '{}', now(), now(), 'o' || g || '.local.awan.test'
        FROM generate_series(1, 5000) AS g`,
     );
     await db.pool.query('ANALYZE instances');

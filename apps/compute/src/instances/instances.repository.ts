@@ -17,11 +17,11 @@ const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const COLUMNS = `
   SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
          i.image_id AS "imageId", i.billing_cycle AS "billingCycle", i.host_id AS "hostId",
-         i.name || '.' || i.region_id || '.' || r.dns_zone AS fqdn, i.failure_reason AS "failureReason",
+         i.fqdn, i.failure_reason AS "failureReason",
          i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb",
          to_char(i.created_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "createdAt", to_char(i.updated_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "updatedAt",
          i.position`;
-const VIEW = `${COLUMNS} FROM instances i JOIN regions r ON r.id = i.region_id`;
+const VIEW = `${COLUMNS} FROM instances i`;
 
 type ViewRow = InstanceView & { position: string };
 const toView = ({ position: _, ...view }: ViewRow): InstanceView => view;
@@ -92,7 +92,7 @@ export function pageStatementOf(selection: InstanceSelection): { rows: pg.QueryC
     ? planned
     : `${COLUMNS} FROM (SELECT DISTINCT unnest(${accountsParameter}::text[])) AS a(id)
        CROSS JOIN LATERAL (SELECT * FROM instances i ${where('i.account_id = a.id')} i.position > ${after} ORDER BY i.position LIMIT ${MAX_PAGE_SIZE + 1}) i
-       JOIN regions r ON r.id = i.region_id ORDER BY i.position LIMIT ${limit}`;
+       ORDER BY i.position LIMIT ${limit}`;
   return { rows: { name: `instances.page ${shape}`, text }, count, params };
 }
 
