@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import type pg from 'pg';
 
 /** A clock tick in ms: /proc counts CPU time in ticks (CLK_TCK a second, 100 on most Linux machines, not all). */
 let tickMs: number | undefined;
@@ -13,4 +14,15 @@ export function cpuMsOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A counter of the CPU time (ms) PostgreSQL's sessions on `db`'s database (but the one asking) have
+ * used since this call: those open now and those opened since, each process's own.
+ */
+export async function databaseSessionsCpu(db: pg.ClientBase | pg.Pool): Promise<() => Promise<number>> {
+  const sessions = async () => (await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
+  const before = new Map((await sessions()).map((pid) => [pid, cpuMsOf(pid) ?? 0]));
+  return async () => [...new Set([...before.keys(), ...(await sessions())])]
+    .reduce((sum, pid) => sum + Math.max(0, (cpuMsOf(pid) ?? before.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0);
 }

@@ -51,7 +51,7 @@ import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { awanCpuMs, BASELINE_TOPOLOGY, loadAverage, median, startTopology, TOPOLOGIES, topologiesOfRound, type Topology } from '../common/topologies.js';
 import { runProgram } from '../../apps/host-agent/src/host/program.js';
 import { ready, stop } from '../common/fixtures.js';
-import { cpuMsOf } from '../common/processes.js';
+import { cpuMsOf, databaseSessionsCpu } from '../common/processes.js';
 
 const CONCURRENCY = 50;
 const WARMUP_MS = 3000;
@@ -169,26 +169,10 @@ async function drive(agent: http.Agent, target: Target, durationMs: number) {
 }
 
 /** Warm-up, then the measured run, on the same keep-alive connections. */
-/**
- * The CPU time (ms) the sessions open now on `databaseUrl`'s database have used since this call, each
- * PostgreSQL process's own. Taken after a warm-up, they are the services' pools at work.
- */
-async function databaseSessionsCpu(databaseUrl: string): Promise<() => number> {
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    const before = new Map(rows.map(({ pid }) => [pid, cpuMsOf(pid) ?? 0]));
-    return () => [...before].reduce((sum, [pid, ms]) => sum + Math.max(0, (cpuMsOf(pid) ?? ms) - ms), 0);
-  } finally {
-    await db.end();
-  }
-}
-
 async function measure(
   target: Target, cpuMs?: () => number, profile?: { label: string; pids: () => number[] },
-  /** Where the measured services keep their data: the CPU its sessions spend is counted apart. */
-  databaseUrl?: string,
+  /** A session on the measured services' database: the CPU its other sessions spend is counted apart. */
+  database?: pg.Client,
 ): Promise<CaseResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   // SIGWINCH starts the profiler of each service (cpu-profile.preload.mjs); the next stops it and writes the profile.
@@ -199,14 +183,14 @@ async function measure(
   };
   try {
     await drive(agent, target, WARMUP_MS);
-    const databaseCpuMs = databaseUrl ? await databaseSessionsCpu(databaseUrl) : undefined;
+    const databaseCpuMs = database ? await databaseSessionsCpu(database) : undefined;
     const cpuBefore = cpuMs?.();
     toggleProfilers();
     const { latencies, failures, firstFailure, seconds } = await drive(agent, target, MEASURE_MS);
     toggleProfilers();
     const cpu = {
       ...(cpuBefore === undefined ? {} : { cpuMsPerRequest: round((cpuMs!() - cpuBefore) / latencies.length, 3) }),
-      ...(databaseCpuMs ? { databaseCpuMsPerRequest: round(databaseCpuMs() / latencies.length, 3) } : {}),
+      ...(databaseCpuMs ? { databaseCpuMsPerRequest: round((await databaseCpuMs()) / latencies.length, 3) } : {}),
     };
     const sorted = latencies.sort((a, b) => a - b);
     const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)], 2);
@@ -332,6 +316,8 @@ async function runBench(): Promise<void> {
   // A nats-server of our own, on a port the kernel picks: no queue group is shared with anything else.
   const nats = await startNatsServer(path.join(tempDir, 'nats'), () => undefined, null);
   const database = await createServiceDatabase('awan_bench_gw_');
+  const sessions = new pg.Client({ connectionString: database.url });
+  await sessions.connect();
   const adminKey = randomBytes(20).toString('hex');
   const gatewayPort = await freePort();
   const api = `http://127.0.0.1:${gatewayPort}/graphql`;
@@ -428,8 +414,8 @@ async function runBench(): Promise<void> {
           label: `${name}-${configuration.name.replaceAll(' ', '-')}-${r + 1}`,
           pids: () => ['gateway', 'compute', 'network', 'billing'].map((service) => services.get(service)!.child.pid!),
         });
-        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs, profileOf('me'), database.url);
-        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs, profileOf('instances'), database.url);
+        const me = await measure({ urls: [api], query: ME, apiKey: customerKey }, controlPlaneCpuMs, profileOf('me'), sessions);
+        const instances = skipInstances ? undefined : await measure({ urls: [api], query: INSTANCES_PAGE, apiKey: customerKey }, controlPlaneCpuMs, profileOf('instances'), sessions);
         rounds.push({ configuration: configuration.name, load: loadAverage(), me, ...(instances ? { instances } : {}) });
       }
     }
@@ -481,6 +467,7 @@ async function runBench(): Promise<void> {
     await deleteLeftovers(client, hostId, agentDataDir, services.get('host agent'));
     await Promise.all([...services.values()].map(stop));
     await caller.close();
+    await sessions.end();
     await database.drop();
     if (!skipInstances) await runProgram('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
     await nats.stop();

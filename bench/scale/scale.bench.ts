@@ -42,7 +42,7 @@ import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { rankHosts, type PlacementRequest } from '../../apps/compute/src/scheduler/placement.js';
 import { readCandidates, Scheduler } from '../../apps/compute/src/scheduler/scheduler.js';
 import { ready, stop } from '../common/fixtures.js';
-import { cpuMsOf } from '../common/processes.js';
+import { cpuMsOf, databaseSessionsCpu } from '../common/processes.js';
 
 const HOSTS = Number(process.env.SCALE_HOSTS ?? 1000);
 const INSTANCES = Number(process.env.SCALE_INSTANCES ?? 10_000);
@@ -209,8 +209,7 @@ async function runBench(): Promise<void> {
 
     /** A quiet window of heartbeats alone: ingested per second, the oldest heartbeat, CPU and memory. */
     async function heartbeatWindow() {
-      const sessions = async () => (await db!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')).rows.map((r) => r.pid);
-      const postgresBefore = new Map((await sessions()).map((pid) => [pid, cpuMsOf(pid) ?? 0]));
+      const postgresMs = await databaseSessionsCpu(db!);
       const computeBefore = cpuMsOf(computePid)!;
       const fleetBefore = cpuMsOf(fleet.child.pid!)!;
       const sentBefore = fleetStats().heartbeats;
@@ -230,15 +229,13 @@ async function runBench(): Promise<void> {
         oldestSeconds = Math.max(oldestSeconds, rows[0].oldest);
       }
       const seconds = (performance.now() - windowStart) / 1000;
-      const postgresMs = [...new Set([...postgresBefore.keys(), ...(await sessions())])]
-        .reduce((sum, pid) => sum + Math.max(0, (cpuMsOf(pid) ?? postgresBefore.get(pid) ?? 0) - (postgresBefore.get(pid) ?? 0)), 0);
       return {
         seconds: round(seconds, 1),
         heartbeatsSentPerSecond: round((fleetStats().heartbeats - sentBefore) / seconds, 1),
         heartbeatsIngestedPerSecond: round(ingested / seconds, 1),
         oldestHeartbeatSeconds: round(oldestSeconds, 2),
         compute: { cores: round((cpuMsOf(computePid)! - computeBefore) / 1000 / seconds, 3), ...memoryOf(computePid) },
-        postgresSessions: { cores: round(postgresMs / 1000 / seconds, 3) },
+        postgresSessions: { cores: round((await postgresMs()) / 1000 / seconds, 3) },
         simulation: { cores: round((cpuMsOf(fleet.child.pid!)! - fleetBefore) / 1000 / seconds, 3) },
       };
     }
