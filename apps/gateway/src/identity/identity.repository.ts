@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { AccountKind, AccountStatus } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import type { Role } from './api-key.decider.js';
 import type { AccountView, ApiKeyView, KeyStanding } from './identity.js';
@@ -7,14 +6,11 @@ import type { AccountView, ApiKeyView, KeyStanding } from './identity.js';
 /** A live key found by its secret's hash, with its account and the account's customers. */
 export interface KeyHolder {
   apiKeyId: string;
-  accountId: string;
   role: Role;
-  accountKind: AccountKind;
-  accountStatus: AccountStatus;
+  /** Read with the key: a caller's `me` needs no query of its own. */
+  account: AccountView;
   /** The account's customers, oldest first. */
   children: string[];
-  /** The account itself, read with the key: a caller's `me` needs no query of its own. */
-  account: AccountView;
 }
 
 const ACCOUNT_COLUMNS = `id, name, kind, status, currency, email, tax_rate::text AS "taxRate", parent_id AS "parentId",
@@ -54,7 +50,7 @@ export class IdentityRepository {
     );
     if (!rows[0]) return null;
     const { apiKeyId, role, children, ...account } = rows[0];
-    return { apiKeyId, accountId: account.id, role, accountKind: account.kind, accountStatus: account.status, children, account: accountOf(account) };
+    return { apiKeyId, role, account: accountOf(account), children };
   }
 
   /**

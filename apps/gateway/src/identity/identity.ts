@@ -123,9 +123,10 @@ export class Identity {
   async authenticate(secret: string): Promise<Viewer | null> {
     const key = await this.repository.keyHolder(hashSecret(secret));
     if (!key) return null;
+    const { account } = key;
     return {
-      apiKeyId: key.apiKeyId, accountId: key.accountId, accountKind: key.accountKind, accountStatus: key.accountStatus, role: key.role,
-      accountIds: scopeOf(key.role, key.accountKind, key.accountId, key.children), account: key.account,
+      apiKeyId: key.apiKeyId, accountId: account.id, accountKind: account.kind, accountStatus: account.status, role: key.role,
+      accountIds: scopeOf(key.role, account.kind, account.id, key.children), account,
     };
   }
 
