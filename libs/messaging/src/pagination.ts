@@ -1,12 +1,9 @@
 import { AppError, type Page } from '#libs/contracts';
 
-/** The most a page holds. */
-export const MAX_PAGE_SIZE = 100;
-
-/** `first` as the API takes it: 20 when absent, 1 to MAX_PAGE_SIZE otherwise. */
+/** `first` as the API takes it: 20 when absent, 1 to 100 otherwise. */
 export function pageSize(first: unknown): number {
   if (first === undefined || first === null) return 20;
-  if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > MAX_PAGE_SIZE) throw AppError.badInput('first', `must be 1 to ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(first) || (first as number) < 1 || (first as number) > 100) throw AppError.badInput('first', 'must be 1 to 100');
   return first as number;
 }
 

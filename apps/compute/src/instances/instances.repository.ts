@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { isUuid, type InstanceKind, type InstanceStatus, type InstanceView } from '#libs/contracts';
-import { MAX_PAGE_SIZE } from '#libs/messaging';
 import type { Sql } from '#libs/event-store';
 import type { PlacementRequest } from '../scheduler/placement.js';
 import type { InstanceState } from './instance.decider.js';
@@ -14,14 +13,14 @@ export const IDEMPOTENCY_WINDOW = '24 hours';
  */
 const ISO_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
-const COLUMNS = `
+const VIEW = `
   SELECT i.id, i.account_id AS "accountId", i.name, i.kind, i.status, i.region_id AS "regionId", i.plan_id AS "planId",
          i.image_id AS "imageId", i.billing_cycle AS "billingCycle", i.host_id AS "hostId",
          i.fqdn, i.failure_reason AS "failureReason",
          i.vcpus, i.memory_mb AS "memoryMb", i.disk_gb AS "diskGb",
          to_char(i.created_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "createdAt", to_char(i.updated_at AT TIME ZONE 'UTC', ${ISO_INSTANT}) AS "updatedAt",
-         i.position`;
-const VIEW = `${COLUMNS} FROM instances i`;
+         i.position
+  FROM instances i`;
 
 type ViewRow = InstanceView & { position: string };
 const toView = ({ position: _, ...view }: ViewRow): InstanceView => view;
@@ -61,42 +60,6 @@ export interface CreationRow extends BootConfig {
 }
 
 /**
- * A page of a selection (its last two parameters: the position it starts after, and how many) and
- * its count, with only the criteria the selection has. Planning was most of what a tenant's page
- * cost PostgreSQL, so a tenant's page, and the platform's without a status, is a named statement,
- * one per shape, whose plan PostgreSQL may keep for any parameters: a tenant's accounts are read one
- * by one through their index, each up to a constant (a kept plan of `account_id = ANY($1)`, or of a
- * limit it does not know, could walk every instance in position order). By ids (a request's
- * lookups), the platform's by status, and counts are planned for their parameters each time.
- */
-export function pageStatementOf(selection: InstanceSelection): { rows: pg.QueryConfig; count: pg.QueryConfig; params: unknown[] } {
-  const params: unknown[] = [];
-  const parameter = (value: unknown) => `$${params.push(value)}`;
-  const { accountId, accounts: scope } = selection;
-  // The accounts asked for, within the caller's scope; null for every account.
-  const accounts = scope === null ? (accountId === null ? null : [accountId]) : scope.filter((id) => accountId === null || id === accountId);
-  const conditions = [
-    ...(selection.status === null ? [] : [`i.status = ${parameter(selection.status)}`]),
-    ...(selection.withDeleted ? [] : [`i.status <> 'DELETED'`]),
-    ...(selection.ids === null ? [] : [`i.id = ANY(${parameter(selection.ids)}::uuid[])`]),
-  ];
-  const accountsParameter = accounts === null ? null : parameter(accounts);
-  const where = (ofAccount: string | null) => `WHERE ${[...conditions, ...(ofAccount ? [ofAccount] : [])].map((condition) => `${condition} AND `).join('')}`;
-  const ofAnyAccount = accountsParameter && `i.account_id = ANY(${accountsParameter}::text[])`;
-  const [after, limit] = [`$${params.length + 1}`, `$${params.length + 2}`];
-  const count = { text: `SELECT count(*)::integer AS total FROM instances i ${where(ofAnyAccount)} true` };
-  const planned = `${VIEW} ${where(ofAnyAccount)} i.position > ${after} ORDER BY i.position LIMIT ${limit}`;
-  if (selection.ids !== null || (accountsParameter === null && selection.status !== null)) return { rows: { text: planned }, count, params };
-  const shape = [selection.status !== null && 'status', selection.withDeleted && 'deleted', accounts !== null && 'accounts'].filter(Boolean).join(',');
-  const text = accountsParameter === null
-    ? planned
-    : `${COLUMNS} FROM (SELECT DISTINCT unnest(${accountsParameter}::text[])) AS a(id)
-       CROSS JOIN LATERAL (SELECT * FROM instances i ${where('i.account_id = a.id')} i.position > ${after} ORDER BY i.position LIMIT ${MAX_PAGE_SIZE + 1}) i
-       ORDER BY i.position LIMIT ${limit}`;
-  return { rows: { name: `instances.page ${shape}`, text }, count, params };
-}
-
-/**
  * The instances' rows: the `instances` projection as the API shows it, and what a create keeps
  * beside its events (boot configs, idempotency keys). Queries that belong to a transaction take it.
  */
@@ -115,11 +78,13 @@ export class InstancesRepository {
    * position; and how many the selection holds, where `count` (else null, and not counted).
    */
   async list(selection: InstanceSelection, afterPosition: number, limit: number, count = true): Promise<{ entries: ListedInstance[]; total: number | null }> {
-    if (limit > MAX_PAGE_SIZE + 1) throw new Error(`a page of instances holds at most ${MAX_PAGE_SIZE}, and one more to tell whether another follows`);
-    const page = pageStatementOf(selection);
+    const where = `WHERE ($1::text IS NULL OR i.status = $1) AND ($2::text IS NULL OR i.account_id = $2)
+                     AND ($3::text[] IS NULL OR i.account_id = ANY($3)) AND ($4::uuid[] IS NULL OR i.id = ANY($4))
+                     AND ($5 OR i.status <> 'DELETED')`;
+    const params = [selection.status, selection.accountId, selection.accounts, selection.ids, selection.withDeleted];
     const [{ rows }, counted] = await Promise.all([
-      this.pool.query<ViewRow>({ ...page.rows, values: [...page.params, afterPosition, limit] }),
-      count ? this.pool.query<{ total: number }>({ ...page.count, values: page.params }) : null,
+      this.pool.query<ViewRow>(`${VIEW} ${where} AND i.position > $6 ORDER BY i.position LIMIT $7`, [...params, afterPosition, limit]),
+      count ? this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM instances i ${where}`, params) : null,
     ]);
     return { entries: rows.map((row) => ({ position: row.position, view: toView(row) })), total: counted ? counted.rows[0].total : null };
   }
