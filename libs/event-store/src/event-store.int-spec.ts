@@ -104,6 +104,16 @@ describe('event store on PostgreSQL', () => {
     stop();
   });
 
+  it("records each append of a batch with its own metadata where it has one (a batch of requests), else the batch's", async () => {
+    const own: EventMetadata = { correlationId: 'request-2', causationId: null, actor: { kind: 'account', accountId: 'acme', role: 'CUSTOMER' } };
+    await withTransaction(db.pool, (tx) => store.appendToStreams([
+      { streamId: 'pool-n1', expectedVersion: 0, events: [{ type: 'CapacityOpened', data: { poolId: 'n1', capacity: 1 } }] },
+      { streamId: 'pool-n2', expectedVersion: 0, events: [{ type: 'CapacityOpened', data: { poolId: 'n2', capacity: 1 } }], metadata: own },
+    ], { metadata, tx }));
+    expect((await store.readStream('pool-n1'))[0].metadata).toMatchObject({ correlationId: metadata.correlationId });
+    expect((await store.readStream('pool-n2'))[0].metadata).toEqual(own);
+  });
+
   it('lets exactly one of two concurrent appends with the same expected version succeed', async () => {
     await store.append('pool-c', [{ type: 'CapacityOpened', data: { poolId: 'c', capacity: 10 } }], { expectedVersion: 0, metadata });
     for (let round = 0; round < 20; round++) {

@@ -124,36 +124,39 @@ export class EventStore {
    * since throws ConcurrencyError: the caller retries its whole transaction.
    */
   async appendToStreams(
-    appends: readonly { streamId: string; events: readonly DomainEvent[]; expectedVersion: number }[],
+    appends: readonly { streamId: string; events: readonly DomainEvent[]; expectedVersion: number; metadata?: EventMetadata }[],
     options: { metadata: EventMetadata; tx: Sql; occurredAt?: Date },
   ): Promise<RecordedEvent[]> {
+    // An append's own metadata (a batch of requests, each its own) is taken as given, with the trace context it carries.
     const batch = appends.filter((a) => a.events.length > 0).map((a) => ({
-      streamId: a.streamId, expectedVersion: a.expectedVersion, docs: a.events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data ?? {} })),
+      streamId: a.streamId, expectedVersion: a.expectedVersion, metadata: a.metadata,
+      docs: a.events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data ?? {} })),
     }));
     if (batch.length === 0) return [];
     const occurredAt = (options.occurredAt ?? new Date()).toISOString();
-    const metadata = withTraceContext(options.metadata);
+    const shared = withTraceContext(options.metadata);
     let rows: { global_position: string; stream_id: string; version: number }[];
     try {
       ({ rows } = await options.tx.query(
         `INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
-         SELECT (e.doc->>'eventId')::uuid, s."streamId", s."expectedVersion" + e.n, e.doc->>'type', e.doc->'data', $2::jsonb, $3::timestamptz
-         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("streamId" text, "expectedVersion" integer, docs jsonb)) WITH ORDINALITY AS s ("streamId", "expectedVersion", docs, i),
+         SELECT (e.doc->>'eventId')::uuid, s."streamId", s."expectedVersion" + e.n, e.doc->>'type', e.doc->'data', coalesce(s.metadata, $2::jsonb), $3::timestamptz
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("streamId" text, "expectedVersion" integer, metadata jsonb, docs jsonb))
+              WITH ORDINALITY AS s ("streamId", "expectedVersion", metadata, docs, i),
               jsonb_array_elements(s.docs) WITH ORDINALITY AS e (doc, n)
          WHERE s."expectedVersion" = (SELECT coalesce(max(version), 0) FROM ${this.table} WHERE stream_id = s."streamId")
          ORDER BY s.i, e.n
          RETURNING global_position, stream_id, version`,
-        [JSON.stringify(batch), JSON.stringify(metadata), occurredAt],
+        [JSON.stringify(batch), JSON.stringify(shared), occurredAt],
       ));
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version')) throw new ConcurrencyError('(one of a batch)', -1, null);
       throw error;
     }
     const written = new Map(rows.map((row) => [`${row.stream_id}\u0000${row.version}`, Number(row.global_position)]));
-    const byStream = batch.map(({ streamId, expectedVersion, docs }) => docs.map((doc, i): RecordedEvent => {
+    const byStream = batch.map(({ streamId, expectedVersion, metadata, docs }) => docs.map((doc, i): RecordedEvent => {
       const globalPosition = written.get(`${streamId}\u0000${expectedVersion + i + 1}`);
       if (globalPosition === undefined) throw new ConcurrencyError(streamId, expectedVersion, null);
-      return { globalPosition, eventId: doc.eventId, type: doc.type, streamId, version: expectedVersion + i + 1, occurredAt, data: doc.data, metadata };
+      return { globalPosition, eventId: doc.eventId, type: doc.type, streamId, version: expectedVersion + i + 1, occurredAt, data: doc.data, metadata: metadata ?? shared };
     }));
     const recorded = byStream.flat();
     for (const projection of this.projections) {

@@ -49,4 +49,69 @@ describe('AccountQueue', () => {
     await later(1);
     expect(queue.busyAccounts).toBe(0);
   });
+
+  describe('batches', () => {
+    /** Work that answers each item with its double, or refuses odd ones, and logs each batch it was given. */
+    const batches: number[][] = [];
+    const double = async (items: number[]): Promise<PromiseSettledResult<number>[]> => {
+      batches.push(items);
+      await later(5);
+      return items.map((n) => (n % 2 === 0 ? { status: 'fulfilled', value: n * 2 } : { status: 'rejected', reason: new Error(`odd ${n}`) }));
+    };
+    beforeEach(() => batches.splice(0));
+
+    it('runs a batch at once when nothing is ahead, and those that queued behind it together, each answered with its own result', async () => {
+      const queue = new AccountQueue(1000);
+      const first = queue.batch('a', double, 2);
+      await later(1); // it has started
+      const behind = [4, 5, 6].map((n) => queue.batch('a', double, n));
+      await expect(first).resolves.toBe(4);
+      await expect(behind[0]).resolves.toBe(8);
+      await expect(behind[1]).rejects.toThrow('odd 5');
+      await expect(behind[2]).resolves.toBe(12);
+      expect(batches).toEqual([[2], [4, 5, 6]]);
+      await later(1);
+      expect(queue.busyAccounts).toBe(0);
+    });
+
+    it('keeps arrival order with other requests: one queued after a batch waits for it, and a request after that starts a new batch', async () => {
+      const queue = new AccountQueue(1000);
+      const log: string[] = [];
+      const batched = [queue.batch('a', double, 2), queue.batch('a', double, 4)];
+      const other = queue.run('a', async () => log.push(`run after ${batches.length} batch`));
+      const after = queue.batch('a', double, 6);
+      await Promise.all([...batched, other, after]);
+      expect(batches).toEqual([[2, 4], [6]]);
+      expect(log).toEqual(['run after 1 batch']);
+    });
+
+    it('takes at most maxBatch requests into one batch', async () => {
+      const queue = new AccountQueue(1000, 2);
+      await Promise.all([0, 2, 4, 6, 8].map((n) => queue.batch('a', double, n)));
+      expect(batches).toEqual([[0, 2], [4, 6], [8]]);
+    });
+
+    it('answers UNAVAILABLE to a request that waited too long, and leaves it out of its batch', async () => {
+      const queue = new AccountQueue(20);
+      const slow = queue.run('a', () => later(80));
+      const impatient = queue.batch('a', double, 2);
+      await expect(impatient).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      const patient = queue.batch('a', double, 4);
+      await slow;
+      await expect(patient).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // it too waited 20 ms behind the slow one
+      await expect(queue.batch('a', double, 6)).resolves.toBe(12);
+      expect(batches).toEqual([[6]]);
+    });
+
+    it('answers every request of a batch whose work failed as a whole with its error', async () => {
+      const queue = new AccountQueue(1000);
+      const broken = async (): Promise<PromiseSettledResult<number>[]> => {
+        throw new Error('database gone');
+      };
+      const answers = [queue.batch('a', broken, 1), queue.batch('a', broken, 2)];
+      await expect(answers[0]).rejects.toThrow('database gone');
+      await expect(answers[1]).rejects.toThrow('database gone');
+      await expect(queue.batch('a', double, 2)).resolves.toBe(4);
+    });
+  });
 });

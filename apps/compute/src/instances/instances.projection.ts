@@ -1,4 +1,4 @@
-import type { Projection } from '#libs/event-store';
+import type { Projection, RecordedEvent, Sql } from '#libs/event-store';
 import { INSTANCE_BACKUP_EVENT_TYPES } from '../backups/instance-backups.js';
 import { CONSOLE_EVENT_TYPES } from '../consoles/instance-consoles.js';
 import { INSTANCE_FIREWALL_EVENT_TYPES } from '../firewalls/instance-firewalls.js';
@@ -18,6 +18,52 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   ...INSTANCE_FIREWALL_EVENT_TYPES,
 ];
 
+/** A new instance's row: its stream's events up to now folded, as one create's append holds them. */
+interface NewInstanceRow {
+  id: string;
+  requested: Extract<InstanceEvent, { type: 'InstanceRequested' }>['data'];
+  position: number;
+  createdAt: string;
+  statusSince: string;
+  updatedAt: string;
+  failureReason: string | null;
+  state: InstanceState;
+}
+
+function newInstance(recorded: RecordedEvent): NewInstanceRow {
+  const requested = recorded as unknown as Extract<InstanceEvent, { type: 'InstanceRequested' }> & RecordedEvent;
+  return {
+    id: instanceIdOf(requested.streamId), requested: requested.data, position: requested.globalPosition, createdAt: requested.occurredAt, statusSince: requested.occurredAt,
+    updatedAt: requested.occurredAt, failureReason: null, state: instanceDecider.evolve(instanceDecider.initialState(), requested),
+  };
+}
+
+/** The row after `event`, as the UPDATE of `apply` would leave it. */
+function evolveRow(row: NewInstanceRow, recorded: RecordedEvent): NewInstanceRow {
+  const event = recorded as unknown as InstanceEvent;
+  const state = instanceDecider.evolve(row.state, event);
+  return {
+    ...row, state, updatedAt: recorded.occurredAt,
+    statusSince: state.statusVersion !== row.state.statusVersion ? recorded.occurredAt : row.statusSince,
+    failureReason: state.status === 'ERROR' ? (event.type === 'InstanceFailed' ? event.data.reason : row.failureReason) : null,
+  };
+}
+
+/** Writes new instances' rows in one statement, each with its plan's size and its name in its region's DNS zone. */
+async function insertNewInstances(tx: Sql, rows: NewInstanceRow[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since, host_id,
+       failure_reason, vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
+     SELECT n.id, n.position, q."accountId", q.name, q.kind, q."imageId", p.id, r.id, q."billingCycle", n.state->>'status', n."statusSince",
+       n.state->>'hostId', n."failureReason", p.vcpus, p.memory_mb, p.disk_gb, n.state, n."createdAt", n."updatedAt", q.name || '.' || r.id || '.' || r.dns_zone
+     FROM jsonb_to_recordset($1::jsonb) AS n (id uuid, requested jsonb, position bigint, "createdAt" timestamptz, "statusSince" timestamptz,
+       "updatedAt" timestamptz, "failureReason" text, state jsonb)
+     CROSS JOIN LATERAL jsonb_to_record(n.requested) AS q ("accountId" text, name text, kind text, "imageId" text, "regionId" text, "billingCycle" text)
+     JOIN plans p ON p.id = n.state->>'planId' JOIN regions r ON r.id = q."regionId"`,
+    [JSON.stringify(rows)],
+  );
+}
+
 /** `instances`: each instance as its events say, with the plan's size for quotas. */
 export const instancesProjection: Projection = {
   name: 'instances',
@@ -25,16 +71,7 @@ export const instancesProjection: Projection = {
   async apply(tx, recorded) {
     const event = recorded as unknown as InstanceEvent;
     if (event.type === 'InstanceRequested') {
-      const state = instanceDecider.evolve(instanceDecider.initialState(), event);
-      const d = event.data;
-      await tx.query(
-        `INSERT INTO instances (id, position, account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, status_since,
-           vcpus, memory_mb, disk_gb, state, created_at, updated_at, fqdn)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, p.vcpus, p.memory_mb, p.disk_gb, $12, $11, $11, $4 || '.' || $8 || '.' || r.dns_zone
-         FROM plans p, regions r WHERE p.id = $7 AND r.id = $8`,
-        [d.instanceId, recorded.globalPosition, d.accountId, d.name, d.kind, d.imageId, d.planId, d.regionId, d.billingCycle,
-          state.status, recorded.occurredAt, state],
-      );
+      await insertNewInstances(tx, [newInstance(recorded)]);
       return;
     }
     const id = instanceIdOf(recorded.streamId);
@@ -50,6 +87,19 @@ export const instancesProjection: Projection = {
       [id, after.status, after.hostId, after.planId, after, recorded.occurredAt, after.statusVersion !== before.statusVersion,
         event.type === 'InstanceFailed' ? event.data.reason : null],
     );
+  },
+  /** New instances (a batch of creates) are folded here and written in one statement; any other event as `apply` does. */
+  async applyAll(tx, events) {
+    const created = new Map<string, NewInstanceRow>();
+    const others: RecordedEvent[] = [];
+    for (const recorded of events) {
+      const row = created.get(recorded.streamId);
+      if (recorded.type === 'InstanceRequested') created.set(recorded.streamId, newInstance(recorded));
+      else if (row) created.set(recorded.streamId, evolveRow(row, recorded));
+      else others.push(recorded);
+    }
+    if (created.size > 0) await insertNewInstances(tx, [...created.values()]);
+    for (const recorded of others) await this.apply(tx, recorded);
   },
   async clear(tx) {
     await tx.query('DELETE FROM instances');

@@ -73,6 +73,12 @@ export class InstancesRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
+  /** The instances of `ids` that exist, in no particular order. */
+  async findAll(ids: string[]): Promise<InstanceView[]> {
+    const { rows } = await this.pool.query<ViewRow>(`${VIEW} WHERE i.id = ANY($1::uuid[])`, [ids]);
+    return rows.map(toView);
+  }
+
   /**
    * Up to `limit` of the selected instances after `afterPosition`, in list order, each with its
    * position; and how many the selection holds, where `count` (else null, and not counted).
@@ -108,8 +114,14 @@ export class InstancesRepository {
     );
   }
 
-  async saveBootConfig(tx: Sql, instanceId: string, boot: BootConfig): Promise<void> {
-    await tx.query('INSERT INTO instance_boot_configs (instance_id, ssh_keys, user_data) VALUES ($1, $2, $3)', [instanceId, boot.sshKeys, boot.userData]);
+  /** New instances' boot configs, in one statement. */
+  async saveBootConfigs(tx: Sql, configs: { instanceId: string; boot: BootConfig }[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO instance_boot_configs (instance_id, ssh_keys, user_data)
+       SELECT c."instanceId", ARRAY(SELECT jsonb_array_elements_text(c."sshKeys")), c."userData"
+       FROM jsonb_to_recordset($1::jsonb) AS c ("instanceId" uuid, "sshKeys" jsonb, "userData" text)`,
+      [JSON.stringify(configs.map(({ instanceId, boot }) => ({ instanceId, sshKeys: boot.sshKeys, userData: boot.userData })))],
+    );
   }
 
   async deleteBootConfig(sql: Sql, instanceId: string): Promise<void> {

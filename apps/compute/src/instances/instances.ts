@@ -6,12 +6,13 @@ import {
 } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import { withTraceContext } from '#libs/tracing';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Hosts } from '../hosts/hosts.js';
 import type { Resources } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
-import { instanceDecider, instanceStreamId, type InstanceCommand } from './instance.decider.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceEvent } from './instance.decider.js';
 import type { AccountQueue } from './account-queue.js';
 import { requireActingFor } from './account-scope.js';
 import { IDEMPOTENCY_WINDOW, type BootConfig, type InstancesRepository } from './instances.repository.js';
@@ -67,6 +68,25 @@ function validateIdempotencyKey(key: unknown): string | null {
   return key;
 }
 
+/** A create waiting in its caller's queue, checked as far as it can be without the database. */
+interface QueuedCreate {
+  instanceId: string;
+  accountId: string;
+  input: CreateInstanceInput;
+  /** Its first events, as the decider made them from the request. */
+  requested: InstanceEvent[];
+  bootConfig: BootConfig;
+  idempotency: { key: string; fingerprint: string } | null;
+  metadata: EventMetadata;
+}
+
+const sumOf = <T>(items: T[], value: (item: T) => number) => items.reduce((sum, item) => sum + value(item), 0);
+
+const settle = <T>(work: Promise<T>): Promise<PromiseSettledResult<T>> => work.then(
+  (value) => ({ status: 'fulfilled', value }),
+  (reason: unknown) => ({ status: 'rejected', reason }),
+);
+
 /**
  * The instances API of compute: create (quota, idempotency key, billing's suspension), read,
  * list, history, and the user operations. Each writes events through the instance decider; the
@@ -102,41 +122,99 @@ export class Instances {
     const bootConfig = validateBootConfig(input);
     const key = validateIdempotencyKey(input.idempotencyKey);
     const idempotency = key ? { key, fingerprint: fingerprintOf(request, bootConfig) } : null;
+    // Its trace context is taken now: the batch it joins runs in the context of another request.
+    const create: QueuedCreate = { instanceId, accountId, input, requested, bootConfig, idempotency, metadata: withTraceContext(metadata) };
+    return this.accounts.batch(callerOf(metadata, accountId), this.createQueued, create);
+  }
 
-    return this.accounts.run(callerOf(metadata, accountId), async () => {
-      const plan = await this.catalog.choicesFor(input);
-      const id = await withTransaction(this.pool, async (tx) => {
-        await Quotas.lockAccount(tx, accountId);
+  /**
+   * Creates queued together for one caller, in one transaction. Should it be refused (a quota, a
+   * name taken, no room), each runs again alone, so that each gets its own answer; a create whose
+   * plan or image does not do is answered without the others.
+   */
+  private readonly createQueued = async (creates: QueuedCreate[]): Promise<PromiseSettledResult<InstanceView>[]> => {
+    const choices = new Map<string, Promise<PlanView>>();
+    const plans = await Promise.allSettled(creates.map(({ input }) => {
+      const choice = `${input.regionId}\u0000${input.planId}\u0000${input.imageId}\u0000${input.kind}`;
+      if (!choices.has(choice)) choices.set(choice, this.catalog.choicesFor(input));
+      return choices.get(choice)!;
+    }));
+    // Those refused on their plan or image are answered now; the others' answers are filled in below.
+    const answers: PromiseSettledResult<InstanceView>[] = plans.map((plan) => (plan.status === 'rejected' ? plan : { status: 'rejected', reason: null }));
+    const chosen = creates.flatMap((create, i) => (plans[i].status === 'fulfilled' ? [{ ...create, plan: plans[i].value, answer: i }] : []));
+    const together = await settle(this.createTogether(chosen));
+    if (together.status === 'fulfilled' || chosen.length === 1) {
+      chosen.forEach((create, i) => (answers[create.answer] = together.status === 'fulfilled' ? { status: 'fulfilled', value: together.value[i] } : together));
+    } else {
+      for (const create of chosen) {
+        const alone = await settle(this.createTogether([create]));
+        answers[create.answer] = alone.status === 'fulfilled' ? { status: 'fulfilled', value: alone.value[0] } : alone;
+      }
+    }
+    return answers;
+  };
+
+  /** The instance each create answers with, made in one transaction: its own, or an earlier one of its idempotency key. */
+  private async createTogether(creates: (QueuedCreate & { plan: PlanView })[]): Promise<InstanceView[]> {
+    if (creates.length === 0) return [];
+    const ids = await withTransaction(this.pool, async (tx) => {
+      const accounts = [...new Set(creates.map((c) => c.accountId))].sort(); // always in one order: no two batches deadlock
+      for (const accountId of accounts) await Quotas.lockAccount(tx, accountId);
+      const answers: string[] = [];
+      const made: typeof creates = [];
+      const keys = new Map<string, { instanceId: string; fingerprint: string | null }>();
+      for (const create of creates) {
+        const { accountId, idempotency } = create;
         if (idempotency) {
-          const earlier = await this.instances.earlierCreate(tx, accountId, idempotency.key);
+          const used = `${accountId}\u0000${idempotency.key}`;
+          const earlier = keys.get(used) ?? (await this.instances.earlierCreate(tx, accountId, idempotency.key));
           if (earlier && earlier.fingerprint !== null && earlier.fingerprint !== idempotency.fingerprint) {
             throw AppError.conflict(`idempotency key ${idempotency.key} was used with other parameters within ${IDEMPOTENCY_WINDOW}: use a new key`);
           }
-          if (earlier) return earlier.instanceId;
+          if (earlier) {
+            answers.push(earlier.instanceId);
+            continue;
+          }
+          keys.set(used, { instanceId: create.instanceId, fingerprint: idempotency.fingerprint });
         }
+        answers.push(create.instanceId);
+        made.push(create);
+      }
+      if (made.length === 0) return answers;
+      for (const accountId of new Set(made.map((c) => c.accountId))) {
+        const own = made.filter((c) => c.accountId === accountId);
         // After the key: a repeat of a create accepted before the suspension still gets its instance.
         await this.suspensions.assertNotSuspended(tx, accountId);
-        await this.quotas.assertRoom(tx, accountId, { instances: 1, vcpus: plan.vcpus, memoryMb: plan.memoryMb });
-        await this.instances.saveBootConfig(tx, instanceId, bootConfig);
+        await this.quotas.assertRoom(tx, accountId, {
+          instances: own.length, vcpus: sumOf(own, (c) => c.plan.vcpus), memoryMb: sumOf(own, (c) => c.plan.memoryMb),
+        });
+      }
+      await this.instances.saveBootConfigs(tx, made.map((c) => ({ instanceId: c.instanceId, boot: c.bootConfig })));
+      for (const { accountId, idempotency, instanceId } of made) {
         if (idempotency) await this.instances.recordIdempotencyKey(tx, accountId, idempotency, instanceId);
+      }
+      const appends = [];
+      for (const { instanceId, input, plan, requested, metadata } of made) {
         // Last, as the host's row stays locked until commit. No host fits: INSUFFICIENT_CAPACITY, nothing written.
         const hostId = await this.scheduler.reserve(tx, instanceId, {
           regionId: input.regionId, kind: input.kind, vcpus: plan.vcpus, memoryMb: plan.memoryMb, diskGb: plan.diskGb,
         });
         const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId }, fold(instanceDecider, requested));
-        try {
-          await this.store.append(instanceStreamId(instanceId), [...requested, ...scheduled], { expectedVersion: 0, metadata, tx });
-        } catch (error) {
-          // Another tenant's instance may hold the name: say no more than that it is taken.
-          if (isUniqueViolation(error, 'instances_live_name')) {
-            throw AppError.badInput('input.name', `the name ${input.name} is not available in region ${input.regionId}: choose another`);
-          }
-          throw error;
+        appends.push({ streamId: instanceStreamId(instanceId), events: [...requested, ...scheduled], expectedVersion: 0, metadata });
+      }
+      try {
+        await this.store.appendToStreams(appends, { metadata: made[0].metadata, tx });
+      } catch (error) {
+        // Another tenant's instance may hold the name: say no more than that it is taken.
+        if (made.length === 1 && isUniqueViolation(error, 'instances_live_name')) {
+          throw AppError.badInput('input.name', `the name ${made[0].input.name} is not available in region ${made[0].input.regionId}: choose another`);
         }
-        return instanceId;
-      });
-      return (await this.instances.find(id))!;
+        throw error;
+      }
+      return answers;
     });
+    const views = new Map((await this.instances.findAll([...new Set(ids)])).map((view) => [view.id, view]));
+    return ids.map((id) => views.get(id)!);
   }
 
   async get(id: unknown, scope: Scope): Promise<InstanceView | null> {

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { SYSTEM_ACTOR, type ComputeEvents, type EventMetadata } from '#libs/contracts';
+import { EventStore, fold, withTransaction } from '#libs/event-store';
+import { migrateEventStore } from '#libs/event-sourcing';
+import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { computeEventStore } from '../compute.event-store.js';
+import { instanceDecider, instanceStreamId } from './instance.decider.js';
+import { InstancesRepository } from './instances.repository.js';
+
+const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
+
+/** A create's first events, as compute decides them: requested, then scheduled on node-1 (PROVISIONING). */
+function createEvents(name: string) {
+  const request: ComputeEvents['InstanceRequested'] = {
+    instanceId: randomUUID(), accountId: 'acme', name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'proj-small',
+    regionId: 'proj', billingCycle: 'HOURLY',
+  };
+  const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
+  const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }, fold(instanceDecider, requested));
+  return { id: request.instanceId, streamId: instanceStreamId(request.instanceId), events: [...requested, ...scheduled] };
+}
+
+describe('the instances projection on PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: EventStore;
+
+  const row = async (id: string) => (await db.pool.query(
+    `SELECT account_id, name, kind, image_id, plan_id, region_id, billing_cycle, status, host_id, failure_reason, vcpus, memory_mb, disk_gb,
+            state, fqdn, status_since = created_at AS "sinceCreated", updated_at = created_at AS "updatedAtCreation"
+     FROM instances WHERE id = $1`,
+    [id],
+  )).rows[0];
+
+  beforeAll(async () => {
+    db = await createTestDatabase('compute');
+    await migrateEventStore(db.pool, { ...computeEventStore, service: db.schema });
+    await db.pool.query(`INSERT INTO regions (id, name, dns_zone) VALUES ('proj', 'Projection test', 'awan.test')`);
+    await db.pool.query(`INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ('proj-small', 'Small', 'CONTAINER', 1, 512, 5)`);
+    store = new EventStore(db.pool, db.schema, computeEventStore.projections);
+  });
+  afterAll(() => db.close());
+
+  it("writes a batch of creates' rows at once as it writes one create's event by event", async () => {
+    const alone = createEvents('alone');
+    await store.append(alone.streamId, alone.events, { expectedVersion: 0, metadata });
+    const batch = [createEvents('first'), createEvents('second')];
+    await withTransaction(db.pool, (tx) => store.appendToStreams(batch.map((c) => ({ streamId: c.streamId, events: c.events, expectedVersion: 0 })), { metadata, tx }));
+
+    const written = await row(alone.id);
+    expect(written).toMatchObject({
+      account_id: 'acme', name: 'alone', status: 'PROVISIONING', host_id: 'node-1', vcpus: 1, memory_mb: 512, disk_gb: 5, fqdn: 'alone.proj.awan.test',
+      state: expect.objectContaining({ version: 2, hostId: 'node-1' }),
+    });
+    for (const [i, create] of batch.entries()) {
+      const name = i === 0 ? 'first' : 'second';
+      expect(await row(create.id)).toEqual({ ...written, name, fqdn: `${name}.proj.awan.test` });
+    }
+  });
+
+  it("keeps a batch's boot configs, each its own", async () => {
+    const repository = new InstancesRepository(db.pool);
+    const [withKeys, without] = [createEvents('keys'), createEvents('plain')];
+    await withTransaction(db.pool, async (tx) => {
+      await repository.saveBootConfigs(tx, [
+        { instanceId: withKeys.id, boot: { sshKeys: ['ssh-ed25519 AAAAC3Nza a@b', 'ssh-ed25519 AAAAC3Nzb c@d'], userData: "#cloud-config\nruncmd: ['echo \"hi\"']\n" } },
+        { instanceId: without.id, boot: { sshKeys: [], userData: null } },
+      ]);
+      await store.appendToStreams([withKeys, without].map((c) => ({ streamId: c.streamId, events: c.events, expectedVersion: 0 })), { metadata, tx });
+    });
+    expect(await repository.creationOf(withKeys.id)).toMatchObject({
+      sshKeys: ['ssh-ed25519 AAAAC3Nza a@b', 'ssh-ed25519 AAAAC3Nzb c@d'], userData: "#cloud-config\nruncmd: ['echo \"hi\"']\n",
+    });
+    expect(await repository.creationOf(without.id)).toMatchObject({ sshKeys: [], userData: null });
+    expect((await repository.findAll([withKeys.id, without.id, randomUUID()])).map((view) => view.name).sort()).toEqual(['keys', 'plain']);
+  });
+});
