@@ -118,7 +118,7 @@ export class CatalogResolver {
   @Mutation(() => Plan, { description: "returns the plan priced as the reseller's customers now see it" })
   async setPrice(@Args('input') input: SetPriceInput, @Context() context: GatewayContext): Promise<PricedPlan> {
     const viewer = requireRole(context, ['ADMIN', 'RESELLER'], 'set prices');
-    const plan = (await context.loaders.catalog()).plans.get(input.planId);
+    const plan = (await context.loaders.catalog('plans')).get(input.planId);
     if (!plan) throw AppError.badInput('input.planId', `no plan ${input.planId}`);
     const owner = await this.priceListOf(input.accountId, viewer, null);
     const price = await this.client.call('billing.price.set', {

@@ -14,6 +14,8 @@ export interface Catalog {
   images: Map<string, ImageView>;
 }
 
+const byId = <Row extends { id: string }>(rows: Row[]) => new Map(rows.map((row) => [row.id, row]));
+
 /** One value per key, in the keys' order, from rows that may lack some keys. */
 function inOrder<K, V, R>(keys: readonly K[], rows: R[], keyOf: (row: R) => K, valueOf: (rows: R[]) => V): V[] {
   const grouped = new Map<K, R[]>();
@@ -99,24 +101,32 @@ export class Loaders {
     })),
   );
 
-  private catalogRequest: Promise<Catalog> | undefined;
+  private readonly catalogParts = new Map<keyof Catalog, Promise<Catalog[keyof Catalog]>>();
 
-  /** Regions, plans and images, retired ones included (instances keep theirs): once per request. */
-  catalog(): Promise<Catalog> {
-    this.catalogRequest ??= Promise.all([
-      this.client.call('compute.catalog.regions', {}),
-      this.client.call('compute.catalog.plans', { retired: true }),
-      this.client.call('compute.catalog.images', { retired: true }),
-    ]).then(([regions, plans, images]) => ({
-      regions: new Map(regions.map((r) => [r.id, r])),
-      plans: new Map(plans.map((p) => [p.id, p])),
-      images: new Map(images.map((i) => [i.id, i])),
-    }));
-    return this.catalogRequest;
+  /**
+   * One part of the catalog (its regions, plans or images, retired ones included: instances keep
+   * theirs), asked once per request and only where the request needs it: an instance's plan is one
+   * call, not three.
+   */
+  catalog<Part extends keyof Catalog>(part: Part): Promise<Catalog[Part]> {
+    let read = this.catalogParts.get(part);
+    if (!read) this.catalogParts.set(part, (read = this.readCatalog(part)));
+    return read as Promise<Catalog[Part]>;
+  }
+
+  private async readCatalog(part: keyof Catalog): Promise<Catalog[keyof Catalog]> {
+    switch (part) {
+      case 'regions':
+        return byId(await this.client.call('compute.catalog.regions', {}));
+      case 'plans':
+        return byId(await this.client.call('compute.catalog.plans', { retired: true }));
+      case 'images':
+        return byId(await this.client.call('compute.catalog.images', { retired: true }));
+    }
   }
 
   async region(id: string): Promise<RegionView> {
-    const region = (await this.catalog()).regions.get(id);
+    const region = (await this.catalog('regions')).get(id);
     if (!region) throw new AppError('INTERNAL', `compute knows no region ${id}`);
     return region;
   }

@@ -157,14 +157,14 @@ export class InstancesResolver {
 
   @ResolveField(() => Plan)
   async plan(@Parent() instance: InstanceView, @Context() context: GatewayContext): Promise<PlanView> {
-    const plan = (await context.loaders.catalog()).plans.get(instance.planId);
+    const plan = (await context.loaders.catalog('plans')).get(instance.planId);
     if (!plan) throw new AppError('INTERNAL', `compute knows no plan ${instance.planId}`);
     return plan;
   }
 
   @ResolveField(() => Image)
   async image(@Parent() instance: InstanceView, @Context() context: GatewayContext): Promise<ImageView> {
-    const image = (await context.loaders.catalog()).images.get(instance.imageId);
+    const image = (await context.loaders.catalog('images')).get(instance.imageId);
     if (!image) throw new AppError('INTERNAL', `compute knows no image ${instance.imageId}`);
     return image;
   }
