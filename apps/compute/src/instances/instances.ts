@@ -82,11 +82,6 @@ interface QueuedCreate {
 
 const sumOf = <T>(items: T[], value: (item: T) => number) => items.reduce((sum, item) => sum + value(item), 0);
 
-const settle = <T>(work: Promise<T>): Promise<PromiseSettledResult<T>> => work.then(
-  (value) => ({ status: 'fulfilled', value }),
-  (reason: unknown) => ({ status: 'rejected', reason }),
-);
-
 /**
  * The instances API of compute: create (quota, idempotency key, billing's suspension), read,
  * list, history, and the user operations. Each writes events through the instance decider; the
@@ -142,12 +137,12 @@ export class Instances {
     // Those refused on their plan or image are answered now; the others' answers are filled in below.
     const answers: PromiseSettledResult<InstanceView>[] = plans.map((plan) => (plan.status === 'rejected' ? plan : { status: 'rejected', reason: null }));
     const chosen = creates.flatMap((create, i) => (plans[i].status === 'fulfilled' ? [{ ...create, plan: plans[i].value, answer: i }] : []));
-    const together = await settle(this.createTogether(chosen));
+    const [together] = await Promise.allSettled([this.createTogether(chosen)]);
     if (together.status === 'fulfilled' || chosen.length === 1) {
       chosen.forEach((create, i) => (answers[create.answer] = together.status === 'fulfilled' ? { status: 'fulfilled', value: together.value[i] } : together));
     } else {
       for (const create of chosen) {
-        const alone = await settle(this.createTogether([create]));
+        const [alone] = await Promise.allSettled([this.createTogether([create])]);
         answers[create.answer] = alone.status === 'fulfilled' ? { status: 'fulfilled', value: alone.value[0] } : alone;
       }
     }
