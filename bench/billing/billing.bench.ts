@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { PLATFORM_SCOPE, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, EventStore } from '#libs/event-store';
+import { AccountQueue } from '#libs/platform';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createServiceDatabase } from '#libs/testing';
 import { billingEventStore } from '../../apps/billing/src/billing.event-store.js';
@@ -186,7 +187,7 @@ try {
   const rating = new InvoiceRating(prices);
   const queries = new InvoiceQueries(pool, repository, rating);
   const monthClose = new MonthClose(pool, store, repository);
-  const finalization = new InvoiceFinalization(pool, store, repository, rating, queries, new Dunning(pool, store, repository), new InvoicesMetrics());
+  const finalization = new InvoiceFinalization(pool, store, repository, rating, queries, new Dunning(pool, store, repository), new InvoicesMetrics(), new AccountQueue(10_000));
 
   const generating = process.hrtime.bigint();
   await generate();
@@ -244,7 +245,7 @@ try {
   const expectedUsageLines = pairs.all + pairs.resellers;
   const expectedUsage = SEGMENTS + RESELLER_CUSTOMERS * RESOURCES_PER_ACCOUNT * SEGMENTS_PER_RESOURCE;
   const { rows: [check] } = await pool.query<{
-    lines: number; capLines: number; usage: number; linesBytes: string; finalized: number; numbers: number; total: string; mismatched: number; notAddingUp: number;
+    lines: number; capLines: number; usage: number; linesBytes: string; finalized: number; numbers: number; transactions: number; total: string; mismatched: number; notAddingUp: number;
   }>(
     `SELECT (SELECT count(*)::integer FROM invoice_lines) AS lines,
             pg_total_relation_size('invoice_lines') AS "linesBytes",
@@ -254,6 +255,7 @@ try {
               WHERE amount * 100 <> CASE WHEN abs(cents - trunc(cents)) = 0.5 THEN 2 * round(cents / 2) ELSE round(cents) END) AS "notAddingUp",
             (SELECT count(*)::integer FROM invoices WHERE status = 'FINALIZED') AS finalized,
             (SELECT count(DISTINCT number)::integer FROM invoices) AS numbers,
+            (SELECT count(DISTINCT xmin::text)::integer FROM events WHERE type = 'InvoiceFinalized') AS transactions,
             (SELECT coalesce(sum(total), 0)::text FROM invoices) AS total,
             (SELECT count(*)::integer FROM invoices i
               WHERE i.subtotal <> (SELECT coalesce(sum(amount), 0) FROM invoice_lines l WHERE l.invoice_id = i.id)) AS mismatched`,
@@ -282,6 +284,8 @@ try {
       invoices: drafts.length,
       seconds: round(finalizeSeconds, 2),
       invoicesPerSecond: round(drafts.length / finalizeSeconds, 1),
+      // An issuer's invoices finalized at once share a transaction, and their counter's lock.
+      transactions: check.transactions,
       cpuSeconds: finalizeCpu,
       segmentsPerSecond: round(SEGMENTS / finalizeSeconds),
       linesWritten: check.lines,

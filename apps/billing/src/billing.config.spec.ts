@@ -2,7 +2,7 @@ import { readBillingConfig } from './billing.config.js';
 
 describe("billing's configuration", () => {
   it('closes a month an hour after it ends, suspends after 7 days, runs its jobs every minute and has no Stripe, unless told otherwise', () => {
-    expect(readBillingConfig({})).toEqual({ invoiceCloseAfterSeconds: 3600, dunningGraceSeconds: 604_800, jobIntervalMs: 60_000, stripe: null });
+    expect(readBillingConfig({})).toEqual({ invoiceCloseAfterSeconds: 3600, dunningGraceSeconds: 604_800, jobIntervalMs: 60_000, issuerQueueWaitMs: 10_000, stripe: null });
     expect(readBillingConfig({ INVOICE_CLOSE_AFTER_MINUTES: '0', DUNNING_GRACE_SECONDS: '2', BILLING_JOB_INTERVAL_MS: '500' }))
       .toMatchObject({ invoiceCloseAfterSeconds: 0, dunningGraceSeconds: 2, jobIntervalMs: 500 });
   });

@@ -24,6 +24,8 @@ export interface BillingConfig {
   dunningGraceSeconds: number;
   /** How often the jobs look for months to close and accounts to suspend. */
   jobIntervalMs: number;
+  /** How long a finalize may wait for its issuer's numbers behind others': an answer well inside the gateway's 30 s for one. */
+  issuerQueueWaitMs: number;
   /** Null: no Stripe. */
   stripe: StripeConfig | null;
 }
@@ -59,6 +61,7 @@ export function readBillingConfig(env: NodeJS.ProcessEnv): BillingConfig {
     invoiceCloseAfterSeconds: readWholeNumber('INVOICE_CLOSE_AFTER_MINUTES', 60, { expected: 'a number of minutes' }, env) * 60,
     dunningGraceSeconds: readWholeNumber('DUNNING_GRACE_SECONDS', 7 * 24 * 3600, { expected: 'a number of seconds' }, env),
     jobIntervalMs: readWholeNumber('BILLING_JOB_INTERVAL_MS', 60_000, { expected: 'a number of milliseconds, at least 100', min: 100 }, env),
+    issuerQueueWaitMs: 10_000,
     stripe: env.STRIPE_SECRET_KEY
       ? {
           secretKey: env.STRIPE_SECRET_KEY,

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { EventStore } from '#libs/event-store';
 import { type DatabaseConfig, EventSourcingModule, PG_POOL } from '#libs/event-sourcing';
-import { platformImports, type ServiceConfig } from '#libs/platform';
+import { AccountQueue, platformImports, type ServiceConfig } from '#libs/platform';
 import { AccountsController } from './accounts/accounts.controller.js';
 import { Dunning } from './accounts/dunning.js';
 import { BILLING_CONFIG, type BillingConfig } from './billing.config.js';
@@ -65,7 +65,7 @@ export class BillingModule {
           provide: InvoiceFinalization,
           inject: [PG_POOL, EventStore, InvoicesRepository, InvoiceRating, InvoiceQueries, Dunning],
           useFactory: (pool: pg.Pool, store: EventStore, invoices: InvoicesRepository, rating: InvoiceRating, queries: InvoiceQueries, dunning: Dunning) =>
-            new InvoiceFinalization(pool, store, invoices, rating, queries, dunning, new InvoicesMetrics()),
+            new InvoiceFinalization(pool, store, invoices, rating, queries, dunning, new InvoicesMetrics(), new AccountQueue(config.issuerQueueWaitMs)),
         },
         {
           provide: MonthClose,

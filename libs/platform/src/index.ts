@@ -5,3 +5,4 @@ export * from './service-config.js';
 export * from './tokens.js';
 export * from './platform-imports.js';
 export * from './logging.js';
+export * from './account-queue.js';

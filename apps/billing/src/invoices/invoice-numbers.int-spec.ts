@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type InvoiceView, type Scope } from '#libs/contracts';
 import { eventStoreMigrations, EventStore, migrate } from '#libs/event-store';
+import { AccountQueue } from '#libs/platform';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { Dunning } from '../accounts/dunning.js';
 import { billingEventStore } from '../billing.event-store.js';
@@ -40,7 +41,7 @@ describe('invoice numbers under concurrent closes and finalizes', () => {
     const rating = new InvoiceRating(prices);
     const queries = new InvoiceQueries(db.pool, repository, rating);
     monthClose = new MonthClose(db.pool, store, repository);
-    finalization = new InvoiceFinalization(db.pool, store, repository, rating, queries, new Dunning(db.pool, store, repository), new InvoicesMetrics());
+    finalization = new InvoiceFinalization(db.pool, store, repository, rating, queries, new Dunning(db.pool, store, repository), new InvoicesMetrics(), new AccountQueue(10_000));
 
     const accounts: [string, string, string, string | null][] = [
       [reseller.id, reseller.name, 'RESELLER', null],

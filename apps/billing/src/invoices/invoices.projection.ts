@@ -1,5 +1,31 @@
-import type { Projection } from '#libs/event-store';
+import type { Projection, RecordedEvent, Sql } from '#libs/event-store';
 import type { InvoiceEvent, InvoiceHeader } from './invoice.decider.js';
+
+/** Drafts' rows, in one statement however many. */
+async function insertDrafts(tx: Sql, recorded: readonly RecordedEvent[]): Promise<void> {
+  const drafts = recorded.map((event) => ({ ...(event.data as InvoiceHeader), position: event.globalPosition }));
+  await tx.query(
+    `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status)
+     SELECT d."invoiceId", d.position, d."accountId", d."issuerId", d.currency, d."periodStart", d."periodEnd", 'DRAFT'
+     FROM jsonb_to_recordset($1::jsonb) AS d ("invoiceId" uuid, position bigint, "accountId" text, "issuerId" text, currency text, "periodStart" timestamptz, "periodEnd" timestamptz)`,
+    [JSON.stringify(drafts)],
+  );
+}
+
+/** Finalized invoices' numbers and totals, in one statement however many. */
+async function markFinalized(tx: Sql, recorded: readonly RecordedEvent[]): Promise<void> {
+  const finalized = recorded.map((event) => {
+    const { invoiceId, number, subtotal, tax, total } = event.data as Extract<InvoiceEvent, { type: 'InvoiceFinalized' }>['data'];
+    return { invoiceId, number, subtotal, tax, total, issuedAt: event.occurredAt };
+  });
+  await tx.query({
+    name: 'billing_invoices_finalized',
+    text: `UPDATE invoices i SET status = 'FINALIZED', number = f.number, subtotal = f.subtotal, tax = f.tax, total = f.total, issued_at = f."issuedAt"
+     FROM json_to_recordset($1::json) AS f ("invoiceId" uuid, number text, subtotal numeric, tax numeric, total numeric, "issuedAt" timestamptz)
+     WHERE i.id = f."invoiceId"`,
+    values: [JSON.stringify(finalized)],
+  });
+}
 
 export const invoicesProjection: Projection = {
   name: 'invoices',
@@ -8,24 +34,10 @@ export const invoicesProjection: Projection = {
     const event = recorded as unknown as InvoiceEvent;
     const id = event.data.invoiceId;
     switch (event.type) {
-      case 'InvoiceDrafted': {
-        const h = event.data;
-        await tx.query(
-          `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'DRAFT')`,
-          [id, recorded.globalPosition, h.accountId, h.issuerId, h.currency, h.periodStart, h.periodEnd],
-        );
-        return;
-      }
-      case 'InvoiceFinalized': {
-        const d = event.data;
-        await tx.query({
-          name: 'billing_invoice_finalized',
-          text: `UPDATE invoices SET status = 'FINALIZED', number = $2, subtotal = $3, tax = $4, total = $5, issued_at = $6 WHERE id = $1`,
-          values: [id, d.number, d.subtotal, d.tax, d.total, recorded.occurredAt],
-        });
-        return;
-      }
+      case 'InvoiceDrafted':
+        return insertDrafts(tx, [recorded]);
+      case 'InvoiceFinalized':
+        return markFinalized(tx, [recorded]);
       case 'InvoicePaid':
         await tx.query(`UPDATE invoices SET status = 'PAID', paid_at = $2, payment_reference = $3 WHERE id = $1`, [id, recorded.occurredAt, event.data.reference]);
         return;
@@ -42,19 +54,11 @@ export const invoicesProjection: Projection = {
       }
     }
   },
-  /** A month close's drafts in one statement; any other batch event by event. */
+  /** A month close's drafts, or an issuer's invoices finalized together, in one statement; any other batch event by event. */
   async applyAll(tx, recorded) {
-    if (recorded.some((event) => event.type !== 'InvoiceDrafted')) {
-      for (const event of recorded) await invoicesProjection.apply(tx, event);
-      return;
-    }
-    const drafts = recorded.map((event) => ({ ...(event.data as InvoiceHeader), position: event.globalPosition }));
-    await tx.query(
-      `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status)
-       SELECT d."invoiceId", d.position, d."accountId", d."issuerId", d.currency, d."periodStart", d."periodEnd", 'DRAFT'
-       FROM jsonb_to_recordset($1::jsonb) AS d ("invoiceId" uuid, position bigint, "accountId" text, "issuerId" text, currency text, "periodStart" timestamptz, "periodEnd" timestamptz)`,
-      [JSON.stringify(drafts)],
-    );
+    if (recorded.every((event) => event.type === 'InvoiceDrafted')) return insertDrafts(tx, recorded);
+    if (recorded.every((event) => event.type === 'InvoiceFinalized')) return markFinalized(tx, recorded);
+    for (const event of recorded) await invoicesProjection.apply(tx, event);
   },
   async clear(tx) {
     await tx.query('DELETE FROM credit_notes');

@@ -39,10 +39,10 @@ export interface TakenNumber {
   issuerName: string | null;
 }
 
-/** A series' next number, from a row of `from` where given (so that it is taken once that is read). */
-const nextNumber = (issuer: string, series: string, year: string, from?: string) => `INSERT INTO document_numbers (issuer_id, series, year, last)
-  SELECT ${issuer}, ${series}, ${year}, 1${from ? ` FROM ${from}` : ''}
-  ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + 1
+/** A series' next `count` numbers, from a row of `from` where given (so that they are taken once that is read). */
+const nextNumbers = (issuer: string, series: string, year: string, count: string, from?: string) => `INSERT INTO document_numbers (issuer_id, series, year, last)
+  SELECT ${issuer}, ${series}, ${year}, ${count}${from ? ` FROM ${from}` : ''}
+  ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + ${count}
   RETURNING last, (SELECT name FROM accounts WHERE id = ${issuer}) AS "issuerName"`;
 
 const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
@@ -110,28 +110,33 @@ export class InvoicesRepository {
   }
 
   /**
-   * Writes a finalized invoice's lines, once (a trigger refuses any change to them), and takes the
-   * issuer's next invoice number after them, in one statement: the counter is locked from the end of
-   * the lines' insert (the number's row is made from it) to the commit, and a finalize makes one
-   * round trip fewer while others wait on that lock. The lines' usage, packed (line-usage.ts), comes
-   * as a document of its own, zipped with the lines by position: each line's part is stored as it
-   * came, as json (jsonb would parse it again).
+   * Writes finalized invoices' lines, once (a trigger refuses any change to them), and takes as many
+   * of the issuer's invoice numbers after them, in one statement: the counter is locked from the end
+   * of the lines' insert (the numbers' row is made from it) to the commit, and a finalize makes one
+   * round trip fewer while others wait on that lock. `last` is the last number taken: the invoices
+   * have the numbers up to it in their order. The lines' usage, packed (line-usage.ts), comes as a
+   * document of its own, zipped with the lines by position: each line's part is stored as it came,
+   * as json (jsonb would parse it again).
    */
-  async freezeLinesAndTakeNumber(tx: Sql, invoiceId: string, lines: InvoiceLineView[], issuerId: string, year: number): Promise<TakenNumber> {
+  async freezeLinesAndTakeNumbers(tx: Sql, invoices: readonly { invoiceId: string; lines: readonly InvoiceLineView[] }[], issuerId: string, year: number): Promise<TakenNumber> {
+    const lines = invoices.flatMap(({ invoiceId, lines }) => lines.map((line, i) => ({ line, invoiceId, lineNo: i + 1 })));
     const { rows } = await tx.query<TakenNumber>({
       name: 'billing_freeze_lines',
       text: `WITH frozen AS (
          INSERT INTO invoice_lines (id, invoice_id, line_no, description, resource_id, resource_type, account_id, sku, quantity, unit, unit_price, amount, period_start, period_end, usage)
-         SELECT l.id, $1, l.n, l.description, l."resourceId", l."resourceType", l."accountId", l.sku, l.quantity, l.unit, l."unitPrice", l.amount, l."periodStart", l."periodEnd", l.usage
+         SELECT l.id, l."invoiceId", l."lineNo", l.description, l."resourceId", l."resourceType", l."accountId", l.sku, l.quantity, l.unit, l."unitPrice", l.amount, l."periodStart", l."periodEnd", l.usage
          FROM ROWS FROM (
-           json_to_recordset($2::json) AS (id uuid, description text, "resourceId" text, "resourceType" text, "accountId" text, sku text, quantity numeric, unit text,
-             "unitPrice" numeric, amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz),
-           json_array_elements($3::json)
-         ) WITH ORDINALITY AS l (id, description, "resourceId", "resourceType", "accountId", sku, quantity, unit, "unitPrice", amount, "periodStart", "periodEnd", usage, n)
+           json_to_recordset($1::json) AS ("invoiceId" uuid, "lineNo" integer, id uuid, description text, "resourceId" text, "resourceType" text, "accountId" text, sku text,
+             quantity numeric, unit text, "unitPrice" numeric, amount numeric, "periodStart" timestamptz, "periodEnd" timestamptz),
+           json_array_elements($2::json)
+         ) AS l ("invoiceId", "lineNo", id, description, "resourceId", "resourceType", "accountId", sku, quantity, unit, "unitPrice", amount, "periodStart", "periodEnd", usage)
          RETURNING 1
        )
-       ${nextNumber('$4', `'INV'`, '$5', '(SELECT count(*) FROM frozen) lines')}`,
-      values: [invoiceId, JSON.stringify(lines.map(({ usage, ...line }) => line)), JSON.stringify(lines.map(packUsage)), issuerId, year],
+       ${nextNumbers('$3', `'INV'`, '$4', '$5::integer', '(SELECT count(*) FROM frozen) lines')}`,
+      values: [
+        JSON.stringify(lines.map(({ line: { usage, ...line }, invoiceId, lineNo }) => ({ invoiceId, lineNo, ...line }))),
+        JSON.stringify(lines.map(({ line }) => packUsage(line))), issuerId, year, invoices.length,
+      ],
     });
     return rows[0];
   }
@@ -141,7 +146,7 @@ export class InvoicesRepository {
    * numbers have no gaps. With the issuer's name (null for the platform), which its numbers start with.
    */
   async takeNumber(tx: Sql, issuerId: string, series: 'INV' | 'CN', year: number): Promise<TakenNumber> {
-    const { rows } = await tx.query<TakenNumber>({ name: 'billing_take_number', text: nextNumber('$1', '$2', '$3'), values: [issuerId, series, year] });
+    const { rows } = await tx.query<TakenNumber>({ name: 'billing_take_number', text: nextNumbers('$1', '$2', '$3', '1'), values: [issuerId, series, year] });
     return rows[0];
   }
 

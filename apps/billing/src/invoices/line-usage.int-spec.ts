@@ -62,9 +62,24 @@ describe('invoice lines\' usage, packed', () => {
     const repository = new InvoicesRepository(db.pool);
     const another = randomUUID();
     const fresh = lines.map((line) => ({ ...line, id: randomUUID() }));
-    expect(await repository.freezeLinesAndTakeNumber(db.pool, another, fresh, 'platform', 2026)).toEqual({ last: 1, issuerName: null });
+    expect(await repository.freezeLinesAndTakeNumbers(db.pool, [{ invoiceId: another, lines: fresh }], 'platform', 2026)).toEqual({ last: 1, issuerName: null });
     expect(await repository.frozenLines(another)).toEqual(fresh);
     const { rows } = await db.pool.query<{ usage: unknown[][] }>('SELECT usage FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no', [another]);
     expect(rows.map((row) => row.usage.map((tuple) => tuple.length))).toEqual([[6, 9], []]);
+  });
+
+  it('freezes several invoices at once, each with its own lines numbered from 1, and takes the numbers that follow', async () => {
+    const repository = new InvoicesRepository(db.pool);
+    const [first, second] = [randomUUID(), randomUUID()];
+    const linesOf = (count: number) => lines.slice(0, count).map((line) => ({ ...line, id: randomUUID() }));
+    const [firstLines, secondLines] = [linesOf(1), linesOf(2)];
+    const taken = await repository.freezeLinesAndTakeNumbers(db.pool, [{ invoiceId: first, lines: firstLines }, { invoiceId: second, lines: secondLines }], 'platform', 2026);
+    expect(taken).toEqual({ last: 3, issuerName: null }); // 2 and 3, after the 1 taken above
+    expect(await repository.frozenLines(first)).toEqual(firstLines);
+    expect(await repository.frozenLines(second)).toEqual(secondLines);
+    const { rows } = await db.pool.query<{ invoiceId: string; lineNo: number }>(
+      'SELECT invoice_id AS "invoiceId", line_no AS "lineNo" FROM invoice_lines WHERE invoice_id = ANY($1) ORDER BY invoice_id = $2 DESC, line_no', [[first, second], first],
+    );
+    expect(rows).toEqual([{ invoiceId: first, lineNo: 1 }, { invoiceId: second, lineNo: 1 }, { invoiceId: second, lineNo: 2 }]);
   });
 });

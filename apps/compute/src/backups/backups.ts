@@ -8,7 +8,7 @@ import {
 import { decideInTransaction, handleCommand, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
-import type { AccountQueue } from '../instances/account-queue.js';
+import type { AccountQueue } from '#libs/platform';
 import { instanceDecider, instanceStreamId, type InstanceCommand } from '../instances/instance.decider.js';
 import { callerOf, type Instances } from '../instances/instances.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';

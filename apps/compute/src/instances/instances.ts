@@ -6,6 +6,7 @@ import {
 } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import type { AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Hosts } from '../hosts/hosts.js';
@@ -13,7 +14,6 @@ import type { Resources } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceEvent } from './instance.decider.js';
-import type { AccountQueue } from './account-queue.js';
 import { requireActingFor } from './account-scope.js';
 import { IDEMPOTENCY_WINDOW, type BootConfig, type InstancesRepository } from './instances.repository.js';
 import { Quotas } from './quotas.js';

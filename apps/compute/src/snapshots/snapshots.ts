@@ -4,7 +4,7 @@ import { AppError, type EventMetadata, type InstanceView, isUuid, type Scope, ty
 import { decideInTransaction, handleCommand, withRetriedTransaction, type EventStore } from '#libs/event-store';
 import { accountsOf, inScope } from '#libs/messaging';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
-import type { AccountQueue } from '../instances/account-queue.js';
+import type { AccountQueue } from '#libs/platform';
 import { instanceDecider, instanceStreamId, type InstanceCommand } from '../instances/instance.decider.js';
 import { callerOf } from '../instances/instances.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';

@@ -23,7 +23,8 @@ interface OpenBatch<I, R> {
  * fails UNAVAILABLE (safe to retry) instead of answering after its caller gave up.
  *
  * Like requests that arrive while the account's queue is busy may wait as one batch (`batch`):
- * a tenant's hundred parallel creates then cost a few transactions, not a hundred one after another.
+ * a tenant's hundred parallel creates then cost a few transactions, not a hundred one after another
+ * (compute), and an issuer's invoices finalized at once take their numbers together (billing).
  */
 export class AccountQueue {
   private readonly tails = new Map<string, Promise<void>>();
