@@ -18,16 +18,20 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
   ...INSTANCE_FIREWALL_EVENT_TYPES,
 ];
 
+/** What every event of an instance may change of its row, beside the columns its state gives. */
+interface RowStatus {
+  state: InstanceState;
+  statusSince: string | Date;
+  updatedAt: string | Date;
+  failureReason: string | null;
+}
+
 /** A new instance's row: its stream's events up to now folded, as one create's append holds them. */
-interface NewInstanceRow {
+interface NewInstanceRow extends RowStatus {
   id: string;
   requested: Extract<InstanceEvent, { type: 'InstanceRequested' }>['data'];
   position: number;
   createdAt: string;
-  statusSince: string;
-  updatedAt: string;
-  failureReason: string | null;
-  state: InstanceState;
 }
 
 function newInstance(recorded: RecordedEvent): NewInstanceRow {
@@ -38,8 +42,8 @@ function newInstance(recorded: RecordedEvent): NewInstanceRow {
   };
 }
 
-/** The row after `event`, as the UPDATE of `apply` would leave it. */
-function evolveRow(row: NewInstanceRow, recorded: RecordedEvent): NewInstanceRow {
+/** The row after `event`: its status moved since then when its status version did, and an ERROR keeps the reason it failed for. */
+function evolveRow<Row extends RowStatus>(row: Row, recorded: RecordedEvent): Row {
   const event = recorded as unknown as InstanceEvent;
   const state = instanceDecider.evolve(row.state, event);
   return {
@@ -75,17 +79,15 @@ export const instancesProjection: Projection = {
       return;
     }
     const id = instanceIdOf(recorded.streamId);
-    const { rows } = await tx.query<{ state: InstanceState }>('SELECT state FROM instances WHERE id = $1 FOR UPDATE', [id]);
-    const before = rows[0].state;
-    const after = instanceDecider.evolve(before, event);
+    const { rows: [before] } = await tx.query<RowStatus>(
+      'SELECT state, status_since AS "statusSince", updated_at AS "updatedAt", failure_reason AS "failureReason" FROM instances WHERE id = $1 FOR UPDATE', [id],
+    );
+    const after = evolveRow(before, recorded);
     await tx.query(
-      `UPDATE instances i SET status = $2, host_id = $3, plan_id = $4, state = $5, updated_at = $6,
-         status_since = CASE WHEN $7 THEN $6 ELSE i.status_since END,
-         failure_reason = CASE WHEN $2 = 'ERROR' THEN coalesce($8, i.failure_reason) END,
+      `UPDATE instances i SET status = $2, host_id = $3, plan_id = $4, state = $5, updated_at = $6, status_since = $7, failure_reason = $8,
          vcpus = p.vcpus, memory_mb = p.memory_mb, disk_gb = p.disk_gb
        FROM plans p WHERE i.id = $1 AND p.id = $4`,
-      [id, after.status, after.hostId, after.planId, after, recorded.occurredAt, after.statusVersion !== before.statusVersion,
-        event.type === 'InstanceFailed' ? event.data.reason : null],
+      [id, after.state.status, after.state.hostId, after.state.planId, after.state, after.updatedAt, after.statusSince, after.failureReason],
     );
   },
   /** New instances (a batch of creates) are folded here and written in one statement; any other event as `apply` does. */
