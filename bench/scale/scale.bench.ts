@@ -11,10 +11,11 @@
 //   2. create → RUNNING at 0 instances: SCALE_PROBE (100) creates by 10 accounts, one at a time each,
 //      from the mutation sent to the account's `instanceUpdated` subscription saying RUNNING; the
 //      first account (the tenant) keeps its 10
-//   3. at 100 instances: the tenant's `instances(first: 20)` and `upcomingInvoice`, and ADMIN's `hosts`,
-//      each SCALE_REQUESTS (300) times, 2 at a time: p50 and p99
+//   3. at 100 instances, once the platform has settled them (the control plane's CPU back to what it
+//      was at rest, with the heartbeats alone): the tenant's `instances(first: 20)` and
+//      `upcomingInvoice`, and ADMIN's `hosts`, each SCALE_REQUESTS (300) times, 2 at a time: p50 and p99
 //   4. filled to SCALE_INSTANCES / 2 (SCALE_CONCURRENCY creates at a time, 100 per account), every
-//      instance RUNNING; create → RUNNING again; filled to SCALE_INSTANCES; the queries of 3 again
+//      instance RUNNING; create → RUNNING again; filled to SCALE_INSTANCES; settled; the queries of 3 again
 //      (the tenant's ratios to 3's), the heartbeat window again, create → RUNNING again
 //   5. the scheduler's placement decision, as compute makes it (scheduler.ts): its read model of the
 //      region read (readCandidates: the best few hosts with room) and ranked (rankHosts),
@@ -240,6 +241,30 @@ async function runBench(): Promise<void> {
       };
     }
 
+    /** The cores the control plane's services and this database's PostgreSQL sessions (autovacuum's too) spend over `ms`. */
+    async function platformCores(ms: number): Promise<number> {
+      const pids = ['compute', 'network', 'billing', 'gateway'].map((name) => services.get(name)!.child.pid!);
+      const servicesMs = () => pids.reduce((sum, pid) => sum + (cpuMsOf(pid) ?? 0), 0);
+      const postgresMs = await databaseSessionsCpu(db!);
+      const before = servicesMs();
+      await sleep(ms);
+      return (servicesMs() - before + (await postgresMs())) / ms;
+    }
+
+    /**
+     * Waits for the platform to finish what it was just asked (its consumers, projections and
+     * relays, PostgreSQL's autovacuum of what they wrote), so that what is measured next depends on
+     * the size, not on the work that reached it: until 5 s of the control plane cost no more than
+     * the fleet's heartbeats alone did (`quiet`, with a margin), 5 minutes at most.
+     */
+    async function settle(quiet: number): Promise<{ seconds: number; cores: number }> {
+      const since = performance.now();
+      let cores: number;
+      do cores = await platformCores(5000);
+      while (cores > quiet * 1.5 + 0.05 && performance.now() - since < 5 * 60_000);
+      return { seconds: round((performance.now() - since) / 1000, 1), cores: round(cores, 3) };
+    }
+
     /** The platform's count of instances by status. */
     const statuses = async () =>
       Object.fromEntries((await db!.query<{ status: string; n: number }>('SELECT status, count(*)::integer AS n FROM instances GROUP BY status')).rows.map((r) => [r.status, r.n])) as Record<string, number>;
@@ -400,6 +425,8 @@ async function runBench(): Promise<void> {
     log(`heartbeat window at 0 instances (${WINDOW_MS / 1000} s)`);
     const heartbeatsAt0 = await heartbeatWindow();
     log(`  ${JSON.stringify(heartbeatsAt0)}`);
+    const quiet = await platformCores(10_000);
+    log(`  the control plane at rest: ${round(quiet, 3)} cores`);
     log('placement decisions at 0 instances');
     const placementAt0 = await decisions();
     log(`  ${JSON.stringify(placementAt0)}`);
@@ -408,6 +435,8 @@ async function runBench(): Promise<void> {
     const probe0 = await probe('0');
     log(`  ${JSON.stringify(percentiles(probe0.latencies))}`);
     const tenant = probe0.accounts[0];
+    const settledSmall = await settle(quiet);
+    log(`  settled in ${settledSmall.seconds} s (${settledSmall.cores} cores)`);
     const queriesSmall = await queries(tenant);
     log(`  at ${queriesSmall.platformInstances}: ${JSON.stringify(queriesSmall)}`);
 
@@ -421,6 +450,8 @@ async function runBench(): Promise<void> {
     log(`filling to ${INSTANCES} instances`);
     const fillFull = await fill(INSTANCES);
     log(`  ${JSON.stringify(fillFull)}`);
+    const settledLarge = await settle(quiet);
+    log(`  settled in ${settledLarge.seconds} s (${settledLarge.cores} cores)`);
     const queriesLarge = await queries(tenant);
     log(`  at ${queriesLarge.platformInstances}: ${JSON.stringify(queriesLarge)}`);
     log(`heartbeat window at ${INSTANCES} instances`);
@@ -457,6 +488,8 @@ async function runBench(): Promise<void> {
       fill: { toHalf: fillHalf, toFull: fillFull },
       placementDecision: { at0: placementAt0, [`at${INSTANCES}`]: placementAtN, aimP99Ms: 5 },
       queries: {
+        quietCores: round(quiet, 3),
+        settled: { small: settledSmall, large: settledLarge },
         small: queriesSmall,
         large: queriesLarge,
         p99Ratio: {
