@@ -1,4 +1,4 @@
-import { AccountQueue } from './account-queue.js';
+import { AccountQueue, eachAlone } from './account-queue.js';
 
 const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -112,6 +112,21 @@ describe('AccountQueue', () => {
       await expect(answers[0]).rejects.toThrow('database gone');
       await expect(answers[1]).rejects.toThrow('database gone');
       await expect(queue.batch('a', double, 2)).resolves.toBe(4);
+    });
+  });
+
+  describe('eachAlone', () => {
+    it('runs each item after the one before has settled, and gives each its own outcome', async () => {
+      const log: string[] = [];
+      const outcomes = await eachAlone([1, 2, 3], async (n) => {
+        log.push(`${n} starts`);
+        await later(5);
+        log.push(`${n} ends`);
+        if (n === 2) throw new Error('refused');
+        return n * 10;
+      });
+      expect(log).toEqual(['1 starts', '1 ends', '2 starts', '2 ends', '3 starts', '3 ends']);
+      expect(outcomes).toEqual([{ status: 'fulfilled', value: 10 }, { status: 'rejected', reason: new Error('refused') }, { status: 'fulfilled', value: 30 }]);
     });
   });
 });

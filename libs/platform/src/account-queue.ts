@@ -3,6 +3,16 @@ import { AppError } from '#libs/contracts';
 /** Work that takes a batch of like requests at once and answers each of them, in order. */
 export type BatchWork<I, R> = (items: I[]) => Promise<PromiseSettledResult<R>[]>;
 
+/**
+ * Each item by `work`, one after another, each with its own outcome: what a batch refused as a
+ * whole does so that each of its requests gets its own answer, without taking the pool at once.
+ */
+export async function eachAlone<I, R>(items: readonly I[], work: (item: I) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const outcomes: PromiseSettledResult<R>[] = [];
+  for (const item of items) outcomes.push(...(await Promise.allSettled([work(item)])));
+  return outcomes;
+}
+
 interface Waiter<I, R> {
   item: I;
   resolve: (result: R) => void;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type CreditNoteView, type EventMetadata, type InvoiceView, type Scope } from '#libs/contracts';
 import { afterCommit, ConcurrencyError, decideInTransaction, isUniqueViolation, readState, withRetriedTransaction, withTransaction, type EventStore, type RecordedEvent, type Sql } from '#libs/event-store';
-import type { AccountQueue } from '#libs/platform';
+import { eachAlone, type AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { Dunning } from '../accounts/dunning.js';
@@ -78,10 +78,7 @@ export class InvoiceFinalization {
       const views = await withTransaction(this.pool, (tx) => this.freezeAndNumber(tx, drafts));
       return views.map((value) => ({ status: 'fulfilled', value }));
     } catch {
-      // Each again on its own, one after another, for its own answer.
-      const answers: PromiseSettledResult<InvoiceView>[] = [];
-      for (const draft of drafts) answers.push(...(await Promise.allSettled([this.finalizeAlone(draft.invoice, draft.metadata)])));
-      return answers;
+      return eachAlone(drafts, (draft) => this.finalizeAlone(draft.invoice, draft.metadata));
     }
   };
 

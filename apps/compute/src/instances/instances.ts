@@ -6,7 +6,7 @@ import {
 } from '#libs/contracts';
 import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
-import type { AccountQueue } from '#libs/platform';
+import { eachAlone, type AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Hosts } from '../hosts/hosts.js';
@@ -141,10 +141,8 @@ export class Instances {
     if (together.status === 'fulfilled' || chosen.length === 1) {
       chosen.forEach((create, i) => (answers[create.answer] = together.status === 'fulfilled' ? { status: 'fulfilled', value: together.value[i] } : together));
     } else {
-      for (const create of chosen) {
-        const [alone] = await Promise.allSettled([this.createTogether([create])]);
-        answers[create.answer] = alone.status === 'fulfilled' ? { status: 'fulfilled', value: alone.value[0] } : alone;
-      }
+      const alone = await eachAlone(chosen, async (create) => (await this.createTogether([create]))[0]);
+      chosen.forEach((create, i) => (answers[create.answer] = alone[i]));
     }
     return answers;
   };
