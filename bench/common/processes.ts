@@ -3,17 +3,23 @@ import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 
 /** A clock tick in ms: /proc counts CPU time in ticks (CLK_TCK a second, 100 on most Linux machines, not all). */
-let tickMs: number | undefined;
+let tick: number | undefined;
+const tickMs = () => (tick ??= 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString()));
 
 /** The CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat, or undefined once it is gone. */
 export function cpuMsOf(pid: number): number | undefined {
-  tickMs ??= 1000 / Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString());
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * tickMs;
+    return (Number(fields[11]) + Number(fields[12])) * tickMs();
   } catch {
     return undefined;
   }
+}
+
+/** The CPU time (ms) the whole machine has spent busy so far, on all its cores together (/proc/stat: user to steal, but idle and iowait). */
+export function machineBusyMs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) * tickMs();
 }
 
 /**

@@ -13,7 +13,10 @@
 //      first account (the tenant) keeps its 10
 //   3. at 100 instances, once the platform has settled them (the control plane's CPU back to what it
 //      was at rest, with the heartbeats alone): the tenant's `instances(first: 20)` and
-//      `upcomingInvoice`, and ADMIN's `hosts`, each SCALE_REQUESTS (300) times, 2 at a time: p50 and p99
+//      `upcomingInvoice`, and ADMIN's `hosts`, each SCALE_REQUESTS (300) times, 2 at a time: p50 and p99,
+//      and where the time went: the mean of each layer the services time (their /metrics: the
+//      gateway's operation, its requests over NATS, the services' handling of them), the cores the
+//      machine was busy meanwhile, and this process's own event-loop delay
 //   4. filled to SCALE_INSTANCES / 2 (SCALE_CONCURRENCY creates at a time, 100 per account), every
 //      instance RUNNING; create → RUNNING again; filled to SCALE_INSTANCES; settled; the queries of 3 again
 //      (the tenant's ratios to 3's), the heartbeat window again, create → RUNNING again
@@ -25,13 +28,13 @@
 //      hosts not UP; the event store's size (pg_total_relation_size of each schema's events table)
 // Prints what it does on stderr and its JSON last on stdout.
 // Needs PostgreSQL (DATABASE_URL as for the tests) and nats-server on PATH; no root, no hypervisor.
-// Usage: npm run bench:scale   (quick: SCALE_HOSTS=100 SCALE_INSTANCES=1000 npm run bench:scale)
+// Usage: npm run bench:scale   (quick: SCALE_HOSTS=100 SCALE_INSTANCES=1000 npm run bench:scale; SCALE_KEEP_DATABASE=1 keeps its database)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
@@ -43,7 +46,7 @@ import { freePort, startNatsServer } from '../../scripts/embedded-servers.js';
 import { rankHosts, type PlacementRequest } from '../../apps/compute/src/scheduler/placement.js';
 import { readCandidates, Scheduler } from '../../apps/compute/src/scheduler/scheduler.js';
 import { ready, stop } from '../common/fixtures.js';
-import { cpuMsOf, databaseSessionsCpu } from '../common/processes.js';
+import { cpuMsOf, databaseSessionsCpu, machineBusyMs } from '../common/processes.js';
 
 const HOSTS = Number(process.env.SCALE_HOSTS ?? 1000);
 const INSTANCES = Number(process.env.SCALE_INSTANCES ?? 10_000);
@@ -152,7 +155,9 @@ async function runBench(): Promise<void> {
   const adminKey = randomBytes(20).toString('hex');
   const gatewayPort = await freePort();
   const api = `http://127.0.0.1:${gatewayPort}/graphql`;
-  const common = { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
+  const common = { DATABASE_URL: database.url, NATS_URL: nats.url, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' };
+  /** Where each service serves its metrics (the gateway on its API's port). */
+  const metricsPorts = { compute: await freePort(), network: await freePort(), billing: await freePort(), gateway: gatewayPort };
   const services = new Map<string, Fixture>();
   const { client, close: closeClient } = await connectServiceClient('scale-bench', nats.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY + PROBE_ACCOUNTS + QUERY_CONCURRENCY });
@@ -165,12 +170,12 @@ async function runBench(): Promise<void> {
   try {
     // ---- the control plane and the fleet ----
     services.set('compute', runBuilt('dist/apps/compute/src/main.js', {
-      ...common,
+      ...common, PORT: String(metricsPorts.compute),
       // Per account: a probe account holds 10 at a time, a filling one 100; the defaults (20, 40 vCPUs) would refuse them.
       QUOTA_INSTANCES: '1000', QUOTA_VCPUS: '1000', QUOTA_MEMORY_MB: String(1000 * 1024),
     }));
-    services.set('network', runBuilt('dist/apps/network/src/main.js', common));
-    services.set('billing', runBuilt('dist/apps/billing/src/main.js', common));
+    services.set('network', runBuilt('dist/apps/network/src/main.js', { ...common, PORT: String(metricsPorts.network) }));
+    services.set('billing', runBuilt('dist/apps/billing/src/main.js', { ...common, PORT: String(metricsPorts.billing) }));
     services.set('gateway', runBuilt('dist/apps/gateway/src/main.js', {
       ...common, GATEWAY_PORT: String(gatewayPort), AWAN_ADMIN_API_KEY: adminKey, RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000',
     }));
@@ -263,6 +268,27 @@ async function runBench(): Promise<void> {
       do cores = await platformCores(5000);
       while (cores > quiet * 1.5 + 0.05 && performance.now() - since < 5 * 60_000);
       return { seconds: round((performance.now() - since) / 1000, 1), cores: round(cores, 3) };
+    }
+
+    /**
+     * Each request-timing series the services keep so far (the gateway's GraphQL operations, the
+     * requests services send and those they answer over NATS): its seconds and count, by
+     * `service ran|asked|answered operation|subject`.
+     */
+    async function requestTimes(): Promise<Map<string, { seconds: number; count: number }>> {
+      const series = new Map<string, { seconds: number; count: number }>();
+      for (const [service, port] of Object.entries(metricsPorts)) {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        for (const [, metric, part, labels, value] of text.matchAll(/^awan_(graphql_operation|nats_request|nats_client_request)_duration_seconds_(sum|count)\{(.*)\} (\S+)$/gm)) {
+          const [, what, code] = /(?:subject|operation)="([^"]*)".*code="([^"]*)"/.exec(labels)!;
+          const name = `${service} ${{ graphql_operation: 'ran', nats_request: 'answered', nats_client_request: 'asked' }[metric]} ${what}${code === 'OK' ? '' : ` (${code})`}`;
+          const entry = series.get(name) ?? { seconds: 0, count: 0 };
+          if (part === 'sum') entry.seconds = Number(value);
+          else entry.count = Number(value);
+          series.set(name, entry);
+        }
+      }
+      return series;
     }
 
     /** The platform's count of instances by status. */
@@ -368,11 +394,21 @@ async function runBench(): Promise<void> {
       };
     }
 
-    /** The query REQUESTS times (after 20 to warm up), QUERY_CONCURRENCY at a time: p50, p99. */
+    /**
+     * The query REQUESTS times (after 20 to warm up), QUERY_CONCURRENCY at a time: p50, p99; and
+     * where its time went, so that a size's growth can be placed: the mean of each layer the
+     * services time it at (`layers`: the gateway's operation, its requests to services over NATS,
+     * the services' handling of them), the cores the whole machine was busy meanwhile, and the
+     * p99 delay of this process's own event loop (which times the requests).
+     */
     async function latencyOf(key: string, query: string) {
       for (let i = 0; i < 20; i++) await post(agent, api, key, query);
       const latencies: number[] = [];
       let sent = 0;
+      const [layersBefore, busyBefore] = [await requestTimes(), machineBusyMs()];
+      const loop = monitorEventLoopDelay({ resolution: 5 });
+      loop.enable();
+      const t0 = performance.now();
       await Promise.all(Array.from({ length: QUERY_CONCURRENCY }, async () => {
         while (sent++ < REQUESTS) {
           const t = performance.now();
@@ -380,7 +416,14 @@ async function runBench(): Promise<void> {
           latencies.push(performance.now() - t);
         }
       }));
-      return percentiles(latencies);
+      const [elapsedMs, busyMs] = [performance.now() - t0, machineBusyMs() - busyBefore];
+      loop.disable();
+      const layers = Object.fromEntries([...(await requestTimes())].flatMap(([series, { seconds, count }]) => {
+        const before = layersBefore.get(series) ?? { seconds: 0, count: 0 };
+        // This query's series: each of its requests counted at least once (heartbeats and the platform's own calls are not).
+        return count - before.count >= REQUESTS ? [[series, round(((seconds - before.seconds) / (count - before.count)) * 1000, 3)]] : [];
+      }));
+      return { ...percentiles(latencies), layers, machineCores: round(busyMs / elapsedMs, 2), benchLoopDelayP99Ms: round(loop.percentile(99) / 1e6, 1) };
     }
     const queries = async (tenant: { key: string }) => ({
       platformInstances: await total(),
@@ -523,7 +566,11 @@ async function runBench(): Promise<void> {
     await closeClient();
     await db?.end();
     await computeDb?.end();
-    await database.drop();
+    // Kept, its plans can be read at the size the run left (SCALE_KEEP_DATABASE=1).
+    if (process.env.SCALE_KEEP_DATABASE) {
+      await database.keep();
+      log(`database kept: ${database.url}`);
+    } else await database.drop();
     await nats.stop();
     rmSync(tempDir, { recursive: true, force: true });
   }

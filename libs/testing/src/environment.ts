@@ -38,6 +38,8 @@ export interface ServiceDatabase {
   url: string;
   /** Drops the database, whoever is still connected. */
   drop(): Promise<void>;
+  /** Leaves the database as it is, to be read after the run. */
+  keep(): Promise<void>;
 }
 
 /** A database of its own, for tests that run service processes. */
@@ -52,6 +54,7 @@ export async function createServiceDatabase(prefix = 'awan_'): Promise<ServiceDa
       await admin.query(`DROP DATABASE IF EXISTS ${sqlIdentifier(name)} WITH (FORCE)`);
       await admin.end();
     },
+    keep: () => admin.end(),
   };
 }
 
