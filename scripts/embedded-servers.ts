@@ -18,22 +18,37 @@ export function answers(port: number): Promise<boolean> {
   });
 }
 
-/** The preferred port when it is free, else one the kernel picks. */
-export async function freePort(preferred?: number): Promise<number> {
-  const tryListen = (port: number) =>
-    new Promise<number | null>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(null));
-      server.listen(port, '127.0.0.1', () => {
-        const { port: bound } = server.address() as net.AddressInfo;
-        server.close(() => resolve(bound));
-      });
-    });
-  if (preferred !== undefined && !(await answers(preferred))) {
-    const port = await tryListen(preferred);
-    if (port !== null) return port;
+/** Whether a server can listen on 127.0.0.1:port now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive ports a server can listen on now, below the kernel's ephemeral
+ * range: a port there (the kernel's own pick for listen(0) included) can be taken by the local end
+ * of any outgoing connection before its server binds it, which failed a service's start with
+ * EADDRINUSE while the tests around it connected.
+ */
+export async function freePorts(count: number): Promise<number> {
+  const low = 10000;
+  const ephemeral = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  const high = ephemeral > low + 1000 ? ephemeral : 32768;
+  for (;;) {
+    const base = low + Math.floor(Math.random() * (high - low - count));
+    let free = true;
+    for (let port = base; free && port < base + count; port++) free = !(await answers(port)) && (await canListen(port));
+    if (free) return base;
   }
-  return (await tryListen(0))!;
+}
+
+/** The preferred port when it is free, else one of freePorts. */
+export async function freePort(preferred?: number): Promise<number> {
+  if (preferred !== undefined && !(await answers(preferred)) && (await canListen(preferred))) return preferred;
+  return freePorts(1);
 }
 
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {

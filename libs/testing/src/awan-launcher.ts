@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { accountSignerOf, hostPermissions, issueUserCredentials, type AwanService, type NatsAuthority, type UserPermissions } from '#libs/nats-auth';
+import { answers, freePorts } from '../../../scripts/embedded-servers.js';
 import { createServiceDatabase, uniqueName, waitFor } from './environment.js';
 import { SimulatedHost, type SimulatedHostOptions } from './simulated-host.js';
 
@@ -12,27 +12,15 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 /** The processes `npm start` runs, one port each from the gateway's. */
 export const AWAN_SERVICES = ['gateway', 'compute', 'network', 'billing', 'host-agent'];
 
-export function portIsOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-}
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export const portIsOpen = answers;
 
 /**
  * A base port with the ports after it that `npm start` takes free (twice as many on a cluster,
  * AWAN_CLUSTER=1: each service's second replica above its first), away from the defaults a
  * developer's Awan may hold.
  */
-export async function freePortRange(cluster = false): Promise<number> {
-  const count = (cluster ? 2 : 1) * AWAN_SERVICES.length;
-  for (;;) {
-    const base = 20000 + Math.floor(Math.random() * 20000);
-    const open = await Promise.all(Array.from({ length: count }, (_, i) => portIsOpen(base + i)));
-    if (!open.some(Boolean)) return base;
-  }
-}
+export const freePortRange = (cluster = false): Promise<number> => freePorts((cluster ? 2 : 1) * AWAN_SERVICES.length);
 
 /** The pids of a process's children. */
 export const childProcesses = (parent: number): number[] => (spawnSync('pgrep', ['-P', String(parent)]).stdout.toString().match(/\d+/g) ?? []).map(Number);
@@ -173,18 +161,13 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
   const adminKey = `awan_e2e_${uniqueName('admin_')}_0123456789`;
   const { NATS_URL: _nats, ...inherited } = process.env;
   const restoreDevBridge = keepDevBridgeAsFound();
-  const launcher = await startAwan({
-    ...inherited, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
-    AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000',
-    ...(localAgent ? {} : { AWAN_LOCAL_AGENT: 'off' }), ...env,
-  });
-  const natsUrl = /^NATS_URL=(.*)$/m.exec(readFileSync(path.join(dataDir, 'running.env'), 'utf8'))![1];
-  // The simulated host has credentials as this machine's agent would: its own host's, from the account's signing key.
-  const hostCredentials = await issueTestCredentials(dataDir, `host-${hostId}`, hostPermissions(hostId));
-  const simulated = localAgent ? null : await SimulatedHost.start({ ...options.simulatedHost, hostId, natsUrl, credentials: hostCredentials });
+  let launcher: Launcher | undefined;
+  let simulated: SimulatedHost | null = null;
+  // Takes away whatever was made, also when the start failed halfway: an open admin connection
+  // or a running launcher left behind would keep Jest from exiting after the failure.
   const stop = async () => {
     await simulated?.stop();
-    await launcher.stop();
+    await launcher?.stop();
     spawnSync('pkill', ['-KILL', '-f', dataDir]);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -192,17 +175,29 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
   };
   const url = `http://127.0.0.1:${base}/graphql`;
   const gateways = [url, ...(cluster ? [`http://127.0.0.1:${base + AWAN_SERVICES.length}/graphql`] : [])];
-  await waitFor(async () => {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-      body: JSON.stringify({ query: '{ hosts { id status } }' }),
-    }).then((r) => r.json() as Promise<{ data?: { hosts: { id: string; status: string }[] } }>, () => null);
-    return response?.data?.hosts.some((h) => h.id === hostId && h.status === 'UP');
-  }, 60_000, `host ${hostId} to be UP`).catch(async (error: Error) => {
+  let natsUrl: string;
+  try {
+    launcher = await startAwan({
+      ...inherited, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: String(base), DATABASE_URL: database.url, HOST_ID: hostId,
+      AWAN_ADMIN_API_KEY: adminKey, STOP_TIMEOUT_MS: '5000', RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000',
+      ...(localAgent ? {} : { AWAN_LOCAL_AGENT: 'off' }), ...env,
+    });
+    natsUrl = /^NATS_URL=(.*)$/m.exec(readFileSync(path.join(dataDir, 'running.env'), 'utf8'))![1];
+    // The simulated host has credentials as this machine's agent would: its own host's, from the account's signing key.
+    const hostCredentials = await issueTestCredentials(dataDir, `host-${hostId}`, hostPermissions(hostId));
+    if (!localAgent) simulated = await SimulatedHost.start({ ...options.simulatedHost, hostId, natsUrl, credentials: hostCredentials });
+    await waitFor(async () => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+        body: JSON.stringify({ query: '{ hosts { id status } }' }),
+      }).then((r) => r.json() as Promise<{ data?: { hosts: { id: string; status: string }[] } }>, () => null);
+      return response?.data?.hosts.some((h) => h.id === hostId && h.status === 'UP');
+    }, 60_000, `host ${hostId} to be UP`);
+  } catch (error) {
     await stop();
     throw error;
-  });
+  }
   const natsCredentials = (service: AwanService) => (natsAuthenticates(dataDir) ? readFileSync(path.join(natsAuthDir(dataDir), `${service}.creds`), 'utf8') : undefined);
   return { launcher, url, gateways, dataDir, databaseUrl: database.url, natsUrl, natsCredentials, hostId, adminKey, stop };
 }
