@@ -12,7 +12,12 @@ async function insertDrafts(tx: Sql, recorded: readonly RecordedEvent[]): Promis
   );
 }
 
-/** Finalized invoices' numbers and totals, in one statement however many. */
+/**
+ * Finalized invoices' numbers and totals, in one statement however many. Their ids again as an
+ * array: PostgreSQL counts a JSON recordset as 100 rows, and the plan it kept for the statement
+ * joined them to every invoice (a scan of the table per finalize, 1.6 ms at 10,000 invoices and
+ * growing with them) where the ids find each row by its key.
+ */
 async function markFinalized(tx: Sql, recorded: readonly RecordedEvent[]): Promise<void> {
   const finalized = recorded.map((event) => {
     const { invoiceId, number, subtotal, tax, total } = event.data as Extract<InvoiceEvent, { type: 'InvoiceFinalized' }>['data'];
@@ -22,8 +27,8 @@ async function markFinalized(tx: Sql, recorded: readonly RecordedEvent[]): Promi
     name: 'billing_invoices_finalized',
     text: `UPDATE invoices i SET status = 'FINALIZED', number = f.number, subtotal = f.subtotal, tax = f.tax, total = f.total, issued_at = f."issuedAt"
      FROM json_to_recordset($1::json) AS f ("invoiceId" uuid, number text, subtotal numeric, tax numeric, total numeric, "issuedAt" timestamptz)
-     WHERE i.id = f."invoiceId"`,
-    values: [JSON.stringify(finalized)],
+     WHERE i.id = ANY($2::uuid[]) AND i.id = f."invoiceId"`,
+    values: [JSON.stringify(finalized), finalized.map((f) => f.invoiceId)],
   });
 }
 
