@@ -53,6 +53,15 @@ type PackedResource = [
   segments: [id: string, sku: string, state: UsageSegment['state'], startedAt: number, endedAt: number | null, openedBy: string | null, closedBy: string | null][],
 ];
 
+/**
+ * A resource's packed segments (`[id, sku, state, startedAt, …]`) put in the order they began, as
+ * PostgreSQL orders (started_at, id): the meter writes whole seconds, and a uuid's lower-case text
+ * sorts as its bytes do.
+ */
+export function inSegmentOrder<T extends { 0: string; 3: number }>(segments: T[]): T[] {
+  return segments.sort((a, b) => a[3] - b[3] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
 /** What finalized invoices billed for a resource's month, per line key: the net of its lines, reversals and re-billings included. */
 interface BilledLine {
   resourceId: string;
@@ -113,7 +122,7 @@ export class InvoiceRating {
       text: `WITH owners AS (${owners}),
        used AS (
          SELECT resource_id, json_agg(json_build_array(id, sku, state, extract(epoch FROM started_at)::bigint, extract(epoch FROM ended_at)::bigint,
-                  nullif(opened_by, id), closed_by) ORDER BY started_at, id) AS segments
+                  nullif(opened_by, id), closed_by)) AS segments
          FROM usage_segments
          WHERE account_id IN (SELECT id FROM owners) AND started_at < to_timestamp($5) AND (ended_at IS NULL OR ended_at > to_timestamp($4))
          GROUP BY resource_id
@@ -137,7 +146,8 @@ export class InvoiceRating {
    * segments are found by their account (one index range, where a lookup per resource cost one
    * descent each; a segment's account is its resource's), their resources by account too (joined by
    * id alone, a reseller's 500 were planned as a scan of them all), and come as arrays, not objects
-   * naming every field: they are most of the bytes read.
+   * naming every field: they are most of the bytes read. Each resource's segments are put in order
+   * here (inSegmentOrder), not by the statement: a sort per resource there was a fifth of its time.
    */
   private async rateMonth(sql: Sql, account: BillingAccount, period: Period, asOf: number, withLateMonths: boolean): Promise<{ rated: OwnedResource[]; lateMonths: Period[] }> {
     const { rows: [found] } = await sql.query<PriceHistories & { resources: PackedResource[]; lateMonths: string[] }>({
@@ -150,7 +160,7 @@ export class InvoiceRating {
         seconds: Number(closedSeconds) + (openSince === null ? 0 : Math.max(0, asOf - openSince)),
         endsAt: openSince === null ? Math.min(endedAt ?? asOf, asOf) : asOf,
       };
-      const usage = segments.map(([segmentId, sku, state, startedAt, segmentEnd, openedBy, closedBy]): UsageSegment => ({
+      const usage = inSegmentOrder(segments).map(([segmentId, sku, state, startedAt, segmentEnd, openedBy, closedBy]): UsageSegment => ({
         id: segmentId, resourceId: id, sku, state, startedAt, endedAt: segmentEnd, openedBy: openedBy ?? segmentId, closedBy,
       }));
       const info: ResourceInfo = { resourceId: id, type, accountId, name, billingCycle, sizeMb };
