@@ -66,25 +66,34 @@ export class InstanceWatcher {
    * fence themselves before they are DOWN (`downTimeoutMs`), so none runs twice. Returns their ids.
    */
   async evacuateDownHosts(downTimeoutMs: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT i.id FROM instances i JOIN hosts h ON h.id = i.host_id JOIN host_resources r ON r.host_id = h.id
-       WHERE h.down AND i.status = 'RUNNING' AND r.fence_timeout_ms < $1`,
-      [downTimeoutMs],
+    const rows = await this.instancesOn(
+      { text: 'SELECT h.id FROM hosts h JOIN host_resources r ON r.host_id = h.id WHERE h.down AND r.fence_timeout_ms < $1', values: [downTimeoutMs] },
+      `status = 'RUNNING'`,
     );
     return this.decideEach(rows, () => ({ type: 'MigrateInstance', toHostId: null, reason: 'evacuation' }), 'evacuation');
   }
 
   /** Moves the instances off hosts in maintenance (those that found no room are tried again later); returns their ids. */
   async drainMaintenanceHosts(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT i.id FROM instances i JOIN hosts h ON h.id = i.host_id
-       WHERE h.maintenance AND NOT h.down AND i.status IN ('RUNNING', 'STOPPED') AND i.state->'operation' = 'null'::jsonb`,
-    );
+    const rows = await this.instancesOn({ text: 'SELECT id FROM hosts WHERE maintenance AND NOT down' }, `status IN ('RUNNING', 'STOPPED') AND state->'operation' = 'null'::jsonb`);
     const now = Date.now();
     const due = rows.filter((row) => now - (this.drainAttempts.get(row.id) ?? 0) > DRAIN_RETRY_MS);
     due.forEach((row) => this.drainAttempts.set(row.id, now));
     for (const [id, at] of this.drainAttempts) if (now - at > DRAIN_RETRY_MS) this.drainAttempts.delete(id);
     return this.decideEach(due, () => ({ type: 'MigrateInstance', toHostId: null, reason: 'drain' }), 'drain');
+  }
+
+  /**
+   * The instances `where` keeps on the hosts `hosts` picks, the hosts first: there are seldom any
+   * (none DOWN, none in maintenance), and a round then costs the same at 10 instances or 10,000,
+   * whatever PostgreSQL's statistics say. As one join, a plan that began from the instances read
+   * every running one each round (18 ms at 10,000 instances) to find none on such a host.
+   */
+  private async instancesOn(hosts: { text: string; values?: unknown[] }, where: string): Promise<{ id: string }[]> {
+    const { rows: picked } = await this.pool.query<{ id: string }>(hosts.text, hosts.values);
+    if (picked.length === 0) return [];
+    const { rows } = await this.pool.query<{ id: string }>(`SELECT id FROM instances WHERE host_id = ANY($1) AND ${where}`, [picked.map((host) => host.id)]);
+    return rows;
   }
 
   /** Gives each instance its command as the system; returns the ids of those it changed. */

@@ -91,4 +91,12 @@ export const instancesMigrations: Migration[] = [
       ALTER TABLE instances ALTER COLUMN fqdn SET NOT NULL;
     `,
   },
+  {
+    id: '0304-instances-by-host',
+    sql: `
+      -- A host's instances, as the watcher reads those of hosts in maintenance or DOWN every few
+      -- seconds: by host, not by a scan of every instance for each such host.
+      CREATE INDEX instances_host ON instances (host_id);
+    `,
+  },
 ];
