@@ -96,6 +96,30 @@ describe('hosts and the scheduler on PostgreSQL', () => {
     expect((await hosts.list()).find((h) => h.id === 'node-1')).toMatchObject({ allocatedMemoryMb: 4096, allocatedVcpus: 4 });
   });
 
+  it("passes over a host whose row another create holds for the next best, and waits for it only where no other host has room", async () => {
+    await hosts.recordHeartbeat(heartbeat('node-1'));
+    await hosts.recordHeartbeat(heartbeat('node-2', { capacity: { vcpus: 4, memoryMb: 1024, diskGb: 200 } }));
+    const holder = await db.pool.connect();
+    const soon = <T>(work: Promise<T>) => Promise.race([work, new Promise<'still waiting'>((resolve) => setTimeout(() => resolve('still waiting'), 1500))]);
+    try {
+      await holder.query('BEGIN');
+      const held = await scheduler.reserve(holder, randomUUID(), container1g); // node-1, the roomier: its row stays locked
+      expect(held).toBe('node-1');
+      // Another create meanwhile takes the other host at once, without waiting for the first to commit.
+      expect(await soon(reserve(randomUUID(), container1g))).toBe('node-2');
+      // node-2 is full now: the next waits for node-1's row, and takes it once the first commits.
+      const third = reserve(randomUUID(), container1g);
+      expect(await soon(third)).toBe('still waiting');
+      await holder.query('COMMIT');
+      expect(await third).toBe('node-1');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+    }
+    const { rows } = await db.pool.query('SELECT host_id, reserved_memory_mb FROM host_resources ORDER BY host_id');
+    expect(rows).toEqual([{ host_id: 'node-1', reserved_memory_mb: 2048 }, { host_id: 'node-2', reserved_memory_mb: 1024 }]);
+  });
+
   it('reads only the best few hosts of a large region, and every host of it in turn as they fill', async () => {
     const region = Array.from({ length: SHORTLIST + 8 }, (_, i) => `node-${String(i).padStart(2, '0')}`);
     await hosts.recordHeartbeats(region.map((id) => heartbeat(id)));

@@ -19,6 +19,12 @@ interface CandidateRow {
   reserved_disk_gb: number;
 }
 
+/** A host row `r` (its host `h`) that can take the request ($2 vCPUs, $3 MB, $4 GB of kind $5 in region $6). */
+const ROOM = `h.id = r.host_id AND h.status = 'UP' AND h.region_id = $6 AND $5 = ANY(r.kinds)
+  AND r.reserved_vcpus + $2 <= floor(r.vcpus * r.cpu_ratio)
+  AND r.reserved_memory_mb + $3 <= floor(r.memory_mb * r.memory_ratio)
+  AND r.reserved_disk_gb + $4 <= floor(r.disk_gb * r.disk_ratio)`;
+
 /**
  * Picks a host and reserves the instance's share of it. The reservation is one conditional
  * UPDATE under the host row's lock, re-checked against the latest reservations, so
@@ -33,16 +39,25 @@ export class Scheduler {
    * refused create holds nothing. The host row stays locked until that transaction ends.
    */
   async reserve(tx: pg.PoolClient, instanceId: string, request: PlacementRequest): Promise<string> {
+    // A host whose row another create or a heartbeat holds is passed over for the next best, not
+    // waited for with this connection; it is waited for only where no other host could take it.
+    const busy = new Set<string>();
+    const takeOn = async (hostId: string, waiting: boolean) => {
+      const outcome = await this.take(tx, hostId, request, waiting);
+      if (outcome === 'busy') busy.add(hostId);
+      if (outcome !== 'taken') return false;
+      await this.record(tx, instanceId, hostId, request);
+      return true;
+    };
     // The best few first; should every one of them have been taken meanwhile, all that can take it.
     for (const limit of [SHORTLIST, null]) {
       const candidates = await readCandidates(tx, request, limit);
       for (const host of rankHosts(candidates, request)) {
-        if (!(await this.take(tx, host.hostId, request))) continue; // taken meanwhile: try the next host
-        await this.record(tx, instanceId, host.hostId, request);
-        return host.hostId;
+        if (await takeOn(host.hostId, false)) return host.hostId; // else taken or held meanwhile: the next host
       }
       if (limit !== null && candidates.length < limit) break; // that was all of them
     }
+    for (const hostId of busy) if (await takeOn(hostId, true)) return hostId;
     throw new AppError('INSUFFICIENT_CAPACITY', `no host in region ${request.regionId} can take ${request.vcpus} vCPU, ${request.memoryMb} MB, ${request.diskGb} GB (${request.kind})`);
   }
 
@@ -56,7 +71,7 @@ export class Scheduler {
     const hosts = to ? [to] : rankHosts(await readCandidates(this.pool, request, null), request).map((h) => h.hostId).filter((id) => id !== from);
     for (const hostId of hosts) {
       const moved = await withTransaction(this.pool, async (tx) => {
-        if (!(await this.take(tx, hostId, request))) return false;
+        if ((await this.take(tx, hostId, request, true)) !== 'taken') return false;
         await this.giveBack(tx, instanceId);
         await this.record(tx, instanceId, hostId, request);
         return true;
@@ -108,19 +123,27 @@ export class Scheduler {
     await withTransaction(this.pool, (tx) => this.giveBack(tx, instanceId));
   }
 
-  /** Takes the share on the host if it is UP, runs the kind and has room; one conditional UPDATE under the row's lock. */
-  private async take(tx: pg.PoolClient, hostId: string, request: PlacementRequest): Promise<boolean> {
-    const { rowCount } = await tx.query(
-      `UPDATE host_resources r
-       SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3, reserved_disk_gb = reserved_disk_gb + $4
-       FROM hosts h
-       WHERE r.host_id = $1 AND h.id = r.host_id AND h.status = 'UP' AND h.region_id = $6 AND $5 = ANY(r.kinds)
-         AND r.reserved_vcpus + $2 <= floor(r.vcpus * r.cpu_ratio)
-         AND r.reserved_memory_mb + $3 <= floor(r.memory_mb * r.memory_ratio)
-         AND r.reserved_disk_gb + $4 <= floor(r.disk_gb * r.disk_ratio)`,
-      [hostId, request.vcpus, request.memoryMb, request.diskGb, request.kind, request.regionId],
+  /**
+   * Takes the share on the host if it is UP, runs the kind and has room: one conditional UPDATE under
+   * the row's lock. `waiting` false passes over a row another transaction holds ('busy') rather than
+   * waiting for it, and locks no row it does not take.
+   */
+  private async take(tx: pg.PoolClient, hostId: string, request: PlacementRequest, waiting: boolean): Promise<'taken' | 'full' | 'busy'> {
+    const values = [hostId, request.vcpus, request.memoryMb, request.diskGb, request.kind, request.regionId];
+    const take = `UPDATE host_resources r
+       SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3, reserved_disk_gb = reserved_disk_gb + $4`;
+    if (waiting) {
+      const { rowCount } = await tx.query(`${take} FROM hosts h WHERE r.host_id = $1 AND ${ROOM}`, values);
+      return rowCount === 1 ? 'taken' : 'full';
+    }
+    // Whether it had room is read as of the statement's start, as the row skipped was.
+    const { rows: [outcome] } = await tx.query<{ taken: boolean; room: boolean }>(
+      `WITH free AS (SELECT r.host_id FROM host_resources r, hosts h WHERE r.host_id = $1 AND ${ROOM} FOR UPDATE OF r SKIP LOCKED),
+       taken AS (${take} FROM free, hosts h WHERE r.host_id = free.host_id AND ${ROOM} RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM taken) AS taken, EXISTS (SELECT 1 FROM host_resources r, hosts h WHERE r.host_id = $1 AND ${ROOM}) AS room`,
+      values,
     );
-    return rowCount === 1;
+    return outcome.taken ? 'taken' : outcome.room ? 'busy' : 'full';
   }
 
   private async record(tx: pg.PoolClient, instanceId: string, hostId: string, request: PlacementRequest): Promise<void> {
