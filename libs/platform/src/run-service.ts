@@ -30,6 +30,8 @@ export async function runService(
   const app = await NestFactory.create<NestExpressApplication>(module, { logger, rawBody: options.rawBody });
   // A larger JSON body is refused (413) before it is parsed.
   if (options.maxBodyBytes) app.useBodyParser('json', { limit: options.maxBodyBytes });
+  // Every answer is made afresh for its request (GraphQL's are no-store): Express would hash each body for an ETag no client can use.
+  app.set('etag', false);
   // Deferred, so the filter is in place before the listeners are set up; the application's own
   // init runs the modules' hooks, so the listener must not run them a second time.
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config), {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { ConsoleKind } from '#libs/contracts';
 import type { Migration } from '#libs/event-store';
@@ -36,7 +36,7 @@ export interface ConsoleGrant {
 /** How long spent and expired tokens are kept (for an operator's look), then deleted as new ones are issued. */
 const KEPT_FOR = '1 day';
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+const hashOf = (token: string) => hash('sha256', token, 'hex');
 
 /** Console tokens in the gateway's schema: issued by openConsole, redeemed once by the console's WebSocket. */
 export class ConsoleTokens {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hash, randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, isIsoCurrency, PLATFORM_SCOPE, type AccountKind, type AccountScope, type AccountStatus, type CountedPage, type EventMetadata, type Scope } from '#libs/contracts';
 import { handleCommand, withTransaction, type EventStore, type Sql } from '#libs/event-store';
@@ -62,7 +62,8 @@ export interface CreateApiKeyInput {
 }
 
 const SECRET_PREFIX = 'awan_';
-export const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('hex');
+// Every request's key is hashed to be looked up: the one-shot hash makes no Hash object for it.
+export const hashSecret = (secret: string) => hash('sha256', secret, 'hex');
 const newSecret = () => `${SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
 
 /** The accounts a caller sees (a key's, or a signed-in person's): ADMIN, and FINANCE of the platform, every one; anyone else its own and its customers. */
