@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AppError } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
+import { buildOnce } from './built-once.js';
 import { findCloudKernel, moduleLoadOrder, readModule } from './cloud-kernel.js';
 import { newcArchive, type ArchiveEntry } from './newc-archive.js';
 
@@ -19,37 +19,6 @@ const INITTAB = [
   '::shutdown:/bin/sync',
   '',
 ].join('\n');
-
-const building = new Map<string, Promise<string>>();
-
-/**
- * Writes `target` (a file or a folder) atomically: a half-built image is never mistaken for
- * a finished one. Creates that want the same image at once share one build.
- */
-function buildOnce(target: string, build: (partial: string) => Promise<void>): Promise<string> {
-  if (existsSync(target)) return Promise.resolve(target);
-  let pending = building.get(target);
-  if (!pending) {
-    pending = buildAtomically(target, build).finally(() => building.delete(target));
-    building.set(target, pending);
-  }
-  return pending;
-}
-
-async function buildAtomically(target: string, build: (partial: string) => Promise<void>): Promise<string> {
-  await mkdir(path.dirname(target), { recursive: true });
-  const partial = `${target}.partial-${process.pid}`;
-  try {
-    await build(partial);
-    // Another host on the same storage may have finished the same image first: theirs counts.
-    await rename(partial, target).catch((error: Error) => {
-      if (!existsSync(target)) throw error;
-    });
-    return target;
-  } finally {
-    await rm(partial, { recursive: true, force: true });
-  }
-}
 
 /**
  * A container rootfs tarball holding only the host's static busybox: init, a shell and the

@@ -149,6 +149,24 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
     expect(await bridgePorts()).toEqual([]);
   });
 
+  it('gives each new VM a disk of its own, the file qemu-img would make for it, copied from one made once for its image and size', async () => {
+    const [first, second, larger] = [spec('VM', blank, { network: undefined }), spec('VM', blank, { network: undefined }), spec('VM', blank, { diskGb: 3, network: undefined })];
+    for (const vm of [first, second, larger]) await manager.create(vm, false);
+    const diskOf = (vm: InstanceSpec) => folders.file(vm.instanceId, 'disk.qcow2');
+    const expected = path.join(dataDir, 'expected.qcow2');
+    await runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', blank, '-F', 'qcow2', expected, '1G']);
+    expect(readFileSync(diskOf(first)).equals(readFileSync(expected))).toBe(true);
+    expect(readFileSync(diskOf(second)).equals(readFileSync(expected))).toBe(true);
+    const info = async (vm: InstanceSpec) => JSON.parse(await runProgram('qemu-img', ['info', '--output=json', '-U', diskOf(vm)]));
+    expect(await info(larger)).toMatchObject({ 'virtual-size': 3 * 1024 ** 3, 'backing-filename': blank });
+    // Files of their own: one disk changed leaves the others as they were.
+    await runProgram('qemu-img', ['resize', '-q', diskOf(first), '2G']);
+    expect(await info(first)).toMatchObject({ 'virtual-size': 2 * 1024 ** 3 });
+    expect(await info(second)).toMatchObject({ 'virtual-size': 1024 ** 3 });
+    await runProgram('qemu-img', ['check', '-q', diskOf(first)]);
+    for (const vm of [first, second, larger]) await manager.delete(vm.instanceId);
+  });
+
   it('grows a disk at the next start and refuses to shrink it', async () => {
     const vm = spec('VM', blank, { diskGb: 2, network: undefined });
     await manager.create(vm, false);
