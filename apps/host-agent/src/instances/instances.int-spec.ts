@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -107,6 +107,28 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     await manager.create(container, true);
     expect(await manager.create({ ...container, memoryMb: 512 }, true)).toMatchObject({ state: 'RUNNING', memoryMb: 128 });
     await manager.delete(container.instanceId);
+  });
+
+  it('gives each container a rootfs of its own, copied from its image unpacked once', async () => {
+    const [first, second] = [spec('CONTAINER', rootfs, { network: undefined }), spec('CONTAINER', rootfs, { network: undefined })];
+    for (const container of [first, second]) await manager.create(container, false);
+    const rootfsOf = (container: InstanceSpec) => path.join(folders.dir(container.instanceId), 'rootfs');
+    const unpacked = readdirSync(path.join(folders.images, 'unpacked')).filter((name) => !name.includes('.partial-'));
+    expect(unpacked).toHaveLength(1);
+    const image = path.join(folders.images, 'unpacked', unpacked[0]);
+    // As the tarball holds it: what tar lists is what each rootfs has.
+    const listed = (await runProgram('tar', ['-tf', rootfs])).split('\n').filter((name) => name && name !== './').map((name) => name.replace(/^\.\/|\/$/g, ''));
+    const missing = listed.filter((name) => lstatSync(path.join(rootfsOf(first), name), { throwIfNoEntry: false }) === undefined);
+    expect(listed.length).toBeGreaterThan(100);
+    expect(missing).toEqual([]);
+    expect(statSync(path.join(rootfsOf(second), 'bin/busybox')).mode & 0o777).toBe(0o755);
+    // Each its own: what one container writes is in neither the other nor the image.
+    writeFileSync(path.join(rootfsOf(first), 'etc/hostname'), 'changed\n');
+    expect(readFileSync(path.join(rootfsOf(second), 'etc/hostname'), 'utf8')).toBe('busybox\n');
+    expect(readFileSync(path.join(image, 'etc/hostname'), 'utf8')).toBe('busybox\n');
+    await manager.start(second.instanceId);
+    expect((await runProgram('lxc-info', [...lxc(second.instanceId), '-s', '-H'])).trim()).toBe('RUNNING');
+    for (const container of [first, second]) await manager.delete(container.instanceId);
   });
 
   it('leaves nothing behind when a create fails', async () => {
