@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { PLATFORM_SCOPE, type InstanceStatus, type InstanceView, type ReplyOf, type RequestOf, type Scope } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { connectServiceClient, createServiceDatabase, runBuilt, runCommand, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
+import { connectServiceClient, createServiceDatabase, removeHostTables, runBuilt, runCommand, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor, type Fixture } from '#libs/testing';
 import { containerPid, fenceWatchdogPid, instanceIds, instancesHeldBy, ownerOf, qemuPid } from './agent-files.js';
 
 /** The scope of an operator's request: every account's instances, as ADMIN's tools ask. */
@@ -147,6 +147,8 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
       }
       await caller.close();
       await database.drop();
+      // A host killed by its test (killHost) kept its tables; the others' went with their last instance.
+      for (const agentHostId of system.agents.keys()) removeHostTables(agentHostId);
       await runCommand('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
       for (const { dataDir } of system.agents.values()) rmSync(dataDir, { recursive: true, force: true });
     },

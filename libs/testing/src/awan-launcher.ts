@@ -64,6 +64,14 @@ export function keepDevBridgeAsFound(): () => void {
   };
 }
 
+/**
+ * Takes away a test host's nft tables (README, Firewalls and anti-spoofing: `awan-<hostId>`). An agent
+ * killed keeps them, as a lost host must; a test's host is gone for good when its test ends.
+ */
+export function removeHostTables(hostId: string): void {
+  for (const family of ['bridge', 'inet']) spawnSync('nft', ['delete', 'table', family, `awan-${hostId}`], { stdio: 'ignore' });
+}
+
 export interface Launcher {
   /** The launcher's own process: the supervisor is its child, the services the supervisor's. */
   pid: number;
@@ -169,6 +177,7 @@ export async function startTestAwan(label: string, env: NodeJS.ProcessEnv = {}, 
     await simulated?.stop();
     await launcher?.stop();
     spawnSync('pkill', ['-KILL', '-f', dataDir]);
+    removeHostTables(hostId);
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
     restoreDevBridge();
