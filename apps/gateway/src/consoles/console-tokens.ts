@@ -1,7 +1,8 @@
-import { hash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { ConsoleKind } from '#libs/contracts';
 import type { Migration } from '#libs/event-store';
+import { hashSecret } from '../identity/identity.js';
 
 export const consoleMigrations: Migration[] = [
   {
@@ -36,8 +37,6 @@ export interface ConsoleGrant {
 /** How long spent and expired tokens are kept (for an operator's look), then deleted as new ones are issued. */
 const KEPT_FOR = '1 day';
 
-const hashOf = (token: string) => hash('sha256', token, 'hex');
-
 /** Console tokens in the gateway's schema: issued by openConsole, redeemed once by the console's WebSocket. */
 export class ConsoleTokens {
   constructor(
@@ -52,7 +51,7 @@ export class ConsoleTokens {
     const { rows } = await this.pool.query<{ expires_at: Date }>(
       `INSERT INTO console_tokens (token_hash, instance_id, kind, api_key_id, account_id, role, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond') RETURNING expires_at`,
-      [hashOf(token), grant.instanceId, grant.kind, grant.apiKeyId, grant.accountId, grant.role, this.ttlMs],
+      [hashSecret(token), grant.instanceId, grant.kind, grant.apiKeyId, grant.accountId, grant.role, this.ttlMs],
     );
     return { token, expiresAt: rows[0].expires_at };
   }
@@ -63,7 +62,7 @@ export class ConsoleTokens {
     const { rows } = await this.pool.query<{ instance_id: string; kind: ConsoleKind; api_key_id: string; account_id: string; role: ConsoleGrant['role'] }>(
       `UPDATE console_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
        RETURNING instance_id, kind, api_key_id, account_id, role`,
-      [hashOf(token)],
+      [hashSecret(token)],
     );
     const row = rows[0];
     return row ? { instanceId: row.instance_id, kind: row.kind, apiKeyId: row.api_key_id, accountId: row.account_id, role: row.role } : null;
