@@ -71,6 +71,13 @@ describe('the gateway', () => {
     expect(schemaDifferences(buildSchema(contractText), buildClientSchema(data!))).toEqual([]);
   });
 
+  it('answers introspection with NODE_ENV=production too, as the Docker image runs it: tools and clients read the schema from it', async () => {
+    const production = await startGateway({ NODE_ENV: 'production' });
+    const { data, errors } = await graphql<IntrospectionQuery>(getIntrospectionQuery(), undefined, undefined, production);
+    expect(errors).toBeUndefined();
+    expect(buildClientSchema(data!).getQueryType()?.getFields().instances).toBeDefined();
+  });
+
   it('passes the GraphQL over HTTP server audits of graphql-http', async () => {
     const results = await Promise.all(serverAudits({ url }).map((audit) => audit.fn()));
     expect(results.filter((result) => result.status !== 'ok').map((result) => `${result.name}: ${'reason' in result ? result.reason : ''}`)).toEqual([]);

@@ -98,8 +98,10 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     sortSchema: true,
     transformSchema: (schema) => (served = guardResolvers(schema)),
     formatError: formatGraphqlError,
-    // Whatever NODE_ENV says: a stack trace tells a caller nothing it can act on.
+    // Whatever NODE_ENV says (the Docker image sets production): a stack trace tells a caller nothing it can
+    // act on, and the schema is the published contract, which clients' tools read by introspection.
     includeStacktraceInErrorResponses: false,
+    introspection: true,
     // Only JSON POSTs execute (requireJsonPosts), and a session cookie counts only with the session's
     // CSRF token in X-CSRF-Token from the gateway's own origin (SessionAuth): Apollo's own check adds nothing.
     csrfPrevention: false,
