@@ -65,17 +65,20 @@ describe('the gateway', () => {
     rmSync(natsDir, { recursive: true, force: true });
   });
 
-  it("serves every type, field, argument and enum value of the contract, with the contract's types and nullability", async () => {
+  /** How the schema the gateway at `target` answers by introspection differs from api/contract.graphql. */
+  async function contractDifferences(target = url) {
     const contractText = readFileSync(path.join(ROOT, 'api/contract.graphql'), 'utf8');
-    const { data } = await graphql<IntrospectionQuery>(getIntrospectionQuery());
-    expect(schemaDifferences(buildSchema(contractText), buildClientSchema(data!))).toEqual([]);
+    const { data, errors } = await graphql<IntrospectionQuery>(getIntrospectionQuery(), undefined, undefined, target);
+    expect(errors).toBeUndefined();
+    return schemaDifferences(buildSchema(contractText), buildClientSchema(data!));
+  }
+
+  it("serves every type, field, argument and enum value of the contract, with the contract's types and nullability", async () => {
+    expect(await contractDifferences()).toEqual([]);
   });
 
   it('answers introspection with NODE_ENV=production too, as the Docker image runs it: tools and clients read the schema from it', async () => {
-    const production = await startGateway({ NODE_ENV: 'production' });
-    const { data, errors } = await graphql<IntrospectionQuery>(getIntrospectionQuery(), undefined, undefined, production);
-    expect(errors).toBeUndefined();
-    expect(buildClientSchema(data!).getQueryType()?.getFields().instances).toBeDefined();
+    expect(await contractDifferences(await startGateway({ NODE_ENV: 'production' }))).toEqual([]);
   });
 
   it('passes the GraphQL over HTTP server audits of graphql-http', async () => {
