@@ -70,7 +70,18 @@ describe('event store on PostgreSQL', () => {
     const stale = store.append('pool-b', [{ type: 'CapacityReserved', data: { poolId: 'b', amount: 1 } }], { expectedVersion: 0, metadata });
     await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
     await expect(stale).rejects.toMatchObject({ actualVersion: 1 });
-    expect(await store.streamVersion('pool-b')).toBe(1);
+    const reserve = { type: 'CapacityReserved', data: { poolId: 'b', amount: 1 } };
+    await expect(store.append('pool-b', [reserve, reserve], { expectedVersion: 0, metadata })).rejects.toMatchObject({ name: 'ConcurrencyError', actualVersion: 1 });
+    expect((await store.readStream('pool-b')).map((e) => [e.type, e.version])).toEqual([['CapacityOpened', 1]]);
+  });
+
+  it("appends at the stream's head when any version will do, one event or several", async () => {
+    const reserve = (amount: number) => ({ type: 'CapacityReserved', data: { poolId: 'y', amount } });
+    await store.append('pool-y', [{ type: 'CapacityOpened', data: { poolId: 'y', capacity: 9 } }], { expectedVersion: 'any', metadata });
+    await store.append('pool-y', [reserve(1)], { expectedVersion: 'any', metadata });
+    const appended = await store.append('pool-y', [reserve(2), reserve(3)], { expectedVersion: 'any', metadata });
+    expect(appended.map((e) => e.version)).toEqual([3, 4]);
+    expect((await store.readStream('pool-y')).map((e) => [e.version, (e.data as { amount?: number }).amount ?? null])).toEqual([[1, null], [2, 1], [3, 2], [4, 3]]);
   });
 
   it("appends to many streams in one statement, each at its decided version, projected and heard per stream at the commit; a stale one fails them all", async () => {

@@ -18,7 +18,10 @@ export type RecordedEvent<E extends DomainEvent = DomainEvent> = EventEnvelope<E
 };
 
 export interface AppendOptions {
-  /** The stream's version the events were decided on (0: the stream must not exist), or 'any'. */
+  /**
+   * The stream's version the events were decided on, as read from it (0: the stream must not
+   * exist), or 'any'. Never one the stream has not reached: that is not refused, and would leave a gap.
+   */
   expectedVersion: number | 'any';
   metadata: EventMetadata;
   /** When the facts happened; now by default. */
@@ -72,22 +75,21 @@ export class EventStore {
     readonly projections: readonly Projection[] = [],
   ) {
     this.table = `${sqlIdentifier(schema)}.events`;
-    // One statement: the version check and the insert see the same snapshot, and a concurrent
-    // append of the same version waits on the unique index and then fails, never overwrites.
+    // The unique (stream_id, version) is the version check: the events take the versions after the
+    // one they were decided on, and an append that lost a race to them fails on that key, never
+    // overwrites. An expected version was read from the stream, whose events are never deleted, so
+    // it is there: the stream's head is read only for 'any' (null), as the coalesce's last resort.
+    const head = `coalesce($2::integer, (SELECT coalesce(max(version), 0) FROM ${this.table} WHERE stream_id = $1))`;
     this.appendSql = `
       INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
-      SELECT (e.doc->>'eventId')::uuid, $1, head.version + e.n, e.doc->>'type', e.doc->'data', $4::jsonb, $5::timestamptz
-      FROM (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1) head,
-           jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(doc, n)
-      WHERE $2::integer IS NULL OR head.version = $2::integer
+      SELECT (e.doc->>'eventId')::uuid, $1, ${head} + e.n, e.doc->>'type', e.doc->'data', $4::jsonb, $5::timestamptz
+      FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(doc, n)
       RETURNING global_position, version`;
     this.appendStatement = `awan_append_${schema}`;
     // One event, the common case: its columns as parameters, with no JSON array to take apart.
     this.appendOneSql = `
       INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
-      SELECT $3, $1, head.version + 1, $4, $5, $6, $7
-      FROM (SELECT coalesce(max(version), 0) AS version FROM ${this.table} WHERE stream_id = $1) head
-      WHERE $2::integer IS NULL OR head.version = $2::integer
+      VALUES ($3, $1, ${head} + 1, $4, $5, $6, $7)
       RETURNING global_position, version`;
     this.appendOneStatement = `awan_append_one_${schema}`;
     this.readStatement = `awan_read_${schema}`;
@@ -108,9 +110,14 @@ export class EventStore {
     };
     const recorded = options.tx
       ? await appendAndProject(options.tx)
-      : projections.length === 0
-        ? await this.insert(this.pool, streamId, events, options) // one statement is its own transaction
-        : await withTransaction(this.pool, appendAndProject);
+      : await (projections.length === 0
+        ? this.insert(this.pool, streamId, events, options) // one statement is its own transaction
+        : withTransaction(this.pool, appendAndProject)
+      ).catch(async (error: unknown) => {
+        // Its own transaction over, the stream's version can be read for the error to tell.
+        if (error instanceof ConcurrencyError) throw new ConcurrencyError(streamId, error.expectedVersion, await this.streamVersion(streamId));
+        throw error;
+      });
     const notify = () => this.listeners.forEach((listener) => listener(recorded));
     if (options.tx) afterCommit(options.tx, notify);
     else notify();
@@ -187,13 +194,8 @@ export class EventStore {
         }
         : { name: this.appendStatement, text: this.appendSql, values: [streamId, expected, JSON.stringify(docs), JSON.stringify(metadata), occurredAt] }));
     } catch (error) {
-      if (isUniqueViolation(error, 'events_stream_version')) {
-        throw new ConcurrencyError(streamId, expected ?? -1, null);
-      }
-      throw error;
-    }
-    if (rows.length === 0) {
-      throw new ConcurrencyError(streamId, expected ?? -1, await this.streamVersion(streamId, sql));
+      if (!isUniqueViolation(error, 'events_stream_version')) throw error;
+      throw new ConcurrencyError(streamId, expected ?? -1, null);
     }
     // The n-th event took version head + n, so version order is input order.
     rows.sort((a, b) => a.version - b.version);

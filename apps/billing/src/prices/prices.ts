@@ -87,17 +87,20 @@ export class Prices {
    */
   async seed(): Promise<void> {
     for (const currency of SEED_CURRENCIES) {
+      const streamId = priceListStreamId(PLATFORM, currency);
+      // Read first: a restart is the common case, and a refused insert is an error in PostgreSQL's log.
+      if ((await this.store.streamVersion(streamId)) > 0) continue;
       const events: PriceListEvent[] = Object.entries(SEED_MONTHLY).map(([sku, monthly]) => ({
         type: 'PriceSet',
         data: { ownerId: PLATFORM, currency, sku, monthly, hourly: hourlyOfMonthly(monthly), stoppedHourly: null, stoppedMonthly: null },
       }));
       try {
-        await this.store.append(priceListStreamId(PLATFORM, currency), events, {
+        await this.store.append(streamId, events, {
           expectedVersion: 0,
           metadata: { correlationId: `seed-${currency}`, causationId: null, actor: SYSTEM_ACTOR },
         });
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error; // seeded before
+        if (!(error instanceof ConcurrencyError)) throw error; // seeded meanwhile, by another replica
       }
     }
     for (const currency of await this.currencies()) {
