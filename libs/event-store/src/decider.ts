@@ -21,13 +21,19 @@ export function fold<State, Event extends DomainEvent>(
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
 }
 
-/** A stream's current state and version, folded from its events; `sql` reads inside a caller's transaction. */
+/**
+ * A stream's current state and version: as a projection keeps it where one keeps the decider's
+ * state, else folded from its events. `sql` reads inside a caller's transaction.
+ */
 export async function readState<State, Event extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, State, Event>, 'evolve' | 'initialState'>,
   sql?: Sql,
 ): Promise<{ state: State; version: number }> {
+  const kept = store.projections.find((projection) => projection.keeps?.decider === decider)?.keeps;
+  const found = kept && (await kept.read(sql ?? store.pool, streamId));
+  if (found) return found as { state: State; version: number };
   const history = await store.readStream(streamId, sql);
   // A recorded event is its domain event plus the envelope, so evolve may read either.
   return { state: fold(decider, history as unknown as Event[]), version: history.at(-1)?.version ?? 0 };

@@ -8,10 +8,10 @@ import {
 } from '../test/capacity.decider.js';
 import { withTransaction } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { handleCommand } from './decider.js';
+import { handleCommand, readState } from './decider.js';
 import { EventStore } from './event-store.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
-import { rebuildProjection } from './projection.js';
+import { rebuildProjection, type Projection } from './projection.js';
 
 const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
 
@@ -45,6 +45,16 @@ describe('event store on PostgreSQL', () => {
     });
     expect(events[0].eventId).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Date(events[0].occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('reads a stream a page at a time, after a version', async () => {
+    const reserved = Array.from({ length: 5 }, (_, i) => ({ type: 'CapacityReserved', data: { poolId: 'p', amount: i + 1 } }));
+    await store.append('pool-p', [{ type: 'CapacityOpened', data: { poolId: 'p', capacity: 50 } }, ...reserved], { expectedVersion: 0, metadata });
+    const page = (afterVersion: number) => store.readStream('pool-p', undefined, { afterVersion, limit: 2 }).then((events) => events.map((e) => e.version));
+    expect(await page(0)).toEqual([1, 2]);
+    expect(await page(2)).toEqual([3, 4]);
+    expect(await page(5)).toEqual([6]);
+    expect(await page(6)).toEqual([]);
   });
 
   it("tells its listeners what was appended once it is committed: inside a caller's transaction at its commit, never on a rollback", async () => {
@@ -140,6 +150,39 @@ describe('event store on PostgreSQL', () => {
     }
     const versions = (await store.readStream('pool-c')).map((e) => e.version);
     expect(versions).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  it('decides from the state a projection keeps, and folds the stream where the kept state is not its last', async () => {
+    let keptReads = 0;
+    const keeping: Projection = {
+      ...capacityTotalsProjection,
+      keeps: {
+        decider: capacityDecider,
+        async read(sql, streamId) {
+          keptReads++;
+          const { rows: [row] } = await sql.query<{ capacity: number; reserved: number; version: number; head: number }>(
+            'SELECT t.capacity, t.reserved, t.version, (SELECT max(e.version) FROM events e WHERE e.stream_id = $2) AS head FROM capacity_totals t WHERE t.pool_id = $1',
+            [streamId.slice('pool-'.length), streamId],
+          );
+          return row && row.version === row.head ? { state: { open: true, capacity: row.capacity, reserved: row.reserved }, version: row.version } : null;
+        },
+      },
+    };
+    const keptStore = new EventStore(db.pool, db.schema, [keeping]);
+    const reserve = (amount: number) => handleCommand(keptStore, 'pool-k', capacityDecider, { type: 'ReserveCapacity', poolId: 'k', amount }, metadata);
+    await handleCommand(keptStore, 'pool-k', capacityDecider, { type: 'OpenCapacity', poolId: 'k', capacity: 10 }, metadata);
+    await reserve(4);
+    expect(await readState(keptStore, 'pool-k', capacityDecider)).toEqual({ state: { open: true, capacity: 10, reserved: 4 }, version: 2 });
+    expect(keptReads).toBe(3);
+
+    // A row that is not the stream's last state is passed over: the stream is folded.
+    await db.pool.query("UPDATE capacity_totals SET reserved = 9, version = 1 WHERE pool_id = 'k'");
+    expect(await readState(keptStore, 'pool-k', capacityDecider)).toEqual({ state: { open: true, capacity: 10, reserved: 4 }, version: 2 });
+    // One that is, is what a command decides on: 2 more do not fit beside the 9 it says are reserved.
+    await db.pool.query("UPDATE capacity_totals SET version = 2 WHERE pool_id = 'k'");
+    await expect(reserve(2)).rejects.toBeInstanceOf(CapacityExceeded);
+    // A store whose projections keep no state folds the stream, as before.
+    expect(await readState(store, 'pool-k', capacityDecider)).toEqual({ state: { open: true, capacity: 10, reserved: 4 }, version: 2 });
   });
 
   it('retries a conflicting command on the new state, where the domain rule decides its fate', async () => {

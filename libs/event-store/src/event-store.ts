@@ -221,10 +221,17 @@ export class EventStore {
     return rows[0].version;
   }
 
-  /** A stream's events; `sql` reads inside a caller's transaction. */
-  async readStream(streamId: string, sql: Sql = this.pool): Promise<RecordedEvent[]> {
-    // Named, as the append: every command reads its stream first.
-    const { rows } = await sql.query<EventRow>({ name: this.readStatement, text: `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`, values: [streamId] });
+  /**
+   * A stream's events, or a page of them (after `page.afterVersion`, at most `page.limit`): a long
+   * stream's history is read a page at a time. `sql` reads inside a caller's transaction.
+   */
+  async readStream(streamId: string, sql: Sql = this.pool, page?: { afterVersion: number; limit: number }): Promise<RecordedEvent[]> {
+    const { rows } = await sql.query<EventRow>(
+      page
+        ? { text: `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 AND version > $2 ORDER BY version LIMIT $3`, values: [streamId, page.afterVersion, page.limit] }
+        // Named, as the append: every command reads its stream first.
+        : { name: this.readStatement, text: `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 ORDER BY version`, values: [streamId] },
+    );
     return rows.map(toRecordedEvent);
   }
 

@@ -15,6 +15,22 @@ export interface Projection {
   applyAll?(tx: Sql, events: readonly RecordedEvent[]): Promise<void>;
   /** Empties the read model before a rebuild. */
   clear(tx: Sql): Promise<void>;
+  /**
+   * Where the read model keeps each stream's state as `decider` folds it (every event of its streams
+   * folded), a command decides from that row instead of folding the stream (readState): a long-lived
+   * stream costs a command no more than a new one.
+   */
+  readonly keeps?: KeptState;
+}
+
+export interface KeptState {
+  /** The decider whose state is kept (compared by identity). */
+  readonly decider: object;
+  /**
+   * The stream's kept state and the stream's version, read in one statement; null where there is none,
+   * or where it is not the state of the stream's last event (the stream is folded then).
+   */
+  read(sql: Sql, streamId: string): Promise<{ state: unknown; version: number } | null>;
 }
 
 const REBUILD_BATCH = 1000;

@@ -62,7 +62,8 @@ describe('a change of filter sent to the host', () => {
         return { instanceId: filter.instanceId, revision: filter.revision };
       },
     } as unknown as ServiceClient;
-    const store = { readStream: async () => asRecorded(events) } as unknown as EventStore;
+    // No projection keeps the instance's state here: it is folded from the stream as given.
+    const store = { readStream: async () => asRecorded(events), projections: [] } as unknown as EventStore;
     const hosts = { find: async (hostId: string) => ({ id: hostId, status: 'UP' }) } as unknown as Hosts;
     const filters = new InstanceFilters(store, {} as InstancesRepository, hosts, client, new FilterLookups(client));
     return { filters, asked, sent };

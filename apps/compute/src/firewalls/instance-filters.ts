@@ -1,8 +1,8 @@
 import { AppError, type EventEnvelope, type InstanceFilter, type InstanceFilterEvents } from '#libs/contracts';
-import { fold, type EventStore } from '#libs/event-store';
+import { readState, type EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import type { Hosts } from '../hosts/hosts.js';
-import { instanceDecider, instanceStreamId, type InstanceEvent, type InstanceState } from '../instances/instance.decider.js';
+import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';
 
 /** Instances asked of network at once: their filters (up to 5 firewalls of 50 rules each) stay well inside a NATS message. */
@@ -96,11 +96,13 @@ export class InstanceFilters {
   /** Network's InstanceFilterChanged: the instance's host enforces its filter as it is now. */
   async sendChanged(event: EventEnvelope): Promise<void> {
     const { instanceId } = event.data as InstanceFilterEvents['InstanceFilterChanged'];
-    const history = await this.store.readStream(instanceStreamId(instanceId));
-    // The change that gave the instance its addresses, made as network answered its provisioner (caused by its InstanceScheduled):
-    // its create, asked only after that answer, and every later command that runs it carry this filter or a newer one.
-    if (history.find((e) => e.type === 'InstanceScheduled')?.eventId === event.metadata.causationId) return;
-    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
+    const streamId = instanceStreamId(instanceId);
+    // The change that gave the instance its addresses, made as network answered its provisioner (caused by its InstanceScheduled,
+    // among a create's first events): its create, asked only after that answer, and every later command that runs it carry this
+    // filter or a newer one.
+    const created = await this.store.readStream(streamId, undefined, { afterVersion: 0, limit: 3 });
+    if (created.find((e) => e.type === 'InstanceScheduled')?.eventId === event.metadata.causationId) return;
+    const { state } = await readState(this.store, streamId, instanceDecider);
     const hostId = filterHostOf(state);
     if (!hostId) return;
     if (await this.isUp(hostId)) await this.send(hostId, await this.lookups.of(instanceId));

@@ -3,13 +3,13 @@ import {
   type AgentCommands, AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type InstanceFilter, type InstanceNetwork,
   type InstanceSpec, SYSTEM_ACTOR,
 } from '#libs/contracts';
-import { decideInTransaction, fold, handleCommand, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, handleCommand, readState, withRetriedTransaction, withTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
 import type { FilterLookups } from '../firewalls/instance-filters.js';
-import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceEvent, type InstanceState } from './instance.decider.js';
+import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 import type { InstancesMetrics } from './instances.metrics.js';
 import type { InstancesRepository } from './instances.repository.js';
 
@@ -71,8 +71,7 @@ export class InstanceProvisioner {
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
     const instanceId = instanceIdOf(event.streamId);
-    const history = await this.store.readStream(event.streamId);
-    const state = fold(instanceDecider, history as unknown as InstanceEvent[]);
+    const { state } = await readState(this.store, event.streamId, instanceDecider);
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceFailed':
@@ -86,7 +85,7 @@ export class InstanceProvisioner {
         return;
       default:
         if (state.operation?.version !== event.version) return; // superseded, timed out, or answered already
-        if (state.operation.kind === 'address') await this.address(history[0].data as ComputeEvents['InstanceRequested'], metadata);
+        if (state.operation.kind === 'address') await this.address(await this.requestOf(event.streamId), metadata);
         else await this.carryOut(instanceId, state, metadata, event.version);
     }
   }
@@ -103,6 +102,12 @@ export class InstanceProvisioner {
     // Network's event of the same answer may have been recorded first: either way the instance is to be created now.
     const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
     if (answer.addresses && state.operation?.kind === 'create') await this.carryOut(instanceId, state, metadata, state.operation.version, answer.filter);
+  }
+
+  /** What the instance's create asked for: its stream's first event. */
+  private async requestOf(streamId: string): Promise<ComputeEvents['InstanceRequested']> {
+    const [requested] = await this.store.readStream(streamId, undefined, { afterVersion: 0, limit: 1 });
+    return requested.data as ComputeEvents['InstanceRequested'];
   }
 
   /** `filter`: what a create carries, where known already. */

@@ -64,6 +64,15 @@ describeWithHardware('instances through compute and a real host agent', missingH
       'InstanceResizeRequested', 'InstanceResized', 'InstanceDeletionRequested', 'InstanceDeleted',
     ]);
     expect(JSON.parse(history.edges[9].node.data)).toEqual({ fromPlanId: 'ct-512m', toPlanId: 'ct-1g' });
+    // Page by page, as a long-lived instance's history is read: the same events, in the same order.
+    const paged: string[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await request('history', { id: created.id, first: 5, after });
+      paged.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor!;
+    }
+    expect(paged).toEqual(history.edges.map((e) => e.node.id));
   });
 
   it('gives a container its IPv4 and IPv6 on the bridge, names it in DNS, and takes the addresses back when it is deleted', async () => {
@@ -112,6 +121,21 @@ describeWithHardware('instances through compute and a real host agent', missingH
     expect(failed.failureReason).toContain('no image at');
     await waitFor(async () => (await addressesOf(created.id)).totalCount === 0, 10_000, 'the failed instance\'s addresses to be released');
     expect((await addressesOf(created.id, true)).totalCount).toBe(2); // it had them, and gave them back
+  });
+
+  it('deletes an instance asked to go while its host makes it, leaving nothing on the host', async () => {
+    const before = await hostAllocation();
+    const created = await Promise.all([create(vm(uniqueName('gone-'))), create(container(uniqueName('gone-')))]);
+    // At once, as Terraform's destroy after an interrupted apply: the host may be making them as the deletes come.
+    for (const { id } of created) expect(await request('delete', { id })).toMatchObject({ status: 'DELETING' });
+    for (const { id } of created) {
+      await system.waitForStatus(id, ['DELETED']);
+      expect(existsSync(path.join(instancesDir(system.agentDataDir), id))).toBe(false);
+      await waitFor(async () => (await addressesOf(id)).totalCount === 0, 10_000, `the addresses of ${id} to be released`);
+    }
+    await waitFor(async () => (await hostAllocation()) === before, 10_000, 'the reservations to be released');
+    // Nothing of them runs on the host either (pgrep fails where no process names the id).
+    for (const { id } of created) expect(await runCommand('pgrep', ['-af', id]).catch(() => '')).toBe('');
   });
 
   it('shows STOPPED when the guest powers itself off', async () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_ACTOR, type ComputeEvents, type EventMetadata } from '#libs/contracts';
-import { EventStore, fold, withTransaction } from '#libs/event-store';
+import { EventStore, fold, handleCommand, readState, withTransaction } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
-import { instanceDecider, instanceStreamId } from './instance.decider.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand } from './instance.decider.js';
 import { InstancesRepository } from './instances.repository.js';
 
 const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
@@ -55,6 +55,33 @@ describe('the instances projection on PostgreSQL', () => {
       const name = i === 0 ? 'first' : 'second';
       expect(await row(create.id)).toEqual({ ...written, name, fqdn: `${name}.proj.awan.test` });
     }
+  });
+
+  it("keeps each instance's state as its stream folds it, which its commands decide from", async () => {
+    const { id, streamId, events } = createEvents('kept');
+    await store.append(streamId, events, { expectedVersion: 0, metadata });
+    const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
+    const complete = async () => decide({ type: 'CompleteOperation', requestVersion: (await readState(store, streamId, instanceDecider)).state.operation!.version });
+    await decide({
+      type: 'AssignAddresses',
+      addresses: [{ ipId: randomUUID(), family: 'IPV4', address: '198.51.100.7', prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
+    });
+    await complete();
+    for (let round = 0; round < 30; round++) {
+      await decide({ type: 'StopInstance', force: round % 2 === 0 });
+      await complete();
+      await decide({ type: 'StartInstance' });
+      await complete();
+    }
+    await decide({ type: 'DeleteInstance' });
+    await complete();
+
+    const history = await store.readStream(streamId);
+    expect(history).toHaveLength(126);
+    expect(history.at(-1)!.type).toBe('InstanceDeleted');
+    // What the commands decided from, read from the row, is the stream folded.
+    expect(await readState(store, streamId, instanceDecider)).toEqual({ state: fold(instanceDecider, history as never), version: 126 });
+    expect((await row(id)).state).toEqual(fold(instanceDecider, history as never));
   });
 
   it("keeps a batch's boot configs, each its own", async () => {

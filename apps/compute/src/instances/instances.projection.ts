@@ -1,3 +1,4 @@
+import { isUuid } from '#libs/contracts';
 import type { Projection, RecordedEvent, Sql } from '#libs/event-store';
 import { INSTANCE_BACKUP_EVENT_TYPES } from '../backups/instance-backups.js';
 import { CONSOLE_EVENT_TYPES } from '../consoles/instance-consoles.js';
@@ -105,5 +106,20 @@ export const instancesProjection: Projection = {
   },
   async clear(tx) {
     await tx.query('DELETE FROM instances');
+  },
+  // Every event of an instance's stream is folded into its row's state (INSTANCE_EVENT_TYPES), so a command decides from the row.
+  keeps: {
+    decider: instanceDecider,
+    async read(sql, streamId) {
+      const id = instanceIdOf(streamId);
+      if (!isUuid(id)) return null;
+      // Named, as the stream's own read: every command on an instance makes it.
+      const { rows: [kept] } = await sql.query<{ state: InstanceState; version: number }>({
+        name: 'compute_kept_instance_state',
+        text: 'SELECT i.state, (SELECT max(e.version) FROM events e WHERE e.stream_id = $2) AS version FROM instances i WHERE i.id = $1',
+        values: [id, streamId],
+      });
+      return kept && kept.state.version === kept.version ? kept : null;
+    },
   },
 };

@@ -242,7 +242,7 @@ export class Instances {
     await this.require(id, scope);
     const size = pageSize(first);
     const fromVersion = decodeCursor('event', after);
-    const events = (await this.store.readStream(instanceStreamId(id as string))).filter((e) => e.version > fromVersion).slice(0, size + 1);
+    const events = await this.store.readStream(instanceStreamId(id as string), undefined, { afterVersion: fromVersion, limit: size + 1 });
     return toPage(
       events,
       size,
