@@ -180,7 +180,19 @@ const percentile = (values: number[], p: number) => [...values].sort((a, b) => a
     try {
       expect(await foreign.ended).toEqual([expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })]);
       await owner.api.data(`mutation { stopInstance(id: "${id}") { id } }`);
-      await waitFor(() => heardByOwner.some((i) => (i as { status: string }).status === 'STOPPED'), 60_000, 'the owner to hear of the stop');
+      // A subscription that ends (its socket closed) fails the test at once, saying how it ended.
+      let listening = true;
+      const endedEarly = own.ended.then((how) => {
+        if (!listening) return;
+        const { code, reason } = (how ?? {}) as { code?: number; reason?: string };
+        throw new Error(`the owner's subscription ended before the stop was heard: ${code ? `closed ${code} ${reason}` : JSON.stringify(how)}`);
+      });
+      try {
+        await Promise.race([waitFor(() => heardByOwner.some((i) => (i as { status: string }).status === 'STOPPED'), 60_000, 'the owner to hear of the stop'), endedEarly]);
+      } finally {
+        listening = false;
+        endedEarly.catch(() => undefined);
+      }
       expect(heardByStranger).toEqual([]);
     } finally {
       await Promise.all([foreign.socket.dispose(), own.socket.dispose()]);
