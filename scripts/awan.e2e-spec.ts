@@ -181,4 +181,19 @@ describe('one command runs Awan', () => {
       restoreDevBridge();
     }
   });
+
+  it('refuses, at once and by name, a GATEWAY_PORT whose range holds a port fetch and browsers will not connect to', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
+    chmodSync(dataDir, 0o755);
+    try {
+      // 10076 to 10080: the last service would listen on 10080, which no health check or console could reach.
+      const started = Date.now();
+      await expect(start({ ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: '10076', AWAN_ADMIN_API_KEY: ADMIN_KEY }))
+        .rejects.toThrow(/port 10080 is one that browsers and fetch refuse to connect to: set GATEWAY_PORT/);
+      expect(Date.now() - started).toBeLessThan(60_000); // not after the 90 s wait for its health
+    } finally {
+      spawnSync('pkill', ['-KILL', '-f', dataDir]);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -28,6 +28,14 @@ function canListen(port: number): Promise<boolean> {
 }
 
 /**
+ * The ports fetch and browsers refuse to connect to (the Fetch standard's bad ports, those a
+ * service could listen on): a service on one cannot be reached by its health check or the console.
+ */
+export const FETCH_BLOCKED_PORTS: ReadonlySet<number> = new Set([
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
  * The first of `count` consecutive ports a server can listen on now, below the kernel's ephemeral
  * range: a port there (the kernel's own pick for listen(0) included) can be taken by the local end
  * of any outgoing connection before its server binds it, which failed a service's start with
@@ -40,7 +48,7 @@ export async function freePorts(count: number): Promise<number> {
   for (;;) {
     const base = low + Math.floor(Math.random() * (high - low - count));
     let free = true;
-    for (let port = base; free && port < base + count; port++) free = !(await answers(port)) && (await canListen(port));
+    for (let port = base; free && port < base + count; port++) free = !FETCH_BLOCKED_PORTS.has(port) && !(await answers(port)) && (await canListen(port));
     if (free) return base;
   }
 }

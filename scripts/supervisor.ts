@@ -10,7 +10,7 @@ import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createLogger, formatPretty, parseLogLine, readLogConfig, type LogConfig } from '#libs/platform';
 import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
-import { answers, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsClusterNode } from './embedded-servers.js';
+import { answers, FETCH_BLOCKED_PORTS, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsClusterNode } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
 import { clusterNodeConfig, enrolmentEnvironment, ensureHostCredentials, ensureNatsAuthFiles, type NatsAuthFiles } from './nats-auth-files.js';
 import { APPS, EVENT_STORES } from './services.js';
@@ -185,6 +185,8 @@ try {
   const seconds = cluster ? services.map((app) => ({ app, name: `${app.name}-2`, port: gatewayPort + APPS.length + app.portOffset })) : [];
   const apps = [...services.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset })), ...seconds, ...agents.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset }))];
   const ports = apps.map((a) => a.port);
+  const blocked = ports.find((port) => FETCH_BLOCKED_PORTS.has(port));
+  if (blocked !== undefined) throw new Error(`port ${blocked} is one that browsers and fetch refuse to connect to: set GATEWAY_PORT to a range of ${ports.length} ports without it`);
   for (const port of ports) {
     if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${cluster ? 2 * APPS.length : APPS.length} ports`);
   }
