@@ -6,8 +6,9 @@
 //   VM restore         the agent (zstd -d while hashing, qemu-img info, rename) against zstd -d to a raw
 //                      file, then qemu-img convert -O qcow2 of it
 //   container backup   the agent (tar with owners, xattrs, ACLs, sparse | zstd -T0, sha256) against tar -c | zstd -T0
-//   container restore  the agent (zstd -d | tar -x beside the rootfs while hashing, then the swap and
-//                      the old rootfs removed) against zstd -d | tar -x into a new folder
+//   container restore  the agent (zstd -d | tar -x beside the rootfs while hashing, then the swap; the
+//                      old rootfs is removed after it answers, untimed as the raw side's) against
+//                      zstd -d | tar -x into a new folder
 // qemu-img (7.2) reads and writes only regular files (a pipe is refused: "'file' driver requires
 // '/dev/stdout' to be a regular file"), so the raw VM paths go through a working file, as the agent's do.
 // The data is realistic: of the disk, 35% random bytes (media, encrypted), 45% this machine's own
@@ -23,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InstanceSpec } from '#libs/contracts';
 import { BackupStore } from '../../apps/host-agent/src/backups/backup-store.js';
 import { backupsFor } from '../../apps/host-agent/src/backups/backups.js';
@@ -190,9 +192,15 @@ const samples: Record<Step, { awan: number[]; raw: number[] }> = {
 const compressed = { vm: { awan: 0, raw: 0 }, container: { awan: 0, raw: 0 } };
 
 /** The agent's and the raw tools' run of one step, in turns (the raw tools first on odd runs). */
-async function both(step: Step, run: number, awan: () => Promise<unknown>, raw: () => Promise<unknown>): Promise<void> {
+/** `settled`, untimed after the agent's side: what it still does after answering, not to be counted in the raw side's time. */
+async function both(step: Step, run: number, awan: () => Promise<unknown>, raw: () => Promise<unknown>, settled = async () => {}): Promise<void> {
   const order = run % 2 === 0 ? (['awan', 'raw'] as const) : (['raw', 'awan'] as const);
-  for (const side of order) samples[step][side].push(await timed(side === 'awan' ? awan : raw));
+  for (const side of order) {
+    // Each side starts with nothing of the one before still to be written back: the first of each run waited on it.
+    await program('sync', []);
+    samples[step][side].push(await timed(side === 'awan' ? awan : raw));
+    if (side === 'awan') await settled();
+  }
   log(`run ${run + 1} ${step}: awan ${round(samples[step].awan.at(-1)!)} s, raw ${round(samples[step].raw.at(-1)!)} s`);
 }
 
@@ -238,7 +246,11 @@ try {
       pipe(['tar', ['--create', '--file=-', '--directory', rootfs, '.']], ['zstd', ['-q', '-T0', '-f', '-o', rawTar]]));
     await mkdir(rawRootfs);
     await both('containerRestore', run, () => backups.restore({ backupId: containerBackup, instanceId: container.instanceId, restoreKey: randomUUID() }), () =>
-      pipe(['zstd', ['-d', '-q', '-c', '--', rawTar]], ['tar', ['--extract', '--file=-', '--same-permissions', '--same-owner', '--directory', rawRootfs]]));
+      pipe(['zstd', ['-d', '-q', '-c', '--', rawTar]], ['tar', ['--extract', '--file=-', '--same-permissions', '--same-owner', '--directory', rawRootfs]]),
+      // The rootfs it replaced, removed after the answer, as the raw side's is after the run.
+      async () => {
+        while ((await readdir(folders.dir(container.instanceId))).some((entry) => entry.startsWith('rootfs.replaced'))) await sleep(50);
+      });
     compressed.container = { awan: (await stat(path.join(tmp, 'store', containerBackup, 'rootfs.tar.zst'))).size, raw: (await stat(rawTar)).size };
 
     await backups.delete({ backupId: vmBackup });

@@ -88,7 +88,13 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
     await inside(id, 'echo second > /root/marker; echo new > /root/later');
     await expect(backups.restore({ backupId, instanceId: id, restoreKey: 'r1' })).rejects.toMatchObject({ code: 'CONFLICT' });
     await manager.stop(id, true);
+    // What an agent stopped while removing a replaced rootfs left behind.
+    mkdirSync(path.join(folders.dir(id), 'rootfs.replaced-left', 'root'), { recursive: true });
     expect(await backups.restore({ backupId, instanceId: id, restoreKey: 'r1' })).toEqual({ backupId, restored: true });
+    // The rootfs it replaced, and the one left behind, are removed after the answer.
+    const rootfsTrees = () => readdirSync(folders.dir(id)).filter((f) => f.startsWith('rootfs'));
+    await waitFor(() => rootfsTrees().length === 1, 10_000, 'the replaced rootfs trees to be removed');
+    expect(rootfsTrees()).toEqual(['rootfs']);
     await manager.start(id);
     expect((await inside(id, 'cat /root/marker')).trim()).toBe('first');
     expect((await inside(id, 'ls /root')).trim()).toBe('marker');

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { Logger } from '@nestjs/common';
 import { AppError, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 import type { InstanceDriver } from '../instances/instance-driver.js';
@@ -16,11 +18,11 @@ const copyTree = (from: string, to: string) => runProgram('cp', ['-a', '--reflin
 /**
  * Makes `target` (a container's rootfs) what `fill` writes beside it, then swaps the two: an agent
  * that dies on the way leaves either tree, and asked again it finishes the swap. Where `fill`
- * fails, `target` is left as it was.
+ * fails, `target` is left as it was. The tree it replaced is removed after it answers: that takes
+ * as long as unpacking a backup did (bench/backups).
  */
 export async function replaceTree(target: string, fill: (incoming: string) => Promise<void>): Promise<void> {
   const incoming = `${target}.restoring`;
-  const replaced = `${target}.replaced`;
   await rm(incoming, { recursive: true, force: true });
   try {
     await fill(incoming);
@@ -28,10 +30,26 @@ export async function replaceTree(target: string, fill: (incoming: string) => Pr
     await rm(incoming, { recursive: true, force: true });
     throw error;
   }
-  await rm(replaced, { recursive: true, force: true });
-  if (existsSync(target)) await rename(target, replaced);
+  if (existsSync(target)) await rename(target, `${target}.replaced-${randomUUID()}`);
   await rename(incoming, target);
-  await rm(replaced, { recursive: true, force: true });
+  // With it, any an agent stopped before removing.
+  const folder = path.dirname(target);
+  for (const entry of await readdir(folder)) {
+    if (entry.startsWith(`${path.basename(target)}.replaced`)) removeInBackground(path.join(folder, entry));
+  }
+}
+
+/** Trees being removed in the background, each once however often it is asked. */
+const removals = new Set<string>();
+const logger = new Logger('rootfs');
+
+/** `rm -rf` on its own, not Node's rm: that would hold a thread of the pool the agent's file I/O shares for the whole removal. */
+function removeInBackground(tree: string): void {
+  if (removals.has(tree)) return;
+  removals.add(tree);
+  void runProgram('rm', ['-rf', '--', tree], { timeoutMs: COPY_TIMEOUT_MS })
+    .catch((error: Error) => logger.warn(`${tree} not removed (the next restore of its instance tries again): ${error.message}`))
+    .finally(() => removals.delete(tree));
 }
 
 /**
