@@ -191,8 +191,10 @@ const samples: Record<Step, { awan: number[]; raw: number[] }> = {
 };
 const compressed = { vm: { awan: 0, raw: 0 }, container: { awan: 0, raw: 0 } };
 
-/** The agent's and the raw tools' run of one step, in turns (the raw tools first on odd runs). */
-/** `settled`, untimed after the agent's side: what it still does after answering, not to be counted in the raw side's time. */
+/**
+ * The agent's and the raw tools' run of one step, in turns (the raw tools first on odd runs);
+ * `settled`, untimed after the agent's side, waits for what it still does after answering.
+ */
 async function both(step: Step, run: number, awan: () => Promise<unknown>, raw: () => Promise<unknown>, settled = async () => {}): Promise<void> {
   const order = run % 2 === 0 ? (['awan', 'raw'] as const) : (['raw', 'awan'] as const);
   for (const side of order) {
