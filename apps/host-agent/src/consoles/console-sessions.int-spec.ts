@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -103,8 +103,11 @@ describeWithHardware("the host's console sessions over NATS, with real QEMU and 
     // Both sessions share the one serial port, and hear the same.
     await second.until(/awan-guest: waiting for the power button/);
     await serial.until(/awan-guest: waiting for the power button/);
-    const log = await import('node:fs/promises').then((fs) => fs.readFile(folders.file(spec.instanceId, 'console.log'), 'utf8'));
-    expect(log).toContain('awan-guest: hostname console-vm');
+    // QEMU logs what it wrote to the socket once written: a line heard can reach the file a moment later.
+    const logged = () => readFileSync(folders.file(spec.instanceId, 'console.log'), 'utf8');
+    await waitFor(() => logged().includes('awan-guest: waiting for the power button'), 10_000, 'console.log to hold the last line heard').catch(() => undefined);
+    expect(logged()).toContain('awan-guest: waiting for the power button');
+    expect(logged()).toContain('awan-guest: hostname console-vm');
 
     const display = await open(spec.instanceId, 'VNC');
     display.send(ConsoleFrame.ACK, '0');
