@@ -7,6 +7,7 @@ import { createPool } from './database.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
 import { ensureStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
+import type { Logger } from './logger.js';
 import { EventRelay } from './relay.js';
 
 const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
@@ -34,8 +35,8 @@ describe('event relay to JetStream', () => {
     await db.close();
   });
 
-  function startRelay(): EventRelay {
-    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger: quietLogger });
+  function startRelay(logger: Logger = quietLogger): EventRelay {
+    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger });
     relay.start();
     running.push(relay);
     return relay;
@@ -225,7 +226,12 @@ describe('event relay to JetStream', () => {
   });
 
   it("hands over when the active relay's session is killed while events pour in: each published once, every stream in order", async () => {
-    const relays = [startRelay(), startRelay()];
+    // What the relays said, shown with what held the events back if they do not all come out.
+    const said: string[] = [];
+    const recording = (relay: string): Logger => ({
+      log: () => undefined, warn: (message) => said.push(`${relay}: ${message}`), error: (message) => said.push(`${relay}: ${message}`),
+    });
+    const relays = [startRelay(recording('relay 1')), startRelay(recording('relay 2'))];
     await waitFor(() => relays.some((r) => r.active), 5000, 'an active relay');
     const [active, standby] = relays[0].active ? relays : [relays[1], relays[0]];
     const { rows } = await db.pool.query<{ pid: number }>(
@@ -250,7 +256,18 @@ describe('event relay to JetStream', () => {
     expect(active.active).toBe(false);
     await writing;
 
-    await waitForPublished(appended.length);
+    await waitForPublished(appended.length).catch(async (error: Error) => {
+      // The relay publishes only below the oldest transaction still running anywhere on the server.
+      const writers = await db.pool.query(
+        `SELECT datname, pid, state, now() - xact_start AS for, backend_xid, left(query, 100) AS query
+         FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start`,
+      );
+      const checkpoint = await db.pool.query(`SELECT * FROM ${db.schema}.relay_checkpoints`);
+      throw new Error(
+        `${error.message}: ${(await published()).length} of ${appended.length} published; active: ${relays.map((r) => r.active).join(', ')}; ` +
+        `checkpoint ${JSON.stringify(checkpoint.rows)}; transactions holding an id: ${JSON.stringify(writers.rows)}; the relays said:\n${said.join('\n')}`,
+      );
+    });
     await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
     const messages = await published();
     expect(messages.map((m) => m.event.eventId).sort()).toEqual(appended.map((e) => e.eventId).sort());
