@@ -140,6 +140,18 @@ try {
   const clusterSetting = process.env.AWAN_CLUSTER ?? '';
   if (!['', '0', '1'].includes(clusterSetting)) throw new Error(`AWAN_CLUSTER must be 1 (a NATS cluster and two replicas of each service) or 0, got "${clusterSetting}"`);
   const cluster = clusterSetting === '1';
+  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
+  // AWAN_LOCAL_AGENT=off: the control plane only, for a machine that is not a hypervisor itself.
+  const agents = APPS.filter((app) => app.name === 'host-agent' && process.env.AWAN_LOCAL_AGENT !== 'off');
+  // On a cluster, each service's second replica listens APPS.length ports above its first (the gateway's API on 4005); the agent stays one.
+  const services = APPS.filter((app) => app.name !== 'host-agent');
+  const seconds = cluster ? services.map((app) => ({ app, name: `${app.name}-2`, port: gatewayPort + APPS.length + app.portOffset })) : [];
+  const apps = [...services.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset })), ...seconds, ...agents.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset }))];
+  const ports = apps.map((a) => a.port);
+  // Refused before PostgreSQL and NATS start: a setting no start could work with.
+  const blocked = ports.find((port) => FETCH_BLOCKED_PORTS.has(port));
+  if (blocked !== undefined) throw new Error(`port ${blocked} is one that browsers and fetch refuse to connect to: set GATEWAY_PORT to a range of ${ports.length} ports without it`);
+
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const postgres = await startEmbeddedPostgres(path.join(dir, 'postgres'), logFile('postgres'));
@@ -177,16 +189,6 @@ try {
   say(`migrations applied: ${EVENT_STORES.map((d) => d.service).join(', ')}`);
   writeFileSync(path.join(dir, RUNNING_ENV_FILE), `DATABASE_URL=${databaseUrl}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
 
-  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
-  // AWAN_LOCAL_AGENT=off: the control plane only, for a machine that is not a hypervisor itself.
-  const agents = APPS.filter((app) => app.name === 'host-agent' && process.env.AWAN_LOCAL_AGENT !== 'off');
-  // On a cluster, each service's second replica listens APPS.length ports above its first (the gateway's API on 4005); the agent stays one.
-  const services = APPS.filter((app) => app.name !== 'host-agent');
-  const seconds = cluster ? services.map((app) => ({ app, name: `${app.name}-2`, port: gatewayPort + APPS.length + app.portOffset })) : [];
-  const apps = [...services.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset })), ...seconds, ...agents.map((app) => ({ app, name: app.name, port: gatewayPort + app.portOffset }))];
-  const ports = apps.map((a) => a.port);
-  const blocked = ports.find((port) => FETCH_BLOCKED_PORTS.has(port));
-  if (blocked !== undefined) throw new Error(`port ${blocked} is one that browsers and fetch refuse to connect to: set GATEWAY_PORT to a range of ${ports.length} ports without it`);
   for (const port of ports) {
     if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${cluster ? 2 * APPS.length : APPS.length} ports`);
   }
