@@ -182,7 +182,7 @@ describe('one command runs Awan', () => {
     }
   });
 
-  it('refuses, at once and by name, a GATEWAY_PORT whose range holds a port fetch and browsers will not connect to', async () => {
+  it('refuses, at once and by name, a GATEWAY_PORT that is no port or whose range holds one fetch and browsers will not connect to', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-e2e-'));
     chmodSync(dataDir, 0o755);
     try {
@@ -191,6 +191,9 @@ describe('one command runs Awan', () => {
       await expect(start({ ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: '10076', AWAN_ADMIN_API_KEY: ADMIN_KEY }))
         .rejects.toThrow(/port 10080 is one that browsers and fetch refuse to connect to: set GATEWAY_PORT/);
       expect(Date.now() - started).toBeLessThan(60_000); // not after the 90 s wait for its health
+      for (const port of ['4000x', '65535']) {
+        await expect(start({ ...cleanEnv, AWAN_DATA_DIR: dataDir, GATEWAY_PORT: port, AWAN_ADMIN_API_KEY: ADMIN_KEY })).rejects.toThrow(`GATEWAY_PORT must be the first of 5 ports, 1 to 65531, got "${port}"`);
+      }
     } finally {
       spawnSync('pkill', ['-KILL', '-f', dataDir]);
       rmSync(dataDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
-import { createLogger, formatPretty, parseLogLine, readLogConfig, type LogConfig } from '#libs/platform';
+import { createLogger, formatPretty, parseLogLine, readLogConfig, readWholeNumber, type LogConfig } from '#libs/platform';
 import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
 import { answers, FETCH_BLOCKED_PORTS, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsClusterNode } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
@@ -140,7 +140,8 @@ try {
   const clusterSetting = process.env.AWAN_CLUSTER ?? '';
   if (!['', '0', '1'].includes(clusterSetting)) throw new Error(`AWAN_CLUSTER must be 1 (a NATS cluster and two replicas of each service) or 0, got "${clusterSetting}"`);
   const cluster = clusterSetting === '1';
-  const gatewayPort = Number(process.env.GATEWAY_PORT ?? 4000);
+  const span = (cluster ? 2 : 1) * APPS.length;
+  const gatewayPort = readWholeNumber('GATEWAY_PORT', 4000, { expected: `the first of ${span} ports, 1 to ${65536 - span}`, min: 1, max: 65536 - span });
   // AWAN_LOCAL_AGENT=off: the control plane only, for a machine that is not a hypervisor itself.
   const agents = APPS.filter((app) => app.name === 'host-agent' && process.env.AWAN_LOCAL_AGENT !== 'off');
   // On a cluster, each service's second replica listens APPS.length ports above its first (the gateway's API on 4005); the agent stays one.
@@ -190,7 +191,7 @@ try {
   writeFileSync(path.join(dir, RUNNING_ENV_FILE), `DATABASE_URL=${databaseUrl}\nNATS_URL=${natsUrl}\n`, { mode: 0o600 });
 
   for (const port of ports) {
-    if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${cluster ? 2 * APPS.length : APPS.length} ports`);
+    if (await answers(port)) throw new Error(`port ${port} is in use: set GATEWAY_PORT to a free range of ${span} ports`);
   }
   for (const { app, name, port: appPort } of apps) {
     const port = String(appPort);

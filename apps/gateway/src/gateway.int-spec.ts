@@ -7,6 +7,7 @@ import { serverAudits } from 'graphql-http';
 import { createClient } from 'graphql-ws';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
 import { createServiceDatabase, runBuilt, waitFor, type Fixture, type ServiceDatabase } from '#libs/testing';
 import { freePort, startNatsServer, type EmbeddedServer } from '../../../scripts/embedded-servers.js';
 import { schemaDifferences } from './graphql/schema-differences.js';
@@ -279,12 +280,12 @@ describe('the gateway', () => {
     }
   });
 
-  describe("closes graphql-ws sockets within API_KEY_CACHE_MS of the key's revocation, or of its account's suspension, on every replica", () => {
+  describe("graphql-ws sockets: closed within API_KEY_CACHE_MS of the key's revocation, or of its account's suspension, on every replica", () => {
     const CACHE_MS = 1000;
     let replica: string;
 
     beforeAll(async () => {
-      replica = await startGateway({ RATE_LIMIT_BURST: '1000', API_KEY_CACHE_MS: String(CACHE_MS) });
+      replica = await startGateway({ RATE_LIMIT_BURST: '1000', API_KEY_CACHE_MS: String(CACHE_MS), DATABASE_LOCK_TIMEOUT_MS: '500' });
     });
 
     /** A socket on the other replica with a live subscription; `closed` resolves with its close event and when it came. */
@@ -306,9 +307,29 @@ describe('the gateway', () => {
         },
       });
       socket.subscribe({ query: 'subscription { instanceUpdated { id status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
-      if (!(await open)) throw new Error('the socket was refused');
+      if (!(await open)) {
+        const { code, reason } = await closed;
+        throw new Error(`the socket was refused: ${code} ${reason}`);
+      }
       return { socket, closed };
     }
+
+    it('refused with 1013 (try again later), not 4403, while the key cannot be checked (its table locked); a request is UNAVAILABLE; both go through after', async () => {
+      const { key } = await customer('Locked out');
+      const holder = new pg.Client({ connectionString: database.url });
+      await holder.connect();
+      try {
+        // Past the replica's DATABASE_LOCK_TIMEOUT_MS, as a long migration or a stuck transaction would hold it.
+        await holder.query('BEGIN; LOCK TABLE identity.api_keys IN ACCESS EXCLUSIVE MODE');
+        expect(codesOf(await graphql('{ me { id } }', key, undefined, replica))).toEqual(['UNAVAILABLE']);
+        await expect(listen(key)).rejects.toThrow("refused: 1013 Try again later: the gateway's database is busy or away");
+        await holder.query('COMMIT');
+        expect((await graphql('{ me { name } }', key, undefined, replica)).data).toEqual({ me: { name: 'Locked out' } });
+        await (await listen(key)).socket.dispose();
+      } finally {
+        await holder.end();
+      }
+    });
 
     it('when its key is revoked on another replica', async () => {
       const { key, keyId } = await customer('Revoked');

@@ -1,10 +1,19 @@
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
-import type { Identity } from '../identity/identity.js';
+import { AppError } from '#libs/contracts';
+import { isTransientDatabaseError } from '#libs/event-store';
+import type { Identity, Viewer } from '../identity/identity.js';
 
-/** graphql-ws's close codes: the key no longer authenticates; the account may not listen. */
+/** graphql-ws's close codes: the key no longer authenticates; the account may not listen; the gateway failed. */
 const UNAUTHORIZED = 4401;
 const FORBIDDEN = 4403;
+const INTERNAL_SERVER_ERROR = 4500;
+/** WebSocket's own "Try Again Later" (RFC 6455): graphql-ws clients open the socket again, as they do not after 4401 or 4500. */
+const TRY_AGAIN_LATER = 1013;
+
+const logger = new Logger('graphql');
 
 /** Why a key may hold no socket: its revocation, or its account's status; null while it may. */
 export function closingOf(standing: { revoked: boolean; accountStatus: string } | undefined): { code: number; reason: string } | null {
@@ -13,6 +22,20 @@ export function closingOf(standing: { revoked: boolean; accountStatus: string } 
     return { code: FORBIDDEN, reason: `Forbidden: the account is ${standing.accountStatus}` };
   }
   return null;
+}
+
+/** A close frame's reason is at most 123 bytes. */
+export function shortReason(reason: string): string {
+  const bytes = Buffer.from(reason);
+  return bytes.length <= 123 ? reason : `${bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '')}...`;
+}
+
+function refusalOf(error: unknown): { code: number; reason: string } {
+  if (error instanceof GraphQLError || error instanceof AppError) return { code: FORBIDDEN, reason: `Forbidden: ${error.message}` };
+  if (isTransientDatabaseError(error)) return { code: TRY_AGAIN_LATER, reason: "Try again later: the gateway's database is busy or away" };
+  const correlationId = randomUUID();
+  logger.error({ msg: 'internal error in opening a subscriber socket', correlationId, err: error });
+  return { code: INTERNAL_SERVER_ERROR, reason: `Internal server error (correlation id ${correlationId})` };
 }
 
 /**
@@ -30,6 +53,29 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
     private readonly identity: Identity,
     private readonly options: { checkEveryMs: number; onCheckError: (error: Error) => void },
   ) {}
+
+  /**
+   * Opens a socket to `caller` (its key's or session's check) where it has a live key of an account
+   * that may listen, and keeps it to close when either changes. Else closes it saying why: as closingOf
+   * does, 4403 for a refused session (another origin, not its CSRF token), 1013 where the check could not
+   * be made now (the gateway's database busy or away: the key may be good), and 4500 for a fault, logged.
+   */
+  async admit(socket: WebSocket, caller: Promise<Viewer | null | undefined>): Promise<boolean> {
+    let refusal: { code: number; reason: string } | null;
+    let viewer: Viewer | null | undefined;
+    try {
+      viewer = await caller;
+      refusal = closingOf(viewer ? { revoked: false, accountStatus: viewer.accountStatus } : undefined);
+    } catch (error) {
+      refusal = refusalOf(error);
+    }
+    if (refusal) {
+      socket.close(refusal.code, shortReason(refusal.reason));
+      return false;
+    }
+    this.add(socket, viewer!.apiKeyId);
+    return true;
+  }
 
   add(socket: WebSocket, apiKeyId: string): void {
     this.sockets.set(socket, apiKeyId);

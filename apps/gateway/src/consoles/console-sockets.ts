@@ -9,7 +9,7 @@ import {
   consoleInputSubject, consoleOutputSubject, PLATFORM_SCOPE, readConsoleFrame, type Caller, type InstanceStatus, type InstanceView,
 } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js';
+import { closingOf, shortReason, type SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { Identity } from '../identity/identity.js';
 import type { InstanceUpdates } from '../instances/instance-updates.js';
 import { CONSOLE_PATH, type ConsoleGrant, type ConsoleTokens } from './console-tokens.js';
@@ -30,12 +30,6 @@ const KEEPS_CONSOLE: readonly InstanceStatus[] = ['RUNNING', 'REBOOTING', 'RESIZ
 const MAX_CLIENT_MESSAGE_BYTES = 1024 * 1024;
 /** How long compute has to record the opening and have the host attach it. */
 const OPEN_TIMEOUT_MS = 20_000;
-
-/** A close frame's reason is at most 123 bytes. */
-function shortReason(reason: string): string {
-  const bytes = Buffer.from(reason);
-  return bytes.length <= 123 ? reason : `${bytes.subarray(0, 120).toString('utf8').replace(/\uFFFD+$/, '')}...`;
-}
 
 export interface ConsoleSocketsOptions {
   idleTimeoutMs: number;

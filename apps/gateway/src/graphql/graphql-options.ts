@@ -2,11 +2,12 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
+import { AppError } from '#libs/contracts';
 import { metricsEnabled } from '#libs/metrics';
 import { tracingEnabled } from '#libs/tracing';
 import type { Authenticator } from '../auth/authenticator.js';
 import { isRefusal, type RequestLimits } from '../auth/request-limits.js';
-import { closingOf, type SubscriberSockets } from '../auth/subscriber-sockets.js';
+import type { SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { consoleOriginOf } from '../consoles/console-tokens.js';
 import type { Identity, Viewer } from '../identity/identity.js';
@@ -75,7 +76,8 @@ async function callerOf(source: ContextSource, authenticator: Authenticator, ses
     const holder = await sessions.holderOf(headers, source.req ? { checkCsrf: true } : { checkCsrf: true, csrf: source.connectionParams?.csrfToken ?? null });
     return holder === undefined ? undefined : (holder?.viewer ?? null);
   } catch (error) {
-    throw new GraphQLError((error as Error).message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+    if (!(error instanceof AppError)) throw error; // the database busy or away: UNAVAILABLE, not a refusal
+    throw new GraphQLError(error.message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   }
 }
 
@@ -134,13 +136,8 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     subscriptions: {
       'graphql-ws': {
         // A socket needs a live key of an account that is neither SUSPENDED nor CLOSED, else it is closed at once
-        // (4403 Forbidden); SubscriberSockets closes it later if either changes.
-        onConnect: async (context) => {
-          const viewer = await callerOf(context as ContextSource, authenticator, sessions).catch(() => null);
-          if (!viewer || closingOf({ revoked: false, accountStatus: viewer.accountStatus })) return false;
-          sockets.add((context.extra as { socket: WebSocket }).socket, viewer.apiKeyId);
-          return true;
-        },
+        // saying why; SubscriberSockets closes it later if either changes.
+        onConnect: (context) => sockets.admit((context.extra as { socket: WebSocket }).socket, callerOf(context as ContextSource, authenticator, sessions)),
         onSubscribe: (_context, _id, payload) => refuseCostlySubscription(served, config.query, payload),
         // graphql-ws sends a subscription's errors as GraphQL made them: they leave with their codes, as over HTTP.
         onNext: (_context, _id, _payload, _args, result) =>

@@ -146,6 +146,18 @@ describe('people sign in', () => {
     const refusedSocket = subscriber(ana.cookie, 'x'.repeat(43));
     expect(await refusedSocket.opened).toBe(4403);
     await refusedSocket.client.dispose();
+    // While the session cannot be looked up (its table locked past the gateway's lock timeout), a request
+    // is UNAVAILABLE and a socket is told to try again (1013), not refused as if the session were bad.
+    await database.query('BEGIN; LOCK TABLE identity.sessions IN ACCESS EXCLUSIVE MODE');
+    try {
+      const locked = subscriber(ana.cookie, ana.csrf);
+      const [request, socket] = await Promise.all([graphql(query, { cookie: ana.cookie, csrf: ana.csrf }), locked.opened]);
+      expect(request).toMatchObject({ body: { errors: [{ extensions: { code: 'UNAVAILABLE' } }] } });
+      expect(socket).toBe(1013);
+      await locked.client.dispose();
+    } finally {
+      await database.query('COMMIT');
+    }
     // A form post, as another site's page could make a browser send, is not executed.
     expect((await call('POST', '/graphql', { cookie: ana.cookie, csrf: ana.csrf, contentType: 'application/x-www-form-urlencoded' })).status).toBe(415);
   }, 60_000);
