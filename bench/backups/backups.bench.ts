@@ -5,7 +5,7 @@
 //                      against qemu-img convert -O raw to a working file, then zstd -T0 of it
 //   VM restore         the agent (zstd -d while hashing, qemu-img info, rename) against zstd -d to a raw
 //                      file, then qemu-img convert -O qcow2 of it
-//   container backup   the agent (tar with owners, xattrs, ACLs, sparse | zstd -T0, sha256) against tar -c | zstd -T0
+//   container backup   the agent (tar with owners, xattrs (ACLs among them), sparse | zstd -T0, sha256) against tar -c | zstd -T0
 //   container restore  the agent (zstd -d | tar -x beside the rootfs while hashing, then the swap; the
 //                      old rootfs is removed after it answers, untimed as the raw side's) against
 //                      zstd -d | tar -x into a new folder

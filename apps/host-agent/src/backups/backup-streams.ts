@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ProgramError } from '../host/program.js';
 
 /** A backup of a large disk takes a while: no program of one runs longer than this. */
@@ -18,20 +17,29 @@ export interface Piped {
 }
 
 /**
- * Starts a program with an argument vector (never a shell), its standard output piped where asked,
- * with a deadline; `done` settles once it has exited. Its standard input, where given, is another
- * program's output (started with stdout), joined as a shell's `|` joins them: relayed through this
- * process, the bytes cost a backup CPU and throughput (bench/backups).
+ * Starts a program with an argument vector (never a shell), with a deadline; `done` settles once it
+ * has exited. Its standard input, where given, is another program's output (started with `stdout:
+ * true`), joined as a shell's `|` joins them; its standard output, where given a file, is that new
+ * file (0600), written by the program itself: relayed through this process, the bytes cost a backup
+ * CPU and throughput (bench/backups).
  */
-export function start(program: string, args: readonly string[], stdio: { stdin?: Piped; stdout?: boolean } = {}): Piped {
+export function start(program: string, args: readonly string[], stdio: { stdin?: Piped; stdout?: boolean | { file: string } } = {}): Piped {
   const upstream = stdio.stdin?.child.stdout ?? null;
-  const child = spawn(program, args, {
-    stdio: [upstream ?? 'ignore', stdio.stdout ? 'pipe' : 'ignore', 'pipe'],
-    timeout: BACKUP_PROGRAM_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-  });
-  // The pipe is the two programs' alone: with no end of it kept here, a reader that failed is its writer's EPIPE.
-  upstream?.destroy();
+  let output: number | null = null;
+  let child: ChildProcess;
+  try {
+    if (typeof stdio.stdout === 'object') output = openSync(stdio.stdout.file, 'wx', 0o600);
+    child = spawn(program, args, {
+      stdio: [upstream ?? 'ignore', output ?? (stdio.stdout ? 'pipe' : 'ignore'), 'pipe'],
+      timeout: BACKUP_PROGRAM_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+  } finally {
+    if (output !== null) closeSync(output); // the program has its own
+    // The pipe is the two programs' alone: with no end of it kept here, a reader that failed (or
+    // never started) is its writer's EPIPE.
+    upstream?.destroy();
+  }
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < STDERR_KEPT) stderr += chunk.toString('utf8');
@@ -43,29 +51,16 @@ export function start(program: string, args: readonly string[], stdio: { stdin?:
   return { child, done };
 }
 
-/** Passes bytes through unchanged, hashing and counting them. */
-class Hashing extends Transform {
-  readonly hash: Hash = createHash('sha256');
-  bytes = 0;
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    callback(null, chunk);
-  }
-}
-
 /**
- * Writes `source` to `file` (a new file, 0600), hashing it on the way: the sha256 and size of
- * exactly what was written. The programs feeding `source` are awaited too, so a failed one is the error.
+ * The sha256 and size of `file` as `writers` leave it (programs writing it, the last one started with
+ * `stdout: { file }`), hashed as it grows: read back from the page cache beside them, where relaying
+ * their output through this process to hash it took a tenth longer. A failed writer is the error.
  */
-export async function writeHashed(source: Readable, file: string, feeders: Piped[]): Promise<{ sha256: string; bytes: number }> {
-  const hashing = new Hashing();
-  // Room for a MiB of writes under way: with the default 16 KiB, each 64 KiB the pipe gives stops the
-  // reading until it is on disk, and the compressor waits on its full pipe meanwhile.
-  const writing = createWriteStream(file, { mode: 0o600, flags: 'wx', highWaterMark: 1024 ** 2 });
-  await settleAll([pipeline(source, hashing, writing), ...feeders.map((f) => f.done)]);
-  return { sha256: hashing.hash.digest('hex'), bytes: hashing.bytes };
+export async function hashWritten(file: string, writers: Piped[]): Promise<{ sha256: string; bytes: number }> {
+  const written = settleAll(writers.map((w) => w.done));
+  const hashing = hashOf(file, written);
+  await settleAll([written, hashing]);
+  return hashing;
 }
 
 /**
@@ -94,30 +89,53 @@ export function isNoSpace(error: unknown): boolean {
   return e?.code === 'ENOSPC' || /No space left on device/i.test(e?.stderr ?? e?.message ?? '');
 }
 
-/** What sha256Of reads at a time. */
+/** What a hash of a file reads at a time. */
 const HASH_READ_BYTES = 4 * 1024 ** 2;
+/** How long a hash of a file being written waits, having read all there is, before it reads again. */
+const GROWING_WAIT_MS = 5;
+
+/** The sha256 of a whole file. */
+export async function sha256Of(file: string): Promise<string> {
+  return (await hashOf(file)).sha256;
+}
 
 /**
- * The sha256 of a whole file, read into two buffers in turn, the next read under way while the last
- * is hashed: 0.35 s for 550 MB from the page cache, where a read stream of 1 MiB chunks took 0.77 s,
- * half of it the stream's own work, beside a restore's decompressor on the other core.
+ * The sha256 and size of `file`, read into two buffers in turn, the next read under way while the
+ * last is hashed: 0.35 s for 550 MB from the page cache, where a read stream of 1 MiB chunks took
+ * 0.77 s, half of it the stream's own work, beside a restore's decompressor on the other core. While
+ * `writing` (its writers' end) is unsettled, the end of the file is only as far as they got.
  */
-export async function sha256Of(file: string): Promise<string> {
+async function hashOf(file: string, writing?: Promise<unknown>): Promise<{ sha256: string; bytes: number }> {
+  let written = writing === undefined;
+  const settled = writing?.then(() => (written = true), () => (written = true));
   const hash = createHash('sha256');
+  let bytes = 0;
   const handle = await open(file, 'r');
   try {
-    const buffers = [Buffer.allocUnsafe(HASH_READ_BYTES), Buffer.allocUnsafe(HASH_READ_BYTES)];
-    let reading = handle.read(buffers[0], 0, HASH_READ_BYTES, null);
-    for (let next = 1; ; next ^= 1) {
-      const { bytesRead, buffer } = await reading;
-      if (bytesRead === 0) break;
-      reading = handle.read(buffers[next], 0, HASH_READ_BYTES, null);
-      hash.update(buffer.subarray(0, bytesRead));
+    // Whether the writers were done when a read began: an end of file it meets then is the file's.
+    const read = async (buffer: Buffer) => {
+      const final = written;
+      return { ...(await handle.read(buffer, 0, HASH_READ_BYTES, null)), final };
+    };
+    let [current, spare] = [Buffer.allocUnsafe(HASH_READ_BYTES), Buffer.allocUnsafe(HASH_READ_BYTES)];
+    let reading = read(current);
+    for (;;) {
+      const { bytesRead, final } = await reading;
+      if (bytesRead === 0) {
+        if (final) break;
+        await Promise.race([settled, sleep(GROWING_WAIT_MS)]);
+        reading = read(current);
+        continue;
+      }
+      reading = read(spare);
+      hash.update(current.subarray(0, bytesRead));
+      bytes += bytesRead;
+      [current, spare] = [spare, current];
     }
   } finally {
     await handle.close();
   }
-  return hash.digest('hex');
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 /**

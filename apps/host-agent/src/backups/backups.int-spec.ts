@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -61,11 +61,21 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
   const inside = (id: string, script: string) => runProgram('lxc-attach', [...lxc(id), '--', '/bin/sh', '-c', script]);
   const lxcState = async (id: string) => (await runProgram('lxc-info', [...lxc(id), '-s', '-H'])).trim();
 
-  it('archives a running container frozen only meanwhile, compressed and checksummed beside its spec; restores it in place and onto a new container; refuses a corrupted one', async () => {
+  it('archives a running container frozen only meanwhile, compressed and checksummed beside its spec; restores it in place (owners, extended attributes, ACLs and sparse files as they were) and onto a new container; refuses a corrupted one', async () => {
     const container = spec('CONTAINER', rootfs);
     const id = container.instanceId;
     await manager.create(container, true);
     await inside(id, 'echo first > /root/marker');
+    // What a rootfs holds beside its files' bytes, made from the host: an owner this host has no name
+    // for, an extended attribute, an ACL, a folder's default ACL, and a sparse file.
+    const root = folders.file(id, 'rootfs');
+    const [marker, shared, sparse] = ['root/marker', 'srv/shared', 'srv/sparse'].map((file) => path.join(root, file));
+    await runProgram('chown', ['123456:123457', marker]);
+    await runProgram('setfattr', ['-n', 'user.origin', '-v', 'awan', marker]);
+    await runProgram('setfacl', ['-m', 'u:1234:rw', marker]);
+    mkdirSync(shared, { recursive: true });
+    await runProgram('setfacl', ['-d', '-m', 'u:1234:rx', shared]);
+    await runProgram('truncate', ['-s', '64M', sparse]);
 
     const backupId = randomUUID();
     const taken = await backups.create({ backupId, instanceId: id });
@@ -95,6 +105,12 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
     const rootfsTrees = () => readdirSync(folders.dir(id)).filter((f) => f.startsWith('rootfs'));
     await waitFor(() => rootfsTrees().length === 1, 10_000, 'the replaced rootfs trees to be removed');
     expect(rootfsTrees()).toEqual(['rootfs']);
+    expect(statSync(marker)).toMatchObject({ uid: 123456, gid: 123457 });
+    expect(await runProgram('getfattr', ['--only-values', '-n', 'user.origin', marker])).toBe('awan');
+    expect(await runProgram('getfacl', ['-n', '-c', marker])).toContain('user:1234:rw-');
+    expect(await runProgram('getfacl', ['-n', '-c', shared])).toContain('default:user:1234:r-x');
+    expect(statSync(sparse).size).toBe(64 * 1024 ** 2);
+    expect(statSync(sparse).blocks).toBeLessThan(2048); // under 1 MiB of it on disk
     await manager.start(id);
     expect((await inside(id, 'cat /root/marker')).trim()).toBe('first');
     expect((await inside(id, 'ls /root')).trim()).toBe('marker');

@@ -7,7 +7,7 @@ import { runProgram } from '../host/program.js';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
 import type { ArchivedFile, BackupDriver, BackupTarget } from './backup-driver.js';
-import { BACKUP_PROGRAM_TIMEOUT_MS, readHashed, start, verifiedRead, writeHashed } from './backup-streams.js';
+import { BACKUP_PROGRAM_TIMEOUT_MS, hashWritten, readHashed, start, verifiedRead } from './backup-streams.js';
 
 /** The VM's disk as QEMU's -drive names it (qemu.driver.ts). */
 const DISK_DEVICE = 'disk0';
@@ -48,8 +48,8 @@ export class QemuBackups implements BackupDriver {
         await runProgram('qemu-img', ['convert', '-O', 'qcow2', this.disk(spec), copy], { timeoutMs: BACKUP_PROGRAM_TIMEOUT_MS });
       }
       const file = 'disk.qcow2.zst';
-      const zstd = start('zstd', [...COMPRESS, '--', copy], { stdout: true });
-      return { file, ...(await writeHashed(zstd.child.stdout!, path.join(target.folder, file), [zstd])) };
+      const archive = path.join(target.folder, file);
+      return { file, ...(await hashWritten(archive, [start('zstd', [...COMPRESS, '--', copy], { stdout: { file: archive } })])) };
     } finally {
       await rm(target.work, { recursive: true, force: true });
     }
