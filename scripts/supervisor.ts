@@ -151,7 +151,7 @@ try {
   const ports = apps.map((a) => a.port);
   // Refused before PostgreSQL and NATS start: a setting no start could work with.
   const blocked = ports.find((port) => FETCH_BLOCKED_PORTS.has(port));
-  if (blocked !== undefined) throw new Error(`port ${blocked} is one that browsers and fetch refuse to connect to: set GATEWAY_PORT to a range of ${ports.length} ports without it`);
+  if (blocked !== undefined) throw new Error(`port ${blocked} is one that browsers and fetch refuse to connect to: set GATEWAY_PORT to a range of ${span} ports without it`);
 
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {

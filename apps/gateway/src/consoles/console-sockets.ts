@@ -8,6 +8,7 @@ import {
   AppError, CONSOLE_CHUNK_BYTES, CONSOLE_KEEPALIVE_MS, CONSOLE_PEER_TIMEOUT_MS, ConsoleFrame, consoleFrame, consoleFrameText,
   consoleInputSubject, consoleOutputSubject, PLATFORM_SCOPE, readConsoleFrame, type Caller, type InstanceStatus, type InstanceView,
 } from '#libs/contracts';
+import { isTransientDatabaseError } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import { closingOf, shortReason, type SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { Identity } from '../identity/identity.js';
@@ -124,7 +125,7 @@ class GatewayConsoleSession {
     try {
       await this.open(token);
     } catch (error) {
-      const { code, reason } = refusalOf(error);
+      const { code, reason } = consoleRefusalOf(error, this.logger);
       await this.close(code, reason);
     }
     const { code, reason } = await closed;
@@ -270,11 +271,19 @@ function closeMeaning(code: number): string {
   return `the client closed it (${code})`;
 }
 
-function refusalOf(error: unknown): { code: number; reason: string } {
+/**
+ * How a console that could not be opened closes: a refusal with its own code, an instance that is not
+ * running 4409, what may open when asked again (a service, or the gateway's database, busy or away)
+ * 1013, Try Again Later; anything else is a fault, 1011, logged where the operator finds it.
+ */
+export function consoleRefusalOf(error: unknown, logger: Pick<Logger, 'error'>): { code: number; reason: string } {
   if (error instanceof Refusal) return { code: error.code, reason: error.message };
   if (error instanceof AppError) {
     if (error.code === 'CONFLICT' || error.code === 'NOT_FOUND') return { code: CONSOLE_CLOSE.CONFLICT, reason: error.message };
-    return { code: 1011, reason: error.message };
+    return { code: error.code === 'UNAVAILABLE' ? 1013 : 1011, reason: error.message };
   }
-  return { code: 1011, reason: 'the console could not be opened' };
+  if (isTransientDatabaseError(error)) return { code: 1013, reason: "the gateway's database is busy or away: open the console again" };
+  const correlationId = randomUUID();
+  logger.error({ msg: 'internal error in opening a console', correlationId, err: error });
+  return { code: 1011, reason: `the console could not be opened (correlation id ${correlationId})` };
 }
