@@ -1,16 +1,19 @@
 // What a command on an instance pays to learn its state as the instance's stream grows (a long-lived
 // instance: years of stops, starts and backups): folded from its events, as every command once did,
 // against read from the instances row that keeps it (the projection's `keeps`), in the same run on the
-// same streams. Reads per second on one connection at each stream length, alternating rounds. Prints JSON.
+// same streams. Reads per second on one connection at each stream length, alternating rounds. Then the
+// same for the log line of the instance's last fact (InstanceFacts): from the state its append was
+// decided on, against folding the stream up to it, as the line once did. Prints JSON.
 // Usage: npm run bench:kept-state   (DATABASE_URL as for the tests; BENCH_SECONDS per length, default 4)
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { SYSTEM_ACTOR, type ComputeEvents } from '#libs/contracts';
-import { createPool, EventStore, readState, type DomainEvent } from '#libs/event-store';
+import { createPool, EventStore, readState, type DomainEvent, type RecordedEvent } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { TEST_DATABASE_URL, uniqueName } from '#libs/testing';
 import { computeEventStore } from '../../apps/compute/src/compute.event-store.js';
-import { instanceDecider, instanceStreamId, type InstanceCommand } from '../../apps/compute/src/instances/instance.decider.js';
+import { InstanceFacts } from '../../apps/compute/src/instances/instance-facts.js';
+import { instanceDecider, instanceStreamId, type InstanceCommand, type InstanceState } from '../../apps/compute/src/instances/instance.decider.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = 4;
@@ -26,16 +29,21 @@ const kept = new EventStore(pool, schema, computeEventStore.projections);
 // The same projections, none keeping a state: readState folds the stream.
 const folded = new EventStore(pool, schema, computeEventStore.projections.map(({ keeps: _keeps, ...projection }) => projection));
 
-/** An instance's stream of `length` events: created, then stopped and started (as a user would) until it is that long. */
-async function instanceOf(length: number): Promise<string> {
+/**
+ * An instance's stream of `length` events: created, then stopped and started (as a user would) until
+ * it is that long; with its last event (a stop's or a start's end, a fact) and the state before it.
+ */
+async function instanceOf(length: number): Promise<{ streamId: string; last: RecordedEvent; before: InstanceState }> {
   const request: ComputeEvents['InstanceRequested'] = {
     instanceId: randomUUID(), accountId: 'bench', name: `i${length}`, kind: 'VM', imageId: 'bench-image', planId: 'bench-vm', regionId: 'bench', billingCycle: 'HOURLY',
   };
   let state = instanceDecider.initialState();
   const events: DomainEvent[] = [];
+  let before = state;
   const decide = (command: InstanceCommand) => {
     for (const event of instanceDecider.decide(command, state)) {
       events.push(event);
+      before = state;
       state = instanceDecider.evolve(state, event);
     }
   };
@@ -49,49 +57,63 @@ async function instanceOf(length: number): Promise<string> {
     complete();
   }
   const streamId = instanceStreamId(request.instanceId);
-  for (let i = 0; i < length; i += 500) await kept.append(streamId, events.slice(i, Math.min(i + 500, length)), { expectedVersion: i, metadata });
-  return streamId;
+  let last: RecordedEvent | undefined;
+  for (let i = 0; i < length; i += 500) last = (await kept.append(streamId, events.slice(i, Math.min(i + 500, length)), { expectedVersion: i, metadata })).at(-1);
+  return { streamId, last: last!, before };
 }
 
-/** readState calls per second on `streamId` for `ms`. */
-async function rate(store: EventStore, streamId: string, ms: number): Promise<number> {
+/** Calls of `work` per second for `ms`, one at a time. */
+async function rate(work: () => Promise<unknown>, ms: number): Promise<number> {
   const deadline = Date.now() + ms;
   const started = process.hrtime.bigint();
   let count = 0;
   while (Date.now() < deadline) {
-    await readState(store, streamId, instanceDecider);
+    await work();
     count++;
   }
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const msOf = (perSecond: number) => Math.round(100_000 / perSecond) / 100;
+
+/** The median calls per second of each of two ways, warmed, in alternating rounds. */
+async function compare(ours: () => Promise<unknown>, folding: () => Promise<unknown>): Promise<{ ours: number; folding: number }> {
+  await rate(ours, 300);
+  await rate(folding, 300);
+  const rounds: { ours: number; folding: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const ms = (SECONDS * 1000) / ROUNDS / 4;
+    if (r % 2 === 0) rounds.push({ ours: await rate(ours, ms), folding: await rate(folding, ms) });
+    else rounds.push({ folding: await rate(folding, ms), ours: await rate(ours, ms) });
+  }
+  return { ours: median(rounds.map((r) => r.ours)), folding: median(rounds.map((r) => r.folding)) };
+}
+
+const facts = new InstanceFacts(kept);
 try {
   const results: Record<string, unknown> = {};
   for (const length of LENGTHS) {
-    const streamId = await instanceOf(length);
+    const { streamId, last, before } = await instanceOf(length);
     const [fromRow, fromEvents] = await Promise.all([readState(kept, streamId, instanceDecider), readState(folded, streamId, instanceDecider)]);
     // As JSON, which is all a row keeps (a property set to undefined is no property).
     const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
     if (!isDeepStrictEqual(asJson(fromRow), asJson(fromEvents)) || fromRow.version !== length) throw new Error(`the kept state of ${streamId} is not its events folded`);
-    await rate(kept, streamId, 300);
-    await rate(folded, streamId, 300);
-    const rounds: { kept: number; folded: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const ms = (SECONDS * 1000) / ROUNDS / 2;
-      if (r % 2 === 0) rounds.push({ kept: await rate(kept, streamId, ms), folded: await rate(folded, streamId, ms) });
-      else rounds.push({ folded: await rate(folded, streamId, ms), kept: await rate(kept, streamId, ms) });
-    }
-    const keptPerSecond = median(rounds.map((r) => r.kept));
-    const foldedPerSecond = median(rounds.map((r) => r.folded));
+    const [line, foldedLine] = await Promise.all([facts.lines([last], before), facts.lines([last])]);
+    if (line.length !== 1 || !isDeepStrictEqual(line, foldedLine)) throw new Error(`the fact line of ${streamId} is not the one its stream folds to`);
+
+    const reads = await compare(() => readState(kept, streamId, instanceDecider), () => readState(folded, streamId, instanceDecider));
+    const lines = await compare(() => facts.lines([last], before), () => facts.lines([last]));
     results[`events${length}`] = {
-      keptReadsPerSecond: Math.round(keptPerSecond),
-      foldedReadsPerSecond: Math.round(foldedPerSecond),
-      keptMs: Math.round(100_000 / keptPerSecond) / 100,
-      foldedMs: Math.round(100_000 / foldedPerSecond) / 100,
+      keptReadsPerSecond: Math.round(reads.ours),
+      foldedReadsPerSecond: Math.round(reads.folding),
+      keptMs: msOf(reads.ours),
+      foldedMs: msOf(reads.folding),
+      factLineMs: msOf(lines.ours),
+      factLineFoldedMs: msOf(lines.folding),
     };
   }
-  console.log(JSON.stringify({ scope: "an instance command's read of its state, one connection", secondsPerLength: SECONDS, ...results }, null, 2));
+  console.log(JSON.stringify({ scope: "an instance command's read of its state and its last fact's log line, one connection", secondsPerLength: SECONDS, ...results }, null, 2));
 } finally {
   await pool.query(`DROP SCHEMA ${schema} CASCADE`);
   await pool.end();

@@ -19,17 +19,17 @@ const FACTS: Partial<Record<BillingFact, string>> = {
 
 /** Each billing fact with its invoice, account and amounts, and a suspension with how long the account was past due. */
 @Injectable()
-export class BillingFacts extends FactLog<BillingFact> {
+export class BillingFacts extends FactLog<BillingFact, ReadonlyMap<number, RecordedEvent>> {
   constructor(store: EventStore) {
     super(store, 'billing', FACTS);
   }
 
-  protected async context(appended: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    return appended.some((event) => event.type === 'AccountSuspended') ? this.store.readStream(appended[0].streamId) : [];
+  protected context(appended: readonly RecordedEvent[]): Promise<ReadonlyMap<number, RecordedEvent>> {
+    return this.lastBefore(appended, 'AccountSuspended', 'AccountPastDue');
   }
 
-  protected fields(event: RecordedEvent, history: readonly RecordedEvent[]): Record<string, unknown> {
-    const pastDue = event.type === 'AccountSuspended' ? history.findLast((e) => e.type === 'AccountPastDue' && e.version < event.version) : undefined;
+  protected fields(event: RecordedEvent, pastDueBefore: ReadonlyMap<number, RecordedEvent>): Record<string, unknown> {
+    const pastDue = pastDueBefore.get(event.version);
     return { ...(event.data as Record<string, unknown>), ...(pastDue ? { pastDueForMs: Date.parse(event.occurredAt) - Date.parse(pastDue.occurredAt) } : {}) };
   }
 }

@@ -67,6 +67,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
       const events = (await store.append(streamId, decided, {
         expectedVersion: version,
         metadata,
+        decidedOn: state,
       })) as unknown as RecordedEvent<Event>[];
       return { events, state: decided.reduce(decider.evolve, state), version: version + events.length };
     } catch (error) {
@@ -109,6 +110,6 @@ export async function decideInTransaction<Command, State, Event extends DomainEv
 ): Promise<Event[]> {
   const { state, version } = await readState(store, streamId, decider, tx);
   const events = decider.decide(command, state);
-  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx });
+  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx, decidedOn: state });
   return events;
 }

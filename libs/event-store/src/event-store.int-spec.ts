@@ -8,7 +8,7 @@ import {
 } from '../test/capacity.decider.js';
 import { withTransaction } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { handleCommand, readState } from './decider.js';
+import { decideInTransaction, handleCommand, readState } from './decider.js';
 import { EventStore } from './event-store.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
 import { rebuildProjection, type Projection } from './projection.js';
@@ -55,6 +55,34 @@ describe('event store on PostgreSQL', () => {
     expect(await page(2)).toEqual([3, 4]);
     expect(await page(5)).toEqual([6]);
     expect(await page(6)).toEqual([]);
+  });
+
+  it('reads the events of a stream it is asked for by version, and the last of a type before a version, without the rest', async () => {
+    const reserved = Array.from({ length: 5 }, (_, i) => ({ type: 'CapacityReserved', data: { poolId: 'v', amount: i + 1 } }));
+    await store.append('pool-v', [{ type: 'CapacityOpened', data: { poolId: 'v', capacity: 50 } }, ...reserved], { expectedVersion: 0, metadata });
+    await store.append('pool-w', [{ type: 'CapacityOpened', data: { poolId: 'w', capacity: 50 } }], { expectedVersion: 0, metadata });
+    expect((await store.readVersions('pool-v', [5, 1, 9])).map((e) => [e.version, e.type])).toEqual([[1, 'CapacityOpened'], [5, 'CapacityReserved']]);
+    expect(await store.readVersions('pool-v', [])).toEqual([]);
+    expect((await store.lastBefore('pool-v', 'CapacityReserved', 5))?.data).toEqual({ poolId: 'v', amount: 3 });
+    expect((await store.lastBefore('pool-v', 'CapacityOpened', 6))?.version).toBe(1);
+    expect(await store.lastBefore('pool-v', 'CapacityOpened', 1)).toBeNull();
+    expect(await store.lastBefore('pool-w', 'CapacityReserved', 99)).toBeNull();
+  });
+
+  it("hands its listeners the state a command was decided on, alone or in a caller's transaction, and nothing where none was said", async () => {
+    const heard: [number, unknown][] = [];
+    const stop = store.onAppended((events, decidedOn) => heard.push([events[0].version, decidedOn]));
+    await handleCommand(store, 'pool-d', capacityDecider, { type: 'OpenCapacity', poolId: 'd', capacity: 5 }, metadata);
+    await handleCommand(store, 'pool-d', capacityDecider, { type: 'ReserveCapacity', poolId: 'd', amount: 2 }, metadata);
+    await withTransaction(db.pool, (tx) => decideInTransaction(store, tx, 'pool-d', capacityDecider, { type: 'ReserveCapacity', poolId: 'd', amount: 1 }, metadata));
+    await store.append('pool-d', [{ type: 'CapacityReserved', data: { poolId: 'd', amount: 1 } }], { expectedVersion: 3, metadata });
+    expect(heard).toEqual([
+      [1, { capacity: 0, reserved: 0, open: false }],
+      [2, { capacity: 5, reserved: 0, open: true }],
+      [3, { capacity: 5, reserved: 2, open: true }],
+      [4, undefined],
+    ]);
+    stop();
   });
 
   it("tells its listeners what was appended once it is committed: inside a caller's transaction at its commit, never on a rollback", async () => {

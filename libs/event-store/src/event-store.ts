@@ -28,7 +28,15 @@ export interface AppendOptions {
   occurredAt?: Date;
   /** Append inside the caller's open transaction instead of one of its own. */
   tx?: Sql;
+  /**
+   * The stream's state the events were decided on, as its decider folds it: handed to the listeners
+   * (onAppended), so that one which needs it (a fact log) does not fold the stream again.
+   */
+  decidedOn?: unknown;
 }
+
+/** Hears each append of this process once committed: one stream's events, and the state they were decided on where the appender said. */
+export type AppendListener = (events: readonly RecordedEvent[], decidedOn?: unknown) => void;
 
 interface EventRow {
   global_position: string;
@@ -67,7 +75,7 @@ export class EventStore {
   private readonly appendOneSql: string;
   private readonly appendOneStatement: string;
   private readonly readStatement: string;
-  private readonly listeners = new Set<(events: readonly RecordedEvent[]) => void>();
+  private readonly listeners = new Set<AppendListener>();
 
   constructor(
     readonly pool: pg.Pool,
@@ -118,7 +126,7 @@ export class EventStore {
         if (error instanceof ConcurrencyError) throw new ConcurrencyError(streamId, error.expectedVersion, await this.streamVersion(streamId));
         throw error;
       });
-    const notify = () => this.listeners.forEach((listener) => listener(recorded));
+    const notify = () => this.listeners.forEach((listener) => listener(recorded, options.decidedOn));
     if (options.tx) afterCommit(options.tx, notify);
     else notify();
     return recorded;
@@ -235,6 +243,25 @@ export class EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  /** The events of a stream at these versions, oldest first: what a reader names of a long stream, without the rest. */
+  async readVersions(streamId: string, versions: readonly number[]): Promise<RecordedEvent[]> {
+    if (versions.length === 0) return [];
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 AND version = ANY($2::integer[]) ORDER BY version`,
+      [streamId, versions],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  /** A stream's last event of `type` before `beforeVersion`, read back from there (the stream's key is in version order), or null. */
+  async lastBefore(streamId: string, type: string, beforeVersion: number): Promise<RecordedEvent | null> {
+    const { rows: [row] } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} WHERE stream_id = $1 AND version < $2 AND type = $3 ORDER BY version DESC LIMIT 1`,
+      [streamId, beforeVersion, type],
+    );
+    return row ? toRecordedEvent(row) : null;
+  }
+
   /** Events in log order after `afterPosition`, optionally of some types only. */
   async readAll(
     sql: Sql,
@@ -254,7 +281,7 @@ export class EventStore {
    * once that commits), with what it appended: the relay publishes without waiting for its poll,
    * a service logs the facts it decided.
    */
-  onAppended(listener: (events: readonly RecordedEvent[]) => void): () => void {
+  onAppended(listener: AppendListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

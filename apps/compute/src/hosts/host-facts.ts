@@ -15,18 +15,18 @@ const FACTS: Partial<Record<HostEvent['type'], string>> = {
 
 /** Each host fact: UP with how long the host was DOWN, DOWN (its instances are restarted elsewhere: `instance migration requested`). */
 @Injectable()
-export class HostFacts extends FactLog<HostEvent['type']> {
+export class HostFacts extends FactLog<HostEvent['type'], ReadonlyMap<number, RecordedEvent>> {
   constructor(store: EventStore) {
     super(store, 'hosts', FACTS);
   }
 
-  protected async context(appended: readonly RecordedEvent[]): Promise<RecordedEvent[]> {
-    return appended.some((event) => event.type === 'HostUp') ? this.store.readStream(appended[0].streamId) : [];
+  protected context(appended: readonly RecordedEvent[]): Promise<ReadonlyMap<number, RecordedEvent>> {
+    return this.lastBefore(appended, 'HostUp', 'HostDown');
   }
 
-  protected fields(event: RecordedEvent, history: readonly RecordedEvent[]): Record<string, unknown> {
+  protected fields(event: RecordedEvent, downBefore: ReadonlyMap<number, RecordedEvent>): Record<string, unknown> {
     const { userKey: _key, ...data } = event.data as { userKey?: string };
-    const down = event.type === 'HostUp' ? history.findLast((e) => e.type === 'HostDown' && e.version < event.version) : undefined;
+    const down = downBefore.get(event.version);
     return { ...data, ...(down ? { downForMs: Date.parse(event.occurredAt) - Date.parse(down.occurredAt) } : {}) };
   }
 }
