@@ -150,8 +150,10 @@ describeWithHardware('Awan through its GraphQL API', missingHardware({ root: tru
 
   it("shows a reseller what the platform charges it for each plan (Plan.cost), and no one else", async () => {
     const globex = await tenant('Globex');
+    const plans = (client: GraphqlClient) => client.data<{ plans: { id: string; cost: { amount: string; currency: string } | null }[] }>('{ plans { id cost { amount currency } } }');
+    // Billing learns of a new account from identity's event: until then its plans are UNAVAILABLE, to be asked again.
     const costs = async (client: GraphqlClient) =>
-      new Map((await client.data<{ plans: { id: string; cost: { amount: string; currency: string } | null }[] }>('{ plans { id cost { amount currency } } }')).plans.map((p) => [p.id, p.cost]));
+      new Map((await waitFor(() => plans(client).catch((error: Error) => (error.message.startsWith('UNAVAILABLE') ? undefined : Promise.reject(error))), 20_000, 'billing to know the account')).plans.map((p) => [p.id, p.cost]));
     // The platform's EUR price of ct-512m, 2.00 a month, is 0.0030 an hour.
     expect((await costs(globex.reseller)).get('ct-512m')).toEqual({ amount: '0.003', currency: 'EUR' });
     // The reseller's own price is what its customers pay; its cost stays the platform's.

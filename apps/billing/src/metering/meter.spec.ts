@@ -1,5 +1,5 @@
 import { changedFrom } from './metering.js';
-import { meterInstance, meterIp, type MeterEvent } from './meter.js';
+import { meterInstance, meterInstanceFrom, meterIp, type MeterEvent, type UsageSegment } from './meter.js';
 
 let n = 0;
 const event = (type: string, version: number, at: string, data: unknown = {}): MeterEvent => ({ eventId: `e${++n}`, type, version, occurredAt: at, data });
@@ -70,6 +70,34 @@ describe('meter', () => {
       event('InstanceMigrationRequested', 4, '2026-09-01T01:00:00Z', { fromHostId: 'h1', toHostId: 'h2', live: true, reason: 'admin' }),
       event('InstanceMigrated', 5, '2026-09-01T01:00:10Z', { fromHostId: 'h1', toHostId: 'h2' }), event('InstanceDeleted', 6, '2026-09-01T02:00:00Z'),
     ])).toEqual([['small', 'RUNNING', at('2026-09-01T00:00:00Z'), at('2026-09-01T02:00:00Z')]]);
+  });
+
+  it("goes on from an instance's open segment to the segments folding every event gives, for a start, a stop or a resize", () => {
+    const events = [
+      requested(), event('InstanceStarted', 3, '2026-09-01T00:00:00Z'), event('InstanceStarted', 4, '2026-09-01T00:30:00Z'),
+      event('InstanceStopped', 6, '2026-09-01T01:00:00Z'), event('InstanceStopped', 7, '2026-09-01T01:10:00Z'),
+      event('InstanceResized', 9, '2026-09-01T02:00:00Z', { fromPlanId: 'small', toPlanId: 'large' }),
+      event('InstanceResized', 10, '2026-09-01T02:30:00Z', { fromPlanId: 'large', toPlanId: 'large' }),
+      event('InstanceStarted', 12, '2026-09-01T03:00:00Z'), event('InstanceStopped', 14, '2026-09-01T02:59:00Z'), // a skewed clock
+      event('InstanceResized', 16, '2026-09-01T04:00:00Z', { fromPlanId: 'large', toPlanId: 'small' }),
+    ];
+    // From the first start on, each event folded onto the segments so far: closed ones kept, the open one gone on from.
+    let segments: UsageSegment[] = meterInstance('i1', events.slice(0, 2))!.segments;
+    for (let i = 2; i < events.length; i++) {
+      const open = segments.at(-1)!;
+      const from = meterInstanceFrom(open, events[i]);
+      expect(from?.[0]).toMatchObject({ id: open.id, startedAt: open.startedAt });
+      segments = [...segments.slice(0, -1), ...from!];
+      expect(segments).toEqual(meterInstance('i1', events.slice(0, i + 1))!.segments);
+    }
+    expect(segments.map((s) => [s.sku, s.state])).toEqual([['small', 'RUNNING'], ['small', 'STOPPED'], ['large', 'STOPPED'], ['large', 'RUNNING'], ['large', 'STOPPED'], ['small', 'STOPPED']]);
+  });
+
+  it('needs the whole history for any other event, and for an instance whose usage has ended', () => {
+    const started = meterInstance('i1', [requested(), event('InstanceStarted', 3, '2026-09-01T00:00:00Z')])!.segments[0];
+    expect(meterInstanceFrom(started, event('InstanceDeleted', 4, '2026-09-02T00:00:00Z'))).toBeNull();
+    expect(meterInstanceFrom(started, event('SnapshotCreated', 4, '2026-09-02T00:00:00Z', { snapshotId: 's', sizeMb: 1 }))).toBeNull();
+    expect(meterInstanceFrom({ ...started, endedAt: at('2026-09-02T00:00:00Z'), closedBy: 'e' }, event('InstanceStarted', 5, '2026-09-03T00:00:00Z'))).toBeNull();
   });
 
   it('bills a floating IPv4 from allocation to release, and no instance-owned or IPv6 address', () => {

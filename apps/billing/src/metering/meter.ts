@@ -61,6 +61,14 @@ class SegmentLog {
 
   constructor(private readonly resourceId: string) {}
 
+  /** A resource's log as it stands from its open segment on: the clock goes on from that segment's start, its last boundary. */
+  static from(open: UsageSegment): SegmentLog {
+    const log = new SegmentLog(open.resourceId);
+    log.segments.push({ ...open });
+    log.last = open.startedAt;
+    return log;
+  }
+
   get open(): UsageSegment | undefined {
     const last = this.segments.at(-1);
     return last && last.endedAt === null ? last : undefined;
@@ -99,7 +107,31 @@ export function meterInstance(instanceId: string, events: readonly MeterEvent[])
   if (!requested) return null;
   const request = requested.data as ComputeEvents['InstanceRequested'];
   const log = new SegmentLog(instanceId);
-  let sku = request.planId;
+  meterInstanceEvents(log, request.planId, sorted);
+  return {
+    info: { resourceId: instanceId, type: 'INSTANCE', accountId: request.accountId, name: request.name, billingCycle: request.billingCycle },
+    segments: log.segments,
+  };
+}
+
+/** What only goes on from an instance's open segment: a start, a stop, a resize. */
+const GOING_ON: readonly string[] = ['InstanceStarted', 'InstanceStopped', 'InstanceResized'];
+
+/**
+ * An instance's segments from its open one on, once `event` is folded after every event it had: the
+ * same as meterInstance folding them all, where the event only goes on from the open segment (a
+ * start, a stop, a resize; its plan is the open segment's, as every resize switches it). Null for
+ * any other event, which needs the instance's whole history.
+ */
+export function meterInstanceFrom(open: UsageSegment, event: MeterEvent): UsageSegment[] | null {
+  if (open.endedAt !== null || !GOING_ON.includes(event.type)) return null;
+  const log = SegmentLog.from(open);
+  meterInstanceEvents(log, open.sku, [event]);
+  return log.segments;
+}
+
+/** Folds an instance's events, sorted by version, into its log, from its plan then (`sku`). */
+function meterInstanceEvents(log: SegmentLog, sku: string, sorted: readonly MeterEvent[]): void {
   for (const event of sorted) {
     const open = log.open;
     if (event.type === 'InstanceDeleted') {
@@ -117,10 +149,6 @@ export function meterInstance(instanceId: string, events: readonly MeterEvent[])
     }
     // InstanceFailed changes nothing: a failed instance that ran still holds its host and disk until it is deleted.
   }
-  return {
-    info: { resourceId: instanceId, type: 'INSTANCE', accountId: request.accountId, name: request.name, billingCycle: request.billingCycle },
-    segments: log.segments,
-  };
 }
 
 /** A floating IPv4 is billed, hourly at the IP price, from IpAllocated to IpReleased. Null for addresses that are not billed. */

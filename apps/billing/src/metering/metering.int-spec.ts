@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eventStoreMigrations, migrate } from '#libs/event-store';
+import { SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
+import { eventStoreMigrations, migrate, withTransaction } from '#libs/event-store';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { billingEventStore } from '../billing.event-store.js';
 import { Metering } from './metering.js';
@@ -65,5 +66,96 @@ describe('metering: an installation metered from InstanceScheduled, upgraded', (
     expect((await db.pool.query('SELECT count(*)::integer AS n FROM meter_refolds')).rows[0].n).toBe(0);
     // September was invoiced from the scheduling: its next invoice settles the difference.
     expect((await db.pool.query(`SELECT account_id AS "accountId", to_char(month, 'YYYY-MM') AS month FROM late_usage`)).rows).toEqual([{ accountId, month: '2026-09' }]);
+  });
+});
+
+describe("metering: a long-lived instance's starts and stops", () => {
+  let db: TestDatabase;
+  const metering = new Metering();
+  const accountId = randomUUID();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('billing_meter_');
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, ...billingEventStore.migrations]);
+    await db.pool.query(`INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at) VALUES ($1, 'Cafe', 'CUSTOMER', NULL, 'EUR', 0, now())`, [accountId]);
+  });
+
+  afterAll(() => db?.close());
+
+  /** An instance's metered events: requested, 200 starts and stops an hour apart with a resize and a snapshot among them, deleted. */
+  function lifeOf(instanceId: string): EventEnvelope[] {
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const event = (version: number, type: string, data: unknown = {}): EventEnvelope => ({
+      eventId: randomUUID(), type, streamId: `instance-${instanceId}`, version, occurredAt: new Date(start + version * 3_600_000).toISOString(), data,
+      metadata: { correlationId: 'c-meter', causationId: null, actor: SYSTEM_ACTOR },
+    });
+    const events = [event(1, 'InstanceRequested', { instanceId, accountId, name: 'web', kind: 'CONTAINER', imageId: 'img', planId: 'ct-512m', regionId: 'local', billingCycle: 'HOURLY' })];
+    for (let version = 3; version < 203; version += 2) events.push(event(version, events.length % 2 === 1 ? 'InstanceStarted' : 'InstanceStopped'));
+    events.push(event(204, 'InstanceResized', { fromPlanId: 'ct-512m', toPlanId: 'ct-1g' }), event(205, 'InstanceStarted'));
+    const snapshotId = randomUUID();
+    events.push(event(206, 'SnapshotRequested', { snapshotId, name: 'before' }), event(207, 'SnapshotCreated', { snapshotId, sizeMb: 512 }));
+    for (let version = 209; version < 409; version += 2) events.push(event(version, events.length % 2 === 0 ? 'InstanceStopped' : 'InstanceStarted'));
+    events.push(event(410, 'InstanceDeleted'));
+    return events;
+  }
+
+  const record = (event: EventEnvelope) => withTransaction(db.pool, (tx) => metering.record(event, tx));
+  const usageOf = async (instanceId: string) => ({
+    resource: (await db.pool.query('SELECT type, account_id, closed_seconds, open_since, ended_at FROM resources WHERE id = $1', [instanceId])).rows,
+    segments: (await db.pool.query('SELECT sku, state, started_at, ended_at FROM usage_segments WHERE resource_id = $1 ORDER BY started_at, ended_at NULLS LAST', [instanceId])).rows,
+  });
+
+  it('meters them as they arrive to the usage that folding them all gives, arriving backwards', async () => {
+    const inOrder = randomUUID();
+    const shuffled = randomUUID();
+    const life = lifeOf(inOrder);
+    // The same life arriving backwards: every event but the first folds the whole history again.
+    const again = lifeOf(shuffled);
+    for (const event of life.slice(0, 150)) await record(event);
+    for (const event of again.slice(0, 150).reverse()) await record(event);
+    const midway = await usageOf(inOrder);
+    // A segment from each start and stop (the first start's on), the last one open.
+    expect(midway.segments).toHaveLength(146);
+    expect(midway.resource).toEqual([expect.objectContaining({ open_since: midway.segments.at(-1).started_at, ended_at: null })]);
+    expect(await usageOf(shuffled)).toEqual(midway);
+
+    for (const event of life.slice(150)) await record(event);
+    for (const event of again.slice(150).reverse()) await record(event);
+    const ended = await usageOf(inOrder);
+    expect(ended.resource).toEqual([expect.objectContaining({ type: 'INSTANCE', open_since: null, ended_at: new Date('2026-10-18T02:00:00Z') })]);
+    expect(ended.segments.map((s) => s.sku)).toContain('ct-1g');
+    expect(await usageOf(shuffled)).toEqual(ended);
+  });
+
+  it('folds a stop that arrives late over the history, and marks the finalized month whose usage each stop changes', async () => {
+    const instanceId = randomUUID();
+    const [requested, started, stopped, restarted, stoppedAgain] = lifeOf(instanceId);
+    await db.pool.query(
+      `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status, number, subtotal, tax, total)
+       VALUES ($1, 1, $2, 'platform', 'EUR', '2026-10-01Z', '2026-11-01Z', 'FINALIZED', 'AWN-2026-000002', 0, 0, 0)`,
+      [randomUUID(), accountId],
+    );
+    await db.pool.query('DELETE FROM late_usage');
+    await record(requested);
+    await record(started);
+    await record(restarted); // before the stop that came first
+    expect((await usageOf(instanceId)).segments).toEqual([{ sku: 'ct-512m', state: 'RUNNING', started_at: new Date(started.occurredAt), ended_at: null }]);
+    await db.pool.query('DELETE FROM late_usage');
+    await record(stopped);
+    expect((await usageOf(instanceId)).segments.map((s) => [s.state, s.started_at, s.ended_at])).toEqual([
+      ['RUNNING', new Date(started.occurredAt), new Date(stopped.occurredAt)],
+      ['STOPPED', new Date(stopped.occurredAt), new Date(restarted.occurredAt)],
+      ['RUNNING', new Date(restarted.occurredAt), null],
+    ]);
+    const lateMonths = async () => (await db.pool.query(`SELECT account_id AS "accountId", to_char(month, 'YYYY-MM') AS month FROM late_usage`)).rows;
+    expect(await lateMonths()).toEqual([{ accountId, month: '2026-10' }]);
+    // In order, from the open segment: October's invoice was finalized with the instance running on.
+    await db.pool.query('DELETE FROM late_usage');
+    await record(stoppedAgain);
+    expect((await usageOf(instanceId)).segments.slice(2).map((s) => [s.state, s.started_at, s.ended_at])).toEqual([
+      ['RUNNING', new Date(restarted.occurredAt), new Date(stoppedAgain.occurredAt)],
+      ['STOPPED', new Date(stoppedAgain.occurredAt), null],
+    ]);
+    expect(await lateMonths()).toEqual([{ accountId, month: '2026-10' }]);
   });
 });

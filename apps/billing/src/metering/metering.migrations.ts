@@ -88,4 +88,12 @@ export const meteringMigrations: Migration[] = [
       ALTER TABLE resources ADD CONSTRAINT resources_type_check CHECK (type IN ('INSTANCE', 'IPV4', 'SNAPSHOT', 'BACKUP'));
     `,
   },
+  {
+    id: '0314-open-segments',
+    sql: `
+      -- An instance's open segment, found at once however many it had before: a start or a stop in
+      -- order goes on from it (Metering.goOn).
+      CREATE INDEX usage_segments_open ON usage_segments (resource_id) WHERE ended_at IS NULL;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
 import { withTransaction, type Sql } from '#libs/event-store';
-import { meterBackup, meterInstance, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
+import { meterBackup, meterInstance, meterInstanceFrom, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
 export const METERED_EVENT_TYPES = {
@@ -35,6 +35,9 @@ export function segmentOf(row: Record<string, unknown>): UsageSegment {
 
 const toTime = (second: number | null) => (second === null ? null : new Date(second * 1000).toISOString());
 
+/** One resource's events fold one at a time; other resources go on in parallel. */
+const lockResource = (tx: Sql, resourceId: string) => tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
+
 /**
  * The earliest second at which two versions of a resource's segments differ, or null when they
  * are the same: usage before it was billed right, usage from it on may have been billed wrong.
@@ -57,10 +60,11 @@ export function changedFrom(before: readonly UsageSegment[], after: readonly Usa
  * Turns compute's and network's events into usage segments: instances, their snapshots, backups and
  * floating addresses. Each event is kept once (`meter_events`), and the resource's segments are
  * folded again from all of its events in version order, so a redelivered, duplicated or reordered
- * event leaves the same segments.
+ * event leaves the same segments. An instance's start, stop or resize arriving in order (most of a
+ * long-lived instance's events) goes on from its open segment instead, to the same segments.
  */
 export class Metering {
-  /** Keeps one of the METERED_EVENT_TYPES (its consumer hands it no other) and folds its resource again. */
+  /** Keeps one of the METERED_EVENT_TYPES (its consumer hands it no other) and folds it into its resource's segments. */
   async record(event: EventEnvelope, tx: Sql): Promise<void> {
     const dash = event.streamId.indexOf('-');
     const aggregate = event.streamId.slice(0, dash);
@@ -72,6 +76,8 @@ export class Metering {
       [event.eventId, resourceId, event.version, event.type, event.occurredAt, JSON.stringify(event.data)],
     );
     if (inserted.rowCount === 0) return;
+    await lockResource(tx, resourceId);
+    if (aggregate === 'instance' && (await this.goOn(tx, resourceId, event))) return;
     await this.fold(tx, aggregate, resourceId);
   }
 
@@ -87,7 +93,10 @@ export class Metering {
           `DELETE FROM meter_refolds WHERE resource_id IN (SELECT resource_id FROM meter_refolds LIMIT 100 FOR UPDATE SKIP LOCKED)
            RETURNING resource_id AS "resourceId"`,
         );
-        for (const { resourceId } of rows) await this.fold(tx, 'instance', resourceId);
+        for (const { resourceId } of rows) {
+          await lockResource(tx, resourceId);
+          await this.fold(tx, 'instance', resourceId);
+        }
         return rows.length;
       });
       if (batch === 0) return folded;
@@ -95,9 +104,33 @@ export class Metering {
     }
   }
 
+  /**
+   * Folds an instance's start, stop or resize that came after every event billing has of it onto its
+   * open segment alone, as folding them all would: a long-lived instance's next start costs what a
+   * new one's does. False where it needs the whole history (another event, one that arrived late, no open segment).
+   */
+  private async goOn(tx: Sql, instanceId: string, event: EventEnvelope): Promise<boolean> {
+    const { rows: [row] } = await tx.query<Record<string, unknown>>(
+      `SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = $1 AND ended_at IS NULL
+         AND NOT EXISTS (SELECT FROM meter_events WHERE resource_id = $1 AND version > $2)`,
+      [instanceId, event.version],
+    );
+    const open = row && segmentOf(row);
+    const segments = open && meterInstanceFrom(open, event);
+    if (!segments) return false;
+    const from = changedFrom([open], segments);
+    if (from === null) return true; // a start of a running instance, a stop of a stopped one: nothing changes
+    const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
+    const { rows: [{ accountId }] } = await tx.query<{ accountId: string }>(
+      'UPDATE resources SET closed_seconds = closed_seconds + $2, open_since = $3 WHERE id = $1 RETURNING account_id AS "accountId"',
+      [instanceId, closedSeconds, toTime(segments.find((s) => s.endedAt === null)!.startedAt)],
+    );
+    await this.writeSegments(tx, accountId, segments);
+    await this.markLate(tx, accountId, from);
+    return true;
+  }
+
   private async fold(tx: Sql, aggregate: MeteredAggregate, resourceId: string): Promise<void> {
-    // One resource's events fold one at a time; other resources go on in parallel.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
     const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(
       `SELECT event_id AS "eventId", type, version, occurred_at AS "occurredAt", data FROM meter_events WHERE resource_id = $1`,
       [resourceId],
@@ -119,18 +152,23 @@ export class Metering {
         toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt), info.sizeMb ?? null],
     );
     await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
-    if (segments.length > 0) {
-      await tx.query(
-        `INSERT INTO usage_segments (id, resource_id, account_id, sku, state, started_at, ended_at, opened_by, closed_by)
-         SELECT s.id, $1, $2, s.sku, s.state, to_timestamp(s.started_at), to_timestamp(s.ended_at), s.opened_by, s.closed_by
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[], $9::uuid[])
-           AS s (id, sku, state, started_at, ended_at, opened_by, closed_by)`,
-        [info.resourceId, info.accountId, segments.map((s) => s.id), segments.map((s) => s.sku), segments.map((s) => s.state),
-          segments.map((s) => s.startedAt), segments.map((s) => s.endedAt), segments.map((s) => s.openedBy), segments.map((s) => s.closedBy)],
-      );
-    }
+    await this.writeSegments(tx, info.accountId, segments);
     const from = changedFrom(previous.map(segmentOf), segments);
     if (from !== null) await this.markLate(tx, info.accountId, from);
+  }
+
+  /** Writes a resource's segments, new or changed (a segment's id is the event that opened it; only its end changes). */
+  private async writeSegments(tx: Sql, accountId: string, segments: readonly UsageSegment[]): Promise<void> {
+    if (segments.length === 0) return;
+    await tx.query(
+      `INSERT INTO usage_segments (id, resource_id, account_id, sku, state, started_at, ended_at, opened_by, closed_by)
+       SELECT s.id, s.resource_id, $1, s.sku, s.state, to_timestamp(s.started_at), to_timestamp(s.ended_at), s.opened_by, s.closed_by
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[], $9::uuid[])
+         AS s (id, resource_id, sku, state, started_at, ended_at, opened_by, closed_by)
+       ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, closed_by = excluded.closed_by`,
+      [accountId, segments.map((s) => s.id), segments.map((s) => s.resourceId), segments.map((s) => s.sku), segments.map((s) => s.state),
+        segments.map((s) => s.startedAt), segments.map((s) => s.endedAt), segments.map((s) => s.openedBy), segments.map((s) => s.closedBy)],
+    );
   }
 
   /** Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage just changed. */
