@@ -30,4 +30,13 @@ export const firewallsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: '0241-firewall-versions',
+    sql: `
+      -- Each firewall's stream version beside its row, which keeps its state: a command decides from
+      -- the row and its attachments (the projection's keeps), never from a row behind its stream.
+      ALTER TABLE firewalls ADD COLUMN version integer NOT NULL DEFAULT 0;
+      UPDATE firewalls f SET version = coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = 'firewall-' || f.id), 0);
+    `,
+  },
 ];
