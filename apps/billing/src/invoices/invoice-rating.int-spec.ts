@@ -61,6 +61,54 @@ describe('rating an account\'s month', () => {
     }
   });
 
+  it("rates what of an account's usage and its customers' lies in the month, whatever came before it, found by index or by reading the table", async () => {
+    const resellerId = randomUUID();
+    const customerId = randomUUID();
+    await db.pool.query(
+      `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at)
+       VALUES ($1, 'Hosting', 'RESELLER', NULL, 'EUR', 0, '2025-01-01Z'), ($2, 'Cafe Green', 'CUSTOMER', $1, 'EUR', 0, '2025-01-01Z')`,
+      [resellerId, customerId],
+    );
+    const resourceId = randomUUID();
+    await db.pool.query(
+      `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since) VALUES ($1, 'INSTANCE', $2, 'db', 'HOURLY', 0, '2026-09-20T00:00:00Z')`,
+      [resourceId, customerId],
+    );
+    // A year of daily runs before September, one ending as it begins, one across its start, one within, one open, and one after it.
+    const segments = [
+      ...Array.from({ length: 365 }, (_, day) => [new Date(Date.UTC(2025, 7, 31 + day, 1)), new Date(Date.UTC(2025, 7, 31 + day, 2))]),
+      ['2026-08-31T23:00:00Z', '2026-09-01T00:00:00Z'], ['2026-08-31T23:30:00Z', '2026-09-01T01:00:00Z'], ['2026-09-10T00:00:00Z', '2026-09-10T02:00:00Z'],
+      ['2026-09-20T00:00:00Z', null],
+    ];
+    await db.pool.query(
+      `INSERT INTO usage_segments (id, resource_id, account_id, sku, state, started_at, ended_at, opened_by, closed_by)
+       SELECT s.id, $1, $2, 'ct-512m', 'RUNNING', s.started_at, s.ended_at, s.id, gen_random_uuid()
+       FROM (SELECT gen_random_uuid() AS id, * FROM unnest($3::timestamptz[], $4::timestamptz[]) AS u (started_at, ended_at)) s`,
+      [resourceId, customerId, segments.map(([startedAt]) => startedAt), segments.map(([, endedAt]) => endedAt)],
+    );
+    await db.pool.query('ANALYZE usage_segments');
+    const expected = [{
+      // 1 + 2 + 11 × 24 hours: the hour across its start counted from it on, the open one to its end.
+      quantity: '267.000000', usage: [['2026-08-31T23:30:00.000Z', 3600], ['2026-09-10T00:00:00.000Z', 7200], ['2026-09-20T00:00:00.000Z', 950_400]],
+    }];
+    for (const owner of [customerId, resellerId]) {
+      const account = (await Accounts.find(db.pool, owner))!;
+      const rated = async (settings: string) => {
+        const client = await db.pool.connect();
+        try {
+          await client.query(settings);
+          const { lines } = await rating.rate(client, account, randomUUID(), SEPTEMBER, SEPTEMBER.end, false);
+          return lines.map((line) => ({ quantity: line.quantity, usage: line.usage.map((u) => [u.startedAt, u.seconds]) }));
+        } finally {
+          await client.query('RESET ALL');
+          client.release();
+        }
+      };
+      expect(await rated('SELECT 1')).toEqual(expected);
+      expect(await rated('SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off')).toEqual(expected);
+    }
+  });
+
   it('orders segments begun in the same second by id, as PostgreSQL orders (started_at, id)', async () => {
     // 300 segments over 5 seconds: most share their second with others.
     const { rows } = await db.pool.query<{ id: string; startedAt: string }>(

@@ -96,4 +96,13 @@ export const meteringMigrations: Migration[] = [
       CREATE INDEX usage_segments_open ON usage_segments (resource_id) WHERE ended_at IS NULL;
     `,
   },
+  {
+    id: '0315-segments-by-account-and-end',
+    sql: `
+      -- An account's segments in a month are those open or ended since it began: found by their end, rating
+      -- a month reads that month's, where by their start it read every segment the account ever had.
+      CREATE INDEX usage_segments_account_end ON usage_segments (account_id, ended_at);
+      DROP INDEX usage_segments_account;
+    `,
+  },
 ];
