@@ -44,13 +44,11 @@ async function accountsOf(label: string, from: number): Promise<{ direct: string
   const now = Math.floor(Date.now() / 1000);
   const segments = Math.floor((now - from) / HALF_DAY) + 1;
   await pool.query(
-    `WITH made AS (SELECT a.id AS account_id, a.id || '-i' || i AS resource_id FROM accounts a, generate_series(1, $2::integer) i WHERE a.id = $1 OR a.parent_id = $3)
-     INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at)
-     SELECT resource_id, 'INSTANCE', account_id, resource_id, 'HOURLY', ($5::bigint - 1) * ${HALF_DAY}, to_timestamp($4::bigint + ($5::bigint - 1) * ${HALF_DAY}), NULL FROM made`,
-    [direct, INSTANCES, reseller, from, segments],
-  );
-  await pool.query(
     `WITH made AS (SELECT a.id AS account_id, a.id || '-i' || i AS resource_id FROM accounts a, generate_series(1, $2::integer) i WHERE a.id = $1 OR a.parent_id = $3),
+     resources AS (
+       INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at)
+       SELECT resource_id, 'INSTANCE', account_id, resource_id, 'HOURLY', ($5::bigint - 1) * ${HALF_DAY}, to_timestamp($4::bigint + ($5::bigint - 1) * ${HALF_DAY}), NULL FROM made
+     ),
      s AS (SELECT made.*, k, gen_random_uuid() AS id FROM made, generate_series(0, $5::integer - 1) k)
      INSERT INTO usage_segments (id, resource_id, account_id, sku, state, started_at, ended_at, opened_by, closed_by)
      SELECT id, resource_id, account_id, 'ct-512m', CASE WHEN k % 2 = 0 THEN 'RUNNING' ELSE 'STOPPED' END, to_timestamp($4::bigint + k * ${HALF_DAY}),

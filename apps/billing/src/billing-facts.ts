@@ -25,7 +25,7 @@ export class BillingFacts extends FactLog<BillingFact, ReadonlyMap<number, Recor
   }
 
   protected context(appended: readonly RecordedEvent[]): Promise<ReadonlyMap<number, RecordedEvent>> {
-    return this.lastBefore(appended, 'AccountSuspended', 'AccountPastDue');
+    return this.lastBeforeEach(appended, 'AccountSuspended', 'AccountPastDue');
   }
 
   protected fields(event: RecordedEvent, pastDueBefore: ReadonlyMap<number, RecordedEvent>): Record<string, unknown> {

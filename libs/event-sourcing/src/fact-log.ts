@@ -58,7 +58,7 @@ export abstract class FactLog<Type extends string, Context> implements OnApplica
    * For each of the append's `of` events (an UP), the stream's last `type` event before it (the DOWN),
    * found in the append or read back from where the append starts, by version: how long after it the fact came.
    */
-  protected async lastBefore(appended: readonly RecordedEvent[], of: Type, type: Type): Promise<ReadonlyMap<number, RecordedEvent>> {
+  protected async lastBeforeEach(appended: readonly RecordedEvent[], of: Type, type: Type): Promise<ReadonlyMap<number, RecordedEvent>> {
     const found = new Map<number, RecordedEvent>();
     let last: RecordedEvent | null | undefined; // undefined: not read yet
     for (const event of appended) {

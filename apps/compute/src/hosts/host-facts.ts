@@ -21,7 +21,7 @@ export class HostFacts extends FactLog<HostEvent['type'], ReadonlyMap<number, Re
   }
 
   protected context(appended: readonly RecordedEvent[]): Promise<ReadonlyMap<number, RecordedEvent>> {
-    return this.lastBefore(appended, 'HostUp', 'HostDown');
+    return this.lastBeforeEach(appended, 'HostUp', 'HostDown');
   }
 
   protected fields(event: RecordedEvent, downBefore: ReadonlyMap<number, RecordedEvent>): Record<string, unknown> {
