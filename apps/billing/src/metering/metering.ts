@@ -35,6 +35,9 @@ export function segmentOf(row: Record<string, unknown>): UsageSegment {
 
 const toTime = (second: number | null) => (second === null ? null : new Date(second * 1000).toISOString());
 
+/** The seconds of a resource's segments that have ended. */
+const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
+
 /** One resource's events fold one at a time; other resources go on in parallel. */
 const lockResource = (tx: Sql, resourceId: string) => tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
 
@@ -120,7 +123,7 @@ export class Metering {
     if (!segments) return false;
     const from = changedFrom([open], segments);
     if (from === null) return true; // a start of a running instance, a stop of a stopped one: nothing changes
-    const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
+    const closedSeconds = closedSecondsOf(segments);
     const { rows: [{ accountId }] } = await tx.query<{ accountId: string }>(
       'UPDATE resources SET closed_seconds = closed_seconds + $2, open_since = $3 WHERE id = $1 RETURNING account_id AS "accountId"',
       [instanceId, closedSeconds, toTime(segments.find((s) => s.endedAt === null)!.startedAt)],
@@ -143,7 +146,7 @@ export class Metering {
     const { info, segments } = metered;
     const { rows: previous } = await tx.query(`SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = $1`, [info.resourceId]);
     const open = segments.find((s) => s.endedAt === null);
-    const closedSeconds = segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
+    const closedSeconds = closedSecondsOf(segments);
     await tx.query(
       `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at, size_mb)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

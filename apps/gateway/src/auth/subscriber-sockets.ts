@@ -33,9 +33,14 @@ export function shortReason(reason: string): string {
 function refusalOf(error: unknown): { code: number; reason: string } {
   if (error instanceof GraphQLError || error instanceof AppError) return { code: FORBIDDEN, reason: `Forbidden: ${error.message}` };
   if (isTransientDatabaseError(error)) return { code: TRY_AGAIN_LATER, reason: "Try again later: the gateway's database is busy or away" };
+  return { code: INTERNAL_SERVER_ERROR, reason: `Internal server error (correlation id ${loggedFault(logger, 'a subscriber socket', error)})` };
+}
+
+/** Logs a fault in opening a socket (`opening` what) under a new correlation id, which its close reason names for the operator. */
+export function loggedFault(logger: Pick<Logger, 'error'>, opening: string, error: unknown): string {
   const correlationId = randomUUID();
-  logger.error({ msg: 'internal error in opening a subscriber socket', correlationId, err: error });
-  return { code: INTERNAL_SERVER_ERROR, reason: `Internal server error (correlation id ${correlationId})` };
+  logger.error({ msg: `internal error in opening ${opening}`, correlationId, err: error });
+  return correlationId;
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from '#libs/contracts';
 import { isTransientDatabaseError } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
-import { closingOf, shortReason, type SubscriberSockets } from '../auth/subscriber-sockets.js';
+import { closingOf, loggedFault, shortReason, type SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { Identity } from '../identity/identity.js';
 import type { InstanceUpdates } from '../instances/instance-updates.js';
 import { CONSOLE_PATH, type ConsoleGrant, type ConsoleTokens } from './console-tokens.js';
@@ -283,7 +283,5 @@ export function consoleRefusalOf(error: unknown, logger: Pick<Logger, 'error'>):
     return { code: error.code === 'UNAVAILABLE' ? 1013 : 1011, reason: error.message };
   }
   if (isTransientDatabaseError(error)) return { code: 1013, reason: "the gateway's database is busy or away: open the console again" };
-  const correlationId = randomUUID();
-  logger.error({ msg: 'internal error in opening a console', correlationId, err: error });
-  return { code: 1011, reason: `the console could not be opened (correlation id ${correlationId})` };
+  return { code: 1011, reason: `the console could not be opened (correlation id ${loggedFault(logger, 'a console', error)})` };
 }

@@ -41,6 +41,7 @@ export interface FirewallState {
 }
 
 export const firewallStreamId = (firewallId: string) => `firewall-${firewallId}`;
+export const firewallIdOf = (streamId: string) => streamId.slice('firewall-'.length);
 
 /**
  * One firewall of an account: its rules, and the instances of that account it is attached to.

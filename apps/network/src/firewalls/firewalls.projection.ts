@@ -1,6 +1,6 @@
 import { isUuid, type FirewallRule, type InstanceFilterEvents } from '#libs/contracts';
 import type { Projection } from '#libs/event-store';
-import { firewallDecider, type FirewallEvent, type FirewallState } from './firewall.decider.js';
+import { firewallDecider, firewallIdOf, type FirewallEvent, type FirewallState } from './firewall.decider.js';
 
 export const FIREWALL_EVENT_TYPES: readonly FirewallEvent['type'][] = [
   'FirewallCreated', 'FirewallRulesSet', 'FirewallAttached', 'FirewallDetached', 'FirewallDeleted',
@@ -56,7 +56,7 @@ export const firewallsProjection: Projection = {
   keeps: {
     decider: firewallDecider,
     async read(sql, streamId) {
-      const id = streamId.slice('firewall-'.length);
+      const id = firewallIdOf(streamId);
       if (!isUuid(id)) return null;
       const { rows: [kept] } = await sql.query<{ accountId: string; name: string; rules: FirewallRule[]; deleted: boolean; instanceIds: string[]; version: number; head: number }>({
         name: 'network_kept_firewall_state',
