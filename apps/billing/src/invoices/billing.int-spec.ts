@@ -345,8 +345,9 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const linesOf = (invoice: InvoiceView) => invoice.lines.filter((l) => l.resourceId === instanceId);
     const upcoming = await waitFor(async () => {
       const invoice = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
-      return linesOf(invoice).some((l) => l.sku === 'ct-4g') ? invoice : undefined;
-    }, 30_000, 'the resized instance on the upcoming invoice');
+      // Resized and deleted: until the deletion is metered too, its last segment is open and rated up to now.
+      return linesOf(invoice).some((l) => l.sku === 'ct-4g' && l.usage.every((u) => u.endedAt !== null)) ? invoice : undefined;
+    }, 30_000, 'the resized and deleted instance on the upcoming invoice');
     const lines = linesOf(upcoming);
     // 8.00 / 672 and 16.00 / 672 a month are the platform's 0.0119 and 0.0238 an hour.
     expect(lines.map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-2g', '36.00'], ['ct-2g', '72.00'], ['ct-4g', '0.0238']]);
