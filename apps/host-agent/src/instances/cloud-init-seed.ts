@@ -1,9 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import type { InstanceSpec } from '#libs/contracts';
-import { runProgram } from '../host/program.js';
 import { macFor } from './instance-spec.js';
+import { isoImage, type IsoFile } from './iso-image.js';
 
 /** cloud-init network config v2 for the instance's one interface, matched by MAC. */
 function networkConfig(spec: InstanceSpec): object | undefined {
@@ -30,24 +28,17 @@ function networkConfig(spec: InstanceSpec): object | undefined {
  * JSON (which YAML readers accept): nothing in them is ever run on the host.
  */
 export async function buildNoCloudSeed(spec: InstanceSpec, target: string): Promise<void> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'awan-seed-'));
-  try {
-    const metaData = {
-      'instance-id': spec.instanceId,
-      'local-hostname': spec.name,
-      ...(spec.sshKeys?.length ? { 'public-keys': spec.sshKeys } : {}),
-    };
-    await writeFile(path.join(dir, 'meta-data'), JSON.stringify(metaData, null, 2));
+  const metaData = {
+    'instance-id': spec.instanceId,
+    'local-hostname': spec.name,
+    ...(spec.sshKeys?.length ? { 'public-keys': spec.sshKeys } : {}),
+  };
+  const network = networkConfig(spec);
+  const files: IsoFile[] = [
+    { name: 'meta-data', data: Buffer.from(JSON.stringify(metaData, null, 2)) },
     // The customer's user data goes verbatim; without any, a minimal cloud-config.
-    await writeFile(path.join(dir, 'user-data'), spec.userData ?? '#cloud-config\n{}\n');
-    const files = ['meta-data', 'user-data'];
-    const network = networkConfig(spec);
-    if (network) {
-      await writeFile(path.join(dir, 'network-config'), JSON.stringify(network, null, 2));
-      files.push('network-config');
-    }
-    await runProgram('genisoimage', ['-quiet', '-output', target, '-volid', 'cidata', '-joliet', '-rock', ...files.map((f) => path.join(dir, f))]);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+    { name: 'user-data', data: Buffer.from(spec.userData ?? '#cloud-config\n{}\n') },
+    ...(network ? [{ name: 'network-config', data: Buffer.from(JSON.stringify(network, null, 2)) }] : []),
+  ];
+  await writeFile(target, isoImage('cidata', files));
 }

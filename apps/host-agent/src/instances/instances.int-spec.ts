@@ -304,8 +304,8 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
     await manager.create(vm, false);
 
     const seed = folders.file(vm.instanceId, 'seed.iso');
-    expect(await runProgram('isoinfo', ['-R', '-i', seed, '-x', '/user-data'])).toBe(userData);
-    expect(JSON.parse(await runProgram('isoinfo', ['-R', '-i', seed, '-x', '/meta-data']))).toEqual({
+    expect(await runProgram('isoinfo', ['-J', '-i', seed, '-x', '/user-data'])).toBe(userData);
+    expect(JSON.parse(await runProgram('isoinfo', ['-J', '-i', seed, '-x', '/meta-data']))).toEqual({
       'instance-id': vm.instanceId,
       'local-hostname': vm.name,
       'public-keys': ['ssh-ed25519 AAAA $(reboot)'],
