@@ -1,5 +1,6 @@
-import type { CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView, MaybeCountedPage } from '#libs/contracts';
-import { connectTestNats, uniqueName } from '#libs/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { eventStreamName, type CreateInstanceInput, type InstanceListRequest, type InstanceRequest, type InstanceView, type MaybeCountedPage } from '#libs/contracts';
+import { connectTestNats, uniqueName, waitFor } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
@@ -146,6 +147,25 @@ describe('instances through compute and network, on a simulated host', () => {
     await expect(request('list', { after: 'bogus' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
     for (const m of made) await request('delete', { id: m.id });
     for (const m of made) await system.waitForStatus(m.id, ['DELETED']);
+  });
+
+  it('asks the host to make each instance once, though the provisioner is delivered both the create\'s InstanceScheduled and its InstanceAddressed', async () => {
+    const host = system.simulatedHost!;
+    const asked = host.answered.get('instance.create') ?? 0;
+    const made = await Promise.all([1, 2, 3].map(() => create(container(uniqueName('once-')))));
+    for (const { id } of made) await system.waitForStatus(id, ['RUNNING']);
+    // Every event so far handled by the provisioner's consumer: a second go at a create would have asked the host by then.
+    const nats = await connectTestNats();
+    try {
+      const jsm = await jetstreamManager(nats.nats);
+      const last = (await jsm.streams.info(eventStreamName('compute'))).state.last_seq;
+      await waitFor(async () => (await jsm.consumers.info(eventStreamName('compute'), 'compute-provisioner')).ack_floor.stream_seq >= last, 30_000, 'the provisioner to handle every event');
+    } finally {
+      await nats.close();
+    }
+    expect((host.answered.get('instance.create') ?? 0) - asked).toBe(3);
+    for (const { id } of made) await request('delete', { id });
+    for (const { id } of made) await system.waitForStatus(id, ['DELETED']);
   });
 
   it('answers a stop with STOPPING and a start with STARTING, and lists leave DELETED out unless asked', async () => {
