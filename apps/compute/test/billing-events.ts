@@ -1,7 +1,7 @@
-import { jetstreamManager, type PubAck } from '@nats-io/jetstream';
+import type { PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { eventStreamName, type BillingEvents, type EventEnvelope } from '#libs/contracts';
-import { eventEnvelope, publishEvent, waitFor } from '#libs/testing';
+import type { BillingEvents, EventEnvelope } from '#libs/contracts';
+import { consumerAcknowledged, eventEnvelope, publishEvent } from '#libs/testing';
 
 export type DunningEventType = 'AccountSuspended' | 'AccountReinstated';
 
@@ -13,11 +13,6 @@ export const dunningEvent = (accountId: string, type: DunningEventType, version:
 export const publishBillingEvent = (nats: NatsConnection, event: EventEnvelope, msgID = event.eventId): Promise<PubAck> => publishEvent(nats, 'billing', event, msgID);
 
 /** Resolves once compute's suspension consumer has acknowledged every message up to the stream sequence `seq`. */
-export async function suspensionsHandled(nats: NatsConnection, seq: number, timeoutMs = 60_000): Promise<void> {
-  const jsm = await jetstreamManager(nats);
-  await waitFor(
-    async () => (await jsm.consumers.info(eventStreamName('billing'), 'compute-suspensions')).ack_floor.stream_seq >= seq,
-    timeoutMs,
-    `compute-suspensions to acknowledge BILLING #${seq}`,
-  );
+export function suspensionsHandled(nats: NatsConnection, seq: number, timeoutMs = 60_000): Promise<void> {
+  return consumerAcknowledged(nats, 'billing', 'compute-suspensions', seq, timeoutMs);
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream, type PubAck } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { aggregateOf, eventSubject, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
+import { aggregateOf, eventStreamName, eventSubject, SYSTEM_ACTOR, type EventEnvelope } from '#libs/contracts';
 import { ensureEventStream } from '#libs/event-store';
+import { waitFor } from './environment.js';
 
 /** An event as a service's relay publishes it; a test stands in for a service that is not running. */
 export function eventEnvelope<Data>(streamId: string, type: string, version: number, data: Data, occurredAt: Date | string = new Date()): EventEnvelope<string, Data> {
@@ -20,4 +21,15 @@ export function eventEnvelope<Data>(streamId: string, type: string, version: num
 export async function publishEvent(nats: NatsConnection, service: string, event: EventEnvelope, msgID = event.eventId): Promise<PubAck> {
   await ensureEventStream(nats, service);
   return jetstream(nats).publish(eventSubject(service, aggregateOf(event.streamId), event.type), JSON.stringify(event), { msgID });
+}
+
+/**
+ * Resolves once `consumer` of the service's stream has acknowledged every message up to the stream
+ * sequence `seq` (the stream's last one where none is given): each was handled, or given up on.
+ */
+export async function consumerAcknowledged(nats: NatsConnection, service: string, consumer: string, seq?: number, timeoutMs = 60_000): Promise<void> {
+  const jsm = await jetstreamManager(nats);
+  const stream = eventStreamName(service);
+  const upTo = seq ?? (await jsm.streams.info(stream)).state.last_seq;
+  await waitFor(async () => (await jsm.consumers.info(stream, consumer)).ack_floor.stream_seq >= upTo, timeoutMs, `${consumer} to acknowledge ${stream} #${upTo}`);
 }

@@ -1,6 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { eventStreamName, type CreateInstanceInput, type InstanceListRequest, type InstanceRequest, type InstanceView, type MaybeCountedPage } from '#libs/contracts';
-import { connectTestNats, uniqueName, waitFor } from '#libs/testing';
+import type { CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView, MaybeCountedPage } from '#libs/contracts';
+import { connectTestNats, consumerAcknowledged, uniqueName } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
@@ -157,9 +156,7 @@ describe('instances through compute and network, on a simulated host', () => {
     // Every event so far handled by the provisioner's consumer: a second go at a create would have asked the host by then.
     const nats = await connectTestNats();
     try {
-      const jsm = await jetstreamManager(nats.nats);
-      const last = (await jsm.streams.info(eventStreamName('compute'))).state.last_seq;
-      await waitFor(async () => (await jsm.consumers.info(eventStreamName('compute'), 'compute-provisioner')).ack_floor.stream_seq >= last, 30_000, 'the provisioner to handle every event');
+      await consumerAcknowledged(nats.nats, 'compute', 'compute-provisioner', undefined, 30_000);
     } finally {
       await nats.close();
     }

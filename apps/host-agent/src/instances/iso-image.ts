@@ -68,8 +68,7 @@ export function isoImage(volumeId: string, files: readonly IsoFile[], at: Date =
       .map((file) => ({ id: tree.joliet ? ucs2(file.name) : Buffer.from(file.primaryName), extent: file.extent, size: file.data.length, directory: false }))
       .sort((a, b) => Buffer.compare(a.id, b.id));
     let offset = 0;
-    for (const entry of [{ id: Buffer.of(0), extent: tree.root, size: SECTOR, directory: true }, { id: Buffer.of(1), extent: tree.root, size: SECTOR, directory: true }, ...entries]) {
-      const record = directoryRecord(entry, at);
+    for (const record of [rootRecord(tree, 0, at), rootRecord(tree, 1, at), ...entries.map((entry) => directoryRecord(entry, at))]) {
       if (offset + record.length > SECTOR) throw new Error(`too many files for one directory sector: ${names.length}`);
       sector(tree.root).set(record, offset);
       offset += record.length;
@@ -127,7 +126,7 @@ function volumeDescriptor(target: Buffer, tree: Tree, volumeId: string, sectors:
   bothEndian32(target, 132, PATH_TABLE_SIZE);
   target.writeUInt32LE(tree.pathTableL, 140);
   target.writeUInt32BE(tree.pathTableM, 148);
-  directoryRecord({ id: Buffer.of(0), extent: tree.root, size: SECTOR, directory: true }, at).copy(target, 156);
+  rootRecord(tree, 0, at).copy(target, 156);
   // Volume set, publisher, preparer, application (128 bytes each); copyright, abstract, bibliography files (37).
   for (const [offset, length] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]]) {
     padded('', length, tree.joliet && length % 2 === 0).copy(target, offset);
@@ -153,6 +152,9 @@ function pathTable(target: Buffer, root: number, order: 'LE' | 'BE'): void {
     target.writeUInt16BE(1, 6);
   }
 }
+
+/** The record of a tree's root directory: its `.` (0), also the descriptor's; its `..` (1), the root being its own parent. */
+const rootRecord = (tree: Tree, id: 0 | 1, at: Date) => directoryRecord({ id: Buffer.of(id), extent: tree.root, size: SECTOR, directory: true }, at);
 
 function directoryRecord(entry: { id: Buffer; extent: number; size: number; directory: boolean }, at: Date): Buffer {
   const length = 33 + entry.id.length + (entry.id.length % 2 === 0 ? 1 : 0);
