@@ -7,6 +7,7 @@ import { HeartbeatService } from './heartbeat/heartbeat.service.js';
 import type { AgentConfig } from './host/agent-config.js';
 import { probeHost, type HostAbilities } from './host/host-probe.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from './host/tokens.js';
+import { ConsoleLogs, ConsoleLogsLifecycle } from './consoles/console-logs.js';
 import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS } from './consoles/console-sessions.js';
 import { consolesController } from './consoles/consoles.controller.js';
 import { FencingService } from './fencing/fencing.service.js';
@@ -60,6 +61,7 @@ export class HostAgentModule {
           useFactory: (nats: NatsConnection) =>
             new ConsoleSessions(agent.hostId, nats, HOST_CONSOLE_ENDPOINTS(new InstanceFolders(agent.hostId, agent.storageDir, agent.dataDir))),
         },
+        { provide: ConsoleLogsLifecycle, inject: [InstanceManager], useFactory: (instances: InstanceManager) => new ConsoleLogsLifecycle(new ConsoleLogs(instances.folders)) },
         FencingService,
         HeartbeatService,
         BridgesLifecycle,

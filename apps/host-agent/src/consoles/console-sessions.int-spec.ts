@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -13,6 +13,7 @@ import { InstanceFolders } from '../instances/instance-folder.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 import { LxcDriver } from '../instances/lxc.driver.js';
 import { QemuDriver } from '../instances/qemu.driver.js';
+import { CONSOLE_LOG_LIMIT_BYTES } from './console-logs.js';
 import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS } from './console-sessions.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-consoles-'));
@@ -129,7 +130,7 @@ describeWithHardware("the host's console sessions over NATS, with real QEMU and 
     for (const side of [serial, second, display]) side.close();
   }, 180_000);
 
-  it("carries a container's console, never stalls LXC for a slow gateway (past its window the output is dropped, and said so), and ends a session the gateway leaves", async () => {
+  it("carries a container's console, never stalls LXC for a slow gateway (past its window the output is dropped, and said so), keeps its log bounded, and ends a session the gateway leaves", async () => {
     const spec: InstanceSpec = { instanceId: randomUUID(), name: 'console-ct', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1, image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' } };
     await manager.create(spec, true);
     const others = sessions.size;
@@ -150,6 +151,11 @@ describeWithHardware("the host's console sessions over NATS, with real QEMU and 
     side.send(ConsoleFrame.DATA, 'echo after-$((2+2))\r');
     side.send(ConsoleFrame.ACK, String(side.output.length));
     await side.until(/after-4/, 20_000);
+    // The flood passed the console log's limit: LXC moved the log to console.log.1 and started it again.
+    const logSize = (name: string) => statSync(folders.file(spec.instanceId, name)).size;
+    expect(logSize('console.log.1')).toBeGreaterThan(CONSOLE_LOG_LIMIT_BYTES / 2);
+    expect(logSize('console.log.1')).toBeLessThanOrEqual(CONSOLE_LOG_LIMIT_BYTES);
+    expect(logSize('console.log')).toBeLessThanOrEqual(CONSOLE_LOG_LIMIT_BYTES);
 
     side.send(ConsoleFrame.END, 'the browser left');
     await waitFor(() => sessions.size === others || undefined, 5000, 'the session to end');

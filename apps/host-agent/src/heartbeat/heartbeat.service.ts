@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { agentHeartbeatSubject, type HostHeartbeat } from '#libs/contracts';
-import { NATS_CONNECTION, RecurringFailure } from '#libs/platform';
+import { NATS_CONNECTION } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
 import type { HostAbilities } from '../host/host-probe.js';
 import { FencingService } from '../fencing/fencing.service.js';
+import { runEvery } from '../host/recurring-task.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 
@@ -68,26 +69,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
+    const every = this.config.heartbeatIntervalMs;
     this.timers = [
-      this.every(async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), 'heartbeat'),
-      this.every(() => this.checkContact(), 'contact with the control plane'),
+      runEvery(every, async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), this.logger, 'heartbeat'),
+      runEvery(every, () => this.checkContact(), this.logger, 'contact with the control plane'),
     ];
-  }
-
-  /**
-   * Runs `task` now and at every interval, skipping a turn while the previous one still runs; while
-   * it keeps failing (NATS away), the log says so once, and once when it works again.
-   */
-  private every(task: () => Promise<void>, what: string): NodeJS.Timeout {
-    const failures = new RecurringFailure(this.logger, what);
-    let running = false;
-    const run = () => {
-      if (running) return;
-      running = true;
-      void failures.run(task).finally(() => (running = false));
-    };
-    run();
-    return setInterval(run, this.config.heartbeatIntervalMs);
   }
 
   onApplicationShutdown(): void {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
+import { CONSOLE_LOG_LIMIT_BYTES } from '../consoles/console-logs.js';
 import { runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
@@ -62,6 +63,9 @@ export class LxcDriver implements InstanceDriver {
       'lxc.tty.max = 1',
       'lxc.pty.max = 16',
       `lxc.console.logfile = ${dir}/console.log`,
+      // Bounded as a VM's is (ConsoleLogs): at the limit LXC moves it to console.log.1 and starts it again.
+      `lxc.console.size = ${CONSOLE_LOG_LIMIT_BYTES / 1024}KB`,
+      'lxc.console.rotate = 1',
       'lxc.cap.drop = sys_module mac_admin mac_override sys_time',
       'lxc.apparmor.profile = generated',
       'lxc.apparmor.allow_nesting = 0',
