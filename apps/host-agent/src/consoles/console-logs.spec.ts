@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -31,6 +31,15 @@ describe('console logs, bounded', () => {
     expect(await rotateConsoleLog(file, 100)).toBe(true);
     expect(readFileSync(`${file}.1`, 'utf8')).toBe('boot lines\n'.repeat(20));
     expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('empties a log past the limit even where it cannot be copied (a full storage): the bound comes first', async () => {
+    const file = path.join(root, 'uncopied.log');
+    mkdirSync(`${file}.1`);
+    writeFileSync(file, 'z'.repeat(200));
+    expect(await rotateConsoleLog(file, 100)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe('');
+    expect(existsSync(`${file}.1`)).toBe(false);
   });
 
   it("rotates this host's VMs' logs only: a container's is LXC's to bound, another host's is that host's", async () => {

@@ -1,4 +1,4 @@
-import { copyFile, stat, truncate } from 'node:fs/promises';
+import { copyFile, rm, stat, truncate } from 'node:fs/promises';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { runEvery } from '../host/recurring-task.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
@@ -21,8 +21,14 @@ const CONSOLE_LOG_CHECK_MS = 10_000;
 export async function rotateConsoleLog(file: string, limitBytes = CONSOLE_LOG_LIMIT_BYTES): Promise<boolean> {
   const size = (await stat(file).catch(() => null))?.size ?? 0;
   if (size <= limitBytes) return false;
-  await copyFile(file, `${file}.1`);
-  await truncate(file, 0);
+  // Emptied even where the copy fails (the storage is full): the bound matters more than the old lines.
+  await copyFile(file, `${file}.1`).catch(() => rm(`${file}.1`, { recursive: true, force: true }));
+  try {
+    await truncate(file, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // the instance was deleted meanwhile
+    throw error;
+  }
   return true;
 }
 
