@@ -18,7 +18,6 @@ import { imagesController } from './images/images.controller.js';
 import { BridgesLifecycle } from './instances/bridges.lifecycle.js';
 import { hostNetworkController } from './instances/host-network.controller.js';
 import { InstanceManager, instanceManagerFor } from './instances/instance-manager.js';
-import { InstanceFolders } from './instances/instance-folder.js';
 import { instancesController } from './instances/instances.controller.js';
 import { Snapshots, snapshotsFor } from './snapshots/snapshots.js';
 import { BackupStore } from './backups/backup-store.js';
@@ -57,9 +56,8 @@ export class HostAgentModule {
         { provide: ImageImports, useFactory: () => new ImageImports(path.join(agent.storageDir, 'images')) },
         {
           provide: ConsoleSessions,
-          inject: [NATS_CONNECTION],
-          useFactory: (nats: NatsConnection) =>
-            new ConsoleSessions(agent.hostId, nats, HOST_CONSOLE_ENDPOINTS(new InstanceFolders(agent.hostId, agent.storageDir, agent.dataDir))),
+          inject: [NATS_CONNECTION, InstanceManager],
+          useFactory: (nats: NatsConnection, instances: InstanceManager) => new ConsoleSessions(agent.hostId, nats, HOST_CONSOLE_ENDPOINTS(instances.folders)),
         },
         { provide: ConsoleLogsLifecycle, inject: [InstanceManager], useFactory: (instances: InstanceManager) => new ConsoleLogsLifecycle(new ConsoleLogs(instances.folders)) },
         FencingService,

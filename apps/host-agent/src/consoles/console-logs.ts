@@ -40,7 +40,7 @@ export async function rotateConsoleLog(file: string, limitBytes = CONSOLE_LOG_LI
 export class ConsoleLogs {
   constructor(
     private readonly folders: InstanceFolders,
-    private readonly limitBytes = CONSOLE_LOG_LIMIT_BYTES,
+    readonly limitBytes = CONSOLE_LOG_LIMIT_BYTES,
   ) {}
 
   /** Rotates every log of this host's VMs past the limit; answers the VMs whose log it rotated. */
@@ -63,7 +63,7 @@ export class ConsoleLogsLifecycle implements OnApplicationBootstrap, OnApplicati
   onApplicationBootstrap(): void {
     this.timer = runEvery(CONSOLE_LOG_CHECK_MS, async () => {
       const rotated = await this.logs.keep();
-      if (rotated.length > 0) this.logger.log(`rotated the console log of ${rotated.join(', ')}: past ${CONSOLE_LOG_LIMIT_BYTES} bytes`);
+      if (rotated.length > 0) this.logger.log(`rotated the console log of ${rotated.join(', ')}: past ${this.logs.limitBytes} bytes`);
     }, this.logger, 'console log rotation');
   }
 
