@@ -1,8 +1,10 @@
 import { readGatewayConfig } from './gateway.config.js';
 
+const LISTEN = { host: '127.0.0.1', port: 4000 };
+
 describe("the gateway's configuration", () => {
   it("has the README's defaults, and takes each variable", () => {
-    expect(readGatewayConfig({})).toEqual({
+    expect(readGatewayConfig({}, LISTEN)).toEqual({
       query: { maxDepth: 12, maxComplexity: 5000 },
       rateLimit: { perSecond: 20, burst: 100 },
       requestsPerAccount: 10,
@@ -13,7 +15,7 @@ describe("the gateway's configuration", () => {
       platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
       people: {
         sessionTtlMs: 43_200_000, linkTtlMs: 259_200_000, signIn: { maxFailures: 5, maxFailuresPerAddress: 50, windowMs: 900_000 },
-        smtpUrl: null, mailFrom: 'Platform <no-reply@localhost>',
+        smtpUrl: null, mailFrom: 'Platform <no-reply@localhost>', linkBase: 'http://127.0.0.1:4000',
       },
     });
     expect(readGatewayConfig({
@@ -22,7 +24,7 @@ describe("the gateway's configuration", () => {
       AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef', GATEWAY_PUBLIC_URL: 'https://api.example.test', CONSOLE_TOKEN_TTL_MS: '3000',
       CONSOLE_IDLE_TIMEOUT_MS: '60000', SESSION_TTL_MS: '3600000', INVITATION_TTL_MS: '86400000', SIGN_IN_MAX_FAILURES: '3',
       SIGN_IN_MAX_FAILURES_PER_ADDRESS: '20', SIGN_IN_LOCKOUT_MS: '60000', SMTP_URL: 'smtp://mailer:secret@mail.example.test:587', SMTP_FROM: 'Nimbus <ops@nimbus.test>',
-    })).toEqual({
+    }, LISTEN)).toEqual({
       query: { maxDepth: 8, maxComplexity: 900 },
       rateLimit: { perSecond: 5, burst: 7 },
       requestsPerAccount: 3,
@@ -33,7 +35,7 @@ describe("the gateway's configuration", () => {
       platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
       people: {
         sessionTtlMs: 3_600_000, linkTtlMs: 86_400_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 20, windowMs: 60_000 },
-        smtpUrl: 'smtp://mailer:secret@mail.example.test:587', mailFrom: 'Nimbus <ops@nimbus.test>',
+        smtpUrl: 'smtp://mailer:secret@mail.example.test:587', mailFrom: 'Nimbus <ops@nimbus.test>', linkBase: 'https://api.example.test',
       },
     });
   });
@@ -62,13 +64,20 @@ describe("the gateway's configuration", () => {
     [{ AWAN_ADMIN_API_KEY: 'short' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
     [{ AWAN_ADMIN_API_KEY: 'awan key with spaces in it, long enough' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
   ])('refuses %j, naming the variable', (env, message) => {
-    expect(() => readGatewayConfig(env)).toThrow(message);
+    expect(() => readGatewayConfig(env, LISTEN)).toThrow(message);
+  });
+
+  it("points links in mail at the gateway's own address without GATEWAY_PUBLIC_URL, never at a request's Host", () => {
+    expect(readGatewayConfig({ GATEWAY_PUBLIC_URL: 'https://cloud.example.test/' }, LISTEN).people.linkBase).toBe('https://cloud.example.test');
+    expect(readGatewayConfig({}, { host: '0.0.0.0', port: 8080 }).people.linkBase).toBe('http://localhost:8080');
+    expect(readGatewayConfig({}, { host: '::', port: 8080 }).people.linkBase).toBe('http://localhost:8080');
+    expect(readGatewayConfig({}, { host: '2001:db8::7', port: 4000 }).people.linkBase).toBe('http://[2001:db8::7]:4000');
   });
 
   it('does not repeat a refused ADMIN key, which would end up in a log', () => {
     const refusal = (() => {
       try {
-        readGatewayConfig({ AWAN_ADMIN_API_KEY: 'hunter2 with a space' });
+        readGatewayConfig({ AWAN_ADMIN_API_KEY: 'hunter2 with a space' }, LISTEN);
       } catch (error) {
         return (error as Error).message;
       }

@@ -1,4 +1,4 @@
-import { readWholeNumber } from '#libs/platform';
+import { readWholeNumber, type ServiceConfig } from '#libs/platform';
 import { isIsoCurrency } from '#libs/contracts';
 import { isAccountName } from './identity/account.decider.js';
 import type { PeopleConfig } from './people/people.js';
@@ -25,8 +25,8 @@ export interface GatewayConfig {
   people: PeopleConfig;
 }
 
-/** Read once at start; a bad value stops the process with the variable named. */
-export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+/** Read once at start, beside the address the gateway listens at; a bad value stops the process with the variable named. */
+export function readGatewayConfig(env: NodeJS.ProcessEnv, listen: Pick<ServiceConfig, 'host' | 'port'>): GatewayConfig {
   const name = env.AWAN_PLATFORM_NAME ?? 'Platform';
   if (!isAccountName(name)) throw new Error(`AWAN_PLATFORM_NAME must be 1 to 100 characters, no control characters, got "${name}"`);
   const currency = env.AWAN_PLATFORM_CURRENCY ?? 'EUR';
@@ -69,6 +69,13 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       },
       smtpUrl,
       mailFrom,
+      linkBase: publicUrl?.replace(/\/$/, '') ?? ownAddress(listen),
     },
   };
+}
+
+/** The gateway as it listens, for links in mail where GATEWAY_PUBLIC_URL is unset: a wildcard address as localhost. */
+function ownAddress({ host, port }: Pick<ServiceConfig, 'host' | 'port'>): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }

@@ -6,7 +6,7 @@ import { firstHeader, sendError } from '../graphql/http-requests.js';
 import { Identity, type Viewer } from '../identity/identity.js';
 import { People, type SessionHolder, type UserView } from './people.js';
 import { SessionAuth } from './session-auth.js';
-import { answerJson, bodyOf, callerOf, publicOrigin, signedIn, type Json, type JsonRequest as Request } from './json-endpoints.js';
+import { answerJson, bodyOf, callerOf, signedIn, type Json, type JsonRequest as Request } from './json-endpoints.js';
 import { cookiesSecure, sessionCookies } from './session-cookies.js';
 
 /**
@@ -73,7 +73,7 @@ export class AuthController {
   @Post('password-reset')
   requestPasswordReset(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      await this.people.requestPasswordReset(bodyOf(body), this.publicOrigin(request));
+      await this.people.requestPasswordReset(bodyOf(body));
       return { requested: true };
     }, 202);
   }
@@ -82,7 +82,7 @@ export class AuthController {
   @Post('invitations')
   invite(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      const user: UserView = await this.people.invite(await this.viewer(request), bodyOf(body), this.publicOrigin(request));
+      const user: UserView = await this.people.invite(await this.viewer(request), bodyOf(body));
       return { user };
     }, 201);
   }
@@ -131,10 +131,6 @@ export class AuthController {
 
   private secure(request: Request): boolean {
     return cookiesSecure(firstHeader(request.headers.host), this.sessions.publicUrl);
-  }
-
-  private publicOrigin(request: Request): string {
-    return publicOrigin(request, this.sessions.publicUrl);
   }
 
   private answer(request: Request, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {

@@ -8,7 +8,7 @@ import { firstHeader, isJson, sendAppError, sendError } from '../graphql/http-re
 import type { Viewer } from '../identity/identity.js';
 import type { SessionHolder } from './people.js';
 import type { SessionAuth } from './session-auth.js';
-import { cookiesSecure, sameOrigin } from './session-cookies.js';
+import { sameOrigin } from './session-cookies.js';
 
 export type JsonRequest = IncomingMessage & { ip?: string };
 export type Json = Record<string, unknown>;
@@ -61,11 +61,4 @@ export async function callerOf(request: JsonRequest, authenticator: Authenticato
 export function signedIn(holder: SessionHolder | null | undefined): SessionHolder {
   if (!holder) throw new AppError('UNAUTHENTICATED', holder === null ? 'the session ended or expired: sign in again' : 'not signed in');
   return holder;
-}
-
-/** Where links in mail point: GATEWAY_PUBLIC_URL, else the origin the request came to. */
-export function publicOrigin(request: JsonRequest, publicUrl: string | null): string {
-  if (publicUrl) return publicUrl.replace(/\/$/, '');
-  const host = firstHeader(request.headers.host);
-  return `${cookiesSecure(host, publicUrl) ? 'https' : 'http'}://${host ?? 'localhost'}`;
 }

@@ -21,6 +21,11 @@ export interface PeopleConfig {
   smtpUrl: string | null;
   /** SMTP_FROM. */
   mailFrom: string;
+  /**
+   * Where the links in mail point: GATEWAY_PUBLIC_URL, else the gateway's own address. Never a
+   * request's Host: whoever asks for a reset would choose where the victim's token is sent.
+   */
+  linkBase: string;
 }
 
 export interface UserView {
@@ -75,20 +80,20 @@ export class People {
     private readonly issuer: string,
   ) {}
 
-  /** Invites a person into an account the viewer may manage; mails (or logs) the one-time link to set a password at `linkBase`. */
-  async invite(viewer: Viewer, input: Record<string, unknown>, linkBase: string): Promise<UserView> {
+  /** Invites a person into an account the viewer may manage; mails (or logs) the one-time link to set a password. */
+  async invite(viewer: Viewer, input: Record<string, unknown>): Promise<UserView> {
     const accountId = typeof input.accountId === 'string' && input.accountId ? input.accountId : null;
     const account = accountId ? await this.identity.account(accountId, viewer) : null;
     const invitation = decideInvitation(viewer, account, input);
-    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId, linkBase));
+    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId));
     return (await this.user(userId))!;
   }
 
   /**
    * A new person of an account, within `tx`, mailed (or logged) their one-time link to set a
-   * password at `linkBase`; `invitedBy` says who let them in (a key, a session, a storefront).
+   * password; `invitedBy` says who let them in (a key, a session, a storefront).
    */
-  async addPerson(tx: Sql, person: Invitation, invitedBy: string, linkBase: string): Promise<string> {
+  async addPerson(tx: Sql, person: Invitation, invitedBy: string): Promise<string> {
     const userId = randomUUID();
     try {
       await tx.query(
@@ -99,7 +104,7 @@ export class People {
       if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
       throw error;
     }
-    await this.sendLink(tx, { id: userId, email: person.email, name: person.name }, linkBase, 'invitation');
+    await this.sendLink(tx, { id: userId, email: person.email, name: person.name }, 'invitation');
     return userId;
   }
 
@@ -113,7 +118,7 @@ export class People {
    * Mails the person of `email`, if there is one, a new one-time link to set a password (at most one
    * a minute); the answer is the same whether there is or not, so it tells no one who has an account here.
    */
-  async requestPasswordReset(input: Record<string, unknown>, linkBase: string): Promise<void> {
+  async requestPasswordReset(input: Record<string, unknown>): Promise<void> {
     const { emailKey } = validEmail(input.email, 'email');
     await withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ id: string; email: string; name: string }>(
@@ -122,19 +127,19 @@ export class People {
          FOR UPDATE`,
         [emailKey],
       );
-      if (rows[0]) await this.sendLink(tx, rows[0], linkBase, 'reset');
+      if (rows[0]) await this.sendLink(tx, rows[0], 'reset');
     });
   }
 
   /** A new one-time link for `user`, mailed before `tx` commits: a link that could not be sent is not made. */
-  private async sendLink(tx: Sql, user: { id: string; email: string; name: string }, linkBase: string, why: 'invitation' | 'reset'): Promise<void> {
+  private async sendLink(tx: Sql, user: { id: string; email: string; name: string }, why: 'invitation' | 'reset'): Promise<void> {
     const token = newToken();
     await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
     const { rows } = await tx.query<{ expires_at: Date }>(
       `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
       [hashSecret(token), user.id, this.config.linkTtlMs],
     );
-    const link = `${linkBase}/set-password?token=${token}`;
+    const link = `${this.config.linkBase}/set-password?token=${token}`;
     const until = rows[0].expires_at.toISOString();
     await this.mailer.send(why === 'invitation'
       ? {

@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
@@ -191,6 +192,32 @@ describe('people sign in', () => {
     expect(rowCount).toBeGreaterThan(0);
     expect(await graphql('{ me { id } }', bo)).toMatchObject({ body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
     expect((await call('GET', '/auth/session', { cookie: bo.cookie })).status).toBe(401);
+  }, 60_000);
+
+  it("mails links at the gateway's own address, whatever Host a request names", async () => {
+    /** A POST with another Host, as anyone can send one to a gateway reached directly (no Origin: not a browser's). */
+    const posted = (path: string, body: unknown, key?: string) => new Promise<number>((resolve, reject) => {
+      const url = new URL(path, base);
+      const sent = httpRequest(url, {
+        method: 'POST',
+        headers: { host: 'attacker.example', 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      sent.on('error', reject);
+      sent.end(JSON.stringify(body));
+    });
+    const linkIn = async (email: string, count: number) => {
+      const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes(email))[count - 1], 10_000, `mail ${count} to ${email}`);
+      return /(\S+)\/set-password\?token=/.exec(mail.message)![1];
+    };
+    expect(await posted('/auth/invitations', { accountId: accounts.acme.id, email: 'cy@acme.test', name: 'Cy', role: 'CUSTOMER' }, accounts.acme.key)).toBe(201);
+    expect(await linkIn('cy@acme.test', 1)).toBe(base);
+    // A reset, asked by anyone for someone's email: the link, and its token, go to the gateway and nowhere else.
+    await database.query("UPDATE identity.user_links SET created_at = now() - interval '2 minutes'"); // past the one link a minute
+    expect(await posted('/auth/password-reset', { email: 'cy@acme.test' })).toBe(202);
+    expect(await linkIn('cy@acme.test', 2)).toBe(base);
   }, 60_000);
 
   it('locks an email out after repeated failures, even for the right password', async () => {

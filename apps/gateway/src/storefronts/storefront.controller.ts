@@ -3,7 +3,7 @@ import { Body, Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/co
 import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
 import { sendError } from '../graphql/http-requests.js';
-import { answerJson, bodyOf, callerOf, publicOrigin, type Json, type JsonRequest } from '../people/json-endpoints.js';
+import { answerJson, bodyOf, callerOf, type Json, type JsonRequest } from '../people/json-endpoints.js';
 import { SessionAuth } from '../people/session-auth.js';
 import { Storefronts } from './storefronts.js';
 
@@ -34,7 +34,7 @@ export class StorefrontController {
   @Post('store/:slug/sign-up')
   signUp(@Param('slug') slug: string, @Body() body: unknown, @Req() request: JsonRequest, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      const result = await this.storefronts.signUp(slug, bodyOf(body), request.ip, publicOrigin(request, this.sessions.publicUrl));
+      const result = await this.storefronts.signUp(slug, bodyOf(body), request.ip);
       if ('status' in result) {
         sendError(response, result.status, { message: result.message, code: result.code }, { 'retry-after': String(result.retryAfter) });
         return undefined;

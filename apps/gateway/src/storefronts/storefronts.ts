@@ -113,7 +113,7 @@ export class Storefronts {
    * already gets a link to set a new password instead, and the answer is the same: it tells no one
    * who has an account here. Each counts against the address's limit.
    */
-  async signUp(slug: string, input: Record<string, unknown>, address: string | undefined, linkBase: string): Promise<{ email: string } | SignUpRefusal> {
+  async signUp(slug: string, input: Record<string, unknown>, address: string | undefined): Promise<{ email: string } | SignUpRefusal> {
     const storefront = await this.open(slug);
     const signUp = decideSignUp(input);
     const subject = address ?? 'unknown';
@@ -129,7 +129,7 @@ export class Storefronts {
       [subject, SIGN_UP_LIMITS.windowMs],
     );
     if (await this.people.emailTaken(signUp.emailKey)) {
-      await this.people.requestPasswordReset({ email: signUp.email }, linkBase);
+      await this.people.requestPasswordReset({ email: signUp.email });
       return { email: signUp.email };
     }
     // The storefront acts as its reseller would, creating a customer under itself.
@@ -139,7 +139,7 @@ export class Storefronts {
     };
     const metadata = { correlationId: randomUUID(), causationId: null, actor: { kind: 'account' as const, accountId: storefront.resellerId, role: 'RESELLER' as const } };
     await this.identity.createAccount(reseller, { name: signUp.accountName, kind: 'CUSTOMER', email: signUp.email }, metadata, async (tx, accountId) => {
-      await this.people.addPerson(tx, { accountId, email: signUp.email, emailKey: signUp.emailKey, name: signUp.name, role: 'CUSTOMER' }, reseller.apiKeyId, linkBase);
+      await this.people.addPerson(tx, { accountId, email: signUp.email, emailKey: signUp.emailKey, name: signUp.name, role: 'CUSTOMER' }, reseller.apiKeyId);
     });
     return { email: signUp.email };
   }
