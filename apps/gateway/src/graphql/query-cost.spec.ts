@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildSchema, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { buildSchema, getIntrospectionQuery, Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { RESOLVER_NAME_METADATA, RESOLVER_PROPERTY_METADATA } from '@nestjs/graphql';
 import { COST, FIELD_COSTS, measureQuery } from './query-cost.js';
 import { RESOLVERS } from './resolvers.js';
@@ -69,7 +69,26 @@ describe('measureQuery', () => {
     expect(measure('mutation { deleteInstance(id: "x") { id costToDate { amount } } }').complexity).toBe(50 + 1 + 10 + 1);
   });
 
-  it('leaves introspection out, however deep its type references go', () => {
-    expect(measure('{ __schema { types { fields { type { ofType { ofType { ofType { name } } } } } } } }')).toEqual({ depth: 0, complexity: 0 });
+  it('counts a list met again below itself as a page of 20, so a query going round a cycle pays for each turn', () => {
+    // instance 50 + firewalls 2 + instances 2 + (firewalls again) 2 + 20 × ((instances again) 2 + 20 × id 1)
+    expect(measure('{ instance(id: "x") { firewalls { instances { firewalls { instances { id } } } } } }').complexity).toBe(56 + 20 * (2 + 20));
+    // Five turns, within the depth of 12: a customer's firewall on 12 of its instances would be 12^10 rows.
+    const turns = '{ instance(id: "x") { firewalls { instances { firewalls { instances { firewalls { instances { firewalls { instances { firewalls { instances { id } } } } } } } } } } } }';
+    expect(measure(turns)).toMatchObject({ depth: 12 });
+    expect(measure(turns).complexity).toBeGreaterThan(20 ** 8);
+    expect(measure('{ snapshots: instance(id: "x") { snapshots { instance { snapshots { id } } } } }').complexity).toBe(50 + 2 + 2 + (2 + 20 * 1));
+    // Once round, as the console's firewalls page goes, costs what it did: every list a row.
+    expect(measure('{ firewalls(first: 100) { edges { node { id name rules { direction ports } instances { id } } } } }').complexity).toBe(50 + 100 * (1 + 1 + 2 + 1 + 2 + 2 + 1));
+  });
+
+  it('costs introspection what describing the schema takes, without depth: a tool asks for the schema, a thousand aliases of it are refused', () => {
+    const tool = measure(getIntrospectionQuery());
+    expect(tool.depth).toBe(0);
+    expect(tool.complexity).toBeGreaterThan(COST.SCHEMA);
+    expect(tool.complexity).toBeLessThan(1000);
+    const aliases = `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __schema { types { name fields { name type { name ofType { name } } } } }`).join(' ')} }`;
+    expect(measure(aliases)).toEqual({ depth: 0, complexity: 1000 * (COST.SCHEMA + 8) });
+    expect(measure('{ __type(name: "Instance") { name } me { id } }')).toEqual({ depth: 2, complexity: COST.SCHEMA + 1 + 3 });
+    expect(measure('{ __typename me { __typename id } }')).toEqual({ depth: 2, complexity: 3 });
   });
 });

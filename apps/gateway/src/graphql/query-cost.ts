@@ -1,6 +1,8 @@
 import {
   getNamedType,
+  getNullableType,
   isInterfaceType,
+  isListType,
   isObjectType,
   Kind,
   type DocumentNode,
@@ -31,7 +33,12 @@ export const COST = {
   REQUEST: 50,
   /** Billing rates an account's usage to date for it, each time: the heaviest request there is. */
   RATING: 250,
+  /** The schema described (`__schema`, `__type`): built anew for each, some 80 KB of it whole (about 9 ms). */
+  SCHEMA: 500,
 } as const;
+
+/** Introspection's two ways into the schema, at the root of a query. */
+const SCHEMA_FIELDS = new Set(['__schema', '__type']);
 
 /**
  * Fields by coordinate (`Type.field`) whose cost is not the default: REQUEST for a query, mutation
@@ -90,11 +97,16 @@ export interface QueryCost {
   complexity: number;
 }
 
-/** How many rows a field may return: a page's `first`, 20 for a connection without it, else one. */
-function rowsOf(field: FieldNode, variables: Record<string, unknown>): number {
+/**
+ * How many rows a field may return: a page's `first`, 20 for a connection without it, else one;
+ * 20 too for an unpaged list met again below itself (`repeated`). Such lists are short (an instance's
+ * firewalls, a firewall's instances), but a query going round their cycle multiplies them at each
+ * turn while the loaders answer it from a few requests: five turns of 12 were 3.2 million rows.
+ */
+function rowsOf(field: FieldNode, variables: Record<string, unknown>, repeated: boolean): number {
   const first = field.arguments?.find((arg) => arg.name.value === 'first');
   const paged = first || field.selectionSet?.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'edges');
-  if (!first) return paged ? DEFAULT_PAGE : 1;
+  if (!first) return paged || repeated ? DEFAULT_PAGE : 1;
   const value = first.value.kind === Kind.VARIABLE ? variables[first.value.name.value] : first.value.kind === Kind.INT ? Number(first.value.value) : undefined;
   return typeof value === 'number' && value > 0 ? value : DEFAULT_PAGE;
 }
@@ -102,6 +114,8 @@ function rowsOf(field: FieldNode, variables: Record<string, unknown>): number {
 interface FieldCost {
   cost: number;
   type: GraphQLNamedType;
+  /** Its coordinate (`Type.field`) where it returns a list, to find it again below itself. */
+  list: string | null;
 }
 
 /** Each type's fields with their cost and the type they return, per schema: found once, not once per field of each query. */
@@ -116,7 +130,12 @@ function fieldsOf(schema: GraphQLSchema): Map<GraphQLNamedType, Map<string, Fiel
     if (!isObjectType(type) && !isInterfaceType(type)) continue;
     const fields = new Map<string, FieldCost>();
     for (const [name, field] of Object.entries(type.getFields())) {
-      fields.set(name, { cost: FIELD_COSTS[`${type.name}.${name}`] ?? (roots.has(type as GraphQLObjectType) ? COST.REQUEST : COST.FIELD), type: getNamedType(field.type) });
+      const coordinate = `${type.name}.${name}`;
+      fields.set(name, {
+        cost: FIELD_COSTS[coordinate] ?? (roots.has(type as GraphQLObjectType) ? COST.REQUEST : COST.FIELD),
+        type: getNamedType(field.type),
+        list: isListType(getNullableType(field.type)) ? coordinate : null,
+      });
     }
     types.set(type, fields);
   }
@@ -127,33 +146,44 @@ function fieldsOf(schema: GraphQLSchema): Map<GraphQLNamedType, Map<string, Fiel
 /**
  * What an operation may cost before it runs, from its text and the schema: depth, and a complexity
  * in which each field costs what answering it takes (FIELD_COSTS) and each page multiplies what is
- * selected inside it by the rows it may return. Introspection (`__schema`, `__type`) is left out:
- * clients and tools ask for the schema with deeply nested type references.
+ * selected inside it by the rows it may return. Introspection (`__schema`, `__type`) costs what
+ * describing the schema takes, and what it selects as any field does, but adds no depth: clients
+ * and tools ask for the schema with deeply nested type references.
  */
 export function measureQuery(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> = {}): QueryCost {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const types = fieldsOf(schema);
 
-  const visit = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number, seen: ReadonlySet<string>): QueryCost => {
+  /** `lists`: the lists (by coordinate) the selection is inside. */
+  const visit = (selectionSet: SelectionSetNode, parent: GraphQLNamedType | undefined, depth: number, seen: ReadonlySet<string>, lists: ReadonlySet<string>): QueryCost => {
     let deepest = depth;
     let complexity = 0;
     for (const selection of selectionSet.selections) {
       let inner: QueryCost | undefined;
       if (selection.kind === Kind.FIELD) {
-        if (selection.name.value.startsWith('__')) continue;
-        const field = parent && types.get(parent)?.get(selection.name.value);
+        const name = selection.name.value;
+        if (name === '__typename') continue;
+        if (SCHEMA_FIELDS.has(name)) {
+          const type = schema.getType(name === '__schema' ? '__Schema' : '__Type') ?? undefined;
+          const below = selection.selectionSet ? visit(selection.selectionSet, type, depth, seen, lists) : { complexity: 0 };
+          complexity += COST.SCHEMA + below.complexity;
+          continue;
+        }
+        const field = parent && types.get(parent)?.get(name);
         const cost = field ? field.cost : COST.FIELD;
         const type = field ? field.type : undefined;
-        const below = selection.selectionSet ? visit(selection.selectionSet, type, depth + 1, seen) : { depth: depth + 1, complexity: 0 };
-        inner = { depth: below.depth, complexity: cost + rowsOf(selection, variables) * below.complexity };
+        const list = field?.list ?? null;
+        const within = list && !lists.has(list) ? new Set([...lists, list]) : lists;
+        const below = selection.selectionSet ? visit(selection.selectionSet, type, depth + 1, seen, within) : { depth: depth + 1, complexity: 0 };
+        inner = { depth: below.depth, complexity: cost + rowsOf(selection, variables, list !== null && lists.has(list)) * below.complexity };
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        inner = visit(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent, depth, seen);
+        inner = visit(selection.selectionSet, selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent, depth, seen, lists);
       } else {
         const fragment = fragments.get(selection.name.value);
         // A fragment spread inside itself is a validation error already; it is not followed twice here.
         if (!fragment || seen.has(fragment.name.value)) continue;
-        inner = visit(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, new Set([...seen, fragment.name.value]));
+        inner = visit(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value), depth, new Set([...seen, fragment.name.value]), lists);
       }
       deepest = Math.max(deepest, inner.depth);
       complexity += inner.complexity;
@@ -161,5 +191,5 @@ export function measureQuery(schema: GraphQLSchema, document: DocumentNode, oper
     return { depth: deepest, complexity };
   };
   const root = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
-  return visit(operation.selectionSet, root ?? undefined, 0, new Set());
+  return visit(operation.selectionSet, root ?? undefined, 0, new Set(), new Set());
 }
