@@ -280,6 +280,55 @@ describe('the gateway', () => {
     }
   });
 
+  it('takes only subscriptions on a socket, at most 100 on one and 50 sockets a key, each subscribe a token of the key\'s rate', async () => {
+    const { key } = await customer('Many sockets');
+    const limited = await startGateway({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' });
+    const open = (target: string) => {
+      let closed: (code: number) => void = () => undefined;
+      const closing = new Promise<number>((resolve) => (closed = resolve));
+      let opened: (yes: boolean) => void = () => undefined;
+      const opening = new Promise<boolean>((resolve) => (opened = resolve));
+      const client = createClient({
+        url: target.replace(/^http/, 'ws'), connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined,
+        on: { connected: () => opened(true), closed: (event) => { closed((event as { code: number }).code); opened(false); } },
+      });
+      return { client, opening, closing };
+    };
+    /** What a subscribe comes to: its errors, or 'listening' while it runs. */
+    const outcome = (client: ReturnType<typeof createClient>, query: string, waitMs = 1000) => new Promise<unknown>((resolve) => {
+      client.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve('completed') });
+      setTimeout(() => resolve('listening'), waitMs).unref();
+    });
+    const refusal = (code: string, message: RegExp) => [expect.objectContaining({ message: expect.stringMatching(message), extensions: expect.objectContaining({ code }) })];
+    const sockets = [open(url)];
+    try {
+      const { client } = sockets[0];
+      // A query or a mutation would run with none of a request's limits: each goes as POST /graphql.
+      expect(await outcome(client, '{ me { id } }')).toEqual(refusal('BAD_USER_INPUT', /a query goes as POST \/graphql/));
+      expect(await outcome(client, 'mutation { revokeApiKey(id: "x") { id } }')).toEqual(refusal('BAD_USER_INPUT', /a mutation goes as POST \/graphql/));
+      const listening = await Promise.all(Array.from({ length: 100 }, () => outcome(client, 'subscription { instanceUpdated { id } }', 3000)));
+      expect(new Set(listening)).toEqual(new Set(['listening']));
+      expect(await outcome(client, 'subscription { instanceUpdated { id } }')).toEqual(refusal('RATE_LIMITED', /at most 100 subscriptions/));
+      // 50 sockets of one key on a replica; the 51st is closed as too many, and the key's other sockets go on.
+      for (let i = 1; i < 50; i++) sockets.push(open(url));
+      expect(new Set(await Promise.all(sockets.map((s) => s.opening)))).toEqual(new Set([true]));
+      const extra = open(url);
+      expect(await extra.closing).toBe(4429);
+      await sockets.pop()!.client.dispose();
+      const again = open(url);
+      sockets.push(again);
+      expect(await again.opening).toBe(true);
+      // Each subscribe takes a token, as a request does: a burst of 3, then RATE_LIMITED.
+      const slow = open(limited);
+      sockets.push(slow);
+      const answers = await Promise.all(Array.from({ length: 4 }, () => outcome(slow.client, 'subscription { instanceUpdated { id } }')));
+      expect(answers.filter((answer) => answer === 'listening')).toHaveLength(3);
+      expect(answers.find((answer) => answer !== 'listening')).toEqual(refusal('RATE_LIMITED', /rate limit exceeded/));
+    } finally {
+      await Promise.all(sockets.map((s) => s.client.dispose()));
+    }
+  }, 60_000);
+
   describe("graphql-ws sockets: closed within API_KEY_CACHE_MS of the key's revocation, or of its account's suspension, on every replica", () => {
     const CACHE_MS = 1000;
     let replica: string;

@@ -10,6 +10,11 @@ import type { Identity, Viewer } from '../identity/identity.js';
 const UNAUTHORIZED = 4401;
 const FORBIDDEN = 4403;
 const INTERNAL_SERVER_ERROR = 4500;
+/** graphql-ws's own for too many: its clients do not open the socket again. */
+const TOO_MANY = 4429;
+
+/** The most graphql-ws sockets a key (or a signed-in person's session) holds open on a replica: a page holds one. */
+export const SOCKETS_PER_KEY = 50;
 /** WebSocket's own "Try Again Later" (RFC 6455): graphql-ws clients open the socket again, as they do not after 4401 or 4500. */
 const TRY_AGAIN_LATER = 1013;
 
@@ -51,6 +56,9 @@ export function loggedFault(logger: Pick<Logger, 'error'>, opening: string, erro
  */
 export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly sockets = new Map<WebSocket, string>();
+  /** Who each admitted graphql-ws socket is, and how many each key holds. */
+  private readonly viewers = new WeakMap<WebSocket, Viewer>();
+  private readonly admitted = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
@@ -63,7 +71,8 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
    * Opens a socket to `caller` (its key's or session's check) where it has a live key of an account
    * that may listen, and keeps it to close when either changes. Else closes it saying why: as closingOf
    * does, 4403 for a refused session (another origin, not its CSRF token), 1013 where the check could not
-   * be made now (the gateway's database busy or away: the key may be good), and 4500 for a fault, logged.
+   * be made now (the gateway's database busy or away: the key may be good), 4429 for one more than
+   * SOCKETS_PER_KEY, and 4500 for a fault, logged.
    */
   async admit(socket: WebSocket, caller: Promise<Viewer | null | undefined>): Promise<boolean> {
     let refusal: { code: number; reason: string } | null;
@@ -74,12 +83,27 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       refusal = refusalOf(error);
     }
+    const held = viewer ? (this.admitted.get(viewer.apiKeyId) ?? 0) : 0;
+    if (!refusal && held >= SOCKETS_PER_KEY) refusal = { code: TOO_MANY, reason: `Too many sockets: this key holds ${SOCKETS_PER_KEY} open on this gateway` };
     if (refusal) {
       socket.close(refusal.code, shortReason(refusal.reason));
       return false;
     }
-    this.add(socket, viewer!.apiKeyId);
+    const { apiKeyId } = viewer!;
+    this.add(socket, apiKeyId);
+    this.viewers.set(socket, viewer!);
+    this.admitted.set(apiKeyId, held + 1);
+    socket.once('close', () => {
+      const left = (this.admitted.get(apiKeyId) ?? 1) - 1;
+      if (left > 0) this.admitted.set(apiKeyId, left);
+      else this.admitted.delete(apiKeyId);
+    });
     return true;
+  }
+
+  /** Who an admitted socket was opened by. */
+  viewerOf(socket: WebSocket): Viewer | undefined {
+    return this.viewers.get(socket);
   }
 
   add(socket: WebSocket, apiKeyId: string): void {

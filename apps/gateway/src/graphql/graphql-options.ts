@@ -39,7 +39,26 @@ function authorizationOf(source: ContextSource): string | undefined {
 }
 
 /** A subscription is measured as a query is: refused (BAD_USER_INPUT) when too deep or too costly. */
-function refuseCostlySubscription(schema: GraphQLSchema | undefined, limits: ProtectionLimits, payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }) {
+/** The most subscriptions one socket carries: a page listens to a few. */
+export const SUBSCRIPTIONS_PER_SOCKET = 100;
+
+/** A graphql-ws socket's own part of its context: the socket, and the request that opened it. */
+interface SocketExtra {
+  socket: WebSocket;
+  request?: { socket?: { remoteAddress?: string } };
+}
+
+/**
+ * Why a socket's subscribe is refused before it runs, if it is: a query or mutation (they go as POST
+ * /graphql, where the account's slots and each request's service calls are counted, as nothing counts
+ * them on a socket), one subscription too many on the socket, the key's rate spent (a subscribe takes
+ * a token, as a request does), or its cost.
+ */
+function refuseSubscribe(
+  parts: { schema: GraphQLSchema | undefined; limits: ProtectionLimits; requests: RequestLimits; sockets: SubscriberSockets },
+  context: { extra: unknown; subscriptions: Record<string, unknown> },
+  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+): GraphQLError[] | undefined {
   let document: DocumentNode;
   try {
     document = parse(payload.query);
@@ -47,9 +66,18 @@ function refuseCostlySubscription(schema: GraphQLSchema | undefined, limits: Pro
     return undefined; // graphql-ws answers a query that does not parse
   }
   const operation = getOperationAST(document, payload.operationName);
-  if (!schema || !operation) return undefined;
-  const refusal = refusalOf(measureQuery(schema, document, operation, payload.variables ?? {}), limits);
-  return refusal ? [new GraphQLError(refusal, { extensions: { code: 'BAD_USER_INPUT' } })] : undefined;
+  if (!parts.schema || !operation) return undefined;
+  const refused = (code: string, message: string, more: Record<string, unknown> = {}) => [new GraphQLError(message, { extensions: { code, ...more } })];
+  if (operation.operation !== 'subscription') return refused('BAD_USER_INPUT', `a ${operation.operation} goes as POST /graphql: this socket carries subscriptions`);
+  // graphql-ws counts this one among them already.
+  if (Object.keys(context.subscriptions).length > SUBSCRIPTIONS_PER_SOCKET) {
+    return refused('RATE_LIMITED', `a socket carries at most ${SUBSCRIPTIONS_PER_SOCKET} subscriptions: complete one first`);
+  }
+  const { socket, request } = context.extra as SocketExtra;
+  const limited = parts.requests.takeToken(parts.sockets.viewerOf(socket), request?.socket?.remoteAddress);
+  if (limited) return refused(limited.code, limited.message, { retryAfter: limited.retryAfter });
+  const refusal = refusalOf(measureQuery(parts.schema, document, operation, payload.variables ?? {}), parts.limits);
+  return refusal ? refused('BAD_USER_INPUT', refusal) : undefined;
 }
 
 /** What the API's server works with: who calls, how to ask the services, and the sockets of subscribers. */
@@ -138,7 +166,7 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
         // A socket needs a live key of an account that is neither SUSPENDED nor CLOSED, else it is closed at once
         // saying why; SubscriberSockets closes it later if either changes.
         onConnect: (context) => sockets.admit((context.extra as { socket: WebSocket }).socket, callerOf(context as ContextSource, authenticator, sessions)),
-        onSubscribe: (_context, _id, payload) => refuseCostlySubscription(served, config.query, payload),
+        onSubscribe: (context, _id, payload) => refuseSubscribe({ schema: served, limits: config.query, requests: limits, sockets }, context, payload),
         // graphql-ws sends a subscription's errors as GraphQL made them: they leave with their codes, as over HTTP.
         onNext: (_context, _id, _payload, _args, result) =>
           result.errors ? { ...result, errors: result.errors.map((error) => formatGraphqlError(error.toJSON(), error)) } : undefined,
