@@ -7,6 +7,7 @@ import { describeWithHardware } from '#libs/testing';
 import { buildBlankQcow2, buildBusyboxRootfs } from '../images/dev-images.js';
 import { probeHost } from '../host/host-probe.js';
 import { processGone, runProgram } from '../host/program.js';
+import { CONTAINER_IDS } from './container-ids.js';
 import { InstanceFolders } from './instance-folder.js';
 import { InstanceManager } from './instance-manager.js';
 import { LxcDriver } from './lxc.driver.js';
@@ -129,6 +130,37 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     await manager.start(second.instanceId);
     expect((await runProgram('lxc-info', [...lxc(second.instanceId), '-s', '-H'])).trim()).toBe('RUNNING');
     for (const container of [first, second]) await manager.delete(container.instanceId);
+  });
+
+  it("runs a container unprivileged: its root is the host's 100000, which makes no device and opens no host disk", async () => {
+    const container = spec('CONTAINER', rootfs);
+    const id = container.instanceId;
+    await manager.create(container, true);
+    const inside = (script: string) => runProgram('lxc-attach', [...lxc(id), '--', 'sh', '-c', script]);
+    expect((await inside('cat /proc/self/uid_map')).trim().split(/\s+/)).toEqual(['0', String(CONTAINER_IDS.first), String(CONTAINER_IDS.count)]);
+    await inside('touch /root/made-inside');
+    const made = statSync(path.join(folders.dir(id), 'rootfs/root/made-inside'));
+    expect([made.uid, made.gid]).toEqual([CONTAINER_IDS.first, CONTAINER_IDS.first]);
+    expect(statSync(path.join(folders.dir(id), 'rootfs/bin/busybox')).uid).toBe(CONTAINER_IDS.first);
+    // As a privileged container's root could: a node of the host's first disk, to read it raw.
+    await expect(inside('mknod /tmp/host-disk b 8 0')).rejects.toThrow(/Operation not permitted/);
+    await manager.delete(id);
+  });
+
+  it("maps a container's rootfs the host's root owns (made before containers were unprivileged) at its next start", async () => {
+    const container = spec('CONTAINER', rootfs, { network: undefined });
+    const id = container.instanceId;
+    await manager.create(container, false);
+    const rootfsOf = path.join(folders.dir(id), 'rootfs');
+    // As an older agent left it: owned by the host's root, in a folder only root may enter.
+    await runProgram('chown', ['-R', '0:0', rootfsOf]);
+    await runProgram('chmod', ['0700', folders.dir(id)]);
+    writeFileSync(path.join(rootfsOf, 'root/kept'), 'from before\n');
+    await manager.start(id);
+    expect((await runProgram('lxc-info', [...lxc(id), '-s', '-H'])).trim()).toBe('RUNNING');
+    for (const file of ['.', 'bin/busybox', 'root/kept']) expect(statSync(path.join(rootfsOf, file)).uid).toBe(CONTAINER_IDS.first);
+    expect((await runProgram('lxc-attach', [...lxc(id), '--', 'cat', '/root/kept']))).toBe('from before\n');
+    await manager.delete(id);
   });
 
   it('leaves nothing behind when a create fails', async () => {

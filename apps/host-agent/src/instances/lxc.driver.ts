@@ -6,6 +6,8 @@ import { AppError, type InstanceSpec } from '#libs/contracts';
 import { CONSOLE_LOG_LIMIT_BYTES } from '../consoles/console-logs.js';
 import { runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
+import { replaceTree } from '../snapshots/lxc-snapshots.js';
+import { allowContainerIds, copyAsContainerOwned, ID_MAP_CONFIG, letContainerReach, ownedByContainer } from './container-ids.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
 import { vethName } from './host-network.js';
@@ -24,11 +26,15 @@ function cgroupLimits(unified: boolean, plan: { memoryMb: number; vcpus: number 
 
 /**
  * LXC containers through the lxc-* tools. The agent's instances folder is the LXC path, so
- * a container's config and rootfs sit beside its spec. Memory and CPU are cgroup limits,
- * changed live on resize. The rootfs is a plain folder: its disk size is not enforced.
+ * a container's config and rootfs sit beside its spec. Containers are unprivileged: their ids
+ * are mapped to the host's 100000 and up (container-ids.ts), their rootfs owned accordingly.
+ * Memory and CPU are cgroup limits, changed live on resize. The rootfs is a plain folder: its
+ * disk size is not enforced.
  */
 export class LxcDriver implements InstanceDriver {
   private readonly unified = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  /** The host's leave for root to map the containers' ids, checked once. */
+  private idsAllowed: Promise<void> | null = null;
 
   constructor(private readonly folders: InstanceFolders) {}
 
@@ -36,7 +42,8 @@ export class LxcDriver implements InstanceDriver {
     return ['-P', this.folders.root, '-n', spec.instanceId];
   }
 
-  private config(spec: InstanceSpec): string {
+  /** `mapped`: with the containers' id mapping (all but lxc-create's, whose template writes a rootfs as the host's root). */
+  private config(spec: InstanceSpec, mapped = true): string {
     const dir = this.folders.dir(spec.instanceId);
     const prefix = this.unified ? 'lxc.cgroup2' : 'lxc.cgroup';
     const net = spec.network;
@@ -58,6 +65,7 @@ export class LxcDriver implements InstanceDriver {
     return [
       `lxc.uts.name = ${spec.name}`,
       `lxc.rootfs.path = dir:${dir}/rootfs`,
+      ...(mapped ? ID_MAP_CONFIG : []),
       'lxc.autodev = 1',
       'lxc.mount.auto = cgroup:mixed proc:mixed sys:mixed',
       'lxc.tty.max = 1',
@@ -94,24 +102,57 @@ export class LxcDriver implements InstanceDriver {
   }
 
   /**
-   * The image's tarball unpacked once on the image storage, which each container's rootfs is copied
-   * from (cloned, where the file system shares blocks): a create no longer unpacks, nor decompresses,
-   * the whole image. Keyed by the tarball's path, size and time: a stored image is never replaced,
-   * and a file put in its place by hand is unpacked anew.
+   * The image's tarball unpacked once on the image storage, owned as the containers' own files
+   * are, which each container's rootfs is copied from (cloned, where the file system shares blocks):
+   * a create no longer unpacks, nor decompresses, the whole image. Keyed by the tarball's path, size
+   * and time: a stored image is never replaced, and a file put in its place by hand is unpacked anew.
    */
   private async unpacked(tarball: string): Promise<string> {
     const { size, mtimeMs } = await stat(tarball);
     const key = hash('sha256', `${tarball}\u0000${size}\u0000${mtimeMs}`, 'hex').slice(0, 32);
-    return buildOnce(path.join(this.folders.images, 'unpacked', key), async (partial) => {
-      await mkdir(partial, { recursive: true });
-      await runProgram('tar', ['-xpf', tarball, '-C', partial, '--numeric-owner'], { timeoutMs: 600_000 });
+    const unpacked = path.join(this.folders.images, 'unpacked', key);
+    return buildOnce(`${unpacked}-mapped`, async (partial) => {
+      await this.allowIds();
+      // As the host's root (tar finds out the compression only from a file), then copied as the containers' root.
+      const asHost = `${partial}.host`;
+      await mkdir(asHost, { recursive: true });
+      try {
+        await runProgram('tar', ['-xpf', tarball, '-C', asHost, '--numeric-owner'], { timeoutMs: 600_000 });
+        await copyAsContainerOwned(asHost, partial);
+      } finally {
+        await rm(asHost, { recursive: true, force: true });
+      }
+      await rm(unpacked, { recursive: true, force: true }); // the host-owned tree an older agent kept
     });
+  }
+
+  private allowIds(): Promise<void> {
+    this.idsAllowed ??= allowContainerIds().catch((error: unknown) => {
+      this.idsAllowed = null;
+      throw error;
+    });
+    return this.idsAllowed;
+  }
+
+  /**
+   * What an unprivileged start needs: the ids allowed, the folders above the rootfs passable by the
+   * container's root, and the rootfs its own. One made before containers were unprivileged, by an
+   * LXC template, or restored from a snapshot or backup of such a one is owned by the host's ids:
+   * it is copied to the container's ids once, while the container is stopped.
+   */
+  private async prepareStart(spec: InstanceSpec): Promise<void> {
+    await this.allowIds();
+    const dir = this.folders.dir(spec.instanceId);
+    await letContainerReach(dir);
+    const rootfs = `${dir}/rootfs`;
+    if ((await ownedByContainer(rootfs)) || (await this.state(spec)) === 'RUNNING') return;
+    await replaceTree(rootfs, (incoming) => copyAsContainerOwned(rootfs, incoming));
   }
 
   /** A rootfs made by an LXC template, through lxc-create. */
   private async createFromTemplate(spec: InstanceSpec, template: string): Promise<void> {
     const configFile = `${this.folders.dir(spec.instanceId)}/lxc-create.conf`;
-    await writeFile(configFile, this.config(spec), { mode: 0o600 });
+    await writeFile(configFile, this.config(spec, false), { mode: 0o600 });
     try {
       await runProgram('lxc-create', [...this.lxc(spec), '-t', template, '-f', configFile], { timeoutMs: 300_000 });
     } finally {
@@ -127,6 +168,7 @@ export class LxcDriver implements InstanceDriver {
   }
 
   async start(spec: InstanceSpec): Promise<void> {
+    await this.prepareStart(spec);
     // Written again: a container made by an older agent, or on another host, starts with this host's veth name
     // (LXC reads it as a container starts, so one running already is left as it is).
     await writeFile(`${this.folders.dir(spec.instanceId)}/config`, this.config(spec), { mode: 0o600 });
