@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
 import { assertInstanceId } from './instance-spec.js';
+
+/** How long a host remembers an instance it deleted, to refuse a create of it that comes late. */
+const DELETIONS_KEPT_MS = 7 * 24 * 3_600_000;
 
 /**
  * Where an instance lives on a host. Its folder, `<storageDir>/instances/<instanceId>/`, holds
@@ -17,6 +20,9 @@ export class InstanceFolders {
   /** Images the agent builds itself (dev:<name>), on the storage: a disk's backing file must be where every host looks. */
   readonly images: string;
   private readonly runtimeRoot: string;
+  /** This host's record of the instances it was asked to delete, one empty file each. */
+  private readonly deletedRoot: string;
+  private prunedAt = 0;
   /** Whether the storage is apart from this host's own data folder, so other hosts may use it too. */
   private readonly shared: boolean;
   /** This host's own data folder: never shared. */
@@ -31,6 +37,7 @@ export class InstanceFolders {
     this.root = path.join(path.resolve(storageDir), 'instances');
     this.images = path.join(path.resolve(storageDir), 'images');
     this.runtimeRoot = path.join(path.resolve(dataDir), 'run');
+    this.deletedRoot = path.join(path.resolve(dataDir), 'deleted');
     this.shared = path.resolve(storageDir) !== path.resolve(dataDir);
   }
 
@@ -93,6 +100,28 @@ export class InstanceFolders {
   /** The instances this host has runtime files of: those it runs or ran. */
   async runtimeIds(): Promise<string[]> {
     return (await readdir(this.runtimeRoot).catch(() => [] as string[])).filter((entry) => entry !== 'fence-watchdog.pid');
+  }
+
+  /**
+   * Records that this host was asked to delete the instance. A create compute sent before the
+   * delete (another replica's, still on its way) must not make it again: it would run with no
+   * instance behind it, its addresses given to another. Records older than DELETIONS_KEPT_MS go,
+   * looked for at most once an hour: compute gives up a create's retries long before.
+   */
+  async markDeleted(instanceId: string): Promise<void> {
+    await mkdir(this.deletedRoot, { recursive: true, mode: 0o700 });
+    await writeFile(path.join(this.deletedRoot, assertInstanceId(instanceId)), '');
+    if (Date.now() - this.prunedAt < 3_600_000) return;
+    this.prunedAt = Date.now();
+    for (const entry of await readdir(this.deletedRoot)) {
+      const file = path.join(this.deletedRoot, entry);
+      const { mtimeMs } = await stat(file).catch(() => ({ mtimeMs: Date.now() }));
+      if (Date.now() - mtimeMs > DELETIONS_KEPT_MS) await rm(file, { force: true });
+    }
+  }
+
+  async wasDeleted(instanceId: string): Promise<boolean> {
+    return (await stat(path.join(this.deletedRoot, assertInstanceId(instanceId))).catch(() => null)) !== null;
   }
 
   /** Drops this host's runtime files of an instance it no longer runs. */

@@ -63,6 +63,7 @@ export class InstanceManager {
     const valid = validateSpec(input);
     const offered = offeredFilter(filter, valid.instanceId);
     return this.serialized(valid.instanceId, async () => {
+      if (await this.folders.wasDeleted(valid.instanceId)) throw AppError.conflict(`instance ${valid.instanceId} was deleted on this host: it is not made again`);
       const stored = await this.folders.readSpec(valid.instanceId);
       const owner = stored && (await this.folders.owner(valid.instanceId));
       if (stored && owner !== this.folders.hostId) {
@@ -178,6 +179,7 @@ export class InstanceManager {
   delete(instanceId: string): Promise<AgentInstanceStatus> {
     assertInstanceId(instanceId);
     return this.serialized(instanceId, async () => {
+      await this.folders.markDeleted(instanceId);
       const spec = await this.folders.readSpec(instanceId);
       if (spec && (await this.folders.owner(instanceId)) === this.folders.hostId) {
         await this.run(() => this.drivers[spec.kind].destroy(spec));

@@ -163,6 +163,20 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     await manager.delete(id);
   });
 
+  it("refuses a create that comes after the instance's delete, as one sent before it by another of compute's replicas would", async () => {
+    const late = spec('CONTAINER', rootfs);
+    // The delete finds nothing yet: the create it overtook is still on its way.
+    expect(await manager.delete(late.instanceId)).toMatchObject({ state: 'MISSING' });
+    await expect(manager.create(late, true)).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/was deleted on this host/) });
+    expect(existsSync(folders.dir(late.instanceId))).toBe(false);
+    expect(await bridgePorts()).toEqual([]);
+    // A delete of one it made is remembered too.
+    const made = spec('CONTAINER', rootfs, { network: undefined });
+    await manager.create(made, false);
+    await manager.delete(made.instanceId);
+    await expect(manager.create(made, false)).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('leaves nothing behind when a create fails', async () => {
     const broken = spec('CONTAINER', path.join(imagesDir, 'no-such-rootfs.tar.gz'));
     await expect(manager.create(broken, true)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.image.location' });
