@@ -29,6 +29,11 @@ export interface ComputeConfig {
 }
 
 const MINUTE = 60_000;
+
+/** The longest any of an instance's operations may run before it is failed: whatever waits for one to end waits at most this. */
+export function longestOperationMs(config: Pick<ComputeConfig, 'transitionTimeoutsMs' | 'snapshotTimeoutMs' | 'backupTimeoutMs'>): number {
+  return Math.max(config.backupTimeoutMs, config.snapshotTimeoutMs, ...Object.values(config.transitionTimeoutsMs));
+}
 const DEFAULT_TIMEOUTS_MS: ComputeConfig['transitionTimeoutsMs'] = {
   PENDING: 2 * MINUTE, PROVISIONING: 10 * MINUTE, STARTING: 10 * MINUTE, STOPPING: 5 * MINUTE, REBOOTING: 5 * MINUTE,
   RESIZING: 10 * MINUTE, MIGRATING: 30 * MINUTE, DELETING: 10 * MINUTE,

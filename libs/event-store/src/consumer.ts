@@ -71,6 +71,14 @@ function beginsWork(event: EventEnvelope): boolean {
  * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
  * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
  */
+/**
+ * The deliveries that keep an event that fails again and again (retried after `backoffMs`) from being
+ * dead-lettered before `ms` have passed: once its backoffs run out, each delivery waits the last one.
+ */
+export function deliveriesWithin(ms: number, backoffMs: readonly number[]): number {
+  return backoffMs.length + Math.ceil(ms / backoffMs.at(-1)!);
+}
+
 export class EventConsumer {
   private readonly inbox: string;
   private readonly logger: Logger;

@@ -202,6 +202,11 @@ export class SimulatedHost {
         return { instanceId, kind: known?.kind ?? 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
       case 'instance.status':
         return known ?? { instanceId, kind: 'VM', state: 'MISSING', vcpus: 0, memoryMb: 0, diskGb: 0 };
+      case 'snapshot.create':
+        this.require(known, instanceId);
+        return { snapshotId: (request as AgentCommands['snapshot.create']['request']).snapshotId, sizeMb: 1 };
+      case 'snapshot.delete':
+        return { snapshotId: (request as AgentCommands['snapshot.delete']['request']).snapshotId };
       case 'health':
         return { service: 'host-agent', status: 'ok', checks: { nats: 'up' } };
       case 'network.checkPrefix': {

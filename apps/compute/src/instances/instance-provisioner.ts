@@ -30,11 +30,20 @@ const AGENT_TIMEOUT_MS: Partial<Record<keyof AgentCommands, number>> = {
 };
 const DEFAULT_AGENT_TIMEOUT_MS = 60_000;
 
-/** The events the provisioner acts on. */
+/** The events the provisioner acts on at once: an agent answers each within seconds, a create within a minute or two. */
 export const PROVISIONED_EVENT_TYPES = [
   'InstanceScheduled', 'InstanceAddressed', 'InstanceStartRequested', 'InstanceStopRequested', 'InstanceRebootRequested', 'InstanceResizeRequested',
-  'InstanceMigrationRequested', 'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted',
-  'SnapshotRequested', 'SnapshotDeletionRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
+  'InstanceDeletionRequested', 'InstanceFailed', 'InstanceDeleted', 'SnapshotDeletionRequested',
+] as const;
+
+/**
+ * The operations that copy an instance's disk (a snapshot, a backup, either restored, a migration):
+ * minutes to hours each. They have a consumer of their own, so that a few of them (one tenant's
+ * backups of four instances) never hold every turn of the one above, where creates, starts and
+ * stops then waited behind them.
+ */
+export const DISK_COPY_EVENT_TYPES = [
+  'InstanceMigrationRequested', 'SnapshotRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
 ] as const;
 
 /** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */

@@ -6,6 +6,8 @@ const CONTRACT_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_I
 const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
 /** The gateway gives compute 15 s: every call answers before the client's own patience runs out. */
 const CALL_DEADLINE_MS = 20_000;
+/** How long the simulated host takes over a snapshot, as a large rootfs's copy takes minutes. */
+const SNAPSHOT_MS = 30_000;
 const PLANS: Record<string, { vcpus: number; memoryMb: number; diskGb: number }> = {};
 
 interface Instance {
@@ -80,7 +82,7 @@ describe('one tenant calling in parallel', () => {
   beforeAll(async () => {
     awan = await startTestAwan('parallel', { QUOTA_INSTANCES: '2000', QUOTA_VCPUS: '100000', QUOTA_MEMORY_MB: '100000000' }, {
       localAgent: false,
-      simulatedHost: { capacity: { vcpus: 4000, memoryMb: 4_000_000, diskGb: 1_000_000 }, commandDelayMs: 20 },
+      simulatedHost: { capacity: { vcpus: 4000, memoryMb: 4_000_000, diskGb: 1_000_000 }, commandDelayMs: (command) => (command === 'snapshot.create' ? SNAPSHOT_MS : 20) },
     });
     admin = new GraphqlClient(awan.url, awan.adminKey);
     // More instances than the seeded /25 has addresses for: pools of their own (no bridge is made for a simulated host).
@@ -239,4 +241,17 @@ describe('one tenant calling in parallel', () => {
     expect(['RUNNING', 'STOPPED']).toContain(instance.status);
     await expectComputeHealthy();
   }, 300_000);
+  it("makes another tenant's instance while one tenant's snapshots are still being copied", async () => {
+    const statusOf = async (client: GraphqlClient, id: string) => (await client.data(`{ instance(id: "${id}") { status } }`)).instance.status as string;
+    const ids = await Promise.all(Array.from({ length: 5 }, async () => (await create(busy, uniqueName('copied-'))).response.data!.createInstance.id));
+    await waitFor(async () => (await Promise.all(ids.map((id) => statusOf(busy, id)))).every((s) => s === 'RUNNING'), 60_000, 'the instances to run');
+    await Promise.all(ids.map((id) => busy.data(`mutation { stopInstance(id: "${id}") { id } }`)));
+    await waitFor(async () => (await Promise.all(ids.map((id) => statusOf(busy, id)))).every((s) => s === 'STOPPED'), 60_000, 'the instances to stop');
+    // More copies at once than the provisioner's turns for quick operations (4): each held its turn until the host answered.
+    await Promise.all(ids.map((id) => busy.data(`mutation { createSnapshot(instanceId: "${id}", name: "nightly") { id } }`)));
+    const meanwhile = (await create(other, uniqueName('meanwhile-'))).response.data!.createInstance.id;
+    await waitFor(async () => (await statusOf(other, meanwhile)) === 'RUNNING', SNAPSHOT_MS, "the other tenant's instance to run");
+    const copies = await Promise.all(ids.map(async (id) => (await busy.data(`{ instance(id: "${id}") { snapshots { status } } }`)).instance.snapshots));
+    expect(copies).toEqual(ids.map(() => [{ status: 'CREATING' }]));
+  }, 180_000);
 });

@@ -1,11 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { deliveriesWithin } from '#libs/event-store';
 import { ServiceConsumers } from '#libs/event-sourcing';
+import { COMPUTE_CONFIG, longestOperationMs, type ComputeConfig } from '../compute.config.js';
 import { AccountSuspensions, SUSPENSION_EVENT_TYPES } from './account-suspensions.js';
 
 /** The durable consumer of billing's account events that the replicas share. */
 @Injectable()
 export class AccountSuspensionsConsumer {
-  constructor(consumers: ServiceConsumers, suspensions: AccountSuspensions) {
+  constructor(consumers: ServiceConsumers, suspensions: AccountSuspensions, @Inject(COMPUTE_CONFIG) config: ComputeConfig) {
+    const backoffMs = [1000, 2000, 5000, 10_000, 30_000];
     consumers.add({
       name: 'compute-suspensions',
       source: 'billing',
@@ -17,9 +20,9 @@ export class AccountSuspensionsConsumer {
       // again in full. The recorded version per account and the decider make every step idempotent.
       inbox: false,
       concurrency: 4,
-      // An instance may take up to its longest transition timeout (30 minutes) to become stoppable.
-      maxDeliver: 80,
-      backoffMs: [1000, 2000, 5000, 10_000, 30_000],
+      // An instance may take as long as its longest operation (a backup's 3 hours) to become stoppable.
+      maxDeliver: deliveriesWithin(longestOperationMs(config), backoffMs),
+      backoffMs,
       logger: new Logger('suspensions'),
     });
   }
