@@ -14,7 +14,7 @@ export type FakeStripeFailure =
   | 'dropAfterProcessing';
 
 /** What `created` counts: objects actually made, and invoices actually finalized. */
-export type FakeStripeKind = 'customers' | 'invoices' | 'invoiceitems' | 'finalizations';
+export type FakeStripeKind = 'customers' | 'invoices' | 'invoiceitems' | 'finalizations' | 'credit_notes';
 
 export interface FakeStripeRequest {
   method: string;
@@ -39,7 +39,9 @@ export interface FakeStripe {
    */
   failNext(n: number, mode: FakeStripeFailure, matching?: RegExp): void;
   /** The objects of a kind as the API returns them (the fields the fake keeps), oldest first. */
-  objects(kind: 'customers' | 'invoices' | 'invoiceitems'): Record<string, unknown>[];
+  objects(kind: 'customers' | 'invoices' | 'invoiceitems' | 'credit_notes'): Record<string, unknown>[];
+  /** Marks an invoice paid, as a customer paying its page would. */
+  pay(invoiceId: string): void;
   close(): Promise<void>;
 }
 
@@ -81,7 +83,8 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
   const customers = new Map<string, Json>();
   const invoices = new Map<string, Json>();
   const invoiceItems = new Map<string, Json>();
-  const counts: Record<FakeStripeKind, number> = { customers: 0, invoices: 0, invoiceitems: 0, finalizations: 0 };
+  const creditNotes = new Map<string, Json>();
+  const counts: Record<FakeStripeKind, number> = { customers: 0, invoices: 0, invoiceitems: 0, finalizations: 0, credit_notes: 0 };
   const requests: FakeStripeRequest[] = [];
   const keys = new Map<string, Remembered>();
   const failures: { remaining: number; mode: FakeStripeFailure; matching?: RegExp }[] = [];
@@ -116,9 +119,12 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
       description: item.description, invoice: invoice.id, metadata: item.metadata,
     }));
     const paid = invoice.status === 'paid';
+    // Credit notes on an unpaid invoice lower what is due; on a paid one they go to the customer's balance.
+    const credited = [...creditNotes.values()].filter((note) => note.invoice === invoice.id && note.type === 'pre_payment').reduce((sum, note) => sum + (note.amount as number), 0);
     return {
       ...invoice,
-      subtotal: total, total, amount_due: total, amount_paid: paid ? total : 0, amount_remaining: paid ? 0 : total,
+      subtotal: total, total, amount_due: total - credited, amount_paid: paid ? total - credited : 0, amount_remaining: paid || invoice.status === 'void' ? 0 : total - credited,
+      pre_payment_credit_notes_amount: credited,
       lines: listOf(lines, `/v1/invoices/${String(invoice.id)}/lines`),
     };
   }
@@ -178,6 +184,48 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
         });
         counts.finalizations++;
         return { status: 200, body: invoiceView(invoice) };
+      }
+      case 'POST /invoices/:id/void': {
+        const invoice = required(invoices, objectId, 'invoice');
+        if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+          throw new StripeApiError(400, 'invalid_request_error', `You can only pass in open or uncollectible invoices. This invoice is ${String(invoice.status)}.`);
+        }
+        Object.assign(invoice, { status: 'void', status_transitions: { ...(invoice.status_transitions as Json), voided_at: now() } });
+        return { status: 200, body: invoiceView(invoice) };
+      }
+      case 'DELETE /invoices/:id': {
+        const invoice = required(invoices, objectId, 'invoice');
+        if (invoice.status !== 'draft') throw new StripeApiError(400, 'invalid_request_error', 'You can only delete draft invoices.');
+        invoices.delete(invoice.id as string);
+        return { status: 200, body: { id: invoice.id, object: 'invoice', deleted: true } };
+      }
+      case 'POST /credit_notes': {
+        const invoice = required(invoices, params.invoice, 'invoice', 'invoice');
+        if (invoice.status !== 'open' && invoice.status !== 'paid') {
+          throw new StripeApiError(400, 'invalid_request_error', `You can only create credit notes on open or paid invoices; ${String(invoice.id)} is ${String(invoice.status)}.`, 'invoice');
+        }
+        const lines = (params.lines ?? []) as Json[];
+        const amount = lines.reduce((sum, line, i) => sum + integer(line.unit_amount, `lines[${i}][unit_amount]`) * integer(line.quantity ?? '1', `lines[${i}][quantity]`), 0);
+        const view = invoiceView(invoice);
+        const settled = ['refund_amount', 'credit_amount', 'out_of_band_amount'].reduce((sum, key) => sum + (params[key] === undefined ? 0 : integer(params[key], key)), 0);
+        if (invoice.status === 'paid' && settled !== amount) {
+          throw new StripeApiError(400, 'invalid_request_error', 'The sum of credit amount, refund amount and out of band amount must equal the credit note amount.');
+        }
+        if (invoice.status === 'open' && amount > (view.amount_remaining as number)) {
+          throw new StripeApiError(400, 'invalid_request_error', 'The credit note amount is more than the amount remaining on the invoice.');
+        }
+        const note: Json = {
+          id: id('cn'), object: 'credit_note', created: now(), livemode: false, invoice: invoice.id, customer: invoice.customer, currency: invoice.currency,
+          amount, total: amount, type: invoice.status === 'paid' ? 'post_payment' : 'pre_payment', status: 'issued',
+          credit_amount: params.credit_amount === undefined ? null : integer(params.credit_amount, 'credit_amount'), memo: params.memo ?? null, metadata: params.metadata ?? {},
+        };
+        creditNotes.set(note.id as string, note);
+        counts.credit_notes++;
+        return { status: 200, body: note };
+      }
+      case 'GET /credit_notes': {
+        const data = [...creditNotes.values()].filter((note) => params.invoice === undefined || note.invoice === params.invoice);
+        return { status: 200, body: listOf(data, '/v1/credit_notes') };
       }
       case 'POST /invoiceitems': {
         const customer = required(customers, params.customer, 'customer', 'customer');
@@ -286,7 +334,11 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
     },
     objects(kind) {
       if (kind === 'invoices') return [...invoices.values()].map(invoiceView);
-      return [...(kind === 'customers' ? customers : invoiceItems).values()];
+      return [...{ customers, invoiceitems: invoiceItems, credit_notes: creditNotes }[kind].values()];
+    },
+    pay(invoiceId) {
+      const invoice = required(invoices, invoiceId, 'invoice');
+      Object.assign(invoice, { status: 'paid', status_transitions: { ...(invoice.status_transitions as Json), paid_at: now() } });
     },
     async close() {
       server.closeAllConnections();

@@ -18,6 +18,8 @@ export interface IdentityEvents {
     currency: string;
     /** Exact decimal as a string, e.g. "0.19". */
     taxRate: string;
+    /** Where the account's invoices are sent, where it was created with one. */
+    email?: string | null;
   };
   AccountStatusChanged: { accountId: string; status: AccountStatus };
 }

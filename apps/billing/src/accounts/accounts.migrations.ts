@@ -24,4 +24,11 @@ export const accountsMigrations: Migration[] = [
       CREATE INDEX account_standing_past_due ON account_standing (past_due_since) WHERE status = 'PAST_DUE';
     `,
   },
+  {
+    id: '0301-account-emails',
+    sql: `
+      -- Where the account's invoices are sent (AccountCreated's email, from the accounts made since).
+      ALTER TABLE accounts ADD COLUMN email text;
+    `,
+  },
 ];

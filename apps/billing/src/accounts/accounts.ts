@@ -10,11 +10,13 @@ export interface BillingAccount {
   parentId: string | null;
   currency: string;
   taxRate: string;
+  /** Where its invoices are sent; null where it was made without one. */
+  email: string | null;
   /** The platform, or the account's reseller: who invoices it, at whose prices. */
   issuerId: string;
 }
 
-const ACCOUNT_COLUMNS = `a.id, a.name, a.kind, a.parent_id AS "parentId", a.currency, a.tax_rate::text AS "taxRate",
+const ACCOUNT_COLUMNS = `a.id, a.name, a.kind, a.parent_id AS "parentId", a.currency, a.tax_rate::text AS "taxRate", a.email,
   CASE WHEN p.kind = 'RESELLER' THEN p.id ELSE '${PLATFORM}' END AS "issuerId"`;
 
 /** Billing's copy of identity's accounts, kept by a durable consumer of the IDENTITY stream. */
@@ -23,9 +25,9 @@ export class Accounts {
   static async record(event: EventEnvelope, tx: Sql): Promise<void> {
     const a = event.data as IdentityEvents['AccountCreated'];
     await tx.query(
-      `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO accounts (id, name, kind, parent_id, currency, tax_rate, email, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO NOTHING`,
-      [a.accountId, a.name, a.kind, a.parentId, a.currency, a.taxRate, event.occurredAt],
+      [a.accountId, a.name, a.kind, a.parentId, a.currency, a.taxRate, a.email ?? null, event.occurredAt],
     );
   }
 

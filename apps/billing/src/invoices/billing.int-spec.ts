@@ -14,6 +14,7 @@ import { productMinor } from '../money/money.js';
 import { priceListStreamId } from '../prices/price-list.decider.js';
 import { numberPrefix } from './invoice-finalization.js';
 
+const DIRECT_EMAIL = 'billing@direct.example';
 const WEBHOOK_SECRET = 'whsec_awan_test';
 
 /** Shuffles deterministically, so a failure replays the same order. */
@@ -99,12 +100,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       INVOICE_CLOSE_AFTER_MINUTES: String(120 * 24 * 60),
     });
     await waitFor(() => client.call('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
-    const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string) =>
-      eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate });
+    const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string, email?: string) =>
+      eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate, ...(email ? { email } : {}) });
     await publishAll('identity', [
       account(reseller, 'RESELLER', null, 'EUR', '0.19'),
       account(customer, 'CUSTOMER', reseller.id, 'EUR', '0.19'),
-      account(direct, 'CUSTOMER', null, 'USD', '0'),
+      account(direct, 'CUSTOMER', null, 'USD', '0', DIRECT_EMAIL),
     ]);
     await waitFor(() => call('billing.price.list', { ...tree, accountId: customer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
     // The reseller's price list as it was before this test: ct-512m at 0.01 an hour since August.
@@ -273,6 +274,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const pushed = await waitFor(() => stripe.objects('invoices').find((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoice.id && i.status !== 'draft'), 60_000, `the push of ${invoice.number}\n${billing.output().slice(-2000)}`);
     expect(stripe.objects('invoiceitems').filter((i) => i.invoice === pushed.id).map((i) => i.amount).sort()).toEqual([300, 54]);
     expect(stripe.objects('invoices').filter((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoice.id)).toHaveLength(1);
+    // Stripe sends the invoice to the account's email: without one it goes to no one.
+    expect(stripe.objects('customers').find((c) => c.id === pushed.customer)).toMatchObject({ email: DIRECT_EMAIL });
+    // A credit note finance issues reaches the invoice Stripe collects: less is due there too.
+    const note = await call('billing.creditNote.issue', { ...admin, input: { invoiceId: invoice.id, amount: '0.50', reason: 'goodwill' } });
+    await waitFor(() => stripe.objects('credit_notes').find((n) => (n.metadata as Record<string, string>).awan_credit_note_id === note.id), 30_000, 'the credit note in Stripe');
+    expect(stripe.objects('invoices').find((i) => i.id === pushed.id)).toMatchObject({ total: 354, amount_remaining: 304 });
 
     const sdk = createStripeClient('sk_test_awan', stripe.server);
     const webhook = (payload: string, signature: string) =>

@@ -150,6 +150,49 @@ describe('pushing invoices to Stripe: the real SDK against a fake Stripe, progre
     expect(await progress.customerFor(accountId)).toBe(customer.id);
   });
 
+  const stripeInvoiceOf = (stripeInvoiceId: string) => fake.objects('invoices').find((i) => i.id === stripeInvoiceId);
+
+  it("makes a voided invoice's Stripe invoice unpayable: voided, a draft a push left deleted, one paid in Stripe meanwhile told", async () => {
+    const open = documentFor(uniqueName('acct-'));
+    const openId = await invoices.push(open);
+    expect(await invoices.void(open.invoiceId)).toBe('voided');
+    expect(stripeInvoiceOf(openId)).toMatchObject({ status: 'void', amount_remaining: 0 });
+    expect(await invoices.void(open.invoiceId)).toBe('voided'); // redelivered: nothing more
+
+    const halfPushed = documentFor(uniqueName('acct-'));
+    fake.failNext(3, 'error500', /^POST \/v1\/invoices\/[^/]+\/finalize$/); // the SDK's own retries too
+    await expect(invoices.push(halfPushed)).rejects.toMatchObject({ statusCode: 500 });
+    const draftId = (await progress.invoiceFor(halfPushed.invoiceId))!.stripeInvoiceId;
+    expect(await invoices.void(halfPushed.invoiceId)).toBe('voided');
+    expect(stripeInvoiceOf(draftId)).toBeUndefined();
+
+    const paid = documentFor(uniqueName('acct-'));
+    const paidId = await invoices.push(paid);
+    fake.pay(paidId);
+    expect(await invoices.void(paid.invoiceId)).toBe('paid in Stripe');
+    expect(stripeInvoiceOf(paidId)).toMatchObject({ status: 'paid' });
+    expect(await invoices.void(randomUUID())).toBe('not pushed');
+  });
+
+  it("issues a credit note on a pushed invoice once: less is due while it is open, the customer's balance once it is paid", async () => {
+    const open = documentFor(uniqueName('acct-'));
+    const openId = await invoices.push(open);
+    const note = { invoiceId: open.invoiceId, creditNoteId: randomUUID(), number: 'AWN-CN-2026-000001', currency: 'EUR', amountMinor: '1000', reason: 'goodwill' };
+    expect(await invoices.credit(note)).toBe('credited');
+    expect(await invoices.credit(note)).toBe('credited'); // redelivered, past Stripe's day of idempotency keys too
+    expect(fake.objects('credit_notes').filter((n) => n.invoice === openId)).toEqual([
+      expect.objectContaining({ amount: 1000, type: 'pre_payment', credit_amount: null, metadata: expect.objectContaining({ awan_credit_note_id: note.creditNoteId }) }),
+    ]);
+    expect(stripeInvoiceOf(openId)).toMatchObject({ total: 3451, amount_remaining: 2451 });
+
+    const paid = documentFor(uniqueName('acct-'));
+    const paidId = await invoices.push(paid);
+    fake.pay(paidId);
+    expect(await invoices.credit({ ...note, invoiceId: paid.invoiceId, creditNoteId: randomUUID(), amountMinor: '500' })).toBe('credited');
+    expect(fake.objects('credit_notes').find((n) => n.invoice === paidId)).toMatchObject({ amount: 500, type: 'post_payment', credit_amount: 500 });
+    expect(await invoices.credit({ ...note, invoiceId: randomUUID() })).toBe('not pushed');
+  });
+
   it('reads only webhooks Stripe signed, and finds our invoice in a paid one', async () => {
     const document = documentFor(uniqueName('acct-'));
     const stripeInvoiceId = await invoices.push(document);
@@ -207,5 +250,15 @@ describe('pushing invoices to Stripe: the real SDK against a fake Stripe, progre
     // A payment only named by id (Stripe's usual payload) says no more than that it failed.
     expect(failed('evt_bare', { payments: { object: 'list', has_more: false, data: [{ id: 'inpay_3', object: 'invoice_payment', payment: { type: 'charge', charge: 'ch_2' } }] } }))
       .toMatchObject({ type: 'invoice.payment_failed', awanInvoiceId, reason: 'payment failed' });
+  });
+
+  it('reads an invoice Stripe sent that passed its due date unpaid: no payment failed, yet dunning counts it', () => {
+    const payload = JSON.stringify({
+      id: 'evt_overdue', object: 'event', type: 'invoice.overdue', livemode: false,
+      data: { object: { id: 'in_overdue', object: 'invoice', status: 'open', collection_method: 'send_invoice', due_date: 1780000000, metadata: { awan_invoice_id: 'inv-1' } } },
+    });
+    expect(readStripeWebhook(stripe, Buffer.from(payload), signStripeWebhook(stripe, payload, WEBHOOK_SECRET), WEBHOOK_SECRET)).toEqual({
+      id: 'evt_overdue', type: 'invoice.overdue', awanInvoiceId: 'inv-1', stripeInvoiceId: 'in_overdue', reason: 'unpaid past its due date, 2026-05-28',
+    });
   });
 });

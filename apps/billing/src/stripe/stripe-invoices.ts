@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type Stripe from 'stripe';
 import type { Migration } from '#libs/event-store';
+import { minorUnitsOf } from '../money/money.js';
 
 /** A finalized Awan invoice, as much of it as Stripe needs to collect it. */
 export interface StripeInvoiceDocument {
@@ -28,6 +29,21 @@ export interface StripeProgress {
   invoiceFor(invoiceId: string): Promise<{ stripeInvoiceId: string; finalized: boolean } | null>;
   saveInvoice(invoiceId: string, stripeInvoiceId: string, finalized: boolean): Promise<void>;
 }
+
+/** A credit note issued on a pushed invoice, as Stripe is to hear of it. */
+export interface StripeCreditNoteDocument {
+  invoiceId: string;
+  creditNoteId: string;
+  /** Awan's gapless number of the credit note. */
+  number: string;
+  currency: string;
+  /** In the currency's minor unit, an integer string. */
+  amountMinor: string;
+  reason: string;
+}
+
+/** What became of an Awan invoice's void in Stripe. */
+export type StripeVoidOutcome = 'voided' | 'not pushed' | 'paid in Stripe';
 
 export interface StripeInvoicesOptions {
   /** Days the customer has to pay the invoice Stripe emails (default 14). */
@@ -119,6 +135,56 @@ export class StripeInvoices {
     return stripeInvoiceId;
   }
 
+  /**
+   * The Stripe invoice of an Awan invoice voided after its push stops being payable: voided, or
+   * deleted while a draft (a push that never finished). One a customer paid in Stripe meanwhile
+   * cannot be: that is answered, for finance to refund.
+   */
+  async void(invoiceId: string): Promise<StripeVoidOutcome> {
+    const recorded = await this.progress.invoiceFor(invoiceId);
+    if (!recorded) return 'not pushed';
+    const invoice = await this.stripe.invoices.retrieve(recorded.stripeInvoiceId);
+    switch (invoice.status) {
+      case 'draft':
+        await this.stripe.invoices.del(recorded.stripeInvoiceId);
+        return 'voided';
+      case 'open':
+      case 'uncollectible':
+        await this.stripe.invoices.voidInvoice(recorded.stripeInvoiceId, {}, { idempotencyKey: `awan-void-${invoiceId}` });
+        return 'voided';
+      case 'paid':
+        return 'paid in Stripe';
+      default:
+        return 'voided'; // void already
+    }
+  }
+
+  /**
+   * A credit note on a pushed invoice, once: on one still open it lowers what Stripe collects; on
+   * one paid it goes to the customer's balance in Stripe, which Stripe takes off its next invoices.
+   * Looked for on the invoice before it is made, as an idempotency key lasts only a day.
+   */
+  async credit(note: StripeCreditNoteDocument): Promise<'credited' | 'not pushed'> {
+    const recorded = await this.progress.invoiceFor(note.invoiceId);
+    if (!recorded?.finalized) return 'not pushed';
+    for await (const made of this.stripe.creditNotes.list({ invoice: recorded.stripeInvoiceId, limit: 100 })) {
+      if (made.metadata?.awan_credit_note_id === note.creditNoteId) return 'credited';
+    }
+    const amount = stripeAmount(note.amountMinor, note.currency, `credit note ${note.creditNoteId}`);
+    const invoice = await this.stripe.invoices.retrieve(recorded.stripeInvoiceId);
+    await this.stripe.creditNotes.create(
+      {
+        invoice: recorded.stripeInvoiceId,
+        lines: [{ type: 'custom_line_item', description: `Credit note ${note.number}: ${note.reason}`, quantity: 1, unit_amount: amount }],
+        ...(invoice.status === 'paid' ? { credit_amount: amount } : {}),
+        memo: `Awan credit note ${note.number}`,
+        metadata: { awan_credit_note_id: note.creditNoteId, awan_invoice_id: note.invoiceId, awan_number: note.number },
+      },
+      { idempotencyKey: `awan-credit-note-${note.creditNoteId}` },
+    );
+    return 'credited';
+  }
+
   private async customerOf(document: StripeInvoiceDocument): Promise<string> {
     const known = await this.progress.customerFor(document.accountId);
     if (known) return known;
@@ -172,21 +238,36 @@ export class StripeInvoices {
 
 /** The items to create: lines with an amount, and the tax when there is some. */
 function itemsOf(document: StripeInvoiceDocument): ItemToPush[] {
-  const items = document.lines.map((line) => ({
-    lineId: line.id,
-    description: line.description,
-    amount: minorUnits(line.amountMinor, `invoice ${document.invoiceId} line ${line.id}`),
-  }));
-  items.push({ lineId: TAX_LINE_ID, description: document.taxDescription, amount: minorUnits(document.taxMinor, `invoice ${document.invoiceId} tax`) });
+  const amount = (minor: string, what: string) => stripeAmount(minor, document.currency, `invoice ${document.invoiceId} ${what}`);
+  const items = document.lines.map((line) => ({ lineId: line.id, description: line.description, amount: amount(line.amountMinor, `line ${line.id}`) }));
+  items.push({ lineId: TAX_LINE_ID, description: document.taxDescription, amount: amount(document.taxMinor, 'tax') });
   return items.filter((item) => item.amount !== 0);
 }
 
-function minorUnits(text: string, what: string): number {
-  const value = Number(text);
-  // Stripe takes amounts as JSON-safe integers; anything else here is a bug upstream, not a rounding choice.
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    throw new Error(`${what}: ${JSON.stringify(text)} is not a whole number of minor units`);
-  }
+/**
+ * Stripe's decimals where they are not ISO 4217's (docs.stripe.com/currencies): it takes ISK in
+ * hundredths (100 is one króna) and MGA in whole ariary, where Awan's minor units are ISO's.
+ */
+const STRIPE_DECIMALS: Record<string, number> = { ISK: 2, MGA: 0 };
+/** Stripe's three-decimal currencies, whose amounts it takes only in tens of their minor unit. */
+const STRIPE_TENS_ONLY = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+
+/**
+ * An amount in Awan's minor units (ISO 4217's) as Stripe takes it. One Stripe cannot take exactly
+ * (MGA's cents, a three-decimal currency's last digit) is refused before anything is sent: Stripe
+ * would refuse it, or bill another amount.
+ */
+export function stripeAmount(minor: string, currency: string, what: string): number {
+  // Anything but a whole number here is a bug upstream, not a rounding choice.
+  if (!/^-?\d+$/.test(minor)) throw new Error(`${what}: ${JSON.stringify(minor)} is not a whole number of minor units`);
+  const iso = minorUnitsOf(currency);
+  const shift = (STRIPE_DECIMALS[currency] ?? iso) - iso;
+  let amount = BigInt(minor) * 10n ** BigInt(Math.max(shift, 0));
+  const divisor = 10n ** BigInt(Math.max(-shift, 0)) * (STRIPE_TENS_ONLY.has(currency) ? 10n : 1n);
+  if (amount % divisor !== 0n) throw new Error(`${what}: ${minor} minor units of ${currency} is no amount Stripe takes (it takes ${currency} in steps of ${divisor})`);
+  if (shift < 0) amount /= divisor;
+  const value = Number(amount);
+  if (!Number.isSafeInteger(value)) throw new Error(`${what}: ${minor} minor units of ${currency} is more than Stripe takes`);
   return value;
 }
 

@@ -5,7 +5,8 @@ import { AppError } from '#libs/contracts';
 export interface StripeWebhookEvent {
   /** Stripe's event id (`evt_…`): Stripe delivers at least once, so it is the key to handle each once. */
   id: string;
-  type: 'invoice.paid' | 'invoice.payment_failed' | 'ignored';
+  /** `invoice.overdue`: Stripe's word that an invoice it sent is unpaid past its due date, as dunning counts a failed payment. */
+  type: 'invoice.paid' | 'invoice.payment_failed' | 'invoice.overdue' | 'ignored';
   /** From the Stripe invoice's `metadata.awan_invoice_id`; null for an invoice we did not push. */
   awanInvoiceId: string | null;
   stripeInvoiceId: string | null;
@@ -42,6 +43,11 @@ export function readStripeWebhook(stripe: Stripe, rawBody: Buffer, signature: st
       return { ...invoiceFields(event.id, event.data.object), type: 'invoice.paid', reason: null };
     case 'invoice.payment_failed':
       return { ...invoiceFields(event.id, event.data.object), type: 'invoice.payment_failed', reason: failureReason(event.data.object) };
+    case 'invoice.overdue': {
+      // Invoices are sent to be paid (send_invoice): one never paid fails no payment, it only passes its due date.
+      const due = event.data.object.due_date;
+      return { ...invoiceFields(event.id, event.data.object), type: 'invoice.overdue', reason: `unpaid past its due date${due ? `, ${new Date(due * 1000).toISOString().slice(0, 10)}` : ''}` };
+    }
     default:
       return { id: event.id, type: 'ignored', awanInvoiceId: null, stripeInvoiceId: null, reason: null };
   }
