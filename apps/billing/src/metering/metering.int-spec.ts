@@ -158,4 +158,22 @@ describe("metering: a long-lived instance's starts and stops", () => {
     ]);
     expect(await lateMonths()).toEqual([{ accountId, month: '2026-10' }]);
   });
+  it('marks no month whose draft was voided, as finance wrote that month off; a finalized invoice voided after is marked as before', async () => {
+    const lateStop = async () => {
+      const [requested, started, stopped, restarted] = lifeOf(randomUUID());
+      for (const event of [requested, started, restarted]) await record(event);
+      await db.pool.query('DELETE FROM late_usage');
+      await record(stopped);
+      return (await db.pool.query(`SELECT to_char(month, 'YYYY-MM') AS month FROM late_usage WHERE account_id = $1`, [accountId])).rows;
+    };
+    await db.pool.query(`DELETE FROM invoices WHERE account_id = $1`, [accountId]);
+    await db.pool.query(
+      `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status, number, subtotal, tax, total)
+       VALUES ($1, 1, $2, 'platform', 'EUR', '2026-10-01Z', '2026-11-01Z', 'VOID', NULL, 0, 0, 0)`,
+      [randomUUID(), accountId],
+    );
+    expect(await lateStop()).toEqual([]);
+    await db.pool.query(`UPDATE invoices SET number = 'AWN-2026-000003' WHERE account_id = $1`, [accountId]);
+    expect(await lateStop()).toEqual([{ month: '2026-10' }]);
+  });
 });

@@ -174,13 +174,17 @@ export class Metering {
     );
   }
 
-  /** Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage just changed. */
+  /**
+   * Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage
+   * just changed. Invoiced means finalized (a number), voided since or not: a month whose draft was
+   * voided was written off, and a late change to it bills nothing.
+   */
   private async markLate(tx: Sql, accountId: string, from: number): Promise<void> {
     await tx.query(
       `INSERT INTO late_usage (account_id, month)
        SELECT i.account_id, (i.period_start AT TIME ZONE 'UTC')::date FROM invoices i
        WHERE i.account_id IN (SELECT $1 UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
-         AND i.status <> 'DRAFT' AND i.period_end > to_timestamp($2)
+         AND i.number IS NOT NULL AND i.period_end > to_timestamp($2)
        ON CONFLICT DO NOTHING`,
       [accountId, from],
     );
