@@ -242,6 +242,21 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       ['vm-2g', '0.266667', 'month', '12.00', '3.20'],
     ]);
     for (const line of adjusted) expect(addsUp(line, 'USD')).toBe(true);
+
+    // An account September closed without (its usage came after the close) is billed for it on its next invoice.
+    const lateComer = { id: randomUUID(), name: 'Late Comer' };
+    await publishAll('identity', [
+      eventEnvelope(`account-${lateComer.id}`, 'AccountCreated', 1, { accountId: lateComer.id, name: lateComer.name, kind: 'CUSTOMER', parentId: null, currency: 'EUR', taxRate: '0' }),
+    ]);
+    await waitFor(() => call('billing.price.list', { ...admin, accountId: lateComer.id }).then(() => true, () => false), 30_000, 'billing to learn the late comer');
+    await publishAll('compute', instanceHistory(lateComer.id, 'ct-512m', 'HOURLY', [
+      ['2026-09-20T07:59:58Z', 'InstanceScheduled'], ['2026-09-20T08:00:00Z', 'InstanceStarted'], ['2026-09-20T10:00:00Z', 'InstanceDeleted'],
+    ]));
+    const lateLines = await waitFor(async () => {
+      const lines = (await call('billing.invoice.upcoming', { ...admin, accountId: lateComer.id })).lines.filter((l) => l.description.startsWith('Adjustment for September 2026'));
+      return lines.length > 0 ? lines : undefined;
+    }, 30_000, "the late comer's September on its next invoice");
+    expect(lateLines.map((l) => [l.sku, l.quantity, l.amount])).toEqual([['ct-512m', '2.000000', '0.01']]);
   });
 
   it('issues credit notes up to what is left, marks paid, refuses to void a paid invoice, and exports CSV', async () => {

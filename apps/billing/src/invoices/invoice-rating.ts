@@ -134,8 +134,9 @@ export class InvoiceRating {
                    extract(epoch FROM r.open_since)::bigint, extract(epoch FROM r.ended_at)::bigint, r.size_mb, u.segments) ORDER BY r.account_id, r.id), '[]')
           FROM resources r JOIN used u ON u.resource_id = r.id LEFT JOIN accounts a ON a.id = r.account_id WHERE r.account_id IN (SELECT id FROM owners)) AS resources,
          (SELECT coalesce(json_agg(extract(epoch FROM l.month::timestamp AT TIME ZONE 'UTC')::bigint ORDER BY l.month), '[]') FROM late_usage l
-          JOIN invoices i ON i.account_id = l.account_id AND i.period_start = l.month::timestamp AT TIME ZONE 'UTC' AND i.number IS NOT NULL
-          WHERE $6 AND l.account_id = $1 AND l.month::timestamp AT TIME ZONE 'UTC' < to_timestamp($4)) AS "lateMonths"`,
+          WHERE $6 AND l.account_id = $1 AND l.month::timestamp AT TIME ZONE 'UTC' < to_timestamp($4)
+            -- Not a month whose own invoice is still to be finalized (it bills the usage itself), nor one voided as a draft.
+            AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.account_id = l.account_id AND i.period_start = l.month::timestamp AT TIME ZONE 'UTC' AND i.number IS NULL)) AS "lateMonths"`,
     };
   }
 

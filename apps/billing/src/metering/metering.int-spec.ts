@@ -176,4 +176,24 @@ describe("metering: a long-lived instance's starts and stops", () => {
     await db.pool.query(`UPDATE invoices SET number = 'AWN-2026-000003' WHERE account_id = $1`, [accountId]);
     expect(await lateStop()).toEqual([{ month: '2026-10' }]);
   });
+
+  it("marks a closed month the account has no invoice for, its usage come after the close; not one whose draft is still open", async () => {
+    const lateStop = async () => {
+      const [requested, started, stopped, restarted] = lifeOf(randomUUID());
+      for (const event of [requested, started, restarted]) await record(event);
+      await db.pool.query('DELETE FROM late_usage');
+      await record(stopped);
+      return (await db.pool.query(`SELECT to_char(month, 'YYYY-MM') AS month FROM late_usage WHERE account_id = $1`, [accountId])).rows;
+    };
+    await db.pool.query(`DELETE FROM invoices WHERE account_id = $1`, [accountId]);
+    expect(await lateStop()).toEqual([]); // October is not closed: its close drafts the invoice
+    await db.pool.query(`INSERT INTO closed_months (month) VALUES ('2026-10-01') ON CONFLICT DO NOTHING`);
+    expect(await lateStop()).toEqual([{ month: '2026-10' }]);
+    await db.pool.query(
+      `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status, number, subtotal, tax, total)
+       VALUES ($1, 1, $2, 'platform', 'EUR', '2026-10-01Z', '2026-11-01Z', 'DRAFT', NULL, 0, 0, 0)`,
+      [randomUUID(), accountId],
+    );
+    expect(await lateStop()).toEqual([]); // the draft rates it live
+  });
 });

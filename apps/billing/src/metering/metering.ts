@@ -176,15 +176,19 @@ export class Metering {
 
   /**
    * Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage
-   * just changed. Invoiced means finalized (a number), voided since or not: a month whose draft was
-   * voided was written off, and a late change to it bills nothing.
+   * just changed, and months closed without an invoice for it (its usage came after the close): the
+   * next invoice bills the difference. Invoiced means finalized (a number), voided since or not: a
+   * month whose draft was voided was written off, and a late change to it bills nothing.
    */
   private async markLate(tx: Sql, accountId: string, from: number): Promise<void> {
     await tx.query(
-      `INSERT INTO late_usage (account_id, month)
+      `WITH owners AS (SELECT $1::text AS id UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
+       INSERT INTO late_usage (account_id, month)
        SELECT i.account_id, (i.period_start AT TIME ZONE 'UTC')::date FROM invoices i
-       WHERE i.account_id IN (SELECT $1 UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
-         AND i.number IS NOT NULL AND i.period_end > to_timestamp($2)
+       WHERE i.account_id IN (SELECT id FROM owners) AND i.number IS NOT NULL AND i.period_end > to_timestamp($2)
+       UNION
+       SELECT o.id, m.month FROM owners o JOIN closed_months m ON m.month >= date_trunc('month', to_timestamp($2) AT TIME ZONE 'UTC')::date
+       WHERE NOT EXISTS (SELECT 1 FROM invoices v WHERE v.account_id = o.id AND v.period_start = m.month::timestamp AT TIME ZONE 'UTC')
        ON CONFLICT DO NOTHING`,
       [accountId, from],
     );
