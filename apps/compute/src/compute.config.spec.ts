@@ -7,6 +7,7 @@ describe("compute's configuration from the environment", () => {
     expect(config.hostDownTimeoutMs).toBe(10_000);
     expect(config.transitionTimeoutsMs).toMatchObject({ PENDING: 120_000, STOPPING: 300_000, MIGRATING: 1_800_000, RESTORING: 1_800_000 });
     expect(config.snapshotsPerInstance).toBe(10);
+    expect(config.backupsPerAccount).toBe(100);
     expect(config.snapshotTimeoutMs).toBe(1_800_000);
     expect(config.backupTimeoutMs).toBe(10_800_000);
     expect(config.backupScheduleIntervalMs).toBe(60_000);
@@ -24,6 +25,7 @@ describe("compute's configuration from the environment", () => {
     expect(config.backupTimeoutMs).toBe(120_000);
     expect(readComputeConfig({ BACKUP_SCHEDULE_INTERVAL_MS: '5000' }).backupScheduleIntervalMs).toBe(5000);
     expect(readComputeConfig({ SNAPSHOTS_PER_INSTANCE: '3' }).snapshotsPerInstance).toBe(3);
+    expect(readComputeConfig({ BACKUPS_PER_ACCOUNT: '7' }).backupsPerAccount).toBe(7);
   });
 
   it.each([
@@ -33,6 +35,7 @@ describe("compute's configuration from the environment", () => {
     [{ INSTANCE_TIMEOUT_MS: '' }, 'INSTANCE_TIMEOUT_MS must be at least 1000 milliseconds, got ""'],
     [{ HOST_DOWN_TIMEOUT_MS: '10s' }, 'HOST_DOWN_TIMEOUT_MS must be at least 1000 milliseconds, got "10s"'],
     [{ SNAPSHOTS_PER_INSTANCE: 'ten' }, 'SNAPSHOTS_PER_INSTANCE must be a whole number, got "ten"'],
+    [{ BACKUPS_PER_ACCOUNT: '-1' }, 'BACKUPS_PER_ACCOUNT must be a whole number, got "-1"'],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => readComputeConfig(env)).toThrow(message);
   });

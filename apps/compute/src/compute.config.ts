@@ -20,6 +20,8 @@ export interface ComputeConfig {
   hostCredentials: HostCredentialsConfig | null;
   /** The most snapshots an instance may hold (SNAPSHOTS_PER_INSTANCE). */
   snapshotsPerInstance: number;
+  /** The most backups taken by hand an account may hold, CREATING or AVAILABLE (BACKUPS_PER_ACCOUNT): they outlive their instances. */
+  backupsPerAccount: number;
   /** How long a snapshot may be CREATING or DELETING before it fails: INSTANCE_TIMEOUT_MS where set. */
   snapshotTimeoutMs: number;
   /** How long a backup may be CREATING or DELETING before it fails: INSTANCE_TIMEOUT_MS where set. */
@@ -64,6 +66,7 @@ export function readComputeConfig(env: NodeJS.ProcessEnv, natsCredentials?: stri
     accountQueueWaitMs: 10_000,
     hostCredentials: readHostCredentialsConfig(env, natsCredentials),
     snapshotsPerInstance: readWholeNumber('SNAPSHOTS_PER_INSTANCE', 10, limit, env),
+    backupsPerAccount: readWholeNumber('BACKUPS_PER_ACCOUNT', 100, limit, env),
     snapshotTimeoutMs: timeoutMs ?? SNAPSHOT_TIMEOUT_MS,
     backupTimeoutMs: timeoutMs ?? BACKUP_TIMEOUT_MS,
     backupScheduleIntervalMs: readWholeNumber('BACKUP_SCHEDULE_INTERVAL_MS', MINUTE, milliseconds, env),

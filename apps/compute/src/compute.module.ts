@@ -112,7 +112,8 @@ export class ComputeModule {
         {
           provide: Backups,
           inject: [PG_POOL, EventStore, InstancesRepository, BackupsRepository, AccountSuspensions, AccountQueue, Instances, Catalog],
-          useFactory: (...deps: ConstructorParameters<typeof Backups>) => new Backups(...deps),
+          useFactory: (...deps: [pg.Pool, EventStore, InstancesRepository, BackupsRepository, AccountSuspensions, AccountQueue, Instances, Catalog]) =>
+            new Backups(...deps, compute.backupsPerAccount),
         },
         {
           provide: BackupLifecycle,

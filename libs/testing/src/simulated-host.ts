@@ -207,6 +207,13 @@ export class SimulatedHost {
         return { snapshotId: (request as AgentCommands['snapshot.create']['request']).snapshotId, sizeMb: 1 };
       case 'snapshot.delete':
         return { snapshotId: (request as AgentCommands['snapshot.delete']['request']).snapshotId };
+      case 'backup.create': {
+        this.require(known, instanceId);
+        const { backupId } = request as AgentCommands['backup.create']['request'];
+        return { backupId, sizeMb: 1, sha256: createHash('sha256').update(backupId).digest('hex') };
+      }
+      case 'backup.delete':
+        return { backupId: (request as AgentCommands['backup.delete']['request']).backupId };
       case 'health':
         return { service: 'host-agent', status: 'ok', checks: { nats: 'up' } };
       case 'network.checkPrefix': {

@@ -37,6 +37,15 @@ export class BackupsRepository {
     return rows[0] ? toView(rows[0]) : null;
   }
 
+  /** How many backups taken by hand the account holds: being taken or available. */
+  async heldByHand(sql: Sql, accountId: string): Promise<number> {
+    const { rows } = await sql.query<{ held: number }>(
+      `SELECT count(*)::integer AS held FROM backups WHERE account_id = $1 AND NOT scheduled AND status IN ('CREATING', 'AVAILABLE')`,
+      [accountId],
+    );
+    return rows[0].held;
+  }
+
   /** Up to `limit` backups before `beforePosition` (0: from the newest), newest first, but DELETED ones; and how many there are. */
   async list(filter: { accounts: string[] | null; instanceId: string | null }, beforePosition: number, limit: number) {
     const where = `WHERE status <> 'DELETED' AND ($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::uuid IS NULL OR instance_id = $2)`;

@@ -12,6 +12,7 @@ import type { AccountQueue } from '#libs/platform';
 import { instanceDecider, instanceStreamId, type InstanceCommand } from '../instances/instance.decider.js';
 import { callerOf, type Instances } from '../instances/instances.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';
+import { Quotas } from '../instances/quotas.js';
 import type { AccountSuspensions } from '../suspensions/account-suspensions.js';
 import { assertRestorable, backupDecider, backupStreamId } from './backup.decider.js';
 import type { BackupsRepository } from './backups.repository.js';
@@ -38,6 +39,8 @@ export class Backups {
     private readonly accounts: AccountQueue,
     private readonly instanceApi: Instances,
     private readonly catalog: Catalog,
+    /** BACKUPS_PER_ACCOUNT: each is a copy in the region's store, which every tenant's backups share. */
+    private readonly perAccount: number,
   ) {}
 
   async create(instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<BackupView> {
@@ -141,6 +144,14 @@ export class Backups {
   private async request(tx: Sql, instance: InstanceView, backupId: string, scheduled: boolean, metadata: EventMetadata): Promise<void> {
     // A suspended account's storage grows no more.
     await this.suspensions.assertNotSuspended(tx, instance.accountId);
+    if (!scheduled) {
+      // Counted under the account's lock, so that parallel requests cannot each find room for one more.
+      await Quotas.lockAccount(tx, instance.accountId);
+      const held = await this.backups.heldByHand(tx, instance.accountId);
+      if (held >= this.perAccount) {
+        throw new AppError('QUOTA_EXCEEDED', `account ${instance.accountId} may hold ${this.perAccount} backups taken by hand; it holds ${held}: delete one first`);
+      }
+    }
     await decideInTransaction(this.store, tx, backupStreamId(backupId), backupDecider, {
       type: 'RequestBackup',
       request: {

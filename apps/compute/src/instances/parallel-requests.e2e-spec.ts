@@ -6,6 +6,8 @@ const CONTRACT_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_I
 const TRANSITIONAL = ['PENDING', 'PROVISIONING', 'STARTING', 'STOPPING', 'REBOOTING', 'RESIZING', 'MIGRATING', 'DELETING'];
 /** The gateway gives compute 15 s: every call answers before the client's own patience runs out. */
 const CALL_DEADLINE_MS = 20_000;
+/** The backups by hand an account may hold (BACKUPS_PER_ACCOUNT), few for the test. */
+const BACKUPS = 3;
 /** How long the simulated host takes over a snapshot, as a large rootfs's copy takes minutes. */
 const SNAPSHOT_MS = 30_000;
 const PLANS: Record<string, { vcpus: number; memoryMb: number; diskGb: number }> = {};
@@ -80,7 +82,7 @@ describe('one tenant calling in parallel', () => {
   let other: GraphqlClient;
 
   beforeAll(async () => {
-    awan = await startTestAwan('parallel', { QUOTA_INSTANCES: '2000', QUOTA_VCPUS: '100000', QUOTA_MEMORY_MB: '100000000' }, {
+    awan = await startTestAwan('parallel', { QUOTA_INSTANCES: '2000', QUOTA_VCPUS: '100000', QUOTA_MEMORY_MB: '100000000', BACKUPS_PER_ACCOUNT: String(BACKUPS) }, {
       localAgent: false,
       simulatedHost: { capacity: { vcpus: 4000, memoryMb: 4_000_000, diskGb: 1_000_000 }, commandDelayMs: (command) => (command === 'snapshot.create' ? SNAPSHOT_MS : 20) },
     });
@@ -253,5 +255,22 @@ describe('one tenant calling in parallel', () => {
     await waitFor(async () => (await statusOf(other, meanwhile)) === 'RUNNING', SNAPSHOT_MS, "the other tenant's instance to run");
     const copies = await Promise.all(ids.map(async (id) => (await busy.data(`{ instance(id: "${id}") { snapshots { status } } }`)).instance.snapshots));
     expect(copies).toEqual(ids.map(() => [{ status: 'CREATING' }]));
+  }, 180_000);
+  it('takes no more backups by hand than an account may hold, however many are asked at once', async () => {
+    const statusOf = async (id: string) => (await other.data(`{ instance(id: "${id}") { status } }`)).instance.status as string;
+    const ids = await Promise.all(Array.from({ length: 8 }, async () => (await create(other, uniqueName('kept-'))).response.data!.createInstance.id));
+    await waitFor(async () => (await Promise.all(ids.map(statusOf))).every((s) => s === 'RUNNING'), 60_000, 'the instances to run');
+    const asked = await Promise.all(ids.map((id) => other.request<{ createBackup: { id: string } }>(`mutation { createBackup(instanceId: "${id}") { id } }`)));
+    const taken = asked.flatMap((r) => (r.data?.createBackup ? [r.data.createBackup.id] : []));
+    expect(taken).toHaveLength(BACKUPS);
+    expect(asked.filter((r) => r.errors).map((r) => r.errors![0])).toEqual(Array.from({ length: ids.length - BACKUPS }, () => expect.objectContaining({
+      extensions: expect.objectContaining({ code: 'QUOTA_EXCEEDED' }), message: expect.stringContaining(`may hold ${BACKUPS} backups taken by hand`),
+    })));
+    // One deleted makes room for one more.
+    const statusOfBackup = async (id: string) => (await other.data(`{ backups(first: 50) { edges { node { id status } } } }`)).backups.edges.find((e: { node: { id: string } }) => e.node.id === id)?.node.status;
+    await waitFor(async () => (await statusOfBackup(taken[0])) === 'AVAILABLE', 30_000, 'the backup to be taken');
+    await other.data(`mutation { deleteBackup(id: "${taken[0]}") { id } }`);
+    const idle = ids.find((id) => !asked[ids.indexOf(id)].data)!;
+    await waitFor(async () => (await other.request(`mutation { createBackup(instanceId: "${idle}") { id } }`)).data?.createBackup, 30_000, 'room for a backup once one is deleted');
   }, 180_000);
 });
