@@ -14,7 +14,7 @@ import { InstanceManager } from '../instances/instance-manager.js';
 import { LxcDriver } from '../instances/lxc.driver.js';
 import { QemuDriver } from '../instances/qemu.driver.js';
 import { CONSOLE_LOG_LIMIT_BYTES } from './console-logs.js';
-import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS } from './console-sessions.js';
+import { ConsoleSessions, HOST_CONSOLE_ENDPOINTS, SESSIONS_PER_INSTANCE } from './console-sessions.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-consoles-'));
 const abilities = await probeHost(dataDir);
@@ -165,6 +165,27 @@ describeWithHardware("the host's console sessions over NATS, with real QEMU and 
     expect(await manager.stop(spec.instanceId, false, 10_000)).toMatchObject({ state: 'STOPPED' });
     await manager.delete(spec.instanceId);
   }, 180_000);
+
+  it(`holds at most ${SESSIONS_PER_INSTANCE} sessions open on an instance, however many are asked at once, and takes one more once one ends`, async () => {
+    const spec: InstanceSpec = { instanceId: randomUUID(), name: 'console-many', kind: 'CONTAINER', vcpus: 1, memoryMb: 256, diskGb: 1, image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' } };
+    await manager.create(spec, true);
+    const others = sessions.size;
+    const sides = Array.from({ length: SESSIONS_PER_INSTANCE + 4 }, () => new GatewaySide(nats, randomUUID(), true));
+    await nats.flush();
+    const opened = await Promise.allSettled(sides.map((side) => sessions.open({ sessionId: side.sessionId, instanceId: spec.instanceId, kind: 'SERIAL' })));
+    expect(opened.filter((o) => o.status === 'fulfilled')).toHaveLength(SESSIONS_PER_INSTANCE);
+    expect(opened.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => o.reason)).toEqual(Array.from({ length: 4 }, () => expect.objectContaining({
+      code: 'CONFLICT', message: expect.stringContaining(`${SESSIONS_PER_INSTANCE} console sessions open`),
+    })));
+    const first = sides[opened.findIndex((o) => o.status === 'fulfilled')];
+    first.send(ConsoleFrame.END, 'the browser left');
+    await waitFor(() => sessions.size === others + SESSIONS_PER_INSTANCE - 1 || undefined, 5000, 'the session to end');
+    const another = await open(spec.instanceId, 'SERIAL');
+    expect(sessions.size).toBe(others + SESSIONS_PER_INSTANCE);
+    for (const side of [...sides, another]) side.close();
+    await manager.delete(spec.instanceId);
+    await waitFor(() => sessions.size === others || undefined, 10_000, 'the sessions to end with the container');
+  }, 60_000);
 
   it('refuses what it cannot open, naming the field or the reason', async () => {
     const others = sessions.size;

@@ -141,6 +141,13 @@ class AgentConsoleSession {
 }
 
 /**
+ * The most console sessions open at once on one instance: each VNC session is a client of QEMU's
+ * own (its buffers in QEMU, which runs as root), and every session holds a subscription, a timer
+ * and a window here. A person has a console or two open; more are a tenant's flood.
+ */
+export const SESSIONS_PER_INSTANCE = 16;
+
+/**
  * The console sessions of this host's instances (`console.open`). A VM's serial port and a
  * container's console take one client at a time: the sessions of one instance share one connection
  * to it. Each VNC session has a connection of its own. Sessions end when their console does (the
@@ -149,6 +156,8 @@ class AgentConsoleSession {
 export class ConsoleSessions implements OnApplicationShutdown {
   private readonly logger = new Logger('consoles');
   private readonly sessions = new Map<string, AgentConsoleSession>();
+  /** The sessions open (or opening) on each instance. */
+  private readonly perInstance = new Map<string, number>();
   /** Each instance's shared serial console, while a session has it. */
   private readonly serials = new Map<string, Promise<SharedConsole>>();
 
@@ -162,23 +171,41 @@ export class ConsoleSessions implements OnApplicationShutdown {
     if (!isUuid(sessionId)) throw AppError.badInput('sessionId', 'must be a UUID');
     if (!CONSOLE_KINDS.includes(kind)) throw AppError.badInput('kind', `must be one of ${CONSOLE_KINDS.join(', ')}`);
     if (this.sessions.has(sessionId)) return { sessionId };
-    const spec = isUuid(instanceId) ? await this.endpoints.folders.readOwnSpec(instanceId) : null;
-    if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);
-    if (kind === 'VNC' && spec.kind !== 'VM') throw AppError.badInput('kind', 'VNC is a VM\'s display: a container has a SERIAL console only');
-    const console = kind === 'VNC'
-      ? new SharedConsole(await this.connectVm(instanceId, 'vnc.sock', 'VNC display'), { canHold: true, linger: false })
-      : await this.serial(instanceId, spec.kind);
-    const session = new AgentConsoleSession(
-      this.nats,
-      { input: consoleInputSubject(this.hostId, sessionId), output: consoleOutputSubject(this.hostId, sessionId) },
-      (reason) => {
-        this.sessions.delete(sessionId);
-        this.logger.log(`console session ${sessionId} of ${instanceId} (${kind}) ended: ${reason}`);
-      },
-    );
-    this.sessions.set(sessionId, session);
-    session.start((listener) => console.attach(listener));
-    return { sessionId };
+    // Counted before anything is connected, so that a burst of opens cannot each find room.
+    const held = this.perInstance.get(instanceId) ?? 0;
+    if (held >= SESSIONS_PER_INSTANCE) throw AppError.conflict(`instance ${instanceId} has ${SESSIONS_PER_INSTANCE} console sessions open, the most it may: close one first`);
+    this.perInstance.set(instanceId, held + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.perInstance.get(instanceId) ?? 1) - 1;
+      if (left > 0) this.perInstance.set(instanceId, left);
+      else this.perInstance.delete(instanceId);
+    };
+    try {
+      const spec = isUuid(instanceId) ? await this.endpoints.folders.readOwnSpec(instanceId) : null;
+      if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);
+      if (kind === 'VNC' && spec.kind !== 'VM') throw AppError.badInput('kind', 'VNC is a VM\'s display: a container has a SERIAL console only');
+      const console = kind === 'VNC'
+        ? new SharedConsole(await this.connectVm(instanceId, 'vnc.sock', 'VNC display'), { canHold: true, linger: false })
+        : await this.serial(instanceId, spec.kind);
+      const session = new AgentConsoleSession(
+        this.nats,
+        { input: consoleInputSubject(this.hostId, sessionId), output: consoleOutputSubject(this.hostId, sessionId) },
+        (reason) => {
+          this.sessions.delete(sessionId);
+          release();
+          this.logger.log(`console session ${sessionId} of ${instanceId} (${kind}) ended: ${reason}`);
+        },
+      );
+      this.sessions.set(sessionId, session);
+      session.start((listener) => console.attach(listener));
+      return { sessionId };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
 
   private connectVm(instanceId: string, socket: QemuConsoleSocket, what: string): Promise<ConsoleConnection> {
