@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import { Resolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -186,6 +187,27 @@ describe('IP address management across three network service processes', () => {
     const ip = await client.call('network.ip.allocate', { accountId, accountIds: PLATFORM_SCOPE, input });
     expect(ip).toMatchObject({ accountId, regionId: region, floating: true });
     expect(await client.call('network.ip.get', { id: ip.id, accountIds: ['someone-else'] })).toBeNull();
+  });
+
+  it("assigns no floating address to an instance whose end is being recorded: the assignment waits for it, and sees it ended", async () => {
+    const region = uniqueName('end-');
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.96/29', gateway: '192.0.2.97' } });
+    const instanceId = randomUUID();
+    await db.query('INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4)', [instanceId, accountId, region, 'ending']);
+    const ip = await client.call('network.ip.allocate', { accountId, accountIds: [accountId], input: { regionId: region, family: 'IPV4' } });
+    // As the consumer of compute's InstanceDeleted holds it: the row marked ended, its addresses being released.
+    const ending = await db.connect();
+    try {
+      await ending.query('BEGIN');
+      await ending.query('UPDATE instances SET ended_at = now() WHERE id = $1', [instanceId]);
+      const assigning = failureOf<AppError>(client.call('network.ip.assign', { id: ip.id, instanceId, accountIds: [accountId] }, 30_000));
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the assignment is waiting on the row
+      await ending.query('COMMIT');
+      expect(await assigning).toMatchObject({ code: 'CONFLICT', message: `instance ${instanceId} is deleted` });
+    } finally {
+      ending.release();
+    }
+    expect(await client.call('network.ip.get', { id: ip.id, accountIds: [accountId] })).toMatchObject({ instanceId: null });
   });
 
   it('refuses bad pools, each with a BAD_USER_INPUT naming the field', async () => {

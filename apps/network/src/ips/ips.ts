@@ -104,10 +104,12 @@ export class Ips {
     }
     // Allocated and assigned in one transaction: a refused assignment leaves no address behind.
     const ip = await withRetriedTransaction(this.pool, async (tx) => {
+      // The instance first, as its end takes it before the addresses it releases.
+      const locked = target ? await this.lockedInstance(tx, target) : null;
       const allocated = await this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata);
-      if (target) {
+      if (locked) {
         const state = fold(ipDecider, [{ type: 'IpAllocated', data: allocated }]);
-        const assigned = ipDecider.decide({ type: 'AssignIp', instance: target }, state);
+        const assigned = ipDecider.decide({ type: 'AssignIp', instance: locked }, state);
         await this.store.append(ipStreamId(allocated.ipId), assigned, { expectedVersion: 1, metadata, tx });
         await this.filters.changed(tx, instancesChangedBy(state, assigned), metadata);
       }
@@ -124,7 +126,21 @@ export class Ips {
   async assign(ipId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<IpView> {
     const ip = await this.require(ipId, scope);
     const instance = await this.requireInstance(instanceId, { accountIds: [ip.accountId] });
-    return this.decide(ip, { type: 'AssignIp', instance }, metadata);
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const command: IpCommand = { type: 'AssignIp', instance: await this.lockedInstance(tx, instance) };
+      await this.filters.changed(tx, await this.decideIn(tx, ip.id, command, metadata), metadata);
+    });
+    return (await this.ips.find(ip.id))!;
+  }
+
+  /**
+   * The instance an address is being assigned to, its row locked until the assignment commits: its
+   * end (which releases what it holds) waits for the assignment and releases it too, or came first
+   * and the assignment sees it ended. Read before the lock, it could end in between, and hold a
+   * floating address assigned after its end.
+   */
+  private async lockedInstance(tx: Sql, instance: TargetInstance): Promise<TargetInstance> {
+    return (await this.instances.lock(tx, instance.instanceId)) ?? instance;
   }
 
   async unassign(ipId: unknown, scope: Scope, metadata: EventMetadata): Promise<IpView> {
