@@ -105,6 +105,15 @@ describe("metering: a long-lived instance's starts and stops", () => {
     segments: (await db.pool.query('SELECT sku, state, started_at, ended_at FROM usage_segments WHERE resource_id = $1 ORDER BY started_at, ended_at NULLS LAST', [instanceId])).rows,
   });
 
+  /** The months a new instance's stop marks late for the account, arriving after its restart. */
+  const lateStop = async () => {
+    const [requested, started, stopped, restarted] = lifeOf(randomUUID());
+    for (const event of [requested, started, restarted]) await record(event);
+    await db.pool.query('DELETE FROM late_usage');
+    await record(stopped);
+    return (await db.pool.query(`SELECT to_char(month, 'YYYY-MM') AS month FROM late_usage WHERE account_id = $1`, [accountId])).rows;
+  };
+
   it('meters them as they arrive to the usage that folding them all gives, arriving backwards', async () => {
     const inOrder = randomUUID();
     const shuffled = randomUUID();
@@ -159,13 +168,6 @@ describe("metering: a long-lived instance's starts and stops", () => {
     expect(await lateMonths()).toEqual([{ accountId, month: '2026-10' }]);
   });
   it('marks no month whose draft was voided, as finance wrote that month off; a finalized invoice voided after is marked as before', async () => {
-    const lateStop = async () => {
-      const [requested, started, stopped, restarted] = lifeOf(randomUUID());
-      for (const event of [requested, started, restarted]) await record(event);
-      await db.pool.query('DELETE FROM late_usage');
-      await record(stopped);
-      return (await db.pool.query(`SELECT to_char(month, 'YYYY-MM') AS month FROM late_usage WHERE account_id = $1`, [accountId])).rows;
-    };
     await db.pool.query(`DELETE FROM invoices WHERE account_id = $1`, [accountId]);
     await db.pool.query(
       `INSERT INTO invoices (id, position, account_id, issuer_id, currency, period_start, period_end, status, number, subtotal, tax, total)
@@ -178,13 +180,6 @@ describe("metering: a long-lived instance's starts and stops", () => {
   });
 
   it("marks a closed month the account has no invoice for, its usage come after the close; not one whose draft is still open", async () => {
-    const lateStop = async () => {
-      const [requested, started, stopped, restarted] = lifeOf(randomUUID());
-      for (const event of [requested, started, restarted]) await record(event);
-      await db.pool.query('DELETE FROM late_usage');
-      await record(stopped);
-      return (await db.pool.query(`SELECT to_char(month, 'YYYY-MM') AS month FROM late_usage WHERE account_id = $1`, [accountId])).rows;
-    };
     await db.pool.query(`DELETE FROM invoices WHERE account_id = $1`, [accountId]);
     expect(await lateStop()).toEqual([]); // October is not closed: its close drafts the invoice
     await db.pool.query(`INSERT INTO closed_months (month) VALUES ('2026-10-01') ON CONFLICT DO NOTHING`);
