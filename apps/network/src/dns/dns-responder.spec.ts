@@ -41,4 +41,31 @@ describe('the DNS responder', () => {
   it('ignores what is not a query it can read', async () => {
     expect(await responder.resolve(Buffer.from([1, 2, 3]))).toBeNull();
   });
+
+  it("ignores a response, its own among them: two responders sent each other's answers would loop without end", async () => {
+    const { reply } = await ask(`web.${ZONE}`, 1);
+    expect(await responder.resolve(reply)).toBeNull();
+  });
+
+  it('drops a datagram from port 0, which no one can be answered on, and goes on answering', async () => {
+    const listening = new DnsResponder(async () => records);
+    await listening.listen(0, '127.0.0.1');
+    const socket = (listening as unknown as { socket: import('node:dgram').Socket }).socket;
+    const failures: unknown[] = [];
+    const onFailure = (error: unknown) => failures.push(error);
+    process.on('unhandledRejection', onFailure);
+    try {
+      // As a forged source arrives: Node's send throws for port 0, and that ended the process.
+      socket.emit('message', query(`web.${ZONE}`, 1), { address: '127.0.0.1', family: 'IPv4', port: 0, size: 0 });
+      const client = (await import('node:dgram')).createSocket('udp4');
+      const answered = new Promise<Buffer>((resolve) => client.once('message', resolve));
+      client.send(query(`web.${ZONE}`, 1, 0x4321), socket.address().port, '127.0.0.1');
+      expect((await answered).readUInt16BE(0)).toBe(0x4321);
+      client.close();
+      expect(failures).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onFailure);
+      listening.close();
+    }
+  });
 });

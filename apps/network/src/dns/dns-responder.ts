@@ -19,9 +19,12 @@ interface Question {
   section: Buffer;
 }
 
-/** Reads a query's header and its one question; null when the packet is not one we can read. */
+/**
+ * Reads a query's header and its one question; null when the packet is not one we can read, or is
+ * no query: a response (QR set) answered would loop between two responders without end (Loop DoS).
+ */
 function readQuestion(packet: Buffer): Question | null {
-  if (packet.length < 12 || packet.readUInt16BE(4) !== 1) return null;
+  if (packet.length < 12 || (packet[2] & 0x80) !== 0 || packet.readUInt16BE(4) !== 1) return null;
   const labels: string[] = [];
   let offset = 12;
   for (;;) {
@@ -99,9 +102,13 @@ export class DnsResponder {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
     socket.on('message', (packet, peer) => {
-      void this.resolve(packet).then((reply) => {
-        if (reply) socket.send(reply, peer.port, peer.address);
-      });
+      // Port 0 is no one's (a forged source): Node's send throws for it, which would end the process.
+      if (peer.port === 0) return;
+      void this.resolve(packet)
+        .then((reply) => {
+          if (reply) socket.send(reply, peer.port, peer.address, () => undefined);
+        })
+        .catch(() => undefined); // a reply that cannot be sent is a lost datagram, as UDP's are
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
