@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { serverAudits } from 'graphql-http';
 import { createClient } from 'graphql-ws';
@@ -314,9 +315,18 @@ describe('the gateway', () => {
       expect(new Set(await Promise.all(sockets.map((s) => s.opening)))).toEqual(new Set([true]));
       const extra = open(url);
       expect(await extra.closing).toBe(4429);
-      await sockets.pop()!.client.dispose();
-      const again = open(url);
+      // A closed socket gives its place back once the gateway has seen it close, which may come a
+      // moment after the client's own close: a new socket is tried for up to 5 s.
+      const gone = sockets.pop()!;
+      await gone.client.dispose();
+      await gone.closing;
+      const until = Date.now() + 5000;
+      let again = open(url);
       sockets.push(again);
+      while (!(await again.opening) && Date.now() < until) {
+        await delay(100);
+        sockets.push((again = open(url)));
+      }
       expect(await again.opening).toBe(true);
       // Each subscribe takes a token, as a request does: a burst of 3, then RATE_LIMITED.
       const slow = open(limited);
