@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { buildClientSchema, buildSchema, getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { serverAudits } from 'graphql-http';
 import { createClient } from 'graphql-ws';
+import { WebSocket } from 'ws';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -279,6 +280,15 @@ describe('the gateway', () => {
     } finally {
       await socket.dispose();
     }
+  });
+
+  it('closes a socket whose message is over a request body\'s limit, before it has said who it is', async () => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    // graphql-ws would wait for this one's end as its connection_init: 100 MiB by ws's default, buffered whole.
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(200 * 1024) } }));
+    expect(await closed).toBe(1009); // Message Too Big
   });
 
   it('takes only subscriptions on a socket, at most 100 on one and 50 sockets a key, each subscribe a token of the key\'s rate', async () => {

@@ -1,4 +1,4 @@
-import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
 import { Logger, Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -18,6 +18,7 @@ import { ConsoleTokens } from './consoles/console-tokens.js';
 import type { GatewayConfig } from './gateway.config.js';
 import { ClientErrors } from './graphql/client-errors.filter.js';
 import { graphqlOptions } from './graphql/graphql-options.js';
+import { apolloDriverWithSockets } from './graphql/graphql-sockets.driver.js';
 import { GRAPHQL_PATH, GraphqlRequestErrors, requireJsonPosts } from './graphql/http-requests.js';
 import { RESOLVERS } from './graphql/resolvers.js';
 import { GatewayServiceClient } from './graphql/service-calls.js';
@@ -136,7 +137,7 @@ export class GatewayModule implements NestModule {
         EventSourcingModule.forService(identityEventStore, database),
         parts,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
-          driver: ApolloDriver,
+          driver: apolloDriverWithSockets(config.maxRequestBytes),
           imports: [parts],
           inject: [Identity, Authenticator, GatewayServiceClient, SubscriberSockets, RequestLimits, SessionAuth],
           useFactory: (identity: Identity, authenticator: Authenticator, client: GatewayServiceClient, sockets: SubscriberSockets, limits: RequestLimits, sessions: SessionAuth) =>

@@ -64,7 +64,7 @@ export class StripeSync {
       maxDeliver: 500,
       backoffMs: [1000, 5000, 30_000, 120_000, 600_000],
       ackWaitMs: 60_000,
-      logger: new Logger('stripe'),
+      logger: this.logger,
     });
   }
 

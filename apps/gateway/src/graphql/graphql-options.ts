@@ -38,7 +38,6 @@ function authorizationOf(source: ContextSource): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** A subscription is measured as a query is: refused (BAD_USER_INPUT) when too deep or too costly. */
 /** The most subscriptions one socket carries: a page listens to a few. */
 export const SUBSCRIPTIONS_PER_SOCKET = 100;
 
