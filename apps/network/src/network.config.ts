@@ -5,6 +5,10 @@ import { normalizeHostname } from './ip-range.js';
 export interface NetworkConfig {
   /** How long a released address rests before it is handed out again. */
   quarantineSeconds: number;
+  /** The floating addresses an account may hold in a region, counting those it released within the quarantine (FLOATING_IPS_PER_ACCOUNT). */
+  floatingIpsPerAccount: number;
+  /** The firewalls an account may hold (FIREWALLS_PER_ACCOUNT). */
+  firewallsPerAccount: number;
   /** The DNS responder's UDP port; null runs none. */
   dnsPort: number | null;
   /** The server authoritative for network's zones, named in their SOA and NS records. */
@@ -19,6 +23,8 @@ export function readNetworkConfig(env: NodeJS.ProcessEnv): NetworkConfig {
   if (dnsNameserver === null) throw new Error(`DNS_NAMESERVER must be a host name of two or more labels, e.g. ns1.example.com, got "${nameserver}"`);
   return {
     quarantineSeconds: readWholeNumber('IP_QUARANTINE_SECONDS', 3600, { expected: 'a number of seconds' }, env),
+    floatingIpsPerAccount: readWholeNumber('FLOATING_IPS_PER_ACCOUNT', 16, { expected: 'a number of addresses' }, env),
+    firewallsPerAccount: readWholeNumber('FIREWALLS_PER_ACCOUNT', 100, { expected: 'a number of firewalls' }, env),
     dnsPort: readWholeNumber('DNS_PORT', 0, { expected: 'a UDP port number', max: 65535 }, env) || null,
     dnsNameserver,
   };

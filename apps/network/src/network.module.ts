@@ -51,7 +51,7 @@ export class NetworkModule {
           provide: Firewalls,
           inject: [PG_POOL, EventStore, FirewallsRepository, InstancesRepository, InstanceFilters],
           useFactory: (pool: pg.Pool, store: EventStore, firewalls: FirewallsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
-            new Firewalls(pool, store, firewalls, instances, filters),
+            new Firewalls(pool, store, firewalls, instances, filters, network.firewallsPerAccount),
         },
         {
           provide: Pools,
@@ -62,7 +62,9 @@ export class NetworkModule {
           provide: Ips,
           inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository, InstanceFilters],
           useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
-            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters),
+            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters, {
+              perAccount: network.floatingIpsPerAccount, quarantineSeconds: network.quarantineSeconds,
+            }),
         },
         {
           provide: InstanceAddressing,

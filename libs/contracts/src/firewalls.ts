@@ -14,6 +14,11 @@ export type FirewallProtocol = 'TCP' | 'UDP' | 'ICMP';
 /** The most firewalls an instance has attached, and rules a firewall holds. */
 export const FIREWALLS_PER_INSTANCE = 5;
 export const RULES_PER_FIREWALL = 50;
+/**
+ * The CIDRs a firewall names across its rules. An instance's filter then names at most 1,250: its host
+ * loads each as a rule of its own, and NATS carries eight such filters in one message (compute asks so many at once).
+ */
+export const ADDRESSES_PER_FIREWALL = 250;
 
 /** A rule as the API states it: `ports` "22" or "8000-8100" (null: every port; always null for ICMP); `addresses` CIDRs of the remote side. */
 export interface FirewallRule {

@@ -91,6 +91,14 @@ export function afterCommit(sql: Sql, callback: () => void): void {
 }
 
 /**
+ * Holds `key` until the caller's transaction ends (an advisory lock; its wait bounded by the
+ * pool's lock_timeout): what is counted or folded under one key is judged by one transaction at a time.
+ */
+export async function lockKeyInTransaction(tx: Sql, key: string): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+}
+
+/**
  * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. While
  * it runs, the same pool refuses `work` a second connection (see ServicePool).
  */

@@ -213,17 +213,18 @@ describe('event relay to JetStream', () => {
     standby.start();
     try {
       for (let i = 1; i <= 3; i++) {
-        const appended = Date.now();
         await replica.append(`pool-n${i}`, [opened(`n${i}`)], { expectedVersion: 0, metadata });
-        await waitFor(async () => (await published()).length === i + 1, 5000, `the standby's append ${i} published`);
-        expect(Date.now() - appended).toBeLessThan(1000);
+        // Within milliseconds on a quiet database; the relay reads only below every open transaction of the
+        // cluster, and the other suites' running beside this one can hold one open for seconds (it then looks
+        // again 2, 4, 8… ms later). A poll would bring it a minute later.
+        await waitFor(async () => (await published()).length === i + 1, 15_000, `the standby's append ${i} published`);
       }
       expect(standby.active).toBe(false);
     } finally {
       await standby.stop();
       await pool.end();
     }
-  });
+  }, 60_000);
 
   it("hands over when the active relay's session is killed while events pour in: each published once, every stream in order", async () => {
     // What the relays said, shown with what held the events back if they do not all come out.

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
-import { withTransaction, type Sql } from '#libs/event-store';
+import { lockKeyInTransaction, withTransaction, type Sql } from '#libs/event-store';
 import { meterBackup, meterInstance, meterInstanceFrom, meterIp, meterSnapshots, type MeterEvent, type Metered, type UsageSegment } from './meter.js';
 
 /** The events the meter reads, by the aggregate whose stream they are on. */
@@ -39,7 +39,7 @@ const toTime = (second: number | null) => (second === null ? null : new Date(sec
 const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
 
 /** One resource's events fold one at a time; other resources go on in parallel. */
-const lockResource = (tx: Sql, resourceId: string) => tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`meter:${resourceId}`]);
+const lockResource = (tx: Sql, resourceId: string) => lockKeyInTransaction(tx, `meter:${resourceId}`);
 
 /**
  * The earliest second at which two versions of a resource's segments differ, or null when they

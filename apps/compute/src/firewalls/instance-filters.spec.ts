@@ -1,10 +1,12 @@
-import type { EventEnvelope, InstanceFilter } from '#libs/contracts';
+import {
+  ADDRESSES_PER_FIREWALL, type EventEnvelope, FIREWALLS_PER_INSTANCE, type FilterRule, type InstanceFilter, RULES_PER_FIREWALL,
+} from '#libs/contracts';
 import { fold, type EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import type { Hosts } from '../hosts/hosts.js';
 import { instanceDecider, type InstanceEvent } from '../instances/instance.decider.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';
-import { FilterLookups, filterHostOf, InstanceFilters } from './instance-filters.js';
+import { FILTERS_PER_REQUEST, FilterLookups, filterHostOf, InstanceFilters } from './instance-filters.js';
 
 const requested: InstanceEvent = {
   type: 'InstanceRequested',
@@ -91,9 +93,29 @@ describe('a change of filter sent to the host', () => {
       return instanceIds.map((id) => ({ instanceId: id, revision: 1, addresses: [], firewall: null }));
     } } as unknown as ServiceClient;
     const lookups = new FilterLookups(client);
-    const ids = Array.from({ length: 30 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    const ids = Array.from({ length: FILTERS_PER_REQUEST + 5 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     const filters = await Promise.all([...ids, ids[0]].map((id) => lookups.of(id)));
     expect(filters.map((f) => f.instanceId)).toEqual([...ids, ids[0]]);
-    expect(asked.map((batch) => batch.length)).toEqual([25, 5]);
+    expect(asked.map((batch) => batch.length)).toEqual([FILTERS_PER_REQUEST, 5]);
+  });
+});
+
+describe("network's answer to one request for filters", () => {
+  it('fits in a NATS message (1 MiB) with the largest filters network can make, as many as are asked at once', () => {
+    // The longest text each part can have: IPv6 without a zero to shorten, ports of five digits.
+    const ipv6 = (n: number) => `ffff:ffff:ffff:ffff:ffff:ffff:${(0xf000 + Math.floor(n / 0x1000)).toString(16)}:${(0xf000 + (n % 0x1000)).toString(16)}`;
+    let n = 0;
+    const rule = (count: number): FilterRule => ({ protocol: 'UDP', ports: { from: 65534, to: 65535 }, addresses: Array.from({ length: count }, () => `${ipv6(n++)}/128`) });
+    // A firewall's CIDRs spread over its 50 rules, five firewalls' rules in one direction.
+    const firewallRules = () => Array.from({ length: RULES_PER_FIREWALL }, (_, i) => rule(Math.floor(ADDRESSES_PER_FIREWALL / RULES_PER_FIREWALL) + (i < ADDRESSES_PER_FIREWALL % RULES_PER_FIREWALL ? 1 : 0)));
+    const largest = (i: number): InstanceFilter => ({
+      instanceId: `5f0e6a2c-1111-4222-8333-${String(i).padStart(12, '0')}`, revision: Number.MAX_SAFE_INTEGER,
+      addresses: Array.from({ length: 256 }, () => ipv6(n++)), // the most a host takes
+      firewall: { ingress: Array.from({ length: FIREWALLS_PER_INSTANCE }, firewallRules).flat(), egress: [] },
+    });
+    const answer = Array.from({ length: FILTERS_PER_REQUEST }, (_, i) => largest(i));
+    expect(answer[0].firewall!.ingress.flatMap((r) => r.addresses)).toHaveLength(FIREWALLS_PER_INSTANCE * ADDRESSES_PER_FIREWALL);
+    // With room for the reply's envelope.
+    expect(Buffer.byteLength(JSON.stringify({ ok: true, data: answer }))).toBeLessThan(1024 * 1024 - 4096);
   });
 });

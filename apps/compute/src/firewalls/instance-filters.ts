@@ -5,8 +5,8 @@ import type { Hosts } from '../hosts/hosts.js';
 import { instanceDecider, instanceStreamId, type InstanceState } from '../instances/instance.decider.js';
 import type { InstancesRepository } from '../instances/instances.repository.js';
 
-/** Instances asked of network at once: their filters (up to 5 firewalls of 50 rules each) stay well inside a NATS message. */
-const FILTERS_PER_REQUEST = 25;
+/** Instances asked of network at once: the largest filters network makes (ADDRESSES_PER_FIREWALL) still fit in one NATS message. */
+export const FILTERS_PER_REQUEST = 8;
 /** A host writes the ruleset and loads it with one `nft -f`: well under a second, unless it is away. */
 const FILTER_SET_TIMEOUT_MS = 15_000;
 /** Filters sent to one host at once when all of them go. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AppError, type AccountQuota, type QuotaLimits, type Scope } from '#libs/contracts';
-import type { Sql } from '#libs/event-store';
+import { lockKeyInTransaction, type Sql } from '#libs/event-store';
 import { inScope } from '#libs/messaging';
 import { requireAccountId, requireActingFor } from './account-scope.js';
 
@@ -17,7 +17,7 @@ export class Quotas {
   ) {}
 
   static async lockAccount(tx: Sql, accountId: string): Promise<void> {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`instances:${accountId}`]);
+    await lockKeyInTransaction(tx, `instances:${accountId}`);
   }
 
   async limitsOf(accountId: string, sql: Sql = this.pool): Promise<QuotaLimits> {

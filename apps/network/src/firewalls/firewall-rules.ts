@@ -1,5 +1,5 @@
 import {
-  AppError, type FilterRule, type FirewallDirection, type FirewallProtocol, type FirewallRule, RULES_PER_FIREWALL,
+  ADDRESSES_PER_FIREWALL, AppError, type FilterRule, type FirewallDirection, type FirewallProtocol, type FirewallRule, RULES_PER_FIREWALL,
 } from '#libs/contracts';
 import { formatPrefix, parsePrefix } from '../ip-range.js';
 
@@ -19,7 +19,12 @@ const DESCRIPTION_LENGTH = 255;
 export function validateRules(rules: unknown, field: string): FirewallRule[] {
   if (!Array.isArray(rules)) throw AppError.badInput(field, 'must be a list of rules');
   if (rules.length > RULES_PER_FIREWALL) throw AppError.badInput(field, `a firewall holds at most ${RULES_PER_FIREWALL} rules, not ${rules.length}`);
-  return rules.map((rule, i) => validateRule(rule, `${field}[${i}]`));
+  const valid = rules.map((rule, i) => validateRule(rule, `${field}[${i}]`));
+  const named = valid.reduce((sum, rule) => sum + rule.addresses.length, 0);
+  if (named > ADDRESSES_PER_FIREWALL) {
+    throw AppError.badInput(field, `a firewall's rules name at most ${ADDRESSES_PER_FIREWALL} CIDRs together, not ${named}: a host enforces each as a rule of its own`);
+  }
+  return valid;
 }
 
 function validateRule(rule: unknown, field: string): FirewallRule {

@@ -27,6 +27,8 @@ function refusalOf(rules: unknown): AppError {
   throw new Error('the rules were accepted');
 }
 const rule = (changes: Record<string, unknown>) => ({ ...ssh, ...changes });
+/** `count` distinct /32s of the `block`th 256 addresses of 198.51.100.0/22. */
+const cidrs = (count: number, block: number) => Array.from({ length: count }, (_, i) => `198.51.${100 + block}.${i}/32`);
 
 describe('a firewall', () => {
   it('is created with its rules in their canonical form, attached at once to the instances named', () => {
@@ -67,6 +69,7 @@ describe('a firewall', () => {
       ['an unknown protocol', [rule({ protocol: 'SCTP' })], 'rules[0].protocol', 'must be TCP, UDP or ICMP'],
       ['a description too long', [rule({ description: 'x'.repeat(256) })], 'rules[0].description', 'must be text of at most 255 characters'],
       ['more than 50 rules', Array.from({ length: 51 }, () => ssh), 'rules', 'a firewall holds at most 50 rules, not 51'],
+      ['more than 250 CIDRs in all', [0, 1, 2].map((block) => rule({ addresses: cidrs(100, block) })), 'rules', 'a firewall\'s rules name at most 250 CIDRs together, not 300'],
       ['no list', 'all', 'rules', 'must be a list of rules'],
     ])('%s', (_case, rules, field, message) => {
       const error = refusalOf(rules);
@@ -77,6 +80,11 @@ describe('a firewall', () => {
 
     it('named under input when the firewall is created', () => {
       spec.given([]).when(create({ rules: [rule({ ports: '8100-8000' })] })).thenThrows(/^input\.rules\[0\]\.ports: a range goes/);
+    });
+
+    it('and takes 250 CIDRs in all, counted once each in a rule', () => {
+      const rules = [rule({ addresses: cidrs(100, 0) }), rule({ addresses: cidrs(100, 1) }), rule({ addresses: [...cidrs(50, 2), ...cidrs(40, 2)] })];
+      spec.given([created]).when({ type: 'SetFirewallRules', rules }).then([{ type: 'FirewallRulesSet', data: { firewallId: 'fw-1', rules: [rule({ addresses: cidrs(100, 0) }), rule({ addresses: cidrs(100, 1) }), rule({ addresses: cidrs(50, 2) })], instanceIds: [] } }]);
     });
 
     it('and takes 50 rules, ICMP without ports and TCP or UDP on every port', () => {

@@ -19,6 +19,9 @@ const web: FirewallRule = { direction: 'INGRESS', protocol: 'TCP', ports: '8000-
 const dns: FirewallRule = { direction: 'EGRESS', protocol: 'UDP', ports: '53', addresses: ['2001:db8::/32'], description: null };
 const ping: FirewallRule = { direction: 'INGRESS', protocol: 'ICMP', ports: null, addresses: ['0.0.0.0/0'], description: null };
 
+/** Above what the tests of one account make together; the limit's own test has an account of its own. */
+const FIREWALLS_PER_ACCOUNT = 60;
+
 describe("instances' addresses and firewalls across two network service processes", () => {
   // A NATS of the test's own: compute's instance events are this test's alone.
   let natsDir: string;
@@ -69,7 +72,9 @@ describe("instances' addresses and firewalls across two network service processe
     client = caller.client;
     // One after another: the first migrates the schema, the other finds it done.
     for (let i = 0; i < 2; i++) {
-      services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', DNS_PORT: '0' }));
+      services.push(runBuilt('dist/apps/network/src/main.js', {
+        DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', DNS_PORT: '0', FIREWALLS_PER_ACCOUNT: String(FIREWALLS_PER_ACCOUNT), FLOATING_IPS_PER_ACCOUNT: '4',
+      }));
       await waitFor(() => client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services.at(-1)!.output()}`);
     }
   }, 120_000);
@@ -175,6 +180,43 @@ describe("instances' addresses and firewalls across two network service processe
     expect(attached.firewalls).toHaveLength(5);
     // Its filter changed once with its addresses, then once per attach.
     expect(await filterOf(raced)).toMatchObject({ revision: 6, firewall: { ingress: Array(5).fill({ protocol: 'ICMP', ports: null, addresses: ['0.0.0.0/0'] }), egress: null } });
+  }, 60_000);
+
+  it(`holds at most ${FIREWALLS_PER_ACCOUNT} firewalls of an account, however many are created at once (QUOTA_EXCEEDED beyond)`, async () => {
+    const tenant = uniqueName('acct-');
+    const createFor = (account: string, name: string) => client.call('network.firewall.create', { accountId: account, accountIds: [account], input: { name, rules: [ping] } }, 30_000);
+    const outcomes = await Promise.allSettled(Array.from({ length: FIREWALLS_PER_ACCOUNT + 10 }, (_, i) => createFor(tenant, `fw-${i}`)));
+    const made = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as AppError] : []));
+    expect(made).toHaveLength(FIREWALLS_PER_ACCOUNT);
+    expect(refused).toHaveLength(10);
+    for (const error of refused) {
+      expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', message: `account ${tenant} may hold ${FIREWALLS_PER_ACCOUNT} firewalls; it holds ${FIREWALLS_PER_ACCOUNT}: delete one first` });
+    }
+    expect((await client.call('network.firewall.list', { accountIds: [tenant] })).totalCount).toBe(FIREWALLS_PER_ACCOUNT);
+    // Another account's are its own; a deleted one makes room.
+    expect(await createFor(uniqueName('acct-'), 'theirs')).toMatchObject({ name: 'theirs' });
+    await client.call('network.firewall.delete', { id: made[0].id, accountIds: [tenant] });
+    expect(await createFor(tenant, 'again')).toMatchObject({ name: 'again' });
+  }, 60_000);
+
+  it('lets an account have 4 floating addresses in a region, counting those it released within their quarantine (QUOTA_EXCEEDED beyond)', async () => {
+    const tenant = uniqueName('acct-');
+    const allocateFor = (account: string) =>
+      client.call('network.ip.allocate', { accountId: account, accountIds: [account], input: { regionId: 'local', family: 'IPV4' } }, 30_000);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => allocateFor(tenant)));
+    const held = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as AppError] : []));
+    expect(held).toHaveLength(4);
+    expect(refused).toHaveLength(6);
+    for (const error of refused) expect(error).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining(`account ${tenant} may have 4 floating addresses in region local`) });
+    // Released, an address rests an hour before anyone gets it again, and counts meanwhile: allocating and releasing
+    // would otherwise put the whole pool to rest, and every tenant's creates would fail.
+    await client.call('network.ip.release', { id: held[0].id, accountIds: [tenant] });
+    expect(await failureOf<AppError>(allocateFor(tenant))).toMatchObject({ code: 'QUOTA_EXCEEDED', message: expect.stringContaining('it has 4') });
+    expect(await allocateFor(uniqueName('acct-'))).toMatchObject({ floating: true, regionId: 'local' });
+    // An instance's own addresses are not counted.
+    expect((await address(await publishRequested(tenant))).addresses).toHaveLength(2);
   }, 60_000);
 
   it('deletes a firewall only once it is detached from every instance (CONFLICT before)', async () => {

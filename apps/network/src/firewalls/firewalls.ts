@@ -3,7 +3,7 @@ import type pg from 'pg';
 import {
   AppError, type CountedPage, type CreateFirewallInput, type EventMetadata, type FirewallView, isUuid, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, handleCommand, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, handleCommand, lockKeyInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { firewallDecider, firewallStreamId, type AttachTarget, type FirewallCommand, type FirewallEvent } from './firewall.decider.js';
@@ -37,6 +37,8 @@ export class Firewalls {
     private readonly repository: FirewallsRepository,
     private readonly instances: InstancesRepository,
     private readonly filters: InstanceFilters,
+    /** FIREWALLS_PER_ACCOUNT: each is rows and a stream that every list and filter of the account reads. */
+    private readonly perAccount: number,
   ) {}
 
   /** A firewall of the account (one of the caller's), attached at once to the instances the input names. */
@@ -49,9 +51,13 @@ export class Firewalls {
       throw AppError.badInput('input.instanceIds', 'must be a list of instance ids');
     }
     const firewallId = randomUUID();
-    await this.decide(firewallId, async (tx) => ({
-      type: 'CreateFirewall', firewallId, accountId, name: input.name, rules: input.rules, instances: await this.targets(tx, instanceIds),
-    }), metadata);
+    await this.decide(firewallId, async (tx) => {
+      // Counted under the account's lock, so that creates at once cannot together pass the limit.
+      await lockKeyInTransaction(tx, `firewalls:${accountId}`);
+      const held = await this.repository.countHeld(tx, accountId);
+      if (held >= this.perAccount) throw new AppError('QUOTA_EXCEEDED', `account ${accountId} may hold ${this.perAccount} firewalls; it holds ${held}: delete one first`);
+      return { type: 'CreateFirewall', firewallId, accountId, name: input.name, rules: input.rules, instances: await this.targets(tx, instanceIds) };
+    }, metadata);
     return (await this.repository.find(firewallId))!;
   }
 

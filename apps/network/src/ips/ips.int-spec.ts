@@ -63,6 +63,7 @@ describe('IP address management across three network service processes', () => {
     for (let i = 0; i < 3; i++) {
       services.push(runBuilt('dist/apps/network/src/main.js', {
         DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+        FLOATING_IPS_PER_ACCOUNT: '1000', // one account fills a /24 here: the limit has its test in firewalls.int-spec
         ...(i === 0 ? { DNS_PORT: String(dnsPort) } : {}), // one of them answers DNS too
       }));
       await waitFor(() => client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, `network to answer\n${services.at(-1)!.output()}`);

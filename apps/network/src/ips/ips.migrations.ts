@@ -51,4 +51,9 @@ export const ipsMigrations: Migration[] = [
       WHERE l.unit IS NULL OR l.released_at IS NOT NULL;
     `,
   },
+  {
+    // What an account's floating addresses count against FLOATING_IPS_PER_ACCOUNT: those it holds, and those in quarantine.
+    id: '0260-floating-ips-by-account',
+    sql: 'CREATE INDEX ip_addresses_account_floating ON ip_addresses (account_id, region_id, released_at) WHERE floating',
+  },
 ];

@@ -58,4 +58,14 @@ export class IpsRepository {
     );
     return rows;
   }
+
+  /** The account's floating addresses in the region that it holds, or released less than `quarantineSeconds` ago. */
+  async floatingCounted(tx: Sql, accountId: string, regionId: string, quarantineSeconds: number): Promise<number> {
+    const { rows } = await tx.query<{ counted: number }>(
+      `SELECT count(*)::integer AS counted FROM ip_addresses
+       WHERE floating AND account_id = $1 AND region_id = $2 AND (released_at IS NULL OR released_at > now() - make_interval(secs => $3))`,
+      [accountId, regionId, quarantineSeconds],
+    );
+    return rows[0].counted;
+  }
 }

@@ -4,7 +4,7 @@ import {
   AppError, type AllocateIpInput, type CountedPage, type EventMetadata, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid,
   type NetworkEvents, type Scope,
 } from '#libs/contracts';
-import { fold, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { fold, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { formatAddress, normalizeHostname } from '../ip-range.js';
@@ -43,6 +43,11 @@ export class Ips {
     private readonly instances: InstancesRepository,
     private readonly allocator: AddressAllocator,
     private readonly filters: InstanceFilters,
+    /**
+     * FLOATING_IPS_PER_ACCOUNT, and the quarantine through which a released one still counts: else an
+     * account allocating and releasing would put a whole pool in quarantine, and every tenant's creates fail.
+     */
+    private readonly floating: { perAccount: number; quarantineSeconds: number },
   ) {}
 
   /**
@@ -106,6 +111,7 @@ export class Ips {
     const ip = await withRetriedTransaction(this.pool, async (tx) => {
       // The instance first, as its end takes it before the addresses it releases.
       const locked = target ? await this.lockedInstance(tx, target) : null;
+      await this.requireFloatingQuota(tx, accountId, input.regionId);
       const allocated = await this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata);
       if (locked) {
         const state = fold(ipDecider, [{ type: 'IpAllocated', data: allocated }]);
@@ -121,6 +127,19 @@ export class Ips {
       regionId: ip.regionId, accountId, instanceId: target?.instanceId ?? null, floating: true, reverseDns: null,
       allocatedAt: ip.allocatedAt, releasedAt: null,
     };
+  }
+
+  /** Counted under the account's lock in the region, so that allocations at once cannot together pass the limit. */
+  private async requireFloatingQuota(tx: Sql, accountId: string, regionId: string): Promise<void> {
+    const { perAccount, quarantineSeconds } = this.floating;
+    await lockKeyInTransaction(tx, `floating-ips:${accountId}:${regionId}`);
+    const counted = await this.ips.floatingCounted(tx, accountId, regionId, quarantineSeconds);
+    if (counted < perAccount) return;
+    throw new AppError(
+      'QUOTA_EXCEEDED',
+      `account ${accountId} may have ${perAccount} floating addresses in region ${regionId}, counting those it released in the last ${quarantineSeconds} s ` +
+        `(they rest before anyone gets them again); it has ${counted}`,
+    );
   }
 
   async assign(ipId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<IpView> {
