@@ -6,3 +6,4 @@ export * from './tokens.js';
 export * from './platform-imports.js';
 export * from './logging.js';
 export * from './account-queue.js';
+export * from './rate-limiter.js';

@@ -1,7 +1,7 @@
 import { counter } from '#libs/metrics';
 import type { Viewer } from '../identity/identity.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter } from '#libs/platform';
 
 /** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
 const ACCOUNT_SLOT_WAIT_MS = 10_000;

@@ -6,7 +6,10 @@ const records: DnsRecord[] = [
   { name: `web.${ZONE}`, type: 'A', value: '198.51.100.7', ttl: 300 },
   { name: `web.${ZONE}`, type: 'AAAA', value: '2001:db8:51::7', ttl: 300 },
 ];
-const responder = new DnsResponder(async (name) => (name === ZONE || name.endsWith(`.${ZONE}`) ? records : null));
+/** The records of a name, as ZoneAnswers gives them. */
+const named = async (name: string) => (name === ZONE || name.endsWith(`.${ZONE}`) ? records.filter((r) => r.name === name) : null);
+const responder = new DnsResponder(named);
+const RESOLVER = '192.0.2.53';
 
 /** A standard query with one question, as a resolver sends it. */
 function query(name: string, type: number, id = 0x1234): Buffer {
@@ -16,7 +19,7 @@ function query(name: string, type: number, id = 0x1234): Buffer {
 }
 
 async function ask(name: string, type: number) {
-  const reply = (await responder.resolve(query(name, type)))!;
+  const reply = (await responder.resolve(query(name, type), RESOLVER))!;
   const flags = reply.readUInt16BE(2);
   return { id: reply.readUInt16BE(0), authoritative: (flags & 0x0400) !== 0, rcode: flags & 0xf, answers: reply.readUInt16BE(6), reply };
 }
@@ -39,16 +42,29 @@ describe('the DNS responder', () => {
   });
 
   it('ignores what is not a query it can read', async () => {
-    expect(await responder.resolve(Buffer.from([1, 2, 3]))).toBeNull();
+    expect(await responder.resolve(Buffer.from([1, 2, 3]), RESOLVER)).toBeNull();
   });
 
   it("ignores a response, its own among them: two responders sent each other's answers would loop without end", async () => {
     const { reply } = await ask(`web.${ZONE}`, 1);
-    expect(await responder.resolve(reply)).toBeNull();
+    expect(await responder.resolve(reply, RESOLVER)).toBeNull();
+  });
+
+  it('answers a source 200 queries at once and 100 a second after, and drops the rest; other sources are answered meanwhile', async () => {
+    let now = 0;
+    const limited = new DnsResponder(named, () => now);
+    const answered = async (count: number, source: string) => {
+      const replies = await Promise.all(Array.from({ length: count }, (_, i) => limited.resolve(query(`web.${ZONE}`, 1, i), source)));
+      return replies.filter((reply) => reply !== null).length;
+    };
+    expect(await answered(250, '198.51.100.9')).toBe(200);
+    expect(await answered(5, '2001:db8::53')).toBe(5);
+    now += 1000;
+    expect(await answered(250, '198.51.100.9')).toBe(100);
   });
 
   it('drops a datagram from port 0, which no one can be answered on, and goes on answering', async () => {
-    const listening = new DnsResponder(async () => records);
+    const listening = new DnsResponder(named);
     await listening.listen(0, '127.0.0.1');
     const socket = (listening as unknown as { socket: import('node:dgram').Socket }).socket;
     const failures: unknown[] = [];

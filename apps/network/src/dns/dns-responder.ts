@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import type { DnsRecord } from '#libs/contracts';
+import { RateLimiter } from '#libs/platform';
 import { parseAddress } from '../ip-range.js';
 
 const TYPES = { A: 1, PTR: 12, AAAA: 28 } as const;
@@ -7,8 +8,14 @@ const ANY = 255;
 const CLASS_IN = 1;
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
 
-/** What the responder knows: for a name, its zone's records, or null when no zone of ours holds it. */
+/** What the responder knows: a name's records, or null when no zone of ours holds it. */
 export type RecordSource = (name: string) => Promise<DnsRecord[] | null>;
+
+/**
+ * Queries a source address may ask, a second and at once. A resolver asks again only as records'
+ * TTL (300 s) runs out, so this is far above any; beyond it queries are dropped, as a flood's are.
+ */
+export const QUERIES_PER_SOURCE = { perSecond: 100, burst: 200 } as const;
 
 interface Question {
   id: number;
@@ -80,17 +87,23 @@ function answer(question: Question, rcode: number, records: DnsRecord[]): Buffer
  */
 export class DnsResponder {
   private socket: dgram.Socket | null = null;
+  private readonly sources: RateLimiter;
 
-  constructor(private readonly records: RecordSource) {}
+  constructor(
+    private readonly records: RecordSource,
+    now: () => number = Date.now,
+  ) {
+    this.sources = new RateLimiter(QUERIES_PER_SOURCE.perSecond, QUERIES_PER_SOURCE.burst, now);
+  }
 
-  async resolve(packet: Buffer): Promise<Buffer | null> {
+  /** The answer to `packet` from `source` (an address); null for none: not a query, or the source over its rate. */
+  async resolve(packet: Buffer, source: string): Promise<Buffer | null> {
     const question = readQuestion(packet);
-    if (!question) return null;
+    if (!question || !this.sources.take(source)) return null;
     if ((question.flags & 0x7800) !== 0) return answer(question, RCODE.NOTIMP, []); // only QUERY
     try {
-      const zoneRecords = await this.records(question.name);
-      if (zoneRecords === null) return answer(question, RCODE.REFUSED, []);
-      const named = zoneRecords.filter((r) => r.name === question.name);
+      const named = await this.records(question.name);
+      if (named === null) return answer(question, RCODE.REFUSED, []);
       if (named.length === 0) return answer(question, RCODE.NXDOMAIN, []);
       return answer(question, RCODE.NOERROR, named.filter((r) => question.type === ANY || TYPES[r.type] === question.type));
     } catch {
@@ -104,7 +117,7 @@ export class DnsResponder {
     socket.on('message', (packet, peer) => {
       // Port 0 is no one's (a forged source): Node's send throws for it, which would end the process.
       if (peer.port === 0) return;
-      void this.resolve(packet)
+      void this.resolve(packet, peer.address)
         .then((reply) => {
           if (reply) socket.send(reply, peer.port, peer.address, () => undefined);
         })

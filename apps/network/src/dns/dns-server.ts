@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DnsResponder } from './dns-responder.js';
+import { ZoneAnswers } from './zone-answers.js';
 import type { Zones } from './zones.js';
 
 /** The DNS responder over the service's life: answering from start to stop where a port is set (DNS_PORT), else not at all. */
@@ -10,7 +11,8 @@ export class DnsServer implements OnApplicationBootstrap, OnApplicationShutdown 
     zones: Zones,
     private readonly listen: { port: number | null; host: string },
   ) {
-    this.responder = new DnsResponder((name) => zones.recordsFor(name));
+    const answers = new ZoneAnswers(zones);
+    this.responder = new DnsResponder((name) => answers.recordsNamed(name));
   }
 
   async onApplicationBootstrap(): Promise<void> {

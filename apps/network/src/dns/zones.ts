@@ -26,7 +26,7 @@ export class Zones {
   }
 
   /** One per pool's prefix, cut at the label boundary; pools that share a zone share it. */
-  private async reverseZones(): Promise<DnsZone[]> {
+  async reverseZones(): Promise<DnsZone[]> {
     const zones = new Map<string, DnsZone>();
     for (const pool of await this.repository.poolPrefixes()) {
       const name = reverseZone(parsePrefix(pool.prefix) as IpPrefix);
@@ -41,14 +41,7 @@ export class Zones {
     return this.recordsOf(await this.zone(zoneName));
   }
 
-  /** The records of the zone that holds `name` (the longest that does), or null when none of ours does. */
-  async recordsFor(name: string): Promise<DnsRecord[] | null> {
-    const holding = (await this.zonesFor(name)).filter((z) => name === z.name || name.endsWith(`.${z.name}`));
-    const zone = holding.sort((a, b) => b.name.length - a.name.length)[0];
-    return zone ? this.recordsOf(zone) : null;
-  }
-
-  private async recordsOf(zone: DnsZone): Promise<DnsRecord[]> {
+  async recordsOf(zone: DnsZone): Promise<DnsRecord[]> {
     if (zone.kind === 'FORWARD') {
       return (await this.repository.instanceAddresses(zone.regionId)).map((r) => ({
         name: `${r.name}.${zone.name}`, type: r.family === 'IPV4' ? 'A' : 'AAAA', value: r.address, ttl: TTL,
@@ -88,7 +81,7 @@ export class Zones {
   }
 
   /** The zones a name may be in: a reverse name needs only network's pools, not compute's regions. */
-  private zonesFor(name: string): Promise<DnsZone[]> {
+  zonesFor(name: string): Promise<DnsZone[]> {
     return name.endsWith('.arpa') ? this.reverseZones() : this.zones();
   }
 

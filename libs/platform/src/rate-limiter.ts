@@ -1,6 +1,7 @@
 /**
- * Token buckets, one per API key: `perSecond` requests a second on average, bursts up to `burst`.
- * Per gateway replica: N replicas behind a balancer let a key make up to N times as many.
+ * Token buckets, one per key (an API key's requests, a source address's DNS queries): `perSecond`
+ * a second on average, bursts up to `burst`. Per process: N replicas let a key make N times as many.
+ * The 100,000 keys used last are kept, so that no flood of new keys grows it without end.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
