@@ -60,11 +60,11 @@ export class NetworkModule {
         },
         {
           provide: Ips,
-          inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository, InstanceFilters],
-          useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
+          inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository, InstanceFilters, Zones],
+          useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository, filters: InstanceFilters, zones: Zones) =>
             new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters, {
               perAccount: network.floatingIpsPerAccount, quarantineSeconds: network.quarantineSeconds,
-            }),
+            }, zones),
         },
         {
           provide: InstanceAddressing,

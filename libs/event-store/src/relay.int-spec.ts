@@ -54,11 +54,27 @@ describe('event relay to JetStream', () => {
     return out;
   }
 
-  async function waitForPublished(count: number) {
-    return waitFor(async () => {
-      const messages = await published();
-      return messages.length >= count && messages;
-    }, 15_000, `${count} published events`);
+  /**
+   * The stream's messages once it holds `count`: counted by the stream's state meanwhile, as reading
+   * them all at each look is slow on a busy machine. A relay publishes only what committed before the
+   * oldest transaction open in the whole cluster (its databases share transaction ids), so another
+   * suite's transaction holds it back: a wait that times out names the oldest.
+   */
+  async function waitForPublished(count: number, timeoutMs = 30_000) {
+    const name = eventStreamName(service);
+    await waitFor(async () => ((await jsm.streams.info(name).catch(() => null))?.state.messages ?? 0) >= count, timeoutMs, `${count} published events`)
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}; the cluster's oldest transaction: ${await oldestTransaction()}`);
+      });
+    return published();
+  }
+
+  async function oldestTransaction(): Promise<string> {
+    const { rows } = await db.pool.query<{ datname: string; seconds: number; query: string }>(
+      `SELECT datname, extract(epoch FROM now() - xact_start)::integer AS seconds, left(query, 200) AS query FROM pg_stat_activity
+       WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 1`,
+    );
+    return rows[0] ? `${rows[0].seconds} s in ${rows[0].datname}: ${rows[0].query}` : 'none';
   }
 
   it('publishes each event on its subject with its event id as Nats-Msg-Id', async () => {
@@ -214,17 +230,16 @@ describe('event relay to JetStream', () => {
     try {
       for (let i = 1; i <= 3; i++) {
         await replica.append(`pool-n${i}`, [opened(`n${i}`)], { expectedVersion: 0, metadata });
-        // Within milliseconds on a quiet database; the relay reads only below every open transaction of the
-        // cluster, and the other suites' running beside this one can hold one open for seconds (it then looks
-        // again 2, 4, 8… ms later). A poll would bring it a minute later.
-        await waitFor(async () => (await published()).length === i + 1, 15_000, `the standby's append ${i} published`);
+        // Within milliseconds on a quiet cluster (it looks again 2, 4, 8… ms after the nudge while another
+        // suite's transaction holds it back); a poll would bring it a minute later.
+        await waitForPublished(i + 1, 20_000);
       }
       expect(standby.active).toBe(false);
     } finally {
       await standby.stop();
       await pool.end();
     }
-  }, 60_000);
+  }, 90_000);
 
   it("hands over when the active relay's session is killed while events pour in: each published once, every stream in order", async () => {
     // What the relays said, shown with what held the events back if they do not all come out.

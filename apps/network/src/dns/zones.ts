@@ -58,10 +58,19 @@ export class Zones {
     });
   }
 
+  /** The domains whose names are the platform's: each region's DNS zone (its instances' names), and its nameserver's. */
+  async platformDomains(): Promise<string[]> {
+    return [...new Set([...(await this.regions()).map((region) => region.dnsZone), this.nameserverDomain()])];
+  }
+
+  private nameserverDomain(): string {
+    return this.nameserver.split('.').slice(1).join('.');
+  }
+
   /** The zone in the master-file format of RFC 1035, ready for an authoritative server to load. */
   async zoneFile(zoneName: unknown): Promise<ZoneFile> {
     const zone = await this.zone(zoneName);
-    const hostmaster = `hostmaster.${this.nameserver.split('.').slice(1).join('.')}`;
+    const hostmaster = `hostmaster.${this.nameserverDomain()}`;
     const serial = await this.repository.newestChange();
     const lines = [
       `$ORIGIN ${zone.name}.`,

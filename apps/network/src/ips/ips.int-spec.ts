@@ -224,7 +224,7 @@ describe('IP address management across three network service processes', () => {
     expect(await client.call('network.pool.list', { regionId: region })).toHaveLength(1);
   });
 
-  it('serves a PTR name set on an address in its reverse zone, and refuses one that is not a host name', async () => {
+  it("serves a PTR name set on an address in its reverse zone, and refuses one that is not a host name or is the platform's", async () => {
     const region = uniqueName('ptr-');
     await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
     const ip = await allocate(accountId, region);
@@ -234,6 +234,12 @@ describe('IP address management across three network service processes', () => {
     }
     expect(await failureOf<AppError>(client.call('network.ip.reverseDns.set', { id: ip.id, hostname: 'mail.example.com', accountIds: ['someone-else'] })))
       .toMatchObject({ code: 'NOT_FOUND' });
+    // The platform's names (its regions' zone, awan.test here, and its nameserver's) would pass the address off as another's instance, or the platform's.
+    for (const hostname of ['web-1.local.awan.test', 'NS1.Awan.Test.', 'awan.test']) {
+      expect(await failureOf<AppError>(client.call('network.ip.reverseDns.set', { id: ip.id, hostname, accountIds: [accountId] }))).toMatchObject({
+        code: 'BAD_USER_INPUT', field: 'hostname', message: "hostname: names in awan.test are the platform's: set a name of your own domain, or none for the instance's own",
+      });
+    }
 
     const set = await client.call('network.ip.reverseDns.set', { id: ip.id, hostname: 'Mail.Example.com.', accountIds: [accountId] });
     expect(set.reverseDns).toBe('mail.example.com');

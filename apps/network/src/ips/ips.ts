@@ -11,6 +11,7 @@ import { formatAddress, normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength, type Pool } from '../pools/pool.js';
 import type { PoolsRepository } from '../pools/pools.repository.js';
 import type { AddressAllocator } from './address-allocator.js';
+import type { Zones } from '../dns/zones.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
 import { ipDecider, ipStreamId, type IpCommand, type IpEvent, type IpState, type TargetInstance } from './ip.decider.js';
 import type { IpsRepository } from './ips.repository.js';
@@ -48,6 +49,7 @@ export class Ips {
      * account allocating and releasing would put a whole pool in quarantine, and every tenant's creates fail.
      */
     private readonly floating: { perAccount: number; quarantineSeconds: number },
+    private readonly zones: Pick<Zones, 'platformDomains'>,
   ) {}
 
   /**
@@ -176,6 +178,10 @@ export class Ips {
     if (name === null && hostname !== null && hostname !== '') {
       throw AppError.badInput('hostname', 'must be a host name, not an address: dot-separated labels of a-z, 0-9 and -, e.g. mail.example.com');
     }
+    // The platform's names are its own and its instances': one would pass this address off as another
+    // tenant's instance, or the platform itself. Without a PTR set, the address is named for its instance.
+    const platform = name === null ? undefined : (await this.zones.platformDomains()).find((domain) => name === domain || name.endsWith(`.${domain}`));
+    if (platform) throw AppError.badInput('hostname', `names in ${platform} are the platform's: set a name of your own domain, or none for the instance's own`);
     return this.decide(ip, { type: 'SetReverseDns', hostname: name }, metadata);
   }
 
