@@ -92,10 +92,11 @@ export function afterCommit(sql: Sql, callback: () => void): void {
 
 /**
  * Holds `key` until the caller's transaction ends (an advisory lock; its wait bounded by the
- * pool's lock_timeout): what is counted or folded under one key is judged by one transaction at a time.
+ * pool's lock_timeout): what is counted or folded under one key is judged by one transaction at a
+ * time. `shared`: alongside other shared holders, while no one holds it alone.
  */
-export async function lockKeyInTransaction(tx: Sql, key: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+export async function lockKeyInTransaction(tx: Sql, key: string, options: { shared?: boolean } = {}): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock${options.shared ? '_shared' : ''}(hashtextextended($1, 0))`, [key]);
 }
 
 /**

@@ -11,6 +11,7 @@ import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
 import { billingEventStore } from '../billing.event-store.js';
 import { productMinor } from '../money/money.js';
+import { Metering } from '../metering/metering.js';
 import { priceListStreamId } from '../prices/price-list.decider.js';
 import { numberPrefix } from './invoice-finalization.js';
 
@@ -494,5 +495,47 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const monthSeconds = (Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1) - Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1)) / 1000;
     expect(Number(ofDirect.quantity)).toBeCloseTo((16_384 * 4) / monthSeconds, 5);
     expect(addsUp(ofDirect, 'USD')).toBe(true);
+  });
+
+  it('bills usage that commits while its invoice is being finalized on another replica: on the invoice, as its rating is done again', async () => {
+    const racer = { id: randomUUID(), name: 'Racer' };
+    await publishAll('identity', [
+      eventEnvelope(`account-${racer.id}`, 'AccountCreated', 1, { accountId: racer.id, name: racer.name, kind: 'CUSTOMER', parentId: null, currency: 'EUR', taxRate: '0' }),
+    ]);
+    await waitFor(() => call('billing.price.list', { ...admin, accountId: racer.id }).then(() => true, () => false), 30_000, 'billing to learn the account');
+    // Two hours of August, then August's draft.
+    await publishAll('compute', instanceHistory(racer.id, 'ct-512m', 'HOURLY', [
+      ['2026-08-10T07:59:58Z', 'InstanceScheduled'], ['2026-08-10T08:00:00Z', 'InstanceStarted'], ['2026-08-10T10:00:00Z', 'InstanceDeleted'],
+    ]));
+    const draft = await waitFor(async () => {
+      await call('billing.invoice.closeMonth', { ...admin, month: '2026-08' });
+      const august = (await invoicesOf(racer.id)).find((i) => i.periodStart === '2026-08-01T00:00:00.000Z');
+      return august?.total === '0.01' ? august : undefined;
+    }, 30_000, "the racer's August draft");
+
+    // Another replica meters four more hours of August, its transaction open while the draft is finalized here.
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
+    const replica = await pool.connect();
+    try {
+      await replica.query('BEGIN');
+      const metering = new Metering();
+      for (const event of instanceHistory(racer.id, 'ct-512m', 'HOURLY', [
+        ['2026-08-20T07:59:58Z', 'InstanceScheduled'], ['2026-08-20T08:00:00Z', 'InstanceStarted'], ['2026-08-20T12:00:00Z', 'InstanceDeleted'],
+      ])) await metering.record(event, replica);
+      const finalizing = call('billing.invoice.finalize', { ...admin, id: draft.id });
+      // The finalize rates the draft without those hours, then waits for the change to commit.
+      expect(await Promise.race([finalizing.then(() => 'finalized'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
+      await replica.query('COMMIT');
+      const finalized = await finalizing;
+      expect(finalized.lines.map((l) => [l.sku, l.quantity, l.unit]).sort()).toEqual([['ct-512m', '2.000000', 'hour'], ['ct-512m', '4.000000', 'hour']]);
+      expect(finalized).toMatchObject({ status: 'FINALIZED', total: '0.02' });
+    } finally {
+      await replica.query('ROLLBACK').catch(() => undefined);
+      replica.release();
+      await pool.end();
+    }
+    // Billed once: nothing of August is late.
+    const upcoming = await call('billing.invoice.upcoming', { ...admin, accountId: racer.id });
+    expect(upcoming.lines.filter((l) => l.description.startsWith('Adjustment'))).toEqual([]);
   });
 });

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type CreditNoteView, type EventMetadata, type InvoiceView, type Scope } from '#libs/contracts';
-import { afterCommit, ConcurrencyError, decideInTransaction, isUniqueViolation, readState, withRetriedTransaction, withTransaction, type EventStore, type RecordedEvent, type Sql } from '#libs/event-store';
+import {
+  afterCommit, ConcurrencyError, decideInTransaction, isUniqueViolation, lockKeyInTransaction, readState, withRetriedTransaction, withTransaction,
+  type EventStore, type RecordedEvent, type Sql,
+} from '#libs/event-store';
 import { eachAlone, type AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { Dunning } from '../accounts/dunning.js';
+import { usageLock } from '../metering/metering.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
 import { monthOf } from '../rating/rating.js';
 import { iso, nowSecond, periodOf } from './calendar.js';
@@ -30,6 +34,8 @@ interface RatedDraft {
   rated: RatedInvoice;
   /** When finalizing was asked, ms since the epoch. */
   at: number;
+  /** The count of its account's usage changes read before it was rated (InvoicesRepository.usageChanges). */
+  usageSeen: string;
   /** The caller's, with the trace context it was asked in (a batch runs in another caller's). */
   metadata: EventMetadata;
 }
@@ -85,6 +91,8 @@ export class InvoiceFinalization {
   /** Rated, settled and numbered in one transaction, retried whole when the draft changed meanwhile. */
   private finalizeAlone(invoice: InvoiceRow, metadata: EventMetadata): Promise<InvoiceView> {
     return withRetriedTransaction(this.pool, async (tx) => {
+      // Usage changes wait from here to the commit: the rating below sees every one committed before.
+      await lockKeyInTransaction(tx, usageLock(invoice.accountId));
       const draft = await this.rate(tx, invoice, metadata);
       // Their differences are on this invoice now.
       if (draft.rated.adjustedMonths.length > 0) await this.invoices.settleLateUsage(tx, invoice.accountId, draft.rated.adjustedMonths);
@@ -98,9 +106,10 @@ export class InvoiceFinalization {
     const { state, version } = await readState(this.store, invoiceStreamId(invoice.id), invoiceDecider, sql);
     const at = Date.now();
     requireFinalizable(state, at);
+    const usageSeen = (await this.invoices.usageChanges(sql, [invoice.accountId])).get(invoice.accountId)!;
     const account = (await Accounts.find(sql, invoice.accountId))!;
     const rated = await this.rating.rate(sql, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
-    return { invoice, state, version, rated, at, metadata };
+    return { invoice, state, version, rated, at, usageSeen, metadata };
   }
 
   /**
@@ -109,6 +118,13 @@ export class InvoiceFinalization {
    * append and the commit. A draft that moved since it was rated throws ConcurrencyError.
    */
   private async freezeAndNumber(tx: Sql, drafts: RatedDraft[]): Promise<InvoiceView[]> {
+    // Usage that changed since a draft was rated is rated again; a change from now on waits for the
+    // commit, and then finds the invoice finalized and marks its month late (Metering.usageChanged).
+    const accountIds = [...new Set(drafts.map((draft) => draft.invoice.accountId))].sort();
+    for (const accountId of accountIds) await lockKeyInTransaction(tx, usageLock(accountId));
+    const usage = await this.invoices.usageChanges(tx, accountIds);
+    const changed = drafts.find((draft) => usage.get(draft.invoice.accountId) !== draft.usageSeen);
+    if (changed) throw new ConcurrencyError(invoiceStreamId(changed.invoice.id), changed.version, null);
     const issuerId = drafts[0].invoice.issuerId;
     const year = new Date().getUTCFullYear();
     let taken: TakenNumber;

@@ -150,6 +150,17 @@ export class InvoicesRepository {
     return rows[0];
   }
 
+  /** For each account, how many times the usage its invoices bill (its own, and a reseller's customers') has changed, as text. */
+  async usageChanges(sql: Sql, accountIds: string[]): Promise<Map<string, string>> {
+    const { rows } = await sql.query<{ accountId: string; changes: string }>(
+      `SELECT a.id AS "accountId", (SELECT coalesce(sum(c.changes), 0) FROM usage_changes c
+         WHERE c.account_id = a.id OR c.account_id IN (SELECT id FROM accounts WHERE parent_id = a.id))::text AS changes
+       FROM unnest($1::text[]) AS a(id)`,
+      [accountIds],
+    );
+    return new Map(rows.map((row) => [row.accountId, row.changes]));
+  }
+
   /** The late usage of these months (ISO starts) is on an invoice now; a later change marks a month again. */
   async settleLateUsage(tx: Sql, accountId: string, months: string[]): Promise<void> {
     await tx.query(`DELETE FROM late_usage WHERE account_id = $1 AND month = ANY($2::timestamptz[]::date[])`, [accountId, months]);

@@ -105,4 +105,12 @@ export const meteringMigrations: Migration[] = [
       DROP INDEX usage_segments_account;
     `,
   },
+  {
+    id: '0316-usage-changes',
+    sql: `
+      -- How many times each account's usage changed: a finalize compares it, under the account's usage lock,
+      -- with what it was when the invoice was rated (Metering.usageChanged).
+      CREATE TABLE usage_changes (account_id text PRIMARY KEY, changes bigint NOT NULL);
+    `,
+  },
 ];

@@ -38,6 +38,9 @@ const toTime = (second: number | null) => (second === null ? null : new Date(sec
 /** The seconds of a resource's segments that have ended. */
 const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
 
+/** The lock an account's usage changes hold shared, and a finalize of its invoice alone (Metering.usageChanged). */
+export const usageLock = (accountId: string) => `usage:${accountId}`;
+
 /** One resource's events fold one at a time; other resources go on in parallel. */
 const lockResource = (tx: Sql, resourceId: string) => lockKeyInTransaction(tx, `meter:${resourceId}`);
 
@@ -129,7 +132,7 @@ export class Metering {
       [instanceId, closedSeconds, toTime(segments.find((s) => s.endedAt === null)!.startedAt)],
     );
     await this.writeSegments(tx, accountId, segments);
-    await this.markLate(tx, accountId, from);
+    await this.usageChanged(tx, accountId, from);
     return true;
   }
 
@@ -157,7 +160,7 @@ export class Metering {
     await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
     await this.writeSegments(tx, info.accountId, segments);
     const from = changedFrom(previous.map(segmentOf), segments);
-    if (from !== null) await this.markLate(tx, info.accountId, from);
+    if (from !== null) await this.usageChanged(tx, info.accountId, from);
   }
 
   /** Writes a resource's segments, new or changed (a segment's id is the event that opened it; only its end changes). */
@@ -175,12 +178,25 @@ export class Metering {
   }
 
   /**
-   * Months already invoiced (to the account or, for a reseller's customer, to its reseller) whose usage
-   * just changed, and months closed without an invoice for it (its usage came after the close): the
-   * next invoice bills the difference. Invoiced means finalized (a number), voided since or not: a
-   * month whose draft was voided was written off, and a late change to it bills nothing.
+   * The account's usage changed from `from`: counted, then the months already invoiced (to the account
+   * or, for a reseller's customer, to its reseller) that it changes, and months closed without an
+   * invoice for it (its usage came after the close), are marked late: the next invoice bills the
+   * difference. Invoiced means finalized (a number), voided since or not: a month whose draft was
+   * voided was written off, and a late change to it bills nothing.
+   *
+   * A finalize holds the invoice's account's usage lock alone from before it compares the count with
+   * the one its rating saw until it commits; here the account's and its reseller's are held shared
+   * before the marking looks. So a change either commits in time to be counted (the finalize rates
+   * again), or sees the invoice finalized and is marked late: never neither.
    */
-  private async markLate(tx: Sql, accountId: string, from: number): Promise<void> {
+  private async usageChanged(tx: Sql, accountId: string, from: number): Promise<void> {
+    const { rows: [{ parentId }] } = await tx.query<{ parentId: string | null }>(
+      `INSERT INTO usage_changes (account_id, changes) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET changes = usage_changes.changes + 1
+       RETURNING (SELECT parent_id FROM accounts WHERE id = $1) AS "parentId"`,
+      [accountId],
+    );
+    // In one order, as a finalize of several takes them: no two transactions wait on each other crosswise.
+    for (const owner of [accountId, ...(parentId ? [parentId] : [])].sort()) await lockKeyInTransaction(tx, usageLock(owner), { shared: true });
     await tx.query(
       `WITH owners AS (SELECT $1::text AS id UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
        INSERT INTO late_usage (account_id, month)
