@@ -11,6 +11,7 @@ describe("the gateway's configuration", () => {
       apiKeyCacheMs: 5000,
       maxRequestBytes: 102_400,
       publicUrl: null,
+      trustProxy: false,
       console: { tokenTtlMs: 60_000, idleTimeoutMs: 900_000 },
       platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
       people: {
@@ -24,6 +25,7 @@ describe("the gateway's configuration", () => {
       AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef', GATEWAY_PUBLIC_URL: 'https://api.example.test', CONSOLE_TOKEN_TTL_MS: '3000',
       CONSOLE_IDLE_TIMEOUT_MS: '60000', SESSION_TTL_MS: '3600000', INVITATION_TTL_MS: '86400000', SIGN_IN_MAX_FAILURES: '3',
       SIGN_IN_MAX_FAILURES_PER_ADDRESS: '20', SIGN_IN_LOCKOUT_MS: '60000', SMTP_URL: 'smtp://mailer:secret@mail.example.test:587', SMTP_FROM: 'Nimbus <ops@nimbus.test>',
+      GATEWAY_TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::7',
     }, LISTEN)).toEqual({
       query: { maxDepth: 8, maxComplexity: 900 },
       rateLimit: { perSecond: 5, burst: 7 },
@@ -31,6 +33,7 @@ describe("the gateway's configuration", () => {
       apiKeyCacheMs: 0,
       maxRequestBytes: 2048,
       publicUrl: 'https://api.example.test',
+      trustProxy: 'loopback, 10.0.0.0/8, 2001:db8::7',
       console: { tokenTtlMs: 3000, idleTimeoutMs: 60_000 },
       platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
       people: {
@@ -40,7 +43,14 @@ describe("the gateway's configuration", () => {
     });
   });
 
+  it('trusts a number of proxies in front', () => {
+    expect(readGatewayConfig({ GATEWAY_TRUST_PROXY: '2' }, LISTEN).trustProxy).toBe(2);
+  });
+
   it.each([
+    [{ GATEWAY_TRUST_PROXY: 'everyone' }, 'GATEWAY_TRUST_PROXY must be a number of proxies (1 to 10), or addresses and CIDRs of the proxies (or loopback, linklocal, uniquelocal) separated by commas, got "everyone"'],
+    [{ GATEWAY_TRUST_PROXY: '10.0.0.0/33' }, 'GATEWAY_TRUST_PROXY must be a number of proxies'],
+    [{ GATEWAY_TRUST_PROXY: '0' }, 'GATEWAY_TRUST_PROXY must be a number of proxies'],
     [{ GRAPHQL_MAX_DEPTH: '1' }, 'GRAPHQL_MAX_DEPTH must be a whole number from 2, got "1"'],
     [{ GRAPHQL_MAX_COMPLEXITY: 'lots' }, 'GRAPHQL_MAX_COMPLEXITY must be a whole number from 10, got "lots"'],
     [{ RATE_LIMIT_PER_SECOND: '0' }, 'RATE_LIMIT_PER_SECOND must be requests a second, at least 1, got "0"'],

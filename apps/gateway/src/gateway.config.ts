@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { readWholeNumber, type ServiceConfig } from '#libs/platform';
 import { isIsoCurrency } from '#libs/contracts';
 import { isAccountName } from './identity/account.decider.js';
@@ -17,6 +18,13 @@ export interface GatewayConfig {
   maxRequestBytes: number;
   /** The gateway's address as clients reach it (GATEWAY_PUBLIC_URL), for consoles' URLs; null: the Host each request came to. */
   publicUrl: string | null;
+  /**
+   * The proxies in front whose X-Forwarded-For names the caller (GATEWAY_TRUST_PROXY), as Express's
+   * `trust proxy` takes them: false for none, a number of hops, or addresses, CIDRs and the names
+   * loopback, linklocal, uniquelocal. Behind a proxy not named here, every caller is the proxy's
+   * address, and per-address limits (sign-in's lockout, sign-ups, requests without a key) are everyone's.
+   */
+  trustProxy: false | number | string;
   /** Consoles: how long a token may wait to be used (CONSOLE_TOKEN_TTL_MS), and a session may go without traffic (CONSOLE_IDLE_TIMEOUT_MS). */
   console: { tokenTtlMs: number; idleTimeoutMs: number };
   /** The platform account the first start makes (AWAN_PLATFORM_NAME, AWAN_PLATFORM_CURRENCY), and its ADMIN key when given (AWAN_ADMIN_API_KEY). */
@@ -54,6 +62,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv, listen: Pick<ServiceCo
     apiKeyCacheMs: readWholeNumber('API_KEY_CACHE_MS', 5000, { expected: 'milliseconds, at most 60000', max: 60_000 }, env),
     maxRequestBytes: readWholeNumber('GATEWAY_MAX_REQUEST_BYTES', 102_400, { expected: 'bytes, at least 1024', min: 1024 }, env),
     publicUrl,
+    trustProxy: readTrustProxy(env.GATEWAY_TRUST_PROXY),
     console: {
       tokenTtlMs: readWholeNumber('CONSOLE_TOKEN_TTL_MS', 60_000, { expected: 'milliseconds, from 1000 to 600000', min: 1000, max: 600_000 }, env),
       idleTimeoutMs: readWholeNumber('CONSOLE_IDLE_TIMEOUT_MS', 900_000, { expected: 'milliseconds, at least 1000', min: 1000 }, env),
@@ -72,6 +81,25 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv, listen: Pick<ServiceCo
       linkBase: publicUrl?.replace(/\/$/, '') ?? ownAddress(listen),
     },
   };
+}
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** GATEWAY_TRUST_PROXY: unset for none, a number of hops, or a comma-separated list of addresses, CIDRs and PROXY_NAMES. */
+function readTrustProxy(value: string | undefined): false | number | string {
+  if (value === undefined || value.trim() === '') return false;
+  if (/^\d+$/.test(value.trim()) && Number(value) >= 1 && Number(value) <= 10) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  const valid = (entry: string) => {
+    if (PROXY_NAMES.includes(entry)) return true;
+    const [address, length, ...rest] = entry.split('/');
+    const family = isIP(address);
+    return family !== 0 && rest.length === 0 && (length === undefined || (/^\d{1,3}$/.test(length) && Number(length) <= (family === 4 ? 32 : 128)));
+  };
+  if (!entries.every(valid)) {
+    throw new Error(`GATEWAY_TRUST_PROXY must be a number of proxies (1 to 10), or addresses and CIDRs of the proxies (or ${PROXY_NAMES.join(', ')}) separated by commas, got "${value}"`);
+  }
+  return entries.join(', ');
 }
 
 /** The gateway as it listens, for links in mail where GATEWAY_PUBLIC_URL is unset: a wildcard address as localhost. */

@@ -251,6 +251,11 @@ describe('the gateway', () => {
     expect(body.errors).toEqual([{ message: expect.stringContaining('JSON'), extensions: { code: 'BAD_REQUEST' } }]);
   });
 
+  it('serves no GraphiQL page, whatever NODE_ENV says (its scripts would come from a CDN, on the console\'s origin)', async () => {
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(await page.text()).not.toMatch(/graphiql|unpkg/i);
+  });
+
   it('executes only application/json POSTs (415 for a form or plain text)', async () => {
     const post = (contentType: string, body: string) =>
       fetch(url, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${ADMIN_KEY}` }, body });
@@ -289,6 +294,20 @@ describe('the gateway', () => {
     // graphql-ws would wait for this one's end as its connection_init: 100 MiB by ws's default, buffered whole.
     socket.send(JSON.stringify({ type: 'connection_init', payload: { padding: 'x'.repeat(200 * 1024) } }));
     expect(await closed).toBe(1009); // Message Too Big
+  });
+
+  it("counts a caller's address from X-Forwarded-For only behind the proxies GATEWAY_TRUST_PROXY names", async () => {
+    const limits = { SIGN_IN_MAX_FAILURES_PER_ADDRESS: '2', SIGN_IN_MAX_FAILURES: '100' };
+    const [proxied, direct] = await Promise.all([startGateway({ ...limits, GATEWAY_TRUST_PROXY: 'loopback' }), startGateway(limits)]);
+    const signIn = (target: string, from: string) => fetch(target.replace(/\/graphql$/, '/auth/sign-in'), {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+      body: JSON.stringify({ email: `${randomUUID()}@example.test`, password: 'not the password' }),
+    }).then((response) => response.status);
+    // Behind the proxy (this machine's loopback), each caller is its own address: one's failures lock only that one out.
+    expect([await signIn(proxied, '198.51.100.7'), await signIn(proxied, '198.51.100.7'), await signIn(proxied, '198.51.100.7')]).toEqual([401, 401, 429]);
+    expect(await signIn(proxied, '198.51.100.8')).toBe(401);
+    // Trusting no proxy, a header anyone can send changes nothing: every caller is the peer it connects from.
+    expect([await signIn(direct, '203.0.113.200'), await signIn(direct, '203.0.113.201'), await signIn(direct, '203.0.113.202')]).toEqual([401, 401, 429]);
   });
 
   it('takes only subscriptions on a socket, at most 100 on one and 50 sockets a key, each subscribe a token of the key\'s rate', async () => {

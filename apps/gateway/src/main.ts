@@ -8,4 +8,4 @@ import { GatewayModule } from './gateway.module.js';
 const service = readServiceConfig('gateway', { variable: 'GATEWAY_PORT', default: 4000 }, process.env);
 const config = readGatewayConfig(process.env, service);
 const module = GatewayModule.forRoot(service, readDatabaseConfig('gateway', process.env), config);
-await runService(module, service, { maxBodyBytes: config.maxRequestBytes, transientErrors: isTransientDatabaseError });
+await runService(module, service, { maxBodyBytes: config.maxRequestBytes, trustProxy: config.trustProxy, transientErrors: isTransientDatabaseError });

@@ -108,17 +108,23 @@ export async function checkHealth(service: string, nats: NatsConnection, reports
   return { service, status, checks, ...(problems.length > 0 ? { problems } : {}) };
 }
 
-/** `GET /health` for load balancers and `<service>.health` over NATS, both checking the service's connections. */
+const HEALTH_REUSED_MS = 1000;
+
+/** `GET /health` for load balancers and `<service>.health` over NATS, both checking the service's connections, at most once a second. */
 function healthController(service: string, subject: string) {
   @Controller()
   class HealthController {
+    /** The last check, answered again for a second: anyone may ask, and each check asks the database and NATS. */
+    private recent: { at: number; health: Promise<Health> } | null = null;
+
     constructor(
       @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
       private readonly reports: HealthReports,
     ) {}
 
     check(): Promise<Health> {
-      return checkHealth(service, this.nats, this.reports);
+      if (!this.recent || Date.now() - this.recent.at >= HEALTH_REUSED_MS) this.recent = { at: Date.now(), health: checkHealth(service, this.nats, this.reports) };
+      return this.recent.health;
     }
 
     @Get('health')

@@ -18,6 +18,8 @@ export async function runService(
   options: {
     rawBody?: boolean;
     maxBodyBytes?: number;
+    /** Express's `trust proxy`: whose X-Forwarded-For gives `request.ip` (false: the peer's own address). */
+    trustProxy?: false | number | string;
     /** Faults that answer UNAVAILABLE (safe to retry) rather than INTERNAL: a data-keeping service's busy database. */
     transientErrors?: (error: unknown) => boolean;
   } = {},
@@ -32,6 +34,7 @@ export async function runService(
   if (options.maxBodyBytes) app.useBodyParser('json', { limit: options.maxBodyBytes });
   // Every answer is made afresh for its request (GraphQL's are no-store): Express would hash each body for an ETag no client can use.
   app.set('etag', false);
+  if (options.trustProxy) app.set('trust proxy', options.trustProxy);
   // Deferred, so the filter is in place before the listeners are set up; the application's own
   // init runs the modules' hooks, so the listener must not run them a second time.
   const listener = app.connectMicroservice(natsListenerOptions(config.service, config), {

@@ -131,6 +131,8 @@ export function graphqlOptions(config: GatewayConfig, { identity, authenticator,
     // act on, and the schema is the published contract, which clients' tools read by introspection.
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    // Nest's GraphiQL page (scripts from a CDN, on the console's origin) is served unless NODE_ENV=production: never.
+    graphiql: false,
     // Only JSON POSTs execute (requireJsonPosts), and a session cookie counts only with the session's
     // CSRF token in X-CSRF-Token from the gateway's own origin (SessionAuth): Apollo's own check adds nothing.
     csrfPrevention: false,

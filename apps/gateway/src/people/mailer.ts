@@ -26,7 +26,8 @@ export class SmtpMailer implements Mailer {
   private readonly transport: ReturnType<typeof nodemailer.createTransport>;
 
   constructor(url: string, private readonly from: string) {
-    this.transport = nodemailer.createTransport(url);
+    // Bounded, as every wait is: an invitation waits for its mail inside a transaction (ended after 10 s idle).
+    this.transport = nodemailer.createTransport({ url, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 8000 });
   }
 
   async send(mail: Mail): Promise<void> {

@@ -127,6 +127,8 @@ describe('people', () => {
     expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toHaveProperty('token');
     expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD, totp: now }, '10.0.0.5')).toMatchObject({ status: 401, field: 'totp' });
     await expect(people.disableTotp(holder, { code: now })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'code' }); // used already
+    // While it is on, no session alone makes it another's: a new secret is refused until it is turned off with a code.
+    await expect(people.beginTotp(holder)).rejects.toMatchObject({ code: 'CONFLICT', message: 'TOTP is on already: turn it off with a current code first' });
     expect((await people.disableTotp(holder, { code: code(1) })).totpEnabled).toBe(false);
     expect(await people.signIn({ email: 'dora@example.test', password: PASSWORD }, '10.0.0.5')).toHaveProperty('token');
   });
@@ -144,5 +146,41 @@ describe('people', () => {
     await people.setPassword({ token: linkOf(mails.at(-1)!), password: 'another long password' });
     expect(await people.session(session.token)).toBeNull(); // a new password ends the sessions of the old
     expect(await people.signIn({ email: 'emil@example.test', password: 'another long password' }, '10.0.0.6')).toHaveProperty('token');
+  });
+
+  it('mails one link to ten requests of one email at once, and answers them all the same', async () => {
+    await invited(admin, 'cust-b', 'fay@example.test');
+    await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+    // A mail server that takes its time: each request waits its turn at the person's row meanwhile.
+    const sent: Mail[] = [];
+    const slow: Mailer = { send: async (mail) => void (await new Promise((resolve) => setTimeout(resolve, 200)), sent.push(mail)) };
+    const patient = new People(database.pool, { account: async () => null }, slow, config, 'Awan test');
+    await Promise.all(Array.from({ length: 10 }, () => patient.requestPasswordReset({ email: 'fay@example.test' })));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sent.map((m) => m.to)).toEqual(['fay@example.test']);
+  });
+
+  it('answers a reset before its mail is sent, and tells the caller nothing of a mail server that fails', async () => {
+    await invited(admin, 'cust-b', 'gus@example.test');
+    await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+    let sent: (mail: Mail) => void = () => undefined;
+    const sending = new Promise<Mail>((resolve) => (sent = resolve));
+    const failing: Mailer = { send: async (mail) => { sent(mail); throw new Error('connect ECONNREFUSED 10.0.3.7:587'); } };
+    const quiet = new People(database.pool, { account: async () => null }, failing, config, 'Awan test');
+    await expect(quiet.requestPasswordReset({ email: 'gus@example.test' })).resolves.toBeUndefined();
+    expect((await sending).subject).toBe('Awan test: set a new password');
+  });
+
+  it('sets a password from one link, after which the person\'s other links set none; a made-up token is refused first', async () => {
+    await people.invite(admin, { accountId: 'cust-b', email: 'hal@example.test', name: 'Hal', role: 'CUSTOMER' });
+    const invitation = linkOf(mails.at(-1)!);
+    await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+    await people.requestPasswordReset({ email: 'hal@example.test' });
+    const reset = linkOf(mails.at(-1)!);
+    expect(reset).not.toBe(invitation);
+    await expect(people.setPassword({ token: 'A'.repeat(43), password: PASSWORD })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
+    await people.setPassword({ token: reset, password: PASSWORD });
+    await expect(people.setPassword({ token: invitation, password: 'the invitation in a mailbox' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
+    expect(await people.signIn({ email: 'hal@example.test', password: PASSWORD }, '10.0.0.7')).toHaveProperty('token');
   });
 });

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
-import { isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
+import { afterCommit, isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
 import type { Role } from '../identity/api-key.decider.js';
 import { hashSecret, scopeOf, type Identity, type Viewer } from '../identity/identity.js';
-import type { Mailer } from './mailer.js';
+import type { Mail, Mailer } from './mailer.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
 import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type Invitation, type SignInLimits } from './people.rules.js';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
@@ -58,6 +59,7 @@ export interface SignInRefusal {
 }
 
 export const SESSION_PREFIX = 'session:';
+const TOTP_ON = () => AppError.conflict('TOTP is on already: turn it off with a current code first');
 const newToken = () => randomBytes(32).toString('base64url');
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
@@ -72,6 +74,8 @@ const userOf = (row: UserRow): UserView => ({ ...row, createdAt: row.createdAt.t
  * an API key of the account in the user's role would, so every resolver's rules apply unchanged.
  */
 export class People {
+  private readonly logger = new Logger('people');
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly identity: Pick<Identity, 'account'>,
@@ -85,15 +89,17 @@ export class People {
     const accountId = typeof input.accountId === 'string' && input.accountId ? input.accountId : null;
     const account = accountId ? await this.identity.account(accountId, viewer) : null;
     const invitation = decideInvitation(viewer, account, input);
-    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId));
+    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId, 'before commit'));
     return (await this.user(userId))!;
   }
 
   /**
    * A new person of an account, within `tx`, mailed (or logged) their one-time link to set a
-   * password; `invitedBy` says who let them in (a key, a session, a storefront).
+   * password; `invitedBy` says who let them in (a key, a session, a storefront). `mail`: 'before
+   * commit' for an invitation, whose inviter learns that it could not be sent (and nothing is made);
+   * 'after commit' for an anonymous caller, who learns nothing of the mail (see mailAfterCommit).
    */
-  async addPerson(tx: Sql, person: Invitation, invitedBy: string): Promise<string> {
+  async addPerson(tx: Sql, person: Invitation, invitedBy: string, mail: 'before commit' | 'after commit'): Promise<string> {
     const userId = randomUUID();
     try {
       await tx.query(
@@ -104,7 +110,9 @@ export class People {
       if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
       throw error;
     }
-    await this.sendLink(tx, { id: userId, email: person.email, name: person.name }, 'invitation');
+    const invitation = await this.newLink(tx, { id: userId, email: person.email }, 'invitation');
+    if (mail === 'before commit') await this.mailNow(invitation);
+    else this.mailAfterCommit(tx, invitation);
     return userId;
   }
 
@@ -116,23 +124,22 @@ export class People {
 
   /**
    * Mails the person of `email`, if there is one, a new one-time link to set a password (at most one
-   * a minute); the answer is the same whether there is or not, so it tells no one who has an account here.
+   * a minute); the answer is the same whether there is or not, and comes before the mail is sent, so
+   * neither it nor its time tells anyone who has an account here.
    */
   async requestPasswordReset(input: Record<string, unknown>): Promise<void> {
     const { emailKey } = validEmail(input.email, 'email');
     await withTransaction(this.pool, async (tx) => {
-      const { rows } = await tx.query<{ id: string; email: string; name: string }>(
-        `SELECT u.id, u.email, u.name FROM users u WHERE u.email_key = $1
-           AND NOT EXISTS (SELECT 1 FROM user_links l WHERE l.user_id = u.id AND l.created_at > now() - interval '1 minute')
-         FOR UPDATE`,
-        [emailKey],
-      );
-      if (rows[0]) await this.sendLink(tx, rows[0], 'reset');
+      const { rows: [user] } = await tx.query<{ id: string; email: string }>('SELECT id, email FROM users WHERE email_key = $1 FOR UPDATE', [emailKey]);
+      if (!user) return;
+      // Read once the person's row is ours: a request that waited for it sees the link the one before made.
+      const { rowCount } = await tx.query(`SELECT 1 FROM user_links WHERE user_id = $1 AND created_at > now() - interval '1 minute'`, [user.id]);
+      if (rowCount === 0) this.mailAfterCommit(tx, await this.newLink(tx, user, 'reset'));
     });
   }
 
-  /** A new one-time link for `user`, mailed before `tx` commits: a link that could not be sent is not made. */
-  private async sendLink(tx: Sql, user: { id: string; email: string; name: string }, why: 'invitation' | 'reset'): Promise<void> {
+  /** A new one-time link for `user`, in `tx`, and the mail that gives it to them. */
+  private async newLink(tx: Sql, user: { id: string; email: string }, why: 'invitation' | 'reset'): Promise<Mail> {
     const token = newToken();
     await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
     const { rows } = await tx.query<{ expires_at: Date }>(
@@ -141,17 +148,33 @@ export class People {
     );
     const link = `${this.config.linkBase}/set-password?token=${token}`;
     const until = rows[0].expires_at.toISOString();
-    await this.mailer.send(why === 'invitation'
+    // No name in it: a storefront's sign-up chooses one for anyone's address, and would write to them in our name.
+    return why === 'invitation'
       ? {
           to: user.email, subject: `${this.issuer}: you are invited`,
-          text: `Hello ${user.name},\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${until}):\n\n${link}\n`,
+          text: `Hello,\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${until}):\n\n${link}\n`,
         }
       : {
           to: user.email, subject: `${this.issuer}: set a new password`,
-          text: `Hello ${user.name},\n\nsomeone (you, we hope) asked to set a new password for ${user.email} at ${this.issuer}. Set it here (the link works once, until ${until}):\n\n${link}\n\nIf it was not you, do nothing: your password stays as it is.\n`,
-        },
-    ).catch((error: Error) => {
-      throw AppError.unavailable(`the ${why === 'invitation' ? 'invitation' : 'link'} could not be sent: ${error.message}`);
+          text: `Hello,\n\nsomeone (you, we hope) asked to set a new password for ${user.email} at ${this.issuer}. Set it here (the link works once, until ${until}):\n\n${link}\n\nIf it was not you, do nothing: your password stays as it is.\n`,
+        };
+  }
+
+  /** Sends `mail` now; UNAVAILABLE where it cannot be, so the caller's transaction makes nothing. */
+  private async mailNow(mail: Mail): Promise<void> {
+    await this.mailer.send(mail).catch((error: Error) => {
+      throw AppError.unavailable(`the invitation could not be sent: ${error.message}`);
+    });
+  }
+
+  /**
+   * Sends `mail` once `tx` commits, without the caller waiting: an anonymous caller learns nothing
+   * from how long it took, nor from the mail server's error, which only the log tells. A mail lost
+   * this way is asked for again (a reset).
+   */
+  private mailAfterCommit(tx: Sql, mail: Mail): void {
+    afterCommit(tx, () => {
+      this.mailer.send(mail).catch((error: Error) => this.logger.error(`a mail to ${mail.to} (${mail.subject}) could not be sent: ${error.message}`));
     });
   }
 
@@ -159,16 +182,24 @@ export class People {
   async setPassword(input: Record<string, unknown>): Promise<UserView> {
     if (typeof input.token !== 'string' || !TOKEN.test(input.token)) throw AppError.badInput('token', "must be the token of the link's ?token=");
     const password = validPassword(input.password, 'password');
+    const tokenHash = hashSecret(input.token);
+    const unusable = () => AppError.badInput('token', 'is unknown, used already or expired: ask for a new invitation');
+    // The hash (tens of ms of a thread) only for a link there is: anyone may post made-up tokens.
+    const { rowCount } = await this.pool.query('SELECT 1 FROM user_links WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()', [tokenHash]);
+    if (rowCount === 0) throw unusable();
     const hash = await hashPassword(password);
     const userId = await withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ user_id: string }>(
         'UPDATE user_links SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id',
-        [hashSecret(input.token as string)],
+        [tokenHash],
       );
-      if (!rows[0]) throw AppError.badInput('token', 'is unknown, used already or expired: ask for a new invitation');
-      await tx.query('UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1', [rows[0].user_id, hash]);
-      await tx.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [rows[0].user_id]);
-      return rows[0].user_id;
+      if (!rows[0]) throw unusable();
+      const userId = rows[0].user_id;
+      await tx.query('UPDATE users SET password_hash = $2, password_set_at = now() WHERE id = $1', [userId, hash]);
+      await tx.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [userId]);
+      // The person's other links (an older invitation or reset, in a mailbox) set no password after this one.
+      await tx.query('UPDATE user_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      return userId;
     });
     return (await this.user(userId))!;
   }
@@ -264,7 +295,9 @@ export class People {
   /** Offers the signed-in person a new TOTP secret; it is turned on once a code of it is confirmed. */
   async beginTotp(holder: SessionHolder): Promise<{ secret: string; uri: string }> {
     const secret = newTotpSecret();
-    await this.pool.query('UPDATE users SET totp_pending = $2 WHERE id = $1', [holder.user.id, secret]);
+    // Not over one turned on: a session alone would then replace the second factor, and turn it off with its own code.
+    const { rowCount } = await this.pool.query('UPDATE users SET totp_pending = $2 WHERE id = $1 AND totp_secret IS NULL', [holder.user.id, secret]);
+    if (rowCount === 0) throw TOTP_ON();
     return { secret, uri: totpUri(this.issuer, holder.user.email, secret) };
   }
 
@@ -275,7 +308,11 @@ export class People {
     if (!pending) throw AppError.conflict('no TOTP secret is offered: POST /auth/totp first');
     const step = verifyTotp(pending, input.code, Date.now(), null);
     if (step === null) throw AppError.badInput('code', 'is not the code of the offered secret now');
-    await this.pool.query('UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $2 WHERE id = $1', [holder.user.id, step]);
+    const { rowCount } = await this.pool.query(
+      'UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $2 WHERE id = $1 AND totp_secret IS NULL AND totp_pending = $3',
+      [holder.user.id, step, pending],
+    );
+    if (rowCount === 0) throw TOTP_ON();
     return (await this.user(holder.user.id))!;
   }
 
