@@ -83,6 +83,19 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
   const publishAll = async (service: string, events: EventEnvelope[]) => {
     for (const event of events) await publishEvent(nats.nats, service, event);
   };
+  /** A new customer of the platform's, in EUR, once billing knows it. */
+  const directCustomer = async (name: string) => {
+    const account = { id: randomUUID(), name };
+    await publishAll('identity', [
+      eventEnvelope(`account-${account.id}`, 'AccountCreated', 1, { accountId: account.id, name, kind: 'CUSTOMER', parentId: null, currency: 'EUR', taxRate: '0' }),
+    ]);
+    await waitFor(() => call('billing.price.list', { ...admin, accountId: account.id }).then(() => true, () => false), 30_000, `billing to learn ${name}`);
+    return account;
+  };
+  /** A container of the account's running from 08:00 to 10:00 of `day`. */
+  const twoHoursOn = (accountId: string, day: string) => instanceHistory(accountId, 'ct-512m', 'HOURLY', [
+    [`${day}T07:59:58Z`, 'InstanceScheduled'], [`${day}T08:00:00Z`, 'InstanceStarted'], [`${day}T10:00:00Z`, 'InstanceDeleted'],
+  ]);
 
   beforeAll(async () => {
     database = await createServiceDatabase('awan_billing_');
@@ -215,9 +228,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(await failureOf<AppError>(call('billing.invoice.finalize', { ...tree, id: ofCustomer.id }))).toMatchObject({ code: 'CONFLICT' });
 
     // Two hours of September usage arrive after the invoice was finalized.
-    await publishAll('compute', instanceHistory(customer.id, 'ct-512m', 'HOURLY', [
-      ['2026-09-20T07:59:58Z', 'InstanceScheduled'], ['2026-09-20T08:00:00Z', 'InstanceStarted'], ['2026-09-20T10:00:00Z', 'InstanceDeleted'],
-    ]));
+    await publishAll('compute', twoHoursOn(customer.id, '2026-09-20'));
     const upcoming = await waitFor(async () => {
       const invoice = await call('billing.invoice.upcoming', { ...tree, accountId: customer.id });
       // Until the deletion arrives too, the late instance is still running in September.
@@ -245,14 +256,8 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     for (const line of adjusted) expect(addsUp(line, 'USD')).toBe(true);
 
     // An account September closed without (its usage came after the close) is billed for it on its next invoice.
-    const lateComer = { id: randomUUID(), name: 'Late Comer' };
-    await publishAll('identity', [
-      eventEnvelope(`account-${lateComer.id}`, 'AccountCreated', 1, { accountId: lateComer.id, name: lateComer.name, kind: 'CUSTOMER', parentId: null, currency: 'EUR', taxRate: '0' }),
-    ]);
-    await waitFor(() => call('billing.price.list', { ...admin, accountId: lateComer.id }).then(() => true, () => false), 30_000, 'billing to learn the late comer');
-    await publishAll('compute', instanceHistory(lateComer.id, 'ct-512m', 'HOURLY', [
-      ['2026-09-20T07:59:58Z', 'InstanceScheduled'], ['2026-09-20T08:00:00Z', 'InstanceStarted'], ['2026-09-20T10:00:00Z', 'InstanceDeleted'],
-    ]));
+    const lateComer = await directCustomer('Late Comer');
+    await publishAll('compute', twoHoursOn(lateComer.id, '2026-09-20'));
     const lateLines = await waitFor(async () => {
       const lines = (await call('billing.invoice.upcoming', { ...admin, accountId: lateComer.id })).lines.filter((l) => l.description.startsWith('Adjustment for September 2026'));
       return lines.length > 0 ? lines : undefined;
@@ -498,15 +503,9 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
   });
 
   it('bills usage that commits while its invoice is being finalized on another replica: on the invoice, as its rating is done again', async () => {
-    const racer = { id: randomUUID(), name: 'Racer' };
-    await publishAll('identity', [
-      eventEnvelope(`account-${racer.id}`, 'AccountCreated', 1, { accountId: racer.id, name: racer.name, kind: 'CUSTOMER', parentId: null, currency: 'EUR', taxRate: '0' }),
-    ]);
-    await waitFor(() => call('billing.price.list', { ...admin, accountId: racer.id }).then(() => true, () => false), 30_000, 'billing to learn the account');
+    const racer = await directCustomer('Racer');
     // Two hours of August, then August's draft.
-    await publishAll('compute', instanceHistory(racer.id, 'ct-512m', 'HOURLY', [
-      ['2026-08-10T07:59:58Z', 'InstanceScheduled'], ['2026-08-10T08:00:00Z', 'InstanceStarted'], ['2026-08-10T10:00:00Z', 'InstanceDeleted'],
-    ]));
+    await publishAll('compute', twoHoursOn(racer.id, '2026-08-10'));
     const draft = await waitFor(async () => {
       await call('billing.invoice.closeMonth', { ...admin, month: '2026-08' });
       const august = (await invoicesOf(racer.id)).find((i) => i.periodStart === '2026-08-01T00:00:00.000Z');
