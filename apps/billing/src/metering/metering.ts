@@ -39,7 +39,8 @@ const toTime = (second: number | null) => (second === null ? null : new Date(sec
 const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
 
 /** The lock an account's usage changes hold shared, and a finalize of its invoice alone (Metering.usageChanged). */
-export const usageLock = (accountId: string) => `usage:${accountId}`;
+const USAGE_LOCK = 'usage:';
+export const usageLock = (accountId: string) => `${USAGE_LOCK}${accountId}`;
 
 /** One resource's events fold one at a time; other resources go on in parallel. */
 const lockResource = (tx: Sql, resourceId: string) => lockKeyInTransaction(tx, `meter:${resourceId}`);
@@ -190,13 +191,17 @@ export class Metering {
    * again), or sees the invoice finalized and is marked late: never neither.
    */
   private async usageChanged(tx: Sql, accountId: string, from: number): Promise<void> {
-    const { rows: [{ parentId }] } = await tx.query<{ parentId: string | null }>(
-      `INSERT INTO usage_changes (account_id, changes) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET changes = usage_changes.changes + 1
-       RETURNING (SELECT parent_id FROM accounts WHERE id = $1) AS "parentId"`,
-      [accountId],
+    // In one order, as a finalize of several takes them, so no two transactions wait on each other crosswise
+    // (PostgreSQL calls a volatile function of the select list after the sort). The marking is a statement of
+    // its own: it must look once the locks are held.
+    await tx.query(
+      `WITH counted AS (
+         INSERT INTO usage_changes (account_id, changes) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET changes = usage_changes.changes + 1
+         RETURNING (SELECT parent_id FROM accounts WHERE id = $1) AS parent_id)
+       SELECT pg_advisory_xact_lock_shared(hashtextextended($2 || owner, 0))
+       FROM (SELECT $1::text AS owner UNION ALL SELECT parent_id FROM counted WHERE parent_id IS NOT NULL) owners ORDER BY owner`,
+      [accountId, USAGE_LOCK],
     );
-    // In one order, as a finalize of several takes them: no two transactions wait on each other crosswise.
-    for (const owner of [accountId, ...(parentId ? [parentId] : [])].sort()) await lockKeyInTransaction(tx, usageLock(owner), { shared: true });
     await tx.query(
       `WITH owners AS (SELECT $1::text AS id UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
        INSERT INTO late_usage (account_id, month)
