@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type CreditNoteView, type EventMetadata, type InvoiceView, type Scope } from '#libs/contracts';
 import {
-  afterCommit, ConcurrencyError, decideInTransaction, isUniqueViolation, lockKeyInTransaction, readState, withRetriedTransaction, withTransaction,
+  afterCommit, ConcurrencyError, decideInTransaction, isUniqueViolation, readState, withRetriedTransaction, withTransaction,
   type EventStore, type RecordedEvent, type Sql,
 } from '#libs/event-store';
 import { eachAlone, type AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
 import { Accounts, type BillingAccount } from '../accounts/accounts.js';
 import type { Dunning } from '../accounts/dunning.js';
-import { usageLock } from '../metering/metering.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
 import { monthOf } from '../rating/rating.js';
 import { iso, nowSecond, periodOf } from './calendar.js';
@@ -92,7 +91,7 @@ export class InvoiceFinalization {
   private finalizeAlone(invoice: InvoiceRow, metadata: EventMetadata): Promise<InvoiceView> {
     return withRetriedTransaction(this.pool, async (tx) => {
       // Usage changes wait from here to the commit: the rating below sees every one committed before.
-      await lockKeyInTransaction(tx, usageLock(invoice.accountId));
+      await this.invoices.lockUsage(tx, [invoice.accountId]);
       const draft = await this.rate(tx, invoice, metadata);
       // Their differences are on this invoice now.
       if (draft.rated.adjustedMonths.length > 0) await this.invoices.settleLateUsage(tx, invoice.accountId, draft.rated.adjustedMonths);
@@ -120,8 +119,8 @@ export class InvoiceFinalization {
   private async freezeAndNumber(tx: Sql, drafts: RatedDraft[]): Promise<InvoiceView[]> {
     // Usage that changed since a draft was rated is rated again; a change from now on waits for the
     // commit, and then finds the invoice finalized and marks its month late (Metering.usageChanged).
-    const accountIds = [...new Set(drafts.map((draft) => draft.invoice.accountId))].sort();
-    for (const accountId of accountIds) await lockKeyInTransaction(tx, usageLock(accountId));
+    const accountIds = [...new Set(drafts.map((draft) => draft.invoice.accountId))];
+    await this.invoices.lockUsage(tx, accountIds);
     const usage = await this.invoices.usageChanges(tx, accountIds);
     const changed = drafts.find((draft) => usage.get(draft.invoice.accountId) !== draft.usageSeen);
     if (changed) throw new ConcurrencyError(invoiceStreamId(changed.invoice.id), changed.version, null);

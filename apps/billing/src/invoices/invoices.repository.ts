@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
+import { usageLock } from '../metering/metering.js';
 import type { Period } from '../rating/rating.js';
 import { packUsage, unpackUsage, type PackedUsage } from './line-usage.js';
 
@@ -154,11 +155,17 @@ export class InvoicesRepository {
   async usageChanges(sql: Sql, accountIds: string[]): Promise<Map<string, string>> {
     const { rows } = await sql.query<{ accountId: string; changes: string }>(
       `SELECT a.id AS "accountId", (SELECT coalesce(sum(c.changes), 0) FROM usage_changes c
-         WHERE c.account_id = a.id OR c.account_id IN (SELECT id FROM accounts WHERE parent_id = a.id))::text AS changes
+         WHERE c.account_id IN (SELECT a.id UNION ALL SELECT id FROM accounts WHERE parent_id = a.id))::text AS changes
        FROM unnest($1::text[]) AS a(id)`,
       [accountIds],
     );
     return new Map(rows.map((row) => [row.accountId, row.changes]));
+  }
+
+  /** Holds the usage locks of these accounts alone until `tx` ends, taken in their order (Metering.usageChanged takes them shared). */
+  async lockUsage(tx: Sql, accountIds: string[]): Promise<void> {
+    // PostgreSQL calls a volatile function of the select list after the sort: the locks are taken in order.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key', [accountIds.map(usageLock)]);
   }
 
   /** The late usage of these months (ISO starts) is on an invoice now; a later change marks a month again. */
