@@ -296,7 +296,7 @@ describe('the gateway', () => {
     expect(await closed).toBe(1009); // Message Too Big
   });
 
-  it("counts a caller's address from X-Forwarded-For only behind the proxies GATEWAY_TRUST_PROXY names", async () => {
+  it("counts a caller's address from X-Forwarded-For only behind the proxies GATEWAY_TRUST_PROXY names, an IPv6 one by its /64", async () => {
     const limits = { SIGN_IN_MAX_FAILURES_PER_ADDRESS: '2', SIGN_IN_MAX_FAILURES: '100' };
     const [proxied, direct] = await Promise.all([startGateway({ ...limits, GATEWAY_TRUST_PROXY: 'loopback' }), startGateway(limits)]);
     const signIn = (target: string, from: string) => fetch(target.replace(/\/graphql$/, '/auth/sign-in'), {
@@ -306,6 +306,9 @@ describe('the gateway', () => {
     // Behind the proxy (this machine's loopback), each caller is its own address: one's failures lock only that one out.
     expect([await signIn(proxied, '198.51.100.7'), await signIn(proxied, '198.51.100.7'), await signIn(proxied, '198.51.100.7')]).toEqual([401, 401, 429]);
     expect(await signIn(proxied, '198.51.100.8')).toBe(401);
+    // An IPv6 caller is its /64, which a host is commonly given whole.
+    expect([await signIn(proxied, '2001:db8:1:2::a'), await signIn(proxied, '2001:db8:1:2::b'), await signIn(proxied, '2001:db8:1:2:ffff::c')]).toEqual([401, 401, 429]);
+    expect(await signIn(proxied, '2001:db8:1:3::a')).toBe(401);
     // Trusting no proxy, a header anyone can send changes nothing: every caller is the peer it connects from.
     expect([await signIn(direct, '203.0.113.200'), await signIn(direct, '203.0.113.201'), await signIn(direct, '203.0.113.202')]).toEqual([401, 401, 429]);
   });

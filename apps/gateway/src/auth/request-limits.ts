@@ -1,5 +1,6 @@
 import { counter } from '#libs/metrics';
 import type { Viewer } from '../identity/identity.js';
+import { callerAddress } from './caller-address.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { RateLimiter } from '#libs/platform';
 
@@ -29,7 +30,7 @@ export const isRefusal = (value: unknown): value is Refusal => typeof value === 
 
 /** Whom a request counts against: its API key's account, or its address without a key. */
 const whose = (viewer: Viewer | null | undefined, address: string | undefined, of: 'key' | 'account') =>
-  viewer ? `${of}:${of === 'key' ? viewer.apiKeyId : viewer.accountId}` : `address:${address ?? 'unknown'}`;
+  viewer ? `${of}:${of === 'key' ? viewer.apiKeyId : viewer.accountId}` : `address:${callerAddress(address)}`;
 
 /**
  * What every request to a gateway replica is held to, whichever route it takes (/graphql, the

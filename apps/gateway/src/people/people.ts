@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type pg from 'pg';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
 import { afterCommit, isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
+import { callerAddress } from '../auth/caller-address.js';
 import type { Role } from '../identity/api-key.decider.js';
 import { hashSecret, scopeOf, type Identity, type Viewer } from '../identity/identity.js';
 import type { Mail, Mailer } from './mailer.js';
@@ -218,7 +219,7 @@ export class People {
       const bad = error as AppError;
       return { status: 400, code: 'BAD_USER_INPUT', message: bad.message, field: bad.field };
     }
-    const subjects = { email: `email:${emailKey}`, address: `address:${address ?? 'unknown'}` };
+    const subjects = { email: `email:${emailKey}`, address: `address:${callerAddress(address)}` };
     const { forEmail, forAddress, now } = await this.failures(subjects.email, subjects.address);
     const lock = signInLock(forEmail, forAddress, this.config.signIn, now);
     if (lock) {

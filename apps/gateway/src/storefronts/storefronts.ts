@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, PLATFORM_SCOPE, type PlanView, type PriceView } from '#libs/contracts';
+import { callerAddress } from '../auth/caller-address.js';
 import type { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { Identity, Viewer } from '../identity/identity.js';
 import type { People } from '../people/people.js';
@@ -116,7 +117,7 @@ export class Storefronts {
   async signUp(slug: string, input: Record<string, unknown>, address: string | undefined): Promise<{ email: string } | SignUpRefusal> {
     const storefront = await this.open(slug);
     const signUp = decideSignUp(input);
-    const subject = address ?? 'unknown';
+    const subject = callerAddress(address);
     const { rows: [recent] } = await this.pool.query<{ count: number; oldest: number | null; now: number }>(
       `SELECT count(*)::integer AS count, (extract(epoch FROM min(at)) * 1000)::float8 AS oldest, (extract(epoch FROM now()) * 1000)::float8 AS now
        FROM storefront_sign_ups WHERE address = $1 AND at > now() - $2 * interval '1 millisecond'`,
