@@ -91,12 +91,13 @@ export function afterCommit(sql: Sql, callback: () => void): void {
 }
 
 /**
- * Holds `key` until the caller's transaction ends (an advisory lock; its wait bounded by the
- * pool's lock_timeout): what is counted or folded under one key is judged by one transaction at a
- * time. `shared`: alongside other shared holders, while no one holds it alone.
+ * Holds `keys` until the caller's transaction ends (advisory locks; each wait bounded by the pool's
+ * lock_timeout): what is counted or folded under one key is judged by one transaction at a time.
+ * Several are taken in one statement, in their order (PostgreSQL calls a volatile function of the
+ * select list after the sort), so no two transactions wait on each other crosswise.
  */
-export async function lockKeyInTransaction(tx: Sql, key: string, options: { shared?: boolean } = {}): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock${options.shared ? '_shared' : ''}(hashtextextended($1, 0))`, [key]);
+export async function lockKeyInTransaction(tx: Sql, keys: string | readonly string[]): Promise<void> {
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key', [typeof keys === 'string' ? [keys] : keys]);
 }
 
 /**

@@ -4,6 +4,7 @@ import {
 import { MessagePattern } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { healthSubject, type CheckStatus, type Health } from '#libs/contracts';
+import { RecentReads } from './recent-reads.js';
 import { NATS_CONNECTION } from './tokens.js';
 
 /**
@@ -115,7 +116,7 @@ function healthController(service: string, subject: string) {
   @Controller()
   class HealthController {
     /** The last check, answered again for a second: anyone may ask, and each check asks the database and NATS. */
-    private recent: { at: number; health: Promise<Health> } | null = null;
+    private readonly recent = new RecentReads<Health>(HEALTH_REUSED_MS);
 
     constructor(
       @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
@@ -123,8 +124,7 @@ function healthController(service: string, subject: string) {
     ) {}
 
     check(): Promise<Health> {
-      if (!this.recent || Date.now() - this.recent.at >= HEALTH_REUSED_MS) this.recent = { at: Date.now(), health: checkHealth(service, this.nats, this.reports) };
-      return this.recent.health;
+      return this.recent.get(service, () => checkHealth(service, this.nats, this.reports));
     }
 
     @Get('health')

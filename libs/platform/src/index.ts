@@ -7,3 +7,4 @@ export * from './platform-imports.js';
 export * from './logging.js';
 export * from './account-queue.js';
 export * from './rate-limiter.js';
+export * from './recent-reads.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contracts';
-import type { Sql } from '#libs/event-store';
+import { lockKeyInTransaction, type Sql } from '#libs/event-store';
 import { usageLock } from '../metering/metering.js';
 import type { Period } from '../rating/rating.js';
 import { packUsage, unpackUsage, type PackedUsage } from './line-usage.js';
@@ -162,10 +162,9 @@ export class InvoicesRepository {
     return new Map(rows.map((row) => [row.accountId, row.changes]));
   }
 
-  /** Holds the usage locks of these accounts alone until `tx` ends, taken in their order (Metering.usageChanged takes them shared). */
+  /** Holds the usage locks of these accounts alone until `tx` ends (Metering.usageChanged takes them shared). */
   async lockUsage(tx: Sql, accountIds: string[]): Promise<void> {
-    // PostgreSQL calls a volatile function of the select list after the sort: the locks are taken in order.
-    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key', [accountIds.map(usageLock)]);
+    await lockKeyInTransaction(tx, accountIds.map(usageLock));
   }
 
   /** The late usage of these months (ISO starts) is on an invoice now; a later change marks a month again. */

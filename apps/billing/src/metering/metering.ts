@@ -191,19 +191,19 @@ export class Metering {
    * again), or sees the invoice finalized and is marked late: never neither.
    */
   private async usageChanged(tx: Sql, accountId: string, from: number): Promise<void> {
-    // In one order, as a finalize of several takes them, so no two transactions wait on each other crosswise
-    // (PostgreSQL calls a volatile function of the select list after the sort). The marking is a statement of
-    // its own: it must look once the locks are held.
-    await tx.query(
+    // Counted, and the owners' locks taken in one statement, in their order as lockKeyInTransaction takes a
+    // finalize's (PostgreSQL calls a volatile function of the select list after the sort). The marking is a
+    // statement of its own: it must look once the locks are held.
+    const { rows } = await tx.query<{ owner: string }>(
       `WITH counted AS (
          INSERT INTO usage_changes (account_id, changes) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET changes = usage_changes.changes + 1
          RETURNING (SELECT parent_id FROM accounts WHERE id = $1) AS parent_id)
-       SELECT pg_advisory_xact_lock_shared(hashtextextended($2 || owner, 0))
+       SELECT owner, pg_advisory_xact_lock_shared(hashtextextended($2 || owner, 0))
        FROM (SELECT $1::text AS owner UNION ALL SELECT parent_id FROM counted WHERE parent_id IS NOT NULL) owners ORDER BY owner`,
       [accountId, USAGE_LOCK],
     );
     await tx.query(
-      `WITH owners AS (SELECT $1::text AS id UNION SELECT parent_id FROM accounts WHERE id = $1 AND parent_id IS NOT NULL)
+      `WITH owners AS (SELECT unnest($1::text[]) AS id)
        INSERT INTO late_usage (account_id, month)
        SELECT i.account_id, (i.period_start AT TIME ZONE 'UTC')::date FROM invoices i
        WHERE i.account_id IN (SELECT id FROM owners) AND i.number IS NOT NULL AND i.period_end > to_timestamp($2)
@@ -211,7 +211,7 @@ export class Metering {
        SELECT o.id, m.month FROM owners o JOIN closed_months m ON m.month >= date_trunc('month', to_timestamp($2) AT TIME ZONE 'UTC')::date
        WHERE NOT EXISTS (SELECT 1 FROM invoices v WHERE v.account_id = o.id AND v.period_start = m.month::timestamp AT TIME ZONE 'UTC')
        ON CONFLICT DO NOTHING`,
-      [accountId, from],
+      [rows.map((row) => row.owner), from],
     );
   }
 }

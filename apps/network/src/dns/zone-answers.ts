@@ -1,32 +1,9 @@
 import type { DnsRecord, DnsZone } from '#libs/contracts';
+import { RecentReads } from '#libs/platform';
 import type { Zones } from './zones.js';
 
 /** How old the zones an answer comes from may be: a second behind, where their records live 300 s in resolvers' caches. */
 const MAX_AGE_MS = 1000;
-
-/**
- * Values read at most once per `maxAgeMs` for each key: callers meanwhile share the last read, or
- * the one under way. A read that failed is not kept, so the next caller reads again.
- */
-class RecentReads<T> {
-  private readonly reads = new Map<string, { at: number; value: Promise<T> }>();
-
-  constructor(
-    private readonly maxAgeMs: number,
-    private readonly now: () => number,
-  ) {}
-
-  get(key: string, read: () => Promise<T>): Promise<T> {
-    const kept = this.reads.get(key);
-    if (kept && this.now() - kept.at < this.maxAgeMs) return kept.value;
-    const value = read();
-    this.reads.set(key, { at: this.now(), value });
-    value.catch(() => {
-      if (this.reads.get(key)?.value === value) this.reads.delete(key);
-    });
-    return value;
-  }
-}
 
 /**
  * What the DNS responder answers from: the zones, and each zone's records by name, read at most
