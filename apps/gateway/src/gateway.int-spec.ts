@@ -313,6 +313,34 @@ describe('the gateway', () => {
     expect([await signIn(direct, '203.0.113.200'), await signIn(direct, '203.0.113.201'), await signIn(direct, '203.0.113.202')]).toEqual([401, 401, 429]);
   });
 
+  it('looks up at most 50 unknown keys or sessions from an address at once (then 429, Retry-After), its known keys and other addresses unaffected', async () => {
+    const proxied = await startGateway({ GATEWAY_TRUST_PROXY: 'loopback' });
+    const me = async (from: string, headers: Record<string, string>) => {
+      const response = await fetch(proxied, {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', 'x-forwarded-for': from, ...headers },
+        body: JSON.stringify({ query: '{ me { name } }' }),
+      });
+      const body = (await response.json()) as { errors?: { extensions: { code: string } }[] };
+      return { status: response.status, code: body.errors?.[0].extensions.code ?? 'OK', retryAfter: response.headers.get('retry-after') };
+    };
+    expect((await me('198.51.100.7', { authorization: `Bearer ${ADMIN_KEY}` })).code).toBe('OK');
+    // Made-up keys and session cookies at once, as a script spraying them sends them: 50 are looked up (and a
+    // token or so the address earns meanwhile, at 10 a second); the rest are refused before any lookup.
+    const answers = await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => me('198.51.100.7', { authorization: `Bearer awan_made_up_${i}` })),
+      ...Array.from({ length: 10 }, (_, i) => me('198.51.100.7', { cookie: `awan_session=${String(i).padStart(43, 'u')}`, 'x-csrf-token': 'c'.repeat(43) })),
+    ]);
+    const looked = answers.filter((a) => a.code === 'UNAUTHENTICATED');
+    const refused = answers.filter((a) => a.code === 'RATE_LIMITED');
+    expect(looked.length + refused.length).toBe(70);
+    expect(looked.length).toBeGreaterThanOrEqual(50);
+    expect(refused.length).toBeGreaterThanOrEqual(15);
+    expect(refused.every((a) => a.status === 429 && Number(a.retryAfter) >= 1)).toBe(true);
+    // A key the gateway knows is not looked up, and goes on; another address has its own allowance.
+    expect((await me('198.51.100.7', { authorization: `Bearer ${ADMIN_KEY}` })).code).toBe('OK');
+    expect((await me('198.51.100.8', { authorization: 'Bearer awan_made_up_0' })).code).toBe('UNAUTHENTICATED');
+  });
+
   it('takes only subscriptions on a socket, at most 100 on one and 50 sockets a key, each subscribe a token of the key\'s rate', async () => {
     const { key } = await customer('Many sockets');
     const limited = await startGateway({ RATE_LIMIT_PER_SECOND: '1', RATE_LIMIT_BURST: '3' });

@@ -74,9 +74,9 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
       },
       {
         provide: Authenticator,
-        inject: [Identity],
-        useFactory: (identity: Identity) =>
-          new Authenticator(identity, {
+        inject: [Identity, RequestLimits],
+        useFactory: (identity: Identity, limits: RequestLimits) =>
+          new Authenticator(identity, limits, {
             cacheMs: config.apiKeyCacheMs,
             touchEveryMs: 60_000,
             onTouchError: (error) => logger.warn(`lastUsedAt not kept: ${error.message}`),
@@ -88,7 +88,7 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
         inject: [PG_POOL, Identity],
         useFactory: (pool: pg.Pool, identity: Identity) => new People(pool, identity, mailerFor(config.people.smtpUrl, config.people.mailFrom), config.people, config.platform.name),
       },
-      { provide: SessionAuth, inject: [People], useFactory: (people: People) => new SessionAuth(people, config.publicUrl) },
+      { provide: SessionAuth, inject: [People, RequestLimits], useFactory: (people: People, limits: RequestLimits) => new SessionAuth(people, limits, config.publicUrl) },
       {
         provide: Storefronts, inject: [PG_POOL, Identity, People, GatewayServiceClient],
         useFactory: (pool: pg.Pool, identity: Identity, people: People, client: GatewayServiceClient) => new Storefronts(pool, identity, people, client),

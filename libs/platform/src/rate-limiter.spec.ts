@@ -17,4 +17,15 @@ describe('RateLimiter', () => {
     expect(limiter.take('a')).toBe(false);
     expect(limiter.take('b')).toBe(true);
   });
+
+  it('takes back a token given back, never past the burst', () => {
+    const limiter = new RateLimiter(1, 2, () => 0);
+    expect([limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([true, true, false]);
+    limiter.giveBack('k');
+    expect([limiter.take('k'), limiter.take('k')]).toEqual([true, false]);
+    limiter.giveBack('k');
+    limiter.giveBack('k');
+    limiter.giveBack('k');
+    expect([limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([true, true, false]);
+  });
 });

@@ -27,6 +27,12 @@ export class RateLimiter {
     return true;
   }
 
+  /** Gives back a token `take` took for `key`, the work it paid for having cost nothing. */
+  giveBack(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.burst, bucket.tokens + 1);
+  }
+
   /** Seconds until `key` has a token again. */
   retryAfter(key: string): number {
     const tokens = this.buckets.get(key)?.tokens ?? this.burst;

@@ -4,6 +4,14 @@ import { callerAddress } from './caller-address.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { RateLimiter } from '#libs/platform';
 
+/**
+ * Lookups of credentials the gateway does not know yet (an API key, a session cookie) that find
+ * nothing, per caller address and replica: a second's worth, and a burst. Any string is a bearer
+ * token or a cookie, and each unknown one is a query of the gateway's database.
+ */
+export const UNKNOWN_CREDENTIALS_PER_SECOND = 10;
+export const UNKNOWN_CREDENTIALS_BURST = 50;
+
 /** How long a request waits for one of its account's slots before it is answered UNAVAILABLE. */
 const ACCOUNT_SLOT_WAIT_MS = 10_000;
 /** How many expensive requests an account may have running at once on one gateway replica. */
@@ -22,11 +30,19 @@ export interface Refusal {
 
 const refusals = counter<'limit'>({
   name: 'awan_gateway_rate_limited_total',
-  help: 'Requests the gateway refused for its limits: rate (per key), expensive (per account, RATE_LIMITED), account-slots (none free in time, UNAVAILABLE).',
+  help: 'Requests the gateway refused for its limits: rate (per key), expensive (per account, RATE_LIMITED), account-slots (none free in time, UNAVAILABLE), unknown-credentials (per address, RATE_LIMITED).',
   labelNames: ['limit'],
 });
 
 export const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && 'retryAfter' in value;
+
+/** A refusal thrown from where a caller is looked up, before the request has a frame to answer it in. */
+export class RefusedRequest extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+    this.name = 'RefusedRequest';
+  }
+}
 
 /** Whom a request counts against: its API key's account, or its address without a key. */
 const whose = (viewer: Viewer | null | undefined, address: string | undefined, of: 'key' | 'account') =>
@@ -41,6 +57,7 @@ export class RequestLimits {
   private readonly rate: RateLimiter;
   private readonly accountSlots: ConcurrencyLimiter;
   private readonly expensive = new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT);
+  private readonly unknownCredentials = new RateLimiter(UNKNOWN_CREDENTIALS_PER_SECOND, UNKNOWN_CREDENTIALS_BURST);
 
   constructor(options: { perSecond: number; burst: number; requestsPerAccount: number }) {
     this.rate = new RateLimiter(options.perSecond, options.burst);
@@ -54,6 +71,33 @@ export class RequestLimits {
     refusals.inc({ limit: 'rate' });
     const retryAfter = this.rate.retryAfter(key);
     return { code: 'RATE_LIMITED', status: 429, message: `rate limit exceeded: try again in ${retryAfter} s`, retryAfter };
+  }
+
+  /**
+   * `lookUp` of a credential the replica does not know yet, paid for with a token of the caller's
+   * address, given back when it finds one (or fails on its own): made-up keys and cookies cost the
+   * database at most that address's allowance, and a key's first use costs nothing of it. Throws
+   * RefusedRequest (RATE_LIMITED) once the address has spent it.
+   */
+  async credentialLookup<T>(address: string | undefined, lookUp: () => Promise<T | null>): Promise<T | null> {
+    const key = `address:${callerAddress(address)}`;
+    if (!this.unknownCredentials.take(key)) {
+      refusals.inc({ limit: 'unknown-credentials' });
+      const retryAfter = this.unknownCredentials.retryAfter(key);
+      throw new RefusedRequest({
+        code: 'RATE_LIMITED', status: 429, retryAfter,
+        message: `too many unknown API keys or sessions from this address: try again in ${retryAfter} s`,
+      });
+    }
+    let found: T | null;
+    try {
+      found = await lookUp();
+    } catch (error) {
+      this.unknownCredentials.giveBack(key); // the database's fault, not the caller's
+      throw error;
+    }
+    if (found !== null) this.unknownCredentials.giveBack(key);
+    return found;
   }
 
   /**

@@ -36,6 +36,7 @@ export function shortReason(reason: string): string {
 }
 
 function refusalOf(error: unknown): { code: number; reason: string } {
+  if (error instanceof GraphQLError && error.extensions.code === 'RATE_LIMITED') return { code: TRY_AGAIN_LATER, reason: `Try again later: ${error.message}` };
   if (error instanceof GraphQLError || error instanceof AppError) return { code: FORBIDDEN, reason: `Forbidden: ${error.message}` };
   if (isTransientDatabaseError(error)) return { code: TRY_AGAIN_LATER, reason: "Try again later: the gateway's database is busy or away" };
   return { code: INTERNAL_SERVER_ERROR, reason: `Internal server error (correlation id ${loggedFault(logger, 'a subscriber socket', error)})` };
@@ -71,8 +72,8 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
    * Opens a socket to `caller` (its key's or session's check) where it has a live key of an account
    * that may listen, and keeps it to close when either changes. Else closes it saying why: as closingOf
    * does, 4403 for a refused session (another origin, not its CSRF token), 1013 where the check could not
-   * be made now (the gateway's database busy or away: the key may be good), 4429 for one more than
-   * SOCKETS_PER_KEY, and 4500 for a fault, logged.
+   * be made now (the gateway's database busy or away: the key may be good; or the address has looked up
+   * too many unknown keys), 4429 for one more than SOCKETS_PER_KEY, and 4500 for a fault, logged.
    */
   async admit(socket: WebSocket, caller: Promise<Viewer | null | undefined>): Promise<boolean> {
     let refusal: { code: number; reason: string } | null;

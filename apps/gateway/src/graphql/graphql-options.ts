@@ -6,7 +6,7 @@ import { AppError } from '#libs/contracts';
 import { metricsEnabled } from '#libs/metrics';
 import { tracingEnabled } from '#libs/tracing';
 import type { Authenticator } from '../auth/authenticator.js';
-import { isRefusal, type RequestLimits } from '../auth/request-limits.js';
+import { isRefusal, RefusedRequest, type RequestLimits } from '../auth/request-limits.js';
 import type { SubscriberSockets } from '../auth/subscriber-sockets.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { consoleOriginOf } from '../consoles/console-tokens.js';
@@ -44,7 +44,7 @@ export const SUBSCRIPTIONS_PER_SOCKET = 100;
 /** A graphql-ws socket's own part of its context: the socket, and the request that opened it. */
 interface SocketExtra {
   socket: WebSocket;
-  request?: { socket?: { remoteAddress?: string } };
+  request?: { headers: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
 }
 
 /**
@@ -93,16 +93,19 @@ export interface GraphqlServerParts {
 
 /**
  * The caller of a request or socket: its API key where it sends one, else its session cookie
- * (refused, FORBIDDEN, from another origin or without the session's CSRF token).
+ * (refused, FORBIDDEN, from another origin or without the session's CSRF token). RATE_LIMITED where
+ * its address has looked up too many unknown keys or sessions.
  */
 async function callerOf(source: ContextSource, authenticator: Authenticator, sessions: SessionAuth): Promise<Viewer | null | undefined> {
   const authorization = authorizationOf(source);
-  const headers = source.req?.headers ?? (source.extra as { request?: { headers: Record<string, string | string[] | undefined> } } | undefined)?.request?.headers;
-  if (authorization || !headers) return authenticator.viewerOf(authorization);
+  const upgrade = (source.extra as SocketExtra | undefined)?.request;
+  const request = source.req ?? (upgrade && { headers: upgrade.headers, ip: upgrade.socket?.remoteAddress });
   try {
-    const holder = await sessions.holderOf(headers, source.req ? { checkCsrf: true } : { checkCsrf: true, csrf: source.connectionParams?.csrfToken ?? null });
+    if (authorization || !request) return await authenticator.viewerOf(authorization, request?.ip);
+    const holder = await sessions.holderOf(request, source.req ? { checkCsrf: true } : { checkCsrf: true, csrf: source.connectionParams?.csrfToken ?? null });
     return holder === undefined ? undefined : (holder?.viewer ?? null);
   } catch (error) {
+    if (error instanceof RefusedRequest) throw refusalError(error.refusal);
     if (!(error instanceof AppError)) throw error; // the database busy or away: UNAVAILABLE, not a refusal
     throw new GraphQLError(error.message, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
   }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Catch, HttpException, type ArgumentsHost, type LoggerService } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { AppError, type ErrorCode } from '#libs/contracts';
+import { RefusedRequest, type Refusal } from '../auth/request-limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -17,6 +18,11 @@ export function sendError(response: ServerResponse, status: number, error: { mes
   response.end(JSON.stringify({ errors: [{ message: error.message, extensions }] }));
 }
 
+/** A refusal of the request limits, with its status and Retry-After. */
+export function sendRefusal(response: ServerResponse, { status, message, code, retryAfter }: Refusal): void {
+  sendError(response, status, { message, code }, { 'retry-after': String(retryAfter) });
+}
+
 /** The HTTP status of each contract code, where the gateway answers outside GraphQL (its REST endpoints). */
 const STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404,
@@ -25,10 +31,11 @@ const STATUS: Record<ErrorCode, number> = {
 
 /**
  * What a REST endpoint's work threw, answered: a caller's refusal (an AppError) with its code's
- * status, code and field, and `headers` for it; any other fault logged with its stack and answered
+ * status, code and field, and `headers` for it, or the request limits' (RefusedRequest); any other fault logged with its stack and answered
  * 500 without its details.
  */
 export function sendAppError(response: ServerResponse, error: unknown, logger: LoggerService, headers: (error: AppError) => Record<string, string> = () => ({})): void {
+  if (error instanceof RefusedRequest) return sendRefusal(response, error.refusal);
   if (!(error instanceof AppError) || error.code === 'INTERNAL') {
     logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);
     return sendError(response, 500, { message: 'internal error', code: 'INTERNAL_SERVER_ERROR' });

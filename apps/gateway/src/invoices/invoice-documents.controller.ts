@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import type { Caller } from '#libs/contracts';
 import { Authenticator } from '../auth/authenticator.js';
-import { isRefusal, RequestLimits, type Refusal } from '../auth/request-limits.js';
+import { isRefusal, RequestLimits } from '../auth/request-limits.js';
 import { authenticated, callerFor, newCorrelationId } from '../graphql/gateway-context.js';
-import { sendAppError, sendError } from '../graphql/http-requests.js';
+import { sendAppError, sendRefusal } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
 import { SessionAuth } from '../people/session-auth.js';
 import { InvoiceDocuments, type InvoiceFile } from './invoice-documents.js';
@@ -52,16 +52,16 @@ export class InvoiceDocumentsController {
       // A key, or else a signed-in person's cookie: a download is a GET a link makes, so no CSRF token
       // is asked (it changes nothing, the SameSite=Strict cookie goes with no other site's request, and no other origin reads the answer).
       const viewer = request.headers.authorization
-        ? await this.authenticator.viewerOf(request.headers.authorization)
-        : await this.sessions.holderOf(request.headers, { checkCsrf: false }).then((holder) => (holder === undefined ? undefined : (holder?.viewer ?? null)));
+        ? await this.authenticator.viewerOf(request.headers.authorization, request.ip)
+        : await this.sessions.holderOf(request, { checkCsrf: false }).then((holder) => (holder === undefined ? undefined : (holder?.viewer ?? null)));
       const slot = await this.limits.requestSlot(viewer, request.ip);
-      if (isRefusal(slot)) return refuse(response, slot);
+      if (isRefusal(slot)) return sendRefusal(response, slot);
       releases.push(slot);
       const limited = this.limits.takeToken(viewer, request.ip);
-      if (limited) return refuse(response, limited);
+      if (limited) return sendRefusal(response, limited);
       const caller = authenticated(viewer);
       const expensive = this.limits.expensiveSlot(caller);
-      if (isRefusal(expensive)) return refuse(response, expensive);
+      if (isRefusal(expensive)) return sendRefusal(response, expensive);
       releases.push(expensive);
       const file = await make(caller, callerFor(caller, newCorrelationId()));
       response.statusCode = 200;
@@ -85,8 +85,4 @@ export class InvoiceDocumentsController {
       ...(code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {}),
     }));
   }
-}
-
-function refuse(response: ServerResponse, refusal: Refusal): void {
-  sendError(response, refusal.status, { message: refusal.message, code: refusal.code }, { 'retry-after': String(refusal.retryAfter) });
 }

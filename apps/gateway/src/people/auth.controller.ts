@@ -47,7 +47,7 @@ export class AuthController {
   @Post('sign-out')
   signOut(@Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      const holder = await this.sessions.holderOf(request.headers);
+      const holder = await this.sessions.holderOf(request);
       if (holder) await this.people.signOut(this.sessions.tokenOf(request.headers)!);
       response.setHeader('set-cookie', sessionCookies(null, this.secure(request)));
       return { signedOut: Boolean(holder) };
@@ -58,7 +58,7 @@ export class AuthController {
   @Get('session')
   session(@Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      const holder = this.signedIn(await this.sessions.holderOf(request.headers, { checkCsrf: false }));
+      const holder = this.signedIn(await this.sessions.holderOf(request, { checkCsrf: false }));
       return { user: holder.user, expiresAt: holder.expiresAt };
     });
   }
@@ -102,14 +102,14 @@ export class AuthController {
   /** POST /auth/totp: a new TOTP secret (and its otpauth:// URI) for the signed-in person, on once confirmed. */
   @Post('totp')
   beginTotp(@Req() request: Request, @Res() response: ServerResponse): Promise<void> {
-    return this.answer(request, response, async () => this.people.beginTotp(this.signedIn(await this.sessions.holderOf(request.headers))));
+    return this.answer(request, response, async () => this.people.beginTotp(this.signedIn(await this.sessions.holderOf(request))));
   }
 
   /** POST /auth/totp/confirm {code}: turns TOTP on with a code of the offered secret. */
   @Post('totp/confirm')
   confirmTotp(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => ({
-      user: await this.people.confirmTotp(this.signedIn(await this.sessions.holderOf(request.headers)), bodyOf(body)),
+      user: await this.people.confirmTotp(this.signedIn(await this.sessions.holderOf(request)), bodyOf(body)),
     }));
   }
 
@@ -117,7 +117,7 @@ export class AuthController {
   @Post('totp/disable')
   disableTotp(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => ({
-      user: await this.people.disableTotp(this.signedIn(await this.sessions.holderOf(request.headers)), bodyOf(body)),
+      user: await this.people.disableTotp(this.signedIn(await this.sessions.holderOf(request)), bodyOf(body)),
     }));
   }
 

@@ -4,7 +4,7 @@ import { AppError } from '#libs/contracts';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { RequestLimits } from '../auth/request-limits.js';
 import { authenticated } from '../graphql/gateway-context.js';
-import { firstHeader, isJson, sendAppError, sendError } from '../graphql/http-requests.js';
+import { firstHeader, isJson, sendAppError, sendError, sendRefusal } from '../graphql/http-requests.js';
 import type { Viewer } from '../identity/identity.js';
 import type { SessionHolder } from './people.js';
 import type { SessionAuth } from './session-auth.js';
@@ -37,7 +37,7 @@ export async function answerJson(endpoints: JsonEndpoints, request: JsonRequest,
       throw new AppError('FORBIDDEN', `origin: /${path} answers the gateway's own origin only`);
     }
     const limited = endpoints.limits.takeToken(undefined, request.ip);
-    if (limited) return sendError(response, limited.status, { message: limited.message, code: limited.code }, { 'retry-after': String(limited.retryAfter) });
+    if (limited) return sendRefusal(response, limited);
     const answer = await work();
     if (answer === undefined) return;
     // Nest has set a POST's 201 already: each endpoint says its own.
@@ -52,8 +52,8 @@ export async function answerJson(endpoints: JsonEndpoints, request: JsonRequest,
 
 /** The caller: an API key (Authorization) or else a signed-in person (cookie and, unless `checkCsrf` is false, CSRF token); UNAUTHENTICATED without. */
 export async function callerOf(request: JsonRequest, authenticator: Authenticator, sessions: SessionAuth, checkCsrf = true): Promise<Viewer> {
-  if (request.headers.authorization) return authenticated(await authenticator.viewerOf(request.headers.authorization));
-  const holder = await sessions.holderOf(request.headers, { checkCsrf });
+  if (request.headers.authorization) return authenticated(await authenticator.viewerOf(request.headers.authorization, request.ip));
+  const holder = await sessions.holderOf(request, { checkCsrf });
   if (holder === undefined) throw new AppError('UNAUTHENTICATED', 'no API key and no session: send Authorization: Bearer <secret>, or sign in');
   return signedIn(holder).viewer;
 }

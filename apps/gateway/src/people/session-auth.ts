@@ -1,11 +1,18 @@
 import { timingSafeEqual } from 'node:crypto';
 import { AppError } from '#libs/contracts';
+import type { RequestLimits } from '../auth/request-limits.js';
 import type { People, SessionHolder } from './people.js';
 import { firstHeader } from '../graphql/http-requests.js';
 import { hashSecret } from '../identity/identity.js';
 import { CSRF_HEADER, parseCookies, sameOrigin, SESSION_COOKIE } from './session-cookies.js';
 
 type Headers = Record<string, string | string[] | undefined>;
+
+/** What a session is read from: a request's headers, and its caller's address (Express's `ip`). */
+export interface SessionRequest {
+  headers: Headers;
+  ip?: string;
+}
 
 /**
  * A request's session cookie to its signed-in person. A cookie travels with whatever a browser
@@ -16,6 +23,8 @@ type Headers = Record<string, string | string[] | undefined>;
 export class SessionAuth {
   constructor(
     private readonly people: Pick<People, 'session'>,
+    /** Whose allowance a cookie that names no session is paid from: its caller address's. */
+    private readonly limits: Pick<RequestLimits, 'credentialLookup'>,
     /** GATEWAY_PUBLIC_URL: the origin browsers reach the gateway at; null: the Host of each request. */
     readonly publicUrl: string | null,
   ) {}
@@ -29,13 +38,13 @@ export class SessionAuth {
    * undefined: no session cookie; null: the cookie names no live session (ended, expired, unknown).
    * `csrf`: the token the request carries (the header, where none is given); `checkCsrf: false` only for safe reads (GET).
    */
-  async holderOf(headers: Headers, options: { checkCsrf: boolean; csrf?: unknown } = { checkCsrf: true }): Promise<SessionHolder | null | undefined> {
+  async holderOf({ headers, ip }: SessionRequest, options: { checkCsrf: boolean; csrf?: unknown } = { checkCsrf: true }): Promise<SessionHolder | null | undefined> {
     const token = this.tokenOf(headers);
     if (!token) return undefined;
     if (!sameOrigin(firstHeader(headers.origin), firstHeader(headers.host), this.publicUrl)) {
       throw new AppError('FORBIDDEN', 'origin: a request signed in by cookie must come from the gateway\'s own origin');
     }
-    const holder = await this.people.session(token);
+    const holder = await this.limits.credentialLookup(ip, () => this.people.session(token));
     if (!holder || !options.checkCsrf) return holder;
     const csrf = options.csrf !== undefined ? options.csrf : firstHeader(headers[CSRF_HEADER]);
     if (typeof csrf !== 'string' || !csrf) throw new AppError('FORBIDDEN', `${CSRF_HEADER}: a request signed in by cookie must send the session's CSRF token (the awan_csrf cookie) in the X-CSRF-Token header`);
