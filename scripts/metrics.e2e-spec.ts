@@ -2,6 +2,8 @@ import { hostPermissions } from '#libs/nats-auth';
 import { GraphqlClient, issueTestCredentials, SimulatedHost, startTestAwan, type TestAwan, uniqueName, waitFor } from '#libs/testing';
 
 const HOST_DOWN_TIMEOUT_MS = 3000;
+/** Prometheus's bearer token, as an operator sets it where the gateway's port is public. */
+const METRICS_TOKEN = 'metrics-' + 'a1b2c3d4'.repeat(4);
 
 /** One sample's value from Prometheus's text format (every label given must match), or undefined when there is none. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -28,14 +30,14 @@ describe("the services' Prometheus metrics", () => {
   let leaving: SimulatedHost | undefined;
 
   const scrape = async (service: keyof typeof ports) => {
-    const response = await fetch(`http://127.0.0.1:${ports[service]}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${ports[service]}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return response.text();
   };
 
   beforeAll(async () => {
-    awan = await startTestAwan('metrics', { HOST_DOWN_TIMEOUT_MS: String(HOST_DOWN_TIMEOUT_MS) }, { localAgent: false });
+    awan = await startTestAwan('metrics', { HOST_DOWN_TIMEOUT_MS: String(HOST_DOWN_TIMEOUT_MS), METRICS_TOKEN }, { localAgent: false });
     admin = new GraphqlClient(awan.url, awan.adminKey);
     // README, Configuration: the gateway's port, and the other services' health ports on the next four.
     const base = Number(new URL(awan.url).port);
@@ -45,6 +47,17 @@ describe("the services' Prometheus metrics", () => {
     await leaving?.stop();
     await awan?.stop();
   }, 120_000);
+
+  it('answers /metrics only to the bearer of METRICS_TOKEN, on every service (the gateway\'s port is public)', async () => {
+    for (const service of Object.keys(ports) as (keyof typeof ports)[]) {
+      for (const headers of [{}, { authorization: `Bearer ${METRICS_TOKEN.replace(/.$/, 'x')}` }, { authorization: METRICS_TOKEN }]) {
+        const response = await fetch(`http://127.0.0.1:${ports[service]}/metrics`, { headers });
+        expect({ service, headers, status: response.status, challenge: response.headers.get('www-authenticate') }).toEqual({ service, headers, status: 401, challenge: 'Bearer' });
+        expect(await response.text()).not.toContain('process_cpu_user_seconds_total');
+      }
+      await scrape(service);
+    }
+  });
 
   it('serves the named metrics on every service, each sample labelled with its service', async () => {
     const everywhere = [

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject, Module, Res, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Inject, Module, Req, Res, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { natsReconnects } from '#libs/messaging';
 import { metricsRegistry, scrapedGauge, setUpProcessMetrics } from '#libs/metrics';
@@ -6,14 +7,31 @@ import { checkHealth, HealthReports } from './health.module.js';
 import type { ServiceConfig } from './service-config.js';
 import { NATS_CONNECTION } from './tokens.js';
 
-/** `GET /metrics`: the process's registry in Prometheus's text format, beside `/health` on the service's port. */
-@Controller()
-class MetricsController {
-  @Get('metrics')
-  metrics(@Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown }): Promise<string> {
-    response.setHeader('content-type', metricsRegistry.contentType);
-    return metricsRegistry.metrics();
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * `GET /metrics`: the process's registry in Prometheus's text format, beside `/health` on the
+ * service's port; with `token` (METRICS_TOKEN), only to a request bearing it, compared in constant time.
+ */
+function metricsController(token: string | undefined) {
+  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
+  @Controller()
+  class MetricsController {
+    @Get('metrics')
+    metrics(
+      @Req() request: { headers: { authorization?: string } },
+      @Res({ passthrough: true }) response: { setHeader(name: string, value: string): unknown; status(code: number): unknown },
+    ): Promise<string> | string {
+      if (expected && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+        response.status(401);
+        response.setHeader('www-authenticate', 'Bearer');
+        return 'unauthorized: /metrics answers Authorization: Bearer <METRICS_TOKEN>\n';
+      }
+      response.setHeader('content-type', metricsRegistry.contentType);
+      return metricsRegistry.metrics();
+    }
   }
+  return MetricsController;
 }
 
 /** Counts the reconnects of the process's own NATS connection (events, JetStream). */
@@ -74,7 +92,7 @@ export class MetricsModule {
     if (!config.metrics) return { module: MetricsModule };
     return {
       module: MetricsModule,
-      controllers: [MetricsController],
+      controllers: [metricsController(config.metricsToken)],
       providers: [
         EventConnectionReconnects,
         {

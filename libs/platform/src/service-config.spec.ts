@@ -24,6 +24,15 @@ describe('service configuration from the environment', () => {
     expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS: 'false' })).toThrow('METRICS must be on or off, got "false"');
   });
 
+  it('takes a METRICS_TOKEN long enough not to be guessed, and names the variable otherwise', () => {
+    const token = 'f'.repeat(64);
+    expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(readServiceConfig('compute', { variable: 'PORT', default: 4001 }, {}).metricsToken).toBeUndefined();
+    for (const bad of ['', 'short', `${'f'.repeat(30)} ${'f'.repeat(30)}`]) {
+      expect(() => readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { METRICS_TOKEN: bad })).toThrow('METRICS_TOKEN must be 24 to 256 printable characters');
+    }
+  });
+
   it("reads a cluster's servers and the streams' replicas", () => {
     const config = readServiceConfig('compute', { variable: 'PORT', default: 4001 }, { NATS_URL: 'nats://a:4222, nats://b:4222,c:4222', NATS_STREAM_REPLICAS: '3' });
     expect(config.natsUrl).toBe('nats://a:4222,nats://b:4222,c:4222');

@@ -21,6 +21,8 @@ export interface ServiceConfig {
   tracing?: TracingConfig;
   /** Whether it measures itself and serves `GET /metrics` on that port (METRICS=on|off). */
   metrics: boolean;
+  /** METRICS_TOKEN: where set, `GET /metrics` answers only `Authorization: Bearer <it>` (the gateway's port is public). */
+  metricsToken?: string;
 }
 
 /**
@@ -129,7 +131,14 @@ export function readServiceConfig(
     log: readLogConfig(env),
     ...(tracing ? { tracing } : {}),
     metrics: readOnOff('METRICS', true, env),
+    ...(env.METRICS_TOKEN !== undefined ? { metricsToken: readMetricsToken(env.METRICS_TOKEN) } : {}),
   };
+}
+
+/** A bearer token Prometheus sends: printable, with no spaces, long enough not to be guessed. */
+function readMetricsToken(value: string): string {
+  if (!/^[\x21-\x7e]{24,256}$/.test(value)) throw new Error('METRICS_TOKEN must be 24 to 256 printable characters without spaces (openssl rand -hex 32 makes one)');
+  return value;
 }
 
 /** NATS_URL, one server or several comma-separated (a cluster's): each a nats:// URL or host:port. */
