@@ -21,7 +21,7 @@ export interface ServiceConfig {
   tracing?: TracingConfig;
   /** Whether it measures itself and serves `GET /metrics` on that port (METRICS=on|off). */
   metrics: boolean;
-  /** METRICS_TOKEN: where set, `GET /metrics` answers only `Authorization: Bearer <it>` (the gateway's port is public). */
+  /** METRICS_TOKEN: where set (and not empty), `GET /metrics` answers only `Authorization: Bearer <it>` (the gateway's port is public). */
   metricsToken?: string;
 }
 
@@ -131,7 +131,7 @@ export function readServiceConfig(
     log: readLogConfig(env),
     ...(tracing ? { tracing } : {}),
     metrics: readOnOff('METRICS', true, env),
-    ...(env.METRICS_TOKEN !== undefined ? { metricsToken: readMetricsToken(env.METRICS_TOKEN) } : {}),
+    ...(env.METRICS_TOKEN ? { metricsToken: readMetricsToken(env.METRICS_TOKEN) } : {}),
   };
 }
 
