@@ -10,11 +10,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SYSTEM_ACTOR } from '#libs/contracts';
+import { formatAddress, SYSTEM_ACTOR } from '#libs/contracts';
 import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, migrate } from '#libs/event-store';
 import { connectServiceClient, createServiceDatabase, runBuilt, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer } from '../../scripts/embedded-servers.js';
-import { formatAddress } from '../../apps/network/src/ip-range.js';
 import { networkEventStore } from '../../apps/network/src/network.event-store.js';
 import { addressOfUnit, createdOf, onLinkLength, validatePool, type Pool } from '../../apps/network/src/pools/pool.js';
 

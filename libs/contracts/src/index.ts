@@ -11,6 +11,7 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './names.js';
+export * from './ip-addresses.js';
 export * from './subjects.js';
 export * from './app-error.js';
 export * from './caller.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FilterRule, InstanceFilter, InstanceSpec } from '#libs/contracts';
+import { formatAddress, parseAddress, type FilterRule, type InstanceFilter, type InstanceSpec } from '#libs/contracts';
 import { describeWithHardware, missingHardware } from '#libs/testing';
 import { runProgram } from '../host/program.js';
 import { buildBusyboxRootfs } from '../images/dev-images.js';
@@ -15,7 +15,7 @@ import { macFor } from '../instances/instance-spec.js';
 import { LxcDriver } from '../instances/lxc.driver.js';
 import { QemuDriver } from '../instances/qemu.driver.js';
 import { HostFirewall } from './host-firewall.js';
-import { formatIp, linkLocalOf, parseIp, parseMac } from './ip-addresses.js';
+import { linkLocalOf, parseMac } from './ip-addresses.js';
 import { firewallTableName, type PortFilter } from './nft-ruleset.js';
 
 const nftMissing = spawnSync('nft', ['--version'], { stdio: 'ignore' }).status === 0 ? null : 'needs nft (apt-get install nftables)';
@@ -66,7 +66,7 @@ const clientPings = () => succeeds(inNamespace(client.ns, 'ping', '-c', '1', '-W
 const containerFetches = (port: number) => succeeds(inContainer(`timeout 3 wget -q -O - http://${client.ip}:${port}/`));
 const containerPings = () => succeeds(inContainer(`ping -c 1 -W 2 ${client.ip}`));
 /** The host itself, over the bridge's link-local address (the bridge has no other, to route nothing): what it sends passes the output hook. */
-const hostPings = () => succeeds(runProgram('ping', ['-6', '-c', '1', '-W', '2', `${formatIp(linkLocalOf(parseMac(mac)!))}%${bridge}`]));
+const hostPings = () => succeeds(runProgram('ping', ['-6', '-c', '1', '-W', '2', `${formatAddress(linkLocalOf(parseMac(mac)!))}%${bridge}`]));
 const serveInContainer = () => inContainer('mkdir -p /www && echo hello > /www/index.html && httpd -p 8080 -h /www');
 
 const anyone = ['0.0.0.0/0', '::/0'];
@@ -127,7 +127,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     for (const port of ['9090', '9091']) await inNamespace(client.ns, 'busybox', 'httpd', '-p', port, '-h', site);
     // What reaches the client from the container's MAC with the neighbour's addresses (none may), and with its own (the control).
     const watch = path.join(dataDir, 'watch.nft');
-    const target = `0x${parseIp(neighbour.ip6)!.value.toString(16).padStart(32, '0')}`;
+    const target = `0x${parseAddress(neighbour.ip6)!.value.toString(16).padStart(32, '0')}`;
     writeFileSync(
       watch,
       [

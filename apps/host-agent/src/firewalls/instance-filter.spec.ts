@@ -1,35 +1,16 @@
-import type { InstanceSpec } from '#libs/contracts';
+import { formatAddress, parseAddress, type InstanceSpec } from '#libs/contracts';
 import { filterFromSpec, validFilter } from './instance-filter.js';
-import { formatIp, formatMac, linkLocalOf, parseIp, parseMac, parsePrefix } from './ip-addresses.js';
+import { formatMac, linkLocalOf, parseMac, parsePrefix } from './ip-addresses.js';
 
 const instanceId = '5f1c0e1a-7b2d-4c3e-8f40-123456789abc';
 const filter = (overrides: Record<string, unknown> = {}) => ({ instanceId, revision: 2, addresses: ['198.51.100.10'], firewall: null, ...overrides });
 const firewall = (ingress: unknown[], egress: unknown[] | null = null) => filter({ firewall: { ingress, egress } });
 const tcp = (overrides: Record<string, unknown> = {}) => ({ protocol: 'TCP', ports: { from: 22, to: 22 }, addresses: ['0.0.0.0/0'], ...overrides });
 
-describe('addresses read as numbers and written back', () => {
-  it.each([
-    ['198.51.100.7', '198.51.100.7'],
-    ['2001:DB8:0:0:0:0:0:1', '2001:db8::1'],
-    ['2001:db8:0:1:0:0:0:0', '2001:db8:0:1::'],
-    ['2001:0db8:0000:0001:0001:0001:0001:0001', '2001:db8:0:1:1:1:1:1'],
-    ['::', '::'],
-    ['::ffff:198.51.100.7', '::ffff:c633:6407'],
-    ['fe80::1:0:0:1', 'fe80::1:0:0:1'],
-  ])('%s is %s', (text, written) => {
-    expect(formatIp(parseIp(text)!)).toBe(written);
-  });
-
-  it.each(['198.51.100.256', '198.51.100', '198.051.100.7', 'fe80::1%eth0', '1::2::3', '1:2:3:4:5:6:7:8:9', '::1/128', ' 198.51.100.7', 'localhost', 7])(
-    'refuses %p',
-    (text) => {
-      expect(parseIp(text)).toBeNull();
-    },
-  );
-
+describe('prefixes and MAC addresses as the rulesets take them', () => {
   it('clears the host bits of a prefix, and refuses a length its family lacks', () => {
-    expect(parsePrefix('198.51.100.77/26')).toEqual({ family: 4, value: parseIp('198.51.100.64')!.value, length: 26 });
-    expect(parsePrefix('2001:db8::1/32')).toEqual({ family: 6, value: parseIp('2001:db8::')!.value, length: 32 });
+    expect(parsePrefix('198.51.100.77/26')).toEqual({ family: 'IPV4', base: parseAddress('198.51.100.64')!.value, length: 26 });
+    expect(parsePrefix('2001:db8::1/32')).toEqual({ family: 'IPV6', base: parseAddress('2001:db8::')!.value, length: 32 });
     expect(parsePrefix('198.51.100.0/33')).toBeNull();
     expect(parsePrefix('198.51.100.0/024')).toBeNull();
     expect(parsePrefix('198.51.100.0')).toBeNull();
@@ -38,7 +19,7 @@ describe('addresses read as numbers and written back', () => {
   it("takes a guest's link-local address from its MAC", () => {
     const mac = parseMac('52:54:00:AB:cd:EF')!;
     expect(formatMac(mac)).toBe('52:54:00:ab:cd:ef');
-    expect(formatIp(linkLocalOf(mac))).toBe('fe80::5054:ff:feab:cdef');
+    expect(formatAddress(linkLocalOf(mac))).toBe('fe80::5054:ff:feab:cdef');
     expect(parseMac('52:54:00:ab:cd')).toBeNull();
   });
 });

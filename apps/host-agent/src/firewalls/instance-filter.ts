@@ -1,6 +1,6 @@
-import { AppError, FIREWALLS_PER_INSTANCE, type FilterRule, type InstanceFilter, type InstanceSpec, RULES_PER_FIREWALL } from '#libs/contracts';
+import { AppError, FIREWALLS_PER_INSTANCE, type FilterRule, formatAddress, formatPrefix, type InstanceFilter, type InstanceSpec, parseAddress, RULES_PER_FIREWALL } from '#libs/contracts';
 import { assertInstanceId } from '../instances/instance-spec.js';
-import { formatIp, formatPrefix, parseIp, parsePrefix } from './ip-addresses.js';
+import { parsePrefix } from './ip-addresses.js';
 
 /** The most addresses an instance holds at once, and a rule names: bounds on the ruleset one filter makes. */
 const ADDRESSES_PER_INSTANCE = 256;
@@ -56,9 +56,9 @@ export function validFilter(input: unknown, field = 'filter', instanceId?: strin
     throw AppError.badInput(`${field}.addresses`, `must list at most ${ADDRESSES_PER_INSTANCE} addresses`);
   }
   const own = addresses.map((text, index) => {
-    const ip = parseIp(text);
+    const ip = parseAddress(text);
     if (!ip) throw AppError.badInput(`${field}.addresses[${index}]`, 'must be an IP address without prefix length');
-    return formatIp(ip);
+    return formatAddress(ip);
   });
   if (firewall !== null && !isObject(firewall)) throw AppError.badInput(`${field}.firewall`, 'must be the firewall, or null for none');
   return {

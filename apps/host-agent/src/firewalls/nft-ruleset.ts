@@ -1,5 +1,6 @@
 import type { FilterRule, InstanceFilter } from '#libs/contracts';
-import { type IpAddress, formatIp, formatMac, formatPrefix, linkLocalOf, parseIp, parseMac, parsePrefix } from './ip-addresses.js';
+import { formatAddress, formatPrefix, parseAddress, type IpAddress } from '#libs/contracts';
+import { formatMac, linkLocalOf, parseMac, parsePrefix } from './ip-addresses.js';
 
 /**
  * The nftables ruleset that enforces instances' filters on their ports: pure text, loaded whole
@@ -70,7 +71,7 @@ function checked(value: string, pattern: RegExp, what: string): string {
 }
 
 function ip(text: string): IpAddress {
-  const parsed = parseIp(text);
+  const parsed = parseAddress(text);
   if (!parsed) throw new Error(`not an IP address: ${JSON.stringify(text)}`);
   return parsed;
 }
@@ -164,8 +165,8 @@ function spoofChains(id: string, macText: string, filter: InstanceFilter): Pick<
   const mac = formatMac(macValue);
   const macBits = hex(macValue, 12);
   const own = filter.addresses.map(ip);
-  const v4 = own.filter((a) => a.family === 4).map(formatIp);
-  const v6 = [...own.filter((a) => a.family === 6), linkLocalOf(macValue)];
+  const v4 = own.filter((a) => a.family === 'IPV4').map(formatAddress);
+  const v6 = [...own.filter((a) => a.family === 'IPV6'), linkLocalOf(macValue)];
   return {
     spoof: [
       `ether saddr != ${mac} drop`,
@@ -182,7 +183,7 @@ function spoofChains(id: string, macText: string, filter: InstanceFilter): Pick<
     sources: [
       ...v4.map((address) => `arp saddr ip ${address} return`),
       ...v4.map((address) => `ip saddr ${address} return`),
-      ...unique(v6.map(formatIp)).map((address) => `ip6 saddr ${address} return`),
+      ...unique(v6.map(formatAddress)).map((address) => `ip6 saddr ${address} return`),
       'ip6 saddr :: return',
       'drop',
     ],
@@ -198,13 +199,13 @@ function ruleLines(direction: 'ingress' | 'egress', rule: FilterRule): string[] 
     rule.addresses.map(prefix).map((p) => {
       let protocol: string;
       if (rule.protocol === 'ICMP') {
-        protocol = p.family === 4 ? 'meta l4proto icmp' : 'meta l4proto ipv6-icmp';
+        protocol = p.family === 'IPV4' ? 'meta l4proto icmp' : 'meta l4proto ipv6-icmp';
       } else {
         const l4 = rule.protocol === 'TCP' ? 'tcp' : 'udp';
         const range = rule.ports && { from: port(rule.ports.from), to: port(rule.ports.to) };
         protocol = !range ? `meta l4proto ${l4}` : range.from === range.to ? `${l4} dport ${range.from}` : `${l4} dport ${range.from}-${range.to}`;
       }
-      return `${p.family === 4 ? 'ip' : 'ip6'} ${peer} ${formatPrefix(p)} ${protocol} accept`;
+      return `${p.family === 'IPV4' ? 'ip' : 'ip6'} ${peer} ${formatPrefix(p)} ${protocol} accept`;
     }),
   );
 }

@@ -1,16 +1,11 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { isIP } from 'node:net';
-import { type AgentReplyOf, type AgentRequestOf, AppError } from '#libs/contracts';
+import { type AgentReplyOf, type AgentRequestOf, AppError, parseCidr } from '#libs/contracts';
 import { HandlesAgentCommand } from '#libs/messaging';
 import { overlapWithHost, readHostNetworkUse } from './host-network.js';
 
 /** `address/length`, of either family, with a length the family has. */
-function isPrefix(text: unknown): text is string {
-  const [address, length, ...rest] = typeof text === 'string' ? text.split('/') : [];
-  const family = isIP(address ?? '');
-  return rest.length === 0 && family !== 0 && /^\d{1,3}$/.test(length ?? '') && Number(length) <= (family === 4 ? 32 : 128);
-}
+const isPrefix = (text: unknown): text is string => !('error' in parseCidr(text));
 
 /** `agent.<hostId>.network.*`: what this host says of a pool's prefix before the pool exists, by the rule its bridges are held to. */
 export function hostNetworkController(hostId: string) {

@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import path from 'node:path';
-import { AppError, type InstanceNetwork, type InstanceSpec, isRfc1123Label, isUuid, RFC1123_LABEL_RULE } from '#libs/contracts';
+import { AppError, type InstanceNetwork, type InstanceSpec, isRfc1123Label, isUuid, parseAddress, parseCidr, RFC1123_LABEL_RULE } from '#libs/contracts';
 
 const INTERFACE = /^[a-zA-Z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -27,10 +26,9 @@ function positiveInteger(value: unknown, field: string, max: number): number {
 
 function address(value: unknown, field: string, family: 4 | 6, withPrefix: boolean): string | undefined {
   if (value === undefined) return undefined;
-  const [ip, prefix, extra] = String(value).split('/');
-  const maxPrefix = family === 4 ? 32 : 128;
-  const prefixOk = withPrefix ? /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= maxPrefix : prefix === undefined;
-  if (typeof value !== 'string' || isIP(ip) !== family || !prefixOk || extra !== undefined) {
+  const cidr = withPrefix ? parseCidr(value) : null;
+  const parsed = cidr ? ('error' in cidr ? null : cidr.address) : parseAddress(value);
+  if (typeof value !== 'string' || parsed?.family !== (family === 4 ? 'IPV4' : 'IPV6')) {
     throw AppError.badInput(field, `must be an IPv${family} address${withPrefix ? ' with its prefix length, e.g. 192.0.2.10/24' : ''}`);
   }
   return value;

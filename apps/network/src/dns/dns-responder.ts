@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import type { DnsRecord } from '#libs/contracts';
 import { RateLimiter } from '#libs/platform';
-import { parseAddress } from '../ip-range.js';
+import { parseAddress } from '#libs/contracts';
 
 const TYPES = { A: 1, PTR: 12, AAAA: 28 } as const;
 const ANY = 255;

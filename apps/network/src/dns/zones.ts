@@ -1,6 +1,6 @@
-import { AppError, type DnsRecord, type DnsZone, type RegionView, type ZoneFile } from '#libs/contracts';
+import { AppError, type DnsRecord, type DnsZone, type IpPrefix, parseAddress, type RegionView, type ZoneFile } from '#libs/contracts';
 import type { ServiceClient } from '#libs/messaging';
-import { parseAddress, parsePrefix, reverseName, reverseZone, type IpPrefix } from '../ip-range.js';
+import { parsePrefix, reverseName, reverseZone } from '../ip-range.js';
 import type { DnsRepository } from './dns.repository.js';
 
 type Region = Pick<RegionView, 'id' | 'dnsZone'>;

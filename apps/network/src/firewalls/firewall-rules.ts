@@ -1,7 +1,5 @@
-import {
-  ADDRESSES_PER_FIREWALL, AppError, type FilterRule, type FirewallDirection, type FirewallProtocol, type FirewallRule, RULES_PER_FIREWALL,
-} from '#libs/contracts';
-import { formatPrefix, parsePrefix } from '../ip-range.js';
+import { ADDRESSES_PER_FIREWALL, AppError, type FilterRule, type FirewallDirection, type FirewallProtocol, type FirewallRule, formatPrefix, RULES_PER_FIREWALL } from '#libs/contracts';
+import { parsePrefix } from '../ip-range.js';
 
 /**
  * A firewall's rules as the API states them: checked field by field (the refusal names the rule

@@ -1,5 +1,5 @@
 import type { Projection } from '#libs/event-store';
-import { parseAddress } from '../ip-range.js';
+import { parseAddress } from '#libs/contracts';
 import { FREE_LISTED_SQL, unitOf } from '../pools/pool.js';
 import { readPool } from '../pools/pools.repository.js';
 import type { IpEvent } from './ip.decider.js';

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import {
-  AppError, type AllocateIpInput, type CountedPage, type EventMetadata, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid,
-  type NetworkEvents, type Scope,
-} from '#libs/contracts';
+import { type AllocateIpInput, AppError, type CountedPage, type EventMetadata, formatAddress, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
 import { fold, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
-import { formatAddress, normalizeHostname } from '../ip-range.js';
+import { normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength, type Pool } from '../pools/pool.js';
 import type { PoolsRepository } from '../pools/pools.repository.js';
 import type { AddressAllocator } from './address-allocator.js';

@@ -1,4 +1,4 @@
-import { formatAddress } from '../ip-range.js';
+import { formatAddress } from '#libs/contracts';
 import { addressOfUnit, createdOf, excludedUnits, onLinkLength, poolOfCreated, usableUnits, validatePool, type NamedPoolInput, type Pool } from './pool.js';
 
 const v4: NamedPoolInput = { id: 'r1-ipv4', regionId: 'r1', prefix: '198.51.100.0/24', gateway: '198.51.100.1' };

@@ -1,8 +1,5 @@
-import { AppError, type IpFamily, isRfc1123Label, type PoolEvents, type PoolInput, RFC1123_LABEL_RULE } from '#libs/contracts';
-import {
-  bitsOf, contains, formatAddress, formatPrefix, lastOf, overlaps, parseAddress, parsePrefix,
-  type IpAddress, type IpPrefix,
-} from '../ip-range.js';
+import { AppError, bitsOf, formatAddress, formatPrefix, type IpAddress, type IpFamily, type IpPrefix, isRfc1123Label, parseAddress, type PoolEvents, type PoolInput, RFC1123_LABEL_RULE } from '#libs/contracts';
+import { contains, lastOf, overlaps, parsePrefix } from '../ip-range.js';
 
 /**
  * A region's range of addresses, of one family. It hands out units: single addresses, or for

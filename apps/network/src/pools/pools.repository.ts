@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { IpFamily, PoolView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
-import { formatAddress, formatPrefix, parseAddress, parsePrefix, type IpPrefix } from '../ip-range.js';
+import { parsePrefix } from '../ip-range.js';
+import { formatAddress, formatPrefix, parseAddress, type IpPrefix } from '#libs/contracts';
 import { usableUnits, type Pool } from './pool.js';
 
 interface PoolRow {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type EventMetadata, type PoolInput, type PoolView } from '#libs/contracts';
+import { AppError, type EventMetadata, formatPrefix, type PoolInput, type PoolView } from '#libs/contracts';
 import { handleCommand, isExclusionViolation, type EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
-import { formatPrefix } from '../ip-range.js';
 import { createdOf, validatePool } from './pool.js';
 import { poolDecider, poolStreamId } from './pool.decider.js';
 import type { PoolsRepository } from './pools.repository.js';
