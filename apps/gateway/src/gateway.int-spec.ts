@@ -323,6 +323,14 @@ describe('the gateway', () => {
       const body = (await response.json()) as { errors?: { extensions: { code: string } }[] };
       return { status: response.status, code: body.errors?.[0].extensions.code ?? 'OK', retryAfter: response.headers.get('retry-after') };
     };
+    /** A graphql-ws socket's close code, or 0 once it is acknowledged (and closed by the test). */
+    const socketOf = (from: string, key: string) => new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(proxied.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { 'x-forwarded-for': from } });
+      socket.once('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } })));
+      socket.once('message', () => (resolve(0), socket.close()));
+      socket.once('close', resolve);
+      socket.once('error', reject);
+    });
     expect((await me('198.51.100.7', { authorization: `Bearer ${ADMIN_KEY}` })).code).toBe('OK');
     // Made-up keys and session cookies at once, as a script spraying them sends them: 50 are looked up (and a
     // token or so the address earns meanwhile, at 10 a second); the rest are refused before any lookup.
@@ -330,15 +338,21 @@ describe('the gateway', () => {
       ...Array.from({ length: 60 }, (_, i) => me('198.51.100.7', { authorization: `Bearer awan_made_up_${i}` })),
       ...Array.from({ length: 10 }, (_, i) => me('198.51.100.7', { cookie: `awan_session=${String(i).padStart(43, 'u')}`, 'x-csrf-token': 'c'.repeat(43) })),
     ]);
-    const looked = answers.filter((a) => a.code === 'UNAUTHENTICATED');
+    // Then sockets from that address, behind the proxy too: told to try again later, but for a token or so it earned.
+    const sockets = await Promise.all(Array.from({ length: 10 }, (_, i) => socketOf('198.51.100.7', `awan_made_up_socket_${i}`)));
+    const looked = answers.filter((a) => a.code === 'UNAUTHENTICATED').length + sockets.filter((code) => code === 4401).length;
     const refused = answers.filter((a) => a.code === 'RATE_LIMITED');
-    expect(looked.length + refused.length).toBe(70);
-    expect(looked.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(answers.map((a) => a.code))).toEqual(new Set(['UNAUTHENTICATED', 'RATE_LIMITED']));
+    expect(sockets.every((code) => code === 4401 || code === 1013)).toBe(true);
+    expect(looked).toBeGreaterThanOrEqual(50);
     expect(refused.length).toBeGreaterThanOrEqual(15);
     expect(refused.every((a) => a.status === 429 && Number(a.retryAfter) >= 1)).toBe(true);
+    expect(sockets.filter((code) => code === 1013).length).toBeGreaterThanOrEqual(7);
     // A key the gateway knows is not looked up, and goes on; another address has its own allowance.
     expect((await me('198.51.100.7', { authorization: `Bearer ${ADMIN_KEY}` })).code).toBe('OK');
+    expect(await socketOf('198.51.100.7', ADMIN_KEY)).toBe(0);
     expect((await me('198.51.100.8', { authorization: 'Bearer awan_made_up_0' })).code).toBe('UNAUTHENTICATED');
+    expect(await socketOf('198.51.100.9', 'awan_made_up_socket_0')).toBe(4401);
   });
 
   it('takes only subscriptions on a socket, at most 100 on one and 50 sockets a key, each subscribe a token of the key\'s rate', async () => {

@@ -15,6 +15,7 @@ import type { SessionAuth } from '../people/session-auth.js';
 import { formatGraphqlError } from './format-error.js';
 import { newCorrelationId, type GatewayContext } from './gateway-context.js';
 import { graphqlOverHttpPlugin } from './graphql-over-http.plugin.js';
+import type { UpgradeRequest } from './graphql-sockets.driver.js';
 import { GRAPHQL_PATH } from './http-requests.js';
 import { Loaders } from './loaders.js';
 import { metricsPlugin } from './metrics.plugin.js';
@@ -44,7 +45,7 @@ export const SUBSCRIPTIONS_PER_SOCKET = 100;
 /** A graphql-ws socket's own part of its context: the socket, and the request that opened it. */
 interface SocketExtra {
   socket: WebSocket;
-  request?: { headers: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string } };
+  request?: UpgradeRequest;
 }
 
 /**
@@ -73,7 +74,7 @@ function refuseSubscribe(
     return refused('RATE_LIMITED', `a socket carries at most ${SUBSCRIPTIONS_PER_SOCKET} subscriptions: complete one first`);
   }
   const { socket, request } = context.extra as SocketExtra;
-  const limited = parts.requests.takeToken(parts.sockets.viewerOf(socket), request?.socket?.remoteAddress);
+  const limited = parts.requests.takeToken(parts.sockets.viewerOf(socket), request?.ip);
   if (limited) return refused(limited.code, limited.message, { retryAfter: limited.retryAfter });
   const refusal = refusalOf(measureQuery(parts.schema, document, operation, payload.variables ?? {}), parts.limits);
   return refusal ? refused('BAD_USER_INPUT', refusal) : undefined;
@@ -99,7 +100,7 @@ export interface GraphqlServerParts {
 async function callerOf(source: ContextSource, authenticator: Authenticator, sessions: SessionAuth): Promise<Viewer | null | undefined> {
   const authorization = authorizationOf(source);
   const upgrade = (source.extra as SocketExtra | undefined)?.request;
-  const request = source.req ?? (upgrade && { headers: upgrade.headers, ip: upgrade.socket?.remoteAddress });
+  const request = source.req ?? upgrade;
   try {
     if (authorization || !request) return await authenticator.viewerOf(authorization, request?.ip);
     const holder = await sessions.holderOf(request, source.req ? { checkCsrf: true } : { checkCsrf: true, csrf: source.connectionParams?.csrfToken ?? null });
