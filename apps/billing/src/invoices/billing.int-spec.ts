@@ -97,6 +97,22 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     [`${day}T07:59:58Z`, 'InstanceScheduled'], [`${day}T08:00:00Z`, 'InstanceStarted'], [`${day}T10:00:00Z`, 'InstanceDeleted'],
   ]);
 
+  const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string, email?: string) =>
+    eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate, ...(email ? { email } : {}) });
+  /** A reseller's first price (in EUR), in force since `since`: what billing.price.set, which prices from now on, cannot date. */
+  const firstPriceSince = async (ownerId: string, sku: string, price: { hourly: string; monthly: string }, since: string) => {
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
+    try {
+      await new EventStore(pool, billingEventStore.service, billingEventStore.projections).append(
+        priceListStreamId(ownerId, 'EUR'),
+        [{ type: 'PriceSet', data: { ownerId, currency: 'EUR', sku, ...price, stoppedHourly: null, stoppedMonthly: null } }],
+        { expectedVersion: 0, occurredAt: new Date(since), metadata: { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR } },
+      );
+    } finally {
+      await pool.end();
+    }
+  };
+
   beforeAll(async () => {
     database = await createServiceDatabase('awan_billing_');
     caller = await connectServiceClient('billing-test');
@@ -114,8 +130,6 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       INVOICE_CLOSE_AFTER_MINUTES: String(120 * 24 * 60),
     });
     await waitFor(() => client.call('billing.health', {}, 1000).then(() => true, () => false), 30_000, `billing to answer\n${billing.output()}`);
-    const account = (a: { id: string; name: string }, kind: string, parentId: string | null, currency: string, taxRate: string, email?: string) =>
-      eventEnvelope(`account-${a.id}`, 'AccountCreated', 1, { accountId: a.id, name: a.name, kind, parentId, currency, taxRate, ...(email ? { email } : {}) });
     await publishAll('identity', [
       account(reseller, 'RESELLER', null, 'EUR', '0.19'),
       account(customer, 'CUSTOMER', reseller.id, 'EUR', '0.19'),
@@ -123,13 +137,7 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     ]);
     await waitFor(() => call('billing.price.list', { ...tree, accountId: customer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
     // The reseller's price list as it was before this test: ct-512m at 0.01 an hour since August.
-    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
-    await new EventStore(pool, billingEventStore.service, billingEventStore.projections).append(
-      priceListStreamId(reseller.id, 'EUR'),
-      [{ type: 'PriceSet', data: { ownerId: reseller.id, currency: 'EUR', sku: 'ct-512m', hourly: '0.01', monthly: '5.00', stoppedHourly: null, stoppedMonthly: null } }],
-      { expectedVersion: 0, occurredAt: new Date('2026-08-01T00:00:00Z'), metadata: { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR } },
-    );
-    await pool.end();
+    await firstPriceSince(reseller.id, 'ct-512m', { hourly: '0.01', monthly: '5.00' }, '2026-08-01T00:00:00Z');
   }, 120_000);
 
   afterAll(async () => {
@@ -395,6 +403,26 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     // The platform bills the reseller for it at the platform's prices, whatever the reseller charges.
     const ofReseller = await call('billing.invoice.upcoming', { ...tree, accountId: reseller.id });
     expect(linesOf(ofReseller).map((l) => [l.sku, l.unitPrice])).toEqual([['ct-2g', '0.0119'], ['ct-4g', '0.0238']]);
+  });
+
+  it("answers an HOURLY instance's cost to date at its monthly cap once it has run past it (the cap's line is negative)", async () => {
+    const seller = { id: randomUUID(), name: 'Capped Hosting' };
+    const buyer = { id: randomUUID(), name: 'Capped Customer' };
+    await publishAll('identity', [account(seller, 'RESELLER', null, 'EUR', '0'), account(buyer, 'CUSTOMER', seller.id, 'EUR', '0')]);
+    const scope: Scope = { accountIds: [seller.id, buyer.id] };
+    await waitFor(() => call('billing.price.list', { ...scope, accountId: buyer.id }).then(() => true, () => false), 30_000, 'billing to learn the accounts');
+    // A price no one could set through the API (a second's use costs more than the month): ten seconds cost the cap, 1.00.
+    await firstPriceSince(seller.id, 'ct-512m', { hourly: '3600.00', monthly: '1.00' }, '2026-01-01T00:00:00Z');
+    const tenSecondsAgo = new Date(Date.now() - 10_000).toISOString();
+    const events = instanceHistory(buyer.id, 'ct-512m', 'HOURLY', [[tenSecondsAgo, 'InstanceScheduled'], [tenSecondsAgo, 'InstanceStarted']]);
+    const instanceId = events[0].streamId.slice('instance-'.length);
+    await publishAll('compute', events);
+    const upcoming = await waitFor(async () => {
+      const invoice = await call('billing.invoice.upcoming', { ...scope, accountId: buyer.id });
+      return invoice.lines.some((l) => l.resourceId === instanceId && l.unit === 'cap') ? invoice : undefined;
+    }, 30_000, 'the capped instance on the upcoming invoice');
+    expect(upcoming.lines.filter((l) => l.resourceId === instanceId).map((l) => [l.unit, l.amount.startsWith('-')])).toEqual([['hour', false], ['cap', true]]);
+    expect(await call('billing.resource.costsToDate', { ...scope, resourceIds: [instanceId] })).toEqual([{ resourceId: instanceId, amount: '1.00', currency: 'EUR' }]);
   });
 
   it('lists the plans an account can be billed for: its reseller\'s price, else the platform\'s, and only what the platform prices in its currency', async () => {

@@ -3,7 +3,7 @@ import { AppError, type CountedPage, type CreditNoteView, type InvoiceLineView, 
 import type { Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
-import { formatMinor, parseMinor } from '../money/money.js';
+import { formatMinor, signedMinor } from '../money/money.js';
 import { monthOf } from '../rating/rating.js';
 import { iso, nowSecond, parseMonth, periodOf } from './calendar.js';
 import { invoiceCsv } from './invoice-csv.js';
@@ -59,7 +59,7 @@ export class InvoiceQueries {
       if (!account) return [];
       const { lines } = await this.rating.rate(this.pool, account, invoiceIdOf(account.id, period), period, now, false);
       return resources.map((id) => {
-        const minor = lines.filter((line) => line.resourceId === id).reduce((sum, line) => sum + parseMinor(line.amount, 'amount', account.currency), 0n);
+        const minor = lines.filter((line) => line.resourceId === id).reduce((sum, line) => sum + signedMinor(line.amount, account.currency), 0n);
         return { resourceId: id, amount: formatMinor(minor, account.currency), currency: account.currency };
       });
     }));

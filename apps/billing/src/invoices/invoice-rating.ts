@@ -3,7 +3,7 @@ import type { InvoiceLineView } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import type { BillingAccount } from '../accounts/accounts.js';
 import type { ResourceInfo, UsageSegment } from '../metering/meter.js';
-import { formatMinor, formatScaled, fractionOf, parseDecimal, parseMinor, productMinor, scaledOfMinor } from '../money/money.js';
+import { formatMinor, formatScaled, fractionOf, parseDecimal, productMinor, scaledOfMinor, signedMinor } from '../money/money.js';
 import type { PriceHistories, Prices } from '../prices/prices.js';
 import { monthOf, rateResource, taxOf, type Period, type RatedLine, type RatedResource } from '../rating/rating.js';
 import { iso } from './calendar.js';
@@ -294,7 +294,6 @@ export class InvoiceRating {
   }
 }
 
-const signedMinor = (text: string, currency: string) => (text.startsWith('-') ? -parseMinor(text.slice(1), 'amount', currency) : parseMinor(text, 'amount', currency));
 const parseSigned = (text: string) => (text.startsWith('-') ? -parseDecimal(text.slice(1), 'unitPrice') : parseDecimal(text, 'unitPrice'));
 const sameDecimal = (a: string, b: string) => {
   const x = fractionOf(a);

@@ -90,3 +90,7 @@ export function parseMinor(value: unknown, field: string, currency: string): big
   if (units % factor !== 0n) throw AppError.badInput(field, `has more decimals than ${currency} has (${minorUnitsOf(currency)})`);
   return units / factor;
 }
+
+/** An amount billing wrote itself, as minor units: a line's, which is negative for a cap or a credit. */
+export const signedMinor = (text: string, currency: string): bigint =>
+  text.startsWith('-') ? -parseMinor(text.slice(1), 'amount', currency) : parseMinor(text, 'amount', currency);
