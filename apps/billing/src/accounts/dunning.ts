@@ -29,15 +29,21 @@ export class Dunning {
     }));
   }
 
-  /** A Stripe payment failed: the account goes PAST_DUE, unless the invoice is settled already. */
+  /**
+   * A Stripe payment failed: the account goes PAST_DUE, unless the invoice is settled already. Its
+   * status is read in the transaction, its row shared-locked: a payment or void committing on another
+   * replica meanwhile is waited for and seen, where read before it would leave a paid invoice holding
+   * its account PAST_DUE (the settle, finding nothing unpaid, appends nothing to conflict with).
+   */
   async recordPaymentFailure(invoiceId: string, reason: string, metadata: EventMetadata): Promise<void> {
     const id = invoiceId.toLowerCase();
-    const invoice = isUuid(id) ? await this.invoices.find(id) : null;
-    if (!invoice) throw AppError.notFound(`invoice ${invoiceId}`);
-    if (invoice.status !== 'FINALIZED') return;
-    await withRetriedTransaction(this.pool, (tx) =>
-      decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata),
-    );
+    if (!isUuid(id)) throw AppError.notFound(`invoice ${invoiceId}`);
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const invoice = await this.invoices.find(id, tx, { forShare: true });
+      if (!invoice) throw AppError.notFound(`invoice ${invoiceId}`);
+      if (invoice.status !== 'FINALIZED') return;
+      await decideInTransaction(this.store, tx, accountStreamId(invoice.accountId), accountStandingDecider, { type: 'RecordPaymentFailure', accountId: invoice.accountId, invoiceId: invoice.id, reason }, metadata);
+    });
   }
 
   /** In the transaction that pays or voids the invoice: it no longer holds its account PAST_DUE or SUSPENDED. */

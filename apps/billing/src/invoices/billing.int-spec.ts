@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BackupEvents, type BillingRequests, type ComputeEvents, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
-import { createPool, EventStore } from '#libs/event-store';
+import { createPool, decideInTransaction, EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
@@ -9,11 +9,14 @@ import {
 import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
+import { Dunning } from '../accounts/dunning.js';
 import { billingEventStore } from '../billing.event-store.js';
 import { productMinor } from '../money/money.js';
 import { Metering } from '../metering/metering.js';
 import { priceListStreamId } from '../prices/price-list.decider.js';
 import { numberPrefix } from './invoice-finalization.js';
+import { invoiceDecider, invoiceStreamId } from './invoice.decider.js';
+import { InvoicesRepository } from './invoices.repository.js';
 
 const DIRECT_EMAIL = 'billing@direct.example';
 const WEBHOOK_SECRET = 'whsec_awan_test';
@@ -564,5 +567,38 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     // Billed once: nothing of August is late.
     const upcoming = await call('billing.invoice.upcoming', { ...admin, accountId: racer.id });
     expect(upcoming.lines.filter((l) => l.description.startsWith('Adjustment'))).toEqual([]);
+  });
+
+  it('leaves an account ACTIVE when a payment of its invoice fails while another replica marks it paid', async () => {
+    const payer = await directCustomer('Payer');
+    await publishAll('compute', twoHoursOn(payer.id, '2026-07-10'));
+    const draft = await waitFor(async () => {
+      await call('billing.invoice.closeMonth', { ...admin, month: '2026-07' });
+      return (await invoicesOf(payer.id)).find((i) => i.periodStart === '2026-07-01T00:00:00.000Z' && i.total === '0.01');
+    }, 30_000, "the payer's July draft");
+    await call('billing.invoice.finalize', { ...admin, id: draft.id });
+
+    // Another replica marks the invoice paid (a bank transfer), its transaction open while a card payment's failure is recorded here.
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 2 });
+    const store = new EventStore(pool, billingEventStore.service, billingEventStore.projections);
+    const dunning = new Dunning(pool, store, new InvoicesRepository(pool));
+    const metadata = { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
+    const replica = await pool.connect();
+    try {
+      await replica.query('BEGIN');
+      await decideInTransaction(store, replica, invoiceStreamId(draft.id), invoiceDecider, { type: 'MarkInvoicePaid', reference: 'bank transfer 4711' }, metadata);
+      await dunning.settle(replica, { id: draft.id, accountId: payer.id }, metadata);
+      const failing = dunning.recordPaymentFailure(draft.id, 'card declined', metadata);
+      // The failure waits for the payment to commit, to see the invoice as it then is.
+      expect(await Promise.race([failing.then(() => 'recorded'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
+      await replica.query('COMMIT');
+      await failing;
+    } finally {
+      await replica.query('ROLLBACK').catch(() => undefined);
+      replica.release();
+      await pool.end();
+    }
+    expect(await call('billing.account.standing', { ...admin, ids: [payer.id] })).toEqual([{ accountId: payer.id, status: 'ACTIVE', pastDueSince: null }]);
+    expect((await call('billing.invoice.get', { ...admin, id: draft.id })).status).toBe('PAID');
   });
 });

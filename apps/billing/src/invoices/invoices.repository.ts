@@ -53,9 +53,13 @@ const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "
 export class InvoicesRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** `id` in lower case. */
-  async find(id: string, sql: Sql = this.pool): Promise<InvoiceRow | null> {
-    const { rows } = await sql.query<InvoiceRow>({ name: 'billing_invoice', text: `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1`, values: [id] });
+  /** `id` in lower case; `forShare`, in a transaction: its row locked against a change until the commit. */
+  async find(id: string, sql: Sql = this.pool, { forShare = false } = {}): Promise<InvoiceRow | null> {
+    const { rows } = await sql.query<InvoiceRow>({
+      name: forShare ? 'billing_invoice_for_share' : 'billing_invoice',
+      text: `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE id = $1${forShare ? ' FOR SHARE' : ''}`,
+      values: [id],
+    });
     return rows[0] ?? null;
   }
 
