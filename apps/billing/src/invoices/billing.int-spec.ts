@@ -601,4 +601,30 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(await call('billing.account.standing', { ...admin, ids: [payer.id] })).toEqual([{ accountId: payer.id, status: 'ACTIVE', pastDueSince: null }]);
     expect((await call('billing.invoice.get', { ...admin, id: draft.id })).status).toBe('PAID');
   });
+
+  // Last: it closes the month before this one, which would draft the earlier tests' late usage into that month.
+  it("drafts usage that commits while its month closes on another replica, where the close had not seen the account yet", async () => {
+    const latecomer = await directCustomer('Latecomer');
+    const now = new Date();
+    const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
+    const replica = await pool.connect();
+    try {
+      // Another replica meters two hours of last month for an account with none, its transaction open while the month closes here.
+      await replica.query('BEGIN');
+      const metering = new Metering();
+      for (const event of twoHoursOn(latecomer.id, `${lastMonth}-10`)) await metering.record(event, replica);
+      const closing = call('billing.invoice.closeMonth', { ...admin, month: lastMonth });
+      // The close waits for the change to commit, so that it chooses whom to draft with it.
+      expect(await Promise.race([closing.then(() => 'closed'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
+      await replica.query('COMMIT');
+      await closing;
+    } finally {
+      await replica.query('ROLLBACK').catch(() => undefined);
+      replica.release();
+      await pool.end();
+    }
+    const drafted = (await invoicesOf(latecomer.id)).find((i) => i.periodStart === `${lastMonth}-01T00:00:00.000Z`);
+    expect(drafted).toMatchObject({ status: 'DRAFT', total: '0.01' });
+  });
 });

@@ -103,4 +103,11 @@ export const invoicesMigrations: Migration[] = [
     // a new primary key on it would build its index again, the table locked, over years of lines.
     sql: `ALTER TABLE invoice_lines DROP CONSTRAINT invoice_lines_pkey;`,
   },
+  {
+    id: '0334-closed-months-drafted',
+    // A month is closed (usage changing it from then on is marked late) before its drafts are made, and
+    // drafted once they all are: the close job goes on from the last month drafted, so a close cut short
+    // is made again. The months closed before were drafted whole.
+    sql: 'ALTER TABLE closed_months ADD COLUMN drafted boolean NOT NULL DEFAULT true',
+  },
 ];

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contracts';
-import { lockKeyInTransaction, type Sql } from '#libs/event-store';
-import { usageLock } from '../metering/metering.js';
+import { lockKeyInTransaction, withTransaction, type Sql } from '#libs/event-store';
+import { MONTH_CLOSE_LOCK, usageLock } from '../metering/metering.js';
 import type { Period } from '../rating/rating.js';
 import { packUsage, unpackUsage, type PackedUsage } from './line-usage.js';
 
@@ -204,13 +204,38 @@ export class InvoicesRepository {
     return new Set(rows.map((row) => row.id));
   }
 
+  /**
+   * The month closed to usage: a change of its usage from now on is marked late (Metering), where
+   * it has no invoice of the month. Taken under the month-close lock alone, which every usage change
+   * holds shared while it marks: the changes under way commit first, and whatever the drafts are
+   * chosen from next sees them.
+   */
   async markClosed(period: Period): Promise<void> {
-    await this.pool.query('INSERT INTO closed_months (month) VALUES (to_timestamp($1)::date) ON CONFLICT DO NOTHING', [period.start]);
+    await withTransaction(this.pool, async (tx) => {
+      await lockKeyInTransaction(tx, MONTH_CLOSE_LOCK);
+      await tx.query('INSERT INTO closed_months (month, drafted) VALUES (to_timestamp($1)::date, false) ON CONFLICT DO NOTHING', [period.start]);
+    });
   }
 
-  /** The start of the latest month closed, or null before the first close. */
+  /** Every draft of the closed month made: the close job goes on from the next one. */
+  async markDrafted(period: Period): Promise<void> {
+    await this.pool.query('UPDATE closed_months SET drafted = true WHERE month = to_timestamp($1)::date', [period.start]);
+  }
+
+  /** The start of the latest month drafted, or null before the first close. */
   async lastClosed(): Promise<number | null> {
-    const { rows } = await this.pool.query<{ last: string | null }>(`SELECT extract(epoch FROM max(month)::timestamp AT TIME ZONE 'UTC')::bigint AS last FROM closed_months`);
+    const { rows } = await this.pool.query<{ last: string | null }>(
+      `SELECT extract(epoch FROM max(month)::timestamp AT TIME ZONE 'UTC')::bigint AS last FROM closed_months WHERE drafted`,
+    );
     return rows[0].last === null ? null : Number(rows[0].last);
+  }
+
+  /**
+   * In a batch's drafting transaction: the late marks of the month its accounts' new drafts settle.
+   * A draft is rated from the usage as it stands until it is finalized, so a change marked late
+   * while the month closed, before its draft was made, is on the draft already.
+   */
+  async clearLateUsage(tx: Sql, accountIds: readonly string[], period: Period): Promise<void> {
+    await tx.query('DELETE FROM late_usage WHERE account_id = ANY($1) AND month = to_timestamp($2)::date', [accountIds, period.start]);
   }
 }

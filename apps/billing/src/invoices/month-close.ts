@@ -23,14 +23,18 @@ export class MonthClose {
    * Drafts the month's invoice of every account with usage in it, every reseller whose
    * customers had some, and every account whose late usage waits for an invoice, a batch of
    * accounts to a transaction. Idempotent: an invoice's id comes from its account and month.
+   * The month is closed first, so usage committing while the drafts are chosen and made is either
+   * seen by the choice or marked late (it never falls between), and marked drafted last, so a close
+   * cut short is made again by the job.
    */
   async closeMonth(period: Period, metadata: EventMetadata): Promise<MonthClosed> {
     if (period.end > nowSecond()) throw AppError.conflict(`the month ${iso(period.start).slice(0, 7)} has not ended`);
+    await this.invoices.markClosed(period);
     const accounts = await this.invoices.toDraft(period);
     const known = accounts.filter((a) => a.known).map((a) => a.accountId);
     let drafted = 0;
     for (let i = 0; i < known.length; i += DRAFTS_PER_TRANSACTION) drafted += await this.draft(known.slice(i, i + DRAFTS_PER_TRANSACTION), period, metadata);
-    await this.invoices.markClosed(period);
+    await this.invoices.markDrafted(period);
     return { drafted, unknownAccounts: accounts.filter((a) => !a.known).map((a) => a.accountId) };
   }
 
@@ -61,6 +65,7 @@ export class MonthClose {
         const header = { invoiceId, accountId: id, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
         return { streamId: invoiceStreamId(invoiceId), expectedVersion: 0, events: invoiceDecider.decide({ type: 'DraftInvoice', header }, invoiceDecider.initialState()) };
       });
+      await this.invoices.clearLateUsage(tx, appends.map((append) => append.events[0].data.accountId), period);
       return (await this.store.appendToStreams(appends, { metadata, tx })).length;
     });
   }

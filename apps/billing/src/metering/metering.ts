@@ -41,6 +41,8 @@ const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((
 /** The lock an account's usage changes hold shared, and a finalize of its invoice alone (Metering.usageChanged). */
 const USAGE_LOCK = 'usage:';
 export const usageLock = (accountId: string) => `${USAGE_LOCK}${accountId}`;
+/** Held shared by every usage change while it marks late months, and alone while a month is closed (InvoicesRepository.markClosed). */
+export const MONTH_CLOSE_LOCK = 'month-close';
 
 /** One resource's events fold one at a time; other resources go on in parallel. */
 const lockResource = (tx: Sql, resourceId: string) => lockKeyInTransaction(tx, `meter:${resourceId}`);
@@ -188,19 +190,22 @@ export class Metering {
    * A finalize holds the invoice's account's usage lock alone from before it compares the count with
    * the one its rating saw until it commits; here the account's and its reseller's are held shared
    * before the marking looks. So a change either commits in time to be counted (the finalize rates
-   * again), or sees the invoice finalized and is marked late: never neither.
+   * again), or sees the invoice finalized and is marked late: never neither. The month-close lock,
+   * held shared as well, does the same for a month closing: a change either commits before the close
+   * chooses whom to draft, or sees the month closed.
    */
   private async usageChanged(tx: Sql, accountId: string, from: number): Promise<void> {
     // Counted, and the owners' locks taken in one statement, in their order as lockKeyInTransaction takes a
     // finalize's (PostgreSQL calls a volatile function of the select list after the sort). The marking is a
     // statement of its own: it must look once the locks are held.
-    const { rows } = await tx.query<{ owner: string }>(
+    const { rows } = await tx.query<{ owner: string | null }>(
       `WITH counted AS (
          INSERT INTO usage_changes (account_id, changes) VALUES ($1, 1) ON CONFLICT (account_id) DO UPDATE SET changes = usage_changes.changes + 1
          RETURNING (SELECT parent_id FROM accounts WHERE id = $1) AS parent_id)
-       SELECT owner, pg_advisory_xact_lock_shared(hashtextextended($2 || owner, 0))
-       FROM (SELECT $1::text AS owner UNION ALL SELECT parent_id FROM counted WHERE parent_id IS NOT NULL) owners ORDER BY owner`,
-      [accountId, USAGE_LOCK],
+       SELECT owner, pg_advisory_xact_lock_shared(hashtextextended(key, 0))
+       FROM (SELECT $1::text AS owner, $2 || $1 AS key UNION ALL SELECT parent_id, $2 || parent_id FROM counted WHERE parent_id IS NOT NULL
+             UNION ALL SELECT NULL, $3) locks ORDER BY key`,
+      [accountId, USAGE_LOCK, MONTH_CLOSE_LOCK],
     );
     await tx.query(
       `WITH owners AS (SELECT unnest($1::text[]) AS id)
@@ -211,7 +216,7 @@ export class Metering {
        SELECT o.id, m.month FROM owners o JOIN closed_months m ON m.month >= date_trunc('month', to_timestamp($2) AT TIME ZONE 'UTC')::date
        WHERE NOT EXISTS (SELECT 1 FROM invoices v WHERE v.account_id = o.id AND v.period_start = m.month::timestamp AT TIME ZONE 'UTC')
        ON CONFLICT DO NOTHING`,
-      [rows.map((row) => row.owner), from],
+      [rows.flatMap((row) => (row.owner === null ? [] : [row.owner])), from],
     );
   }
 }
