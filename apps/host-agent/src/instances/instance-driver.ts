@@ -13,6 +13,8 @@ export interface InstanceDriver {
   start(spec: InstanceSpec): Promise<void>;
   /** Asks the guest to shut down and waits up to `timeoutMs`; then, or when `force`, ends it. */
   stop(spec: InstanceSpec, options: { force: boolean; timeoutMs: number }): Promise<void>;
+  /** Ends it at once, asking neither the guest nor its monitor (fencing: a hung QEMU's monitor does not answer). */
+  kill(spec: InstanceSpec): Promise<void>;
   reboot(spec: InstanceSpec): Promise<void>;
   /**
    * Applies what can change while it runs; the rest applies at its next start. Answers whether

@@ -268,19 +268,21 @@ export class InstanceManager {
   }
 
   /**
-   * Self-fencing: force-stops every instance this host runs and marks it, so that compute can
-   * restart it elsewhere without it ever running twice. Nothing here starts them again.
+   * Self-fencing: kills every instance this host runs and marks it, so that compute can restart
+   * it elsewhere without it ever running twice. All at once: compute restarts them the down-timeout
+   * after the host's last contact, a few seconds after the fence timeout, however many there are and
+   * whichever QEMU hangs. Nothing here starts them again. Throws, once every kill has been tried,
+   * naming those that may still run.
    */
   async fence(): Promise<string[]> {
-    const fenced: string[] = [];
-    for (const spec of await this.folders.list()) {
-      const driver = this.drivers[spec.kind];
-      if ((await driver.state(spec).catch(() => 'RUNNING')) !== 'RUNNING') continue;
-      await writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString());
-      await driver.stop(spec, { force: true, timeoutMs: 0 });
-      fenced.push(spec.instanceId);
-    }
-    return fenced;
+    const specs = await this.folders.list();
+    const states = await Promise.all(specs.map((spec) => this.drivers[spec.kind].state(spec).catch(() => 'RUNNING')));
+    const running = specs.filter((_, index) => states[index] === 'RUNNING');
+    await Promise.all(running.map(async (spec) => writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString())));
+    const kills = await Promise.allSettled(running.map((spec) => this.drivers[spec.kind].kill(spec)));
+    const failed = running.filter((_, index) => kills[index].status === 'rejected').map((spec) => spec.instanceId);
+    if (failed.length > 0) throw new Error(`could not kill ${failed.join(', ')}: they may still run`);
+    return running.map((spec) => spec.instanceId);
   }
 
   status(instanceId: string): Promise<AgentInstanceStatus> {

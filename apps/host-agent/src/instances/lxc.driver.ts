@@ -186,6 +186,11 @@ export class LxcDriver implements InstanceDriver {
     await runProgram('lxc-stop', [...this.lxc(spec), ...args], { timeoutMs: options.timeoutMs + 30_000 });
   }
 
+  /** `lxc-stop -k`: killed, with no halt signal first. */
+  kill(spec: InstanceSpec): Promise<void> {
+    return this.stop(spec, { force: true, timeoutMs: 0 });
+  }
+
   async reboot(spec: InstanceSpec): Promise<void> {
     await this.stop(spec, { force: false, timeoutMs: 30_000 });
     await this.start(spec);

@@ -250,6 +250,15 @@ export class QemuDriver implements InstanceDriver {
     if (spec.network) await removeTap(this.tap(spec));
   }
 
+  async kill(spec: InstanceSpec): Promise<void> {
+    const pid = await this.pid(spec);
+    if (pid) {
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(() => processGone(pid), 5_000);
+    }
+    if (spec.network) await removeTap(this.tap(spec));
+  }
+
   /** Ends QEMU: `quit` over QMP, SIGKILL if QMP does not answer; returns once the process is gone. */
   private async quit(spec: InstanceSpec): Promise<void> {
     const pid = await this.pid(spec);

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { InstanceSpec } from '#libs/contracts';
+import type { InstanceDriver, LiveMigratingDriver } from './instance-driver.js';
+import { InstanceFolders } from './instance-folder.js';
+import { InstanceManager } from './instance-manager.js';
+
+/**
+ * Instances as a driver sees them, each kill taking `killMs` (or failing for `stuck` ones): only what
+ * fencing asks of a driver, kills counted as they run, in memory.
+ */
+function fakeDriver(killMs: number, stuck = new Set<string>()) {
+  const running = new Set<string>();
+  const counts = { now: 0, most: 0 };
+  const driver = {
+    running,
+    counts,
+    state: async (spec: InstanceSpec) => (running.has(spec.instanceId) ? 'RUNNING' : 'STOPPED'),
+    kill: async (spec: InstanceSpec) => {
+      counts.most = Math.max(counts.most, ++counts.now);
+      await new Promise((resolve) => setTimeout(resolve, killMs));
+      counts.now--;
+      if (stuck.has(spec.instanceId)) throw new Error('QEMU did not die');
+      running.delete(spec.instanceId);
+    },
+  };
+  return driver;
+}
+
+const specOf = (kind: InstanceSpec['kind']): InstanceSpec => ({
+  instanceId: randomUUID(), name: 'fenced', kind, vcpus: 1, memoryMb: 128, diskGb: 1, image: { kind, location: '/nowhere' },
+});
+
+describe('fencing a host', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), 'awan-fencing-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function hostWith(specs: InstanceSpec[], drivers: { VM: ReturnType<typeof fakeDriver>; CONTAINER: ReturnType<typeof fakeDriver> }) {
+    const folders = new InstanceFolders('h1', path.join(dir, 'storage'), path.join(dir, 'data'));
+    for (const spec of specs) await folders.writeSpec(spec);
+    const manager = new InstanceManager(folders, drivers as unknown as { VM: LiveMigratingDriver; CONTAINER: InstanceDriver }, { filters: {} as never, bridges: {} as never });
+    return { folders, manager };
+  }
+
+  it('kills every running instance at once and marks each fenced, leaving the stopped ones be', async () => {
+    const drivers = { VM: fakeDriver(300), CONTAINER: fakeDriver(300) };
+    const specs = [...Array.from({ length: 20 }, () => specOf('CONTAINER')), ...Array.from({ length: 5 }, () => specOf('VM'))];
+    const stopped = specOf('CONTAINER');
+    for (const spec of specs) drivers[spec.kind].running.add(spec.instanceId);
+    const { folders, manager } = await hostWith([...specs, stopped], drivers);
+
+    const fenced = await manager.fence();
+    // All 25 under way together: one after another, kills of 300 ms would take 7.5 s, past the 4 s between the
+    // fence timeout and the down-timeout.
+    expect(drivers.CONTAINER.counts.most + drivers.VM.counts.most).toBe(25);
+    expect(new Set(fenced)).toEqual(new Set(specs.map((spec) => spec.instanceId)));
+    expect([...drivers.CONTAINER.running, ...drivers.VM.running]).toEqual([]);
+    for (const spec of specs) expect(existsSync(await folders.runtimeFile(spec.instanceId, 'fenced'))).toBe(true);
+    expect(existsSync(await folders.runtimeFile(stopped.instanceId, 'fenced'))).toBe(false);
+  });
+
+  it('kills the others when one will not die, then fails naming it', async () => {
+    const hung = specOf('VM');
+    const drivers = { VM: fakeDriver(50, new Set([hung.instanceId])), CONTAINER: fakeDriver(50) };
+    const others = [specOf('CONTAINER'), specOf('VM')];
+    for (const spec of [hung, ...others]) drivers[spec.kind].running.add(spec.instanceId);
+    const { manager } = await hostWith([hung, ...others], drivers);
+
+    await expect(manager.fence()).rejects.toThrow(`could not kill ${hung.instanceId}: they may still run`);
+    expect([...drivers.CONTAINER.running, ...drivers.VM.running]).toEqual([hung.instanceId]);
+  });
+});
