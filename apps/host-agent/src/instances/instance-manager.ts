@@ -71,7 +71,8 @@ export class InstanceManager {
       }
       // What the port and its rules need (kind, id, network) is the same in the spec given and the one kept.
       const spec = stored ?? valid;
-      const made = stored ? Promise.resolve(stored) : this.layDown(valid);
+      // A kept spec's disk or rootfs is laid down again where a create was cut short (its driver makes only what is missing).
+      const made = stored ? this.run(() => this.drivers[stored.kind].create(stored)).then(() => stored) : this.layDown(valid);
       try {
         await allDone([made, this.run(() => this.filters.enforce(spec, offered)), start ? this.run(() => this.joinBridge(spec)) : undefined]);
       } catch (error) {

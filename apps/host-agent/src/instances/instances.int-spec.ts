@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -107,6 +107,16 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     const container = spec('CONTAINER', rootfs);
     await manager.create(container, true);
     expect(await manager.create({ ...container, memoryMb: 512 }, true)).toMatchObject({ state: 'RUNNING', memoryMb: 128 });
+    await manager.delete(container.instanceId);
+  });
+
+  it('makes a create cut short again when it is retried: its spec kept, its rootfs half copied', async () => {
+    const container = spec('CONTAINER', rootfs);
+    // What an agent restarted during the rootfs's copy leaves: the spec and owner written, part of a rootfs, no config.
+    await folders.writeSpec(container);
+    mkdirSync(path.join(folders.dir(container.instanceId), 'rootfs', 'bin'), { recursive: true });
+    expect(await manager.create(container, true)).toMatchObject({ state: 'RUNNING' });
+    expect(existsSync(path.join(folders.dir(container.instanceId), 'rootfs', 'bin', 'busybox'))).toBe(true);
     await manager.delete(container.instanceId);
   });
 

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
@@ -68,10 +68,12 @@ export class QemuDriver implements InstanceDriver {
     const image = await stat(spec.image.location).catch(() => null);
     if (!image) throw AppError.badInput('spec.image.location', `no image at ${spec.image.location} on this host`);
     const disk = this.file(spec, 'disk.qcow2');
+    const seed = this.file(spec, 'seed.iso');
+    // Each is written whole or not at all: a create cut short is made again, and one made leaves a running VM's files be.
     // Apart from each other, so made at once.
     await allDone([
       existsSync(disk) ? undefined : this.newDisk(disk, image.isDirectory() ? null : spec.image.location, spec.diskGb),
-      buildNoCloudSeed(spec, this.file(spec, 'seed.iso')),
+      existsSync(seed) ? undefined : buildNoCloudSeed(spec, `${seed}.partial`).then(() => rename(`${seed}.partial`, seed)),
     ]);
   }
 
@@ -88,7 +90,8 @@ export class QemuDriver implements InstanceDriver {
       await runProgram('qemu-img', ['create', '-q', '-f', 'qcow2', ...(backing ? ['-b', backing, '-F', 'qcow2'] : []), partial, size]);
     });
     // A clone where the file system shares blocks, else a copy.
-    await copyFile(template, disk, constants.COPYFILE_FICLONE);
+    await copyFile(template, `${disk}.partial`, constants.COPYFILE_FICLONE);
+    await rename(`${disk}.partial`, disk);
   }
 
   /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
