@@ -602,6 +602,45 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect((await call('billing.invoice.get', { ...admin, id: draft.id })).status).toBe('PAID');
   });
 
+  describe('an invoice changed while its push to Stripe was failing', () => {
+    /** The account's August invoice, finalized while Stripe fails the push's first request (the push is tried again a second later). */
+    async function finalizedWhileStripeFails(name: string, day: string) {
+      const account = await directCustomer(name);
+      await publishAll('compute', twoHoursOn(account.id, day));
+      const draft = await waitFor(async () => {
+        await call('billing.invoice.closeMonth', { ...admin, month: '2026-08' });
+        return (await invoicesOf(account.id)).find((i) => i.periodStart === '2026-08-01T00:00:00.000Z');
+      }, 30_000, `${name}'s August draft`);
+      const customersMade = () => stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/customers').length;
+      const before = customersMade();
+      // The request and the Stripe SDK's two retries of it (stripe-client.ts).
+      stripe.failNext(3, 'error500', /^POST \/v1\/customers$/);
+      await call('billing.invoice.finalize', { ...admin, id: draft.id });
+      await waitFor(() => customersMade() >= before + 3, 30_000, 'the failed push');
+      return draft;
+    }
+    const pushedOf = (invoiceId: string) => stripe.objects('invoices').filter((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoiceId);
+
+    it('voided meanwhile: nothing is left payable in Stripe', async () => {
+      const draft = await finalizedWhileStripeFails('Voided Early', '2026-08-14');
+      await call('billing.invoice.void', { ...admin, id: draft.id, reason: 'issued in error' });
+      // Every event the Stripe consumer was given is acknowledged: the push's retry too.
+      const jsm = await jetstreamManager(nats.nats);
+      await waitFor(async () => {
+        const info = await jsm.consumers.info('BILLING', 'billing-stripe');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.ack_floor.stream_seq === info.delivered.stream_seq;
+      }, 30_000, "the Stripe consumer's retries");
+      expect(pushedOf(draft.id).filter((i) => i.status === 'open' || i.status === 'paid')).toEqual([]);
+    });
+
+    it('credited meanwhile: the credit note reaches Stripe once the push goes through', async () => {
+      const draft = await finalizedWhileStripeFails('Credited Early', '2026-08-15');
+      const note = await call('billing.creditNote.issue', { ...admin, input: { invoiceId: draft.id, amount: '0.01', reason: 'goodwill' } });
+      await waitFor(() => stripe.objects('credit_notes').find((n) => (n.metadata as Record<string, string>).awan_credit_note_id === note.id), 30_000, 'the credit note in Stripe');
+      expect(pushedOf(draft.id)).toEqual([expect.objectContaining({ status: 'open', amount_remaining: 0 })]);
+    });
+  });
+
   // Last: it closes the month before this one, which would draft the earlier tests' late usage into that month.
   it("drafts usage that commits while its month closes on another replica, where the close had not seen the account yet", async () => {
     const latecomer = await directCustomer('Latecomer');

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type pg from 'pg';
 import type Stripe from 'stripe';
-import { AppError, PLATFORM_SCOPE, type BillingEvents } from '#libs/contracts';
+import { AppError, PLATFORM_SCOPE, type BillingEvents, type InvoiceView } from '#libs/contracts';
 import { PG_POOL, ServiceConsumers } from '#libs/event-sourcing';
 import { Accounts } from '../accounts/accounts.js';
 import { InvoiceQueries } from '../invoices/invoice-queries.js';
-import { parseMinor } from '../money/money.js';
+import { signedMinor } from '../money/money.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
 import { STRIPE } from './stripe-client.js';
 import { PgStripeProgress, StripeInvoices, type StripeInvoiceDocument } from './stripe-invoices.js';
@@ -38,25 +38,28 @@ export class StripeSync {
           case 'InvoiceFinalized': {
             const finalized = event.data as BillingEvents['InvoiceFinalized'];
             if (finalized.issuerId !== PLATFORM) return;
-            const document = await this.documentOf(finalized.invoiceId).catch((error: unknown) => {
+            const invoice = await this.queries.get(finalized.invoiceId, { accountIds: PLATFORM_SCOPE }).catch((error: unknown) => {
               // Only another billing's event on a shared stream names an invoice this database lacks: nothing to push.
               if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
               throw error;
             });
-            if (document) await push.push(document);
+            if (!invoice || invoice.status === 'VOID') return; // voided before it was ever pushed: nothing for Stripe to collect
+            await push.push(await this.documentOf(invoice));
+            // What came to it while it was pushed (a void, a credit note) found nothing in Stripe to act on: done now.
+            const now = await this.queries.get(invoice.id, { accountIds: PLATFORM_SCOPE });
+            if (now.status === 'VOID') await this.voidIn(push, now.id, now.accountId);
+            for (const note of now.creditNotes) await this.creditIn(push, { ...note, creditNoteId: note.id }, now.currency);
             return;
           }
           case 'InvoiceVoided': {
             const { invoiceId, accountId } = event.data as BillingEvents['InvoiceVoided'];
-            if ((await push.void(invoiceId)) === 'paid in Stripe') {
-              this.logger.error({ msg: 'invoice voided in Awan was paid in Stripe: refund the payment in Stripe', invoiceId, accountId });
-            }
+            await this.voidIn(push, invoiceId, accountId);
             return;
           }
           case 'CreditNoteIssued': {
             const note = event.data as BillingEvents['CreditNoteIssued'];
             const currency = await this.currencyOf(note.invoiceId);
-            if (currency) await push.credit({ ...note, currency, amountMinor: this.minor(note.amount, currency) });
+            if (currency) await this.creditIn(push, note, currency);
           }
         }
       },
@@ -68,9 +71,21 @@ export class StripeSync {
     });
   }
 
+  /** The invoice's Stripe invoice made unpayable, where it was pushed; one a customer paid there meanwhile is finance's to refund. */
+  private async voidIn(push: StripeInvoices, invoiceId: string, accountId: string): Promise<void> {
+    if ((await push.void(invoiceId)) === 'paid in Stripe') {
+      this.logger.error({ msg: 'invoice voided in Awan was paid in Stripe: refund the payment in Stripe', invoiceId, accountId });
+    }
+  }
+
+  /** The credit note on the invoice's Stripe invoice, once, where it was pushed (push.credit looks for it first). */
+  private async creditIn(push: StripeInvoices, note: { creditNoteId: string; invoiceId: string; number: string; amount: string; reason: string }, currency: string): Promise<void> {
+    await push.credit({ ...note, currency, amountMinor: this.minor(note.amount, currency) });
+  }
+
   /** A decimal amount as an integer string of the currency's minor units. */
   private minor(amount: string, currency: string): string {
-    return String(amount.startsWith('-') ? -parseMinor(amount.slice(1), 'amount', currency) : parseMinor(amount, 'amount', currency));
+    return String(signedMinor(amount, currency));
   }
 
   /** The platform-issued invoice's currency; null for another issuer's, never pushed. */
@@ -79,8 +94,7 @@ export class StripeSync {
     return invoice.issuerId === PLATFORM ? invoice.currency : null;
   }
 
-  private async documentOf(invoiceId: string): Promise<StripeInvoiceDocument> {
-    const invoice = await this.queries.get(invoiceId, { accountIds: PLATFORM_SCOPE });
+  private async documentOf(invoice: InvoiceView): Promise<StripeInvoiceDocument> {
     const account = (await Accounts.find(this.pool, invoice.accountId))!;
     const minor = (amount: string) => this.minor(amount, invoice.currency);
     return {
