@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { instanceDecider, instanceStreamId, type InstanceCommand } from './instance.decider.js';
 import { InstancesRepository } from './instances.repository.js';
+import { Quotas } from './quotas.js';
 
 const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
 
@@ -35,7 +36,7 @@ describe('the instances projection on PostgreSQL', () => {
     db = await createTestDatabase('compute');
     await migrateEventStore(db.pool, { ...computeEventStore, service: db.schema });
     await db.pool.query(`INSERT INTO regions (id, name, dns_zone) VALUES ('proj', 'Projection test', 'awan.test')`);
-    await db.pool.query(`INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ('proj-small', 'Small', 'CONTAINER', 1, 512, 5)`);
+    await db.pool.query(`INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ('proj-small', 'Small', 'CONTAINER', 1, 512, 5), ('proj-large', 'Large', 'CONTAINER', 4, 2048, 5)`);
     store = new EventStore(db.pool, db.schema, computeEventStore.projections);
   });
   afterAll(() => db.close());
@@ -82,6 +83,31 @@ describe('the instances projection on PostgreSQL', () => {
     // What the commands decided from, read from the row, is the stream folded.
     expect(await readState(store, streamId, instanceDecider)).toEqual({ state: fold(instanceDecider, history as never), version: 126 });
     expect((await row(id)).state).toEqual(fold(instanceDecider, history as never));
+  });
+
+  it('counts an instance being resized at the larger of its two plans against its quota, until the resize is done', async () => {
+    const { streamId, events } = createEvents('growing');
+    const account = (events[0].data as ComputeEvents['InstanceRequested']).accountId;
+    await store.append(streamId, events, { expectedVersion: 0, metadata });
+    const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
+    const complete = async () => decide({ type: 'CompleteOperation', requestVersion: (await readState(store, streamId, instanceDecider)).state.operation!.version });
+    await decide({
+      type: 'AssignAddresses',
+      addresses: [{ ipId: randomUUID(), family: 'IPV4', address: '198.51.100.8', prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
+    });
+    await complete();
+    const quotas = new Quotas(db.pool, { instances: 100, vcpus: 100, memoryMb: 100_000 });
+    const before = await quotas.usageOf(account);
+    await decide({ type: 'ResizeInstance', toPlanId: 'proj-large', toKind: 'CONTAINER' });
+    // Resizing: 1 vCPU and 512 MB by its plan still, 4 and 2048 by the one it goes to.
+    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    await complete();
+    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    // Shrunk back: its new plan's size as soon as it is asked, the larger being the one it has.
+    await decide({ type: 'ResizeInstance', toPlanId: 'proj-small', toKind: 'CONTAINER' });
+    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    await complete();
+    expect(await quotas.usageOf(account)).toEqual(before);
   });
 
   it("keeps a batch's boot configs, each its own", async () => {

@@ -28,10 +28,17 @@ export class Quotas {
     return rows[0] ?? this.defaults;
   }
 
+  /**
+   * What the account's live instances hold, one being resized at the larger of its two plans (as its
+   * host's reservation is): counted at its plan until the resize is done, a tenant's parallel resizes
+   * each passed the check that the others' had not yet changed.
+   */
   async usageOf(accountId: string, sql: Sql = this.pool, exceptInstanceId?: string): Promise<QuotaLimits> {
     const { rows } = await sql.query<QuotaLimits>(
-      `SELECT count(*)::integer AS instances, coalesce(sum(vcpus), 0)::integer AS vcpus, coalesce(sum(memory_mb), 0)::integer AS "memoryMb"
-       FROM instances WHERE account_id = $1 AND status <> 'DELETED' AND ($2::uuid IS NULL OR id <> $2)`,
+      `SELECT count(*)::integer AS instances, coalesce(sum(greatest(i.vcpus, t.vcpus)), 0)::integer AS vcpus,
+              coalesce(sum(greatest(i.memory_mb, t.memory_mb)), 0)::integer AS "memoryMb"
+       FROM instances i LEFT JOIN plans t ON t.id = i.state->'operation'->'resize'->>'toPlanId'
+       WHERE i.account_id = $1 AND i.status <> 'DELETED' AND ($2::uuid IS NULL OR i.id <> $2)`,
       [accountId, exceptInstanceId ?? null],
     );
     return rows[0];
