@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BackupEvents, type BillingRequests, type ComputeEvents, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
 import { createPool, decideInTransaction, EventStore } from '#libs/event-store';
@@ -115,6 +116,28 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       await pool.end();
     }
   };
+
+  /**
+   * `inReplica` in another replica's transaction, left open while `meanwhile` starts here: `meanwhile`
+   * must wait for that commit (still waiting a second later), and its answer once it has is returned.
+   * Both are given the replica's pool, of billing's own parts, to build what they run on.
+   */
+  async function whileAnotherReplicaCommits<T>(inReplica: (tx: pg.PoolClient, pool: pg.Pool) => Promise<unknown>, meanwhile: (pool: pg.Pool) => Promise<T>): Promise<T> {
+    const pool = createPool(database.url, { schema: billingEventStore.service, max: 2 });
+    const replica = await pool.connect();
+    try {
+      await replica.query('BEGIN');
+      await inReplica(replica, pool);
+      const answer = meanwhile(pool);
+      expect(await Promise.race([answer.then(() => 'answered'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
+      await replica.query('COMMIT');
+      return await answer;
+    } finally {
+      await replica.query('ROLLBACK').catch(() => undefined);
+      replica.release();
+      await pool.end();
+    }
+  }
 
   beforeAll(async () => {
     database = await createServiceDatabase('awan_billing_');
@@ -543,27 +566,16 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       return august?.total === '0.01' ? august : undefined;
     }, 30_000, "the racer's August draft");
 
-    // Another replica meters four more hours of August, its transaction open while the draft is finalized here.
-    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
-    const replica = await pool.connect();
-    try {
-      await replica.query('BEGIN');
+    // Another replica meters four more hours of August, its transaction open while the draft is finalized here:
+    // the finalize rates the draft without those hours, then waits for the change to commit.
+    const finalized = await whileAnotherReplicaCommits(async (replica) => {
       const metering = new Metering();
       for (const event of instanceHistory(racer.id, 'ct-512m', 'HOURLY', [
         ['2026-08-20T07:59:58Z', 'InstanceScheduled'], ['2026-08-20T08:00:00Z', 'InstanceStarted'], ['2026-08-20T12:00:00Z', 'InstanceDeleted'],
       ])) await metering.record(event, replica);
-      const finalizing = call('billing.invoice.finalize', { ...admin, id: draft.id });
-      // The finalize rates the draft without those hours, then waits for the change to commit.
-      expect(await Promise.race([finalizing.then(() => 'finalized'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
-      await replica.query('COMMIT');
-      const finalized = await finalizing;
-      expect(finalized.lines.map((l) => [l.sku, l.quantity, l.unit]).sort()).toEqual([['ct-512m', '2.000000', 'hour'], ['ct-512m', '4.000000', 'hour']]);
-      expect(finalized).toMatchObject({ status: 'FINALIZED', total: '0.02' });
-    } finally {
-      await replica.query('ROLLBACK').catch(() => undefined);
-      replica.release();
-      await pool.end();
-    }
+    }, () => call('billing.invoice.finalize', { ...admin, id: draft.id }));
+    expect(finalized.lines.map((l) => [l.sku, l.quantity, l.unit]).sort()).toEqual([['ct-512m', '2.000000', 'hour'], ['ct-512m', '4.000000', 'hour']]);
+    expect(finalized).toMatchObject({ status: 'FINALIZED', total: '0.02' });
     // Billed once: nothing of August is late.
     const upcoming = await call('billing.invoice.upcoming', { ...admin, accountId: racer.id });
     expect(upcoming.lines.filter((l) => l.description.startsWith('Adjustment'))).toEqual([]);
@@ -578,26 +590,18 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     }, 30_000, "the payer's July draft");
     await call('billing.invoice.finalize', { ...admin, id: draft.id });
 
-    // Another replica marks the invoice paid (a bank transfer), its transaction open while a card payment's failure is recorded here.
-    const pool = createPool(database.url, { schema: billingEventStore.service, max: 2 });
-    const store = new EventStore(pool, billingEventStore.service, billingEventStore.projections);
-    const dunning = new Dunning(pool, store, new InvoicesRepository(pool));
+    // Another replica marks the invoice paid (a bank transfer), its transaction open while a card payment's failure is
+    // recorded here: the failure waits for the payment to commit, to see the invoice as it then is.
     const metadata = { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
-    const replica = await pool.connect();
-    try {
-      await replica.query('BEGIN');
+    const dunningOn = (pool: pg.Pool) => {
+      const store = new EventStore(pool, billingEventStore.service, billingEventStore.projections);
+      return { store, dunning: new Dunning(pool, store, new InvoicesRepository(pool)) };
+    };
+    await whileAnotherReplicaCommits(async (replica, pool) => {
+      const { store, dunning } = dunningOn(pool);
       await decideInTransaction(store, replica, invoiceStreamId(draft.id), invoiceDecider, { type: 'MarkInvoicePaid', reference: 'bank transfer 4711' }, metadata);
       await dunning.settle(replica, { id: draft.id, accountId: payer.id }, metadata);
-      const failing = dunning.recordPaymentFailure(draft.id, 'card declined', metadata);
-      // The failure waits for the payment to commit, to see the invoice as it then is.
-      expect(await Promise.race([failing.then(() => 'recorded'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
-      await replica.query('COMMIT');
-      await failing;
-    } finally {
-      await replica.query('ROLLBACK').catch(() => undefined);
-      replica.release();
-      await pool.end();
-    }
+    }, (pool) => dunningOn(pool).dunning.recordPaymentFailure(draft.id, 'card declined', metadata));
     expect(await call('billing.account.standing', { ...admin, ids: [payer.id] })).toEqual([{ accountId: payer.id, status: 'ACTIVE', pastDueSince: null }]);
     expect((await call('billing.invoice.get', { ...admin, id: draft.id })).status).toBe('PAID');
   });
@@ -646,23 +650,12 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     const latecomer = await directCustomer('Latecomer');
     const now = new Date();
     const lastMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
-    const pool = createPool(database.url, { schema: billingEventStore.service, max: 1 });
-    const replica = await pool.connect();
-    try {
-      // Another replica meters two hours of last month for an account with none, its transaction open while the month closes here.
-      await replica.query('BEGIN');
+    // Another replica meters two hours of last month for an account with none, its transaction open while the month
+    // closes here: the close waits for the change to commit, so that it chooses whom to draft with it.
+    await whileAnotherReplicaCommits(async (replica) => {
       const metering = new Metering();
       for (const event of twoHoursOn(latecomer.id, `${lastMonth}-10`)) await metering.record(event, replica);
-      const closing = call('billing.invoice.closeMonth', { ...admin, month: lastMonth });
-      // The close waits for the change to commit, so that it chooses whom to draft with it.
-      expect(await Promise.race([closing.then(() => 'closed'), sleep(1000).then(() => 'waiting')])).toBe('waiting');
-      await replica.query('COMMIT');
-      await closing;
-    } finally {
-      await replica.query('ROLLBACK').catch(() => undefined);
-      replica.release();
-      await pool.end();
-    }
+    }, () => call('billing.invoice.closeMonth', { ...admin, month: lastMonth }));
     const drafted = (await invoicesOf(latecomer.id)).find((i) => i.periodStart === `${lastMonth}-01T00:00:00.000Z`);
     expect(drafted).toMatchObject({ status: 'DRAFT', total: '0.01' });
   });
