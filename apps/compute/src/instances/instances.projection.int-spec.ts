@@ -58,16 +58,22 @@ describe('the instances projection on PostgreSQL', () => {
     }
   });
 
-  it("keeps each instance's state as its stream folds it, which its commands decide from", async () => {
-    const { id, streamId, events } = createEvents('kept');
+  /** A new instance, addressed and RUNNING, and how to decide its next commands and complete their operations. */
+  async function runningInstance(name: string, address: string) {
+    const { id, streamId, events } = createEvents(name);
     await store.append(streamId, events, { expectedVersion: 0, metadata });
     const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
     const complete = async () => decide({ type: 'CompleteOperation', requestVersion: (await readState(store, streamId, instanceDecider)).state.operation!.version });
     await decide({
       type: 'AssignAddresses',
-      addresses: [{ ipId: randomUUID(), family: 'IPV4', address: '198.51.100.7', prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
+      addresses: [{ ipId: randomUUID(), family: 'IPV4', address, prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
     });
     await complete();
+    return { id, streamId, accountId: (events[0].data as ComputeEvents['InstanceRequested']).accountId, decide, complete };
+  }
+
+  it("keeps each instance's state as its stream folds it, which its commands decide from", async () => {
+    const { id, streamId, decide, complete } = await runningInstance('kept', '198.51.100.7');
     for (let round = 0; round < 30; round++) {
       await decide({ type: 'StopInstance', force: round % 2 === 0 });
       await complete();
@@ -86,16 +92,7 @@ describe('the instances projection on PostgreSQL', () => {
   });
 
   it('counts an instance being resized at the larger of its two plans against its quota, until the resize is done', async () => {
-    const { streamId, events } = createEvents('growing');
-    const account = (events[0].data as ComputeEvents['InstanceRequested']).accountId;
-    await store.append(streamId, events, { expectedVersion: 0, metadata });
-    const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
-    const complete = async () => decide({ type: 'CompleteOperation', requestVersion: (await readState(store, streamId, instanceDecider)).state.operation!.version });
-    await decide({
-      type: 'AssignAddresses',
-      addresses: [{ ipId: randomUUID(), family: 'IPV4', address: '198.51.100.8', prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
-    });
-    await complete();
+    const { accountId: account, decide, complete } = await runningInstance('growing', '198.51.100.8');
     const quotas = new Quotas(db.pool, { instances: 100, vcpus: 100, memoryMb: 100_000 });
     const before = await quotas.usageOf(account);
     await decide({ type: 'ResizeInstance', toPlanId: 'proj-large', toKind: 'CONTAINER' });
