@@ -59,13 +59,14 @@ export class MonthClose {
     return withRetriedTransaction(this.pool, async (tx) => {
       const accounts = new Map((await Accounts.findMany(tx, accountIds)).map((account) => [account.id, account]));
       const drafted = await this.invoices.existing(tx, [...invoiceIds.values()]);
-      const appends = accountIds.filter((id) => !drafted.has(invoiceIds.get(id)!)).map((id) => {
+      const undrafted = accountIds.filter((id) => !drafted.has(invoiceIds.get(id)!));
+      const appends = undrafted.map((id) => {
         const account = accounts.get(id)!;
         const invoiceId = invoiceIds.get(id)!;
         const header = { invoiceId, accountId: id, issuerId: account.issuerId, currency: account.currency, periodStart: iso(period.start), periodEnd: iso(period.end) };
         return { streamId: invoiceStreamId(invoiceId), expectedVersion: 0, events: invoiceDecider.decide({ type: 'DraftInvoice', header }, invoiceDecider.initialState()) };
       });
-      await this.invoices.clearLateUsage(tx, appends.map((append) => append.events[0].data.accountId), period);
+      await this.invoices.clearLateUsage(tx, undrafted, period);
       return (await this.store.appendToStreams(appends, { metadata, tx })).length;
     });
   }

@@ -44,6 +44,14 @@ export class RefusedRequest extends Error {
   }
 }
 
+/** A token of `key`'s bucket in `limiter`, or RATE_LIMITED saying `why`, counted under `limit`, and when to ask again. */
+function tokenOf(limiter: RateLimiter, key: string, limit: string, why: string): Refusal | null {
+  if (limiter.take(key)) return null;
+  refusals.inc({ limit });
+  const retryAfter = limiter.retryAfter(key);
+  return { code: 'RATE_LIMITED', status: 429, message: `${why}: try again in ${retryAfter} s`, retryAfter };
+}
+
 /** Whom a request counts against: its API key's account, or its address without a key. */
 const whose = (viewer: Viewer | null | undefined, address: string | undefined, of: 'key' | 'account') =>
   viewer ? `${of}:${of === 'key' ? viewer.apiKeyId : viewer.accountId}` : `address:${callerAddress(address)}`;
@@ -66,11 +74,7 @@ export class RequestLimits {
 
   /** A token from the caller's bucket (its key's, or its address's without one), or RATE_LIMITED. */
   takeToken(viewer: Viewer | null | undefined, address: string | undefined): Refusal | null {
-    const key = whose(viewer, address, 'key');
-    if (this.rate.take(key)) return null;
-    refusals.inc({ limit: 'rate' });
-    const retryAfter = this.rate.retryAfter(key);
-    return { code: 'RATE_LIMITED', status: 429, message: `rate limit exceeded: try again in ${retryAfter} s`, retryAfter };
+    return tokenOf(this.rate, whose(viewer, address, 'key'), 'rate', 'rate limit exceeded');
   }
 
   /**
@@ -81,14 +85,8 @@ export class RequestLimits {
    */
   async credentialLookup<T>(address: string | undefined, lookUp: () => Promise<T | null>): Promise<T | null> {
     const key = `address:${callerAddress(address)}`;
-    if (!this.unknownCredentials.take(key)) {
-      refusals.inc({ limit: 'unknown-credentials' });
-      const retryAfter = this.unknownCredentials.retryAfter(key);
-      throw new RefusedRequest({
-        code: 'RATE_LIMITED', status: 429, retryAfter,
-        message: `too many unknown API keys or sessions from this address: try again in ${retryAfter} s`,
-      });
-    }
+    const refused = tokenOf(this.unknownCredentials, key, 'unknown-credentials', 'too many unknown API keys or sessions from this address');
+    if (refused) throw new RefusedRequest(refused);
     let found: T | null;
     try {
       found = await lookUp();

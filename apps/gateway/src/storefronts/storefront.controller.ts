@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Body, Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
-import { sendError } from '../graphql/http-requests.js';
+import { sendRefusal } from '../graphql/http-requests.js';
 import { answerJson, bodyOf, callerOf, type Json, type JsonRequest } from '../people/json-endpoints.js';
 import { SessionAuth } from '../people/session-auth.js';
 import { Storefronts } from './storefronts.js';
@@ -36,7 +36,7 @@ export class StorefrontController {
     return this.answer(request, response, async () => {
       const result = await this.storefronts.signUp(slug, bodyOf(body), request.ip);
       if ('status' in result) {
-        sendError(response, result.status, { message: result.message, code: result.code }, { 'retry-after': String(result.retryAfter) });
+        sendRefusal(response, result);
         return undefined;
       }
       return { signedUp: true, email: result.email };
