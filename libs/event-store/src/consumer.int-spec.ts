@@ -28,12 +28,12 @@ describe('durable event consumer with an inbox', () => {
     await db.close();
   });
 
-  async function publishEvent(type = 'CapacityOpened'): Promise<EventEnvelope> {
+  async function publishEvent(type = 'CapacityOpened', streamId = `pool-${randomUUID()}`, version = 1): Promise<EventEnvelope> {
     const event: EventEnvelope = {
       eventId: randomUUID(),
       type,
-      streamId: `pool-${randomUUID()}`,
-      version: 1,
+      streamId,
+      version,
       occurredAt: new Date().toISOString(),
       data: { capacity: 1 },
       metadata: { correlationId: 'c', causationId: null, actor: SYSTEM_ACTOR },
@@ -141,12 +141,58 @@ describe('durable event consumer with an inbox', () => {
     expect(await effectCounts()).toEqual(new Map([[before.eventId, 1], [after.eventId, 1]]));
   });
 
+  it('keeps the events it has not begun alive: a backlog longer than the ack wait is delivered and applied once each', async () => {
+    // One at a time, 300 ms each: the tenth waits about 3 s, three times the ack wait.
+    await startConsumer({
+      inbox: false,
+      concurrency: 1,
+      ackWaitMs: 1000,
+      handle: async (event, pool) => {
+        await recordEffect(event, pool);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    });
+    const events = await Promise.all(Array.from({ length: 10 }, () => publishEvent()));
+    const info = await waitFor(async () => {
+      const counts = await effectCounts();
+      return counts.size === 10 && (await jsm.consumers.info(eventStreamName(service), 'effects'));
+    }, 20_000, 'the backlog to be applied');
+    await settled(10);
+    const counts = await effectCounts();
+    expect(new Set(counts.keys())).toEqual(new Set(events.map((e) => e.eventId)));
+    expect([...counts.values()]).toEqual(Array(10).fill(1));
+    expect(info.num_redelivered).toBe(0);
+    expect((await jsm.consumers.info(eventStreamName(service), 'effects')).delivered.consumer_seq).toBe(10);
+  });
+
+  it('handles at most its concurrency at once, and the events of one stream one after another, in order', async () => {
+    let running = 0;
+    let most = 0;
+    const handled = new Map<string, number[]>();
+    await startConsumer({
+      concurrency: 3,
+      handle: async (event, tx) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        handled.set(event.streamId, [...(handled.get(event.streamId) ?? []), event.version]);
+        await recordEffect(event, tx);
+        running--;
+      },
+    });
+    for (let version = 1; version <= 4; version++) {
+      for (const stream of ['pool-a', 'pool-b', 'pool-c', 'pool-d', 'pool-e']) await publishEvent('CapacityOpened', stream, version);
+    }
+    await settled(20);
+    expect(most).toBe(3);
+    expect(Object.fromEntries(handled)).toEqual(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((s) => [`pool-${s}`, [1, 2, 3, 4]])));
+  });
+
   it('shares one durable consumer between replicas, each event applied once', async () => {
     const handledBy = new Map<string, number>();
     for (const replica of [1, 2]) {
       await startConsumer({ onHandled: () => void handledBy.set(String(replica), (handledBy.get(String(replica)) ?? 0) + 1) });
     }
-    const events = await Promise.all(Array.from({ length: 40 }, publishEvent));
+    const events = await Promise.all(Array.from({ length: 40 }, () => publishEvent()));
     await settled(40);
     const counts = await effectCounts();
     expect(counts.size).toBe(40);

@@ -38,7 +38,7 @@ export interface ConsumerOptions {
   maxDeliver?: number;
   /** Delay before the n-th redelivery after a failure; the last value repeats. */
   backoffMs?: number[];
-  /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered; a running effect keeps extending it. */
+  /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered; one held (running or waiting its turn) is kept alive. */
   ackWaitMs?: number;
   /** Events handled at once; events of one stream are always handled one after another, in order. */
   concurrency?: number;
@@ -68,10 +68,6 @@ function beginsWork(event: EventEnvelope): boolean {
 }
 
 /**
- * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
- * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
- */
-/**
  * The deliveries that keep an event that fails again and again (retried after `backoffMs`) from being
  * dead-lettered before `ms` have passed: once its backoffs run out, each delivery waits the last one.
  */
@@ -79,6 +75,27 @@ export function deliveriesWithin(ms: number, backoffMs: readonly number[]): numb
   return backoffMs.length + Math.ceil(ms / backoffMs.at(-1)!);
 }
 
+/** Runs at most `limit` pieces of work at once, the others in the order they came. */
+function slots(limit: number): (work: () => Promise<void>) => Promise<void> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (running < limit) running++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
+ * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
+ */
 export class EventConsumer {
   private readonly inbox: string;
   private readonly logger: Logger;
@@ -114,6 +131,8 @@ export class EventConsumer {
       // The bound is enforced here, not by the server, so an event is dead-lettered rather than
       // silently parked when its last delivery fails or the dead-letter publish itself fails.
       max_deliver: -1,
+      // What one consumer (all its replicas) holds unacknowledged, each kept alive until handled.
+      max_ack_pending: 1000,
       // As many as its stream: a consumer on one server would stop its stream's deliveries with that server.
       ...(streamReplicas ? { num_replicas: streamReplicas } : {}),
     };
@@ -160,32 +179,36 @@ export class EventConsumer {
     }
   }
 
+  /**
+   * Takes every message as it arrives and keeps it alive until it is settled. The client pulls
+   * more as messages arrive, not as they are handled, so one left waiting in its queue would be
+   * redelivered after the ack wait, handled twice, and count deliveries it never had. The server
+   * bounds what one consumer holds unacknowledged (`max_ack_pending`).
+   */
   private async loop(messages: ConsumerMessages): Promise<void> {
-    const concurrency = this.options.concurrency ?? 1;
-    const inFlight = new Set<Promise<void>>();
+    const slot = slots(this.options.concurrency ?? 1);
+    const held = new Set<JsMsg>();
+    const keepAlive = setInterval(() => held.forEach((msg) => msg.working()), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     const lastOfStream = new Map<string, Promise<void>>();
     try {
       for await (const msg of messages) {
-        if (this.stopped) {
-          msg.nak();
-          continue;
-        }
-        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        held.add(msg);
         const event = readEvent(msg);
         const stream = event instanceof Error ? `unreadable-${msg.seq}` : event.streamId;
         const run = (lastOfStream.get(stream) ?? Promise.resolve())
-          .then(() => this.process(msg, event))
-          .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
+          // One stopping gives back what it has not begun, for another replica to take at once.
+          .then(() => slot(async () => (this.stopped ? msg.nak() : this.process(msg, event))))
+          .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`))
+          .finally(() => held.delete(msg));
         lastOfStream.set(stream, run);
-        inFlight.add(run);
         void run.finally(() => {
-          inFlight.delete(run);
           if (lastOfStream.get(stream) === run) lastOfStream.delete(stream);
         });
       }
     } finally {
       // Also when the consumption failed: a stream's next event, delivered again, waits for the one before it.
-      await Promise.all(inFlight);
+      await Promise.all(lastOfStream.values());
+      clearInterval(keepAlive);
     }
   }
 
@@ -198,9 +221,6 @@ export class EventConsumer {
     }
     // Only reached when an earlier dead-letter attempt failed.
     if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
-    // A long effect (a VM being created) tells the server it is still at work, so a short ack
-    // wait only redelivers the events of a consumer that died.
-    const keepAlive = setInterval(() => msg.working(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     // The effect is a span of the trace the event carries on from the work that appended it, or of
     // a trace of its own where the event began the system's own work (beginsWork); else untraced.
     const span = () => ({
@@ -234,8 +254,6 @@ export class EventConsumer {
       this.logger.warn(`event ${event.eventId} (${event.type}) failed on delivery ${delivery}: ${(error as Error).message}`);
       msg.nak(backoff[Math.min(delivery, backoff.length) - 1]);
       return;
-    } finally {
-      clearInterval(keepAlive);
     }
     await this.options.onHandled?.(event);
     await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));
