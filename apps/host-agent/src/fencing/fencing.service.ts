@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AgentConfig } from '../host/agent-config.js';
-import { processGone } from '../host/program.js';
+import { killProcess } from '../host/program.js';
 import { AGENT_CONFIG } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 import { WATCHDOG_CONTACT, WATCHDOG_STOP, watchdogArguments } from './fence-timer.js';
@@ -65,8 +65,7 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
     if (!pid) return;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(WATCHDOG_ENTRY) || !cmdline.split('\0').includes(this.config.dataDir)) return;
-    process.kill(pid, 'SIGKILL');
-    while (!(await processGone(pid))) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!(await killProcess(pid))) throw new Error(`the fence watchdog ${pid} a previous agent left would not end`);
     this.logger.log(`replaced the fence watchdog ${pid} a previous agent left`);
   }
 }

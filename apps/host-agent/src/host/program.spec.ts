@@ -1,4 +1,6 @@
-import { ProgramError, runProgram, runProgramsApart } from './program.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { killProcess, processGone, ProgramError, runProgram, runProgramsApart } from './program.js';
 
 describe('programs the agent runs, forked by its program runner', () => {
   beforeAll(() => runProgramsApart());
@@ -34,5 +36,16 @@ describe('programs the agent runs, forked by its program runner', () => {
     const next = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
     expect(next).not.toBe(runner);
     expect(next).not.toBe(process.pid);
+  });
+
+  it('kills a process and answers once it is gone, and takes one that ended already as gone', async () => {
+    const running = spawn('sleep', ['30']);
+    await once(running, 'spawn');
+    expect(await killProcess(running.pid!)).toBe(true);
+    expect(await processGone(running.pid!)).toBe(true);
+
+    const ended = spawn('true');
+    await once(ended, 'exit'); // reaped: its pid names no process now
+    await expect(killProcess(ended.pid!)).resolves.toBe(true);
   });
 });

@@ -89,3 +89,21 @@ export async function processGone(pid: number): Promise<boolean> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
   return stat === null || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
 }
+
+/**
+ * SIGKILL, then waits up to `waitMs` for the process to be gone (a process may remove its pidfile
+ * before it has finished exiting); whether it is. One that ended since its pid was read is gone.
+ */
+export async function killProcess(pid: number, waitMs = 5_000): Promise<boolean> {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    throw error;
+  }
+  for (const deadline = Date.now() + waitMs; !(await processGone(pid)); ) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}

@@ -5,7 +5,7 @@ import { createServer, isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
 import { machineSize } from '../host/host-probe.js';
-import { processGone, runProgram } from '../host/program.js';
+import { killProcess, processGone, runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
 import { buildNoCloudSeed } from './cloud-init-seed.js';
 import type { InstanceDriver, Resize } from './instance-driver.js';
@@ -255,7 +255,7 @@ export class QemuDriver implements InstanceDriver {
 
   async kill(spec: InstanceSpec): Promise<void> {
     const pid = await this.pid(spec);
-    if (pid) await sigkill(pid);
+    if (pid) await killProcess(pid);
     if (spec.network) await removeTap(this.tap(spec));
   }
 
@@ -263,9 +263,9 @@ export class QemuDriver implements InstanceDriver {
   private async quit(spec: InstanceSpec): Promise<void> {
     const pid = await this.pid(spec);
     if (!pid) return;
-    await qmp(await this.runtime(spec, 'qmp.sock'), 'quit').catch(() => process.kill(pid, 'SIGKILL'));
+    await qmp(await this.runtime(spec, 'qmp.sock'), 'quit').catch(() => killProcess(pid));
     // QEMU removes its pidfile before it has finished exiting: watch the process itself.
-    if (!(await waitUntil(() => processGone(pid), 10_000))) await sigkill(pid);
+    if (!(await waitUntil(() => processGone(pid), 10_000))) await killProcess(pid);
   }
 
   async reboot(spec: InstanceSpec): Promise<void> {
@@ -354,12 +354,6 @@ export class QemuDriver implements InstanceDriver {
 /** The qcow2 header's magic, and where it holds the disk's virtual size (a big-endian uint64). */
 const QCOW2_MAGIC = 0x514649fb;
 const QCOW2_SIZE_OFFSET = 24;
-
-/** SIGKILL, then until the process is gone: QEMU removes its pidfile before it has finished exiting, so the process itself is watched. */
-async function sigkill(pid: number): Promise<void> {
-  process.kill(pid, 'SIGKILL');
-  await waitUntil(() => processGone(pid), 5_000);
-}
 
 /** A disk's size as its guest sees it: from a qcow2's header where it is one (no program run), else as qemu-img tells it. */
 async function virtualSize(disk: string): Promise<number> {
