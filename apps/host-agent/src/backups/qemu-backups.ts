@@ -59,7 +59,11 @@ export class QemuBackups implements BackupDriver {
   private async copyRunning(socket: string, jobId: string, copy: string): Promise<void> {
     await this.dropJob(socket, jobId); // one an earlier attempt left
     await qmp(socket, 'drive-backup', { 'job-id': jobId, device: DISK_DEVICE, target: copy, format: 'qcow2', sync: 'full', 'auto-dismiss': false });
-    const job = await this.concluded(socket, jobId);
+    const job = await this.concluded(socket, jobId).catch(async (error: unknown) => {
+      // Given up on (past its deadline, QMP failing): cancelled, or it would go on writing a copy nobody reads.
+      await this.dropJob(socket, jobId).catch(() => undefined);
+      throw error;
+    });
     await qmp(socket, 'job-dismiss', { id: jobId });
     if (job.error) throw new AppError('INTERNAL', `QEMU's backup job failed: ${job.error}`);
   }

@@ -71,9 +71,9 @@ export class InstanceFolders {
     return (await readIfThere(this.file(instanceId, 'owner')))?.trim() || null;
   }
 
-  /** Makes this host the instance's holder: from now on no other host lists it as its own. */
-  async claim(instanceId: string): Promise<void> {
-    await writeAtomically(this.file(instanceId, 'owner'), `${this.hostId}\n`);
+  /** Makes this host (or `owner`, given back an instance) the instance's holder: from now on no other host lists it as its own. */
+  async claim(instanceId: string, owner = this.hostId): Promise<void> {
+    await writeAtomically(this.file(instanceId, 'owner'), `${owner}\n`);
   }
 
   /** The spec of an instance this host holds; null for one it does not (absent, or another host's). */

@@ -203,10 +203,22 @@ export class InstanceManager {
     const offered = offeredFilter(filter, instanceId);
     return this.serialized(instanceId, async () => {
       const spec = await this.storedSpec(instanceId);
+      const previous = await this.folders.owner(instanceId);
       await this.folders.claim(instanceId);
-      if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
-      const enforced = this.filters.enforce(spec, offered);
-      await this.run(() => (start ? this.startOn(spec, this.drivers[spec.kind], enforced) : allDone([enforced])));
+      try {
+        if (spec.kind === 'VM') await this.drivers.VM.settle(spec);
+        const enforced = this.filters.enforce(spec, offered);
+        await this.run(() => (start ? this.startOn(spec, this.drivers[spec.kind], enforced) : allDone([enforced])));
+      } catch (error) {
+        // Not taken over: compute keeps it where it was, so that host holds it again and can start it,
+        // unless it may run here now (a VM received live, whose source has ended).
+        const mayRun = (await this.drivers[spec.kind].state(spec).catch(() => 'RUNNING')) === 'RUNNING';
+        if (previous && previous !== this.folders.hostId && !mayRun) {
+          await this.filters.release(instanceId).catch(() => undefined);
+          await this.folders.claim(instanceId, previous);
+        }
+        throw error;
+      }
       return this.statusOf(spec);
     });
   }

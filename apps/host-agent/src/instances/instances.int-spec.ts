@@ -103,6 +103,28 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     expect(await bridgePorts()).toEqual([]);
   });
 
+  it('gives an instance it could not take over back to the host it came from, which can start it again', async () => {
+    const container = spec('CONTAINER', rootfs);
+    const id = container.instanceId;
+    await manager.create(container, true);
+    await manager.stop(id);
+    // Another host on the same storage, whose LXC cannot start it (a fault put in its driver).
+    const otherDataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-b-'));
+    const otherFolders = new InstanceFolders('other-host', dataDir, otherDataDir);
+    const failingLxc = Object.assign(Object.create(new LxcDriver(otherFolders)) as LxcDriver, {
+      start: () => Promise.reject(new Error('lxc-start: failed to start (a fault put in for the test)')),
+    });
+    const other = new InstanceManager(otherFolders, { VM: new QemuDriver({ folders: otherFolders, accelerator: 'tcg' }), CONTAINER: failingLxc });
+    try {
+      await expect(other.adopt(id, true)).rejects.toThrow('lxc-start');
+      expect(await folders.owner(id)).toBe('test-host');
+      expect(await manager.start(id)).toMatchObject({ state: 'RUNNING' });
+    } finally {
+      await manager.delete(id);
+      rmSync(otherDataDir, { recursive: true, force: true });
+    }
+  });
+
   it('answers a repeated create with the instance it already made', async () => {
     const container = spec('CONTAINER', rootfs);
     await manager.create(container, true);
