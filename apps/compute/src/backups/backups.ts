@@ -142,11 +142,12 @@ export class Backups {
 
   /** In `tx`: the backup's stream first (its row is what the instance's request completes), then the instance's, whose decider refuses a busy instance. */
   private async request(tx: Sql, instance: InstanceView, backupId: string, scheduled: boolean, metadata: EventMetadata): Promise<void> {
-    // A suspended account's storage grows no more.
+    // A suspended account's storage grows no more. Checked under the account's lock, which a suspension
+    // is recorded under, so none is recorded between the check and the request; by hand, backups are
+    // counted under it too, so that parallel requests cannot each find room for one more.
+    await Quotas.lockAccount(tx, instance.accountId);
     await this.suspensions.assertNotSuspended(tx, instance.accountId);
     if (!scheduled) {
-      // Counted under the account's lock, so that parallel requests cannot each find room for one more.
-      await Quotas.lockAccount(tx, instance.accountId);
       const held = await this.backups.heldByHand(tx, instance.accountId);
       if (held >= this.perAccount) {
         throw new AppError('QUOTA_EXCEEDED', `account ${instance.accountId} may hold ${this.perAccount} backups taken by hand; it holds ${held}: delete one first`);
