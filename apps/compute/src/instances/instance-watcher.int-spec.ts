@@ -5,6 +5,7 @@ import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Hosts } from '../hosts/hosts.js';
 import { Scheduler } from '../scheduler/scheduler.js';
+import { runningInstance } from '../../test/instance-streams.js';
 import { InstanceWatcher } from './instance-watcher.js';
 
 const container1g = { regionId: 'local', kind: 'CONTAINER' as const, vcpus: 1, memoryMb: 1024, diskGb: 25 };
@@ -70,5 +71,44 @@ describe('the reservation sweep', () => {
     await db.pool.query(`UPDATE host_reservations SET reserved_at = reserved_at - interval '5 minutes' WHERE instance_id = $1`, [orphan]);
     expect(await watcher.sweepReservations()).toEqual([orphan]);
     expect(await reservedMemory()).toBe(1024);
+  });
+});
+
+describe('a migration that times out', () => {
+  let db: TestDatabase;
+
+  beforeEach(async () => {
+    db = await createTestDatabase('compute');
+    await migrateEventStore(db.pool, { ...computeEventStore, service: db.schema });
+    await db.pool.query(`INSERT INTO regions (id, name, dns_zone) VALUES ('proj', 'Watcher test', 'awan.test')`);
+    await db.pool.query(`INSERT INTO plans (id, name, kind, vcpus, memory_mb, disk_gb) VALUES ('proj-small', 'Small', 'CONTAINER', 1, 512, 5)`);
+  });
+  afterEach(() => db.close());
+
+  it('leaves the instance, failed, on the host it was on, and its reservation there too, not on the target', async () => {
+    const store = new EventStore(db.pool, db.schema, computeEventStore.projections);
+    const hosts = new Hosts(db.pool, store);
+    for (const hostId of ['node-1', 'node-2']) {
+      await hosts.recordHeartbeat({
+        hostId, name: hostId, regionId: 'proj', kinds: ['CONTAINER'], capacity: { vcpus: 8, memoryMb: 16384, diskGb: 500 },
+        allocated: { vcpus: 0, memoryMb: 0, diskGb: 0 }, instances: [], fenceTimeoutMs: 6000, sentAt: new Date().toISOString(),
+      });
+    }
+    const scheduler = new Scheduler(db.pool);
+    const placement = { regionId: 'proj', kind: 'CONTAINER' as const, vcpus: 1, memoryMb: 512, diskGb: 5 };
+    const { id, decide } = await runningInstance(store, 'moving', '198.51.100.9');
+    await scheduler.restore(id, 'node-1', placement);
+    await decide({ type: 'MigrateInstance', toHostId: 'node-2', reason: 'admin' });
+    expect(await scheduler.move(id, placement, { from: 'node-1', to: 'node-2' })).toBe('node-2'); // its target's share taken, as the provisioner does
+
+    const watcher = new InstanceWatcher(db.pool, store, scheduler, { MIGRATING: 0 });
+    expect(await watcher.timeOutStuck()).toEqual([id]);
+
+    const { rows: [instance] } = await db.pool.query('SELECT status, host_id FROM instances WHERE id = $1', [id]);
+    expect(instance).toEqual({ status: 'ERROR', host_id: 'node-1' });
+    const { rows: reservations } = await db.pool.query('SELECT host_id FROM host_reservations WHERE instance_id = $1', [id]);
+    expect(reservations).toEqual([{ host_id: 'node-1' }]);
+    const { rows: reserved } = await db.pool.query('SELECT host_id, reserved_memory_mb FROM host_resources ORDER BY host_id');
+    expect(reserved).toEqual([{ host_id: 'node-1', reserved_memory_mb: 512 }, { host_id: 'node-2', reserved_memory_mb: 0 }]);
   });
 });

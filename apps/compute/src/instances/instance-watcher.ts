@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { isUuid, SYSTEM_ACTOR, type HostHeartbeat, type InstanceStatus } from '#libs/contracts';
-import { handleCommand, type EventStore } from '#libs/event-store';
+import { decideInTransaction, withRetriedTransaction, type EventStore } from '#libs/event-store';
+import type { PlacementRequest } from '../scheduler/placement.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { instanceDecider, instanceStreamId, TRANSITIONAL_STATUSES, type InstanceCommand } from './instance.decider.js';
 /** A heartbeat is trusted to contradict a status only once the status is older than this (it may have been sent before). */
@@ -9,6 +10,14 @@ const REPORT_SETTLE = '5 seconds';
 const DRAIN_RETRY_MS = 60_000;
 /** A reservation whose create never committed (a crash in between) is given back after this long; no transaction commits later than that after its time. */
 const ORPHAN_RESERVATION_AGE = '5 minutes';
+
+interface StuckInstance {
+  id: string;
+  status: InstanceStatus;
+  status_version: number;
+  host_id: string | null;
+  placement: PlacementRequest;
+}
 
 /**
  * Keeps promises: an instance never stays in a transitional status past its timeout (it
@@ -31,14 +40,24 @@ export class InstanceWatcher {
     private readonly timeoutsMs: Partial<Record<InstanceStatus, number>>,
   ) {}
 
-  /** Fails the instances stuck past their timeout; returns their ids. */
+  /**
+   * Fails the instances stuck past their timeout; returns their ids. A migration's instance stays on
+   * the host it was on, and so does its reservation, which the move had taken to its target.
+   */
   async timeOutStuck(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string; status: InstanceStatus; status_version: number }>(
-      `SELECT id, status, (state->>'statusVersion')::integer AS status_version FROM instances
+    const { rows } = await this.pool.query<StuckInstance>(
+      `SELECT id, status, (state->>'statusVersion')::integer AS status_version, host_id,
+         json_build_object('regionId', region_id, 'kind', kind, 'vcpus', vcpus, 'memoryMb', memory_mb, 'diskGb', disk_gb) AS placement
+       FROM instances
        WHERE status = ANY($2::text[]) AND status_since < now() - ($1::jsonb ->> status)::bigint * interval '1 millisecond'`,
       [JSON.stringify(this.timeoutsMs), TRANSITIONAL_STATUSES],
     );
-    return this.decideEach(rows, (row) => ({ type: 'TimeOut', status: row.status, statusVersion: row.status_version }), 'timeout');
+    return this.decideEach(
+      rows,
+      (row) => ({ type: 'TimeOut', status: row.status, statusVersion: row.status_version }),
+      'timeout',
+      (tx, row) => (row.status === 'MIGRATING' ? this.scheduler.restore(row.id, row.host_id!, row.placement, tx) : Promise.resolve()),
+    );
   }
 
   /**
@@ -96,13 +115,22 @@ export class InstanceWatcher {
     return rows;
   }
 
-  /** Gives each instance its command as the system; returns the ids of those it changed. */
-  private async decideEach<Row extends { id: string }>(rows: Row[], command: (row: Row) => InstanceCommand, cause: string): Promise<string[]> {
+  /** Gives each instance its command as the system, with what `alongside` writes where it changed it; returns the ids of those it changed. */
+  private async decideEach<Row extends { id: string }>(
+    rows: Row[],
+    command: (row: Row) => InstanceCommand,
+    cause: string,
+    alongside?: (tx: pg.PoolClient, row: Row) => Promise<void>,
+  ): Promise<string[]> {
     const changed: string[] = [];
     for (const row of rows) {
       const metadata = { correlationId: `${cause}-${row.id}`, causationId: null, actor: SYSTEM_ACTOR };
-      const { events } = await handleCommand(this.store, instanceStreamId(row.id), instanceDecider, command(row), metadata);
-      if (events.length > 0) changed.push(row.id);
+      const decided = await withRetriedTransaction(this.pool, async (tx) => {
+        const events = await decideInTransaction(this.store, tx, instanceStreamId(row.id), instanceDecider, command(row), metadata);
+        if (events.length > 0) await alongside?.(tx, row);
+        return events.length > 0;
+      });
+      if (decided) changed.push(row.id);
     }
     return changed;
   }

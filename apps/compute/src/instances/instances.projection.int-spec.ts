@@ -1,25 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR, type ComputeEvents, type EventMetadata } from '#libs/contracts';
-import { EventStore, fold, handleCommand, readState, withTransaction } from '#libs/event-store';
+import { EventStore, fold, readState, withTransaction } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
-import { instanceDecider, instanceStreamId, type InstanceCommand } from './instance.decider.js';
+import { createEvents, metadata, runningInstance } from '../../test/instance-streams.js';
+import { instanceDecider } from './instance.decider.js';
 import { InstancesRepository } from './instances.repository.js';
 import { Quotas } from './quotas.js';
-
-const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
-
-/** A create's first events, as compute decides them: requested, then scheduled on node-1 (PROVISIONING). */
-function createEvents(name: string) {
-  const request: ComputeEvents['InstanceRequested'] = {
-    instanceId: randomUUID(), accountId: 'acme', name, kind: 'CONTAINER', imageId: 'dev-busybox-rootfs', planId: 'proj-small',
-    regionId: 'proj', billingCycle: 'HOURLY',
-  };
-  const requested = instanceDecider.decide({ type: 'RequestInstance', request }, instanceDecider.initialState());
-  const scheduled = instanceDecider.decide({ type: 'ScheduleInstance', requestVersion: 1, hostId: 'node-1' }, fold(instanceDecider, requested));
-  return { id: request.instanceId, streamId: instanceStreamId(request.instanceId), events: [...requested, ...scheduled] };
-}
 
 describe('the instances projection on PostgreSQL', () => {
   let db: TestDatabase;
@@ -58,22 +45,8 @@ describe('the instances projection on PostgreSQL', () => {
     }
   });
 
-  /** A new instance, addressed and RUNNING, and how to decide its next commands and complete their operations. */
-  async function runningInstance(name: string, address: string) {
-    const { id, streamId, events } = createEvents(name);
-    await store.append(streamId, events, { expectedVersion: 0, metadata });
-    const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
-    const complete = async () => decide({ type: 'CompleteOperation', requestVersion: (await readState(store, streamId, instanceDecider)).state.operation!.version });
-    await decide({
-      type: 'AssignAddresses',
-      addresses: [{ ipId: randomUUID(), family: 'IPV4', address, prefixLength: 25, gateway: '198.51.100.1', bridge: 'awanbr0' }],
-    });
-    await complete();
-    return { id, streamId, accountId: (events[0].data as ComputeEvents['InstanceRequested']).accountId, decide, complete };
-  }
-
   it("keeps each instance's state as its stream folds it, which its commands decide from", async () => {
-    const { id, streamId, decide, complete } = await runningInstance('kept', '198.51.100.7');
+    const { id, streamId, decide, complete } = await runningInstance(store, 'kept', '198.51.100.7');
     for (let round = 0; round < 30; round++) {
       await decide({ type: 'StopInstance', force: round % 2 === 0 });
       await complete();
@@ -92,7 +65,7 @@ describe('the instances projection on PostgreSQL', () => {
   });
 
   it('counts an instance being resized at the larger of its two plans against its quota, until the resize is done', async () => {
-    const { accountId: account, decide, complete } = await runningInstance('growing', '198.51.100.8');
+    const { accountId: account, decide, complete } = await runningInstance(store, 'growing', '198.51.100.8');
     const quotas = new Quotas(db.pool, { instances: 100, vcpus: 100, memoryMb: 100_000 });
     const before = await quotas.usageOf(account);
     await decide({ type: 'ResizeInstance', toPlanId: 'proj-large', toKind: 'CONTAINER' });

@@ -82,9 +82,12 @@ export class Scheduler {
     throw new AppError('INSUFFICIENT_CAPACITY', `no other host in region ${request.regionId} can take ${request.vcpus} vCPU, ${request.memoryMb} MB, ${request.diskGb} GB (${request.kind})`);
   }
 
-  /** Puts an instance's reservation back on the host it runs on, whatever that host's state (a migration failed). */
-  async restore(instanceId: string, hostId: string, request: PlacementRequest): Promise<void> {
-    await withTransaction(this.pool, async (tx) => {
+  /**
+   * Puts an instance's reservation back on the host it runs on, whatever that host's state (a migration
+   * failed, or timed out), in `tx` when given.
+   */
+  async restore(instanceId: string, hostId: string, request: PlacementRequest, tx?: pg.PoolClient): Promise<void> {
+    const putBack = async (tx: pg.PoolClient) => {
       await this.giveBack(tx, instanceId);
       await tx.query(
         `UPDATE host_resources SET reserved_vcpus = reserved_vcpus + $2, reserved_memory_mb = reserved_memory_mb + $3,
@@ -92,7 +95,8 @@ export class Scheduler {
         [hostId, request.vcpus, request.memoryMb, request.diskGb],
       );
       await this.record(tx, instanceId, hostId, request);
-    });
+    };
+    await (tx ? putBack(tx) : withTransaction(this.pool, putBack));
   }
 
   /**
