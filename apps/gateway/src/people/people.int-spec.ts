@@ -7,7 +7,7 @@ import { IdentityRepository } from '../identity/identity.repository.js';
 import type { AccountView, Viewer } from '../identity/identity.js';
 import type { Mail, Mailer } from './mailer.js';
 import { peopleMigrations } from './people.migrations.js';
-import { People, type PeopleConfig } from './people.js';
+import { LINKS_PER_DAY, People, type PeopleConfig } from './people.js';
 import { base32Decode, hotp, totpStep } from './totp.js';
 
 const config: PeopleConfig = {
@@ -146,6 +146,23 @@ describe('people', () => {
     await people.setPassword({ token: linkOf(mails.at(-1)!), password: 'another long password' });
     expect(await people.session(session.token)).toBeNull(); // a new password ends the sessions of the old
     expect(await people.signIn({ email: 'emil@example.test', password: 'another long password' }, '10.0.0.6')).toHaveProperty('token');
+  });
+
+  it('mails one person at most LINKS_PER_DAY links a day, however far apart they are asked for', async () => {
+    await invited(admin, 'cust-b', 'ida@example.test');
+    const before = mails.length;
+    for (let i = 1; i < LINKS_PER_DAY + 3; i++) {
+      await database.pool.query("UPDATE user_links SET created_at = created_at - interval '2 minutes'"); // past the one link a minute
+      await people.requestPasswordReset({ email: 'ida@example.test' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // mailed after commit
+    // The invitation and the resets: LINKS_PER_DAY in all.
+    expect(mails.slice(before - 1).filter((m) => m.to === 'ida@example.test')).toHaveLength(LINKS_PER_DAY);
+    await database.pool.query("UPDATE user_links SET created_at = created_at - interval '1 day'");
+    await people.requestPasswordReset({ email: 'ida@example.test' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(mails.at(-1)).toMatchObject({ to: 'ida@example.test', subject: 'Awan test: set a new password' });
+    expect(mails.filter((m) => m.to === 'ida@example.test')).toHaveLength(LINKS_PER_DAY + 1);
   });
 
   it('mails one link to ten requests of one email at once, and answers them all the same', async () => {

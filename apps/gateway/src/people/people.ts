@@ -69,6 +69,9 @@ const USER_COLUMNS = `u.id, u.account_id AS "accountId", u.email, u.name, u.role
 type UserRow = Omit<UserView, 'createdAt' | 'passwordSetAt'> & { createdAt: Date; passwordSetAt: Date | null };
 const userOf = (row: UserRow): UserView => ({ ...row, createdAt: row.createdAt.toISOString(), passwordSetAt: row.passwordSetAt?.toISOString() ?? null });
 
+/** One-time links one person is mailed in a day at most, invitation included. */
+export const LINKS_PER_DAY = 10;
+
 /**
  * People: users of accounts who sign in with email and password (and TOTP where they turned it
  * on), invited by whoever may manage the account's keys; their sessions resolve to the same viewer
@@ -125,8 +128,9 @@ export class People {
 
   /**
    * Mails the person of `email`, if there is one, a new one-time link to set a password (at most one
-   * a minute); the answer is the same whether there is or not, and comes before the mail is sent, so
-   * neither it nor its time tells anyone who has an account here.
+   * a minute, and LINKS_PER_DAY a day: anyone may ask, through a storefront's sign-up too, and would
+   * fill the person's mailbox); the answer is the same whether there is or not, and comes before the
+   * mail is sent, so neither it nor its time tells anyone who has an account here.
    */
   async requestPasswordReset(input: Record<string, unknown>): Promise<void> {
     const { emailKey } = validEmail(input.email, 'email');
@@ -134,8 +138,12 @@ export class People {
       const { rows: [user] } = await tx.query<{ id: string; email: string }>('SELECT id, email FROM users WHERE email_key = $1 FOR UPDATE', [emailKey]);
       if (!user) return;
       // Read once the person's row is ours: a request that waited for it sees the link the one before made.
-      const { rowCount } = await tx.query(`SELECT 1 FROM user_links WHERE user_id = $1 AND created_at > now() - interval '1 minute'`, [user.id]);
-      if (rowCount === 0) this.mailAfterCommit(tx, await this.newLink(tx, user, 'reset'));
+      const { rows: [links] } = await tx.query<{ minute: number; day: number }>(
+        `SELECT count(*) FILTER (WHERE created_at > now() - interval '1 minute')::integer AS minute, count(*)::integer AS day
+         FROM user_links WHERE user_id = $1 AND created_at > now() - interval '1 day'`,
+        [user.id],
+      );
+      if (links.minute === 0 && links.day < LINKS_PER_DAY) this.mailAfterCommit(tx, await this.newLink(tx, user, 'reset'));
     });
   }
 
