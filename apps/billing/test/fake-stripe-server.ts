@@ -193,6 +193,21 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
         Object.assign(invoice, { status: 'void', status_transitions: { ...(invoice.status_transitions as Json), voided_at: now() } });
         return { status: 200, body: invoiceView(invoice) };
       }
+      case 'POST /invoices/:id': {
+        const invoice = required(invoices, objectId, 'invoice');
+        if (params.metadata !== undefined) invoice.metadata = { ...(invoice.metadata as Json), ...(params.metadata as Json) };
+        return { status: 200, body: invoiceView(invoice) };
+      }
+      case 'POST /invoices/:id/pay': {
+        const invoice = required(invoices, objectId, 'invoice');
+        if (params.paid_out_of_band !== 'true') throw new StripeApiError(400, 'invalid_request_error', 'fake: only an invoice paid out of band is paid here', 'paid_out_of_band');
+        if (invoice.status === 'paid') throw new StripeApiError(400, 'invalid_request_error', 'Invoice is already paid');
+        if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
+          throw new StripeApiError(400, 'invalid_request_error', `You can only pay open or uncollectible invoices. This invoice is ${String(invoice.status)}.`);
+        }
+        Object.assign(invoice, { status: 'paid', status_transitions: { ...(invoice.status_transitions as Json), paid_at: now() } });
+        return { status: 200, body: invoiceView(invoice) };
+      }
       case 'DELETE /invoices/:id': {
         const invoice = required(invoices, objectId, 'invoice');
         if (invoice.status !== 'draft') throw new StripeApiError(400, 'invalid_request_error', 'You can only delete draft invoices.');

@@ -625,16 +625,37 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     }
     const pushedOf = (invoiceId: string) => stripe.objects('invoices').filter((i) => (i.metadata as Record<string, string>)?.awan_invoice_id === invoiceId);
 
-    it('voided meanwhile: nothing is left payable in Stripe', async () => {
-      const draft = await finalizedWhileStripeFails('Voided Early', '2026-08-14');
-      await call('billing.invoice.void', { ...admin, id: draft.id, reason: 'issued in error' });
-      // Every event the Stripe consumer was given is acknowledged: the push's retry too.
+    /** Every event the Stripe consumer was given is acknowledged: the push's retry too. */
+    async function stripeConsumerDone() {
       const jsm = await jetstreamManager(nats.nats);
       await waitFor(async () => {
         const info = await jsm.consumers.info('BILLING', 'billing-stripe');
         return info.num_pending === 0 && info.num_ack_pending === 0 && info.ack_floor.stream_seq === info.delivered.stream_seq;
       }, 30_000, "the Stripe consumer's retries");
+    }
+
+    it('voided meanwhile: nothing is left payable in Stripe', async () => {
+      const draft = await finalizedWhileStripeFails('Voided Early', '2026-08-14');
+      await call('billing.invoice.void', { ...admin, id: draft.id, reason: 'issued in error' });
+      await stripeConsumerDone();
       expect(pushedOf(draft.id).filter((i) => i.status === 'open' || i.status === 'paid')).toEqual([]);
+    });
+
+    it('paid by bank transfer meanwhile: nothing is left payable in Stripe', async () => {
+      const draft = await finalizedWhileStripeFails('Paid Early', '2026-08-16');
+      await call('billing.invoice.markPaid', { ...admin, id: draft.id, reference: 'bank transfer 4712' });
+      await stripeConsumerDone();
+      expect(pushedOf(draft.id).filter((i) => i.status === 'open')).toEqual([]);
+    });
+
+    it('paid by bank transfer once pushed: Stripe has it paid out of band, and reminds the customer of nothing', async () => {
+      const draft = await finalizedWhileStripeFails('Paid Late', '2026-08-17');
+      await waitFor(() => pushedOf(draft.id).find((i) => i.status === 'open'), 30_000, 'the push, once Stripe takes it');
+      await call('billing.invoice.markPaid', { ...admin, id: draft.id, reference: 'bank transfer 4713' });
+      await waitFor(() => pushedOf(draft.id).find((i) => i.status === 'paid'), 30_000, 'the Stripe invoice paid out of band');
+      expect(pushedOf(draft.id)).toEqual([
+        expect.objectContaining({ status: 'paid', amount_remaining: 0, metadata: expect.objectContaining({ awan_paid_out_of_band: 'bank transfer 4713' }) }),
+      ]);
     });
 
     it('credited meanwhile: the credit note reaches Stripe once the push goes through', async () => {

@@ -174,6 +174,28 @@ describe('pushing invoices to Stripe: the real SDK against a fake Stripe, progre
     expect(await invoices.void(randomUUID())).toBe('not pushed');
   });
 
+  it('marks an invoice paid outside Stripe paid out of band there, once: a draft a push left deleted, one the customer paid in Stripe too told', async () => {
+    const open = documentFor(uniqueName('acct-'));
+    const openId = await invoices.push(open);
+    expect(await invoices.settleOutOfBand(open.invoiceId, 'bank transfer 2026-06-03')).toBe('settled');
+    expect(stripeInvoiceOf(openId)).toMatchObject({ status: 'paid', amount_remaining: 0, metadata: expect.objectContaining({ awan_paid_out_of_band: 'bank transfer 2026-06-03' }) });
+    expect(await invoices.settleOutOfBand(open.invoiceId, 'bank transfer 2026-06-03')).toBe('settled'); // redelivered: nothing more
+    expect(keysSent(/^\/v1\/invoices\/[^/]+\/pay$/)).toEqual([`awan-paid-out-of-band-${open.invoiceId}`]);
+
+    const halfPushed = documentFor(uniqueName('acct-'));
+    fake.failNext(3, 'error500', /^POST \/v1\/invoices\/[^/]+\/finalize$/);
+    await expect(invoices.push(halfPushed)).rejects.toMatchObject({ statusCode: 500 });
+    const draftId = (await progress.invoiceFor(halfPushed.invoiceId))!.stripeInvoiceId;
+    expect(await invoices.settleOutOfBand(halfPushed.invoiceId, 'cash')).toBe('settled');
+    expect(stripeInvoiceOf(draftId)).toBeUndefined();
+
+    const paidTwice = documentFor(uniqueName('acct-'));
+    const paidTwiceId = await invoices.push(paidTwice);
+    fake.pay(paidTwiceId);
+    expect(await invoices.settleOutOfBand(paidTwice.invoiceId, 'bank transfer')).toBe('paid in Stripe');
+    expect(await invoices.settleOutOfBand(randomUUID(), 'bank transfer')).toBe('not pushed');
+  });
+
   it("issues a credit note on a pushed invoice once: less is due while it is open, the customer's balance once it is paid", async () => {
     const open = documentFor(uniqueName('acct-'));
     const openId = await invoices.push(open);

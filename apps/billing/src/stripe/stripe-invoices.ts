@@ -44,6 +44,18 @@ export interface StripeCreditNoteDocument {
 
 /** What became of an Awan invoice's void in Stripe. */
 export type StripeVoidOutcome = 'voided' | 'not pushed' | 'paid in Stripe';
+/** What became in Stripe of an Awan invoice paid outside Stripe (a bank transfer finance recorded). */
+export type StripeSettleOutcome = 'settled' | 'not pushed' | 'paid in Stripe';
+
+/** The payment reference Awan records for an invoice paid in Stripe. */
+export function stripePaymentReference(stripeInvoiceId: string): string {
+  return `stripe:${stripeInvoiceId}`;
+}
+
+/** Whether a payment reference is of a payment made in Stripe, which Stripe knows of already. */
+export function paidInStripe(reference: string): boolean {
+  return reference.startsWith('stripe:');
+}
 
 export interface StripeInvoicesOptions {
   /** Days the customer has to pay the invoice Stripe emails (default 14). */
@@ -156,6 +168,39 @@ export class StripeInvoices {
         return 'paid in Stripe';
       default:
         return 'voided'; // void already
+    }
+  }
+
+  /**
+   * The Stripe invoice of an Awan invoice paid outside Stripe stops being payable, and Stripe stops
+   * reminding the customer of it: marked paid out of band, or deleted while a draft (a push that never
+   * finished). Stripe's invoice no longer tells who paid it, so it is marked ours before it is paid.
+   * One a customer paid in Stripe as well is answered, for finance to refund one of the payments.
+   */
+  async settleOutOfBand(invoiceId: string, reference: string): Promise<StripeSettleOutcome> {
+    const recorded = await this.progress.invoiceFor(invoiceId);
+    if (!recorded) return 'not pushed';
+    const id = recorded.stripeInvoiceId;
+    const invoice = await this.stripe.invoices.retrieve(id);
+    switch (invoice.status) {
+      case 'draft':
+        await this.stripe.invoices.del(id);
+        return 'settled';
+      case 'open':
+      case 'uncollectible':
+        await this.stripe.invoices.update(id, { metadata: { awan_paid_out_of_band: reference } }, { idempotencyKey: `awan-paid-out-of-band-mark-${invoiceId}` });
+        try {
+          await this.stripe.invoices.pay(id, { paid_out_of_band: true }, { idempotencyKey: `awan-paid-out-of-band-${invoiceId}` });
+        } catch (error) {
+          // The customer paid it in Stripe between our look and our payment.
+          if ((await this.stripe.invoices.retrieve(id)).status === 'paid') return 'paid in Stripe';
+          throw error;
+        }
+        return 'settled';
+      case 'paid':
+        return invoice.metadata?.awan_paid_out_of_band ? 'settled' : 'paid in Stripe';
+      default:
+        return 'settled'; // void: nothing to pay
     }
   }
 

@@ -8,11 +8,17 @@ import { InvoiceQueries } from '../invoices/invoice-queries.js';
 import { signedMinor } from '../money/money.js';
 import { PLATFORM } from '../prices/price-list.decider.js';
 import { STRIPE } from './stripe-client.js';
-import { PgStripeProgress, StripeInvoices, type StripeInvoiceDocument } from './stripe-invoices.js';
+import { paidInStripe, PgStripeProgress, StripeInvoices, type StripeInvoiceDocument } from './stripe-invoices.js';
+
+/** Paid, and not in Stripe: by bank transfer, say, as finance recorded it. */
+function paidOutsideStripe(invoice: InvoiceView): boolean {
+  return invoice.status === 'PAID' && !paidInStripe(invoice.paymentReference ?? '');
+}
 
 /**
  * Pushes every finalized platform-issued invoice to Stripe, and what happens to it after: a void
- * makes its Stripe invoice unpayable, a credit note is issued there too (an invoice Stripe still
+ * makes its Stripe invoice unpayable, and so does a payment made outside Stripe (marked paid out of
+ * band there); a credit note is issued there too (an invoice Stripe still
  * collected in full, or a payment Awan no longer counts, was finance's loss). A durable consumer
  * of billing's own invoice events, in each invoice's order: while Stripe is unreachable an event
  * is redelivered with backoff, for days, and idempotency keys make each Stripe object once.
@@ -32,7 +38,7 @@ export class StripeSync {
     const push = new StripeInvoices(stripe, new PgStripeProgress(pool));
     consumers.add({
       name: 'billing-stripe', source: 'billing', filterSubject: 'events.billing.invoice.>',
-      eventTypes: ['InvoiceFinalized', 'InvoiceVoided', 'CreditNoteIssued'],
+      eventTypes: ['InvoiceFinalized', 'InvoiceVoided', 'InvoicePaid', 'CreditNoteIssued'],
       handle: async (event) => {
         switch (event.type) {
           case 'InvoiceFinalized': {
@@ -43,17 +49,24 @@ export class StripeSync {
               if (error instanceof AppError && error.code === 'NOT_FOUND') return null;
               throw error;
             });
-            if (!invoice || invoice.status === 'VOID') return; // voided before it was ever pushed: nothing for Stripe to collect
+            // Voided, or paid outside Stripe, before it was ever pushed: nothing for Stripe to collect.
+            if (!invoice || invoice.status === 'VOID' || paidOutsideStripe(invoice)) return;
             await push.push(await this.documentOf(invoice));
-            // What came to it while it was pushed (a void, a credit note) found nothing in Stripe to act on: done now.
+            // What came to it while it was pushed (a void, a payment, a credit note) found nothing in Stripe to act on: done now.
             const now = await this.queries.get(invoice.id, { accountIds: PLATFORM_SCOPE });
             if (now.status === 'VOID') await this.voidIn(push, now.id, now.accountId);
+            if (paidOutsideStripe(now)) await this.settleIn(push, now.id, now.accountId, now.paymentReference!);
             for (const note of now.creditNotes) await this.creditIn(push, { ...note, creditNoteId: note.id }, now.currency);
             return;
           }
           case 'InvoiceVoided': {
             const { invoiceId, accountId } = event.data as BillingEvents['InvoiceVoided'];
             await this.voidIn(push, invoiceId, accountId);
+            return;
+          }
+          case 'InvoicePaid': {
+            const { invoiceId, accountId, reference } = event.data as BillingEvents['InvoicePaid'];
+            if (!paidInStripe(reference)) await this.settleIn(push, invoiceId, accountId, reference);
             return;
           }
           case 'CreditNoteIssued': {
@@ -75,6 +88,13 @@ export class StripeSync {
   private async voidIn(push: StripeInvoices, invoiceId: string, accountId: string): Promise<void> {
     if ((await push.void(invoiceId)) === 'paid in Stripe') {
       this.logger.error({ msg: 'invoice voided in Awan was paid in Stripe: refund the payment in Stripe', invoiceId, accountId });
+    }
+  }
+
+  /** The invoice's Stripe invoice paid out of band, where it was pushed; one the customer paid there too is finance's to refund. */
+  private async settleIn(push: StripeInvoices, invoiceId: string, accountId: string, reference: string): Promise<void> {
+    if ((await push.settleOutOfBand(invoiceId, reference)) === 'paid in Stripe') {
+      this.logger.error({ msg: 'invoice paid outside Stripe was paid in Stripe too: refund one of the payments', invoiceId, accountId, reference });
     }
   }
 

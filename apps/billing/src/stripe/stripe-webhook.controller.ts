@@ -6,6 +6,7 @@ import { Dunning } from '../accounts/dunning.js';
 import { BILLING_CONFIG, type BillingConfig } from '../billing.config.js';
 import { InvoiceFinalization } from '../invoices/invoice-finalization.js';
 import { STRIPE } from './stripe-client.js';
+import { stripePaymentReference } from './stripe-invoices.js';
 import { readStripeWebhook } from './stripe-webhook.js';
 
 const systemMetadata = (causationId: string): EventMetadata => ({ correlationId: randomUUID(), causationId, actor: SYSTEM_ACTOR });
@@ -38,7 +39,7 @@ export class StripeWebhookController {
     if (event.type === 'ignored' || !event.awanInvoiceId) return { received: true };
     try {
       if (event.type === 'invoice.paid') {
-        await this.finalization.markPaid(event.awanInvoiceId, `stripe:${event.stripeInvoiceId}`, { accountIds: PLATFORM_SCOPE }, systemMetadata(event.id));
+        await this.finalization.markPaid(event.awanInvoiceId, stripePaymentReference(event.stripeInvoiceId ?? 'unknown'), { accountIds: PLATFORM_SCOPE }, systemMetadata(event.id));
       } else {
         await this.dunning.recordPaymentFailure(event.awanInvoiceId, event.reason ?? 'payment failed', systemMetadata(event.id));
       }
