@@ -34,6 +34,7 @@ import { RegionPrefixCheckController } from './hosts/region-prefix-check.control
 import { InstanceAddressesConsumer } from './instances/instance-addresses.consumer.js';
 import { InstanceFacts } from './instances/instance-facts.js';
 import { InstanceHeartbeatsSubscriber } from './instances/instance-heartbeats.subscriber.js';
+import { HostLeftovers } from './instances/host-leftovers.js';
 import { InstanceProvisioner } from './instances/instance-provisioner.js';
 import { InstanceProvisionerConsumer } from './instances/instance-provisioner.consumer.js';
 import { InstanceWatchJob } from './instances/instance-watch.job.js';
@@ -127,9 +128,10 @@ export class ComputeModule {
         },
         {
           provide: InstanceProvisioner,
-          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient, InstancesMetrics, FilterLookups],
+          inject: [PG_POOL, EventStore, InstancesRepository, Catalog, Scheduler, ServiceClient, InstancesMetrics, FilterLookups, HostLeftovers],
           useFactory: (...deps: ConstructorParameters<typeof InstanceProvisioner>) => new InstanceProvisioner(...deps),
         },
+        { provide: HostLeftovers, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new HostLeftovers(pool, compute.hostDownTimeoutMs) },
         { provide: FilterLookups, inject: [ServiceClient], useFactory: (client: ServiceClient) => new FilterLookups(client) },
         {
           provide: InstanceFilters,

@@ -9,6 +9,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { backupDecider, backupStreamId } from '../backups/backup.decider.js';
 import type { FilterLookups } from '../firewalls/instance-filters.js';
+import type { HostLeftovers } from './host-leftovers.js';
 import { instanceDecider, instanceIdOf, instanceStreamId, type InstanceCommand, type InstanceState } from './instance.decider.js';
 import type { InstancesMetrics } from './instances.metrics.js';
 import type { InstancesRepository } from './instances.repository.js';
@@ -76,6 +77,7 @@ export class InstanceProvisioner {
     private readonly metrics: InstancesMetrics,
     /** Each instance's filter from network, which every command that makes it run carries. */
     private readonly filters: FilterLookups,
+    private readonly leftovers: HostLeftovers,
   ) {}
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
@@ -160,7 +162,7 @@ export class InstanceProvisioner {
           await answer({ type: 'CompleteMigration', requestVersion, toHostId: await this.migrate(instanceId, state) });
           return;
         case 'delete':
-          if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
+          if (state.hostId) await this.deleteOn(state.hostId, instanceId);
           break;
         case 'snapshot': {
           const { sizeMb } = await this.ask(state.hostId!, 'snapshot.create', { instanceId, snapshotId: operation.snapshotId! });
@@ -264,9 +266,38 @@ export class InstanceProvisioner {
 
   /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */
   private async removeFromHost(instanceId: string, state: InstanceState, sql: Sql): Promise<void> {
-    if (state.hostId) await this.ask(state.hostId, 'instance.delete', { instanceId });
+    if (state.hostId) await this.deleteOn(state.hostId, instanceId);
     await this.scheduler.release(instanceId);
     await this.instances.deleteBootConfig(sql, instanceId);
+  }
+
+  /**
+   * Deletes the instance on its host; on a host that is away, DOWN and fenced (none of its instances
+   * runs), without it: what it holds is deleted there once it is back (deleteLeftovers). An instance
+   * of a host that never comes back can be deleted so, and is no longer billed.
+   */
+  private async deleteOn(hostId: string, instanceId: string): Promise<void> {
+    try {
+      await this.ask(hostId, 'instance.delete', { instanceId });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'UNAVAILABLE' || !(await this.leftovers.hostFencedAndDown(hostId))) throw error;
+      await this.leftovers.keep(instanceId, hostId);
+    }
+  }
+
+  /** Deletes on each host that is back what it may hold of the instances deleted while it was DOWN; answers how many. */
+  async deleteLeftovers(): Promise<number> {
+    let deleted = 0;
+    for (const { instanceId, hostId } of await this.leftovers.due()) {
+      try {
+        await this.ask(hostId, 'instance.delete', { instanceId });
+        await this.leftovers.cleared(instanceId);
+        deleted++;
+      } catch {
+        await this.leftovers.tryAgainLater(instanceId);
+      }
+    }
+    return deleted;
   }
 
   private async specOf(instanceId: string, state: InstanceState): Promise<InstanceSpec> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Leaderships, type LedRounds } from '#libs/event-sourcing';
 import { COMPUTE_CONFIG, type ComputeConfig } from '../compute.config.js';
+import { InstanceProvisioner } from './instance-provisioner.js';
 import { InstanceWatcher } from './instance-watcher.js';
 
 const WATCH_INTERVAL_MS = 1000;
@@ -14,9 +15,11 @@ const WATCH_INTERVAL_MS = 1000;
 export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('instances');
   private readonly rounds: LedRounds;
+  private deletingLeftovers: Promise<unknown> | null = null;
 
   constructor(
     private readonly watcher: InstanceWatcher,
+    private readonly provisioner: InstanceProvisioner,
     @Inject(COMPUTE_CONFIG) private readonly config: ComputeConfig,
     leaderships: Leaderships,
   ) {
@@ -27,8 +30,9 @@ export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationSh
     this.rounds.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.rounds.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.rounds.stop();
+    await this.deletingLeftovers;
   }
 
   /** What it decides (an instance failed, asked to move) is logged as the instance's facts (InstanceFacts). */
@@ -37,5 +41,12 @@ export class InstanceWatchJob implements OnApplicationBootstrap, OnApplicationSh
     for (const id of await this.watcher.sweepReservations()) this.logger.log(`released the reservation of instance ${id}`);
     await this.watcher.evacuateDownHosts(this.config.hostDownTimeoutMs);
     await this.watcher.drainMaintenanceHosts();
+    // Apart from the round: a host's slow answer must not hold back timeouts and evacuations.
+    if (!this.deletingLeftovers) {
+      this.deletingLeftovers = this.provisioner.deleteLeftovers()
+        .then((deleted) => deleted > 0 && this.logger.log(`deleted ${deleted} instances left on hosts that are back`))
+        .catch((error: Error) => this.logger.warn(`leftovers on hosts that are back not deleted: ${error.message}`))
+        .finally(() => (this.deletingLeftovers = null));
+    }
   }
 }

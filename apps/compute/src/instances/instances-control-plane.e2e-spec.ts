@@ -1,5 +1,5 @@
 import type { CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView, MaybeCountedPage } from '#libs/contracts';
-import { connectTestNats, consumerAcknowledged, uniqueName } from '#libs/testing';
+import { connectTestNats, consumerAcknowledged, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
@@ -187,4 +187,35 @@ describe('instances through compute and network, on a simulated host', () => {
     await request('delete', { id: made.id });
     await system.waitForStatus(made.id, ['DELETED']);
   });
+
+  // Last: its host is the region's emptiest while it is UP, where later creates would be placed and then stranded.
+  it('deletes an instance whose host is DOWN and fenced, without it, and what the host held once it is back', async () => {
+    const hostStatus = async (hostId: string) => (await system.client.call('compute.host.list', {})).find((h) => h.id === hostId)?.status;
+    const hostId = uniqueName('gone-');
+    const startHost = () => SimulatedHost.start({ hostId, natsUrl: TEST_NATS_URL, heartbeatIntervalMs: 300 });
+    const gone = await startHost();
+    let back: SimulatedHost | null = null;
+    try {
+      await waitFor(async () => (await hostStatus(hostId)) === 'UP', 30_000, `host ${hostId} to be UP`);
+      const instance = await create(container(uniqueName('stranded-')));
+      await system.waitForStatus(instance.id, ['RUNNING']);
+      await request('stop', { id: instance.id });
+      await system.waitForStatus(instance.id, ['STOPPED']);
+      if ((await system.get(instance.id)).hostId !== hostId) await request('migrate', { id: instance.id, hostId });
+      await waitFor(async () => (await system.get(instance.id)).hostId === hostId && gone.list().length === 1, 30_000, 'the instance on the host that goes');
+
+      // The host dies; it fences itself (6 s) before compute holds it DOWN (10 s): nothing of it runs.
+      await gone.stop();
+      await waitFor(async () => (await hostStatus(hostId)) === 'DOWN', 30_000, `host ${hostId} to be DOWN`);
+      await request('delete', { id: instance.id });
+      await system.waitForStatus(instance.id, ['DELETED'], 30_000);
+
+      // Back, it is asked to delete what it held of it.
+      back = await startHost();
+      await waitFor(() => back!.answered.get('instance.delete') === 1, 30_000, 'the returned host to be asked to delete the instance');
+    } finally {
+      await gone.stop().catch(() => undefined); // stopped above, unless the test failed before
+      await back?.stop();
+    }
+  }, 120_000);
 });

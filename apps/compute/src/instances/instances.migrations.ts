@@ -99,4 +99,15 @@ export const instancesMigrations: Migration[] = [
       CREATE INDEX instances_host ON instances (host_id);
     `,
   },
+  {
+    id: '0305-host-leftovers',
+    sql: `
+      -- Instances deleted while their (fenced) host was DOWN, to delete on it once it is back.
+      CREATE TABLE host_leftovers (
+        instance_id uuid PRIMARY KEY,
+        host_id text NOT NULL,
+        next_attempt_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
