@@ -6,7 +6,7 @@ import { createPool, decideInTransaction, EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import {
   connectServiceClient, connectTestNats, createServiceDatabase, failureOf, eventEnvelope, publishEvent, runBuilt, TEST_NATS_URL, uniqueName, waitFor,
-  type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
+  consumerAcknowledged, type Fixture, type ServiceDatabase, type TestNats, type TestServiceClient } from '#libs/testing';
 import { freePort } from '../../../../scripts/embedded-servers.js';
 import { createStripeClient } from '../stripe/stripe-client.js';
 import { signStripeWebhook, startFakeStripeServer, type FakeStripe } from '../../test/fake-stripe-server.js';
@@ -292,6 +292,8 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     // An account September closed without (its usage came after the close) is billed for it on its next invoice.
     const lateComer = await directCustomer('Late Comer');
     await publishAll('compute', twoHoursOn(lateComer.id, '2026-09-20'));
+    // All three metered: an invoice asked for between its start and its delete bills it running to the month's end.
+    await consumerAcknowledged(nats.nats, 'compute', 'billing-instances');
     const lateLines = await waitFor(async () => {
       const lines = (await call('billing.invoice.upcoming', { ...admin, accountId: lateComer.id })).lines.filter((l) => l.description.startsWith('Adjustment for September 2026'));
       return lines.length > 0 ? lines : undefined;
