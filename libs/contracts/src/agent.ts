@@ -47,6 +47,16 @@ export interface InstanceSpec {
 
 export type AgentInstanceState = 'RUNNING' | 'STOPPED' | 'MISSING';
 
+/**
+ * Where a live migration sends a VM's state (`tcp:<address>:<port>`), and the key that opens it:
+ * the target takes the state only over TLS with this pre-shared key, made for this migration and
+ * given to compute alone, so no one else on the network can send it a machine or read the VM's memory.
+ */
+export interface MigrationTarget {
+  uri: string;
+  key: string;
+}
+
 export interface AgentInstanceStatus {
   instanceId: string;
   kind: InstanceKind;
@@ -125,15 +135,15 @@ export interface AgentCommands {
    * cold migration): this host holds it from now on, and starts it when asked.
    */
   'instance.adopt': { request: { instanceId: string; start: boolean; filter?: InstanceFilter }; reply: AgentInstanceStatus };
-  /** Live migration, on the target: a QEMU waiting for the VM's state; answers where to send it. */
-  'instance.migrate.receive': { request: { instanceId: string; filter?: InstanceFilter }; reply: { uri: string } };
+  /** Live migration, on the target: a QEMU waiting for the VM's state; answers where to send it, and the key to send it with. */
+  'instance.migrate.receive': { request: { instanceId: string; filter?: InstanceFilter }; reply: MigrationTarget };
   /**
    * Enforces the filter on the instance's port from now on (kept, and enforced again after the agent's
    * restart and at every start), unless the host holds a newer revision; answers the revision it holds.
    */
   'instance.filter.set': { request: { filter: InstanceFilter }; reply: { instanceId: string; revision: number } };
-  /** Live migration, on the source: sends the running VM's state to `uri`, then ends its own QEMU. */
-  'instance.migrate.send': { request: { instanceId: string; uri: string }; reply: AgentInstanceStatus };
+  /** Live migration, on the source: sends the running VM's state to the target, then ends its own QEMU. */
+  'instance.migrate.send': { request: { instanceId: string } & MigrationTarget; reply: AgentInstanceStatus };
   /** Ends a receiving QEMU of a migration that failed; the instance's storage is left as it is. */
   'instance.migrate.abort': { request: { instanceId: string }; reply: AgentInstanceStatus };
   /**

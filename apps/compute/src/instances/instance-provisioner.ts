@@ -243,8 +243,8 @@ export class InstanceProvisioner {
     const running = move.returnTo === 'RUNNING';
     try {
       if (move.live) {
-        const { uri } = await this.ask(target, 'instance.migrate.receive', { instanceId, filter: await this.filters.of(instanceId) });
-        await this.ask(move.fromHostId, 'instance.migrate.send', { instanceId, uri });
+        const receiving = await this.ask(target, 'instance.migrate.receive', { instanceId, filter: await this.filters.of(instanceId) });
+        await this.ask(move.fromHostId, 'instance.migrate.send', { instanceId, uri: receiving.uri, key: receiving.key });
       } else if (running && move.reason !== 'evacuation') {
         await this.ask(move.fromHostId, 'instance.stop', { instanceId });
       }

@@ -1,4 +1,4 @@
-import type { AgentInstanceState, InstanceSpec } from '#libs/contracts';
+import type { AgentInstanceState, InstanceSpec, MigrationTarget } from '#libs/contracts';
 
 export interface Resize {
   vcpus: number;
@@ -28,10 +28,10 @@ export interface InstanceDriver {
 
 /** A driver that can move a running instance to another host without stopping it (QEMU). */
 export interface LiveMigratingDriver extends InstanceDriver {
-  /** Target: waits for the instance's state on a free port of `address`; answers the URI to send it to. */
-  receive(spec: InstanceSpec, address: string): Promise<string>;
-  /** Source: sends the running instance to `uri`, then ends it here. */
-  send(spec: InstanceSpec, uri: string): Promise<void>;
+  /** Target: waits for the instance's state on a free port of `address`; answers where to send it, and with what key. */
+  receive(spec: InstanceSpec, address: string): Promise<MigrationTarget>;
+  /** Source: sends the running instance to the target, then ends it here. */
+  send(spec: InstanceSpec, target: MigrationTarget): Promise<void>;
   /** Target: the received instance is this host's for good. */
   settle(spec: InstanceSpec): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceFilter, type InstanceSpec } from '#libs/contracts';
+import { type AgentInstanceStatus, type AgentResizeStatus, AppError, type InstanceFilter, type InstanceSpec, type MigrationTarget } from '#libs/contracts';
 import type { AgentConfig } from '../host/agent-config.js';
 import { ProgramError } from '../host/program.js';
 import { validFilter } from '../firewalls/instance-filter.js';
@@ -223,24 +223,25 @@ export class InstanceManager {
     });
   }
 
-  /** Live migration, target side: a QEMU waiting for the VM; answers where to send it. */
-  receive(instanceId: string, filter?: InstanceFilter): Promise<{ uri: string }> {
+  /** Live migration, target side: a QEMU waiting for the VM; answers where to send it, and with what key. */
+  receive(instanceId: string, filter?: InstanceFilter): Promise<MigrationTarget> {
     assertInstanceId(instanceId);
     const offered = offeredFilter(filter, instanceId);
     return this.serialized(instanceId, async () => {
       const spec = liveMigrating(await this.storedSpec(instanceId));
       await this.run(() => allDone([this.joinBridge(spec), this.filters.enforce(spec, offered)]));
-      return { uri: await this.run(() => this.drivers.VM.receive(spec, this.migrationAddress)) };
+      return this.run(() => this.drivers.VM.receive(spec, this.migrationAddress));
     });
   }
 
-  /** Live migration, source side: the VM goes to `uri` and ends here. */
-  send(instanceId: string, uri: string): Promise<AgentInstanceStatus> {
-    if (typeof uri !== 'string' || !/^tcp:(\[[0-9a-f:.]+\]|[0-9.]+):\d{1,5}$/i.test(uri)) {
+  /** Live migration, source side: the VM goes to the target and ends here. */
+  send(instanceId: string, target: MigrationTarget): Promise<AgentInstanceStatus> {
+    if (typeof target.uri !== 'string' || !/^tcp:(\[[0-9a-f:.]+\]|[0-9.]+):\d{1,5}$/i.test(target.uri)) {
       throw AppError.badInput('uri', 'must be tcp:<address>:<port>');
     }
+    if (typeof target.key !== 'string' || !/^[0-9a-f]{64}$/.test(target.key)) throw AppError.badInput('key', 'must be 64 hexadecimal digits');
     return this.withSpec(instanceId, async (spec) => {
-      await this.drivers.VM.send(liveMigrating(spec), uri);
+      await this.drivers.VM.send(liveMigrating(spec), { uri: target.uri, key: target.key });
       // The VM runs on the target now: its port here is gone, and so are its rules.
       await this.filters.release(instanceId);
     });

@@ -59,8 +59,8 @@ export function instancesController(hostId: string) {
     }
 
     @HandlesAgentCommand(hostId, 'instance.migrate.send')
-    send(@Payload() { instanceId, uri }: AgentRequestOf<'instance.migrate.send'>): Promise<AgentReplyOf<'instance.migrate.send'>> {
-      return this.instances.send(instanceId, uri);
+    send(@Payload() { instanceId, uri, key }: AgentRequestOf<'instance.migrate.send'>): Promise<AgentReplyOf<'instance.migrate.send'>> {
+      return this.instances.send(instanceId, { uri, key });
     }
 
     @HandlesAgentCommand(hostId, 'instance.migrate.abort')

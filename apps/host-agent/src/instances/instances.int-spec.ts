@@ -9,6 +9,7 @@ import { probeHost } from '../host/host-probe.js';
 import { processGone, runProgram } from '../host/program.js';
 import { CONTAINER_IDS } from './container-ids.js';
 import { InstanceFolders } from './instance-folder.js';
+import { waitUntil } from './instance-driver.js';
 import { InstanceManager } from './instance-manager.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
@@ -339,8 +340,7 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
     const otherFolders = new InstanceFolders('other-host', dataDir, otherDataDir);
     const other = agentOn(otherFolders);
     try {
-      const { uri } = await other.receive(id);
-      await restartedAgent.send(id, uri);
+      await restartedAgent.send(id, await other.receive(id));
       expect(await other.adopt(id, true)).toMatchObject({ state: 'RUNNING', memoryMb: 1536, vcpus: 3 });
       expect(await processGone(pid)).toBe(true);
       const otherSocket = await otherFolders.runtimeFile(id, 'qmp.sock');
@@ -355,6 +355,46 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
       expect(await other.start(id)).toMatchObject({ state: 'RUNNING', memoryMb: 2048, vcpus: 4 });
       expect(await qmp(otherSocket, 'query-memory-size-summary')).toEqual({ 'base-memory': 2048 * MiB, 'plugged-memory': 0 });
       expect(await guestSize(otherSocket)).toEqual({ memoryMb: 2048, vcpus: 4, diskGb: 1 });
+    } finally {
+      await other.delete(id);
+      rmSync(otherDataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('takes a live migration’s state only from the sender given the key made for it', async () => {
+    const vm = spec('VM', blank, { memoryMb: 512, vcpus: 1, diskGb: 1, network: undefined });
+    const id = vm.instanceId;
+    await manager.create(vm, true);
+    const pid = await qemuPid(folders, id);
+    const sourceSocket = await folders.runtimeFile(id, 'qmp.sock');
+    const migration = () => qmp<{ status?: string }>(sourceSocket, 'query-migrate');
+    const otherDataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-b-'));
+    const otherFolders = new InstanceFolders('other-host', dataDir, otherDataDir);
+    const other = agentOn(otherFolders);
+    try {
+      const target = await other.receive(id);
+      expect(target.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(await other.receive(id)).toEqual(target); // asked again, as compute does when an answer is late
+      const keyFile = path.join(await otherFolders.runtimeFile(id, 'migration-key'), 'keys.psk');
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+
+      // Anyone else on the network who finds the port: a plain migration stream is refused...
+      await qmp(sourceSocket, 'migrate', { uri: target.uri });
+      expect(await waitUntil(async () => (await migration()).status === 'failed', 30_000)).toBe(true);
+      // ...and so is one with another key.
+      await expect(manager.send(id, { ...target, key: 'a'.repeat(64) })).rejects.toThrow(/live migration of .* failed/);
+      expect(await qmp(sourceSocket, 'query-status')).toMatchObject({ status: 'running' });
+      expect(await qemuPid(folders, id)).toBe(pid);
+      expect(() => manager.send(id, { ...target, key: 'not a key' })).toThrow(/^key: must be 64 hexadecimal digits/);
+
+      // The target still waits, and takes the VM from the sender with its key.
+      await manager.send(id, target);
+      expect(await processGone(pid)).toBe(true);
+      expect(await other.adopt(id, true)).toMatchObject({ state: 'RUNNING', memoryMb: 512 });
+      expect(await qmp(await otherFolders.runtimeFile(id, 'qmp.sock'), 'query-status')).toMatchObject({ status: 'running' });
+      // Neither host keeps the key.
+      expect(existsSync(keyFile)).toBe(false);
+      expect(existsSync(path.join(await folders.runtimeFile(id, 'migration-key'), 'keys.psk'))).toBe(false);
     } finally {
       await other.delete(id);
       rmSync(otherDataDir, { recursive: true, force: true });

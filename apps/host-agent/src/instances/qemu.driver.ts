@@ -1,9 +1,9 @@
-import { hash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { copyFile, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import path from 'node:path';
-import { AppError, type InstanceSpec } from '#libs/contracts';
+import { AppError, type InstanceSpec, type MigrationTarget } from '#libs/contracts';
 import { machineSize } from '../host/host-probe.js';
 import { killProcess, processGone, runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
@@ -32,6 +32,9 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 /** The VM's record of its QEMU machine (qemu-machine.ts), in its folder: a migration's target reads it. */
 const MACHINE_FILE = 'qemu-machine.json';
+/** The TLS credentials (pre-shared key) of a live migration, in both QEMUs, and the name QEMU gives the key's holder. */
+const MIGRATION_CREDENTIALS = 'migration0';
+const MIGRATION_KEY_USER = 'qemu';
 
 interface MemoryDevice {
   type: string;
@@ -95,7 +98,7 @@ export class QemuDriver implements InstanceDriver {
   }
 
   /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
-  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri' | QemuConsoleSocket): Promise<string> {
+  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri' | 'migration-key' | QemuConsoleSocket): Promise<string> {
     return this.options.folders.runtimeFile(spec.instanceId, name);
   }
 
@@ -145,8 +148,11 @@ export class QemuDriver implements InstanceDriver {
     await writeAtomically(this.file(spec, MACHINE_FILE), JSON.stringify(machine, null, 2));
   }
 
-  /** Starts QEMU for the VM as `machine`; with `incoming`, one that waits for a live migration's state at that URI. */
-  private async launch(spec: InstanceSpec, machine: QemuMachine, incoming?: string): Promise<void> {
+  /**
+   * Starts QEMU for the VM as `machine`; with `incoming`, one that waits for a live migration's state
+   * at its URI, taken only over TLS with its key (from the key's folder).
+   */
+  private async launch(spec: InstanceSpec, machine: QemuMachine, incoming?: { uri: string; keyFolder: string }): Promise<void> {
     const socket = await this.runtime(spec, 'qmp.sock');
     await rm(socket, { force: true });
     const args = [
@@ -181,42 +187,57 @@ export class QemuDriver implements InstanceDriver {
     } else {
       args.push('-nic', 'none');
     }
-    if (incoming) args.push('-incoming', incoming);
+    if (incoming) {
+      // Deferred: the migration's TLS must be set before QEMU listens.
+      args.push('-object', `tls-creds-psk,id=${MIGRATION_CREDENTIALS},endpoint=server,dir=${incoming.keyFolder}`, '-incoming', 'defer');
+    }
     await runProgram(this.options.binary ?? 'qemu-system-x86_64', args, { timeoutMs: 30_000 });
     if (!(await waitUntil(async () => (await qmp(socket, 'query-status').then(() => true, () => false)), 10_000))) {
       throw new Error(`QEMU for ${spec.instanceId} started but its QMP socket does not answer`);
+    }
+    if (incoming) {
+      await qmp(socket, 'migrate-set-parameters', { 'tls-creds': MIGRATION_CREDENTIALS });
+      await qmp(socket, 'migrate-incoming', { uri: incoming.uri });
     }
   }
 
   /**
    * Live migration, target side: a QEMU with the VM's devices (its recorded machine, with what
-   * was hot-plugged) on the shared disk, waiting on a free port of `address` for its state.
-   * Asked again, it answers the same URI.
+   * was hot-plugged) on the shared disk, waiting on a free port of `address` for its state, which
+   * it takes only from a sender with the key made here for this migration. Asked again, it answers
+   * the same URI and key.
    */
-  async receive(spec: InstanceSpec, address: string): Promise<string> {
+  async receive(spec: InstanceSpec, address: string): Promise<MigrationTarget> {
     const uriFile = await this.runtime(spec, 'incoming.uri');
+    const keyFolder = await this.runtime(spec, 'migration-key');
     if (await this.pid(spec)) {
       const uri = (await readFile(uriFile, 'utf8').catch(() => '')).trim();
-      if (uri) return uri;
+      const key = await readMigrationKey(keyFolder);
+      if (uri && key) return { uri, key };
       throw AppError.conflict(`instance ${spec.instanceId} runs on this host already`);
     }
+    const key = randomBytes(32).toString('hex');
+    await writeMigrationKey(keyFolder, key);
     const uri = `tcp:${isIP(address) === 6 ? `[${address}]` : address}:${await freePort(address)}`;
-    await this.launch(spec, await this.machine(spec), uri);
+    await this.launch(spec, await this.machine(spec), { uri, keyFolder });
     await writeFile(uriFile, uri);
-    return uri;
+    return { uri, key };
   }
 
   /**
-   * Live migration, source side: sends the running VM to `uri` and waits until the target has
-   * it, then ends this QEMU. Without a QEMU here it was sent already.
+   * Live migration, source side: sends the running VM to the target over TLS with the target's
+   * key and waits until the target has it, then ends this QEMU. Without a QEMU here it was sent already.
    */
-  async send(spec: InstanceSpec, uri: string, timeoutMs = 600_000): Promise<void> {
+  async send(spec: InstanceSpec, target: MigrationTarget, timeoutMs = 600_000): Promise<void> {
     if (!(await this.pid(spec))) return;
     const socket = await this.runtime(spec, 'qmp.sock');
     const progress = () => qmp<{ status?: string; 'error-desc'?: string }>(socket, 'query-migrate');
     // Asked again (compute retries), a migration under way or done is not started twice.
     const status = (await progress()).status;
-    if (status !== 'active' && status !== 'completed') await qmp(socket, 'migrate', { uri });
+    if (status !== 'active' && status !== 'completed') {
+      await this.useMigrationKey(spec, socket, target.key);
+      await qmp(socket, 'migrate', { uri: target.uri });
+    }
     let last: { status?: string; 'error-desc'?: string } = {};
     const settled = await waitUntil(async () => {
       last = await progress();
@@ -230,9 +251,28 @@ export class QemuDriver implements InstanceDriver {
     if (spec.network) await removeTap(this.tap(spec));
   }
 
-  /** The VM now runs here for good: a finished migration's URI is no longer an answer. */
+  /**
+   * Gives the running QEMU client credentials with `key` for its next migration. QEMU reads a client's
+   * key when the credentials are made, so the file goes at once; credentials of an earlier try go first.
+   */
+  private async useMigrationKey(spec: InstanceSpec, socket: string, key: string): Promise<void> {
+    const keyFolder = await this.runtime(spec, 'migration-key');
+    await qmp(socket, 'object-del', { id: MIGRATION_CREDENTIALS }).catch(() => undefined);
+    try {
+      await writeMigrationKey(keyFolder, key);
+      await qmp(socket, 'object-add', { 'qom-type': 'tls-creds-psk', id: MIGRATION_CREDENTIALS, endpoint: 'client', dir: keyFolder, username: MIGRATION_KEY_USER });
+    } finally {
+      await rm(keyFolder, { recursive: true, force: true });
+    }
+    await qmp(socket, 'migrate-set-parameters', { 'tls-creds': MIGRATION_CREDENTIALS });
+  }
+
+  /** The VM now runs here for good: a finished migration's URI and key are no longer an answer. */
   async settle(spec: InstanceSpec): Promise<void> {
-    await rm(await this.runtime(spec, 'incoming.uri'), { force: true });
+    await allDone([
+      rm(await this.runtime(spec, 'incoming.uri'), { force: true }),
+      rm(await this.runtime(spec, 'migration-key'), { recursive: true, force: true }),
+    ]);
   }
 
   /** Grows the disk of a VM that is off (disks only grow); a running one's grows over QMP. */
@@ -379,4 +419,15 @@ function freePort(address: string): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A migration's key, in the file QEMU's TLS credentials read (`<user>:<hex key>`), readable by this host's root alone. */
+async function writeMigrationKey(folder: string, key: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await writeFile(path.join(folder, 'keys.psk'), `${MIGRATION_KEY_USER}:${key}\n`, { mode: 0o600 });
+}
+
+async function readMigrationKey(folder: string): Promise<string | null> {
+  const line = await readFile(path.join(folder, 'keys.psk'), 'utf8').catch(() => '');
+  return line.trim().split(':')[1] || null;
 }
