@@ -1,6 +1,8 @@
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppError, type ImageImportRequest, type ImportedImage } from '#libs/contracts';
+import { sweepLeftovers, workInProgress } from './built-once.js';
 import { fetchImage, type FetchLimits } from './image-fetch.js';
 import { inspectRootfs, inspectVmImage, refused } from './image-inspection.js';
 
@@ -30,7 +32,7 @@ function validRequest(request: ImageImportRequest): ImageImportRequest {
  * image asked again, here or by another host of the storage, is answered from what is stored;
  * asked while it is being imported, it waits for that import.
  */
-export class ImageImports {
+export class ImageImports implements OnApplicationBootstrap {
   private readonly importing = new Map<string, Promise<ImportedImage>>();
   private readonly catalogDir: string;
 
@@ -39,6 +41,18 @@ export class ImageImports {
     private readonly limits: FetchLimits = IMPORT_LIMITS,
   ) {
     this.catalogDir = path.join(imagesDir, 'catalog');
+  }
+
+  /**
+   * Removes, in the background, what this machine's earlier agents left half-made on the image storage
+   * when they crashed (imports, unpacked images, disk templates): no one would ever finish or remove it.
+   */
+  onApplicationBootstrap(): void {
+    const logger = new Logger('images');
+    sweepLeftovers(this.imagesDir).then(
+      (removed) => removed.length && logger.log(`removed what a crash left half-made: ${removed.join(', ')}`),
+      (error: unknown) => logger.warn({ msg: 'could not sweep the image storage of what a crash left half-made', err: error }),
+    );
   }
 
   import(request: ImageImportRequest): Promise<ImportedImage> {
@@ -61,7 +75,9 @@ export class ImageImports {
       throw AppError.conflict(`the image storage holds another file for image ${request.imageId}: register the new file under a new id`);
     }
     await mkdir(this.catalogDir, { recursive: true });
-    const work = await mkdtemp(path.join(this.catalogDir, `.import-${request.imageId}-`));
+    const work = workInProgress(path.join(this.catalogDir, `.import-${request.imageId}`));
+    await rm(work, { recursive: true, force: true }); // a crashed process's, where this one has its pid
+    await mkdir(work, { mode: 0o700 });
     try {
       const fetched = path.join(work, 'fetched');
       const { sha256 } = await fetchImage(request.source, this.imagesDir, fetched, this.limits);
