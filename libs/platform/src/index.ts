@@ -8,3 +8,4 @@ export * from './logging.js';
 export * from './account-queue.js';
 export * from './rate-limiter.js';
 export * from './recent-reads.js';
+export * from './concurrency-limiter.js';

@@ -1,8 +1,7 @@
 import { counter } from '#libs/metrics';
 import type { Viewer } from '../identity/identity.js';
 import { callerAddress } from './caller-address.js';
-import { ConcurrencyLimiter } from './concurrency-limiter.js';
-import { RateLimiter } from '#libs/platform';
+import { ConcurrencyLimiter, RateLimiter } from '#libs/platform';
 
 /**
  * Lookups of credentials the gateway does not know yet (an API key, a session cookie) that find

@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { WebSocket } from 'ws';
 import { AppError } from '#libs/contracts';
 import { isTransientDatabaseError } from '#libs/event-store';
+import { ConcurrencyLimiter } from '#libs/platform';
 import type { Identity, Viewer } from '../identity/identity.js';
 
 /** graphql-ws's close codes: the key no longer authenticates; the account may not listen; the gateway failed. */
@@ -59,7 +60,7 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
   private readonly sockets = new Map<WebSocket, string>();
   /** Who each admitted graphql-ws socket is, and how many each key holds. */
   private readonly viewers = new WeakMap<WebSocket, Viewer>();
-  private readonly admitted = new Map<string, number>();
+  private readonly perKey = new ConcurrencyLimiter(SOCKETS_PER_KEY);
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
@@ -84,21 +85,15 @@ export class SubscriberSockets implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       refusal = refusalOf(error);
     }
-    const held = viewer ? (this.admitted.get(viewer.apiKeyId) ?? 0) : 0;
-    if (!refusal && held >= SOCKETS_PER_KEY) refusal = { code: TOO_MANY, reason: `Too many sockets: this key holds ${SOCKETS_PER_KEY} open on this gateway` };
+    const release = refusal ? null : this.perKey.take(viewer!.apiKeyId);
+    if (!refusal && !release) refusal = { code: TOO_MANY, reason: `Too many sockets: this key holds ${SOCKETS_PER_KEY} open on this gateway` };
     if (refusal) {
       socket.close(refusal.code, shortReason(refusal.reason));
       return false;
     }
-    const { apiKeyId } = viewer!;
-    this.add(socket, apiKeyId);
+    this.add(socket, viewer!.apiKeyId);
     this.viewers.set(socket, viewer!);
-    this.admitted.set(apiKeyId, held + 1);
-    socket.once('close', () => {
-      const left = (this.admitted.get(apiKeyId) ?? 1) - 1;
-      if (left > 0) this.admitted.set(apiKeyId, left);
-      else this.admitted.delete(apiKeyId);
-    });
+    socket.once('close', release!);
     return true;
   }
 

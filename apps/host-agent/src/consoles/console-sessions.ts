@@ -4,6 +4,7 @@ import {
   AppError, CONSOLE_CHUNK_BYTES, CONSOLE_KEEPALIVE_MS, CONSOLE_KINDS, CONSOLE_PEER_TIMEOUT_MS, CONSOLE_WINDOW_BYTES, ConsoleFrame, consoleFrame, consoleFrameText,
   consoleInputSubject, consoleOutputSubject, isUuid, readConsoleFrame, type AgentReplyOf, type AgentRequestOf,
 } from '#libs/contracts';
+import { ConcurrencyLimiter } from '#libs/platform';
 import type { InstanceFolders } from '../instances/instance-folder.js';
 import type { QemuConsoleSocket } from '../instances/qemu.driver.js';
 import { SharedConsole, type ConsoleTap } from './console-attachments.js';
@@ -157,7 +158,7 @@ export class ConsoleSessions implements OnApplicationShutdown {
   private readonly logger = new Logger('consoles');
   private readonly sessions = new Map<string, AgentConsoleSession>();
   /** The sessions open (or opening) on each instance. */
-  private readonly perInstance = new Map<string, number>();
+  private readonly perInstance = new ConcurrencyLimiter(SESSIONS_PER_INSTANCE);
   /** Each instance's shared serial console, while a session has it. */
   private readonly serials = new Map<string, Promise<SharedConsole>>();
 
@@ -172,17 +173,8 @@ export class ConsoleSessions implements OnApplicationShutdown {
     if (!CONSOLE_KINDS.includes(kind)) throw AppError.badInput('kind', `must be one of ${CONSOLE_KINDS.join(', ')}`);
     if (this.sessions.has(sessionId)) return { sessionId };
     // Counted before anything is connected, so that a burst of opens cannot each find room.
-    const held = this.perInstance.get(instanceId) ?? 0;
-    if (held >= SESSIONS_PER_INSTANCE) throw AppError.conflict(`instance ${instanceId} has ${SESSIONS_PER_INSTANCE} console sessions open, the most it may: close one first`);
-    this.perInstance.set(instanceId, held + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (this.perInstance.get(instanceId) ?? 1) - 1;
-      if (left > 0) this.perInstance.set(instanceId, left);
-      else this.perInstance.delete(instanceId);
-    };
+    const release = this.perInstance.take(instanceId);
+    if (!release) throw AppError.conflict(`instance ${instanceId} has ${SESSIONS_PER_INSTANCE} console sessions open, the most it may: close one first`);
     try {
       const spec = isUuid(instanceId) ? await this.endpoints.folders.readOwnSpec(instanceId) : null;
       if (!spec) throw AppError.notFound(`instance ${instanceId} on this host`);

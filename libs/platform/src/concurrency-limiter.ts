@@ -1,7 +1,7 @@
 /**
- * At most `limit` requests at once per key (an account), per gateway replica: a slot is taken
- * before a request runs and given back when it ends. `take` answers at once; `acquire` waits its
- * turn, first come first served, for at most a while.
+ * At most `limit` at once per key, in this process (an account's requests, a key's sockets, an
+ * instance's console sessions): a slot is taken before the work begins and given back when it ends.
+ * `take` answers at once; `acquire` waits its turn, first come first served, for at most a while.
  */
 export class ConcurrencyLimiter {
   private readonly running = new Map<string, number>();
