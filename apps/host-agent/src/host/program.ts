@@ -92,18 +92,18 @@ export async function processGone(pid: number): Promise<boolean> {
 
 /**
  * SIGKILL, then waits up to `waitMs` for the process to be gone (a process may remove its pidfile
- * before it has finished exiting); whether it is. One that ended since its pid was read is gone.
+ * before it has finished exiting). One that ended since its pid was read is gone. Throws while it
+ * lives on (stuck in uninterruptible I/O): it may still write what its caller would hand to another.
  */
-export async function killProcess(pid: number, waitMs = 5_000): Promise<boolean> {
+export async function killProcess(pid: number, waitMs = 5_000): Promise<void> {
   try {
     process.kill(pid, 'SIGKILL');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return true;
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
     throw error;
   }
   for (const deadline = Date.now() + waitMs; !(await processGone(pid)); ) {
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= deadline) throw new Error(`process ${pid} still runs ${waitMs} ms after SIGKILL`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return true;
 }

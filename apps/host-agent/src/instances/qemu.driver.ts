@@ -299,13 +299,16 @@ export class QemuDriver implements InstanceDriver {
     if (spec.network) await removeTap(this.tap(spec));
   }
 
-  /** Ends QEMU: `quit` over QMP, SIGKILL if QMP does not answer; returns once the process is gone. */
+  /**
+   * Ends QEMU: `quit` over QMP, SIGKILL if QMP does not answer or QEMU lingers; returns once the
+   * process is gone, and throws while it is not (a stopped or fenced VM must not still write its disk).
+   */
   private async quit(spec: InstanceSpec): Promise<void> {
     const pid = await this.pid(spec);
     if (!pid) return;
-    await qmp(await this.runtime(spec, 'qmp.sock'), 'quit').catch(() => killProcess(pid));
+    const asked = await qmp(await this.runtime(spec, 'qmp.sock'), 'quit').then(() => true, () => false);
     // QEMU removes its pidfile before it has finished exiting: watch the process itself.
-    if (!(await waitUntil(() => processGone(pid), 10_000))) await killProcess(pid);
+    if (!asked || !(await waitUntil(() => processGone(pid), 10_000))) await killProcess(pid);
   }
 
   async reboot(spec: InstanceSpec): Promise<void> {
