@@ -22,7 +22,10 @@ describe('durable event consumer with an inbox', () => {
     service = uniqueName('svc');
     await ensureEventStream(nats.nats, service); // the producer's stream, which these tests publish to
   });
+  /** Handlers that block until released: released before the consumers stop, even after a failure. */
+  const blocked: (() => void)[] = [];
   afterEach(async () => {
+    blocked.splice(0).forEach((release) => release());
     await Promise.all(consumers.splice(0).map((c) => c.stop()));
     await nats.close(eventStreamName(service), `${eventStreamName(service)}_DEADLETTER`);
     await db.close();
@@ -130,12 +133,12 @@ describe('durable event consumer with an inbox', () => {
     expect(await effectCounts()).toEqual(new Map([[event.eventId, 1]]));
   });
 
-  it('consumes again when the client ends its consumption on a fault, and handles what comes next', async () => {
+  it('fetches again when the client ends its fetch on a fault, and handles what comes next', async () => {
     const consumer = await startConsumer();
     const before = await publishEvent();
     await settled(1);
     // The client's own way of ending a consumption it deems failed (a 400 from the server, a subscription refused).
-    (consumer as unknown as { messages: ConsumerMessages }).messages.stop(new Error('bad request'));
+    (consumer as unknown as { batch: ConsumerMessages }).batch.stop(new Error('bad request'));
     const after = await publishEvent();
     await settled(2);
     expect(await effectCounts()).toEqual(new Map([[before.eventId, 1], [after.eventId, 1]]));
@@ -185,6 +188,61 @@ describe('durable event consumer with an inbox', () => {
     await settled(20);
     expect(most).toBe(3);
     expect(Object.fromEntries(handled)).toEqual(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((s) => [`pool-${s}`, [1, 2, 3, 4]])));
+  });
+
+  /** A handler that blocks on the events of `stream` until `release` is called. */
+  function blockedOn(stream: string) {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    blocked.push(release);
+    const begun: string[] = [];
+    const handle: ConsumerOptions['handle'] = async (event, tx) => {
+      begun.push(event.eventId);
+      if (event.streamId === stream) await released;
+      await recordEffect(event, tx);
+    };
+    return { handle, begun, release };
+  }
+
+  it('holds at most twice its concurrency while its handler is stuck, and another replica takes the rest of the backlog', async () => {
+    const stuck = blockedOn('pool-stuck');
+    await startConsumer({ concurrency: 1, handle: stuck.handle });
+    const first = await publishEvent('CapacityOpened', 'pool-stuck');
+    await waitFor(() => stuck.begun.length === 1, 10_000, 'the first event to begin');
+    const rest = await Promise.all(Array.from({ length: 10 }, () => publishEvent()));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // time to fetch more, were it to
+    const held = await jsm.consumers.info(eventStreamName(service), 'effects');
+    expect(held.num_ack_pending).toBe(2); // the stuck one, and one ready behind it
+
+    const other = blockedOn('none');
+    await startConsumer({ concurrency: 1, handle: other.handle });
+    await waitFor(async () => (await effectCounts()).size === 9, 10_000, 'the other replica to apply the rest');
+    expect(stuck.begun).toEqual([first.eventId]);
+    expect(new Set(other.begun).size).toBe(9);
+
+    stuck.release();
+    await settled(11);
+    const counts = await effectCounts();
+    expect(new Set(counts.keys())).toEqual(new Set([first, ...rest].map((e) => e.eventId)));
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('gives back at once, when it stops, the events it has not begun, and settles the one it runs', async () => {
+    const stuck = blockedOn('pool-stuck');
+    const stopping = await startConsumer({ concurrency: 1, handle: stuck.handle });
+    const first = await publishEvent('CapacityOpened', 'pool-stuck');
+    const next = await publishEvent();
+    await waitFor(async () => stuck.begun.length === 1 && (await jsm.consumers.info(eventStreamName(service), 'effects')).num_ack_pending === 2, 10_000, 'both events held, the first begun');
+    const stopped = stopping.stop();
+
+    const other = blockedOn('none');
+    await startConsumer({ concurrency: 1, handle: other.handle });
+    await waitFor(async () => (await effectCounts()).has(next.eventId), 5_000, 'the other replica to apply the event given back');
+    expect(stuck.begun).toEqual([first.eventId]);
+
+    stuck.release();
+    await stopped;
+    expect(await effectCounts()).toEqual(new Map([[first.eventId, 1], [next.eventId, 1]]));
   });
 
   it('shares one durable consumer between replicas, each event applied once', async () => {

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { deadLetterSubject, eventStreamName, type EventEnvelope } from '#libs/contracts';
 import { contextOfCarrier, inSpan } from '#libs/tracing';
 import { sqlIdentifier, withTransaction, type Sql } from './database.js';
+import { HeldEvents } from './held-events.js';
 import { ensureDeadLetterStream, ensureEventStream } from './jetstream.js';
 import { consoleLogger, type Logger } from './logger.js';
 
@@ -40,7 +41,10 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long a delivery may go unacknowledged (a crashed consumer) before it is redelivered; one held (running or waiting its turn) is kept alive. */
   ackWaitMs?: number;
-  /** Events handled at once; events of one stream are always handled one after another, in order. */
+  /**
+   * Events handled at once; events of one stream are always handled one after another, in order.
+   * A replica holds at most twice this many (see HeldEvents).
+   */
   concurrency?: number;
   /** Called after the effect committed and before the ack. */
   onHandled?: (event: EventEnvelope) => void | Promise<void>;
@@ -75,23 +79,6 @@ export function deliveriesWithin(ms: number, backoffMs: readonly number[]): numb
   return backoffMs.length + Math.ceil(ms / backoffMs.at(-1)!);
 }
 
-/** Runs at most `limit` pieces of work at once, the others in the order they came. */
-function slots(limit: number): (work: () => Promise<void>) => Promise<void> {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async (work) => {
-    if (running < limit) running++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
-}
-
 /**
  * A durable JetStream consumer with an inbox: delivery is at least once, the effect exactly once.
  * A failing event is retried with backoff and, after `maxDeliver` deliveries, dead-lettered.
@@ -99,7 +86,9 @@ function slots(limit: number): (work: () => Promise<void>) => Promise<void> {
 export class EventConsumer {
   private readonly inbox: string;
   private readonly logger: Logger;
-  private messages: ConsumerMessages | null = null;
+  /** The fetch under way, closed when the consumer stops. */
+  private batch: ConsumerMessages | null = null;
+  private held: HeldEvents | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   /** Ends the pause between two consumptions when the consumer stops. */
@@ -131,7 +120,7 @@ export class EventConsumer {
       // The bound is enforced here, not by the server, so an event is dead-lettered rather than
       // silently parked when its last delivery fails or the dead-letter publish itself fails.
       max_deliver: -1,
-      // What one consumer (all its replicas) holds unacknowledged, each kept alive until handled.
+      // What one consumer (all its replicas) holds unacknowledged; each replica holds far fewer (HeldEvents).
       max_ack_pending: 1000,
       // As many as its stream: a consumer on one server would stop its stream's deliveries with that server.
       ...(streamReplicas ? { num_replicas: streamReplicas } : {}),
@@ -145,69 +134,51 @@ export class EventConsumer {
     const consumer = await jetstream(nats).consumers.get(stream, name);
     this.stopped = false;
     this.resting = new AbortController();
-    this.messages = await consumer.consume({ max_messages: 64 });
-    this.running = this.consumeUntilStopped(consumer, this.messages);
+    this.held = new HeldEvents(this.options.concurrency ?? 1, (error) => this.logger.error(`event not settled, it will be redelivered: ${error.message}`));
+    this.running = this.consumeUntilStopped(consumer, this.held);
   }
 
+  /** Gives back at once the events it has not begun, and resolves once those it runs are settled. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.resting.abort();
-    await this.messages?.close();
+    void this.held?.stop();
+    await this.batch?.close();
     await this.running;
     this.running = null;
   }
 
   /**
-   * Handles the consumer's messages until stopped. The client ends a consumption on a fault it
-   * deems final (a 400 from the server, a subscription refused, the connection closed); unhandled,
-   * that would end the process, or leave the service consuming nothing. It consumes again instead.
+   * Fetches what the replica has room for and hands it to `held`, until stopped. A fetch's messages
+   * are all held and kept alive until settled: one left unhandled past its ack wait would be
+   * redelivered, handled twice, and count deliveries it never had. The client ends a fetch on a
+   * fault it deems final (a 400 from the server, heartbeats missed, the connection closed); it
+   * fetches again a second later, rather than leave the service consuming nothing.
    */
-  private async consumeUntilStopped(consumer: Consumer, first: ConsumerMessages): Promise<void> {
-    let messages: ConsumerMessages | null = first;
-    while (!this.stopped) {
-      try {
-        messages ??= this.messages = await consumer.consume({ max_messages: 64 });
-        await this.loop(messages);
-        if (!this.stopped) this.logger.warn('consumption ended; consuming again in 1 s');
-      } catch (error) {
-        if (!this.stopped) this.logger.warn(`consumption failed, consuming again in 1 s: ${(error as Error).message}`);
-      }
-      messages = null;
-      // A connection closed for good (the process stopping) has nothing more to give.
-      if (this.options.nats.isClosed()) return;
-      await sleep(1000, undefined, { signal: this.resting.signal }).catch(() => undefined);
-    }
-  }
-
-  /**
-   * Takes every message as it arrives and keeps it alive until it is settled. The client pulls
-   * more as messages arrive, not as they are handled, so one left waiting in its queue would be
-   * redelivered after the ack wait, handled twice, and count deliveries it never had. The server
-   * bounds what one consumer holds unacknowledged (`max_ack_pending`).
-   */
-  private async loop(messages: ConsumerMessages): Promise<void> {
-    const slot = slots(this.options.concurrency ?? 1);
-    const held = new Set<JsMsg>();
-    const keepAlive = setInterval(() => held.forEach((msg) => msg.working()), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
-    const lastOfStream = new Map<string, Promise<void>>();
+  private async consumeUntilStopped(consumer: Consumer, held: HeldEvents): Promise<void> {
+    const keepAlive = setInterval(() => held.keepAlive(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     try {
-      for await (const msg of messages) {
-        held.add(msg);
-        const event = readEvent(msg);
-        const stream = event instanceof Error ? `unreadable-${msg.seq}` : event.streamId;
-        const run = (lastOfStream.get(stream) ?? Promise.resolve())
-          // One stopping gives back what it has not begun, for another replica to take at once.
-          .then(() => slot(async () => (this.stopped ? msg.nak() : this.process(msg, event))))
-          .catch((error: Error) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`))
-          .finally(() => held.delete(msg));
-        lastOfStream.set(stream, run);
-        void run.finally(() => {
-          if (lastOfStream.get(stream) === run) lastOfStream.delete(stream);
-        });
+      while (!this.stopped) {
+        try {
+          await held.roomToTake();
+          if (this.stopped) return;
+          this.batch = await consumer.fetch({ max_messages: held.room, expires: 30_000 });
+          for await (const msg of this.batch) {
+            const event = readEvent(msg);
+            held.take(msg, event instanceof Error ? `unreadable-${msg.seq}` : event.streamId, () => this.process(msg, event));
+          }
+          continue;
+        } catch (error) {
+          if (!this.stopped) this.logger.warn(`fetch failed, fetching again in 1 s: ${(error as Error).message}`);
+        }
+        // A connection closed for good (the process stopping) has nothing more to give.
+        if (this.options.nats.isClosed()) return;
+        await sleep(1000, undefined, { signal: this.resting.signal }).catch(() => undefined);
       }
     } finally {
-      // Also when the consumption failed: a stream's next event, delivered again, waits for the one before it.
-      await Promise.all(lastOfStream.values());
+      this.batch = null;
+      // Events it still runs are kept alive until they settle.
+      await held.stop();
       clearInterval(keepAlive);
     }
   }
