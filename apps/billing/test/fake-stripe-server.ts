@@ -38,7 +38,7 @@ export interface FakeStripe {
    * (e.g. /^POST \/v1\/invoiceitems$/). Rules queue up: each request takes the first that matches.
    */
   failNext(n: number, mode: FakeStripeFailure, matching?: RegExp): void;
-  /** The objects of a kind as the API returns them (the fields the fake keeps), oldest first. */
+  /** The objects of a kind as the API returns them (the fields the fake keeps, includable ones too), oldest first. */
   objects(kind: 'customers' | 'invoices' | 'invoiceitems' | 'credit_notes'): Record<string, unknown>[];
   /** Marks an invoice paid, as a customer paying its page would. */
   pay(invoiceId: string): void;
@@ -110,8 +110,12 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
     return { object: 'list', data, has_more: false, url };
   }
 
-  /** An invoice as the API shows it, its lines and totals worked out from its items. */
-  function invoiceView(invoice: Json): Json {
+  /**
+   * An invoice as the API shows it, its lines and totals worked out from its items.
+   * `amount_paid_off_stripe` is includable: shown only when `expand` asks for it.
+   */
+  function invoiceView(stored: Json, expand?: unknown): Json {
+    const { paid_off_stripe: paidOffStripe = 0, ...invoice } = stored;
     const items = [...invoiceItems.values()].filter((item) => item.invoice === invoice.id);
     const total = items.reduce((sum, item) => sum + (item.amount as number), 0);
     const lines = items.map((item) => ({
@@ -126,6 +130,7 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
       subtotal: total, total, amount_due: total - credited, amount_paid: paid ? total - credited : 0, amount_remaining: paid || invoice.status === 'void' ? 0 : total - credited,
       pre_payment_credit_notes_amount: credited,
       lines: listOf(lines, `/v1/invoices/${String(invoice.id)}/lines`),
+      ...(Array.isArray(expand) && expand.includes('amount_paid_off_stripe') ? { amount_paid_off_stripe: paidOffStripe } : {}),
     };
   }
 
@@ -168,7 +173,7 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
         return { status: 200, body: invoiceView(invoice) };
       }
       case 'GET /invoices/:id':
-        return { status: 200, body: invoiceView(required(invoices, objectId, 'invoice')) };
+        return { status: 200, body: invoiceView(required(invoices, objectId, 'invoice'), params.expand) };
       case 'POST /invoices/:id/finalize': {
         const invoice = required(invoices, objectId, 'invoice');
         if (invoice.status !== 'draft') {
@@ -205,8 +210,9 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
         if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
           throw new StripeApiError(400, 'invalid_request_error', `You can only pay open or uncollectible invoices. This invoice is ${String(invoice.status)}.`);
         }
-        Object.assign(invoice, { status: 'paid', status_transitions: { ...(invoice.status_transitions as Json), paid_at: now() } });
-        return { status: 200, body: invoiceView(invoice) };
+        const paidOffStripe = invoiceView(invoice).amount_remaining;
+        Object.assign(invoice, { status: 'paid', paid_off_stripe: paidOffStripe, status_transitions: { ...(invoice.status_transitions as Json), paid_at: now() } });
+        return { status: 200, body: invoiceView(invoice, params.expand) };
       }
       case 'DELETE /invoices/:id': {
         const invoice = required(invoices, objectId, 'invoice');
@@ -348,7 +354,7 @@ export async function startFakeStripeServer(): Promise<FakeStripe> {
       failures.push({ remaining: n, mode, matching });
     },
     objects(kind) {
-      if (kind === 'invoices') return [...invoices.values()].map(invoiceView);
+      if (kind === 'invoices') return [...invoices.values()].map((invoice) => invoiceView(invoice, ['amount_paid_off_stripe']));
       return [...{ customers, invoiceitems: invoiceItems, credit_notes: creditNotes }[kind].values()];
     },
     pay(invoiceId) {

@@ -196,6 +196,26 @@ describe('pushing invoices to Stripe: the real SDK against a fake Stripe, progre
     expect(await invoices.settleOutOfBand(randomUUID(), 'bank transfer')).toBe('not pushed');
   });
 
+  it('tells who paid from what Stripe shows paid outside it, whatever became of our payment', async () => {
+    const payPath = /^POST \/v1\/invoices\/[^/]+\/pay$/;
+    // Our payment went through, but every answer to it (the SDK's retries too) was lost.
+    const unanswered = documentFor(uniqueName('acct-'));
+    const unansweredId = await invoices.push(unanswered);
+    fake.failNext(3, 'dropAfterProcessing', payPath);
+    expect(await invoices.settleOutOfBand(unanswered.invoiceId, 'bank transfer 1')).toBe('settled');
+    expect(stripeInvoiceOf(unansweredId)).toMatchObject({ status: 'paid', amount_paid: 3451, amount_paid_off_stripe: 3451, metadata: expect.objectContaining({ awan_paid_out_of_band: 'bank transfer 1' }) });
+
+    // Our payment failed; the customer paid in Stripe before we tried again.
+    const failed = documentFor(uniqueName('acct-'));
+    const failedId = await invoices.push(failed);
+    fake.failNext(3, 'error500', payPath);
+    await expect(invoices.settleOutOfBand(failed.invoiceId, 'bank transfer 2')).rejects.toMatchObject({ statusCode: 500 });
+    fake.pay(failedId);
+    expect(await invoices.settleOutOfBand(failed.invoiceId, 'bank transfer 2')).toBe('paid in Stripe');
+    expect(stripeInvoiceOf(failedId)).toMatchObject({ status: 'paid', amount_paid: 3451, amount_paid_off_stripe: 0 });
+    expect(await invoices.settleOutOfBand(failed.invoiceId, 'bank transfer 2')).toBe('paid in Stripe'); // redelivered: the same answer
+  });
+
   it("issues a credit note on a pushed invoice once: less is due while it is open, the customer's balance once it is paid", async () => {
     const open = documentFor(uniqueName('acct-'));
     const openId = await invoices.push(open);

@@ -64,6 +64,8 @@ export interface StripeInvoicesOptions {
 
 /** The Stripe invoice item for our tax; line ids are uuids, so it cannot collide with one. */
 const TAX_LINE_ID = 'tax';
+/** What of an invoice was paid outside Stripe: a field Stripe shows only when asked for. */
+const PAID_OFF_STRIPE = { expand: ['amount_paid_off_stripe'] };
 
 interface ItemToPush {
   lineId: string;
@@ -174,34 +176,39 @@ export class StripeInvoices {
   /**
    * The Stripe invoice of an Awan invoice paid outside Stripe stops being payable, and Stripe stops
    * reminding the customer of it: marked paid out of band, or deleted while a draft (a push that never
-   * finished). Stripe's invoice no longer tells who paid it, so it is marked ours before it is paid.
-   * One a customer paid in Stripe as well is answered, for finance to refund one of the payments.
+   * finished). Who paid it is read from Stripe's own figures, never from a mark of ours (a mark would
+   * be wrong after a failed or unanswered payment): one the customer paid any of in Stripe is answered,
+   * for finance to refund one of the payments. The reference goes on it as a note for finance.
    */
   async settleOutOfBand(invoiceId: string, reference: string): Promise<StripeSettleOutcome> {
     const recorded = await this.progress.invoiceFor(invoiceId);
     if (!recorded) return 'not pushed';
     const id = recorded.stripeInvoiceId;
-    const invoice = await this.stripe.invoices.retrieve(id);
+    let invoice = await this.stripe.invoices.retrieve(id, PAID_OFF_STRIPE);
     switch (invoice.status) {
       case 'draft':
         await this.stripe.invoices.del(id);
         return 'settled';
       case 'open':
       case 'uncollectible':
-        await this.stripe.invoices.update(id, { metadata: { awan_paid_out_of_band: reference } }, { idempotencyKey: `awan-paid-out-of-band-mark-${invoiceId}` });
         try {
-          await this.stripe.invoices.pay(id, { paid_out_of_band: true }, { idempotencyKey: `awan-paid-out-of-band-${invoiceId}` });
+          invoice = await this.stripe.invoices.pay(id, { paid_out_of_band: true, ...PAID_OFF_STRIPE }, { idempotencyKey: `awan-paid-out-of-band-${invoiceId}` });
         } catch (error) {
-          // The customer paid it in Stripe between our look and our payment.
-          if ((await this.stripe.invoices.retrieve(id)).status === 'paid') return 'paid in Stripe';
-          throw error;
+          // Refused as paid already: the customer paid it in Stripe between our look and our payment.
+          invoice = await this.stripe.invoices.retrieve(id, PAID_OFF_STRIPE);
+          if (invoice.status !== 'paid') throw error;
         }
-        return 'settled';
+        break;
       case 'paid':
-        return invoice.metadata?.awan_paid_out_of_band ? 'settled' : 'paid in Stripe';
+        break;
       default:
         return 'settled'; // void: nothing to pay
     }
+    if (invoice.amount_paid > (invoice.amount_paid_off_stripe ?? 0)) return 'paid in Stripe';
+    if (invoice.metadata?.awan_paid_out_of_band !== reference) {
+      await this.stripe.invoices.update(id, { metadata: { awan_paid_out_of_band: reference } }, { idempotencyKey: `awan-paid-out-of-band-mark-${invoiceId}` });
+    }
+    return 'settled';
   }
 
   /**
