@@ -13,6 +13,8 @@ import { BACKUP_PROGRAM_TIMEOUT_MS, hashWritten, readHashed, start, verifiedRead
 const DISK_DEVICE = 'disk0';
 const GiB = 1024 ** 3;
 const JOB_POLL_MS = 100;
+/** A cancelled job concludes once its in-flight writes end: seconds, not the hours a copy may take. */
+const CANCEL_TIMEOUT_MS = 60_000;
 
 interface Job {
   id: string;
@@ -68,13 +70,13 @@ export class QemuBackups implements BackupDriver {
     if (job.error) throw new AppError('INTERNAL', `QEMU's backup job failed: ${job.error}`);
   }
 
-  private async concluded(socket: string, jobId: string): Promise<Job> {
-    const deadline = Date.now() + BACKUP_PROGRAM_TIMEOUT_MS;
+  private async concluded(socket: string, jobId: string, timeoutMs = BACKUP_PROGRAM_TIMEOUT_MS): Promise<Job> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = (await qmp<Job[]>(socket, 'query-jobs')).find((j) => j.id === jobId);
       if (!job) throw new AppError('INTERNAL', `QEMU has no backup job ${jobId}`);
       if (job.status === 'concluded') return job;
-      if (Date.now() > deadline) throw new AppError('INTERNAL', `QEMU's backup job ${jobId} is still ${job.status} after ${BACKUP_PROGRAM_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline) throw new AppError('INTERNAL', `QEMU's backup job ${jobId} is still ${job.status} after ${timeoutMs} ms`);
       await sleep(JOB_POLL_MS);
     }
   }
@@ -84,7 +86,7 @@ export class QemuBackups implements BackupDriver {
     const job = (await qmp<Job[]>(socket, 'query-jobs')).find((j) => j.id === jobId);
     if (!job) return;
     if (job.status !== 'concluded') await qmp(socket, 'job-cancel', { id: jobId });
-    await this.concluded(socket, jobId);
+    await this.concluded(socket, jobId, CANCEL_TIMEOUT_MS);
     await qmp(socket, 'job-dismiss', { id: jobId });
   }
 
