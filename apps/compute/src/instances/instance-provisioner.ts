@@ -159,7 +159,7 @@ export class InstanceProvisioner {
           break;
         }
         case 'migrate':
-          await answer({ type: 'CompleteMigration', requestVersion, toHostId: await this.migrate(instanceId, state) });
+          await this.recordMigration(instanceId, requestVersion, await this.migrate(instanceId, state), metadata);
           return;
         case 'delete':
           if (state.hostId) await this.deleteOn(state.hostId, instanceId);
@@ -262,6 +262,19 @@ export class InstanceProvisioner {
       throw error;
     }
     return target;
+  }
+
+  /**
+   * Records the move, and the instance's reservation on the host it runs on now, together. The
+   * reservation is there already unless the move timed out meanwhile: the watcher then put it back
+   * on the host it left, though the attempt went on and moved the VM.
+   */
+  async recordMigration(instanceId: string, requestVersion: number, toHostId: string, metadata: EventMetadata): Promise<void> {
+    await withRetriedTransaction(this.pool, async (tx) => {
+      const command: InstanceCommand = { type: 'CompleteMigration', requestVersion, toHostId };
+      const events = await decideInTransaction(this.store, tx, instanceStreamId(instanceId), instanceDecider, command, metadata);
+      if (events.length > 0) await this.scheduler.restore(instanceId, toHostId, (await this.instances.placementOf(instanceId, tx))!, tx);
+    });
   }
 
   /** Deletes what the host may hold of the instance (when `state.hostId` is set) and gives its reservation back. */

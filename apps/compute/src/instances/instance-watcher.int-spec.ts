@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, withTransaction } from '#libs/event-store';
+import { EventStore, readState, withTransaction } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { Hosts } from '../hosts/hosts.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import { runningInstance } from '../../test/instance-streams.js';
+import { metadata, runningInstance } from '../../test/instance-streams.js';
+import { instanceDecider } from './instance.decider.js';
+import { InstanceProvisioner } from './instance-provisioner.js';
 import { InstanceWatcher } from './instance-watcher.js';
+import { InstancesRepository } from './instances.repository.js';
 
 const container1g = { regionId: 'local', kind: 'CONTAINER' as const, vcpus: 1, memoryMb: 1024, diskGb: 25 };
 
@@ -85,7 +88,8 @@ describe('a migration that times out', () => {
   });
   afterEach(() => db.close());
 
-  it('leaves the instance, failed, on the host it was on, and its reservation there too, not on the target', async () => {
+  /** A RUNNING instance on node-1 whose ADMIN move to node-2 timed out, its attempt under way; what it was asked as. */
+  async function timedOutMove() {
     const store = new EventStore(db.pool, db.schema, computeEventStore.projections);
     const hosts = new Hosts(db.pool, store);
     for (const hostId of ['node-1', 'node-2']) {
@@ -96,19 +100,43 @@ describe('a migration that times out', () => {
     }
     const scheduler = new Scheduler(db.pool);
     const placement = { regionId: 'proj', kind: 'CONTAINER' as const, vcpus: 1, memoryMb: 512, diskGb: 5 };
-    const { id, decide } = await runningInstance(store, 'moving', '198.51.100.9');
+    const { id, streamId, decide } = await runningInstance(store, 'moving', '198.51.100.9');
     await scheduler.restore(id, 'node-1', placement);
     await decide({ type: 'MigrateInstance', toHostId: 'node-2', reason: 'admin' });
+    const requestVersion = (await readState(store, streamId, instanceDecider)).state.operation!.version;
     expect(await scheduler.move(id, placement, { from: 'node-1', to: 'node-2' })).toBe('node-2'); // its target's share taken, as the provisioner does
 
     const watcher = new InstanceWatcher(db.pool, store, scheduler, { MIGRATING: 0 });
     expect(await watcher.timeOutStuck()).toEqual([id]);
+    return { id, store, scheduler, requestVersion };
+  }
 
-    const { rows: [instance] } = await db.pool.query('SELECT status, host_id FROM instances WHERE id = $1', [id]);
-    expect(instance).toEqual({ status: 'ERROR', host_id: 'node-1' });
-    const { rows: reservations } = await db.pool.query('SELECT host_id FROM host_reservations WHERE instance_id = $1', [id]);
-    expect(reservations).toEqual([{ host_id: 'node-1' }]);
-    const { rows: reserved } = await db.pool.query('SELECT host_id, reserved_memory_mb FROM host_resources ORDER BY host_id');
-    expect(reserved).toEqual([{ host_id: 'node-1', reserved_memory_mb: 512 }, { host_id: 'node-2', reserved_memory_mb: 0 }]);
+  const placed = async (id: string) => ({
+    instance: (await db.pool.query('SELECT status, host_id FROM instances WHERE id = $1', [id])).rows[0],
+    reservations: (await db.pool.query('SELECT host_id FROM host_reservations WHERE instance_id = $1', [id])).rows,
+    reserved: (await db.pool.query('SELECT host_id, reserved_memory_mb FROM host_resources ORDER BY host_id')).rows,
+  });
+
+  it('leaves the instance, failed, on the host it was on, and its reservation there too, not on the target', async () => {
+    const { id } = await timedOutMove();
+    expect(await placed(id)).toEqual({
+      instance: { status: 'ERROR', host_id: 'node-1' },
+      reservations: [{ host_id: 'node-1' }],
+      reserved: [{ host_id: 'node-1', reserved_memory_mb: 512 }, { host_id: 'node-2', reserved_memory_mb: 0 }],
+    });
+  });
+
+  it('records the move all the same when its attempt ends after the timeout, and the reservation follows it', async () => {
+    const { id, store, scheduler, requestVersion } = await timedOutMove();
+    // Only what recording an answer uses: the agents, the catalog and network are not asked.
+    const unused = undefined as never;
+    const provisioner = new InstanceProvisioner(db.pool, store, new InstancesRepository(db.pool), unused, scheduler, unused, unused, unused, unused);
+    await provisioner.recordMigration(id, requestVersion, 'node-2', metadata);
+    await provisioner.recordMigration(id, requestVersion, 'node-2', metadata); // answered again: nothing more
+    expect(await placed(id)).toEqual({
+      instance: { status: 'RUNNING', host_id: 'node-2' },
+      reservations: [{ host_id: 'node-2' }],
+      reserved: [{ host_id: 'node-1', reserved_memory_mb: 0 }, { host_id: 'node-2', reserved_memory_mb: 512 }],
+    });
   });
 });

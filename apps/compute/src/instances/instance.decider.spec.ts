@@ -229,9 +229,22 @@ describe('an instance', () => {
       spec.given([...running, { type: 'InstanceRebootRequested', data: {} }]).when({ type: 'MigrateInstance', toHostId: null, reason: 'drain' }).then([]);
     });
 
-    it('ignores a late answer to a migration that timed out', () => {
+    it('records where a migration that timed out put it all the same, unless anything was asked of it since', () => {
       const timedOut = [...running, migrationRequested(null, true, 'admin'), failed('timed out while MIGRATING')];
-      spec.given(timedOut).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([]);
+      expect(status(timedOut)).toBe('ERROR');
+      spec.given(timedOut).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([migrated]);
+      expect(fold(instanceDecider, [...timedOut, migrated])).toMatchObject({ status: 'RUNNING', hostId: 'node-2', operation: null, lateMigration: null });
+      spec.given([...timedOut, migrated]).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([]); // answered again
+
+      const stoppedMove = [...stoppedHistory, migrationRequested(null, false, 'drain')];
+      const coldTimedOut = [...stoppedMove, failed('timed out while MIGRATING')];
+      spec.given(coldTimedOut).when({ type: 'CompleteMigration', requestVersion: stoppedMove.length, toHostId: 'node-2' }).then([migrated]);
+      expect(fold(instanceDecider, [...coldTimedOut, migrated])).toMatchObject({ status: 'STOPPED', hostId: 'node-2' });
+
+      const deletedSince = [...timedOut, { type: 'InstanceDeletionRequested', data: {} } as InstanceEvent];
+      spec.given(deletedSince).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([]);
+      const otherFailure = [...running, { type: 'InstanceRebootRequested', data: {} } as InstanceEvent, failed('timed out while REBOOTING')];
+      spec.given(otherFailure).when({ type: 'CompleteMigration', requestVersion: 5, toHostId: 'node-2' }).then([]);
     });
   });
 

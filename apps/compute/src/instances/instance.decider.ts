@@ -138,6 +138,11 @@ export interface InstanceState {
   backupSchedule?: { hourUtc: number; keep: number } | null;
   /** The backup a new instance is made from: its host writes the backup's disk before the first start. */
   seedBackupId?: string | null;
+  /**
+   * A move that failed (timed out) while its attempt may still run: until anything else is asked of
+   * the instance, the attempt's answer still records where it went (absent from older states).
+   */
+  lateMigration?: { version: number; returnTo: InstanceStatus } | null;
 }
 
 export const instanceStreamId = (instanceId: string) => `instance-${instanceId}`;
@@ -278,9 +283,13 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'CompleteOperation':
         if (operation?.version !== command.requestVersion) return [];
         return completion(state, command.restarted === true);
-      case 'CompleteMigration':
-        if (operation?.kind !== 'migrate' || operation.version !== command.requestVersion) return [];
+      case 'CompleteMigration': {
+        const current = operation?.kind === 'migrate' && operation.version === command.requestVersion;
+        // Timed out while its attempt went on: the VM moved all the same, and runs where the attempt put it.
+        const late = status === 'ERROR' && state.lateMigration?.version === command.requestVersion;
+        if (!current && !late) return [];
         return [{ type: 'InstanceMigrated', data: { fromHostId: state.hostId!, toHostId: command.toHostId } }];
+      }
       case 'FailOperation':
         if (operation?.version !== command.requestVersion) return [];
         // A move that failed leaves the instance where it ran; a host loss that could not be recovered is a failure.
@@ -327,6 +336,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       status,
       statusVersion: status === previous.status ? previous.statusVersion : version,
       operation,
+      lateMigration: null,
     });
     switch (event.type) {
       case 'InstanceRequested':
@@ -351,7 +361,7 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
       case 'InstanceMigrationRequested':
         return enter('MIGRATING', { kind: 'migrate', version, migration: { ...event.data, returnTo: previous.status! } });
       case 'InstanceMigrated':
-        return { ...enter(previous.operation?.migration?.returnTo ?? 'RUNNING', null), hostId: event.data.toHostId };
+        return { ...enter(previous.operation?.migration?.returnTo ?? previous.lateMigration?.returnTo ?? 'RUNNING', null), hostId: event.data.toHostId };
       case 'InstanceMigrationAborted':
         return enter(previous.operation?.migration?.returnTo ?? 'RUNNING', null);
       case 'InstanceStarted':
@@ -362,8 +372,10 @@ export const instanceDecider: Decider<InstanceCommand, InstanceState, InstanceEv
         return { ...enter(previous.statusBeforeResize ?? 'STOPPED', null), planId: event.data.toPlanId, statusBeforeResize: null };
       case 'InstanceDeleted':
         return enter('DELETED', null);
-      case 'InstanceFailed':
-        return { ...enter('ERROR', null), statusBeforeResize: null };
+      case 'InstanceFailed': {
+        const move = previous.operation?.kind === 'migrate' ? previous.operation : null;
+        return { ...enter('ERROR', null), statusBeforeResize: null, lateMigration: move && { version: move.version, returnTo: move.migration!.returnTo } };
+      }
       case 'ConsoleOpened':
       case 'ConsoleClosed':
         return evolveConsoles(state, event);
