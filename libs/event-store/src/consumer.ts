@@ -88,7 +88,7 @@ export class EventConsumer {
   private readonly logger: Logger;
   /** The fetch under way, closed when the consumer stops. */
   private batch: ConsumerMessages | null = null;
-  private held: HeldEvents | null = null;
+  private held: HeldEvents<JsMsg> | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
   /** Ends the pause between two consumptions when the consumer stops. */
@@ -134,7 +134,7 @@ export class EventConsumer {
     const consumer = await jetstream(nats).consumers.get(stream, name);
     this.stopped = false;
     this.resting = new AbortController();
-    this.held = new HeldEvents(this.options.concurrency ?? 1, (error) => this.logger.error(`event not settled, it will be redelivered: ${error.message}`));
+    this.held = new HeldEvents<JsMsg>(this.options.concurrency ?? 1, (error, msg) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
     this.running = this.consumeUntilStopped(consumer, this.held);
   }
 
@@ -155,7 +155,7 @@ export class EventConsumer {
    * fault it deems final (a 400 from the server, heartbeats missed, the connection closed); it
    * fetches again a second later, rather than leave the service consuming nothing.
    */
-  private async consumeUntilStopped(consumer: Consumer, held: HeldEvents): Promise<void> {
+  private async consumeUntilStopped(consumer: Consumer, held: HeldEvents<JsMsg>): Promise<void> {
     const keepAlive = setInterval(() => held.keepAlive(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
     try {
       while (!this.stopped) {

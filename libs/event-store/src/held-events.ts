@@ -6,8 +6,8 @@ export interface HeldMessage {
   working(): void;
 }
 
-interface Turn {
-  msg: HeldMessage;
+interface Turn<M> {
+  msg: M;
   /** Set while it waits for a slot: resumes it, begun (true) or given back (false). */
   resume?: (begun: boolean) => void;
 }
@@ -18,19 +18,19 @@ interface Turn {
  * its concurrency (one batch running, the next ready): other replicas take the rest of a backlog,
  * and a stuck handler keeps few events from them. Stopping gives back at once what has not begun.
  */
-export class HeldEvents {
-  private readonly held = new Set<Turn>();
+export class HeldEvents<M extends HeldMessage> {
+  private readonly held = new Set<Turn<M>>();
   /** Turns whose stream's earlier events are done, waiting for a slot, in the order they came. */
-  private readonly waiting: Turn[] = [];
+  private readonly waiting: Turn<M>[] = [];
   private readonly lastOfStream = new Map<string, Promise<void>>();
   private busy = 0;
   private stopping = false;
   private wakeTaker: (() => void) | null = null;
 
-  /** `onError` hears what `work` threw: the event was not settled and will be redelivered. */
+  /** `onError` hears what `work` threw, and of which message: it was not settled and will be redelivered. */
   constructor(
     private readonly concurrency: number,
-    private readonly onError: (error: Error) => void,
+    private readonly onError: (error: Error, msg: M) => void,
   ) {}
 
   /** How many more events it may take now. */
@@ -44,20 +44,21 @@ export class HeldEvents {
   }
 
   /** Holds `msg` until `work` has run in its turn, or until it is given back. */
-  take(msg: HeldMessage, stream: string, work: () => Promise<void>): void {
-    const turn: Turn = { msg };
+  take(msg: M, stream: string, work: () => Promise<void>): void {
+    const turn: Turn<M> = { msg };
     this.held.add(turn);
     const run = (this.lastOfStream.get(stream) ?? Promise.resolve())
       .then(() => this.slot(turn))
       .then(async (begun) => {
-        if (!begun) return;
+        // Given back: for redelivery, to this replica or another.
+        if (!begun) return attempt(() => msg.nak());
         try {
           await work();
         } finally {
           this.release();
         }
       })
-      .catch(this.onError)
+      .catch((error: Error) => this.onError(error, msg))
       .finally(() => {
         this.held.delete(turn);
         if (this.held.size <= this.concurrency) this.wakeTaker?.();
@@ -80,16 +81,13 @@ export class HeldEvents {
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const turn of this.waiting.splice(0)) this.giveBack(turn);
+    for (const turn of this.waiting.splice(0)) turn.resume!(false);
     this.wakeTaker?.();
     await Promise.all(this.lastOfStream.values());
   }
 
-  private slot(turn: Turn): Promise<boolean> | boolean {
-    if (this.stopping) {
-      attempt(() => turn.msg.nak());
-      return false;
-    }
+  private slot(turn: Turn<M>): Promise<boolean> | boolean {
+    if (this.stopping) return false;
     if (this.busy < this.concurrency) {
       this.busy++;
       return true;
@@ -104,11 +102,6 @@ export class HeldEvents {
     const next = this.waiting.shift();
     if (next) next.resume!(true);
     else this.busy--;
-  }
-
-  private giveBack(turn: Turn): void {
-    attempt(() => turn.msg.nak());
-    turn.resume!(false);
   }
 }
 
