@@ -43,7 +43,7 @@ export interface ConsumerOptions {
   ackWaitMs?: number;
   /**
    * Events handled at once; events of one stream are always handled one after another, in order.
-   * A replica holds at most twice this many (see HeldEvents).
+   * A replica holds the events of at most twice this many streams (see HeldEvents).
    */
   concurrency?: number;
   /** Called after the effect committed and before the ack. */

@@ -65,6 +65,18 @@ describe('the events one replica holds', () => {
     expect(held.room).toBe(2);
   });
 
+  it("takes no room for a stream's later events, which wait for its first wherever they are", async () => {
+    const held = new HeldEvents(1, () => undefined);
+    const slow = work([], 'a1');
+    held.take(message(), 'a', slow.run);
+    for (let i = 2; i <= 5; i++) held.take(message(), 'a', work([], `a${i}`).run);
+    expect(held.room).toBe(1); // one stream held of the two it has room for
+    await held.roomToTake(); // resolves at once: the slow stream holds back no other
+
+    held.take(message(), 'b', work([], 'b1').run);
+    expect(held.room).toBe(0);
+  });
+
   it('keeps alive everything it holds, whether it runs or waits its turn', async () => {
     const held = new HeldEvents(1, () => undefined);
     const running = message();

@@ -14,14 +14,17 @@ interface Turn<M> {
 
 /**
  * The events one replica of a consumer holds, and when each is handled: at most `concurrency` at
- * once, the events of one stream one after another, in the order they came. It holds at most twice
- * its concurrency (one batch running, the next ready): other replicas take the rest of a backlog,
- * and a stuck handler keeps few events from them. Stopping gives back at once what has not begun.
+ * once, the events of one stream one after another, in the order they came. It holds the events of
+ * at most twice its concurrency streams (one batch running, the next ready): other replicas take the
+ * rest of a backlog, and a stuck handler keeps few events from them. A stream's later events, which
+ * must wait for its first wherever they are, take no room: a slow stream never holds the others back.
+ * Stopping gives back at once what has not begun.
  */
 export class HeldEvents<M extends HeldMessage> {
   private readonly held = new Set<Turn<M>>();
   /** Turns whose stream's earlier events are done, waiting for a slot, in the order they came. */
   private readonly waiting: Turn<M>[] = [];
+  /** The last held event's run of each stream with events held: its size is the streams held. */
   private readonly lastOfStream = new Map<string, Promise<void>>();
   private busy = 0;
   private stopping = false;
@@ -33,14 +36,14 @@ export class HeldEvents<M extends HeldMessage> {
     private readonly onError: (error: Error, msg: M) => void,
   ) {}
 
-  /** How many more events it may take now. */
+  /** How many more events it may take now: as many as it has room for streams. */
   get room(): number {
-    return 2 * this.concurrency - this.held.size;
+    return 2 * this.concurrency - this.lastOfStream.size;
   }
 
-  /** Resolves once at most half of what it may hold is held (or it stops), so the next take is a batch. */
+  /** Resolves once at most half of its room is taken (or it stops), so the next take is a batch. */
   async roomToTake(): Promise<void> {
-    while (!this.stopping && this.held.size > this.concurrency) await new Promise<void>((resolve) => (this.wakeTaker = resolve));
+    while (!this.stopping && this.lastOfStream.size > this.concurrency) await new Promise<void>((resolve) => (this.wakeTaker = resolve));
   }
 
   /** Holds `msg` until `work` has run in its turn, or until it is given back. */
@@ -61,12 +64,11 @@ export class HeldEvents<M extends HeldMessage> {
       .catch((error: Error) => this.onError(error, msg))
       .finally(() => {
         this.held.delete(turn);
-        if (this.held.size <= this.concurrency) this.wakeTaker?.();
+        if (this.lastOfStream.get(stream) !== run) return; // the stream has later events held
+        this.lastOfStream.delete(stream);
+        if (this.lastOfStream.size <= this.concurrency) this.wakeTaker?.();
       });
     this.lastOfStream.set(stream, run);
-    void run.finally(() => {
-      if (this.lastOfStream.get(stream) === run) this.lastOfStream.delete(stream);
-    });
   }
 
   /** Restarts the ack wait of everything held, running or waiting its turn. */
