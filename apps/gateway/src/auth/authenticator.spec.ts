@@ -48,6 +48,21 @@ describe('API keys the gateway does not know', () => {
     }
   });
 
+  it("cost one lookup and one token for a client's burst with one key, real or made-up, however many requests it holds", async () => {
+    const identity = identityOfKeys();
+    const authenticator = authenticatorOf(identity);
+    const burst = (secret: string) => Promise.all(Array.from({ length: 4 * UNKNOWN_CREDENTIALS_BURST }, () => authenticator.viewerOf(bearer(secret), '198.51.100.7')));
+    // Terraform's parallel calls with a key this replica has not cached (its first use, or its cache entry just ended).
+    const viewers = await burst('key-1');
+    expect(viewers.every((viewer) => viewer?.apiKeyId === 'key-1')).toBe(true);
+    const made = await burst('made-up');
+    expect(made.every((viewer) => viewer === null)).toBe(true);
+    expect(identity.asked).toEqual(['key-1', 'made-up']);
+    // The made-up key's burst spent one token of the address's allowance: the rest of it is still there.
+    for (let i = 1; i < UNKNOWN_CREDENTIALS_BURST; i++) await expect(authenticator.viewerOf(bearer(`made-up-${i}`), '198.51.100.7')).resolves.toBeNull();
+    await expect(authenticator.viewerOf(bearer('made-up-last'), '198.51.100.7')).rejects.toBeInstanceOf(RefusedRequest);
+  });
+
   it('never push a known key out of the cache, however many come', async () => {
     const identity = identityOfKeys();
     const authenticator = authenticatorOf(identity);

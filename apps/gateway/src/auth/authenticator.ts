@@ -44,7 +44,7 @@ export class Authenticator {
     const cached = this.known.get(hash) ?? this.unknown.get(hash);
     let viewer = cached && cached.until >= now ? cached.value : undefined;
     if (viewer === undefined) {
-      viewer = await this.limits.credentialLookup(address, () => this.identity.authenticate(match[1]));
+      viewer = await this.limits.credentialLookup(address, `key:${hash}`, () => this.identity.authenticate(match[1]));
       this.known.delete(hash);
       this.unknown.delete(hash);
       if (viewer) keep(this.known, hash, viewer, now + this.options.cacheMs);

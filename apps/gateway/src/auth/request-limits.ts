@@ -65,6 +65,8 @@ export class RequestLimits {
   private readonly accountSlots: ConcurrencyLimiter;
   private readonly expensive = new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT);
   private readonly unknownCredentials = new RateLimiter(UNKNOWN_CREDENTIALS_PER_SECOND, UNKNOWN_CREDENTIALS_BURST);
+  /** Lookups under way, by the hash of the credential they look up. */
+  private readonly lookups = new Map<string, Promise<unknown>>();
 
   constructor(options: { perSecond: number; burst: number; requestsPerAccount: number }) {
     this.rate = new RateLimiter(options.perSecond, options.burst);
@@ -77,12 +79,23 @@ export class RequestLimits {
   }
 
   /**
-   * `lookUp` of a credential the replica does not know yet, paid for with a token of the caller's
-   * address, given back when it finds one (or fails on its own): made-up keys and cookies cost the
-   * database at most that address's allowance, and a key's first use costs nothing of it. Throws
-   * RefusedRequest (RATE_LIMITED) once the address has spent it.
+   * `lookUp` of a credential the replica does not know yet (named by its kind and hash), paid for with a
+   * token of the caller's address, given back when it finds one (or fails on its own): made-up keys
+   * and cookies cost the database at most that address's allowance, and a key's first use costs
+   * nothing of it. Concurrent lookups of one credential share the first one's lookup and pay
+   * nothing: a client's burst with a key this replica has not cached yet (or no longer) is one
+   * lookup, where each request of it took a token until its lookup ended, and the burst beyond the
+   * allowance was refused. Throws RefusedRequest (RATE_LIMITED) once the address has spent it.
    */
-  async credentialLookup<T>(address: string | undefined, lookUp: () => Promise<T | null>): Promise<T | null> {
+  credentialLookup<T>(address: string | undefined, credential: string, lookUp: () => Promise<T | null>): Promise<T | null> {
+    const pending = this.lookups.get(credential) as Promise<T | null> | undefined;
+    if (pending) return pending;
+    const lookup = this.paidLookup(address, lookUp).finally(() => this.lookups.delete(credential));
+    this.lookups.set(credential, lookup);
+    return lookup;
+  }
+
+  private async paidLookup<T>(address: string | undefined, lookUp: () => Promise<T | null>): Promise<T | null> {
     const key = `address:${callerAddress(address)}`;
     const refused = tokenOf(this.unknownCredentials, key, 'unknown-credentials', 'too many unknown API keys or sessions from this address');
     if (refused) throw new RefusedRequest(refused);

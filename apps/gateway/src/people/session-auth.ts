@@ -44,7 +44,7 @@ export class SessionAuth {
     if (!sameOrigin(firstHeader(headers.origin), firstHeader(headers.host), this.publicUrl)) {
       throw new AppError('FORBIDDEN', 'origin: a request signed in by cookie must come from the gateway\'s own origin');
     }
-    const holder = await this.limits.credentialLookup(ip, () => this.people.session(token));
+    const holder = await this.limits.credentialLookup(ip, `session:${hashSecret(token)}`, () => this.people.session(token));
     if (!holder || !options.checkCsrf) return holder;
     const csrf = options.csrf !== undefined ? options.csrf : firstHeader(headers[CSRF_HEADER]);
     if (typeof csrf !== 'string' || !csrf) throw new AppError('FORBIDDEN', `${CSRF_HEADER}: a request signed in by cookie must send the session's CSRF token (the awan_csrf cookie) in the X-CSRF-Token header`);
