@@ -227,6 +227,24 @@ describe('durable event consumer with an inbox', () => {
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   });
 
+  it('acknowledges at once an event it is not for, though an earlier event of its stream still runs', async () => {
+    const stuck = blockedOn('pool-stuck');
+    await startConsumer({ concurrency: 1, eventTypes: ['CapacityOpened'], handle: stuck.handle });
+    const first = await publishEvent('CapacityOpened', 'pool-stuck', 1);
+    await waitFor(() => stuck.begun.length === 1, 10_000, 'the first event to begin');
+    await publishEvent('CapacityClosed', 'pool-stuck', 2);
+    const info = await waitFor(async () => {
+      const consumer = await jsm.consumers.info(eventStreamName(service), 'effects');
+      return consumer.delivered.consumer_seq === 2 && consumer.num_pending === 0 && consumer;
+    }, 10_000, 'the second event to be delivered');
+    await new Promise((resolve) => setTimeout(resolve, 500)); // time to acknowledge it
+    expect((await jsm.consumers.info(eventStreamName(service), 'effects')).num_ack_pending).toBe(1); // the stuck one alone
+    expect(info.num_redelivered).toBe(0);
+    stuck.release();
+    await settled(2);
+    expect(await effectCounts()).toEqual(new Map([[first.eventId, 1]]));
+  });
+
   it('gives back at once, when it stops, the events it has not begun, and settles the one it runs', async () => {
     const stuck = blockedOn('pool-stuck');
     const stopping = await startConsumer({ concurrency: 1, handle: stuck.handle });

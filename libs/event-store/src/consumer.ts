@@ -165,7 +165,9 @@ export class EventConsumer {
           this.batch = await consumer.fetch({ max_messages: held.room, expires: 30_000 });
           for await (const msg of this.batch) {
             const event = readEvent(msg);
-            held.take(msg, event instanceof Error ? `unreadable-${msg.seq}` : event.streamId, () => this.process(msg, event));
+            // An event it is not for is acknowledged at once: its order matters to no handler here.
+            if (!(event instanceof Error) && this.options.eventTypes && !this.options.eventTypes.includes(event.type)) void this.acknowledge(msg);
+            else held.take(msg, event instanceof Error ? `unreadable-${msg.seq}` : event.streamId, () => this.process(msg, event));
           }
           continue;
         } catch (error) {
@@ -186,10 +188,6 @@ export class EventConsumer {
   private async process(msg: JsMsg, event: EventEnvelope | Error): Promise<void> {
     const delivery = msg.info.deliveryCount;
     if (event instanceof Error) return this.deadLetter(msg, event);
-    if (this.options.eventTypes && !this.options.eventTypes.includes(event.type)) {
-      await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));
-      return;
-    }
     // Only reached when an earlier dead-letter attempt failed.
     if (delivery > this.maxDeliver) return this.deadLetter(msg, new Error('delivery limit reached'));
     // The effect is a span of the trace the event carries on from the work that appended it, or of
@@ -227,6 +225,11 @@ export class EventConsumer {
       return;
     }
     await this.options.onHandled?.(event);
+    await this.acknowledge(msg);
+  }
+
+  /** Acknowledges `msg`; one the server does not confirm is redelivered, which its inbox makes harmless. */
+  private async acknowledge(msg: JsMsg): Promise<void> {
     await msg.ackAck().catch((error: Error) => this.logger.warn(`ack not confirmed, it will be redelivered: ${error.message}`));
   }
 
