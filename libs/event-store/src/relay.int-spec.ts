@@ -5,7 +5,7 @@ import { connectTestNats, createTestDatabase, quietLogger, runFixture, TEST_DATA
 import { effectsMigration, startEffectsConsumer } from '../test/effects.js';
 import { createPool } from './database.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
-import { ensureStream } from './jetstream.js';
+import { ensureEventStream, ensureStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
 import type { Logger } from './logger.js';
 import { EventRelay } from './relay.js';
@@ -182,6 +182,31 @@ describe('event relay to JetStream', () => {
     expect(messages.map((m) => m.event.streamId)).toEqual(['pool-b1', 'pool-b2']);
   });
 
+  it('pauses a second after a failure to publish, however many events are appended meanwhile, and publishes them once it can', async () => {
+    let failures = 0;
+    const relay = new EventRelay({
+      store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger: quietLogger,
+      failures: { failed: () => failures++, succeeded: () => undefined },
+    });
+    relay.start();
+    running.push(relay);
+    await store.append('pool-o0', [opened('o0')], { expectedVersion: 0, metadata });
+    await waitForPublished(1);
+    // Its stream gone (an operator's mistake, a NATS without its storage), every publish fails.
+    await jsm.streams.delete(eventStreamName(service));
+    for (let i = 1; i <= 40; i++) {
+      await store.append(`pool-o${i}`, [opened(`o${i}`)], { expectedVersion: 0, metadata }); // each nudges the relay
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // About 2 s of appends: a retry a second, not one an append.
+    expect(failures).toBeGreaterThanOrEqual(1);
+    expect(failures).toBeLessThanOrEqual(4);
+    // The stream made again, the relay goes on from its checkpoint.
+    await ensureEventStream(nats.nats, service);
+    const messages = await waitForPublished(40);
+    expect(messages.map((m) => m.event.streamId)).toEqual(Array.from({ length: 40 }, (_, i) => `pool-o${i + 1}`));
+  });
+
   it('keeps a standby waiting while its own process appends: it asks for the lead once a retry, not once an append', async () => {
     const active = startRelay();
     await waitFor(() => active.active, 5000, 'an active relay');
@@ -246,6 +271,7 @@ describe('event relay to JetStream', () => {
     const said: string[] = [];
     const recording = (relay: string): Logger => ({
       log: () => undefined, warn: (message) => said.push(`${relay}: ${message}`), error: (message) => said.push(`${relay}: ${message}`),
+      debug: (message) => said.push(`${relay}: ${message}`),
     });
     const relays = [startRelay(recording('relay 1')), startRelay(recording('relay 2'))];
     await waitFor(() => relays.some((r) => r.active), 5000, 'an active relay');
@@ -287,9 +313,12 @@ describe('event relay to JetStream', () => {
     await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
     const messages = await published();
     expect(messages.map((m) => m.event.eventId).sort()).toEqual(appended.map((e) => e.eventId).sort());
-    for (let w = 0; w < 8; w++) {
-      expect(messages.filter((m) => m.event.streamId === `pool-h${w}`).map((m) => m.event.version)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    }
+    const inOrder = Array.from({ length: 40 }, (_, i) => i + 1).join();
+    const disordered = Array.from({ length: 8 }, (_, w) => `pool-h${w}`)
+      .filter((stream) => messages.filter((m) => m.event.streamId === stream).map((m) => m.event.version).join() !== inOrder);
+    // Out of order, it shows the stream as stored and each batch the relays published.
+    expect({ disordered, ...(disordered.length > 0 ? { stored: messages.map((m) => `${m.event.streamId}@${m.event.version}`).join(' '), said } : {}) })
+      .toEqual({ disordered: [] });
   });
 
   it('after a relay is killed between publish and checkpoint, the next publishes nothing twice, and the consumer applies each event once', async () => {

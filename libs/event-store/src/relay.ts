@@ -58,6 +58,8 @@ export class EventRelay {
   private stopped = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** Whether a nudge ends the wait under way: not a failure's pause. */
+  private wakeOnNudge = false;
   private nudged = false;
   /** How soon to look again when nothing was there: short after a nudge, then longer up to the poll interval. */
   private retryMs: number;
@@ -118,8 +120,12 @@ export class EventRelay {
    */
   nudge(): void {
     if (!this.active) return this.nudgeLeader();
+    this.lookSoon();
+  }
+
+  private lookSoon(): void {
     this.nudged = true;
-    this.wake?.();
+    if (this.wakeOnNudge) this.wake?.();
   }
 
   /**
@@ -149,8 +155,7 @@ export class EventRelay {
 
   private readonly onNotification = (message: pg.Notification) => {
     if (message.channel !== this.channel || !this.active) return;
-    this.nudged = true;
-    this.wake?.();
+    this.lookSoon();
   };
 
   /** The lead's session LISTENs on the relay's channel: standbys' appends wake it. */
@@ -192,7 +197,8 @@ export class EventRelay {
         // lost for good, has cost it the lead, and a standby takes over.
         this.failures.failed(error as Error);
         this.lastSequence = null;
-        await this.sleep(1000);
+        // Appends do not cut it short: through an outage, they would each bring a retry.
+        await this.sleep(1000, { untilNudged: false });
       }
     }
     this.publishing = false;
@@ -278,14 +284,21 @@ export class EventRelay {
         }),
       );
       if (acks.length > 0) this.lastSequence = acks.at(-1)!.seq;
+      // What a handover's order rests on, for whoever has to see it again.
+      if (pending.length > 0) {
+        this.logger.debug?.(`published ${pending.length} of a batch of ${events.length} (${named(pending[0])} to ${named(pending.at(-1)!)}) after stream sequence ${base}: `
+          + `${acks.filter((ack) => ack.duplicate).length} stored already, the last at ${this.lastSequence}`);
+      }
     } catch (error) {
       this.lastSequence = null; // where the stream stands is read again before the next attempt
       throw error;
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.stopped || (this.active && this.nudged)) return Promise.resolve();
+  /** Waits `ms`, or until stopped, or (unless `untilNudged` is false) until nudged. */
+  private sleep(ms: number, { untilNudged = true } = {}): Promise<void> {
+    if (this.stopped || (untilNudged && this.active && this.nudged)) return Promise.resolve();
+    this.wakeOnNudge = untilNudged;
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -299,3 +312,6 @@ export class EventRelay {
     });
   }
 }
+
+/** An event as a relay's log names it: its stream and version. */
+const named = (event: RecordedEvent) => `${event.streamId}@${event.version}`;
