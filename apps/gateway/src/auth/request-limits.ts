@@ -65,7 +65,7 @@ export class RequestLimits {
   private readonly accountSlots: ConcurrencyLimiter;
   private readonly expensive = new ConcurrencyLimiter(EXPENSIVE_PER_ACCOUNT);
   private readonly unknownCredentials = new RateLimiter(UNKNOWN_CREDENTIALS_PER_SECOND, UNKNOWN_CREDENTIALS_BURST);
-  /** Lookups under way, by the hash of the credential they look up. */
+  /** Lookups under way, by the kind and hash of the credential they look up. */
   private readonly lookups = new Map<string, Promise<unknown>>();
 
   constructor(options: { perSecond: number; burst: number; requestsPerAccount: number }) {
