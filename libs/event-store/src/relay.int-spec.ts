@@ -88,6 +88,28 @@ describe('event relay to JetStream', () => {
     expect(message.event).toEqual(envelope);
   });
 
+  it('publishes in the order of transaction ids as numbers, where they gain a digit (99999 before 100000)', async () => {
+    // Events written by transactions on both sides of the last power of ten this cluster has passed,
+    // each older than every transaction still running.
+    const { rows: [{ xmin }] } = await db.pool.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin');
+    let boundary = 10 ** Math.floor(Math.log10(Number(xmin)));
+    if (boundary + 1 >= Number(xmin)) boundary /= 10;
+    const transactions = [boundary - 2, boundary - 1, boundary, boundary + 1];
+    for (const [i, transactionId] of transactions.entries()) {
+      await db.pool.query(
+        `INSERT INTO ${db.schema}.events (transaction_id, event_id, stream_id, version, type, data, metadata, occurred_at)
+         VALUES ($1::xid8, gen_random_uuid(), 'pool-digits', $2, 'CapacityOpened', '{}', $3, now())`,
+        [String(transactionId), i + 1, JSON.stringify(metadata)],
+      );
+    }
+    startRelay();
+    await store.append('pool-digits', [opened('digits')], { expectedVersion: 4, metadata });
+    const messages = await waitForPublished(5);
+    expect(messages.map((m) => m.event.version)).toEqual([1, 2, 3, 4, 5]);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing is published twice
+    expect(await published()).toHaveLength(5);
+  });
+
   it('publishes a transaction that appended first but committed last, and before what came after it', async () => {
     startRelay();
     const early = await db.pool.connect();

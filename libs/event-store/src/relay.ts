@@ -82,12 +82,14 @@ export class EventRelay {
     this.leadership = options.leadership ?? new Leadership({ pool: store.pool, key: `awan.relay.${store.schema}`, alive: () => options.nats.flush(), logger: options.logger });
     this.checkpoints = `${sqlIdentifier(store.schema)}.relay_checkpoints`;
     this.channel = `awan_relay_${store.schema}`.slice(0, 63); // PostgreSQL's longest name
+    // Ordered by the table's columns: a bare `transaction_id` would name the output's text column,
+    // which sorts transaction 100000 before 99999.
     this.batchSql = `
-      SELECT transaction_id::text, global_position, event_id, stream_id, version, type, data, metadata, occurred_at
-      FROM ${store.table}
-      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-      ORDER BY transaction_id, global_position
+      SELECT e.transaction_id::text, e.global_position, e.event_id, e.stream_id, e.version, e.type, e.data, e.metadata, e.occurred_at
+      FROM ${store.table} e
+      WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+        AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY e.transaction_id, e.global_position
       LIMIT $3`;
     this.logger = options.logger ?? consoleLogger(this.name);
     this.retryMs = options.pollIntervalMs ?? 250;
