@@ -182,23 +182,31 @@ export function meterStorage(info: Omit<ResourceInfo, 'billingCycle'> & { sizeMb
 /**
  * An instance's snapshots, from its stream: each billed from SnapshotCreated (it is AVAILABLE,
  * holding its size) to SnapshotDeleted, or its instance's InstanceDeleted. One that never became
- * AVAILABLE held nothing and costs nothing.
+ * AVAILABLE held nothing and costs nothing. Given one snapshot's events with the instance's request
+ * and deletion, it meters that snapshot alone, as it would among all of them.
  */
 export function meterSnapshots(instanceId: string, events: readonly MeterEvent[]): Metered[] {
   const sorted = byVersion(events);
   const requested = sorted.find((e) => e.type === 'InstanceRequested')?.data as ComputeEvents['InstanceRequested'] | undefined;
   if (!requested) return [];
   const instanceDeleted = sorted.find((e) => e.type === 'InstanceDeleted');
-  const idOf = (event: MeterEvent) => (event.data as { snapshotId: string }).snapshotId;
-  return sorted.filter((e) => e.type === 'SnapshotCreated').map((created) => {
-    const snapshotId = idOf(created);
-    const name = (sorted.find((e) => e.type === 'SnapshotRequested' && idOf(e) === snapshotId)?.data as SnapshotEvents['SnapshotRequested'] | undefined)?.name ?? snapshotId;
-    const deleted = sorted.find((e) => e.type === 'SnapshotDeleted' && idOf(e) === snapshotId) ?? instanceDeleted;
+  const bySnapshot = new Map<string, MeterEvent[]>();
+  for (const event of sorted) {
+    if (!event.type.startsWith('Snapshot')) continue;
+    const { snapshotId } = event.data as { snapshotId: string };
+    const own = bySnapshot.get(snapshotId);
+    if (own) own.push(event);
+    else bySnapshot.set(snapshotId, [event]);
+  }
+  return [...bySnapshot].flatMap(([snapshotId, own]) => {
+    const created = own.find((e) => e.type === 'SnapshotCreated');
+    if (!created) return [];
+    const name = (own.find((e) => e.type === 'SnapshotRequested')?.data as SnapshotEvents['SnapshotRequested'] | undefined)?.name ?? snapshotId;
     const { sizeMb } = created.data as SnapshotEvents['SnapshotCreated'];
-    return meterStorage(
+    return [meterStorage(
       { resourceId: snapshotId, type: 'SNAPSHOT', accountId: requested.accountId, name: `${name} of ${requested.name}`, sizeMb },
-      SNAPSHOT_STORAGE_SKU, created, deleted,
-    );
+      SNAPSHOT_STORAGE_SKU, created, own.find((e) => e.type === 'SnapshotDeleted') ?? instanceDeleted,
+    )];
   });
 }
 

@@ -136,6 +136,57 @@ describe("metering: a long-lived instance's starts and stops", () => {
     expect(await usageOf(shuffled)).toEqual(ended);
   });
 
+  it("meters each of an instance's snapshots from its own events, arriving in any order, and ends those still stored with the instance", async () => {
+    /** Six snapshots taken a day apart, the first four deleted a day after each was taken, then the instance. */
+    const snapshotted = (instanceId: string) => {
+      const start = Date.parse('2026-10-01T00:00:00Z');
+      const event = (version: number, type: string, data: unknown = {}): EventEnvelope => ({
+        eventId: randomUUID(), type, streamId: `instance-${instanceId}`, version, occurredAt: new Date(start + version * 3_600_000).toISOString(), data,
+        metadata: { correlationId: 'c-meter', causationId: null, actor: SYSTEM_ACTOR },
+      });
+      const instance = [event(1, 'InstanceRequested', { instanceId, accountId, name: 'db', kind: 'VM', imageId: 'img', planId: 'vm-1g', regionId: 'local', billingCycle: 'HOURLY' }), event(2, 'InstanceStarted')];
+      const snapshots = Array.from({ length: 6 }, (_, i) => {
+        const snapshotId = randomUUID();
+        const taken = 24 * (i + 1);
+        return [
+          event(taken, 'SnapshotRequested', { snapshotId, name: `daily-${i}` }),
+          event(taken + 1, 'SnapshotCreated', { snapshotId, sizeMb: 1024 * (i + 1) }),
+          ...(i < 4 ? [event(taken + 24, 'SnapshotDeleted', { snapshotId })] : []),
+        ];
+      });
+      return { instance, snapshots, deleted: event(200, 'InstanceDeleted') };
+    };
+    /** The instance's snapshots as billed: name, size, and each segment with the event that ended it. */
+    const snapshotsOf = async (life: ReturnType<typeof snapshotted>) => {
+      const typeOf = new Map([...life.instance, ...life.snapshots.flat(), life.deleted].map((e) => [e.eventId, e.type]));
+      const { rows } = await db.pool.query(
+        `SELECT r.name, r.size_mb, s.state, s.started_at, s.ended_at, s.closed_by FROM resources r JOIN usage_segments s ON s.resource_id = r.id
+         WHERE r.type = 'SNAPSHOT' AND r.id = ANY($1) ORDER BY r.name`,
+        [life.snapshots.map(([requested]) => (requested.data as { snapshotId: string }).snapshotId)],
+      );
+      return rows.map(({ closed_by, ...row }) => ({ ...row, closedBy: typeOf.get(closed_by) ?? null }));
+    };
+    const [first, second] = [randomUUID(), randomUUID()];
+    const inOrder = snapshotted(first);
+    for (const event of [...inOrder.instance, ...inOrder.snapshots.flat(), inOrder.deleted]) await record(event);
+    // The instance's deletion before any snapshot, and each snapshot's events backwards: its creation before its request, its deletion first.
+    const shuffled = snapshotted(second);
+    for (const event of [...shuffled.instance, shuffled.deleted, ...shuffled.snapshots.flatMap((events) => [...events].reverse())]) await record(event);
+
+    const billed = await snapshotsOf(inOrder);
+    expect(billed).toEqual(Array.from({ length: 6 }, (_, i) => ({
+      name: `daily-${i} of db`, size_mb: 1024 * (i + 1), state: 'STORED',
+      started_at: new Date(Date.parse('2026-10-01T00:00:00Z') + (24 * (i + 1) + 1) * 3_600_000),
+      ended_at: new Date(Date.parse('2026-10-01T00:00:00Z') + (i < 4 ? 24 * (i + 2) : 200) * 3_600_000),
+      closedBy: i < 4 ? 'SnapshotDeleted' : 'InstanceDeleted',
+    })));
+    expect(await snapshotsOf(shuffled)).toEqual(billed);
+    // The instance itself ran from its start to its deletion, whatever its snapshots did.
+    const instance = await usageOf(first);
+    expect(instance.segments).toEqual([{ sku: 'vm-1g', state: 'RUNNING', started_at: new Date(inOrder.instance[1].occurredAt), ended_at: new Date(inOrder.deleted.occurredAt) }]);
+    expect(await usageOf(second)).toEqual(instance);
+  });
+
   it('folds a stop that arrives late over the history, and marks the finalized month whose usage each stop changes', async () => {
     const instanceId = randomUUID();
     const [requested, started, stopped, restarted, stoppedAgain] = lifeOf(instanceId);

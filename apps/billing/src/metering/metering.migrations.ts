@@ -113,4 +113,13 @@ export const meteringMigrations: Migration[] = [
       CREATE TABLE usage_changes (account_id text PRIMARY KEY, changes bigint NOT NULL);
     `,
   },
+  {
+    id: '0317-snapshot-meter-events',
+    sql: `
+      -- A snapshot's events and its instance's request and deletion, found at once however many snapshots
+      -- the instance had: a snapshot's event meters that snapshot alone (Metering.record).
+      CREATE INDEX meter_events_snapshot ON meter_events (resource_id, (data->>'snapshotId'))
+        WHERE type IN ('InstanceRequested', 'InstanceDeleted', 'SnapshotRequested', 'SnapshotCreated', 'SnapshotDeleted');
+    `,
+  },
 ];

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import type { EventEnvelope } from '#libs/contracts';
 import { lockKeyInTransaction, withTransaction, type Sql } from '#libs/event-store';
@@ -21,6 +22,15 @@ const METERS: Record<MeteredAggregate, (resourceId: string, events: MeterEvent[]
 
 const isMetered = (aggregate: string): aggregate is MeteredAggregate => Object.hasOwn(METERS, aggregate);
 
+const EVENT_COLUMNS = 'event_id AS "eventId", type, version, occurred_at AS "occurredAt", data';
+/**
+ * What meters one snapshot of instance $1: its own events ($2) and the instance's request and
+ * deletion, found by a partial index (migration 0317) however many snapshots the instance had.
+ */
+const SNAPSHOT_EVENTS = `resource_id = $1
+  AND type IN ('InstanceRequested', 'InstanceDeleted', 'SnapshotRequested', 'SnapshotCreated', 'SnapshotDeleted')
+  AND (data->>'snapshotId' = $2 OR data->>'snapshotId' IS NULL)`;
+
 export const SEGMENT_COLUMNS = `id, resource_id AS "resourceId", sku, state, extract(epoch FROM started_at)::bigint AS "startedAt",
   extract(epoch FROM ended_at)::bigint AS "endedAt", opened_by AS "openedBy", closed_by AS "closedBy"`;
 
@@ -34,6 +44,12 @@ export function segmentOf(row: Record<string, unknown>): UsageSegment {
 }
 
 const toTime = (second: number | null) => (second === null ? null : new Date(second * 1000).toISOString());
+
+/** Two versions of a resource's segments, alike in every field. */
+function sameSegments(before: readonly UsageSegment[], after: readonly UsageSegment[]): boolean {
+  const old = new Map(before.map((s) => [s.id, s]));
+  return before.length === after.length && after.every((s) => isDeepStrictEqual(old.get(s.id), s));
+}
 
 /** The seconds of a resource's segments that have ended. */
 const closedSecondsOf = (segments: readonly UsageSegment[]) => segments.reduce((sum, s) => sum + (s.endedAt === null ? 0 : s.endedAt - s.startedAt), 0);
@@ -70,7 +86,9 @@ export function changedFrom(before: readonly UsageSegment[], after: readonly Usa
  * floating addresses. Each event is kept once (`meter_events`), and the resource's segments are
  * folded again from all of its events in version order, so a redelivered, duplicated or reordered
  * event leaves the same segments. An instance's start, stop or resize arriving in order (most of a
- * long-lived instance's events) goes on from its open segment instead, to the same segments.
+ * long-lived instance's events) goes on from its open segment instead, to the same segments, and
+ * a snapshot's event folds that snapshot alone: a long-lived instance's snapshots, taken and
+ * deleted on a schedule, each cost what its first one did.
  */
 export class Metering {
   /** Keeps one of the METERED_EVENT_TYPES (its consumer hands it no other) and folds it into its resource's segments. */
@@ -86,6 +104,11 @@ export class Metering {
     );
     if (inserted.rowCount === 0) return;
     await lockResource(tx, resourceId);
+    if (aggregate === 'instance' && event.type.startsWith('Snapshot')) {
+      const { snapshotId } = event.data as { snapshotId: string };
+      await this.save(tx, meterSnapshots(resourceId, await this.eventsOf(tx, SNAPSHOT_EVENTS, [resourceId, snapshotId])));
+      return;
+    }
     if (aggregate === 'instance' && (await this.goOn(tx, resourceId, event))) return;
     await this.fold(tx, aggregate, resourceId);
   }
@@ -140,29 +163,57 @@ export class Metering {
   }
 
   private async fold(tx: Sql, aggregate: MeteredAggregate, resourceId: string): Promise<void> {
-    const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(
-      `SELECT event_id AS "eventId", type, version, occurred_at AS "occurredAt", data FROM meter_events WHERE resource_id = $1`,
-      [resourceId],
-    );
-    const events = rows.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() }));
-    for (const resource of METERS[aggregate](resourceId, events)) if (resource) await this.save(tx, resource);
+    const events = await this.eventsOf(tx, 'resource_id = $1', [resourceId]);
+    await this.save(tx, METERS[aggregate](resourceId, events).filter((resource) => resource !== null));
   }
 
-  private async save(tx: Sql, metered: Metered): Promise<void> {
+  private async eventsOf(tx: Sql, where: string, params: unknown[]): Promise<MeterEvent[]> {
+    const { rows } = await tx.query<MeterEvent & { occurredAt: Date }>(`SELECT ${EVENT_COLUMNS} FROM meter_events WHERE ${where}`, params);
+    return rows.map((row) => ({ ...row, occurredAt: row.occurredAt.toISOString() }));
+  }
+
+  /**
+   * Writes the resources a fold gave, passing over those kept as it found them (an instance's
+   * snapshots that ended long ago, when it is deleted): the same name, size and segments.
+   */
+  private async save(tx: Sql, resources: readonly Metered[]): Promise<void> {
+    if (resources.length === 0) return;
+    const ids = resources.map((r) => r.info.resourceId);
+    const { rows: kept } = await tx.query<{ id: string; name: string; sizeMb: number | null }>(
+      'SELECT id, name, size_mb AS "sizeMb" FROM resources WHERE id = ANY($1)', [ids],
+    );
+    const { rows } = await tx.query(`SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = ANY($1)`, [ids]);
+    const previous = new Map<string, UsageSegment[]>();
+    for (const segment of rows.map(segmentOf)) {
+      const of = previous.get(segment.resourceId);
+      if (of) of.push(segment);
+      else previous.set(segment.resourceId, [segment]);
+    }
+    const keptAs = new Map(kept.map((row) => [row.id, row]));
+    for (const metered of resources) {
+      const { resourceId, name, sizeMb } = metered.info;
+      const row = keptAs.get(resourceId);
+      const before = previous.get(resourceId) ?? [];
+      if (row?.name === name && row.sizeMb === (sizeMb ?? null) && sameSegments(before, metered.segments)) continue;
+      await this.saveOne(tx, metered, before);
+    }
+  }
+
+  private async saveOne(tx: Sql, metered: Metered, previous: readonly UsageSegment[]): Promise<void> {
     const { info, segments } = metered;
-    const { rows: previous } = await tx.query(`SELECT ${SEGMENT_COLUMNS} FROM usage_segments WHERE resource_id = $1`, [info.resourceId]);
     const open = segments.find((s) => s.endedAt === null);
     const closedSeconds = closedSecondsOf(segments);
+    // Its name too: a snapshot's comes with its request, which may arrive after its creation.
     await tx.query(
       `INSERT INTO resources (id, type, account_id, name, billing_cycle, closed_seconds, open_since, ended_at, size_mb)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (id) DO UPDATE SET closed_seconds = $6, open_since = $7, ended_at = $8`,
+       ON CONFLICT (id) DO UPDATE SET name = $4, closed_seconds = $6, open_since = $7, ended_at = $8, size_mb = $9`,
       [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, closedSeconds,
         toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt), info.sizeMb ?? null],
     );
     await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
     await this.writeSegments(tx, info.accountId, segments);
-    const from = changedFrom(previous.map(segmentOf), segments);
+    const from = changedFrom(previous, segments);
     if (from !== null) await this.usageChanged(tx, info.accountId, from);
   }
 
