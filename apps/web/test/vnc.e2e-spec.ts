@@ -74,6 +74,11 @@ describeWithHardware(
       await check(page, 'instance-vnc');
       // Before signing in, the page asked for a session and got 401: that is how it knows to ask for one.
       expect(browserErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
+
+      // Deleted from its page with the display open: its QEMU and tap go (a VM left running when the test's Awan stops keeps its tap).
+      await page.getByRole('button', { name: 'Delete…' }).click();
+      await page.getByRole('button', { name: `Delete ${name} for good` }).click();
+      await page.locator('.live-status').filter({ hasText: 'DELETED' }).waitFor({ timeout: 120_000 });
     }, 400_000);
   },
 );
