@@ -1,7 +1,7 @@
 // What billing pays to meter one start or stop of an instance as the instance's history grows (a
 // long-lived instance: years of stops and starts): arriving in order, it goes on from the instance's
 // open segment; arriving late (a start older than the newest event billing has), it folds the whole
-// history again, as every event did before. Then the same for an instance that had 10 and 1,000
+// history again, as every event did before; and the deletion of such an instance. Then the same for an instance that had 10 and 1,000
 // snapshots (taken and deleted on a schedule): a new snapshot's events, and a late start. Milliseconds
 // per event (its own transaction, one connection) at each length, the median of alternating rounds,
 // with the segments it leaves checked against a fold of every event. Prints JSON.
@@ -18,6 +18,8 @@ import { Metering, SEGMENT_COLUMNS, segmentOf } from '../../apps/billing/src/met
 
 const LENGTHS = [10, 1000, 5000];
 const SNAPSHOTS = [10, 1000];
+/** Instances of each length deleted, once each. */
+const DELETIONS = 5;
 const ROUNDS = 4;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 25);
 /** Between two of its starts and stops, an hour apart, compute's other events (requests, consoles, backups) leave room in the versions. */
@@ -73,6 +75,8 @@ async function instanceOf(length: number, snapshots = 0) {
       next += GAP;
       return event(version, typeAt(version));
     },
+    /** Its deletion, after every event billing has. */
+    deleted: () => event(next, 'InstanceDeleted'),
     /** The next snapshot's request, creation and deletion, one at a time, after every event billing has. */
     snapshotEvent: () => {
       if (taking.length === 0) {
@@ -138,7 +142,14 @@ try {
   for (const length of LENGTHS) {
     const instance = await instanceOf(length);
     const [inOrderMs, lateMs] = await alternating(instance.inOrder, instance.late);
-    results[`events${length}`] = { segments: await checkFolded(instance.instanceId), inOrderMs, lateMs };
+    const segments = await checkFolded(instance.instanceId);
+    const deletions: number[] = [];
+    for (let i = 0; i < DELETIONS; i++) {
+      const deleted = await instanceOf(length);
+      deletions.push(...await timings(deleted.deleted, 1));
+      await checkFolded(deleted.instanceId);
+    }
+    results[`events${length}`] = { segments, inOrderMs, lateMs, deletionMs: ms(median(deletions)) };
   }
   for (const snapshots of SNAPSHOTS) {
     const instance = await instanceOf(2, snapshots);

@@ -136,6 +136,17 @@ describe("metering: a long-lived instance's starts and stops", () => {
     expect(await usageOf(shuffled)).toEqual(ended);
   });
 
+  it('moves the plan of every segment after a resize that arrives last, to the usage the events in order give', async () => {
+    const [inOrder, resizedLate] = [randomUUID(), randomUUID()];
+    for (const event of lifeOf(inOrder)) await record(event);
+    const life = lifeOf(resizedLate);
+    const resize = life.find((event) => event.type === 'InstanceResized')!;
+    for (const event of [...life.filter((e) => e !== resize), resize]) await record(event);
+    const usage = await usageOf(inOrder);
+    expect(usage.segments.filter((s) => s.sku === 'ct-1g').length).toBeGreaterThan(90);
+    expect(await usageOf(resizedLate)).toEqual(usage);
+  });
+
   it("meters each of an instance's snapshots from its own events, arriving in any order, and ends those still stored with the instance", async () => {
     /** Six snapshots taken a day apart, the first four deleted a day after each was taken, then the instance. */
     const snapshotted = (instanceId: string) => {

@@ -211,13 +211,17 @@ export class Metering {
       [info.resourceId, info.type, info.accountId, info.name, info.billingCycle, closedSeconds,
         toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt), info.sizeMb ?? null],
     );
-    await tx.query('DELETE FROM usage_segments WHERE resource_id = $1', [info.resourceId]);
-    await this.writeSegments(tx, info.accountId, segments);
+    // Only the segments that changed: a deletion or a late event moves a few of a long-lived instance's thousands.
+    const was = new Map(previous.map((s) => [s.id, s]));
+    const now = new Set(segments.map((s) => s.id));
+    const gone = previous.filter((s) => !now.has(s.id)).map((s) => s.id);
+    if (gone.length > 0) await tx.query('DELETE FROM usage_segments WHERE id = ANY($1::uuid[])', [gone]);
+    await this.writeSegments(tx, info.accountId, segments.filter((s) => !isDeepStrictEqual(was.get(s.id), s)));
     const from = changedFrom(previous, segments);
     if (from !== null) await this.usageChanged(tx, info.accountId, from);
   }
 
-  /** Writes a resource's segments, new or changed (a segment's id is the event that opened it; only its end changes). */
+  /** Writes a resource's segments, new or changed (a segment's id is the event that opened it; a late event may change the rest). */
   private async writeSegments(tx: Sql, accountId: string, segments: readonly UsageSegment[]): Promise<void> {
     if (segments.length === 0) return;
     await tx.query(
@@ -225,7 +229,8 @@ export class Metering {
        SELECT s.id, s.resource_id, $1, s.sku, s.state, to_timestamp(s.started_at), to_timestamp(s.ended_at), s.opened_by, s.closed_by
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[], $9::uuid[])
          AS s (id, resource_id, sku, state, started_at, ended_at, opened_by, closed_by)
-       ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, closed_by = excluded.closed_by`,
+       ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, state = excluded.state, started_at = excluded.started_at,
+         ended_at = excluded.ended_at, closed_by = excluded.closed_by`,
       [accountId, segments.map((s) => s.id), segments.map((s) => s.resourceId), segments.map((s) => s.sku), segments.map((s) => s.state),
         segments.map((s) => s.startedAt), segments.map((s) => s.endedAt), segments.map((s) => s.openedBy), segments.map((s) => s.closedBy)],
     );
