@@ -103,7 +103,8 @@ describeWithHardware('instances through compute and a real host agent', missingH
     expect((await system.client.call('network.pool.list', { regionId: 'local' }))[0].allocated).toBe(v4Pool.allocated);
   });
 
-  it('leaves no address behind when a create fails', async () => {
+  it('leaves no address and no share of its host behind when a create fails', async () => {
+    const before = await hostAllocation();
     // An image imported from the storage (an operator's upload, the least a rootfs holds), then lost from it: the host cannot make the instance.
     const imageId = uniqueName('lost-');
     const upload = path.join(system.agentDataDir, 'images', 'uploads');
@@ -121,6 +122,8 @@ describeWithHardware('instances through compute and a real host agent', missingH
     expect(failed.failureReason).toContain('no image at');
     await waitFor(async () => (await addressesOf(created.id)).totalCount === 0, 10_000, 'the failed instance\'s addresses to be released');
     expect((await addressesOf(created.id, true)).totalCount).toBe(2); // it had them, and gave them back
+    // Given back once the host has deleted what it made of it (after its addresses, on another service's time).
+    await waitFor(async () => (await hostAllocation()) === before, 10_000, "the failed instance's share of its host to be given back");
   });
 
   it('deletes an instance asked to go while its host makes it, leaving nothing on the host', async () => {
