@@ -657,7 +657,9 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
       const draft = await finalizedWhileStripeFails('Paid Late', '2026-08-17');
       await waitFor(() => pushedOf(draft.id).find((i) => i.status === 'open'), 30_000, 'the push, once Stripe takes it');
       await call('billing.invoice.markPaid', { ...admin, id: draft.id, reference: 'bank transfer 4713' });
-      await waitFor(() => pushedOf(draft.id).find((i) => i.status === 'paid'), 30_000, 'the Stripe invoice paid out of band');
+      // Paid, then marked with the reference: two requests to Stripe.
+      const marked = (i: Record<string, unknown>) => i.status === 'paid' && (i.metadata as Record<string, string>).awan_paid_out_of_band !== undefined;
+      await waitFor(() => pushedOf(draft.id).find(marked), 30_000, 'the Stripe invoice paid out of band, with its reference');
       expect(pushedOf(draft.id)).toEqual([
         expect.objectContaining({ status: 'paid', amount_remaining: 0, metadata: expect.objectContaining({ awan_paid_out_of_band: 'bank transfer 4713' }) }),
       ]);
