@@ -45,10 +45,11 @@ export function segmentOf(row: Record<string, unknown>): UsageSegment {
 
 const toTime = (second: number | null) => (second === null ? null : new Date(second * 1000).toISOString());
 
-/** Two versions of a resource's segments, alike in every field. */
-function sameSegments(before: readonly UsageSegment[], after: readonly UsageSegment[]): boolean {
-  const old = new Map(before.map((s) => [s.id, s]));
-  return before.length === after.length && after.every((s) => isDeepStrictEqual(old.get(s.id), s));
+/** What turns a resource's segments from `before` to `after`: the segments new or changed in any field, and the ids of those gone. */
+function segmentChanges(before: readonly UsageSegment[], after: readonly UsageSegment[]): { changed: UsageSegment[]; gone: string[] } {
+  const was = new Map(before.map((s) => [s.id, s]));
+  const now = new Set(after.map((s) => s.id));
+  return { changed: after.filter((s) => !isDeepStrictEqual(was.get(s.id), s)), gone: before.filter((s) => !now.has(s.id)).map((s) => s.id) };
 }
 
 /** The seconds of a resource's segments that have ended. */
@@ -194,12 +195,13 @@ export class Metering {
       const { resourceId, name, sizeMb } = metered.info;
       const row = keptAs.get(resourceId);
       const before = previous.get(resourceId) ?? [];
-      if (row?.name === name && row.sizeMb === (sizeMb ?? null) && sameSegments(before, metered.segments)) continue;
-      await this.saveOne(tx, metered, before);
+      const changes = segmentChanges(before, metered.segments);
+      if (row?.name === name && row.sizeMb === (sizeMb ?? null) && changes.changed.length === 0 && changes.gone.length === 0) continue;
+      await this.saveOne(tx, metered, before, changes);
     }
   }
 
-  private async saveOne(tx: Sql, metered: Metered, previous: readonly UsageSegment[]): Promise<void> {
+  private async saveOne(tx: Sql, metered: Metered, previous: readonly UsageSegment[], { changed, gone }: ReturnType<typeof segmentChanges>): Promise<void> {
     const { info, segments } = metered;
     const open = segments.find((s) => s.endedAt === null);
     const closedSeconds = closedSecondsOf(segments);
@@ -212,11 +214,8 @@ export class Metering {
         toTime(open?.startedAt ?? null), open || segments.length === 0 ? null : toTime(segments.at(-1)!.endedAt), info.sizeMb ?? null],
     );
     // Only the segments that changed: a deletion or a late event moves a few of a long-lived instance's thousands.
-    const was = new Map(previous.map((s) => [s.id, s]));
-    const now = new Set(segments.map((s) => s.id));
-    const gone = previous.filter((s) => !now.has(s.id)).map((s) => s.id);
     if (gone.length > 0) await tx.query('DELETE FROM usage_segments WHERE id = ANY($1::uuid[])', [gone]);
-    await this.writeSegments(tx, info.accountId, segments.filter((s) => !isDeepStrictEqual(was.get(s.id), s)));
+    await this.writeSegments(tx, info.accountId, changed);
     const from = changedFrom(previous, segments);
     if (from !== null) await this.usageChanged(tx, info.accountId, from);
   }
