@@ -31,7 +31,6 @@ import { HostsController } from './hosts/hosts.controller.js';
 import { HostsMetrics } from './hosts/hosts.metrics.js';
 import { RegionPrefixChecks } from './hosts/region-prefix-check.js';
 import { RegionPrefixCheckController } from './hosts/region-prefix-check.controller.js';
-import { InstanceAddressesConsumer } from './instances/instance-addresses.consumer.js';
 import { InstanceFacts } from './instances/instance-facts.js';
 import { InstanceHeartbeatsSubscriber } from './instances/instance-heartbeats.subscriber.js';
 import { HostLeftovers } from './instances/host-leftovers.js';
@@ -141,7 +140,6 @@ export class ComputeModule {
         InstanceProvisionerConsumer,
         FirewallsConsumer,
         ImageImportConsumer,
-        InstanceAddressesConsumer,
         AccountSuspensionsConsumer,
         InstanceWatchJob,
         SnapshotWatchJob,

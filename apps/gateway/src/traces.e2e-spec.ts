@@ -64,7 +64,7 @@ describe('traces of a create, on a simulated host', () => {
     const trace = await traceOfCreate(parts.receiver, [
       ['gateway', 'graphql createInstance'], ['gateway', 'compute.instance.create'], ['compute', 'compute.instance.create'],
       ['network', 'consume network-addressing InstanceRequested'], ['billing', 'consume billing-instances InstanceRequested'],
-      ['compute', 'consume compute-addressing InstanceAddressesAllocated'], ['compute', 'agent instance.create'],
+      ['compute', 'network.instance.address'], ['network', 'network.instance.address'], ['compute', 'agent instance.create'],
       ['billing', 'consume billing-instances InstanceStarted'],
     ]);
 
@@ -75,8 +75,11 @@ describe('traces of a create, on a simulated host', () => {
     const request = named(trace, 'gateway', 'compute.instance.create')!;
     expect(request.parentSpanId).toBe(root.spanId);
     expect(named(trace, 'compute', 'compute.instance.create')?.parentSpanId).toBe(request.spanId);
-    // The events compute decided, consumed by network (the address) and billing (the meter), and back in compute.
+    // The events compute decided, consumed by network (its record of the instance) and billing (the meter).
     expect(named(trace, 'network', 'consume network-addressing InstanceRequested')).toMatchObject({ attributes: { 'awan.stream.id': `instance-${instanceId}` } });
+    // The provisioner asks network for the addresses, and network answers under that request.
+    const addressing = named(trace, 'compute', 'network.instance.address')!;
+    expect(named(trace, 'network', 'network.instance.address')?.parentSpanId).toBe(addressing.spanId);
     // The command to the host, from compute's provisioner: the simulated host makes no spans of its own.
     expect(named(trace, 'compute', 'agent instance.create')).toMatchObject({ attributes: { 'messaging.destination.name': `agent.${parts.awan.hostId}.instance.create` } });
   });

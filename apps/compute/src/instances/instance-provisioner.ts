@@ -105,12 +105,14 @@ export class InstanceProvisioner {
    * A new instance's addresses, asked of network (the same answer when asked again) and recorded; given
    * them, the create goes on at once with the filter network answered along, not once compute's relay
    * has passed its InstanceAddressed on (that event is the way on should this stop halfway, and finds it done).
+   * The one way network's answer is recorded: should compute stop before, InstanceScheduled is delivered
+   * again and network asked again. (Recording network's own event of it as well raced this on every create.)
    */
   private async address(request: ComputeEvents['InstanceRequested'], metadata: EventMetadata): Promise<void> {
     const { instanceId, accountId, regionId, name } = request;
     const answer = await this.client.call('network.instance.address', { instance: { instanceId, accountId, regionId, name }, metadata });
     const command: InstanceCommand = answer.addresses ? { type: 'AssignAddresses', addresses: answer.addresses } : { type: 'FailAddressing', reason: answer.reason };
-    // Network's event of the same answer may have been recorded first: either way the instance is to be created now.
+    // Nothing is decided for an instance deleted or timed out meanwhile: it is not created then.
     const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
     if (answer.addresses && state.operation?.kind === 'create') await this.carryOut(instanceId, state, metadata, state.operation.version, answer.filter);
   }
