@@ -149,6 +149,8 @@ describe('event store on PostgreSQL', () => {
     ], { metadata, tx }));
     await expect(stale).rejects.toMatchObject({ name: 'ConcurrencyError', streamId: 'pool-m2' });
     expect(await store.streamVersion('pool-m3')).toBe(0);
+    // The versions a batch is decided on, read for many streams at once, 0 where a stream has no event.
+    expect(await store.streamVersions(['pool-m2', 'pool-m3', 'pool-m1'])).toEqual(new Map([['pool-m2', 1], ['pool-m3', 0], ['pool-m1', 3]]));
     expect(heard).toHaveLength(2);
     stop();
   });

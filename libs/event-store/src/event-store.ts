@@ -35,6 +35,14 @@ export interface AppendOptions {
   decidedOn?: unknown;
 }
 
+/** One stream's events for appendToStreams, at the version they were decided on; `metadata` where not the batch's own. */
+export interface StreamAppend {
+  streamId: string;
+  events: readonly DomainEvent[];
+  expectedVersion: number;
+  metadata?: EventMetadata;
+}
+
 /** Hears each append of this process once committed: one stream's events, and the state they were decided on where the appender said. */
 export type AppendListener = (events: readonly RecordedEvent[], decidedOn?: unknown) => void;
 
@@ -139,7 +147,7 @@ export class EventStore {
    * since throws ConcurrencyError: the caller retries its whole transaction.
    */
   async appendToStreams(
-    appends: readonly { streamId: string; events: readonly DomainEvent[]; expectedVersion: number; metadata?: EventMetadata }[],
+    appends: readonly StreamAppend[],
     options: { metadata: EventMetadata; tx: Sql; occurredAt?: Date },
   ): Promise<RecordedEvent[]> {
     // An append's own metadata (a batch of requests, each its own) is taken as given, with the trace context it carries.
@@ -222,11 +230,17 @@ export class EventStore {
   }
 
   async streamVersion(streamId: string, sql: Sql = this.pool): Promise<number> {
-    const { rows } = await sql.query<{ version: number }>(
-      `SELECT coalesce(max(version), 0)::integer AS version FROM ${this.table} WHERE stream_id = $1`,
-      [streamId],
+    return (await this.streamVersions([streamId], sql)).get(streamId)!;
+  }
+
+  /** Each stream's version (0 for one with no events), read in one statement. */
+  async streamVersions(streamIds: readonly string[], sql: Sql = this.pool): Promise<Map<string, number>> {
+    const { rows } = await sql.query<{ stream_id: string; version: number }>(
+      `SELECT s.id AS stream_id, coalesce((SELECT max(version) FROM ${this.table} WHERE stream_id = s.id), 0)::integer AS version
+       FROM unnest($1::text[]) AS s(id)`,
+      [streamIds],
     );
-    return rows[0].version;
+    return new Map(rows.map((row) => [row.stream_id, row.version]));
   }
 
   /**

@@ -79,12 +79,20 @@ export const firewallsProjection: Projection = {
 export const instanceFiltersProjection: Projection = {
   name: 'instance-filters',
   eventTypes: ['InstanceFilterChanged'],
-  async apply(tx, recorded) {
-    const { instanceId, revision } = recorded.data as InstanceFilterEvents['InstanceFilterChanged'];
+  apply(tx, recorded) {
+    return instanceFiltersProjection.applyAll!(tx, [recorded]);
+  },
+  async applyAll(tx, events) {
+    // Each instance once (one statement may not upsert a row twice), at its latest revision.
+    const revisions = new Map<string, number>();
+    for (const event of events) {
+      const { instanceId, revision } = event.data as InstanceFilterEvents['InstanceFilterChanged'];
+      revisions.set(instanceId, Math.max(revision, revisions.get(instanceId) ?? 0));
+    }
     await tx.query(
-      `INSERT INTO instance_filters (instance_id, revision) VALUES ($1, $2)
+      `INSERT INTO instance_filters (instance_id, revision) SELECT * FROM unnest($1::uuid[], $2::integer[])
        ON CONFLICT (instance_id) DO UPDATE SET revision = greatest(instance_filters.revision, excluded.revision)`,
-      [instanceId, revision],
+      [[...revisions.keys()], [...revisions.values()]],
     );
   },
   async clear(tx) {

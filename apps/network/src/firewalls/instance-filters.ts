@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { AppError, type EventMetadata, type InstanceFilter, type InstanceFilterEvents, isUuid } from '#libs/contracts';
-import type { DomainEvent, EventStore, Sql } from '#libs/event-store';
+import type { DomainEvent, EventStore, Sql, StreamAppend } from '#libs/event-store';
 import { filterRuleOf } from './firewall-rules.js';
 import type { FirewallsRepository } from './firewalls.repository.js';
 
@@ -28,13 +28,19 @@ export class InstanceFilters {
    * one instance at once collide on its stream's version: the later transaction is retried whole.
    */
   async changed(tx: Sql, instanceIds: Iterable<string>, metadata: EventMetadata): Promise<void> {
+    await this.store.appendToStreams(await this.changes(tx, instanceIds), { metadata, tx });
+  }
+
+  /** What `changed` appends, for a caller that appends it with other events of its transaction in one statement. */
+  async changes(tx: Sql, instanceIds: Iterable<string>): Promise<StreamAppend[]> {
     // In one order, so two transactions changing the same instances never wait on each other crosswise.
-    for (const instanceId of [...new Set(instanceIds)].sort()) {
-      const streamId = filterStreamId(instanceId);
-      const version = await this.store.streamVersion(streamId, tx);
-      const event: InstanceFilterEvent = { type: 'InstanceFilterChanged', data: { instanceId, revision: version + 1 } };
-      await this.store.append(streamId, [event], { expectedVersion: version, metadata, tx });
-    }
+    const streamIds = [...new Set(instanceIds)].sort().map(filterStreamId);
+    const versions = await this.store.streamVersions(streamIds, tx);
+    return streamIds.map((streamId) => {
+      const expectedVersion = versions.get(streamId)!;
+      const event: InstanceFilterEvent = { type: 'InstanceFilterChanged', data: { instanceId: streamId.slice('filter-'.length), revision: expectedVersion + 1 } };
+      return { streamId, events: [event], expectedVersion };
+    });
   }
 
   /** Each instance's filter now; an instance network holds nothing for has revision 0, no address and no firewall. */

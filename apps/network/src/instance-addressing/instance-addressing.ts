@@ -6,7 +6,7 @@ import {
 import { withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { Firewalls } from '../firewalls/firewalls.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
-import type { Ips } from '../ips/ips.js';
+import type { ClaimedAddress, Ips } from '../ips/ips.js';
 import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';
 import type { InstancesRepository } from './instances.repository.js';
 
@@ -60,41 +60,47 @@ export class InstanceAddressing {
   async address(request: RequestOf<'network.instance.address'>): Promise<ReplyOf<'network.instance.address'>> {
     const instance = validInstance(request?.instance);
     const metadata = request.metadata ?? { correlationId: instance.instanceId, causationId: null, actor: SYSTEM_ACTOR };
-    const answer = await withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata));
+    const answer = await withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata)).catch((error: unknown) => {
+      if (!(error instanceof AppError)) throw error;
+      // What the first transaction claimed went with it: the reason is the answer, recorded in a second.
+      return withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata, error.message));
+    });
     if (answer.type === 'InstanceAddressingFailed') return { addresses: null, reason: answer.data.reason };
     const [filter] = await this.filters.of([instance.instanceId]);
     return { addresses: answer.data.addresses, filter };
   }
 
   /**
-   * Network's one answer for the instance, given now unless given before: both addresses or neither, a
-   * pool that has run out rolling back what the other family took, the reason instead.
+   * Network's one answer for the instance, given now unless given before: both addresses, or the
+   * `failure` the caller had on trying (a pool that ran out, an instance that ended).
    */
-  private async answer(tx: Sql, instance: AddressedInstance, metadata: EventMetadata): Promise<InstanceAddressingEvent> {
-    await this.instances.record(tx, instance);
-    const { ended } = (await this.instances.lock(tx, instance.instanceId))!;
+  private async answer(tx: Sql, instance: AddressedInstance, metadata: EventMetadata, failure?: string): Promise<InstanceAddressingEvent> {
+    const { ended } = await this.instances.recordLocked(tx, instance);
     const streamId = instanceAddressingStreamId(instance.instanceId);
     const answered = await this.store.readStream(streamId, tx);
     if (answered.length > 0) return answered[0] as unknown as InstanceAddressingEvent;
     const state = instanceAddressingDecider.initialState();
-    let events: InstanceAddressingEvent[];
-    await tx.query('SAVEPOINT addressing');
-    try {
-      if (ended) throw AppError.conflict(`instance ${instance.instanceId} ended before it was given addresses`);
-      const addresses: InstanceAddress[] = [];
-      for (const family of FAMILIES) {
-        const ip = await this.ips.allocateIn(tx, { regionId: instance.regionId, family, accountId: instance.accountId, instanceId: instance.instanceId, floating: false }, metadata);
-        addresses.push({ ipId: ip.ipId, family, address: ip.address, prefixLength: ip.prefixLength, gateway: ip.gateway, bridge: ip.bridge });
-      }
-      events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: instance.instanceId, addresses }, state);
-      await this.filters.changed(tx, [instance.instanceId], metadata); // the only addresses its host lets it send from
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      await tx.query('ROLLBACK TO SAVEPOINT addressing');
-      events = instanceAddressingDecider.decide({ type: 'RecordFailure', instanceId: instance.instanceId, reason: error.message }, state);
-    }
     // Version 0: should another request answer first, this transaction fails, gives back what it claimed, and is run again.
-    await this.store.append(streamId, events, { expectedVersion: 0, metadata, tx });
+    if (failure !== undefined) {
+      const events = instanceAddressingDecider.decide({ type: 'RecordFailure', instanceId: instance.instanceId, reason: failure }, state);
+      await this.store.append(streamId, events, { expectedVersion: 0, metadata, tx });
+      return events[0];
+    }
+    if (ended) throw AppError.conflict(`instance ${instance.instanceId} ended before it was given addresses`);
+    const claimed: ClaimedAddress[] = [];
+    for (const family of FAMILIES) {
+      claimed.push(await this.ips.claimIn(tx, { regionId: instance.regionId, family, accountId: instance.accountId, instanceId: instance.instanceId, floating: false }));
+    }
+    const addresses = claimed.map(({ allocation: ip, bridge }): InstanceAddress => ({
+      ipId: ip.ipId, family: ip.family, address: ip.address, prefixLength: ip.prefixLength, gateway: ip.gateway, bridge,
+    }));
+    const events = instanceAddressingDecider.decide({ type: 'RecordAddresses', instanceId: instance.instanceId, addresses }, state);
+    // The addresses, the instance's filter (the only addresses its host lets it send from) and the answer, in one statement.
+    await this.store.appendToStreams([
+      ...claimed.map(({ append }) => append),
+      ...(await this.filters.changes(tx, [instance.instanceId])),
+      { streamId, events, expectedVersion: 0 },
+    ], { metadata, tx });
     return events[0];
   }
 }

@@ -18,6 +18,21 @@ export class InstancesRepository {
     );
   }
 
+  /**
+   * The instance recorded as `record` does, with its row locked until the caller's transaction ends
+   * (as `lock`), in one statement; whether it has ended. The update changes nothing: it is there for
+   * the lock, and waits, as a lock after the insert would, for a transaction recording the same instance.
+   */
+  async recordLocked(tx: Sql, request: Pick<ComputeEvents['InstanceRequested'], 'instanceId' | 'accountId' | 'regionId' | 'name'>): Promise<{ ended: boolean }> {
+    const { rows } = await tx.query<{ ended: boolean }>(
+      `INSERT INTO instances (id, account_id, region_id, name) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET ended_at = instances.ended_at
+       RETURNING ended_at IS NOT NULL AS ended`,
+      [request.instanceId, request.accountId, request.regionId, request.name],
+    );
+    return rows[0];
+  }
+
   async markStarted(tx: Sql, instanceId: string): Promise<void> {
     await tx.query('UPDATE instances SET started = true WHERE id = $1', [instanceId]);
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { PLATFORM_SCOPE, type AppError, type IpView, type PoolInput, type RequestOf } from '#libs/contracts';
+import { PLATFORM_SCOPE, SYSTEM_ACTOR, type AppError, type IpView, type PoolInput, type RequestOf } from '#libs/contracts';
 import { createPool, EventStore, rebuildProjection } from '#libs/event-store';
 import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
@@ -148,6 +148,26 @@ describe('IP address management across three network service processes', () => {
     expect((await allocate(accountId, region)).address).toBe('192.0.2.235');
     const { rows } = await db.query('SELECT unit::integer FROM ip_free_units WHERE pool_id = $1 ORDER BY unit', [poolId]);
     expect(rows.map((row) => row.unit)).toEqual([4, 5, 6]);
+  });
+
+  it("answers an instance that cannot have both families with the reason, and keeps none of the address it had claimed", async () => {
+    const region = uniqueName('v4only-');
+    const poolId = `${region}-v4`;
+    await client.call('network.pool.create', { input: { id: poolId, regionId: region, prefix: '192.0.2.80/29', gateway: '192.0.2.81' } });
+    const instance = { instanceId: randomUUID(), accountId, regionId: region, name: 'web-1' };
+    const ask = () => client.call('network.instance.address', { instance, metadata: { correlationId: instance.instanceId, causationId: null, actor: SYSTEM_ACTOR } });
+    const refused = { addresses: null, reason: `region ${region} has no IPV6 pool` };
+
+    // Its IPv4 is claimed first, then there is no IPv6 to be had.
+    expect(await ask()).toEqual(refused);
+    expect(await client.call('network.pool.list', { regionId: region })).toEqual([expect.objectContaining({ id: poolId, allocated: 0 })]);
+    expect((await client.call('network.ip.list', { instanceId: instance.instanceId, accountIds: [accountId] })).totalCount).toBe(0);
+    expect((await db.query("SELECT type FROM events WHERE stream_id = $1", [`instance-${instance.instanceId}`])).rows).toEqual([{ type: 'InstanceAddressingFailed' }]);
+    // The answer is given once: the same once the region has an IPv6 pool, and every IPv4 address is there for others.
+    await client.call('network.pool.create', { input: { id: `${region}-v6`, regionId: region, prefix: '2001:db8:5eed::/64', gateway: '2001:db8:5eed::1' } });
+    expect(await ask()).toEqual(refused);
+    const five = await Promise.all(Array.from({ length: 5 }, () => allocate(accountId, region)));
+    expect(five.map((ip) => ip.address).sort()).toEqual(['192.0.2.82', '192.0.2.83', '192.0.2.84', '192.0.2.85', '192.0.2.86']);
   });
 
   it('rebuilds the addresses, their leases and the free units from the events as they were', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type AllocateIpInput, AppError, type CountedPage, type EventMetadata, formatAddress, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
-import { fold, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { fold, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql, type StreamAppend } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { normalizeHostname } from '../ip-range.js';
@@ -14,6 +14,23 @@ import { ipDecider, ipStreamId, type IpCommand, type IpEvent, type IpState, type
 import type { IpsRepository } from './ips.repository.js';
 
 const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
+
+/** An address asked for: an instance's own (`instanceId`, not floating), or an account's floating one. */
+export interface AddressRequest {
+  regionId: string;
+  family: IpFamily;
+  accountId: string;
+  instanceId?: string;
+  floating: boolean;
+}
+
+/** An address claimed in a transaction, and its IpAllocated for that transaction to append (its stream is new). */
+export interface ClaimedAddress {
+  allocation: NetworkEvents['IpAllocated'];
+  /** Its pool's bridge, which an instance's interface goes on. */
+  bridge: string;
+  append: StreamAppend;
+}
 
 /** The instances whose own addresses these events of an address change: the one it leaves, the one it goes to. */
 function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[] {
@@ -49,18 +66,21 @@ export class Ips {
     private readonly zones: Pick<Zones, 'platformDomains'>,
   ) {}
 
+  /** Claims an address (claimIn) and appends its IpAllocated, in the caller's transaction. */
+  async allocateIn(tx: Sql, request: AddressRequest, metadata: EventMetadata): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
+    const { allocation, bridge, append } = await this.claimIn(tx, request);
+    const [allocated] = await this.store.append(append.streamId, append.events, { expectedVersion: 0, metadata, tx });
+    return { ...allocation, bridge, allocatedAt: allocated.occurredAt };
+  }
+
   /**
-   * Claims an address of the region's family in the caller's transaction and appends its
-   * IpAllocated there. Pools are tried oldest first; INSUFFICIENT_CAPACITY names them all when none has room.
+   * Claims an address of the region's family in the caller's transaction, whose IpAllocated the
+   * caller appends there. Pools are tried oldest first; INSUFFICIENT_CAPACITY names them all when none has room.
    * They are the region's pools as this process last read them (a pool never changes but for its
    * retirement, which each claim checks), read again once one has no room: a pool created since
    * comes after them, and one retired is left out.
    */
-  async allocateIn(
-    tx: Sql,
-    request: { regionId: string; family: IpFamily; accountId: string; instanceId?: string; floating: boolean },
-    metadata: EventMetadata,
-  ): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
+  async claimIn(tx: Sql, request: AddressRequest): Promise<ClaimedAddress> {
     const key = `${request.regionId} ${request.family}`;
     const read = async () => {
       const active = await this.pools.activeIn(tx, request.regionId, request.family);
@@ -84,10 +104,8 @@ export class Ips {
           accountId: request.accountId, ...(request.instanceId ? { instanceId: request.instanceId } : {}), floating: request.floating,
           poolId: pool.id, prefixLength: onLinkLength(pool), gateway: formatAddress(pool.gateway),
         };
-        const [allocated] = await this.store.append(ipStreamId(ipId), ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState()), {
-          expectedVersion: 0, metadata, tx,
-        });
-        return { ...allocation, bridge: pool.bridge, allocatedAt: allocated.occurredAt };
+        const events = ipDecider.decide({ type: 'AllocateIp', allocation }, ipDecider.initialState());
+        return { allocation, bridge: pool.bridge, append: { streamId: ipStreamId(ipId), events, expectedVersion: 0 } };
       }
       if (fresh) break;
       [pools, fresh] = [await read(), true];
