@@ -62,6 +62,8 @@ export function createPool(connectionString: string, options: { schema?: string 
     connectionString,
     max: limits.max,
     connectionTimeoutMillis: limits.acquireTimeoutMs,
+    // Named after its service in pg_stat_activity and the server's log (a connection string's own name wins).
+    ...(options.schema ? { application_name: `awan-${options.schema}` } : {}),
     options: [
       // UTC sessions: a timestamptz cast to a date (a billing month, say) must not follow the server's zone.
       '-c TimeZone=UTC',
