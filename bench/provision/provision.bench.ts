@@ -2,12 +2,13 @@
 // answers once QMP says running), beside the raw tools doing the same in the same run. Prints JSON.
 // Needs root, LXC, QEMU, PostgreSQL and NATS (DATABASE_URL, NATS_URL as for the tests).
 // `-- cluster`: in place of this, the same creates through the API on Awan as `npm start` runs it,
-// on a single node and as a cluster, side by side (bench/provision/cluster.ts).
-// Usage: npm run bench:provision [-- cluster]   (BENCH_RUNS, default 20)
+// on a single node and as a cluster, side by side (bench/provision/cluster.ts). `-- control-plane`: the
+// control plane's own share of a create, on a simulated host (bench/provision/control-plane.ts).
+// Usage: npm run bench:provision [-- cluster | -- control-plane]   (BENCH_RUNS, default 20)
 import { randomUUID } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
-import type { EventEnvelope } from '#libs/contracts';
-import { TEST_NATS_URL, uniqueName } from '#libs/testing';
+import type { InstanceKind } from '#libs/contracts';
+import { TEST_NATS_URL } from '#libs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,8 +21,14 @@ import { InstanceFolders } from '../../apps/host-agent/src/instances/instance-fo
 import { qmp } from '#libs/qmp';
 import { startComputeSystem } from '../../apps/compute/test/compute-system.js';
 import { runClusterBench } from './cluster.js';
+import { runControlPlaneBench } from './control-plane.js';
+import { summary, time, timedCreate } from './creates.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+if (process.argv.slice(2).includes('control-plane')) {
+  await runControlPlaneBench(RUNS); // needs no hypervisor
+  process.exit(0);
+}
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-bench-'));
 const abilities = await probeHost(dataDir);
 if (process.getuid?.() !== 0 || !abilities.kinds.includes('CONTAINER') || !abilities.kinds.includes('VM')) {
@@ -41,39 +48,7 @@ const rootfs = await buildBusyboxRootfs(path.join(folders.images, 'busybox-rootf
 const blank = await buildBlankQcow2(path.join(folders.images, 'blank.qcow2'));
 const rawDir = path.join(dataDir, 'raw');
 
-async function time(work: () => Promise<void>): Promise<number> {
-  const started = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-function summary(ms: number[]) {
-  const sorted = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  return { p50Ms: Math.round(at(0.5)), p95Ms: Math.round(at(0.95)) };
-}
-
-/** Through compute: the create request, its events, the provisioner, the agent, until InstanceStarted is published. */
-async function computeCreate(kind: 'VM' | 'CONTAINER'): Promise<number> {
-  const input = kind === 'VM'
-    ? { kind, planId: 'vm-512m', imageId: 'dev-blank-disk' }
-    : { kind, planId: 'ct-512m', imageId: 'dev-busybox-rootfs' };
-  let instanceId = '';
-  const subscription = started.subscribe('events.compute.instance.InstanceStarted');
-  const ms = await time(async () => {
-    const instance = await system.instance('create', {
-      accountId: 'bench', input: { ...input, name: uniqueName('bench-'), regionId: 'local', billingCycle: 'HOURLY' },
-    });
-    instanceId = instance.id;
-    for await (const message of subscription) {
-      if (message.json<EventEnvelope>().streamId === `instance-${instanceId}`) break;
-    }
-  });
-  subscription.unsubscribe();
-  await system.instance('delete', { id: instanceId });
-  await system.waitForStatus(instanceId, ['DELETED']);
-  return ms;
-}
+const computeCreate = (kind: InstanceKind) => timedCreate(system, started, kind);
 
 /** The raw tools: lxc-copy of a prepared container, lxc-start, wait for RUNNING. */
 async function rawContainer(): Promise<number> {
