@@ -67,7 +67,7 @@ export class Ips {
   ) {}
 
   /** Claims an address (claimIn) and appends its IpAllocated, in the caller's transaction. */
-  async allocateIn(tx: Sql, request: AddressRequest, metadata: EventMetadata): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
+  private async allocateIn(tx: Sql, request: AddressRequest, metadata: EventMetadata): Promise<NetworkEvents['IpAllocated'] & { bridge: string; allocatedAt: string }> {
     const { allocation, bridge, append } = await this.claimIn(tx, request);
     const [allocated] = await this.store.append(append.streamId, append.events, { expectedVersion: 0, metadata, tx });
     return { ...allocation, bridge, allocatedAt: allocated.occurredAt };
