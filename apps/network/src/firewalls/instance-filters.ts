@@ -34,11 +34,12 @@ export class InstanceFilters {
   /** What `changed` appends, for a caller that appends it with other events of its transaction in one statement. */
   async changes(tx: Sql, instanceIds: Iterable<string>): Promise<StreamAppend[]> {
     // In one order, so two transactions changing the same instances never wait on each other crosswise.
-    const streamIds = [...new Set(instanceIds)].sort().map(filterStreamId);
-    const versions = await this.store.streamVersions(streamIds, tx);
-    return streamIds.map((streamId) => {
+    const ids = [...new Set(instanceIds)].sort();
+    const versions = await this.store.streamVersions(ids.map(filterStreamId), tx);
+    return ids.map((instanceId) => {
+      const streamId = filterStreamId(instanceId);
       const expectedVersion = versions.get(streamId)!;
-      const event: InstanceFilterEvent = { type: 'InstanceFilterChanged', data: { instanceId: streamId.slice('filter-'.length), revision: expectedVersion + 1 } };
+      const event: InstanceFilterEvent = { type: 'InstanceFilterChanged', data: { instanceId, revision: expectedVersion + 1 } };
       return { streamId, events: [event], expectedVersion };
     });
   }
