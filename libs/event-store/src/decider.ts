@@ -50,6 +50,10 @@ export interface CommandResult<State, Event extends DomainEvent> {
  * Loads a stream's state, decides, and appends with the version it decided on. When another
  * writer got there first it re-reads and decides again on the new state, so the domain's
  * rules judge every command against the facts as they are.
+ *
+ * `known`: the stream's state as the caller read it a moment ago (a provisioner's, before it asked a
+ * host), decided on without reading it again. Should the stream have moved since, the append fails on
+ * its version; a decision of nothing, or a refusal, made on it is confirmed on the stream as it is.
  */
 export async function handleCommand<Command, State, Event extends DomainEvent>(
   store: EventStore,
@@ -57,25 +61,40 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   decider: Decider<Command, State, Event>,
   command: Command,
   metadata: EventMetadata,
-  maxAttempts = 10,
+  known?: { state: State; version: number },
 ): Promise<CommandResult<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    const { state, version } = await readState(store, streamId, decider);
-    const decided = decider.decide(command, state);
-    if (decided.length === 0) return { events: [], state, version };
+    const given = attempt === 1 ? known : undefined;
+    const { state, version } = given ?? (await readState(store, streamId, decider));
+    let decided: Event[];
+    try {
+      decided = decider.decide(command, state);
+    } catch (error) {
+      if (given) continue;
+      throw error;
+    }
+    if (decided.length === 0) {
+      if (given) continue;
+      return { events: [], state, version };
+    }
     try {
       const events = (await store.append(streamId, decided, {
         expectedVersion: version,
         metadata,
         decidedOn: state,
+        decider,
       })) as unknown as RecordedEvent<Event>[];
       return { events, state: decided.reduce(decider.evolve, state), version: version + events.length };
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
-      await pauseBeforeRetry(attempt);
+      if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
+      // A state given that had gone stale is no contention: the stream is read again at once.
+      if (!given) await pauseBeforeRetry(attempt);
     }
   }
 }
+
+/** How many times a command or a transaction is decided before its ConcurrencyError is the caller's. */
+const MAX_ATTEMPTS = 10;
 
 /** A short random pause keeps competing writers from colliding in lock-step. */
 const pauseBeforeRetry = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
@@ -84,7 +103,7 @@ const pauseBeforeRetry = (attempt: number) => new Promise((resolve) => setTimeou
  * `work` in one transaction, run again from the start when one of its decisions lost to a
  * concurrent append: each attempt judges the command against the facts as they are then.
  */
-export async function withRetriedTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>, maxAttempts = 10): Promise<T> {
+export async function withRetriedTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>, maxAttempts = MAX_ATTEMPTS): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await withTransaction(pool, work);
@@ -110,6 +129,6 @@ export async function decideInTransaction<Command, State, Event extends DomainEv
 ): Promise<Event[]> {
   const { state, version } = await readState(store, streamId, decider, tx);
   const events = decider.decide(command, state);
-  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx, decidedOn: state });
+  if (events.length > 0) await store.append(streamId, events, { expectedVersion: version, metadata, tx, decidedOn: state, decider });
   return events;
 }

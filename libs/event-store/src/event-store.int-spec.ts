@@ -215,6 +215,65 @@ describe('event store on PostgreSQL', () => {
     expect(await readState(store, 'pool-k', capacityDecider)).toEqual({ state: { open: true, capacity: 10, reserved: 4 }, version: 2 });
   });
 
+  it("hands a projection that keeps the deciding decider's state that state, before the append's first event, and nothing otherwise", async () => {
+    const seen: { version: number; before: unknown }[] = [];
+    const keeping = (decider: object): Projection => ({
+      ...capacityTotalsProjection,
+      async apply(tx, event, before) {
+        seen.push({ version: event.version, before });
+        await capacityTotalsProjection.apply(tx, event);
+      },
+      keeps: { decider, read: async () => null },
+    });
+    const keptStore = new EventStore(db.pool, db.schema, [keeping(capacityDecider)]);
+    const reserve = { type: 'ReserveCapacity' as const, poolId: 'h', amount: 3 };
+    await handleCommand(keptStore, 'pool-h', capacityDecider, { type: 'OpenCapacity', poolId: 'h', capacity: 10 }, metadata);
+    await handleCommand(keptStore, 'pool-h', capacityDecider, reserve, metadata);
+    await withTransaction(db.pool, (tx) => decideInTransaction(keptStore, tx, 'pool-h', capacityDecider, reserve, metadata));
+    expect(seen).toEqual([
+      { version: 1, before: capacityDecider.initialState() },
+      { version: 2, before: { open: true, capacity: 10, reserved: 0 } },
+      { version: 3, before: { open: true, capacity: 10, reserved: 3 } },
+    ]);
+
+    // Only the first of two events has its state decided on; an append that names no decider, one at
+    // any version, and another decider's, hand none.
+    seen.length = 0;
+    const reserved = { type: 'CapacityReserved', data: { poolId: 'h', amount: 1 } };
+    const decidedOn = { open: true, capacity: 10, reserved: 6 };
+    await keptStore.append('pool-h', [reserved, reserved], { expectedVersion: 3, metadata, decidedOn, decider: capacityDecider });
+    await keptStore.append('pool-h', [reserved], { expectedVersion: 5, metadata, decidedOn });
+    await keptStore.append('pool-h', [reserved], { expectedVersion: 'any', metadata, decidedOn, decider: capacityDecider });
+    await new EventStore(db.pool, db.schema, [keeping({})]).append('pool-h', [reserved], { expectedVersion: 7, metadata, decidedOn, decider: capacityDecider });
+    expect(seen).toEqual([{ version: 4, before: decidedOn }, { version: 5, before: undefined }, { version: 6, before: undefined }, { version: 7, before: undefined }, { version: 8, before: undefined }]);
+    expect((await db.pool.query("SELECT reserved FROM capacity_totals WHERE pool_id = 'h'")).rows[0].reserved).toBe(11);
+  });
+
+  it('decides on a state the caller knows without reading it, and on the stream as it is where that state went stale', async () => {
+    const reads: string[] = [];
+    const counting = new EventStore(db.pool, db.schema, []);
+    const readStream = counting.readStream.bind(counting);
+    counting.readStream = (async (...args: Parameters<typeof readStream>) => {
+      reads.push(args[0]);
+      return readStream(...args);
+    }) as typeof readStream;
+    const reserve = (amount: number) => ({ type: 'ReserveCapacity' as const, poolId: 'n', amount });
+    const opened = await handleCommand(counting, 'pool-n', capacityDecider, { type: 'OpenCapacity', poolId: 'n', capacity: 10 }, metadata);
+    reads.length = 0;
+    // Current: decided and appended with no read.
+    const first = await handleCommand(counting, 'pool-n', capacityDecider, reserve(3), metadata, opened);
+    expect(reads).toEqual([]);
+    expect(first).toMatchObject({ state: { reserved: 3 }, version: 2 });
+
+    // Stale (the 3 above not in it): its append fails on the version, and 8 more are refused on the stream as it is.
+    await expect(handleCommand(counting, 'pool-n', capacityDecider, reserve(8), metadata, opened)).rejects.toBeInstanceOf(CapacityExceeded);
+    expect(reads).toEqual(['pool-n']);
+    // A refusal on a stale state is confirmed on the stream: 9 of 10 reserved there does not refuse 2 more now.
+    const refusing = { state: { open: true, capacity: 10, reserved: 9 }, version: 2 };
+    expect(await handleCommand(counting, 'pool-n', capacityDecider, reserve(2), metadata, refusing)).toMatchObject({ state: { reserved: 5 }, version: 3 });
+    expect((await store.readStream('pool-n')).map((e) => e.version)).toEqual([1, 2, 3]);
+  });
+
   it('retries a conflicting command on the new state, where the domain rule decides its fate', async () => {
     const open = (poolId: string, capacity: number) =>
       handleCommand(store, `pool-${poolId}`, capacityDecider, { type: 'OpenCapacity', poolId, capacity }, metadata);

@@ -30,9 +30,12 @@ export interface AppendOptions {
   tx?: Sql;
   /**
    * The stream's state the events were decided on, as its decider folds it: handed to the listeners
-   * (onAppended), so that one which needs it (a fact log) does not fold the stream again.
+   * (onAppended), so that one which needs it (a fact log) does not fold the stream again, and to a
+   * projection that keeps the state of `decider` (its row need not be read back).
    */
   decidedOn?: unknown;
+  /** The decider whose state `decidedOn` is. */
+  decider?: object;
 }
 
 /** One stream's events for appendToStreams, at the version they were decided on; `metadata` where not the batch's own. */
@@ -115,11 +118,15 @@ export class EventStore {
   async append(streamId: string, events: readonly DomainEvent[], options: AppendOptions): Promise<RecordedEvent[]> {
     if (events.length === 0) return [];
     const projections = this.projections.filter((p) => events.some((e) => p.eventTypes.includes(e.type)));
+    // The state decided on is the stream's at the expected version: the one before the first event written.
+    const before = options.expectedVersion === 'any' ? undefined : options.decidedOn;
     const appendAndProject = async (sql: Sql) => {
       const written = await this.insert(sql, streamId, events, options);
-      for (const event of written) {
+      for (const [i, event] of written.entries()) {
         for (const projection of projections) {
-          if (projection.eventTypes.includes(event.type)) await projection.apply(sql, event);
+          if (!projection.eventTypes.includes(event.type)) continue;
+          const kept = i === 0 && options.decider !== undefined && projection.keeps?.decider === options.decider;
+          await projection.apply(sql, event, kept ? before : undefined);
         }
       }
       return written;

@@ -10,7 +10,11 @@ export interface Projection {
   readonly name: string;
   /** The event types it folds; no other event reaches `apply`. */
   readonly eventTypes: readonly string[];
-  apply(tx: Sql, event: RecordedEvent): Promise<void>;
+  /**
+   * `before`: where the projection keeps the state of the decider that decided the append (`keeps`), that
+   * state as of just before `event`, the append's first, so that it need not read it back from its row.
+   */
+  apply(tx: Sql, event: RecordedEvent, before?: unknown): Promise<void>;
   /** Folds a batch of events in log order (an append to many streams) in fewer statements than one each; without it, apply folds them one by one. */
   applyAll?(tx: Sql, events: readonly RecordedEvent[]): Promise<void>;
   /** Empties the read model before a rebuild. */
