@@ -47,6 +47,9 @@ export const DISK_COPY_EVENT_TYPES = [
   'InstanceMigrationRequested', 'SnapshotRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
 ] as const;
 
+/** An instance's state as read, for handleCommand: its version is the stream's. */
+const known = (state: InstanceState) => ({ state, version: state.version });
+
 /** The instance's one interface: on its IPv4 pool's bridge, with both its addresses. */
 function networkOf(addresses: InstanceAddress[]): InstanceNetwork {
   const v4 = addresses.find((a) => a.family === 'IPV4')!;
@@ -82,7 +85,11 @@ export class InstanceProvisioner {
 
   async handle(event: EventEnvelope, sql: Sql): Promise<void> {
     const instanceId = instanceIdOf(event.streamId);
-    const { state } = await readState(this.store, event.streamId, instanceDecider);
+    // A create's request is read beside its state: network is asked for its addresses with it.
+    const [{ state }, request] = await Promise.all([
+      readState(this.store, event.streamId, instanceDecider),
+      event.type === 'InstanceScheduled' ? this.requestOf(event.streamId) : undefined,
+    ]);
     const metadata: EventMetadata = { correlationId: event.metadata.correlationId, causationId: event.eventId, actor: SYSTEM_ACTOR };
     switch (event.type) {
       case 'InstanceFailed':
@@ -96,7 +103,7 @@ export class InstanceProvisioner {
         return;
       default:
         if (state.operation?.version !== event.version) return; // superseded, timed out, or answered already
-        if (state.operation.kind === 'address') await this.address(await this.requestOf(event.streamId), metadata);
+        if (state.operation.kind === 'address') await this.address(request!, state, metadata); // asked for by InstanceScheduled alone
         else await this.carryOut(instanceId, state, metadata, event.version);
     }
   }
@@ -108,12 +115,12 @@ export class InstanceProvisioner {
    * The one way network's answer is recorded: should compute stop before, InstanceScheduled is delivered
    * again and network asked again. (Recording network's own event of it as well raced this on every create.)
    */
-  private async address(request: ComputeEvents['InstanceRequested'], metadata: EventMetadata): Promise<void> {
+  private async address(request: ComputeEvents['InstanceRequested'], asked: InstanceState, metadata: EventMetadata): Promise<void> {
     const { instanceId, accountId, regionId, name } = request;
     const answer = await this.client.call('network.instance.address', { instance: { instanceId, accountId, regionId, name }, metadata });
     const command: InstanceCommand = answer.addresses ? { type: 'AssignAddresses', addresses: answer.addresses } : { type: 'FailAddressing', reason: answer.reason };
     // Nothing is decided for an instance deleted or timed out meanwhile: it is not created then.
-    const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
+    const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata, known(asked));
     if (answer.addresses && state.operation?.kind === 'create') await this.carryOut(instanceId, state, metadata, state.operation.version, answer.filter);
   }
 
@@ -126,7 +133,8 @@ export class InstanceProvisioner {
   /** `filter`: what a create carries, where known already. */
   private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number, filter?: InstanceFilter): Promise<void> {
     const operation = state.operation!;
-    const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata);
+    // Decided on the state it was asked in: read again only should the instance's stream have moved since.
+    const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata, known(state));
     let restarted = false;
     try {
       switch (operation.kind) {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventStore, fold, readState, withTransaction } from '#libs/event-store';
+import { EventStore, fold, handleCommand, readState, rebuildProjection, withTransaction } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { computeEventStore } from '../compute.event-store.js';
 import { createEvents, metadata, runningInstance } from '../../test/instance-streams.js';
-import { instanceDecider } from './instance.decider.js';
+import { instanceDecider, type InstanceCommand } from './instance.decider.js';
 import { InstancesRepository } from './instances.repository.js';
 import { Quotas } from './quotas.js';
 
@@ -17,6 +17,10 @@ describe('the instances projection on PostgreSQL', () => {
             state, fqdn, status_since = created_at AS "sinceCreated", updated_at = created_at AS "updatedAtCreation"
      FROM instances WHERE id = $1`,
     [id],
+  )).rows[0];
+
+  const rowTimes = async (id: string) => (await db.pool.query(
+    'SELECT status, failure_reason, status_since, updated_at FROM instances WHERE id = $1', [id],
   )).rows[0];
 
   beforeAll(async () => {
@@ -64,20 +68,43 @@ describe('the instances projection on PostgreSQL', () => {
     expect((await row(id)).state).toEqual(fold(instanceDecider, history as never));
   });
 
+  it("writes each command's row as a rebuild from the events writes it: when its status began, and why it failed while it is in ERROR", async () => {
+    const { id, streamId, events } = createEvents('failing');
+    await store.append(streamId, events, { expectedVersion: 0, metadata });
+    const decide = (command: InstanceCommand) => handleCommand(store, streamId, instanceDecider, command, metadata);
+    await decide({ type: 'FailAddressing', reason: 'no IPv4 address left in region proj' });
+    const failed = await rowTimes(id);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // An event that leaves the status as it was keeps its start and its reason.
+    await decide({ type: 'RecordFirewallAttached', firewallId: randomUUID(), name: 'web' });
+    const kept = await rowTimes(id);
+    expect(kept).toMatchObject({ status: 'ERROR', failure_reason: 'no addresses: no IPv4 address left in region proj', status_since: failed.status_since });
+    expect(kept.updated_at).not.toEqual(failed.updated_at);
+    await decide({ type: 'DeleteInstance' });
+    const deleting = await rowTimes(id);
+    expect(deleting).toMatchObject({ status: 'DELETING', failure_reason: null });
+    expect(deleting.status_since).not.toEqual(failed.status_since);
+
+    const commanded = (await db.pool.query('SELECT * FROM instances ORDER BY id')).rows;
+    await rebuildProjection(store, 'instances');
+    expect((await db.pool.query('SELECT * FROM instances ORDER BY id')).rows).toEqual(commanded);
+  });
+
   it('counts an instance being resized at the larger of its two plans against its quota, until the resize is done', async () => {
     const { accountId: account, decide, complete } = await runningInstance(store, 'growing', '198.51.100.8');
     const quotas = new Quotas(db.pool, { instances: 100, vcpus: 100, memoryMb: 100_000 });
-    const before = await quotas.usageOf(account);
+    const usage = async () => (await quotas.holdingsOf(account)).used;
+    const before = await usage();
     await decide({ type: 'ResizeInstance', toPlanId: 'proj-large', toKind: 'CONTAINER' });
     // Resizing: 1 vCPU and 512 MB by its plan still, 4 and 2048 by the one it goes to.
-    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    expect(await usage()).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
     await complete();
-    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    expect(await usage()).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
     // Shrunk back: its new plan's size as soon as it is asked, the larger being the one it has.
     await decide({ type: 'ResizeInstance', toPlanId: 'proj-small', toKind: 'CONTAINER' });
-    expect(await quotas.usageOf(account)).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
+    expect(await usage()).toEqual({ instances: before.instances, vcpus: before.vcpus + 3, memoryMb: before.memoryMb + 1536 });
     await complete();
-    expect(await quotas.usageOf(account)).toEqual(before);
+    expect(await usage()).toEqual(before);
   });
 
   it("keeps a batch's boot configs, each its own", async () => {

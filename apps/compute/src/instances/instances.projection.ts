@@ -22,8 +22,8 @@ export const INSTANCE_EVENT_TYPES: readonly InstanceEvent['type'][] = [
 /** What every event of an instance may change of its row, beside the columns its state gives. */
 interface RowStatus {
   state: InstanceState;
-  statusSince: string | Date;
-  updatedAt: string | Date;
+  statusSince: string | Date | null;
+  updatedAt: string | Date | null;
   failureReason: string | null;
 }
 
@@ -73,20 +73,21 @@ async function insertNewInstances(tx: Sql, rows: NewInstanceRow[]): Promise<void
 export const instancesProjection: Projection = {
   name: 'instances',
   eventTypes: INSTANCE_EVENT_TYPES,
-  async apply(tx, recorded) {
+  async apply(tx, recorded, before) {
     const event = recorded as unknown as InstanceEvent;
     if (event.type === 'InstanceRequested') {
       await insertNewInstances(tx, [newInstance(recorded)]);
       return;
     }
     const id = instanceIdOf(recorded.streamId);
-    const { rows: [before] } = await tx.query<RowStatus>(
-      'SELECT state, status_since AS "statusSince", updated_at AS "updatedAt", failure_reason AS "failureReason" FROM instances WHERE id = $1 FOR UPDATE', [id],
-    );
-    const after = evolveRow(before, recorded);
+    // The state the command decided on is the row's (it is kept with every event): only a rebuild reads it.
+    const state = (before as InstanceState | undefined)
+      ?? (await tx.query<{ state: InstanceState }>('SELECT state FROM instances WHERE id = $1 FOR UPDATE', [id])).rows[0].state;
+    // What the row had beside its state stays as it was where the event leaves it (null here).
+    const after = evolveRow({ state, statusSince: null, updatedAt: null, failureReason: null }, recorded);
     await tx.query(
-      `UPDATE instances i SET status = $2, host_id = $3, plan_id = $4, state = $5, updated_at = $6, status_since = $7, failure_reason = $8,
-         vcpus = p.vcpus, memory_mb = p.memory_mb, disk_gb = p.disk_gb
+      `UPDATE instances i SET status = $2, host_id = $3, plan_id = $4, state = $5, updated_at = $6, status_since = coalesce($7, i.status_since),
+         failure_reason = CASE WHEN $2 = 'ERROR' THEN coalesce($8, i.failure_reason) END, vcpus = p.vcpus, memory_mb = p.memory_mb, disk_gb = p.disk_gb
        FROM plans p WHERE i.id = $1 AND p.id = $4`,
       [id, after.state.status, after.state.hostId, after.state.planId, after.state, after.updatedAt, after.statusSince, after.failureReason],
     );

@@ -20,41 +20,34 @@ export class Quotas {
     await lockKeyInTransaction(tx, `instances:${accountId}`);
   }
 
-  async limitsOf(accountId: string, sql: Sql = this.pool): Promise<QuotaLimits> {
-    const { rows } = await sql.query<QuotaLimits>(
-      'SELECT instances, vcpus, memory_mb AS "memoryMb" FROM account_quotas WHERE account_id = $1',
-      [accountId],
-    );
-    return rows[0] ?? this.defaults;
-  }
-
   /**
-   * What the account's live instances hold, one being resized at the larger of its two plans (as its
-   * host's reservation is): counted at its plan until the resize is done, a tenant's parallel resizes
-   * each passed the check that the others' had not yet changed.
+   * The account's limits (ADMIN's, else the defaults) and what its live instances hold, in one statement;
+   * one being resized at the larger of its two plans (as its host's reservation is): counted at its plan
+   * until the resize is done, a tenant's parallel resizes each passed the check that the others' had not yet changed.
    */
-  async usageOf(accountId: string, sql: Sql = this.pool, exceptInstanceId?: string): Promise<QuotaLimits> {
-    const { rows } = await sql.query<QuotaLimits>(
-      `SELECT count(*)::integer AS instances, coalesce(sum(greatest(i.vcpus, t.vcpus)), 0)::integer AS vcpus,
-              coalesce(sum(greatest(i.memory_mb, t.memory_mb)), 0)::integer AS "memoryMb"
-       FROM instances i LEFT JOIN plans t ON t.id = i.state->'operation'->'resize'->>'toPlanId'
-       WHERE i.account_id = $1 AND i.status <> 'DELETED' AND ($2::uuid IS NULL OR i.id <> $2)`,
+  async holdingsOf(accountId: string, sql: Sql = this.pool, exceptInstanceId?: string): Promise<{ limits: QuotaLimits; used: QuotaLimits }> {
+    const { rows: [row] } = await sql.query<{ used: QuotaLimits; limits: QuotaLimits | null }>(
+      `SELECT json_build_object('instances', u.instances, 'vcpus', u.vcpus, 'memoryMb', u.memory_mb) AS used,
+              (SELECT json_build_object('instances', q.instances, 'vcpus', q.vcpus, 'memoryMb', q.memory_mb) FROM account_quotas q WHERE q.account_id = $1) AS limits
+       FROM (SELECT count(*)::integer AS instances, coalesce(sum(greatest(i.vcpus, t.vcpus)), 0)::integer AS vcpus,
+                    coalesce(sum(greatest(i.memory_mb, t.memory_mb)), 0)::integer AS memory_mb
+             FROM instances i LEFT JOIN plans t ON t.id = i.state->'operation'->'resize'->>'toPlanId'
+             WHERE i.account_id = $1 AND i.status <> 'DELETED' AND ($2::uuid IS NULL OR i.id <> $2)) u`,
       [accountId, exceptInstanceId ?? null],
     );
-    return rows[0];
+    return { limits: row.limits ?? this.defaults, used: row.used };
   }
 
   /** The account's limits and what it holds now; another account's, outside the caller's scope, is not there for it. */
   async of(asked: unknown, scope: Scope): Promise<AccountQuota> {
     const accountId = requireAccountId(asked);
     if (!inScope(accountId, scope)) throw AppError.notFound(`account ${accountId}`);
-    const [limits, used] = await Promise.all([this.limitsOf(accountId), this.usageOf(accountId)]);
-    return { accountId, limits, used };
+    return { accountId, ...(await this.holdingsOf(accountId)) };
   }
 
   /** Throws QUOTA_EXCEEDED when adding `extra` would pass any of the account's limits. */
   async assertRoom(tx: Sql, accountId: string, extra: QuotaLimits, exceptInstanceId?: string): Promise<void> {
-    const [limits, used] = await Promise.all([this.limitsOf(accountId, tx), this.usageOf(accountId, tx, exceptInstanceId)]);
+    const { limits, used } = await this.holdingsOf(accountId, tx, exceptInstanceId);
     const units = { instances: 'instances', vcpus: 'vCPUs', memoryMb: 'MB of memory' };
     for (const key of ['instances', 'vcpus', 'memoryMb'] as const) {
       if (used[key] + extra[key] > limits[key]) {
