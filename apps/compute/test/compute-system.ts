@@ -150,7 +150,8 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
       // A host killed by its test (killHost) kept its tables; the others' went with their last instance.
       for (const agentHostId of system.agents.keys()) removeHostTables(agentHostId);
       await runCommand('ip', ['link', 'delete', 'dev', bridge]).catch(() => undefined);
-      for (const { dataDir } of system.agents.values()) rmSync(dataDir, { recursive: true, force: true });
+      // Its own data folder as well where no agent ran (a simulated host).
+      for (const dataDir of new Set([agentDataDir, ...[...system.agents.values()].map((a) => a.dataDir)])) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 
