@@ -103,12 +103,12 @@ const pauseBeforeRetry = (attempt: number) => new Promise((resolve) => setTimeou
  * `work` in one transaction, run again from the start when one of its decisions lost to a
  * concurrent append: each attempt judges the command against the facts as they are then.
  */
-export async function withRetriedTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>, maxAttempts = MAX_ATTEMPTS): Promise<T> {
+export async function withRetriedTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await withTransaction(pool, work);
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= maxAttempts) throw error;
+      if (!(error instanceof ConcurrencyError) || attempt >= MAX_ATTEMPTS) throw error;
       await pauseBeforeRetry(attempt);
     }
   }
