@@ -1,19 +1,17 @@
 import type pg from 'pg';
 import {
-  AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, type IpFamily, isRfc1123Label, isUuid, type ReplyOf,
+  AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, isRfc1123Label, isUuid, type ReplyOf,
   type RequestOf, SYSTEM_ACTOR,
 } from '#libs/contracts';
 import { withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { Firewalls } from '../firewalls/firewalls.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
-import type { ClaimedAddress, Ips } from '../ips/ips.js';
+import { FAMILIES, type ClaimedAddress, type Ips } from '../ips/ips.js';
 import { instanceAddressingDecider, instanceAddressingStreamId, type InstanceAddressingEvent } from './instance-addressing.decider.js';
 import type { InstancesRepository } from './instances.repository.js';
 
 /** Compute's events this consumer acts on. */
 export const ADDRESSED_EVENT_TYPES = ['InstanceRequested', 'InstanceStarted', 'InstanceFailed', 'InstanceDeleted'] as const;
-
-const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 
 type AddressedInstance = RequestOf<'network.instance.address'>['instance'];
 

@@ -13,7 +13,8 @@ import type { InstanceFilters } from '../firewalls/instance-filters.js';
 import { ipDecider, ipStreamId, type IpCommand, type IpEvent, type IpState, type TargetInstance } from './ip.decider.js';
 import type { IpsRepository } from './ips.repository.js';
 
-const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
+/** Both families, in the order an instance is given its addresses. */
+export const FAMILIES: readonly IpFamily[] = ['IPV4', 'IPV6'];
 
 /** An address asked for: an instance's own (`instanceId`, not floating), or an account's floating one. */
 export interface AddressRequest {
