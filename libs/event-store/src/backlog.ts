@@ -1,9 +1,10 @@
-import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { eventStreamName } from '#libs/contracts';
 import { sqlIdentifier, withTransaction } from './database.js';
 import type { EventStore } from './event-store.js';
+import { isMissing } from './jetstream.js';
 
 /**
  * A read for a metrics scrape, bounded on the server too (statement_timeout), so a scrape that
@@ -63,7 +64,7 @@ export async function readDeadLetters(nats: NatsConnection, service: string): Pr
   const prefix = `deadletter.${service}.`;
   const info = await jsm.streams.info(`${eventStreamName(service)}_DEADLETTER`, { subjects_filter: `${prefix}>` }).catch((error: unknown) => {
     // Made by a consumer's first start: before it, nothing was dead-lettered.
-    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return null;
+    if (isMissing(error)) return null;
     throw error;
   });
   return new Map(Object.entries(info?.state.subjects ?? {}).map(([subject, count]) => [subject.slice(prefix.length), count]));

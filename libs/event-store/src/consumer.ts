@@ -7,7 +7,7 @@ import { deadLetterSubject, eventStreamName, type EventEnvelope } from '#libs/co
 import { contextOfCarrier, inSpan } from '#libs/tracing';
 import { sqlIdentifier, withTransaction, type Sql } from './database.js';
 import { HeldEvents } from './held-events.js';
-import { ensureDeadLetterStream, ensureEventStream } from './jetstream.js';
+import { ensureDeadLetterStream, ensureEventStream, isMissing } from './jetstream.js';
 import { consoleLogger, type Logger } from './logger.js';
 
 export interface ConsumerOptions {
@@ -105,6 +105,20 @@ export class EventConsumer {
 
   /** Creates the durable consumer when missing and starts handling its events. */
   async start(): Promise<void> {
+    const consumer = await this.declare({ update: true });
+    this.stopped = false;
+    this.resting = new AbortController();
+    this.held = new HeldEvents<JsMsg>(this.options.concurrency ?? 1, (error, msg) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
+    this.running = this.consumeUntilStopped(consumer, this.held);
+  }
+
+  /**
+   * The durable consumer, made where missing with the streams it reads and dead-letters to: at
+   * start (`update`: an existing one takes this configuration), and after a fetch failed, where its
+   * stream was lost (deleted, or on a NATS that lost its store) and took it along. Made again, it
+   * reads the stream from its first message, which the relay publishes again (EventRelay).
+   */
+  private async declare({ update }: { update: boolean }): Promise<Consumer> {
     const { nats, name, source, streamReplicas } = this.options;
     const stream = eventStreamName(source);
     // The consumer may start before the producer ever did; the stream it reads is made the same way either does.
@@ -125,17 +139,15 @@ export class EventConsumer {
       // As many as its stream: a consumer on one server would stop its stream's deliveries with that server.
       ...(streamReplicas ? { num_replicas: streamReplicas } : {}),
     };
-    try {
-      await jsm.consumers.info(stream, name);
-      await jsm.consumers.update(stream, name, config);
-    } catch {
+    const exists = await jsm.consumers.info(stream, name).then(() => true, (error: unknown) => {
+      if (isMissing(error)) return false;
+      throw error;
+    });
+    if (!exists) {
       await jsm.consumers.add(stream, config);
-    }
-    const consumer = await jetstream(nats).consumers.get(stream, name);
-    this.stopped = false;
-    this.resting = new AbortController();
-    this.held = new HeldEvents<JsMsg>(this.options.concurrency ?? 1, (error, msg) => this.logger.error(`event #${msg.seq} not settled, it will be redelivered: ${error.message}`));
-    this.running = this.consumeUntilStopped(consumer, this.held);
+      if (!update) this.logger.warn(`gone (with its stream ${stream}, lost?): made again, it reads the stream from its first message`);
+    } else if (update) await jsm.consumers.update(stream, name, config);
+    return jetstream(nats).consumers.get(stream, name);
   }
 
   /** Gives back at once the events it has not begun, and resolves once those it runs are settled. */
@@ -152,8 +164,9 @@ export class EventConsumer {
    * Fetches what the replica has room for and hands it to `held`, until stopped. A fetch's messages
    * are all held and kept alive until settled: one left unhandled past its ack wait would be
    * redelivered, handled twice, and count deliveries it never had. The client ends a fetch on a
-   * fault it deems final (a 400 from the server, heartbeats missed, the connection closed); it
-   * fetches again a second later, rather than leave the service consuming nothing.
+   * fault it deems final (a 400 from the server, heartbeats missed, the consumer deleted, the
+   * connection closed); it fetches again a second later, rather than leave the service consuming
+   * nothing, from the consumer made again where it is gone.
    */
   private async consumeUntilStopped(consumer: Consumer, held: HeldEvents<JsMsg>): Promise<void> {
     const keepAlive = setInterval(() => held.keepAlive(), Math.max(500, (this.options.ackWaitMs ?? 30_000) / 3));
@@ -176,6 +189,9 @@ export class EventConsumer {
         // A connection closed for good (the process stopping) has nothing more to give.
         if (this.options.nats.isClosed()) return;
         await sleep(1000, undefined, { signal: this.resting.signal }).catch(() => undefined);
+        if (this.stopped) return;
+        // Unanswered (NATS out of reach, as the fetch was): the same consumer is fetched from again.
+        consumer = await this.declare({ update: false }).catch(() => consumer);
       }
     } finally {
       this.batch = null;

@@ -1,14 +1,14 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { DiscardPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { eventStreamName, SYSTEM_ACTOR, type EventEnvelope, type EventMetadata } from '#libs/contracts';
 import { connectTestNats, createTestDatabase, quietLogger, runFixture, TEST_DATABASE_URL, uniqueName, waitFor, type TestDatabase, type TestNats } from '#libs/testing';
 import { effectsMigration, startEffectsConsumer } from '../test/effects.js';
 import { createPool } from './database.js';
 import { EventStore, type RecordedEvent } from './event-store.js';
-import { ensureEventStream, ensureStream } from './jetstream.js';
+import { ensureStream } from './jetstream.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
 import type { Logger } from './logger.js';
-import { EventRelay } from './relay.js';
+import { EventRelay, type RelayOptions } from './relay.js';
 
 const metadata: EventMetadata = { correlationId: 'c-1', causationId: null, actor: SYSTEM_ACTOR };
 const opened = (poolId: string) => ({ type: 'CapacityOpened', data: { poolId, capacity: 1 } });
@@ -35,8 +35,8 @@ describe('event relay to JetStream', () => {
     await db.close();
   });
 
-  function startRelay(logger: Logger = quietLogger): EventRelay {
-    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger });
+  function startRelay(logger: Logger = quietLogger, options: Partial<RelayOptions> = {}): EventRelay {
+    const relay = new EventRelay({ store, service, nats: nats.nats, pollIntervalMs: 50, standbyRetryMs: 100, logger, ...options });
     relay.start();
     running.push(relay);
     return relay;
@@ -187,6 +187,51 @@ describe('event relay to JetStream', () => {
     expect(messages).toHaveLength(9);
   });
 
+  it('publishes again, after its last message, what a stream restored from an older copy lacks', async () => {
+    const events = await store.append('pool-old', Array.from({ length: 6 }, () => opened('old')), { expectedVersion: 0, metadata });
+    // The copy holds the first three; the relay's checkpoint says all six went out.
+    await ensureStream(nats.nats, { name: eventStreamName(service), subjects: [`events.${service}.>`], duplicate_window: nanos(100) });
+    const js = jetstream(nats.nats);
+    for (const { globalPosition: _position, ...envelope } of events.slice(0, 3)) {
+      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    }
+    await db.pool.query(
+      `INSERT INTO relay_checkpoints (relay, transaction_id, global_position) SELECT $1, transaction_id, global_position FROM events WHERE event_id = $2`,
+      [`${service}-relay`, events[5].eventId],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the duplicate window
+    const warnings: string[] = [];
+    startRelay({ ...quietLogger, warn: (message) => warnings.push(message) });
+
+    await waitForPublished(6);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
+    expect((await published()).map((m) => m.msgId)).toEqual(events.map((e) => e.eventId));
+    expect(warnings).toEqual([expect.stringContaining('lacks events published before (it ends at sequence 3)')]);
+  });
+
+  it('publishes every event again to a stream lost while it had nothing to publish, and a consumer made again applies each once', async () => {
+    startRelay(quietLogger, { streamCheckMs: 200 });
+    const appended = [];
+    for (let i = 0; i < 3; i++) appended.push(...(await store.append(`pool-l${i}`, [opened(`l${i}`)], { expectedVersion: 0, metadata })));
+    running.push(await startEffectsConsumer(db, nats.nats, service));
+    const effects = async () => (await db.pool.query<{ event_id: string; times: number }>('SELECT event_id, count(*)::int AS times FROM effects GROUP BY event_id')).rows;
+    await waitFor(async () => (await effects()).length === 3, 15_000, 'the first three events applied');
+
+    // As an operator's mistake, or a NATS that lost its store, would: its consumers go with it.
+    await jsm.streams.delete(eventStreamName(service));
+    await waitFor(async () => ((await jsm.streams.info(eventStreamName(service)).catch(() => null))?.state.messages ?? 0) >= 3, 15_000, 'the three published again');
+    for (let i = 3; i < 5; i++) appended.push(...(await store.append(`pool-l${i}`, [opened(`l${i}`)], { expectedVersion: 0, metadata })));
+
+    expect((await waitForPublished(5)).map((m) => m.msgId)).toEqual(appended.map((e) => e.eventId));
+    await waitFor(async () => {
+      const info = await jsm.consumers.info(eventStreamName(service), 'effects').catch(() => null);
+      return info?.delivered.stream_seq === 5 && info.num_ack_pending === 0;
+    }, 15_000, 'the consumer, made again, to handle all five');
+    const rows = await effects();
+    expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(appended.map((e) => e.eventId)));
+    expect(rows.every((r) => r.times === 1)).toBe(true);
+  });
+
   it('keeps one relay active per service and lets a standby take over when it stops', async () => {
     const first = startRelay();
     const second = startRelay();
@@ -214,8 +259,9 @@ describe('event relay to JetStream', () => {
     running.push(relay);
     await store.append('pool-o0', [opened('o0')], { expectedVersion: 0, metadata });
     await waitForPublished(1);
-    // Its stream gone (an operator's mistake, a NATS without its storage), every publish fails.
-    await jsm.streams.delete(eventStreamName(service));
+    // Its stream full, and refusing more, every publish fails.
+    const { config } = await jsm.streams.info(eventStreamName(service));
+    await jsm.streams.update(eventStreamName(service), { ...config, max_msgs: 1, discard: DiscardPolicy.New });
     for (let i = 1; i <= 40; i++) {
       await store.append(`pool-o${i}`, [opened(`o${i}`)], { expectedVersion: 0, metadata }); // each nudges the relay
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -223,10 +269,10 @@ describe('event relay to JetStream', () => {
     // About 2 s of appends: a retry a second, not one an append.
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(failures).toBeLessThanOrEqual(4);
-    // The stream made again, the relay goes on from its checkpoint.
-    await ensureEventStream(nats.nats, service);
-    const messages = await waitForPublished(40);
-    expect(messages.map((m) => m.event.streamId)).toEqual(Array.from({ length: 40 }, (_, i) => `pool-o${i + 1}`));
+    // Room again: the relay goes on from its checkpoint.
+    await jsm.streams.update(eventStreamName(service), config);
+    const messages = await waitForPublished(41);
+    expect(messages.map((m) => m.event.streamId)).toEqual(Array.from({ length: 41 }, (_, i) => `pool-o${i}`));
   });
 
   it('keeps a standby waiting while its own process appends: it asks for the lead once a retry, not once an append', async () => {

@@ -1,10 +1,10 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { aggregateOf, eventStreamName, eventSubject, type EventEnvelope } from '#libs/contracts';
+import { aggregateOf, eventStreamName, eventSubject, isUuid, type EventEnvelope } from '#libs/contracts';
 import { sqlIdentifier } from './database.js';
 import { toRecordedEvent, type EventStore, type RecordedEvent } from './event-store.js';
-import { ensureEventStream } from './jetstream.js';
+import { ensureEventStream, isMissing } from './jetstream.js';
 import { Leadership } from './leadership.js';
 import { consoleLogger, type Logger } from './logger.js';
 
@@ -23,6 +23,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** How often a standby relay tries to become the active one. */
   standbyRetryMs?: number;
+  /** How often an active relay with nothing to publish looks whether its stream still holds what it published (5 s). */
+  streamCheckMs?: number;
   /** Which replica's relay is active: by default the service's lock (`awan.relay.<schema>`), confirmed with a round trip to NATS. */
   leadership?: Leadership;
   /** Called once a batch is acknowledged by JetStream, before the checkpoint moves. */
@@ -35,6 +37,14 @@ export interface RelayOptions {
 interface Checkpoint {
   transactionId: string;
   position: number;
+}
+
+/** Before the first event. */
+const START: Checkpoint = { transactionId: '0', position: 0 };
+
+function isBefore(a: Checkpoint, b: Checkpoint): boolean {
+  const [x, y] = [BigInt(a.transactionId), BigInt(b.transactionId)];
+  return x < y || (x === y && a.position < b.position);
 }
 
 /**
@@ -66,6 +76,8 @@ export class EventRelay {
   private unsubscribe: (() => void) | null = null;
   /** The stream's last sequence as this relay left it; null until read from the stream (on becoming active, after a failure). */
   private lastSequence: number | null = null;
+  /** When it last read where the stream stands (Date.now()). */
+  private streamReadAt = 0;
   /** Publishing since it took the lead; `active` while that lead holds. */
   private publishing = false;
   /** PostgreSQL's channel on which a standby tells the active relay of its process's appends: `awan_relay_<schema>`. */
@@ -185,7 +197,6 @@ export class EventRelay {
         if (!this.publishing || term !== this.leadership.since) {
           // Taking the lead: where the last leader left the cursor, and the stream.
           this.publishing = false;
-          await ensureEventStream(this.options.nats, this.options.service, this.options.streamReplicas);
           await this.listen(this.leadership.client);
           checkpoint = await this.readCheckpoint(this.leadership.client);
           this.lastSequence = null;
@@ -216,9 +227,11 @@ export class EventRelay {
     // not yet committed, or held behind an older open transaction): look again soon, then less often.
     if (this.nudged) this.retryMs = 2;
     this.nudged = false;
+    if (this.lastSequence === null) checkpoint = await this.resumeFromStream(client, checkpoint);
     const pollIntervalMs = this.options.pollIntervalMs ?? 250;
     const { rows } = await client.query(this.batchSql, [checkpoint.transactionId, checkpoint.position, this.options.batchSize ?? 500]);
     if (rows.length === 0) {
+      await this.checkStreamWhenDue();
       this.failures.succeeded(); // nothing waits: nothing is failing
       await this.sleep(Math.min(this.retryMs, pollIntervalMs));
       this.retryMs = Math.min(this.retryMs * 2, pollIntervalMs);
@@ -229,14 +242,66 @@ export class EventRelay {
     await this.options.onPublished?.(events);
     const last = rows[rows.length - 1];
     const next = { transactionId: last.transaction_id, position: Number(last.global_position) };
+    await this.saveCheckpoint(client, next);
+    this.failures.succeeded();
+    return next;
+  }
+
+  private async saveCheckpoint(client: pg.PoolClient, checkpoint: Checkpoint): Promise<void> {
     await client.query(
       `INSERT INTO ${this.checkpoints} (relay, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (relay) DO UPDATE SET transaction_id = excluded.transaction_id,
          global_position = excluded.global_position, updated_at = now()`,
-      [this.name, next.transactionId, next.position],
+      [this.name, checkpoint.transactionId, checkpoint.position],
     );
-    this.failures.succeeded();
-    return next;
+  }
+
+  /**
+   * Where the stream stands says where publishing goes on: after the event that is its last
+   * message. That is the checkpoint, or an event past it (a relay died between its PubAcks and
+   * moving the checkpoint). A stream that is empty, or ends before the checkpoint, lost what was
+   * published (deleted, on a NATS that lost its store, restored from an older copy; a lost stream
+   * is made again here): what it lacks is published again, and consumers' inboxes drop what they
+   * had handled. A last message that is not one of this store's events, or cannot be read, leaves
+   * the checkpoint as it is.
+   */
+  private async resumeFromStream(client: pg.PoolClient, checkpoint: Checkpoint): Promise<Checkpoint> {
+    const { nats, service, streamReplicas } = this.options;
+    const stream = await ensureEventStream(nats, service, streamReplicas);
+    const lastSequence = stream.state.last_seq;
+    const resumed = lastSequence === 0 ? START : ((await this.eventAt(client, stream.config.name, lastSequence)) ?? checkpoint);
+    if (isBefore(resumed, checkpoint)) {
+      this.logger.warn(`stream ${stream.config.name} lacks events published before (it ends at sequence ${lastSequence}): publishing them again; consumers' inboxes drop those they handled`);
+    }
+    if (isBefore(resumed, checkpoint) || isBefore(checkpoint, resumed)) await this.saveCheckpoint(client, resumed);
+    this.lastSequence = lastSequence;
+    this.streamReadAt = Date.now();
+    return resumed;
+  }
+
+  /** Where the stream's message `seq` stands in the store's order, if it is one of the store's events. */
+  private async eventAt(client: pg.PoolClient, stream: string, seq: number): Promise<Checkpoint | null> {
+    const jsm = await jetstreamManager(this.options.nats);
+    const eventId = (await jsm.streams.getMessage(stream, { seq }).catch(() => null))?.header.get('Nats-Msg-Id');
+    if (!isUuid(eventId)) return null;
+    const { rows: [event] } = await client.query<{ transaction_id: string; global_position: string }>(
+      `SELECT transaction_id::text, global_position FROM ${this.options.store.table} WHERE event_id = $1`,
+      [eventId],
+    );
+    if (!event) this.logger.warn(`stream ${stream} ends with event ${eventId}, which this database does not hold: restored to an earlier moment? See "Backing up Awan" in docs/operations.md`);
+    return event ? { transactionId: event.transaction_id, position: Number(event.global_position) } : null;
+  }
+
+  /** With nothing to publish, now and then: a stream that moved on without it (lost, made again) is read again before the next publish. */
+  private async checkStreamWhenDue(): Promise<void> {
+    if (Date.now() - this.streamReadAt < (this.options.streamCheckMs ?? 5000)) return;
+    this.streamReadAt = Date.now();
+    const jsm = await jetstreamManager(this.options.nats);
+    const stream = await jsm.streams.info(eventStreamName(this.options.service)).catch((error: unknown) => {
+      if (isMissing(error)) return null;
+      throw error;
+    });
+    if (stream?.state.last_seq !== this.lastSequence) this.lastSequence = null;
   }
 
   private async readCheckpoint(client: pg.PoolClient): Promise<Checkpoint> {
@@ -255,42 +320,28 @@ export class EventRelay {
    * its predecessor's id as the stream's last message id, so when one is lost none after it is
    * stored (not even where another message took the lost one's place, as an expected sequence
    * would let it). After a failure, or on becoming active, the relay first learns from the stream
-   * where it stands: the stream's last message, if it is one of the batch's, ends the part already
-   * stored (a previous attempt's, even past the duplicate window), and the rest follows it. The
-   * batch counts only when every PubAck is in.
+   * where it stands (resumeFromStream). The batch counts only when every PubAck is in.
    */
   private async publish(events: RecordedEvent[]): Promise<void> {
     const js = jetstream(this.options.nats);
-    let pending = events;
-    if (this.lastSequence === null) {
-      const stream = eventStreamName(this.options.service);
-      const jsm = await jetstreamManager(this.options.nats);
-      const lastSequence = (await jsm.streams.info(stream)).state.last_seq;
-      const last = lastSequence > 0 ? await jsm.streams.getMessage(stream, { seq: lastSequence }).catch(() => null) : null;
-      const stored = events.findIndex((event) => event.eventId === last?.header.get('Nats-Msg-Id'));
-      pending = events.slice(stored + 1);
-      this.lastSequence = lastSequence;
-    }
-    const base = this.lastSequence;
+    const base = this.lastSequence!;
     try {
       const acks = await Promise.all(
-        pending.map((event, i) => {
+        events.map((event, i) => {
           const { globalPosition: _position, ...envelope } = event;
           const h = headers();
           h.set('Awan-Event-Type', event.type);
           return js.publish(
             eventSubject(this.options.service, aggregateOf(event.streamId), event.type),
             JSON.stringify(envelope satisfies EventEnvelope),
-            { msgID: event.eventId, headers: h, expect: i === 0 ? { lastSequence: base } : { lastMsgID: pending[i - 1].eventId } },
+            { msgID: event.eventId, headers: h, expect: i === 0 ? { lastSequence: base } : { lastMsgID: events[i - 1].eventId } },
           );
         }),
       );
-      if (acks.length > 0) this.lastSequence = acks.at(-1)!.seq;
+      this.lastSequence = acks.at(-1)!.seq;
       // What a handover's order rests on, for whoever has to see it again.
-      if (pending.length > 0) {
-        this.logger.debug?.(`published ${pending.length} of a batch of ${events.length} (${named(pending[0])} to ${named(pending.at(-1)!)}) after stream sequence ${base}: `
-          + `${acks.filter((ack) => ack.duplicate).length} stored already, the last at ${this.lastSequence}`);
-      }
+      this.logger.debug?.(`published ${events.length} (${named(events[0])} to ${named(events.at(-1)!)}) after stream sequence ${base}: `
+        + `${acks.filter((ack) => ack.duplicate).length} stored already, the last at ${this.lastSequence}`);
     } catch (error) {
       this.lastSequence = null; // where the stream stands is read again before the next attempt
       throw error;

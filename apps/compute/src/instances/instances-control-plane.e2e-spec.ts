@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { CreateInstanceInput, InstanceListRequest, InstanceRequest, InstanceView, MaybeCountedPage } from '#libs/contracts';
 import { connectTestNats, consumerAcknowledged, SimulatedHost, TEST_NATS_URL, uniqueName, waitFor } from '#libs/testing';
 import { dunningEvent, publishBillingEvent, suspensionsHandled } from '../../test/billing-events.js';
@@ -187,6 +188,29 @@ describe('instances through compute and network, on a simulated host', () => {
     await request('delete', { id: made.id });
     await system.waitForStatus(made.id, ['DELETED']);
   });
+
+  it('goes on making and deleting instances after its event streams are lost, each made again and given every event again', async () => {
+    const before = await create(container(uniqueName('before-')));
+    await system.waitForStatus(before.id, ['RUNNING']);
+    const nats = await connectTestNats();
+    try {
+      const jsm = await jetstreamManager(nats.nats);
+      const published = async () => (await jsm.streams.info('COMPUTE')).state.messages;
+      const lost = await published();
+      // As a NATS that lost its store would leave them, or `nats stream rm`: their consumers go with them.
+      for (const stream of ['COMPUTE', 'NETWORK']) await jsm.streams.delete(stream);
+
+      const after = await create(container(uniqueName('after-')));
+      await system.waitForStatus(after.id, ['RUNNING'], 60_000);
+      expect(system.simulatedHost!.list().find((i) => i.instanceId === after.id)).toMatchObject({ state: 'RUNNING' });
+      for (const { id } of [before, after]) await request('delete', { id });
+      for (const { id } of [before, after]) await system.waitForStatus(id, ['DELETED'], 60_000);
+      // Compute's stream holds what it lost again, and what came after.
+      expect(await published()).toBeGreaterThan(lost);
+    } finally {
+      await nats.close();
+    }
+  }, 120_000);
 
   // Last: its host is the region's emptiest while it is UP, where later creates would be placed and then stranded.
   it('deletes an instance whose host is DOWN and fenced, without it, and what the host held once it is back', async () => {
