@@ -119,6 +119,17 @@ describe('durable event consumer with an inbox', () => {
     expect(await effectCounts()).toEqual(new Map());
   });
 
+  it('dead-letters into its dead-letter stream made again where that was lost', async () => {
+    await startConsumer({ maxDeliver: 1, handle: async () => { throw new Error('downstream refused'); } });
+    const deadLetters = `${eventStreamName(service)}_DEADLETTER`;
+    await jsm.streams.delete(deadLetters);
+    const event = await publishEvent();
+
+    const letter = await waitFor(async () => (await jsm.streams.getMessage(deadLetters, { seq: 1 }).catch(() => null)) ?? undefined, 10_000, 'a dead letter');
+    expect(letter!.json<EventEnvelope>().eventId).toBe(event.eventId);
+    expect(letter!.header.get('Awan-Error')).toBe('downstream refused');
+  });
+
   it('recovers from a passing failure: the effect commits once, on a later delivery', async () => {
     let failures = 1;
     await startConsumer({

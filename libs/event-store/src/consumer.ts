@@ -255,10 +255,13 @@ export class EventConsumer {
     h.set('Awan-Original-Subject', msg.subject);
     h.set('Awan-Original-Sequence', String(msg.seq));
     h.set('Awan-Deliveries', String(msg.info.deliveryCount));
+    const { nats, service, name, streamReplicas } = this.options;
+    const publish = () => jetstream(nats).publish(deadLetterSubject(service, name), msg.data, { headers: h, msgID: `${name}:${msg.seq}` });
     try {
-      await jetstream(this.options.nats).publish(deadLetterSubject(this.options.service, this.options.name), msg.data, {
-        headers: h,
-        msgID: `${this.options.name}:${msg.seq}`,
+      // Refused where its stream was lost (no stream takes the subject): made again, and tried once more.
+      await publish().catch(async () => {
+        await ensureDeadLetterStream(nats, service, streamReplicas);
+        return publish();
       });
       this.logger.error(`dead-lettered ${msg.subject} #${msg.seq} after ${msg.info.deliveryCount} deliveries: ${error.message}`);
       msg.term(); // no reason text: nats-server 2.9 does not parse one
