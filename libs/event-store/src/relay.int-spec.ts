@@ -77,6 +77,18 @@ describe('event relay to JetStream', () => {
     return rows[0] ? `${rows[0].seconds} s in ${rows[0].datname}: ${rows[0].query}` : 'none';
   }
 
+  /**
+   * `events` in the stream as a relay publishes them, each after its predecessor, in a stream whose
+   * duplicate window is short: once past it, only the relay can tell what is there already.
+   */
+  async function storeInStream(events: RecordedEvent[]): Promise<void> {
+    await ensureStream(nats.nats, { name: eventStreamName(service), subjects: [`events.${service}.>`], duplicate_window: nanos(100) });
+    const js = jetstream(nats.nats);
+    for (const { globalPosition: _position, ...envelope } of events) {
+      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
+    }
+  }
+
   it('publishes each event on its subject with its event id as Nats-Msg-Id', async () => {
     startRelay();
     const [event] = await store.append('pool-a1', [opened('a1')], { expectedVersion: 0, metadata });
@@ -168,18 +180,14 @@ describe('event relay to JetStream', () => {
   it('after a relay died mid-batch, publishes the rest of the batch after what it stored: nothing twice, nothing out of order', async () => {
     const events = await store.append('pool-half', Array.from({ length: 6 }, () => opened('half')), { expectedVersion: 0, metadata });
     // What a relay killed after three PubAcks, before its checkpoint moved, left in the stream, longer
-    // ago than JetStream's duplicate window: only the relay itself can tell what is there already.
-    await ensureStream(nats.nats, { name: eventStreamName(service), subjects: [`events.${service}.>`], duplicate_window: nanos(100) });
-    const js = jetstream(nats.nats);
-    for (const { globalPosition: _position, ...envelope } of events.slice(0, 3)) {
-      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
-    }
+    // ago than JetStream's duplicate window.
+    await storeInStream(events.slice(0, 3));
     await new Promise((resolve) => setTimeout(resolve, 300));
     startRelay();
     await waitForPublished(6);
     // Something else's message in the stream: the relay learns where the stream stands, and goes on.
     await store.append('pool-half', [opened('half')], { expectedVersion: 6, metadata });
-    await js.publish(`events.${service}.pool.Foreign`, JSON.stringify({ eventId: 'not-ours' }), { msgID: 'not-ours' });
+    await jetstream(nats.nats).publish(`events.${service}.pool.Foreign`, JSON.stringify({ eventId: 'not-ours' }), { msgID: 'not-ours' });
     await store.append('pool-half', [opened('half')], { expectedVersion: 7, metadata });
     const messages = await waitForPublished(9);
     await new Promise((resolve) => setTimeout(resolve, 300)); // nothing more may arrive
@@ -190,11 +198,7 @@ describe('event relay to JetStream', () => {
   it('publishes again, after its last message, what a stream restored from an older copy lacks', async () => {
     const events = await store.append('pool-old', Array.from({ length: 6 }, () => opened('old')), { expectedVersion: 0, metadata });
     // The copy holds the first three; the relay's checkpoint says all six went out.
-    await ensureStream(nats.nats, { name: eventStreamName(service), subjects: [`events.${service}.>`], duplicate_window: nanos(100) });
-    const js = jetstream(nats.nats);
-    for (const { globalPosition: _position, ...envelope } of events.slice(0, 3)) {
-      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
-    }
+    await storeInStream(events.slice(0, 3));
     await db.pool.query(
       `INSERT INTO relay_checkpoints (relay, transaction_id, global_position) SELECT $1, transaction_id, global_position FROM events WHERE event_id = $2`,
       [`${service}-relay`, events[5].eventId],
@@ -411,10 +415,7 @@ describe('event relay to JetStream', () => {
     await waitFor(async () => (await db.pool.query('SELECT 1 FROM relay_checkpoints')).rowCount === 1, 15_000, 'the new relay\'s checkpoint');
     expect(await published()).toHaveLength(10); // it found the batch in the stream, and moved on
     // Copies as a relay that knew no better would send again: each reaches the consumer twice.
-    const js = jetstream(nats.nats);
-    for (const { globalPosition: _position, ...envelope } of appended) {
-      await js.publish(`events.${service}.pool.${envelope.type}`, JSON.stringify(envelope), { msgID: envelope.eventId });
-    }
+    await storeInStream(appended);
     await waitForPublished(20);
 
     running.push(await startEffectsConsumer(db, nats.nats, service));
