@@ -82,6 +82,19 @@ describe('one command runs Awan', () => {
       for (const file of authFiles) expect(statSync(path.join(authDir, file)).mode & 0o777).toBe(0o600);
       const keptAcrossRestarts = Object.fromEntries(authFiles.map((file) => [file, readFileSync(path.join(authDir, file), 'utf8')]));
 
+      // Its NATS dies and loses its store (a new disk): started again, it is given every stream, consumer and event anew.
+      expect(spawnSync('pkill', ['-KILL', '-f', `nats-server .*${dataDir}`]).status).toBe(0);
+      rmSync(path.join(dataDir, 'nats', 'jetstream'), { recursive: true, force: true });
+      await waitFor(() => first.output().includes(`NATS ${natsUrl} exited; starting it again`), 10_000, 'the supervisor to start NATS again');
+      // Each process's connections (its own, its requests', its answers') find the server again one after another.
+      const answering = async () => ((await graphql(base, '{ services { status } }')).data?.services as { status: string }[] | undefined)?.every((s) => s.status === 'ok');
+      await waitFor(answering, 30_000, 'every service answering over NATS again');
+      await expectAllHealthy(base);
+      const { data: made } = await graphql(base, 'mutation { createAccount(input: { name: "After the loss", kind: CUSTOMER }) { account { id } } }');
+      const accountId = (made?.createAccount as { account: { id: string } }).account.id;
+      // Billing learns of the account from identity's event, through a stream and a consumer made again.
+      await waitFor(async () => (await graphql(base, `{ upcomingInvoice(accountId: "${accountId}") { status } }`)).data?.upcomingInvoice, 30_000, 'billing to know the account');
+
       const db = new pg.Client({ connectionString: databaseUrl });
       await db.connect();
       const schemas = await db.query("SELECT schema_name FROM information_schema.schemata WHERE schema_name IN ('identity', 'compute', 'network', 'billing') ORDER BY 1");

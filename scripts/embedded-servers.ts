@@ -129,46 +129,67 @@ async function stopLeftoverPostgres(dir: string, log: (line: string) => void): P
   }
 }
 
+/** A nats-server process on its own ports and store, started again on them as a restarted machine would be. */
+export interface NatsNode {
+  url: string;
+  /** Resolves when the process it runs now ends, for whatever reason. */
+  exited(): Promise<void>;
+  /** -9, as a machine that dies. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** `nats-server` with `args`, answering on `port` once started. */
+function natsNode(name: string, port: number, args: () => string[], log: (line: string) => void): NatsNode {
+  let child: ChildProcess | null = null;
+  let exited = Promise.resolve();
+  const signal = async (kind: NodeJS.Signals) => {
+    if (child && child.exitCode === null) child.kill(kind);
+    await exited;
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    exited: () => exited,
+    async start() {
+      const started = spawn('nats-server', args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = started;
+      exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
+      started.stderr!.on('data', (chunk) => log(String(chunk).trimEnd()));
+      started.stdout!.on('data', (chunk) => log(String(chunk).trimEnd()));
+      await waitUntil(async () => {
+        if (started.exitCode !== null) throw new Error(`${name} exited with code ${started.exitCode}`);
+        return answers(port);
+      }, 15_000, name);
+    },
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+  };
+}
+
+function requireNatsServer(what: string): void {
+  if (spawnSync('nats-server', ['--version']).error) {
+    throw new Error(`nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to ${what} with JetStream`);
+  }
+}
+
 /**
  * `nats-server -js` from PATH, with its JetStream store in `dir`; on 4222 where free, unless
  * `preferredPort` is null (any port). With `config`, that configuration file too (npm start's:
  * the operator and accounts every connection authenticates against).
  */
-export async function startNatsServer(dir: string, log: (line: string) => void, preferredPort: number | null = 4222, config?: string): Promise<EmbeddedServer> {
-  const found = spawnSync('nats-server', ['--version'], { encoding: 'utf8' });
-  if (found.error) {
-    throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS server with JetStream');
-  }
+export async function startNatsServer(dir: string, log: (line: string) => void, preferredPort: number | null = 4222, config?: string): Promise<NatsNode> {
+  requireNatsServer('a NATS server');
   mkdirSync(dir, { recursive: true });
   const port = await freePort(preferredPort ?? undefined);
-  const child: ChildProcess = spawn('nats-server', [...(config ? ['-c', config] : []), '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stderr!.on('data', (chunk) => log(String(chunk).trimEnd()));
-  child.stdout!.on('data', (chunk) => log(String(chunk).trimEnd()));
-  await waitUntil(async () => {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
-    return answers(port);
-  }, 15_000, 'nats-server');
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const node = natsNode('nats-server', port, () => [...(config ? ['-c', config] : []), '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], log);
+  await node.start();
+  return node;
 }
 
-/** One node of a local NATS cluster: killed (-9, as a machine that dies) and started again on its ports and store. */
-export interface NatsClusterNode {
-  url: string;
-  /** Its monitoring endpoint (`/connz`, `/jsz`). */
+/** One node of a local NATS cluster, with its monitoring endpoint (`/connz`, `/jsz`). */
+export interface NatsClusterNode extends NatsNode {
   monitorUrl: string;
-  /** Resolves when the process it runs now ends, for whatever reason. */
-  exited(): Promise<void>;
-  kill(): Promise<void>;
-  start(): Promise<void>;
 }
 
 /** A local NATS cluster: `url` lists its nodes, comma-separated, as NATS_URL takes them. */
@@ -186,42 +207,16 @@ export async function startNatsCluster(dir: string, log: (line: string) => void,
   const ports: { client: number; cluster: number; monitor: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), monitor: await freePort() });
   const routes = ports.map((p) => `nats://127.0.0.1:${p.cluster}`).join(',');
-  const nodes = ports.map((p, i) => {
-    let child: ChildProcess | null = null;
-    let exited = Promise.resolve();
+  const nodes = ports.map((p, i): NatsClusterNode => {
     const name = `awan-nats-${i + 1}`;
-    const node = {
-      url: `nats://127.0.0.1:${p.client}`,
-      monitorUrl: `http://127.0.0.1:${p.monitor}`,
-      exited: () => exited,
-      async start() {
-        mkdirSync(path.join(dir, name), { recursive: true });
-        const args = [...(configOf ? ['-c', configOf(name)] : []), '-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-sd', path.join(dir, name),
-          '-n', name, '--cluster_name', 'awan', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes];
-        const started = spawn('nats-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-        child = started;
-        exited = new Promise<void>((resolve) => started.once('exit', () => resolve()));
-        started.stderr!.on('data', (chunk) => log(`${name}: ${String(chunk).trimEnd()}`));
-        started.stdout!.on('data', (chunk) => log(`${name}: ${String(chunk).trimEnd()}`));
-        await waitUntil(async () => {
-          if (started.exitCode !== null) throw new Error(`${name} exited with code ${started.exitCode}`);
-          return answers(p.client);
-        }, 15_000, name);
-      },
-      async kill() {
-        if (child && child.exitCode === null) child.kill('SIGKILL');
-        await exited;
-      },
-      async stop() {
-        if (child && child.exitCode === null) child.kill('SIGTERM');
-        await exited;
-      },
+    const args = () => {
+      mkdirSync(path.join(dir, name), { recursive: true });
+      return [...(configOf ? ['-c', configOf(name)] : []), '-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-sd', path.join(dir, name),
+        '-n', name, '--cluster_name', 'awan', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes];
     };
-    return node;
+    return { ...natsNode(name, p.client, args, (line) => log(`${name}: ${line}`)), monitorUrl: `http://127.0.0.1:${p.monitor}` };
   });
-  if (spawnSync('nats-server', ['--version']).error) {
-    throw new Error('nats-server is not installed: "apt-get install nats-server" (Debian/Ubuntu), or set NATS_URL to a NATS cluster with JetStream');
-  }
+  requireNatsServer('a NATS cluster');
   await Promise.all(nodes.map((node) => node.start()));
   // Every node knows JetStream's meta leader: the cluster takes streams.
   await waitUntil(async () => {
@@ -237,7 +232,7 @@ export async function startNatsCluster(dir: string, log: (line: string) => void,
   }, 30_000, 'the NATS cluster\'s JetStream leader');
   return {
     url: nodes.map((node) => node.url).join(','),
-    nodes: nodes.map(({ url, monitorUrl, exited, kill, start }) => ({ url, monitorUrl, exited, kill, start })),
+    nodes,
     async stop() {
       await Promise.all(nodes.map((node) => node.stop()));
     },

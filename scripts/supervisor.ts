@@ -10,7 +10,7 @@ import { createPool } from '#libs/event-store';
 import { migrateEventStore } from '#libs/event-sourcing';
 import { createLogger, formatPretty, parseLogLine, readLogConfig, readWholeNumber, type LogConfig } from '#libs/platform';
 import { readAgentConfig } from '../apps/host-agent/src/host/agent-config.js';
-import { answers, FETCH_BLOCKED_PORTS, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsClusterNode } from './embedded-servers.js';
+import { answers, FETCH_BLOCKED_PORTS, startEmbeddedPostgres, startNatsCluster, startNatsServer, waitUntil, type EmbeddedServer, type NatsNode } from './embedded-servers.js';
 import { dataDir, ROOT, RUNNING_ENV_FILE } from './local-environment.js';
 import { clusterNodeConfig, enrolmentEnvironment, ensureHostCredentials, ensureNatsAuthFiles, type NatsAuthFiles } from './nats-auth-files.js';
 import { APPS, EVENT_STORES } from './services.js';
@@ -125,14 +125,15 @@ async function natsEnvironment(app: (typeof APPS)[number]['name'], files: NatsAu
 }
 
 /** A cluster's NATS node that dies (a kill -9) starts again on its ports and store, as a machine coming back would. */
-async function superviseNatsNode(node: NatsClusterNode): Promise<void> {
+/** A NATS npm start runs, started again whenever it ends (its store kept, or made anew where it was lost). */
+async function superviseNats(node: NatsNode): Promise<void> {
   for (;;) {
     await node.exited();
     if (stopping) return;
-    say(`NATS node ${node.url} exited; starting it again`);
+    say(`NATS ${node.url} exited; starting it again`);
     await sleep(1000);
     if (stopping) return;
-    await node.start().catch((error: Error) => logger.error(`NATS node ${node.url} did not start: ${error.message}`));
+    await node.start().catch((error: Error) => logger.error(`NATS ${node.url} did not start: ${error.message}`));
   }
 }
 
@@ -171,12 +172,13 @@ try {
       const nats = await startNatsCluster(clusterDir, logFile('nats'), 3, (node) => clusterNodeConfig(auth, node, path.join(clusterDir, node, 'accounts')));
       servers.push(nats);
       natsUrl = nats.url;
-      for (const node of nats.nodes) void superviseNatsNode(node);
+      for (const node of nats.nodes) void superviseNats(node);
       say(`NATS cluster of three with JetStream at ${natsUrl} (data in ${clusterDir}; credentials in ${auth.dir})`);
     } else {
       const nats = await startNatsServer(path.join(dir, 'nats'), logFile('nats'), 4222, auth.serverConfig);
       servers.push(nats);
       natsUrl = nats.url;
+      void superviseNats(nats);
       say(`NATS with JetStream at ${natsUrl} (data in ${path.join(dir, 'nats')}; credentials in ${auth.dir})`);
     }
   }
