@@ -74,7 +74,7 @@ export class EventRelay {
   /** How soon to look again when nothing was there: short after a nudge, then longer up to the poll interval. */
   private retryMs: number;
   private unsubscribe: (() => void) | null = null;
-  /** The stream's last sequence as this relay left it; null until read from the stream (on becoming active, after a failure). */
+  /** The stream's last sequence as this relay left it; null until read from the stream (on becoming active, after a failure, once it moved without the relay). */
   private lastSequence: number | null = null;
   /** When it last read where the stream stands (Date.now()). */
   private streamReadAt = 0;
@@ -270,10 +270,11 @@ export class EventRelay {
     const stream = await ensureEventStream(nats, service, streamReplicas);
     const lastSequence = stream.state.last_seq;
     const resumed = lastSequence === 0 ? START : ((await this.eventAt(client, stream.config.name, lastSequence)) ?? checkpoint);
-    if (isBefore(resumed, checkpoint)) {
+    const behind = isBefore(resumed, checkpoint);
+    if (behind) {
       this.logger.warn(`stream ${stream.config.name} lacks events published before (it ends at sequence ${lastSequence}): publishing them again; consumers' inboxes drop those they handled`);
     }
-    if (isBefore(resumed, checkpoint) || isBefore(checkpoint, resumed)) await this.saveCheckpoint(client, resumed);
+    if (behind || isBefore(checkpoint, resumed)) await this.saveCheckpoint(client, resumed);
     this.lastSequence = lastSequence;
     this.streamReadAt = Date.now();
     return resumed;
