@@ -24,7 +24,6 @@
 // Usage: npm run bench:firewall [-- load|throughput|enforcement ...] (all three by default)
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,8 +99,8 @@ async function timed(what: string, work: () => Promise<unknown>): Promise<number
 }
 
 /** INSTANCES instances' filters on one host's firewall, fake ports (no traffic): the nft transactions alone. */
-async function load(tag: string, workDir: string) {
-  const firewall = new HostFirewall(`awan-fwbench-${tag}`, workDir);
+async function load(tag: string) {
+  const firewall = new HostFirewall(`awan-fwbench-${tag}`);
   const ports: PortFilter[] = Array.from({ length: INSTANCES }, (_, index) => {
     const id = instanceId(index);
     const own = [`198.51.100.${(index % 250) + 1}`, `2001:db8:fb:1::${index.toString(16)}`];
@@ -206,14 +205,14 @@ socket.on('error', (error) => { console.error(error.message); process.exit(1); }
 socket.on('close', () => { const { user, system } = process.cpuUsage(cpu); console.log(JSON.stringify({ cpuSeconds: (user + system) / 1e6 })); process.exit(0); });`;
 
 /** Two instances' ports on one bridge of this (fresh) host, their traffic timed under each filtering. */
-async function throughput(tag: string, workDir: string) {
+async function throughput(tag: string) {
   const bridge = 'awfbbr0';
   const endpoints = (['a', 'b'] as const).map((side, i) => {
     const id = instanceId(0xfb00 + i);
     return { ns: `awfb-${side}-${tag}`, port: `awvfb${side}${tag}`, id, mac: macFor(id), ip: `198.51.100.${11 + i}` };
   });
   const [a, b] = endpoints;
-  const firewall = new HostFirewall(`awan-fwbench-${tag}`, workDir);
+  const firewall = new HostFirewall(`awan-fwbench-${tag}`);
   await runCommand('ip', ['link', 'add', bridge, 'type', 'bridge']);
   await runCommand('ip', ['link', 'set', bridge, 'up']);
   for (const end of endpoints) {
@@ -296,15 +295,10 @@ async function throughput(tag: string, workDir: string) {
 
 /** The fresh host's side (inside its namespace): answers its parts' figures as the last line. */
 async function inHost(tag: string, parts: Part[]) {
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'awan-fwbench-'));
-  try {
-    const figures: Record<string, unknown> = {};
-    if (parts.includes('load')) figures.load = await load(tag, workDir);
-    if (parts.includes('throughput')) figures.throughput = await throughput(tag, workDir);
-    console.log(JSON.stringify(figures));
-  } finally {
-    rmSync(workDir, { recursive: true, force: true });
-  }
+  const figures: Record<string, unknown> = {};
+  if (parts.includes('load')) figures.load = await load(tag);
+  if (parts.includes('throughput')) figures.throughput = await throughput(tag);
+  console.log(JSON.stringify(figures));
 }
 
 /** Runs this file again in a new namespace for `parts`, and removes the namespaces it made, whatever happened. */

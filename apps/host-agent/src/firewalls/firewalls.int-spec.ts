@@ -82,6 +82,23 @@ const filter = (revision: number, firewall: InstanceFilter['firewall']): Instanc
   firewall,
 });
 
+/** A port of no real interface with a filter of some rules, the `index`th of many on one host's firewall (nothing passes through it). */
+function portWithFirewall(index: number): PortFilter {
+  return {
+    port: `awvbench${index.toString(16).padStart(4, '0')}`,
+    mac: macFor(randomUUID()),
+    filter: {
+      instanceId: `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
+      revision: 1,
+      addresses: [`198.51.${100 + (index >> 8)}.${index & 0xff}`, `2001:db8:ffff::${index.toString(16)}`],
+      firewall: {
+        ingress: [rule('TCP', 22), rule('TCP', 443), rule('ICMP', null), rule('UDP', 53, ['198.51.100.0/24', '203.0.113.128/25'])],
+        egress: [rule('TCP', 443), rule('UDP', 53)],
+      },
+    },
+  };
+}
+
 async function addNamespace(side: typeof client): Promise<void> {
   await runProgram('ip', ['netns', 'add', side.ns]);
   await runProgram('ip', ['link', 'add', side.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', side.ns]);
@@ -254,23 +271,8 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
   }, 120_000);
 
   it("loads 1,000 instances' filters in one transaction", async () => {
-    const firewall = new HostFirewall(`awan-fwbench-${suffix}`, path.join(dataDir, 'bench'));
-    const ports: PortFilter[] = Array.from({ length: 1000 }, (_, index) => {
-      const id = `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
-      return {
-        port: `awvbench${index.toString(16).padStart(4, '0')}`,
-        mac: macFor(randomUUID()),
-        filter: {
-          instanceId: id,
-          revision: 1,
-          addresses: [`198.51.${100 + (index >> 8)}.${index & 0xff}`, `2001:db8:ffff::${index.toString(16)}`],
-          firewall: {
-            ingress: [rule('TCP', 22), rule('TCP', 443), rule('ICMP', null), rule('UDP', 53, ['198.51.100.0/24', '203.0.113.128/25'])],
-            egress: [rule('TCP', 443), rule('UDP', 53)],
-          },
-        },
-      };
-    });
+    const firewall = new HostFirewall(`awan-fwbench-${suffix}`);
+    const ports = Array.from({ length: 1000 }, (_, index) => portWithFirewall(index));
     try {
       const timed = async (what: string, work: () => Promise<unknown>) => {
         const started = process.hrtime.bigint();
@@ -290,4 +292,30 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     }
     expect(await runProgram('nft', ['list', 'tables'])).not.toContain(`awan-fwbench-${suffix}`);
   }, 300_000);
+
+  it("writes a new port's rules beside the others' without writing the shared chains again, except at the agent's start or where the tables were removed by hand", async () => {
+    const name = `awan-fwshared-${suffix}`;
+    const firewall = new HostFirewall(name);
+    const [first, second, third] = [0, 1, 2].map(portWithFirewall);
+    // The rules of a hooked chain every port's traffic passes, by their handles: written again, they get new ones.
+    const hookedRules = async () => (await runProgram('nft', ['-a', 'list', 'chain', 'bridge', name, 'prerouting'])).match(/vmap @spoof # handle \d+/g);
+    const held = async () => [...(await firewall.heldPorts()).keys()].sort();
+    try {
+      await firewall.enforce([first]);
+      const written = await hookedRules();
+      expect(written).toHaveLength(1);
+      await firewall.enforce([second]);
+      expect(await hookedRules()).toEqual(written);
+      expect(await held()).toEqual([first, second].map((port) => port.filter.instanceId).sort());
+      await firewall.reconcile([first, second]);
+      expect(await hookedRules()).not.toEqual(written);
+      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, name]).catch(() => undefined);
+      await firewall.enforce([third]);
+      expect(await held()).toEqual([third.filter.instanceId]);
+      expect(await hookedRules()).toHaveLength(1);
+    } finally {
+      await firewall.reconcile([]);
+    }
+    expect(await runProgram('nft', ['list', 'tables'])).not.toContain(name);
+  }, 60_000);
 });

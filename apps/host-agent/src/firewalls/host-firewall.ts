@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { AppError } from '#libs/contracts';
 import { ProgramError, runProgram } from '../host/program.js';
-import { type FirewallTable, type PortFilter, type ReplyMatch, instanceOfChain, renderRuleset, renderTablesRemoval } from './nft-ruleset.js';
+import { type FirewallTable, type PortFilter, type PortRemoval, type ReplyMatch, instanceOfChain, renderRuleset, renderTablesRemoval } from './nft-ruleset.js';
 
 const NFT_TIMEOUT_MS = 60_000;
 const BR_NETFILTER = ['/proc/sys/net/bridge/bridge-nf-call-iptables', '/proc/sys/net/bridge/bridge-nf-call-ip6tables'];
@@ -18,16 +16,14 @@ export class HostFirewall {
   private turn: Promise<unknown> = Promise.resolve();
   private replies: Promise<{ match: ReplyMatch | null; problem: string | null }> | undefined;
   private problem: string | null = null;
+  /** Whether this process wrote the tables' shared part (tables, maps, shared and hooked chains), no table removal since. */
+  private tablesWritten = false;
 
-  constructor(
-    readonly tableName: string,
-    /** Where ruleset files are written to be loaded. */
-    private readonly workDir: string,
-  ) {}
+  constructor(readonly tableName: string) {}
 
   /** Writes these ports' rules anew. */
   enforce(ports: PortFilter[]): Promise<void> {
-    return this.inTurn(async () => this.load(renderRuleset(await this.target(ports), ports)));
+    return this.inTurn(() => this.write(ports));
   }
 
   /** Takes these instances' rules away; the tables too once no instance is left in them. */
@@ -36,8 +32,8 @@ export class HostFirewall {
       const held = await this.heldPorts();
       const removals = instanceIds.flatMap((instanceId) => (held.has(instanceId) ? [{ instanceId, port: held.get(instanceId)! }] : []));
       if (removals.length === 0) return;
-      if (removals.length === held.size) return this.load(renderTablesRemoval(this.tableName));
-      return this.load(renderRuleset(await this.target([]), [], removals));
+      if (removals.length === held.size) return this.removeTables();
+      return this.write([], removals);
     });
   }
 
@@ -49,10 +45,30 @@ export class HostFirewall {
     return this.inTurn(async () => {
       const wanted = new Set(ports.map((port) => port.filter.instanceId));
       const held = await this.heldPorts();
-      if (ports.length === 0) return held.size > 0 ? this.load(renderTablesRemoval(this.tableName)) : undefined;
+      if (ports.length === 0) return held.size > 0 ? this.removeTables() : undefined;
       const stale = [...held].filter(([instanceId]) => !wanted.has(instanceId)).map(([instanceId, port]) => ({ instanceId, port }));
-      return this.load(renderRuleset(await this.target(ports), ports, stale));
+      return this.write(ports, stale, { whole: true });
     });
+  }
+
+  /**
+   * Writes these ports' chains anew and takes `removals`' away, in one transaction. The tables' shared
+   * part goes with them only where this process has not written it yet, or `whole` (the agent's start):
+   * writing its hooked chains again has the kernel check every instance's chains again, which made a
+   * new instance's `nft` take 7 ms on a host of one instance, 18 ms on one of sixty, against 4 without.
+   * Should a load without it fail (the tables removed by hand), it is done again with it.
+   */
+  private async write(ports: PortFilter[], removals: PortRemoval[] = [], { whole = false } = {}): Promise<void> {
+    const target = await this.target(ports);
+    if (this.tablesWritten && !whole && (await this.load(renderRuleset({ ...target, inPlace: true }, ports, removals)).then(() => true, () => false))) return;
+    this.tablesWritten = false;
+    await this.load(renderRuleset(target, ports, removals));
+    this.tablesWritten = true;
+  }
+
+  private async removeTables(): Promise<void> {
+    this.tablesWritten = false;
+    await this.load(renderTablesRemoval(this.tableName));
   }
 
   /** The instances whose rules are in the tables now, and their ports. */
@@ -114,16 +130,9 @@ export class HostFirewall {
     };
   }
 
-  /** Loads a ruleset whole (`check`: only checks it); the file goes again either way. */
+  /** Loads a ruleset whole (`check`: only checks it), given to `nft` on its standard input: no file to write and remove. */
   private async load(ruleset: string, check = false): Promise<void> {
-    await mkdir(this.workDir, { recursive: true, mode: 0o700 });
-    const file = path.join(this.workDir, `${randomUUID()}.nft`);
-    await writeFile(file, ruleset, { mode: 0o600 });
-    try {
-      await runProgram('nft', [...(check ? ['-c'] : []), '-f', file], { timeoutMs: NFT_TIMEOUT_MS });
-    } finally {
-      await rm(file, { force: true });
-    }
+    await runProgram('nft', [...(check ? ['-c'] : []), '-f', '-'], { input: ruleset, timeoutMs: NFT_TIMEOUT_MS });
   }
 
   private inTurn<T>(work: () => Promise<T>): Promise<T> {

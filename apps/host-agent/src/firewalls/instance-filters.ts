@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { InstanceFilter, InstanceSpec } from '#libs/contracts';
 import { instancePort } from '../instances/host-network.js';
 import { type InstanceFolders, writeAtomically } from '../instances/instance-folder.js';
@@ -70,5 +69,5 @@ export class InstanceFilters {
 
 /** The filters of the instances in `folders`, in the agent's own tables. */
 export function instanceFiltersFor(folders: InstanceFolders): InstanceFilters {
-  return new InstanceFilters(folders, new HostFirewall(firewallTableName(folders.hostId), path.join(folders.dataDir, 'firewall')));
+  return new InstanceFilters(folders, new HostFirewall(firewallTableName(folders.hostId)));
 }

@@ -125,6 +125,14 @@ describe("an instance's filter as an nftables ruleset", () => {
     expect(text).toContain(`add chain ${table} spoof-${id}\nflush chain ${table} spoof-${id}\n`);
   });
 
+  it("writes only the port's own chains and map entries where the tables are in place", () => {
+    const whole = renderRuleset({ name: 'awan-h1', replies: 'conntrack' }, [portFilter()]);
+    const own = renderRuleset({ name: 'awan-h1', replies: 'conntrack', inPlace: true }, [portFilter()]);
+    expect(own.startsWith(`# ${id} revision 3 on awt0123456789ab\n`)).toBe(true);
+    expect(whole.endsWith(own)).toBe(true);
+    expect(own.split('\n').filter((line) => /^(add|flush) (table|map|chain) /.test(line) && !line.includes(id))).toEqual([]);
+  });
+
   it('lets no IPv4 or ARP out of an instance without an IPv4 address', () => {
     const text = renderRuleset({ name: 'awan-h1', replies: 'conntrack' }, [portFilter({ addresses: [] })]);
     expect(chain(text, 'sources')).toEqual(['ip6 saddr fe80::5054:ff:fe5f:1c0e return', 'ip6 saddr :: return', 'drop']);

@@ -36,6 +36,8 @@ export interface FirewallTable {
   /** The agent's tables, `bridge <name>` and (`mark`) `inet <name>`. */
   name: string;
   replies: ReplyMatch | null;
+  /** The tables, maps and shared chains are in place as written for these replies: only ports' own chains are written. */
+  inPlace?: boolean;
 }
 
 /** An instance's port on this host, its MAC, and the filter to enforce there (validated: instance-filter.ts). */
@@ -218,14 +220,14 @@ function firewallChain(direction: 'ingress' | 'egress', rules: FilterRule[] | nu
 }
 
 /**
- * One transaction: the tables made where missing, each of `enforce`'s instances' chains written
+ * One transaction: the tables made where missing (unless `inPlace`), each of `enforce`'s instances' chains written
  * anew (flushed and filled in the same transaction: no moment without them) and its port mapped to
  * them, and `remove`'s chains and map entries taken away. Removals are written so that they hold
  * whether or not what they remove is there.
  */
 export function renderRuleset(target: FirewallTable, enforce: PortFilter[], remove: PortRemoval[] = []): string {
   const table = `bridge ${checked(target.name, TABLE, 'table name')}`;
-  const lines = prelude(target);
+  const lines = target.inPlace ? [] : prelude(target);
   for (const { port: portName, mac, filter } of enforce) {
     const name = checked(portName, PORT, 'port name');
     const id = checked(filter.instanceId, UUID, 'instance id');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { BlockList, isIP } from 'node:net';
 import path from 'node:path';
 import { AppError, type InstanceNetwork, type InstanceSpec } from '#libs/contracts';
@@ -37,21 +38,34 @@ export function instancePort(hostId: string, spec: Pick<InstanceSpec, 'kind' | '
 
 const IFF_UP = 0x1;
 
-/** An interface as the kernel has it now, read from sysfs (no program run); null where there is none. */
-async function linkOf(name: string): Promise<{ ifindex: number; up: boolean; master: string | null } | null> {
+/**
+ * An interface as the kernel has it now, read from sysfs (no program run); null where there is none.
+ * Read in place: sysfs is the kernel's memory, and a read queued on libuv's threadpool waited there
+ * behind a new instance's disk and seed being written (some 3 ms of its create).
+ */
+function linkOf(name: string): { ifindex: number; up: boolean; master: string | null } | null {
   if (!isInterfaceName(name)) throw new Error(`not an interface name: ${JSON.stringify(name)}`);
   const dir = path.join('/sys/class/net', name);
-  const read = (file: string) => readFile(path.join(dir, file), 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  const [ifindex, flags] = await Promise.all([read('ifindex'), read('flags')]);
+  const read = (file: string) => {
+    try {
+      return readFileSync(path.join(dir, file), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  };
+  const [ifindex, flags] = [read('ifindex'), read('flags')];
   if (ifindex === null || flags === null) return null;
-  const master = await readlink(path.join(dir, 'master')).then((target) => path.basename(target), () => null);
+  let master: string | null = null;
+  try {
+    master = path.basename(readlinkSync(path.join(dir, 'master')));
+  } catch {
+    // no master: on no bridge
+  }
   return { ifindex: Number(ifindex), up: (Number.parseInt(flags, 16) & IFF_UP) !== 0, master };
 }
 
-const exists = async (name: string) => (await linkOf(name)) !== null;
+const exists = (name: string) => linkOf(name) !== null;
 
 /** A word of an `ip -batch` line: what validated names, addresses and keywords are made of, so no word quotes, comments or ends a line. */
 const BATCH_WORD = /^[A-Za-z0-9_.:/-]+$/;
@@ -65,8 +79,8 @@ async function ipBatch(commands: string[][]): Promise<void> {
 }
 
 /** What puts the tap on `bridge`, up, from how it is now (`link`). */
-async function tapCommands(name: string, bridge: string): Promise<string[][]> {
-  const link = await linkOf(name);
+function tapCommands(name: string, bridge: string): string[][] {
+  const link = linkOf(name);
   return [
     ...(link ? [] : [['tuntap', 'add', 'dev', name, 'mode', 'tap']]),
     ...(link?.up && link.master === bridge ? [] : [['link', 'set', 'dev', name, 'master', bridge, 'up']]),
@@ -75,11 +89,11 @@ async function tapCommands(name: string, bridge: string): Promise<string[][]> {
 
 /** Creates the tap on `bridge` (again after a host restart); idempotent, and runs nothing where it is so already. */
 export async function ensureTap(name: string, bridge: string): Promise<void> {
-  await ipBatch(await tapCommands(name, bridge));
+  await ipBatch(tapCommands(name, bridge));
 }
 
 export async function removeTap(name: string): Promise<void> {
-  if (await exists(name)) await runProgram('ip', ['link', 'delete', 'dev', name]);
+  if (exists(name)) await runProgram('ip', ['link', 'delete', 'dev', name]);
 }
 
 /** What this host already reaches and through where: a bridge must not take any of it over. */
@@ -167,7 +181,7 @@ export class HostBridges {
     const wanted = [[network.ipv4, network.gateway4], [network.ipv6, network.gateway6]]
       .filter((pair): pair is [string, string] => Boolean(pair[0] && pair[1]))
       .map(([address, gateway]) => `${gateway}/${address.split('/')[1]}`);
-    const link = await linkOf(bridge);
+    const link = linkOf(bridge);
     const cleared = this.cleared.get(bridge);
     const known = link && cleared?.ifindex === link.ifindex ? cleared.prefixes : new Set<string>();
     let unchecked = wanted.filter((prefix) => !known.has(prefix));
@@ -196,16 +210,16 @@ export class HostBridges {
       // Every gateway put on again (replace changes nothing where it is), so one taken off meanwhile is back;
       // IPv6 without duplicate address detection: the gateway is usable at once, not tentative for a second.
       ...wanted.map((prefix) => ['address', 'replace', prefix, 'dev', bridge, ...(prefix.includes(':') ? ['nodad'] : [])]),
-      ...(tap ? await tapCommands(tap, bridge) : []),
+      ...(tap ? tapCommands(tap, bridge) : []),
     ];
     try {
       await ipBatch(commands);
     } catch (error) {
       // Two instances starting at once may both find the bridge missing: one adds it, the other looks again and finds it added.
-      if (link || !(await exists(bridge))) throw error;
+      if (link || !exists(bridge)) throw error;
       return this.ensure(network, tap);
     }
-    const made = link ?? (await linkOf(bridge));
+    const made = link ?? linkOf(bridge);
     if (made) this.cleared.set(bridge, { ifindex: made.ifindex, prefixes: new Set([...known, ...wanted]) });
     this.refused.delete(bridge);
   }
@@ -222,7 +236,7 @@ export class HostBridges {
   async removeUnused(): Promise<string[]> {
     const removed: string[] = [];
     for (const bridge of await readdir(this.recordDir).catch(() => [] as string[])) {
-      if (await exists(bridge)) {
+      if (exists(bridge)) {
         if ((await runProgram('ip', ['-o', 'link', 'show', 'master', bridge])).trim()) continue;
         await runProgram('ip', ['link', 'delete', 'dev', bridge]);
       }
