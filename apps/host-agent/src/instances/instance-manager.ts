@@ -7,7 +7,7 @@ import { ProgramError } from '../host/program.js';
 import { validFilter } from '../firewalls/instance-filter.js';
 import { type InstanceFilters, instanceFiltersFor } from '../firewalls/instance-filters.js';
 import { resolveDevImage } from '../images/dev-image-resolver.js';
-import { allDone, type InstanceDriver, type LiveMigratingDriver, type Resize } from './instance-driver.js';
+import { allDone, type InstanceDriver, type InstanceState, type LiveMigratingDriver, type Resize } from './instance-driver.js';
 import { InstanceFolders } from './instance-folder.js';
 import { LxcDriver } from './lxc.driver.js';
 import { QemuDriver } from './qemu.driver.js';
@@ -290,7 +290,7 @@ export class InstanceManager {
    */
   async fence(): Promise<string[]> {
     const specs = await this.folders.list();
-    const states = await Promise.all(specs.map((spec) => this.drivers[spec.kind].state(spec).catch(() => 'RUNNING')));
+    const states = await Promise.all(this.statesOf(specs).map((state) => state.catch(() => 'RUNNING')));
     const running = specs.filter((_, index) => states[index] === 'RUNNING');
     await Promise.all(running.map(async (spec) => writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString())));
     const kills = await Promise.allSettled(running.map((spec) => this.drivers[spec.kind].kill(spec)));
@@ -306,7 +306,19 @@ export class InstanceManager {
   /** Every instance on this host, as the host's processes and folders say now. */
   async list(): Promise<AgentInstanceStatus[]> {
     const specs = await this.folders.list();
-    return Promise.all(specs.map((spec) => this.statusOf(spec)));
+    const states = this.statesOf(specs);
+    return Promise.all(specs.map(async (spec, index) => this.statusOf(spec, await this.run(() => states[index]))));
+  }
+
+  /** Each instance's state, in the order given: a driver that reads many at once is asked once for all of its kind. */
+  private statesOf(specs: InstanceSpec[]): Promise<InstanceState>[] {
+    const together = new Map<InstanceDriver, Promise<Map<string, InstanceState>>>();
+    return specs.map((spec) => {
+      const driver = this.drivers[spec.kind];
+      if (!driver.states) return driver.state(spec);
+      if (!together.has(driver)) together.set(driver, driver.states(specs.filter((other) => other.kind === spec.kind)));
+      return together.get(driver)!.then((states) => states.get(spec.instanceId)!);
+    });
   }
 
   /** The spec of an instance in the storage, whichever host holds it: what adopting and migrating start from. */
@@ -338,8 +350,8 @@ export class InstanceManager {
     });
   }
 
-  /** The instance as its driver finds it now; `known` where this command has just seen it so (started it). */
-  private async statusOf(spec: InstanceSpec, known?: 'RUNNING'): Promise<AgentInstanceStatus> {
+  /** The instance as its driver finds it now; `known` where its state was just seen (it was started, or all were looked at). */
+  private async statusOf(spec: InstanceSpec, known?: InstanceState): Promise<AgentInstanceStatus> {
     const state = known ?? (await this.run(() => this.drivers[spec.kind].state(spec)));
     const fenced = state === 'STOPPED' && (await stat(await this.folders.runtimeFile(spec.instanceId, FENCED)).then(() => true, () => false));
     return {

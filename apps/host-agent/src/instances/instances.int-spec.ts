@@ -133,6 +133,19 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     await manager.delete(container.instanceId);
   });
 
+  it('lists each of its containers as running, paused (frozen while a snapshot copies it) or stopped', async () => {
+    const [running, frozen, stopped] = [spec('CONTAINER', rootfs), spec('CONTAINER', rootfs), spec('CONTAINER', rootfs)];
+    for (const container of [running, frozen, stopped]) await manager.create(container, container !== stopped);
+    await runProgram('lxc-freeze', lxc(frozen.instanceId));
+    try {
+      const listed = new Map((await manager.list()).map((status) => [status.instanceId, status.state]));
+      expect([running, frozen, stopped].map((container) => listed.get(container.instanceId))).toEqual(['RUNNING', 'RUNNING', 'STOPPED']);
+    } finally {
+      await runProgram('lxc-unfreeze', lxc(frozen.instanceId));
+      for (const container of [running, frozen, stopped]) await manager.delete(container.instanceId);
+    }
+  });
+
   it('makes a create cut short again when it is retried: its spec kept, its rootfs half copied', async () => {
     const container = spec('CONTAINER', rootfs);
     // What an agent restarted during the rootfs's copy leaves: the spec and owner written, part of a rootfs, no config.
