@@ -124,8 +124,10 @@ async function natsEnvironment(app: (typeof APPS)[number]['name'], files: NatsAu
   }
 }
 
-/** A cluster's NATS node that dies (a kill -9) starts again on its ports and store, as a machine coming back would. */
-/** A NATS npm start runs, started again whenever it ends (its store kept, or made anew where it was lost). */
+/**
+ * A NATS npm start runs (the single server, or a cluster's node), started again on its ports and store
+ * whenever it ends, as a machine coming back would: its store kept, or made anew where it was lost.
+ */
 async function superviseNats(node: NatsNode): Promise<void> {
   for (;;) {
     await node.exited();

@@ -60,7 +60,10 @@ export class HostFirewall {
    */
   private async write(ports: PortFilter[], removals: PortRemoval[] = [], { whole = false } = {}): Promise<void> {
     const target = await this.target(ports);
-    if (this.tablesWritten && !whole && (await this.load(renderRuleset({ ...target, inPlace: true }, ports, removals)).then(() => true, () => false))) return;
+    if (this.tablesWritten && !whole) {
+      const loaded = await this.load(renderRuleset({ ...target, inPlace: true }, ports, removals)).then(() => true, () => false);
+      if (loaded) return;
+    }
     this.tablesWritten = false;
     await this.load(renderRuleset(target, ports, removals));
     this.tablesWritten = true;
