@@ -11,10 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatAddress, SYSTEM_ACTOR } from '#libs/contracts';
-import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, migrate } from '#libs/event-store';
+import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, lockKeyInTransaction, migrate } from '#libs/event-store';
 import { connectServiceClient, createServiceDatabase, runBuilt, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer } from '../../scripts/embedded-servers.js';
 import { networkEventStore } from '../../apps/network/src/network.event-store.js';
+import { floatingQuotaLock } from '../../apps/network/src/ips/ips.js';
+import { IpsRepository } from '../../apps/network/src/ips/ips.repository.js';
 import { addressOfUnit, createdOf, onLinkLength, validatePool, type Pool } from '../../apps/network/src/pools/pool.js';
 
 const CONCURRENCY = 50;
@@ -42,8 +44,12 @@ const RAW_SCHEMA = 'ipam_raw';
 const raw = createPool(database.url, { schema: RAW_SCHEMA, max: PROCESSES * DEFAULT_POOL_LIMITS.max });
 await migrate(raw, RAW_SCHEMA, [...eventStoreMigrations, ...networkEventStore.migrations]);
 const rawStore = new EventStore(raw, RAW_SCHEMA, networkEventStore.projections);
+const rawIps = new IpsRepository(raw);
 
-/** What network does to allocate an address, as one pg pool sends it: claim a free unit, record the event and the address. */
+/**
+ * What network does to allocate a floating address, as one pg pool sends it: claim a free unit,
+ * record the event and the address, then count the account's under its lock (held to the commit).
+ */
 async function rawAllocate(pool: Pool): Promise<string> {
   const client = await raw.connect();
   try {
@@ -78,6 +84,8 @@ async function rawAllocate(pool: Pool): Promise<string> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       values: [ipId, event.global_position, pool.id, address, pool.family, data.prefixLength, data.gateway, pool.regionId, 'bench', true, occurredAt],
     });
+    await lockKeyInTransaction(client, floatingQuotaLock('bench', pool.regionId));
+    await rawIps.floatingCounted(client, 'bench', pool.regionId, 3600);
     await client.query('COMMIT');
     return address;
   } catch (error) {

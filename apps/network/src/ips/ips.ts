@@ -33,6 +33,9 @@ export interface ClaimedAddress {
   append: StreamAppend;
 }
 
+/** The lock an account's floating addresses in a region are counted under. */
+export const floatingQuotaLock = (accountId: string, regionId: string) => `floating-ips:${accountId}:${regionId}`;
+
 /** The instances whose own addresses these events of an address change: the one it leaves, the one it goes to. */
 function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[] {
   return events.flatMap((event) => {
@@ -129,7 +132,6 @@ export class Ips {
     const ip = await withRetriedTransaction(this.pool, async (tx) => {
       // The instance first, as its end takes it before the addresses it releases.
       const locked = target ? await this.lockedInstance(tx, target) : null;
-      await this.requireFloatingQuota(tx, accountId, input.regionId);
       const allocated = await this.allocateIn(tx, { regionId: input.regionId, family: input.family, accountId, floating: true }, metadata);
       if (locked) {
         const state = fold(ipDecider, [{ type: 'IpAllocated', data: allocated }]);
@@ -137,6 +139,7 @@ export class Ips {
         await this.store.append(ipStreamId(allocated.ipId), assigned, { expectedVersion: 1, metadata, tx });
         await this.filters.changed(tx, instancesChangedBy(state, assigned), metadata);
       }
+      await this.requireFloatingQuota(tx, accountId, input.regionId);
       return allocated;
     });
     // As the projection holds it now, without reading it back.
@@ -147,16 +150,21 @@ export class Ips {
     };
   }
 
-  /** Counted under the account's lock in the region, so that allocations at once cannot together pass the limit. */
+  /**
+   * The account's floating addresses in the region, the one just allocated in `tx` among them, within
+   * its limit. Counted under the account's lock there, so that allocations at once cannot together
+   * pass it; taken last, as it is held until the commit: one tenant's parallel allocations wait on
+   * each other for the count and the commit alone, not for each other's whole allocation.
+   */
   private async requireFloatingQuota(tx: Sql, accountId: string, regionId: string): Promise<void> {
     const { perAccount, quarantineSeconds } = this.floating;
-    await lockKeyInTransaction(tx, `floating-ips:${accountId}:${regionId}`);
+    await lockKeyInTransaction(tx, floatingQuotaLock(accountId, regionId));
     const counted = await this.ips.floatingCounted(tx, accountId, regionId, quarantineSeconds);
-    if (counted < perAccount) return;
+    if (counted <= perAccount) return;
     throw new AppError(
       'QUOTA_EXCEEDED',
       `account ${accountId} may have ${perAccount} floating addresses in region ${regionId}, counting those it released in the last ${quarantineSeconds} s ` +
-        `(they rest before anyone gets them again); it has ${counted}`,
+        `(they rest before anyone gets them again); it has ${counted - 1}`,
     );
   }
 
