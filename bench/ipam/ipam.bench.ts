@@ -22,6 +22,10 @@ import { addressOfUnit, createdOf, onLinkLength, validatePool, type Pool } from 
 const CONCURRENCY = 50;
 const ALLOCATIONS = Number(process.env.BENCH_ALLOCATIONS ?? 5000);
 const PROCESSES = 3;
+/** The one account every allocation is made for, on both sides. */
+const ACCOUNT = 'bench';
+/** How long a released address rests, on both sides (network's IP_QUARANTINE_SECONDS, its default). */
+const QUARANTINE_SECONDS = 3600;
 /** /24s filled by each side, alternately, after one each to warm up. */
 const FILLS = 7;
 const metadata = { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
@@ -35,7 +39,9 @@ const services = [runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: data
 await waitFor(() => caller.client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, 'compute to answer');
 for (let i = 0; i < PROCESSES; i++) {
   // One account makes every allocation: its limit is out of the way.
-  services.push(runBuilt('dist/apps/network/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', FLOATING_IPS_PER_ACCOUNT: String(10 * ALLOCATIONS) }));
+  services.push(runBuilt('dist/apps/network/src/main.js', {
+    DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', FLOATING_IPS_PER_ACCOUNT: String(10 * ALLOCATIONS), IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+  }));
   await waitFor(() => caller.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');
 }
 
@@ -64,11 +70,11 @@ async function rawAllocate(pool: Pool): Promise<string> {
              INSERT INTO ip_leases (pool_id, unit, ip_id) SELECT $1, unit, $2 FROM taken
              ON CONFLICT (pool_id, unit) DO UPDATE SET ip_id = excluded.ip_id, released_at = NULL WHERE ip_leases.released_at <= now() - make_interval(secs => $3)
              RETURNING unit::text`,
-      [pool.id, ipId, 3600],
+      [pool.id, ipId, QUARANTINE_SECONDS],
     );
     const address = formatAddress(addressOfUnit(pool, BigInt(claimed.unit)));
     const data = {
-      ipId, address, family: pool.family, regionId: pool.regionId, accountId: 'bench', floating: true, poolId: pool.id,
+      ipId, address, family: pool.family, regionId: pool.regionId, accountId: ACCOUNT, floating: true, poolId: pool.id,
       prefixLength: onLinkLength(pool), gateway: formatAddress(pool.gateway),
     };
     const occurredAt = new Date().toISOString();
@@ -82,10 +88,10 @@ async function rawAllocate(pool: Pool): Promise<string> {
       name: 'address',
       text: `INSERT INTO ip_addresses (id, position, pool_id, address, family, prefix_length, gateway, region_id, account_id, floating, allocated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      values: [ipId, event.global_position, pool.id, address, pool.family, data.prefixLength, data.gateway, pool.regionId, 'bench', true, occurredAt],
+      values: [ipId, event.global_position, pool.id, address, pool.family, data.prefixLength, data.gateway, pool.regionId, ACCOUNT, true, occurredAt],
     });
-    await lockKeyInTransaction(client, floatingQuotaLock('bench', pool.regionId));
-    await rawIps.floatingCounted(client, 'bench', pool.regionId, 3600);
+    await lockKeyInTransaction(client, floatingQuotaLock(ACCOUNT, pool.regionId));
+    await rawIps.floatingCounted(client, ACCOUNT, pool.regionId, QUARANTINE_SECONDS);
     await client.query('COMMIT');
     return address;
   } catch (error) {
@@ -131,7 +137,7 @@ async function run(label: string, pool: { prefix: string; gateway: string; assig
   await caller.client.call('network.pool.create', { input: { id: `${regionId}-pool`, regionId, ...pool } });
   const family = pool.prefix.includes(':') ? 'IPV6' : 'IPV4';
   return measure(label, count, async () => {
-    const ip = await caller.client.call('network.ip.allocate', { accountId: 'bench', accountIds: ['bench'], input: { regionId, family } }, 30_000);
+    const ip = await caller.client.call('network.ip.allocate', { accountId: ACCOUNT, accountIds: [ACCOUNT], input: { regionId, family } }, 30_000);
     return ip.address;
   });
 }
