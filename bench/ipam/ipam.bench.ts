@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatAddress, SYSTEM_ACTOR } from '#libs/contracts';
-import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, lockKeyInTransaction, migrate } from '#libs/event-store';
+import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, migrate } from '#libs/event-store';
 import { connectServiceClient, createServiceDatabase, runBuilt, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer } from '../../scripts/embedded-servers.js';
 import { networkEventStore } from '../../apps/network/src/network.event-store.js';
@@ -90,8 +90,7 @@ async function rawAllocate(pool: Pool): Promise<string> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       values: [ipId, event.global_position, pool.id, address, pool.family, data.prefixLength, data.gateway, pool.regionId, ACCOUNT, true, occurredAt],
     });
-    await lockKeyInTransaction(client, floatingQuotaLock(ACCOUNT, pool.regionId));
-    await rawIps.floatingCounted(client, ACCOUNT, pool.regionId, QUARANTINE_SECONDS);
+    await rawIps.floatingCountedUnderLock(client, floatingQuotaLock(ACCOUNT, pool.regionId), ACCOUNT, pool.regionId, QUARANTINE_SECONDS);
     await client.query('COMMIT');
     return address;
   } catch (error) {

@@ -11,6 +11,8 @@ import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../../scripts/embedded-servers.js';
 import { networkEventStore } from '../network.event-store.js';
+import { floatingQuotaLock } from './ips.js';
+import { IpsRepository } from './ips.repository.js';
 
 const QUARANTINE_SECONDS = 3;
 
@@ -124,6 +126,38 @@ describe('IP address management across three network service processes', () => {
     // The address's history stays with its old id.
     expect(await client.call('network.ip.get', { id: held[0].id, accountIds: [accountId] })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
   }, 60_000);
+
+  it("counts an account's floating addresses once its lock is had: one recorded by the lock's holder meanwhile is among them", async () => {
+    const region = uniqueName('ipam-');
+    const account = uniqueName('acct-');
+    const poolId = `${region}-v4`;
+    await client.call('network.pool.create', { input: { id: poolId, regionId: region, prefix: '192.0.2.64/29', gateway: '192.0.2.65' } });
+    const count = (tx: pg.PoolClient) => new IpsRepository(db).floatingCountedUnderLock(tx, floatingQuotaLock(account, region), account, region, QUARANTINE_SECONDS);
+    const [holder, waiter] = [await db.connect(), await db.connect()];
+    const ipId = randomUUID();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO ip_addresses (id, position, pool_id, address, family, prefix_length, gateway, region_id, account_id, floating, allocated_at)
+         VALUES ($1, 0, $2, '192.0.2.66', 'IPV4', 29, '192.0.2.65', $3, $4, true, now())`,
+        [ipId, poolId, region, account],
+      );
+      expect(await count(holder)).toBe(1);
+      const { rows: [{ pid }] } = await waiter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await waiter.query('BEGIN');
+      // Its statement begins before the holder commits, and waits on the lock: the count must not be of what it saw then.
+      const counted = count(waiter);
+      await waitFor(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).rows.length > 0, 10_000, 'the count to wait on the lock');
+      await holder.query('COMMIT');
+      expect(await counted).toBe(1);
+    } finally {
+      await waiter.query('ROLLBACK');
+      // The row has no events: a rebuild of the addresses would not know it.
+      await db.query('DELETE FROM ip_addresses WHERE id = $1', [ipId]);
+      holder.release();
+      waiter.release();
+    }
+  });
 
   it('hands out nothing more from a retired pool, in each process that had read it before', async () => {
     const region = uniqueName('retired-');

@@ -56,4 +56,22 @@ export const ipsMigrations: Migration[] = [
     id: '0260-floating-ips-by-account',
     sql: 'CREATE INDEX ip_addresses_account_floating ON ip_addresses (account_id, region_id, released_at) WHERE floating',
   },
+  {
+    // An account's floating addresses counted under its lock in one round trip (Ips.requireFloatingQuota):
+    // the lock is held until the commit, so a round trip less under it is one less that the account's
+    // other allocations wait for. The key is hashed as lockKeyInTransaction hashes one. Each statement of a
+    // VOLATILE function takes a snapshot of its own, so the count, made once the lock is had, sees every
+    // allocation that held it before.
+    id: '0261-floating-ips-counted-locked',
+    sql: `
+      CREATE FUNCTION floating_ips_counted(lock_key text, account text, region text, quarantine_seconds integer) RETURNS integer
+      LANGUAGE plpgsql VOLATILE AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(lock_key, 0));
+        RETURN (SELECT count(*) FROM ip_addresses
+                WHERE floating AND account_id = account AND region_id = region
+                  AND (released_at IS NULL OR released_at > now() - make_interval(secs => quarantine_seconds)));
+      END $$;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type AllocateIpInput, AppError, type CountedPage, type EventMetadata, formatAddress, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
-import { fold, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql, type StreamAppend } from '#libs/event-store';
+import { fold, readState, withRetriedTransaction, type EventStore, type Sql, type StreamAppend } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { normalizeHostname } from '../ip-range.js';
@@ -158,8 +158,7 @@ export class Ips {
    */
   private async requireFloatingQuota(tx: Sql, accountId: string, regionId: string): Promise<void> {
     const { perAccount, quarantineSeconds } = this.floating;
-    await lockKeyInTransaction(tx, floatingQuotaLock(accountId, regionId));
-    const counted = await this.ips.floatingCounted(tx, accountId, regionId, quarantineSeconds);
+    const counted = await this.ips.floatingCountedUnderLock(tx, floatingQuotaLock(accountId, regionId), accountId, regionId, quarantineSeconds);
     if (counted <= perAccount) return;
     throw new AppError(
       'QUOTA_EXCEEDED',
