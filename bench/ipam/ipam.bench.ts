@@ -15,8 +15,7 @@ import { createPool, DEFAULT_POOL_LIMITS, EventStore, eventStoreMigrations, migr
 import { connectServiceClient, createServiceDatabase, runBuilt, uniqueName, waitFor } from '#libs/testing';
 import { startNatsServer } from '../../scripts/embedded-servers.js';
 import { networkEventStore } from '../../apps/network/src/network.event-store.js';
-import { floatingQuotaLock } from '../../apps/network/src/ips/ips.js';
-import { IpsRepository } from '../../apps/network/src/ips/ips.repository.js';
+import { floatingLimitSettings } from '../../apps/network/src/ips/ips.js';
 import { addressOfUnit, createdOf, onLinkLength, validatePool, type Pool } from '../../apps/network/src/pools/pool.js';
 
 const CONCURRENCY = 50;
@@ -26,6 +25,8 @@ const PROCESSES = 3;
 const ACCOUNT = 'bench';
 /** How long a released address rests, on both sides (network's IP_QUARANTINE_SECONDS, its default). */
 const QUARANTINE_SECONDS = 3600;
+/** One account makes every allocation, on both sides: its limit is out of the way, but still counted. */
+const LIMIT = { perAccount: 10 * ALLOCATIONS, quarantineSeconds: QUARANTINE_SECONDS };
 /** /24s filled by each side, alternately, after one each to warm up. */
 const FILLS = 7;
 const metadata = { correlationId: randomUUID(), causationId: null, actor: SYSTEM_ACTOR };
@@ -38,23 +39,22 @@ const caller = await connectServiceClient('ipam-bench', nats.url);
 const services = [runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' })];
 await waitFor(() => caller.client.call('compute.health', {}, 1000).then(() => true, () => false), 30_000, 'compute to answer');
 for (let i = 0; i < PROCESSES; i++) {
-  // One account makes every allocation: its limit is out of the way.
   services.push(runBuilt('dist/apps/network/src/main.js', {
-    DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', FLOATING_IPS_PER_ACCOUNT: String(10 * ALLOCATIONS), IP_QUARANTINE_SECONDS: String(QUARANTINE_SECONDS),
+    DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0', FLOATING_IPS_PER_ACCOUNT: String(LIMIT.perAccount), IP_QUARANTINE_SECONDS: String(LIMIT.quarantineSeconds),
   }));
   await waitFor(() => caller.client.call('network.health', {}, 1000).then(() => true, () => false), 30_000, 'network to answer');
 }
 
 // Raw: network's tables in a schema of their own, the pools made by network's projection; then only SQL.
 const RAW_SCHEMA = 'ipam_raw';
-const raw = createPool(database.url, { schema: RAW_SCHEMA, max: PROCESSES * DEFAULT_POOL_LIMITS.max });
+// Network's sessions' limit too: PostgreSQL counts the account's floating addresses at each commit, under its lock.
+const raw = createPool(database.url, { schema: RAW_SCHEMA, max: PROCESSES * DEFAULT_POOL_LIMITS.max, settings: floatingLimitSettings(LIMIT) });
 await migrate(raw, RAW_SCHEMA, [...eventStoreMigrations, ...networkEventStore.migrations]);
 const rawStore = new EventStore(raw, RAW_SCHEMA, networkEventStore.projections);
-const rawIps = new IpsRepository(raw);
 
 /**
  * What network does to allocate a floating address, as one pg pool sends it: claim a free unit,
- * record the event and the address, then count the account's under its lock (held to the commit).
+ * record the event and the address; PostgreSQL counts the account's under its lock at the commit.
  */
 async function rawAllocate(pool: Pool): Promise<string> {
   const client = await raw.connect();
@@ -90,7 +90,6 @@ async function rawAllocate(pool: Pool): Promise<string> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       values: [ipId, event.global_position, pool.id, address, pool.family, data.prefixLength, data.gateway, pool.regionId, ACCOUNT, true, occurredAt],
     });
-    await rawIps.floatingCountedUnderLock(client, floatingQuotaLock(ACCOUNT, pool.regionId), ACCOUNT, pool.regionId, QUARANTINE_SECONDS);
     await client.query('COMMIT');
     return address;
   } catch (error) {

@@ -17,7 +17,7 @@ import { InstanceAddressingConsumer } from './instance-addressing/instance-addre
 import { InstanceAddressingController } from './instance-addressing/instance-addressing.controller.js';
 import { InstancesRepository } from './instance-addressing/instances.repository.js';
 import { AddressAllocator } from './ips/address-allocator.js';
-import { Ips } from './ips/ips.js';
+import { floatingLimitSettings, Ips } from './ips/ips.js';
 import { IpsController } from './ips/ips.controller.js';
 import { IpsRepository } from './ips/ips.repository.js';
 import type { NetworkConfig } from './network.config.js';
@@ -31,9 +31,10 @@ import { PoolsRepository } from './pools/pools.repository.js';
 @Module({})
 export class NetworkModule {
   static forRoot(config: ServiceConfig, database: DatabaseConfig, network: NetworkConfig): DynamicModule {
+    const floatingLimit = { perAccount: network.floatingIpsPerAccount, quarantineSeconds: network.quarantineSeconds };
     return {
       module: NetworkModule,
-      imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, database)],
+      imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, { ...database, sessionSettings: floatingLimitSettings(floatingLimit) })],
       controllers: [PoolsController, IpsController, DnsController, FirewallsController, InstanceAddressingController],
       providers: [
         { provide: PoolsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PoolsRepository(pool) },
@@ -62,9 +63,7 @@ export class NetworkModule {
           provide: Ips,
           inject: [PG_POOL, EventStore, IpsRepository, PoolsRepository, InstancesRepository, InstanceFilters, Zones],
           useFactory: (pool: pg.Pool, store: EventStore, ips: IpsRepository, pools: PoolsRepository, instances: InstancesRepository, filters: InstanceFilters, zones: Zones) =>
-            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters, {
-              perAccount: network.floatingIpsPerAccount, quarantineSeconds: network.quarantineSeconds,
-            }, zones),
+            new Ips(pool, store, ips, pools, instances, new AddressAllocator(network.quarantineSeconds), filters, floatingLimit, zones),
         },
         {
           provide: InstanceAddressing,

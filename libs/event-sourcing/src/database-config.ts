@@ -1,4 +1,4 @@
-import { DEFAULT_LEADER_LEASE_TIMEOUT_MS, DEFAULT_POOL_LIMITS, type PoolLimits } from '#libs/event-store';
+import { DEFAULT_LEADER_LEASE_TIMEOUT_MS, DEFAULT_POOL_LIMITS, type PoolLimits, type SessionSettings } from '#libs/event-store';
 import { readWholeNumber } from '#libs/platform';
 
 /** Where a data-keeping service's PostgreSQL is, and the bounds of its pool (README, Configuration). */
@@ -7,6 +7,8 @@ export interface DatabaseConfig {
   limits: PoolLimits;
   /** LEADER_LEASE_TIMEOUT_MS: a leader (the relay, a job led by one replica) that cannot confirm its session and NATS within it stops acting. */
   leaderLeaseTimeoutMs: number;
+  /** The service's own settings for its sessions, where its SQL reads its configuration. */
+  sessionSettings?: SessionSettings;
 }
 
 const milliseconds = { expected: 'milliseconds, at least 100', min: 100 };

@@ -51,7 +51,7 @@ export class EventSourcingModule implements OnApplicationShutdown {
           provide: PG_POOL,
           inject: [HealthReports],
           useFactory: async (health: HealthReports) => {
-            const pool = createPool(database.url, { schema: definition.service, ...database.limits });
+            const pool = createPool(database.url, { schema: definition.service, ...database.limits, settings: database.sessionSettings });
             await migrateEventStore(pool, definition);
             health.addCheck('postgres', () => pool.query('SELECT 1'));
             return pool;

@@ -53,10 +53,16 @@ class ServicePool extends pg.Pool {
 }
 
 /**
+ * A service's own settings for each of its sessions (`awan.<name>`: whole numbers), which its SQL
+ * reads with current_setting: a check PostgreSQL makes itself, at the commit, by the service's configuration.
+ */
+export type SessionSettings = Record<`awan.${string}`, number>;
+
+/**
  * A pool bound to one service's schema: unqualified names in its queries (read models,
  * projections) resolve there. Its sessions talk UTC and carry the limits' timeouts.
  */
-export function createPool(connectionString: string, options: { schema?: string } & Partial<PoolLimits> = {}): pg.Pool {
+export function createPool(connectionString: string, options: { schema?: string; settings?: SessionSettings } & Partial<PoolLimits> = {}): pg.Pool {
   const limits = { ...DEFAULT_POOL_LIMITS, ...options };
   const pool = new ServicePool({
     connectionString,
@@ -71,6 +77,7 @@ export function createPool(connectionString: string, options: { schema?: string 
       `-c statement_timeout=${limits.statementTimeoutMs}`,
       `-c idle_in_transaction_session_timeout=${limits.idleInTransactionTimeoutMs}`,
       ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : []),
+      ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' '),
   });
   // A client losing its server (PostgreSQL restarted) must not crash the process. The pool reports

@@ -11,8 +11,7 @@ import { type ServiceClient } from '#libs/messaging';
 import { connectServiceClient, createServiceDatabase, failureOf, runBuilt, uniqueName, waitFor, type Fixture, type ServiceDatabase, type TestServiceClient } from '#libs/testing';
 import { startNatsServer, type EmbeddedServer } from '../../../../scripts/embedded-servers.js';
 import { networkEventStore } from '../network.event-store.js';
-import { floatingQuotaLock } from './ips.js';
-import { IpsRepository } from './ips.repository.js';
+import { floatingLimitSettings } from './ips.js';
 
 const QUARANTINE_SECONDS = 3;
 
@@ -34,6 +33,8 @@ describe('IP address management across three network service processes', () => {
   let client: ServiceClient;
   /** Network's schema, as the services keep it. */
   let db: pg.Pool;
+  /** Network's schema through sessions whose accounts may have one floating address a region (network's settings, FLOATING_IPS_PER_ACCOUNT=1). */
+  let limitedToOne: pg.Pool;
   const services: Fixture[] = [];
   const regionId = uniqueName('ipam-');
   const accountId = uniqueName('acct-');
@@ -57,6 +58,7 @@ describe('IP address management across three network service processes', () => {
     caller = await connectServiceClient('network-test', nats.url);
     client = caller.client;
     db = createPool(database.url, { schema: 'network' });
+    limitedToOne = createPool(database.url, { schema: 'network', settings: floatingLimitSettings({ perAccount: 1, quarantineSeconds: QUARANTINE_SECONDS }) });
     dnsPort = await freeUdpPort();
     // Compute answers for the regions' hosts (none here) before a pool is made.
     services.push(runBuilt('dist/apps/compute/src/main.js', { DATABASE_URL: database.url, NATS_URL: nats.url, PORT: '0' }));
@@ -79,6 +81,7 @@ describe('IP address management across three network service processes', () => {
     }
     await caller?.close();
     await db?.end();
+    await limitedToOne?.end();
     await database?.drop();
     await nats?.stop();
     rmSync(natsDir, { recursive: true, force: true });
@@ -127,35 +130,35 @@ describe('IP address management across three network service processes', () => {
     expect(await client.call('network.ip.get', { id: held[0].id, accountIds: [accountId] })).toMatchObject({ address: held[0].address, releasedAt: expect.any(String) });
   }, 60_000);
 
-  it("counts an account's floating addresses once its lock is had: one recorded by the lock's holder meanwhile is among them", async () => {
+  it("counts an account's floating addresses at each commit once its lock is had: one committed by the lock's holder meanwhile is among them", async () => {
     const region = uniqueName('ipam-');
     const account = uniqueName('acct-');
     const poolId = `${region}-v4`;
     await client.call('network.pool.create', { input: { id: poolId, regionId: region, prefix: '192.0.2.64/29', gateway: '192.0.2.65' } });
-    const count = (tx: pg.PoolClient) => new IpsRepository(db).floatingCountedUnderLock(tx, floatingQuotaLock(account, region), account, region, QUARANTINE_SECONDS);
-    const [holder, waiter] = [await db.connect(), await db.connect()];
-    const ipId = randomUUID();
+    const record = (tx: pg.PoolClient, address: string) => tx.query(
+      `INSERT INTO ip_addresses (id, position, pool_id, address, family, prefix_length, gateway, region_id, account_id, floating, allocated_at)
+       VALUES ($1, 0, $2, $3, 'IPV4', 29, '192.0.2.65', $4, $5, true, now())`,
+      [randomUUID(), poolId, address, region, account],
+    );
+    const [holder, waiter] = [await limitedToOne.connect(), await limitedToOne.connect()];
     try {
+      // The holder has the account's lock, as its commit takes it, and an address recorded.
       await holder.query('BEGIN');
-      await holder.query(
-        `INSERT INTO ip_addresses (id, position, pool_id, address, family, prefix_length, gateway, region_id, account_id, floating, allocated_at)
-         VALUES ($1, 0, $2, '192.0.2.66', 'IPV4', 29, '192.0.2.65', $3, $4, true, now())`,
-        [ipId, poolId, region, account],
-      );
-      expect(await count(holder)).toBe(1);
+      await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`floating-ips:${account}:${region}`]);
+      await record(holder, '192.0.2.66');
       const { rows: [{ pid }] } = await waiter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await waiter.query('BEGIN');
-      // Its statement begins before the holder commits, and waits on the lock: the count must not be of what it saw then.
-      const counted = count(waiter);
-      await waitFor(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).rows.length > 0, 10_000, 'the count to wait on the lock');
-      await holder.query('COMMIT');
-      expect(await counted).toBe(1);
+      await record(waiter, '192.0.2.67');
+      const committed = waiter.query('COMMIT');
+      await waitFor(async () => (await db.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).rows.length > 0, 10_000, 'the commit to wait on the lock');
+      await holder.query('COMMIT'); // its count: 1, within the limit
+      // Counted once the lock was had, not as the commit began: the holder's address too, over the limit.
+      await expect(committed).rejects.toMatchObject({ code: 'AWQ01', detail: '2' });
     } finally {
-      await waiter.query('ROLLBACK');
-      // The row has no events: a rebuild of the addresses would not know it.
-      await db.query('DELETE FROM ip_addresses WHERE id = $1', [ipId]);
       holder.release();
       waiter.release();
+      // The rows have no events: a rebuild of the addresses would not know them.
+      await db.query('DELETE FROM ip_addresses WHERE account_id = $1', [account]);
     }
   });
 
@@ -204,7 +207,7 @@ describe('IP address management across three network service processes', () => {
     expect(five.map((ip) => ip.address).sort()).toEqual(['192.0.2.82', '192.0.2.83', '192.0.2.84', '192.0.2.85', '192.0.2.86']);
   });
 
-  it('rebuilds the addresses, their leases and the free units from the events as they were', async () => {
+  it('rebuilds the addresses, their leases and the free units from the events as they were, whatever the limit on floating ones now', async () => {
     const region = uniqueName('rebuild-');
     await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.224/29', gateway: '192.0.2.225' } });
     const [kept, released] = [await allocate(accountId, region), await allocate(accountId, region)];
@@ -221,7 +224,8 @@ describe('IP address management across three network service processes', () => {
     ]);
     expect(before.leases).toContainEqual({ pool_id: `${region}-v4`, unit: '2', ip_id: kept.id, released_at: null });
 
-    await rebuildProjection(new EventStore(db, 'network', networkEventStore.projections), 'ip-addresses');
+    // The account holds more than one floating address in the region: allocated within the limit of their day.
+    await rebuildProjection(new EventStore(limitedToOne, 'network', networkEventStore.projections), 'ip-addresses');
     expect(await tables()).toEqual(before);
   });
 

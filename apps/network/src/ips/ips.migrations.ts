@@ -57,21 +57,34 @@ export const ipsMigrations: Migration[] = [
     sql: 'CREATE INDEX ip_addresses_account_floating ON ip_addresses (account_id, region_id, released_at) WHERE floating',
   },
   {
-    // An account's floating addresses counted under its lock in one round trip (Ips.requireFloatingQuota):
-    // the lock is held until the commit, so a round trip less under it is one less that the account's
-    // other allocations wait for. The key is hashed as lockKeyInTransaction hashes one. Each statement of a
-    // VOLATILE function takes a snapshot of its own, so the count, made once the lock is had, sees every
-    // allocation that held it before.
-    id: '0261-floating-ips-counted-locked',
+    // An account's floating addresses in a region within FLOATING_IPS_PER_ACCOUNT, checked by PostgreSQL
+    // at the commit of each allocation (Ips.allocateFloating): under the account's lock there, so that
+    // allocations at once cannot together pass the limit, and so that its other allocations wait on this
+    // one for its commit alone, not for a round trip of the service's as well. The limit and the
+    // quarantine come from network's sessions (floatingLimitSettings); a session without them (an
+    // operator's psql) checks nothing, nor does a rebuild of the addresses (it unsets the limit for its
+    // transaction). The count is a statement of its own after the lock is had, so its snapshot holds every
+    // allocation committed under the lock before.
+    id: '0261-floating-ips-within-limit',
     sql: `
-      CREATE FUNCTION floating_ips_counted(lock_key text, account text, region text, quarantine_seconds integer) RETURNS integer
-      LANGUAGE plpgsql VOLATILE AS $$
+      CREATE FUNCTION floating_ips_within_limit() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        per_account integer := nullif(current_setting('awan.floating_ips_per_account', true), '')::integer;
+        quarantine integer := coalesce(nullif(current_setting('awan.ip_quarantine_seconds', true), '')::integer, 0);
+        counted integer;
       BEGIN
-        PERFORM pg_advisory_xact_lock(hashtextextended(lock_key, 0));
-        RETURN (SELECT count(*) FROM ip_addresses
-                WHERE floating AND account_id = account AND region_id = region
-                  AND (released_at IS NULL OR released_at > now() - make_interval(secs => quarantine_seconds)));
+        IF per_account IS NULL THEN RETURN NULL; END IF;
+        PERFORM pg_advisory_xact_lock(hashtextextended('floating-ips:' || NEW.account_id || ':' || NEW.region_id, 0));
+        SELECT count(*) INTO counted FROM ip_addresses
+        WHERE floating AND account_id = NEW.account_id AND region_id = NEW.region_id
+          AND (released_at IS NULL OR released_at > now() - make_interval(secs => quarantine));
+        IF counted > per_account THEN
+          RAISE EXCEPTION USING ERRCODE = 'AWQ01', MESSAGE = 'an account''s floating addresses over its limit', DETAIL = counted;
+        END IF;
+        RETURN NULL;
       END $$;
+      CREATE CONSTRAINT TRIGGER ip_addresses_floating_within_limit AFTER INSERT ON ip_addresses
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.floating) EXECUTE FUNCTION floating_ips_within_limit();
     `,
   },
 ];

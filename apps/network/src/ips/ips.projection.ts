@@ -69,6 +69,8 @@ export const ipsProjection: Projection = {
     }
   },
   async clear(tx) {
+    // The allocations replayed were made within the limit of their day: not counted against today's (migration 0261).
+    await tx.query("SELECT set_config('awan.floating_ips_per_account', '', true)");
     await tx.query('DELETE FROM ip_addresses');
     // The units addresses held are free, as if never used, until their events say otherwise.
     await tx.query(

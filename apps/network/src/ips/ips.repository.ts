@@ -58,18 +58,4 @@ export class IpsRepository {
     );
     return rows;
   }
-
-  /**
-   * The account's floating addresses in the region that it holds, or released less than
-   * `quarantineSeconds` ago, counted once `lockKey` is had: the lock and the count in one round trip
-   * (migration 0261), the lock held until `tx` ends.
-   */
-  async floatingCountedUnderLock(tx: Sql, lockKey: string, accountId: string, regionId: string, quarantineSeconds: number): Promise<number> {
-    const { rows } = await tx.query<{ counted: number }>({
-      name: 'network_floating_counted',
-      text: 'SELECT floating_ips_counted($1, $2, $3, $4) AS counted',
-      values: [lockKey, accountId, regionId, quarantineSeconds],
-    });
-    return rows[0].counted;
-  }
 }

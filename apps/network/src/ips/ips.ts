@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type AllocateIpInput, AppError, type CountedPage, type EventMetadata, formatAddress, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
-import { fold, readState, withRetriedTransaction, type EventStore, type Sql, type StreamAppend } from '#libs/event-store';
+import { fold, readState, withRetriedTransaction, type EventStore, type SessionSettings, type Sql, type StreamAppend } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { normalizeHostname } from '../ip-range.js';
@@ -33,8 +33,20 @@ export interface ClaimedAddress {
   append: StreamAppend;
 }
 
-/** The lock an account's floating addresses in a region are counted under. */
-export const floatingQuotaLock = (accountId: string, regionId: string) => `floating-ips:${accountId}:${regionId}`;
+/** An account's floating addresses and their quarantine, as FLOATING_IPS_PER_ACCOUNT and IP_QUARANTINE_SECONDS set them. */
+export interface FloatingLimit {
+  perAccount: number;
+  quarantineSeconds: number;
+}
+
+/** What PostgreSQL's check of an account's floating addresses at each commit reads from network's sessions (migration 0261). */
+export const floatingLimitSettings = ({ perAccount, quarantineSeconds }: FloatingLimit): SessionSettings => ({
+  'awan.floating_ips_per_account': perAccount,
+  'awan.ip_quarantine_seconds': quarantineSeconds,
+});
+
+/** The SQLSTATE of that check's refusal, with the count (the new address among it) as its detail. */
+const FLOATING_LIMIT_PASSED = 'AWQ01';
 
 /** The instances whose own addresses these events of an address change: the one it leaves, the one it goes to. */
 function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[] {
@@ -65,8 +77,9 @@ export class Ips {
     /**
      * FLOATING_IPS_PER_ACCOUNT, and the quarantine through which a released one still counts: else an
      * account allocating and releasing would put a whole pool in quarantine, and every tenant's creates fail.
+     * PostgreSQL checks them (floatingLimitSettings); here they are for the refusal's words.
      */
-    private readonly floating: { perAccount: number; quarantineSeconds: number },
+    private readonly floating: FloatingLimit,
     private readonly zones: Pick<Zones, 'platformDomains'>,
   ) {}
 
@@ -128,7 +141,8 @@ export class Ips {
     if (target && target.regionId !== input.regionId) {
       throw AppError.badInput('input.instanceId', `the instance is in region ${target.regionId}, not ${input.regionId}`);
     }
-    // Allocated and assigned in one transaction: a refused assignment leaves no address behind.
+    // Allocated and assigned in one transaction: a refused assignment leaves no address behind. The
+    // account's floating addresses are counted at its commit (migration 0261), the new one among them.
     const ip = await withRetriedTransaction(this.pool, async (tx) => {
       // The instance first, as its end takes it before the addresses it releases.
       const locked = target ? await this.lockedInstance(tx, target) : null;
@@ -139,8 +153,9 @@ export class Ips {
         await this.store.append(ipStreamId(allocated.ipId), assigned, { expectedVersion: 1, metadata, tx });
         await this.filters.changed(tx, instancesChangedBy(state, assigned), metadata);
       }
-      await this.requireFloatingQuota(tx, accountId, input.regionId);
       return allocated;
+    }).catch((error: unknown) => {
+      throw this.floatingLimitRefusal(error, accountId, input.regionId) ?? error;
     });
     // As the projection holds it now, without reading it back.
     return {
@@ -150,20 +165,15 @@ export class Ips {
     };
   }
 
-  /**
-   * The account's floating addresses in the region, the one just allocated in `tx` among them, within
-   * its limit. Counted under the account's lock there, so that allocations at once cannot together
-   * pass it; taken last, as it is held until the commit: one tenant's parallel allocations wait on
-   * each other for the count and the commit alone, not for each other's whole allocation.
-   */
-  private async requireFloatingQuota(tx: Sql, accountId: string, regionId: string): Promise<void> {
+  /** QUOTA_EXCEEDED where the commit was refused for the account's floating addresses; null for any other error. */
+  private floatingLimitRefusal(error: unknown, accountId: string, regionId: string): AppError | null {
+    const { code, detail } = (error ?? {}) as { code?: string; detail?: string };
+    if (code !== FLOATING_LIMIT_PASSED) return null;
     const { perAccount, quarantineSeconds } = this.floating;
-    const counted = await this.ips.floatingCountedUnderLock(tx, floatingQuotaLock(accountId, regionId), accountId, regionId, quarantineSeconds);
-    if (counted <= perAccount) return;
-    throw new AppError(
+    return new AppError(
       'QUOTA_EXCEEDED',
       `account ${accountId} may have ${perAccount} floating addresses in region ${regionId}, counting those it released in the last ${quarantineSeconds} s ` +
-        `(they rest before anyone gets them again); it has ${counted - 1}`,
+        `(they rest before anyone gets them again); it has ${Number(detail) - 1}`,
     );
   }
 
