@@ -25,7 +25,7 @@ const PROCESSES = 3;
 const ACCOUNT = 'bench';
 /** How long a released address rests, on both sides (network's IP_QUARANTINE_SECONDS, its default). */
 const QUARANTINE_SECONDS = 3600;
-/** One account makes every allocation, on both sides: its limit is out of the way, but still counted. */
+/** The account's limit on both sides: out of the way, but still counted. */
 const LIMIT = { perAccount: 10 * ALLOCATIONS, quarantineSeconds: QUARANTINE_SECONDS };
 /** /24s filled by each side, alternately, after one each to warm up. */
 const FILLS = 7;

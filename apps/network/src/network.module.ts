@@ -8,7 +8,7 @@ import { DnsController } from './dns/dns.controller.js';
 import { DnsRepository } from './dns/dns.repository.js';
 import { DnsServer } from './dns/dns-server.js';
 import { Zones } from './dns/zones.js';
-import { Firewalls } from './firewalls/firewalls.js';
+import { firewallLimitSettings, Firewalls } from './firewalls/firewalls.js';
 import { FirewallsController } from './firewalls/firewalls.controller.js';
 import { FirewallsRepository } from './firewalls/firewalls.repository.js';
 import { InstanceFilters } from './firewalls/instance-filters.js';
@@ -32,9 +32,11 @@ import { PoolsRepository } from './pools/pools.repository.js';
 export class NetworkModule {
   static forRoot(config: ServiceConfig, database: DatabaseConfig, network: NetworkConfig): DynamicModule {
     const floatingLimit = { perAccount: network.floatingIpsPerAccount, quarantineSeconds: network.quarantineSeconds };
+    // The limits PostgreSQL counts an account's floating addresses and firewalls against, at each commit.
+    const sessionSettings = { ...floatingLimitSettings(floatingLimit), ...firewallLimitSettings(network.firewallsPerAccount) };
     return {
       module: NetworkModule,
-      imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, { ...database, sessionSettings: floatingLimitSettings(floatingLimit) })],
+      imports: [...platformImports(config), EventSourcingModule.forService(networkEventStore, { ...database, sessionSettings })],
       controllers: [PoolsController, IpsController, DnsController, FirewallsController, InstanceAddressingController],
       providers: [
         { provide: PoolsRepository, inject: [PG_POOL], useFactory: (pool: pg.Pool) => new PoolsRepository(pool) },

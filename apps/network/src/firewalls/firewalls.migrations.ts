@@ -39,4 +39,27 @@ export const firewallsMigrations: Migration[] = [
       UPDATE firewalls f SET version = coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = 'firewall-' || f.id), 0);
     `,
   },
+  {
+    id: '0242-firewalls-within-limit',
+    // An account's live firewalls counted at each create's commit, as its floating addresses are
+    // (0261): the account's lock is held for the commit alone, where it was held through the
+    // create's every statement. The limit comes from network's session settings.
+    sql: `
+      CREATE FUNCTION firewalls_within_limit() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        per_account integer := nullif(current_setting('awan.firewalls_per_account', true), '')::integer;
+        counted integer;
+      BEGIN
+        IF per_account IS NULL THEN RETURN NULL; END IF;
+        PERFORM pg_advisory_xact_lock(hashtextextended('firewalls:' || NEW.account_id, 0));
+        SELECT count(*) INTO counted FROM firewalls WHERE account_id = NEW.account_id AND deleted_at IS NULL;
+        IF counted > per_account THEN
+          RAISE EXCEPTION USING ERRCODE = 'AWQ01', MESSAGE = 'an account''s firewalls over its limit', DETAIL = counted;
+        END IF;
+        RETURN NULL;
+      END $$;
+      CREATE CONSTRAINT TRIGGER firewalls_within_limit AFTER INSERT ON firewalls
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION firewalls_within_limit();
+    `,
+  },
 ];

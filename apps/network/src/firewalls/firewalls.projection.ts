@@ -1,5 +1,6 @@
 import { isUuid, type FirewallRule, type InstanceFilterEvents } from '#libs/contracts';
 import type { Projection } from '#libs/event-store';
+import { uncounted } from '../account-limits.js';
 import { firewallDecider, firewallIdOf, type FirewallEvent, type FirewallState } from './firewall.decider.js';
 
 export const FIREWALL_EVENT_TYPES: readonly FirewallEvent['type'][] = [
@@ -50,6 +51,7 @@ export const firewallsProjection: Projection = {
     }
   },
   async clear(tx) {
+    await uncounted(tx, 'awan.firewalls_per_account');
     await tx.query('DELETE FROM firewall_attachments');
     await tx.query('DELETE FROM firewalls');
   },

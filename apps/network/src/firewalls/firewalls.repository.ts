@@ -58,12 +58,6 @@ export class FirewallsRepository {
     return byInstance;
   }
 
-  /** The account's firewalls not deleted, read in the caller's transaction. */
-  async countHeld(tx: Sql, accountId: string): Promise<number> {
-    const { rows } = await tx.query<{ count: number }>('SELECT count(*)::integer AS count FROM firewalls WHERE account_id = $1 AND deleted_at IS NULL', [accountId]);
-    return rows[0].count;
-  }
-
   /** How many firewalls the instance has attached now, read in the caller's transaction. */
   async countAttached(tx: Sql, instanceId: string): Promise<number> {
     const { rows } = await tx.query<{ count: number }>('SELECT count(*)::integer AS count FROM firewall_attachments WHERE instance_id = $1', [instanceId]);

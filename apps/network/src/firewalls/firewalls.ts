@@ -3,8 +3,9 @@ import type pg from 'pg';
 import {
   AppError, type CountedPage, type CreateFirewallInput, type EventMetadata, type FirewallView, isUuid, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, handleCommand, lockKeyInTransaction, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { decideInTransaction, handleCommand, withRetriedTransaction, type EventStore, type SessionSettings, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import { heldAtLimit } from '../account-limits.js';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { firewallDecider, firewallStreamId, type AttachTarget, type FirewallCommand, type FirewallEvent } from './firewall.decider.js';
 import type { FirewallsRepository } from './firewalls.repository.js';
@@ -25,6 +26,9 @@ function instancesChangedBy(events: readonly FirewallEvent[]): string[] {
   });
 }
 
+/** What PostgreSQL's count of an account's firewalls at each create's commit reads from network's sessions (migration 0242). */
+export const firewallLimitSettings = (perAccount: number): SessionSettings => ({ 'awan.firewalls_per_account': perAccount });
+
 /**
  * An account's firewalls: created, their rules set, attached to and detached from its instances,
  * deleted. Each change to what an instance's host enforces records its filter's change in the
@@ -37,7 +41,7 @@ export class Firewalls {
     private readonly repository: FirewallsRepository,
     private readonly instances: InstancesRepository,
     private readonly filters: InstanceFilters,
-    /** FIREWALLS_PER_ACCOUNT: each is rows and a stream that every list and filter of the account reads. */
+    /** FIREWALLS_PER_ACCOUNT (each is rows and a stream that every list and filter of the account reads), as its refusal names it. */
     private readonly perAccount: number,
   ) {}
 
@@ -51,13 +55,13 @@ export class Firewalls {
       throw AppError.badInput('input.instanceIds', 'must be a list of instance ids');
     }
     const firewallId = randomUUID();
-    await this.decide(firewallId, async (tx) => {
-      // Counted under the account's lock, so that creates at once cannot together pass the limit.
-      await lockKeyInTransaction(tx, `firewalls:${accountId}`);
-      const held = await this.repository.countHeld(tx, accountId);
-      if (held >= this.perAccount) throw new AppError('QUOTA_EXCEEDED', `account ${accountId} may hold ${this.perAccount} firewalls; it holds ${held}: delete one first`);
-      return { type: 'CreateFirewall', firewallId, accountId, name: input.name, rules: input.rules, instances: await this.targets(tx, instanceIds) };
-    }, metadata);
+    // The account's firewalls are counted at the commit, this one among them (account-limits.ts).
+    await this.decide(firewallId, async (tx) => ({
+      type: 'CreateFirewall', firewallId, accountId, name: input.name, rules: input.rules, instances: await this.targets(tx, instanceIds),
+    }), metadata).catch((error: unknown) => {
+      const held = heldAtLimit(error);
+      throw held === null ? error : new AppError('QUOTA_EXCEEDED', `account ${accountId} may hold ${this.perAccount} firewalls; it holds ${held}: delete one first`);
+    });
     return (await this.repository.find(firewallId))!;
   }
 

@@ -1,5 +1,6 @@
 import type { Projection } from '#libs/event-store';
 import { parseAddress } from '#libs/contracts';
+import { uncounted } from '../account-limits.js';
 import { FREE_LISTED_SQL, unitOf } from '../pools/pool.js';
 import { readPool } from '../pools/pools.repository.js';
 import type { IpEvent } from './ip.decider.js';
@@ -69,8 +70,7 @@ export const ipsProjection: Projection = {
     }
   },
   async clear(tx) {
-    // The allocations replayed were made within the limit of their day: not counted against today's (migration 0261).
-    await tx.query("SELECT set_config('awan.floating_ips_per_account', '', true)");
+    await uncounted(tx, 'awan.floating_ips_per_account');
     await tx.query('DELETE FROM ip_addresses');
     // The units addresses held are free, as if never used, until their events say otherwise.
     await tx.query(

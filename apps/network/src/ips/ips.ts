@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { type AllocateIpInput, AppError, type CountedPage, type EventMetadata, formatAddress, type IpFamily, type IpListRequest, type IpView, isRfc1123Label, isUuid, type NetworkEvents, type Scope } from '#libs/contracts';
 import { fold, readState, withRetriedTransaction, type EventStore, type SessionSettings, type Sql, type StreamAppend } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import { heldAtLimit } from '../account-limits.js';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { normalizeHostname } from '../ip-range.js';
 import { addressOfUnit, describePool, onLinkLength, type Pool } from '../pools/pool.js';
@@ -44,9 +45,6 @@ export const floatingLimitSettings = ({ perAccount, quarantineSeconds }: Floatin
   'awan.floating_ips_per_account': perAccount,
   'awan.ip_quarantine_seconds': quarantineSeconds,
 });
-
-/** The SQLSTATE of that check's refusal, with the count (the new address among it) as its detail. */
-const FLOATING_LIMIT_PASSED = 'AWQ01';
 
 /** The instances whose own addresses these events of an address change: the one it leaves, the one it goes to. */
 function instancesChangedBy(state: IpState, events: readonly IpEvent[]): string[] {
@@ -167,13 +165,13 @@ export class Ips {
 
   /** QUOTA_EXCEEDED where the commit was refused for the account's floating addresses; null for any other error. */
   private floatingLimitRefusal(error: unknown, accountId: string, regionId: string): AppError | null {
-    const { code, detail } = (error ?? {}) as { code?: string; detail?: string };
-    if (code !== FLOATING_LIMIT_PASSED) return null;
+    const held = heldAtLimit(error);
+    if (held === null) return null;
     const { perAccount, quarantineSeconds } = this.floating;
     return new AppError(
       'QUOTA_EXCEEDED',
       `account ${accountId} may have ${perAccount} floating addresses in region ${regionId}, counting those it released in the last ${quarantineSeconds} s ` +
-        `(they rest before anyone gets them again); it has ${Number(detail) - 1}`,
+        `(they rest before anyone gets them again); it has ${held}`,
     );
   }
 
