@@ -2,10 +2,10 @@ import { readNetworkConfig } from './network.config.js';
 
 describe("network's configuration", () => {
   it('holds addresses back an hour, lets an account have 16 floating addresses a region and 100 firewalls, runs no DNS responder and names ns1.awan.test, unless told otherwise', () => {
-    expect(readNetworkConfig({})).toEqual({ quarantineSeconds: 3600, floatingIpsPerAccount: 16, firewallsPerAccount: 100, dnsPort: null, dnsNameserver: 'ns1.awan.test' });
+    expect(readNetworkConfig({})).toEqual({ quarantineSeconds: 3600, floatingIpsPerAccount: 16, firewallsPerAccount: 100, firewallQueueWaitMs: 10_000, dnsPort: null, dnsNameserver: 'ns1.awan.test' });
     expect(readNetworkConfig({
       IP_QUARANTINE_SECONDS: '3', FLOATING_IPS_PER_ACCOUNT: '2', FIREWALLS_PER_ACCOUNT: '5', DNS_PORT: '5353', DNS_NAMESERVER: 'NS.Example.com.',
-    })).toEqual({ quarantineSeconds: 3, floatingIpsPerAccount: 2, firewallsPerAccount: 5, dnsPort: 5353, dnsNameserver: 'ns.example.com' });
+    })).toEqual({ quarantineSeconds: 3, floatingIpsPerAccount: 2, firewallsPerAccount: 5, firewallQueueWaitMs: 10_000, dnsPort: 5353, dnsNameserver: 'ns.example.com' });
   });
 
   it.each([

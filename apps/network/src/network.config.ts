@@ -9,6 +9,8 @@ export interface NetworkConfig {
   floatingIpsPerAccount: number;
   /** The firewalls an account may hold (FIREWALLS_PER_ACCOUNT). */
   firewallsPerAccount: number;
+  /** How long a command on a firewall may queue behind its others: an answer well inside the gateway's 15 s. */
+  firewallQueueWaitMs: number;
   /** The DNS responder's UDP port; null runs none. */
   dnsPort: number | null;
   /** The server authoritative for network's zones, named in their SOA and NS records. */
@@ -25,6 +27,7 @@ export function readNetworkConfig(env: NodeJS.ProcessEnv): NetworkConfig {
     quarantineSeconds: readWholeNumber('IP_QUARANTINE_SECONDS', 3600, { expected: 'a number of seconds' }, env),
     floatingIpsPerAccount: readWholeNumber('FLOATING_IPS_PER_ACCOUNT', 16, { expected: 'a number of addresses' }, env),
     firewallsPerAccount: readWholeNumber('FIREWALLS_PER_ACCOUNT', 100, { expected: 'a number of firewalls' }, env),
+    firewallQueueWaitMs: 10_000,
     dnsPort: readWholeNumber('DNS_PORT', 0, { expected: 'a UDP port number', max: 65535 }, env) || null,
     dnsNameserver,
   };

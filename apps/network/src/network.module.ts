@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { EventStore } from '#libs/event-store';
 import { ServiceClient } from '#libs/messaging';
 import { type DatabaseConfig, EventSourcingModule, PG_POOL } from '#libs/event-sourcing';
-import { platformImports, type ServiceConfig } from '#libs/platform';
+import { AccountQueue, platformImports, type ServiceConfig } from '#libs/platform';
 import { DnsController } from './dns/dns.controller.js';
 import { DnsRepository } from './dns/dns.repository.js';
 import { DnsServer } from './dns/dns-server.js';
@@ -54,7 +54,7 @@ export class NetworkModule {
           provide: Firewalls,
           inject: [PG_POOL, EventStore, FirewallsRepository, InstancesRepository, InstanceFilters],
           useFactory: (pool: pg.Pool, store: EventStore, firewalls: FirewallsRepository, instances: InstancesRepository, filters: InstanceFilters) =>
-            new Firewalls(pool, store, firewalls, instances, filters, network.firewallsPerAccount),
+            new Firewalls(pool, store, firewalls, instances, filters, network.firewallsPerAccount, new AccountQueue(network.firewallQueueWaitMs)),
         },
         {
           provide: Pools,

@@ -219,6 +219,22 @@ describe("instances' addresses and firewalls across two network service processe
     expect((await address(await publishRequested(tenant))).addresses).toHaveLength(2);
   }, 60_000);
 
+  it('attaches one firewall to 50 instances asked at once through both processes, as Terraform asks, and detaches it from them so', async () => {
+    const instances = await Promise.all(Array.from({ length: 50 }, () => requestInstance()));
+    const firewall = await create('shared', [ping]);
+    const attach = (instanceId: string) => client.call('network.firewall.attach', { id: firewall.id, instanceId, ...mine }, 30_000);
+    const detach = (instanceId: string) => client.call('network.firewall.detach', { id: firewall.id, instanceId, ...mine }, 30_000);
+    // Every one answered: none gave up on the others' appends to the firewall's stream.
+    await Promise.all(instances.map(attach));
+    expect((await client.call('network.firewall.get', { id: firewall.id, ...mine }))!.instanceIds.sort()).toEqual([...instances].sort());
+    for (const instanceId of instances.slice(0, 3)) {
+      expect(await filterOf(instanceId)).toMatchObject({ revision: 2, firewall: { ingress: [{ protocol: 'ICMP', ports: null, addresses: ['0.0.0.0/0'] }], egress: null } });
+    }
+    await Promise.all(instances.map(detach));
+    expect(await client.call('network.firewall.get', { id: firewall.id, ...mine })).toMatchObject({ instanceIds: [] });
+    expect(await filterOf(instances[0])).toMatchObject({ revision: 3, firewall: null });
+  }, 60_000);
+
   it('deletes a firewall only once it is detached from every instance (CONFLICT before)', async () => {
     const instanceId = await requestInstance();
     const firewall = await create('doomed', [ssh], [instanceId]);

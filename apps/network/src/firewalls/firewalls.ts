@@ -3,8 +3,9 @@ import type pg from 'pg';
 import {
   AppError, type CountedPage, type CreateFirewallInput, type EventMetadata, type FirewallView, isUuid, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, handleCommand, withRetriedTransaction, type EventStore, type SessionSettings, type Sql } from '#libs/event-store';
+import { decideInTransaction, lockKeyInTransaction, withRetriedTransaction, type EventStore, type SessionSettings, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
+import type { AccountQueue } from '#libs/platform';
 import { heldAtLimit } from '../account-limits.js';
 import type { InstancesRepository } from '../instance-addressing/instances.repository.js';
 import { firewallDecider, firewallStreamId, type AttachTarget, type FirewallCommand, type FirewallEvent } from './firewall.decider.js';
@@ -43,6 +44,8 @@ export class Firewalls {
     private readonly filters: InstanceFilters,
     /** FIREWALLS_PER_ACCOUNT (each is rows and a stream that every list and filter of the account reads), as its refusal names it. */
     private readonly perAccount: number,
+    /** Each firewall's commands in this process, one at a time (`queued`). */
+    private readonly commands: AccountQueue,
   ) {}
 
   /** A firewall of the account (one of the caller's), attached at once to the instances the input names. */
@@ -58,7 +61,7 @@ export class Firewalls {
     // The account's firewalls are counted at the commit, this one among them (account-limits.ts).
     await this.decide(firewallId, async (tx) => ({
       type: 'CreateFirewall', firewallId, accountId, name: input.name, rules: input.rules, instances: await this.targets(tx, instanceIds),
-    }), metadata).catch((error: unknown) => {
+    }), metadata, { created: true }).catch((error: unknown) => {
       const held = heldAtLimit(error);
       throw held === null ? error : new AppError('QUOTA_EXCEEDED', `account ${accountId} may hold ${this.perAccount} firewalls; it holds ${held}: delete one first`);
     });
@@ -67,7 +70,7 @@ export class Firewalls {
 
   async setRules(firewallId: unknown, rules: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await this.decide(id, async () => ({ type: 'SetFirewallRules', rules }), metadata);
+    await this.queued(id, () => this.decide(id, async () => ({ type: 'SetFirewallRules', rules }), metadata));
     return (await this.repository.find(id))!;
   }
 
@@ -77,21 +80,21 @@ export class Firewalls {
    */
   async attach(firewallId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await this.decide(id, async (tx) => ({ type: 'AttachFirewall', instance: (await this.targets(tx, [instanceId]))[0] }), metadata);
+    await this.queued(id, () => this.decide(id, async (tx) => ({ type: 'AttachFirewall', instance: (await this.targets(tx, [instanceId]))[0] }), metadata));
     return (await this.repository.find(id))!;
   }
 
   async detach(firewallId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
     const instance = typeof instanceId === 'string' ? instanceId.toLowerCase() : '';
-    await this.decide(id, async () => ({ type: 'DetachFirewall', instanceId: instance, reason: 'detached' }), metadata);
+    await this.queued(id, () => this.decide(id, async () => ({ type: 'DetachFirewall', instanceId: instance, reason: 'detached' }), metadata));
     return (await this.repository.find(id))!;
   }
 
   /** CONFLICT while it is attached to an instance. Answers the firewall as it was. */
   async delete(firewallId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await handleCommand(this.store, firewallStreamId(id), firewallDecider, { type: 'DeleteFirewall' }, metadata);
+    await this.queued(id, () => this.decide(id, async () => ({ type: 'DeleteFirewall' }), metadata));
     return (await this.repository.find(id, { includeDeleted: true }))!;
   }
 
@@ -127,9 +130,25 @@ export class Firewalls {
     return ids.map((instanceId) => ({ instanceId, firewalls: byInstance.get(instanceId) ?? [] }));
   }
 
-  /** Decides on the firewall in a transaction of its own, retried whole on a concurrent change; the instances it changes have their filters changed with it. */
-  private async decide(firewallId: string, command: (tx: Sql) => Promise<FirewallCommand>, metadata: EventMetadata): Promise<void> {
+  /**
+   * A command on the firewall once this process's earlier ones on it are done. They all append to
+   * its stream: Terraform attaching it to fifty instances at once had each decided again on every
+   * other's append, and some gave up after ten tries (UNAVAILABLE). Queued, they wait without a
+   * connection, and each replica's next waits for the others' on the firewall's lock (`decide`).
+   */
+  private queued<T>(firewallId: string, command: () => Promise<T>): Promise<T> {
+    return this.commands.run(firewallId, command);
+  }
+
+  /**
+   * Decides on the firewall in a transaction of its own, retried whole on a concurrent change; the
+   * instances it changes have their filters changed with it. Another replica's command on it waits
+   * for the firewall's lock rather than losing to this one retry after retry; a new firewall's
+   * stream (`created`) has no other command yet.
+   */
+  private async decide(firewallId: string, command: (tx: Sql) => Promise<FirewallCommand>, metadata: EventMetadata, { created = false } = {}): Promise<void> {
     await withRetriedTransaction(this.pool, async (tx) => {
+      if (!created) await lockKeyInTransaction(tx, `firewall:${firewallId}`);
       const events = await decideInTransaction(this.store, tx, firewallStreamId(firewallId), firewallDecider, await command(tx), metadata);
       await this.filters.changed(tx, instancesChangedBy(events), metadata);
     });
