@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SYSTEM_ACTOR } from '#libs/contracts';
+import { PLATFORM_SCOPE, SYSTEM_ACTOR } from '#libs/contracts';
 import { EventStore, eventStoreMigrations, migrate, rebuildProjection } from '#libs/event-store';
 import { createTestDatabase, type TestDatabase } from '#libs/testing';
 import { billingEventStore } from '../billing.event-store.js';
@@ -58,5 +58,29 @@ describe('prices: an installation whose read model kept only the latest price, u
     expect(await rebuildProjection(store, 'price-lists')).toBe(4);
     expect((await db.pool.query(`SELECT hourly::text FROM prices ORDER BY set_at`)).rows.map((r) => r.hourly)).toEqual(['0.01', '0.02', '0.03']);
     await check();
+  });
+});
+
+describe('prices: a price list changed by many calls at once', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('billing_prices_');
+    await migrate(db.pool, db.schema, [...eventStoreMigrations, ...billingEventStore.migrations]);
+  });
+
+  afterAll(() => db?.close());
+
+  it("answers each of sixty prices set at once, as a reseller's automation sets them, and keeps every one", async () => {
+    const prices = new Prices(db.pool, new EventStore(db.pool, db.schema, billingEventStore.projections));
+    const plans = Array.from({ length: 60 }, (_, i) => `plan-${i}`);
+    const admin = { accountIds: PLATFORM_SCOPE } as const;
+    // None gives up on the others' appends to the list's stream.
+    await Promise.all(plans.map((planId, i) => prices.set({ planId, currency: 'EUR', hourlyPrice: `0.0${i % 9 + 1}`, monthlyPrice: '5.00' }, admin, metadata())));
+    const list = await prices.platformList('EUR');
+    expect(list.filter((price) => price.sku.startsWith('plan-')).map((price) => [price.sku, price.hourlyPrice]).sort())
+      .toEqual(plans.map((planId, i) => [planId, `0.0${i % 9 + 1}`]).sort());
+    // The storage prices a currency the platform prices in gets, once.
+    expect((await db.pool.query(`SELECT sku FROM prices WHERE sku NOT LIKE 'plan-%' ORDER BY sku`)).rows.map((row) => row.sku)).toEqual(['backup-storage', 'snapshot-storage']);
   });
 });

@@ -3,13 +3,14 @@ import {
   AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput,
   type SetStoragePriceInput, type StoppedBilling,
 } from '#libs/contracts';
-import { ConcurrencyError, handleCommand, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { ConcurrencyError, decideInTransaction, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { AccountQueue } from '#libs/platform';
 import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { IPV4_SKU } from '../metering/meter.js';
 import { formatScaled, parseDecimal, requireCurrency } from '../money/money.js';
 import { priceBook, type Price, type PriceBook, type PriceHistory } from '../rating/rating.js';
-import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListEvent } from './price-list.decider.js';
+import { PLATFORM, priceListDecider, priceListStreamId, type PriceEntry, type PriceListCommand, type PriceListEvent } from './price-list.decider.js';
 import { ensureStoragePrices, hourlyOfMonthly, STORAGE_SKUS, storagePrice } from './storage-prices.js';
 
 const SKU = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -21,6 +22,8 @@ const SEED_MONTHLY: Record<string, string> = {
   [IPV4_SKU]: '1.00',
 };
 const SEED_CURRENCIES = ['EUR', 'USD'];
+/** How long a change to a price list may queue behind its others: an answer well inside the gateway's 15 s. */
+const LIST_QUEUE_WAIT_MS = 10_000;
 
 interface PriceRow {
   ownerId: string;
@@ -79,6 +82,8 @@ export class Prices {
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
+    /** Each price list's changes in this process, one at a time (`changeList`). */
+    private readonly lists = new AccountQueue(LIST_QUEUE_WAIT_MS),
   ) {}
 
   /**
@@ -192,18 +197,33 @@ export class Prices {
 
   /** Sets a sku's price in an owner's list in a currency (ownerOf: one the caller may set). */
   private async setPrice({ ownerId, currency }: { ownerId: string; currency: string }, sku: string, price: PriceEntry, metadata: EventMetadata): Promise<PriceView> {
-    await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, { type: 'SetPrice', ownerId, currency, sku, price }, metadata);
-    // A currency the platform now prices in prices storage too.
-    if (ownerId === PLATFORM) await withRetriedTransaction(this.pool, (tx) => ensureStoragePrices(this.store, tx, currency, metadata));
+    await this.changeList(ownerId, currency, { type: 'SetPrice', ownerId, currency, sku, price }, metadata);
     return { sku, currency, ownerId, hourlyPrice: price.hourly, monthlyPrice: price.monthly, stoppedHourlyPrice: price.stoppedHourly, stoppedMonthlyPrice: price.stoppedMonthly };
+  }
+
+  /**
+   * Decides on an owner's list once this process's earlier changes to it are done, under the list's
+   * lock, which another replica's change waits for. All append to its stream: a reseller setting
+   * thirty prices at once had some give up after ten decisions lost to the others' appends
+   * (UNAVAILABLE). A currency the platform now prices in prices storage too, in the same transaction.
+   */
+  private async changeList(ownerId: string, currency: string, command: PriceListCommand, metadata: EventMetadata): Promise<string> {
+    const streamId = priceListStreamId(ownerId, currency);
+    await this.lists.run(streamId, () => withRetriedTransaction(this.pool, async (tx) => {
+      await lockKeyInTransaction(tx, streamId);
+      await decideInTransaction(this.store, tx, streamId, priceListDecider, command, metadata);
+      if (ownerId === PLATFORM) await ensureStoragePrices(this.store, tx, currency, metadata);
+    }));
+    return streamId;
   }
 
   async setOptions(input: SetPriceListOptionsInput | undefined, scope: Scope, metadata: EventMetadata): Promise<PriceListOptionsView> {
     if (!input || typeof input !== 'object') throw AppError.badInput('input', 'is required');
     const { ownerId, currency } = await this.ownerOf(input, scope);
-    const { state } = await handleCommand(this.store, priceListStreamId(ownerId, currency), priceListDecider, {
+    const streamId = await this.changeList(ownerId, currency, {
       type: 'SetOptions', ownerId, currency, granularity: input.granularity, stoppedBilling: input.stoppedBilling,
     }, metadata);
+    const { state } = await readState(this.store, streamId, priceListDecider);
     return { ownerId, currency, granularity: state.granularity, stoppedBilling: state.stoppedBilling };
   }
 

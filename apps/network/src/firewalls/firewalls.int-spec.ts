@@ -293,13 +293,14 @@ describe("instances' addresses and firewalls across two network service processe
 
     const stream = await filterStream(instanceId);
     expect(stream).toEqual(Array.from({ length: 9 }, (_, i) => ({ version: i + 1, type: 'InstanceFilterChanged', data: { instanceId, revision: i + 1 } })));
-    // Published where compute listens for them.
+    // Published where compute listens for them, in order: the ninth last (the relay may still be publishing
+    // the earlier tests' changes, and this one's eighth, so it is waited for).
     const jsm = await jetstreamManager(publisher);
-    const last = await waitFor(async () => {
-      const message = await jsm.streams.getMessage('NETWORK', { last_by_subj: 'events.network.filter.InstanceFilterChanged' }).catch(() => null);
-      return message?.json<{ data: { instanceId: string; revision: number } }>().data.instanceId === instanceId ? message : undefined;
-    }, 10_000, 'the last InstanceFilterChanged published');
-    expect(last.json<{ data: unknown }>().data).toEqual({ instanceId, revision: 9 });
+    await waitFor(async () => {
+      const last = await jsm.streams.getMessage('NETWORK', { last_by_subj: 'events.network.filter.InstanceFilterChanged' }).catch(() => null);
+      const data = last?.json<{ data: { instanceId: string; revision: number } }>().data;
+      return data?.instanceId === instanceId && data.revision === 9;
+    }, 10_000, 'the ninth InstanceFilterChanged published last');
     // An instance network knows nothing of yet.
     const unknown = randomUUID();
     expect(await filterOf(unknown)).toEqual({ instanceId: unknown, revision: 0, addresses: [], firewall: null });
