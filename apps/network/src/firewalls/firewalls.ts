@@ -44,7 +44,7 @@ export class Firewalls {
     private readonly filters: InstanceFilters,
     /** FIREWALLS_PER_ACCOUNT (each is rows and a stream that every list and filter of the account reads), as its refusal names it. */
     private readonly perAccount: number,
-    /** Each firewall's commands in this process, one at a time (`queued`). */
+    /** Each firewall's commands in this process, one at a time (`decide`). */
     private readonly commands: AccountQueue,
   ) {}
 
@@ -70,7 +70,7 @@ export class Firewalls {
 
   async setRules(firewallId: unknown, rules: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await this.queued(id, () => this.decide(id, async () => ({ type: 'SetFirewallRules', rules }), metadata));
+    await this.decide(id, async () => ({ type: 'SetFirewallRules', rules }), metadata);
     return (await this.repository.find(id))!;
   }
 
@@ -80,21 +80,21 @@ export class Firewalls {
    */
   async attach(firewallId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await this.queued(id, () => this.decide(id, async (tx) => ({ type: 'AttachFirewall', instance: (await this.targets(tx, [instanceId]))[0] }), metadata));
+    await this.decide(id, async (tx) => ({ type: 'AttachFirewall', instance: (await this.targets(tx, [instanceId]))[0] }), metadata);
     return (await this.repository.find(id))!;
   }
 
   async detach(firewallId: unknown, instanceId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
     const instance = typeof instanceId === 'string' ? instanceId.toLowerCase() : '';
-    await this.queued(id, () => this.decide(id, async () => ({ type: 'DetachFirewall', instanceId: instance, reason: 'detached' }), metadata));
+    await this.decide(id, async () => ({ type: 'DetachFirewall', instanceId: instance, reason: 'detached' }), metadata);
     return (await this.repository.find(id))!;
   }
 
   /** CONFLICT while it is attached to an instance. Answers the firewall as it was. */
   async delete(firewallId: unknown, scope: Scope, metadata: EventMetadata): Promise<FirewallView> {
     const { id } = await this.require(firewallId, scope);
-    await this.queued(id, () => this.decide(id, async () => ({ type: 'DeleteFirewall' }), metadata));
+    await this.decide(id, async () => ({ type: 'DeleteFirewall' }), metadata);
     return (await this.repository.find(id, { includeDeleted: true }))!;
   }
 
@@ -131,27 +131,20 @@ export class Firewalls {
   }
 
   /**
-   * A command on the firewall once this process's earlier ones on it are done. They all append to
-   * its stream: Terraform attaching it to fifty instances at once had each decided again on every
-   * other's append, and some gave up after ten tries (UNAVAILABLE). Queued, they wait without a
-   * connection, and each replica's next waits for the others' on the firewall's lock (`decide`).
-   */
-  private queued<T>(firewallId: string, command: () => Promise<T>): Promise<T> {
-    return this.commands.run(firewallId, command);
-  }
-
-  /**
    * Decides on the firewall in a transaction of its own, retried whole on a concurrent change; the
-   * instances it changes have their filters changed with it. Another replica's command on it waits
-   * for the firewall's lock rather than losing to this one retry after retry; a new firewall's
+   * instances it changes have their filters changed with it. Its commands all append to its stream:
+   * Terraform attaching it to fifty instances at once had each decided again on every other's
+   * append, and some gave up after ten tries (UNAVAILABLE). So each waits for this process's earlier
+   * ones without a connection, then another replica's on the firewall's lock. A new firewall's
    * stream (`created`) has no other command yet.
    */
   private async decide(firewallId: string, command: (tx: Sql) => Promise<FirewallCommand>, metadata: EventMetadata, { created = false } = {}): Promise<void> {
-    await withRetriedTransaction(this.pool, async (tx) => {
+    const decided = () => withRetriedTransaction(this.pool, async (tx) => {
       if (!created) await lockKeyInTransaction(tx, `firewall:${firewallId}`);
       const events = await decideInTransaction(this.store, tx, firewallStreamId(firewallId), firewallDecider, await command(tx), metadata);
       await this.filters.changed(tx, instancesChangedBy(events), metadata);
     });
+    await (created ? decided() : this.commands.run(firewallId, decided));
   }
 
   /** The instances as attaches see them: each row locked (in one order, so two attaches never wait crosswise), its firewalls counted. */
