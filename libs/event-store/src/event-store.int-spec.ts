@@ -8,7 +8,7 @@ import {
 } from '../test/capacity.decider.js';
 import { withTransaction } from './database.js';
 import { ConcurrencyError } from './errors.js';
-import { decideInTransaction, handleCommand, readState } from './decider.js';
+import { decideInTransaction, handleCommand, readState, withRetriedTransaction } from './decider.js';
 import { EventStore } from './event-store.js';
 import { eventStoreMigrations, migrate } from './migrations.js';
 import { rebuildProjection, type Projection } from './projection.js';
@@ -296,6 +296,19 @@ describe('event store on PostgreSQL', () => {
       { pool_id: 'd', reserved: 4 },
       { pool_id: 'e', reserved: 2 },
     ]);
+  });
+
+  it("answers sixty commands on one stream at once, each lost decision waiting its turn on the stream's lock", async () => {
+    await handleCommand(store, 'pool-m', capacityDecider, { type: 'OpenCapacity', poolId: 'm', capacity: 1000 }, metadata);
+    const reserve = { type: 'ReserveCapacity', poolId: 'm', amount: 1 } as const;
+    // As Terraform makes them: every call decides on the stream as it is, and most lose to another's append at first.
+    const alone = Array.from({ length: 60 }, () => handleCommand(store, 'pool-m', capacityDecider, reserve, metadata));
+    const inTransactions = Array.from({ length: 60 }, () => withRetriedTransaction(db.pool, (tx) => decideInTransaction(store, tx, 'pool-m', capacityDecider, reserve, metadata)));
+    const settled = await Promise.allSettled([...alone, ...inTransactions]);
+    expect(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    const { rows } = await db.pool.query("SELECT reserved FROM capacity_totals WHERE pool_id = 'm'");
+    expect(rows).toEqual([{ reserved: 120 }]);
+    expect(await store.streamVersion('pool-m')).toBe(121);
   });
 
   it('rebuilds a projection from the events into exactly the live read model', async () => {

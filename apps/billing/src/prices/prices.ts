@@ -3,7 +3,7 @@ import {
   AppError, SYSTEM_ACTOR, type EventMetadata, type PriceGranularity, type PriceListOptionsView, type PriceView, type Scope, type SetPriceInput, type SetPriceListOptionsInput,
   type SetStoragePriceInput, type StoppedBilling,
 } from '#libs/contracts';
-import { ConcurrencyError, decideInTransaction, lockKeyInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
+import { ConcurrencyError, decideInTransaction, readState, withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import { AccountQueue } from '#libs/platform';
 import { isPlatformWide } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
@@ -203,17 +203,16 @@ export class Prices {
 
   /**
    * Decides on an owner's list once this process's earlier changes to it are done, under the list's
-   * lock, which another replica's change waits for. All append to its stream: a reseller setting
-   * thirty prices at once had some give up after ten decisions lost to the others' appends
+   * stream's lock, which another replica's change waits for. All append to its stream: a reseller
+   * setting thirty prices at once had some give up after ten decisions lost to the others' appends
    * (UNAVAILABLE). A currency the platform now prices in prices storage too, in the same transaction.
    */
   private async changeList(ownerId: string, currency: string, command: PriceListCommand, metadata: EventMetadata): Promise<string> {
     const streamId = priceListStreamId(ownerId, currency);
     await this.lists.run(streamId, () => withRetriedTransaction(this.pool, async (tx) => {
-      await lockKeyInTransaction(tx, streamId);
       await decideInTransaction(this.store, tx, streamId, priceListDecider, command, metadata);
       if (ownerId === PLATFORM) await ensureStoragePrices(this.store, tx, currency, metadata);
-    }));
+    }, [streamId]));
     return streamId;
   }
 

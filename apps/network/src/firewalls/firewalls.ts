@@ -3,7 +3,7 @@ import type pg from 'pg';
 import {
   AppError, type CountedPage, type CreateFirewallInput, type EventMetadata, type FirewallView, isUuid, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, lockKeyInTransaction, withRetriedTransaction, type EventStore, type SessionSettings, type Sql } from '#libs/event-store';
+import { decideInTransaction, withRetriedTransaction, type EventStore, type SessionSettings, type Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import type { AccountQueue } from '#libs/platform';
 import { heldAtLimit } from '../account-limits.js';
@@ -132,18 +132,17 @@ export class Firewalls {
 
   /**
    * Decides on the firewall in a transaction of its own, retried whole on a concurrent change; the
-   * instances it changes have their filters changed with it. Its commands all append to its stream:
-   * Terraform attaching it to fifty instances at once had each decided again on every other's
-   * append, and some gave up after ten tries (UNAVAILABLE). So each waits for this process's earlier
-   * ones without a connection, then another replica's on the firewall's lock. A new firewall's
-   * stream (`created`) has no other command yet.
+   * instances it changes have their filters changed with it. Its commands all append to its stream
+   * (Terraform attaches one firewall to fifty instances at once), so each waits for this process's
+   * earlier ones without a connection, then for another replica's on the stream's lock. A new
+   * firewall's stream (`created`) has no other command yet.
    */
   private async decide(firewallId: string, command: (tx: Sql) => Promise<FirewallCommand>, metadata: EventMetadata, { created = false } = {}): Promise<void> {
+    const streamId = firewallStreamId(firewallId);
     const decided = () => withRetriedTransaction(this.pool, async (tx) => {
-      if (!created) await lockKeyInTransaction(tx, `firewall:${firewallId}`);
-      const events = await decideInTransaction(this.store, tx, firewallStreamId(firewallId), firewallDecider, await command(tx), metadata);
+      const events = await decideInTransaction(this.store, tx, streamId, firewallDecider, await command(tx), metadata);
       await this.filters.changed(tx, instancesChangedBy(events), metadata);
-    });
+    }, created ? [] : [streamId]);
     await (created ? decided() : this.commands.run(firewallId, decided));
   }
 
