@@ -282,6 +282,22 @@ describe('IP address management across three network service processes', () => {
     expect(await client.call('network.pool.list', { regionId: region })).toHaveLength(1);
   });
 
+  it("answers a hundred changes of one address asked at once through the three processes, each decided in its turn", async () => {
+    const region = uniqueName('turns-');
+    await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.0/27', gateway: '192.0.2.1' } });
+    const ip = await allocate(accountId, region);
+    // Each decision but the first loses to another's append at first; before, some lost ten times over and answered UNAVAILABLE.
+    const names = Array.from({ length: 100 }, (_, i) => `host-${i}.example.com`);
+    const settled = await Promise.allSettled(names.map((hostname) => client.call('network.ip.reverseDns.set', { id: ip.id, hostname, accountIds: [accountId] }, 30_000)));
+    expect(settled.filter((outcome) => outcome.status === 'rejected').map((outcome) => String((outcome as PromiseRejectedResult).reason))).toEqual([]);
+    // Every one recorded, and the address named as the last of them says.
+    const { rows } = await db.query<{ hostname: string }>(
+      "SELECT data->>'hostname' AS hostname FROM events WHERE stream_id = $1 AND type = 'ReverseDnsSet' ORDER BY version", [`ip-${ip.id}`],
+    );
+    expect(rows.map((row) => row.hostname).sort()).toEqual([...names].sort());
+    expect((await client.call('network.ip.get', { id: ip.id, accountIds: [accountId] }))?.reverseDns).toBe(rows.at(-1)!.hostname);
+  });
+
   it("serves a PTR name set on an address in its reverse zone, and refuses one that is not a host name or is the platform's", async () => {
     const region = uniqueName('ptr-');
     await client.call('network.pool.create', { input: { id: `${region}-v4`, regionId: region, prefix: '192.0.2.128/26', gateway: '192.0.2.129' } });
