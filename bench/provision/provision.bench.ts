@@ -49,7 +49,7 @@ const rootfs = await buildBusyboxRootfs(path.join(folders.images, 'busybox-rootf
 const blank = await buildBlankQcow2(path.join(folders.images, 'blank.qcow2'));
 const rawDir = path.join(dataDir, 'raw');
 
-const computeCreate = (kind: InstanceKind) => timedCreate(system, started, kind);
+const computeCreate = async (kind: InstanceKind) => (await timedCreate(system, started, kind)).ms;
 
 /** The raw tools: lxc-copy of a prepared container, lxc-start, wait for RUNNING. */
 async function rawContainer(): Promise<number> {

@@ -32,6 +32,8 @@ export function requestInstance<O extends InstanceOperation>(
  */
 export interface ComputeSystem {
   client: ServiceClient;
+  /** The database compute and network share, each in its schema. */
+  databaseUrl: string;
   hostId: string;
   agentDataDir: string;
   /** The bridge of the test's pools: 198.51.100.0/25 and 2001:db8:51::/64, gateways .1 and ::1. */
@@ -81,6 +83,7 @@ export async function startComputeSystem(env: Record<string, string> = {}, optio
 
   const system: ComputeSystem = {
     client: caller.client,
+    databaseUrl,
     hostId,
     agentDataDir,
     bridge,
