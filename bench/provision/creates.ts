@@ -56,7 +56,7 @@ export async function timedCreate(system: ComputeSystem, nats: NatsConnection, k
  * the control plane's share of a create goes.
  */
 export const CREATE_STEPS = {
-  /** compute's transaction: the account's lock, quota, host reserved (InstanceScheduled). */
+  /** the request to compute, the catalog's lookups and compute's transaction up to its append: the account's lock, quota, a host reserved (InstanceScheduled). */
   computeDecided: ['compute', 'InstanceScheduled'],
   /** compute's commit, its relay, the provisioner's delivery, its request to network and network's transaction (InstanceAddressesAllocated). */
   networkDecided: ['network', 'InstanceAddressesAllocated'],
