@@ -119,23 +119,33 @@ describeWithHardware('Awan across restarts of NATS', missingHardware({ root: tru
 
   it('NATS restarted while a container is being created: the create completes, and no step of it ran twice', async () => {
     const customer = await newCustomer('Across a NATS restart');
-    const created = await createContainer(customer);
-    expect(['PENDING', 'PROVISIONING']).toContain(created.status);
+    // The create must still be under way when NATS stops. Its answer comes before the host has made the
+    // container, but on a busy machine it once reached the test after the container had started: such a
+    // create is asked again, up to three times in all.
+    let attempt = 1;
+    for (; ; attempt++) {
+      const created = await createContainer(customer);
+      expect(['PENDING', 'PROVISIONING']).toContain(created.status);
 
-    const stoppedAt = Date.now();
-    // Down for a second, well under the host agent's fencing timeout.
-    nats = await restart(nats, 1000, (port) => startNatsServer(path.join(dataDir, 'nats'), serverLog, port));
+      const stoppedAt = Date.now();
+      // Down for a second, well under the host agent's fencing timeout.
+      nats = await restart(nats, 1000, (port) => startNatsServer(path.join(dataDir, 'nats'), serverLog, port));
 
-    const running = await waitForStatus(customer, created.id, 'RUNNING');
-    expect(running.ipAddresses.map((ip) => ip.family).sort()).toEqual(['IPV4', 'IPV6']);
-    expect(running.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(OUR_IPV4);
-    const { instance } = await customer.data(`{ instance(id: "${created.id}") { history(first: 50) { edges { node { type occurredAt } } } } }`);
-    const history: { type: string; occurredAt: string }[] = instance.history.edges.map((e: { node: unknown }) => e.node);
-    const types = history.map((event) => event.type);
-    expect(Date.parse(history.find((event) => event.type === 'InstanceStarted')!.occurredAt)).toBeGreaterThan(stoppedAt); // it was in flight
-    expect(types).toEqual([...new Set(types)]); // each step of the create recorded once
+      const running = await waitForStatus(customer, created.id, 'RUNNING');
+      expect(running.ipAddresses.map((ip) => ip.family).sort()).toEqual(['IPV4', 'IPV6']);
+      expect(running.ipAddresses.find((ip) => ip.family === 'IPV4')!.address).toMatch(OUR_IPV4);
+      const { instance } = await customer.data(`{ instance(id: "${created.id}") { history(first: 50) { edges { node { type occurredAt } } } } }`);
+      const history: { type: string; occurredAt: string }[] = instance.history.edges.map((e: { node: unknown }) => e.node);
+      const types = history.map((event) => event.type);
+      expect(types).toEqual([...new Set(types)]); // each step of the create recorded once
+      const inFlight = Date.parse(history.find((event) => event.type === 'InstanceStarted')!.occurredAt) > stoppedAt;
+      if (!inFlight && attempt < 3) continue;
+      expect({ attempt, inFlight }).toMatchObject({ inFlight: true });
+      break;
+    }
     const { ipAddresses } = await customer.data('{ ipAddresses { edges { node { address family } } } }');
-    expect(ipAddresses.edges.map((e: { node: { family: string } }) => e.node.family).sort()).toEqual(['IPV4', 'IPV6']);
+    // Each create's two addresses, none more.
+    expect(ipAddresses.edges.map((e: { node: { family: string } }) => e.node.family).sort()).toEqual([...Array(attempt).fill('IPV4'), ...Array(attempt).fill('IPV6')]);
     expect(serviceExits(awan)).toEqual([]);
   }, 180_000);
 });
