@@ -212,6 +212,9 @@ try {
   if (closed.drafted !== ACCOUNTS) fail(`closeMonth drafted ${closed.drafted} invoices, expected ${ACCOUNTS}`);
   if (closed.unknownAccounts.length > 0) fail(`closeMonth found usage of unknown accounts: ${closed.unknownAccounts.length}`);
 
+  // As autovacuum has them within its minute of the close: statistics of the tables the close wrote.
+  await pool.query('ANALYZE');
+
   // (b) Every draft finalized: rated, numbered, lines frozen, one transaction each.
   const { rows: drafts } = await pool.query<{ id: string }>(`SELECT id FROM invoices WHERE status = 'DRAFT' AND period_start = to_timestamp($1) ORDER BY position`, [period.start]);
   const rssBefore = mb(process.memoryUsage().rss);

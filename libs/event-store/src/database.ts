@@ -106,7 +106,12 @@ export function afterCommit(sql: Sql, callback: () => void): void {
  * select list after the sort), so no two transactions wait on each other crosswise.
  */
 export async function lockKeyInTransaction(tx: Sql, keys: string | readonly string[]): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key', [typeof keys === 'string' ? [keys] : keys]);
+  await tx.query({
+    // Named: every metered event and many commands take a lock, and an unnamed statement is parsed and planned on each.
+    name: 'awan_lock_keys',
+    text: 'SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest($1::text[]) AS key ORDER BY key',
+    values: [typeof keys === 'string' ? [keys] : keys],
+  });
 }
 
 /**

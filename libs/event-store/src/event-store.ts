@@ -85,6 +85,8 @@ export class EventStore {
   private readonly appendStatement: string;
   private readonly appendOneSql: string;
   private readonly appendOneStatement: string;
+  private readonly appendStreamsSql: string;
+  private readonly appendStreamsStatement: string;
   private readonly readStatement: string;
   private readonly listeners = new Set<AppendListener>();
 
@@ -111,6 +113,17 @@ export class EventStore {
       VALUES ($3, $1, ${head} + 1, $4, $5, $6, $7)
       RETURNING global_position, version`;
     this.appendOneStatement = `awan_append_one_${schema}`;
+    // Many streams' events, each at the version it was decided on (appendToStreams).
+    this.appendStreamsSql = `
+      INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
+      SELECT (e.doc->>'eventId')::uuid, s."streamId", s."expectedVersion" + e.n, e.doc->>'type', e.doc->'data', coalesce(s.metadata, $2::jsonb), $3::timestamptz
+      FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("streamId" text, "expectedVersion" integer, metadata jsonb, docs jsonb))
+           WITH ORDINALITY AS s ("streamId", "expectedVersion", metadata, docs, i),
+           jsonb_array_elements(s.docs) WITH ORDINALITY AS e (doc, n)
+      WHERE s."expectedVersion" = (SELECT coalesce(max(version), 0) FROM ${this.table} WHERE stream_id = s."streamId")
+      ORDER BY s.i, e.n
+      RETURNING global_position, stream_id, version`;
+    this.appendStreamsStatement = `awan_append_streams_${schema}`;
     this.readStatement = `awan_read_${schema}`;
   }
 
@@ -167,17 +180,10 @@ export class EventStore {
     const shared = withTraceContext(options.metadata);
     let rows: { global_position: string; stream_id: string; version: number }[];
     try {
-      ({ rows } = await options.tx.query(
-        `INSERT INTO ${this.table} (event_id, stream_id, version, type, data, metadata, occurred_at)
-         SELECT (e.doc->>'eventId')::uuid, s."streamId", s."expectedVersion" + e.n, e.doc->>'type', e.doc->'data', coalesce(s.metadata, $2::jsonb), $3::timestamptz
-         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS ("streamId" text, "expectedVersion" integer, metadata jsonb, docs jsonb))
-              WITH ORDINALITY AS s ("streamId", "expectedVersion", metadata, docs, i),
-              jsonb_array_elements(s.docs) WITH ORDINALITY AS e (doc, n)
-         WHERE s."expectedVersion" = (SELECT coalesce(max(version), 0) FROM ${this.table} WHERE stream_id = s."streamId")
-         ORDER BY s.i, e.n
-         RETURNING global_position, stream_id, version`,
-        [JSON.stringify(batch), JSON.stringify(shared), occurredAt],
-      ));
+      // Named, as the other appends: parsed and planned once per connection, not on every batch.
+      ({ rows } = await options.tx.query({
+        name: this.appendStreamsStatement, text: this.appendStreamsSql, values: [JSON.stringify(batch), JSON.stringify(shared), occurredAt],
+      }));
     } catch (error) {
       if (isUniqueViolation(error, 'events_stream_version')) throw new ConcurrencyError('(one of a batch)', -1, null);
       throw error;

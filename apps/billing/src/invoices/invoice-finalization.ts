@@ -33,7 +33,7 @@ interface RatedDraft {
   rated: RatedInvoice;
   /** When finalizing was asked, ms since the epoch. */
   at: number;
-  /** The count of its account's usage changes read before it was rated (InvoicesRepository.usageChanges). */
+  /** The count of its account's usage changes read with the usage it was rated from (InvoicesRepository.usageChanges). */
   usageSeen: string;
   /** The caller's, with the trace context it was asked in (a batch runs in another caller's). */
   metadata: EventMetadata;
@@ -105,10 +105,9 @@ export class InvoiceFinalization {
     const { state, version } = await readState(this.store, invoiceStreamId(invoice.id), invoiceDecider, sql);
     const at = Date.now();
     requireFinalizable(state, at);
-    const usageSeen = (await this.invoices.usageChanges(sql, [invoice.accountId])).get(invoice.accountId)!;
     const account = (await Accounts.find(sql, invoice.accountId))!;
     const rated = await this.rating.rate(sql, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
-    return { invoice, state, version, rated, at, usageSeen, metadata };
+    return { invoice, state, version, rated, at, usageSeen: rated.usageChanges, metadata };
   }
 
   /**

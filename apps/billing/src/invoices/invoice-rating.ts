@@ -7,6 +7,7 @@ import { formatMinor, formatScaled, fractionOf, parseDecimal, productMinor, scal
 import type { PriceHistories, Prices } from '../prices/prices.js';
 import { monthOf, rateResource, taxOf, type Period, type RatedLine, type RatedResource } from '../rating/rating.js';
 import { iso } from './calendar.js';
+import { usageChangesOf } from './invoices.repository.js';
 
 export interface RatedInvoice {
   lines: InvoiceLineView[];
@@ -15,6 +16,8 @@ export interface RatedInvoice {
   total: string;
   /** The months whose late usage these lines settle. */
   adjustedMonths: string[];
+  /** How many times the usage rated had changed when it was read (InvoicesRepository.usageChanges), as text. */
+  usageChanges: string;
 }
 
 const MONTH_NAME = new Intl.DateTimeFormat('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -96,7 +99,7 @@ export class InvoiceRating {
   }
 
   async rate(sql: Sql, account: BillingAccount, invoiceId: string, period: Period, asOf: number, withAdjustments: boolean): Promise<RatedInvoice> {
-    const { rated, lateMonths } = await this.rateMonth(sql, account, period, asOf, withAdjustments);
+    const { rated, lateMonths, usageChanges } = await this.rateMonth(sql, account, period, asOf, withAdjustments);
     const lines = rated.flatMap((resource) => resource.lines.map((line) => this.lineView(invoiceId, account, period, resource, line)));
     const adjustedMonths: string[] = [];
     for (const month of lateMonths) {
@@ -111,6 +114,7 @@ export class InvoiceRating {
       tax: formatMinor(tax, account.currency),
       total: formatMinor(subtotal + tax, account.currency),
       adjustedMonths,
+      usageChanges,
     };
   }
 
@@ -129,7 +133,7 @@ export class InvoiceRating {
          WHERE account_id = ANY(ARRAY(SELECT id FROM owners)) AND (ended_at IS NULL OR ended_at > to_timestamp($4)) AND started_at < to_timestamp($5)
          GROUP BY resource_id
        )
-       SELECT ${this.prices.bookColumns('$2', '$3')},
+       SELECT ${this.prices.bookColumns('$2', '$3')}, ${usageChangesOf('SELECT id FROM owners')} AS "usageChanges",
          (SELECT coalesce(json_agg(json_build_array(r.id, r.type, r.account_id, coalesce(a.name, r.account_id), r.name, r.billing_cycle, r.closed_seconds::text,
                    extract(epoch FROM r.open_since)::bigint, extract(epoch FROM r.ended_at)::bigint, r.size_mb, u.segments) ORDER BY r.account_id, r.id), '[]')
           FROM resources r JOIN used u ON u.resource_id = r.id LEFT JOIN accounts a ON a.id = r.account_id WHERE r.account_id IN (SELECT id FROM owners)) AS resources,
@@ -145,15 +149,18 @@ export class InvoiceRating {
    * earlier months with late usage whose invoice is final, whose differences go on this invoice.
    * One statement (named, so that PostgreSQL may keep its plan: every parameter a scalar) for all that an
    * invoice is rated from: the issuer's price book; the resources with usage in the period, the
-   * account's and, a reseller's, its customers' too, each with its segments there in order. The
+   * account's and, a reseller's, its customers' too, each with its segments there in order; and the
+   * count of that usage's changes, read with it (a finalize compares it at the commit). The
    * segments are found by their account (one index range, where a lookup per resource cost one
    * descent each; a segment's account is its resource's), their resources by account too (joined by
    * id alone, a reseller's 500 were planned as a scan of them all), and come as arrays, not objects
    * naming every field: they are most of the bytes read. Each resource's segments are put in order
    * here (inSegmentOrder), not by the statement: a sort per resource there was a fifth of its time.
    */
-  private async rateMonth(sql: Sql, account: BillingAccount, period: Period, asOf: number, withLateMonths: boolean): Promise<{ rated: OwnedResource[]; lateMonths: Period[] }> {
-    const { rows: [found] } = await sql.query<PriceHistories & { resources: PackedResource[]; lateMonths: string[] }>({
+  private async rateMonth(
+    sql: Sql, account: BillingAccount, period: Period, asOf: number, withLateMonths: boolean,
+  ): Promise<{ rated: OwnedResource[]; lateMonths: Period[]; usageChanges: string }> {
+    const { rows: [found] } = await sql.query<PriceHistories & { resources: PackedResource[]; lateMonths: string[]; usageChanges: string }>({
       ...(account.kind === 'RESELLER' ? this.statements.withCustomers : this.statements.own),
       values: [account.id, account.issuerId, account.currency, period.start, Math.min(period.end, asOf), withLateMonths],
     });
@@ -169,7 +176,7 @@ export class InvoiceRating {
       const info: ResourceInfo = { resourceId: id, type, accountId, name, billingCycle, sizeMb };
       return { ...rateResource({ info, segments: usage, life }, period, asOf, book, account.currency), ownerName: accountName };
     });
-    return { rated, lateMonths: found.lateMonths.map((start) => monthOf(Number(start))) };
+    return { rated, lateMonths: found.lateMonths.map((start) => monthOf(Number(start))), usageChanges: found.usageChanges };
   }
 
   /** What a line is about: whose resource, which, in which plan and cycle. */

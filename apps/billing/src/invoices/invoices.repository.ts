@@ -46,6 +46,9 @@ const nextNumbers = (issuer: string, series: string, year: string, count: string
   ON CONFLICT (issuer_id, series, year) DO UPDATE SET last = document_numbers.last + ${count}
   RETURNING last, (SELECT name FROM accounts WHERE id = ${issuer}) AS "issuerName"`;
 
+/** How many times the usage of these owners (a statement's ids) has changed, as text: what an invoice billing their usage compares at its finalize. */
+export const usageChangesOf = (owners: string) => `(SELECT coalesce(sum(c.changes), 0) FROM usage_changes c WHERE c.account_id IN (${owners}))::text`;
+
 const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
   status, number, subtotal::text, tax::text, total::text, issued_at AS "issuedAt", paid_at AS "paidAt", payment_reference AS "paymentReference"`;
 
@@ -157,12 +160,11 @@ export class InvoicesRepository {
 
   /** For each account, how many times the usage its invoices bill (its own, and a reseller's customers') has changed, as text. */
   async usageChanges(sql: Sql, accountIds: string[]): Promise<Map<string, string>> {
-    const { rows } = await sql.query<{ accountId: string; changes: string }>(
-      `SELECT a.id AS "accountId", (SELECT coalesce(sum(c.changes), 0) FROM usage_changes c
-         WHERE c.account_id IN (SELECT a.id UNION ALL SELECT id FROM accounts WHERE parent_id = a.id))::text AS changes
-       FROM unnest($1::text[]) AS a(id)`,
-      [accountIds],
-    );
+    const { rows } = await sql.query<{ accountId: string; changes: string }>({
+      name: 'billing_usage_changes',
+      text: `SELECT a.id AS "accountId", ${usageChangesOf('SELECT a.id UNION ALL SELECT id FROM accounts WHERE parent_id = a.id')} AS changes FROM unnest($1::text[]) AS a(id)`,
+      values: [accountIds],
+    });
     return new Map(rows.map((row) => [row.accountId, row.changes]));
   }
 
