@@ -15,6 +15,11 @@ const logger: LoggerService = Object.fromEntries(
   ['log', 'error', 'warn', 'debug', 'verbose'].map((level) => [level, (message: Record<string, unknown>) => logged.push({ level, message })]),
 ) as unknown as LoggerService;
 
+/** A reply of `lines` invoice-like lines whose text JSON escapes or encodes in more than a byte. */
+const largeReply = (lines: number) => ({
+  lines: Array.from({ length: lines }, (_, i) => ({ n: i, description: `Customer "Ünïcødé" \\ ${i}\n 東京 🙂 nul\u0000`, amount: `${i}.01` })),
+});
+
 function replicaModule(replica: string) {
   @Controller()
   class ReplicaController {
@@ -32,6 +37,11 @@ function replicaModule(replica: string) {
     @MessagePattern(`${service}.crash`)
     crash() {
       throw new TypeError('cannot read properties of undefined (reading "secret")');
+    }
+
+    @MessagePattern(`${service}.large`)
+    large(@Payload() payload: { lines: number }) {
+      return largeReply(payload.lines);
     }
 
     @MessagePattern(`${service}.slow`)
@@ -111,6 +121,15 @@ describe('request-reply between services over NATS', () => {
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: 'UNAVAILABLE' });
     expect(Date.now() - started).toBeLessThan(900); // NATS reports "no responders" at once
+  });
+
+  it('delivers a reply too large for one NATS message (1 MB), whole and unchanged', async () => {
+    const lines = 60_000;
+    const loggedBefore = logged.length;
+    const reply = await sendAny(`${service}.large`, { lines });
+    expect(Buffer.byteLength(JSON.stringify(reply))).toBeGreaterThan(4 * 1024 * 1024);
+    expect(reply).toEqual(largeReply(lines));
+    expect(logged.slice(loggedBefore).filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
   it('fails with UNAVAILABLE after the timeout when the service is up but does not answer in time', async () => {

@@ -1,7 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ClientsModule, ServerNats, Transport, type CustomStrategy } from '@nestjs/microservices';
-import type { ConnectionOptions } from '@nats-io/transport-node';
+import type { ConnectionOptions, Msg as NatsMsg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import type { NatsContext } from '@nestjs/microservices';
 import { credentialsOptions } from '#libs/nats-auth';
+import { replyParts } from './reply-parts.js';
 import { NATS_CLIENT, ServiceClient } from './service-client.js';
 
 /**
@@ -33,13 +35,39 @@ export function natsConnectionOptions(endpoint: NatsEndpoint, name: string): Con
   return { servers: natsServers(endpoint.natsUrl), name, ...credentialsOptions(endpoint.natsCredentials), ...NATS_RECONNECT, noAsyncTraces: true };
 }
 
+/** NATS's own limit on a message, where its server does not say (it always does once connected). */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/** A reply's packet as Nest's server hands it to be published. */
+interface ReplyPacket {
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
 /**
- * Nest's NATS server, routing each message by its subject as it is. Nest first tries every subject
- * as a JSON pattern, so each request of ours (a plain subject) cost a SyntaxError thrown and caught.
+ * Nest's NATS server, routing each message by its subject as it is (Nest first tries every subject
+ * as a JSON pattern, so each request of ours, a plain subject, cost a SyntaxError thrown and caught),
+ * and sending a reply too large for one message in parts (reply-parts.ts), which ServiceClient joins.
  */
 export class SubjectServer extends ServerNats {
   override getRouteFromPattern(pattern: string): string {
     return /^[{["]/.test(pattern) ? super.getRouteFromPattern(pattern) : pattern;
+  }
+
+  override getPublisher(message: NatsMsg, id: string, context: NatsContext): (packet: ReplyPacket) => unknown {
+    if (!message.reply) return super.getPublisher(message, id, context);
+    const serialized = (packet: ReplyPacket & { id: string }) => this.serializer.serialize(packet) as { data: Uint8Array; headers?: MsgHdrs };
+    return (packet) => {
+      const maxPayload = this.unwrap<NatsConnection>().info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+      const whole = serialized({ ...packet, id });
+      if (whole.data.length <= maxPayload || packet.response === undefined) return message.respond(whole.data, { headers: whole.headers });
+      const parts = replyParts(JSON.stringify(packet.response), maxPayload);
+      for (const [i, part] of parts.entries()) {
+        const piece = serialized({ id, response: part, isDisposed: i === parts.length - 1 ? packet.isDisposed : undefined });
+        message.respond(piece.data, { headers: piece.headers });
+      }
+    };
   }
 }
 

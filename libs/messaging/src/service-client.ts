@@ -1,11 +1,12 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxy, type NatsEvents } from '@nestjs/microservices';
 import { SpanKind } from '@opentelemetry/api';
-import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError } from 'rxjs';
+import { first, firstValueFrom, mergeMap, race, throwError, timeout, TimeoutError, toArray } from 'rxjs';
 import { agentSubject, AppError, type AgentCommands, type ReplyOf, type RequestOf, type Subject } from '#libs/contracts';
 import { inChildSpan } from '#libs/tracing';
 import { metricsEnabled } from '#libs/metrics';
 import { requestAttributes, spanNameOfSubject, withTraceHeaders } from './message-tracing.js';
+import { joinReply } from './reply-parts.js';
 import { natsReconnects, recordClientRequest } from './request-metrics.js';
 
 export const NATS_CLIENT = Symbol('NATS_CLIENT');
@@ -60,7 +61,9 @@ export class ServiceClient implements OnApplicationShutdown {
         first((status) => status === 'disconnected'),
         mergeMap(() => throwError(() => new Error('the connection to NATS dropped before an answer came'))),
       );
-      return await firstValueFrom(race(this.client.send<Result>(subject, withTraceHeaders(payload ?? {})).pipe(timeout(timeoutMs)), dropped));
+      // Every answer until the reply ends: a large one comes in parts (reply-parts.ts).
+      const answers = await firstValueFrom(race(this.client.send<unknown>(subject, withTraceHeaders(payload ?? {})).pipe(timeout(timeoutMs), toArray()), dropped));
+      return joinReply<Result>(answers);
     } catch (error) {
       if (error instanceof TimeoutError) {
         throw AppError.unavailable(`${subject} did not answer within ${timeoutMs} ms`);
