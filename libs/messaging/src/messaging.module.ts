@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ClientsModule, ServerNats, Transport, type CustomStrategy } from '@nestjs/microservices';
+import { ClientsModule, ServerNats, Transport, type CustomStrategy, type NatsContext } from '@nestjs/microservices';
 import type { ConnectionOptions, Msg as NatsMsg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
-import type { NatsContext } from '@nestjs/microservices';
 import { credentialsOptions } from '#libs/nats-auth';
 import { replyParts } from './reply-parts.js';
 import { NATS_CLIENT, ServiceClient } from './service-client.js';
