@@ -33,8 +33,6 @@ interface RatedDraft {
   rated: RatedInvoice;
   /** When finalizing was asked, ms since the epoch. */
   at: number;
-  /** The count of its account's usage changes read with the usage it was rated from (InvoicesRepository.usageChanges). */
-  usageSeen: string;
   /** The caller's, with the trace context it was asked in (a batch runs in another caller's). */
   metadata: EventMetadata;
 }
@@ -107,7 +105,7 @@ export class InvoiceFinalization {
     requireFinalizable(state, at);
     const account = (await Accounts.find(sql, invoice.accountId))!;
     const rated = await this.rating.rate(sql, account, invoice.id, periodOf(invoice.periodStart, invoice.periodEnd), Math.floor(at / 1000), true);
-    return { invoice, state, version, rated, at, usageSeen: rated.usageChanges, metadata };
+    return { invoice, state, version, rated, at, metadata };
   }
 
   /**
@@ -121,7 +119,7 @@ export class InvoiceFinalization {
     const accountIds = [...new Set(drafts.map((draft) => draft.invoice.accountId))];
     await this.invoices.lockUsage(tx, accountIds);
     const usage = await this.invoices.usageChanges(tx, accountIds);
-    const changed = drafts.find((draft) => usage.get(draft.invoice.accountId) !== draft.usageSeen);
+    const changed = drafts.find((draft) => usage.get(draft.invoice.accountId) !== draft.rated.usageChanges);
     if (changed) throw new ConcurrencyError(invoiceStreamId(changed.invoice.id), changed.version, null);
     const issuerId = drafts[0].invoice.issuerId;
     const year = new Date().getUTCFullYear();
