@@ -3,7 +3,8 @@
 // SQL as the meter writes them. Times the month close (one draft per account) and the finalizing of
 // every draft (rate, number, freeze the lines; 8 at a time), with the peak memory of the latter and
 // the CPU time each took here and in PostgreSQL, checks the lines and the totals, and gives the size
-// of the lines stored. Prints JSON.
+// of the lines stored; then exports the month's CSV as finance downloads it (in batches, as the
+// gateway asks billing), with its time and peak memory. Prints JSON.
 // Needs PostgreSQL (DATABASE_URL as for the tests); no NATS.
 // Usage: npm run bench:billing   (BENCH_CONCURRENCY, default 8)
 // The script bounds V8's heap (a 16 MB semi-space, 160 MB of old space): finalizing keeps about
@@ -18,6 +19,7 @@ import { AccountQueue } from '#libs/platform';
 import { createServiceDatabase } from '#libs/testing';
 import { billingEventStore } from '../../apps/billing/src/billing.event-store.js';
 import { Dunning } from '../../apps/billing/src/accounts/dunning.js';
+import { monthCsvRows } from '../../apps/gateway/src/invoices/invoice-documents.js';
 import { InvoiceFinalization } from '../../apps/billing/src/invoices/invoice-finalization.js';
 import { InvoiceQueries } from '../../apps/billing/src/invoices/invoice-queries.js';
 import { InvoiceRating } from '../../apps/billing/src/invoices/invoice-rating.js';
@@ -271,6 +273,22 @@ try {
   if (check.mismatched !== 0) fail(`${check.mismatched} invoices whose subtotal is not the sum of their lines`);
   if (parseMinor(check.total, 'total', CURRENCY) !== totalMinor) fail(`the invoices' totals add up to ${check.total} in SQL, not ${totalMinor} cents`);
 
+  // (c) The month's CSV as finance downloads it: its invoices listed, then their rows asked a batch at
+  // a time as the gateway asks billing; only their size is kept, as the gateway only passes them on.
+  const exporting = process.hrtime.bigint();
+  const stopExporting = memorySampler();
+  const ids = await queries.monthIds(MONTH, { accountIds: PLATFORM_SCOPE });
+  let csvBytes = 0;
+  let csvRows = 0;
+  for await (const csv of monthCsvRows(ids, (batch, header) => queries.csvRows(batch, header, { accountIds: PLATFORM_SCOPE }))) {
+    csvBytes += Buffer.byteLength(csv);
+    for (let at = csv.indexOf('\r\n'); at >= 0; at = csv.indexOf('\r\n', at + 2)) csvRows++;
+  }
+  const exportMemory = stopExporting();
+  const exportSeconds = secondsSince(exporting);
+  // A header, then a row per line (every invoice here has lines).
+  if (csvRows !== check.lines + 1) fail(`the month's CSV has ${csvRows} rows, expected a header and ${check.lines} lines`);
+
   const { rows: [server] } = await pool.query<{ version: string }>(`SELECT current_setting('server_version') AS version`);
   console.log(JSON.stringify({
     month: MONTH,
@@ -298,6 +316,7 @@ try {
       rssBeforeMb: rssBefore,
       ...finalizeMemory,
     },
+    monthCsv: { invoices: ids.length, rows: csvRows, mb: mb(csvBytes), seconds: round(exportSeconds, 2), ...exportMemory },
     totalOfTotals: `${check.total} ${CURRENCY}`,
     ok: !failed,
     cores: os.cpus().length,

@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Command } from 'commander';
 import { buildProgram, runCli } from './cli.js';
@@ -98,6 +101,29 @@ describe("awan, told no by what answers at the API's URL", () => {
       expect(run).toMatchObject({ code: 4, stderr: expect.stringContaining(`cannot reach the Awan API at ${other.url}/graphql: it answered HTTP 404 (text/html), not the GraphQL API`) });
     } finally {
       await other.close();
+    }
+  });
+
+  it('exits 4 on a download cut short, leaving the file that was there before', async () => {
+    // What the gateway sends when billing fails halfway through a month's CSV: the start, then the connection closed.
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('invoice_number,invoice_id\r\nAWN-2026-000001,');
+      setTimeout(() => res.destroy(), 50);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'awan-cli-'));
+    const file = path.join(folder, 'october.csv');
+    writeFileSync(file, 'the export of yesterday');
+    try {
+      const run = await awan(['invoices', 'csv', '--month', '2026-10', '-o', file], { AWAN_URL: `${url}/graphql`, AWAN_API_KEY: 'k' });
+      expect(run).toMatchObject({ code: 4, stderr: expect.stringContaining(`cannot reach the Awan API at ${url}/invoices.csv?month=2026-10: the download was cut short`) });
+      expect(readdirSync(folder)).toEqual(['october.csv']);
+      expect(readFileSync(file, 'utf8')).toBe('the export of yesterday');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -80,10 +80,13 @@ export interface InvoiceView {
   creditNotes: CreditNoteView[];
 }
 
-/** A CSV export: a header, then a row per invoice line (RFC 4180, CRLF), whose first column is the invoice's number. */
+/** A CSV export (RFC 4180, CRLF): a header unless asked without, then a row per invoice line, whose first column is the invoice's number. */
 export interface InvoiceCsv {
   csv: string;
 }
+
+/** The most invoices one `billing.invoice.csvRows` names: a month's CSV is asked for that many at a time. */
+export const MONTH_CSV_BATCH = 100;
 
 /** What a month's close did: the drafts it made, and the accounts with usage billing has not heard of yet (drafted once it has). */
 export interface MonthClosed {
@@ -204,8 +207,10 @@ export interface BillingRequests {
   'billing.invoice.markPaid': { request: ById & { reference: string }; reply: InvoiceView };
   'billing.invoice.void': { request: ById & { reason: string }; reply: InvoiceView };
   'billing.invoice.csv': { request: ById; reply: InvoiceCsv };
-  /** Every invoice of a month (`YYYY-MM`) in the caller's scope, drafts included. */
-  'billing.invoice.csvOfMonth': { request: Caller & { month: string }; reply: InvoiceCsv };
+  /** The ids of every invoice of a month (`YYYY-MM`) in the caller's scope, drafts included, in the order of the month's CSV. */
+  'billing.invoice.monthIds': { request: Caller & { month: string }; reply: { ids: string[] } };
+  /** The CSV rows of at most MONTH_CSV_BATCH invoices monthIds gave, in that order; the header first where asked. */
+  'billing.invoice.csvRows': { request: Caller & { ids: string[]; header: boolean }; reply: InvoiceCsv };
   /** The month-close job on demand: the platform's scope only (FORBIDDEN otherwise). */
   'billing.invoice.closeMonth': { request: Caller & { month: string }; reply: MonthClosed };
   'billing.creditNote.issue': { request: Caller & { input: IssueCreditNoteInput }; reply: CreditNoteView };

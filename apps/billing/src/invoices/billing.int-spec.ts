@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { AppError, PLATFORM_SCOPE, SYSTEM_ACTOR, type BackupEvents, type BillingRequests, type ComputeEvents, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
+import { AppError, MONTH_CSV_BATCH, PLATFORM_SCOPE, SYSTEM_ACTOR, type BackupEvents, type BillingRequests, type ComputeEvents, type EventEnvelope, type InvoiceLineView, type InvoiceView, type RequestOf, type Scope } from '#libs/contracts';
 import { createPool, decideInTransaction, EventStore } from '#libs/event-store';
 import type { ServiceClient } from '#libs/messaging';
 import {
@@ -322,9 +322,27 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(header.split(',')).toEqual(expect.arrayContaining(['invoice_number', 'line_id', 'description', 'amount', 'invoice_total']));
     expect(row).toContain(paid.number!);
     expect(row).toContain(',0.48,');
-    const { csv: month } = await call('billing.invoice.csvOfMonth', { ...tree, month: '2026-09' });
-    expect(month).toContain(paid.number!);
-    expect(month).not.toContain(direct.id); // the reseller's tree only
+    // A month's CSV: its invoices' ids in the tree, numbered first, then their rows a batch at a time.
+    const { ids } = await call('billing.invoice.monthIds', { ...tree, month: '2026-09' });
+    const september = await Promise.all([reseller.id, customer.id].map(septemberInvoice));
+    expect(new Set(ids)).toEqual(new Set(september.map((invoice) => invoice.id))); // the reseller's tree only
+    expect(ids[0]).toBe(invoice.id);
+    const { csv: whole } = await call('billing.invoice.csvRows', { ...tree, ids, header: true });
+    expect(whole.startsWith(`${header}\r\n`)).toBe(true);
+    expect(whole).toContain(paid.number!);
+    expect(whole).not.toContain(direct.id);
+    const batches = await Promise.all(ids.map((id, index) => call('billing.invoice.csvRows', { ...tree, ids: [id], header: index === 0 })));
+    expect(batches.map((batch) => batch.csv).join('')).toBe(whole);
+    // An invoice outside the caller's scope is left out; a batch too large, or not of ids, names the field.
+    const directInvoice = await septemberInvoice(direct.id);
+    expect((await call('billing.invoice.csvRows', { ...tree, ids: [directInvoice.id], header: false })).csv).toBe('');
+    expect(await failureOf<AppError>(call('billing.invoice.csvRows', { ...tree, ids: Array(MONTH_CSV_BATCH + 1).fill(invoice.id), header: false }))).toMatchObject({
+      code: 'BAD_USER_INPUT', field: 'ids',
+    });
+    for (const id of ['1; DROP TABLE invoices', '-'.repeat(36)]) {
+      expect(await failureOf<AppError>(call('billing.invoice.csvRows', { ...tree, ids: [id], header: false }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'ids' });
+    }
+    expect(await failureOf<AppError>(call('billing.invoice.monthIds', { ...tree, month: 'September' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'month' });
   });
 
   it('pushes platform invoices to Stripe once, verifies webhooks, suspends an unpaid account and reinstates it once paid', async () => {

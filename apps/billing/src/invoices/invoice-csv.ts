@@ -1,5 +1,5 @@
 import { formatMinor, parseMinor } from '../money/money.js';
-import type { InvoiceView } from '#libs/contracts';
+import type { InvoiceLineView, InvoiceView } from '#libs/contracts';
 
 const HEADER = [
   'invoice_number', 'invoice_id', 'status', 'account_id', 'issuer_id', 'currency', 'period_start', 'period_end', 'issued_at', 'paid_at',
@@ -18,12 +18,21 @@ function field(value: string | null, text = true): string {
   return /[",\r\n]/.test(out) ? `"${out.replace(/"/g, '""')}"` : out;
 }
 
-const credited = (invoice: InvoiceView) =>
+/** What a row shows of a line: not its usage, which a finalized invoice's export never reads. */
+export type CsvLine = Pick<InvoiceLineView, 'id' | 'description' | 'resourceType' | 'resourceId' | 'accountId' | 'sku' | 'quantity' | 'unit' | 'unitPrice' | 'amount'>;
+
+/** What a row shows of an invoice. */
+export type CsvInvoice = Omit<InvoiceView, 'lines' | 'paymentReference'> & { lines: readonly CsvLine[] };
+
+/** The export's first row, the columns' names. */
+export const CSV_HEADER = `${HEADER.join(',')}\r\n`;
+
+const credited = (invoice: CsvInvoice) =>
   formatMinor(invoice.creditNotes.reduce((sum, note) => sum + parseMinor(note.amount, 'amount', invoice.currency), 0n), invoice.currency);
 
-/** One row per invoice line (an invoice without lines still has its row), the invoice's totals repeated on each. */
-export function invoiceCsv(invoices: readonly InvoiceView[]): string {
-  const rows = [HEADER.join(',')];
+/** One row per invoice line (an invoice without lines still has its row), the invoice's totals repeated on each; no header. */
+export function invoiceCsvRows(invoices: readonly CsvInvoice[]): string {
+  const rows: string[] = [];
   for (const invoice of invoices) {
     const head = [invoice.number, invoice.id, invoice.status, invoice.accountId, invoice.issuerId, invoice.currency, invoice.periodStart, invoice.periodEnd, invoice.issuedAt, invoice.paidAt].map((v) => field(v));
     const totals = [invoice.subtotal, invoice.tax, invoice.total, credited(invoice)].map((v) => field(v, false));
@@ -33,8 +42,11 @@ export function invoiceCsv(invoices: readonly InvoiceView[]): string {
         ? [field(line.id), field(line.description), field(line.resourceType), field(line.resourceId), field(line.accountId), field(line.sku),
             field(line.quantity, false), field(line.unit), field(line.unitPrice, false), field(line.amount, false)]
         : Array(10).fill('');
-      rows.push([...head, ...cells, ...totals].join(','));
+      rows.push(`${[...head, ...cells, ...totals].join(',')}\r\n`);
     }
   }
-  return `${rows.join('\r\n')}\r\n`;
+  return rows.join('');
 }
+
+/** The invoices as a CSV file: the header, then their rows. */
+export const invoiceCsv = (invoices: readonly CsvInvoice[]): string => CSV_HEADER + invoiceCsvRows(invoices);

@@ -1,17 +1,18 @@
 import type pg from 'pg';
-import { AppError, type CountedPage, type CreditNoteView, type InvoiceLineView, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
+import { AppError, isUuid, MONTH_CSV_BATCH, type CountedPage, type CreditNoteView, type InvoiceLineView, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
 import { formatMinor, signedMinor } from '../money/money.js';
 import { monthOf } from '../rating/rating.js';
 import { iso, nowSecond, parseMonth, periodOf } from './calendar.js';
-import { invoiceCsv } from './invoice-csv.js';
+import { CSV_HEADER, invoiceCsv, invoiceCsvRows, type CsvInvoice } from './invoice-csv.js';
 import { invoiceIdOf, type InvoiceRating } from './invoice-rating.js';
 import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
 
 const STATUSES: readonly InvoiceStatus[] = ['DRAFT', 'FINALIZED', 'PAID', 'VOID'];
-const INVOICE_ID = /^[0-9a-f-]{36}$/i;
+/** An invoice id is a UUID, in either case: anything else would reach PostgreSQL's uuid column as an internal error, not bad input. */
+const isInvoiceId = (id: unknown): id is string => typeof id === 'string' && isUuid(id.toLowerCase());
 
 /**
  * Reading invoices: the upcoming one and every draft rated live, finalized ones as they were
@@ -88,11 +89,34 @@ export class InvoiceQueries {
     return invoiceCsv([await this.get(id, scope)]);
   }
 
-  /** Every invoice of a month the caller may see, drafts included, as one CSV. */
-  async csvOfMonth(month: unknown, scope: Scope): Promise<string> {
-    const views: InvoiceView[] = [];
-    for (const row of await this.invoices.ofMonth(parseMonth(month, 'month'), accountsOf(scope))) views.push(await this.view(row));
-    return invoiceCsv(views);
+  /**
+   * The ids of every invoice of a month the caller may see, drafts included, in the order the
+   * month's CSV lists them (numbered ones first): the gateway asks their rows MONTH_CSV_BATCH at a time,
+   * so that neither side holds the whole month's CSV.
+   */
+  async monthIds(month: unknown, scope: Scope): Promise<string[]> {
+    return this.invoices.idsOfMonth(parseMonth(month, 'month'), accountsOf(scope));
+  }
+
+  /**
+   * The CSV rows of these invoices (ids monthIds gave), in that order, after the header where asked:
+   * finalized ones as frozen, their lines read in one statement; drafts rated as they stand. An
+   * invoice outside the caller's scope is left out, as monthIds left it.
+   */
+  async csvRows(ids: unknown, header: unknown, scope: Scope): Promise<string> {
+    if (!Array.isArray(ids) || ids.length > MONTH_CSV_BATCH || !ids.every(isInvoiceId)) {
+      throw AppError.badInput('ids', `must be a list of at most ${MONTH_CSV_BATCH} invoice ids`);
+    }
+    if (typeof header !== 'boolean') throw AppError.badInput('header', 'must be true or false');
+    const rows = await this.invoices.listed(ids.map((id: string) => id.toLowerCase()), accountsOf(scope));
+    const frozenLines = await this.invoices.csvLines(rows.filter((row) => !ratedLive(row)).map((row) => row.id));
+    const notes = Map.groupBy(await this.invoices.creditNotes(rows.map((row) => row.id)), (note) => note.invoiceId);
+    const invoices: CsvInvoice[] = [];
+    for (const row of rows) {
+      const totals = ratedLive(row) ? await this.liveTotals(row, this.pool) : frozenTotals(row, frozenLines.get(row.id) ?? []);
+      invoices.push(viewOf(row, totals, notes.get(row.id) ?? []));
+    }
+    return (header ? CSV_HEADER : '') + invoiceCsvRows(invoices);
   }
 
   /**
@@ -100,7 +124,7 @@ export class InvoiceQueries {
    * invoice it names (ids come from account and month: upcomingInvoice gave it); else NOT_FOUND.
    */
   async locate(id: unknown, scope: Scope, field = 'id'): Promise<{ row: InvoiceRow } | { accountId: string }> {
-    if (typeof id !== 'string' || !INVOICE_ID.test(id)) throw AppError.badInput(field, 'must be an invoice id');
+    if (!isInvoiceId(id)) throw AppError.badInput(field, 'must be an invoice id');
     const row = await this.invoices.find(id.toLowerCase());
     if (row && inScope(row.accountId, scope)) return { row };
     const period = monthOf(nowSecond());
@@ -111,25 +135,32 @@ export class InvoiceQueries {
 
   /** A draft (or a draft voided before it had a number) is rated as it stands; a finalized invoice is what was frozen. */
   async view(row: InvoiceRow, sql: Sql = this.pool): Promise<InvoiceView> {
-    let totals: Pick<InvoiceView, 'lines' | 'subtotal' | 'tax' | 'total'>;
-    if (row.status === 'DRAFT' || (row.status === 'VOID' && row.number === null)) {
-      const account = (await Accounts.find(sql, row.accountId))!;
-      const { lines, subtotal, tax, total } = await this.rating.rate(sql, account, row.id, periodOf(row.periodStart, row.periodEnd), nowSecond(), true);
-      totals = { lines, subtotal, tax, total };
-    } else {
-      totals = { lines: await this.invoices.frozenLines(row.id, sql), subtotal: row.subtotal!, tax: row.tax!, total: row.total! };
-    }
+    const totals = ratedLive(row) ? await this.liveTotals(row, sql) : frozenTotals(row, await this.invoices.frozenLines(row.id, sql));
     return viewOf(row, totals, await this.invoices.creditNotes([row.id], sql));
   }
+
+  private async liveTotals(row: InvoiceRow, sql: Sql): Promise<Totals<InvoiceLineView>> {
+    const account = (await Accounts.find(sql, row.accountId))!;
+    const { lines, subtotal, tax, total } = await this.rating.rate(sql, account, row.id, periodOf(row.periodStart, row.periodEnd), nowSecond(), true);
+    return { lines, subtotal, tax, total };
+  }
 }
+
+/** The lines and totals of an invoice, with its lines whole (a view) or as its CSV rows show them. */
+type Totals<L> = { lines: L[]; subtotal: string; tax: string; total: string };
+
+/** A draft, or a draft voided before it had a number, has no frozen lines: it is rated as it stands. */
+const ratedLive = (row: InvoiceRow) => row.status === 'DRAFT' || (row.status === 'VOID' && row.number === null);
+
+const frozenTotals = <L>(row: InvoiceRow, lines: L[]): Totals<L> => ({ lines, subtotal: row.subtotal!, tax: row.tax!, total: row.total! });
 
 /**
  * An invoice as finalizing it left it: the lines it froze, and no credit note (an invoice takes
  * them once final), without reading back what it just wrote.
  */
-export const finalizedView = (row: InvoiceRow, lines: InvoiceLineView[]): InvoiceView => viewOf(row, { lines, subtotal: row.subtotal!, tax: row.tax!, total: row.total! }, []);
+export const finalizedView = (row: InvoiceRow, lines: InvoiceLineView[]): InvoiceView => viewOf(row, frozenTotals(row, lines), []);
 
-function viewOf(row: InvoiceRow, totals: Pick<InvoiceView, 'lines' | 'subtotal' | 'tax' | 'total'>, creditNotes: CreditNoteView[]): InvoiceView {
+function viewOf<L>(row: InvoiceRow, totals: Totals<L>, creditNotes: CreditNoteView[]): Omit<InvoiceView, 'lines'> & { lines: L[] } {
   return {
     id: row.id, number: row.number, accountId: row.accountId, issuerId: row.issuerId, status: row.status, currency: row.currency,
     periodStart: row.periodStart.toISOString(), periodEnd: row.periodEnd.toISOString(), ...totals,

@@ -61,9 +61,14 @@ export class InvoicesController {
     return { csv: await this.queries.csv(payload?.id, scopeOf(payload)) };
   }
 
-  @Handles('billing.invoice.csvOfMonth')
-  async csvOfMonth(@Payload() payload: RequestOf<'billing.invoice.csvOfMonth'>) {
-    return { csv: await this.queries.csvOfMonth(payload?.month, scopeOf(payload)) };
+  @Handles('billing.invoice.monthIds')
+  async monthIds(@Payload() payload: RequestOf<'billing.invoice.monthIds'>) {
+    return { ids: await this.queries.monthIds(payload?.month, scopeOf(payload)) };
+  }
+
+  @Handles('billing.invoice.csvRows')
+  async csvRows(@Payload() payload: RequestOf<'billing.invoice.csvRows'>) {
+    return { csv: await this.queries.csvRows(payload?.ids, payload?.header, scopeOf(payload)) };
   }
 
   /** The month-close job on demand (an operator, or a test); the job runs it by itself once a month has ended. */

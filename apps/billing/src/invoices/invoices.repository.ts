@@ -3,6 +3,7 @@ import type { CreditNoteView, InvoiceLineView, InvoiceStatus } from '#libs/contr
 import { lockKeyInTransaction, withTransaction, type Sql } from '#libs/event-store';
 import { MONTH_CLOSE_LOCK, usageLock } from '../metering/metering.js';
 import type { Period } from '../rating/rating.js';
+import type { CsvLine } from './invoice-csv.js';
 import { packUsage, unpackUsage, type PackedUsage } from './line-usage.js';
 
 /** An invoice as the `invoices` projection keeps it: totals and number once finalized. */
@@ -88,13 +89,36 @@ export class InvoicesRepository {
     return rows;
   }
 
-  /** A month's invoices of the accounts (null: every one), numbered ones first. */
-  async ofMonth(period: Period, accounts: string[] | null): Promise<InvoiceRow[]> {
-    const { rows } = await this.pool.query<InvoiceRow>(
-      `SELECT ${INVOICE_COLUMNS} FROM invoices WHERE period_start = to_timestamp($1) AND ($2::text[] IS NULL OR account_id = ANY($2)) ORDER BY number NULLS LAST, id`,
+  /** The ids of a month's invoices of the accounts (null: every one), numbered ones first, in their numbers' order. */
+  async idsOfMonth(period: Period, accounts: string[] | null): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      'SELECT id FROM invoices WHERE period_start = to_timestamp($1) AND ($2::text[] IS NULL OR account_id = ANY($2)) ORDER BY number NULLS LAST, id',
       [period.start, accounts],
     );
+    return rows.map((row) => row.id);
+  }
+
+  /** These invoices (ids in lower case) of the accounts (null: every one), in the order of `ids`; any other is left out. */
+  async listed(ids: string[], accounts: string[] | null): Promise<InvoiceRow[]> {
+    const { rows } = await this.pool.query<InvoiceRow>({
+      name: 'billing_invoices_listed',
+      text: `SELECT ${INVOICE_COLUMNS} FROM unnest($1::uuid[]) WITH ORDINALITY AS listed (id, n) JOIN invoices USING (id)
+       WHERE $2::text[] IS NULL OR account_id = ANY($2) ORDER BY listed.n`,
+      values: [ids, accounts],
+    });
     return rows;
+  }
+
+  /** The frozen lines of these invoices as the CSV shows them (without their usage), by invoice. */
+  async csvLines(invoiceIds: string[]): Promise<Map<string, CsvLine[]>> {
+    const { rows } = await this.pool.query<CsvLine & { invoiceId: string }>({
+      name: 'billing_invoice_csv_lines',
+      text: `SELECT invoice_id AS "invoiceId", id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku,
+              quantity::text, unit, unit_price::text AS "unitPrice", amount::text
+       FROM invoice_lines WHERE invoice_id = ANY($1) ORDER BY invoice_id, line_no`,
+      values: [invoiceIds],
+    });
+    return Map.groupBy(rows, (row) => row.invoiceId);
   }
 
   async frozenLines(invoiceId: string, sql: Sql = this.pool): Promise<InvoiceLineView[]> {

@@ -1,3 +1,6 @@
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createClient } from 'graphql-ws/client';
 import { ApiError, UnreachableError } from '../cli-errors.js';
 import type { Operation } from './operation.js';
@@ -38,26 +41,39 @@ export class ApiClient {
   }
 
   /**
-   * GET a route of the gateway beside /graphql (`invoices/<id>.csv`), with the key. A refusal is an
-   * ApiError with the code the gateway gave (JSON `{ code, message }` or GraphQL-style errors), else by HTTP status.
+   * GET a route of the gateway beside /graphql (`invoices/<id>.csv`), with the key, into the stream
+   * `open` gives once the gateway has accepted (a month's CSV can be hundreds of MB): the bytes
+   * written. A refusal is an ApiError with the code the gateway gave (JSON `{ code, message }` or
+   * GraphQL-style errors), else by HTTP status; a download cut short (the gateway failed midway, or
+   * sent nothing for REQUEST_TIMEOUT_MS) an UnreachableError.
    */
-  async download(route: string): Promise<Buffer> {
+  async download(route: string, open: () => Writable, { end = true } = {}): Promise<number> {
     const target = new URL(route, new URL('.', this.url)).toString();
-    const response = await this.send(target, { method: 'GET' });
-    if (response.ok) return Buffer.from(await response.arrayBuffer());
-    const text = await response.text();
-    let refusal: GraphqlError | null = null;
+    const idle = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const stillComing = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(new DOMException('timed out', 'TimeoutError')), REQUEST_TIMEOUT_MS);
+    };
+    stillComing();
     try {
-      const body = JSON.parse(text) as { errors?: GraphqlError[]; code?: string; message?: string; error?: string };
-      if (body.errors?.length) refusal = body.errors[0];
-      else if (body.code || body.message || body.error) refusal = { message: body.message ?? body.error ?? '', extensions: { code: body.code } };
-    } catch {
-      // not JSON: told by its status below
+      const response = await this.send(target, { method: 'GET' }, idle.signal);
+      if (!response.ok) throw await refusalOf(response, target);
+      let bytes = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          stillComing();
+          done(null, chunk);
+        },
+      });
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream), counted, open(), { end }).catch((error: unknown) => {
+        throw new UnreachableError(target, `the download was cut short: ${describeFetchError(error)}`);
+      });
+      return bytes;
+    } finally {
+      clearTimeout(timer);
     }
-    if (refusal?.extensions?.code) throw apiErrorOf(refusal);
-    const code = STATUS_CODES[response.status];
-    if (code) throw new ApiError(code, refusal?.message || text.trim().slice(0, 200) || `${target} answered HTTP ${response.status}`);
-    throw new UnreachableError(target, `it answered HTTP ${response.status}${text ? `: ${text.trim().slice(0, 200)}` : ''}`);
   }
 
   /** Results of a subscription, until `error` or unsubscribed; the socket is the API's graphql-ws endpoint, authenticated as HTTP is. */
@@ -91,13 +107,9 @@ export class ApiClient {
     };
   }
 
-  private async send(url: string, init: RequestInit): Promise<Response> {
+  private async send(url: string, init: RequestInit, signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS)): Promise<Response> {
     try {
-      return await fetch(url, {
-        ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.key}` },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      return await fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${this.key}` }, signal });
     } catch (error) {
       throw new UnreachableError(url, describeFetchError(error));
     }
@@ -122,6 +134,23 @@ const apiErrorOf = (error: GraphqlError) => new ApiError(error.extensions?.code 
 
 /** Plain HTTP routes answer with a status; these say what a GraphQL refusal would. */
 const STATUS_CODES: Record<number, string> = { 400: 'BAD_USER_INPUT', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 429: 'RATE_LIMITED', 503: 'UNAVAILABLE' };
+
+/** What a route of the gateway answered other than 2xx, as the error it means. */
+async function refusalOf(response: Response, target: string): Promise<Error> {
+  const text = await response.text();
+  let refusal: GraphqlError | null = null;
+  try {
+    const body = JSON.parse(text) as { errors?: GraphqlError[]; code?: string; message?: string; error?: string };
+    if (body.errors?.length) refusal = body.errors[0];
+    else if (body.code || body.message || body.error) refusal = { message: body.message ?? body.error ?? '', extensions: { code: body.code } };
+  } catch {
+    // not JSON: told by its status below
+  }
+  if (refusal?.extensions?.code) return apiErrorOf(refusal);
+  const code = STATUS_CODES[response.status];
+  if (code) return new ApiError(code, refusal?.message || text.trim().slice(0, 200) || `${target} answered HTTP ${response.status}`);
+  return new UnreachableError(target, `it answered HTTP ${response.status}${text ? `: ${text.trim().slice(0, 200)}` : ''}`);
+}
 
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;

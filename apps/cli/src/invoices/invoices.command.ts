@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiError, UsageError } from '../cli-errors.js';
 import { action, choiceOption, decimal, pageOf, paged, type CliIo, type Session } from '../command-kit.js';
@@ -48,13 +48,20 @@ export function invoiceText(i: InvoiceDetail): string {
 
 /** A document the gateway serves beside /graphql (`GET /invoices/<id>.pdf`, under the key's rules as invoice(id)), to a file or stdout. */
 async function download(session: Session, route: string, out: string | undefined): Promise<void> {
-  const document = await session.client().download(route);
   if (out === undefined || out === '-') {
-    session.io.stdout.write(document);
+    await session.client().download(route, () => session.io.stdout, { end: false });
     return;
   }
-  writeFileSync(out, document);
-  session.note(`Wrote ${out} (${document.length} bytes).`);
+  // Written beside the file and put in its place once whole: a download cut short leaves the file as it was.
+  const part = `${out}.part`;
+  try {
+    const bytes = await session.client().download(route, () => createWriteStream(part));
+    renameSync(part, out);
+    session.note(`Wrote ${out} (${bytes} bytes).`);
+  } catch (error) {
+    rmSync(part, { force: true });
+    throw error;
+  }
 }
 
 /** Invoices: everyone reads their own; finance (and ADMIN) finalizes, voids, credits and marks them paid. */

@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import type { Caller } from '#libs/contracts';
 import { Authenticator } from '../auth/authenticator.js';
@@ -10,6 +12,9 @@ import { SessionAuth } from '../people/session-auth.js';
 import { InvoiceDocuments, type InvoiceFile } from './invoice-documents.js';
 
 type Request = IncomingMessage & { ip?: string };
+
+/** A streamed document is cut short when its client takes nothing for this long. */
+const IDLE_CLIENT_MS = 60_000;
 
 
 /**
@@ -67,11 +72,18 @@ export class InvoiceDocumentsController {
       response.statusCode = 200;
       response.setHeader('content-type', file.contentType);
       response.setHeader('content-disposition', `attachment; filename="${file.filename}"`);
-      response.setHeader('content-length', String(Buffer.byteLength(file.body)));
       // An invoice is its tenant's, and a draft changes with usage: no cache keeps either.
       response.setHeader('cache-control', 'private, no-store');
       response.setHeader('x-content-type-options', 'nosniff');
-      response.end(file.body);
+      if (typeof file.body === 'string' || Buffer.isBuffer(file.body)) {
+        response.setHeader('content-length', String(Buffer.byteLength(file.body)));
+        response.end(file.body);
+      } else {
+        // Sent chunked as it is made, each chunk once the client took the ones before: a client that
+        // goes away stops it, one that stalls is cut off.
+        response.setTimeout(IDLE_CLIENT_MS, () => response.destroy(new Error(`the client took nothing for ${IDLE_CLIENT_MS / 1000} s`)));
+        await pipeline(Readable.from(file.body, { objectMode: false }), response);
+      }
     } catch (error) {
       this.fail(response, error);
     } finally {
@@ -80,6 +92,15 @@ export class InvoiceDocumentsController {
   }
 
   private fail(response: ServerResponse, error: unknown): void {
+    if (response.headersSent) {
+      // Too late for a status: the file is cut short (no last chunk), which every HTTP client reports as a failed download.
+      // A client that went away chose to; anything else is worth a look.
+      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.logger.warn(`a streamed invoice document was cut short: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      response.destroy();
+      return;
+    }
     sendAppError(response, error, this.logger, ({ code }) => ({
       ...(code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {}),
       ...(code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {}),

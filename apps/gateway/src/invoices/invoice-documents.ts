@@ -1,18 +1,18 @@
-import { AppError, PLATFORM_ISSUER, PLATFORM_SCOPE, type Caller } from '#libs/contracts';
+import { AppError, MONTH_CSV_BATCH, PLATFORM_ISSUER, PLATFORM_SCOPE, type Caller } from '#libs/contracts';
 import type { GatewayServiceClient } from '../graphql/service-calls.js';
 import type { AccountView, Identity, Viewer } from '../identity/identity.js';
 import { renderInvoicePdf, type InvoiceParty } from './invoice-pdf.js';
 
-/** How long billing has to answer for one invoice: a draft is rated live. */
+/** How long billing has to answer for one invoice (a draft is rated live), or with a month's invoice ids. */
 const INVOICE_TIMEOUT_MS = 15_000;
-/** A month's CSV rates every draft of the month in the caller's scope. */
-const MONTH_TIMEOUT_MS = 60_000;
+/** A batch of a month's CSV rows may rate a hundred drafts live. */
+const BATCH_TIMEOUT_MS = 30_000;
 
-/** A document as the gateway sends it. */
+/** A document as the gateway sends it: whole, or as it is made. */
 export interface InvoiceFile {
   filename: string;
   contentType: string;
-  body: Buffer | string;
+  body: Buffer | string | AsyncIterable<string>;
 }
 
 const CSV = 'text/csv; charset=utf-8; header=present';
@@ -45,11 +45,16 @@ export class InvoiceDocuments {
     return { filename: fileName(numberInCsv(csv), id, 'csv'), contentType: CSV, body: csv };
   }
 
-  /** Every invoice of a month (`YYYY-MM`) in the caller's scope, drafts included; billing checks the month. */
+  /**
+   * Every invoice of a month (`YYYY-MM`) in the caller's scope, drafts included; billing checks the
+   * month. Its ids are listed first, then their rows asked MONTH_CSV_BATCH invoices at a time and sent
+   * as they come, so that neither billing nor the gateway holds the whole month (165 MB at 10,000 invoices).
+   */
   async monthCsv(viewer: Viewer, caller: Caller, month: unknown): Promise<InvoiceFile> {
     if (viewer.role !== 'ADMIN' && viewer.role !== 'FINANCE') throw new AppError('FORBIDDEN', `a ${viewer.role} key cannot export a month's invoices`);
-    const { csv } = await this.client.call('billing.invoice.csvOfMonth', { ...caller, month: month as string }, MONTH_TIMEOUT_MS);
-    return { filename: `invoices-${month as string}.csv`, contentType: CSV, body: csv };
+    const { ids } = await this.client.call('billing.invoice.monthIds', { ...caller, month: month as string }, INVOICE_TIMEOUT_MS);
+    const rows = monthCsvRows(ids, async (batch, header) => (await this.client.call('billing.invoice.csvRows', { ...caller, ids: batch, header }, BATCH_TIMEOUT_MS)).csv);
+    return { filename: `invoices-${month as string}.csv`, contentType: CSV, body: rows };
   }
 
   /** The PDF a customer is sent: from its issuer (the platform, or the reseller it buys from), with its tax rate. */
@@ -69,5 +74,27 @@ export class InvoiceDocuments {
     const account = await this.identity.account(id, { accountIds: PLATFORM_SCOPE });
     if (!account) throw new AppError('INTERNAL', `account ${id} of an invoice is not in identity`);
     return account;
+  }
+}
+
+/** A month's CSV, the header and then its invoices' rows, asked of `rowsOf` MONTH_CSV_BATCH invoices at a time. */
+export function monthCsvRows(ids: readonly string[], rowsOf: (batch: string[], header: boolean) => Promise<string>): AsyncGenerator<string> {
+  // An empty month is one batch still: its header.
+  const batches = Array.from({ length: Math.max(1, Math.ceil(ids.length / MONTH_CSV_BATCH)) }, (_, i) => ids.slice(i * MONTH_CSV_BATCH, (i + 1) * MONTH_CSV_BATCH));
+  return answersInOrder(batches, (batch, index) => rowsOf(batch, index === 0));
+}
+
+/**
+ * Each batch's answer in order, the next batch asked while the one before is being sent: at most
+ * two answers are held at once. Stopped early (the client went away), it asks for nothing more.
+ */
+export async function* answersInOrder<T, R>(batches: readonly T[], ask: (batch: T, index: number) => Promise<R>): AsyncGenerator<R> {
+  let next = batches.length > 0 ? ask(batches[0], 0) : undefined;
+  for (let index = 0; next; index++) {
+    const current = next;
+    next = index + 1 < batches.length ? ask(batches[index + 1], index + 1) : undefined;
+    // Should the client go away first, nobody awaits this answer: its failure is not an unhandled one.
+    next?.catch(() => undefined);
+    yield await current;
   }
 }
