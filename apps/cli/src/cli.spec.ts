@@ -104,7 +104,7 @@ describe("awan, told no by what answers at the API's URL", () => {
     }
   });
 
-  it('exits 4 on a download cut short, leaving the file that was there before', async () => {
+  it('exits 4 on a download cut short, leaving the file that was there before; 1 where the file cannot be written', async () => {
     // What the gateway sends when billing fails halfway through a month's CSV: the start, then the connection closed.
     const server = http.createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/csv' });
@@ -121,6 +121,9 @@ describe("awan, told no by what answers at the API's URL", () => {
       expect(run).toMatchObject({ code: 4, stderr: expect.stringContaining(`cannot reach the Awan API at ${url}/invoices.csv?month=2026-10: the download was cut short`) });
       expect(readdirSync(folder)).toEqual(['october.csv']);
       expect(readFileSync(file, 'utf8')).toBe('the export of yesterday');
+      // A file that cannot be written is the CLI's own failure, told before anything is asked.
+      const nowhere = await awan(['invoices', 'csv', '--month', '2026-10', '-o', path.join(folder, 'missing', 'october.csv')], { AWAN_URL: `${url}/graphql`, AWAN_API_KEY: 'k' });
+      expect(nowhere).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: .*ENOENT: no such file or directory, open '.*october\.csv\.part'\n$/) });
     } finally {
       await new Promise((resolve) => server.close(resolve));
       rmSync(folder, { recursive: true, force: true });

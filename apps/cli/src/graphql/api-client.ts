@@ -41,13 +41,13 @@ export class ApiClient {
   }
 
   /**
-   * GET a route of the gateway beside /graphql (`invoices/<id>.csv`), with the key, into the stream
-   * `open` gives once the gateway has accepted (a month's CSV can be hundreds of MB): the bytes
-   * written. A refusal is an ApiError with the code the gateway gave (JSON `{ code, message }` or
-   * GraphQL-style errors), else by HTTP status; a download cut short (the gateway failed midway, or
-   * sent nothing for REQUEST_TIMEOUT_MS) an UnreachableError.
+   * GET a route of the gateway beside /graphql (`invoices/<id>.csv`), with the key, into `sink` as
+   * it arrives (a month's CSV can be hundreds of MB): the bytes written. A refusal is an ApiError
+   * with the code the gateway gave (JSON `{ code, message }` or GraphQL-style errors), else by HTTP
+   * status; a download cut short (the gateway failed midway, or sent nothing for REQUEST_TIMEOUT_MS)
+   * an UnreachableError; the sink's own failure (a full disk) as it is.
    */
-  async download(route: string, open: () => Writable, { end = true } = {}): Promise<number> {
+  async download(route: string, sink: Writable, { end = true } = {}): Promise<number> {
     const target = new URL(route, new URL('.', this.url)).toString();
     const idle = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -67,8 +67,13 @@ export class ApiClient {
           done(null, chunk);
         },
       });
-      await pipeline(Readable.fromWeb(response.body as WebReadableStream), counted, open(), { end }).catch((error: unknown) => {
-        throw new UnreachableError(target, `the download was cut short: ${describeFetchError(error)}`);
+      const body = Readable.fromWeb(response.body as WebReadableStream);
+      // Whichever fails first failed: the pipeline then fails the other with the same error.
+      let first: 'body' | 'sink' | undefined;
+      body.once('error', () => (first ??= 'body'));
+      sink.once('error', () => (first ??= 'sink'));
+      await pipeline(body, counted, sink, { end }).catch((error: unknown) => {
+        throw first === 'sink' ? error : new UnreachableError(target, `the download was cut short: ${describeFetchError(error)}`);
       });
       return bytes;
     } finally {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiError, UsageError } from '../cli-errors.js';
@@ -49,13 +50,16 @@ export function invoiceText(i: InvoiceDetail): string {
 /** A document the gateway serves beside /graphql (`GET /invoices/<id>.pdf`, under the key's rules as invoice(id)), to a file or stdout. */
 async function download(session: Session, route: string, out: string | undefined): Promise<void> {
   if (out === undefined || out === '-') {
-    await session.client().download(route, () => session.io.stdout, { end: false });
+    await session.client().download(route, session.io.stdout, { end: false });
     return;
   }
-  // Written beside the file and put in its place once whole: a download cut short leaves the file as it was.
+  // Written beside the file and put in its place once whole: a refusal, or a download cut short, leaves the file as it was.
   const part = `${out}.part`;
   try {
-    const bytes = await session.client().download(route, () => createWriteStream(part));
+    const file = createWriteStream(part);
+    // A file that cannot be written is told as such before anything is asked.
+    await once(file, 'open');
+    const bytes = await session.client().download(route, file);
     renameSync(part, out);
     session.note(`Wrote ${out} (${bytes} bytes).`);
   } catch (error) {
