@@ -32,9 +32,16 @@ const STATUS: Record<ErrorCode, number> = {
 /**
  * What a REST endpoint's work threw, answered: a caller's refusal (an AppError) with its code's
  * status, code and field, and `headers` for it, or the request limits' (RefusedRequest); any other fault logged with its stack and answered
- * 500 without its details.
+ * 500 without its details. Once a response has begun (a streamed file), it is cut short instead.
  */
 export function sendAppError(response: ServerResponse, error: unknown, logger: LoggerService, headers: (error: AppError) => Record<string, string> = () => ({})): void {
+  if (response.headersSent) {
+    // Too late for a status: the body ends without its last chunk, which every HTTP client reports as a failed download.
+    // A client that went away chose to; anything else is worth a look.
+    if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') logger.warn(`a response was cut short: ${error instanceof Error ? error.message : String(error)}`);
+    response.destroy();
+    return;
+  }
   if (error instanceof RefusedRequest) return sendRefusal(response, error.refusal);
   if (!(error instanceof AppError) || error.code === 'INTERNAL') {
     logger.error(error instanceof Error ? error.message : String(error), error instanceof Error ? error.stack : undefined);

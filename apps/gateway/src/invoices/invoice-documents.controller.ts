@@ -16,7 +16,6 @@ type Request = IncomingMessage & { ip?: string };
 /** A streamed document is cut short when its client takes nothing for this long. */
 const IDLE_CLIENT_MS = 60_000;
 
-
 /**
  * `GET /invoices/{id}.csv`, `GET /invoices/{id}.pdf` and `GET /invoices.csv?month=YYYY-MM`: under
  * the same Authorization (or session cookie), limits and rules as the GraphQL API, errors as JSON with the contract's code.
@@ -92,15 +91,6 @@ export class InvoiceDocumentsController {
   }
 
   private fail(response: ServerResponse, error: unknown): void {
-    if (response.headersSent) {
-      // Too late for a status: the file is cut short (no last chunk), which every HTTP client reports as a failed download.
-      // A client that went away chose to; anything else is worth a look.
-      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        this.logger.warn(`a streamed invoice document was cut short: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      response.destroy();
-      return;
-    }
     sendAppError(response, error, this.logger, ({ code }) => ({
       ...(code === 'UNAUTHENTICATED' ? { 'www-authenticate': 'Bearer' } : {}),
       ...(code === 'UNAVAILABLE' ? { 'retry-after': '1' } : {}),
