@@ -132,6 +132,15 @@ describe('request-reply between services over NATS', () => {
     expect(logged.slice(loggedBefore).filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
+  it('delivers a reply within the limit in characters but over it in bytes, in parts', async () => {
+    // Measured in characters, it was sent whole: NATS refused it, and the caller waited out its deadline.
+    const lines = 11_000; // about 1.02 million characters of JSON, 1.13 million bytes once encoded
+    const packet = JSON.stringify({ response: largeReply(lines) });
+    expect(packet.length).toBeLessThan(1024 * 1024);
+    expect(Buffer.byteLength(packet)).toBeGreaterThan(1024 * 1024);
+    expect(await sendAny(`${service}.large`, { lines }, 3000)).toEqual(largeReply(lines));
+  });
+
   it('fails with UNAVAILABLE after the timeout when the service is up but does not answer in time', async () => {
     const started = Date.now();
     const error = await sendAny(`${service}.slow`, {}, 300).catch((e) => e);

@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ClientsModule, ServerNats, Transport, type CustomStrategy, type NatsContext } from '@nestjs/microservices';
-import type { ConnectionOptions, Msg as NatsMsg, MsgHdrs, NatsConnection } from '@nats-io/transport-node';
+import { ClientsModule, NatsResponseJSONDeserializer, ServerNats, Transport, type CustomStrategy, type IncomingResponse, type NatsContext } from '@nestjs/microservices';
+import { headers as natsHeaders, type ConnectionOptions, type Msg as NatsMsg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import { credentialsOptions } from '#libs/nats-auth';
-import { replyParts } from './reply-parts.js';
+import { partHeader, partPacket, replyPieces, REPLY_PART_HEADER } from './reply-parts.js';
 import { NATS_CLIENT, ServiceClient } from './service-client.js';
 
 /**
@@ -47,7 +47,8 @@ interface ReplyPacket {
 /**
  * Nest's NATS server, routing each message by its subject as it is (Nest first tries every subject
  * as a JSON pattern, so each request of ours, a plain subject, cost a SyntaxError thrown and caught),
- * and sending a reply too large for one message in parts (reply-parts.ts), which ServiceClient joins.
+ * and sending a reply too large for one message in parts (reply-parts.ts), which ReplyDeserializer
+ * passes on and ServiceClient joins.
  */
 export class SubjectServer extends ServerNats {
   override getRouteFromPattern(pattern: string): string {
@@ -56,17 +57,26 @@ export class SubjectServer extends ServerNats {
 
   override getPublisher(message: NatsMsg, id: string, context: NatsContext): (packet: ReplyPacket) => unknown {
     if (!message.reply) return super.getPublisher(message, id, context);
-    const serialized = (packet: ReplyPacket & { id: string }) => this.serializer.serialize(packet) as { data: Uint8Array; headers?: MsgHdrs };
     return (packet) => {
+      // Nest's serializer writes JSON text; NATS's limit counts its bytes.
+      const whole = this.serializer.serialize({ ...packet, id }) as { data: string; headers?: MsgHdrs };
       const maxPayload = this.unwrap<NatsConnection>().info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-      const whole = serialized({ ...packet, id });
-      if (whole.data.length <= maxPayload || packet.response === undefined) return message.respond(whole.data, { headers: whole.headers });
-      const parts = replyParts(JSON.stringify(packet.response), maxPayload);
-      for (const [i, part] of parts.entries()) {
-        const piece = serialized({ id, response: part, isDisposed: i === parts.length - 1 ? packet.isDisposed : undefined });
-        message.respond(piece.data, { headers: piece.headers });
+      const pieces = replyPieces(Buffer.from(whole.data), maxPayload);
+      if (pieces.length === 1) return message.respond(pieces[0], { headers: whole.headers });
+      for (const [i, piece] of pieces.entries()) {
+        const headers = natsHeaders();
+        headers.set(REPLY_PART_HEADER, partHeader(id, i === pieces.length - 1 && packet.isDisposed === true));
+        message.respond(piece, { headers });
       }
     };
+  }
+}
+
+/** Nest's reader of a reply's message, which passes a part of a reply (reply-parts.ts) on as its bytes, unread. */
+export class ReplyDeserializer extends NatsResponseJSONDeserializer {
+  override deserialize(message: NatsMsg, options?: Record<string, unknown>): IncomingResponse | Promise<IncomingResponse> {
+    const part = message.headers?.get(REPLY_PART_HEADER);
+    return part ? partPacket(part, message.data) : super.deserialize(message, options);
   }
 }
 
@@ -86,7 +96,7 @@ export class MessagingModule {
       module: MessagingModule,
       global: true,
       imports: [
-        ClientsModule.register([{ name: NATS_CLIENT, transport: Transport.NATS, options: natsConnectionOptions(options, `awan-${options.service}-client`) }]),
+        ClientsModule.register([{ name: NATS_CLIENT, transport: Transport.NATS, options: { ...natsConnectionOptions(options, `awan-${options.service}-client`), deserializer: new ReplyDeserializer() } }]),
       ],
       providers: [ServiceClient],
       exports: [ServiceClient],
