@@ -275,6 +275,9 @@ try {
 
   // (c) The month's CSV as finance downloads it: its invoices listed, then their rows asked a batch at
   // a time as the gateway asks billing; only their size is kept, as the gateway only passes them on.
+  // With statistics of the lines finalizing wrote, as autovacuum has them within its minute: without
+  // them, a batch's lines were read by a parallel scan planned for nine times as many rows (74 ms, not 9).
+  await pool.query('ANALYZE');
   const exporting = process.hrtime.bigint();
   const stopExporting = memorySampler();
   const ids = await queries.monthIds(MONTH, { accountIds: PLATFORM_SCOPE });
