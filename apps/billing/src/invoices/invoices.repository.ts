@@ -53,6 +53,10 @@ export const usageChangesOf = (owners: string) => `(SELECT coalesce(sum(c.change
 const INVOICE_COLUMNS = `id, position, account_id AS "accountId", issuer_id AS "issuerId", currency, period_start AS "periodStart", period_end AS "periodEnd",
   status, number, subtotal::text, tax::text, total::text, issued_at AS "issuedAt", paid_at AS "paidAt", payment_reference AS "paymentReference"`;
 
+/** A frozen line as a CSV row shows it (CsvLine); its view adds its period and usage. */
+const LINE_COLUMNS = `id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku,
+  quantity::text, unit, unit_price::text AS "unitPrice", amount::text`;
+
 /** The invoices' tables: the projection's rows, finalized lines, credit notes, document numbers and closed months. */
 export class InvoicesRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -113,9 +117,7 @@ export class InvoicesRepository {
   async csvLines(invoiceIds: string[]): Promise<Map<string, CsvLine[]>> {
     const { rows } = await this.pool.query<CsvLine & { invoiceId: string }>({
       name: 'billing_invoice_csv_lines',
-      text: `SELECT invoice_id AS "invoiceId", id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku,
-              quantity::text, unit, unit_price::text AS "unitPrice", amount::text
-       FROM invoice_lines WHERE invoice_id = ANY($1) ORDER BY invoice_id, line_no`,
+      text: `SELECT invoice_id AS "invoiceId", ${LINE_COLUMNS} FROM invoice_lines WHERE invoice_id = ANY($1) ORDER BY invoice_id, line_no`,
       values: [invoiceIds],
     });
     return Map.groupBy(rows, (row) => row.invoiceId);
@@ -123,8 +125,7 @@ export class InvoicesRepository {
 
   async frozenLines(invoiceId: string, sql: Sql = this.pool): Promise<InvoiceLineView[]> {
     const { rows } = await sql.query<Omit<InvoiceLineView, 'usage'> & { periodStart: Date; periodEnd: Date; usage: PackedUsage[] }>(
-      `SELECT id, description, resource_id AS "resourceId", resource_type AS "resourceType", account_id AS "accountId", sku, quantity::text, unit,
-              unit_price::text AS "unitPrice", amount::text, period_start AS "periodStart", period_end AS "periodEnd", usage
+      `SELECT ${LINE_COLUMNS}, period_start AS "periodStart", period_end AS "periodEnd", usage
        FROM invoice_lines WHERE invoice_id = $1 ORDER BY line_no`,
       [invoiceId],
     );
