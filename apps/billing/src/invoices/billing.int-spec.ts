@@ -322,6 +322,8 @@ describe('billing: metering, invoices, resellers, Stripe and dunning', () => {
     expect(header.split(',')).toEqual(expect.arrayContaining(['invoice_number', 'line_id', 'description', 'amount', 'invoice_total']));
     expect(row).toContain(paid.number!);
     expect(row).toContain(',0.48,');
+    // One invoice's CSV is its rows as the month's export gives them.
+    expect((await call('billing.invoice.csvRows', { ...tree, ids: [invoice.id], header: true })).csv).toBe(csv);
     // A month's CSV: its invoices' ids in the tree, numbered first, then their rows a batch at a time.
     const { ids } = await call('billing.invoice.monthIds', { ...tree, month: '2026-09' });
     const september = await Promise.all([reseller.id, customer.id].map(septemberInvoice));

@@ -85,8 +85,10 @@ export class InvoiceQueries {
     return { ...page, totalCount };
   }
 
+  /** An invoice's CSV, the header and its rows, as the month's lists them; the running month's as it stands. */
   async csv(id: unknown, scope: Scope): Promise<string> {
-    return invoiceCsv([await this.get(id, scope)]);
+    const found = await this.locate(id, scope);
+    return 'row' in found ? this.csvOf([found.row], true) : invoiceCsv([await this.upcoming(found.accountId, scope)]);
   }
 
   /**
@@ -99,16 +101,22 @@ export class InvoiceQueries {
   }
 
   /**
-   * The CSV rows of these invoices (ids monthIds gave), in that order, after the header where asked:
-   * finalized ones as frozen, their lines read in one statement; drafts rated as they stand. An
-   * invoice outside the caller's scope is left out, as monthIds left it.
+   * The CSV rows of these invoices (ids monthIds gave), in that order, after the header where asked.
+   * An invoice outside the caller's scope is left out, as monthIds left it.
    */
   async csvRows(ids: unknown, header: unknown, scope: Scope): Promise<string> {
     if (!Array.isArray(ids) || ids.length > MONTH_CSV_BATCH || !ids.every(isInvoiceId)) {
       throw AppError.badInput('ids', `must be a list of at most ${MONTH_CSV_BATCH} invoice ids`);
     }
     if (typeof header !== 'boolean') throw AppError.badInput('header', 'must be true or false');
-    const rows = await this.invoices.listed(ids.map((id: string) => id.toLowerCase()), accountsOf(scope));
+    return this.csvOf(await this.invoices.listed(ids.map((id: string) => id.toLowerCase()), accountsOf(scope)), header);
+  }
+
+  /**
+   * The rows of these invoices, after the header where asked: finalized ones as frozen, their lines
+   * read without their usage (which no row shows) in one statement; drafts rated as they stand.
+   */
+  private async csvOf(rows: InvoiceRow[], header: boolean): Promise<string> {
     const frozenLines = await this.invoices.csvLines(rows.filter((row) => !ratedLive(row)).map((row) => row.id));
     const notes = Map.groupBy(await this.invoices.creditNotes(rows.map((row) => row.id)), (note) => note.invoiceId);
     const invoices: CsvInvoice[] = [];
