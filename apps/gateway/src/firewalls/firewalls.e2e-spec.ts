@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
-  describeWithHardware, GraphqlClient, missingHardware, runCommand, servicePids, startTestAwan, waitFor, type TestAwan,
+  describeWithHardware, GraphqlClient, missingHardware, removeHostTables, runCommand, servicePids, startTestAwan, waitFor, type TestAwan,
 } from '#libs/testing';
 
 interface Rule {
@@ -35,6 +35,8 @@ const EGRESS_OPEN_PORT = 9100;
 const EGRESS_CLOSED_PORT = 9101;
 /** How long a change of rules may take to be enforced on the host (the Firewall's description). */
 const ENFORCED_WITHIN_MS = 5000;
+/** How often the agent here checks that its tables still hold every instance's rules (FIREWALL_CHECK_MS). */
+const FIREWALL_CHECK_MS = 2000;
 const ANYONE = ['0.0.0.0/0', '::/0'];
 
 /**
@@ -181,7 +183,7 @@ describeWithHardware('firewalls through the GraphQL API', missingHardware({ root
     // The rules are what a restarted agent must keep, not its fencing: a fence watchdog that
     // outlasts the agent's restart by a wide margin never stops the container meanwhile (with the
     // 6 s default, a kill -9 here sometimes fenced it before the new agent took over).
-    awan = await startTestAwan('firewall_e2e', { FENCE_TIMEOUT_MS: '15000', HOST_DOWN_TIMEOUT_MS: '30000' });
+    awan = await startTestAwan('firewall_e2e', { FENCE_TIMEOUT_MS: '15000', HOST_DOWN_TIMEOUT_MS: '30000', FIREWALL_CHECK_MS: String(FIREWALL_CHECK_MS) });
     const api = new GraphqlClient(awan.url);
     admin = api.as(awan.adminKey);
     const account = async (name: string) => api.as((await admin.data(`mutation { createAccount(input: { name: "${name}", kind: CUSTOMER }) { apiKey { secret } } }`)).createAccount.apiKey.secret);
@@ -318,6 +320,16 @@ describeWithHardware('firewalls through the GraphQL API', missingHardware({ root
     for (const holds of Object.values(rules)) expect(await holds()).toBe(true);
     expect(await fromContainer(EGRESS_OPEN_PORT)).toBe('served');
   }, 300_000);
+
+  it("puts the rules back within FIREWALL_CHECK_MS once the agent's tables are removed outside it, as a reload of the host's own nftables rules does", async () => {
+    expect(await fromClient(CLOSED_PORT)).toBe('dropped');
+    removeHostTables(awan.hostId);
+    const removedAt = performance.now();
+    await waitFor(async () => (await fromClient(CLOSED_PORT)) === 'dropped' && (await runCommand('nft', ['list', 'tables'])).includes(`awan-${awan.hostId}`), 3 * FIREWALL_CHECK_MS, 'the rules put back');
+    measured.push(`the agent's tables removed by hand: the rules back in ${Math.round(performance.now() - removedAt)} ms (checked every ${FIREWALL_CHECK_MS} ms)`);
+    expect(await fromClient(OPEN_PORT)).toBe('served');
+    expect(await fromContainer(EGRESS_CLOSED_PORT)).toBe('dropped');
+  }, 60_000);
 
   it("shows the attach and the detach in the instance's history, refuses to delete a firewall still attached, and opens everything once none is", async () => {
     const [firewall] = (await customer.data(`{ instance(id: "${containerId}") { firewalls { id name } } }`)).instance.firewalls as Firewall[];

@@ -1,18 +1,25 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HealthReports } from '#libs/platform';
+import type { AgentConfig } from '../host/agent-config.js';
+import { runEvery } from '../host/recurring-task.js';
+import { AGENT_CONFIG } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 
 /**
  * The instances' filters over the agent's life: at its start, every instance it holds gets its kept
- * filter again (the rules in place stay meanwhile, whatever ended the agent before); a host that can
- * enforce no firewall makes the agent's health degraded, saying why. Its stop leaves every rule in place.
+ * filter again (the rules in place stay meanwhile, whatever ended the agent before); then, every
+ * FIREWALL_CHECK_MS, the rules of any instance gone from the tables (flushed by hand, or by a reload
+ * of the host's own nftables rules) are put back. A host that can enforce no firewall makes the
+ * agent's health degraded, saying why. Its stop leaves every rule in place.
  */
 @Injectable()
-export class FirewallsLifecycle implements OnApplicationBootstrap {
+export class FirewallsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('firewalls');
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly instances: InstanceManager,
+    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
     reports: HealthReports,
   ) {
     reports.add(() => instances.filters.firewall.problems());
@@ -28,5 +35,15 @@ export class FirewallsLifecycle implements OnApplicationBootstrap {
       // Its rules in place stay; compute sends every filter again on seeing this agent's start.
       this.logger.error(`filters not enforced again: ${(error as Error).message}`);
     }
+    this.timer = runEvery(this.config.firewallCheckMs, async () => {
+      const restored = await this.instances.restoreMissingFilters();
+      if (restored.length > 0) {
+        this.logger.warn(`the rules of ${restored.length} instance(s) were gone from this host's nftables tables (changed outside the agent), and are put back: ${restored.join(', ')}`);
+      }
+    }, this.logger, 'the firewall check');
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 }

@@ -7,7 +7,7 @@ describe("the host agent's configuration", () => {
   it('takes the defaults of one host in the local region, its storage in its data folder', () => {
     expect(readAgentConfig(env)).toMatchObject({
       hostId: 'h1', regionId: 'local', dataDir: '/var/lib/awan/agent', storageDir: '/var/lib/awan/agent', migrationAddress: '127.0.0.1',
-      heartbeatIntervalMs: 2000, fenceTimeoutMs: 6000, stopTimeoutMs: 30_000,
+      heartbeatIntervalMs: 2000, fenceTimeoutMs: 6000, stopTimeoutMs: 30_000, firewallCheckMs: 10_000,
     });
     expect(readAgentConfig({ ...env, AGENT_STORAGE_DIR: 'shared' }).storageDir).toBe(path.resolve('shared'));
   });
@@ -30,6 +30,7 @@ describe("the host agent's configuration", () => {
     [{ FENCE_TIMEOUT_MS: '10000', HOST_DOWN_TIMEOUT_MS: '10000' }, 'FENCE_TIMEOUT_MS (10000) must be shorter than HOST_DOWN_TIMEOUT_MS (10000)'],
     [{ AGENT_MIGRATION_ADDRESS: 'host-b' }, 'AGENT_MIGRATION_ADDRESS must be an IP address, got "host-b"'],
     [{ STOP_TIMEOUT_MS: '-1' }, 'STOP_TIMEOUT_MS must be a number of milliseconds, got "-1"'],
+    [{ FIREWALL_CHECK_MS: '100' }, 'FIREWALL_CHECK_MS must be a number of milliseconds, got "100"'],
   ])('refuses %j, naming the variable', (bad, message) => {
     expect(() => readAgentConfig({ ...env, ...bad })).toThrow(message);
   });

@@ -29,6 +29,8 @@ export interface AgentConfig {
   /** Without the control plane for this long, the host force-stops its instances (self-fencing). */
   fenceTimeoutMs: number;
   stopTimeoutMs: number;
+  /** How often the agent checks that its nftables tables still hold every instance's rules, and puts back those gone. */
+  firewallCheckMs: number;
 }
 
 function token(value: string, variable: string): string {
@@ -85,5 +87,6 @@ export function readAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     heartbeatIntervalMs,
     fenceTimeoutMs,
     stopTimeoutMs: readWholeNumber('STOP_TIMEOUT_MS', 30_000, { expected: 'a number of milliseconds' }, env),
+    firewallCheckMs: readWholeNumber('FIREWALL_CHECK_MS', 10_000, { expected: 'a number of milliseconds', min: 1000 }, env),
   };
 }

@@ -130,6 +130,31 @@ export class InstanceManager {
     return this.filters.enforceAll(await this.folders.list());
   }
 
+  /**
+   * Puts back the rules of every instance this host holds whose port its tables no longer hold:
+   * tables flushed or edited outside the agent (`nft flush ruleset`, which a reload of the nftables
+   * service does) leave its instances unfiltered, their addresses free to take, until then. Each in
+   * its instance's turn, looked at again there: one created or deleted meanwhile is left to that
+   * command. Answers the instances put back.
+   */
+  async restoreMissingFilters(): Promise<string[]> {
+    const filtered = (await this.folders.list()).filter((spec) => spec.network);
+    if (filtered.length === 0) return [];
+    const held = await this.filters.firewall.heldPorts();
+    const missing = filtered.filter((spec) => !held.has(spec.instanceId));
+    const restored: string[] = [];
+    for (const { instanceId } of missing) {
+      const putBack = await this.serialized(instanceId, async () => {
+        const spec = await this.folders.readOwnSpec(instanceId);
+        if (!spec?.network || (await this.filters.firewall.heldPorts()).has(instanceId)) return false;
+        await this.run(() => this.filters.enforce(spec));
+        return true;
+      });
+      if (putBack) restored.push(instanceId);
+    }
+    return restored;
+  }
+
   stop(instanceId: string, force = false, timeoutMs = this.stopTimeoutMs) {
     return this.withSpec(instanceId, (spec, driver) => driver.stop(spec, { force, timeoutMs }));
   }
