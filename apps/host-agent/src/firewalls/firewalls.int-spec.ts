@@ -247,17 +247,27 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     expect(await clientFetches()).toBe(true);
   }, 60_000);
 
-  it("puts back the rules of instances gone from the agent's tables, flushed outside it", async () => {
-    expect(await agent.restoreMissingFilters()).toEqual([]);
-    // As a reload of the host's own nftables rules does (`flush ruleset`): the container is unfiltered.
-    for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, table]);
-    expect(await containerFetches(9091)).toBe(true);
-    const started = process.hrtime.bigint();
-    expect(await agent.restoreMissingFilters()).toEqual([instanceId]);
-    console.log(`one instance's rules put back after a flush in ${elapsed(started).toFixed(1)} ms`);
-    expect(await containerFetches(9091)).toBe(false);
-    expect(await containerFetches(9090)).toBe(true);
-    expect(await agent.restoreMissingFilters()).toEqual([]);
+  it("puts back the rules of instances gone from the agent's tables, flushed outside it, each whatever another's failure", async () => {
+    expect(await agent.restoreMissingFilters()).toEqual({ restored: [], failed: [] });
+    // Another instance, made stopped, whose kept filter has been damaged since: its rules cannot be put back.
+    const other = { ...spec, instanceId: randomUUID(), name: 'fw-other', network: { bridge, ipv4: '203.0.113.244/28', ipv6: '2001:db8:f1::244/64' } };
+    await agent.create(other, false);
+    try {
+      writeFileSync(await folders.runtimeFile(other.instanceId, 'filter.json'), '{"instanceId":');
+      // As a reload of the host's own nftables rules does (`flush ruleset`): the container is unfiltered.
+      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, table]);
+      expect(await containerFetches(9091)).toBe(true);
+      const started = process.hrtime.bigint();
+      const { restored, failed } = await agent.restoreMissingFilters();
+      console.log(`one instance's rules put back after a flush in ${elapsed(started).toFixed(1)} ms`);
+      expect(restored).toEqual([instanceId]);
+      expect(failed).toEqual([expect.stringContaining(other.instanceId)]);
+      expect(await containerFetches(9091)).toBe(false);
+      expect(await containerFetches(9090)).toBe(true);
+    } finally {
+      await agent.delete(other.instanceId);
+    }
+    expect(await agent.restoreMissingFilters()).toEqual({ restored: [], failed: [] });
   }, 60_000);
 
   it('holds the rules through an agent restart and a stop and start, and takes them away with the instance', async () => {

@@ -36,10 +36,12 @@ export class FirewallsLifecycle implements OnApplicationBootstrap, OnApplication
       this.logger.error(`filters not enforced again: ${(error as Error).message}`);
     }
     this.timer = runEvery(this.config.firewallCheckMs, async () => {
-      const restored = await this.instances.restoreMissingFilters();
+      const { restored, failed } = await this.instances.restoreMissingFilters();
       if (restored.length > 0) {
         this.logger.warn(`the rules of ${restored.length} instance(s) were gone from this host's nftables tables (changed outside the agent), and are put back: ${restored.join(', ')}`);
       }
+      // Said once while it lasts (runEvery), and tried again at every check.
+      if (failed.length > 0) throw new Error(`the rules of ${failed.length} instance(s) gone from this host's nftables tables could not be put back: ${failed.join(', ')}`);
     }, this.logger, 'the firewall check');
   }
 

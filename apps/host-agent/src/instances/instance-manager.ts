@@ -135,24 +135,29 @@ export class InstanceManager {
    * tables flushed or edited outside the agent (`nft flush ruleset`, which a reload of the nftables
    * service does) leave its instances unfiltered, their addresses free to take, until then. Each in
    * its instance's turn, looked at again there: one created or deleted meanwhile is left to that
-   * command. Answers the instances put back.
+   * command. Answers the instances put back, and those that could not be, with why.
    */
-  async restoreMissingFilters(): Promise<string[]> {
+  async restoreMissingFilters(): Promise<{ restored: string[]; failed: string[] }> {
     const filtered = (await this.folders.list()).filter((spec) => spec.network);
-    if (filtered.length === 0) return [];
+    if (filtered.length === 0) return { restored: [], failed: [] };
     const held = await this.filters.firewall.heldPorts();
-    const missing = filtered.filter((spec) => !held.has(spec.instanceId));
     const restored: string[] = [];
-    for (const { instanceId } of missing) {
-      const putBack = await this.serialized(instanceId, async () => {
+    const failed: string[] = [];
+    for (const { instanceId } of filtered.filter((spec) => !held.has(spec.instanceId))) {
+      const putBack = this.serialized(instanceId, async () => {
         const spec = await this.folders.readOwnSpec(instanceId);
         if (!spec?.network || (await this.filters.firewall.heldPorts()).has(instanceId)) return false;
-        await this.run(() => this.filters.enforce(spec));
+        await this.filters.enforce(spec);
         return true;
       });
-      if (putBack) restored.push(instanceId);
+      // One that fails leaves the others to be put back all the same.
+      try {
+        if (await putBack) restored.push(instanceId);
+      } catch (error) {
+        failed.push(`${instanceId} (${(error as Error).message})`);
+      }
     }
-    return restored;
+    return { restored, failed };
   }
 
   stop(instanceId: string, force = false, timeoutMs = this.stopTimeoutMs) {
