@@ -134,8 +134,10 @@ export class InstanceManager {
    * Puts back the rules of every instance this host holds whose port its tables no longer hold:
    * tables flushed or edited outside the agent (`nft flush ruleset`, which a reload of the nftables
    * service does) leave its instances unfiltered, their addresses free to take, until then. Each in
-   * its instance's turn, looked at again there: one created or deleted meanwhile is left to that
-   * command. Answers the instances put back, and those that could not be, with why.
+   * its instance's turn, its spec read again there: one deleted meanwhile is left alone. One whose
+   * command wrote its rules meanwhile gets them written again, as they are (its kept filter), rather
+   * than the tables listed again for every instance (34 ms at 1,000 instances). Answers the
+   * instances put back, and those that could not be, with why.
    */
   async restoreMissingFilters(): Promise<{ restored: string[]; failed: string[] }> {
     const filtered = (await this.folders.list()).filter((spec) => spec.network);
@@ -146,7 +148,7 @@ export class InstanceManager {
     for (const { instanceId } of filtered.filter((spec) => !held.has(spec.instanceId))) {
       const putBack = this.serialized(instanceId, async () => {
         const spec = await this.folders.readOwnSpec(instanceId);
-        if (!spec?.network || (await this.filters.firewall.heldPorts()).has(instanceId)) return false;
+        if (!spec?.network) return false;
         await this.filters.enforce(spec);
         return true;
       });
