@@ -47,6 +47,9 @@ export const DISK_COPY_EVENT_TYPES = [
   'InstanceMigrationRequested', 'SnapshotRequested', 'SnapshotRestoreRequested', 'InstanceBackupRequested', 'BackupRestoreRequested',
 ] as const;
 
+/** What a host is asked to make of a new instance, but its network: none of it changes while it is made. */
+type Creation = Omit<InstanceSpec, 'network'>;
+
 /** An instance's state as read, for handleCommand: its version is the stream's. */
 const known = (state: InstanceState) => ({ state, version: state.version });
 
@@ -117,11 +120,16 @@ export class InstanceProvisioner {
    */
   private async address(request: ComputeEvents['InstanceRequested'], asked: InstanceState, metadata: EventMetadata): Promise<void> {
     const { instanceId, accountId, regionId, name } = request;
+    // What the host is asked to make but its addresses is read meanwhile: network's answer takes longer than both lookups.
+    const creation = this.creationOf(instanceId);
+    creation.catch(() => undefined); // awaited only where the create goes on
     const answer = await this.client.call('network.instance.address', { instance: { instanceId, accountId, regionId, name }, metadata });
     const command: InstanceCommand = answer.addresses ? { type: 'AssignAddresses', addresses: answer.addresses } : { type: 'FailAddressing', reason: answer.reason };
     // Nothing is decided for an instance deleted or timed out meanwhile: it is not created then.
     const { state } = await handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata, known(asked));
-    if (answer.addresses && state.operation?.kind === 'create') await this.carryOut(instanceId, state, metadata, state.operation.version, answer.filter);
+    if (answer.addresses && state.operation?.kind === 'create') {
+      await this.carryOut(instanceId, state, metadata, state.operation.version, { filter: answer.filter, creation });
+    }
   }
 
   /** What the instance's create asked for: its stream's first event. */
@@ -130,8 +138,11 @@ export class InstanceProvisioner {
     return requested.data as ComputeEvents['InstanceRequested'];
   }
 
-  /** `filter`: what a create carries, where known already. */
-  private async carryOut(instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number, filter?: InstanceFilter): Promise<void> {
+  /** `read`: a create's filter and what its host makes, where read already. */
+  private async carryOut(
+    instanceId: string, state: InstanceState, metadata: EventMetadata, requestVersion: number,
+    read?: { filter: InstanceFilter; creation: Promise<Creation> },
+  ): Promise<void> {
     const operation = state.operation!;
     // Decided on the state it was asked in: read again only should the instance's stream have moved since.
     const answer = (command: InstanceCommand) => handleCommand(this.store, instanceStreamId(instanceId), instanceDecider, command, metadata, known(state));
@@ -140,7 +151,8 @@ export class InstanceProvisioner {
       switch (operation.kind) {
         case 'create': {
           const seed = state.seedBackupId;
-          const [carried, spec] = await Promise.all([filter ?? this.filters.of(instanceId), this.specOf(instanceId, state)]);
+          const [carried, creation] = await Promise.all([read?.filter ?? this.filters.of(instanceId), read?.creation ?? this.creationOf(instanceId)]);
+          const spec: InstanceSpec = { ...creation, network: networkOf(state.addresses) };
           await this.ask(state.hostId!, 'instance.create', { spec, start: !seed, filter: carried });
           if (seed) {
             // Made from a backup: its disk is the backup's before it first starts.
@@ -323,17 +335,11 @@ export class InstanceProvisioner {
     return deleted;
   }
 
-  private async specOf(instanceId: string, state: InstanceState): Promise<InstanceSpec> {
+  private async creationOf(instanceId: string): Promise<Creation> {
     const { imageId, regionId, userData, ...spec } = await this.instances.creationOf(instanceId);
     const image = await this.catalog.imageLocation(imageId, regionId);
     if (!image) throw AppError.conflict(`image ${imageId} was not imported into region ${regionId}`);
-    return {
-      instanceId,
-      ...spec,
-      image,
-      network: networkOf(state.addresses),
-      ...(userData === null ? {} : { userData }),
-    };
+    return { instanceId, ...spec, image, ...(userData === null ? {} : { userData }) };
   }
 
   private ask<C extends keyof AgentCommands>(hostId: string, command: C, request: AgentCommands[C]['request']) {
