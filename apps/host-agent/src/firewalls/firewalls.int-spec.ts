@@ -249,26 +249,47 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
 
   it("puts back the rules of instances gone from the agent's tables, flushed outside it, each whatever another's failure", async () => {
     expect(await agent.restoreMissingFilters()).toEqual({ restored: [], failed: [] });
-    // Another instance, made stopped, whose kept filter has been damaged since: its rules cannot be put back.
-    const other = { ...spec, instanceId: randomUUID(), name: 'fw-other', network: { bridge, ipv4: '203.0.113.244/28', ipv6: '2001:db8:f1::244/64' } };
+    const stopped = (name: string, last: number) => ({
+      ...spec, instanceId: randomUUID(), name, network: { bridge, ipv4: `203.0.113.${last}/28`, ipv6: `2001:db8:f1::${last}/64` },
+    });
+    // Two more instances, made stopped: one whose kept filter has been damaged since (its rules cannot be put back), one whole.
+    const [other, third] = [stopped('fw-other', 244), stopped('fw-third', 245)];
     await agent.create(other, false);
-    try {
-      writeFileSync(await folders.runtimeFile(other.instanceId, 'filter.json'), '{"instanceId":');
+    await agent.create(third, false);
+    const flush = async () => {
       // As a reload of the host's own nftables rules does (`flush ruleset`): the container is unfiltered.
       for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, table]);
       expect(await containerFetches(9091)).toBe(true);
+    };
+    try {
+      writeFileSync(await folders.runtimeFile(other.instanceId, 'filter.json'), '{"instanceId":');
+      await flush();
       const started = process.hrtime.bigint();
       const { restored, failed } = await agent.restoreMissingFilters();
-      console.log(`one instance's rules put back after a flush in ${elapsed(started).toFixed(1)} ms`);
-      expect(restored).toEqual([instanceId]);
+      console.log(`two instances' rules put back after a flush in ${elapsed(started).toFixed(1)} ms`);
+      expect(restored.sort()).toEqual([instanceId, third.instanceId].sort());
       expect(failed).toEqual([expect.stringContaining(other.instanceId)]);
+      expect(await containerFetches(9091)).toBe(false);
+      expect(await containerFetches(9090)).toBe(true);
+      expect([...(await agent.filters.firewall.heldPorts()).keys()].sort()).toEqual([instanceId, third.instanceId].sort());
+
+      // The third's spec damaged too (a MAC no rule can be written for): the instances' rules written together fail,
+      // and are written one by one, so that the container's are put back all the same.
+      const thirdSpec = folders.file(third.instanceId, 'spec.json');
+      writeFileSync(thirdSpec, JSON.stringify({ ...third, network: { ...third.network, mac: 'not-a-mac' } }));
+      await flush();
+      const again = await agent.restoreMissingFilters();
+      expect(again.restored).toEqual([instanceId]);
+      expect(again.failed.map((reason) => reason.split(' ')[0]).sort()).toEqual([other.instanceId, third.instanceId].sort());
+      expect(again.failed.find((reason) => reason.startsWith(third.instanceId))).toContain('not a MAC address');
       expect(await containerFetches(9091)).toBe(false);
       expect(await containerFetches(9090)).toBe(true);
     } finally {
       await agent.delete(other.instanceId);
+      await agent.delete(third.instanceId);
     }
     expect(await agent.restoreMissingFilters()).toEqual({ restored: [], failed: [] });
-  }, 60_000);
+  }, 90_000);
 
   it('holds the rules through an agent restart and a stop and start, and takes them away with the instance', async () => {
     // A new agent on the same folders (as after a kill -9): the rules in place hold before and after it enforces what it kept.
@@ -309,6 +330,9 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
       await timed("1,000 instances' ports listed from the tables (the agent's check every FIREWALL_CHECK_MS)", async () => (held = await firewall.heldPorts()));
       expect(held.size).toBe(1000);
       await timed("1,000 instances' filters loaded again (an agent's start)", () => firewall.reconcile(ports));
+      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, firewall.tableName]);
+      await timed("1,000 instances' filters put back after a flush, as the agent's check does (one transaction)", () => firewall.enforce(ports));
+      expect((await firewall.heldPorts()).size).toBe(1000);
       await timed("one instance's filter applied beside 999 others", () => firewall.enforce([ports[500]]));
       await timed("one instance's rules removed beside 999 others", () => firewall.remove([ports[500].filter.instanceId]));
       expect((await firewall.heldPorts()).size).toBe(999);

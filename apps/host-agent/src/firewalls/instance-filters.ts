@@ -45,6 +45,33 @@ export class InstanceFilters {
     return filter;
   }
 
+  /**
+   * These instances' rules written again, each from its kept filter, in one transaction; should that
+   * fail, one by one, so that one which cannot be written leaves the others' written. Answers those
+   * written, and why each other was not.
+   */
+  async putBack(specs: InstanceSpec[]): Promise<{ restored: string[]; failed: string[] }> {
+    const failure = (instanceId: string, error: unknown) => `${instanceId} (${(error as Error).message})`;
+    const failed: string[] = [];
+    const ports: PortFilter[] = [];
+    const read = await Promise.allSettled(specs.map(async (spec) => this.portFilter(spec, (await this.kept(spec.instanceId)) ?? filterFromSpec(spec))!));
+    read.forEach((port, index) => {
+      if (port.status === 'fulfilled') ports.push(port.value);
+      else failed.push(failure(specs[index].instanceId, port.reason));
+    });
+    if (ports.length === 0 || (await this.firewall.enforce(ports).then(() => true, () => false))) {
+      return { restored: ports.map((port) => port.filter.instanceId), failed };
+    }
+    const restored: string[] = [];
+    for (const port of ports) {
+      await this.firewall.enforce([port]).then(
+        () => restored.push(port.filter.instanceId),
+        (error: unknown) => failed.push(failure(port.filter.instanceId, error)),
+      );
+    }
+    return { restored, failed };
+  }
+
   /** The instance's rules leave this host (its kept filter goes with its runtime folder). */
   release(instanceId: string): Promise<void> {
     return this.firewall.remove([instanceId]);
