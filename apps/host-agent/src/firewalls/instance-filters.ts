@@ -33,10 +33,14 @@ export class InstanceFilters {
   /**
    * Enforces on the instance's port the newer of the filter kept and `offered` (validated: instance-filter.ts;
    * an older one changes nothing), and keeps it; without either, anti-spoofing on its spec's addresses. Answers
-   * the filter held now.
+   * the filter held now. A kept filter that cannot be read (damaged on disk) gives way to one offered, which
+   * replaces it: compute sends every filter again when the agent starts, so a damaged one heals then.
    */
   async enforce(spec: InstanceSpec, offered?: InstanceFilter): Promise<InstanceFilter> {
-    const kept = await this.kept(spec.instanceId);
+    const kept = await this.kept(spec.instanceId).catch((error: unknown) => {
+      if (offered) return null;
+      throw error;
+    });
     const newer = offered && (!kept || offered.revision >= kept.revision);
     const filter = newer ? offered : (kept ?? filterFromSpec(spec));
     const port = this.portFilter(spec, filter);
