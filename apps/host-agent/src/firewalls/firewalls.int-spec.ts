@@ -297,14 +297,20 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
   }, 90_000);
 
   it('holds the rules through an agent restart and a stop and start, and takes them away with the instance', async () => {
+    // Another instance, made stopped, whose kept filter is damaged before the restart: its rules in place stay as they are.
+    const spare = { ...spec, instanceId: randomUUID(), name: 'fw-spare', network: { bridge, ipv4: '203.0.113.246/28', ipv6: '2001:db8:f1::246/64' } };
+    await agent.create(spare, false);
+    writeFileSync(await folders.runtimeFile(spare.instanceId, 'filter.json'), '{"instanceId":');
     // A new agent on the same folders (as after a kill -9): the rules in place hold before and after it enforces what it kept.
     agent = agentOn(new InstanceFolders(hostId, dataDir));
     expect(await containerFetches(9091)).toBe(false);
     const started = process.hrtime.bigint();
-    expect(await agent.enforceHeldFilters()).toBe(1);
+    expect(await agent.enforceHeldFilters()).toEqual({ ports: 1, failed: [expect.stringContaining(spare.instanceId)] });
     console.log(`agent start: 1 held instance's filter enforced again in ${elapsed(started).toFixed(1)} ms`);
     expect(await containerFetches(9091)).toBe(false);
     expect(await containerFetches(9090)).toBe(true);
+    expect([...(await agent.filters.firewall.heldPorts()).keys()].sort()).toEqual([instanceId, spare.instanceId].sort());
+    await agent.delete(spare.instanceId);
     expect(await agent.setFilter(filter(4, null))).toEqual({ instanceId, revision: 5 });
 
     expect(await agent.stop(instanceId)).toMatchObject({ state: 'STOPPED' });

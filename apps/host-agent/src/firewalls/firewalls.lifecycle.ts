@@ -28,9 +28,12 @@ export class FirewallsLifecycle implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const started = Date.now();
     try {
-      const ports = await this.instances.enforceHeldFilters();
+      const { ports, failed } = await this.instances.enforceHeldFilters();
       // Start-up detail, unless there was something to enforce.
       this.logger[ports > 0 ? 'log' : 'debug'](`enforced the filters of ${ports} instance port(s) in ${Date.now() - started} ms`);
+      if (failed.length > 0) {
+        this.logger.error(`the kept filters of ${failed.length} instance(s) could not be read; their rules in place stay until compute sends theirs again: ${failed.join(', ')}`);
+      }
     } catch (error) {
       // Its rules in place stay; compute sends every filter again on seeing this agent's start.
       this.logger.error(`filters not enforced again: ${(error as Error).message}`);

@@ -40,13 +40,14 @@ export class HostFirewall {
   /**
    * Makes the tables hold exactly these ports' rules (the agent's start): theirs written anew, any
    * other instance's taken away, in one transaction, without a moment where a port goes unfiltered.
+   * The rules of the instances in `untouched` stay as they are.
    */
-  reconcile(ports: PortFilter[]): Promise<void> {
+  reconcile(ports: PortFilter[], untouched: readonly string[] = []): Promise<void> {
     return this.inTurn(async () => {
-      const wanted = new Set(ports.map((port) => port.filter.instanceId));
+      const wanted = new Set([...ports.map((port) => port.filter.instanceId), ...untouched]);
       const held = await this.heldPorts();
-      if (ports.length === 0) return held.size > 0 ? this.removeTables() : undefined;
       const stale = [...held].filter(([instanceId]) => !wanted.has(instanceId)).map(([instanceId, port]) => ({ instanceId, port }));
+      if (ports.length === 0 && stale.length === held.size) return held.size > 0 ? this.removeTables() : undefined;
       return this.write(ports, stale, { whole: true });
     });
   }

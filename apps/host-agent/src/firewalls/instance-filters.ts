@@ -10,6 +10,9 @@ import { firewallTableName, type PortFilter } from './nft-ruleset.js';
 /** The filter this host holds for an instance, in its runtime folder: enforced again at every start of the agent. */
 const FILTER_FILE = 'filter.json';
 
+/** Why an instance's rules were not written, as the agent's log and the check's answer name it. */
+const failure = (instanceId: string, error: unknown) => `${instanceId} (${(error as Error).message})`;
+
 /**
  * The filters of the instances this host runs: each kept in the instance's runtime folder (the
  * newest revision it was given) and enforced on its port by the host's firewall. Callers run one
@@ -55,14 +58,8 @@ export class InstanceFilters {
    * written, and why each other was not.
    */
   async putBack(specs: InstanceSpec[]): Promise<{ restored: string[]; failed: string[] }> {
-    const failure = (instanceId: string, error: unknown) => `${instanceId} (${(error as Error).message})`;
-    const failed: string[] = [];
-    const ports: PortFilter[] = [];
-    const read = await Promise.allSettled(specs.map(async (spec) => this.portFilter(spec, (await this.kept(spec.instanceId)) ?? filterFromSpec(spec))!));
-    read.forEach((port, index) => {
-      if (port.status === 'fulfilled') ports.push(port.value);
-      else failed.push(failure(specs[index].instanceId, port.reason));
-    });
+    const { ports, unread } = await this.keptPorts(specs);
+    const failed = unread.map(({ instanceId, error }) => failure(instanceId, error));
     if (ports.length === 0 || (await this.firewall.enforce(ports).then(() => true, () => false))) {
       return { restored: ports.map((port) => port.filter.instanceId), failed };
     }
@@ -81,15 +78,25 @@ export class InstanceFilters {
     return this.firewall.remove([instanceId]);
   }
 
-  /** The agent's start: the rules of exactly these instances, each its kept filter, in one transaction. Answers how many ports. */
-  async enforceAll(specs: InstanceSpec[]): Promise<number> {
-    const ports: PortFilter[] = [];
-    for (const spec of specs) {
-      const port = this.portFilter(spec, (await this.kept(spec.instanceId)) ?? filterFromSpec(spec));
-      if (port) ports.push(port);
-    }
-    await this.firewall.reconcile(ports);
-    return ports.length;
+  /**
+   * The agent's start: the rules of exactly these instances, each its kept filter, in one transaction.
+   * One whose kept filter cannot be read keeps the rules in place (compute's next filter replaces it,
+   * `enforce`), and is named in `failed`. Answers how many ports were written.
+   */
+  async enforceAll(specs: InstanceSpec[]): Promise<{ ports: number; failed: string[] }> {
+    const { ports, unread } = await this.keptPorts(specs);
+    await this.firewall.reconcile(ports, unread.map(({ instanceId }) => instanceId));
+    return { ports: ports.length, failed: unread.map(({ instanceId, error }) => failure(instanceId, error)) };
+  }
+
+  /** The ports of those of these instances with a network, with their kept filters, and those whose kept filter cannot be read. */
+  private async keptPorts(specs: InstanceSpec[]): Promise<{ ports: PortFilter[]; unread: { instanceId: string; error: unknown }[] }> {
+    const networked = specs.filter((spec) => spec.network);
+    const read = await Promise.allSettled(networked.map(async (spec) => this.portFilter(spec, (await this.kept(spec.instanceId)) ?? filterFromSpec(spec))!));
+    return {
+      ports: read.flatMap((port) => (port.status === 'fulfilled' ? [port.value] : [])),
+      unread: read.flatMap((port, index) => (port.status === 'rejected' ? [{ instanceId: networked[index].instanceId, error: port.reason }] : [])),
+    };
   }
 
   private portFilter(spec: InstanceSpec, filter: InstanceFilter): PortFilter | null {

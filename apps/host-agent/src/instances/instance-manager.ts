@@ -126,7 +126,7 @@ export class InstanceManager {
    * The agent's start: every instance this host holds gets its kept filter again, and rules of
    * instances it no longer holds go; in one transaction, the rules in place never flushed meanwhile.
    */
-  async enforceHeldFilters(): Promise<number> {
+  async enforceHeldFilters(): Promise<{ ports: number; failed: string[] }> {
     return this.filters.enforceAll(await this.folders.list());
   }
 
