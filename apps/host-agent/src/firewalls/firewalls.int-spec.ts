@@ -378,4 +378,27 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     }
     expect(await runProgram('nft', ['list', 'tables'])).not.toContain(name);
   }, 60_000);
+
+  it('leaves the rules of untouched instances as they are at an agent start, whose others it reconciles', async () => {
+    const name = `awan-fwkeep-${suffix}`;
+    const firewall = new HostFirewall(name);
+    const [first, second, third] = [0, 1, 2].map(portWithFirewall);
+    const held = async () => [...(await firewall.heldPorts()).keys()].sort();
+    const chainOf = (port: PortFilter) => runProgram('nft', ['list', 'chain', 'bridge', name, `ingress-${port.filter.instanceId}`]);
+    try {
+      await firewall.reconcile([first, second, third]);
+      const firstChain = await chainOf(first);
+      // The first untouched (its kept filter unreadable), the second written anew, the third no longer held: it goes.
+      await firewall.reconcile([{ ...second, filter: { ...second.filter, revision: 2, firewall: null } }], [first.filter.instanceId]);
+      expect(await held()).toEqual([first, second].map((port) => port.filter.instanceId).sort());
+      expect(await chainOf(first)).toBe(firstChain);
+      // Nothing to write, one untouched: the others' go, the tables stay for it.
+      await firewall.reconcile([], [first.filter.instanceId]);
+      expect(await held()).toEqual([first.filter.instanceId]);
+      expect(await chainOf(first)).toBe(firstChain);
+    } finally {
+      await firewall.reconcile([]);
+    }
+    expect(await runProgram('nft', ['list', 'tables'])).not.toContain(name);
+  }, 60_000);
 });
