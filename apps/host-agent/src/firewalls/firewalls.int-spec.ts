@@ -53,6 +53,14 @@ const spec: InstanceSpec = {
   network: { bridge, ipv4: `${containerIp}/28`, ipv6: '2001:db8:f1::242/64' },
 };
 
+/**
+ * The tables named `name` deleted outside the agent, as a flush of the host's ruleset does: each family's,
+ * whether or not it is there (the inet one is only where replies are told by a mark).
+ */
+async function deleteTables(name: string): Promise<void> {
+  for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, name]).catch(() => undefined);
+}
+
 const inNamespace = (ns: string, ...command: string[]) => runProgram('ip', ['netns', 'exec', ns, ...command], { timeoutMs: 10_000 });
 const inContainer = (script: string) => runProgram('lxc-attach', ['-P', folders.root, '-n', instanceId, '--', '/bin/sh', '-c', script], { timeoutMs: 10_000 });
 const succeeds = (work: Promise<unknown>) => work.then(() => true, () => false);
@@ -170,7 +178,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     await removeNamespace(client.ns);
     await removeNamespace(neighbour.ns);
     await runProgram('ip', ['link', 'delete', bridge]).catch(() => undefined);
-    for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, table]).catch(() => undefined);
+    await deleteTables(table);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -258,7 +266,8 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
     await agent.create(third, false);
     const flush = async () => {
       // As a reload of the host's own nftables rules does (`flush ruleset`): the container is unfiltered.
-      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, table]);
+      await deleteTables(table);
+      expect(await agent.filters.firewall.heldPorts()).toEqual(new Map());
       expect(await containerFetches(9091)).toBe(true);
     };
     try {
@@ -341,7 +350,8 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
       await timed("1,000 instances' ports listed from the tables (the agent's check every FIREWALL_CHECK_MS)", async () => (held = await firewall.heldPorts()));
       expect(held.size).toBe(1000);
       await timed("1,000 instances' filters loaded again (an agent's start)", () => firewall.reconcile(ports));
-      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, firewall.tableName]);
+      await deleteTables(firewall.tableName);
+      expect((await firewall.heldPorts()).size).toBe(0);
       await timed("1,000 instances' filters put back after a flush, as the agent's check does (one transaction)", () => firewall.enforce(ports));
       expect((await firewall.heldPorts()).size).toBe(1000);
       await timed("one instance's filter applied beside 999 others", () => firewall.enforce([ports[500]]));
@@ -369,7 +379,7 @@ describeWithHardware("instances' filters enforced with nftables on a real bridge
       expect(await held()).toEqual([first, second].map((port) => port.filter.instanceId).sort());
       await firewall.reconcile([first, second]);
       expect(await hookedRules()).not.toEqual(written);
-      for (const family of ['bridge', 'inet']) await runProgram('nft', ['delete', 'table', family, name]).catch(() => undefined);
+      await deleteTables(name);
       await firewall.enforce([third]);
       expect(await held()).toEqual([third.filter.instanceId]);
       expect(await hookedRules()).toHaveLength(1);

@@ -152,7 +152,7 @@ export class InstanceManager {
     const turns = [...(free.length > 0 ? [free] : []), ...busy.map((instanceId) => [instanceId])];
     const results = await Promise.all(turns.map((instanceIds) => this.serialized(instanceIds, async () => {
       const specs = await Promise.all(instanceIds.map((instanceId) => this.folders.readOwnSpec(instanceId).catch(() => null)));
-      return this.filters.putBack(specs.filter((spec): spec is InstanceSpec => Boolean(spec?.network)));
+      return this.filters.putBack(specs.filter((spec): spec is InstanceSpec => spec !== null)); // putBack passes over those without a network
     })));
     return { restored: results.flatMap((result) => result.restored), failed: results.flatMap((result) => result.failed) };
   }
