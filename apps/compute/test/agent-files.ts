@@ -53,6 +53,9 @@ export async function qemuPid(dataDir: string, instanceId: string): Promise<numb
   return cmdline.split('\0').includes(pidFile) ? pid : null;
 }
 
+/** The socket of a VM's QEMU monitor (QMP) on the host that runs it. */
+export const qmpSocket = (dataDir: string, instanceId: string) => path.join(dataDir, 'run', instanceId, 'qmp.sock');
+
 /** The pid of a running container's init, as LXC reports it. */
 export async function containerPid(storageDir: string, instanceId: string): Promise<number | null> {
   return Number((await runCommand('lxc-info', ['-P', instancesDir(storageDir), '-n', instanceId, '-p', '-H']).catch(() => '')).trim()) || null;

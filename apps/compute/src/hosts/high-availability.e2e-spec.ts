@@ -1,6 +1,8 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { AGENT_HEARTBEATS_SUBJECT, type CreateInstanceInput, type HostHeartbeat, type InstanceView } from '#libs/contracts';
 import { connectTestNats, describeWithHardware, missingHardware, runCommand, uniqueName, waitFor, type TestNats } from '#libs/testing';
-import { instancesDir, processGone, qemuPid } from '../../test/agent-files.js';
+import { instancesDir, processGone, qemuPid, qmpSocket } from '../../test/agent-files.js';
 import { PLATFORM, startComputeSystem, type ComputeSystem } from '../../test/compute-system.js';
 
 const container = (name: string): CreateInstanceInput => ({
@@ -155,6 +157,9 @@ describeWithHardware('high availability across two hosts sharing storage', missi
   it('fences a host whose agent is frozen, restarts its instances on the other host, and the thawed agent does not start them', async () => {
     const agentB = system.agents.get(hostB)!.fixture;
     const [ct, machine] = instances;
+    // Frozen while it holds the VM's monitor, as a heartbeat's question may: QEMU answers no other client meanwhile.
+    const monitor = net.connect(qmpSocket(system.agents.get(hostB)!.dataDir, machine.id)).on('error', () => undefined);
+    await once(monitor, 'data');
     const frozenAt = Date.now();
     process.kill(agentB.child.pid!, 'SIGSTOP');
     try {
@@ -165,6 +170,7 @@ describeWithHardware('high availability across two hosts sharing storage', missi
       await waitUntilOn(hostA, [ct.id, machine.id], RECOVERY_MS + 5000);
       expect(Date.now() - frozenAt).toBeLessThan(RECOVERY_MS);
     } finally {
+      monitor.destroy();
       process.kill(agentB.child.pid!, 'SIGCONT');
     }
     await waitFor(async () => (await hostStatus(hostB)) === 'UP', 20_000, `${hostB} back UP`);

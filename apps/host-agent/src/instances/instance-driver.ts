@@ -29,6 +29,12 @@ export interface InstanceDriver {
   state(spec: InstanceSpec): Promise<InstanceState>;
   /** Many instances' states by id, where the driver reads them at once more cheaply than one by one. */
   states?(specs: InstanceSpec[]): Promise<Map<string, InstanceState>>;
+  /**
+   * Of these instances, those with a process on this host, asking neither guest nor monitor: what fencing
+   * kills. QEMU's monitor answers one client at a time, so a hung QEMU, or a frozen agent holding its
+   * socket, leaves a question there unanswered for seconds the fence does not have.
+   */
+  alive(specs: InstanceSpec[]): Promise<Set<string>>;
 }
 
 /** A driver that can move a running instance to another host without stopping it (QEMU). */

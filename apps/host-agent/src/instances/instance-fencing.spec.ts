@@ -17,7 +17,8 @@ function fakeDriver(killMs: number, stuck = new Set<string>()) {
   const driver = {
     running,
     counts,
-    state: async (spec: InstanceSpec) => (running.has(spec.instanceId) ? 'RUNNING' : 'STOPPED'),
+    // No state(): fencing asks no guest or monitor, only which processes are there.
+    alive: async (specs: InstanceSpec[]) => new Set(specs.filter((spec) => running.has(spec.instanceId)).map((spec) => spec.instanceId)),
     kill: async (spec: InstanceSpec) => {
       counts.most = Math.max(counts.most, ++counts.now);
       await new Promise((resolve) => setTimeout(resolve, killMs));
@@ -60,6 +61,19 @@ describe('fencing a host', () => {
     expect([...drivers.CONTAINER.running, ...drivers.VM.running]).toEqual([]);
     for (const spec of specs) expect(existsSync(await folders.runtimeFile(spec.instanceId, 'fenced'))).toBe(true);
     expect(existsSync(await folders.runtimeFile(stopped.instanceId, 'fenced'))).toBe(false);
+  });
+
+  it('kills every instance of a kind whose processes cannot be listed, running or not', async () => {
+    const drivers = { VM: fakeDriver(10), CONTAINER: fakeDriver(10) };
+    drivers.VM.alive = async () => {
+      throw new Error('/proc unreadable');
+    };
+    const [running, stopped, container] = [specOf('VM'), specOf('VM'), specOf('CONTAINER')];
+    drivers.VM.running.add(running.instanceId);
+    const { manager } = await hostWith([running, stopped, container], drivers);
+
+    expect(new Set(await manager.fence())).toEqual(new Set([running.instanceId, stopped.instanceId]));
+    expect(drivers.VM.running.size).toBe(0);
   });
 
   it('kills the others when one will not die, then fails naming it', async () => {

@@ -317,8 +317,14 @@ export class InstanceManager {
    */
   async fence(): Promise<string[]> {
     const specs = await this.folders.list();
-    const states = await Promise.all(this.statesOf(specs).map((state) => state.catch(() => 'RUNNING')));
-    const running = specs.filter((_, index) => states[index] === 'RUNNING');
+    // A kind whose processes cannot be listed is killed whole: a kill of what does not run is harmless, one missed is not.
+    const alive = await Promise.all(
+      (['VM', 'CONTAINER'] as const).map((kind) => {
+        const ofKind = specs.filter((spec) => spec.kind === kind);
+        return this.drivers[kind].alive(ofKind).catch(() => new Set(ofKind.map((spec) => spec.instanceId)));
+      }),
+    );
+    const running = specs.filter((spec) => alive.some((ids) => ids.has(spec.instanceId)));
     await Promise.all(running.map(async (spec) => writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString())));
     const kills = await Promise.allSettled(running.map((spec) => this.drivers[spec.kind].kill(spec)));
     const failed = running.filter((_, index) => kills[index].status === 'rejected').map((spec) => spec.instanceId);

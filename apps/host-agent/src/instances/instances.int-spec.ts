@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
@@ -261,6 +263,27 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
     expect(await processGone(pid)).toBe(true);
     expect(existsSync(folders.dir(id))).toBe(false);
     expect(await bridgePorts()).toEqual([]);
+  });
+
+  it('fences a VM whose monitor another client holds, as a frozen agent may, without waiting on the monitor', async () => {
+    const vm = spec('VM', blank);
+    const id = vm.instanceId;
+    expect(await manager.create(vm, true)).toMatchObject({ state: 'RUNNING' });
+    const pid = Number(readFileSync(await folders.runtimeFile(id, 'qemu.pid'), 'utf8').trim());
+    // QEMU's monitor serves one client at a time: while this one stays connected, any other waits unanswered.
+    const holder = net.connect(await folders.runtimeFile(id, 'qmp.sock'));
+    await once(holder, 'data');
+    try {
+      const started = Date.now();
+      expect(await manager.fence()).toEqual([id]);
+      // Well inside the monitor's 5 s timeout, which the fence took before: past the fence timeout, compute's restart elsewhere could come first.
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(await processGone(pid)).toBe(true);
+      expect(await manager.status(id)).toMatchObject({ state: 'STOPPED', fenced: true });
+    } finally {
+      holder.destroy();
+    }
+    expect(await manager.delete(id)).toMatchObject({ state: 'MISSING' });
   });
 
   it('gives each new VM a disk of its own, the file qemu-img would make for it, copied from one made once for its image and size', async () => {

@@ -178,6 +178,11 @@ export class LxcDriver implements InstanceDriver {
     return new Map(specs.map((spec) => [spec.instanceId, active.has(spec.instanceId) ? 'RUNNING' : 'STOPPED']));
   }
 
+  async alive(specs: InstanceSpec[]): Promise<Set<string>> {
+    const states = await this.states(specs);
+    return new Set(specs.filter((spec) => states.get(spec.instanceId) === 'RUNNING').map((spec) => spec.instanceId));
+  }
+
   async start(spec: InstanceSpec): Promise<void> {
     await this.prepareStart(spec);
     // Written again: a container made by an older agent, or on another host, starts with this host's veth name

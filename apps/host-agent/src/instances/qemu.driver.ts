@@ -126,6 +126,11 @@ export class QemuDriver implements InstanceDriver {
     return 'RUNNING';
   }
 
+  async alive(specs: InstanceSpec[]): Promise<Set<string>> {
+    const pids = await Promise.all(specs.map((spec) => this.pid(spec)));
+    return new Set(specs.filter((_, index) => pids[index] !== null).map((spec) => spec.instanceId));
+  }
+
   async start(spec: InstanceSpec): Promise<void> {
     if (await this.pid(spec)) return;
     await this.growDisk(spec);
