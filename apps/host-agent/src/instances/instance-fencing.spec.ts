@@ -42,8 +42,10 @@ describe('fencing a host', () => {
   async function hostWith(specs: InstanceSpec[], drivers: { VM: ReturnType<typeof fakeDriver>; CONTAINER: ReturnType<typeof fakeDriver> }) {
     const folders = new InstanceFolders('h1', path.join(dir, 'storage'), path.join(dir, 'data'));
     for (const spec of specs) await folders.writeSpec(spec);
-    const manager = new InstanceManager(folders, drivers as unknown as { VM: LiveMigratingDriver; CONTAINER: InstanceDriver }, { filters: {} as never, bridges: {} as never });
-    return { folders, manager };
+    const released: string[] = [];
+    const filters = { release: async (instanceId: string) => void released.push(instanceId) };
+    const manager = new InstanceManager(folders, drivers as unknown as { VM: LiveMigratingDriver; CONTAINER: InstanceDriver }, { filters: filters as never, bridges: {} as never });
+    return { folders, manager, released };
   }
 
   it('kills every running instance at once and marks each fenced, leaving the stopped ones be', async () => {
@@ -85,5 +87,21 @@ describe('fencing a host', () => {
 
     await expect(manager.fence()).rejects.toThrow(`could not kill ${hung.instanceId}: they may still run`);
     expect([...drivers.CONTAINER.running, ...drivers.VM.running]).toEqual([hung.instanceId]);
+  });
+
+  it("kills, at the agent's start, a VM still running here for an instance another host holds now, and clears what this host kept of it", async () => {
+    const drivers = { VM: fakeDriver(10), CONTAINER: fakeDriver(10) };
+    const [taken, own] = [specOf('VM'), specOf('VM')];
+    for (const spec of [taken, own]) drivers.VM.running.add(spec.instanceId);
+    const { folders, manager, released } = await hostWith([taken, own], drivers);
+    const runtime = path.dirname(await folders.runtimeFile(taken.instanceId, 'qemu.pid'));
+    await folders.runtimeFile(own.instanceId, 'qemu.pid');
+    await folders.claim(taken.instanceId, 'h2');
+
+    // Killed, not stopped: the fake drivers have no stop(), which would ask the monitor to quit while h2 runs the disk.
+    expect(await manager.sweepReleased()).toEqual([taken.instanceId]);
+    expect([...drivers.VM.running]).toEqual([own.instanceId]);
+    expect(released).toEqual([taken.instanceId]);
+    expect(existsSync(runtime)).toBe(false);
   });
 });

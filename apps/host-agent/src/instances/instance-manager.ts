@@ -290,8 +290,9 @@ export class InstanceManager {
 
   /**
    * Clears what this host kept of instances another host holds now (it was lost, and they were
-   * restarted elsewhere): a VM's tap and runtime files. A VM's QEMU that still ran here would be
-   * ended, as it must not run twice; a container's interface went with its processes.
+   * restarted elsewhere): a VM's tap and runtime files. A VM's QEMU that still ran here is killed, as
+   * fencing kills: the other host runs its disk, so nothing here may write it, or wait on its monitor
+   * to ask it to quit. A container's interface went with its processes.
    */
   async sweepReleased(): Promise<string[]> {
     const swept: string[] = [];
@@ -299,7 +300,7 @@ export class InstanceManager {
       if ((await this.folders.owner(instanceId).catch(() => null)) === this.folders.hostId) continue;
       const spec = await this.folders.readSpec(instanceId).catch(() => null);
       await this.serialized(instanceId, async () => {
-        if (spec?.kind === 'VM') await this.drivers.VM.stop(spec, { force: true, timeoutMs: 0 });
+        if (spec?.kind === 'VM') await this.drivers.VM.kill(spec);
         await this.filters.release(instanceId);
         await this.folders.forget(instanceId);
       });
