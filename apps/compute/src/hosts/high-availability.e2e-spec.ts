@@ -155,10 +155,10 @@ describeWithHardware('high availability across two hosts sharing storage', missi
   }, 240_000);
 
   it('fences a host whose agent is frozen, restarts its instances on the other host, and the thawed agent does not start them', async () => {
-    const agentB = system.agents.get(hostB)!.fixture;
+    const { fixture: agentB, dataDir } = system.agents.get(hostB)!;
     const [ct, machine] = instances;
     // Frozen while it holds the VM's monitor, as a heartbeat's question may: QEMU answers no other client meanwhile.
-    const monitor = net.connect(qmpSocket(system.agents.get(hostB)!.dataDir, machine.id)).on('error', () => undefined);
+    const monitor = net.connect(qmpSocket(dataDir, machine.id)).on('error', () => undefined);
     await once(monitor, 'data');
     const frozenAt = Date.now();
     process.kill(agentB.child.pid!, 'SIGSTOP');

@@ -318,7 +318,7 @@ export class InstanceManager {
    */
   async fence(): Promise<string[]> {
     const specs = await this.folders.list();
-    // A kind whose processes cannot be listed is killed whole: a kill of what does not run is harmless, one missed is not.
+    // A kind whose processes cannot be listed is killed whole: one missed could run twice.
     const alive = await Promise.all(
       (['VM', 'CONTAINER'] as const).map((kind) => {
         const ofKind = specs.filter((spec) => spec.kind === kind);

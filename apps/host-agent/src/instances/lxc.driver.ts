@@ -169,18 +169,20 @@ export class LxcDriver implements InstanceDriver {
 
   /**
    * These containers' states with one `lxc-ls` for them all, where a heartbeat ran an `lxc-info` for each
-   * every interval: for twenty containers, 3.4 ms of CPU against 36. Active is running, frozen (while a
-   * snapshot copies its rootfs), or on its way up or down: a container stopping counts as running until
-   * it has stopped, which is what a heartbeat and fencing need.
+   * every interval: for twenty containers, 3.4 ms of CPU against 36.
    */
   async states(specs: InstanceSpec[]): Promise<Map<string, 'RUNNING' | 'STOPPED'>> {
-    const active = new Set((await runProgram('lxc-ls', ['-P', this.folders.root, '--active', '-1'])).split('\n').map((line) => line.trim()));
+    const active = await this.alive(specs);
     return new Map(specs.map((spec) => [spec.instanceId, active.has(spec.instanceId) ? 'RUNNING' : 'STOPPED']));
   }
 
+  /**
+   * Active is running, frozen (while a snapshot copies its rootfs), or on its way up or down: a container
+   * stopping counts as running until it has stopped, which is what a heartbeat and fencing need.
+   */
   async alive(specs: InstanceSpec[]): Promise<Set<string>> {
-    const states = await this.states(specs);
-    return new Set(specs.filter((spec) => states.get(spec.instanceId) === 'RUNNING').map((spec) => spec.instanceId));
+    const active = new Set((await runProgram('lxc-ls', ['-P', this.folders.root, '--active', '-1'])).split('\n').map((line) => line.trim()));
+    return new Set(specs.map((spec) => spec.instanceId).filter((instanceId) => active.has(instanceId)));
   }
 
   async start(spec: InstanceSpec): Promise<void> {
