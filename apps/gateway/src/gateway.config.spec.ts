@@ -16,7 +16,7 @@ describe("the gateway's configuration", () => {
       platform: { name: 'Platform', currency: 'EUR', adminSecret: null },
       people: {
         sessionTtlMs: 43_200_000, linkTtlMs: 259_200_000, signIn: { maxFailures: 5, maxFailuresPerAddress: 50, windowMs: 900_000 },
-        smtpUrl: null, mailFrom: 'Platform <no-reply@localhost>', linkBase: 'http://127.0.0.1:4000',
+        smtpUrl: null, mailFrom: 'Platform <no-reply@localhost>', mailRetryMs: 60_000, linkBase: 'http://127.0.0.1:4000',
       },
     });
     expect(readGatewayConfig({
@@ -25,7 +25,7 @@ describe("the gateway's configuration", () => {
       AWAN_ADMIN_API_KEY: 'awan_test_admin_key_0123456789abcdef', GATEWAY_PUBLIC_URL: 'https://api.example.test', CONSOLE_TOKEN_TTL_MS: '3000',
       CONSOLE_IDLE_TIMEOUT_MS: '60000', SESSION_TTL_MS: '3600000', INVITATION_TTL_MS: '86400000', SIGN_IN_MAX_FAILURES: '3',
       SIGN_IN_MAX_FAILURES_PER_ADDRESS: '20', SIGN_IN_LOCKOUT_MS: '60000', SMTP_URL: 'smtp://mailer:secret@mail.example.test:587', SMTP_FROM: 'Nimbus <ops@nimbus.test>',
-      GATEWAY_TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::7',
+      MAIL_RETRY_MS: '5000', GATEWAY_TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::7',
     }, LISTEN)).toEqual({
       query: { maxDepth: 8, maxComplexity: 900 },
       rateLimit: { perSecond: 5, burst: 7 },
@@ -38,7 +38,7 @@ describe("the gateway's configuration", () => {
       platform: { name: 'Nimbus Cloud', currency: 'CHF', adminSecret: 'awan_test_admin_key_0123456789abcdef' },
       people: {
         sessionTtlMs: 3_600_000, linkTtlMs: 86_400_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 20, windowMs: 60_000 },
-        smtpUrl: 'smtp://mailer:secret@mail.example.test:587', mailFrom: 'Nimbus <ops@nimbus.test>', linkBase: 'https://api.example.test',
+        smtpUrl: 'smtp://mailer:secret@mail.example.test:587', mailFrom: 'Nimbus <ops@nimbus.test>', mailRetryMs: 5000, linkBase: 'https://api.example.test',
       },
     });
   });
@@ -71,6 +71,7 @@ describe("the gateway's configuration", () => {
     [{ SIGN_IN_LOCKOUT_MS: '5' }, 'SIGN_IN_LOCKOUT_MS must be milliseconds, at least 1000, got "5"'],
     [{ SMTP_URL: 'mail.example.test' }, 'SMTP_URL must be smtp://[user:password@]host[:port] or smtps://…'],
     [{ SMTP_FROM: 'nobody' }, 'SMTP_FROM must be an address, or Name <address>, got "nobody"'],
+    [{ MAIL_RETRY_MS: '999' }, 'MAIL_RETRY_MS must be milliseconds, from 1000 to 3600000, got "999"'],
     [{ AWAN_ADMIN_API_KEY: 'short' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
     [{ AWAN_ADMIN_API_KEY: 'awan key with spaces in it, long enough' }, 'AWAN_ADMIN_API_KEY must be 24 to 256 printable characters without spaces'],
   ])('refuses %j, naming the variable', (env, message) => {

@@ -78,6 +78,7 @@ export function readGatewayConfig(env: NodeJS.ProcessEnv, listen: Pick<ServiceCo
       },
       smtpUrl,
       mailFrom,
+      mailRetryMs: readWholeNumber('MAIL_RETRY_MS', 60_000, { expected: 'milliseconds, from 1000 to 3600000', min: 1000, max: 3_600_000 }, env),
       linkBase: publicUrl?.replace(/\/$/, '') ?? ownAddress(listen),
     },
   };

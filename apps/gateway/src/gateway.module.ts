@@ -31,6 +31,7 @@ import { InstanceUpdates } from './instances/instance-updates.js';
 import { InvoiceDocuments } from './invoices/invoice-documents.js';
 import { InvoiceDocumentsController } from './invoices/invoice-documents.controller.js';
 import { AuthController } from './people/auth.controller.js';
+import { LinkMails } from './people/link-mails.js';
 import { mailerFor } from './people/mailer.js';
 import { People } from './people/people.js';
 import { SessionAuth } from './people/session-auth.js';
@@ -84,9 +85,14 @@ function gatewayParts(config: GatewayConfig): DynamicModule {
       },
       // People who sign in: their sessions stand for viewers as keys do.
       {
+        provide: LinkMails,
+        inject: [PG_POOL],
+        useFactory: (pool: pg.Pool) => new LinkMails(pool, mailerFor(config.people.smtpUrl, config.people.mailFrom), { ...config.people, issuer: config.platform.name }),
+      },
+      {
         provide: People,
-        inject: [PG_POOL, Identity],
-        useFactory: (pool: pg.Pool, identity: Identity) => new People(pool, identity, mailerFor(config.people.smtpUrl, config.people.mailFrom), config.people, config.platform.name),
+        inject: [PG_POOL, Identity, LinkMails],
+        useFactory: (pool: pg.Pool, identity: Identity, links: LinkMails) => new People(pool, identity, links, config.people, config.platform.name),
       },
       { provide: SessionAuth, inject: [People, RequestLimits], useFactory: (people: People, limits: RequestLimits) => new SessionAuth(people, limits, config.publicUrl) },
       {

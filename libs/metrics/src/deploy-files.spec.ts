@@ -111,7 +111,8 @@ describe("deploy/'s Grafana dashboard and Prometheus alert rules", () => {
     const rules = yaml.safeLoad(read('deploy/prometheus/alerts.yml')) as { groups: { name: string; rules: Record<string, unknown>[] }[] };
     const all = rules.groups.flatMap((group) => group.rules);
     expect(all.map((rule) => rule.alert)).toEqual([
-      'AwanServiceDown', 'AwanServiceUnhealthy', 'AwanHostDown', 'AwanRelayLagging', 'AwanDeadLetters', 'AwanDatabasePoolSaturated', 'AwanProvisioningSlow',
+      'AwanServiceDown', 'AwanServiceUnhealthy', 'AwanHostDown', 'AwanRelayLagging', 'AwanDeadLetters', 'AwanDatabasePoolSaturated', 'AwanLinkMailsFailing',
+      'AwanProvisioningSlow',
     ]);
     const unknown: string[] = [];
     for (const rule of all) {

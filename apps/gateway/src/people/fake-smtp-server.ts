@@ -9,10 +9,13 @@ export interface FakeMail {
 
 /**
  * A fake SMTP server for tests: just enough of RFC 5321 (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT;
- * no TLS, no authentication) for nodemailer to hand it mail, which it keeps in `mails`.
+ * no TLS, no authentication) for nodemailer to hand it mail, which it keeps in `mails`, or refuses
+ * while `refusing`.
  */
 export class FakeSmtpServer {
   readonly mails: FakeMail[] = [];
+  /** Mails the server is to refuse yet, as a busy one does (451 to MAIL: try again later). */
+  refusing = 0;
   private readonly server = net.createServer((socket) => this.serve(socket));
 
   static async start(): Promise<FakeSmtpServer> {
@@ -54,6 +57,7 @@ export class FakeSmtpServer {
         }
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO' || verb === 'HELO') reply('250 fake-smtp');
+        else if (verb === 'MAIL' && this.refusing > 0) this.refusing--, reply('451 4.3.0 busy, try again later');
         else if (verb === 'MAIL') (mail.from = /<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
         else if (verb === 'RCPT') mail.to.push(/<(.*)>/.exec(line)?.[1] ?? ''), reply('250 ok');
         else if (verb === 'DATA') (data = []), reply('354 end with <CRLF>.<CRLF>');

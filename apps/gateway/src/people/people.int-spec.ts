@@ -1,17 +1,18 @@
 import { PLATFORM_SCOPE, type Scope } from '#libs/contracts';
-import { migrate } from '#libs/event-store';
+import { migrate, withTransaction } from '#libs/event-store';
 import { inScope } from '#libs/messaging';
-import { createTestDatabase, type TestDatabase } from '#libs/testing';
+import { createTestDatabase, waitFor, type TestDatabase } from '#libs/testing';
 import { identityMigrations } from '../identity/identity.migrations.js';
 import { IdentityRepository } from '../identity/identity.repository.js';
-import type { AccountView, Viewer } from '../identity/identity.js';
+import type { AccountView, Identity, Viewer } from '../identity/identity.js';
+import { LinkMails } from './link-mails.js';
 import type { Mail, Mailer } from './mailer.js';
 import { peopleMigrations } from './people.migrations.js';
 import { LINKS_PER_DAY, People, type PeopleConfig } from './people.js';
 import { base32Decode, hotp, totpStep } from './totp.js';
 
 const config: PeopleConfig = {
-  sessionTtlMs: 3_600_000, linkTtlMs: 3_600_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 8, windowMs: 60_000 }, smtpUrl: null, mailFrom: 'x@y.test',
+  sessionTtlMs: 3_600_000, linkTtlMs: 3_600_000, signIn: { maxFailures: 3, maxFailuresPerAddress: 8, windowMs: 60_000 }, smtpUrl: null, mailFrom: 'x@y.test', mailRetryMs: 60_000,
   linkBase: 'https://console.example.test',
 };
 const PASSWORD = 'a long enough password';
@@ -19,12 +20,15 @@ const PASSWORD = 'a long enough password';
 /** People on real PostgreSQL: identity's accounts table and people's own, a mailer that keeps what it is given. */
 describe('people', () => {
   let database: TestDatabase;
+  let identity: Pick<Identity, 'account'>;
   let people: People;
   const mails: Mail[] = [];
   const mailer: Mailer = { send: async (mail) => void mails.push(mail) };
   const admin: Viewer = { apiKeyId: 'k-admin', accountId: 'platform', accountKind: 'PLATFORM', accountStatus: 'ACTIVE', role: 'ADMIN', accountIds: PLATFORM_SCOPE };
   const reseller: Viewer = { apiKeyId: 'k-res', accountId: 'res', accountKind: 'RESELLER', accountStatus: 'ACTIVE', role: 'RESELLER', accountIds: ['res', 'cust-a'] };
 
+  const linkMails = (mailer: Mailer) => new LinkMails(database.pool, mailer, { ...config, issuer: 'Awan test' });
+  const peopleMailing = (links: LinkMails) => new People(database.pool, identity, links, config, 'Awan test');
   const linkOf = (mail: Mail) => /^https:\/\/console\.example\.test\/set-password\?token=([\w-]{43})$/m.exec(mail.text)![1];
   async function invited(viewer: Viewer, accountId: string, email: string, role = 'CUSTOMER') {
     const user = await people.invite(viewer, { accountId, email, name: 'Someone', role });
@@ -46,14 +50,14 @@ describe('people', () => {
          ('platform', 'P', 'PLATFORM', NULL, 'EUR', 0, 'ACTIVE', now()), ('res', 'R', 'RESELLER', 'platform', 'EUR', 0, 'ACTIVE', now()),
          ('cust-a', 'A', 'CUSTOMER', 'res', 'EUR', 0, 'ACTIVE', now()), ('cust-b', 'B', 'CUSTOMER', 'platform', 'EUR', 0, 'ACTIVE', now())`,
     );
-    const identity = {
+    identity = {
       account: async (id: string, scope: Scope) => {
         if (!inScope(id, scope)) return null;
         const { rows } = await database.pool.query<AccountView>('SELECT id, kind, status FROM accounts WHERE id = $1', [id]);
         return rows[0] ?? null;
       },
     };
-    people = new People(database.pool, identity, mailer, config, 'Awan test');
+    people = peopleMailing(linkMails(mailer));
   });
 
   afterAll(() => database.close());
@@ -171,7 +175,7 @@ describe('people', () => {
     // A mail server that takes its time: each request waits its turn at the person's row meanwhile.
     const sent: Mail[] = [];
     const slow: Mailer = { send: async (mail) => void (await new Promise((resolve) => setTimeout(resolve, 200)), sent.push(mail)) };
-    const patient = new People(database.pool, { account: async () => null }, slow, config, 'Awan test');
+    const patient = peopleMailing(linkMails(slow));
     await Promise.all(Array.from({ length: 10 }, () => patient.requestPasswordReset({ email: 'fay@example.test' })));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(sent.map((m) => m.to)).toEqual(['fay@example.test']);
@@ -183,7 +187,7 @@ describe('people', () => {
     let sent: (mail: Mail) => void = () => undefined;
     const sending = new Promise<Mail>((resolve) => (sent = resolve));
     const failing: Mailer = { send: async (mail) => { sent(mail); throw new Error('connect ECONNREFUSED 10.0.3.7:587'); } };
-    const quiet = new People(database.pool, { account: async () => null }, failing, config, 'Awan test');
+    const quiet = peopleMailing(linkMails(failing));
     await expect(quiet.requestPasswordReset({ email: 'gus@example.test' })).resolves.toBeUndefined();
     expect((await sending).subject).toBe('Awan test: set a new password');
   });
@@ -199,5 +203,107 @@ describe('people', () => {
     await people.setPassword({ token: reset, password: PASSWORD });
     await expect(people.setPassword({ token: invitation, password: 'the invitation in a mailbox' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'token' });
     expect(await people.signIn({ email: 'hal@example.test', password: PASSWORD }, '10.0.0.7')).toHaveProperty('token');
+  });
+
+  describe('mails that could not be sent', () => {
+    /** The person's newest link: whether its mail went out, its tries, how it last failed, and the seconds to its next try. */
+    const linkState = async (email: string) =>
+      (await database.pool.query<{ mailed: boolean; attempts: number; error: string | null; wait: number | null }>(
+        `SELECT l.mailed_at IS NOT NULL AS mailed, l.mail_attempts AS attempts, l.mail_error AS error, extract(epoch FROM l.mail_due_at - now())::float8 AS wait
+         FROM user_links l JOIN users u ON u.id = l.user_id WHERE u.email = $1 ORDER BY l.created_at DESC LIMIT 1`,
+        [email],
+      )).rows[0];
+    // Time passing, for one person's links: their next try is due now.
+    const dueNow = (email: string) =>
+      database.pool.query('UPDATE user_links l SET mail_due_at = now() FROM users u WHERE u.id = l.user_id AND u.email = $1 AND l.mail_due_at IS NOT NULL', [email]);
+    /** A mail server that refuses while `down`, and keeps what it takes. */
+    const mailServer = () => {
+      const server = { down: true, tries: 0, taken: [] as Mail[], mailer: undefined as unknown as Mailer };
+      server.mailer = {
+        send: async (mail) => {
+          server.tries++;
+          if (server.down) throw new Error('connect ECONNREFUSED 192.0.2.25:587');
+          server.taken.push(mail);
+        },
+      };
+      return server;
+    };
+
+    it('tries a reset mail again, each wait twice the last, until the mail server takes it, and its link works', async () => {
+      await invited(admin, 'cust-b', 'ivy@example.test');
+      await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+      const server = mailServer();
+      const links = linkMails(server.mailer);
+      await peopleMailing(links).requestPasswordReset({ email: 'ivy@example.test' });
+      await waitFor(async () => (await linkState('ivy@example.test')).error, 5000, 'the failure recorded');
+      expect(await linkState('ivy@example.test')).toMatchObject({ mailed: false, attempts: 0, error: 'connect ECONNREFUSED 192.0.2.25:587' });
+      expect((await linkState('ivy@example.test')).wait).toBeGreaterThan(50);
+      await links.round();
+      expect(server.tries).toBe(1); // not due yet
+      for (const [attempts, wait] of [[1, 120], [2, 240], [3, 480]]) {
+        await dueNow('ivy@example.test');
+        await links.round();
+        const link = await linkState('ivy@example.test');
+        expect(link).toMatchObject({ mailed: false, attempts });
+        expect(link.wait).toBeGreaterThan(wait - 5);
+        expect(link.wait).toBeLessThanOrEqual(wait);
+      }
+      expect(server.tries).toBe(4);
+      server.down = false;
+      await dueNow('ivy@example.test');
+      await links.round();
+      expect(server.taken.map((m) => [m.to, m.subject])).toEqual([['ivy@example.test', 'Awan test: set a new password']]);
+      expect(await linkState('ivy@example.test')).toMatchObject({ mailed: true, error: null, wait: null });
+      await dueNow('ivy@example.test');
+      await links.round();
+      expect(server.taken).toHaveLength(1);
+      await people.setPassword({ token: linkOf(server.taken[0]), password: 'a password set at last' });
+      expect(await people.signIn({ email: 'ivy@example.test', password: 'a password set at last' }, '10.0.0.8')).toHaveProperty('token');
+    });
+
+    it('sends a mail cut off by a stop again, from one replica of two, and the link it may have carried works no more', async () => {
+      await invited(admin, 'cust-b', 'jon@example.test');
+      await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+      // The mail server took the mail, and the gateway stopped before it heard so.
+      const cutOff: Mail[] = [];
+      await peopleMailing(linkMails({ send: (mail) => (cutOff.push(mail), new Promise(() => undefined)) })).requestPasswordReset({ email: 'jon@example.test' });
+      await waitFor(() => cutOff.length > 0, 5000, 'the first mail');
+      const replicas = [mailServer(), mailServer()];
+      for (const replica of replicas) replica.down = false;
+      await dueNow('jon@example.test');
+      await Promise.all(replicas.map((replica) => linkMails(replica.mailer).round()));
+      const again = replicas.flatMap((replica) => replica.taken);
+      expect(again.map((m) => m.to)).toEqual(['jon@example.test']);
+      expect(linkOf(again[0])).not.toBe(linkOf(cutOff[0]));
+      await expect(people.setPassword({ token: linkOf(cutOff[0]), password: PASSWORD })).rejects.toMatchObject({ field: 'token' });
+      await people.setPassword({ token: linkOf(again[0]), password: PASSWORD });
+    });
+
+    it("gives up a mail not sent within its link's time, and sends none for a link used meanwhile", async () => {
+      const server = mailServer();
+      const links = linkMails(server.mailer);
+      const mailing = peopleMailing(links);
+      // A storefront's sign-up: its mail after the commit.
+      const kim = { accountId: 'cust-b', email: 'kim@example.test', emailKey: 'kim@example.test', name: 'Kim', role: 'CUSTOMER' as const };
+      await withTransaction(database.pool, (tx) => mailing.addPerson(tx, kim, 'storefront:res', 'after commit'));
+      // Lee, invited, asks for a new password before following the invitation.
+      await people.invite(admin, { accountId: 'cust-b', email: 'lee@example.test', name: 'Lee', role: 'CUSTOMER' });
+      const invitation = linkOf(mails.at(-1)!);
+      await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
+      await mailing.requestPasswordReset({ email: 'lee@example.test' });
+      await waitFor(async () => (await linkState('kim@example.test')).error && (await linkState('lee@example.test')).error, 5000, 'both failures recorded');
+      await people.setPassword({ token: invitation, password: PASSWORD });
+      await database.pool.query(
+        "UPDATE user_links l SET created_at = now() - interval '61 minutes' FROM users u WHERE u.id = l.user_id AND u.email = 'kim@example.test'",
+      );
+      server.down = false;
+      await dueNow('kim@example.test');
+      await dueNow('lee@example.test');
+      await links.round();
+      expect(server.taken).toEqual([]);
+      expect(await linkState('kim@example.test')).toMatchObject({ mailed: false, wait: null });
+      await links.round();
+      expect(server.tries).toBe(2);
+    });
   });
 });

@@ -78,4 +78,21 @@ export const peopleMigrations: Migration[] = [
       CREATE INDEX storefront_sign_ups_address ON storefront_sign_ups (address, at);
     `,
   },
+  {
+    id: '0540-link-mails',
+    sql: `
+      -- A link's mail is retried until sent (LinkMails): what it says (purpose), when it went out,
+      -- and, until then, when it is tried next, how often it was and how it last failed. Links made
+      -- before this were mailed (or lost) already.
+      ALTER TABLE user_links
+        ADD COLUMN purpose text NOT NULL DEFAULT 'reset' CHECK (purpose IN ('invitation', 'reset')),
+        ADD COLUMN mailed_at timestamptz,
+        ADD COLUMN mail_due_at timestamptz,
+        ADD COLUMN mail_attempts integer NOT NULL DEFAULT 0,
+        ADD COLUMN mail_error text;
+      UPDATE user_links SET mailed_at = created_at;
+      ALTER TABLE user_links ALTER COLUMN purpose DROP DEFAULT;
+      CREATE INDEX user_links_mail_due ON user_links (mail_due_at) WHERE mailed_at IS NULL AND used_at IS NULL;
+    `,
+  },
 ];

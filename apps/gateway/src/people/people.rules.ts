@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
 import { ROLES, ROLES_OF, type Role } from '../identity/api-key.decider.js';
 
@@ -10,6 +11,11 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[^\s@]{2,63}$/;
 const NAME = /^[^\p{Cc}]{1,100}$/u;
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 1024;
+
+/** A secret handed out once (a link's, a session's, a CSRF token), of which only the hash is kept. */
+export const newToken = () => randomBytes(32).toString('base64url');
+/** What newToken makes. */
+export const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** An email as given (trimmed) and as it is looked up (lower case): one user per address. */
 export function validEmail(value: unknown, field: string): { email: string; emailKey: string } {

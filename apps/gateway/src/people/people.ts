@@ -1,21 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AppError, type AccountKind, type AccountStatus } from '#libs/contracts';
-import { afterCommit, isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
+import { isUniqueViolation, withTransaction, type Sql } from '#libs/event-store';
 import { callerAddress } from '../auth/caller-address.js';
 import type { Role } from '../identity/api-key.decider.js';
 import { hashSecret, scopeOf, type Identity, type Viewer } from '../identity/identity.js';
-import type { Mail, Mailer } from './mailer.js';
+import type { LinkMails } from './link-mails.js';
 import { hashPassword, UNUSABLE_HASH, verifyPassword } from './passwords.js';
-import { decideInvitation, signInLock, validEmail, validPassword, type FailureCount, type Invitation, type SignInLimits } from './people.rules.js';
+import { decideInvitation, newToken, signInLock, TOKEN, validEmail, validPassword, type FailureCount, type Invitation, type SignInLimits } from './people.rules.js';
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js';
 
 /** What the gateway reads for people (README, Configuration). */
 export interface PeopleConfig {
   /** How long a session lasts from sign-in (SESSION_TTL_MS). */
   sessionTtlMs: number;
-  /** How long an invitation's link to set a password is good (INVITATION_TTL_MS). */
+  /** How long a link to set a password is good from its mail, and its mail tried from its making (INVITATION_TTL_MS). */
   linkTtlMs: number;
   /** SIGN_IN_MAX_FAILURES, SIGN_IN_MAX_FAILURES_PER_ADDRESS, SIGN_IN_LOCKOUT_MS. */
   signIn: SignInLimits;
@@ -23,6 +22,12 @@ export interface PeopleConfig {
   smtpUrl: string | null;
   /** SMTP_FROM. */
   mailFrom: string;
+  /**
+   * MAIL_RETRY_MS: the first wait before a link's mail that failed is tried again, each later one
+   * twice the last up to an hour. A mail sent after its commit is not tried again before it, so it is
+   * to be longer than a send may take (nodemailer's timeouts, 18 s at most), or a link on its way is replaced.
+   */
+  mailRetryMs: number;
   /**
    * Where the links in mail point: GATEWAY_PUBLIC_URL, else the gateway's own address. Never a
    * request's Host: whoever asks for a reset would choose where the victim's token is sent.
@@ -61,8 +66,6 @@ export interface SignInRefusal {
 
 export const SESSION_PREFIX = 'session:';
 const TOTP_ON = () => AppError.conflict('TOTP is on already: turn it off with a current code first');
-const newToken = () => randomBytes(32).toString('base64url');
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 const USER_COLUMNS = `u.id, u.account_id AS "accountId", u.email, u.name, u.role, u.totp_secret IS NOT NULL AS "totpEnabled",
   u.created_at AS "createdAt", u.password_set_at AS "passwordSetAt"`;
@@ -78,12 +81,10 @@ export const LINKS_PER_DAY = 10;
  * an API key of the account in the user's role would, so every resolver's rules apply unchanged.
  */
 export class People {
-  private readonly logger = new Logger('people');
-
   constructor(
     private readonly pool: pg.Pool,
     private readonly identity: Pick<Identity, 'account'>,
-    private readonly mailer: Mailer,
+    private readonly links: LinkMails,
     private readonly config: PeopleConfig,
     private readonly issuer: string,
   ) {}
@@ -101,7 +102,7 @@ export class People {
    * A new person of an account, within `tx`, mailed (or logged) their one-time link to set a
    * password; `invitedBy` says who let them in (a key, a session, a storefront). `mail`: 'before
    * commit' for an invitation, whose inviter learns that it could not be sent (and nothing is made);
-   * 'after commit' for an anonymous caller, who learns nothing of the mail (see mailAfterCommit).
+   * 'after commit' for an anonymous caller, who learns nothing of the mail, tried again until sent (LinkMails).
    */
   async addPerson(tx: Sql, person: Invitation, invitedBy: string, mail: 'before commit' | 'after commit'): Promise<string> {
     const userId = randomUUID();
@@ -114,9 +115,7 @@ export class People {
       if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
       throw error;
     }
-    const invitation = await this.newLink(tx, { id: userId, email: person.email }, 'invitation');
-    if (mail === 'before commit') await this.mailNow(invitation);
-    else this.mailAfterCommit(tx, invitation);
+    await this.links.create(tx, { id: userId, email: person.email }, 'invitation', mail);
     return userId;
   }
 
@@ -143,47 +142,7 @@ export class People {
          FROM user_links WHERE user_id = $1 AND created_at > now() - interval '1 day'`,
         [user.id],
       );
-      if (links.minute === 0 && links.day < LINKS_PER_DAY) this.mailAfterCommit(tx, await this.newLink(tx, user, 'reset'));
-    });
-  }
-
-  /** A new one-time link for `user`, in `tx`, and the mail that gives it to them. */
-  private async newLink(tx: Sql, user: { id: string; email: string }, why: 'invitation' | 'reset'): Promise<Mail> {
-    const token = newToken();
-    await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
-    const { rows } = await tx.query<{ expires_at: Date }>(
-      `INSERT INTO user_links (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond') RETURNING expires_at`,
-      [hashSecret(token), user.id, this.config.linkTtlMs],
-    );
-    const link = `${this.config.linkBase}/set-password?token=${token}`;
-    const until = rows[0].expires_at.toISOString();
-    // No name in it: a storefront's sign-up chooses one for anyone's address, and would write to them in our name.
-    return why === 'invitation'
-      ? {
-          to: user.email, subject: `${this.issuer}: you are invited`,
-          text: `Hello,\n\nyou are invited to ${this.issuer}. Set your password here (the link works once, until ${until}):\n\n${link}\n`,
-        }
-      : {
-          to: user.email, subject: `${this.issuer}: set a new password`,
-          text: `Hello,\n\nsomeone (you, we hope) asked to set a new password for ${user.email} at ${this.issuer}. Set it here (the link works once, until ${until}):\n\n${link}\n\nIf it was not you, do nothing: your password stays as it is.\n`,
-        };
-  }
-
-  /** Sends `mail` now; UNAVAILABLE where it cannot be, so the caller's transaction makes nothing. */
-  private async mailNow(mail: Mail): Promise<void> {
-    await this.mailer.send(mail).catch((error: Error) => {
-      throw AppError.unavailable(`the invitation could not be sent: ${error.message}`);
-    });
-  }
-
-  /**
-   * Sends `mail` once `tx` commits, without the caller waiting: an anonymous caller learns nothing
-   * from how long it took, nor from the mail server's error, which only the log tells. A mail lost
-   * this way is asked for again (a reset).
-   */
-  private mailAfterCommit(tx: Sql, mail: Mail): void {
-    afterCommit(tx, () => {
-      this.mailer.send(mail).catch((error: Error) => this.logger.error(`a mail to ${mail.to} (${mail.subject}) could not be sent: ${error.message}`));
+      if (links.minute === 0 && links.day < LINKS_PER_DAY) await this.links.create(tx, user, 'reset', 'after commit');
     });
   }
 

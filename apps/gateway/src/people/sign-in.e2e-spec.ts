@@ -89,7 +89,7 @@ describe('people sign in', () => {
 
   beforeAll(async () => {
     smtp = await FakeSmtpServer.start();
-    awan = await startTestAwan('signin', { SMTP_URL: smtp.url, SIGN_IN_MAX_FAILURES: '3' }, { localAgent: false });
+    awan = await startTestAwan('signin', { SMTP_URL: smtp.url, SIGN_IN_MAX_FAILURES: '3', MAIL_RETRY_MS: '2000' }, { localAgent: false });
     base = awan.url.replace(/\/graphql$/, '');
     admin = new GraphqlClient(awan.url, awan.adminKey);
     for (const name of ['acme', 'beta'] as const) {
@@ -218,6 +218,19 @@ describe('people sign in', () => {
     await database.query("UPDATE identity.user_links SET created_at = now() - interval '2 minutes'"); // past the one link a minute
     expect(await posted('/auth/password-reset', { email: 'cy@acme.test' })).toBe(202);
     expect(await linkIn('cy@acme.test', 2)).toBe(base);
+  }, 60_000);
+
+  it('sends a reset the mail server refused once it takes mail again, and its link sets the password', async () => {
+    await invite(accounts.beta.key, accounts.beta.id, 'dee@beta.test');
+    await database.query("UPDATE identity.user_links SET created_at = now() - interval '2 minutes'"); // past the one link a minute
+    smtp.refusing = 2;
+    expect((await call('POST', '/auth/password-reset', { body: { email: 'dee@beta.test' } })).status).toBe(202);
+    // Refused at once and 2 s later; taken 4 s after that.
+    const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes('dee@beta.test'))[1], 20_000, 'the reset mail');
+    expect(smtp.refusing).toBe(0);
+    const token = /\/set-password\?token=([\w-]{43})/.exec(mail.message)![1];
+    expect((await call('POST', '/auth/password', { body: { token, password: 'a password after the wait' } })).status).toBe(200);
+    expect((await call('POST', '/auth/sign-in', { body: { email: 'dee@beta.test', password: 'a password after the wait' } })).status).toBe(200);
   }, 60_000);
 
   it('locks an email out after repeated failures, even for the right password', async () => {
