@@ -71,15 +71,15 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
     const token = newToken();
     const tokenHash = hashSecret(token);
     await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
-    const now = send === 'before commit';
+    const sendNow = send === 'before commit';
     const { rows: [link] } = await tx.query<{ expires_at: Date }>(
       `INSERT INTO user_links (token_hash, user_id, purpose, expires_at, mailed_at, mail_due_at)
        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', CASE WHEN $5 THEN now() END, CASE WHEN NOT $5 THEN now() + $6 * interval '1 millisecond' END)
        RETURNING expires_at`,
-      [tokenHash, user.id, purpose, this.config.linkTtlMs, now, this.config.mailRetryMs],
+      [tokenHash, user.id, purpose, this.config.linkTtlMs, sendNow, this.config.mailRetryMs],
     );
     const mail = this.mailOf({ tokenHash, token, purpose, email: user.email, expiresAt: link.expires_at });
-    if (now) {
+    if (sendNow) {
       await this.mailer.send(mail).catch((error: Error) => {
         throw AppError.unavailable(`the ${purpose === 'invitation' ? 'invitation' : 'mail'} could not be sent: ${error.message}`);
       });
