@@ -4,7 +4,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { RequestLimits } from '../auth/request-limits.js';
 import { firstHeader, sendError } from '../graphql/http-requests.js';
 import { Identity, type Viewer } from '../identity/identity.js';
-import { People, type SessionHolder, type UserView } from './people.js';
+import { People, type SessionHolder } from './people.js';
 import { SessionAuth } from './session-auth.js';
 import { answerJson, bodyOf, callerOf, signedIn, type Json, type JsonRequest as Request } from './json-endpoints.js';
 import { cookiesSecure, sessionCookies } from './session-cookies.js';
@@ -82,8 +82,7 @@ export class AuthController {
   @Post('invitations')
   invite(@Body() body: unknown, @Req() request: Request, @Res() response: ServerResponse): Promise<void> {
     return this.answer(request, response, async () => {
-      const user: UserView = await this.people.invite(await this.viewer(request), bodyOf(body));
-      return { user };
+      return this.people.invite(await this.viewer(request), bodyOf(body));
     }, 201);
   }
 

@@ -1,6 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type pg from 'pg';
-import { AppError } from '#libs/contracts';
 import { afterCommit, withTransaction, type Sql } from '#libs/event-store';
 import { counter } from '#libs/metrics';
 import { RecurringFailure } from '#libs/platform';
@@ -63,30 +62,21 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   /**
-   * A new link for `user` in `tx`, and its mail: sent before the commit, where the caller is to
-   * learn that it could not be (UNAVAILABLE, and `tx` makes nothing); or after it, without the
-   * caller waiting, and tried again until sent.
+   * A new link for `user` in `tx`, its mail sent once `tx` commits (never from inside it: a mail
+   * server may take seconds, and a mail must not carry a link that was rolled back), and tried again
+   * until sent. `sent` says, once the first try is over, whether it went; only a committed `tx` settles it.
    */
-  async create(tx: Sql, user: { id: string; email: string }, purpose: LinkPurpose, send: 'before commit' | 'after commit'): Promise<void> {
+  async create(tx: Sql, user: { id: string; email: string }, purpose: LinkPurpose): Promise<{ sent: Promise<boolean> }> {
     const token = newToken();
     const tokenHash = hashSecret(token);
     await tx.query(`DELETE FROM user_links WHERE expires_at < now() - interval '1 day'`);
-    const sendNow = send === 'before commit';
     const { rows: [link] } = await tx.query<{ expires_at: Date }>(
-      `INSERT INTO user_links (token_hash, user_id, purpose, expires_at, mailed_at, mail_due_at)
-       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', CASE WHEN $5 THEN now() END, CASE WHEN NOT $5 THEN now() + $6 * interval '1 millisecond' END)
-       RETURNING expires_at`,
-      [tokenHash, user.id, purpose, this.config.linkTtlMs, sendNow, this.config.mailRetryMs],
+      `INSERT INTO user_links (token_hash, user_id, purpose, expires_at, mail_due_at)
+       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', now() + $5 * interval '1 millisecond') RETURNING expires_at`,
+      [tokenHash, user.id, purpose, this.config.linkTtlMs, this.config.mailRetryMs],
     );
     const mail = this.mailOf({ tokenHash, token, purpose, email: user.email, expiresAt: link.expires_at });
-    if (sendNow) {
-      await this.mailer.send(mail).catch((error: Error) => {
-        throw AppError.unavailable(`the ${purpose === 'invitation' ? 'invitation' : 'mail'} could not be sent: ${error.message}`);
-      });
-      mails.inc({ result: 'sent' });
-    } else {
-      afterCommit(tx, () => void this.deliver(tokenHash, mail));
-    }
+    return { sent: new Promise((resolve) => afterCommit(tx, () => resolve(this.deliver(tokenHash, mail)))) };
   }
 
   /** One round (a replica's rounds one at a time): the links whose time is over given up, then every mail due sent. */

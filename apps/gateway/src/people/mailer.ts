@@ -26,7 +26,7 @@ export class SmtpMailer implements Mailer {
   private readonly transport: ReturnType<typeof nodemailer.createTransport>;
 
   constructor(url: string, private readonly from: string) {
-    // Bounded, as every wait is: an invitation waits for its mail inside a transaction (ended after 10 s idle).
+    // Bounded, as every wait is: an invitation's answer waits for its mail's first try.
     this.transport = nodemailer.createTransport({ url, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 8000 });
   }
 

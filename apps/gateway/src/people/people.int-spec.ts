@@ -31,7 +31,7 @@ describe('people', () => {
   const peopleMailing = (links: LinkMails) => new People(database.pool, identity, links, config, 'Awan test');
   const linkOf = (mail: Mail) => /^https:\/\/console\.example\.test\/set-password\?token=([\w-]{43})$/m.exec(mail.text)![1];
   async function invited(viewer: Viewer, accountId: string, email: string, role = 'CUSTOMER') {
-    const user = await people.invite(viewer, { accountId, email, name: 'Someone', role });
+    const { user } = await people.invite(viewer, { accountId, email, name: 'Someone', role });
     const token = linkOf(mails.at(-1)!);
     await people.setPassword({ token, password: PASSWORD });
     return user;
@@ -63,8 +63,9 @@ describe('people', () => {
   afterAll(() => database.close());
 
   it('invites, sets a password once from the link, signs in to the viewer a key would be, and signs out', async () => {
-    const user = await people.invite(reseller, { accountId: 'cust-a', email: 'Ana@Example.test', name: 'Ana', role: 'CUSTOMER' });
+    const { user, mailSent } = await people.invite(reseller, { accountId: 'cust-a', email: 'Ana@Example.test', name: 'Ana', role: 'CUSTOMER' });
     expect(user).toMatchObject({ accountId: 'cust-a', email: 'Ana@Example.test', role: 'CUSTOMER', totpEnabled: false, passwordSetAt: null });
+    expect(mailSent).toBe(true);
     expect(mails.at(-1)).toMatchObject({ to: 'Ana@Example.test', subject: 'Awan test: you are invited' });
     const token = linkOf(mails.at(-1)!);
     await expect(people.setPassword({ token, password: 'short' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
@@ -261,6 +262,19 @@ describe('people', () => {
       expect(await people.signIn({ email: 'ivy@example.test', password: 'a password set at last' }, '10.0.0.8')).toHaveProperty('token');
     });
 
+    it('makes an invitation whose mail the server refused, says so, and sends it once the server takes mail', async () => {
+      const server = mailServer();
+      const links = linkMails(server.mailer);
+      const invited = await peopleMailing(links).invite(admin, { accountId: 'cust-b', email: 'max@example.test', name: 'Max', role: 'CUSTOMER' });
+      expect(invited).toMatchObject({ user: { email: 'max@example.test' }, mailSent: false });
+      expect(await linkState('max@example.test')).toMatchObject({ mailed: false, attempts: 0, error: 'connect ECONNREFUSED 192.0.2.25:587' });
+      server.down = false;
+      await dueNow('max@example.test');
+      await links.round();
+      expect(server.taken.map((m) => [m.to, m.subject])).toEqual([['max@example.test', 'Awan test: you are invited']]);
+      await people.setPassword({ token: linkOf(server.taken[0]), password: PASSWORD });
+    });
+
     it('sends a mail cut off by a stop again, from one replica of two, and the link it may have carried works no more', async () => {
       await invited(admin, 'cust-b', 'jon@example.test');
       await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
@@ -285,7 +299,7 @@ describe('people', () => {
       const mailing = peopleMailing(links);
       // A storefront's sign-up: its mail after the commit.
       const kim = { accountId: 'cust-b', email: 'kim@example.test', emailKey: 'kim@example.test', name: 'Kim', role: 'CUSTOMER' as const };
-      await withTransaction(database.pool, (tx) => mailing.addPerson(tx, kim, 'storefront:res', 'after commit'));
+      await withTransaction(database.pool, (tx) => mailing.addPerson(tx, kim, 'storefront:res'));
       // Lee, invited, asks for a new password before following the invitation.
       await people.invite(admin, { accountId: 'cust-b', email: 'lee@example.test', name: 'Lee', role: 'CUSTOMER' });
       const invitation = linkOf(mails.at(-1)!);

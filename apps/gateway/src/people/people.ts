@@ -89,22 +89,24 @@ export class People {
     private readonly issuer: string,
   ) {}
 
-  /** Invites a person into an account the viewer may manage; mails (or logs) the one-time link to set a password. */
-  async invite(viewer: Viewer, input: Record<string, unknown>): Promise<UserView> {
+  /**
+   * Invites a person into an account the viewer may manage, and mails (or logs) them the one-time
+   * link to set a password; `mailSent` says whether the first try went (else it is tried again).
+   */
+  async invite(viewer: Viewer, input: Record<string, unknown>): Promise<{ user: UserView; mailSent: boolean }> {
     const accountId = typeof input.accountId === 'string' && input.accountId ? input.accountId : null;
     const account = accountId ? await this.identity.account(accountId, viewer) : null;
     const invitation = decideInvitation(viewer, account, input);
-    const userId = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId, 'before commit'));
-    return (await this.user(userId))!;
+    const { userId, mail } = await withTransaction(this.pool, (tx) => this.addPerson(tx, invitation, viewer.apiKeyId));
+    return { user: (await this.user(userId))!, mailSent: await mail.sent };
   }
 
   /**
    * A new person of an account, within `tx`, mailed (or logged) their one-time link to set a
-   * password; `invitedBy` says who let them in (a key, a session, a storefront). `mail`: 'before
-   * commit' for an invitation, whose inviter learns that it could not be sent (and nothing is made);
-   * 'after commit' for an anonymous caller, who learns nothing of the mail, tried again until sent (LinkMails).
+   * password once `tx` commits, and again until sent (LinkMails); `invitedBy` says who let them in
+   * (a key, a session, a storefront).
    */
-  async addPerson(tx: Sql, person: Invitation, invitedBy: string, mail: 'before commit' | 'after commit'): Promise<string> {
+  async addPerson(tx: Sql, person: Invitation, invitedBy: string): Promise<{ userId: string; mail: { sent: Promise<boolean> } }> {
     const userId = randomUUID();
     try {
       await tx.query(
@@ -115,8 +117,7 @@ export class People {
       if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'email: a person with this email exists already', 'email');
       throw error;
     }
-    await this.links.create(tx, { id: userId, email: person.email }, 'invitation', mail);
-    return userId;
+    return { userId, mail: await this.links.create(tx, { id: userId, email: person.email }, 'invitation') };
   }
 
   /** Whether a person has this email (in any case). */
@@ -142,7 +143,7 @@ export class People {
          FROM user_links WHERE user_id = $1 AND created_at > now() - interval '1 day'`,
         [user.id],
       );
-      if (links.minute === 0 && links.day < LINKS_PER_DAY) await this.links.create(tx, user, 'reset', 'after commit');
+      if (links.minute === 0 && links.day < LINKS_PER_DAY) await this.links.create(tx, user, 'reset');
     });
   }
 

@@ -166,8 +166,10 @@ function InviteForm({ accounts }: { accounts: Account[] }) {
     setBusy(true);
     setInvited(null);
     try {
-      await send('/auth/invitations', { method: 'POST', body: JSON.stringify({ ...form, accountId: account.id, role }) });
-      setInvited(`${form.email} is invited to ${account.name} as ${role}: the mail holds a link to set a password.`);
+      const { mailSent } = await send<{ mailSent: boolean }>('/auth/invitations', { method: 'POST', body: JSON.stringify({ ...form, accountId: account.id, role }) });
+      setInvited(mailSent
+        ? `${form.email} is invited to ${account.name} as ${role}: the mail holds a link to set a password.`
+        : `${form.email} is invited to ${account.name} as ${role}, but the mail server did not take the mail yet: it is tried again, with a new link, until it goes.`);
       setErrors(noErrors);
       setForm((current) => ({ ...current, email: '', name: '' }));
     } catch (error) {
