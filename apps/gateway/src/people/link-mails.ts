@@ -75,7 +75,7 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', now() + $5 * interval '1 millisecond') RETURNING expires_at`,
       [tokenHash, user.id, purpose, this.config.linkTtlMs, this.config.mailRetryMs],
     );
-    const mail = this.mailOf({ tokenHash, token, purpose, email: user.email, expiresAt: link.expires_at });
+    const mail = this.mailOf({ token, purpose, email: user.email, expiresAt: link.expires_at });
     return { sent: new Promise((resolve) => afterCommit(tx, () => resolve(this.deliver(tokenHash, mail)))) };
   }
 
@@ -148,7 +148,7 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
     return true;
   }
 
-  private mailOf(link: DueLink): Mail {
+  private mailOf(link: Omit<DueLink, 'tokenHash'>): Mail {
     const { issuer, linkBase } = this.config;
     const url = `${linkBase}/set-password?token=${link.token}`;
     const until = link.expiresAt.toISOString();
