@@ -2,44 +2,17 @@ import { Logger, type LoggerService, type OnApplicationShutdown } from '@nestjs/
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import { Leadership } from '#libs/event-store';
-import { RecurringFailure } from '#libs/platform';
+import { Rounds } from '#libs/platform';
 
 /**
- * A job's rounds, every `everyMs`, on the one replica that leads it: a round at a time, only
- * while the lead is confirmed (Leadership.check), a failing one logged once as RecurringFailure
- * logs it. Stopping waits for the round under way.
+ * A job's rounds, every `everyMs`, on the one replica that leads it: Rounds whose each round runs
+ * only while the lead is confirmed (Leadership.check).
  */
-export class LedRounds {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private readonly failures: RecurringFailure;
-
-  constructor(
-    private readonly leadership: Leadership,
-    private readonly everyMs: number,
-    logger: LoggerService,
-    what: string,
-    private readonly round: () => Promise<void>,
-  ) {
-    this.failures = new RecurringFailure(logger, what);
-  }
-
-  start(): void {
-    this.timer = setInterval(() => void this.once(), this.everyMs);
-  }
-
-  /** A round now, where this replica leads and none is under way. */
-  once(): Promise<void> {
-    return (this.running ??= this.failures
-      .run(async () => {
-        if (await this.leadership.check()) await this.round();
-      })
-      .finally(() => (this.running = undefined)));
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+export class LedRounds extends Rounds {
+  constructor(leadership: Leadership, everyMs: number, logger: LoggerService, what: string, round: () => Promise<void>) {
+    super(everyMs, logger, what, async () => {
+      if (await leadership.check()) await round();
+    });
   }
 }
 

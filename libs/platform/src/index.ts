@@ -5,6 +5,7 @@ export * from './service-config.js';
 export * from './tokens.js';
 export * from './platform-imports.js';
 export * from './logging.js';
+export * from './rounds.js';
 export * from './account-queue.js';
 export * from './rate-limiter.js';
 export * from './recent-reads.js';

@@ -2,7 +2,7 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import type pg from 'pg';
 import { afterCommit, withTransaction, type Sql } from '#libs/event-store';
 import { counter } from '#libs/metrics';
-import { RecurringFailure } from '#libs/platform';
+import { Rounds } from '#libs/platform';
 import { hashSecret } from '../identity/identity.js';
 import type { Mail, Mailer } from './mailer.js';
 import type { PeopleConfig } from './people.js';
@@ -42,23 +42,22 @@ interface DueLink {
  */
 export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('mail');
-  private readonly failures = new RecurringFailure(this.logger, 'the round of mails due again');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly rounds: Rounds;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly mailer: Mailer,
     private readonly config: LinkMailsConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.round(), Math.min(ROUND_EVERY_MS, this.config.mailRetryMs / 2)).unref();
+  ) {
+    this.rounds = new Rounds(Math.min(ROUND_EVERY_MS, config.mailRetryMs / 2), this.logger, 'the round of mails due again', () => this.sendDue());
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.rounds.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /**
@@ -81,7 +80,7 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** One round (a replica's rounds one at a time): the links whose time is over given up, then every mail due sent. */
   round(): Promise<void> {
-    return (this.running ??= this.failures.run(() => this.sendDue()).finally(() => (this.running = undefined)));
+    return this.rounds.once();
   }
 
   private async sendDue(): Promise<void> {
@@ -115,18 +114,16 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
       );
       if (rows.length === 0) return [];
       const tokens = rows.map(() => newToken());
+      const hashes = tokens.map(hashSecret);
       const { rows: taken } = await tx.query<{ token_hash: string; expires_at: Date }>(
         `UPDATE user_links l SET token_hash = n.new_hash, expires_at = now() + $3 * interval '1 millisecond', mail_attempts = l.mail_attempts + 1,
            mail_due_at = now() + least($4 * interval '1 millisecond' * power(2, l.mail_attempts + 1), interval '1 hour')
          FROM unnest($1::text[], $2::text[]) AS n(old_hash, new_hash) WHERE l.token_hash = n.old_hash
          RETURNING l.token_hash, l.expires_at`,
-        [rows.map((row) => row.token_hash), tokens.map(hashSecret), this.config.linkTtlMs, this.config.mailRetryMs],
+        [rows.map((row) => row.token_hash), hashes, this.config.linkTtlMs, this.config.mailRetryMs],
       );
       const expiresAt = new Map(taken.map((row) => [row.token_hash, row.expires_at]));
-      return rows.map((row, i) => {
-        const tokenHash = hashSecret(tokens[i]);
-        return { tokenHash, token: tokens[i], purpose: row.purpose, email: row.email, expiresAt: expiresAt.get(tokenHash)! };
-      });
+      return rows.map((row, i) => ({ tokenHash: hashes[i], token: tokens[i], purpose: row.purpose, email: row.email, expiresAt: expiresAt.get(hashes[i])! }));
     });
   }
 
