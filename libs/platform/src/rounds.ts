@@ -19,8 +19,10 @@ export class Rounds {
     this.failures = new RecurringFailure(logger, what);
   }
 
-  start(): void {
+  /** Rounds every `everyMs` from now; the first at once too where `now` says so. */
+  start(options: { now?: boolean } = {}): void {
     this.timer = setInterval(() => void this.once(), this.everyMs);
+    if (options.now) void this.once();
   }
 
   /** A round now, where none is under way; else the one under way. */

@@ -17,6 +17,12 @@ export type LinkMailsConfig = Pick<PeopleConfig, 'linkTtlMs' | 'linkBase' | 'mai
 const ROUND_EVERY_MS = 30_000;
 /** Links one round takes at once, sent side by side: a mail server that answers nothing holds a round one timeout, not one per link. */
 const BATCH = 10;
+/**
+ * How long a link whose mail is being sent is left to its sender, well over the mailer's own bounds
+ * (5 s to connect, 5 for the greeting, 8 of silence): a round taking it sooner would give it a new
+ * token while the mail with the old one may still go. Past it, the sender is taken to have stopped.
+ */
+const SENDING_MS = 60_000;
 
 const mails = counter<'result'>({
   name: 'awan_gateway_link_mails_total',
@@ -72,7 +78,7 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
     const { rows: [link] } = await tx.query<{ expires_at: Date }>(
       `INSERT INTO user_links (token_hash, user_id, purpose, expires_at, mail_due_at)
        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond', now() + $5 * interval '1 millisecond') RETURNING expires_at`,
-      [tokenHash, user.id, purpose, this.config.linkTtlMs, this.config.mailRetryMs],
+      [tokenHash, user.id, purpose, this.config.linkTtlMs, SENDING_MS],
     );
     const mail = this.mailOf({ token, purpose, email: user.email, expiresAt: link.expires_at });
     return { sent: new Promise((resolve) => afterCommit(tx, () => resolve(this.deliver(tokenHash, mail)))) };
@@ -103,7 +109,7 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  /** Links whose mail is due, each given a new token (the old one was never sent, or not known to be) and its next try set. */
+  /** Links whose mail is due, each given a new token (the old one was never sent, or not known to be) and left to this replica to send. */
   private takeDue(): Promise<DueLink[]> {
     return withTransaction(this.pool, async (tx) => {
       const { rows } = await tx.query<{ token_hash: string; purpose: LinkPurpose; email: string }>(
@@ -117,10 +123,10 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
       const hashes = tokens.map(hashSecret);
       const { rows: taken } = await tx.query<{ token_hash: string; expires_at: Date }>(
         `UPDATE user_links l SET token_hash = n.new_hash, expires_at = now() + $3 * interval '1 millisecond', mail_attempts = l.mail_attempts + 1,
-           mail_due_at = now() + least($4 * interval '1 millisecond' * power(2, l.mail_attempts + 1), interval '1 hour')
+           mail_due_at = now() + $4 * interval '1 millisecond'
          FROM unnest($1::text[], $2::text[]) AS n(old_hash, new_hash) WHERE l.token_hash = n.old_hash
          RETURNING l.token_hash, l.expires_at`,
-        [rows.map((row) => row.token_hash), hashes, this.config.linkTtlMs, this.config.mailRetryMs],
+        [rows.map((row) => row.token_hash), hashes, this.config.linkTtlMs, SENDING_MS],
       );
       const expiresAt = new Map(taken.map((row) => [row.token_hash, row.expires_at]));
       return rows.map((row, i) => ({ tokenHash: hashes[i], token: tokens[i], purpose: row.purpose, email: row.email, expiresAt: expiresAt.get(hashes[i])! }));
@@ -137,7 +143,13 @@ export class LinkMails implements OnApplicationBootstrap, OnApplicationShutdown 
       const message = (error as Error).message;
       mails.inc({ result: 'failed' });
       this.logger.error(`a mail to ${mail.to} (${mail.subject}) could not be sent, tried again later: ${message}`);
-      await record('UPDATE user_links SET mail_error = $2 WHERE token_hash = $1', [tokenHash, message]);
+      // The next try waits MAIL_RETRY_MS after the first failure, twice the last wait after each other, an hour at most; none for a link given up meanwhile.
+      await record(
+        `UPDATE user_links SET mail_error = $2,
+           mail_due_at = CASE WHEN mail_due_at IS NOT NULL THEN now() + least($3 * interval '1 millisecond' * power(2, mail_attempts), interval '1 hour') END
+         WHERE token_hash = $1`,
+        [tokenHash, message, this.config.mailRetryMs],
+      );
       return false;
     }
     mails.inc({ result: 'sent' });

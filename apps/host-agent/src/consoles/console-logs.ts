@@ -1,6 +1,6 @@
 import { copyFile, rm, stat, truncate } from 'node:fs/promises';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { runEvery } from '../host/recurring-task.js';
+import { Rounds } from '#libs/platform';
 import type { InstanceFolders } from '../instances/instance-folder.js';
 
 /**
@@ -56,18 +56,18 @@ export class ConsoleLogs {
 /** The agent looks at its VMs' console logs every CONSOLE_LOG_CHECK_MS while it runs. */
 export class ConsoleLogsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('consoles');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly rounds = new Rounds(CONSOLE_LOG_CHECK_MS, this.logger, 'console log rotation', async () => {
+    const rotated = await this.logs.keep();
+    if (rotated.length > 0) this.logger.log(`rotated the console log of ${rotated.join(', ')}: past ${this.logs.limitBytes} bytes`);
+  });
 
   constructor(private readonly logs: ConsoleLogs) {}
 
   onApplicationBootstrap(): void {
-    this.timer = runEvery(CONSOLE_LOG_CHECK_MS, async () => {
-      const rotated = await this.logs.keep();
-      if (rotated.length > 0) this.logger.log(`rotated the console log of ${rotated.join(', ')}: past ${this.logs.limitBytes} bytes`);
-    }, this.logger, 'console log rotation');
+    this.rounds.start({ now: true });
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
   }
 }

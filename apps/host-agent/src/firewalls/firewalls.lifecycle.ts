@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { HealthReports } from '#libs/platform';
+import { HealthReports, Rounds } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
-import { runEvery } from '../host/recurring-task.js';
 import { AGENT_CONFIG } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 
@@ -15,14 +14,15 @@ import { InstanceManager } from '../instances/instance-manager.js';
 @Injectable()
 export class FirewallsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('firewalls');
-  private timer: NodeJS.Timeout | undefined;
+  private readonly rounds: Rounds;
 
   constructor(
     private readonly instances: InstanceManager,
-    @Inject(AGENT_CONFIG) private readonly config: AgentConfig,
+    @Inject(AGENT_CONFIG) config: AgentConfig,
     reports: HealthReports,
   ) {
     reports.add(() => instances.filters.firewall.problems());
+    this.rounds = new Rounds(config.firewallCheckMs, this.logger, 'the firewall check', () => this.restoreMissing());
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -38,17 +38,19 @@ export class FirewallsLifecycle implements OnApplicationBootstrap, OnApplication
       // Its rules in place stay; compute sends every filter again on seeing this agent's start.
       this.logger.error(`filters not enforced again: ${(error as Error).message}`);
     }
-    this.timer = runEvery(this.config.firewallCheckMs, async () => {
-      const { restored, failed } = await this.instances.restoreMissingFilters();
-      if (restored.length > 0) {
-        this.logger.warn(`the rules of ${restored.length} instance(s) were gone from this host's nftables tables (changed outside the agent), and are put back: ${restored.join(', ')}`);
-      }
-      // Said once while it lasts (runEvery), and tried again at every check.
-      if (failed.length > 0) throw new Error(`the rules of ${failed.length} instance(s) gone from this host's nftables tables could not be put back: ${failed.join(', ')}`);
-    }, this.logger, 'the firewall check');
+    this.rounds.start({ now: true });
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.rounds.stop();
+  }
+
+  private async restoreMissing(): Promise<void> {
+    const { restored, failed } = await this.instances.restoreMissingFilters();
+    if (restored.length > 0) {
+      this.logger.warn(`the rules of ${restored.length} instance(s) were gone from this host's nftables tables (changed outside the agent), and are put back: ${restored.join(', ')}`);
+    }
+    // Said once while it lasts (Rounds), and tried again at every check.
+    if (failed.length > 0) throw new Error(`the rules of ${failed.length} instance(s) gone from this host's nftables tables could not be put back: ${failed.join(', ')}`);
   }
 }

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { agentHeartbeatSubject, type HostHeartbeat } from '#libs/contracts';
-import { NATS_CONNECTION } from '#libs/platform';
+import { NATS_CONNECTION, Rounds } from '#libs/platform';
 import type { AgentConfig } from '../host/agent-config.js';
 import type { HostAbilities } from '../host/host-probe.js';
 import { FencingService } from '../fencing/fencing.service.js';
-import { runEvery } from '../host/recurring-task.js';
 import { AGENT_CONFIG, HOST_ABILITIES } from '../host/tokens.js';
 import { InstanceManager } from '../instances/instance-manager.js';
 
@@ -13,7 +12,7 @@ import { InstanceManager } from '../instances/instance-manager.js';
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('heartbeat');
-  private timers: NodeJS.Timeout[] = [];
+  private rounds: Rounds[] = [];
   /** This agent's start: a new one tells compute to send it every instance's filter again. */
   private readonly agentStartedAt = new Date().toISOString();
 
@@ -70,13 +69,14 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
     const every = this.config.heartbeatIntervalMs;
-    this.timers = [
-      runEvery(every, async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat())), this.logger, 'heartbeat'),
-      runEvery(every, () => this.checkContact(), this.logger, 'contact with the control plane'),
+    this.rounds = [
+      new Rounds(every, this.logger, 'heartbeat', async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat()))),
+      new Rounds(every, this.logger, 'contact with the control plane', () => this.checkContact()),
     ];
+    for (const rounds of this.rounds) rounds.start({ now: true });
   }
 
-  onApplicationShutdown(): void {
-    this.timers.forEach(clearInterval);
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.rounds.map((rounds) => rounds.stop()));
   }
 }
