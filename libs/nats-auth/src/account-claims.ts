@@ -26,8 +26,13 @@ export class AccountRevocations {
     const claims = accountClaimsOf(current);
     const missing = Object.entries(revocations).filter(([key, at]) => (claims.nats.revocations?.[key] ?? -1) < at);
     if (missing.length === 0) return;
-    // A server keeps the JWT with the later issue time, and JWTs count time in whole seconds.
-    while (Math.floor(Date.now() / 1000) <= claims.iat) await sleep(50);
+    // A server keeps the JWT with the later issue time, and JWTs count time in whole seconds. One
+    // issued further ahead than a request may take came from a clock wrong by that much: no waiting it out.
+    const ahead = (claims.iat + 1) * 1000 - Date.now();
+    if (ahead > this.timeoutMs) {
+      throw new Error(`the account's JWT was issued ${Math.ceil(ahead / 1000)} s ahead of this host's clock: set the clocks right, then push again`);
+    }
+    if (ahead > 0) await sleep(ahead);
     const next = await withRevocations(current, Object.fromEntries(missing), this.operatorSigningKeySeed);
     const reply = (await this.system.request('$SYS.REQ.CLAIMS.UPDATE', next, { timeout: this.timeoutMs })).json<{
       data?: { code?: number; message?: string };

@@ -2,7 +2,7 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type pg from 'pg';
+import pg from 'pg';
 import { AppError } from '#libs/contracts';
 import { natsConnectionOptions } from '#libs/messaging';
 import { AccountRevocations, hostPermissions, issueUserCredentials, userClaimsOf, type AccountSigner } from '#libs/nats-auth';
@@ -50,6 +50,8 @@ export function readHostCredentialsConfig(env: NodeJS.ProcessEnv, natsCredential
 }
 
 const LOCK = 'compute.host-credentials';
+/** The most each of a push's steps on NATS may take: connecting as the system account, each request. */
+const NATS_TIMEOUT_MS = 5000;
 
 /**
  * Hosts' NATS credentials: each a user of the Awan account that may publish only its host's heartbeat
@@ -79,26 +81,27 @@ export class HostCredentials implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Makes the servers refuse every revoked host credential, and close their connections. Serialized
-   * across replicas (an advisory lock), so each push holds every revocation committed before it. It
-   * holds a database connection while NATS answers, each request bounded (5 s).
+   * across replicas (an advisory lock: NATS has no compare-and-set of an account's JWT), so each push
+   * holds every revocation committed before it. The lock is held while NATS answers, so it is taken
+   * on a session of its own, never one of the pool's: an enrolment waiting on it holds no connection
+   * another request needs. Every wait is bounded: the lock by lock_timeout, NATS by its requests'.
    */
   async pushRevocations(): Promise<void> {
     if (!this.config) return; // then compute never issued any
-    const client = await this.pool.connect();
+    const session = new pg.Client(this.pool.options);
+    session.on('error', () => undefined); // a lost server fails the next query instead
+    await session.connect();
     try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);
-      try {
-        const { rows } = await client.query<{ userKey: string; at: string }>(
-          `SELECT user_key AS "userKey", floor(extract(epoch FROM revoked_at))::bigint::text AS at FROM host_credentials WHERE revoked_at IS NOT NULL`,
-        );
-        if (rows.length === 0) return;
-        const revocations = new AccountRevocations(await this.connectSystem(), this.config.signer.accountPublicKey, this.config.operatorSigningKeySeed);
-        await revocations.revoke(Object.fromEntries(rows.map((row) => [row.userKey, Number(row.at)])));
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK]);
-      }
+      // Ending the session gives the lock up, whatever happened meanwhile.
+      await session.query('SELECT pg_advisory_lock(hashtext($1))', [LOCK]);
+      const { rows } = await session.query<{ userKey: string; at: string }>(
+        `SELECT user_key AS "userKey", floor(extract(epoch FROM revoked_at))::bigint::text AS at FROM host_credentials WHERE revoked_at IS NOT NULL`,
+      );
+      if (rows.length === 0) return;
+      const revocations = new AccountRevocations(await this.connectSystem(), this.config.signer.accountPublicKey, this.config.operatorSigningKeySeed, NATS_TIMEOUT_MS);
+      await revocations.revoke(Object.fromEntries(rows.map((row) => [row.userKey, Number(row.at)])));
     } finally {
-      client.release();
+      await session.end().catch(() => undefined);
     }
   }
 
@@ -113,7 +116,10 @@ export class HostCredentials implements OnApplicationBootstrap, OnApplicationShu
 
   private connectSystem(): Promise<NatsConnection> {
     if (!this.system) {
-      this.system = connect(natsConnectionOptions({ natsUrl: this.natsUrl, natsCredentials: this.config!.systemCredentials }, 'awan-compute-revocations'));
+      this.system = connect({
+        ...natsConnectionOptions({ natsUrl: this.natsUrl, natsCredentials: this.config!.systemCredentials }, 'awan-compute-revocations'),
+        timeout: NATS_TIMEOUT_MS,
+      });
       this.system.catch(() => (this.system = null));
     }
     return this.system;

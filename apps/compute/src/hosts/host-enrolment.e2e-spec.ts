@@ -120,4 +120,16 @@ describe('hosts join by enrolment; NATS authenticates everyone', () => {
     after.publish(agentHeartbeatSubject(id), JSON.stringify(heartbeat(id)));
     await waitFor(async () => (await hostStatus(id)) === 'UP', 10_000, `host ${id} to be UP with its new credentials`);
   });
+
+  it('revokes every earlier credential of hosts enrolled again at once: no push replaces another', async () => {
+    const ids = Array.from({ length: 4 }, () => uniqueName('enr-'));
+    const firsts = await Promise.all(ids.map(async (id) => (await enroll(id)).enrollHost.credentials));
+    // Each connection's end, as a promise of its own (an async function would wait for it).
+    const closed = (await Promise.all(firsts.map((credentials, i) => connectAs(credentials, `agent-${ids[i]}`)))).map((nats) => nats.closed());
+    await Promise.all(ids.map((id) => enroll(id)));
+    for (const ended of closed) expect(String(await ended)).toMatch(/User Authentication Revoked/);
+    for (const credentials of firsts) {
+      await expect(connect({ servers: awan.natsUrl, reconnect: false, ...credentialsOptions(credentials) })).rejects.toThrow(/Authorization Violation/);
+    }
+  });
 });
