@@ -1,4 +1,5 @@
 import type { Caller } from './caller.js';
+import { isUuid } from './names.js';
 import type { CountedPage } from './requests.js';
 
 /**
@@ -8,6 +9,9 @@ import type { CountedPage } from './requests.js';
  */
 
 export type InvoiceStatus = 'DRAFT' | 'FINALIZED' | 'PAID' | 'VOID';
+
+/** An invoice's id as a caller may write it: a UUID, in either case. */
+export const isInvoiceId = (id: unknown): id is string => typeof id === 'string' && isUuid(id.toLowerCase());
 
 export interface UsageView {
   segmentId: string;

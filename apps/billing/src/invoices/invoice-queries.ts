@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { AppError, isUuid, MONTH_CSV_BATCH, type CountedPage, type CreditNoteView, type InvoiceLineView, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
+import { AppError, isInvoiceId, MONTH_CSV_BATCH, type CountedPage, type CreditNoteView, type InvoiceLineView, type InvoiceListRequest, type InvoiceStatus, type InvoiceView, type ResourceCostView, type Scope } from '#libs/contracts';
 import type { Sql } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import { Accounts } from '../accounts/accounts.js';
@@ -12,8 +12,6 @@ import type { InvoiceRow, InvoicesRepository } from './invoices.repository.js';
 
 const STATUSES: readonly InvoiceStatus[] = ['DRAFT', 'FINALIZED', 'PAID', 'VOID'];
 /** An invoice id is a UUID, in either case: anything else would reach PostgreSQL's uuid column as an internal error, not bad input. */
-const isInvoiceId = (id: unknown): id is string => typeof id === 'string' && isUuid(id.toLowerCase());
-
 /**
  * Reading invoices: the upcoming one and every draft rated live, finalized ones as they were
  * frozen, each resource's cost to date, and the CSV exports. Nothing here changes anything.

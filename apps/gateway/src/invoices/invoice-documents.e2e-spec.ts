@@ -166,6 +166,8 @@ describe('invoice documents: GET /invoices/{id}.csv, /invoices/{id}.pdf and /inv
   it("gives a FINALIZED invoice's PDF with its number, issuer, customer, each line and the total, and its CSV a row per line", async () => {
     const finance = admin.as(keys.finance);
     const { finalizeInvoice } = await finance.data<{ finalizeInvoice: { number: string } }>(`mutation { finalizeInvoice(id: "${octoberId}") { number } }`);
+    const misnamed = await finance.request('mutation { issueCreditNote(input: { invoiceId: "INV-7", amount: "0.05", reason: "an hour of outage" }) { number } }');
+    expect(misnamed.errors?.[0]).toMatchObject({ message: 'input.invoiceId: must be an invoice id', extensions: { code: 'BAD_USER_INPUT', field: 'input.invoiceId' } });
     await finance.data(`mutation { issueCreditNote(input: { invoiceId: "${octoberId}", amount: "0.05", reason: "an hour of outage" }) { number } }`);
     const invoice = await invoiceOf(octoberId);
     expect(invoice).toMatchObject({ status: 'FINALIZED', number: finalizeInvoice.number });

@@ -1,5 +1,5 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, PLATFORM_ISSUER, type CreditNoteView, type InvoiceView, type RequestOf } from '#libs/contracts';
+import { AppError, isInvoiceId, PLATFORM_ISSUER, type CreditNoteView, type InvoiceView, type RequestOf } from '#libs/contracts';
 import { inScope } from '#libs/messaging';
 import { Account } from '../accounts/account.model.js';
 import { InvoiceStatus } from '../graphql/enums.js';
@@ -106,6 +106,8 @@ export class InvoicesResolver {
 
   @Mutation(() => CreditNote)
   async issueCreditNote(@Args('input') input: IssueCreditNoteInput, @Context() context: GatewayContext) {
+    // Its invoice is read first, for its issuer: an id that cannot be one is refused naming this input's field.
+    if (!isInvoiceId(input.invoiceId)) throw AppError.badInput('input.invoiceId', 'must be an invoice id');
     await this.issuedBy(context, input.invoiceId);
     return toCreditNote(await this.client.call('billing.creditNote.issue', { ...callerOf(context), input }));
   }

@@ -5,12 +5,13 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { RequestLimits } from '../auth/request-limits.js';
 import { authenticated } from '../graphql/gateway-context.js';
 import { firstHeader, isJson, sendAppError, sendError, sendRefusal } from '../graphql/http-requests.js';
+import { refuseNulCharacters } from '../graphql/resolver-guard.js';
 import type { Viewer } from '../identity/identity.js';
 import type { SessionHolder } from './people.js';
 import type { SessionAuth } from './session-auth.js';
 import { sameOrigin } from './session-cookies.js';
 
-export type JsonRequest = IncomingMessage & { ip?: string };
+export type JsonRequest = IncomingMessage & { ip?: string; body?: unknown };
 export type Json = Record<string, unknown>;
 
 export const bodyOf = (body: unknown): Json => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {});
@@ -28,7 +29,8 @@ export interface JsonEndpoints {
  * as JSON with `status`, or its error. `work` answering undefined has answered itself.
  */
 export async function answerJson(endpoints: JsonEndpoints, request: JsonRequest, response: ServerResponse, work: () => Promise<Json | undefined>, status = 200): Promise<void> {
-  const path = new URL(request.url ?? '/', 'http://gateway').pathname.split('/')[1];
+  const url = new URL(request.url ?? '/', 'http://gateway');
+  const path = url.pathname.split('/')[1];
   try {
     if (request.method === 'POST' && !isJson(firstHeader(request.headers['content-type']))) {
       return sendError(response, 415, { message: `content-type: /${path} takes a POST of application/json`, code: 'BAD_REQUEST' });
@@ -38,6 +40,9 @@ export async function answerJson(endpoints: JsonEndpoints, request: JsonRequest,
     }
     const limited = endpoints.limits.takeToken(undefined, request.ip);
     if (limited) return sendRefusal(response, limited);
+    // As GraphQL's arguments are: no field holds one, and PostgreSQL would refuse it with an error of its own.
+    for (const [name, value] of url.searchParams) refuseNulCharacters(value, name);
+    for (const [name, value] of Object.entries(bodyOf(request.body))) refuseNulCharacters(value, name);
     const answer = await work();
     if (answer === undefined) return;
     // Nest has set a POST's 201 already: each endpoint says its own.

@@ -125,6 +125,11 @@ describe('people sign in', () => {
       .toMatchObject({ status: 404, body: { errors: [{ extensions: { code: 'NOT_FOUND' } }] } });
     expect(await call('POST', '/auth/invitations', { key: accounts.beta.key, body: { accountId: accounts.beta.id, email: 'not-an-email', name: 'Eve', role: 'CUSTOMER' } }))
       .toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'email' } }] } });
+    // A NUL, which PostgreSQL cannot hold, is refused naming its field: by anyone's sign-in or reset too.
+    const nul = { status: 400, body: { errors: [{ message: 'email: must not contain NUL characters (U+0000)', extensions: { code: 'BAD_USER_INPUT', field: 'email' } }] } };
+    expect(await call('POST', '/auth/invitations', { key: accounts.beta.key, body: { accountId: accounts.beta.id, email: 'e\u0000ve@beta.test', name: 'Eve', role: 'CUSTOMER' } })).toMatchObject(nul);
+    expect(await call('POST', '/auth/sign-in', { body: { email: 'a\u0000na@acme.test', password: 'not the password' } })).toMatchObject(nul);
+    expect(await call('POST', '/auth/password-reset', { body: { email: 'a\u0000na@acme.test' } })).toMatchObject(nul);
 
     expect(await call('POST', '/auth/sign-in', { body: { email: 'ana@acme.test', password: 'not the password' } })).toMatchObject({
       status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },

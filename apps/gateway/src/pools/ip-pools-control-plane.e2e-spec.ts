@@ -118,6 +118,9 @@ describe('IP pools through the API, on a simulated host', () => {
     expect((await admin.data<{ retireIpPool: Pool }>(`mutation { retireIpPool(id: "${pool.id}") { ${POOL} } }`)).retireIpPool).toEqual(retired);
     const refused = await customer.request('mutation { allocateIp(input: { regionId: "local", family: IPV4 }) { id } }');
     expect(refusalOf(refused)).toMatchObject({ code: 'INSUFFICIENT_CAPACITY', message: expect.stringContaining('region local has no IPV4 pool') });
+    // A region there is not is the caller's mistake, not a want of capacity.
+    expect(refusalOf(await customer.request('mutation { allocateIp(input: { regionId: "atlantis", family: IPV4 }) { id } }')))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.regionId', message: 'input.regionId: there is no region atlantis' });
     // Retired pools stay in the list: their addresses are in use until released.
     expect((await pools()).map((p) => [p.id, p.retiredAt !== null])).toEqual([['local-ipv4', true], ['local-ipv6', false], [pool.id, true]]);
     expect(refusalOf(await admin.request('mutation { retireIpPool(id: "no-such-pool") { id } }'))).toMatchObject({ code: 'NOT_FOUND' });

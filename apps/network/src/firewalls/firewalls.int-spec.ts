@@ -150,6 +150,8 @@ describe("instances' addresses and firewalls across two network service processe
     expect(await failureOf<AppError>(create('web', [ssh, { ...web, addresses: ['198.51.100.7/24'] }])))
       .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.rules[1].addresses[0]' });
     expect(await failureOf<AppError>(create('Web!', [ssh]))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(await failureOf<AppError>(create('many', [ssh], Array.from({ length: 101 }, () => randomUUID()))))
+      .toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.instanceIds', message: expect.stringContaining('at most 100 instances, not 101') });
     const setRules = (rules: unknown[]) => failureOf<AppError>(client.call('network.firewall.setRules', { id: firewall.id, rules: rules as FirewallRule[], ...mine }));
     expect(await setRules([ssh, { ...ping, ports: '8' }])).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rules[1].ports', message: 'rules[1].ports: ICMP has no ports: leave them null' });
     expect(await setRules([{ ...web, ports: '0' }])).toMatchObject({ code: 'BAD_USER_INPUT', field: 'rules[0].ports' });

@@ -27,6 +27,9 @@ function instancesChangedBy(events: readonly FirewallEvent[]): string[] {
   });
 }
 
+/** The most instances a create names to attach at once. */
+const INSTANCES_AT_CREATE = 100;
+
 /** What PostgreSQL's count of an account's firewalls at each create's commit reads from network's sessions (migration 0242). */
 export const firewallLimitSettings = (perAccount: number): SessionSettings => ({ 'awan.firewalls_per_account': perAccount });
 
@@ -56,6 +59,10 @@ export class Firewalls {
     const instanceIds = input.instanceIds ?? [];
     if (!Array.isArray(instanceIds) || !instanceIds.every((id) => typeof id === 'string')) {
       throw AppError.badInput('input.instanceIds', 'must be a list of instance ids');
+    }
+    // Each is looked up and locked in the create's transaction: a list of thousands would hold it that long.
+    if (instanceIds.length > INSTANCES_AT_CREATE) {
+      throw AppError.badInput('input.instanceIds', `a firewall is made attached to at most ${INSTANCES_AT_CREATE} instances, not ${instanceIds.length}: attach the others with attachFirewall`);
     }
     const firewallId = randomUUID();
     // The account's firewalls are counted at the commit, this one among them (account-limits.ts).
