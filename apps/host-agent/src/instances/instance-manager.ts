@@ -199,7 +199,13 @@ export class InstanceManager {
   }
 
   private async launch(spec: InstanceSpec, driver: InstanceDriver): Promise<void> {
-    await driver.start(spec);
+    await driver.start(spec).catch(async (error: unknown) => {
+      // Whatever a failed start left (a QEMU whose monitor never answered, a container still
+      // STARTING, a VM's tap) is ended: the instance is stopped as the failure says, and a start
+      // asked again starts it anew rather than finding a process and calling it running.
+      await driver.kill(spec).catch(() => undefined);
+      throw error;
+    });
     await rm(await this.folders.runtimeFile(spec.instanceId, FENCED), { force: true });
   }
 

@@ -238,6 +238,28 @@ describeWithHardware('QEMU virtual machines, for real', vmsMissing, () => {
     blank = await buildBlankQcow2(path.join(imagesDir, 'blank.qcow2'));
   });
 
+  it('ends a QEMU whose monitor never answered: the VM is stopped, as its failed start says, and starts anew when asked again', async () => {
+    const vm = spec('VM', blank);
+    await manager.create(vm, false);
+    // A fault put in for the test: a "QEMU" that daemonizes and writes its pidfile (its command line names it, as QEMU's
+    // does), and never opens its monitor, as a QEMU blocked opening its disk on a hung share would not.
+    const silentQemu = path.join(dataDir, 'silent-qemu');
+    writeFileSync(silentQemu, `#!/bin/sh
+while [ "$1" != "-pidfile" ]; do shift; done
+sh -c 'while :; do sleep 1; done' silent-qemu -pidfile "$2" </dev/null >/dev/null 2>&1 &
+echo $! > "$2"
+`, { mode: 0o755 });
+    const silent = new InstanceManager(folders, { VM: new QemuDriver({ folders, accelerator: 'tcg', binary: silentQemu }), CONTAINER: new LxcDriver(folders) });
+    await expect(silent.start(vm.instanceId)).rejects.toThrow('QMP socket does not answer');
+    const stale = Number(readFileSync(await folders.runtimeFile(vm.instanceId, 'qemu.pid'), 'utf8'));
+    expect(await processGone(stale)).toBe(true);
+    expect(await bridgePorts()).not.toContain(tapName(folders.hostId, vm.instanceId));
+    expect(await manager.status(vm.instanceId)).toMatchObject({ state: 'STOPPED' });
+    // The real QEMU starts it now.
+    expect(await manager.start(vm.instanceId)).toMatchObject({ state: 'RUNNING' });
+    await manager.delete(vm.instanceId);
+  }, 60_000);
+
   it('runs a VM with the plan’s memory and vCPUs, forces it off when the guest ignores powerdown, and deletes it without a trace', async () => {
     const vm = spec('VM', blank, { vcpus: 2, memoryMb: 256, diskGb: 2 });
     const id = vm.instanceId;
