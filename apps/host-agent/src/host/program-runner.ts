@@ -21,13 +21,32 @@ export interface ProgramRunReply {
 }
 
 const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** How long a program past its deadline has to end once sent SIGTERM, and then once sent SIGKILL. */
+const END_GRACE_MS = 5_000;
 
-/** Forks the program from this process, never through a shell, and answers how it ended. */
+/**
+ * Forks the program from this process, never through a shell, and answers how it ended. Past its
+ * deadline it is sent SIGTERM; one that ignores that is killed; one that does not end even then (in
+ * uninterruptible I/O on a hung share, or its output held open by a process it left behind) is
+ * answered as failed rather than waited for.
+ */
 export function execute(run: ProgramRun): Promise<ProgramRunReply> {
   return new Promise((resolve) => {
+    let stragglers: NodeJS.Timeout | undefined;
+    const answer = (reply: ProgramRunReply) => {
+      clearTimeout(stragglers);
+      resolve(reply);
+    };
     const child = execFile(run.program, run.args, { timeout: run.timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8', shell: false }, (error, stdout, stderr) => {
-      resolve({ id: run.id, stdout, stderr, failure: error ? { exitCode: typeof error.code === 'number' ? error.code : null, message: error.message } : null });
+      answer({ id: run.id, stdout, stderr, failure: error ? { exitCode: typeof error.code === 'number' ? error.code : null, message: error.message } : null });
     });
+    stragglers = setTimeout(() => {
+      child.kill('SIGKILL');
+      stragglers = setTimeout(() => answer({
+        id: run.id, stdout: '', stderr: '',
+        failure: { exitCode: null, message: `did not end within ${run.timeoutMs} ms, nor ${2 * END_GRACE_MS} ms after being told to (SIGTERM, then SIGKILL)` },
+      }), END_GRACE_MS);
+    }, run.timeoutMs + END_GRACE_MS);
     if (run.input !== undefined) {
       // A program that exits without reading it all fails (or not) by its exit status, not by a broken pipe.
       child.stdin!.on('error', () => undefined);

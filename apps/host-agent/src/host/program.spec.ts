@@ -24,6 +24,16 @@ describe('programs the agent runs, forked by its program runner', () => {
     expect(late).toMatchObject({ exitCode: null, message: expect.stringContaining('sleep 5 failed (killed)') });
   });
 
+  it('kills a program that ignores SIGTERM past its deadline, rather than waiting on it for ever', async () => {
+    const started = Date.now();
+    const stubborn = await runProgram('sh', ['-c', 'trap "" TERM; sleep 60; echo done'], { timeoutMs: 200 }).catch((error: unknown) => error);
+    expect(stubborn).toBeInstanceOf(ProgramError);
+    expect(stubborn).toMatchObject({ exitCode: null, message: expect.stringContaining('failed (killed)') });
+    // Its deadline, then the 5 s it has to end once sent SIGTERM.
+    expect(Date.now() - started).toBeGreaterThan(5_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
+  }, 20_000);
+
   it('runs many at once, each answered with its own output', async () => {
     const outputs = await Promise.all(Array.from({ length: 20 }, (_, i) => runProgram('echo', [String(i)])));
     expect(outputs).toEqual(Array.from({ length: 20 }, (_, i) => `${i}\n`));
