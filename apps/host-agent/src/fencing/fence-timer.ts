@@ -4,13 +4,19 @@ import type { AgentConfig } from '../host/agent-config.js';
 export const WATCHDOG_CONTACT = 'contact';
 export const WATCHDOG_STOP = 'stop';
 
+/** How long after a fence that failed (an instance it could not kill) it is tried again, while contact stays lost. */
+export const FENCE_RETRY_MS = 1000;
+
 /**
  * When a host must fence itself: once `timeoutMs` have passed since its last contact with the
- * control plane, and once per loss of contact. Times are a monotonic clock's milliseconds.
+ * control plane, once per loss of contact, and again after a fence that failed: compute restarts
+ * the instances elsewhere regardless, so one left running would run twice. Times are a monotonic
+ * clock's milliseconds.
  */
 export class FenceTimer {
   private lastContact: number;
   private fencedSinceContact = false;
+  private retryAt = 0;
 
   constructor(
     private readonly timeoutMs: number,
@@ -22,6 +28,7 @@ export class FenceTimer {
   contact(now: number): void {
     this.lastContact = now;
     this.fencedSinceContact = false;
+    this.retryAt = 0;
   }
 
   /** Whether the host has been fenced since its last contact. */
@@ -29,11 +36,17 @@ export class FenceTimer {
     return this.fencedSinceContact;
   }
 
-  /** True exactly once after each loss of contact longer than the timeout. */
+  /** True once after each loss of contact longer than the timeout, and once more FENCE_RETRY_MS after each fence that failed. */
   due(now: number): boolean {
-    if (this.fencedSinceContact || now - this.lastContact <= this.timeoutMs) return false;
+    if (this.fencedSinceContact || now - this.lastContact <= this.timeoutMs || now < this.retryAt) return false;
     this.fencedSinceContact = true;
     return true;
+  }
+
+  /** The fence begun at the last `due` failed: it is due again FENCE_RETRY_MS from `now`, unless contact comes back first. */
+  failed(now: number): void {
+    this.fencedSinceContact = false;
+    this.retryAt = now + FENCE_RETRY_MS;
   }
 }
 

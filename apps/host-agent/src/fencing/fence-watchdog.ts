@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
 import { createLogger, PinoLoggerService, readLogConfig } from '#libs/platform';
 import { instanceManagerFor } from '../instances/instance-manager.js';
-import { FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
+import { FENCE_RETRY_MS, FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
 
 const agent = readWatchdogArguments(process.argv.slice(2));
 // Its lines go out as the agent's do (it shares the agent's stdout and environment), the instance code's it runs too.
@@ -18,6 +18,8 @@ const logger = processLogger.child({ context: 'fence-watchdog', hostId: agent.ho
 const instances = instanceManagerFor(agent, 'tcg');
 const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
 let agentGone = false;
+/** A fence under way: the watchdog outlives its agent until it ends. */
+let fencing = false;
 
 process.on('message', (message) => {
   if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
@@ -26,15 +28,21 @@ process.on('message', (message) => {
 // The agent is gone: the deadline stands, unless a new agent replaces this watchdog first.
 process.on('disconnect', () => {
   agentGone = true;
-  if (timer.fenced) process.exit(0); // fenced already: nothing is left to guard
+  if (timer.fenced && !fencing) process.exit(0); // fenced already: nothing is left to guard
 });
 
 setInterval(() => {
   if (!timer.due(performance.now())) return;
   logger.warn(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
-  instances
-    .fence()
-    .then((ids) => logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)`))
-    .catch((error: Error) => logger.error({ err: error }, `fencing failed: ${error.message}`))
-    .finally(() => agentGone && process.exit(0));
+  fencing = true;
+  instances.fence().finally(() => (fencing = false)).then(
+    (ids) => {
+      logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)`);
+      if (agentGone) process.exit(0);
+    },
+    (error: Error) => {
+      logger.error({ err: error }, `fencing failed, tried again in ${FENCE_RETRY_MS} ms while the control plane stays away: ${error.message}`);
+      timer.failed(performance.now());
+    },
+  );
 }, 200);
