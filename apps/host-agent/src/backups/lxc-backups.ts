@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
-import { runProgram } from '../host/program.js';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
+import { whileFrozen } from '../instances/lxc-freeze.js';
 import { replaceTree } from '../snapshots/lxc-snapshots.js';
 import type { ArchivedFile, BackupDriver, BackupTarget } from './backup-driver.js';
 import { hashWritten, readHashed, start, verifiedRead } from './backup-streams.js';
@@ -36,18 +36,15 @@ export class LxcBackups implements BackupDriver {
   async archive(spec: InstanceSpec, driver: InstanceDriver, target: BackupTarget): Promise<ArchivedFile> {
     const file = 'rootfs.tar.zst';
     const running = (await driver.state(spec)) === 'RUNNING';
-    if (running) await runProgram('lxc-freeze', this.lxc(spec));
-    let writing: Promise<{ sha256: string; bytes: number }>;
-    try {
+    const writing = await whileFrozen(this.lxc(spec), running, async () => {
       const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
       const archive = path.join(target.folder, file);
-      writing = hashWritten(archive, [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: { file: archive } })]);
-      writing.catch(() => undefined); // awaited below, once the container is thawed
+      const written = hashWritten(archive, [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: { file: archive } })]);
+      written.catch(() => undefined); // awaited below, once the container is thawed
       await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
-    } finally {
-      if (running) await runProgram('lxc-unfreeze', this.lxc(spec));
-    }
-    return { file, ...(await writing) };
+      return { written };
+    });
+    return { file, ...(await writing.written) };
   }
 
   async restore(spec: InstanceSpec, source: string, sha256: string): Promise<{ corrupt: string } | null> {

@@ -7,6 +7,7 @@ import { AppError, type InstanceSpec } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
+import { whileFrozen } from '../instances/lxc-freeze.js';
 import type { SnapshotDriver } from './snapshot-driver.js';
 
 /** A rootfs of many GB takes a while to copy. */
@@ -80,12 +81,7 @@ export class LxcSnapshots implements SnapshotDriver {
       await rm(partial, { recursive: true, force: true });
       await mkdir(partial, { recursive: true, mode: 0o700 });
       const running = (await driver.state(spec)) === 'RUNNING';
-      if (running) await runProgram('lxc-freeze', this.lxc(spec));
-      try {
-        await copyTree(this.rootfs(spec), path.join(partial, 'rootfs'));
-      } finally {
-        if (running) await runProgram('lxc-unfreeze', this.lxc(spec));
-      }
+      await whileFrozen(this.lxc(spec), running, () => copyTree(this.rootfs(spec), path.join(partial, 'rootfs')));
       await rename(partial, target);
     }
     return Number((await runProgram('du', ['--summarize', '--bytes', '--', path.join(target, 'rootfs')])).split('\t')[0]);

@@ -1,0 +1,32 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runProgram } from '../host/program.js';
+
+/** Tries at releasing, a second apart, before the failure is reported. */
+const RELEASE_TRIES = 3;
+
+/**
+ * Runs `work` between `hold` and `release`, releasing whatever `work` did; a release that fails is
+ * tried again, a second apart, and the last failure thrown.
+ */
+export async function held<T>(hold: () => Promise<unknown>, release: () => Promise<unknown>, work: () => Promise<T>): Promise<T> {
+  await hold();
+  try {
+    return await work();
+  } finally {
+    for (let attempt = 1; ; attempt++) {
+      const failure = await release().then(() => null, (error: Error) => error);
+      if (!failure) break;
+      if (attempt === RELEASE_TRIES) throw failure;
+      await sleep(1000);
+    }
+  }
+}
+
+/**
+ * Runs `work` with the container frozen (`lxc-freeze`) where `running`, so its files hold still while
+ * they are copied, and thaws it whatever `work` did. A thaw that fails is tried again: a container left
+ * frozen serves no one, and nothing else thaws it until the agent starts again.
+ */
+export function whileFrozen<T>(lxc: readonly string[], running: boolean, work: () => Promise<T>): Promise<T> {
+  return running ? held(() => runProgram('lxc-freeze', lxc), () => runProgram('lxc-unfreeze', lxc), work) : work();
+}
