@@ -60,12 +60,14 @@ export class QemuBackups implements BackupDriver {
   /** QEMU's backup job copies the disk as it is now to `copy`, while the guest runs. */
   private async copyRunning(socket: string, jobId: string, copy: string): Promise<void> {
     await this.dropJob(socket, jobId); // one an earlier attempt left
-    await qmp(socket, 'drive-backup', { 'job-id': jobId, device: DISK_DEVICE, target: copy, format: 'qcow2', sync: 'full', 'auto-dismiss': false });
-    const job = await this.concluded(socket, jobId).catch(async (error: unknown) => {
-      // Given up on (past its deadline, QMP failing): cancelled, or it would go on writing a copy nobody reads.
-      await this.dropJob(socket, jobId).catch(() => undefined);
-      throw error;
-    });
+    const job = await qmp(socket, 'drive-backup', { 'job-id': jobId, device: DISK_DEVICE, target: copy, format: 'qcow2', sync: 'full', 'auto-dismiss': false })
+      .then(() => this.concluded(socket, jobId))
+      .catch(async (error: unknown) => {
+        // Given up on (past its deadline, QMP failing, or its start unanswered though it may have begun): cancelled,
+        // or it would go on writing a copy nobody reads. A job that cannot be dropped now is by the next try's first step.
+        await this.dropJob(socket, jobId).catch(() => undefined);
+        throw error;
+      });
     await qmp(socket, 'job-dismiss', { id: jobId });
     if (job.error) throw new AppError('INTERNAL', `QEMU's backup job failed: ${job.error}`);
   }

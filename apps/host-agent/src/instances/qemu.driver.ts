@@ -244,12 +244,17 @@ export class QemuDriver implements InstanceDriver {
       await qmp(socket, 'migrate', { uri: target.uri });
     }
     let last: { status?: string; 'error-desc'?: string } = {};
+    const cancel = () => qmp(socket, 'migrate_cancel').catch(() => undefined);
     const settled = await waitUntil(async () => {
       last = await progress();
       return last.status === 'completed' || last.status === 'failed' || last.status === 'cancelled';
-    }, timeoutMs, 200);
+    }, timeoutMs, 200).catch(async (error: unknown) => {
+      // The monitor did not answer (busy under the migration's load): the migration is cancelled all the same, not left to run.
+      await cancel();
+      throw error;
+    });
     if (last.status !== 'completed') {
-      await qmp(socket, 'migrate_cancel').catch(() => undefined);
+      await cancel();
       throw new Error(`live migration of ${spec.instanceId} ${settled ? last.status : 'timed out'}${last['error-desc'] ? `: ${last['error-desc']}` : ''}`);
     }
     await this.quit(spec);
