@@ -20,9 +20,14 @@ const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
 let agentGone = false;
 /** A fence under way: the watchdog outlives its agent until it ends. */
 let fencing = false;
+/** Fences failed in a row: tried again every FENCE_RETRY_MS for as long as it takes, said at the first and once a minute. */
+let failures = 0;
 
 process.on('message', (message) => {
-  if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
+  if (message === WATCHDOG_CONTACT) {
+    timer.contact(performance.now());
+    failures = 0;
+  }
   if (message === WATCHDOG_STOP) process.exit(0);
 });
 // The agent is gone: the deadline stands, unless a new agent replaces this watchdog first.
@@ -37,11 +42,14 @@ setInterval(() => {
   fencing = true;
   instances.fence().finally(() => (fencing = false)).then(
     (ids) => {
-      logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)`);
+      logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)${failures > 0 ? ` after ${failures + 1} tries` : ''}`);
+      failures = 0;
       if (agentGone) process.exit(0);
     },
     (error: Error) => {
-      logger.error({ err: error }, `fencing failed, tried again in ${FENCE_RETRY_MS} ms while the control plane stays away: ${error.message}`);
+      if (failures++ % Math.round(60_000 / FENCE_RETRY_MS) === 0) {
+        logger.error({ err: error }, `fencing failed (${failures} ${failures === 1 ? 'try' : 'tries'}), tried again every ${FENCE_RETRY_MS} ms while the control plane stays away: ${error.message}`);
+      }
       timer.failed(performance.now());
     },
   );
