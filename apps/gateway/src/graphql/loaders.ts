@@ -125,6 +125,11 @@ export class Loaders {
     }
   }
 
+  /** BAD_USER_INPUT naming `field` where the catalog has no region `id`. */
+  async requireRegion(id: string, field: string): Promise<void> {
+    if (!(await this.catalog('regions')).has(id)) throw AppError.badInput(field, `there is no region ${id}`);
+  }
+
   async region(id: string): Promise<RegionView> {
     const region = (await this.catalog('regions')).get(id);
     if (!region) throw new AppError('INTERNAL', `compute knows no region ${id}`);

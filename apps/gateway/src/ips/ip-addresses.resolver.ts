@@ -1,5 +1,5 @@
 import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { AppError, type CountedPage, type InstanceView, type IpView, type RegionView, type RequestOf } from '#libs/contracts';
+import type { CountedPage, InstanceView, IpView, RegionView, RequestOf } from '#libs/contracts';
 import { Region } from '../catalog/catalog.model.js';
 import { callerOf, requireResellersOwn, requireRole, type GatewayContext } from '../graphql/gateway-context.js';
 import { GatewayServiceClient } from '../graphql/service-calls.js';
@@ -30,7 +30,7 @@ export class IpAddressesResolver {
   async allocateIp(@Args('input') input: AllocateIpInput, @Context() context: GatewayContext): Promise<IpView> {
     const viewer = requireRole(context, OPERATORS, 'allocate addresses');
     // Network knows regions by their pools only: one it has none in may be no region at all.
-    if (!(await context.loaders.catalog('regions')).has(input.regionId)) throw AppError.badInput('input.regionId', `there is no region ${input.regionId}`);
+    await context.loaders.requireRegion(input.regionId, 'input.regionId');
     return this.client.call('network.ip.allocate', { ...callerOf(context), accountId: viewer.accountId, input });
   }
 

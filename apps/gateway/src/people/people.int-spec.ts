@@ -27,7 +27,7 @@ describe('people', () => {
   const admin: Viewer = { apiKeyId: 'k-admin', accountId: 'platform', accountKind: 'PLATFORM', accountStatus: 'ACTIVE', role: 'ADMIN', accountIds: PLATFORM_SCOPE };
   const reseller: Viewer = { apiKeyId: 'k-res', accountId: 'res', accountKind: 'RESELLER', accountStatus: 'ACTIVE', role: 'RESELLER', accountIds: ['res', 'cust-a'] };
 
-  const linkMails = (mailer: Mailer) => new LinkMails(database.pool, mailer, { ...config, issuer: 'Awan test' });
+  const linkMails = (mailer: Mailer, mailRetryMs = config.mailRetryMs) => new LinkMails(database.pool, mailer, { ...config, mailRetryMs, issuer: 'Awan test' });
   const peopleMailing = (links: LinkMails) => new People(database.pool, identity, links, config, 'Awan test');
   const linkOf = (mail: Mail) => /^https:\/\/console\.example\.test\/set-password\?token=([\w-]{43})$/m.exec(mail.text)![1];
   async function invited(viewer: Viewer, accountId: string, email: string, role = 'CUSTOMER') {
@@ -296,7 +296,7 @@ describe('people', () => {
     it('leaves a mail still being sent to its sender, however short MAIL_RETRY_MS, and its link works', async () => {
       await invited(admin, 'cust-b', 'noa@example.test');
       await database.pool.query("UPDATE user_links SET created_at = now() - interval '2 minutes'");
-      const quickly = (mailer: Mailer) => new LinkMails(database.pool, mailer, { ...config, mailRetryMs: 1000, issuer: 'Awan test' });
+      const quickly = (mailer: Mailer) => linkMails(mailer, 1000);
       // A mail server slow to answer, past MAIL_RETRY_MS.
       const sending: Mail[] = [];
       let answer = () => undefined as void;

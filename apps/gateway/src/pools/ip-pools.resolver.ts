@@ -31,7 +31,7 @@ export class IpPoolsResolver {
   @Mutation(() => IpPool)
   async createIpPool(@Args('input') input: CreateIpPoolInput, @Context() context: GatewayContext): Promise<IpPool> {
     requireRole(context, ['ADMIN'], 'create address pools');
-    if (!(await context.loaders.catalog('regions')).has(input.regionId)) throw AppError.badInput('input.regionId', `there is no region ${input.regionId}`);
+    await context.loaders.requireRegion(input.regionId, 'input.regionId');
     const pool = await this.client.call('network.pool.create', {
       input: {
         regionId: input.regionId, prefix: input.cidr, bridge: input.bridge,
