@@ -23,13 +23,16 @@ describe('the fence timer', () => {
   it('fences again a second after a fence that failed, until one succeeds or contact comes back', () => {
     const timer = new FenceTimer(6000, 0);
     expect(timer.due(6001)).toBe(true);
+    expect(timer.retrying).toBe(false);
     timer.failed(6500);
     expect(timer.fenced).toBe(false);
+    expect(timer.retrying).toBe(true);
     expect(timer.due(7000)).toBe(false);
     expect(timer.due(7500)).toBe(true);
     expect(timer.due(9000)).toBe(false); // that one succeeded
     timer.failed(9100);
     timer.contact(9200);
+    expect(timer.retrying).toBe(false);
     expect(timer.due(10_200)).toBe(false);
     expect(timer.due(15_201)).toBe(true);
   });

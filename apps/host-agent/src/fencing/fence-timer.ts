@@ -36,6 +36,11 @@ export class FenceTimer {
     return this.fencedSinceContact;
   }
 
+  /** Whether a fence since the last contact has failed: the next is a try again. */
+  get retrying(): boolean {
+    return this.retryAt > 0;
+  }
+
   /** True once after each loss of contact longer than the timeout, and once more FENCE_RETRY_MS after each fence that failed. */
   due(now: number): boolean {
     if (this.fencedSinceContact || now - this.lastContact <= this.timeoutMs || now < this.retryAt) return false;

@@ -5,7 +5,7 @@
 // watchdog does for its HA manager, without the reboot.
 import { performance } from 'node:perf_hooks';
 import { Logger } from '@nestjs/common';
-import { createLogger, PinoLoggerService, readLogConfig } from '#libs/platform';
+import { createLogger, PinoLoggerService, readLogConfig, RecurringFailure } from '#libs/platform';
 import { instanceManagerFor } from '../instances/instance-manager.js';
 import { FENCE_RETRY_MS, FenceTimer, readWatchdogArguments, WATCHDOG_CONTACT, WATCHDOG_STOP } from './fence-timer.js';
 
@@ -20,14 +20,11 @@ const timer = new FenceTimer(agent.fenceTimeoutMs, performance.now());
 let agentGone = false;
 /** A fence under way: the watchdog outlives its agent until it ends. */
 let fencing = false;
-/** Fences failed in a row: tried again every FENCE_RETRY_MS for as long as it takes, said at the first and once a minute. */
-let failures = 0;
+/** A fence failing is tried again every FENCE_RETRY_MS for as long as it takes: said once while it lasts, and once it works. */
+const fenceFailures = new RecurringFailure(new PinoLoggerService(logger), `fencing (tried again every ${FENCE_RETRY_MS} ms while the control plane stays away)`);
 
 process.on('message', (message) => {
-  if (message === WATCHDOG_CONTACT) {
-    timer.contact(performance.now());
-    failures = 0;
-  }
+  if (message === WATCHDOG_CONTACT) timer.contact(performance.now());
   if (message === WATCHDOG_STOP) process.exit(0);
 });
 // The agent is gone: the deadline stands, unless a new agent replaces this watchdog first.
@@ -38,18 +35,16 @@ process.on('disconnect', () => {
 
 setInterval(() => {
   if (!timer.due(performance.now())) return;
-  logger.warn(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
+  if (!timer.retrying) logger.warn(`no contact with the control plane for ${agent.fenceTimeoutMs} ms: fencing this host's instances`);
   fencing = true;
   instances.fence().finally(() => (fencing = false)).then(
     (ids) => {
-      logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)${failures > 0 ? ` after ${failures + 1} tries` : ''}`);
-      failures = 0;
+      fenceFailures.succeeded();
+      logger.warn({ instanceIds: ids }, `fenced ${ids.length} instance(s)`);
       if (agentGone) process.exit(0);
     },
     (error: Error) => {
-      if (failures++ % Math.round(60_000 / FENCE_RETRY_MS) === 0) {
-        logger.error({ err: error }, `fencing failed (${failures} ${failures === 1 ? 'try' : 'tries'}), tried again every ${FENCE_RETRY_MS} ms while the control plane stays away: ${error.message}`);
-      }
+      fenceFailures.failed(error);
       timer.failed(performance.now());
     },
   );
