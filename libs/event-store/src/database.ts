@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { deadlineLeft, refuseAfterDeadline } from '#libs/deadlines';
 import { ConcurrencyError } from './errors.js';
 
 /** Anything that runs a query: the pool, or one client inside a transaction. */
@@ -39,6 +40,13 @@ const heldPools = new AsyncLocalStorage<ReadonlySet<pg.Pool>>();
  * ten. The refusal is a programming error, found by the first test that takes the path.
  */
 class ServicePool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    readonly limits: PoolLimits,
+  ) {
+    super(config);
+  }
+
   // pg's own query() takes its client through connect() too, so both are guarded here.
   override connect(): Promise<pg.PoolClient>;
   override connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
@@ -79,7 +87,7 @@ export function createPool(connectionString: string, options: { schema?: string;
       ...(options.schema ? [`-c search_path=${sqlIdentifier(options.schema)}`] : []),
       ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
     ].join(' '),
-  });
+  }, limits);
   // A client losing its server (PostgreSQL restarted) must not crash the process. The pool reports
   // it for idle clients; a checked-out client reports it itself, when it is between queries (the
   // relay's long-held session, a transaction awaiting other work). Its next query fails instead,
@@ -115,17 +123,32 @@ export async function lockKeyInTransaction(tx: Sql, keys: string | readonly stri
 }
 
 /**
+ * How a transaction begins: handling a request with a deadline (libs/deadlines), none of its waits
+ * (a lock, a statement) outlasts the time its caller has left, where the pool's bounds are longer.
+ */
+function beginStatement(pool: pg.Pool): string {
+  const left = deadlineLeft();
+  if (left === undefined || !(pool instanceof ServicePool)) return 'BEGIN';
+  const ms = Math.max(1, Math.ceil(left)); // 0 would be no bound at all
+  return `BEGIN; SET LOCAL lock_timeout = ${Math.min(ms, pool.limits.lockTimeoutMs)}; SET LOCAL statement_timeout = ${Math.min(ms, pool.limits.statementTimeoutMs)}`;
+}
+
+/**
  * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. While
- * it runs, the same pool refuses `work` a second connection (see ServicePool).
+ * it runs, the same pool refuses `work` a second connection (see ServicePool). Handling a request
+ * whose caller has stopped waiting, it rolls back instead of committing: the caller was answered
+ * UNAVAILABLE, safe to retry, so nothing of the request may stay recorded.
  */
 export async function withTransaction<T>(pool: pg.Pool, work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
+  refuseAfterDeadline();
   const client = await pool.connect();
   const committed: (() => void)[] = [];
   try {
-    await client.query('BEGIN');
+    await client.query(beginStatement(pool));
     onCommit.set(client, committed);
     const held = new Set(heldPools.getStore() ?? []).add(pool);
     const result = await heldPools.run(held, () => work(client));
+    refuseAfterDeadline();
     await client.query('COMMIT');
     onCommit.delete(client);
     for (const callback of committed) callback();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { EventEnvelope, EventMetadata } from '#libs/contracts';
+import { refuseAfterDeadline } from '#libs/deadlines';
 import { withTraceContext } from '#libs/tracing';
 import { afterCommit, isUniqueViolation, sqlIdentifier, withTransaction, type Sql } from './database.js';
 import { ConcurrencyError } from './errors.js';
@@ -147,7 +148,7 @@ export class EventStore {
     const recorded = options.tx
       ? await appendAndProject(options.tx)
       : await (projections.length === 0
-        ? this.insert(this.pool, streamId, events, options) // one statement is its own transaction
+        ? this.insertAlone(streamId, events, options)
         : withTransaction(this.pool, appendAndProject)
       ).catch(async (error: unknown) => {
         // Its own transaction over, the stream's version can be read for the error to tell.
@@ -204,6 +205,12 @@ export class EventStore {
     // Listeners hear each stream's events apart, as from one append each.
     afterCommit(options.tx, () => byStream.forEach((events) => this.listeners.forEach((listener) => listener(events))));
     return recorded;
+  }
+
+  /** One statement, its own transaction: as withTransaction, refused once the request it is for is past its deadline. */
+  private insertAlone(streamId: string, events: readonly DomainEvent[], options: AppendOptions) {
+    refuseAfterDeadline();
+    return this.insert(this.pool, streamId, events, options);
   }
 
   private async insert(sql: Sql, streamId: string, events: readonly DomainEvent[], options: AppendOptions) {

@@ -6,3 +6,4 @@ export * from './pagination.js';
 export * from './handles.js';
 export * from './request-metrics.js';
 export * from './message-tracing.js';
+export * from './request-deadlines.js';

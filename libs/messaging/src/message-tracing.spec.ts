@@ -4,7 +4,8 @@ import { SpanKind } from '@opentelemetry/api';
 import { of, type Observable } from 'rxjs';
 import { inSpan } from '#libs/tracing';
 import { recordSpans } from '#libs/testing';
-import { spanNameOfSubject, traceContextOfHeaders, withTraceHeaders } from './message-tracing.js';
+import { spanNameOfSubject, traceContextOfHeaders } from './message-tracing.js';
+import { DEADLINE_HEADER } from './request-deadlines.js';
 import { ServiceClient } from './service-client.js';
 
 /** A ServiceClient whose transport keeps what each request sent, and answers at once. */
@@ -20,11 +21,13 @@ describe('trace context in NATS request headers', () => {
     expect(spanNameOfSubject('agent.host-7.instance.create')).toBe('agent instance.create');
   });
 
-  it('sends a request as it is, without headers, where nothing is traced', async () => {
+  it('sends no trace context where nothing is traced, only the deadline', async () => {
     const { client, sent } = recordingClient();
-    await client.callAgent('h1', 'health', {});
-    expect(sent).toEqual([{}]);
-    expect(withTraceHeaders({ id: 'i-1' })).toEqual({ id: 'i-1' });
+    await client.callAgent('h1', 'health', {}, 2000);
+    const message = sent[0] as NatsRecord;
+    expect(message.data).toEqual({});
+    expect(traceContextOfHeaders(message.headers as MsgHdrs)).toBeUndefined();
+    expect((message.headers as MsgHdrs).get(DEADLINE_HEADER)).toBe('1000');
   });
 
   describe('in traced work', () => {

@@ -1,6 +1,6 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { NatsRecord, type NatsContext } from '@nestjs/microservices';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import type { NatsContext } from '@nestjs/microservices';
+import type { MsgHdrs } from '@nats-io/transport-node';
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { Observable, type Subscription } from 'rxjs';
 import { activeTraceContext, contextOfCarrier, inSpan, type TraceCarrier } from '#libs/tracing';
@@ -17,16 +17,9 @@ export function requestAttributes(subject: string, operation: 'send' | 'process'
   return { 'messaging.system': 'nats', 'messaging.destination.name': subject, 'messaging.operation.type': operation, ...(host ? { 'awan.host.id': host } : {}) };
 }
 
-/**
- * A request's payload with NATS headers carrying the active trace context; the payload as it is
- * where nothing is traced, so an untraced request makes no headers.
- */
-export function withTraceHeaders(payload: unknown): unknown {
-  const carried = activeTraceContext();
-  if (!carried) return payload;
-  const h = natsHeaders();
-  for (const [key, value] of Object.entries(carried)) h.set(key, value);
-  return new NatsRecord(payload, h);
+/** Adds the active trace context, if any, to a request's NATS headers. */
+export function addTraceHeaders(h: MsgHdrs): void {
+  for (const [key, value] of Object.entries(activeTraceContext() ?? {})) h.set(key, value);
 }
 
 /** The trace context a message's headers carry, if any. */

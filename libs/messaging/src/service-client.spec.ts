@@ -26,4 +26,16 @@ describe('ServiceClient failures', () => {
     status.next('disconnected');
     await expect(request).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'agent.h1.instance.create: the connection to NATS dropped before an answer came' });
   });
+
+  it("waits out a service request's deadline when the connection drops: the service may have it, and may answer once it is back", async () => {
+    const status = new Subject<string>();
+    const answer = new Subject<unknown>();
+    const started = performance.now();
+    const request = clientOver(() => answer, status).call('compute.instance.get', { id: 'i-1', accountIds: 'platform' }, 300);
+    status.next('disconnected');
+    const outcome = await Promise.race([request.catch((e: unknown) => e), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 100))]);
+    expect(outcome).toBe('still waiting');
+    await expect(request).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'compute.instance.get did not answer within 300 ms' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+  });
 });

@@ -1,3 +1,4 @@
+import { currentDeadline, withDeadline } from '#libs/deadlines';
 import { AccountQueue, eachAlone } from './account-queue.js';
 
 const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -21,6 +22,16 @@ describe('AccountQueue', () => {
     expect(log).toEqual(['a1 starts', 'b1 starts', 'b1 ends', 'a1 ends', 'a2 starts', 'a2 ends']);
     await later(1);
     expect(queue.busyAccounts).toBe(0);
+  });
+
+  it('answers UNAVAILABLE, without running it, to a request whose caller stopped waiting while it was queued', async () => {
+    const queue = new AccountQueue(1000);
+    const slow = queue.run('a', () => later(50));
+    let ran = false;
+    const queued = withDeadline(20, () => queue.run('a', async () => (ran = true)));
+    await expect(queued).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await slow;
+    expect(ran).toBe(false);
   });
 
   it('goes on after a request that failed', async () => {
@@ -101,6 +112,21 @@ describe('AccountQueue', () => {
       await expect(patient).rejects.toMatchObject({ code: 'UNAVAILABLE' }); // it too waited 20 ms behind the slow one
       await expect(queue.batch('a', double, 6)).resolves.toBe(12);
       expect(batches).toEqual([[6]]);
+    });
+
+    it('runs a batch under the earliest deadline of its requests, where the first one queued has none', async () => {
+      const queue = new AccountQueue(1000);
+      const deadlines: (number | undefined)[] = [];
+      const noting = async (items: number[]): Promise<PromiseSettledResult<number>[]> => {
+        deadlines.push(currentDeadline());
+        return double(items);
+      };
+      const first = queue.batch('a', noting, 2); // a job's, with no deadline
+      await later(1);
+      const late = withDeadline(5000, () => queue.batch('a', noting, 4));
+      const soon = withDeadline(500, () => ({ answer: queue.batch('a', noting, 6), at: currentDeadline()! }));
+      await Promise.all([first, late, soon.answer]);
+      expect(deadlines).toEqual([undefined, soon.at]);
     });
 
     it('answers every request of a batch whose work failed as a whole with its error', async () => {

@@ -1,4 +1,5 @@
 import { AppError } from '#libs/contracts';
+import { currentDeadline, refuseAfterDeadline, withDeadlineAt } from '#libs/deadlines';
 
 /** Work that takes a batch of like requests at once and answers each of them, in order. */
 export type BatchWork<I, R> = (items: I[]) => Promise<PromiseSettledResult<R>[]>;
@@ -18,6 +19,8 @@ interface Waiter<I, R> {
   resolve: (result: R) => void;
   reject: (error: unknown) => void;
   timer: NodeJS.Timeout;
+  /** The deadline of the request the item is for (libs/deadlines), if it has one. */
+  deadline: number | undefined;
 }
 
 interface OpenBatch<I, R> {
@@ -57,6 +60,7 @@ export class AccountQueue {
         new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.maxWaitMs))),
       ]);
       if (!waited) throw this.tooBusy(accountId);
+      refuseAfterDeadline(); // its wait in the queue may have used up its caller's
       return await work();
     } finally {
       clearTimeout(timer);
@@ -75,7 +79,7 @@ export class AccountQueue {
     const batch: OpenBatch<I, R> = joins ? open : { work, waiting: [] };
     const answer = new Promise<R>((resolve, reject) => {
       const waiter: Waiter<I, R> = {
-        item, resolve, reject,
+        item, resolve, reject, deadline: currentDeadline(),
         timer: setTimeout(() => {
           batch.waiting.splice(batch.waiting.indexOf(waiter), 1);
           reject(this.tooBusy(accountId));
@@ -103,7 +107,11 @@ export class AccountQueue {
     waiting.forEach((waiter) => clearTimeout(waiter.timer));
     try {
       if (waiting.length === 0) return;
-      const results = await batch.work(waiting.map((waiter) => waiter.item));
+      // Run where the first request's handler queued it: under the earliest deadline of them all, as
+      // what the batch commits is each one's answer.
+      const deadlines = waiting.map((waiter) => waiter.deadline).filter((at) => at !== undefined);
+      const earliest = deadlines.length > 0 ? Math.min(...deadlines) : undefined;
+      const results = await withDeadlineAt(earliest, () => batch.work(waiting.map((waiter) => waiter.item)));
       waiting.forEach((waiter, i) => (results[i].status === 'fulfilled' ? waiter.resolve(results[i].value) : waiter.reject(results[i].reason)));
     } catch (error) {
       waiting.forEach((waiter) => waiter.reject(error));

@@ -3,7 +3,7 @@ import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestMicroservice } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { natsListenerOptions, natsReconnects, RequestMetricsInterceptor, RpcErrorFilter, TracedRequests } from '#libs/messaging';
+import { natsListenerOptions, natsReconnects, RequestDeadlines, RequestMetricsInterceptor, RpcErrorFilter, TracedRequests } from '#libs/messaging';
 import { startTracing } from '#libs/tracing';
 import { createLogger, PinoLoggerService } from './logging.js';
 import type { ServiceConfig } from './service-config.js';
@@ -41,6 +41,7 @@ export async function runService(
     deferInitialization: true,
   }) as NestMicroservice;
   listener.useGlobalFilters(new RpcErrorFilter(options.transientErrors));
+  listener.useGlobalInterceptors(new RequestDeadlines());
   if (config.tracing) listener.useGlobalInterceptors(new TracedRequests());
   if (config.metrics) {
     listener.useGlobalInterceptors(new RequestMetricsInterceptor(options.transientErrors));

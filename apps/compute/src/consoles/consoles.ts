@@ -1,4 +1,5 @@
 import { AppError, type ReplyOf, type RequestOf, type Scope } from '#libs/contracts';
+import { withoutDeadline } from '#libs/deadlines';
 import { handleCommand, type EventStore } from '#libs/event-store';
 import { metadataOf, type ServiceClient } from '#libs/messaging';
 import { instanceDecider, instanceStreamId } from '../instances/instance.decider.js';
@@ -32,8 +33,9 @@ export class InstanceConsoles {
     try {
       await this.client.callAgent(hostId, 'console.open', { sessionId: session.sessionId, instanceId: instance.id, kind: session.kind }, ATTACH_TIMEOUT_MS);
     } catch (error) {
-      // Recorded as a session that ended at once, so the history never holds an opening without its end.
-      await this.close({ ...request, durationMs: 0, reason: `not attached by its host: ${(error as Error).message}` }, scope);
+      // Recorded as a session that ended at once, so the history never holds an opening without its end:
+      // however late, as the opening is recorded.
+      await withoutDeadline(() => this.close({ ...request, durationMs: 0, reason: `not attached by its host: ${(error as Error).message}` }, scope));
       throw error;
     }
     return { hostId };

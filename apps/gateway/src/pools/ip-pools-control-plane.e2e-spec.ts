@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { GraphqlClient, SimulatedHost, startTestAwan, uniqueName, waitFor, type GraphqlResponse, type TestAwan } from '#libs/testing';
 
 const POOL = 'id region { id } family cidr gateway bridge size used retiredAt';
@@ -27,15 +29,19 @@ describe('IP pools through the API, on a simulated host', () => {
   let awan: TestAwan;
   let admin: GraphqlClient;
   let customer: GraphqlClient;
+  let customerId: string;
 
   beforeAll(async () => {
-    awan = await startTestAwan('pools_cp', {}, {
+    // Its services wait on a database lock up to 15 s, three times what the gateway waits for an
+    // answer to allocateIp: what one wait too long for the caller does is seen on its own.
+    awan = await startTestAwan('pools_cp', { DATABASE_LOCK_TIMEOUT_MS: '15000' }, {
       localAgent: false,
       simulatedHost: { prefixOverlap: (prefix) => (prefix === '198.51.100.0/26' ? HOST_ROUTE : null) },
     });
     admin = new GraphqlClient(awan.url, awan.adminKey);
-    const made = await admin.data('mutation { createAccount(input: { name: "Pool Customer", kind: CUSTOMER }) { apiKey { secret } } }');
+    const made = await admin.data('mutation { createAccount(input: { name: "Pool Customer", kind: CUSTOMER }) { account { id } apiKey { secret } } }');
     customer = admin.as(made.createAccount.apiKey.secret);
+    customerId = made.createAccount.account.id;
   }, 240_000);
 
   afterAll(() => awan?.stop(), 120_000);
@@ -129,6 +135,30 @@ describe('IP pools through the API, on a simulated host', () => {
     const routed = await createPool('regionId: "local", cidr: "2001:db8:5151::/48", assignmentLength: 64, bridge: "awanbr0"');
     expect(routed.data!.createIpPool).toMatchObject({ family: 'IPV6', gateway: 'fe80::1', size: '65535' });
   });
+
+  it('answers allocateIp UNAVAILABLE when it cannot commit in time, makes nothing even once it could, and its retry makes one', async () => {
+    const floating = async () => (await customer.data<{ ipAddresses: { totalCount: number } }>('{ ipAddresses { totalCount } }')).ipAddresses.totalCount;
+    const before = await floating();
+    // Another session holds the lock an allocation's commit takes to count the account's floating addresses.
+    const holder = new pg.Client({ connectionString: awan.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("SELECT pg_advisory_lock(hashtextextended('floating-ips:' || $1 || ':local', 0))", [customerId]);
+      const started = performance.now();
+      const refused = refusalOf(await customer.request('mutation { allocateIp(input: { regionId: "local", family: IPV6 }) { id } }'));
+      expect(refused.code).toBe('UNAVAILABLE');
+      // The lock is let go once the gateway has answered, well within the services' own 15 s.
+      await sleep(7000 - (performance.now() - started));
+    } finally {
+      await holder.end();
+    }
+    await sleep(1000);
+    // Safe to retry, as the contract says: nothing was made, and the retry makes the one address.
+    expect(await floating()).toBe(before);
+    const { allocateIp } = await customer.data('mutation { allocateIp(input: { regionId: "local", family: IPV6 }) { id } }');
+    expect(allocateIp.id).toEqual(expect.any(String));
+    expect(await floating()).toBe(before + 1);
+  }, 30_000);
 
   it('is UNAVAILABLE while a live host of the region does not answer in time, and makes nothing', async () => {
     const hostId = uniqueName('slow-');

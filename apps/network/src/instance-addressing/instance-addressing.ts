@@ -3,6 +3,7 @@ import {
   AppError, type ComputeEvents, type EventEnvelope, type EventMetadata, type InstanceAddress, isRfc1123Label, isUuid, type ReplyOf,
   type RequestOf, SYSTEM_ACTOR,
 } from '#libs/contracts';
+import { withoutDeadline } from '#libs/deadlines';
 import { withRetriedTransaction, type EventStore, type Sql } from '#libs/event-store';
 import type { Firewalls } from '../firewalls/firewalls.js';
 import type { InstanceFilters } from '../firewalls/instance-filters.js';
@@ -54,12 +55,21 @@ export class InstanceAddressing {
     }
   }
 
-  /** network.instance.address: the instance's addresses and its filter as network has it once they are given, or why it has none. */
-  async address(request: RequestOf<'network.instance.address'>): Promise<ReplyOf<'network.instance.address'>> {
+  /**
+   * network.instance.address: the instance's addresses and its filter as network has it once they are
+   * given, or why it has none. Given once, and that answer to every retry: so one given after its
+   * caller stopped waiting is kept (withoutDeadline), and is the retry's answer.
+   */
+  address(request: RequestOf<'network.instance.address'>): Promise<ReplyOf<'network.instance.address'>> {
+    return withoutDeadline(() => this.answerOnce(request));
+  }
+
+  private async answerOnce(request: RequestOf<'network.instance.address'>): Promise<ReplyOf<'network.instance.address'>> {
     const instance = validInstance(request?.instance);
     const metadata = request.metadata ?? { correlationId: instance.instanceId, causationId: null, actor: SYSTEM_ACTOR };
     const answer = await withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata)).catch((error: unknown) => {
-      if (!(error instanceof AppError)) throw error;
+      // Busy or past its caller's deadline is no answer: the caller asks again.
+      if (!(error instanceof AppError) || error.code === 'UNAVAILABLE') throw error;
       // What the first transaction claimed went with it: the reason is the answer, recorded in a second.
       return withRetriedTransaction(this.pool, (tx) => this.answer(tx, instance, metadata, error.message));
     });
