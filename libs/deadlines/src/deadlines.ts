@@ -7,7 +7,7 @@ import { AppError } from '#libs/contracts';
  * must then not be recorded. So the service handles each request under the time its caller still
  * waits (libs/messaging carries it), a transaction past it rolls back instead of committing
  * (libs/event-store), and a request the handler makes in turn waits no longer than the time left.
- * Work with no deadline (an event consumer, a timer, a request from an operator's tool) is never refused.
+ * Work with no deadline (an event consumer, a timer, a request sent without one) is never refused.
  */
 const deadlines = new AsyncLocalStorage<number>();
 
@@ -39,5 +39,5 @@ export function deadlineLeft(): number | undefined {
  * its caller has answered UNAVAILABLE already, and may be retrying it.
  */
 export function refuseAfterDeadline(): void {
-  if (deadlineLeft() === 0) throw AppError.unavailable('the caller of this request stopped waiting before it was done: nothing of it was recorded');
+  if (deadlineLeft() === 0) throw AppError.unavailable('not done in the time its caller waits: nothing of it was recorded, retry');
 }

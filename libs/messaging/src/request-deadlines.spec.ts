@@ -24,7 +24,7 @@ describe('the deadline a request carries', () => {
     expect(deadlineOfHeaders(headers)).toBe(ms);
   });
 
-  it('reads none from a request without headers (an operator\'s tool)', () => {
+  it('reads none from a request without headers (sent by hand)', () => {
     expect(deadlineOfHeaders(undefined)).toBeUndefined();
   });
 });
