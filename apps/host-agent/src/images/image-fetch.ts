@@ -10,8 +10,13 @@ import { refused } from './image-inspection.js';
 export interface FetchLimits {
   /** The largest file fetched; a larger one is refused as too large, as soon as that is known. */
   maxBytes: number;
-  /** How long a download may go without a byte before the source counts as unreachable. */
-  idleTimeoutMs: number;
+  /**
+   * A source that brings fewer than `minBytesPerWindow` in one of these windows counts as unreachable
+   * (curl's --speed-time and --speed-limit): one that sends nothing, and one that trickles a few bytes
+   * a minute, which would hold the import (and the image IMPORTING) for ever.
+   */
+  windowMs: number;
+  minBytesPerWindow: number;
 }
 
 export interface FetchedFile {
@@ -70,16 +75,16 @@ async function download(url: string, limits: FetchLimits, abort: AbortController
  */
 export async function fetchImage(source: string, imagesDir: string, target: string, limits: FetchLimits): Promise<FetchedFile> {
   const abort = new AbortController();
-  let idle: NodeJS.Timeout | undefined;
-  const stillFlowing = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => abort.abort(new Error(`no data for ${limits.idleTimeoutMs / 1000} s`)), limits.idleTimeoutMs);
-  };
+  let inWindow = 0;
+  const slow = setInterval(() => {
+    if (inWindow < limits.minBytesPerWindow) abort.abort(new Error(`${inWindow} bytes in ${limits.windowMs / 1000} s, fewer than the ${limits.minBytesPerWindow} an import needs`));
+    inWindow = 0;
+  }, limits.windowMs);
   const hash = createHash('sha256');
   let bytes = 0;
   const measure = new Transform({
     transform(chunk: Buffer, _encoding, done) {
-      stillFlowing();
+      inWindow += chunk.length;
       bytes += chunk.length;
       if (bytes > limits.maxBytes) return done(tooLarge(limits));
       hash.update(chunk);
@@ -87,7 +92,6 @@ export async function fetchImage(source: string, imagesDir: string, target: stri
     },
   });
   try {
-    stillFlowing();
     let input: Readable;
     if (isUrl(source)) {
       input = await download(source, limits, abort);
@@ -99,11 +103,11 @@ export async function fetchImage(source: string, imagesDir: string, target: stri
     await pipeline(input, measure, createWriteStream(target, { mode: 0o600 }), { signal: abort.signal });
   } catch (error) {
     if (error instanceof AppError) throw error;
-    // A connection that broke or went quiet mid-way, or storage that would not take the file: the reason, not a crash.
+    // A connection that broke or slowed to a trickle mid-way, or storage that would not take the file: the reason, not a crash.
     const reason = abort.signal.aborted ? (abort.signal.reason as Error).message : (error as Error).message;
     throw refused(isUrl(source) ? `unreachable: ${source} (${reason})` : `cannot copy ${source}: ${reason}`);
   } finally {
-    clearTimeout(idle);
+    clearInterval(slow);
   }
   return { sha256: hash.digest('hex'), bytes };
 }

@@ -9,7 +9,7 @@ import type { ImageImportRequest } from '#libs/contracts';
 import { describeWithHardware, missingHardware } from '#libs/testing';
 import { runProgram } from '../host/program.js';
 import { buildBusyboxRootfs } from './dev-images.js';
-import { ImageImports } from './image-imports.js';
+import { ImageImports, IMPORT_LIMITS } from './image-imports.js';
 
 const sha256Of = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
@@ -116,7 +116,7 @@ describeWithHardware('importing catalog images on a host', missingHardware({ qem
     for (const [refused, reason] of refusals) {
       await expect(imports.import(refused)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringMatching(reason) });
     }
-    const small = new ImageImports(imagesDir, { maxBytes: 64 * 1024, idleTimeoutMs: 10_000 });
+    const small = new ImageImports(imagesDir, { ...IMPORT_LIMITS, maxBytes: 64 * 1024 });
     await expect(small.import(request('large', 'VM', qcow2.url, qcow2.sha256))).rejects.toMatchObject({ message: 'too large: the image is over 65536 bytes' });
     const stored = (await runProgram('ls', ['-A', path.join(imagesDir, 'catalog')])).split('\n').filter(Boolean);
     expect(stored.filter((name) => refusals.some(([r]) => name.startsWith(`${r.imageId}.`)) || name.startsWith('large') || name.startsWith('.import'))).toEqual([]);

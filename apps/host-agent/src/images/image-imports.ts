@@ -9,7 +9,8 @@ import { inspectRootfs, inspectVmImage, refused } from './image-inspection.js';
 const IMAGE_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const MIB = 1024 * 1024;
 
-export const IMPORT_LIMITS: FetchLimits = { maxBytes: 50 * 1024 * MIB, idleTimeoutMs: 60_000 };
+/** At most 50 GB, and at least 1 MB a minute (17 KB/s: a 2 GB image in a day and a half). */
+export const IMPORT_LIMITS: FetchLimits = { maxBytes: 50 * 1024 * MIB, windowMs: 60_000, minBytesPerWindow: MIB };
 
 /** What the storage keeps beside an imported image: what it was checked against, and what the import answered. */
 interface ImportRecord {
