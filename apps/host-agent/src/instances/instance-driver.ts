@@ -30,11 +30,20 @@ export interface InstanceDriver {
   /** Many instances' states by id, where the driver reads them at once more cheaply than one by one. */
   states?(specs: InstanceSpec[]): Promise<Map<string, InstanceState>>;
   /**
-   * Of these instances, those with a process on this host, asking neither guest nor monitor: what fencing
-   * kills. QEMU's monitor answers one client at a time, so a hung QEMU, or a frozen agent holding its
-   * socket, leaves a question there unanswered for seconds the fence does not have.
+   * The instances of this kind with a process on this host, each with how to end it at once: what
+   * fencing kills. Found, and ended, from this host's own state alone (its runtime files, its process
+   * table). Never the storage: a host cut off from the control plane may be cut off from its share
+   * too, and a read hung there stalls every other file read of the process (Node has four threads for
+   * them). Never a guest or a monitor: QEMU's answers one client at a time, so a hung QEMU, or a frozen
+   * agent holding its socket, leaves a question unanswered for seconds the fence does not have.
    */
-  alive(specs: InstanceSpec[]): Promise<Set<string>>;
+  fenceable(): Promise<Fenceable[]>;
+}
+
+/** A process fencing ends, and the instance it is. */
+export interface Fenceable {
+  instanceId: string;
+  kill(): Promise<void>;
 }
 
 /** A driver that can move a running instance to another host without stopping it (QEMU). */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { InstanceSpec } from '#libs/contracts';
-import type { InstanceDriver, LiveMigratingDriver } from './instance-driver.js';
+import type { Fenceable, InstanceDriver, LiveMigratingDriver } from './instance-driver.js';
 import { InstanceFolders } from './instance-folder.js';
 import { InstanceManager } from './instance-manager.js';
 
@@ -14,18 +15,19 @@ import { InstanceManager } from './instance-manager.js';
 function fakeDriver(killMs: number, stuck = new Set<string>()) {
   const running = new Set<string>();
   const counts = { now: 0, most: 0 };
+  const kill = async (instanceId: string) => {
+    counts.most = Math.max(counts.most, ++counts.now);
+    await new Promise((resolve) => setTimeout(resolve, killMs));
+    counts.now--;
+    if (stuck.has(instanceId)) throw new Error('QEMU did not die');
+    running.delete(instanceId);
+  };
   const driver = {
     running,
     counts,
-    // No state(): fencing asks no guest or monitor, only which processes are there.
-    alive: async (specs: InstanceSpec[]) => new Set(specs.filter((spec) => running.has(spec.instanceId)).map((spec) => spec.instanceId)),
-    kill: async (spec: InstanceSpec) => {
-      counts.most = Math.max(counts.most, ++counts.now);
-      await new Promise((resolve) => setTimeout(resolve, killMs));
-      counts.now--;
-      if (stuck.has(spec.instanceId)) throw new Error('QEMU did not die');
-      running.delete(spec.instanceId);
-    },
+    // No state(), no specs: fencing asks no guest, monitor or storage, only which processes are there.
+    fenceable: async (): Promise<Fenceable[]> => [...running].map((instanceId) => ({ instanceId, kill: () => kill(instanceId) })),
+    kill: (spec: InstanceSpec) => kill(spec.instanceId),
   };
   return driver;
 }
@@ -65,17 +67,36 @@ describe('fencing a host', () => {
     expect(existsSync(await folders.runtimeFile(stopped.instanceId, 'fenced'))).toBe(false);
   });
 
-  it('kills every instance of a kind whose processes cannot be listed, running or not', async () => {
+  it('kills one kind when the other\'s processes cannot be listed, then fails saying so, to be tried again', async () => {
     const drivers = { VM: fakeDriver(10), CONTAINER: fakeDriver(10) };
-    drivers.VM.alive = async () => {
+    drivers.VM.fenceable = async () => {
       throw new Error('/proc unreadable');
     };
-    const [running, stopped, container] = [specOf('VM'), specOf('VM'), specOf('CONTAINER')];
-    drivers.VM.running.add(running.instanceId);
-    const { manager } = await hostWith([running, stopped, container], drivers);
+    const container = specOf('CONTAINER');
+    drivers.CONTAINER.running.add(container.instanceId);
+    const { manager } = await hostWith([container], drivers);
 
-    expect(new Set(await manager.fence())).toEqual(new Set([running.instanceId, stopped.instanceId]));
-    expect(drivers.VM.running.size).toBe(0);
+    await expect(manager.fence()).rejects.toThrow("could not list this host's VM processes (/proc unreadable): they may still run");
+    expect(drivers.CONTAINER.running.size).toBe(0);
+  });
+
+  it('fences without reading the storage, which may hang as the host is cut off from it', async () => {
+    const drivers = { VM: fakeDriver(10), CONTAINER: fakeDriver(10) };
+    const vm = specOf('VM');
+    drivers.VM.running.add(vm.instanceId);
+    const { folders, manager } = await hostWith([vm], drivers);
+    // An instance folder whose files never answer a read, as on a share that hangs: each a FIFO no one writes.
+    const hung = specOf('CONTAINER').instanceId;
+    mkdirSync(folders.dir(hung), { recursive: true });
+    const fifos = ['owner', 'spec.json'].map((name) => folders.file(hung, name));
+    for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
+    try {
+      expect(await manager.fence()).toEqual([vm.instanceId]);
+      expect(drivers.VM.running.size).toBe(0);
+    } finally {
+      // A read left waiting on one (the fence before this one read the storage) is let go, and Jest can end.
+      for (const fifo of fifos) closeSync(openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK));
+    }
   });
 
   it('kills the others when one will not die, then fails naming it', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { InstanceSpec } from '#libs/contracts';
+import { isUuid, type InstanceSpec } from '#libs/contracts';
 import { assertInstanceId } from './instance-spec.js';
 
 /** How long a host remembers an instance it deleted, to refuse a create of it that comes late. */
@@ -97,9 +97,9 @@ export class InstanceFolders {
     await this.forget(instanceId);
   }
 
-  /** The instances this host has runtime files of: those it runs or ran. */
+  /** The instances this host has runtime files of: those it runs or ran (the folder holds the fence watchdog's pidfile too). */
   async runtimeIds(): Promise<string[]> {
-    return (await readdir(this.runtimeRoot).catch(() => [] as string[])).filter((entry) => entry !== 'fence-watchdog.pid');
+    return (await readdir(this.runtimeRoot).catch(() => [] as string[])).filter((entry) => isUuid(entry));
   }
 
   /**

@@ -319,24 +319,24 @@ export class InstanceManager {
    * Self-fencing: kills every instance this host runs and marks it, so that compute can restart
    * it elsewhere without it ever running twice. All at once: compute restarts them the down-timeout
    * after the host's last contact, a few seconds after the fence timeout, however many there are and
-   * whichever QEMU hangs. Nothing here starts them again. Throws, once every kill has been tried,
-   * naming those that may still run.
+   * whichever QEMU hangs. From this host's own state alone (InstanceDriver.fenceable): the shared
+   * storage may be as far away as the control plane. Nothing here starts them again. Throws, once
+   * every kill has been tried, naming those that may still run, and a kind whose processes could not
+   * be listed (the watchdog tries again).
    */
   async fence(): Promise<string[]> {
-    const specs = await this.folders.list();
-    // A kind whose processes cannot be listed is killed whole: one missed could run twice.
-    const alive = await Promise.all(
-      (['VM', 'CONTAINER'] as const).map((kind) => {
-        const ofKind = specs.filter((spec) => spec.kind === kind);
-        return this.drivers[kind].alive(ofKind).catch(() => new Set(ofKind.map((spec) => spec.instanceId)));
-      }),
-    );
-    const running = specs.filter((spec) => alive.some((ids) => ids.has(spec.instanceId)));
-    await Promise.all(running.map(async (spec) => writeFile(await this.folders.runtimeFile(spec.instanceId, FENCED), new Date().toISOString())));
-    const kills = await Promise.allSettled(running.map((spec) => this.drivers[spec.kind].kill(spec)));
-    const failed = running.filter((_, index) => kills[index].status === 'rejected').map((spec) => spec.instanceId);
-    if (failed.length > 0) throw new Error(`could not kill ${failed.join(', ')}: they may still run`);
-    return running.map((spec) => spec.instanceId);
+    const kinds = ['VM', 'CONTAINER'] as const;
+    const listed = await Promise.allSettled(kinds.map((kind) => this.drivers[kind].fenceable()));
+    const running = listed.flatMap((list) => (list.status === 'fulfilled' ? list.value : []));
+    await Promise.all(running.map(async ({ instanceId }) => writeFile(await this.folders.runtimeFile(instanceId, FENCED), new Date().toISOString())));
+    const kills = await Promise.allSettled(running.map((instance) => instance.kill()));
+    const unkilled = running.filter((_, index) => kills[index].status === 'rejected').map(({ instanceId }) => instanceId);
+    const problems = [
+      ...kinds.flatMap((kind, index) => (listed[index].status === 'rejected' ? [`could not list this host's ${kind} processes (${(listed[index].reason as Error).message})`] : [])),
+      ...(unkilled.length > 0 ? [`could not kill ${unkilled.join(', ')}`] : []),
+    ];
+    if (problems.length > 0) throw new Error(`${problems.join('; ')}: they may still run`);
+    return running.map(({ instanceId }) => instanceId);
   }
 
   status(instanceId: string): Promise<AgentInstanceStatus> {

@@ -148,6 +148,24 @@ describeWithHardware('LXC containers, for real', containersMissing, () => {
     }
   });
 
+  it('fences its running and frozen containers by their processes, and leaves the stopped one be', async () => {
+    const [running, frozen, stopped] = [spec('CONTAINER', rootfs), spec('CONTAINER', rootfs), spec('CONTAINER', rootfs)];
+    for (const container of [running, frozen, stopped]) await manager.create(container, container !== stopped);
+    const init = async (id: string) => Number((await runProgram('lxc-info', [...lxc(id), '-p', '-H'])).trim());
+    const inits = [await init(running.instanceId), await init(frozen.instanceId)];
+    // Frozen as a snapshot's copy freezes it: its processes take no signal until it is thawed.
+    await runProgram('lxc-freeze', lxc(frozen.instanceId));
+    try {
+      expect(new Set(await manager.fence())).toEqual(new Set([running.instanceId, frozen.instanceId]));
+      for (const pid of inits) expect(await processGone(pid)).toBe(true);
+      const statuses = await Promise.all([running, frozen, stopped].map((container) => manager.status(container.instanceId)));
+      expect(statuses.map((status) => [status.state, status.fenced === true])).toEqual([['STOPPED', true], ['STOPPED', true], ['STOPPED', false]]);
+    } finally {
+      await runProgram('lxc-unfreeze', lxc(frozen.instanceId)).catch(() => undefined);
+      for (const container of [running, frozen, stopped]) await manager.delete(container.instanceId);
+    }
+  });
+
   it('makes a create cut short again when it is retried: its spec kept, its rootfs half copied', async () => {
     const container = spec('CONTAINER', rootfs);
     // What an agent restarted during the rootfs's copy leaves: the spec and owner written, part of a rootfs, no config.

@@ -1,14 +1,14 @@
 import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
 import { CONSOLE_LOG_LIMIT_BYTES } from '../consoles/console-logs.js';
-import { runProgram } from '../host/program.js';
+import { killProcess, runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
 import { replaceTree } from '../snapshots/lxc-snapshots.js';
 import { allowContainerIds, copyAsContainerOwned, ID_MAP_CONFIG, letContainerReach, ownedByContainer } from './container-ids.js';
-import type { InstanceDriver, Resize } from './instance-driver.js';
+import type { Fenceable, InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
 import { vethName } from './host-network.js';
 import { macFor } from './instance-spec.js';
@@ -22,6 +22,59 @@ function cgroupLimits(unified: boolean, plan: { memoryMb: number; vcpus: number 
   return unified
     ? [['memory.max', bytes], ['cpu.max', `${quota} ${CPU_PERIOD_US}`]]
     : [['memory.limit_in_bytes', bytes], ['cpu.cfs_period_us', String(CPU_PERIOD_US)], ['cpu.cfs_quota_us', String(quota)]];
+}
+
+/**
+ * The containers running under the LXC path `root`, each with its monitor's children (its init, and
+ * any helper LXC runs beside it), from the process table alone: LXC titles each container's monitor
+ * `[lxc monitor] <path> <name>`. Nothing under `root` is read.
+ */
+async function containerProcesses(root: string): Promise<Map<string, number[]>> {
+  const pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number);
+  // A process that ended meanwhile reads as nothing.
+  const read = (pid: number, file: string) => readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
+  const processes = await Promise.all(pids.map(async (pid) => {
+    const [cmdline, stat] = await Promise.all([read(pid, 'cmdline'), read(pid, 'stat')]);
+    // stat: "pid (comm) state ppid …", where comm may hold spaces and parentheses.
+    return { pid, title: cmdline.replace(/\0+$/, '').replace(/\0/g, ' '), parent: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) };
+  }));
+  const prefix = `[lxc monitor] ${root} `;
+  const monitors = new Map(processes.filter((p) => p.title.startsWith(prefix)).map((p) => [p.pid, p.title.slice(prefix.length)]));
+  const children = new Map<string, number[]>();
+  for (const { pid, parent } of processes) {
+    const name = monitors.get(parent);
+    if (name !== undefined) children.set(name, [...(children.get(name) ?? []), pid]);
+  }
+  return children;
+}
+
+/**
+ * Kills a container's processes: its init's end ends every process of its PID namespace. A frozen
+ * container (a snapshot's copy under way) takes no signal until it is thawed: so it is thawed once the
+ * signal is sent, and dies without running on. Its freezer is found from the processes' own cgroups, in /proc.
+ */
+async function killContainer(instanceId: string, pids: number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+  const cgroups = (await Promise.all(pids.map((pid) => readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '')))).join('\n');
+  const thawed = new Set<string>();
+  for (const line of cgroups.split('\n')) {
+    // "0::/lxc.payload.<id>/…" (cgroup v2), "4:freezer:/lxc.payload.<id>/…" (v1): the container's own is its payload's.
+    const [, controllers, where] = /^\d+:([^:]*):(\/.*)$/.exec(line) ?? [];
+    const own = where?.split('/').indexOf(`lxc.payload.${instanceId}`) ?? -1;
+    if (own < 0) continue;
+    const cgroup = where.split('/').slice(0, own + 1).join('/');
+    const file = controllers === '' ? `/sys/fs/cgroup${cgroup}/cgroup.freeze` : controllers.split(',').includes('freezer') ? `/sys/fs/cgroup/freezer${cgroup}/freezer.state` : null;
+    if (file === null || thawed.has(file)) continue;
+    thawed.add(file);
+    await writeFile(file, controllers === '' ? '0' : 'THAWED').catch(() => undefined);
+  }
+  await Promise.all(pids.map((pid) => killProcess(pid)));
 }
 
 /**
@@ -177,10 +230,18 @@ export class LxcDriver implements InstanceDriver {
   }
 
   /**
-   * Active is running, frozen (while a snapshot copies its rootfs), or on its way up or down: a container
-   * stopping counts as running until it has stopped, which is what a heartbeat and fencing need.
+   * Every container running under this host's LXC path, by LXC's monitor processes: its init killed,
+   * which ends every process of its PID namespace.
    */
-  async alive(specs: InstanceSpec[]): Promise<Set<string>> {
+  async fenceable(): Promise<Fenceable[]> {
+    return [...(await containerProcesses(this.folders.root))].map(([instanceId, pids]) => ({ instanceId, kill: () => killContainer(instanceId, pids) }));
+  }
+
+  /**
+   * Active is running, frozen (while a snapshot copies its rootfs), or on its way up or down: a container
+   * stopping counts as running until it has stopped, which is what a heartbeat needs.
+   */
+  private async alive(specs: InstanceSpec[]): Promise<Set<string>> {
     const active = new Set((await runProgram('lxc-ls', ['-P', this.folders.root, '--active', '-1'])).split('\n').map((line) => line.trim()));
     return new Set(specs.map((spec) => spec.instanceId).filter((instanceId) => active.has(instanceId)));
   }

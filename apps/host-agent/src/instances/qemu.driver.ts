@@ -8,7 +8,7 @@ import { machineSize } from '../host/host-probe.js';
 import { killProcess, processGone, runProgram } from '../host/program.js';
 import { buildOnce } from '../images/built-once.js';
 import { buildNoCloudSeed } from './cloud-init-seed.js';
-import type { InstanceDriver, Resize } from './instance-driver.js';
+import type { Fenceable, InstanceDriver, Resize } from './instance-driver.js';
 import { allDone, waitUntil } from './instance-driver.js';
 import { writeAtomically, type InstanceFolders } from './instance-folder.js';
 import { macFor } from './instance-spec.js';
@@ -98,16 +98,16 @@ export class QemuDriver implements InstanceDriver {
   }
 
   /** This host's runtime file of the VM: two hosts sharing its folder never share these. */
-  private runtime(spec: InstanceSpec, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri' | 'migration-key' | QemuConsoleSocket): Promise<string> {
+  private runtime(spec: Pick<InstanceSpec, 'instanceId'>, name: 'qemu.pid' | 'qmp.sock' | 'incoming.uri' | 'migration-key' | QemuConsoleSocket): Promise<string> {
     return this.options.folders.runtimeFile(spec.instanceId, name);
   }
 
-  private tap(spec: InstanceSpec): string {
+  private tap(spec: Pick<InstanceSpec, 'instanceId'>): string {
     return tapName(this.options.folders.hostId, spec.instanceId);
   }
 
   /** The pid of this VM's QEMU on this host, if it runs: the pidfile's process must name that pidfile (pids get reused). */
-  async pid(spec: InstanceSpec): Promise<number | null> {
+  async pid(spec: Pick<InstanceSpec, 'instanceId'>): Promise<number | null> {
     const pidFile = await this.runtime(spec, 'qemu.pid');
     const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
     if (!pid) return null;
@@ -126,9 +126,14 @@ export class QemuDriver implements InstanceDriver {
     return 'RUNNING';
   }
 
-  async alive(specs: InstanceSpec[]): Promise<Set<string>> {
-    const pids = await Promise.all(specs.map((spec) => this.pid(spec)));
-    return new Set(specs.filter((_, index) => pids[index] !== null).map((spec) => spec.instanceId));
+  /** Every QEMU this host runs, by the pidfiles of its own runtime folder. */
+  async fenceable(): Promise<Fenceable[]> {
+    const instanceIds = await this.options.folders.runtimeIds();
+    const pids = await Promise.all(instanceIds.map((instanceId) => this.pid({ instanceId })));
+    return instanceIds.flatMap((instanceId, index) => {
+      const pid = pids[index];
+      return pid === null ? [] : [{ instanceId, kill: () => this.killed(pid, instanceId) }];
+    });
   }
 
   async start(spec: InstanceSpec): Promise<void> {
@@ -304,9 +309,13 @@ export class QemuDriver implements InstanceDriver {
   }
 
   async kill(spec: InstanceSpec): Promise<void> {
-    const pid = await this.pid(spec);
+    await this.killed(await this.pid(spec), spec.instanceId);
+  }
+
+  /** QEMU's process killed, and its tap taken away (there is none where it has no network). */
+  private async killed(pid: number | null, instanceId: string): Promise<void> {
     if (pid) await killProcess(pid);
-    if (spec.network) await removeTap(this.tap(spec));
+    await removeTap(this.tap({ instanceId }));
   }
 
   /**
