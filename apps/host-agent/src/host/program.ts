@@ -84,10 +84,30 @@ export async function runProgram(program: string, args: readonly string[], optio
   return reply.stdout;
 }
 
+/**
+ * The fields of a process's `/proc/<pid>/stat` after its name (state, parent pid, …), or null for a
+ * process that is gone. The name comes first, in parentheses, and may itself hold spaces and parentheses.
+ */
+export async function processStat(pid: number): Promise<string[] | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Gone, or a zombie waiting for a parent that may never reap it (a daemonized process's is init). */
 export async function processGone(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  return stat === null || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  const stat = await processStat(pid);
+  return stat === null || stat[0] === 'Z';
+}
+
+/** Sends SIGKILL; false where the process had ended already. */
+export function sendKill(pid: number): boolean {
+  try {
+    process.kill(pid, 'SIGKILL');
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }
 
 /**
@@ -96,12 +116,11 @@ export async function processGone(pid: number): Promise<boolean> {
  * lives on (stuck in uninterruptible I/O): it may still write what its caller would hand to another.
  */
 export async function killProcess(pid: number, waitMs = 5_000): Promise<void> {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
-    throw error;
-  }
+  if (sendKill(pid)) await killed(pid, waitMs);
+}
+
+/** Waits up to `waitMs` for a process sent SIGKILL to be gone, as killProcess does. */
+export async function killed(pid: number, waitMs = 5_000): Promise<void> {
   for (const deadline = Date.now() + waitMs; !(await processGone(pid)); ) {
     if (Date.now() >= deadline) throw new Error(`process ${pid} still runs ${waitMs} ms after SIGKILL`);
     await new Promise((resolve) => setTimeout(resolve, 50));
