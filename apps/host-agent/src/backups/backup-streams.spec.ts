@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hashWritten, sha256Of, start } from './backup-streams.js';
+import { hashWritten, sha256Of, start, stopWhenStalled } from './backup-streams.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'awan-sha256-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,5 +47,28 @@ describe('hashWritten, the checksum a backup is stored with, of the file its pro
     writeFileSync(kept, 'earlier');
     expect(() => start('head', ['-c', '10', '/dev/zero'], { stdout: { file: kept } })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
     expect(readFileSync(kept, 'utf8')).toBe('earlier');
+  });
+});
+
+describe('stopWhenStalled, the floor under what an archive of a frozen container writes', () => {
+  const floor = { windowMs: 200, minBytes: 1 };
+
+  it('kills the whole pipeline once the program watched writes less than the floor in a window, and says why', async () => {
+    // Nothing reads its output: it fills the pipe, then waits for ever, as tar does behind a store that takes nothing.
+    const blocked = start('head', ['-c', '100000000', '/dev/zero'], { stdout: true });
+    const beside = start('sleep', ['30']);
+    const stalled = stopWhenStalled(blocked, [blocked, beside], floor);
+    const ends = await Promise.allSettled([blocked.done, beside.done]);
+    expect(ends).toEqual([0, 1].map(() => ({ status: 'rejected', reason: expect.objectContaining({ stderr: 'ended by SIGKILL' }) })));
+    expect(stalled()).toBe('0 bytes written in 0.2 s, fewer than the 1 a backup needs');
+  });
+
+  it('leaves a pipeline alone that ends before it stalls', async () => {
+    const source = start('head', ['-c', '1000000', '/dev/zero'], { stdout: true });
+    const sink = start('cat', [], { stdin: source });
+    const stalled = stopWhenStalled(source, [source, sink], floor);
+    await Promise.all([source.done, sink.done]);
+    await new Promise((resolve) => setTimeout(resolve, 3 * floor.windowMs));
+    expect(stalled()).toBeNull();
   });
 });

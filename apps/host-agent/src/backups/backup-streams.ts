@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProgramError } from '../host/program.js';
 
@@ -49,6 +49,48 @@ export function start(program: string, args: readonly string[], stdio: { stdin?:
     child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new ProgramError(program, args, code, stderr || `ended by ${signal}`))));
   });
   return { child, done };
+}
+
+/** The least a program must write in each window; fewer bytes is a stall (curl's --speed-limit over --speed-time). */
+export interface ProgressFloor {
+  windowMs: number;
+  minBytes: number;
+}
+
+/**
+ * Watches `watched` write (its `wchar` in /proc/<pid>/io: this host's kernel counts it, so the watch
+ * never touches the storage written to, which may be what hangs). Once it writes fewer than
+ * `floor.minBytes` in a window, every program of `pipeline` is sent SIGKILL. The answer ends the
+ * watch, and says why the pipeline was stopped, or null where it was not.
+ */
+export function stopWhenStalled(watched: Piped, pipeline: Piped[], floor: ProgressFloor): () => string | null {
+  let before = 0;
+  let stalled: string | null = null;
+  let watching = true;
+  const timer = setInterval(() => {
+    void bytesWritten(watched.child.pid!).then((now) => {
+      if (!watching || now === null || stalled !== null) return; // ended meanwhile
+      if (now - before < floor.minBytes) {
+        stalled = `${now - before} bytes written in ${floor.windowMs / 1000} s, fewer than the ${floor.minBytes} a backup needs`;
+        for (const { child } of pipeline) child.kill('SIGKILL');
+      }
+      before = now;
+    });
+  }, floor.windowMs);
+  const stop = () => {
+    watching = false;
+    clearInterval(timer);
+    return stalled;
+  };
+  watched.done.then(stop, stop);
+  return stop;
+}
+
+/** What a process has written so far, as its kernel counts it; null once it is gone. */
+async function bytesWritten(pid: number): Promise<number | null> {
+  const io = await readFile(`/proc/${pid}/io`, 'utf8').catch(() => null);
+  const wchar = io?.match(/^wchar: (\d+)$/m);
+  return wchar ? Number(wchar[1]) : null;
 }
 
 /**

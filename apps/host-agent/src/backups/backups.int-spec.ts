@@ -13,7 +13,9 @@ import { InstanceManager } from '../instances/instance-manager.js';
 import { LxcDriver } from '../instances/lxc.driver.js';
 import { QemuDriver } from '../instances/qemu.driver.js';
 import { BackupStore } from './backup-store.js';
-import { backupsFor } from './backups.js';
+import { Backups, backupsFor } from './backups.js';
+import { LxcBackups } from './lxc-backups.js';
+import { QemuBackups } from './qemu-backups.js';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'awan-backup-'));
 // The region's store: apart from the instance storage, as BACKUP_STORE_DIR must be.
@@ -172,6 +174,34 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
     const taken = await backups.create({ backupId, instanceId: id });
     expect(taken.sizeMb).toBeGreaterThanOrEqual(192);
     expect(await store.manifest(backupId)).toMatchObject({ sha256: taken.sha256 });
+    await backups.delete({ backupId });
+    await manager.delete(id);
+  }, 180_000);
+
+  it('thaws a container whose archive the backup store stops taking, and fails that backup', async () => {
+    // A window of two seconds, where the agent's is a minute.
+    const watched = new Backups(manager, store, { VM: new QemuBackups(folders), CONTAINER: new LxcBackups(folders, { windowMs: 2000, minBytes: 1 }) });
+    const container = spec('CONTAINER', rootfs);
+    const id = container.instanceId;
+    await manager.create(container, true);
+    await inside(id, 'dd if=/dev/urandom of=/root/noise bs=1M count=192 2>/dev/null');
+    const backupId = randomUUID();
+    const creating = watched.create({ backupId, instanceId: id });
+    creating.catch(() => undefined);
+    // The store stops taking data: its writer, zstd, is stopped, as one blocked on a hung share is.
+    const zstd = await waitFor(async () => (await runProgram('pgrep', ['-P', String(process.pid), '-x', 'zstd']).catch(() => '')).trim() || null, 30_000, 'the archive to be written');
+    process.kill(Number(zstd), 'SIGSTOP');
+    expect(await lxcState(id)).toBe('FROZEN');
+    const stoppedAt = Date.now();
+    await expect(creating).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('the backup store took too little of the archive') });
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(await lxcState(id)).toBe('RUNNING');
+    expect(await store.manifest(backupId)).toBeNull();
+    expect(existsSync(path.join(storeDir, '.partial', `${backupId}.test-host`))).toBe(false);
+
+    // Asked again with the store taking data, the backup is written whole.
+    const taken = await watched.create({ backupId, instanceId: id });
+    expect(taken.sizeMb).toBeGreaterThanOrEqual(192);
     await backups.delete({ backupId });
     await manager.delete(id);
   }, 180_000);

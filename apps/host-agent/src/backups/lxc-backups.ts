@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { InstanceSpec } from '#libs/contracts';
+import { AppError, type InstanceSpec } from '#libs/contracts';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
 import { whileFrozen } from '../instances/lxc-freeze.js';
 import { replaceTree } from '../snapshots/lxc-snapshots.js';
 import type { ArchivedFile, BackupDriver, BackupTarget } from './backup-driver.js';
-import { hashWritten, readHashed, start, verifiedRead } from './backup-streams.js';
+import { hashWritten, type ProgressFloor, readHashed, start, stopWhenStalled, verifiedRead } from './backup-streams.js';
 
 /**
  * Owners as numbers (the rootfs's users are the container's) and every extended attribute kept, ACLs
@@ -17,13 +17,23 @@ import { hashWritten, readHashed, start, verifiedRead } from './backup-streams.j
 const TAR_KEEPS = ['--numeric-owner', '--xattrs', '--xattrs-include=*'];
 
 /**
+ * What a container's archive must get into the backup store while the container is frozen: a store
+ * that stops taking data (a hung share) would otherwise hold it frozen, serving no one, for as long
+ * as the archive may take (hours). As an image download must bring, 1 MB a minute.
+ */
+export const FROZEN_ARCHIVE_FLOOR: ProgressFloor = { windowMs: 60_000, minBytes: 1024 ** 2 };
+
+/**
  * A container's backup is a tarball of its rootfs compressed with zstd (`tar | zstd`). A running
  * container is frozen (`lxc-freeze`) while tar reads its rootfs, and only then: its files do not
  * change under the archive. A restore unpacks it beside the stopped container's rootfs and swaps
  * the two once the whole file has matched its checksum.
  */
 export class LxcBackups implements BackupDriver {
-  constructor(private readonly folders: InstanceFolders) {}
+  constructor(
+    private readonly folders: InstanceFolders,
+    private readonly frozenFloor = FROZEN_ARCHIVE_FLOOR,
+  ) {}
 
   private rootfs(spec: InstanceSpec): string {
     return this.folders.file(spec.instanceId, 'rootfs');
@@ -39,11 +49,18 @@ export class LxcBackups implements BackupDriver {
     const writing = await whileFrozen(this.lxc(spec), running, async () => {
       const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
       const archive = path.join(target.folder, file);
-      const written = hashWritten(archive, [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: { file: archive } })]);
+      const pipeline = [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: { file: archive } })];
+      const written = hashWritten(archive, pipeline);
       written.catch(() => undefined); // awaited below, once the container is thawed
+      // tar writes only as fast as zstd's output reaches the store (the pipe between them fills).
+      const stalled = stopWhenStalled(tar, pipeline, this.frozenFloor);
       await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
-      return { written };
+      return { written, stalled: stalled() };
     });
+    if (writing.stalled) {
+      await writing.written.catch(() => undefined);
+      throw new AppError('INTERNAL', `the backup store took too little of the archive (${writing.stalled}): the backup was stopped and the container thawed`);
+    }
     return { file, ...(await writing.written) };
   }
 
