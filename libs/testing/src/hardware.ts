@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** What a suite needs of this machine to drive real instances. */
 export interface HardwareNeeds {
   root?: boolean;
   lxc?: boolean;
   qemu?: boolean;
+  /** A FUSE filesystem to stand for a share that hangs (bindfs, stopped). */
+  fuse?: boolean;
 }
 
 const works = (command: string) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -15,6 +18,7 @@ export function missingHardware(needs: HardwareNeeds): string | null {
   if (needs.root && process.getuid?.() !== 0) missing.push('root');
   if (needs.lxc && !works('lxc-start')) missing.push('LXC (apt-get install lxc)');
   if (needs.qemu && !works('qemu-system-x86_64')) missing.push('QEMU (apt-get install qemu-system-x86 qemu-utils)');
+  if (needs.fuse && !(existsSync('/dev/fuse') && works('bindfs'))) missing.push('FUSE and bindfs (apt-get install bindfs)');
   return missing.length > 0 ? `needs ${missing.join(', ')}` : null;
 }
 

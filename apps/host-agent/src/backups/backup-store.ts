@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type InstanceKind, type InstanceSpec, isUuid } from '#libs/contracts';
+import { runProgram } from '../host/program.js';
 
 /** What a backup's folder says of it, beside its compressed file: written last, so a backup with one is whole. */
 export interface BackupManifest {
@@ -23,6 +23,8 @@ export interface BackupManifest {
 const MANIFEST = 'manifest.json';
 /** Where unfinished backups are written, each in a folder of its own named by backup and host. */
 const PARTIAL = '.partial';
+/** How long the store has to answer the check made before a command touches it. */
+const ANSWER_TIMEOUT_MS = 10_000;
 
 /** A backup id names folders in the store: only a UUID may. */
 export function assertBackupId(value: unknown): string {
@@ -45,6 +47,19 @@ export class BackupStore {
     /** This host's folder for working copies. */
     private readonly workRoot: string,
   ) {}
+
+  /**
+   * Refuses as UNAVAILABLE (compute asks again later) a store that does not answer within 10 s, before
+   * anything here touches it. The check is a program's (`touch -c` on the store's folder, which only
+   * the share itself can answer): a file call of Node's own on a hung share would hold, for as long as
+   * the share hangs, one of the four threads every file read of the agent waits on, its heartbeat's
+   * among them, so a few backups would pass this host for dead.
+   */
+  async answering(): Promise<void> {
+    await runProgram('touch', ['-c', '--', this.root], { timeoutMs: ANSWER_TIMEOUT_MS }).catch((error: Error) => {
+      throw AppError.unavailable(`the backup store ${this.root} does not answer: ${error.message}`);
+    });
+  }
 
   dir(backupId: string): string {
     return path.join(this.root, assertBackupId(backupId));
@@ -73,12 +88,11 @@ export class BackupStore {
     return path.join(this.dir(manifest.backupId), path.basename(manifest.file));
   }
 
-  /** A fresh folder to write the backup in (what an earlier attempt of this host left is removed), naming its instance. */
-  async begin(backupId: string, instanceId: string): Promise<string> {
+  /** A fresh folder to write the backup in (what an earlier attempt of this host left is removed). */
+  async begin(backupId: string): Promise<string> {
     const partial = this.partialDir(backupId);
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true, mode: 0o700 });
-    await writeFile(path.join(partial, 'instance'), instanceId);
     return partial;
   }
 
@@ -87,9 +101,9 @@ export class BackupStore {
     const partial = this.partialDir(manifest.backupId);
     await writeFile(path.join(partial, 'SHA256SUMS'), `${manifest.sha256}  ${manifest.file}\n`);
     await writeFile(path.join(partial, MANIFEST), JSON.stringify(manifest, null, 2), { mode: 0o600 });
-    await rm(path.join(partial, 'instance'));
     const target = this.dir(manifest.backupId);
-    if (existsSync(target)) {
+    // Never a synchronous call on the store: one that hangs would hold the agent's event loop.
+    if (await access(target).then(() => true, () => false)) {
       await rm(partial, { recursive: true, force: true }); // written meanwhile by an earlier attempt: the same backup
       return;
     }
@@ -107,21 +121,13 @@ export class BackupStore {
     await rm(this.dir(backupId), { recursive: true, force: true });
   }
 
-  /**
-   * At the agent's start: removes every backup this host was writing when it stopped (and its
-   * working copies), answering which instances they were of, so their containers can be thawed.
-   */
-  async sweep(): Promise<{ backupId: string; instanceId: string | null }[]> {
+  /** Removes every backup this host was writing when its agent stopped (and its working copies), answering their ids. */
+  async sweep(): Promise<string[]> {
     await rm(this.workRoot, { recursive: true, force: true });
     const suffix = `.${this.hostId}`;
     const entries = await readdir(path.join(this.root, PARTIAL)).catch(() => [] as string[]);
-    const swept: { backupId: string; instanceId: string | null }[] = [];
-    for (const entry of entries.filter((e) => e.endsWith(suffix))) {
-      const folder = path.join(this.root, PARTIAL, entry);
-      const instanceId = (await readFile(path.join(folder, 'instance'), 'utf8').catch(() => '')).trim();
-      await rm(folder, { recursive: true, force: true });
-      swept.push({ backupId: entry.slice(0, -suffix.length), instanceId: isUuid(instanceId) ? instanceId : null });
-    }
-    return swept;
+    const swept = entries.filter((e) => e.endsWith(suffix));
+    for (const entry of swept) await rm(path.join(this.root, PARTIAL, entry), { recursive: true, force: true });
+    return swept.map((entry) => entry.slice(0, -suffix.length));
   }
 }

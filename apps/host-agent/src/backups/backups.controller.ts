@@ -10,8 +10,8 @@ export function backupsController(hostId: string) {
   class BackupsController implements OnApplicationBootstrap {
     constructor(private readonly backups: Backups) {}
 
-    onApplicationBootstrap(): Promise<void> {
-      return this.backups.sweep();
+    onApplicationBootstrap(): void {
+      void this.backups.sweep(); // the agent starts whether or not the store answers
     }
 
     @HandlesAgentCommand(hostId, 'backup.create')

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { InstanceSpec } from '#libs/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppError, InstanceSpec } from '#libs/contracts';
 import { qmp } from '#libs/qmp';
-import { describeWithHardware, waitFor } from '#libs/testing';
+import { describeWithHardware, failureOf, missingHardware, waitFor } from '#libs/testing';
 import { probeHost } from '../host/host-probe.js';
 import { runProgram } from '../host/program.js';
 import { buildBlankQcow2, buildBusyboxRootfs } from '../images/dev-images.js';
@@ -164,7 +165,7 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
 
     // An agent killed while the container was frozen and its archive half-written: the next agent's sweep.
     const left = randomUUID();
-    await store.begin(left, id);
+    await store.begin(left);
     await runProgram('lxc-freeze', lxc(id));
     await backupsFor(manager, store).sweep();
     expect(readdirSync(path.join(storeDir, '.partial'))).toEqual([]);
@@ -239,6 +240,41 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
       code: 'CONFLICT', message: expect.stringContaining('BACKUP_STORE_DIR'),
     });
   });
+});
+
+describeWithHardware('a backup store that hangs, as a share cut off does (bindfs over FUSE, its daemon stopped)', missingHardware({ root: true, fuse: true }), () => {
+  it("holds none of the agent's threads: its own file reads answer, each backup command is UNAVAILABLE naming the store, the sweep at its start ends, and once the store answers it goes on", async () => {
+    const source = mkdtempSync(path.join(os.tmpdir(), 'awan-store-source-'));
+    const mount = mkdtempSync(path.join(os.tmpdir(), 'awan-store-'));
+    await runProgram('bindfs', [source, mount]);
+    const daemon = Number((await runProgram('pgrep', ['-f', '-x', `bindfs ${source} ${mount}`])).trim());
+    const hung = backupsFor(manager, new BackupStore(mount, 'test-host', path.join(dataDir, 'backup-work')));
+    try {
+      process.kill(daemon, 'SIGSTOP');
+      const asked = Date.now();
+      // More commands than Node has threads for file calls (four), each for a backup of its own.
+      const commands = Array.from({ length: 8 }, () => failureOf<AppError>(hung.create({ backupId: randomUUID(), instanceId: randomUUID() })));
+      // Meanwhile the agent reads its instances' folders, as each heartbeat does.
+      const listed = await Promise.race([manager.list().then(() => Date.now() - asked), sleep(5000).then(() => 'no answer in 5 s')]);
+      expect(listed).toBeLessThan(1000);
+      for (const error of await Promise.all(commands)) {
+        expect(error).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining(`the backup store ${mount} does not answer`) });
+      }
+      expect(Date.now() - asked).toBeLessThan(20_000);
+      const sweeping = Date.now();
+      await hung.sweep();
+      expect(Date.now() - sweeping).toBeLessThan(20_000);
+
+      process.kill(daemon, 'SIGCONT');
+      const backupId = randomUUID();
+      expect(await hung.delete({ backupId })).toEqual({ backupId });
+    } finally {
+      process.kill(daemon, 'SIGCONT');
+      await runProgram('umount', [mount]);
+      rmSync(mount, { recursive: true, force: true });
+      rmSync(source, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describeWithHardware('backups of QEMU virtual machines into the backup store, for real', vmsMissing, () => {

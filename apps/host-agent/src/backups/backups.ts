@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Logger } from '@nestjs/common';
 import {
-  type AgentBackup, type AgentBackupRestore, AppError, type BackupRequest, type BackupRestoreRequest, type InstanceSpec,
+  type AgentBackup, type AgentBackupRestore, AppError, type BackupRequest, type BackupRestoreRequest,
 } from '#libs/contracts';
 import { writeAtomically } from '../instances/instance-folder.js';
 import type { InstanceManager } from '../instances/instance-manager.js';
-import { ProgramError, runProgram } from '../host/program.js';
+import { ProgramError } from '../host/program.js';
+import { thawLeftFrozen } from '../instances/lxc-freeze.js';
 import type { BackupDriver } from './backup-driver.js';
 import { assertBackupId, type BackupStore } from './backup-store.js';
 import { isNoSpace } from './backup-streams.js';
@@ -25,6 +26,8 @@ const RESTORED = 'restored-backup';
 export class Backups {
   private readonly logger = new Logger('backups');
   private readonly underway = new Map<string, Promise<unknown>>();
+  /** The sweep of what this host's last agent left in the store: null until begun, and again once failed. */
+  private swept: Promise<void> | null = null;
 
   constructor(
     private readonly instances: InstanceManager,
@@ -35,12 +38,12 @@ export class Backups {
 
   async create(request: BackupRequest): Promise<AgentBackup> {
     const backupId = assertBackupId(request?.backupId);
-    const store = this.requireStore();
     return this.once(`create:${backupId}`, async () => {
+      const store = await this.readyStore();
       const done = await store.manifest(backupId);
       if (done) return this.answer(done.instanceId === request.instanceId ? done : mismatched(backupId, done.instanceId));
       return this.instances.withInstance(request.instanceId, async (spec, driver) => {
-        const folder = await store.begin(backupId, spec.instanceId);
+        const folder = await store.begin(backupId);
         try {
           const written = await this.drivers[spec.kind].archive(spec, driver, { backupId, folder, work: store.workDir(backupId) });
           const manifest = {
@@ -63,11 +66,11 @@ export class Backups {
    */
   async restore(request: BackupRestoreRequest): Promise<AgentBackupRestore> {
     const backupId = assertBackupId(request?.backupId);
-    const store = this.requireStore();
     if (typeof request.restoreKey !== 'string' || request.restoreKey.length === 0 || request.restoreKey.length > 200) {
       throw AppError.badInput('restoreKey', 'must name the restore');
     }
     return this.once(`restore:${request.instanceId}:${request.restoreKey}`, async () => {
+      const store = await this.readyStore();
       const manifest = await store.manifest(backupId);
       if (!manifest) throw AppError.notFound(`backup ${backupId} in the backup store (${store.root})`);
       return this.instances.withInstance(request.instanceId, async (spec, driver): Promise<AgentBackupRestore> => {
@@ -90,21 +93,43 @@ export class Backups {
 
   async delete(request: { backupId: string }): Promise<{ backupId: string }> {
     const backupId = assertBackupId(request?.backupId);
-    await this.requireStore().remove(backupId);
+    await (await this.readyStore()).remove(backupId);
     return { backupId };
   }
 
   /**
-   * At the agent's start: the backups it was writing when it stopped are removed (compute asks again,
-   * or fails them), and a container left frozen by one is thawed.
+   * At the agent's start, never holding it up: a container an agent stopped mid-copy left frozen is
+   * thawed (only a copy freezes one, a backup's or a snapshot's, while its agent waits), then the
+   * store is swept where it answers, or else before this agent first uses it.
    */
   async sweep(): Promise<void> {
-    if (!this.store) return;
-    for (const { backupId, instanceId } of await this.store.sweep()) {
-      this.logger.warn(`removed backup ${backupId} left unfinished when the agent stopped`);
-      const spec = instanceId ? await this.instances.folders.readOwnSpec(instanceId).catch(() => null) : null;
-      if (spec?.kind === 'CONTAINER') await thaw(spec, this.instances.folders.root);
-    }
+    const thawed = await thawLeftFrozen(this.instances.folders.root).catch((error: Error) => {
+      this.logger.error(`a container left frozen when the agent stopped is not thawed: ${error.message}`);
+      return [];
+    });
+    for (const instanceId of thawed) this.logger.warn(`thawed container ${instanceId}, left frozen when the agent stopped`);
+    if (this.store) await this.readyStore().catch((error: Error) => this.logger.warn(`${error.message}: swept before its first backup`));
+  }
+
+  /**
+   * The store, once it answers and what this host's last agent was writing there when it stopped is
+   * removed (those backups fail, or are written again when compute asks again): never two sweeps, and
+   * none while a backup is written.
+   */
+  private async readyStore(): Promise<BackupStore> {
+    const store = this.requireStore();
+    await store.answering();
+    this.swept ??= store.sweep().then(
+      (backupIds) => {
+        for (const backupId of backupIds) this.logger.warn(`removed backup ${backupId} left unfinished when the agent stopped`);
+      },
+      (error: unknown) => {
+        this.swept = null;
+        throw error;
+      },
+    );
+    await this.swept;
+    return store;
   }
 
   private answer(manifest: { backupId: string; bytes: number; sha256: string }): AgentBackup {
@@ -137,12 +162,6 @@ function mismatched(backupId: string, instanceId: string): never {
 }
 
 const readMark = (file: string): Promise<string | null> => readFile(file, 'utf8').catch(() => null);
-
-async function thaw(spec: InstanceSpec, lxcPath: string): Promise<void> {
-  const lxc = ['-P', lxcPath, '-n', spec.instanceId];
-  const state = (await runProgram('lxc-info', [...lxc, '-s', '-H']).catch(() => '')).trim();
-  if (state === 'FROZEN' || state === 'FREEZING') await runProgram('lxc-unfreeze', lxc);
-}
 
 /** The backups of the instances `instances` runs, in `store`. */
 export const backupsFor = (instances: InstanceManager, store: BackupStore | null) =>

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isUuid } from '#libs/contracts';
 import { runProgram } from '../host/program.js';
 
 /** Tries at releasing, a second apart, before the failure is reported. */
@@ -29,4 +30,14 @@ export async function held<T>(hold: () => Promise<unknown>, release: () => Promi
  */
 export function whileFrozen<T>(lxc: readonly string[], running: boolean, work: () => Promise<T>): Promise<T> {
   return running ? held(() => runProgram('lxc-freeze', lxc), () => runProgram('lxc-unfreeze', lxc), work) : work();
+}
+
+/**
+ * Thaws every container of `lxcPath` that is frozen, answering which: at the agent's start, one is
+ * frozen only by an agent stopped mid-copy. A host without LXC has none.
+ */
+export async function thawLeftFrozen(lxcPath: string): Promise<string[]> {
+  const frozen = (await runProgram('lxc-ls', ['-P', lxcPath, '--frozen', '-1']).catch(() => '')).split('\n').filter(isUuid);
+  for (const instanceId of frozen) await runProgram('lxc-unfreeze', ['-P', lxcPath, '-n', instanceId]);
+  return frozen;
 }
