@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { describeWithHardware, GraphqlClient, startTestAwan, uniqueName, type TestAwan } from '#libs/testing';
+import { describeWithHardware, FakeSmtpServer, GraphqlClient, startTestAwan, uniqueName, type TestAwan } from '#libs/testing';
 import { check, errorBeside, invite, launchChromium, missingChromium, narrowPage, setPasswordAndSignIn } from './browser.js';
 
 interface Host { id: string; status: string }
@@ -13,13 +13,15 @@ interface Host { id: string; status: string }
  * capacity bars, puts it in maintenance and back, creates a region and a plan and retires it,
  * registers an image served by this test (a bad sha256 refused beside the field) and watches its
  * import end AVAILABLE without reloading, and ERROR under a wrong sha256, opens the pools, creates
- * a customer and invites its first person. At 360 px wide, each admin page checked by axe-core.
+ * a customer and invites its first person, while the mail server is busy and once it is not (mail
+ * goes to a fake SMTP server). At 360 px wide, each admin page checked by axe-core.
  */
 describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
   let awan: TestAwan;
   let browser: Browser;
   let page: Page;
   let admin: GraphqlClient;
+  let smtp: FakeSmtpServer;
   const email = `${uniqueName('ada-')}@example.test`;
   const browserErrors: string[] = [];
   // A file for the images to import, served on loopback once released: the simulated host fetches it for real.
@@ -33,7 +35,8 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
     server = createServer((_request, response) => void servable.then(() => response.end(body)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     rootfs.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rootfs.tar`;
-    awan = await startTestAwan('web_admin', {}, { localAgent: false });
+    smtp = await FakeSmtpServer.start();
+    awan = await startTestAwan('web_admin', { SMTP_URL: smtp.url, MAIL_RETRY_MS: '2000' }, { localAgent: false });
     admin = new GraphqlClient(awan.url).as(awan.adminKey);
     const { me } = await admin.data<{ me: { id: string } }>('{ me { id } }');
     await invite(awan, { accountId: me.id, email, name: 'Ada', role: 'ADMIN' });
@@ -46,13 +49,14 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
     await awan?.stop();
     rootfs.release();
     server?.close();
+    await smtp?.stop();
   }, 120_000);
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
   const hostStatus = async () => (await admin.data<{ hosts: Host[] }>('{ hosts { id status } }')).hosts.find((h) => h.id === awan.hostId)?.status;
 
   it("shows the host's capacity as the API gives it, and puts it in maintenance and back", async () => {
-    await setPasswordAndSignIn(page, awan, email);
+    await setPasswordAndSignIn(page, awan, email, smtp);
     // An ADMIN person's home is the hosts, with the admin pages in the navigation.
     await page.getByRole('heading', { name: 'Hosts', level: 1 }).waitFor();
     expect(await page.title()).toBe('Hosts · Awan');
@@ -160,7 +164,7 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
     expect(await page.evaluate('window.sameDocument')).toBe(true);
   }, 120_000);
 
-  it('shows the address pools, creates a customer and invites its first person', async () => {
+  it('shows the address pools, creates a customer and invites two people: one while the mail server is busy (told so, and mailed at its next try), one once it is not', async () => {
     await nav('IP pools');
     await page.getByRole('heading', { name: 'IP pools', level: 1 }).waitFor();
     await page.locator('.admin-cards, .empty').first().waitFor();
@@ -182,10 +186,20 @@ describeWithHardware('the admin pages, in Chromium', missingChromium(), () => {
     await page.getByLabel('Their name').fill('Cy');
     await page.getByRole('button', { name: 'Send invitation' }).click();
     await page.locator('input[name="invite-email"][aria-invalid="true"]').waitFor();
+    // The mail server is busy (451): the person is invited, the mail is not sent yet, and it goes on the next try.
+    smtp.refusing = 1;
     await page.getByLabel('Their email').fill(person);
     await page.getByRole('button', { name: 'Send invitation' }).click();
-    await page.getByText(`${person} is invited to ${name} as CUSTOMER`).waitFor();
+    await page.getByText(`${person} is invited to ${name} as CUSTOMER, but the mail server did not take the mail yet: it is tried again, with a new link, until it goes.`).waitFor();
+    expect(await smtp.linkTo(person)).toMatch(/\/set-password\?token=/);
     await check(page, 'admin-accounts');
+
+    const second = `${uniqueName('di-')}@example.test`;
+    await page.getByLabel('Their email').fill(second);
+    await page.getByLabel('Their name').fill('Di');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByText(`${second} is invited to ${name} as CUSTOMER: the mail holds a link to set a password.`).waitFor();
+    expect(smtp.mails.filter((m) => m.to.includes(second))).toHaveLength(1);
     expect(browserErrors.filter((e) => !/status of 4\d\d/.test(e))).toEqual([]);
   }, 120_000);
 });

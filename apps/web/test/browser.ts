@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { waitFor, type TestAwan } from '#libs/testing';
+import { type FakeSmtpServer, waitFor, type TestAwan } from '#libs/testing';
 
 /**
  * What the web console's browser tests share: Debian's Chromium, the checks each main page gets
@@ -60,7 +60,7 @@ export async function errorBeside(page: Page, label: string): Promise<string> {
   return (await page.locator(`[id="${note}"]`).textContent()) ?? '';
 }
 
-/** Invites a person as ADMIN does (POST /auth/invitations); the mail goes to the gateway's log in development. */
+/** Invites a person as ADMIN does (POST /auth/invitations); the mail goes to the gateway's log in development, or to SMTP_URL. */
 export async function invite(awan: TestAwan, person: { accountId: string; email: string; name: string; role: string }): Promise<void> {
   const response = await fetch(`${awan.url.replace(/\/graphql$/, '')}/auth/invitations`, {
     method: 'POST',
@@ -70,13 +70,14 @@ export async function invite(awan: TestAwan, person: { accountId: string; email:
   expect(response.status).toBe(201);
 }
 
-/** The one-time link of the invitation to `email`, from the gateway's log (no SMTP_URL). */
-export const invitationLink = (awan: TestAwan, email: string): Promise<string> =>
+/** The one-time link of the invitation to `email`: from the mail `smtp` took, else from the gateway's log (no SMTP_URL). */
+export const invitationLink = (awan: TestAwan, email: string, smtp?: FakeSmtpServer): Promise<string> =>
+  smtp?.linkTo(email) ??
   waitFor(() => new RegExp(`to ${email}[\\s\\S]*?(http://\\S+/set-password\\?token=[\\w-]{43})`).exec(awan.launcher.output())?.[1], 10_000, 'the invitation in the log');
 
 /** Follows the invitation's link, sets the password, and signs in with it. */
-export async function setPasswordAndSignIn(page: Page, awan: TestAwan, email: string): Promise<void> {
-  await page.goto(await invitationLink(awan, email));
+export async function setPasswordAndSignIn(page: Page, awan: TestAwan, email: string, smtp?: FakeSmtpServer): Promise<void> {
+  await page.goto(await invitationLink(awan, email, smtp));
   await page.getByLabel('New password', { exact: true }).fill(PASSWORD);
   await page.getByLabel('The same password again').fill(PASSWORD);
   await page.getByRole('button', { name: 'Set password' }).click();

@@ -12,3 +12,4 @@ export * from './command.js';
 export * from './tracing.js';
 export * from './tcp-proxy.js';
 export * from './last-month.js';
+export * from './fake-smtp-server.js';

@@ -2,8 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
-import { FakeSmtpServer } from './fake-smtp-server.js';
+import { FakeSmtpServer, GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { waitFor } from './environment.js';
 
 /** A mail the fake SMTP server took: its envelope and its message (headers and body, a quoted-printable body decoded). */
 export interface FakeMail {
@@ -26,6 +27,12 @@ export class FakeSmtpServer {
 
   get url(): string {
     return `smtp://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  /** The one-time link in the latest mail to `email`, waited for. */
+  async linkTo(email: string): Promise<string> {
+    const mail = await waitFor(() => this.mails.findLast((m) => m.to.includes(email)), 20_000, `a mail to ${email}`);
+    return /http:\/\/\S+\/set-password\?token=[\w-]{43}/.exec(mail.message)![0];
   }
 
   stop(): Promise<void> {
