@@ -219,7 +219,7 @@ describe('the gateway', () => {
     expect(beyond[0].message).toMatch(/more than 100 requests to services/);
   });
 
-  it('refuses NUL characters in any string input as BAD_USER_INPUT naming the field', async () => {
+  it('refuses NUL characters and lone surrogates in any string input as BAD_USER_INPUT naming the field', async () => {
     const byVariable = await graphql('query($id: ID!) { account(id: $id) { id } }', ADMIN_KEY, { id: 'a\u0000b' });
     expect(byVariable.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'id' }, message: expect.stringContaining('id: ') });
     const nested = await graphql('mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', ADMIN_KEY, {
@@ -228,6 +228,10 @@ describe('the gateway', () => {
     expect(nested.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.accountId' });
     const literal = await graphql('mutation { createAccount(input: { name: "Nul", kind: CUSTOMER, email: "a\\u0000@example.test" }) { account { id } } }', ADMIN_KEY);
     expect(literal.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.email' });
+    const surrogate = await graphql('mutation($input: CreateAccountInput!) { createAccount(input: $input) { account { id } } }', ADMIN_KEY, {
+      input: { name: 'half \ud83d', kind: 'CUSTOMER' },
+    });
+    expect(surrogate.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.name' }, message: expect.stringContaining('lone UTF-16 surrogate') });
   });
 
   it('refuses a currency that is not ISO 4217, and asks billing whether the platform has a price list in another one', async () => {

@@ -7,6 +7,9 @@ import { afterCommit, isUniqueViolation, sqlIdentifier, withTransaction, type Sq
 import { ConcurrencyError } from './errors.js';
 import type { Projection } from './projection.js';
 
+/** The largest version a stream's event has (its column is a PostgreSQL integer). */
+export const MAX_STREAM_VERSION = 2 ** 31 - 1;
+
 /** An event as a decider produces it: a fact without its envelope. */
 export interface DomainEvent<Type extends string = string, Data = unknown> {
   type: Type;

@@ -12,10 +12,11 @@ export function encodeCursor(kind: string, position: number | string): string {
   return Buffer.from(`${kind}:${position}`).toString('base64url');
 }
 
-export function decodeCursor(kind: string, cursor: unknown): number {
+/** The position in a cursor of list `kind`, 0 for none; one past `max` (the largest its list has) is no cursor of it. */
+export function decodeCursor(kind: string, cursor: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (cursor === undefined || cursor === null) return 0;
   const [prefix, position] = typeof cursor === 'string' ? Buffer.from(cursor, 'base64url').toString().split(':') : [];
-  if (prefix !== kind || !/^\d{1,18}$/.test(position ?? '')) throw AppError.badInput('after', 'is not a cursor of this list');
+  if (prefix !== kind || !/^\d{1,16}$/.test(position ?? '') || Number(position) > max) throw AppError.badInput('after', 'is not a cursor of this list');
   return Number(position);
 }
 

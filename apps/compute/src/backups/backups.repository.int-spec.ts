@@ -30,6 +30,13 @@ describe('backup schedules on PostgreSQL', () => {
   });
   afterEach(() => db.close());
 
+  it('lists the backups before any position a cursor holds, past 2^31 too', async () => {
+    const instanceId = randomUUID();
+    const id = await backup(instanceId, false, 'AVAILABLE');
+    const listed = await backups.list({ accounts: ['acct-1'], instanceId }, 3_000_000_000, 10);
+    expect(listed).toMatchObject({ entries: [{ view: { id } }], total: 1 });
+  });
+
   it("is due from its hour of the day (UTC) on, once for that day, and not for a day before it was set", async () => {
     const instanceId = randomUUID();
     await schedule(instanceId, 3, 2, '2026-12-01T05:00:00Z');

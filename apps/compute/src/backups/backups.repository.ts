@@ -51,7 +51,7 @@ export class BackupsRepository {
     const where = `WHERE status <> 'DELETED' AND ($1::text[] IS NULL OR account_id = ANY($1)) AND ($2::uuid IS NULL OR instance_id = $2)`;
     const params = [filter.accounts, filter.instanceId];
     const [{ rows }, count] = await Promise.all([
-      this.pool.query<ViewRow>(`${VIEW} ${where} AND ($3 = 0 OR position < $3) ORDER BY position DESC LIMIT $4`, [...params, beforePosition, limit]),
+      this.pool.query<ViewRow>(`${VIEW} ${where} AND ($3::bigint = 0 OR position < $3) ORDER BY position DESC LIMIT $4`, [...params, beforePosition, limit]),
       this.pool.query<{ total: number }>(`SELECT count(*)::integer AS total FROM backups ${where}`, params),
     ]);
     return { entries: rows.map((row) => ({ position: row.position, view: toView(row) })), total: count.rows[0].total };

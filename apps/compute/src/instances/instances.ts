@@ -4,7 +4,7 @@ import {
   AppError, type ComputeEvents, type CreateInstanceInput, type EventMetadata, INSTANCE_STATUSES, type InstanceHistoryEntry, type MaybeCountedPage,
   type InstanceListRequest, type InstanceView, isUuid, type Page, type PlanView, type Scope,
 } from '#libs/contracts';
-import { decideInTransaction, fold, handleCommand, isUniqueViolation, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
+import { decideInTransaction, fold, handleCommand, isUniqueViolation, MAX_STREAM_VERSION, withRetriedTransaction, withTransaction, type EventStore } from '#libs/event-store';
 import { accountsOf, decodeCursor, encodeCursor, inScope, pageSize, toPage } from '#libs/messaging';
 import { eachAlone, type AccountQueue } from '#libs/platform';
 import { withTraceContext } from '#libs/tracing';
@@ -241,7 +241,7 @@ export class Instances {
   async history(id: unknown, scope: Scope, first?: number, after?: string): Promise<Page<InstanceHistoryEntry>> {
     await this.require(id, scope);
     const size = pageSize(first);
-    const fromVersion = decodeCursor('event', after);
+    const fromVersion = decodeCursor('event', after, MAX_STREAM_VERSION);
     const events = await this.store.readStream(instanceStreamId(id as string), undefined, { afterVersion: fromVersion, limit: size + 1 });
     return toPage(
       events,

@@ -46,7 +46,7 @@ describe('guardResolvers', () => {
     expect(readsProperty(schema.getQueryType()!.getFields().thing.resolve!)).toBe(false);
   });
 
-  it("leaves property fields as they are, and runs the others in their operation's ServiceCalls, refusing NUL in their arguments", async () => {
+  it("leaves property fields as they are, and runs the others in their operation's ServiceCalls, refusing NUL and lone surrogates in their arguments", async () => {
     const nameResolver = thing.getFields().name.resolve;
     guardResolvers(schema);
     expect(thing.getFields().name.resolve).toBe(nameResolver);
@@ -59,5 +59,9 @@ describe('guardResolvers', () => {
     const refused = await execute({ schema, document: parse('{ thing(id: "a\\u0000b") { id } }'), contextValue: { serviceCalls } });
     expect(refused.errors?.[0].message).toBe('id: must not contain NUL characters (U+0000)');
     expect(refused.errors?.[0].originalError).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    // JSON's "\ud800" alone: no character, and PostgreSQL's jsonb would refuse it.
+    const lone = await execute({ schema, document: parse('query($id: ID!) { thing(id: $id) { id } }'), variableValues: { id: 'a\ud800b' }, contextValue: { serviceCalls } });
+    expect(lone.errors?.[0].message).toBe('id: must be well-formed Unicode: it holds a lone UTF-16 surrogate');
+    expect(lone.errors?.[0].originalError).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
   });
 });

@@ -3,14 +3,18 @@ import { AppError } from '#libs/contracts';
 import type { GatewayContext } from './gateway-context.js';
 import { currentServiceCalls } from './service-calls.js';
 
-/** NUL (U+0000) in a string input: no name, id or text has one, and PostgreSQL cannot store it. */
-export function refuseNulCharacters(value: unknown, field: string): void {
+/**
+ * Strings PostgreSQL cannot store, refused naming their field: NUL (U+0000), which no name, id or
+ * text has, and a lone UTF-16 surrogate (JSON's "\ud800" alone), which is no character at all.
+ */
+export function refuseUnstorableStrings(value: unknown, field: string): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw AppError.badInput(field, 'must not contain NUL characters (U+0000)');
+    if (!value.isWellFormed()) throw AppError.badInput(field, 'must be well-formed Unicode: it holds a lone UTF-16 surrogate');
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => refuseNulCharacters(item, `${field}[${i}]`));
+    value.forEach((item, i) => refuseUnstorableStrings(item, `${field}[${i}]`));
   } else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) refuseNulCharacters(item, `${field}.${key}`);
+    for (const [key, item] of Object.entries(value)) refuseUnstorableStrings(item, `${field}.${key}`);
   }
 }
 
@@ -24,7 +28,7 @@ export const readsProperty = (resolve: (...args: never[]) => unknown) => resolve
 
 /**
  * Wraps the fields the schema resolves with code of its own: its arguments are refused with
- * BAD_USER_INPUT naming the field where a string holds NUL, and the requests to services it makes
+ * BAD_USER_INPUT naming the field where a string holds what PostgreSQL cannot store, and the requests to services it makes
  * go through its operation's ServiceCalls (shared among reads; a mutation's own are sent each time).
  * A field without arguments that only reads its object's property is left as it is.
  */
@@ -38,14 +42,14 @@ export function guardResolvers(schema: GraphQLSchema): GraphQLSchema {
       const hasArgs = field.args.length > 0;
       if (resolve && (hasArgs || !readsProperty(resolve))) {
         field.resolve = (source, args: Record<string, unknown>, context: GatewayContext, info) => {
-          if (hasArgs) for (const [name, value] of Object.entries(args)) refuseNulCharacters(value, name);
+          if (hasArgs) for (const [name, value] of Object.entries(args)) refuseUnstorableStrings(value, name);
           if (!context.serviceCalls) return resolve(source, args, context, info);
           return currentServiceCalls.run({ calls: context.serviceCalls, shared }, () => resolve(source, args, context, info));
         };
       }
       if (subscribe) {
         field.subscribe = (source, args: Record<string, unknown>, context: GatewayContext, info) => {
-          for (const [name, value] of Object.entries(args)) refuseNulCharacters(value, name);
+          for (const [name, value] of Object.entries(args)) refuseUnstorableStrings(value, name);
           return subscribe(source, args, context, info);
         };
       }

@@ -5,13 +5,14 @@ import type { Authenticator } from '../auth/authenticator.js';
 import type { RequestLimits } from '../auth/request-limits.js';
 import { authenticated } from '../graphql/gateway-context.js';
 import { firstHeader, isJson, sendAppError, sendError, sendRefusal } from '../graphql/http-requests.js';
-import { refuseNulCharacters } from '../graphql/resolver-guard.js';
+import { refuseUnstorableStrings } from '../graphql/resolver-guard.js';
 import type { Viewer } from '../identity/identity.js';
 import type { SessionHolder } from './people.js';
 import type { SessionAuth } from './session-auth.js';
 import { sameOrigin } from './session-cookies.js';
 
-export type JsonRequest = IncomingMessage & { ip?: string; body?: unknown };
+/** A request as Express hands it on: `params` are its path's, decoded (`/store/:slug`). */
+export type JsonRequest = IncomingMessage & { ip?: string; body?: unknown; params?: Record<string, string> };
 export type Json = Record<string, unknown>;
 
 export const bodyOf = (body: unknown): Json => (body && typeof body === 'object' && !Array.isArray(body) ? (body as Json) : {});
@@ -40,9 +41,9 @@ export async function answerJson(endpoints: JsonEndpoints, request: JsonRequest,
     }
     const limited = endpoints.limits.takeToken(undefined, request.ip);
     if (limited) return sendRefusal(response, limited);
-    // As GraphQL's arguments are: no field holds one, and PostgreSQL would refuse it with an error of its own.
-    for (const [name, value] of url.searchParams) refuseNulCharacters(value, name);
-    for (const [name, value] of Object.entries(bodyOf(request.body))) refuseNulCharacters(value, name);
+    // As GraphQL's arguments are: PostgreSQL would refuse such a string with an error of its own.
+    for (const [name, value] of [...Object.entries(request.params ?? {}), ...url.searchParams]) refuseUnstorableStrings(value, name);
+    for (const [name, value] of Object.entries(bodyOf(request.body))) refuseUnstorableStrings(value, name);
     const answer = await work();
     if (answer === undefined) return;
     // Nest has set a POST's 201 already: each endpoint says its own.

@@ -129,6 +129,11 @@ describe('people sign in', () => {
     expect(await call('POST', '/auth/invitations', { key: accounts.beta.key, body: { accountId: accounts.beta.id, email: 'e\u0000ve@beta.test', name: 'Eve', role: 'CUSTOMER' } })).toMatchObject(nul);
     expect(await call('POST', '/auth/sign-in', { body: { email: 'a\u0000na@acme.test', password: 'not the password' } })).toMatchObject(nul);
     expect(await call('POST', '/auth/password-reset', { body: { email: 'a\u0000na@acme.test' } })).toMatchObject(nul);
+    // In a path too, and a lone surrogate (no character at all) likewise: a storefront's public endpoints are anyone's.
+    expect(await call('GET', '/store/%00/catalog')).toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'slug' } }] } });
+    expect(await call('POST', '/auth/sign-in', { body: { email: 'a\ud800@acme.test', password: 'not the password' } })).toMatchObject({
+      status: 400, body: { errors: [{ message: 'email: must be well-formed Unicode: it holds a lone UTF-16 surrogate', extensions: { code: 'BAD_USER_INPUT', field: 'email' } }] },
+    });
 
     expect(await call('POST', '/auth/sign-in', { body: { email: 'ana@acme.test', password: 'not the password' } })).toMatchObject({
       status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },

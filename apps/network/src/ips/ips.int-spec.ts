@@ -240,6 +240,9 @@ describe('IP address management across three network service processes', () => {
     expect(await unscoped('network.ip.list', {})).toMatchObject({ code: 'FORBIDDEN' });
     expect(await failureOf<AppError>(client.call('network.ip.allocate', { accountId, accountIds: ['someone-else'], input })))
       .toMatchObject({ code: 'FORBIDDEN', message: `account ${accountId} is not one the caller acts for` });
+    // An empty instance id names no instance: refused, never an unassigned address the caller did not ask for.
+    expect(await failureOf<AppError>(client.call('network.ip.allocate', { accountId, accountIds: [accountId], input: { ...input, instanceId: '' } })))
+      .toMatchObject({ code: 'NOT_FOUND' });
     expect(await client.call('network.pool.list', { regionId: region })).toEqual([expect.objectContaining({ allocated: 0 })]);
 
     // ADMIN's scope is every account.

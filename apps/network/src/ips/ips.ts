@@ -135,7 +135,8 @@ export class Ips {
     if (!inScope(accountId, scope)) throw new AppError('FORBIDDEN', `account ${accountId} is not one the caller acts for`);
     if (!isRfc1123Label(input?.regionId)) throw AppError.badInput('input.regionId', 'must be a region id');
     if (!FAMILIES.includes(input.family)) throw AppError.badInput('input.family', 'must be IPV4 or IPV6');
-    const target = input.instanceId ? await this.requireInstance(input.instanceId, { accountIds: [accountId] }) : null;
+    // Only absent is "no instance": an empty id names none, and would leave an unassigned address the caller did not ask for.
+    const target = input.instanceId === undefined || input.instanceId === null ? null : await this.requireInstance(input.instanceId, { accountIds: [accountId] });
     if (target && target.regionId !== input.regionId) {
       throw AppError.badInput('input.instanceId', `the instance is in region ${target.regionId}, not ${input.regionId}`);
     }
