@@ -35,7 +35,7 @@ export interface ConsumerOptions {
    * back (it publishes only behind the oldest running transaction).
    */
   inbox?: boolean;
-  /** Deliveries before an event goes to the dead-letter subject. */
+  /** Deliveries before an event goes to the dead-letter subject: by default, as many as fail for half an hour (RETRIED_FOR_MS). */
   maxDeliver?: number;
   /** Delay before the n-th redelivery after a failure; the last value repeats. */
   backoffMs?: number[];
@@ -71,6 +71,14 @@ function beginsWork(event: EventEnvelope): boolean {
   return event.metadata.actor.kind === 'system' && event.metadata.causationId === null;
 }
 
+const DEFAULT_BACKOFF_MS = [1000, 5000, 15_000, 60_000];
+/**
+ * How long an event that keeps failing is retried before it is dead-lettered, unless its consumer
+ * says otherwise: longer than a PostgreSQL failover or a NATS server's restart takes, so an outage
+ * of minutes sends nothing to the dead letters, which only an operator can replay.
+ */
+export const RETRIED_FOR_MS = 30 * 60_000;
+
 /**
  * The deliveries that keep an event that fails again and again (retried after `backoffMs`) from being
  * dead-lettered before `ms` have passed: once its backoffs run out, each delivery waits the last one.
@@ -100,7 +108,11 @@ export class EventConsumer {
   }
 
   get maxDeliver(): number {
-    return this.options.maxDeliver ?? 5;
+    return this.options.maxDeliver ?? deliveriesWithin(RETRIED_FOR_MS, this.backoffMs);
+  }
+
+  private get backoffMs(): readonly number[] {
+    return this.options.backoffMs ?? DEFAULT_BACKOFF_MS;
   }
 
   /** Creates the durable consumer when missing and starts handling its events. */
@@ -235,7 +247,7 @@ export class EventConsumer {
       await (parent || beginsWork(event) ? inSpan(span, parent, effect) : effect());
     } catch (error) {
       if (delivery >= this.maxDeliver) return this.deadLetter(msg, error as Error);
-      const backoff = this.options.backoffMs ?? [1000, 5000, 15000, 60000];
+      const backoff = this.backoffMs;
       this.logger.warn(`event ${event.eventId} (${event.type}) failed on delivery ${delivery}: ${(error as Error).message}`);
       msg.nak(backoff[Math.min(delivery, backoff.length) - 1]);
       return;
