@@ -24,16 +24,19 @@ describe("an instance's firewalls, in its history", () => {
     spec.given(running).when(attach()).then([attached()]);
     spec.given([...running, attached()]).when(attach()).then([]); // redelivered
     spec.given([...running, attached()]).when(detach()).then([detached()]);
-    spec.given([...running, attached(), detached()]).when(detach()).then([]);
     // Attached again after its detach: a new fact.
     spec.given([...running, attached(), detached()]).when(attach()).then([attached()]);
-    // A detach without its attach has nothing to record.
-    spec.given(running).when(detach()).then([]);
+  });
+
+  it('refuses a detach that comes before its attach, so it is retried after it rather than lost', () => {
+    spec.given(running).when(detach()).thenThrows('is not attached to the instance yet');
+    // Attached, detached, attached again: the second detach handled before the second attach.
+    spec.given([...running, attached(), detached()]).when(detach()).thenThrows('is not attached to the instance yet');
   });
 
   it('keeps each firewall apart', () => {
     spec.given([...running, attached()]).when(attach(ssh, 'ssh')).then([attached(ssh, 'ssh')]);
-    spec.given([...running, attached(ssh, 'ssh')]).when(detach()).then([]);
+    spec.given([...running, attached(ssh, 'ssh')]).when(detach()).thenThrows('is not attached to the instance yet');
   });
 
   it('changes nothing else: not the status, not an operation under way', () => {

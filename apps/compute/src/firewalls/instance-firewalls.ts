@@ -1,4 +1,4 @@
-import type { InstanceFirewallEvents } from '#libs/contracts';
+import { AppError, type InstanceFirewallEvents } from '#libs/contracts';
 import type { DomainEvent } from '#libs/event-store';
 import type { InstanceState } from '../instances/instance.decider.js';
 
@@ -20,14 +20,20 @@ export type InstanceFirewallCommand =
 /** The firewalls attached to the instance, their names by id; a state stored before firewalls has none. */
 export const firewallsOf = (state: InstanceState): Record<string, string> => state.firewalls ?? {};
 
-/** Each attach once while attached, each detach once after its attach: a redelivered event records nothing more. */
+/**
+ * Each attach once while attached, each detach once after its attach: a redelivered attach records
+ * nothing more (the consumer's inbox drops a redelivered detach). A detach that comes before its
+ * attach (handled first by another replica, or while the attach waits to be retried) is refused, so
+ * it is retried after it: recorded first, the attach would then leave the firewall attached for good.
+ */
 export function decideFirewall(command: InstanceFirewallCommand, state: InstanceState): InstanceFirewallEvent[] {
   const attached = command.firewallId in firewallsOf(state);
   switch (command.type) {
     case 'RecordFirewallAttached':
       return attached ? [] : [{ type: 'InstanceFirewallAttached', data: { firewallId: command.firewallId, name: command.name } }];
     case 'RecordFirewallDetached':
-      return attached ? [{ type: 'InstanceFirewallDetached', data: { firewallId: command.firewallId, name: command.name, reason: command.reason } }] : [];
+      if (!attached) throw AppError.conflict(`firewall ${command.firewallId} is not attached to the instance yet: its attach is recorded first`);
+      return [{ type: 'InstanceFirewallDetached', data: { firewallId: command.firewallId, name: command.name, reason: command.reason } }];
   }
 }
 
