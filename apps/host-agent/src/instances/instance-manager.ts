@@ -15,6 +15,8 @@ import { HostBridges, readHostNetworkUse, tapName } from './host-network.js';
 import { assertInstanceId, validateSpec } from './instance-spec.js';
 
 const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+/** The longest a stop asked for waits for its guest to power off: the instance's other commands wait behind it. */
+const MAX_STOP_TIMEOUT_MS = 600_000;
 /** This host's mark on an instance its fencing stopped. */
 const FENCED = 'fenced';
 
@@ -157,8 +159,11 @@ export class InstanceManager {
     return { restored: results.flatMap((result) => result.restored), failed: results.flatMap((result) => result.failed) };
   }
 
-  stop(instanceId: string, force = false, timeoutMs = this.stopTimeoutMs) {
-    return this.withSpec(instanceId, (spec, driver) => driver.stop(spec, { force, timeoutMs }));
+  async stop(instanceId: string, force = false, timeoutMs?: number | null) {
+    if (timeoutMs !== undefined && timeoutMs !== null && !(Number.isInteger(timeoutMs) && timeoutMs >= 0 && timeoutMs <= MAX_STOP_TIMEOUT_MS)) {
+      throw AppError.badInput('timeoutMs', `must be a whole number of milliseconds, 0 to ${MAX_STOP_TIMEOUT_MS}`);
+    }
+    return this.withSpec(instanceId, (spec, driver) => driver.stop(spec, { force, timeoutMs: timeoutMs ?? this.stopTimeoutMs }));
   }
 
   reboot(instanceId: string) {
