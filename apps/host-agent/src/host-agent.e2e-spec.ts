@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -102,6 +102,10 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
     await heartbeatAfter(0);
     await expect(call('instance.status', { instanceId: '../../etc/passwd' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'instanceId' });
     await expect(call('instance.start', { instanceId: randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // A stop's wait for its guest holds the instance's other commands: never one without a bound.
+    for (const timeoutMs of ['30000', -1, 1.5, 3_600_000]) {
+      await expect(call('instance.stop', { instanceId: randomUUID(), timeoutMs: timeoutMs as number })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'timeoutMs' });
+    }
     await expect(
       call('instance.create', { spec: { instanceId: randomUUID(), name: 'x;reboot', kind: 'CONTAINER', vcpus: 1, memoryMb: 64, diskGb: 1, image: { kind: 'CONTAINER', location: '/x' } }, start: true }),
     ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.name' });
@@ -131,6 +135,48 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
       expect(await call('instance.delete', { instanceId: container.instanceId }, fencedHost)).toMatchObject({ state: 'MISSING' });
     } finally {
       fencing.child.kill('SIGCONT');
+      fencing.child.kill('SIGTERM');
+      await fencing.exited;
+      rmSync(fencedDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops its instances itself once its heartbeats stop though NATS answers: a look at its instances hung on the storage', async () => {
+    const fencedHost = uniqueName('stuck');
+    const fencedDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-stuck-'));
+    const fencing = startAgent(fencedHost, fencedDir, 2000);
+    // A folder whose owner file is a FIFO no one writes: reading it waits, as a read on a share cut off does.
+    const hung = path.join(fencedDir, 'instances', randomUUID());
+    const release = () => {
+      try {
+        closeSync(openSync(path.join(hung, 'owner'), constants.O_WRONLY | constants.O_NONBLOCK));
+      } catch {
+        // no one reads it (any more)
+      }
+    };
+    try {
+      await heartbeatAfter(0, fencedHost);
+      const container: InstanceSpec = {
+        instanceId: randomUUID(), name: 'ct-stuck', kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
+        image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' },
+      };
+      expect(await call('instance.create', { spec: container, start: true }, fencedHost)).toMatchObject({ state: 'RUNNING' });
+
+      // Compute would judge the host DOWN from its silence and start the container elsewhere: it must not run on here.
+      mkdirSync(hung);
+      await runProgram('mkfifo', [path.join(hung, 'owner')]);
+      const stuckAt = Date.now();
+      await waitFor(async () => (await lxcState(fencedDir, container.instanceId)) === 'STOPPED', 15_000, 'the watchdog to fence the container');
+      expect(heartbeats.filter((beat) => beat.hostId === fencedHost && Date.parse(beat.sentAt) > stuckAt + 300)).toEqual([]);
+
+      // The storage answers again: the agent's heartbeat says the container was fenced.
+      release();
+      rmSync(hung, { recursive: true, force: true });
+      const back = await heartbeatAfter(Date.now(), fencedHost);
+      expect(back.instances).toEqual([expect.objectContaining({ instanceId: container.instanceId, state: 'STOPPED', fenced: true })]);
+      expect(await call('instance.delete', { instanceId: container.instanceId }, fencedHost)).toMatchObject({ state: 'MISSING' });
+    } finally {
+      release();
       fencing.child.kill('SIGTERM');
       await fencing.exited;
       rmSync(fencedDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import type { InstanceSpec } from '#libs/contracts';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 
@@ -8,11 +9,15 @@ export interface ArchivedFile {
   bytes: number;
 }
 
-/** Where one backup is written: its folder in the store, and this host's folder for working copies. */
+/** Where one backup is written: files in its folder in the store, and this host's folder for working copies. */
 export interface BackupTarget {
   backupId: string;
-  folder: string;
   work: string;
+  /**
+   * A new file of this name in the backup's folder, and the handle a program writes it through (the
+   * caller closes it), once the store answers: checked again, as a copy may have taken hours.
+   */
+  newFile(name: string): Promise<{ path: string; output: FileHandle }>;
 }
 
 /**

@@ -2,11 +2,20 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hashWritten, sha256Of, start, stopWhenStalled } from './backup-streams.js';
+import { hashWritten, newFile, sha256Of, start, stopWhenStalled, type Piped } from './backup-streams.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'awan-sha256-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+/** `start` writing a new file, as a backup's last program does. */
+async function startWriting(file: string, program: string, args: string[], stdin?: Piped): Promise<Piped> {
+  const output = await newFile(file);
+  try {
+    return start(program, args, { stdin, stdout: output });
+  } finally {
+    await output.close();
+  }
+}
 
 describe('sha256Of, the checksum a restore compares with its backup', () => {
   // Empty, shorter than one read, and on either side of its 4 MiB reads' edges.
@@ -26,7 +35,7 @@ describe('hashWritten, the checksum a backup is stored with, of the file its pro
   it('is the sha256 and size of all they wrote, over pauses that find it caught up with them, in a new file only root reads', async () => {
     const file = path.join(dir, 'bursts');
     // Three bursts of 3 MB, 100 ms apart: the hash reaches the end of what is written before the end.
-    const writer = start('sh', ['-c', 'for burst in 1 2 3; do head -c 3000000 /dev/urandom; sleep 0.1; done'], { stdout: { file } });
+    const writer = await startWriting(file, 'sh', ['-c', 'for burst in 1 2 3; do head -c 3000000 /dev/urandom; sleep 0.1; done']);
     const written = await hashWritten(file, [writer]);
     expect(written).toEqual({ sha256: sha256(readFileSync(file)), bytes: 9_000_000 });
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -35,17 +44,17 @@ describe('hashWritten, the checksum a backup is stored with, of the file its pro
   it('follows a pipeline, the last program writing the file, the first feeding it', async () => {
     const file = path.join(dir, 'piped.gz');
     const source = start('head', ['-c', '5000000', '/dev/urandom'], { stdout: true });
-    const written = await hashWritten(file, [source, start('gzip', ['-1', '-c'], { stdin: source, stdout: { file } })]);
+    const written = await hashWritten(file, [source, await startWriting(file, 'gzip', ['-1', '-c'], source)]);
     expect(written).toEqual({ sha256: sha256(readFileSync(file)), bytes: statSync(file).size });
   });
 
   it("fails with a writer's own failure, and never writes over a file already there", async () => {
     const failing = path.join(dir, 'failing');
-    await expect(hashWritten(failing, [start('sh', ['-c', 'head -c 1000 /dev/zero; echo "no space left" >&2; exit 3'], { stdout: { file: failing } })]))
+    await expect(hashWritten(failing, [await startWriting(failing, 'sh', ['-c', 'head -c 1000 /dev/zero; echo "no space left" >&2; exit 3'])]))
       .rejects.toMatchObject({ name: 'ProgramError', exitCode: 3, stderr: 'no space left\n' });
     const kept = path.join(dir, 'kept');
     writeFileSync(kept, 'earlier');
-    expect(() => start('head', ['-c', '10', '/dev/zero'], { stdout: { file: kept } })).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    await expect(newFile(kept)).rejects.toMatchObject({ code: 'EEXIST' });
     expect(readFileSync(kept, 'utf8')).toBe('earlier');
   });
 });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProgramError } from '../host/program.js';
 
@@ -19,23 +18,20 @@ export interface Piped {
 /**
  * Starts a program with an argument vector (never a shell), with a deadline; `done` settles once it
  * has exited. Its standard input, where given, is another program's output (started with `stdout:
- * true`), joined as a shell's `|` joins them; its standard output, where given a file, is that new
- * file (0600), written by the program itself: relayed through this process, the bytes cost a backup
- * CPU and throughput (bench/backups).
+ * true`), joined as a shell's `|` joins them; its standard output, where given a file (newFile), is
+ * written by the program itself: relayed through this process, the bytes cost a backup CPU and
+ * throughput (bench/backups). The program has its own copy of the file: the caller closes its handle.
  */
-export function start(program: string, args: readonly string[], stdio: { stdin?: Piped; stdout?: boolean | { file: string } } = {}): Piped {
+export function start(program: string, args: readonly string[], stdio: { stdin?: Piped; stdout?: true | FileHandle } = {}): Piped {
   const upstream = stdio.stdin?.child.stdout ?? null;
-  let output: number | null = null;
   let child: ChildProcess;
   try {
-    if (typeof stdio.stdout === 'object') output = openSync(stdio.stdout.file, 'wx', 0o600);
     child = spawn(program, args, {
-      stdio: [upstream ?? 'ignore', output ?? (stdio.stdout ? 'pipe' : 'ignore'), 'pipe'],
+      stdio: [upstream ?? 'ignore', stdio.stdout === true ? 'pipe' : (stdio.stdout?.fd ?? 'ignore'), 'pipe'],
       timeout: BACKUP_PROGRAM_TIMEOUT_MS,
       killSignal: 'SIGKILL',
     });
   } finally {
-    if (output !== null) closeSync(output); // the program has its own
     // The pipe is the two programs' alone: with no end of it kept here, a reader that failed (or
     // never started) is its writer's EPIPE.
     upstream?.destroy();
@@ -94,8 +90,15 @@ async function bytesWritten(pid: number): Promise<number | null> {
 }
 
 /**
- * The sha256 and size of `file` as `writers` leave it (programs writing it, the last one started with
- * `stdout: { file }`), hashed as it grows: read back from the page cache beside them, where relaying
+ * A new file (0600, never one already there) for a program to write (`start`'s stdout). Opened off
+ * the event loop, as the file is in the backup store, which may hang: a synchronous open there would
+ * hold the whole agent, its heartbeat too, and so have the host fenced.
+ */
+export const newFile = (file: string): Promise<FileHandle> => open(file, 'wx', 0o600);
+
+/**
+ * The sha256 and size of `file` as `writers` leave it (programs writing it, the last one given it as
+ * its stdout), hashed as it grows: read back from the page cache beside them, where relaying
  * their output through this process to hash it took a tenth longer. A failed writer is the error.
  */
 export async function hashWritten(file: string, writers: Piped[]): Promise<{ sha256: string; bytes: number }> {

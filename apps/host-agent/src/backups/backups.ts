@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import {
   type AgentBackup, type AgentBackupRestore, AppError, type BackupRequest, type BackupRestoreRequest,
@@ -9,7 +10,7 @@ import { ProgramError } from '../host/program.js';
 import { thawLeftFrozen } from '../instances/lxc-freeze.js';
 import type { BackupDriver } from './backup-driver.js';
 import { assertBackupId, type BackupStore } from './backup-store.js';
-import { isNoSpace } from './backup-streams.js';
+import { isNoSpace, newFile } from './backup-streams.js';
 import { LxcBackups } from './lxc-backups.js';
 import { QemuBackups } from './qemu-backups.js';
 
@@ -45,7 +46,15 @@ export class Backups {
       return this.instances.withInstance(request.instanceId, async (spec, driver) => {
         const folder = await store.begin(backupId);
         try {
-          const written = await this.drivers[spec.kind].archive(spec, driver, { backupId, folder, work: store.workDir(backupId) });
+          const written = await this.drivers[spec.kind].archive(spec, driver, {
+            backupId,
+            work: store.workDir(backupId),
+            newFile: async (name) => {
+              await store.answering();
+              const file = path.join(folder, name);
+              return { path: file, output: await newFile(file) };
+            },
+          });
           const manifest = {
             backupId, instanceId: spec.instanceId, kind: spec.kind, hostId: this.instances.folders.hostId, ...written,
             createdAt: new Date().toISOString(), spec,

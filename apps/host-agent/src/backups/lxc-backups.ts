@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { AppError, type InstanceSpec } from '#libs/contracts';
 import type { InstanceDriver } from '../instances/instance-driver.js';
 import type { InstanceFolders } from '../instances/instance-folder.js';
@@ -45,23 +44,28 @@ export class LxcBackups implements BackupDriver {
 
   async archive(spec: InstanceSpec, driver: InstanceDriver, target: BackupTarget): Promise<ArchivedFile> {
     const file = 'rootfs.tar.zst';
-    const running = (await driver.state(spec)) === 'RUNNING';
-    const writing = await whileFrozen(this.lxc(spec), running, async () => {
-      const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
-      const archive = path.join(target.folder, file);
-      const pipeline = [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: { file: archive } })];
-      const written = hashWritten(archive, pipeline);
-      written.catch(() => undefined); // awaited below, once the container is thawed
-      // tar writes only as fast as zstd's output reaches the store (the pipe between them fills).
-      const stalled = stopWhenStalled(tar, pipeline, this.frozenFloor);
-      await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
-      return { written, stalled: stalled() };
-    });
-    if (writing.stalled) {
-      await writing.written.catch(() => undefined);
-      throw new AppError('INTERNAL', `the backup store took too little of the archive (${writing.stalled}): the backup was stopped and the container thawed`);
+    // Opened before the container is frozen: a store that hangs there holds nothing of it.
+    const { path: archive, output } = await target.newFile(file);
+    try {
+      const running = (await driver.state(spec)) === 'RUNNING';
+      const writing = await whileFrozen(this.lxc(spec), running, async () => {
+        const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
+        const pipeline = [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: output })];
+        const written = hashWritten(archive, pipeline);
+        written.catch(() => undefined); // awaited below, once the container is thawed
+        // tar writes only as fast as zstd's output reaches the store (the pipe between them fills).
+        const stalled = stopWhenStalled(tar, pipeline, this.frozenFloor);
+        await tar.done.catch(() => undefined); // its failure is the write's to report; the container thaws either way
+        return { written, stalled: stalled() };
+      });
+      if (writing.stalled) {
+        await writing.written.catch(() => undefined);
+        throw new AppError('INTERNAL', `the backup store took too little of the archive (${writing.stalled}): the backup was stopped and the container thawed`);
+      }
+      return { file, ...(await writing.written) };
+    } finally {
+      await output.close();
     }
-    return { file, ...(await writing.written) };
   }
 
   async restore(spec: InstanceSpec, source: string, sha256: string): Promise<{ corrupt: string } | null> {

@@ -50,8 +50,12 @@ export class QemuBackups implements BackupDriver {
         await runProgram('qemu-img', ['convert', '-O', 'qcow2', this.disk(spec), copy], { timeoutMs: BACKUP_PROGRAM_TIMEOUT_MS });
       }
       const file = 'disk.qcow2.zst';
-      const archive = path.join(target.folder, file);
-      return { file, ...(await hashWritten(archive, [start('zstd', [...COMPRESS, '--', copy], { stdout: { file: archive } })])) };
+      const { path: archive, output } = await target.newFile(file);
+      try {
+        return { file, ...(await hashWritten(archive, [start('zstd', [...COMPRESS, '--', copy], { stdout: output })])) };
+      } finally {
+        await output.close();
+      }
     } finally {
       await rm(target.work, { recursive: true, force: true });
     }

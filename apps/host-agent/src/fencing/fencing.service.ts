@@ -34,17 +34,18 @@ export class FencingService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     await mkdir(path.dirname(this.pidFile), { recursive: true });
     await this.stopPrevious();
-    const swept = await this.instances.sweepReleased();
-    if (swept.length) this.logger.log(`cleared what this host kept of ${swept.length} instance(s) now held by other hosts`);
-    // Its own process group: a Ctrl-C meant for the agent's terminal does not end it.
+    // Its own process group: a Ctrl-C meant for the agent's terminal does not end it. Started before
+    // anything reads the shared storage: a read hung there must not leave the host unguarded.
     this.watchdog = fork(WATCHDOG_ENTRY, watchdogArguments(this.config), { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.watchdog.on('exit', (code, signal) => this.watchdog && this.logger.error(`fence watchdog exited (${signal ?? code})`));
     await writeFile(this.pidFile, String(this.watchdog.pid));
     // Start-up detail: the agent's one line at start is its "ready".
     this.logger.debug(`fence watchdog ${this.watchdog.pid}: instances stop after ${this.config.fenceTimeoutMs} ms without the control plane`);
+    const swept = await this.instances.sweepReleased();
+    if (swept.length) this.logger.log(`cleared what this host kept of ${swept.length} instance(s) now held by other hosts`);
   }
 
-  /** The control plane answered just now. */
+  /** The control plane has this agent's heartbeat, just now. */
   contact(): void {
     if (this.watchdog?.connected) this.watchdog.send(WATCHDOG_CONTACT);
   }

@@ -12,7 +12,7 @@ import { InstanceManager } from '../instances/instance-manager.js';
 @Injectable()
 export class HeartbeatService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('heartbeat');
-  private rounds: Rounds[] = [];
+  private rounds: Rounds | undefined;
   /** This agent's start: a new one tells compute to send it every instance's filter again. */
   private readonly agentStartedAt = new Date().toISOString();
 
@@ -49,11 +49,15 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * A round trip to the NATS server within one interval: contact with the control plane, which
-   * keeps the fencing watchdog quiet. Apart from the heartbeat, so that a slow look at many
-   * instances never passes for a lost control plane.
+   * Sends the heartbeat, and once the NATS server has it (a flush within one interval) tells the
+   * fencing watchdog of the contact. Only a heartbeat the control plane has is contact: compute judges
+   * a host DOWN by its heartbeats alone, and restarts its instances elsewhere trusting that the host
+   * fenced them first. So heartbeats that stop (a look at the instances hung on the shared storage,
+   * say) must fence as a lost control plane does, though NATS answers, or the instances would run on
+   * two hosts at once.
    */
-  private async checkContact(): Promise<void> {
+  private async beat(): Promise<void> {
+    this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat()));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('no answer from NATS')), this.config.heartbeatIntervalMs);
@@ -68,15 +72,11 @@ export class HeartbeatService implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     for (const note of this.abilities.notes) this.logger.warn(note);
-    const every = this.config.heartbeatIntervalMs;
-    this.rounds = [
-      new Rounds(every, this.logger, 'heartbeat', async () => this.nats.publish(agentHeartbeatSubject(this.config.hostId), JSON.stringify(await this.heartbeat()))),
-      new Rounds(every, this.logger, 'contact with the control plane', () => this.checkContact()),
-    ];
-    for (const rounds of this.rounds) rounds.start({ now: true });
+    this.rounds = new Rounds(this.config.heartbeatIntervalMs, this.logger, 'heartbeat', () => this.beat());
+    this.rounds.start({ now: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.rounds.map((rounds) => rounds.stop()));
+    await this.rounds?.stop();
   }
 }

@@ -35,6 +35,12 @@ const MACHINE_FILE = 'qemu-machine.json';
 /** The TLS credentials (pre-shared key) of a live migration, in both QEMUs, and the name QEMU gives the key's holder. */
 const MIGRATION_CREDENTIALS = 'migration0';
 const MIGRATION_KEY_USER = 'qemu';
+/**
+ * How long a VM's QEMU has to tell its status (a guest powered off, or not): every heartbeat asks,
+ * and one QEMU that does not answer (stuck in I/O) must not hold the heartbeat, whose contact keeps
+ * the fencing watchdog quiet, for long. Unanswered, the VM counts as running, as its process is there.
+ */
+const STATUS_TIMEOUT_MS = 1000;
 
 interface MemoryDevice {
   type: string;
@@ -118,7 +124,7 @@ export class QemuDriver implements InstanceDriver {
   async state(spec: InstanceSpec): Promise<'RUNNING' | 'STOPPED'> {
     if (!(await this.pid(spec))) return 'STOPPED';
     // -no-shutdown keeps QEMU alive after the guest powers off: that is a stopped VM.
-    const status = await qmp<{ status: string }>(await this.runtime(spec, 'qmp.sock'), 'query-status').catch(() => null);
+    const status = await qmp<{ status: string }>(await this.runtime(spec, 'qmp.sock'), 'query-status', undefined, STATUS_TIMEOUT_MS).catch(() => null);
     if (status?.status === 'shutdown') {
       await this.quit(spec);
       return 'STOPPED';
