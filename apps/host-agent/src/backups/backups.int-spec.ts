@@ -179,6 +179,25 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
     await manager.delete(id);
   }, 180_000);
 
+  it("leaves a container frozen for a backup under way as the agent's start thaws those left frozen", async () => {
+    const container = spec('CONTAINER', rootfs);
+    const id = container.instanceId;
+    await manager.create(container, true);
+    await inside(id, 'dd if=/dev/urandom of=/root/noise bs=1M count=64 2>/dev/null');
+    const backupId = randomUUID();
+    const creating = backups.create({ backupId, instanceId: id });
+    // The archive held mid-way (its writer stopped) while the sweep runs, as at an agent's start.
+    const zstd = await waitFor(async () => (await runProgram('pgrep', ['-P', String(process.pid), '-x', 'zstd']).catch(() => '')).trim() || null, 30_000, 'the archive to be written');
+    process.kill(Number(zstd), 'SIGSTOP');
+    await backupsFor(manager, null).sweep();
+    expect(await lxcState(id)).toBe('FROZEN');
+    process.kill(Number(zstd), 'SIGCONT');
+    expect((await creating).sizeMb).toBeGreaterThanOrEqual(64);
+    expect(await lxcState(id)).toBe('RUNNING');
+    await backups.delete({ backupId });
+    await manager.delete(id);
+  }, 180_000);
+
   it('thaws a container whose archive the backup store stops taking, and fails that backup', async () => {
     // A window of two seconds, where the agent's is a minute.
     const watched = new Backups(manager, store, { VM: new QemuBackups(folders), CONTAINER: new LxcBackups(folders, { windowMs: 2000, minBytes: 1 }) });

@@ -108,8 +108,9 @@ export class Backups {
 
   /**
    * At the agent's start, never holding it up: a container an agent stopped mid-copy left frozen is
-   * thawed (only a copy freezes one, a backup's or a snapshot's, while its agent waits), then the
-   * store is swept where it answers, or else before this agent first uses it.
+   * thawed (only a copy freezes one, a backup's or a snapshot's, while its agent waits; one this agent
+   * has begun since is left as it is), then the store is swept where it answers, or else before this
+   * agent first uses it.
    */
   async sweep(): Promise<void> {
     const thawed = await thawLeftFrozen(this.instances.folders.root).catch((error: Error) => {

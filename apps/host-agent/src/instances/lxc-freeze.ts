@@ -23,21 +23,38 @@ export async function held<T>(hold: () => Promise<unknown>, release: () => Promi
   }
 }
 
+/** The containers this process holds frozen for a copy under way (their LXC arguments): never thawed as left over. */
+const copying = new Set<string>();
+
 /**
  * Runs `work` with the container frozen (`lxc-freeze`) where `running`, so its files hold still while
  * they are copied, and thaws it whatever `work` did. A thaw that fails is tried again: a container left
- * frozen serves no one, and nothing else thaws it until the agent starts again.
+ * frozen serves no one, and only thawLeftFrozen thaws it after.
  */
-export function whileFrozen<T>(lxc: readonly string[], running: boolean, work: () => Promise<T>): Promise<T> {
-  return running ? held(() => runProgram('lxc-freeze', lxc), () => runProgram('lxc-unfreeze', lxc), work) : work();
+export async function whileFrozen<T>(lxc: readonly string[], running: boolean, work: () => Promise<T>): Promise<T> {
+  if (!running) return work();
+  const container = lxc.join(' ');
+  copying.add(container);
+  try {
+    return await held(() => runProgram('lxc-freeze', lxc), () => runProgram('lxc-unfreeze', lxc), work);
+  } finally {
+    copying.delete(container);
+  }
 }
 
 /**
- * Thaws every container of `lxcPath` that is frozen, answering which: at the agent's start, one is
- * frozen only by an agent stopped mid-copy. A host without LXC has none.
+ * Thaws every container of `lxcPath` that is frozen, but those a copy of this process holds frozen,
+ * answering which: only a copy freezes one, so any other was frozen by an agent stopped mid-copy. A
+ * host without LXC has none.
  */
 export async function thawLeftFrozen(lxcPath: string): Promise<string[]> {
   const frozen = (await runProgram('lxc-ls', ['-P', lxcPath, '--frozen', '-1']).catch(() => '')).split('\n').filter(isUuid);
-  for (const instanceId of frozen) await runProgram('lxc-unfreeze', ['-P', lxcPath, '-n', instanceId]);
-  return frozen;
+  const thawed: string[] = [];
+  for (const instanceId of frozen) {
+    const lxc = ['-P', lxcPath, '-n', instanceId];
+    if (copying.has(lxc.join(' '))) continue;
+    await runProgram('lxc-unfreeze', lxc);
+    thawed.push(instanceId);
+  }
+  return thawed;
 }
