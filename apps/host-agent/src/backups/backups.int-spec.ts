@@ -154,7 +154,8 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
     const creating = backups.create({ backupId, instanceId: id });
     creating.catch(() => undefined);
     const partial = path.join(storeDir, '.partial', `${backupId}.test-host`);
-    await waitFor(() => existsSync(path.join(partial, 'rootfs.tar.zst')), 30_000, 'the archive to be written');
+    // Opened before tar starts: some of it written, tar is under way.
+    await waitFor(() => existsSync(path.join(partial, 'rootfs.tar.zst')) && statSync(path.join(partial, 'rootfs.tar.zst')).size > 0, 30_000, 'the archive to be written');
     // The archiver killed mid-way, as a host's crash would: tar ends, zstd would close a valid but short archive.
     await runProgram('pkill', ['-KILL', '-f', `directory ${folders.file(id, 'rootfs')} `]);
     await expect(creating).rejects.toBeDefined();
