@@ -111,18 +111,34 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
     ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'spec.name' });
   });
 
-  it('stops its instances itself once frozen longer than FENCE_TIMEOUT_MS, and says so when it thaws', async () => {
-    const fencedHost = uniqueName('fence');
-    const fencedDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-fence-'));
-    const fencing = startAgent(fencedHost, fencedDir, 2000);
+  /** An agent of a host of its own whose watchdog fences after 2 s, running a container; `stop` ends it (thawed first) and removes its folder. */
+  async function agentWithContainer(prefix: string) {
+    const host = uniqueName(prefix);
+    const dir = mkdtempSync(path.join(os.tmpdir(), `awan-agent-${prefix}-`));
+    const fixture = startAgent(host, dir, 2000);
+    const stop = async () => {
+      fixture.child.kill('SIGCONT');
+      fixture.child.kill('SIGTERM');
+      await fixture.exited;
+      rmSync(dir, { recursive: true, force: true });
+    };
     try {
-      await heartbeatAfter(0, fencedHost);
+      await heartbeatAfter(0, host);
       const container: InstanceSpec = {
-        instanceId: randomUUID(), name: 'ct-fenced', kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
+        instanceId: randomUUID(), name: `ct-${prefix}`, kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
         image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' },
       };
-      expect(await call('instance.create', { spec: container, start: true }, fencedHost)).toMatchObject({ state: 'RUNNING' });
+      expect(await call('instance.create', { spec: container, start: true }, host)).toMatchObject({ state: 'RUNNING' });
+      return { host, dir, fixture, container, stop };
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
 
+  it('stops its instances itself once frozen longer than FENCE_TIMEOUT_MS, and says so when it thaws', async () => {
+    const { host: fencedHost, dir: fencedDir, fixture: fencing, container, stop } = await agentWithContainer('fence');
+    try {
       // Frozen, the agent tells its watchdog nothing: the watchdog, with the agent's configuration, stops the container.
       fencing.child.kill('SIGSTOP');
       const frozenAt = Date.now();
@@ -134,17 +150,12 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
       expect(thawed.instances).toEqual([expect.objectContaining({ instanceId: container.instanceId, state: 'STOPPED', fenced: true })]);
       expect(await call('instance.delete', { instanceId: container.instanceId }, fencedHost)).toMatchObject({ state: 'MISSING' });
     } finally {
-      fencing.child.kill('SIGCONT');
-      fencing.child.kill('SIGTERM');
-      await fencing.exited;
-      rmSync(fencedDir, { recursive: true, force: true });
+      await stop();
     }
   });
 
   it('stops its instances itself once its heartbeats stop though NATS answers: a look at its instances hung on the storage', async () => {
-    const fencedHost = uniqueName('stuck');
-    const fencedDir = mkdtempSync(path.join(os.tmpdir(), 'awan-agent-stuck-'));
-    const fencing = startAgent(fencedHost, fencedDir, 2000);
+    const { host: fencedHost, dir: fencedDir, container, stop } = await agentWithContainer('stuck');
     // A folder whose owner file is a FIFO no one writes: reading it waits, as a read on a share cut off does.
     const hung = path.join(fencedDir, 'instances', randomUUID());
     const release = () => {
@@ -155,13 +166,6 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
       }
     };
     try {
-      await heartbeatAfter(0, fencedHost);
-      const container: InstanceSpec = {
-        instanceId: randomUUID(), name: 'ct-stuck', kind: 'CONTAINER', vcpus: 1, memoryMb: 128, diskGb: 1,
-        image: { kind: 'CONTAINER', location: 'dev:busybox-rootfs' },
-      };
-      expect(await call('instance.create', { spec: container, start: true }, fencedHost)).toMatchObject({ state: 'RUNNING' });
-
       // Compute would judge the host DOWN from its silence and start the container elsewhere: it must not run on here.
       mkdirSync(hung);
       await runProgram('mkfifo', [path.join(hung, 'owner')]);
@@ -177,9 +181,7 @@ describeWithHardware('host agent restarts', canRun ? null : `needs root, LXC and
       expect(await call('instance.delete', { instanceId: container.instanceId }, fencedHost)).toMatchObject({ state: 'MISSING' });
     } finally {
       release();
-      fencing.child.kill('SIGTERM');
-      await fencing.exited;
-      rmSync(fencedDir, { recursive: true, force: true });
+      await stop();
     }
   });
 });

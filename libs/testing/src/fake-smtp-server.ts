@@ -29,9 +29,12 @@ export class FakeSmtpServer {
     return `smtp://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
   }
 
-  /** The one-time link in the latest mail to `email`, waited for. */
-  async linkTo(email: string): Promise<string> {
-    const mail = await waitFor(() => this.mails.findLast((m) => m.to.includes(email)), 20_000, `a mail to ${email}`);
+  /** The one-time link (…/set-password?token=…) in the `nth` mail to `email` (1: the first), or else its latest, waited for. */
+  async linkTo(email: string, nth?: number): Promise<string> {
+    const mail = await waitFor(() => {
+      const theirs = this.mails.filter((m) => m.to.includes(email));
+      return nth === undefined ? theirs.at(-1) : theirs[nth - 1];
+    }, 20_000, `mail ${nth ?? ''} to ${email}`);
     return /http:\/\/\S+\/set-password\?token=[\w-]{43}/.exec(mail.message)![0];
   }
 

@@ -2,7 +2,7 @@ import { createClient, type Client } from 'graphql-ws';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { FakeSmtpServer, GraphqlClient, startTestAwan, type TestAwan, waitFor } from '#libs/testing';
+import { FakeSmtpServer, GraphqlClient, startTestAwan, type TestAwan } from '#libs/testing';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -47,8 +47,7 @@ describe('people sign in', () => {
     const invited = await call('POST', '/auth/invitations', { key, body: { accountId, email, name: email.split('@')[0], role } });
     expect(invited.status).toBe(201);
     expect(invited.body.mailSent).toBe(refused === 0);
-    const mail = await waitFor(() => smtp.mails.find((m) => m.to.includes(email)), 10_000, `the invitation of ${email}`);
-    const token = /\/set-password\?token=([\w-]{43})/.exec(mail.message)![1];
+    const token = new URL(await smtp.linkTo(email, 1)).searchParams.get('token')!;
     expect((await call('POST', '/auth/password', { body: { token, password: PASSWORD } })).status).toBe(200);
     // The link works once.
     expect(await call('POST', '/auth/password', { body: { token, password: PASSWORD } })).toMatchObject({ status: 400, body: { errors: [{ extensions: { code: 'BAD_USER_INPUT', field: 'token' } }] } });
@@ -222,10 +221,7 @@ describe('people sign in', () => {
       sent.on('error', reject);
       sent.end(JSON.stringify(body));
     });
-    const linkIn = async (email: string, count: number) => {
-      const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes(email))[count - 1], 10_000, `mail ${count} to ${email}`);
-      return /(\S+)\/set-password\?token=/.exec(mail.message)![1];
-    };
+    const linkIn = async (email: string, count: number) => (await smtp.linkTo(email, count)).split('/set-password')[0];
     expect(await posted('/auth/invitations', { accountId: accounts.acme.id, email: 'cy@acme.test', name: 'Cy', role: 'CUSTOMER' }, accounts.acme.key)).toBe(201);
     expect(await linkIn('cy@acme.test', 1)).toBe(base);
     // A reset, asked by anyone for someone's email: the link, and its token, go to the gateway and nowhere else.
@@ -241,9 +237,9 @@ describe('people sign in', () => {
     smtp.refusing = 2;
     expect((await call('POST', '/auth/password-reset', { body: { email: 'dee@beta.test' } })).status).toBe(202);
     // Refused at once and 2 s later; taken 4 s after that.
-    const mail = await waitFor(() => smtp.mails.filter((m) => m.to.includes('dee@beta.test'))[1], 20_000, 'the reset mail');
+    const link = await smtp.linkTo('dee@beta.test', 2);
     expect(smtp.refusing).toBe(0);
-    const token = /\/set-password\?token=([\w-]{43})/.exec(mail.message)![1];
+    const token = new URL(link).searchParams.get('token')!;
     expect((await call('POST', '/auth/password', { body: { token, password: 'a password after the wait' } })).status).toBe(200);
     expect((await call('POST', '/auth/sign-in', { body: { email: 'dee@beta.test', password: 'a password after the wait' } })).status).toBe(200);
   }, 60_000);

@@ -63,6 +63,16 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
   const lxc = (id: string) => ['-P', folders.root, '-n', id];
   const inside = (id: string, script: string) => runProgram('lxc-attach', [...lxc(id), '--', '/bin/sh', '-c', script]);
   const lxcState = async (id: string) => (await runProgram('lxc-info', [...lxc(id), '-s', '-H'])).trim();
+  /** A running container holding `noiseMb` of random data, so that its archive takes a while: its id. */
+  const runningWithNoise = async (noiseMb: number) => {
+    const container = spec('CONTAINER', rootfs);
+    await manager.create(container, true);
+    await inside(container.instanceId, `dd if=/dev/urandom of=/root/noise bs=1M count=${noiseMb} 2>/dev/null`);
+    return container.instanceId;
+  };
+  /** The zstd writing a backup's archive (a child of this process), once it runs. */
+  const archiver = async () =>
+    Number(await waitFor(async () => (await runProgram('pgrep', ['-P', String(process.pid), '-x', 'zstd']).catch(() => '')).trim() || null, 30_000, 'the archive to be written'));
 
   it('archives a running container frozen only meanwhile, compressed and checksummed beside its spec; restores it in place (owners, extended attributes, ACLs and sparse files as they were) and onto a new container; refuses a corrupted one', async () => {
     const container = spec('CONTAINER', rootfs);
@@ -145,11 +155,7 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
   }, 180_000);
 
   it('never leaves a half-written backup in place: a backup whose archiver dies is no backup, and what a killed agent left is swept and its container thawed', async () => {
-    const container = spec('CONTAINER', rootfs);
-    const id = container.instanceId;
-    await manager.create(container, true);
-    // Enough data that the archive takes a while.
-    await inside(id, 'dd if=/dev/urandom of=/root/noise bs=1M count=192 2>/dev/null');
+    const id = await runningWithNoise(192);
     const backupId = randomUUID();
     const creating = backups.create({ backupId, instanceId: id });
     creating.catch(() => undefined);
@@ -181,18 +187,15 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
   }, 180_000);
 
   it("leaves a container frozen for a backup under way as the agent's start thaws those left frozen", async () => {
-    const container = spec('CONTAINER', rootfs);
-    const id = container.instanceId;
-    await manager.create(container, true);
-    await inside(id, 'dd if=/dev/urandom of=/root/noise bs=1M count=64 2>/dev/null');
+    const id = await runningWithNoise(64);
     const backupId = randomUUID();
     const creating = backups.create({ backupId, instanceId: id });
     // The archive held mid-way (its writer stopped) while the sweep runs, as at an agent's start.
-    const zstd = await waitFor(async () => (await runProgram('pgrep', ['-P', String(process.pid), '-x', 'zstd']).catch(() => '')).trim() || null, 30_000, 'the archive to be written');
-    process.kill(Number(zstd), 'SIGSTOP');
+    const zstd = await archiver();
+    process.kill(zstd, 'SIGSTOP');
     await backupsFor(manager, null).sweep();
     expect(await lxcState(id)).toBe('FROZEN');
-    process.kill(Number(zstd), 'SIGCONT');
+    process.kill(zstd, 'SIGCONT');
     expect((await creating).sizeMb).toBeGreaterThanOrEqual(64);
     expect(await lxcState(id)).toBe('RUNNING');
     await backups.delete({ backupId });
@@ -202,16 +205,12 @@ describeWithHardware('backups of LXC containers into the backup store, for real'
   it('thaws a container whose archive the backup store stops taking, and fails that backup', async () => {
     // A window of two seconds, where the agent's is a minute.
     const watched = new Backups(manager, store, { VM: new QemuBackups(folders), CONTAINER: new LxcBackups(folders, { windowMs: 2000, minBytes: 1 }) });
-    const container = spec('CONTAINER', rootfs);
-    const id = container.instanceId;
-    await manager.create(container, true);
-    await inside(id, 'dd if=/dev/urandom of=/root/noise bs=1M count=192 2>/dev/null');
+    const id = await runningWithNoise(192);
     const backupId = randomUUID();
     const creating = watched.create({ backupId, instanceId: id });
     creating.catch(() => undefined);
     // The store stops taking data: its writer, zstd, is stopped, as one blocked on a hung share is.
-    const zstd = await waitFor(async () => (await runProgram('pgrep', ['-P', String(process.pid), '-x', 'zstd']).catch(() => '')).trim() || null, 30_000, 'the archive to be written');
-    process.kill(Number(zstd), 'SIGSTOP');
+    process.kill(await archiver(), 'SIGSTOP');
     expect(await lxcState(id)).toBe('FROZEN');
     const stoppedAt = Date.now();
     await expect(creating).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringContaining('the backup store took too little of the archive') });

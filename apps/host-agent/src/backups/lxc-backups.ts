@@ -38,17 +38,13 @@ export class LxcBackups implements BackupDriver {
     return this.folders.file(spec.instanceId, 'rootfs');
   }
 
-  private lxc(spec: InstanceSpec): string[] {
-    return ['-P', this.folders.root, '-n', spec.instanceId];
-  }
-
   async archive(spec: InstanceSpec, driver: InstanceDriver, target: BackupTarget): Promise<ArchivedFile> {
     const file = 'rootfs.tar.zst';
     // Opened before the container is frozen: a store that hangs there holds nothing of it.
     const { path: archive, output } = await target.newFile(file);
     try {
       const running = (await driver.state(spec)) === 'RUNNING';
-      const writing = await whileFrozen(this.lxc(spec), running, async () => {
+      const writing = await whileFrozen(this.folders.root, spec.instanceId, running, async () => {
         const tar = start('tar', ['--create', '--file=-', '--sparse', '--one-file-system', ...TAR_KEEPS, '--directory', this.rootfs(spec), '.'], { stdout: true });
         const pipeline = [tar, start('zstd', ['-q', '-T0', '-c'], { stdin: tar, stdout: output })];
         const written = hashWritten(archive, pipeline);

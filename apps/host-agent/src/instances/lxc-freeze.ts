@@ -23,6 +23,9 @@ export async function held<T>(hold: () => Promise<unknown>, release: () => Promi
   }
 }
 
+/** The arguments naming a container to LXC's tools: its LXC path (the instances' folder) and name (its instance's id). */
+export const lxcArgs = (lxcPath: string, instanceId: string): string[] => ['-P', lxcPath, '-n', instanceId];
+
 /** The containers this process holds frozen for a copy under way (their LXC arguments): never thawed as left over. */
 const copying = new Set<string>();
 
@@ -31,8 +34,9 @@ const copying = new Set<string>();
  * they are copied, and thaws it whatever `work` did. A thaw that fails is tried again: a container left
  * frozen serves no one, and only thawLeftFrozen thaws it after.
  */
-export async function whileFrozen<T>(lxc: readonly string[], running: boolean, work: () => Promise<T>): Promise<T> {
+export async function whileFrozen<T>(lxcPath: string, instanceId: string, running: boolean, work: () => Promise<T>): Promise<T> {
   if (!running) return work();
+  const lxc = lxcArgs(lxcPath, instanceId);
   const container = lxc.join(' ');
   copying.add(container);
   try {
@@ -51,7 +55,7 @@ export async function thawLeftFrozen(lxcPath: string): Promise<string[]> {
   const frozen = (await runProgram('lxc-ls', ['-P', lxcPath, '--frozen', '-1']).catch(() => '')).split('\n').filter(isUuid);
   const thawed: string[] = [];
   for (const instanceId of frozen) {
-    const lxc = ['-P', lxcPath, '-n', instanceId];
+    const lxc = lxcArgs(lxcPath, instanceId);
     if (copying.has(lxc.join(' '))) continue;
     await runProgram('lxc-unfreeze', lxc);
     thawed.push(instanceId);

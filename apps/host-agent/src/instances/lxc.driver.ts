@@ -10,6 +10,7 @@ import { replaceTree } from '../snapshots/lxc-snapshots.js';
 import { allowContainerIds, copyAsContainerOwned, ID_MAP_CONFIG, letContainerReach, ownedByContainer } from './container-ids.js';
 import type { Fenceable, InstanceDriver, Resize } from './instance-driver.js';
 import type { InstanceFolders } from './instance-folder.js';
+import { lxcArgs } from './lxc-freeze.js';
 import { vethName } from './host-network.js';
 import { macFor } from './instance-spec.js';
 
@@ -84,7 +85,7 @@ export class LxcDriver implements InstanceDriver {
   constructor(private readonly folders: InstanceFolders) {}
 
   private lxc(spec: InstanceSpec): string[] {
-    return ['-P', this.folders.root, '-n', spec.instanceId];
+    return lxcArgs(this.folders.root, spec.instanceId);
   }
 
   /** `mapped`: with the containers' id mapping (all but lxc-create's, whose template writes a rootfs as the host's root). */

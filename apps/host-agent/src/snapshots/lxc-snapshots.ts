@@ -70,10 +70,6 @@ export class LxcSnapshots implements SnapshotDriver {
     return path.join(this.folders.file(spec.instanceId, 'snapshots'), snapshotId);
   }
 
-  private lxc(spec: InstanceSpec): string[] {
-    return ['-P', this.folders.root, '-n', spec.instanceId];
-  }
-
   async create(spec: InstanceSpec, driver: InstanceDriver, snapshotId: string): Promise<number> {
     const target = this.snapshot(spec, snapshotId);
     if (!existsSync(target)) {
@@ -81,7 +77,7 @@ export class LxcSnapshots implements SnapshotDriver {
       await rm(partial, { recursive: true, force: true });
       await mkdir(partial, { recursive: true, mode: 0o700 });
       const running = (await driver.state(spec)) === 'RUNNING';
-      await whileFrozen(this.lxc(spec), running, () => copyTree(this.rootfs(spec), path.join(partial, 'rootfs')));
+      await whileFrozen(this.folders.root, spec.instanceId, running, () => copyTree(this.rootfs(spec), path.join(partial, 'rootfs')));
       await rename(partial, target);
     }
     return Number((await runProgram('du', ['--summarize', '--bytes', '--', path.join(target, 'rootfs')])).split('\t')[0]);
